@@ -1,0 +1,115 @@
+// The resources kubun serves: one entry per REST resource, the single source for routing,
+// discovery, OpenAPI and kubectl's short names.
+
+export interface SubresourceInfo {
+  name: string; // "status", "scale", "binding", "log"
+  kind: string;
+  group?: string; // when the subresource's kind lives in another group (Scale → autoscaling)
+  version?: string;
+  verbs: string[];
+}
+
+export interface ResourceInfo {
+  group: string; // "" for core
+  version: string;
+  resource: string; // plural, the path segment
+  singular: string;
+  kind: string;
+  listKind: string;
+  namespaced: boolean;
+  shortNames?: string[];
+  categories?: string[];
+  verbs: string[];
+  subresources: SubresourceInfo[];
+}
+
+const ALL_VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
+const status = (kind: string): SubresourceInfo => ({ name: "status", kind, verbs: ["get", "patch", "update"] });
+const scale: SubresourceInfo = { name: "scale", kind: "Scale", group: "autoscaling", version: "v1", verbs: ["get", "patch", "update"] };
+
+function res(
+  group: string,
+  version: string,
+  resource: string,
+  kind: string,
+  namespaced: boolean,
+  extra: Partial<Pick<ResourceInfo, "shortNames" | "categories" | "verbs" | "subresources">> = {},
+): ResourceInfo {
+  return {
+    group,
+    version,
+    resource,
+    singular: kind.toLowerCase(),
+    kind,
+    listKind: `${kind}List`,
+    namespaced,
+    verbs: extra.verbs ?? ALL_VERBS,
+    shortNames: extra.shortNames,
+    categories: extra.categories,
+    subresources: extra.subresources ?? [],
+  };
+}
+
+export const RESOURCES: readonly ResourceInfo[] = [
+  res("", "v1", "namespaces", "Namespace", false, {
+    shortNames: ["ns"],
+    verbs: ["create", "delete", "get", "list", "patch", "update", "watch"],
+    subresources: [status("Namespace"), { name: "finalize", kind: "Namespace", verbs: ["update"] }],
+  }),
+  res("", "v1", "pods", "Pod", true, {
+    shortNames: ["po"],
+    categories: ["all"],
+    subresources: [
+      status("Pod"),
+      { name: "binding", kind: "Binding", verbs: ["create"] },
+      { name: "log", kind: "Pod", verbs: ["get"] },
+    ],
+  }),
+  res("", "v1", "nodes", "Node", false, { shortNames: ["no"], subresources: [status("Node")] }),
+  res("", "v1", "services", "Service", true, {
+    shortNames: ["svc"],
+    categories: ["all"],
+    verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
+    subresources: [status("Service")],
+  }),
+  res("", "v1", "endpoints", "Endpoints", true, { shortNames: ["ep"] }),
+  res("", "v1", "events", "Event", true, { shortNames: ["ev"] }),
+  res("", "v1", "configmaps", "ConfigMap", true, { shortNames: ["cm"] }),
+  res("", "v1", "secrets", "Secret", true),
+  res("", "v1", "serviceaccounts", "ServiceAccount", true, { shortNames: ["sa"] }),
+  res("apps", "v1", "deployments", "Deployment", true, {
+    shortNames: ["deploy"],
+    categories: ["all"],
+    subresources: [status("Deployment"), scale],
+  }),
+  res("apps", "v1", "replicasets", "ReplicaSet", true, {
+    shortNames: ["rs"],
+    categories: ["all"],
+    subresources: [status("ReplicaSet"), scale],
+  }),
+  res("coordination.k8s.io", "v1", "leases", "Lease", true),
+  res("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", true),
+];
+
+// Endpoints' singular is "endpoints" in Kubernetes discovery.
+for (const r of RESOURCES) if (r.resource === "endpoints") r.singular = "endpoints";
+
+export function groupVersion(r: Pick<ResourceInfo, "group" | "version">): string {
+  return r.group ? `${r.group}/${r.version}` : r.version;
+}
+
+const byPath = new Map(RESOURCES.map((r) => [`${groupVersion(r)}/${r.resource}`, r]));
+
+/** Looks a resource up by group, version and plural name as they appear in a URL. */
+export function findResource(group: string, version: string, resource: string): ResourceInfo | undefined {
+  return byPath.get(`${group ? `${group}/` : ""}${version}/${resource}`);
+}
+
+export function resourcesIn(group: string, version: string): ResourceInfo[] {
+  return RESOURCES.filter((r) => r.group === group && r.version === version);
+}
+
+/** The store key prefix of a resource: "/registry/<group>/<resource>/". */
+export function storePrefix(r: Pick<ResourceInfo, "group" | "resource">): string {
+  return `/${r.group || "core"}/${r.resource}/`;
+}
