@@ -1,0 +1,43 @@
+// The store's sentinel errors (kine's ErrKeyExists, ErrCompacted ...). The API layer maps
+// them to Kubernetes Status errors in one place (src/api/store-errors.ts).
+
+export class StoreError extends Error {}
+
+export class KeyExistsError extends StoreError {
+  constructor(readonly key: string) {
+    super(`key exists: ${key}`);
+  }
+}
+
+export class KeyNotFoundError extends StoreError {
+  constructor(readonly key: string) {
+    super(`key not found: ${key}`);
+  }
+}
+
+/** The caller named a revision that is no longer the key's latest. */
+export class RevisionConflictError extends StoreError {
+  constructor(
+    readonly key: string,
+    readonly expected: number,
+    readonly actual: number,
+  ) {
+    super(`revision conflict on ${key}: expected ${expected}, is ${actual}`);
+  }
+}
+
+/** The requested revision has been compacted away; clients must re-list. */
+export class CompactedError extends StoreError {
+  constructor(
+    readonly requested: number,
+    readonly compacted: number,
+  ) {
+    super(`revision ${requested} has been compacted (oldest available ${compacted + 1})`);
+  }
+}
+
+export class StoreClosedError extends StoreError {
+  constructor() {
+    super("store is closed");
+  }
+}

@@ -1,0 +1,3 @@
+export * from "./errors.ts";
+export * from "./types.ts";
+export { SqliteStore, type StoreOptions } from "./store.ts";

@@ -1,0 +1,117 @@
+// The durable half of the store: appends, replays and compacts the revision log in SQLite
+// through Drizzle. Everything here is synchronous (bun:sqlite is); batching happens above.
+import { Database } from "bun:sqlite";
+import { and, asc, eq, gt, gte, inArray, lt, lte, max, sql } from "drizzle-orm";
+import { drizzle, type BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
+import { createStatements, kv, meta, type KvRow } from "./schema.ts";
+
+export interface LogRow {
+  id: number;
+  name: string;
+  created: boolean;
+  deleted: boolean;
+  createRevision: number;
+  prevRevision: number;
+  value: string;
+}
+
+export interface LogOptions {
+  /** "full" fsyncs the WAL at every commit (survives power loss); "normal" survives process crashes only. */
+  synchronous?: "full" | "normal";
+}
+
+const toLogRow = (r: KvRow): LogRow => ({ ...r, created: r.created === 1, deleted: r.deleted === 1 });
+
+export class SqliteLog {
+  private readonly sqlite: Database;
+  private readonly db: BunSQLiteDatabase;
+  private readonly insert;
+
+  constructor(path: string, opts: LogOptions = {}) {
+    this.sqlite = new Database(path, { create: true });
+    this.sqlite.exec("PRAGMA journal_mode = WAL");
+    this.sqlite.exec(`PRAGMA synchronous = ${opts.synchronous === "normal" ? "NORMAL" : "FULL"}`);
+    this.sqlite.exec("PRAGMA busy_timeout = 5000");
+    this.db = drizzle(this.sqlite);
+    for (const stmt of createStatements) this.db.run(stmt);
+    this.insert = this.db
+      .insert(kv)
+      .values({
+        id: sql.placeholder("id"),
+        name: sql.placeholder("name"),
+        created: sql.placeholder("created"),
+        deleted: sql.placeholder("deleted"),
+        createRevision: sql.placeholder("createRevision"),
+        prevRevision: sql.placeholder("prevRevision"),
+        value: sql.placeholder("value"),
+      })
+      .prepare();
+  }
+
+  /** Appends rows in one transaction: one fsync for the whole group. Throws if any row violates the CAS index. */
+  append(rows: readonly LogRow[]): void {
+    this.db.transaction(() => {
+      for (const r of rows) {
+        this.insert.run({ ...r, created: r.created ? 1 : 0, deleted: r.deleted ? 1 : 0 });
+      }
+    });
+  }
+
+  maxRevision(): number {
+    const [row] = this.db.select({ rev: max(kv.id) }).from(kv).all();
+    return Math.max(row?.rev ?? 0, this.compactedRevision());
+  }
+
+  compactedRevision(): number {
+    const [row] = this.db.select().from(meta).where(eq(meta.key, "compact_rev")).all();
+    return row?.value ?? 0;
+  }
+
+  /** The latest row of every key, deleted ones included (their tombstones carry the CAS revision). */
+  latestRows(): LogRow[] {
+    const latest = this.db.select({ id: max(kv.id) }).from(kv).groupBy(kv.name);
+    return this.db.select().from(kv).where(inArray(kv.id, latest)).orderBy(asc(kv.id)).all().map(toLogRow);
+  }
+
+  /** Rows of keys under `prefix` after a revision, oldest first, at most `limit`. */
+  rowsAfter(prefix: string, revision: number, limit: number): LogRow[] {
+    return this.db
+      .select()
+      .from(kv)
+      .where(and(gt(kv.id, revision), gte(kv.name, prefix), lt(kv.name, `${prefix}\uffff`)))
+      .orderBy(asc(kv.id))
+      .limit(limit)
+      .all()
+      .map(toLogRow);
+  }
+
+  rowAt(id: number): LogRow | undefined {
+    const [row] = this.db.select().from(kv).where(eq(kv.id, id)).all();
+    return row && toLogRow(row);
+  }
+
+  /**
+   * Drops history at or below `revision`: rows superseded by a later row, and tombstones.
+   * The latest row of each live key stays, so current state is untouched.
+   */
+  compact(revision: number): number {
+    let removed = 0;
+    this.db.transaction((tx) => {
+      const superseded = tx
+        .select({ id: kv.prevRevision })
+        .from(kv)
+        .where(and(lte(kv.id, revision), gt(kv.prevRevision, 0)));
+      removed += tx.delete(kv).where(inArray(kv.id, superseded)).run().changes;
+      removed += tx.delete(kv).where(and(lte(kv.id, revision), eq(kv.deleted, 1))).run().changes;
+      tx.insert(meta)
+        .values({ key: "compact_rev", value: revision })
+        .onConflictDoUpdate({ target: meta.key, set: { value: revision } })
+        .run();
+    });
+    return removed;
+  }
+
+  close(): void {
+    this.sqlite.close();
+  }
+}

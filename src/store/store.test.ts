@@ -1,0 +1,161 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { KubeObject } from "../apis/meta.ts";
+import { CompactedError, KeyExistsError, KeyNotFoundError, RevisionConflictError } from "./errors.ts";
+import { SqliteStore } from "./store.ts";
+import type { StoreEvent } from "./types.ts";
+
+const dirs: string[] = [];
+function dbPath(): string {
+  const dir = mkdtempSync(join(tmpdir(), "kubun-store-"));
+  dirs.push(dir);
+  return join(dir, "state.db");
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+const obj = (name: string, data: Record<string, string> = {}): KubeObject => ({ metadata: { name }, data });
+const collect = () => {
+  const events: StoreEvent[] = [];
+  return { events, listener: (evs: readonly StoreEvent[]) => events.push(...evs) };
+};
+const tick = () => new Promise((r) => setTimeout(r, 5));
+
+describe("SqliteStore", () => {
+  test("create, get, update and delete advance one global revision", async () => {
+    const s = new SqliteStore(dbPath());
+    const a = await s.create("/core/configmaps/ns/a", obj("a"));
+    const b = await s.create("/core/configmaps/ns/b", obj("b"));
+    expect(b.revision).toBeGreaterThan(a.revision);
+    expect(s.get("/core/configmaps/ns/a")?.object.metadata.resourceVersion).toBe(String(a.revision));
+    const a2 = await s.update("/core/configmaps/ns/a", obj("a", { k: "v" }), a.revision);
+    expect(a2.revision).toBeGreaterThan(b.revision);
+    expect(a2.createRevision).toBe(a.revision);
+    const gone = await s.delete("/core/configmaps/ns/a");
+    expect(gone.object.metadata.resourceVersion).toBe(String(gone.revision));
+    expect(s.get("/core/configmaps/ns/a")).toBeUndefined();
+    expect(s.revision).toBe(gone.revision);
+    await s.close();
+  });
+
+  test("compare-and-swap: a stale revision loses, exactly one concurrent writer wins", async () => {
+    const s = new SqliteStore(dbPath());
+    const a = await s.create("/core/configmaps/ns/a", obj("a"));
+    const results = await Promise.allSettled([
+      s.update("/core/configmaps/ns/a", obj("a", { w: "1" }), a.revision),
+      s.update("/core/configmaps/ns/a", obj("a", { w: "2" }), a.revision),
+    ]);
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    const lost = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
+    expect(lost.reason).toBeInstanceOf(RevisionConflictError);
+    await expect(s.create("/core/configmaps/ns/a", obj("a"))).rejects.toBeInstanceOf(KeyExistsError);
+    await expect(s.update("/core/configmaps/ns/x", obj("x"), 1)).rejects.toBeInstanceOf(KeyNotFoundError);
+    await expect(s.delete("/core/configmaps/ns/a", a.revision)).rejects.toBeInstanceOf(RevisionConflictError);
+    await s.close();
+  });
+
+  test("a write is invisible to readers until it commits", async () => {
+    const s = new SqliteStore(dbPath());
+    const p = s.create("/core/configmaps/ns/a", obj("a"));
+    expect(s.get("/core/configmaps/ns/a")).toBeUndefined();
+    await p;
+    expect(s.get("/core/configmaps/ns/a")).toBeDefined();
+    await s.close();
+  });
+
+  test("list is sorted by key, scoped by prefix, and pages with startAfter", async () => {
+    const s = new SqliteStore(dbPath());
+    await Promise.all(["c", "a", "b"].map((n) => s.create(`/core/configmaps/ns1/${n}`, obj(n))));
+    await s.create("/core/configmaps/ns2/z", obj("z"));
+    await s.create("/core/secrets/ns1/s", obj("s"));
+    expect(s.list("/core/configmaps/ns1/").items.map((e) => e.object.metadata.name)).toEqual(["a", "b", "c"]);
+    expect(s.list("/core/configmaps/").items).toHaveLength(4);
+    expect(s.list("/core/configmaps/ns1/", { startAfter: "/core/configmaps/ns1/a" }).items.map((e) => e.object.metadata.name)).toEqual(["b", "c"]);
+    expect(s.list("/apps/deployments/").items).toEqual([]);
+    await s.close();
+  });
+
+  test("reopen keeps every object and the revision counter", async () => {
+    const path = dbPath();
+    const s = new SqliteStore(path);
+    await s.create("/core/configmaps/ns/a", obj("a"));
+    const b = await s.create("/core/configmaps/ns/b", obj("b"));
+    await s.delete("/core/configmaps/ns/a");
+    const rev = s.revision;
+    await s.close();
+    const s2 = new SqliteStore(path);
+    expect(s2.revision).toBe(rev);
+    expect(s2.get("/core/configmaps/ns/b")?.revision).toBe(b.revision);
+    expect(s2.get("/core/configmaps/ns/a")).toBeUndefined();
+    const again = await s2.create("/core/configmaps/ns/a", obj("a"));
+    expect(again.revision).toBe(rev + 1);
+    await s2.close();
+  });
+
+  test("watch delivers every event after a revision in order, live and from history", async () => {
+    const path = dbPath();
+    const s = new SqliteStore(path);
+    const a = await s.create("/core/configmaps/ns/a", obj("a"));
+    await s.update("/core/configmaps/ns/a", obj("a", { x: "1" }), a.revision);
+    await s.create("/core/secrets/ns/other", obj("other"));
+    const w = collect();
+    const h = s.watch("/core/configmaps/", a.revision - 1, w.listener);
+    await s.delete("/core/configmaps/ns/a");
+    await tick();
+    expect(w.events.map((e) => e.type)).toEqual(["ADDED", "MODIFIED", "DELETED"]);
+    expect(w.events[2]!.prev?.data).toEqual({ x: "1" });
+    h.close();
+    await s.close();
+
+    // After a restart the ring is empty: history comes from the log.
+    const s2 = new SqliteStore(path);
+    const w2 = collect();
+    s2.watch("/core/configmaps/", a.revision, w2.listener);
+    await tick();
+    expect(w2.events.map((e) => e.type)).toEqual(["MODIFIED", "DELETED"]);
+    await s2.close();
+  });
+
+  test("no gaps and no duplicates across the list→watch boundary under concurrent writes", async () => {
+    const s = new SqliteStore(dbPath());
+    const writes: Promise<unknown>[] = [];
+    for (let i = 0; i < 50; i++) writes.push(s.create(`/core/configmaps/ns/c${i}`, obj(`c${i}`)));
+    await Promise.all(writes.slice(0, 10));
+    const listed = s.list("/core/configmaps/");
+    const w = collect();
+    s.watch("/core/configmaps/", listed.revision, w.listener);
+    for (let i = 50; i < 100; i++) writes.push(s.create(`/core/configmaps/ns/c${i}`, obj(`c${i}`)));
+    await Promise.all(writes);
+    await tick();
+    const seen = new Set([...listed.items.map((e) => e.key), ...w.events.map((e) => e.key)]);
+    expect(listed.items.length + w.events.length).toBe(100);
+    expect(seen.size).toBe(100);
+    const revs = w.events.map((e) => e.revision);
+    expect(revs).toEqual([...revs].sort((x, y) => x - y));
+    await s.close();
+  });
+
+  test("compaction drops history but keeps current state; old watches get CompactedError", async () => {
+    const path = dbPath();
+    const s = new SqliteStore(path);
+    let e = await s.create("/core/configmaps/ns/a", obj("a"));
+    for (let i = 0; i < 5; i++) e = await s.update("/core/configmaps/ns/a", obj("a", { i: String(i) }), e.revision);
+    await s.create("/core/configmaps/ns/b", obj("b"));
+    await s.delete("/core/configmaps/ns/b");
+    s.compact(s.revision);
+    expect(() => s.watch("/core/configmaps/", 1, () => {})).toThrow(CompactedError);
+    await s.close();
+    const s2 = new SqliteStore(path);
+    expect(s2.get("/core/configmaps/ns/a")?.object.data).toEqual({ i: "4" });
+    expect(s2.get("/core/configmaps/ns/b")).toBeUndefined();
+    expect(s2.compactedRevision).toBe(s2.revision);
+    expect(() => s2.watch("/core/configmaps/", 2, () => {})).toThrow(CompactedError);
+    const updated = await s2.update("/core/configmaps/ns/a", obj("a", { i: "5" }), e.revision);
+    expect(updated.revision).toBe(s2.revision);
+    await s2.create("/core/configmaps/ns/b", obj("b"));
+    await s2.close();
+  });
+});

@@ -1,0 +1,269 @@
+// The store (etcd's role): current state in memory, durable history in the SQLite log.
+//
+// Writes are checked (compare-and-swap) against the newest state, including writes not yet
+// committed, and queued; one flush per event-loop turn appends the whole queue in a single
+// transaction (group commit: one fsync for many requests). Only after that commit are the
+// writes visible to readers, published to watchers, and acknowledged to callers.
+import type { KubeObject } from "../apis/meta.ts";
+import { CompactedError, KeyExistsError, KeyNotFoundError, RevisionConflictError, StoreClosedError } from "./errors.ts";
+import { SqliteLog, type LogOptions, type LogRow } from "./sqlite-log.ts";
+import type { Entry, ListResult, Store, StoreEvent, WatchHandle } from "./types.ts";
+import { WatchHub } from "./watch-hub.ts";
+
+export interface StoreOptions extends LogOptions {
+  /** Events kept in memory for resuming watches. */
+  ringSize?: number;
+}
+
+interface PendingWrite {
+  row: LogRow;
+  event: StoreEvent;
+  resolve: (e: Entry) => void;
+  reject: (err: unknown) => void;
+}
+
+/** "/core/pods/default/web" → "/core/pods/": the resource a key or prefix belongs to. */
+function resourceOf(key: string): string {
+  const second = key.indexOf("/", 1);
+  const third = second < 0 ? -1 : key.indexOf("/", second + 1);
+  return third < 0 ? key : key.slice(0, third + 1);
+}
+
+function withRevision(object: KubeObject, revision: number): KubeObject {
+  return { ...object, metadata: { ...object.metadata, resourceVersion: String(revision) } };
+}
+
+export class SqliteStore implements Store {
+  private readonly log: SqliteLog;
+  private readonly hub: WatchHub;
+  /** Committed live state, one map per resource. */
+  private readonly resources = new Map<string, Map<string, Entry>>();
+  private readonly sortedKeys = new Map<string, string[]>();
+  /** Newest state of keys written but not yet committed (null: deleted). */
+  private readonly pending = new Map<string, Entry | null>();
+  /** Revision of each deleted key's tombstone: the CAS base of its next create. */
+  private readonly tombstones = new Map<string, number>();
+  private queue: PendingWrite[] = [];
+  private flushScheduled = false;
+  private assigned: number;
+  private committed: number;
+  private compacted: number;
+  private closed = false;
+
+  constructor(path: string, opts: StoreOptions = {}) {
+    this.log = new SqliteLog(path, opts);
+    this.hub = new WatchHub(opts.ringSize ?? 10_000);
+    for (const row of this.log.latestRows()) {
+      if (row.deleted) this.tombstones.set(row.name, row.id);
+      else this.put({ key: row.name, revision: row.id, createRevision: row.createRevision, object: JSON.parse(row.value) });
+    }
+    this.compacted = this.log.compactedRevision();
+    this.committed = this.assigned = this.log.maxRevision();
+  }
+
+  get revision(): number {
+    return this.committed;
+  }
+
+  get compactedRevision(): number {
+    return this.compacted;
+  }
+
+  get(key: string): Entry | undefined {
+    return this.resources.get(resourceOf(key))?.get(key);
+  }
+
+  list(prefix: string, opts: { startAfter?: string } = {}): ListResult {
+    const resource = resourceOf(prefix);
+    const entries = this.resources.get(resource);
+    if (!entries) return { items: [], revision: this.committed };
+    let keys = this.sortedKeys.get(resource);
+    if (!keys) {
+      keys = [...entries.keys()].sort();
+      this.sortedKeys.set(resource, keys);
+    }
+    const from = opts.startAfter && opts.startAfter > prefix ? opts.startAfter : prefix;
+    const inclusive = from === prefix;
+    let i = lowerBound(keys, from);
+    if (!inclusive && keys[i] === from) i++;
+    const items: Entry[] = [];
+    for (; i < keys.length && keys[i]!.startsWith(prefix); i++) items.push(entries.get(keys[i]!)!);
+    return { items, revision: this.committed };
+  }
+
+  create(key: string, object: KubeObject): Promise<Entry> {
+    this.assertOpen();
+    if (this.newest(key)) return Promise.reject(new KeyExistsError(key));
+    const revision = ++this.assigned;
+    const stored = withRevision(object, revision);
+    const entry: Entry = { key, revision, createRevision: revision, object: stored };
+    const prevRevision = this.tombstones.get(key) ?? 0;
+    return this.enqueue(entry, { type: "ADDED", key, revision, object: stored }, prevRevision, true, false);
+  }
+
+  update(key: string, object: KubeObject, expectedRevision: number): Promise<Entry> {
+    this.assertOpen();
+    const current = this.newest(key);
+    if (!current) return Promise.reject(new KeyNotFoundError(key));
+    if (current.revision !== expectedRevision) {
+      return Promise.reject(new RevisionConflictError(key, expectedRevision, current.revision));
+    }
+    const revision = ++this.assigned;
+    const stored = withRevision(object, revision);
+    const entry: Entry = { key, revision, createRevision: current.createRevision, object: stored };
+    const event: StoreEvent = { type: "MODIFIED", key, revision, object: stored, prev: current.object };
+    return this.enqueue(entry, event, current.revision, false, false);
+  }
+
+  delete(key: string, expectedRevision?: number): Promise<Entry> {
+    this.assertOpen();
+    const current = this.newest(key);
+    if (!current) return Promise.reject(new KeyNotFoundError(key));
+    if (expectedRevision !== undefined && current.revision !== expectedRevision) {
+      return Promise.reject(new RevisionConflictError(key, expectedRevision, current.revision));
+    }
+    const revision = ++this.assigned;
+    const last = withRevision(current.object, revision);
+    const entry: Entry = { key, revision, createRevision: current.createRevision, object: last };
+    const event: StoreEvent = { type: "DELETED", key, revision, object: last, prev: current.object };
+    return this.enqueue(entry, event, current.revision, false, true);
+  }
+
+  watch(prefix: string, revision: number, listener: (events: readonly StoreEvent[]) => void): WatchHandle {
+    this.assertOpen();
+    if (revision < this.compacted) throw new CompactedError(revision, this.compacted);
+    const backlog = this.hub.replay(prefix, revision) ?? this.replayFromLog(prefix, revision);
+    // Live events that arrive before the backlog is delivered wait behind it: no gaps, no duplicates.
+    let ready = false;
+    const held: StoreEvent[] = [];
+    const unsubscribe = this.hub.subscribe(prefix, (events) => {
+      if (ready) listener(events);
+      else held.push(...events);
+    });
+    let open = true;
+    queueMicrotask(() => {
+      if (!open) return;
+      if (backlog.length) listener(backlog);
+      ready = true;
+      if (held.length) listener(held);
+    });
+    return {
+      close: () => {
+        open = false;
+        unsubscribe();
+      },
+    };
+  }
+
+  compact(revision: number): void {
+    const target = Math.min(revision, this.committed);
+    if (target <= this.compacted) return;
+    this.log.compact(target);
+    this.compacted = target;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    this.log.close();
+  }
+
+  private newest(key: string): Entry | undefined {
+    const p = this.pending.get(key);
+    if (p !== undefined) return p ?? undefined;
+    return this.get(key);
+  }
+
+  private enqueue(entry: Entry, event: StoreEvent, prevRevision: number, created: boolean, deleted: boolean) {
+    const row: LogRow = {
+      id: entry.revision,
+      name: entry.key,
+      created,
+      deleted,
+      createRevision: entry.createRevision,
+      prevRevision,
+      value: JSON.stringify(entry.object),
+    };
+    this.pending.set(entry.key, deleted ? null : entry);
+    return new Promise<Entry>((resolve, reject) => {
+      this.queue.push({ row, event, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.queue;
+    if (batch.length === 0) return;
+    this.queue = [];
+    this.pending.clear();
+    try {
+      this.log.append(batch.map((w) => w.row));
+    } catch (err) {
+      // Nothing of the batch was committed; the revisions it took stay unused.
+      for (const w of batch) w.reject(err);
+      return;
+    }
+    for (const { event } of batch) {
+      if (event.type === "DELETED") {
+        this.remove(event.key);
+        this.tombstones.set(event.key, event.revision);
+      } else {
+        this.tombstones.delete(event.key);
+        const createRevision = event.type === "ADDED" ? event.revision : this.get(event.key)!.createRevision;
+        this.put({ key: event.key, revision: event.revision, createRevision, object: event.object });
+      }
+      this.committed = event.revision;
+    }
+    this.hub.publish(batch.map((w) => w.event));
+    for (const w of batch) w.resolve({ key: w.event.key, revision: w.event.revision, createRevision: w.row.createRevision, object: w.event.object });
+  }
+
+  private put(entry: Entry): void {
+    const resource = resourceOf(entry.key);
+    let entries = this.resources.get(resource);
+    if (!entries) this.resources.set(resource, (entries = new Map()));
+    if (!entries.has(entry.key)) this.sortedKeys.delete(resource);
+    entries.set(entry.key, entry);
+  }
+
+  private remove(key: string): void {
+    const resource = resourceOf(key);
+    if (this.resources.get(resource)?.delete(key)) this.sortedKeys.delete(resource);
+  }
+
+  private replayFromLog(prefix: string, revision: number): StoreEvent[] {
+    const events: StoreEvent[] = [];
+    for (let after = revision; ; ) {
+      const rows = this.log.rowsAfter(prefix, after, 5000);
+      if (rows.length === 0) break;
+      for (const row of rows) {
+        if (row.id > this.committed) return events;
+        const type = row.created ? "ADDED" : row.deleted ? "DELETED" : "MODIFIED";
+        const prevRow = row.created ? undefined : this.log.rowAt(row.prevRevision);
+        events.push({ type, key: row.name, revision: row.id, object: JSON.parse(row.value), prev: prevRow && JSON.parse(prevRow.value) });
+      }
+      after = rows[rows.length - 1]!.id;
+    }
+    return events;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StoreClosedError();
+  }
+}
+
+function lowerBound(keys: string[], target: string): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (keys[mid]! < target) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

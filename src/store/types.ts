@@ -1,0 +1,49 @@
+import type { KubeObject } from "../apis/meta.ts";
+
+/** The current state of one key. `object` is shared: callers must not mutate it. */
+export interface Entry {
+  key: string;
+  revision: number;
+  createRevision: number;
+  object: KubeObject;
+}
+
+export interface StoreEvent {
+  type: "ADDED" | "MODIFIED" | "DELETED";
+  key: string;
+  revision: number;
+  /** The object after the change; for DELETED, its last state. */
+  object: KubeObject;
+  /** The object before the change (MODIFIED and DELETED), for selector transitions. */
+  prev?: KubeObject;
+}
+
+export interface ListResult {
+  items: Entry[];
+  revision: number;
+}
+
+export interface WatchHandle {
+  close(): void;
+}
+
+/** The store as the API server sees it; the SQLite implementation is in store.ts. */
+export interface Store {
+  /** The latest committed revision. */
+  readonly revision: number;
+  readonly compactedRevision: number;
+  get(key: string): Entry | undefined;
+  /** Live keys under `prefix`, sorted by key, starting after `startAfter` if given. */
+  list(prefix: string, opts?: { startAfter?: string }): ListResult;
+  create(key: string, object: KubeObject): Promise<Entry>;
+  /** Replaces the object if its revision is still `expectedRevision`. */
+  update(key: string, object: KubeObject, expectedRevision: number): Promise<Entry>;
+  delete(key: string, expectedRevision?: number): Promise<Entry>;
+  /**
+   * Every event under `prefix` after `revision`, in order, then live ones.
+   * Throws CompactedError if `revision` is older than the compacted history.
+   */
+  watch(prefix: string, revision: number, listener: (events: readonly StoreEvent[]) => void): WatchHandle;
+  compact(revision: number): void;
+  close(): Promise<void>;
+}
