@@ -1,0 +1,112 @@
+import { describe, expect, test } from "bun:test";
+import { FieldSet, fieldsOf, pathString, removeAt, valueAt } from "./field-set.ts";
+import { rootType } from "./merge-keys.ts";
+
+const deployment = () => ({
+  apiVersion: "apps/v1",
+  kind: "Deployment",
+  metadata: { name: "web", labels: { app: "web" }, finalizers: ["a/b"] },
+  spec: {
+    replicas: 2,
+    selector: { matchLabels: { app: "web" } },
+    template: {
+      metadata: { labels: { app: "web" } },
+      spec: {
+        containers: [{ name: "web", image: "nginx", ports: [{ containerPort: 80 }], args: ["-v"] }],
+        tolerations: [{ key: "k" }],
+      },
+    },
+  },
+});
+
+describe("fieldsOf", () => {
+  test("encodes a Deployment as kubectl apply --server-side records it", () => {
+    expect(fieldsOf(deployment(), rootType("Deployment")).toFieldsV1()).toEqual({
+      "f:apiVersion": {},
+      "f:kind": {},
+      "f:metadata": { "f:finalizers": { 'v:"a/b"': {} }, "f:labels": { "f:app": {} }, "f:name": {} },
+      "f:spec": {
+        "f:replicas": {},
+        "f:selector": {},
+        "f:template": {
+          "f:metadata": { "f:labels": { "f:app": {} } },
+          "f:spec": {
+            "f:containers": {
+              'k:{"name":"web"}': {
+                ".": {},
+                "f:args": {},
+                "f:image": {},
+                "f:name": {},
+                "f:ports": { 'k:{"containerPort":80,"protocol":"TCP"}': { ".": {}, "f:containerPort": {} } },
+              },
+            },
+            "f:tolerations": {},
+          },
+        },
+      },
+    });
+  });
+
+  test("without a schema every list is atomic and empty values are leaves", () => {
+    const set = fieldsOf({ data: { a: "1" }, list: [{ name: "x" }], empty: {}, none: [] }, undefined);
+    expect([...set].map(pathString).sort()).toEqual([".data.a", ".empty", ".list", ".none"]);
+  });
+});
+
+describe("FieldSet", () => {
+  test("FieldsV1 round-trips", () => {
+    const tree = fieldsOf(deployment(), rootType("Deployment")).toFieldsV1();
+    expect(FieldSet.fromFieldsV1(tree).toFieldsV1()).toEqual(tree);
+  });
+
+  test("a member with members below it is marked with '.'", () => {
+    const set = new FieldSet([["f:a"], ["f:a", "f:b"]]);
+    expect(set.toFieldsV1()).toEqual({ "f:a": { ".": {}, "f:b": {} } });
+    expect(FieldSet.fromFieldsV1(set.toFieldsV1()).has(["f:a"])).toBe(true);
+  });
+
+  test("minus, filter and hasAtOrBelow", () => {
+    const set = new FieldSet([["f:a", "f:b"], ["f:c"]]);
+    expect([...set.minus(new FieldSet([["f:c"]]))]).toEqual([["f:a", "f:b"]]);
+    expect(set.filter((p) => p[0] === "f:c").size).toBe(1);
+    expect(set.hasAtOrBelow(["f:a"])).toBe(true);
+    expect(set.hasAtOrBelow(["f:a", "f:b", "f:x"])).toBe(false);
+  });
+});
+
+describe("paths", () => {
+  const containers = ["f:spec", "f:template", "f:spec", "f:containers"];
+
+  test.each([
+    [["f:spec", "f:replicas"], true, 2],
+    [[...containers, 'k:{"name":"web"}', "f:image"], true, "nginx"],
+    [[...containers, 'k:{"name":"web"}', "f:ports", 'k:{"containerPort":80,"protocol":"TCP"}', "f:containerPort"], true, 80],
+    [[...containers, 'k:{"name":"nope"}', "f:image"], false, undefined],
+    [["f:metadata", "f:finalizers", 'v:"a/b"'], true, "a/b"],
+    [[...containers, "i:0", "f:name"], true, "web"],
+    [["f:spec", "f:missing"], false, undefined],
+  ])("valueAt %j", (path, found, value) => {
+    expect(valueAt(deployment(), path)).toEqual(found ? { found, value } : { found });
+  });
+
+  test("removeAt deletes fields, keyed items and set values", () => {
+    const obj = deployment();
+    removeAt(obj, [...containers, 'k:{"name":"web"}', "f:ports", 'k:{"containerPort":80,"protocol":"TCP"}']);
+    removeAt(obj, ["f:metadata", "f:finalizers", 'v:"a/b"']);
+    removeAt(obj, ["f:spec", "f:replicas"]);
+    removeAt(obj, ["f:spec", "f:absent", "f:deeper"]);
+    expect(obj.spec.template.spec.containers[0]!.ports).toEqual([]);
+    expect(obj.metadata.finalizers).toEqual([]);
+    expect("replicas" in obj.spec).toBe(false);
+  });
+
+  test.each([
+    [["f:spec", "f:replicas"], ".spec.replicas"],
+    [["f:spec", "f:containers", 'k:{"name":"web"}', "f:image"], '.spec.containers[name="web"].image'],
+    [["f:ports", 'k:{"containerPort":80,"protocol":"TCP"}'], '.ports[containerPort=80,protocol="TCP"]'],
+    [["f:metadata", "f:finalizers", 'v:"x"'], '.metadata.finalizers[="x"]'],
+    [["f:items", "i:3"], ".items[3]"],
+  ])("pathString %j", (path, want) => {
+    expect(pathString(path)).toBe(want);
+  });
+});

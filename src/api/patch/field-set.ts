@@ -1,0 +1,201 @@
+// Sets of field paths, the unit of field ownership in managedFields, in Kubernetes' FieldsV1
+// encoding (structured-merge-diff): a path is a list of tokens — "f:<field>" for a map/struct
+// field, "k:{...}" for a list item by its key fields, "v:<json>" for an item of a set of
+// primitives, "i:<n>" for a list position — and a set is a tree of them where {} marks a member
+// and ".": {} marks a member that also has members below it.
+import { deepEqual, isObject, type JsonObject } from "./json-value.ts";
+import { fieldStrategy, listKeys, type FieldStrategy } from "./merge-keys.ts";
+
+export type FieldPath = readonly string[];
+
+/** Defaults the apiserver fills into list key fields before keying items (ports' protocol). */
+const KEY_DEFAULTS: Readonly<Record<string, unknown>> = { protocol: "TCP" };
+
+export class FieldSet {
+  private readonly paths = new Map<string, FieldPath>();
+
+  constructor(paths: Iterable<FieldPath> = []) {
+    for (const path of paths) this.add(path);
+  }
+
+  add(path: FieldPath): void {
+    this.paths.set(JSON.stringify(path), path);
+  }
+  delete(path: FieldPath): void {
+    this.paths.delete(JSON.stringify(path));
+  }
+  has(path: FieldPath): boolean {
+    return this.paths.has(JSON.stringify(path));
+  }
+  get size(): number {
+    return this.paths.size;
+  }
+  [Symbol.iterator](): IterableIterator<FieldPath> {
+    return this.paths.values();
+  }
+
+  /** Whether the set has this path or any path below it. */
+  hasAtOrBelow(path: FieldPath): boolean {
+    for (const p of this) if (p.length >= path.length && path.every((t, i) => p[i] === t)) return true;
+    return false;
+  }
+
+  minus(other: FieldSet): FieldSet {
+    return new FieldSet([...this].filter((p) => !other.has(p)));
+  }
+
+  filter(keep: (path: FieldPath) => boolean): FieldSet {
+    return new FieldSet([...this].filter(keep));
+  }
+
+  static fromFieldsV1(tree: unknown): FieldSet {
+    const set = new FieldSet();
+    const walk = (node: unknown, path: string[]) => {
+      if (!isObject(node)) return;
+      const tokens = Object.keys(node);
+      if (tokens.length === 0 && path.length > 0) set.add(path);
+      for (const token of tokens) {
+        if (token === ".") set.add(path);
+        else walk(node[token], [...path, token]);
+      }
+    };
+    walk(tree, []);
+    return set;
+  }
+
+  toFieldsV1(): JsonObject {
+    interface Node {
+      member: boolean;
+      children: Map<string, Node>;
+    }
+    const root: Node = { member: false, children: new Map() };
+    for (const path of this) {
+      let node = root;
+      for (const token of path) {
+        let child = node.children.get(token);
+        if (!child) node.children.set(token, (child = { member: false, children: new Map() }));
+        node = child;
+      }
+      node.member = true;
+    }
+    const encode = (node: Node): JsonObject => {
+      const out: JsonObject = {};
+      if (node.member && node.children.size > 0) out["."] = {};
+      for (const token of [...node.children.keys()].sort()) out[token] = encode(node.children.get(token)!);
+      return out;
+    };
+    return encode(root);
+  }
+}
+
+/**
+ * The fields an object sets, typed by `type` (see merge-keys.ts): every leaf value, every item
+ * of a keyed list (and the fields inside it), every value of a set. Atomic lists and maps, empty
+ * maps and empty lists are leaves.
+ */
+export function fieldsOf(obj: unknown, type: string | undefined): FieldSet {
+  const set = new FieldSet();
+  if (isObject(obj)) walkMap(obj, [], type, set);
+  return set;
+}
+
+function walkMap(obj: JsonObject, path: string[], type: string | undefined, set: FieldSet): void {
+  for (const [name, value] of Object.entries(obj)) walkValue(value, [...path, `f:${name}`], fieldStrategy(type, name), set);
+}
+
+function walkValue(value: unknown, path: string[], field: FieldStrategy, set: FieldSet): void {
+  if (isObject(value) && Object.keys(value).length > 0 && !field.atomic) return walkMap(value, path, field.type, set);
+  if (Array.isArray(value) && value.length > 0 && field.strategy === "merge") {
+    for (const item of value) {
+      if (isObject(item) && listKeys(field).length > 0) {
+        const itemPath = [...path, keyToken(item, field)];
+        set.add(itemPath);
+        walkMap(item, itemPath, field.type, set);
+      } else if (!isObject(item) && !Array.isArray(item)) {
+        set.add([...path, `v:${JSON.stringify(item)}`]);
+      }
+    }
+    return;
+  }
+  set.add(path);
+}
+
+function keyToken(item: JsonObject, field: FieldStrategy): string {
+  const key: JsonObject = {};
+  for (const name of listKeys(field)) {
+    const value = Object.hasOwn(item, name) ? item[name] : KEY_DEFAULTS[name];
+    if (value !== undefined) key[name] = value;
+  }
+  return `k:${JSON.stringify(key)}`;
+}
+
+function matchesKey(item: unknown, key: JsonObject): boolean {
+  if (!isObject(item)) return false;
+  return Object.entries(key).every(([name, want]) => deepEqual(Object.hasOwn(item, name) ? item[name] : KEY_DEFAULTS[name], want));
+}
+
+/** Finds the child that one path token names inside a container (a map or a list). */
+function locate(container: unknown, token: string): { found: boolean; value?: unknown; index?: number } {
+  const body = token.slice(2);
+  switch (token.slice(0, 2)) {
+    case "f:":
+      return isObject(container) && Object.hasOwn(container, body) ? { found: true, value: container[body] } : { found: false };
+    case "k:":
+    case "v:": {
+      if (!Array.isArray(container)) return { found: false };
+      const wanted = JSON.parse(body) as unknown;
+      const index = token.startsWith("k:")
+        ? container.findIndex((item) => matchesKey(item, wanted as JsonObject))
+        : container.findIndex((item) => deepEqual(item, wanted));
+      return index >= 0 ? { found: true, value: container[index], index } : { found: false };
+    }
+    case "i:": {
+      const index = Number(body);
+      return Array.isArray(container) && index < container.length ? { found: true, value: container[index], index } : { found: false };
+    }
+    default:
+      return { found: false };
+  }
+}
+
+/** The value at path, if the object has it. */
+export function valueAt(obj: unknown, path: FieldPath): { found: boolean; value?: unknown } {
+  let current: unknown = obj;
+  for (const token of path) {
+    const step = locate(current, token);
+    if (!step.found) return { found: false };
+    current = step.value;
+  }
+  return { found: true, value: current };
+}
+
+/** Removes the field, list item or set value at path; a missing path is a no-op. */
+export function removeAt(obj: unknown, path: FieldPath): void {
+  if (path.length === 0) return;
+  const parent = valueAt(obj, path.slice(0, -1));
+  if (!parent.found) return;
+  const token = path[path.length - 1]!;
+  const step = locate(parent.value, token);
+  if (!step.found) return;
+  if (step.index !== undefined) (parent.value as unknown[]).splice(step.index, 1);
+  else delete (parent.value as JsonObject)[token.slice(2)];
+}
+
+/** A path as Kubernetes prints it in conflicts: .spec.containers[name="web"].image */
+export function pathString(path: FieldPath): string {
+  return path
+    .map((token) => {
+      const body = token.slice(2);
+      switch (token.slice(0, 2)) {
+        case "f:":
+          return `.${body}`;
+        case "k:":
+          return `[${Object.entries(JSON.parse(body) as JsonObject).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(",")}]`;
+        case "v:":
+          return `[=${body}]`;
+        default:
+          return `[${body}]`;
+      }
+    })
+    .join("");
+}

@@ -1,0 +1,124 @@
+// metadata.managedFields bookkeeping shared by server-side apply and by ordinary writes
+// (create, update, the classic patches), after the apiserver's fieldmanager.
+//
+// Simplified: an Update manager owns the leaf fields (and new list items) whose value it
+// changed; writes take those fields away from every other manager, as in Kubernetes. Entries
+// are not merged across apiVersions (kubun serves one version per group).
+import type { KubeObject, ManagedFieldsEntry } from "../../apis/meta.ts";
+import { deepEqual } from "./json-value.ts";
+import { FieldSet, fieldsOf, valueAt, type FieldPath } from "./field-set.ts";
+import { rootType } from "./merge-keys.ts";
+
+export type Operation = "Apply" | "Update";
+
+/** An entry with its field set decoded. */
+export interface Owner {
+  entry: ManagedFieldsEntry;
+  fields: FieldSet;
+}
+
+// Identity and system fields belong to no manager (fieldmanager's stripmeta).
+const TOP_LEVEL = new Set(["f:apiVersion", "f:kind"]);
+const SYSTEM_METADATA = new Set([
+  "f:name",
+  "f:namespace",
+  "f:uid",
+  "f:resourceVersion",
+  "f:generation",
+  "f:creationTimestamp",
+  "f:selfLink",
+  "f:managedFields",
+]);
+
+/**
+ * Which paths a write through the main resource (or the status subresource) can own: the main
+ * resource never owns status, the status subresource owns nothing else.
+ */
+export function inScope(subresource: string | undefined): (path: FieldPath) => boolean {
+  return (path) => {
+    if (TOP_LEVEL.has(path[0]!) || (path[0] === "f:metadata" && SYSTEM_METADATA.has(path[1]!))) return false;
+    return subresource === "status" ? path[0] === "f:status" : path[0] !== "f:status";
+  };
+}
+
+/** The fields of an object of a kind that a write in this scope can own. */
+export function ownableFields(obj: KubeObject, kind: string, subresource?: string): FieldSet {
+  return fieldsOf(obj, rootType(kind)).filter(inScope(subresource));
+}
+
+/** A path that names a list item or set value: its presence is its whole value. */
+export const isMembership = (path: FieldPath) => /^[kv]:/.test(path[path.length - 1] ?? "");
+
+export function readOwners(entries: readonly ManagedFieldsEntry[] | undefined): Owner[] {
+  return (entries ?? []).map((entry) => ({ entry: { ...entry }, fields: FieldSet.fromFieldsV1(entry.fieldsV1 ?? {}) }));
+}
+
+/** Encodes owners back into managedFields, dropping managers left with no fields. */
+export function writeOwners(owners: readonly Owner[]): ManagedFieldsEntry[] {
+  return owners
+    .filter((o) => o.fields.size > 0)
+    .map(({ entry, fields }) => ({
+      manager: entry.manager,
+      operation: entry.operation,
+      apiVersion: entry.apiVersion,
+      time: entry.time,
+      fieldsType: "FieldsV1",
+      fieldsV1: fields.toFieldsV1(),
+      ...(entry.subresource ? { subresource: entry.subresource } : {}),
+    }));
+}
+
+/** Managers are told apart by name, operation, subresource and (for updates) apiVersion. */
+export function isManager(entry: ManagedFieldsEntry, manager: string, operation: Operation, apiVersion: string, subresource?: string): boolean {
+  return (
+    entry.manager === manager &&
+    entry.operation === operation &&
+    (entry.subresource ?? "") === (subresource ?? "") &&
+    (operation === "Apply" || entry.apiVersion === apiVersion)
+  );
+}
+
+/**
+ * Records a create (old undefined), update or classic patch by `manager` in updated's
+ * managedFields and returns the result (updated itself is not mutated). When the request body
+ * carried no managedFields, the live object's are carried over, as the apiserver does.
+ */
+export function updateManagedFields(
+  old: KubeObject | undefined,
+  updated: KubeObject,
+  manager: string,
+  operation: "Update",
+  now: string,
+  subresource?: string,
+): KubeObject {
+  const result = structuredClone(updated);
+  const kind = updated.kind ?? old?.kind ?? "";
+  const apiVersion = updated.apiVersion ?? old?.apiVersion ?? "";
+  const before = old ? ownableFields(old, kind, subresource) : new FieldSet();
+  const after = ownableFields(updated, kind, subresource);
+  const changed = after.filter(
+    (p) => !before.has(p) || (!isMembership(p) && !deepEqual(valueAt(old, p).value, valueAt(updated, p).value)),
+  );
+  const removed = before.minus(after);
+
+  const sent = updated.metadata.managedFields;
+  const owners = readOwners(sent && sent.length > 0 ? sent : old?.metadata.managedFields);
+  let mine = owners.find((o) => isManager(o.entry, manager, operation, apiVersion, subresource));
+  if (!mine) {
+    mine = { entry: { manager, operation, apiVersion, ...(subresource ? { subresource } : {}) }, fields: new FieldSet() };
+    owners.push(mine);
+  }
+  for (const owner of owners) {
+    if (owner === mine) continue;
+    for (const p of changed) owner.fields.delete(p);
+    for (const p of removed) owner.fields.delete(p);
+  }
+  for (const p of removed) mine.fields.delete(p);
+  for (const p of changed) mine.fields.add(p);
+  if (changed.size > 0 || removed.size > 0) mine.entry.time = now;
+
+  const entries = writeOwners(owners);
+  if (entries.length > 0) result.metadata.managedFields = entries;
+  else delete result.metadata.managedFields;
+  return result;
+}

@@ -1,0 +1,19 @@
+// JSON merge patch (RFC 7386), the media type application/merge-patch+json. kubectl uses it for
+// `label`, `annotate`, `scale` and `patch --type merge`.
+import { isObject, setField, type JsonObject } from "./json-value.ts";
+
+/** Returns target patched by patch; neither input is mutated. */
+export function mergePatch(target: unknown, patch: unknown): unknown {
+  return mergeInto(structuredClone(target), patch);
+}
+
+function mergeInto(target: unknown, patch: unknown): unknown {
+  // A non-object patch (including an array) replaces the target wholesale.
+  if (!isObject(patch)) return structuredClone(patch);
+  const result: JsonObject = isObject(target) ? target : {};
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete result[key];
+    else setField(result, key, mergeInto(Object.hasOwn(result, key) ? result[key] : undefined, value));
+  }
+  return result;
+}
