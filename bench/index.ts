@@ -1,0 +1,125 @@
+// `bun run bench`: the scheduler core bench (wasm vs the TypeScript reference) and a throughput
+// plot against node count. Prints a table, then as its LAST line one JSON object; results and
+// the SVG go to bench/results/.
+//
+//   bun bench/index.ts [--nodes 5000] [--pods 50000] [--ts-pods 1500] [--scoring binpack|spread]
+//                      [--no-sweep] [--json]
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { ensureWasmBuilt } from "../wasm/build.ts";
+import { type CoreResult, benchCore } from "./scheduler-core.ts";
+import { lineChart } from "./svg.ts";
+
+export interface BenchOptions {
+  nodes: number;
+  pods: number;
+  tsPods: number;
+  scoring: "binpack" | "spread";
+  sweep: boolean;
+  json: boolean;
+  resultsDir: string;
+}
+
+const SWEEP_NODES = [500, 1000, 2000, 5000];
+
+function fmt(n: number): string {
+  return Math.round(n).toLocaleString("en-US");
+}
+
+function table(rows: CoreResult[]): string {
+  const head = ["nodes", "wasm pods/s", "wasm (no cache) pods/s", "ts pods/s", "wasm/ts"];
+  const body = rows.map((r) => [
+    fmt(r.nodes), fmt(r.wasm.podsPerSecond), fmt(r.wasmNoCache.podsPerSecond), fmt(r.ts.podsPerSecond), `${r.ratio.toFixed(1)}x`,
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i]!)).join("  ");
+  return [line(head), line(widths.map((w) => "-".repeat(w))), ...body.map(line)].join("\n");
+}
+
+export function runBench(o: BenchOptions): Record<string, unknown> {
+  ensureWasmBuilt("scheduler");
+  const log = o.json ? () => {} : (s: string) => console.log(s);
+  const opts = { scoring: o.scoring };
+
+  log(`scheduler core: ${fmt(o.nodes)} nodes, ${fmt(o.pods)} pods (ts reference on ${fmt(Math.min(o.tsPods, o.pods))}), scoring ${o.scoring}, all nodes scored`);
+  const main = benchCore(o.nodes, o.pods, o.tsPods, opts);
+
+  const sweep: CoreResult[] = [];
+  if (o.sweep) {
+    for (const n of SWEEP_NODES) {
+      sweep.push(n === o.nodes ? main : benchCore(n, Math.min(o.pods, 20000), o.tsPods, opts));
+    }
+  }
+  log("");
+  log(table(o.sweep ? sweep : [main]));
+  log("");
+  log(`wasm scheduled ${fmt(main.wasm.scheduled)}/${fmt(main.wasm.pods)} pods in ${main.wasm.seconds.toFixed(2)}s`);
+
+  const result = {
+    nodes: main.nodes,
+    pods: main.pods,
+    scoring: o.scoring,
+    core_wasm_pods_per_s: Math.round(main.wasm.podsPerSecond),
+    core_wasm_nocache_pods_per_s: Math.round(main.wasmNoCache.podsPerSecond),
+    core_ts_pods_per_s: Math.round(main.ts.podsPerSecond),
+    core_ts_pods_measured: main.ts.pods,
+    core_ratio: Number(main.ratio.toFixed(2)),
+    core_sweep: sweep.map((r) => ({
+      nodes: r.nodes,
+      wasm: Math.round(r.wasm.podsPerSecond),
+      wasm_nocache: Math.round(r.wasmNoCache.podsPerSecond),
+      ts: Math.round(r.ts.podsPerSecond),
+    })),
+    e2e_pods_per_s: null,
+    server_rss_mb: null,
+  };
+
+  mkdirSync(o.resultsDir, { recursive: true });
+  writeFileSync(join(o.resultsDir, "scheduler-core.json"), `${JSON.stringify(result, null, 2)}\n`);
+  if (sweep.length > 0) {
+    const svg = lineChart(`Scheduler core throughput (${o.scoring}, all nodes scored)`, "nodes", "pods/s", [
+      { name: "wasm", color: "#1f77b4", points: sweep.map((r) => ({ x: r.nodes, y: r.wasm.podsPerSecond })) },
+      { name: "wasm, no cache", color: "#2ca02c", points: sweep.map((r) => ({ x: r.nodes, y: r.wasmNoCache.podsPerSecond })) },
+      { name: "ts reference", color: "#d62728", points: sweep.map((r) => ({ x: r.nodes, y: r.ts.podsPerSecond })) },
+    ]);
+    writeFileSync(join(o.resultsDir, "scheduler-core.svg"), svg);
+    log(`wrote ${join(o.resultsDir, "scheduler-core.json")} and scheduler-core.svg`);
+  }
+  return result;
+}
+
+export function parseBenchArgs(argv: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      nodes: { type: "string", default: "5000" },
+      pods: { type: "string", default: "50000" },
+      "ts-pods": { type: "string", default: "1500" },
+      scoring: { type: "string", default: "binpack" },
+      "no-sweep": { type: "boolean", default: false },
+      json: { type: "boolean", default: false },
+      results: { type: "string", default: join(import.meta.dir, "results") },
+    },
+  });
+  const int = (name: string, v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer, got ${v}`);
+    return n;
+  };
+  if (values.scoring !== "binpack" && values.scoring !== "spread") throw new Error("--scoring must be binpack or spread");
+  return {
+    nodes: int("nodes", values.nodes),
+    pods: int("pods", values.pods),
+    tsPods: int("ts-pods", values["ts-pods"]),
+    scoring: values.scoring,
+    sweep: !values["no-sweep"],
+    json: values.json,
+    resultsDir: values.results,
+  };
+}
+
+if (import.meta.main) {
+  const result = runBench(parseBenchArgs(process.argv.slice(2)));
+  console.log(JSON.stringify(result));
+}

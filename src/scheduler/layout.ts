@@ -1,0 +1,107 @@
+// The contract between the TypeScript side and wasm/assembly/scheduler.ts: word offsets into the
+// context header (an i32 array in wasm memory), node state bits, selector opcodes and reason ids.
+// Plain `export const NAME = <int>;` lines only, so AssemblyScript can import this file too.
+
+// Header words: sizes, pointers (byte offsets into wasm memory) and scalar settings.
+export const H_NODE_COUNT = 0;
+export const H_STATE = 1;
+export const H_ALLOC_CPU = 2;
+export const H_ALLOC_MEM = 3;
+export const H_ALLOC_EPH = 4;
+export const H_ALLOC_PODS = 5;
+export const H_REQ_CPU = 6;
+export const H_REQ_MEM = 7;
+export const H_REQ_EPH = 8;
+export const H_REQ_PODS = 9;
+export const H_NZ_CPU = 10;
+export const H_NZ_MEM = 11;
+export const H_LABELS = 12;
+export const H_LABEL_STRIDE = 13;
+export const H_TAINT_COUNT = 14;
+export const H_TAINTS = 15;
+export const H_TAINT_STRIDE = 16;
+export const H_PORT_COUNT = 17;
+export const H_PORTS = 18;
+export const H_PORT_STRIDE = 19;
+export const H_VALUE_NUM = 20;
+export const H_TAINT_FLAGS = 21;
+export const H_REJECT = 22;
+export const H_REASON_COUNT = 23;
+export const H_SCRATCH_IDX = 24;
+export const H_SCRATCH_BASE = 25;
+export const H_SCRATCH_AFF = 26;
+export const H_SCRATCH_TAINT = 27;
+export const H_W_FIT = 28;
+export const H_W_BALANCED = 29;
+export const H_W_AFFINITY = 30;
+export const H_W_TAINT = 31;
+export const H_MOST_ALLOCATED = 32;
+export const H_TIE_RANDOM = 33;
+export const H_RNG = 34;
+export const H_POD = 35;
+export const H_REQUIRED_NODE = 36;
+export const H_TOLERATE_UNSCHEDULABLE = 37;
+export const H_TAINT_SCORING = 38;
+export const H_Q_REQUIRED = 39;
+export const H_Q_REQUIRED_END = 40;
+export const H_Q_TERM_COUNT = 41;
+export const H_Q_TERMS = 42;
+export const H_Q_PREF_COUNT = 43;
+export const H_Q_PREFS = 44;
+export const H_Q_PORT_COUNT = 45;
+export const H_Q_PORTS = 46;
+export const H_OUT_SCORE = 47;
+export const H_OUT_FEASIBLE = 48;
+// Equivalence cache (0 pointers = off): per node version, and for the pod's class per node the
+// version it was evaluated at, the outcome (FEASIBLE or a rejection) and the raw scores.
+export const H_NODE_VERSION = 49;
+export const H_CLASS_STAMP = 50;
+export const H_CLASS_OUTCOME = 51;
+export const H_CLASS_BASE = 52;
+export const H_CLASS_AFF = 53;
+export const H_CLASS_TAINT = 54;
+export const HEADER_WORDS = 64;
+
+// Pod request doubles at H_POD.
+export const POD_CPU = 0;
+export const POD_MEM = 1;
+export const POD_EPH = 2;
+export const POD_NZ_CPU = 3;
+export const POD_NZ_MEM = 4;
+export const POD_DOUBLES = 5;
+
+// Node state bits (one byte per node slot).
+export const NODE_PRESENT = 1;
+export const NODE_READY = 2;
+export const NODE_UNSCHEDULABLE = 4;
+
+// Per-pod flags for each interned taint.
+export const TAINT_BLOCKS = 1;
+export const TAINT_PREFER_AVOID = 2;
+
+// Selector expression opcodes: [column, op, count, payload...].
+export const OP_IN = 0;
+export const OP_NOT_IN = 1;
+export const OP_EXISTS = 2;
+export const OP_DOES_NOT_EXIST = 3;
+export const OP_GT = 4;
+export const OP_LT = 5;
+export const OP_NAME_IN = 6;
+export const OP_NAME_NOT_IN = 7;
+
+// Rejection reasons in filter order; untolerated taint t counts at R_TAINT_BASE + t.
+export const R_NOT_READY = 0;
+export const R_UNSCHEDULABLE = 1;
+export const R_NODE_NAME = 2;
+export const R_NODE_AFFINITY = 3;
+export const R_NODE_PORTS = 4;
+export const R_TOO_MANY_PODS = 5;
+export const R_INSUFFICIENT_CPU = 6;
+export const R_INSUFFICIENT_MEMORY = 7;
+export const R_INSUFFICIENT_EPHEMERAL = 8;
+export const R_TAINT_BASE = 9;
+
+// Cached outcome of a node: feasible, a reason id, or RESOURCE_FLAG | bits of the R_* resource
+// reasons counted from R_TOO_MANY_PODS (NodeResourcesFit can report several at once).
+export const OUTCOME_FEASIBLE = -1;
+export const OUTCOME_RESOURCES = 1073741824;

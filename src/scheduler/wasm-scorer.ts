@@ -1,0 +1,291 @@
+// The WebAssembly scorer: node state in struct-of-arrays inside the module's memory, updated in
+// place on every node/binding change; schedule() writes the pod's encoded query and makes ONE call
+// into wasm that filters and scores every node. Semantics are those of ts-scorer.ts.
+import { Interner } from "./intern.ts";
+import * as L from "./layout.ts";
+import { NodeSlots } from "./node-slots.ts";
+import { UNSCHEDULABLE_TAINT, parseLabelInt, taintReason, toleratedBy } from "./predicates.ts";
+import { FIXED_REASONS, addRejection } from "./reasons.ts";
+import {
+  type Decision, type NodeInfo, type PodQuery, type PodUsage, type Rejections, type Scorer, type ScorerOptions,
+  type Taint, type Toleration, resolveOptions,
+} from "./types.ts";
+import { ClassCache } from "./wasm-class-cache.ts";
+import { NodeTable, WasmHeap } from "./wasm-heap.ts";
+import { instantiateScheduler } from "./wasm-loader.ts";
+import { QueryEncoder, hostIPId, hostPortKey } from "./wasm-query.ts";
+
+export interface WasmScorerOptions extends ScorerOptions {
+  /** Another build of the module (tests); defaults to build/wasm/scheduler.wasm. */
+  wasmPath?: string;
+  /** Reuse per-node results across pods of the same equivalence class (default true). */
+  equivalenceCache?: boolean;
+}
+
+/** A growable array region owned by this scorer (value table, taint flags, program...). */
+class Region {
+  ptr = 0;
+  capacity = 0;
+  constructor(private readonly heap: WasmHeap, private readonly bytesPer: number) {}
+  ensure(n: number): void {
+    if (n <= this.capacity) return;
+    const capacity = Math.max(n, this.capacity * 2, 64);
+    const ptr = this.heap.alloc(capacity * this.bytesPer);
+    const b = new Uint8Array(this.heap.buffer);
+    b.copyWithin(ptr, this.ptr, this.ptr + this.capacity * this.bytesPer);
+    this.ptr = ptr;
+    this.capacity = capacity;
+  }
+}
+
+export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
+  const opts = resolveOptions(options);
+  const wasm = instantiateScheduler(options.wasmPath);
+  const heap = new WasmHeap(wasm.memory, wasm.heapBase());
+  const header = heap.alloc(L.HEADER_WORDS * 4);
+  const podPtr = heap.alloc(L.POD_DOUBLES * 8);
+  const table = new NodeTable(heap);
+  const valueNum = new Region(heap, 8);
+  const taintFlags = new Region(heap, 1);
+  const reject = new Region(heap, 4);
+  const program = new Region(heap, 4);
+
+  const slots = new NodeSlots();
+  const columns = new Interner(0);
+  const values = new Interner(1);
+  const hostIPs = new Interner(1);
+  const taintIds = new Interner(0);
+  const taints: Taint[] = [];
+  const encoder = new QueryEncoder({ columns, values, hostIPs, slots });
+  // Pods of one workload share tolerations: their per-taint flags are computed once.
+  const flagCache = new Map<string, { key: string; flags: Uint8Array; scoring: boolean }>();
+  const classes = options.equivalenceCache === false ? undefined : new ClassCache(heap);
+
+  const h = () => new Int32Array(heap.buffer, header, L.HEADER_WORDS);
+  h()[L.H_RNG] = opts.seed | 0;
+
+  function internValue(v: string): number {
+    const id = values.intern(v);
+    valueNum.ensure(id + 1);
+    new Float64Array(heap.buffer, valueNum.ptr, valueNum.capacity)[id] = parseLabelInt(v);
+    return id;
+  }
+
+  function internTaint(t: Taint): number {
+    const before = taintIds.size;
+    const id = taintIds.intern(`${t.key}\u0000${t.value ?? ""}\u0000${t.effect}`);
+    if (taintIds.size !== before) {
+      taints[id] = { key: t.key, value: t.value ?? "", effect: t.effect };
+      flagCache.clear();
+    }
+    return id;
+  }
+
+  function taintFlagsFor(tolerations: Toleration[]): { key: string; flags: Uint8Array; scoring: boolean } {
+    const key = tolerations.length === 0 ? "" : JSON.stringify(tolerations);
+    let entry = flagCache.get(key);
+    if (entry) return entry;
+    const flags = new Uint8Array(taints.length);
+    let scoring = false;
+    for (let t = 0; t < taints.length; t++) {
+      const taint = taints[t]!;
+      if (toleratedBy(tolerations, taint)) continue;
+      if (taint.effect === "PreferNoSchedule") {
+        flags[t] = L.TAINT_PREFER_AVOID;
+        scoring = true;
+      } else flags[t] = L.TAINT_BLOCKS;
+    }
+    if (flagCache.size > 1024) flagCache.clear();
+    entry = { key: `${key}#${taints.length}`, flags, scoring };
+    flagCache.set(key, entry);
+    return entry;
+  }
+
+  function account(pod: PodUsage, index: number, sign: 1 | -1): void {
+    if (slots.nameAt(index) === undefined) throw new Error(`no node at index ${index}`);
+    if (sign > 0) table.ensurePortStride(table.views.portCount[index]! + pod.hostPorts.length);
+    const v = table.views;
+    v.version[index]!++;
+    const f = v.f64;
+    f.reqCpu[index]! += sign * pod.requests.cpu;
+    f.reqMem[index]! += sign * pod.requests.memory;
+    f.reqEph[index]! += sign * pod.requests.ephemeralStorage;
+    f.reqPods[index]! += sign;
+    f.nzCpu[index]! += sign * pod.nonZero.cpu;
+    f.nzMem[index]! += sign * pod.nonZero.memory;
+    const row = index * table.portStride * 2;
+    for (const p of pod.hostPorts) {
+      const key = hostPortKey(p);
+      const ip = hostIPId(p, hostIPs, true);
+      const count = v.portCount[index]!;
+      if (sign > 0) {
+        v.ports[row + count * 2] = key;
+        v.ports[row + count * 2 + 1] = ip;
+        v.portCount[index] = count + 1;
+        continue;
+      }
+      for (let k = 0; k < count; k++) {
+        if (v.ports[row + k * 2] !== key || v.ports[row + k * 2 + 1] !== ip) continue;
+        // Order of a node's used ports does not matter: move the last entry into the hole.
+        v.ports[row + k * 2] = v.ports[row + (count - 1) * 2]!;
+        v.ports[row + k * 2 + 1] = v.ports[row + (count - 1) * 2 + 1]!;
+        v.portCount[index] = count - 1;
+        break;
+      }
+    }
+  }
+
+  function writeHeader(pod: PodQuery): void {
+    const enc = encoder.encode(pod);
+    program.ensure(enc.length);
+    new Int32Array(heap.buffer, program.ptr, enc.length).set(enc.words.subarray(0, enc.length));
+    const { key: tolerationsKey, flags, scoring } = taintFlagsFor(pod.tolerations);
+    taintFlags.ensure(taints.length);
+    new Uint8Array(heap.buffer, taintFlags.ptr, taints.length).set(flags);
+    const reasons = L.R_TAINT_BASE + taints.length;
+    reject.ensure(reasons);
+
+    const p = table.ptr;
+    const w = h();
+    w[L.H_NODE_COUNT] = slots.highWater;
+    w[L.H_STATE] = p.state;
+    w[L.H_ALLOC_CPU] = p.f64.allocCpu;
+    w[L.H_ALLOC_MEM] = p.f64.allocMem;
+    w[L.H_ALLOC_EPH] = p.f64.allocEph;
+    w[L.H_ALLOC_PODS] = p.f64.allocPods;
+    w[L.H_REQ_CPU] = p.f64.reqCpu;
+    w[L.H_REQ_MEM] = p.f64.reqMem;
+    w[L.H_REQ_EPH] = p.f64.reqEph;
+    w[L.H_REQ_PODS] = p.f64.reqPods;
+    w[L.H_NZ_CPU] = p.f64.nzCpu;
+    w[L.H_NZ_MEM] = p.f64.nzMem;
+    w[L.H_LABELS] = p.labels;
+    w[L.H_LABEL_STRIDE] = table.labelStride;
+    w[L.H_TAINT_COUNT] = p.taintCount;
+    w[L.H_TAINTS] = p.taints;
+    w[L.H_TAINT_STRIDE] = table.taintStride;
+    w[L.H_PORT_COUNT] = p.portCount;
+    w[L.H_PORTS] = p.ports;
+    w[L.H_PORT_STRIDE] = table.portStride;
+    w[L.H_VALUE_NUM] = valueNum.ptr;
+    w[L.H_TAINT_FLAGS] = taintFlags.ptr;
+    w[L.H_REJECT] = reject.ptr;
+    w[L.H_REASON_COUNT] = reasons;
+    w[L.H_SCRATCH_IDX] = p.scratchIdx;
+    w[L.H_SCRATCH_BASE] = p.scratchBase;
+    w[L.H_SCRATCH_AFF] = p.scratchAff;
+    w[L.H_SCRATCH_TAINT] = p.scratchTaint;
+    w[L.H_W_FIT] = opts.weights.fit;
+    w[L.H_W_BALANCED] = opts.weights.balanced;
+    w[L.H_W_AFFINITY] = opts.weights.nodeAffinity;
+    w[L.H_W_TAINT] = opts.weights.taintToleration;
+    w[L.H_MOST_ALLOCATED] = opts.scoring === "binpack" ? 1 : 0;
+    w[L.H_TIE_RANDOM] = opts.tieBreak === "random" ? 1 : 0;
+    w[L.H_POD] = podPtr;
+    w[L.H_REQUIRED_NODE] = pod.nodeName ? slots.indexOf(pod.nodeName) ?? -2 : -1;
+    w[L.H_TOLERATE_UNSCHEDULABLE] = toleratedBy(pod.tolerations, UNSCHEDULABLE_TAINT) ? 1 : 0;
+    w[L.H_TAINT_SCORING] = scoring ? 1 : 0;
+    const at = (word: number) => program.ptr + word * 4;
+    w[L.H_Q_REQUIRED] = at(enc.required[0]);
+    w[L.H_Q_REQUIRED_END] = at(enc.required[1]);
+    w[L.H_Q_TERM_COUNT] = enc.termCount;
+    w[L.H_Q_TERMS] = at(enc.terms);
+    w[L.H_Q_PREF_COUNT] = enc.prefCount;
+    w[L.H_Q_PREFS] = at(enc.prefs);
+    w[L.H_Q_PORT_COUNT] = enc.portCount;
+    w[L.H_Q_PORTS] = at(enc.ports);
+
+    const podF64 = new Float64Array(heap.buffer, podPtr, L.POD_DOUBLES);
+    podF64[L.POD_CPU] = pod.requests.cpu;
+    podF64[L.POD_MEM] = pod.requests.memory;
+    podF64[L.POD_EPH] = pod.requests.ephemeralStorage;
+    podF64[L.POD_NZ_CPU] = pod.nonZero.cpu;
+    podF64[L.POD_NZ_MEM] = pod.nonZero.memory;
+
+    w[L.H_NODE_VERSION] = p.version;
+    if (!classes) {
+      w[L.H_CLASS_STAMP] = 0;
+      return;
+    }
+    // Everything the wasm side reads about the pod, so equal keys mean equal per-node results.
+    const key = `${podF64.join(",")}|${w[L.H_REQUIRED_NODE]}|${w[L.H_TOLERATE_UNSCHEDULABLE]}|${tolerationsKey}|` +
+      `${enc.required[1]},${enc.termCount},${enc.terms},${enc.prefCount},${enc.prefs},${enc.portCount}|` +
+      enc.words.subarray(0, enc.length).join(",");
+    const slot = classes.slot(key, table.capacity);
+    // A new slot may have grown memory, detaching `w`.
+    const w2 = h();
+    w2[L.H_CLASS_STAMP] = slot.stamp;
+    w2[L.H_CLASS_OUTCOME] = slot.outcome;
+    w2[L.H_CLASS_BASE] = slot.base;
+    w2[L.H_CLASS_AFF] = slot.affinity;
+    w2[L.H_CLASS_TAINT] = slot.avoid;
+  }
+
+  function readRejections(): Rejections {
+    const counts = new Int32Array(heap.buffer, reject.ptr, L.R_TAINT_BASE + taints.length);
+    const out: Rejections = {};
+    for (let r = 0; r < counts.length; r++) {
+      const n = counts[r]!;
+      if (n === 0) continue;
+      addRejection(out, r < L.R_TAINT_BASE ? FIXED_REASONS[r]! : taintReason(taints[r - L.R_TAINT_BASE]!), n);
+    }
+    return out;
+  }
+
+  return {
+    get nodeCount() {
+      return slots.size;
+    },
+    nodeIndex: (name) => slots.indexOf(name),
+
+    upsertNode(node: NodeInfo): number {
+      const { index, created } = slots.acquire(node.name);
+      table.ensureCapacity(slots.highWater);
+      const labelKeys = Object.keys(node.labels);
+      for (const k of labelKeys) columns.intern(k);
+      table.ensureLabelStride(columns.size);
+      table.ensureTaintStride(node.taints.length);
+      const labelIds = labelKeys.map((k) => internValue(node.labels[k]!));
+      const taintRow = node.taints.map(internTaint);
+
+      const v = table.views;
+      const f = v.f64;
+      v.version[index]!++;
+      v.state[index] = L.NODE_PRESENT | (node.ready ? L.NODE_READY : 0) | (node.unschedulable ? L.NODE_UNSCHEDULABLE : 0);
+      f.allocCpu[index] = node.allocatable.cpu;
+      f.allocMem[index] = node.allocatable.memory;
+      f.allocEph[index] = node.allocatable.ephemeralStorage;
+      f.allocPods[index] = node.allocatable.pods;
+      if (created) {
+        for (const c of ["reqCpu", "reqMem", "reqEph", "reqPods", "nzCpu", "nzMem"] as const) f[c][index] = 0;
+        v.portCount[index] = 0;
+      }
+      const row = index * table.labelStride;
+      v.labels.fill(0, row, row + table.labelStride);
+      labelKeys.forEach((k, i) => (v.labels[row + columns.get(k)!] = labelIds[i]!));
+      v.taintCount[index] = taintRow.length;
+      v.taints.set(taintRow, index * table.taintStride);
+      return index;
+    },
+
+    removeNode(name: string): boolean {
+      const index = slots.release(name);
+      if (index === undefined) return false;
+      table.views.state[index] = 0;
+      table.views.version[index]!++;
+      return true;
+    },
+
+    assume: (pod, index) => account(pod, index, 1),
+    forget: (pod, index) => account(pod, index, -1),
+
+    schedule(pod: PodQuery): Decision {
+      writeHeader(pod);
+      const best = wasm.schedule(header);
+      const w = h();
+      const rejections = readRejections();
+      if (best < 0) return { nodeIndex: -1, feasible: 0, rejections };
+      return { node: slots.nameAt(best), nodeIndex: best, score: w[L.H_OUT_SCORE]!, feasible: w[L.H_OUT_FEASIBLE]!, rejections };
+    },
+  };
+}
