@@ -1,0 +1,81 @@
+// Typed access to the generated definitions (definitions.json, written by
+// scripts/gen-openapi-schemas.ts). Refs inside use Swagger 2.0 form: "#/definitions/<name>".
+import raw from "./definitions.json" with { type: "json" };
+
+export interface Schema {
+  type?: string;
+  format?: string;
+  description?: string;
+  $ref?: string;
+  properties?: Record<string, Schema>;
+  items?: Schema;
+  additionalProperties?: Schema | boolean;
+  required?: string[];
+  [extension: string]: unknown;
+}
+
+export interface GroupVersionKind {
+  group: string;
+  version: string;
+  kind: string;
+}
+
+export const definitions = raw as unknown as Readonly<Record<string, Schema>>;
+
+export const GVK_EXTENSION = "x-kubernetes-group-version-kind";
+const REF_PREFIX = "#/definitions/";
+
+const gvkKey = (g: GroupVersionKind) => `${g.group}/${g.version}/${g.kind}`;
+
+const byGroupVersionKind = new Map<string, string>();
+for (const [name, schema] of Object.entries(definitions)) {
+  for (const gvk of (schema[GVK_EXTENSION] as GroupVersionKind[] | undefined) ?? []) byGroupVersionKind.set(gvkKey(gvk), name);
+}
+
+/** The definition name of a kind, e.g. ("apps", "v1", "Deployment") → "io.k8s.api.apps.v1.Deployment". */
+export function definitionFor(group: string, version: string, kind: string): string | undefined {
+  return byGroupVersionKind.get(gvkKey({ group, version, kind }));
+}
+
+/** The group-version-kinds a definition is served as (empty for nested types). */
+export function groupVersionKinds(name: string): GroupVersionKind[] {
+  return (definitions[name]?.[GVK_EXTENSION] as GroupVersionKind[] | undefined) ?? [];
+}
+
+/** The definition a `$ref` schema points at. */
+export function refName(schema: Schema): string | undefined {
+  return schema.$ref?.startsWith(REF_PREFIX) ? schema.$ref.slice(REF_PREFIX.length) : undefined;
+}
+
+/** Follows a `$ref` to its definition; other schemas are returned as they are. */
+export function resolve(schema: Schema): Schema {
+  const name = refName(schema);
+  if (!name) return schema;
+  const target = definitions[name];
+  if (!target) throw new Error(`dangling schema reference ${schema.$ref}`);
+  return target;
+}
+
+function collectRefs(value: unknown, into: string[]): void {
+  if (Array.isArray(value)) for (const v of value) collectRefs(v, into);
+  else if (value && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) {
+      if (k === "$ref" && typeof v === "string" && v.startsWith(REF_PREFIX)) into.push(v.slice(REF_PREFIX.length));
+      else collectRefs(v, into);
+    }
+  }
+}
+
+/** The named definitions plus every definition they reference, transitively; sorted. */
+export function closure(names: Iterable<string>): string[] {
+  const seen = new Set<string>();
+  const queue = [...names];
+  while (queue.length) {
+    const name = queue.pop()!;
+    if (seen.has(name)) continue;
+    if (!definitions[name]) throw new Error(`unknown definition ${name}`);
+    seen.add(name);
+    collectRefs(definitions[name], queue);
+  }
+  return [...seen].sort();
+}
