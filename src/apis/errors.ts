@@ -38,6 +38,9 @@ function failure(code: number, reason: string, message: string, details?: Status
 export const notFound = (q: Qualified, name: string) =>
   failure(404, "NotFound", `${qualifiedName(q)} "${name}" not found`, { name, group: q.group, kind: q.resource });
 
+/** A URL that names nothing the server serves. */
+export const pathNotFound = () => failure(404, "NotFound", "the server could not find the requested resource");
+
 export const alreadyExists = (q: Qualified, name: string) =>
   failure(409, "AlreadyExists", `${qualifiedName(q)} "${name}" already exists`, { name, group: q.group, kind: q.resource });
 

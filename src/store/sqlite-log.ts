@@ -94,21 +94,19 @@ export class SqliteLog {
    * Drops history at or below `revision`: rows superseded by a later row, and tombstones.
    * The latest row of each live key stays, so current state is untouched.
    */
-  compact(revision: number): number {
-    let removed = 0;
+  compact(revision: number): void {
     this.db.transaction((tx) => {
       const superseded = tx
         .select({ id: kv.prevRevision })
         .from(kv)
         .where(and(lte(kv.id, revision), gt(kv.prevRevision, 0)));
-      removed += tx.delete(kv).where(inArray(kv.id, superseded)).run().changes;
-      removed += tx.delete(kv).where(and(lte(kv.id, revision), eq(kv.deleted, 1))).run().changes;
+      tx.delete(kv).where(inArray(kv.id, superseded)).run();
+      tx.delete(kv).where(and(lte(kv.id, revision), eq(kv.deleted, 1))).run();
       tx.insert(meta)
         .values({ key: "compact_rev", value: revision })
         .onConflictDoUpdate({ target: meta.key, set: { value: revision } })
         .run();
     });
-    return removed;
   }
 
   close(): void {

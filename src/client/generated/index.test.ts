@@ -1,20 +1,14 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createCA, issueCertificate } from "../../api/pki.ts";
 import { createKubeClient } from "./index.ts";
 
-// A self-signed serving certificate for 127.0.0.1; it is its own CA.
-function selfSigned(dir: string): { cert: string; key: string } {
-  const [cert, key] = [join(dir, "tls.crt"), join(dir, "tls.key")];
-  const openssl = Bun.spawnSync(
-    ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
-      "-subj", "/CN=kubun-test", "-addext", "subjectAltName=IP:127.0.0.1", "-addext", "basicConstraints=critical,CA:TRUE",
-      "-keyout", key, "-out", cert],
-    { stderr: "pipe" },
-  );
-  if (openssl.exitCode !== 0) throw new Error(openssl.stderr.toString());
-  return { cert: readFileSync(cert, "utf8"), key: readFileSync(key, "utf8") };
+// A serving certificate for 127.0.0.1 from the cluster's own PKI code.
+async function servingPair(): Promise<{ ca: string; tls: { cert: string; key: string } }> {
+  const authority = await createCA("kubun-test-ca");
+  return { ca: authority.cert, tls: await issueCertificate(authority, { commonName: "kubun-test", hosts: ["127.0.0.1"], usage: "server" }) };
 }
 
 const TOKEN = "s3cret";
@@ -26,10 +20,11 @@ const seen: { method: string; path: string; contentType: string | null; body: st
 const pod = (name: string) => ({ apiVersion: "v1", kind: "Pod", metadata: { name, namespace: "default" }, spec: { containers: [{ name: "c", image: "busybox" }] } });
 const status = (code: number, reason: string, message: string) => ({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", code, reason, message });
 
-beforeAll(() => {
+beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "kubun-client-"));
-  const tls = selfSigned(dir);
-  ca = tls.cert;
+  const pair = await servingPair();
+  const tls = pair.tls;
+  ca = pair.ca;
   server = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,

@@ -1,0 +1,134 @@
+// The Hono app of the API server: health, discovery, OpenAPI, and every resource path.
+import { Hono, type Context } from "hono";
+import { internalError, methodNotAllowed, notAcceptable, notFound, pathNotFound, StatusError } from "../apis/errors.ts";
+import { authentication, type Authenticator } from "./auth.ts";
+import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from "./discovery.ts";
+import type { ApiDeps, HandlerContext } from "./handlers/context.ts";
+import { handlePatch } from "./handlers/patch.ts";
+import { handleGet, handleList } from "./handlers/read.ts";
+import { handleBinding, handleLog, handleScale } from "./handlers/subresources.ts";
+import { handleWatch } from "./handlers/watch.ts";
+import { handleCreate, handleDelete, handleDeleteCollection, handleUpdate } from "./handlers/write.ts";
+import { openapiV2, openapiV3GroupVersion, openapiV3Index } from "./openapi/index.ts";
+import { parseRequestInfo, splitGroupVersion } from "./request-info.ts";
+
+export interface AppOptions extends ApiDeps {
+  auth: Authenticator;
+  /** Address clients reach the server at, for /api's serverAddressByClientCIDRs. */
+  serverAddress?: string;
+}
+
+function statusResponse(err: StatusError): Response {
+  return new Response(JSON.stringify(err.status), { status: err.code, headers: { "content-type": "application/json" } });
+}
+
+const isWatch = (q: URLSearchParams) => q.get("watch") === "true" || q.get("watch") === "1";
+
+async function dispatch(h: HandlerContext): Promise<Response> {
+  const method = h.c.req.method;
+  const { name, subresource } = h.info;
+  const allowed = (verb: string) => {
+    if (!h.r.verbs.includes(verb)) throw methodNotAllowed();
+  };
+  if (h.info.watchPath || (method === "GET" && isWatch(h.query))) {
+    allowed("watch");
+    return handleWatch(h);
+  }
+  if (subresource) {
+    const sub = h.r.subresources.find((s) => s.name === subresource);
+    if (!sub || !name) throw notFound({ resource: `${h.r.resource}/${subresource}`, group: h.r.group }, name ?? "");
+    switch (subresource) {
+      case "scale":
+        return handleScale(h);
+      case "binding":
+        if (method !== "POST") throw methodNotAllowed();
+        return handleBinding(h);
+      case "log":
+        if (method !== "GET") throw methodNotAllowed();
+        return handleLog(h);
+      case "status":
+        if (method === "GET") return handleGet(h);
+        if (method === "PUT") return handleUpdate(h);
+        if (method === "PATCH") return handlePatch(h);
+        throw methodNotAllowed();
+      default:
+        throw methodNotAllowed();
+    }
+  }
+  if (name) {
+    switch (method) {
+      case "GET":
+        allowed("get");
+        return handleGet(h);
+      case "PUT":
+        allowed("update");
+        return handleUpdate(h);
+      case "PATCH":
+        allowed("patch");
+        return handlePatch(h);
+      case "DELETE":
+        allowed("delete");
+        return handleDelete(h);
+    }
+    throw methodNotAllowed();
+  }
+  switch (method) {
+    case "GET":
+      allowed("list");
+      return handleList(h);
+    case "POST":
+      allowed("create");
+      return handleCreate(h);
+    case "DELETE":
+      allowed("deletecollection");
+      return handleDeleteCollection(h);
+  }
+  throw methodNotAllowed();
+}
+
+export function createApp(opts: AppOptions): Hono {
+  const app = new Hono();
+  const deps: ApiDeps = { storage: opts.storage, now: opts.now, logs: opts.logs };
+
+  app.onError((err) => {
+    if (err instanceof StatusError) return statusResponse(err);
+    console.error("kubun: internal error:", err);
+    return statusResponse(internalError(err instanceof Error ? err.message : String(err)));
+  });
+  app.notFound(() => statusResponse(pathNotFound()));
+
+  for (const p of ["/healthz", "/livez", "/readyz"]) app.get(p, (c) => c.text("ok"));
+  app.get("/version", (c) => c.json(versionInfo()));
+  app.use("*", authentication(opts.auth));
+
+  app.get("/api", (c) => c.json(apiVersions(opts.serverAddress ?? new URL(c.req.url).host)));
+  app.get("/apis", (c) => c.json(apiGroupList()));
+  app.get("/api/:version", (c) => jsonOr404(c, apiResourceList("", c.req.param("version"))));
+  app.get("/apis/:group", (c) => jsonOr404(c, apiGroup(c.req.param("group"))));
+  app.get("/apis/:group/:version", (c) => jsonOr404(c, apiResourceList(c.req.param("group"), c.req.param("version"))));
+
+  app.get("/openapi/v2", (c) => {
+    // kubectl asks for the v2 document in protobuf only, which kubun doesn't serve: 406, not JSON it can't parse.
+    const accept = c.req.header("accept") ?? "*/*";
+    if (!/application\/json|\*\/\*/.test(accept)) throw notAcceptable("only application/json is served for /openapi/v2");
+    return c.json(openapiV2());
+  });
+  app.get("/openapi/v3", (c) => c.json(openapiV3Index()));
+  app.get("/openapi/v3/*", (c) => jsonOr404(c, openapiV3GroupVersion(c.req.path.slice("/openapi/v3/".length))));
+
+  const resources = async (c: Context) => {
+    const gv = splitGroupVersion(c.req.path);
+    if (!gv) throw pathNotFound();
+    const info = parseRequestInfo(gv);
+    const query = new URL(c.req.url).searchParams;
+    return dispatch({ c, deps, info, r: info.resource, query });
+  };
+  app.all("/api/:version/*", resources);
+  app.all("/apis/:group/:version/*", resources);
+  return app;
+}
+
+function jsonOr404(c: Context, body: unknown): Response {
+  if (body === undefined) throw pathNotFound();
+  return c.json(body);
+}

@@ -1,0 +1,88 @@
+// Request bodies and response negotiation: JSON/YAML decoding with kube-apiserver's limits
+// and errors, and whether the client asked for a Table.
+import { parse as parseYaml } from "yaml";
+import { badRequest, tooLarge, unsupportedMediaType } from "../apis/errors.ts";
+
+export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+const MAX_DEPTH = 100;
+
+export const PATCH_TYPES = [
+  "application/json-patch+json",
+  "application/merge-patch+json",
+  "application/strategic-merge-patch+json",
+  "application/apply-patch+yaml",
+] as const;
+
+export function mediaType(contentType: string | null | undefined): string {
+  return (contentType ?? "").split(";")[0]!.trim().toLowerCase();
+}
+
+/** Reads the body, refusing more than 3 MiB without buffering it all first. */
+export async function readBody(req: Request): Promise<Uint8Array> {
+  const declared = Number(req.headers.get("content-length") ?? "0");
+  if (declared > MAX_BODY_BYTES) throw tooLarge();
+  if (!req.body) return new Uint8Array();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of req.body as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength;
+    if (size > MAX_BODY_BYTES) throw tooLarge();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function checkDepth(value: unknown, depth = 0): void {
+  if (depth > MAX_DEPTH) throw badRequest(`request body nested deeper than ${MAX_DEPTH} levels`);
+  if (value && typeof value === "object") for (const v of Object.values(value)) checkDepth(v, depth + 1);
+}
+
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+/** Decodes a JSON or YAML body by its media type. */
+export function decodeBody(bytes: Uint8Array, contentType: string | null): unknown {
+  const type = mediaType(contentType);
+  let text: string;
+  try {
+    text = decoder.decode(bytes);
+  } catch {
+    throw badRequest("the request body is not valid UTF-8");
+  }
+  if (text.trim() === "") throw badRequest("the request body is empty");
+  let value: unknown;
+  if (type === "application/yaml" || type === "application/apply-patch+yaml" || type === "text/yaml") {
+    try {
+      value = parseYaml(text, { maxAliasCount: 100 });
+    } catch (err) {
+      throw badRequest(`error converting YAML to JSON: ${(err as Error).message.split("\n")[0]}`);
+    }
+  } else if (type === "application/json" || type === "" || (PATCH_TYPES as readonly string[]).includes(type)) {
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      throw badRequest(`couldn't get version/kind; json parse error: ${(err as Error).message}`);
+    }
+  } else {
+    throw unsupportedMediaType(type);
+  }
+  checkDepth(value);
+  return value;
+}
+
+export function expectObject(value: unknown, what = "request body"): Record<string, unknown> {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw badRequest(`${what} must be a JSON object`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/** True when the Accept header asks for a meta.k8s.io Table before anything else it takes. */
+export function wantsTable(accept: string | null | undefined): boolean {
+  if (!accept) return false;
+  for (const part of accept.split(",")) {
+    const params = part.split(";").map((p) => p.trim());
+    if (params.includes("as=Table") && params.some((p) => p === "g=meta.k8s.io") && params.some((p) => p === "v=v1" || p === "v=v1beta1")) return true;
+    if (params[0] === "application/json" || params[0] === "*/*") return false;
+  }
+  return false;
+}

@@ -1,0 +1,74 @@
+// What every resource handler gets: the parsed URL, the query, the storage and helpers to answer.
+import type { Context } from "hono";
+import type { KubeObject } from "../../apis/meta.ts";
+import { groupVersion, type ResourceInfo } from "../../apis/registry.ts";
+import type { RequestInfo } from "../request-info.ts";
+import type { Storage, WriteOptions } from "../storage.ts";
+import { badRequest } from "../../apis/errors.ts";
+
+export interface LogRequest {
+  pod: KubeObject;
+  container?: string;
+  query: URLSearchParams;
+  signal: AbortSignal;
+}
+
+/** Serves pods/log; the agent provides it (until then the server answers 503). */
+export type LogProvider = (req: LogRequest) => Promise<Response>;
+
+export interface ApiDeps {
+  storage: Storage;
+  now: () => Date;
+  logs?: LogProvider;
+}
+
+export interface HandlerContext {
+  c: Context;
+  deps: ApiDeps;
+  info: RequestInfo;
+  r: ResourceInfo;
+  query: URLSearchParams;
+}
+
+export function writeOptions(h: HandlerContext): WriteOptions {
+  const q = h.query;
+  const dryRun = q.getAll("dryRun");
+  if (dryRun.some((d) => d !== "All")) throw badRequest(`Invalid dry run value: ${dryRun.join(",")}; supported: All`);
+  const fv = q.get("fieldValidation") ?? "Warn";
+  if (!["Strict", "Warn", "Ignore"].includes(fv)) {
+    throw badRequest(`fieldValidation must be one of Ignore, Warn, Strict (got ${fv})`);
+  }
+  return {
+    dryRun: dryRun.length > 0,
+    // Kubernetes names an unnamed manager after the client: the User-Agent up to its first "/".
+    fieldManager: q.get("fieldManager") ?? h.c.req.header("user-agent")?.split("/")[0] ?? undefined,
+    fieldValidation: fv as WriteOptions["fieldValidation"],
+    warnings: [],
+    subresource: h.info.subresource,
+  };
+}
+
+/** JSON answer with the Warning headers collected while writing. */
+export function respond(h: HandlerContext, body: unknown, status = 200, warnings: string[] = []): Response {
+  const headers = new Headers({ "content-type": "application/json" });
+  for (const w of warnings) headers.append("warning", `299 - ${JSON.stringify(w)}`);
+  return new Response(JSON.stringify(body), { status, headers });
+}
+
+/** Fills apiVersion/kind from the URL: client-node posts bodies without them. */
+export function withTypeMeta(r: ResourceInfo, obj: KubeObject): KubeObject {
+  return { apiVersion: groupVersion(r), kind: r.kind, ...obj, metadata: obj.metadata };
+}
+
+/** A body's apiVersion/kind must name the URL's resource when given. */
+export function checkTypeMeta(r: ResourceInfo, obj: Record<string, unknown>, kind = r.kind, apiVersion = groupVersion(r)): void {
+  if (obj.apiVersion !== undefined && obj.apiVersion !== apiVersion) {
+    throw badRequest(`the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${apiVersion})`);
+  }
+  if (obj.kind !== undefined && obj.kind !== kind) {
+    throw badRequest(`the kind in the data (${String(obj.kind)}) does not match the expected kind (${kind})`);
+  }
+  if (obj.metadata !== undefined && (obj.metadata === null || typeof obj.metadata !== "object" || Array.isArray(obj.metadata))) {
+    throw badRequest("metadata must be an object");
+  }
+}

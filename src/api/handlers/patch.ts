@@ -1,0 +1,68 @@
+// PATCH: JSON patch, merge patch, strategic merge patch and server-side apply.
+import { badRequest, staleConflict, unsupportedMediaType } from "../../apis/errors.ts";
+import type { KubeObject } from "../../apis/meta.ts";
+import { PATCH_TYPES, decodeBody, expectObject, mediaType, readBody } from "../content.ts";
+import { applyPatch, serverSideApply } from "../patch/index.ts";
+import { formatTime, qualified } from "../storage.ts";
+import { checkTypeMeta, respond, withTypeMeta, writeOptions, type HandlerContext } from "./context.ts";
+
+/** Applies a PATCH request's body to `current`; shared by resources and their subresources. */
+export function patchObject(h: HandlerContext, current: KubeObject, type: string, body: unknown, kind = h.r.kind): KubeObject {
+  const patched = applyPatch(type, current, body, kind);
+  // A patch that names a resourceVersion is a precondition (kubectl patch --resource-version).
+  if (patched.metadata?.resourceVersion !== current.metadata.resourceVersion) {
+    throw staleConflict(qualified(h.r), h.info.name!);
+  }
+  return patched;
+}
+
+export async function readPatch(h: HandlerContext): Promise<{ type: string; body: unknown }> {
+  const type = mediaType(h.c.req.header("content-type"));
+  if (!(PATCH_TYPES as readonly string[]).includes(type)) throw unsupportedMediaType(type);
+  const body = decodeBody(await readBody(h.c.req.raw), type);
+  if (type === "application/json-patch+json") {
+    if (!Array.isArray(body)) throw badRequest("json patch must be an array of operations");
+  } else expectObject(body, "patch");
+  return { type, body };
+}
+
+export async function handlePatch(h: HandlerContext): Promise<Response> {
+  const { type, body } = await readPatch(h);
+  const opts = writeOptions(h);
+  const { storage } = h.deps;
+  if (type === "application/apply-patch+yaml") {
+    const manager = h.query.get("fieldManager");
+    if (!manager) throw badRequest("PATCH requests with apply must specify fieldManager");
+    opts.applied = true;
+    const subresource = h.info.subresource;
+    const applied = expectObject(body) as KubeObject;
+    checkTypeMeta(h.r, applied);
+    if (applied.metadata?.name !== undefined && applied.metadata.name !== h.info.name) {
+      throw badRequest(`the name of the object (${applied.metadata.name}) does not match the name on the URL (${h.info.name})`);
+    }
+    const force = h.query.get("force") === "true";
+    const now = formatTime(h.deps.now());
+    let exists = true;
+    try {
+      storage.get(h.r, h.info.namespace, h.info.name!);
+    } catch {
+      exists = false;
+    }
+    if (!exists && !h.info.subresource) {
+      const fresh = serverSideApply(undefined, withTypeMeta(h.r, applied), { manager, force, kind: h.r.kind, now, subresource });
+      fresh.metadata = { ...fresh.metadata, name: h.info.name };
+      const created = await storage.create(h.r, h.info.namespace, fresh, opts);
+      return respond(h, created, 201, opts.warnings);
+    }
+    const updated = await storage.update(
+      h.r,
+      h.info.namespace,
+      h.info.name!,
+      (current) => serverSideApply(current, withTypeMeta(h.r, applied), { manager, force, kind: h.r.kind, now, subresource }),
+      opts,
+    );
+    return respond(h, updated, 200, opts.warnings);
+  }
+  const updated = await storage.update(h.r, h.info.namespace, h.info.name!, (current) => patchObject(h, current, type, body), opts);
+  return respond(h, updated, 200, opts.warnings);
+}

@@ -1,0 +1,104 @@
+// get and list, as JSON or as the Table kubectl asks for.
+import { toTable } from "../../apis/index.ts";
+import { badRequest, expired } from "../../apis/errors.ts";
+import type { KubeObject } from "../../apis/meta.ts";
+import { groupVersion, storePrefix } from "../../apis/registry.ts";
+import { wantsTable } from "../content.ts";
+import { buildSelector } from "../selectors.ts";
+import type { HandlerContext } from "./context.ts";
+import { respond } from "./context.ts";
+
+type IncludeObject = "None" | "Metadata" | "Object";
+
+function includeObject(q: URLSearchParams): IncludeObject {
+  const v = q.get("includeObject") ?? "Metadata";
+  return v === "None" || v === "Object" ? v : "Metadata";
+}
+
+export function handleGet(h: HandlerContext): Response {
+  const obj = h.deps.storage.get(h.r, h.info.namespace, h.info.name!);
+  if (wantsTable(h.c.req.header("accept"))) {
+    return respond(h, toTable(h.r, [obj], { now: h.deps.now(), includeObject: includeObject(h.query), resourceVersion: obj.metadata.resourceVersion }));
+  }
+  return respond(h, obj);
+}
+
+interface ContinueToken {
+  rv: number;
+  start: string;
+}
+
+function decodeContinue(token: string): ContinueToken {
+  try {
+    const t = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
+    if (typeof t.rv === "number" && typeof t.start === "string") return t;
+  } catch {}
+  throw badRequest("invalid continue token");
+}
+
+const encodeContinue = (t: ContinueToken) => Buffer.from(JSON.stringify(t)).toString("base64url");
+
+export function listPrefix(h: HandlerContext): string {
+  return h.info.namespace ? `${storePrefix(h.r)}${h.info.namespace}/` : storePrefix(h.r);
+}
+
+export interface ListPage {
+  items: KubeObject[];
+  resourceVersion: string;
+  continue?: string;
+  remainingItemCount?: number;
+}
+
+export function listObjects(h: HandlerContext): ListPage {
+  const q = h.query;
+  const select = buildSelector(h.r.kind, q.get("labelSelector") ?? undefined, q.get("fieldSelector") ?? undefined);
+  const limitParam = q.get("limit");
+  const limit = limitParam ? Number(limitParam) : 0;
+  if (!Number.isInteger(limit) || limit < 0) throw badRequest(`invalid limit: ${limitParam}`);
+  const store = h.deps.storage.store;
+  const cont = q.get("continue");
+  let startAfter: string | undefined;
+  let revision: number | undefined;
+  if (cont) {
+    const t = decodeContinue(cont);
+    if (t.rv < store.compactedRevision) {
+      throw expired("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.");
+    }
+    startAfter = t.start;
+    revision = t.rv;
+  }
+  const { items: entries, revision: current } = store.list(listPrefix(h), { startAfter });
+  const items: KubeObject[] = [];
+  let last = "";
+  let i = 0;
+  for (; i < entries.length; i++) {
+    const e = entries[i]!;
+    if (!select(e.object)) continue;
+    if (limit && items.length === limit) break;
+    items.push(e.object);
+    last = e.key;
+  }
+  const more = limit > 0 && i < entries.length;
+  const rv = revision ?? current;
+  return {
+    items,
+    resourceVersion: String(rv),
+    continue: more ? encodeContinue({ rv, start: last }) : undefined,
+    remainingItemCount: more && !q.get("labelSelector") && !q.get("fieldSelector") ? entries.length - i : undefined,
+  };
+}
+
+export function handleList(h: HandlerContext): Response {
+  const page = listObjects(h);
+  const metadata = { resourceVersion: page.resourceVersion, continue: page.continue, remainingItemCount: page.remainingItemCount };
+  if (wantsTable(h.c.req.header("accept"))) {
+    const table = toTable(h.r, page.items, {
+      now: h.deps.now(),
+      includeObject: includeObject(h.query),
+      resourceVersion: page.resourceVersion,
+      continue: page.continue,
+    });
+    return respond(h, table);
+  }
+  return respond(h, { kind: h.r.listKind, apiVersion: groupVersion(h.r), metadata, items: page.items });
+}

@@ -1,0 +1,115 @@
+// Subresources other than status: scale (autoscaling/v1 Scale), binding (pods) and log (pods).
+import { badRequest, conflict, invalid, serviceUnavailable } from "../../apis/errors.ts";
+import { validateScale } from "../../apis/index.ts";
+import type { KubeObject, StatusCause } from "../../apis/meta.ts";
+import { qualified } from "../storage.ts";
+import { checkTypeMeta, respond, writeOptions, type HandlerContext } from "./context.ts";
+import { patchObject, readPatch } from "./patch.ts";
+import { readObject } from "./write.ts";
+
+type Obj = Record<string, any>;
+
+function selectorString(selector: Obj | undefined): string {
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(selector?.matchLabels ?? {})) parts.push(`${k}=${v}`);
+  for (const e of selector?.matchExpressions ?? []) {
+    const op = String(e.operator);
+    if (op === "In") parts.push(`${e.key} in (${e.values.join(",")})`);
+    else if (op === "NotIn") parts.push(`${e.key} notin (${e.values.join(",")})`);
+    else if (op === "Exists") parts.push(e.key);
+    else if (op === "DoesNotExist") parts.push(`!${e.key}`);
+  }
+  return parts.join(",");
+}
+
+export function toScale(obj: KubeObject): KubeObject {
+  const o = obj as Obj;
+  const m = obj.metadata;
+  return {
+    kind: "Scale",
+    apiVersion: "autoscaling/v1",
+    metadata: { name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, creationTimestamp: m.creationTimestamp },
+    spec: { replicas: o.spec?.replicas ?? 0 },
+    status: { replicas: o.status?.replicas ?? 0, selector: selectorString(o.spec?.selector) },
+  };
+}
+
+export async function handleScale(h: HandlerContext): Promise<Response> {
+  const { storage } = h.deps;
+  const method = h.c.req.method;
+  if (method === "GET") return respond(h, toScale(storage.get(h.r, h.info.namespace, h.info.name!)));
+  const opts = { ...writeOptions(h), subresource: undefined };
+  let desired: (scale: KubeObject) => KubeObject;
+  if (method === "PUT") {
+    const body = await readObject(h);
+    checkTypeMeta(h.r, body, "Scale", "autoscaling/v1");
+    desired = (scale) => {
+      const rv = (body.metadata as Obj | undefined)?.resourceVersion;
+      if (rv && rv !== scale.metadata.resourceVersion) throw conflict(qualified(h.r), h.info.name!, "the object has been modified; please apply your changes to the latest version and try again");
+      return body as KubeObject;
+    };
+  } else {
+    const { type, body } = await readPatch(h);
+    if (type === "application/apply-patch+yaml") throw badRequest("server-side apply is not supported on the scale subresource");
+    desired = (scale) => patchObject(h, scale, type, body, "Scale");
+  }
+  const updated = await storage.update(
+    h.r,
+    h.info.namespace,
+    h.info.name!,
+    (current) => {
+      const scale = desired(toScale(current)) as Obj;
+      const causes: StatusCause[] = [];
+      validateScale(causes, scale);
+      if (causes.length) throw invalid("Scale", h.info.name!, causes, "autoscaling");
+      const replicas = scale.spec?.replicas;
+      (current as Obj).spec = { ...(current as Obj).spec, replicas };
+      return current;
+    },
+    opts,
+  );
+  return respond(h, toScale(updated));
+}
+
+export async function handleBinding(h: HandlerContext): Promise<Response> {
+  const body = await readObject(h);
+  checkTypeMeta(h.r, body, "Binding", "v1");
+  const target = body.target as Obj | undefined;
+  if (!target?.name) throw invalid("Binding", h.info.name!, [{ reason: "FieldValueRequired", field: "target.name", message: "Required value" }]);
+  const opts = { ...writeOptions(h), subresource: "binding" };
+  const now = new Date(h.deps.now()).toISOString().replace(/\.\d{3}Z$/, "Z");
+  await h.deps.storage.update(
+    h.r,
+    h.info.namespace,
+    h.info.name!,
+    (pod) => {
+      const p = pod as Obj;
+      if (p.spec.nodeName) throw conflict(qualified(h.r), h.info.name!, `pod ${h.info.name} is already assigned to node "${p.spec.nodeName}"`);
+      if (pod.metadata.deletionTimestamp) throw conflict(qualified(h.r), h.info.name!, "pod is being deleted, cannot be assigned to a host");
+      p.spec.nodeName = target.name;
+      const conditions: Obj[] = (p.status.conditions ?? []).filter((c: Obj) => c.type !== "PodScheduled");
+      conditions.push({ type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: now });
+      p.status.conditions = conditions;
+      return pod;
+    },
+    opts,
+  );
+  return respond(h, { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 }, 201);
+}
+
+export async function handleLog(h: HandlerContext): Promise<Response> {
+  const pod = h.deps.storage.get(h.r, h.info.namespace, h.info.name!);
+  const container = h.query.get("container") ?? undefined;
+  const containers: Obj[] = (pod as Obj).spec?.containers ?? [];
+  if (container && ![...containers, ...((pod as Obj).spec?.initContainers ?? [])].some((c) => c.name === container)) {
+    throw badRequest(`container ${container} is not valid for pod ${h.info.name}`);
+  }
+  if (!container && containers.length > 1) {
+    throw badRequest(`a container name must be specified for pod ${h.info.name}, choose one of: [${containers.map((c) => c.name).join(" ")}]`);
+  }
+  const nodeName = (pod as Obj).spec?.nodeName;
+  if (!h.deps.logs || !nodeName) {
+    throw serviceUnavailable(nodeName ? `no agent serves logs for node "${nodeName}"` : `pod ${h.info.name} is not scheduled to a node yet`);
+  }
+  return h.deps.logs({ pod, container: container ?? containers[0]?.name, query: h.query, signal: h.c.req.raw.signal });
+}

@@ -1,0 +1,91 @@
+// create (POST), update (PUT), delete and deletecollection.
+import { badRequest, staleConflict } from "../../apis/errors.ts";
+import type { KubeObject } from "../../apis/meta.ts";
+import { groupVersion } from "../../apis/registry.ts";
+import { decodeBody, expectObject, readBody } from "../content.ts";
+import { qualified, type DeleteOptions } from "../storage.ts";
+import { checkTypeMeta, respond, withTypeMeta, writeOptions, type HandlerContext } from "./context.ts";
+import { listObjects } from "./read.ts";
+
+export async function readObject(h: HandlerContext): Promise<Record<string, unknown>> {
+  return expectObject(decodeBody(await readBody(h.c.req.raw), h.c.req.header("content-type") ?? null));
+}
+
+export async function handleCreate(h: HandlerContext): Promise<Response> {
+  const body = await readObject(h);
+  checkTypeMeta(h.r, body);
+  const obj = withTypeMeta(h.r, { ...body, metadata: { ...((body.metadata as object) ?? {}) } } as KubeObject);
+  const ns = h.info.namespace;
+  if (h.r.namespaced && obj.metadata.namespace !== undefined && obj.metadata.namespace !== ns) {
+    throw badRequest("the namespace of the provided object does not match the namespace sent on the request");
+  }
+  const opts = writeOptions(h);
+  const created = await h.deps.storage.create(h.r, ns, obj, opts);
+  return respond(h, created, 201, opts.warnings);
+}
+
+export async function handleUpdate(h: HandlerContext): Promise<Response> {
+  const body = await readObject(h);
+  checkTypeMeta(h.r, body);
+  const obj = withTypeMeta(h.r, { ...body, metadata: { ...((body.metadata as object) ?? {}) } } as KubeObject);
+  const ns = h.info.namespace;
+  if (h.r.namespaced && obj.metadata.namespace !== undefined && obj.metadata.namespace !== ns) {
+    throw badRequest("the namespace of the provided object does not match the namespace sent on the request");
+  }
+  const opts = writeOptions(h);
+  const wanted = obj.metadata.resourceVersion;
+  const updated = await h.deps.storage.update(
+    h.r,
+    ns,
+    h.info.name!,
+    (current) => {
+      if (wanted && wanted !== current.metadata.resourceVersion) throw staleConflict(qualified(h.r), h.info.name!);
+      return structuredClone(obj);
+    },
+    opts,
+  );
+  return respond(h, updated, 200, opts.warnings);
+}
+
+/** DeleteOptions from the body (kubectl) or the query (curl, client-node). */
+async function deleteOptions(h: HandlerContext): Promise<DeleteOptions> {
+  const bytes = await readBody(h.c.req.raw);
+  const body = bytes.byteLength ? expectObject(decodeBody(bytes, h.c.req.header("content-type") ?? "application/json"), "DeleteOptions") : {};
+  const q = h.query;
+  const grace = body.gracePeriodSeconds ?? (q.has("gracePeriodSeconds") ? Number(q.get("gracePeriodSeconds")) : undefined);
+  if (grace !== undefined && (typeof grace !== "number" || !Number.isInteger(grace))) {
+    throw badRequest("gracePeriodSeconds must be an integer");
+  }
+  const policy = (body.propagationPolicy as string | undefined) ?? q.get("propagationPolicy") ?? undefined;
+  if (policy !== undefined && !["Background", "Foreground", "Orphan"].includes(policy)) {
+    throw badRequest(`propagationPolicy must be one of Background, Foreground, Orphan (got ${policy})`);
+  }
+  const dryRun = [...((body.dryRun as string[] | undefined) ?? []), ...q.getAll("dryRun")];
+  return {
+    gracePeriodSeconds: grace as number | undefined,
+    propagationPolicy: policy,
+    preconditions: body.preconditions as DeleteOptions["preconditions"],
+    dryRun: dryRun.includes("All"),
+  };
+}
+
+export async function handleDelete(h: HandlerContext): Promise<Response> {
+  const opts = await deleteOptions(h);
+  const obj = await h.deps.storage.delete(h.r, h.info.namespace, h.info.name!, opts);
+  return respond(h, obj, 200);
+}
+
+export async function handleDeleteCollection(h: HandlerContext): Promise<Response> {
+  const opts = await deleteOptions(h);
+  const { items } = listObjects(h);
+  const deleted: KubeObject[] = [];
+  for (const item of items) {
+    try {
+      deleted.push(await h.deps.storage.delete(h.r, item.metadata.namespace, item.metadata.name!, opts));
+    } catch (err) {
+      // Gone meanwhile: deletecollection is best effort per item, like Kubernetes'.
+      if ((err as { code?: number }).code !== 404) throw err;
+    }
+  }
+  return respond(h, { kind: h.r.listKind, apiVersion: groupVersion(h.r), metadata: {}, items: deleted });
+}

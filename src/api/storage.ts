@@ -1,0 +1,202 @@
+// The generic registry: Kubernetes object semantics on top of the store — names, uids,
+// timestamps, defaults, validation, optimistic concurrency, graceful deletion, finalizers.
+// Every verb handler and subresource goes through here.
+import { applyDefaults, validateObject, validateStatusUpdate } from "../apis/index.ts";
+import { alreadyExists, badRequest, forbidden, invalid, notFound, staleConflict, type Qualified } from "../apis/errors.ts";
+import type { KubeObject } from "../apis/meta.ts";
+import { findResource, storePrefix, type ResourceInfo } from "../apis/registry.ts";
+import { KeyExistsError, KeyNotFoundError, RevisionConflictError, type Store } from "../store/index.ts";
+import { strictDecodingError, unknownFields } from "./openapi/index.ts";
+import { updateManagedFields } from "./patch/index.ts";
+import { gracePeriodSeconds, prepareForCreate, prepareForUpdate, readyToRemove } from "./strategy.ts";
+
+export interface WriteOptions {
+  dryRun?: boolean;
+  fieldManager?: string;
+  fieldValidation?: "Strict" | "Warn" | "Ignore";
+  /** The write is a server-side apply: managedFields were already computed. */
+  applied?: boolean;
+  /** Filled with `Warning` header texts (unknown fields under Warn). */
+  warnings?: string[];
+  subresource?: string;
+}
+
+export interface DeleteOptions {
+  gracePeriodSeconds?: number;
+  propagationPolicy?: string;
+  preconditions?: { uid?: string; resourceVersion?: string };
+  dryRun?: boolean;
+}
+
+const NAMESPACES = findResource("", "v1", "namespaces")!;
+const MAX_UPDATE_RETRIES = 8;
+
+export const qualified = (r: ResourceInfo): Qualified => ({ resource: r.resource, group: r.group || undefined, kind: r.kind });
+
+/** RFC 3339 at second precision, as Kubernetes writes metav1.Time. */
+export const formatTime = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z");
+
+const NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789";
+function generateSuffix(): string {
+  let s = "";
+  for (let i = 0; i < 5; i++) s += NAME_CHARS[Math.floor(Math.random() * NAME_CHARS.length)];
+  return s;
+}
+
+export function objectKey(r: ResourceInfo, namespace: string | undefined, name: string): string {
+  return r.namespaced ? `${storePrefix(r)}${namespace}/${name}` : `${storePrefix(r)}${name}`;
+}
+
+export class Storage {
+  constructor(
+    readonly store: Store,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  get(r: ResourceInfo, namespace: string | undefined, name: string): KubeObject {
+    const entry = this.store.get(objectKey(r, namespace, name));
+    if (!entry) throw notFound(qualified(r), name);
+    return entry.object;
+  }
+
+  async create(r: ResourceInfo, namespace: string | undefined, obj: KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {
+    const meta = obj.metadata;
+    if (r.namespaced) {
+      meta.namespace = namespace;
+      this.checkNamespaceOpen(namespace!);
+    } else delete meta.namespace;
+    if (!meta.name && meta.generateName) meta.name = `${meta.generateName}${generateSuffix()}`;
+    delete meta.resourceVersion;
+    delete meta.deletionTimestamp;
+    delete meta.deletionGracePeriodSeconds;
+    meta.uid = crypto.randomUUID();
+    meta.creationTimestamp = formatTime(this.now());
+    delete meta.generation;
+    prepareForCreate(r, obj);
+    obj = this.recordManager(undefined, obj, opts);
+    this.admit(r, obj, undefined, opts);
+    if (opts.dryRun) {
+      if (this.store.get(objectKey(r, namespace, meta.name!))) throw alreadyExists(qualified(r), meta.name!);
+      return obj;
+    }
+    try {
+      return (await this.store.create(objectKey(r, namespace, meta.name!), obj)).object;
+    } catch (err) {
+      if (err instanceof KeyExistsError) throw alreadyExists(qualified(r), meta.name!);
+      throw err;
+    }
+  }
+
+  /**
+   * Read-modify-write with retries on conflict (GuaranteedUpdate). `tryUpdate` gets a private
+   * copy of the current object and returns the desired one; it throws to abort (e.g. a stale
+   * resourceVersion named by the client).
+   */
+  async update(
+    r: ResourceInfo,
+    namespace: string | undefined,
+    name: string,
+    tryUpdate: (current: KubeObject) => KubeObject | Promise<KubeObject>,
+    opts: WriteOptions = {},
+  ): Promise<KubeObject> {
+    const key = objectKey(r, namespace, name);
+    for (let attempt = 0; ; attempt++) {
+      const current = this.store.get(key);
+      if (!current) throw notFound(qualified(r), name);
+      const desired = await tryUpdate(structuredClone(current.object));
+      if (desired.metadata?.name !== undefined && desired.metadata.name !== name) {
+        throw badRequest(`the name of the object (${desired.metadata.name}) does not match the name on the URL (${name})`);
+      }
+      desired.metadata = { ...desired.metadata, name, namespace: current.object.metadata.namespace };
+      if (!r.namespaced) delete desired.metadata.namespace;
+      const next = this.recordManager(current.object, prepareForUpdate(r, desired, current.object, opts.subresource), opts);
+      next.apiVersion = current.object.apiVersion;
+      next.kind = current.object.kind;
+      this.admit(r, next, current.object, opts);
+      next.metadata.resourceVersion = current.object.metadata.resourceVersion;
+      if (Bun.deepEquals(next, current.object, true)) return current.object;
+      if (opts.dryRun) return next;
+      try {
+        if (readyToRemove(next)) return (await this.store.delete(key, current.revision)).object;
+        return (await this.store.update(key, next, current.revision)).object;
+      } catch (err) {
+        if (err instanceof RevisionConflictError && attempt < MAX_UPDATE_RETRIES) continue;
+        if (err instanceof RevisionConflictError) throw staleConflict(qualified(r), name);
+        if (err instanceof KeyNotFoundError) throw notFound(qualified(r), name);
+        throw err;
+      }
+    }
+  }
+
+  /** Deletes now, or marks for deletion when a grace period or finalizers hold the object. */
+  async delete(r: ResourceInfo, namespace: string | undefined, name: string, opts: DeleteOptions = {}): Promise<KubeObject> {
+    const key = objectKey(r, namespace, name);
+    for (let attempt = 0; ; attempt++) {
+      const current = this.store.get(key);
+      if (!current) throw notFound(qualified(r), name);
+      const pre = opts.preconditions;
+      if (pre?.uid && pre.uid !== current.object.metadata.uid) {
+        throw badRequestConflict(r, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.object.metadata.uid}`);
+      }
+      if (pre?.resourceVersion && pre.resourceVersion !== current.object.metadata.resourceVersion) {
+        throw badRequestConflict(r, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.object.metadata.resourceVersion}`);
+      }
+      const grace = gracePeriodSeconds(r, current.object, opts.gracePeriodSeconds);
+      const m = current.object.metadata;
+      let next: KubeObject | undefined;
+      if (grace > 0 || m.finalizers?.length) {
+        next = structuredClone(current.object);
+        const nm = next.metadata;
+        const shortened = nm.deletionGracePeriodSeconds !== undefined && grace < nm.deletionGracePeriodSeconds;
+        if (!nm.deletionTimestamp || shortened) {
+          nm.deletionTimestamp = formatTime(new Date(this.now().getTime() + grace * 1000));
+          nm.deletionGracePeriodSeconds = grace;
+        }
+        if (Bun.deepEquals(next, current.object)) return current.object;
+        if (readyToRemove(next)) next = undefined;
+      }
+      if (opts.dryRun) return next ?? current.object;
+      try {
+        if (next) return (await this.store.update(key, next, current.revision)).object;
+        return (await this.store.delete(key, current.revision)).object;
+      } catch (err) {
+        if (err instanceof RevisionConflictError && attempt < MAX_UPDATE_RETRIES) continue;
+        if (err instanceof KeyNotFoundError) throw notFound(qualified(r), name);
+        throw err;
+      }
+    }
+  }
+
+  /** managedFields for a create or update (server-side apply computes its own). */
+  private recordManager(old: KubeObject | undefined, obj: KubeObject, opts: WriteOptions): KubeObject {
+    if (opts.applied || !opts.fieldManager || opts.subresource === "binding") return obj;
+    return updateManagedFields(old, obj, opts.fieldManager, "Update", formatTime(this.now()), opts.subresource);
+  }
+
+  /** Defaulting, then schema and semantic validation; throws the Status a client should see. */
+  private admit(r: ResourceInfo, obj: KubeObject, old: KubeObject | undefined, opts: WriteOptions): void {
+    const unknown = opts.fieldValidation === "Ignore" ? [] : unknownFields(r.group, r.version, r.kind, obj);
+    if (unknown.length && opts.fieldValidation === "Strict") {
+      throw strictDecodingError(r.kind, r.version, unknown);
+    }
+    if (unknown.length) opts.warnings?.push(...unknown);
+    applyDefaults(r, obj);
+    if (opts.subresource === "binding") return; // the binding handler changes only nodeName and a condition
+    const causes = old && opts.subresource === "status" ? validateStatusUpdate(r, obj, old) : validateObject(r, obj, old);
+    if (causes.length) throw invalid(r.kind, obj.metadata?.name ?? "", causes, r.group || undefined);
+  }
+
+  private checkNamespaceOpen(namespace: string): void {
+    const ns = this.store.get(objectKey(NAMESPACES, undefined, namespace));
+    if (!ns) throw notFound(qualified(NAMESPACES), namespace);
+    if (ns.object.metadata.deletionTimestamp) {
+      throw forbidden(`unable to create new content in namespace ${namespace} because it is being terminated`);
+    }
+  }
+}
+
+function badRequestConflict(r: ResourceInfo, name: string, message: string) {
+  const err = staleConflict(qualified(r), name);
+  err.status.message = `Operation cannot be fulfilled on ${qualified(r).resource}${r.group ? `.${r.group}` : ""} "${name}": ${message}`;
+  return err;
+}

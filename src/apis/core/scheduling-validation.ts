@@ -1,0 +1,123 @@
+// Validation of the placement fields: tolerations and affinity (pods), taints (nodes).
+import { fieldDuplicate, fieldForbidden, fieldInvalid, fieldNotSupported, fieldRequired } from "../errors.ts";
+import { type Causes, child, intAt, objectAt, objectsAt, stringAt, stringListAt } from "../field.ts";
+import { validateLabelName, validateLabelSelector } from "../metadata.ts";
+import { isValidLabelValue } from "../validation.ts";
+
+const TAINT_EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"];
+
+function validateTaintEffect(errs: Causes, path: string, effect: string): void {
+  if (!TAINT_EFFECTS.includes(effect)) errs.push(fieldNotSupported(path, effect, TAINT_EFFECTS));
+}
+
+export function validateTolerations(errs: Causes, path: string, v: unknown): void {
+  for (const [t, p] of objectsAt(errs, path, v)) {
+    const k = stringAt(errs, child(p, "key"), t.key) ?? "";
+    const op = stringAt(errs, child(p, "operator"), t.operator) ?? "";
+    const value = stringAt(errs, child(p, "value"), t.value) ?? "";
+    const effect = stringAt(errs, child(p, "effect"), t.effect) ?? "";
+    const seconds = intAt(errs, child(p, "tolerationSeconds"), t.tolerationSeconds);
+    if (k) validateLabelName(errs, child(p, "key"), k);
+    if (!k && op !== "Exists") {
+      errs.push(fieldInvalid(child(p, "operator"), op, 'operator must be Exists when `key` is empty, which means "match all values and all keys"'));
+    }
+    if (seconds !== undefined && effect !== "NoExecute") {
+      errs.push(fieldInvalid(child(p, "effect"), effect, "effect must be 'NoExecute' when `tolerationSeconds` is set"));
+    }
+    if (op === "Equal" || op === "") {
+      const msgs = isValidLabelValue(value);
+      if (msgs.length) errs.push(fieldInvalid(child(p, "operator"), value, msgs.join(";")));
+    } else if (op === "Exists") {
+      if (value) errs.push(fieldInvalid(child(p, "operator"), t, "value must be empty when `operator` is 'Exists'"));
+    } else {
+      errs.push(fieldNotSupported(child(p, "operator"), op, ["Equal", "Exists"]));
+    }
+    if (effect) validateTaintEffect(errs, child(p, "effect"), effect);
+  }
+}
+
+export function validateTaints(errs: Causes, path: string, v: unknown): void {
+  const seen = new Set<string>();
+  for (const [t, p] of objectsAt(errs, path, v)) {
+    const k = stringAt(errs, child(p, "key"), t.key) ?? "";
+    if (!k) errs.push(fieldRequired(child(p, "key")));
+    else validateLabelName(errs, child(p, "key"), k);
+    const value = stringAt(errs, child(p, "value"), t.value) ?? "";
+    for (const msg of isValidLabelValue(value)) errs.push(fieldInvalid(child(p, "value"), value, msg));
+    const effect = stringAt(errs, child(p, "effect"), t.effect) ?? "";
+    if (!effect) errs.push(fieldRequired(child(p, "effect")));
+    else validateTaintEffect(errs, child(p, "effect"), effect);
+    const id = `${k}:${effect}`;
+    if (seen.has(id)) errs.push(fieldDuplicate(p, { key: k, effect }));
+    seen.add(id);
+  }
+}
+
+function validateNodeSelectorTerm(errs: Causes, path: string, v: unknown): void {
+  const term = objectAt(errs, path, v);
+  if (!term) return;
+  for (const list of ["matchExpressions", "matchFields"]) {
+    for (const [rq, p] of objectsAt(errs, child(path, list), term[list])) {
+      const values = stringListAt(errs, child(p, "values"), rq.values) ?? [];
+      const op = rq.operator;
+      if (op === "In" || op === "NotIn") {
+        if (values.length === 0) errs.push(fieldRequired(child(p, "values"), "must be specified when `operator` is 'In' or 'NotIn'"));
+      } else if (op === "Exists" || op === "DoesNotExist") {
+        if (values.length > 0) errs.push(fieldForbidden(child(p, "values"), "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
+      } else if (op === "Gt" || op === "Lt") {
+        if (values.length !== 1) errs.push(fieldRequired(child(p, "values"), "must be specified single value when `operator` is 'Lt' or 'Gt'"));
+      } else {
+        errs.push(fieldInvalid(child(p, "operator"), op, "not a valid selector operator"));
+      }
+      validateLabelName(errs, child(p, "key"), stringAt(errs, child(p, "key"), rq.key) ?? "");
+    }
+  }
+}
+
+function validatePodAffinityTerm(errs: Causes, path: string, term: Record<string, unknown>): void {
+  validateLabelSelector(errs, child(path, "labelSelector"), term.labelSelector);
+  validateLabelSelector(errs, child(path, "namespaceSelector"), term.namespaceSelector);
+  stringListAt(errs, child(path, "namespaces"), term.namespaces);
+  const topologyKey = stringAt(errs, child(path, "topologyKey"), term.topologyKey);
+  if (!topologyKey) errs.push(fieldRequired(child(path, "topologyKey"), "can not be empty"));
+  else validateLabelName(errs, child(path, "topologyKey"), topologyKey);
+}
+
+function validateWeight(errs: Causes, path: string, v: unknown): void {
+  const w = intAt(errs, path, v);
+  if (w === undefined || w < 1 || w > 100) errs.push(fieldInvalid(path, v, "must be in the range 1-100"));
+}
+
+export function validateAffinity(errs: Causes, path: string, v: unknown): void {
+  const affinity = objectAt(errs, path, v);
+  if (!affinity) return;
+  const na = objectAt(errs, child(path, "nodeAffinity"), affinity.nodeAffinity);
+  if (na) {
+    const np = child(path, "nodeAffinity");
+    const required = objectAt(errs, child(np, "requiredDuringSchedulingIgnoredDuringExecution"), na.requiredDuringSchedulingIgnoredDuringExecution);
+    if (required) {
+      const rp = child(np, "requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms");
+      const terms = objectsAt(errs, rp, required.nodeSelectorTerms);
+      if (terms.length === 0) errs.push(fieldRequired(rp, "must have at least one node selector term"));
+      for (const [term, p] of terms) validateNodeSelectorTerm(errs, p, term);
+    }
+    for (const [pref, p] of objectsAt(errs, child(np, "preferredDuringSchedulingIgnoredDuringExecution"), na.preferredDuringSchedulingIgnoredDuringExecution)) {
+      validateWeight(errs, child(p, "weight"), pref.weight);
+      validateNodeSelectorTerm(errs, child(p, "preference"), pref.preference);
+    }
+  }
+  for (const kind of ["podAffinity", "podAntiAffinity"]) {
+    const pa = objectAt(errs, child(path, kind), affinity[kind]);
+    if (!pa) continue;
+    const pp = child(path, kind);
+    for (const [term, p] of objectsAt(errs, child(pp, "requiredDuringSchedulingIgnoredDuringExecution"), pa.requiredDuringSchedulingIgnoredDuringExecution)) {
+      validatePodAffinityTerm(errs, p, term);
+    }
+    for (const [w, p] of objectsAt(errs, child(pp, "preferredDuringSchedulingIgnoredDuringExecution"), pa.preferredDuringSchedulingIgnoredDuringExecution)) {
+      validateWeight(errs, child(p, "weight"), w.weight);
+      const term = objectAt(errs, child(p, "podAffinityTerm"), w.podAffinityTerm);
+      if (term) validatePodAffinityTerm(errs, child(p, "podAffinityTerm"), term);
+      else errs.push(fieldRequired(child(p, "podAffinityTerm")));
+    }
+  }
+}

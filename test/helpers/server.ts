@@ -1,0 +1,54 @@
+// A real kubun server on a real SQLite file in a temporary directory, and kubectl pointed at it
+// with a fresh HOME (so no discovery cache carries over between tests).
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startServer, type RunningServer, type ServerOptions } from "../../src/cli/server.ts";
+
+export interface TestServer extends RunningServer {
+  tmp: string;
+  /** Runs kubectl against the server; resolves with its output and exit code. */
+  kubectl(args: string[], opts?: { stdin?: string; env?: Record<string, string> }): Promise<KubectlResult>;
+  /** fetch against the server with the admin token and the cluster CA. */
+  api(path: string, init?: RequestInit & { token?: string | null }): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export interface KubectlResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export const KUBECTL = process.env.KUBECTL ?? "/usr/bin/kubectl";
+
+export async function startTestServer(opts: Partial<ServerOptions> = {}): Promise<TestServer> {
+  const tmp = mkdtempSync(join(tmpdir(), "kubun-test-"));
+  const server = await startServer({ dataDir: join(tmp, "data"), port: 0, bind: "127.0.0.1", ...opts });
+  let homes = 0;
+  return {
+    ...server,
+    tmp,
+    async kubectl(args, o = {}) {
+      // A fresh HOME per call: no discovery cache carries over.
+      const home = join(tmp, `home-${homes++}`);
+      const proc = Bun.spawn([KUBECTL, ...args], {
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, KUBECONFIG: server.kubeconfigPath, ...o.env },
+        stdin: o.stdin !== undefined ? new TextEncoder().encode(o.stdin) : "ignore",
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+      return { code, stdout, stderr };
+    },
+    api(path, init = {}) {
+      const headers = new Headers(init.headers);
+      if (init.token !== null) headers.set("authorization", `Bearer ${init.token ?? server.adminToken}`);
+      return fetch(`${server.url}${path}`, { ...init, headers, tls: { ca: server.ca.cert } } as RequestInit);
+    },
+    async close() {
+      await server.stop();
+      rmSync(tmp, { recursive: true, force: true });
+    },
+  };
+}
