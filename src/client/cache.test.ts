@@ -1,0 +1,79 @@
+import { describe, expect, test } from "bun:test";
+import type { KubeObject } from "../apis/meta.ts";
+import { ObjectCache, podsByNodeName } from "./cache.ts";
+
+const pod = (ns: string, name: string, labels: Record<string, string> = {}, nodeName?: string): KubeObject => ({
+  metadata: { namespace: ns, name, labels },
+  spec: nodeName ? { nodeName } : {},
+});
+
+const names = (objs: KubeObject[]) => objs.map((o) => o.metadata.name).sort();
+
+describe("ObjectCache", () => {
+  const seeded = () => {
+    const c = new ObjectCache();
+    c.addIndexer("nodeName", podsByNodeName);
+    c.set(pod("a", "web-1", { app: "web" }, "n1"));
+    c.set(pod("a", "web-2", { app: "web", tier: "front" }, "n2"));
+    c.set(pod("b", "db-1", { app: "db" }, "n1"));
+    c.set(pod("b", "pending", { app: "db" }));
+    return c;
+  };
+
+  test("get by namespace and name, or by key", () => {
+    const c = seeded();
+    expect(c.get("a", "web-1")?.metadata.name).toBe("web-1");
+    expect(c.getByKey("b/db-1")?.metadata.namespace).toBe("b");
+    expect(c.get("b", "web-1")).toBeUndefined();
+    expect(c.size).toBe(4);
+  });
+
+  test.each([
+    ["every namespace", undefined, undefined, ["db-1", "pending", "web-1", "web-2"]],
+    ["one namespace", "a", undefined, ["web-1", "web-2"]],
+    ["a label selector", undefined, { matchLabels: { app: "db" } }, ["db-1", "pending"]],
+    ["an expression in a namespace", "a", { matchExpressions: [{ key: "tier", operator: "Exists" as const }] }, ["web-2"]],
+    ["an empty selector", "b", {}, ["db-1", "pending"]],
+    ["a predicate", undefined, (o: KubeObject) => o.metadata.name!.endsWith("-1"), ["db-1", "web-1"]],
+  ])("list with %s", (_name, ns, selector, want) => {
+    expect(names(seeded().list(ns, selector))).toEqual(want);
+  });
+
+  test("indexes follow updates and deletes", () => {
+    const c = seeded();
+    expect(names(c.byIndex("nodeName", "n1"))).toEqual(["db-1", "web-1"]);
+    c.set(pod("b", "pending", { app: "db" }, "n1"));
+    c.set(pod("a", "web-1", { app: "web" }, "n2"));
+    expect(names(c.byIndex("nodeName", "n1"))).toEqual(["db-1", "pending"]);
+    expect(names(c.byIndex("nodeName", "n2"))).toEqual(["web-1", "web-2"]);
+    c.delete("b/db-1");
+    expect(names(c.byIndex("nodeName", "n1"))).toEqual(["pending"]);
+    expect(names(c.list("b"))).toEqual(["pending"]);
+    expect(c.byIndex("nodeName", "n9")).toEqual([]);
+  });
+
+  test("an index added later files the objects already there", () => {
+    const c = new ObjectCache();
+    c.set(pod("a", "x", {}, "n1"));
+    c.addIndexer("nodeName", podsByNodeName);
+    expect(names(c.byIndex("nodeName", "n1"))).toEqual(["x"]);
+    expect(() => c.addIndexer("nodeName", podsByNodeName)).toThrow();
+    expect(() => c.byIndex("nope", "x")).toThrow();
+  });
+
+  test("set and delete return the previous object", () => {
+    const c = new ObjectCache();
+    const first = pod("a", "x");
+    expect(c.set(first)).toBeUndefined();
+    expect(c.set(pod("a", "x"))).toBe(first);
+    expect(c.delete("a/x")?.metadata.name).toBe("x");
+    expect(c.delete("a/x")).toBeUndefined();
+  });
+
+  test("cluster-scoped objects are keyed by name", () => {
+    const c = new ObjectCache();
+    c.set({ metadata: { name: "node-1" } });
+    expect(c.keys()).toEqual(["node-1"]);
+    expect(c.get(undefined, "node-1")).toBeDefined();
+  });
+});

@@ -1,0 +1,113 @@
+// An informer's local copy of the objects it watches (client-go's thread-safe store + indexer):
+// objects by "ns/name" key, a namespace index, and named indexes callers add, such as pods by
+// spec.nodeName. Objects are shared with every reader: treat them as read-only.
+import type { KubeObject } from "../apis/meta.ts";
+import { selectorMatches, type LabelSelector } from "../apis/selector.ts";
+import { objectKey } from "./paths.ts";
+
+/** The values an object is filed under in one index (none: not in that index). */
+export type IndexFunc<T extends KubeObject = KubeObject> = (obj: T) => string[];
+
+/** A metav1.LabelSelector (empty selects everything) or any predicate. */
+export type ObjectSelector<T extends KubeObject = KubeObject> = LabelSelector | ((obj: T) => boolean);
+
+/** Read access to a cache, what controllers' sync functions get. */
+export interface Lister<T extends KubeObject = KubeObject> {
+  get(namespace: string | undefined, name: string): T | undefined;
+  getByKey(key: string): T | undefined;
+  /** Objects in `namespace` (every namespace when omitted) that the selector selects. */
+  list(namespace?: string, selector?: ObjectSelector<T>): T[];
+  /** Objects filed under `value` in the index named `index`. */
+  byIndex(index: string, value: string): T[];
+}
+
+/** Files pods under the node they are bound to. */
+export const podsByNodeName: IndexFunc = (pod) => {
+  const node = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
+  return node ? [node] : [];
+};
+
+const NAMESPACE_INDEX = "namespace";
+const byNamespace: IndexFunc = (obj) => [obj.metadata.namespace ?? ""];
+
+export class ObjectCache<T extends KubeObject = KubeObject> implements Lister<T> {
+  private readonly objects = new Map<string, T>();
+  private readonly indexers = new Map<string, IndexFunc<T>>([[NAMESPACE_INDEX, byNamespace as IndexFunc<T>]]);
+  private readonly indices = new Map<string, Map<string, Set<string>>>([[NAMESPACE_INDEX, new Map()]]);
+
+  /** Adds a named index; objects already cached are filed at once. */
+  addIndexer(name: string, fn: IndexFunc<T>): void {
+    if (this.indexers.has(name)) throw new Error(`index ${name} already exists`);
+    this.indexers.set(name, fn);
+    const index = new Map<string, Set<string>>();
+    this.indices.set(name, index);
+    for (const [key, obj] of this.objects) file(index, fn(obj), key);
+  }
+
+  get size(): number {
+    return this.objects.size;
+  }
+
+  get(namespace: string | undefined, name: string): T | undefined {
+    return this.objects.get(objectKey({ namespace, name }));
+  }
+
+  getByKey(key: string): T | undefined {
+    return this.objects.get(key);
+  }
+
+  keys(): string[] {
+    return [...this.objects.keys()];
+  }
+
+  list(namespace?: string, selector?: ObjectSelector<T>): T[] {
+    const candidates = namespace === undefined ? [...this.objects.values()] : this.byIndex(NAMESPACE_INDEX, namespace);
+    if (!selector) return candidates;
+    const select = typeof selector === "function" ? selector : (o: T) => selectorMatches(selector, o.metadata.labels);
+    return candidates.filter(select);
+  }
+
+  byIndex(index: string, value: string): T[] {
+    const idx = this.indices.get(index);
+    if (!idx) throw new Error(`no index named ${index}`);
+    return [...(idx.get(value) ?? [])].map((key) => this.objects.get(key)!);
+  }
+
+  /** Stores the object under its key; returns what was there before. */
+  set(obj: T): T | undefined {
+    const key = objectKey(obj.metadata);
+    const old = this.objects.get(key);
+    if (old) this.unfile(key, old);
+    this.objects.set(key, obj);
+    for (const [name, fn] of this.indexers) file(this.indices.get(name)!, fn(obj), key);
+    return old;
+  }
+
+  /** Removes the object under `key`; returns it. */
+  delete(key: string): T | undefined {
+    const old = this.objects.get(key);
+    if (!old) return undefined;
+    this.unfile(key, old);
+    this.objects.delete(key);
+    return old;
+  }
+
+  private unfile(key: string, obj: T): void {
+    for (const [name, fn] of this.indexers) {
+      const index = this.indices.get(name)!;
+      for (const value of fn(obj)) {
+        const keys = index.get(value);
+        keys?.delete(key);
+        if (keys?.size === 0) index.delete(value);
+      }
+    }
+  }
+}
+
+function file(index: Map<string, Set<string>>, values: string[], key: string): void {
+  for (const value of values) {
+    let keys = index.get(value);
+    if (!keys) index.set(value, (keys = new Set()));
+    keys.add(key);
+  }
+}

@@ -1,0 +1,23 @@
+// The API client shared by the scheduler, controllers and agent: REST verbs, watches, informers
+// and their caches. The OpenAPI-typed client lives apart, in ./generated/.
+export { KubeClient, fromKubeconfig, type KubeClientOptions, type RequestOptions, type Stored } from "./kube-client.ts";
+export { loadKubeconfig, parseKubeconfig, type ConnectionOptions, type KubeconfigContext } from "./kubeconfig.ts";
+export { apiVersionOf, groupVersionPath, objectKey, resourceFor, resourcePath, splitKey } from "./paths.ts";
+export { isStatus, responseError } from "./response-error.ts";
+export { ndjson } from "./ndjson.ts";
+export { ObjectCache, podsByNodeName, type IndexFunc, type Lister, type ObjectSelector } from "./cache.ts";
+export { Informer, type EventHandler, type InformerOptions } from "./informer.ts";
+export { SharedInformerFactory, type ListWatchSource, type SharedInformerOptions } from "./informer-factory.ts";
+export {
+  PATCH_CONTENT_TYPES,
+  type DeleteOptions,
+  type DeleteResult,
+  type ListerWatcher,
+  type ListOptions,
+  type ObjectEvent,
+  type PatchOptions,
+  type PatchType,
+  type Scope,
+  type WatchOptions,
+  type WriteOptions,
+} from "./types.ts";

@@ -1,0 +1,188 @@
+// The controllers' keyed work queue, after client-go's workqueue: a key waits at most once in
+// the queue however often it is added, and is never handed to two workers at once — a key added
+// while it is being processed runs again after its worker calls done(). Failed keys come back
+// with per-key exponential back-off; delayed keys wait on timers.
+
+/** Timers the queue schedules with: the real ones by default, a fake clock in tests. */
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const realClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+/** Decides how long a failing key waits before its next attempt. */
+export interface RateLimiter<K> {
+  /** The delay before the key's next attempt; each call counts one more failure. */
+  when(key: K): number;
+  /** Clears the key's failure history (it succeeded, or was given up on). */
+  forget(key: K): void;
+  retries(key: K): number;
+}
+
+/** client-go's ItemExponentialFailureRateLimiter: base·2^failures, capped. */
+export class ExponentialBackoff<K> implements RateLimiter<K> {
+  private failures = new Map<K, number>();
+
+  constructor(
+    readonly baseMs = 5,
+    readonly maxMs = 1_000_000,
+  ) {}
+
+  when(key: K): number {
+    const n = this.failures.get(key) ?? 0;
+    this.failures.set(key, n + 1);
+    // 2^n overflows to Infinity long before it matters; the cap keeps it finite.
+    return Math.min(this.baseMs * 2 ** n, this.maxMs);
+  }
+
+  forget(key: K): void {
+    this.failures.delete(key);
+  }
+
+  retries(key: K): number {
+    return this.failures.get(key) ?? 0;
+  }
+}
+
+export interface WorkQueueOptions<K> {
+  rateLimiter?: RateLimiter<K>;
+  clock?: Clock;
+}
+
+export interface RunWorkersOptions<K> {
+  /** Called with each failed sync before the key is requeued (default: console.warn). */
+  onError?: (key: K, err: unknown) => void;
+}
+
+export class WorkQueue<K = string> {
+  private readonly queue: K[] = [];
+  /** Keys that need processing: queued, or re-added while being processed. */
+  private readonly dirty = new Set<K>();
+  private readonly processing = new Set<K>();
+  private readonly waiting = new Map<K, { at: number; timer: unknown }>();
+  private readonly getters: ((key: K | undefined) => void)[] = [];
+  private readonly rateLimiter: RateLimiter<K>;
+  private readonly clock: Clock;
+  private shutdown = false;
+
+  constructor(opts: WorkQueueOptions<K> = {}) {
+    this.rateLimiter = opts.rateLimiter ?? new ExponentialBackoff<K>();
+    this.clock = opts.clock ?? realClock;
+  }
+
+  add(key: K): void {
+    if (this.shutdown || this.dirty.has(key)) return;
+    this.dirty.add(key);
+    // A key in a worker's hands goes back in the queue when that worker calls done().
+    if (this.processing.has(key)) return;
+    const getter = this.getters.shift();
+    if (getter) this.hand(key, getter);
+    else this.queue.push(key);
+  }
+
+  /** Adds the key once `ms` have passed; of several pending delays for one key the earliest wins. */
+  addAfter(key: K, ms: number): void {
+    if (this.shutdown) return;
+    if (ms <= 0) return this.add(key);
+    const at = this.clock.now() + ms;
+    const pending = this.waiting.get(key);
+    if (pending) {
+      if (pending.at <= at) return;
+      this.clock.clearTimeout(pending.timer);
+    }
+    const timer = this.clock.setTimeout(() => {
+      this.waiting.delete(key);
+      this.add(key);
+    }, ms);
+    this.waiting.set(key, { at, timer });
+  }
+
+  /** Adds the key after its rate limiter's back-off, which grows with each call until forget(). */
+  addRateLimited(key: K): void {
+    this.addAfter(key, this.rateLimiter.when(key));
+  }
+
+  forget(key: K): void {
+    this.rateLimiter.forget(key);
+  }
+
+  numRequeues(key: K): number {
+    return this.rateLimiter.retries(key);
+  }
+
+  /**
+   * The next key to process, waiting for one if the queue is empty; undefined once the queue
+   * is shut down and drained. The caller must call done(key) when finished with it.
+   */
+  get(): Promise<K | undefined> {
+    const key = this.queue.shift();
+    if (key !== undefined) return Promise.resolve(this.take(key));
+    if (this.shutdown) return Promise.resolve(undefined);
+    return new Promise((resolve) => this.getters.push(resolve));
+  }
+
+  done(key: K): void {
+    this.processing.delete(key);
+    if (!this.dirty.has(key)) return;
+    const getter = this.getters.shift();
+    if (getter) this.hand(key, getter);
+    else this.queue.push(key);
+  }
+
+  /** Stops accepting keys; keys already queued are still handed out, then get() yields undefined. */
+  shutDown(): void {
+    if (this.shutdown) return;
+    this.shutdown = true;
+    for (const { timer } of this.waiting.values()) this.clock.clearTimeout(timer);
+    this.waiting.clear();
+    for (const getter of this.getters.splice(0)) getter(undefined);
+  }
+
+  get shuttingDown(): boolean {
+    return this.shutdown;
+  }
+
+  /** Keys waiting to be handed out (not those being processed or delayed). */
+  len(): number {
+    return this.queue.length;
+  }
+
+  /**
+   * Runs `n` workers that each take a key, call `sync(key)`, forget the key's back-off on
+   * success and requeue it rate-limited on failure. Resolves once the queue is shut down and
+   * every worker has finished its last key.
+   */
+  async runWorkers(n: number, sync: (key: K) => Promise<void>, opts: RunWorkersOptions<K> = {}): Promise<void> {
+    const onError = opts.onError ?? ((key: K, err: unknown) => console.warn(`sync ${String(key)} failed, requeued:`, err));
+    const worker = async () => {
+      for (let key = await this.get(); key !== undefined; key = await this.get()) {
+        try {
+          await sync(key);
+          this.forget(key);
+        } catch (err) {
+          onError(key, err);
+          this.addRateLimited(key);
+        } finally {
+          this.done(key);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: n }, worker));
+  }
+
+  private take(key: K): K {
+    this.dirty.delete(key);
+    this.processing.add(key);
+    return key;
+  }
+
+  private hand(key: K, getter: (key: K) => void): void {
+    getter(this.take(key));
+  }
+}
