@@ -1,0 +1,290 @@
+// `bun run bench:proxy`: the service proxy's forwarder against a direct connection and HAProxy
+// (TCP mode) on loopback. Each target serves an echo port and a sink port in front of the same
+// backend process; kubun's forwarder and HAProxy run in their own processes, the load generator
+// here. Prints a table, then as its LAST line one JSON object.
+//
+//   bun bench/proxy.ts [--bulk-mb 1024] [--bulk-conns 4] [--seconds 2] [--rr-conns 16]
+//                      [--pings 20000] [--haproxy-threads 1] [--no-haproxy]
+import type { Socket } from "bun";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { Forwarder } from "../src/proxy/forwarder.ts";
+import { ensureRouteTableBuilt } from "../src/proxy/wasm-route-loader.ts";
+import { createWasmRouteTable } from "../src/proxy/wasm-route-table.ts";
+import { echoServer } from "../src/proxy/test-servers.ts";
+
+const BACKEND = "127.0.0.2";
+const FRONT = "127.0.0.1";
+type Ports = { echo: number; sink: number };
+/** Where the load generator connects: the backend itself, or a proxy in front of it. */
+interface Target extends Ports {
+  host: string;
+}
+
+// ---- child roles --------------------------------------------------------------------------
+
+/** Echo, and a sink that answers FIN with the byte count it swallowed. */
+function backend(): void {
+  const echo = echoServer(BACKEND);
+  const sink = Bun.listen<{ n: number }>({
+    hostname: BACKEND, port: 0, allowHalfOpen: true,
+    socket: {
+      open(s) { s.data = { n: 0 }; },
+      data(s, d) { s.data.n += d.byteLength; },
+      end(s) { s.write(`${s.data.n}`); s.shutdown(); },
+    },
+  });
+  console.log(JSON.stringify({ echo: echo.port, sink: sink.port }));
+}
+
+/** kubun's forwarder, routing through the wasm table exactly as the proxy does. */
+async function kubunProxy(target: Ports): Promise<void> {
+  await ensureRouteTableBuilt();
+  const table = createWasmRouteTable();
+  const forwarder = new Forwarder();
+  const out: Record<string, number> = {};
+  for (const name of ["echo", "sink"] as const) {
+    table.setEndpoints(name, [{ ip: BACKEND, port: target[name] }]);
+    out[name] = await forwarder.listen({ protocol: "TCP", hostname: FRONT, port: 0 }, (ip) => table.pick(name, ip, performance.now()));
+  }
+  console.log(JSON.stringify(out));
+}
+
+// ---- load ---------------------------------------------------------------------------------
+
+function connect(host: string, port: number, handlers: { data?: (d: Buffer) => void; drain?: () => void; close?: () => void }): Promise<Socket> {
+  return Bun.connect({
+    hostname: host, port, allowHalfOpen: true,
+    socket: {
+      data: (_s, d) => handlers.data?.(d),
+      drain: () => handlers.drain?.(),
+      close: () => handlers.close?.(),
+      error: () => {},
+    },
+  });
+}
+
+/** Bytes/s pushed through `conns` connections to the sink, counting until the sink confirms. */
+async function bulk(host: string, port: number, totalBytes: number, conns: number): Promise<number> {
+  const chunk = new Uint8Array(1 << 20).fill(7);
+  const per = Math.floor(totalBytes / conns);
+  const started = performance.now();
+  await Promise.all(Array.from({ length: conns }, () => new Promise<void>((resolve, reject) => {
+    let sent = 0;
+    let reply = "";
+    let s: Socket | undefined;
+    const pump = () => {
+      while (s && sent < per) {
+        const n = s.write(chunk, 0, Math.min(chunk.byteLength, per - sent));
+        if (n <= 0) return;
+        sent += n;
+      }
+      if (s && sent >= per) s.shutdown();
+    };
+    connect(host, port, {
+      data: (d) => { reply += d.toString(); },
+      drain: pump,
+      close: () => (Number(reply) === per ? resolve() : reject(new Error(`sink got ${reply}, sent ${per}`))),
+    }).then((sock) => { s = sock; pump(); }, reject);
+  })));
+  return (per * conns) / ((performance.now() - started) / 1000);
+}
+
+/** Round trips of `size`-byte messages on `conns` connections for `seconds`; returns RTTs (µs). */
+async function pingPong(host: string, port: number, conns: number, seconds: number, size: number, maxPings = Infinity): Promise<number[]> {
+  const msg = new Uint8Array(size).fill(1);
+  const rtts: number[] = [];
+  const deadline = performance.now() + seconds * 1000;
+  await Promise.all(Array.from({ length: conns }, () => new Promise<void>((resolve, reject) => {
+    let got = 0;
+    let sentAt = 0;
+    let count = 0;
+    let s: Socket | undefined;
+    const send = () => { got = 0; sentAt = performance.now(); s!.write(msg); };
+    connect(host, port, {
+      data: (d) => {
+        got += d.byteLength;
+        if (got < size) return;
+        const now = performance.now();
+        rtts.push((now - sentAt) * 1000);
+        if (++count >= maxPings || now >= deadline) s!.end();
+        else send();
+      },
+      close: resolve,
+    }).then((sock) => { s = sock; send(); }, reject);
+  })));
+  return rtts;
+}
+
+/** New connections/s: connect, one byte echoed, close; `conns` loops in parallel. */
+async function connectRate(host: string, port: number, conns: number, seconds: number): Promise<number> {
+  const deadline = performance.now() + seconds * 1000;
+  const started = performance.now();
+  let done = 0;
+  const one = () => new Promise<void>((resolve, reject) => {
+    connect(host, port, { data: () => {}, close: resolve }).then((s) => {
+      // Half-close after the byte: the echo server answers and closes, so the close is complete.
+      s.write("x");
+      s.shutdown();
+    }, reject);
+  });
+  await Promise.all(Array.from({ length: conns }, async () => {
+    while (performance.now() < deadline) {
+      await one();
+      done++;
+    }
+  }));
+  return done / ((performance.now() - started) / 1000);
+}
+
+const percentile = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+
+// ---- targets ------------------------------------------------------------------------------
+
+async function startChild(args: string[]): Promise<{ ports: Ports; kill: () => void }> {
+  const proc = Bun.spawn([process.execPath, import.meta.path, ...args], { stdout: "pipe", stderr: "inherit" });
+  const reader = proc.stdout.getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`bench child ${args.join(" ")} exited early`);
+    text += new TextDecoder().decode(value);
+  }
+  reader.releaseLock();
+  return { ports: JSON.parse(text.split("\n")[0]!), kill: () => proc.kill() };
+}
+
+async function freePort(): Promise<number> {
+  const l = Bun.listen({ hostname: FRONT, port: 0, socket: { data() {} } });
+  const p = l.port;
+  l.stop(true);
+  return p;
+}
+
+/** Installs HAProxy the way scripts/prepare.ts installs host packages; a note when it cannot. */
+async function ensureHaproxy(): Promise<string | undefined> {
+  if (existsSync("/usr/sbin/haproxy")) return undefined;
+  if (process.getuid?.() !== 0) return "haproxy is not installed and we are not root to apt-get it";
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  for (const cmd of [["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "haproxy"]]) {
+    const code = await Bun.spawn(cmd, { env, stdout: "ignore", stderr: "inherit" }).exited;
+    if (code !== 0) return `${cmd.join(" ")} failed (${code})`;
+  }
+  return existsSync("/usr/sbin/haproxy") ? undefined : "haproxy still missing after apt-get install";
+}
+
+async function startHaproxy(target: Ports, threads: number): Promise<{ ports: Ports; kill: () => void }> {
+  const ports = { echo: await freePort(), sink: await freePort() };
+  const dir = mkdtempSync(join(tmpdir(), "kubun-haproxy-"));
+  const cfg = join(dir, "haproxy.cfg");
+  writeFileSync(cfg, [
+    "global", `  nbthread ${threads}`, "  maxconn 4000",
+    "defaults", "  mode tcp", "  timeout connect 5s", "  timeout client 60s", "  timeout server 60s",
+    ...(["echo", "sink"] as const).flatMap((n) => [
+      `listen ${n}`, `  bind ${FRONT}:${ports[n]}`, `  server s1 ${BACKEND}:${target[n]}`,
+    ]),
+  ].join("\n") + "\n");
+  const proc = Bun.spawn(["/usr/sbin/haproxy", "-db", "-f", cfg], { stdout: "ignore", stderr: "inherit" });
+  for (let i = 0; i < 200; i++) {
+    const up = await Bun.connect({ hostname: FRONT, port: ports.echo, socket: { data() {} } }).then((s) => (s.end(), true), () => false);
+    if (up) return { ports, kill: () => proc.kill() };
+    if (proc.exitCode !== null) break;
+    await Bun.sleep(25);
+  }
+  proc.kill();
+  throw new Error(`haproxy did not start (config ${cfg})`);
+}
+
+// ---- main ---------------------------------------------------------------------------------
+
+interface Result {
+  bulkMBps: number;
+  rrPerSecond: number;
+  p50us: number;
+  p99us: number;
+  connectionsPerSecond: number;
+}
+
+async function measure(t: Target, o: { bulkBytes: number; bulkConns: number; seconds: number; rrConns: number; pings: number }): Promise<Result> {
+  await pingPong(t.host, t.echo, 4, 0.3, 64); // warm up: JIT, connection paths
+  const bulkBps = await bulk(t.host, t.sink, o.bulkBytes, o.bulkConns);
+  const rr = await pingPong(t.host, t.echo, o.rrConns, o.seconds, 64);
+  const lat = await pingPong(t.host, t.echo, 1, 60, 64, o.pings);
+  const cps = await connectRate(t.host, t.echo, 16, o.seconds);
+  return {
+    bulkMBps: bulkBps / 1e6, rrPerSecond: rr.length / o.seconds, p50us: percentile(lat, 50), p99us: percentile(lat, 99), connectionsPerSecond: cps,
+  };
+}
+
+async function main(): Promise<void> {
+  const { values: v } = parseArgs({
+    options: {
+      role: { type: "string" }, target: { type: "string" },
+      "bulk-mb": { type: "string", default: "1024" }, "bulk-conns": { type: "string", default: "4" },
+      seconds: { type: "string", default: "2" }, "rr-conns": { type: "string", default: "16" },
+      pings: { type: "string", default: "20000" }, "haproxy-threads": { type: "string", default: "1" },
+      "no-haproxy": { type: "boolean", default: false },
+    },
+  });
+  if (v.role === "backend") return backend();
+  if (v.role === "kubun") return kubunProxy(JSON.parse(v.target!));
+
+  const o = {
+    bulkBytes: Number(v["bulk-mb"]) * (1 << 20), bulkConns: Number(v["bulk-conns"]), seconds: Number(v.seconds),
+    rrConns: Number(v["rr-conns"]), pings: Number(v.pings),
+  };
+  const threads = Number(v["haproxy-threads"]);
+  const back = await startChild(["--role", "backend"]);
+  const kubun = await startChild(["--role", "kubun", "--target", JSON.stringify(back.ports)]);
+  const haproxyNote = v["no-haproxy"] ? "skipped (--no-haproxy)" : await ensureHaproxy();
+  const haproxy = haproxyNote ? undefined : await startHaproxy(back.ports, threads);
+
+  const results: Record<string, Result> = {};
+  try {
+    console.log(`proxy bench: bulk ${v["bulk-mb"]} MB over ${o.bulkConns} connections, ${o.rrConns} request/response connections ` +
+      `for ${o.seconds}s, ${o.pings} pings of 64 B, connect loop x16; ${FRONT} -> ${BACKEND}`);
+    results.direct = await measure({ host: BACKEND, ...back.ports }, o);
+    results.kubun = await measure({ host: FRONT, ...kubun.ports }, o);
+    if (haproxy) results.haproxy = await measure({ host: FRONT, ...haproxy.ports }, o);
+  } finally {
+    back.kill();
+    kubun.kill();
+    haproxy?.kill();
+  }
+
+  const fmt = (n: number, d = 0) => n.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d });
+  const head = ["target", "bulk MB/s", "req/s (64 B)", "p50 µs", "p99 µs", "added p50 µs", "added p99 µs", "new conns/s"];
+  const d = results.direct!;
+  const rows = Object.entries(results).map(([name, r]) => [
+    name, fmt(r.bulkMBps), fmt(r.rrPerSecond), fmt(r.p50us, 1), fmt(r.p99us, 1),
+    name === "direct" ? "-" : fmt(r.p50us - d.p50us, 1), name === "direct" ? "-" : fmt(r.p99us - d.p99us, 1), fmt(r.connectionsPerSecond),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  console.log(["", line(head), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n"));
+
+  const k = results.kubun!;
+  const h = results.haproxy;
+  const summary = {
+    bench: "proxy",
+    results,
+    kubunBulkVsDirect: k.bulkMBps / d.bulkMBps,
+    kubunBulkVsHaproxy: h ? k.bulkMBps / h.bulkMBps : null,
+    kubunAddedP50us: k.p50us - d.p50us,
+    kubunAddedP99us: k.p99us - d.p99us,
+    haproxy: haproxyNote ?? `haproxy ${threads} thread(s), mode tcp`,
+    goals: { bulkVsDirect: 0.6, bulkVsHaproxy: 0.8, addedP50us: 100 },
+  };
+  console.log("");
+  console.log(`kubun bulk: ${(summary.kubunBulkVsDirect * 100).toFixed(0)}% of direct (goal >= 60%)` +
+    (h ? `, ${(summary.kubunBulkVsHaproxy! * 100).toFixed(0)}% of HAProxy (goal >= 80%)` : `; HAProxy: ${haproxyNote}`) +
+    `; added p50 ${summary.kubunAddedP50us.toFixed(1)} µs (goal <= 100 µs)`);
+  console.log(JSON.stringify(summary));
+}
+
+await main();

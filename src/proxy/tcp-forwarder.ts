@@ -1,0 +1,226 @@
+// TCP forwarding for one (address, port): each accepted connection is spliced to the endpoint the
+// route picks. Bytes go from one socket's data callback straight into the other socket's write
+// (no copy); what the kernel does not take is queued and the sending side paused until `drain`,
+// so back-pressure reaches the real sender in both directions. Half-close is kept: a FIN from
+// one side becomes a FIN to the other once its queue is flushed, and the opposite direction
+// keeps flowing. A reset on one side resets the other.
+import type { Socket, SocketHandler, TCPSocketListener } from "bun";
+import type { Endpoint } from "./route-table.ts";
+
+/** Picks the endpoint for a new connection from `clientIP`; undefined refuses it. */
+export type Route = (clientIP: string) => Endpoint | undefined;
+
+export interface TcpForwarderOptions {
+  hostname: string;
+  /** 0 picks a free port (tests). */
+  port: number;
+  route: Route;
+}
+
+export interface TcpForwarder {
+  readonly hostname: string;
+  readonly port: number;
+  /** Connections being forwarded (established or connecting to their endpoint). */
+  readonly connections: number;
+  /** Future connections use this route; established ones stay on their endpoint. */
+  setRoute(route: Route): void;
+  /** Stops accepting; established connections drain and close on their own. */
+  stop(): void;
+  /** Stops accepting and resets every established connection. */
+  closeAll(): void;
+}
+
+/** One socket of a forwarded connection, and the bytes waiting to be written to it. */
+interface Half {
+  socket?: Socket<Half>;
+  peer: Half;
+  queue: Uint8Array[];
+  /** The socket's peer sent FIN (or closed): nothing more will come from it. */
+  readEnded: boolean;
+  /** FIN was sent on this socket (after its queue emptied). */
+  writeShut: boolean;
+  closed: boolean;
+  conn: Connection;
+}
+
+interface Connection {
+  readonly client: Half;
+  readonly upstream: Half;
+  readonly live: Set<Connection>;
+  /** Reset: every socket of it is terminated, the upstream one as soon as it connects. */
+  reset: boolean;
+}
+
+function newConnection(live: Set<Connection>): Connection {
+  const conn = { live, reset: false } as { client: Half; upstream: Half; live: Set<Connection>; reset: boolean };
+  const half = (): Half => ({ queue: [], readEnded: false, writeShut: false, closed: false, conn, peer: undefined! });
+  conn.client = half();
+  conn.upstream = half();
+  conn.client.peer = conn.upstream;
+  conn.upstream.peer = conn.client;
+  live.add(conn);
+  return conn;
+}
+
+/** Writes as much of the queue to h as the socket takes; true when the queue emptied. */
+function flush(h: Half): boolean {
+  const s = h.socket!;
+  while (h.queue.length > 0) {
+    const chunk = h.queue[0]!;
+    const n = s.write(chunk);
+    if (n < 0) {
+      reset(h.conn);
+      return false;
+    }
+    if (n < chunk.byteLength) {
+      h.queue[0] = chunk.subarray(n);
+      return false;
+    }
+    h.queue.shift();
+  }
+  return true;
+}
+
+/** After h's queue emptied: let its source send again, and pass on the source's FIN. */
+function afterFlush(h: Half): void {
+  const source = h.peer;
+  if (!source.closed) source.socket?.resume();
+  if (source.readEnded && !h.writeShut) {
+    h.writeShut = true;
+    h.socket!.shutdown();
+  }
+}
+
+function forward(from: Half, data: Uint8Array): void {
+  const to = from.peer;
+  // Data for a socket that is gone: what the kernel does too, reset the sender.
+  if (to.closed) return reset(from.conn);
+  if (!to.socket || to.queue.length > 0) {
+    to.queue.push(data);
+    from.socket!.pause();
+    return;
+  }
+  const n = to.socket.write(data);
+  if (n < 0) return reset(to.conn);
+  if (n < data.byteLength) {
+    to.queue.push(data.subarray(n));
+    from.socket!.pause();
+  }
+}
+
+function readEnd(h: Half): void {
+  if (h.readEnded) return;
+  h.readEnded = true;
+  const to = h.peer;
+  if (to.socket && !to.closed && to.queue.length === 0) afterFlush(to);
+}
+
+function reset(conn: Connection): void {
+  if (conn.reset) return;
+  conn.reset = true;
+  for (const h of [conn.client, conn.upstream]) {
+    h.queue = [];
+    if (!h.closed) h.socket?.terminate();
+  }
+}
+
+function closed(h: Half, error?: Error): void {
+  h.closed = true;
+  h.queue = [];
+  const conn = h.conn;
+  // Bun reports a clean close (FIN both ways) without error, a reset with one.
+  if (error) reset(conn);
+  else if (!conn.reset) readEnd(h);
+  if (conn.client.closed && conn.upstream.closed) conn.live.delete(conn);
+}
+
+const shared: SocketHandler<Half | undefined> = {
+  data(socket, data) {
+    if (socket.data) forward(socket.data, data);
+  },
+  drain(socket) {
+    const h = socket.data;
+    if (h && !h.closed && flush(h)) afterFlush(h);
+  },
+  end(socket) {
+    if (socket.data) readEnd(socket.data);
+  },
+  close(socket, error) {
+    if (socket.data) closed(socket.data, error);
+  },
+  error() {
+    // close() follows, with the error.
+  },
+};
+
+const upstreamHandler: SocketHandler<Half | undefined> = {
+  ...shared,
+  open(socket) {
+    const h = socket.data!;
+    h.socket = socket as Socket<Half>;
+    if (h.conn.reset) return socket.terminate();
+    socket.setNoDelay(true);
+    if (flush(h)) afterFlush(h);
+  },
+  connectError(socket) {
+    // The endpoint refused or is unreachable: the client gets a reset, as with no endpoint.
+    const h = socket.data!;
+    h.closed = true;
+    reset(h.conn);
+    if (h.conn.client.closed) h.conn.live.delete(h.conn);
+  },
+};
+
+export function listenTcp(options: TcpForwarderOptions): TcpForwarder {
+  let route = options.route;
+  const live = new Set<Connection>();
+
+  const listener: TCPSocketListener<Half | undefined> = Bun.listen<Half | undefined>({
+    hostname: options.hostname,
+    port: options.port,
+    allowHalfOpen: true,
+    socket: {
+      ...shared,
+      open(socket) {
+        const endpoint = route(socket.remoteAddress);
+        if (!endpoint) {
+          // No endpoints: refuse at once with a reset rather than leave the client waiting.
+          socket.terminate();
+          return;
+        }
+        const conn = newConnection(live);
+        conn.client.socket = socket as Socket<Half>;
+        socket.data = conn.client;
+        socket.setNoDelay(true);
+        socket.pause();
+        Bun.connect<Half | undefined>({
+          hostname: endpoint.ip,
+          port: endpoint.port,
+          allowHalfOpen: true,
+          data: conn.upstream,
+          socket: upstreamHandler,
+        }).catch(() => {
+          // connectError has handled it.
+        });
+      },
+    },
+  });
+
+  return {
+    hostname: listener.hostname,
+    port: listener.port,
+    get connections() {
+      return live.size;
+    },
+    setRoute(next) {
+      route = next;
+    },
+    stop() {
+      listener.stop(false);
+    },
+    closeAll() {
+      listener.stop(true);
+      for (const conn of [...live]) reset(conn);
+    },
+  };
+}
