@@ -2,6 +2,7 @@
 // and errors, and whether the client asked for a Table.
 import { parse as parseYaml } from "yaml";
 import { badRequest, tooLarge, unsupportedMediaType } from "../apis/errors.ts";
+import { decodeKubeProtobuf, PROTOBUF_MEDIA_TYPE } from "./protobuf/index.ts";
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 const MAX_DEPTH = 100;
@@ -39,9 +40,10 @@ function checkDepth(value: unknown, depth = 0): void {
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
-/** Decodes a JSON or YAML body by its media type. */
+/** Decodes a JSON, YAML or Kubernetes protobuf body by its media type. */
 export function decodeBody(bytes: Uint8Array, contentType: string | null): unknown {
   const type = mediaType(contentType);
+  if (type === PROTOBUF_MEDIA_TYPE) return decodeKubeProtobuf(bytes).object;
   let text: string;
   try {
     text = decoder.decode(bytes);
