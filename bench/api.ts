@@ -63,14 +63,19 @@ async function startServer(): Promise<{ proc: Bun.Subprocess; url: string; token
   throw new Error("server did not start");
 }
 
+const progress = (msg: string) => process.stderr.write(`bench:api: ${msg}\n`);
+
 async function main(): Promise<void> {
+  progress("raw bun:sqlite ceiling");
   const raw = rawCeiling(CREATES);
+  progress("starting kubun server");
   const server = await startServer();
   const headers = { authorization: `Bearer ${server.token}`, "content-type": "application/json" };
   const call = (path: string, init: RequestInit = {}) => fetch(`${server.url}${path}`, { ...init, headers, tls: { ca: server.ca } } as RequestInit);
   await call("/api/v1/namespaces", { method: "POST", body: JSON.stringify({ metadata: { name: "bench" } }) });
 
   // 1. Durable creates/s with CLIENTS concurrent clients.
+  progress(`${CREATES} creates from ${CLIENTS} clients`);
   let next = 0;
   let failed = 0;
   const t0 = performance.now();
@@ -87,6 +92,7 @@ async function main(): Promise<void> {
   const createsPerS = CREATES / ((performance.now() - t0) / 1000);
 
   // 2. Watch delivery: time from sending a create to its event arriving on a watch.
+  progress(`watch delivery over ${WATCH_SAMPLES} creates`);
   const list: any = await (await call("/api/v1/namespaces/bench/configmaps?limit=1")).json();
   const ac = new AbortController();
   // Bun's fetch resolves only at the first event: start the watch, then write.
@@ -107,8 +113,10 @@ async function main(): Promise<void> {
         buf += decoder.decode(value, { stream: true });
         let nl: number;
         while ((nl = buf.indexOf("\n")) >= 0) {
-          const event = JSON.parse(buf.slice(0, nl));
+          const line = buf.slice(0, nl).trim();
           buf = buf.slice(nl + 1);
+          if (!line) continue; // the server opens a watch with a bare newline
+          const event = JSON.parse(line);
           const sent = sentAt.get(event.object.metadata.name);
           if (sent !== undefined) latencies.push(performance.now() - sent);
           if (latencies.length === WATCH_SAMPLES) resolveAll();
