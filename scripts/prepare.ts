@@ -38,9 +38,15 @@ async function wasm(): Promise<void> {
   if (existsSync("wasm/build.ts")) await run([process.execPath, "wasm/build.ts"]);
 }
 
+/** The local images the agent imports (no registry is reachable here): pause and busybox. */
+async function images(): Promise<void> {
+  await run([process.execPath, "scripts/build-test-images.ts"]);
+}
+
 async function main(): Promise<void> {
   await hostPackages();
   await wasm();
+  await images();
 }
 
 await main();

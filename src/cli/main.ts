@@ -1,7 +1,9 @@
 #!/usr/bin/env bun
 // The `kubun` command. Each subcommand takes its input as options, so tests call the
 // functions directly rather than going through process.argv.
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { runAgentCommand, runImageBuildCommand, startAgent } from "../../agent/index.ts";
 import { startServer } from "./server.ts";
 
 const USAGE = `usage: kubun <command> [options]
@@ -9,8 +11,12 @@ const USAGE = `usage: kubun <command> [options]
 commands:
   server   --data-dir DIR --port PORT [--bind ADDR] [--history N]
            run the control plane (API server on its SQLite store)
-  up       [server options]
-           a one-machine cluster with its state in .data/server
+  agent    --server URL --token T [--node-name N] [--data-dir D] [--containerd-socket S] [--ca-file F]
+           run a node agent (kubelet role) that joins the cluster
+  up       [--data-dir D] [--port P]
+           a one-machine cluster: control plane and agent, state in D (default .data)
+  image    build --rootfs DIR --name NAME:TAG [--entrypoint ...] [--cmd ...] -o FILE.tar
+           make an OCI image tarball for an agent's images folder
 `;
 
 async function server(argv: string[]): Promise<void> {
@@ -40,12 +46,45 @@ async function server(argv: string[]): Promise<void> {
   process.on("SIGINT", () => void shutdown("SIGINT"));
 }
 
-/** A one-machine cluster, like `k3s server`: the control plane here; the node agent joins it once it exists. */
+/** A one-machine cluster, like `k3s server`: the control plane and an agent in one process. */
 async function up(argv: string[]): Promise<void> {
-  await server(["--data-dir", ".data/server", "--port", "6443", ...argv]);
+  const { values } = parseArgs({
+    args: argv,
+    options: { "data-dir": { type: "string", default: ".data" }, port: { type: "string", default: "6443" } },
+  });
+  const dataDir = resolve(values["data-dir"]!);
+  console.log("kubun up: starting the control plane");
+  const server = await startServer({ dataDir: join(dataDir, "server"), port: Number(values.port), bind: "0.0.0.0" });
+  console.log(`kubun up: API server on ${server.url}; starting the agent and its containerd (images from build/images)`);
+  const agent = await startAgent({
+    server: server.url,
+    token: server.joinToken,
+    ca: server.ca.cert,
+    dataDir: join(dataDir, "agent"),
+    imageDirs: [resolve(import.meta.dir, "../../build/images")],
+    logPort: 10250,
+  });
+  console.log(`kubun up: node ${agent.nodeName} is up (pod CIDR ${agent.podCIDR})`);
+  console.log(`\nPoint kubectl at the cluster:\n  export KUBECONFIG=${server.kubeconfigPath}\n  kubectl get nodes`);
+  const shutdown = async (signal: string) => {
+    console.log(`kubun up: ${signal}, stopping`);
+    await agent.stop();
+    await server.stop();
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
 }
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = { server, up };
+async function agent(argv: string[]): Promise<void> {
+  process.exit(await runAgentCommand(argv));
+}
+
+async function image(argv: string[]): Promise<void> {
+  process.exit(await runImageBuildCommand(argv));
+}
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = { server, up, agent, image };
 
 export async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { StaticTokens } from "../api/auth.ts";
 import { createApp } from "../api/app.ts";
 import { ensureDefaultNamespaces } from "../api/bootstrap.ts";
+import { agentLogs } from "../api/pod-logs.ts";
 import { Storage } from "../api/storage.ts";
 import { SqliteStore } from "../store/index.ts";
 import { kubeconfig, prepareDataDir, type ClusterFiles } from "./data-dir.ts";
@@ -38,7 +39,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const auth = new StaticTokens()
     .add(files.adminToken, { name: "admin", groups: ["system:masters", "system:authenticated"] })
     .add(files.joinToken, { name: "system:node-bootstrap", groups: ["system:nodes", "system:authenticated"] });
-  const app = createApp({ storage, now: () => new Date(), auth });
+  const app = createApp({ storage, now: () => new Date(), auth, logs: agentLogs(storage, files.joinToken) });
   const server = Bun.serve({
     hostname: bind,
     port: opts.port,

@@ -1,0 +1,220 @@
+// The node agent (kubelet's role): starts or joins a containerd, imports local images, registers
+// the Node and keeps its Lease and status fresh, writes the CNI config for the node's podCIDR and
+// runs a pod worker for every pod bound to this node.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { StatusError } from "../src/apis/errors.ts";
+import type { Node, Pod } from "../src/apis/index.ts";
+import { Informer, KubeClient, resourceFor } from "../src/client/index.ts";
+import { bridgeName, cniConflist } from "./cni.ts";
+import { containerdPaths, startContainerd, type SupervisedContainerd } from "./containerd.ts";
+import { CriClient } from "./cri/index.ts";
+import { imageImporter } from "./images/index.ts";
+import { agentLogHandler } from "./logs.ts";
+import { every, postNodeStatus, renewLease } from "./node/heartbeat.ts";
+import { addresses, capacity, defaultHostIP, systemInfo } from "./node/machine.ts";
+import { nodeObject, nodeStatus } from "./node/node-status.ts";
+import { Backoff, type BackoffOptions } from "./pods/backoff.ts";
+import { MANAGED_BY, MANAGED_BY_VALUE, POD_UID } from "./pods/labels.ts";
+import { PodManager } from "./pods/manager.ts";
+import { kubePodApi } from "./pods/pod-api.ts";
+import { teardownPod } from "./pods/runtime-pod.ts";
+
+export const DEFAULT_SANDBOX_IMAGE = "docker.io/local/pause:1";
+
+export interface AgentOptions {
+  server: string;
+  token: string;
+  ca?: string;
+  nodeName?: string;
+  dataDir: string;
+  /** Use this containerd instead of starting one (its CNI config is then its own business). */
+  containerdSocket?: string;
+  /** Used when the control plane has not allocated one (sets spec.podCIDR if it is empty). */
+  podCIDR?: string;
+  nodeIP?: string;
+  labels?: Record<string, string>;
+  sandboxImage?: string;
+  /** Further folders of image tarballs to import besides <data-dir>/images. */
+  imageDirs?: string[];
+  clusterDNS?: string[];
+  /** Serve container logs on this port (0: any free port); omitted: no log server. */
+  logPort?: number;
+  logSecret?: string;
+  logTls?: { cert: string; key: string };
+  backoff?: BackoffOptions;
+  syncPeriodMs?: number;
+  leaseRenewMs?: number;
+  statusPeriodMs?: number;
+  /** How long to wait for spec.podCIDR before giving up. */
+  podCIDRTimeoutMs?: number;
+  log?: (msg: string) => void;
+}
+
+export interface RunningAgent {
+  nodeName: string;
+  podCIDR: string;
+  hostIP: string;
+  containerdSocket: string;
+  /** PID of the containerd the agent started, if it started one. */
+  containerdPid?: number;
+  bridge: string;
+  runtime: CriClient;
+  logPort?: number;
+  /**
+   * Stops the agent. Pods keep running (the next agent re-adopts them) unless `removePods`, which
+   * tears down every sandbox the agent made once its workers have stopped. `stopContainerd`
+   * (default true) also stops the containerd it started.
+   */
+  stop(opts?: { stopContainerd?: boolean; removePods?: boolean }): Promise<void>;
+}
+
+const NODES = resourceFor("Node");
+const PODS = resourceFor("Pod");
+
+async function waitForRuntime(cri: CriClient, timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const v = await cri.version();
+      return `${v.runtime_name}://${v.runtime_version}`;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await Bun.sleep(100);
+    }
+  }
+}
+
+async function registerNode(client: KubeClient, node: Node, podCIDR?: string): Promise<Node> {
+  let stored: Node;
+  try {
+    stored = await client.create<Node>(NODES, undefined, node);
+  } catch (err) {
+    if (!(err instanceof StatusError && err.code === 409)) throw err;
+    stored = await postNodeStatus(client, node.metadata.name!, node.status!);
+  }
+  if (podCIDR && !stored.spec?.podCIDR) stored = await client.patch<Node>(NODES, undefined, node.metadata.name!, { spec: { podCIDR, podCIDRs: [podCIDR] } }, "merge");
+  return stored;
+}
+
+async function waitForPodCIDR(client: KubeClient, name: string, timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const node = await client.get<Node>(NODES, undefined, name);
+    if (node.spec?.podCIDR) return node.spec.podCIDR;
+    if (Date.now() > deadline) throw new Error(`node ${name} got no spec.podCIDR within ${timeoutMs} ms: pass --pod-cidr or run the IPAM controller`);
+    await Bun.sleep(500);
+  }
+}
+
+export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
+  const log = opts.log ?? ((m: string) => console.log(`agent: ${m}`));
+  const nodeName = (opts.nodeName ?? hostname()).toLowerCase();
+  const dataDir = opts.dataDir;
+  const hostIP = opts.nodeIP ?? defaultHostIP();
+  for (const d of ["images", "pods", "logs"]) mkdirSync(join(dataDir, d), { recursive: true });
+  const client = new KubeClient({ server: opts.server, token: opts.token, ca: opts.ca, userAgent: `kubun-agent/${nodeName}` });
+  const cleanups: (() => Promise<void> | void)[] = [() => client.close()];
+  const stopAll = async () => {
+    for (const c of cleanups.reverse()) await Promise.resolve(c()).catch((err) => log(`stopping: ${(err as Error).message}`));
+  };
+
+  try {
+    const paths = containerdPaths(dataDir);
+    const bridge = bridgeName(dataDir);
+    let containerd: SupervisedContainerd | undefined;
+    if (!opts.containerdSocket) {
+      containerd = await startContainerd({ paths, sandboxImage: opts.sandboxImage ?? DEFAULT_SANDBOX_IMAGE, onExit: (code) => log(`containerd exited (${code}), restarting`) });
+    }
+    const socket = opts.containerdSocket ?? paths.socket;
+    let stopContainerd = true;
+    cleanups.push(() => (stopContainerd ? containerd?.stop() : undefined));
+    const cri = new CriClient({ socket });
+    cleanups.push(() => cri.close());
+    const runtimeVersion = await waitForRuntime(cri, 20_000);
+
+    const importers = [join(dataDir, "images"), ...(opts.imageDirs ?? [])].map((dir) => imageImporter({ dir, socket }));
+    for (const imp of importers) await imp.importNew();
+    cleanups.push(every(10_000, async () => void (await Promise.all(importers.map((i) => i.importNew()))), (e) => log(`image import: ${e}`)));
+
+    let logServer: ReturnType<typeof Bun.serve> | undefined;
+    if (opts.logPort !== undefined) {
+      logServer = Bun.serve({ port: opts.logPort, hostname: "0.0.0.0", fetch: agentLogHandler({ dataDir, secret: opts.logSecret ?? opts.token }), ...(opts.logTls ? { tls: opts.logTls } : {}) });
+      cleanups.push(() => logServer?.stop(true));
+    }
+
+    const measure = async (previous?: Node) => {
+      const conditions = await cri.status().catch(() => null);
+      const down = conditions === null ? "container runtime is down" : conditions.filter((c) => !c.status).map((c) => `${c.type}: ${c.message || c.reason}`).join("; ");
+      return nodeStatus({
+        capacity: capacity(dataDir),
+        addresses: addresses(hostIP, nodeName),
+        nodeInfo: systemInfo(runtimeVersion),
+        runtimeReady: !down,
+        runtimeMessage: down || undefined,
+        previous: previous?.status?.conditions,
+        logPort: logServer?.port,
+        now: new Date(),
+      });
+    };
+    // The network is not ready until the CNI config exists, so the first status may say NotReady.
+    let node = await registerNode(client, nodeObject(nodeName, opts.labels ?? {}, await measure()), opts.podCIDR);
+    const podCIDR = node.spec?.podCIDR ?? (await waitForPodCIDR(client, nodeName, opts.podCIDRTimeoutMs ?? 120_000));
+    if (!opts.containerdSocket) {
+      const conf = cniConflist({ name: "kubun", bridge, podCIDR, ipamDir: paths.cniIpamDir, ipMasq: true });
+      writeFileSync(join(paths.cniConfDir, "10-kubun.conflist"), JSON.stringify(conf, null, 2));
+    }
+    node = await postNodeStatus(client, nodeName, await measure(node));
+    await renewLease(client, node, 40, new Date());
+    cleanups.push(every(opts.leaseRenewMs ?? 10_000, () => renewLease(client, node, 40, new Date()), (e) => log(`lease: ${e}`)));
+    cleanups.push(
+      every(opts.statusPeriodMs ?? 10_000, async () => void (node = await postNodeStatus(client, nodeName, await measure(node))), (e) => log(`node status: ${e}`)),
+    );
+
+    const informer = new Informer<Pod>(client.listerWatcher<Pod>(PODS, { fieldSelector: `spec.nodeName=${nodeName}` }), { onError: (e) => log(`pod watch: ${e}`) });
+    informer.start();
+    cleanups.push(() => informer.stop());
+    await informer.waitForSync();
+    let removePods = false;
+    cleanups.push(async () => {
+      if (!removePods) return;
+      const sandboxes = await cri.listPodSandbox({ label_selector: { [MANAGED_BY]: MANAGED_BY_VALUE } });
+      for (const uid of new Set(sandboxes.map((s) => s.labels[POD_UID] ?? ""))) await teardownPod(cri, uid, 0);
+    });
+    const manager = new PodManager({
+      runtime: cri,
+      images: cri,
+      api: kubePodApi(client),
+      backoff: new Backoff(opts.backoff),
+      hostIP,
+      dataDir,
+      syncPeriodMs: opts.syncPeriodMs ?? 1000,
+      nodeAllocatable: node.status?.allocatable,
+      clusterDNS: opts.clusterDNS,
+      log,
+    });
+    await manager.start(informer);
+    cleanups.push(() => manager.stop());
+    log(`node ${nodeName} ready: podCIDR ${podCIDR}, runtime ${runtimeVersion}`);
+
+    return {
+      nodeName,
+      podCIDR,
+      hostIP,
+      containerdSocket: socket,
+      containerdPid: containerd?.pid,
+      bridge,
+      runtime: cri,
+      logPort: logServer?.port,
+      async stop(o = {}) {
+        stopContainerd = o.stopContainerd ?? true;
+        removePods = o.removePods ?? false;
+        await stopAll();
+      },
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}

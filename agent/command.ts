@@ -1,0 +1,51 @@
+// `kubun agent --server URL --token T [--node-name N] [--data-dir D] [--containerd-socket S]
+//               [--ca-file F] [--pod-cidr C] [--node-ip IP] [--log-port P]`
+import { readFileSync } from "node:fs";
+import { startAgent, type AgentOptions } from "./agent.ts";
+
+const USAGE =
+  "usage: kubun agent --server URL --token T [--node-name N] [--data-dir D] [--containerd-socket S] [--ca-file F] [--pod-cidr C] [--node-ip IP] [--log-port P]";
+
+export function parseAgentArgs(argv: string[]): AgentOptions {
+  const flags: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith("--")) throw new Error(`unexpected argument ${arg}\n${USAGE}`);
+    const eq = arg.indexOf("=");
+    const [k, v] = eq > 0 ? [arg.slice(2, eq), arg.slice(eq + 1)] : [arg.slice(2), argv[++i]];
+    if (v === undefined) throw new Error(`--${k} needs a value\n${USAGE}`);
+    flags[k] = v;
+  }
+  const known = ["server", "token", "node-name", "data-dir", "containerd-socket", "ca-file", "pod-cidr", "node-ip", "log-port"];
+  for (const k of Object.keys(flags)) if (!known.includes(k)) throw new Error(`unknown flag --${k}\n${USAGE}`);
+  if (!flags.server || !flags.token) throw new Error(`--server and --token are required\n${USAGE}`);
+  return {
+    server: flags.server,
+    token: flags.token,
+    nodeName: flags["node-name"],
+    dataDir: flags["data-dir"] ?? "/var/lib/kubun/agent",
+    containerdSocket: flags["containerd-socket"],
+    ca: flags["ca-file"] ? readFileSync(flags["ca-file"], "utf8") : undefined,
+    podCIDR: flags["pod-cidr"],
+    nodeIP: flags["node-ip"],
+    logPort: flags["log-port"] !== undefined ? Number(flags["log-port"]) : undefined,
+  };
+}
+
+/** Runs `kubun agent` until SIGINT/SIGTERM; resolves with the exit code. */
+export async function runAgentCommand(argv: string[]): Promise<number> {
+  let opts: AgentOptions;
+  try {
+    opts = parseAgentArgs(argv);
+  } catch (err) {
+    console.error((err as Error).message);
+    return 2;
+  }
+  const agent = await startAgent(opts);
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
+  await agent.stop();
+  return 0;
+}

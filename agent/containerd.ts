@@ -1,0 +1,158 @@
+// The agent's own containerd: a config with its own root, state and socket under the agent's
+// data dir (so it never touches a system containerd), started as a child process and restarted
+// when it exits. Pods survive a containerd restart: their shims are re-parented.
+import { closeSync, existsSync, mkdirSync, openSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Subprocess } from "bun";
+
+export interface ContainerdPaths {
+  root: string;
+  state: string;
+  socket: string;
+  config: string;
+  log: string;
+  cniConfDir: string;
+  cniIpamDir: string;
+}
+
+export function containerdPaths(dataDir: string): ContainerdPaths {
+  const base = join(dataDir, "containerd");
+  return {
+    root: join(base, "root"),
+    state: join(base, "state"),
+    socket: join(base, "run", "containerd.sock"),
+    config: join(base, "config.toml"),
+    log: join(base, "containerd.log"),
+    cniConfDir: join(dataDir, "cni", "net.d"),
+    cniIpamDir: join(dataDir, "cni", "ipam"),
+  };
+}
+
+export interface ContainerdConfigOptions {
+  paths: ContainerdPaths;
+  /** The image RunPodSandbox starts: must be imported locally (no registry is reachable). */
+  sandboxImage: string;
+  cniBinDir?: string;
+}
+
+const q = (s: string) => JSON.stringify(s);
+
+/** containerd 1.6 config (version 2) for running CRI pods on a cgroup v1 host without systemd. */
+export function containerdConfig(opts: ContainerdConfigOptions): string {
+  const p = opts.paths;
+  const run = join(p.socket, "..");
+  return `# written by the kubun agent: edits are overwritten at start
+version = 2
+root = ${q(p.root)}
+state = ${q(p.state)}
+disabled_plugins = [
+  "io.containerd.snapshotter.v1.aufs",
+  "io.containerd.snapshotter.v1.btrfs",
+  "io.containerd.snapshotter.v1.zfs",
+  "io.containerd.snapshotter.v1.devmapper",
+]
+
+[grpc]
+  address = ${q(p.socket)}
+
+[ttrpc]
+  address = ${q(`${p.socket}.ttrpc`)}
+
+[debug]
+  address = ${q(join(run, "debug.sock"))}
+  level = "info"
+
+[metrics]
+  address = ""
+
+[plugins]
+  [plugins."io.containerd.grpc.v1.cri"]
+    sandbox_image = ${q(opts.sandboxImage)}
+    stream_server_address = "127.0.0.1"
+    stream_server_port = "0"
+    enable_selinux = false
+    disable_apparmor = true
+    # root here may lack CAP_SYS_RESOURCE: without this runc cannot set the sandbox's
+    # oom_score_adj of -998 and RunPodSandbox fails with "can't get final child's PID from pipe".
+    restrict_oom_score_adj = true
+    # keep pod netns files under our state dir, not /var/run/netns
+    netns_mounts_under_state_dir = true
+    [plugins."io.containerd.grpc.v1.cri".containerd]
+      snapshotter = "overlayfs"
+      default_runtime_name = "runc"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+        runtime_type = "io.containerd.runc.v2"
+        [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+          # cgroup v1 and no systemd as PID 1: the cgroupfs driver
+          SystemdCgroup = false
+          Root = ${q(join(run, "runc"))}
+    [plugins."io.containerd.grpc.v1.cri".cni]
+      bin_dir = ${q(opts.cniBinDir ?? "/usr/lib/cni")}
+      conf_dir = ${q(p.cniConfDir)}
+      max_conf_num = 1
+  [plugins."io.containerd.internal.v1.opt"]
+    path = ${q(join(p.root, "opt"))}
+`;
+}
+
+export interface SupervisedContainerd {
+  readonly socket: string;
+  /** PID of the current containerd process (changes when it is restarted). */
+  readonly pid: number | undefined;
+  /** Stops containerd (SIGTERM, then SIGKILL after `graceMs`) and stops restarting it. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export interface StartContainerdOptions extends ContainerdConfigOptions {
+  binary?: string;
+  /** Delay before restarting a containerd that exited. */
+  restartDelayMs?: number;
+  onExit?: (code: number | null) => void;
+}
+
+/** Writes the config and runs containerd under supervision; resolves once its socket exists. */
+export async function startContainerd(opts: StartContainerdOptions): Promise<SupervisedContainerd> {
+  const p = opts.paths;
+  for (const dir of [p.root, p.state, join(p.socket, ".."), p.cniConfDir, p.cniIpamDir]) mkdirSync(dir, { recursive: true });
+  writeFileSync(p.config, containerdConfig(opts));
+  let proc: Subprocess | undefined;
+  let stopping = false;
+  let restartTimer: ReturnType<typeof setTimeout> | undefined;
+
+  const spawn = () => {
+    const log = openSync(p.log, "a");
+    proc = Bun.spawn([opts.binary ?? "containerd", "--config", p.config], { stdin: "ignore", stdout: log, stderr: log });
+    closeSync(log);
+    const current = proc;
+    void current.exited.then((code) => {
+      if (stopping || proc !== current) return;
+      opts.onExit?.(code);
+      restartTimer = setTimeout(spawn, opts.restartDelayMs ?? 1000);
+    });
+  };
+  spawn();
+
+  const deadline = Date.now() + 20_000;
+  while (!existsSync(p.socket)) {
+    if (proc?.exitCode !== null && proc?.exitCode !== undefined) throw new Error(`containerd exited with ${proc.exitCode}; see ${p.log}`);
+    if (Date.now() > deadline) throw new Error(`containerd did not create ${p.socket} within 20 s; see ${p.log}`);
+    await Bun.sleep(50);
+  }
+
+  return {
+    socket: p.socket,
+    get pid() {
+      return proc?.pid;
+    },
+    async stop(graceMs = 5000) {
+      stopping = true;
+      clearTimeout(restartTimer);
+      const current = proc;
+      if (!current || current.exitCode !== null) return;
+      current.kill("SIGTERM");
+      const timer = setTimeout(() => current.kill("SIGKILL"), graceMs);
+      await current.exited;
+      clearTimeout(timer);
+    },
+  };
+}

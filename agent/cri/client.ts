@@ -1,0 +1,185 @@
+// RuntimeService and ImageService over containerd's CRI socket: @grpc/grpc-js with the project's
+// own api.proto loaded by proto-loader (keepCase, enums as names, int64 as strings).
+import * as grpc from "@grpc/grpc-js";
+import * as protoLoader from "@grpc/proto-loader";
+import { fileURLToPath } from "node:url";
+import type {
+  Container,
+  ContainerConfig,
+  ContainerFilter,
+  ContainerStatus,
+  ExecSyncResponse,
+  Image,
+  ImageService,
+  PodSandbox,
+  PodSandboxConfig,
+  PodSandboxFilter,
+  PodSandboxStatus,
+  RuntimeCondition,
+  RuntimeService,
+  VersionResponse,
+} from "./types.ts";
+
+const PROTO = fileURLToPath(new URL("./api.proto", import.meta.url));
+
+/** A failed CRI call: the gRPC status code (5 NOT_FOUND, 4 DEADLINE_EXCEEDED ...) and the runtime's message. */
+export class CriError extends Error {
+  constructor(
+    readonly method: string,
+    readonly code: number,
+    readonly details: string,
+  ) {
+    super(`CRI ${method}: ${details} (gRPC code ${code})`);
+    this.name = "CriError";
+  }
+}
+
+export const GRPC_NOT_FOUND = 5;
+export const isNotFound = (err: unknown) => err instanceof CriError && err.code === GRPC_NOT_FOUND;
+
+type Unary = (req: unknown, meta: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: any) => void) => void;
+type Stub = grpc.Client & Record<string, Unary>;
+
+let loaded: grpc.GrpcObject | undefined;
+function services(): { runtime: grpc.ServiceClientConstructor; image: grpc.ServiceClientConstructor } {
+  loaded ??= grpc.loadPackageDefinition(
+    protoLoader.loadSync(PROTO, { keepCase: true, enums: String, longs: String, defaults: true, oneofs: true }),
+  );
+  const pkg = (loaded.runtime as grpc.GrpcObject).v1 as grpc.GrpcObject;
+  return { runtime: pkg.RuntimeService as grpc.ServiceClientConstructor, image: pkg.ImageService as grpc.ServiceClientConstructor };
+}
+
+export interface CriClientOptions {
+  /** Path of containerd's unix socket. */
+  socket: string;
+  /** Deadline of each call; long calls (StopContainer, ExecSync) add their own timeout to it. */
+  timeoutMs?: number;
+}
+
+/** One gRPC channel to the runtime, serving both services. */
+export class CriClient implements RuntimeService, ImageService {
+  private readonly runtime: Stub;
+  private readonly image: Stub;
+  private readonly timeoutMs: number;
+
+  constructor(opts: CriClientOptions) {
+    const { runtime, image } = services();
+    const target = `unix://${opts.socket}`;
+    const creds = grpc.credentials.createInsecure();
+    // Both stubs share one channel: grpc-js pools channels by target and options.
+    this.runtime = new runtime(target, creds, { "grpc.max_receive_message_length": 32 << 20 }) as unknown as Stub;
+    this.image = new image(target, creds, { "grpc.max_receive_message_length": 32 << 20 }) as unknown as Stub;
+    this.timeoutMs = opts.timeoutMs ?? 30_000;
+  }
+
+  close(): void {
+    this.runtime.close();
+    this.image.close();
+  }
+
+  private call<T>(stub: Stub, method: string, req: unknown, extraMs = 0): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const deadline = new Date(Date.now() + this.timeoutMs + extraMs);
+      stub[method]!.call(stub, req, new grpc.Metadata(), { deadline }, (err, res) => {
+        if (err) reject(new CriError(method, err.code, err.details || err.message));
+        else resolve(res as T);
+      });
+    });
+  }
+
+  private async orNull<T>(p: Promise<T>): Promise<T | null> {
+    try {
+      return await p;
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
+  }
+
+  version(): Promise<VersionResponse> {
+    return this.call(this.runtime, "Version", { version: "v1" });
+  }
+
+  async status(): Promise<RuntimeCondition[]> {
+    const res = await this.call<{ status?: { conditions?: RuntimeCondition[] } }>(this.runtime, "Status", {});
+    return res.status?.conditions ?? [];
+  }
+
+  async runPodSandbox(config: PodSandboxConfig, runtimeHandler = ""): Promise<string> {
+    // Sandbox creation includes CNI setup; give it more time than a plain call.
+    const res = await this.call<{ pod_sandbox_id: string }>(this.runtime, "RunPodSandbox", { config, runtime_handler: runtimeHandler }, 60_000);
+    return res.pod_sandbox_id;
+  }
+
+  async stopPodSandbox(id: string): Promise<void> {
+    await this.call(this.runtime, "StopPodSandbox", { pod_sandbox_id: id }, 30_000);
+  }
+
+  async removePodSandbox(id: string): Promise<void> {
+    await this.call(this.runtime, "RemovePodSandbox", { pod_sandbox_id: id }, 30_000);
+  }
+
+  async podSandboxStatus(id: string): Promise<PodSandboxStatus | null> {
+    const res = await this.orNull(this.call<{ status: PodSandboxStatus }>(this.runtime, "PodSandboxStatus", { pod_sandbox_id: id }));
+    return res?.status ?? null;
+  }
+
+  async listPodSandbox(filter?: PodSandboxFilter): Promise<PodSandbox[]> {
+    const res = await this.call<{ items?: PodSandbox[] }>(this.runtime, "ListPodSandbox", { filter });
+    return res.items ?? [];
+  }
+
+  async createContainer(sandboxId: string, config: ContainerConfig, sandboxConfig: PodSandboxConfig): Promise<string> {
+    const res = await this.call<{ container_id: string }>(this.runtime, "CreateContainer", {
+      pod_sandbox_id: sandboxId,
+      config,
+      sandbox_config: sandboxConfig,
+    });
+    return res.container_id;
+  }
+
+  async startContainer(id: string): Promise<void> {
+    await this.call(this.runtime, "StartContainer", { container_id: id });
+  }
+
+  async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
+    await this.call(this.runtime, "StopContainer", { container_id: id, timeout: timeoutSeconds }, timeoutSeconds * 1000);
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    await this.call(this.runtime, "RemoveContainer", { container_id: id });
+  }
+
+  async listContainers(filter?: ContainerFilter): Promise<Container[]> {
+    const res = await this.call<{ containers?: Container[] }>(this.runtime, "ListContainers", { filter });
+    return res.containers ?? [];
+  }
+
+  async containerStatus(id: string): Promise<ContainerStatus | null> {
+    const res = await this.orNull(this.call<{ status: ContainerStatus }>(this.runtime, "ContainerStatus", { container_id: id }));
+    return res?.status ?? null;
+  }
+
+  execSync(id: string, cmd: string[], timeoutSeconds: number): Promise<ExecSyncResponse> {
+    return this.call(this.runtime, "ExecSync", { container_id: id, cmd, timeout: timeoutSeconds }, timeoutSeconds * 1000);
+  }
+
+  async imageStatus(image: string): Promise<Image | null> {
+    const res = await this.call<{ image?: Image | null }>(this.image, "ImageStatus", { image: { image } });
+    return res.image ?? null;
+  }
+
+  async listImages(): Promise<Image[]> {
+    const res = await this.call<{ images?: Image[] }>(this.image, "ListImages", {});
+    return res.images ?? [];
+  }
+
+  async pullImage(image: string): Promise<string> {
+    const res = await this.call<{ image_ref: string }>(this.image, "PullImage", { image: { image } }, 300_000);
+    return res.image_ref;
+  }
+
+  async removeImage(image: string): Promise<void> {
+    await this.call(this.image, "RemoveImage", { image: { image } });
+  }
+}

@@ -1,0 +1,51 @@
+// What pod workers need from the API server, behind an interface so unit tests can fake it.
+import { StatusError } from "../../src/apis/errors.ts";
+import type { ConfigMap, Pod, PodStatus, Secret } from "../../src/apis/index.ts";
+import { resourceFor, type KubeClient } from "../../src/client/index.ts";
+import type { ObjectSource } from "./env.ts";
+
+export interface PodApi extends ObjectSource {
+  /** Replaces the pod's status; resolves false when the pod no longer exists. */
+  patchStatus(pod: Pod, status: PodStatus): Promise<boolean>;
+  /** Removes the pod object once its containers are gone (DELETE with grace 0, same uid). */
+  confirmDeletion(pod: Pod): Promise<void>;
+}
+
+const PODS = resourceFor("Pod");
+const CONFIGMAPS = resourceFor("ConfigMap");
+const SECRETS = resourceFor("Secret");
+
+const isCode = (err: unknown, ...codes: number[]) => err instanceof StatusError && codes.includes(err.code);
+
+async function orNull<T>(p: Promise<T>): Promise<T | null> {
+  try {
+    return await p;
+  } catch (err) {
+    if (isCode(err, 404)) return null;
+    throw err;
+  }
+}
+
+export function kubePodApi(client: KubeClient): PodApi {
+  return {
+    configMap: (ns, name) => orNull(client.get<ConfigMap>(CONFIGMAPS, ns, name)),
+    secret: (ns, name) => orNull(client.get<Secret>(SECRETS, ns, name)),
+    async patchStatus(pod, status) {
+      try {
+        // A JSON merge patch replaces lists whole: containerStatuses and conditions are ours.
+        await client.patch(PODS, pod.metadata.namespace, pod.metadata.name!, { metadata: { uid: pod.metadata.uid }, status }, "merge", { subresource: "status" });
+        return true;
+      } catch (err) {
+        if (isCode(err, 404, 409)) return false;
+        throw err;
+      }
+    },
+    async confirmDeletion(pod) {
+      try {
+        await client.delete(PODS, pod.metadata.namespace, pod.metadata.name!, { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } });
+      } catch (err) {
+        if (!isCode(err, 404, 409)) throw err;
+      }
+    },
+  };
+}

@@ -1,0 +1,307 @@
+// One pod worker per pod (kubelet's podWorkers + syncPod): drives the runtime towards the pod's
+// spec — sandbox, init containers in order, then the app containers with their restart policy,
+// back-off and probes — and reports what it sees as the pod's status. On deletion it stops the
+// containers within the grace period, removes the sandbox and confirms the deletion to the API.
+import { mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import type { Container, Pod, PodStatus, ResourceList } from "../../src/apis/index.ts";
+import type { ContainerStatus, ImageService, PodSandboxConfig, RuntimeService } from "../cri/index.ts";
+import type { Backoff } from "./backoff.ts";
+import { containerConfig } from "./container-config.ts";
+import { ContainerConfigError, containerEnv } from "./env.ts";
+import type { PodApi } from "./pod-api.ts";
+import { ProbeState, probeOnce, type ProbeKind } from "./probes.ts";
+import { instanceStatus, podContainers, podSandboxes, restartCountOf, teardownPod } from "./runtime-pod.ts";
+import { sandboxConfig } from "./sandbox-config.ts";
+import { podStatus, type ContainerView } from "./status.ts";
+import { prepareVolumes } from "./volumes.ts";
+
+export interface PodWorkerDeps {
+  runtime: RuntimeService;
+  images: ImageService;
+  api: PodApi;
+  backoff: Backoff;
+  hostIP: string;
+  /** Holds pods/<uid>/ (volumes) and logs/<ns>_<name>_<uid>/ (container logs). */
+  dataDir: string;
+  /** How often a worker re-checks its pod's containers and probes. */
+  syncPeriodMs: number;
+  nodeAllocatable?: ResourceList;
+  clusterDNS?: string[];
+  now?: () => Date;
+  log?: (msg: string) => void;
+}
+
+export const podLogDir = (dataDir: string, pod: Pod) => join(dataDir, "logs", `${pod.metadata.namespace ?? "default"}_${pod.metadata.name}_${pod.metadata.uid}`);
+
+type Waiting = { reason: string; message?: string };
+
+export class PodWorker {
+  private pod: Pod;
+  private deleted = false;
+  private stopped = false;
+  private wake?: () => void;
+  private lastStatus = "";
+  private startTime?: string;
+  private sandboxConfig?: PodSandboxConfig;
+  private readonly waiting = new Map<string, Waiting>();
+  private readonly probes = new Map<string, ProbeState>();
+  private readonly ready = new Map<string, boolean>();
+  readonly done: Promise<void>;
+
+  constructor(
+    pod: Pod,
+    private readonly deps: PodWorkerDeps,
+  ) {
+    this.pod = pod;
+    this.startTime = pod.status?.startTime;
+    this.done = this.run();
+  }
+
+  get uid(): string {
+    return this.pod.metadata.uid ?? "";
+  }
+
+  /** A newer version of the pod from the informer. */
+  update(pod: Pod): void {
+    this.pod = pod;
+    this.wake?.();
+  }
+
+  /** The pod is gone from the API: tear it down without confirming anything. */
+  remove(): void {
+    this.deleted = true;
+    this.wake?.();
+  }
+
+  /** Agent shutdown: leave the containers running (the next agent re-adopts them). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.done;
+  }
+
+  private now(): Date {
+    return this.deps.now?.() ?? new Date();
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        if (await this.sync()) return;
+      } catch (err) {
+        this.deps.log?.(`pod ${this.pod.metadata.namespace}/${this.pod.metadata.name}: ${(err as Error).message}`);
+      }
+      if (this.stopped) return;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.deps.syncPeriodMs);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+    }
+  }
+
+  /** One pass; true when the pod is finished with and the worker can end. */
+  private async sync(): Promise<boolean> {
+    const pod = this.pod;
+    if (this.deleted || pod.metadata.deletionTimestamp) {
+      const grace = this.deleted ? 0 : pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
+      await teardownPod(this.deps.runtime, this.uid, grace);
+      rmSync(join(this.deps.dataDir, "pods", this.uid), { recursive: true, force: true });
+      rmSync(podLogDir(this.deps.dataDir, pod), { recursive: true, force: true });
+      this.deps.backoff.forget(`${this.uid}/`);
+      if (!this.deleted) await this.deps.api.confirmDeletion(pod);
+      return true;
+    }
+    this.startTime ??= this.now().toISOString().replace(/\.\d+Z$/, "Z");
+    const phase = pod.status?.phase;
+    if (phase === "Succeeded" || phase === "Failed") {
+      // A finished pod keeps its record but not its sandbox: free the IP as kubelet does.
+      for (const s of await podSandboxes(this.deps.runtime, this.uid)) if (s.state === "SANDBOX_READY") await this.deps.runtime.stopPodSandbox(s.id);
+      return false;
+    }
+
+    const { sandboxId, podIP } = await this.ensureSandbox(pod);
+    const instances = await podContainers(this.deps.runtime, this.uid);
+    const init: ContainerView[] = [];
+    let initDone = true;
+    for (const c of pod.spec?.initContainers ?? []) {
+      const view = await this.syncContainer(pod, c, sandboxId, podIP, instances.get(c.name) ?? [], true, initDone);
+      init.push(view);
+      if (!(view.current?.state === "CONTAINER_EXITED" && view.current.exit_code === 0 && !view.waiting)) initDone = false;
+    }
+    const containers: ContainerView[] = [];
+    for (const c of pod.spec?.containers ?? []) containers.push(await this.syncContainer(pod, c, sandboxId, podIP, instances.get(c.name) ?? [], false, initDone));
+
+    const status = podStatus({ pod, sandboxReady: true, podIP, hostIP: this.deps.hostIP, startTime: this.startTime, init, containers, now: this.now() });
+    await this.report(status);
+    return false;
+  }
+
+  private async report(status: PodStatus): Promise<void> {
+    // Transition times alone do not make a new status.
+    const key = JSON.stringify({ ...status, conditions: status.conditions?.map(({ lastTransitionTime, ...c }) => c) });
+    if (key === this.lastStatus) return;
+    if (await this.deps.api.patchStatus(this.pod, status)) {
+      this.lastStatus = key;
+      this.pod = { ...this.pod, status };
+    }
+  }
+
+  private async ensureSandbox(pod: Pod): Promise<{ sandboxId: string; podIP?: string }> {
+    const rt = this.deps.runtime;
+    const sandboxes = await podSandboxes(rt, this.uid);
+    const logDirectory = podLogDir(this.deps.dataDir, pod);
+    let sandboxId = sandboxes.find((s) => s.state === "SANDBOX_READY")?.id;
+    if (!sandboxId) {
+      // A dead sandbox takes its containers with it: clear it away and start over, as kubelet does.
+      for (const s of sandboxes) {
+        await rt.stopPodSandbox(s.id);
+        await rt.removePodSandbox(s.id);
+      }
+      mkdirSync(logDirectory, { recursive: true });
+      const config = sandboxConfig(pod, { logDirectory, clusterDNS: this.deps.clusterDNS, attempt: sandboxes.length ? (sandboxes[0]!.metadata.attempt ?? 0) + 1 : 0 });
+      sandboxId = await rt.runPodSandbox(config);
+      this.sandboxConfig = config;
+    }
+    this.sandboxConfig ??= sandboxConfig(pod, { logDirectory, clusterDNS: this.deps.clusterDNS });
+    const status = await rt.podSandboxStatus(sandboxId);
+    const podIP = pod.spec?.hostNetwork ? this.deps.hostIP : status?.network?.ip || undefined;
+    return { sandboxId, podIP };
+  }
+
+  private async syncContainer(pod: Pod, c: Container, sandboxId: string, podIP: string | undefined, instances: { id: string; annotations: Record<string, string> }[], isInit: boolean, mayStart: boolean): Promise<ContainerView> {
+    const rt = this.deps.runtime;
+    // Keep the newest two instances (current and previous, for lastState and `logs --previous`).
+    for (const old of instances.slice(2)) await rt.removeContainer(old.id).catch(() => undefined);
+    let current = await instanceStatus(rt, instances[0]);
+    let previous = (await instanceStatus(rt, instances[1])) ?? undefined;
+    let restartCount = current ? restartCountOf(current) : 0;
+    const key = `${this.uid}/${c.name}`;
+    const nowMs = this.now().getTime();
+
+    if (mayStart && current?.state === "CONTAINER_RUNNING") await this.runProbes(c, current, podIP, nowMs);
+    if (mayStart && current?.state === "CONTAINER_CREATED") {
+      // Created but never started (the agent stopped in between): start it over.
+      await rt.removeContainer(current.id).catch(() => undefined);
+      current = null;
+    }
+    if (mayStart && (!current || current.state === "CONTAINER_EXITED")) {
+      const policy = pod.spec?.restartPolicy ?? "Always";
+      const exitCode = current?.exit_code ?? 0;
+      const restart = !current || (isInit ? exitCode !== 0 && policy !== "Never" : policy === "Always" || (policy === "OnFailure" && exitCode !== 0));
+      if (restart) {
+        const finishedMs = current ? Number(BigInt(current.finished_at || "0") / 1_000_000n) : 0;
+        if (current) this.deps.backoff.observeRun(key, finishedMs - Number(BigInt(current.started_at || "0") / 1_000_000n));
+        const delay = current ? this.deps.backoff.delay(key) : 0;
+        if (current && nowMs < finishedMs + delay) {
+          this.waiting.set(c.name, { reason: "CrashLoopBackOff", message: `back-off ${Math.round(delay / 1000)}s restarting failed container=${c.name} pod=${pod.metadata.name}_${pod.metadata.namespace}(${this.uid})` });
+        } else {
+          const count = current ? restartCount + 1 : 0;
+          if (await this.startContainer(pod, c, sandboxId, podIP, count)) {
+            if (current) this.deps.backoff.next(key);
+            const fresh = await this.instancesOf(c.name);
+            current = await instanceStatus(rt, fresh[0]);
+            previous = (await instanceStatus(rt, fresh[1])) ?? undefined;
+            restartCount = count;
+          }
+        }
+      } else this.waiting.delete(c.name);
+    }
+    const running = current?.state === "CONTAINER_RUNNING";
+    if (!running) this.clearProbes(c.name);
+    const started = running && (this.probes.get(`${c.name}/startup`)?.result ?? true);
+    const readiness = this.probes.get(`${c.name}/readiness`);
+    const ready = running && started && (readiness ? readiness.result : true) && !isInit;
+    return { spec: c, current: current ?? undefined, previous, restartCount, waiting: this.waiting.get(c.name), ready, started };
+  }
+
+  private async instancesOf(name: string) {
+    return (await podContainers(this.deps.runtime, this.uid)).get(name) ?? [];
+  }
+
+  /** Creates and starts one instance; on failure records why the container is waiting. */
+  private async startContainer(pod: Pod, c: Container, sandboxId: string, podIP: string | undefined, restartCount: number): Promise<boolean> {
+    const image = c.image ?? "";
+    const present = await this.deps.images.imageStatus(image);
+    const policy = c.imagePullPolicy ?? (image.includes("@") || !/:[^/]+$/.test(image) || image.endsWith(":latest") ? "Always" : "IfNotPresent");
+    if (!present && policy === "Never") {
+      this.waiting.set(c.name, { reason: "ErrImageNeverPull", message: `Container image "${image}" is not present with pull policy of Never` });
+      return false;
+    }
+    if (!present || policy === "Always") {
+      try {
+        await this.deps.images.pullImage(image);
+      } catch (err) {
+        // No registry reachable is normal here: a local copy still runs under Always.
+        if (!present) {
+          this.waiting.set(c.name, { reason: "ErrImagePull", message: (err as Error).message });
+          return false;
+        }
+      }
+    }
+    try {
+      const podDir = join(this.deps.dataDir, "pods", this.uid);
+      const volumes = await prepareVolumes(pod, podDir, this.deps.api, podIP);
+      const env = await containerEnv(pod, c, { source: this.deps.api, podIP, hostIP: this.deps.hostIP, nodeAllocatable: this.deps.nodeAllocatable });
+      const config = containerConfig({ pod, container: c, restartCount, env, volumes });
+      const id = await this.deps.runtime.createContainer(sandboxId, config, this.sandboxConfig!);
+      try {
+        await this.deps.runtime.startContainer(id);
+      } catch (err) {
+        this.waiting.set(c.name, { reason: "RunContainerError", message: (err as Error).message });
+        return true; // the instance exists (exited): back-off applies to it like to a crash
+      }
+      this.waiting.delete(c.name);
+      return true;
+    } catch (err) {
+      const reason = err instanceof ContainerConfigError ? err.reason : "CreateContainerError";
+      this.waiting.set(c.name, { reason, message: (err as Error).message });
+      return false;
+    }
+  }
+
+  private clearProbes(name: string): void {
+    for (const k of this.probes.keys()) if (k.startsWith(`${name}/`)) this.probes.delete(k);
+  }
+
+  private async runProbes(c: Container, s: ContainerStatus, podIP: string | undefined, nowMs: number): Promise<void> {
+    const startedMs = Number(BigInt(s.started_at || "0") / 1_000_000n);
+    const target = {
+      podIP,
+      exec: async (cmd: string[], timeout: number) => (await this.deps.runtime.execSync(s.id, cmd, timeout)).exit_code,
+    };
+    const startup = this.probeState(c.name, s.id, "startup", c.startupProbe, startedMs);
+    const order: [ProbeKind, ProbeState | undefined][] = [
+      ["startup", startup],
+      ["liveness", startup && !startup.result ? undefined : this.probeState(c.name, s.id, "liveness", c.livenessProbe, startedMs)],
+      ["readiness", startup && !startup.result ? undefined : this.probeState(c.name, s.id, "readiness", c.readinessProbe, startedMs)],
+    ];
+    for (const [kind, state] of order) {
+      if (!state || !state.due(nowMs) || (kind === "startup" && state.result)) continue;
+      state.record(await probeOnce(state.probe, c, target), nowMs);
+      if (state.failed) {
+        // A failed liveness or startup probe restarts the container, with its grace period.
+        const grace = state.probe.terminationGracePeriodSeconds ?? this.pod.spec?.terminationGracePeriodSeconds ?? 30;
+        this.deps.log?.(`pod ${this.pod.metadata.name}: container ${c.name} failed its ${kind} probe, restarting`);
+        await this.deps.runtime.stopContainer(s.id, grace);
+        this.clearProbes(c.name);
+        return;
+      }
+    }
+  }
+
+  private probeState(name: string, instance: string, kind: ProbeKind, probe: Container["livenessProbe"], startedMs: number): ProbeState | undefined {
+    if (!probe) return undefined;
+    const key = `${name}/${kind}`;
+    let state = this.probes.get(key);
+    if (!state || (state as ProbeState & { instance?: string }).instance !== instance) {
+      state = Object.assign(new ProbeState(kind, probe, startedMs), { instance });
+      this.probes.set(key, state);
+    }
+    return state;
+  }
+}
