@@ -8,7 +8,7 @@ import { startAgentCluster, type AgentCluster } from "./helpers/agent-cluster.ts
 
 let c: AgentCluster;
 beforeAll(async () => {
-  c = await startAgentCluster();
+  c = await startAgentCluster({ logPort: 0 });
 }, 60_000);
 afterAll(async () => {
   await c?.close();
@@ -74,6 +74,20 @@ describe("agent with containerd", () => {
     expect(pod.status!.containerStatuses![0]!.containerID).toStartWith("containerd://");
     expect(pod.status!.conditions!.find((x) => x.type === "Ready")?.status).toBe("True");
     expect(await waitFor("httpd answers", () => httpGet(`http://${pod.status!.podIP}/`))).toBe("web\n");
+  });
+
+  test("kubectl logs reads the container's output through the API server and the agent", async () => {
+    await createPod("talker", {
+      containers: [{ name: "talk", image: IMAGE, command: ["sh", "-c", "for i in 1 2 3; do echo line $i; done; sleep 3600"] }],
+    });
+    await running("talker");
+    const out = await waitFor("log lines", async () => {
+      const r = await c.server.kubectl(["logs", "talker"]);
+      return r.code === 0 && r.stdout.includes("line 3") ? r.stdout : null;
+    });
+    expect(out).toBe("line 1\nline 2\nline 3\n");
+    const tail = await c.server.kubectl(["logs", "talker", "--tail=1"]);
+    expect(tail.stdout).toBe("line 3\n");
   });
 
   test("two containers of a pod share localhost", async () => {
