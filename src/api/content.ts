@@ -23,6 +23,8 @@ export async function readBody(req: Request): Promise<Uint8Array> {
   const declared = Number(req.headers.get("content-length") ?? "0");
   if (declared > MAX_BODY_BYTES) throw tooLarge();
   if (!req.body) return new Uint8Array();
+  // A declared length within the limit is read in one go; only unsized bodies are streamed and counted.
+  if (req.headers.has("content-length")) return new Uint8Array(await req.arrayBuffer());
   const chunks: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of req.body as unknown as AsyncIterable<Uint8Array>) {

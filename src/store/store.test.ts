@@ -66,6 +66,20 @@ describe("SqliteStore", () => {
     await s.close();
   });
 
+  test("settled() resolves once queued writes are visible to readers", async () => {
+    const s = new SqliteStore(dbPath());
+    const a = await s.create("/core/configmaps/ns/a", obj("a"));
+    void s.update("/core/configmaps/ns/a", obj("a", { v: "2" }), a.revision);
+    // A writer that read the committed revision loses the CAS while the newer write is in flight ...
+    await expect(s.update("/core/configmaps/ns/a", obj("a", { v: "3" }), a.revision)).rejects.toBeInstanceOf(RevisionConflictError);
+    await s.settled();
+    // ... and, once it has settled, reads the newer revision and wins.
+    const current = s.get("/core/configmaps/ns/a")!;
+    expect(current.object.data).toEqual({ v: "2" });
+    expect((await s.update("/core/configmaps/ns/a", obj("a", { v: "3" }), current.revision)).object.data).toEqual({ v: "3" });
+    await s.close();
+  });
+
   test("list is sorted by key, scoped by prefix, and pages with startAfter", async () => {
     const s = new SqliteStore(dbPath());
     await Promise.all(["c", "a", "b"].map((n) => s.create(`/core/configmaps/ns1/${n}`, obj(n))));

@@ -44,6 +44,7 @@ export class SqliteStore implements Store {
   /** Revision of each deleted key's tombstone: the CAS base of its next create. */
   private readonly tombstones = new Map<string, number>();
   private queue: PendingWrite[] = [];
+  private settledWaiters: (() => void)[] = [];
   private flushScheduled = false;
   private assigned: number;
   private committed: number;
@@ -162,6 +163,11 @@ export class SqliteStore implements Store {
     this.compacted = target;
   }
 
+  settled(): Promise<void> {
+    if (this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.settledWaiters.push(resolve));
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.flush();
@@ -201,6 +207,16 @@ export class SqliteStore implements Store {
     if (batch.length === 0) return;
     this.queue = [];
     this.pending.clear();
+    const waiters = this.settledWaiters;
+    this.settledWaiters = [];
+    try {
+      this.commit(batch);
+    } finally {
+      for (const w of waiters) w();
+    }
+  }
+
+  private commit(batch: PendingWrite[]): void {
     try {
       this.log.append(batch.map((w) => w.row));
     } catch (err) {

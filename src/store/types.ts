@@ -45,5 +45,7 @@ export interface Store {
    */
   watch(prefix: string, revision: number, listener: (events: readonly StoreEvent[]) => void): WatchHandle;
   compact(revision: number): void;
+  /** Resolves once the writes queued so far are committed (or failed): readers then see them. */
+  settled(): Promise<void>;
   close(): Promise<void>;
 }
