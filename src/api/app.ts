@@ -4,6 +4,7 @@ import { internalError, methodNotAllowed, notAcceptable, notFound, pathNotFound,
 import { authentication, type Authenticator } from "./auth.ts";
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from "./discovery.ts";
 import type { ApiDeps, HandlerContext } from "./handlers/context.ts";
+import { handleFinalize } from "./handlers/finalize.ts";
 import { handlePatch } from "./handlers/patch.ts";
 import { handleGet, handleList } from "./handlers/read.ts";
 import { handleBinding, handleLog, handleScale } from "./handlers/subresources.ts";
@@ -46,6 +47,9 @@ async function dispatch(h: HandlerContext): Promise<Response> {
       case "log":
         if (method !== "GET") throw methodNotAllowed();
         return handleLog(h);
+      case "finalize":
+        if (method !== "PUT") throw methodNotAllowed();
+        return handleFinalize(h);
       case "status":
         if (method === "GET") return handleGet(h);
         if (method === "PUT") return handleUpdate(h);

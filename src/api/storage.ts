@@ -2,8 +2,8 @@
 // timestamps, defaults, validation, optimistic concurrency, graceful deletion, finalizers.
 // Every verb handler and subresource goes through here.
 import { applyDefaults, validateObject, validateStatusUpdate } from "../apis/index.ts";
-import { alreadyExists, badRequest, forbidden, invalid, notFound, staleConflict, type Qualified } from "../apis/errors.ts";
-import type { KubeObject } from "../apis/meta.ts";
+import { alreadyExists, badRequest, conflict, forbidden, invalid, notFound, staleConflict, type Qualified } from "../apis/errors.ts";
+import { FINALIZER_FOREGROUND, FINALIZER_ORPHAN, type KubeObject } from "../apis/meta.ts";
 import { findResource, storePrefix, type ResourceInfo } from "../apis/registry.ts";
 import { KeyExistsError, KeyNotFoundError, RevisionConflictError, type Store } from "../store/index.ts";
 import { strictDecodingError, unknownFields } from "./openapi/index.ts";
@@ -120,7 +120,11 @@ export class Storage {
         if (readyToRemove(next)) return (await this.store.delete(key, current.revision)).object;
         return (await this.store.update(key, next, current.revision)).object;
       } catch (err) {
-        if (err instanceof RevisionConflictError && attempt < MAX_UPDATE_RETRIES) continue;
+        if (err instanceof RevisionConflictError && attempt < MAX_UPDATE_RETRIES) {
+          // The newer revision may still be on its way to disk: retry on top of it once it lands.
+          await this.store.settled();
+          continue;
+        }
         if (err instanceof RevisionConflictError) throw staleConflict(qualified(r), name);
         if (err instanceof KeyNotFoundError) throw notFound(qualified(r), name);
         throw err;
@@ -143,24 +147,43 @@ export class Storage {
       }
       const grace = gracePeriodSeconds(r, current.object, opts.gracePeriodSeconds);
       const m = current.object.metadata;
+      const nsFinalizers = r.kind === "Namespace" ? ((current.object as { spec?: { finalizers?: string[] } }).spec?.finalizers ?? []) : [];
+      if (nsFinalizers.length && m.deletionTimestamp) {
+        throw conflict(qualified(r), name, "The system is ensuring all content is removed from this namespace.  Upon completion, this namespace will automatically be purged by the system.");
+      }
+      // As in Kubernetes, a pending graceful deletion freezes the finalizers: a later delete may
+      // only shorten the grace period.
+      const pendingGraceful = !!m.deletionTimestamp && (m.deletionGracePeriodSeconds ?? 0) > 0 && grace >= m.deletionGracePeriodSeconds!;
+      const finalizers = pendingGraceful ? (m.finalizers ?? []) : gcFinalizers(m.finalizers ?? [], opts.propagationPolicy);
       let next: KubeObject | undefined;
-      if (grace > 0 || m.finalizers?.length) {
+      if (grace > 0 || finalizers.length || nsFinalizers.length) {
         next = structuredClone(current.object);
         const nm = next.metadata;
+        if (finalizers.length) nm.finalizers = finalizers;
+        else delete nm.finalizers;
         const shortened = nm.deletionGracePeriodSeconds !== undefined && grace < nm.deletionGracePeriodSeconds;
         if (!nm.deletionTimestamp || shortened) {
           nm.deletionTimestamp = formatTime(new Date(this.now().getTime() + grace * 1000));
           nm.deletionGracePeriodSeconds = grace;
         }
+        // The namespace controller empties it, then clears spec.finalizers through /finalize.
+        if (nsFinalizers.length) {
+          const ns = next as { status?: object };
+          ns.status = { ...ns.status, phase: "Terminating" };
+        }
         if (Bun.deepEquals(next, current.object)) return current.object;
-        if (readyToRemove(next)) next = undefined;
+        if (!nsFinalizers.length && readyToRemove(next)) next = undefined;
       }
       if (opts.dryRun) return next ?? current.object;
       try {
         if (next) return (await this.store.update(key, next, current.revision)).object;
         return (await this.store.delete(key, current.revision)).object;
       } catch (err) {
-        if (err instanceof RevisionConflictError && attempt < MAX_UPDATE_RETRIES) continue;
+        if (err instanceof RevisionConflictError && attempt < MAX_UPDATE_RETRIES) {
+          // The newer revision may still be on its way to disk: retry on top of it once it lands.
+          await this.store.settled();
+          continue;
+        }
         if (err instanceof KeyNotFoundError) throw notFound(qualified(r), name);
         throw err;
       }
@@ -199,4 +222,21 @@ function badRequestConflict(r: ResourceInfo, name: string, message: string) {
   const err = staleConflict(qualified(r), name);
   err.status.message = `Operation cannot be fulfilled on ${qualified(r).resource}${r.group ? `.${r.group}` : ""} "${name}": ${message}`;
   return err;
+}
+
+
+/**
+ * The finalizers a delete leaves on an object, after deletionFinalizersForGarbageCollection:
+ * Orphan asks the garbage collector to strip dependents' ownerReferences first, Foreground to
+ * delete the blocking dependents first, Background (every kind kubun serves defaults to it) to
+ * delete the owner now and the dependents after. Without a policy, a GC finalizer already
+ * present stays.
+ */
+export function gcFinalizers(finalizers: readonly string[], policy?: string): string[] {
+  const orphan = policy === "Orphan" || (policy === undefined && finalizers.includes(FINALIZER_ORPHAN));
+  const foreground = policy === "Foreground" || (policy === undefined && !orphan && finalizers.includes(FINALIZER_FOREGROUND));
+  const next = finalizers.filter((f) => f !== FINALIZER_ORPHAN && f !== FINALIZER_FOREGROUND);
+  if (orphan) next.push(FINALIZER_ORPHAN);
+  if (foreground) next.push(FINALIZER_FOREGROUND);
+  return next;
 }

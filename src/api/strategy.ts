@@ -72,5 +72,7 @@ export function gracePeriodSeconds(r: ResourceInfo, obj: KubeObject, requested?:
 /** An object marked for deletion goes once no finalizer and no grace period holds it. */
 export function readyToRemove(obj: KubeObject): boolean {
   const m = obj.metadata;
+  // A namespace goes only once its spec.finalizers are cleared through /finalize (ShouldDeleteNamespaceDuringUpdate).
+  if (obj.kind === "Namespace" && ((obj as Obj).spec?.finalizers?.length ?? 0) > 0) return false;
   return !!m.deletionTimestamp && !(m.finalizers?.length) && !(m.deletionGracePeriodSeconds ?? 0);
 }

@@ -88,3 +88,7 @@ export interface WatchEvent<T = KubeObject> {
   type: WatchEventType;
   object: T;
 }
+
+/** Finalizers of the garbage collector's deletion modes (propagationPolicy Orphan and Foreground). */
+export const FINALIZER_ORPHAN = "orphan";
+export const FINALIZER_FOREGROUND = "foregroundDeletion";

@@ -1,0 +1,188 @@
+// The garbage collector (kube-controller-manager's garbagecollector): follows ownerReferences
+// across every served resource. Dependents whose owners are all gone are deleted (Background);
+// an owner deleted in Foreground keeps its foregroundDeletion finalizer until its blocking
+// dependents are gone; an owner deleted with Orphan has its dependents' references to it
+// removed before its orphan finalizer goes. The ownership graph is two cache indexes (by uid,
+// by owner uid) on the shared informers; a key is an object's uid.
+import type { KubeObject, OwnerReference } from "../apis/meta.ts";
+import { RESOURCES, type ResourceInfo } from "../apis/registry.ts";
+import type { Informer } from "../client/index.ts";
+import type { ControllerContext, Running } from "./context.ts";
+import {
+  blockingDependents,
+  byOwnerUid,
+  byUid,
+  classifyOwners,
+  decideDependent,
+  FINALIZER_FOREGROUND,
+  FINALIZER_ORPHAN,
+  hasFinalizer,
+  OWNER_UID_INDEX,
+  ownerResource,
+  UID_INDEX,
+  type OwnerLookup,
+} from "./gc-owners.ts";
+import { WorkQueue } from "./workqueue.ts";
+
+const WORKERS = 4;
+
+/** Events are never owners nor owned in practice, and are by far the busiest resource. */
+const collected = (r: ResourceInfo) => r.kind !== "Event" && ["list", "watch", "delete"].every((v) => r.verbs.includes(v));
+
+const hasCode = (err: unknown, ...codes: number[]) => codes.includes((err as { code?: number } | undefined)?.code ?? 0);
+
+/** 409s are optimistic concurrency doing its job: the key is retried without a warning. */
+const warnUnlessConflict = (who: string, key: string, err: unknown) => {
+  if ((err as { code?: number } | undefined)?.code !== 409) console.warn(`${who}: ${key}:`, (err as Error).message ?? err);
+};
+
+export function startGarbageCollector(ctx: ControllerContext): Running {
+  const queue = new WorkQueue<string>();
+  const watched: { r: ResourceInfo; informer: Informer }[] = RESOURCES.filter(collected).map((r) => {
+    const informer = ctx.informers.informerFor(r);
+    informer.addIndexer(UID_INDEX, byUid);
+    informer.addIndexer(OWNER_UID_INDEX, byOwnerUid);
+    return { r, informer };
+  });
+
+  const find = (uid: string): { r: ResourceInfo; obj: KubeObject } | undefined => {
+    for (const { r, informer } of watched) {
+      const obj = informer.lister.byIndex(UID_INDEX, uid)[0];
+      if (obj) return { r, obj };
+    }
+    return undefined;
+  };
+  const dependentsOf = (uid: string): { r: ResourceInfo; obj: KubeObject }[] =>
+    watched.flatMap(({ r, informer }) => informer.lister.byIndex(OWNER_UID_INDEX, uid).map((obj) => ({ r, obj })));
+
+  const enqueueOwners = (obj: KubeObject, refs = obj.metadata.ownerReferences ?? []) => refs.forEach((ref) => queue.add(ref.uid));
+  const enqueueDependents = (obj: KubeObject) => dependentsOf(obj.metadata.uid!).forEach((d) => queue.add(d.obj.metadata.uid!));
+  const deletingWithGcFinalizer = (obj: KubeObject) =>
+    !!obj.metadata.deletionTimestamp && (hasFinalizer(obj, FINALIZER_ORPHAN) || hasFinalizer(obj, FINALIZER_FOREGROUND));
+
+  const onChange = (obj: KubeObject, old?: KubeObject) => {
+    const uid = obj.metadata.uid;
+    if (!uid) return;
+    if (obj.metadata.ownerReferences?.length || deletingWithGcFinalizer(obj)) queue.add(uid);
+    if (deletingWithGcFinalizer(obj)) enqueueDependents(obj);
+    // A dependent that starts going or drops a reference may be what a foreground owner waits for.
+    if (obj.metadata.deletionTimestamp) enqueueOwners(obj);
+    if (old) {
+      const kept = new Set((obj.metadata.ownerReferences ?? []).map((r) => r.uid));
+      enqueueOwners(old, (old.metadata.ownerReferences ?? []).filter((r) => !kept.has(r.uid)));
+    }
+  };
+  const removers = watched.map(({ informer }) =>
+    informer.addEventHandler({
+      onAdd: (obj) => onChange(obj),
+      onUpdate: (old, obj) => onChange(obj, old),
+      onDelete: (obj) => {
+        enqueueOwners(obj);
+        if (obj.metadata.uid) enqueueDependents(obj);
+      },
+    }),
+  );
+
+  /** The owner as the cache has it, confirmed by a live read when the cache has not seen it. */
+  async function lookupOwner(dependent: KubeObject, ref: OwnerReference): Promise<OwnerLookup> {
+    const cached = find(ref.uid);
+    if (cached) return { state: "present", owner: cached.obj };
+    const r = ownerResource(ref);
+    if (!r) return { state: "unknown" };
+    // A namespaced owner lives in its dependent's namespace; a cluster-scoped dependent cannot have one.
+    if (r.namespaced && !dependent.metadata.namespace) return { state: "absent" };
+    try {
+      const owner = await ctx.client.get(r, r.namespaced ? dependent.metadata.namespace : undefined, ref.name);
+      return owner.metadata.uid === ref.uid ? { state: "present", owner } : { state: "absent" };
+    } catch (err) {
+      if (hasCode(err, 404)) return { state: "absent" };
+      throw err;
+    }
+  }
+
+  /** A merge patch pinned to the version the decision was made on: a lagging cache gets a 409 and a retry. */
+  const patchMeta = (r: ResourceInfo, obj: KubeObject, meta: Record<string, unknown>) =>
+    ctx.client.patch(r, obj.metadata.namespace, obj.metadata.name!, { metadata: { ...meta, resourceVersion: obj.metadata.resourceVersion, uid: obj.metadata.uid } }, "merge");
+
+  const withoutFinalizer = (obj: KubeObject, f: string) => {
+    const rest = (obj.metadata.finalizers ?? []).filter((x) => x !== f);
+    return { finalizers: rest.length ? rest : null };
+  };
+
+  const withoutRefs = (obj: KubeObject, uids: Set<string>) => {
+    const rest = (obj.metadata.ownerReferences ?? []).filter((ref) => !uids.has(ref.uid));
+    return { ownerReferences: rest.length ? rest : null };
+  };
+
+  async function deleteObject(r: ResourceInfo, obj: KubeObject, propagationPolicy: "Background" | "Foreground" | "Orphan") {
+    try {
+      await ctx.client.delete(r, obj.metadata.namespace, obj.metadata.name!, { propagationPolicy, preconditions: { uid: obj.metadata.uid } });
+    } catch (err) {
+      // Gone already, or the name now belongs to a newer object: nothing of ours left to delete.
+      if (!hasCode(err, 404, 409)) throw err;
+    }
+  }
+
+  async function orphanDependents(r: ResourceInfo, owner: KubeObject) {
+    const uid = new Set([owner.metadata.uid!]);
+    for (const d of dependentsOf(owner.metadata.uid!)) await ignoreGone(patchMeta(d.r, d.obj, withoutRefs(d.obj, uid)));
+    await ignoreGone(patchMeta(r, owner, withoutFinalizer(owner, FINALIZER_ORPHAN)));
+  }
+
+  async function processDeletingDependents(r: ResourceInfo, owner: KubeObject) {
+    const deps = dependentsOf(owner.metadata.uid!);
+    if (blockingDependents(owner.metadata.uid!, deps.map((d) => d.obj)).length === 0) {
+      await ignoreGone(patchMeta(r, owner, withoutFinalizer(owner, FINALIZER_FOREGROUND)));
+      return;
+    }
+    // Each dependent's own sync deletes it; their deletions bring the owner back here.
+    for (const d of deps) if (!d.obj.metadata.deletionTimestamp) queue.add(d.obj.metadata.uid!);
+  }
+
+  async function attemptToDelete(r: ResourceInfo, dependent: KubeObject) {
+    const refs = dependent.metadata.ownerReferences ?? [];
+    const found = new Map<string, OwnerLookup>();
+    for (const ref of refs) found.set(ref.uid, await lookupOwner(dependent, ref));
+    const owners = classifyOwners(refs, (ref) => found.get(ref.uid)!);
+    const decision = decideDependent(dependent, owners, dependentsOf(dependent.metadata.uid!).length > 0);
+    if (decision.action === "removeRefs") await ignoreGone(patchMeta(r, dependent, withoutRefs(dependent, new Set(decision.uids))));
+    else if (decision.action === "delete") await deleteObject(r, dependent, decision.propagationPolicy);
+  }
+
+  async function sync(uid: string): Promise<void> {
+    const item = find(uid);
+    if (!item) return; // gone: its deletion event already queued its dependents
+    const { r, obj } = item;
+    if (obj.metadata.deletionTimestamp) {
+      if (hasFinalizer(obj, FINALIZER_ORPHAN)) await orphanDependents(r, obj);
+      else if (hasFinalizer(obj, FINALIZER_FOREGROUND)) await processDeletingDependents(r, obj);
+      return;
+    }
+    if (obj.metadata.ownerReferences?.length) await attemptToDelete(r, obj);
+  }
+
+  const abort = new AbortController();
+  const workers = (async () => {
+    // Decisions on a half-filled cache would send owners to live reads for nothing.
+    if (!(await ctx.informers.waitForSync(abort.signal))) return;
+    await queue.runWorkers(WORKERS, sync, { onError: (key, err) => warnUnlessConflict("garbage collector", key, err) });
+  })();
+
+  return {
+    async stop() {
+      abort.abort();
+      queue.shutDown();
+      removers.forEach((remove) => remove());
+      await workers;
+    },
+  };
+}
+
+/** A 404 means the object went meanwhile, which is what the collector wanted or no longer cares about. */
+async function ignoreGone(p: Promise<unknown>): Promise<void> {
+  try {
+    await p;
+  } catch (err) {
+    if (!hasCode(err, 404)) throw err;
+  }
+}

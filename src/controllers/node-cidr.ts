@@ -1,0 +1,81 @@
+// The pod CIDR allocator of node IPAM (kube's range allocator over a cidrset): the cluster CIDR
+// cut into equal subnets, handed out lowest free first, marked used by the nodes that carry
+// them, freed when their node goes. IPv4 only, as kubun's networking is.
+
+export interface CidrRange {
+  base: number; // network address as an unsigned 32-bit integer
+  prefix: number;
+}
+
+export function parseCidr(cidr: string): CidrRange {
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(cidr);
+  if (!m) throw new Error(`invalid IPv4 CIDR ${cidr}`);
+  const octets = m.slice(1, 5).map(Number);
+  const prefix = Number(m[5]);
+  if (octets.some((o) => o > 255) || prefix > 32) throw new Error(`invalid IPv4 CIDR ${cidr}`);
+  const ip = octets.reduce((acc, o) => acc * 256 + o, 0);
+  const size = 2 ** (32 - prefix);
+  return { base: ip - (ip % size), prefix };
+}
+
+export function formatCidr({ base, prefix }: CidrRange): string {
+  return `${[24, 16, 8, 0].map((shift) => Math.floor(base / 2 ** shift) % 256).join(".")}/${prefix}`;
+}
+
+export class CidrAllocator {
+  private readonly cluster: CidrRange;
+  private readonly subnetSize: number;
+  private readonly count: number;
+  /** Subnet index → the node holding it. */
+  private readonly used = new Map<number, string>();
+
+  constructor(clusterCIDR: string, readonly maskSize: number) {
+    this.cluster = parseCidr(clusterCIDR);
+    if (maskSize < this.cluster.prefix || maskSize > 32) throw new Error(`node CIDR mask /${maskSize} does not fit in ${clusterCIDR}`);
+    this.subnetSize = 2 ** (32 - maskSize);
+    this.count = 2 ** (maskSize - this.cluster.prefix);
+  }
+
+  /** Marks a node's existing pod CIDR as used; false when it lies outside the cluster CIDR or is someone else's. */
+  occupy(cidr: string, node: string): boolean {
+    const i = this.indexOf(cidr);
+    if (i === undefined) return false;
+    const holder = this.used.get(i);
+    if (holder !== undefined && holder !== node) return false;
+    this.used.set(i, node);
+    return true;
+  }
+
+  /** The node's subnet: the one it already holds, else the lowest free one; undefined when the range is full. */
+  allocate(node: string): string | undefined {
+    for (const [i, holder] of this.used) if (holder === node) return this.format(i);
+    for (let i = 0; i < this.count; i++) {
+      if (this.used.has(i)) continue;
+      this.used.set(i, node);
+      return this.format(i);
+    }
+    return undefined;
+  }
+
+  /** Frees whatever the node holds. */
+  release(node: string): void {
+    for (const [i, holder] of this.used) if (holder === node) this.used.delete(i);
+  }
+
+  private format(i: number): string {
+    return formatCidr({ base: this.cluster.base + i * this.subnetSize, prefix: this.maskSize });
+  }
+
+  private indexOf(cidr: string): number | undefined {
+    let r: CidrRange;
+    try {
+      r = parseCidr(cidr);
+    } catch {
+      return undefined;
+    }
+    if (r.prefix !== this.maskSize) return undefined;
+    const offset = r.base - this.cluster.base;
+    if (offset < 0 || offset >= this.count * this.subnetSize) return undefined;
+    return offset / this.subnetSize;
+  }
+}

@@ -1,0 +1,149 @@
+// The node lifecycle controller: watches each node's heartbeat (its Lease in kube-node-lease
+// and its posted status). A node silent for longer than the grace period gets Ready=Unknown;
+// Ready False/Unknown and cordon become taints; pods that do not tolerate a node's NoExecute
+// taints are evicted once their tolerationSeconds run out. It also does pod GC's part for
+// nodes that cannot confirm a deletion: terminating pods on a node that is not Ready, and pods
+// bound to a node that no longer exists, are force-deleted.
+import type { Lease, Node, Pod } from "../apis/index.ts";
+import { resourceFor } from "../client/index.ts";
+import type { ControllerContext, Running } from "./context.ts";
+import { evictionTime } from "./node-eviction.ts";
+import { observeHealth, readyCondition, reconcileTaints, silentNodeConditions, type NodeHealth } from "./node-health.ts";
+import { WorkQueue } from "./workqueue.ts";
+
+export interface NodeLifecycleOptions {
+  /** How long a node may stay silent before it is Ready=Unknown (default 40 s). */
+  nodeMonitorGracePeriodSeconds?: number;
+  /** Caps pods' bounded tolerationSeconds for the not-ready/unreachable taints (tests set it short). */
+  podEvictionTimeoutSeconds?: number;
+  /** How often every node is checked (default 5 s). */
+  monitorPeriodMs?: number;
+}
+
+export const NODE_LEASE_NAMESPACE = "kube-node-lease";
+const NODE_NAME_INDEX = "node-lifecycle-node-name";
+const WORKERS = 2;
+const nodeResource = resourceFor("Node");
+const podResource = resourceFor("Pod");
+
+const formatTime = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+const hasCode = (err: unknown, ...codes: number[]) => codes.includes((err as { code?: number } | undefined)?.code ?? 0);
+
+/** 409s are optimistic concurrency doing its job: the key is retried without a warning. */
+const warnUnlessConflict = (who: string, key: string, err: unknown) => {
+  if ((err as { code?: number } | undefined)?.code !== 409) console.warn(`${who}: ${key}:`, (err as Error).message ?? err);
+};
+
+export function startNodeLifecycleController(ctx: ControllerContext, opts: NodeLifecycleOptions = {}): Running {
+  const graceMs = (opts.nodeMonitorGracePeriodSeconds ?? 40) * 1000;
+  const monitorPeriodMs = opts.monitorPeriodMs ?? 5_000;
+  const queue = new WorkQueue<string>();
+  const recorder = ctx.recorder("node-controller");
+  const nodes = ctx.informers.informerFor<Node>("Node");
+  const leases = ctx.informers.informerFor<Lease>("Lease", { namespace: NODE_LEASE_NAMESPACE });
+  const pods = ctx.informers.informerFor<Pod>("Pod");
+  pods.addIndexer(NODE_NAME_INDEX, (pod) => ((pod as Pod).spec?.nodeName ? [(pod as Pod).spec!.nodeName!] : []));
+  const health = new Map<string, NodeHealth>();
+
+  const byName = (obj: { metadata: { name?: string } }) => obj.metadata.name && queue.add(obj.metadata.name);
+  const byPodNode = (pod: Pod) => pod.spec?.nodeName && queue.add(pod.spec.nodeName);
+  const removers = [
+    nodes.addEventHandler({ onAdd: byName, onUpdate: (_, n) => byName(n), onDelete: byName }),
+    leases.addEventHandler({ onAdd: byName, onUpdate: (_, l) => byName(l) }),
+    pods.addEventHandler({ onAdd: byPodNode, onUpdate: (_, p) => byPodNode(p) }),
+  ];
+
+  const podsOn = (name: string) => pods.lister.byIndex(NODE_NAME_INDEX, name);
+
+  async function forceDelete(pod: Pod): Promise<void> {
+    try {
+      await ctx.client.delete(podResource, pod.metadata.namespace, pod.metadata.name!, {
+        gracePeriodSeconds: 0,
+        preconditions: { uid: pod.metadata.uid },
+      });
+    } catch (err) {
+      if (!hasCode(err, 404, 409)) throw err;
+    }
+  }
+
+  /** Pod GC for a node that is gone: its pods can never be confirmed stopped. */
+  async function collectOrphans(name: string): Promise<void> {
+    health.delete(name);
+    const orphans = podsOn(name);
+    if (orphans.length === 0) return;
+    try {
+      await ctx.client.get(nodeResource, undefined, name);
+      return; // the cache lags: the node exists
+    } catch (err) {
+      if (!hasCode(err, 404)) throw err;
+    }
+    for (const pod of orphans) await forceDelete(pod);
+  }
+
+  async function sync(name: string): Promise<void> {
+    const node = nodes.lister.get(undefined, name);
+    if (!node) return collectOrphans(name);
+    const now = ctx.now().getTime();
+    const seen = observeHealth(health.get(name), node, leases.lister.get(NODE_LEASE_NAMESPACE, name), now);
+    health.set(name, seen);
+    const silentFor = now - seen.probeTimestamp;
+    if (silentFor > graceMs) {
+      const conditions = silentNodeConditions(node, formatTime(now));
+      if (conditions) {
+        // Written against the cached version: a fresher status from the agent wins with a 409.
+        await ctx.client.updateStatus(nodeResource, { ...structuredClone(node), status: { ...node.status, conditions } });
+        recorder.event(node, "Normal", "NodeNotReady", `Node ${name} status is now: NodeNotReady`);
+        return; // the update comes back as an event and a new sync
+      }
+    } else queue.addAfter(name, graceMs - silentFor + 1);
+
+    const taints = reconcileTaints(node, formatTime(now));
+    if (taints) {
+      await ctx.client.patch(nodeResource, undefined, name, { metadata: { resourceVersion: node.metadata.resourceVersion }, spec: { taints: taints.length ? taints : null } }, "merge");
+      return;
+    }
+
+    const ready = readyCondition(node)?.status === "True";
+    let nextEviction = Infinity;
+    for (const pod of podsOn(name)) {
+      if (pod.metadata.deletionTimestamp) {
+        // Nobody on a node that is not Ready will confirm this pod stopped (pod GC's gcTerminating).
+        if (!ready) await forceDelete(pod);
+        continue;
+      }
+      const at = evictionTime(pod, node.spec?.taints ?? [], now, opts.podEvictionTimeoutSeconds);
+      if (at === undefined) continue;
+      if (at > now) {
+        nextEviction = Math.min(nextEviction, at);
+        continue;
+      }
+      recorder.event(pod, "Normal", "TaintManagerEviction", `Marking for deletion Pod ${pod.metadata.namespace}/${pod.metadata.name}`);
+      try {
+        await ctx.client.delete(podResource, pod.metadata.namespace, pod.metadata.name!, { preconditions: { uid: pod.metadata.uid } });
+      } catch (err) {
+        if (!hasCode(err, 404, 409)) throw err;
+      }
+    }
+    if (nextEviction < Infinity) queue.addAfter(name, nextEviction - now);
+  }
+
+  const abort = new AbortController();
+  const workers = (async () => {
+    if (!(await ctx.informers.waitForSync(abort.signal))) return;
+    await queue.runWorkers(WORKERS, sync, { onError: (key, err) => warnUnlessConflict("node lifecycle", key, err) });
+  })();
+  // The periodic pass catches nodes that went silent: silence produces no events.
+  const ticker = setInterval(() => {
+    for (const key of nodes.cache.keys()) queue.add(key);
+  }, monitorPeriodMs);
+
+  return {
+    async stop() {
+      clearInterval(ticker);
+      abort.abort();
+      queue.shutDown();
+      removers.forEach((remove) => remove());
+      await workers;
+    },
+  };
+}
