@@ -1,5 +1,6 @@
-// `kubun server`: the control plane in one process — store, API server, and (in later
-// issues) the controllers and the scheduler, which talk to it only through the API.
+// `kubun server`: the control plane in one process — store, API server, controller manager
+// and scheduler. The controllers and the scheduler talk to the API server only through its
+// HTTPS API, with their own client, exactly as they do when run alone.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { StaticTokens } from "../api/auth.ts";
@@ -7,6 +8,8 @@ import { createApp } from "../api/app.ts";
 import { ensureDefaultNamespaces } from "../api/bootstrap.ts";
 import { agentLogs } from "../api/pod-logs.ts";
 import { Storage } from "../api/storage.ts";
+import { KubeClient } from "../client/index.ts";
+import { createControllerContext, startControllerManager, type ControllerManagerOptions } from "../controllers/manager.ts";
 import { SqliteStore } from "../store/index.ts";
 import { kubeconfig, prepareDataDir, type ClusterFiles } from "./data-dir.ts";
 
@@ -18,6 +21,8 @@ export interface ServerOptions {
   history?: number;
   /** "normal" trades power-loss durability for speed (process crashes still lose nothing). */
   synchronous?: "full" | "normal";
+  /** Run the controller manager in this process (default true). */
+  controllers?: boolean | ControllerManagerOptions;
 }
 
 export interface RunningServer extends ClusterFiles {
@@ -53,6 +58,21 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const kubeconfigPath = join(opts.dataDir, "admin.kubeconfig");
   writeFileSync(kubeconfigPath, kubeconfig(url, files.ca.cert, files.adminToken), { mode: 0o600 });
 
+  let controllers: { stop(): Promise<void> } | undefined;
+  if (opts.controllers !== false) {
+    const client = new KubeClient({ server: url, token: files.adminToken, ca: files.ca.cert, userAgent: "kubun-controller-manager" });
+    const ctx = createControllerContext(client);
+    const manager = startControllerManager(ctx, typeof opts.controllers === "object" ? opts.controllers : {});
+    controllers = {
+      async stop() {
+        await manager.stop();
+        await ctx.informers.stop();
+        await ctx.flushEvents();
+        await client.close();
+      },
+    };
+  }
+
   const history = opts.history ?? 10_000;
   const compactor = setInterval(() => store.compact(store.revision - history), COMPACT_EVERY_MS);
 
@@ -67,6 +87,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       if (stopped) return;
       stopped = true;
       clearInterval(compactor);
+      await controllers?.stop();
       await server.stop(true);
       await store.close();
     },
