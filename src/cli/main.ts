@@ -4,6 +4,7 @@
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { runAgentCommand, runImageBuildCommand, startAgent } from "../../agent/index.ts";
+import { runControllerManagerCommand } from "../controllers/command.ts";
 import { startServer } from "./server.ts";
 
 const USAGE = `usage: kubun <command> [options]
@@ -11,6 +12,8 @@ const USAGE = `usage: kubun <command> [options]
 commands:
   server   --data-dir DIR --port PORT [--bind ADDR] [--history N]
            run the control plane (API server on its SQLite store)
+  controller-manager --kubeconfig FILE
+           run the controllers alone, against any kubun API server
   agent    --server URL --token T [--node-name N] [--data-dir D] [--containerd-socket S] [--ca-file F]
            run a node agent (kubelet role) that joins the cluster
   up       [--data-dir D] [--port P]
@@ -76,6 +79,13 @@ async function up(argv: string[]): Promise<void> {
   process.on("SIGINT", () => void shutdown("SIGINT"));
 }
 
+async function controllerManager(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { kubeconfig: { type: "string" } } });
+  if (!values.kubeconfig) throw new Error("controller-manager needs --kubeconfig FILE");
+  await runControllerManagerCommand({ kubeconfig: values.kubeconfig });
+  process.exit(0);
+}
+
 async function agent(argv: string[]): Promise<void> {
   process.exit(await runAgentCommand(argv));
 }
@@ -84,7 +94,13 @@ async function image(argv: string[]): Promise<void> {
   process.exit(await runImageBuildCommand(argv));
 }
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = { server, up, agent, image };
+const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
+  server,
+  up,
+  agent,
+  image,
+  "controller-manager": controllerManager,
+};
 
 export async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
