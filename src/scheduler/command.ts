@@ -1,0 +1,52 @@
+// `kubun scheduler --kubeconfig F`: the scheduler on its own, an API client of any kubun (or
+// Kubernetes) API server, built exactly as `kubun server` builds it in-process.
+import { ensureWasmBuilt } from "../../wasm/build.ts";
+import { KubeClient, SharedInformerFactory } from "../client/index.ts";
+import type { ControllerContext } from "../controllers/context.ts";
+import { createRecorderFactory } from "../controllers/events.ts";
+import { type RunningScheduler, type SchedulerOptions, startScheduler } from "./scheduler.ts";
+
+export interface SchedulerCommandOptions extends SchedulerOptions {
+  kubeconfig: string;
+  context?: string;
+  /** Resolves the command (stops the scheduler) when aborted; SIGTERM and SIGINT abort it too. */
+  signal?: AbortSignal;
+  /** Told once the informers have synced and scheduling runs. */
+  onReady?: (scheduler: RunningScheduler) => void;
+}
+
+/** The ControllerContext of a standalone component: its own client, informers and recorder. */
+export function standaloneContext(kubeconfig: string, opts: { context?: string; userAgent: string }): ControllerContext & { close(): Promise<void> } {
+  const client = KubeClient.fromKubeconfig(kubeconfig, opts);
+  const informers = new SharedInformerFactory(client);
+  const recorder = createRecorderFactory(client) as ReturnType<typeof createRecorderFactory> & { flush(): Promise<void> };
+  return {
+    client,
+    informers,
+    recorder,
+    now: () => new Date(),
+    async close() {
+      await informers.stop();
+      await recorder.flush();
+      await client.close();
+    },
+  };
+}
+
+/** Runs the scheduler until SIGTERM/SIGINT (or `opts.signal`), then stops it cleanly. */
+export async function runSchedulerCommand(opts: SchedulerCommandOptions): Promise<void> {
+  ensureWasmBuilt("scheduler");
+  const ctx = standaloneContext(opts.kubeconfig, { context: opts.context, userAgent: "kubun-scheduler" });
+  const scheduler = startScheduler(ctx, opts);
+  const stopped = new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    opts.signal?.addEventListener("abort", stop, { once: true });
+    if (opts.signal?.aborted) stop();
+    process.once("SIGTERM", stop);
+    process.once("SIGINT", stop);
+  });
+  void scheduler.ready.then((ok) => ok && opts.onReady?.(scheduler));
+  await stopped;
+  await scheduler.stop();
+  await ctx.close();
+}
