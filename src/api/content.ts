@@ -74,7 +74,9 @@ export function decodeBody(bytes: Uint8Array, contentType: string | null): unkno
 }
 
 export function expectObject(value: unknown, what = "request body"): Record<string, unknown> {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+  // Not just any object: YAML tags such as !!binary or !!set decode to Uint8Array, Set ...
+  const proto = value !== null && typeof value === "object" ? Object.getPrototypeOf(value) : undefined;
+  if (proto !== Object.prototype && proto !== null) {
     throw badRequest(`${what} must be a JSON object`);
   }
   return value as Record<string, unknown>;

@@ -1,7 +1,7 @@
 // Turns a resource URL into what it names (after kube-apiserver's RequestInfoFactory):
 //   /api/v1/namespaces/{ns}/pods/{name}/status, /apis/apps/v1/deployments, /api/v1/namespaces/{name} ...
 import { findResource, type ResourceInfo } from "../apis/registry.ts";
-import { pathNotFound } from "../apis/errors.ts";
+import { badRequest, pathNotFound } from "../apis/errors.ts";
 
 export interface RequestInfo {
   resource: ResourceInfo;
@@ -19,11 +19,20 @@ export interface GroupVersion {
   rest: string[];
 }
 
+/** A malformed escape ("%ff", "%") is the client's error, as Go's URL parsing makes it. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw badRequest(`invalid URL escape in path segment "${segment.slice(0, 100)}"`);
+  }
+}
+
 /** Splits "/api/v1/..." or "/apis/g/v/..." into group, version and the remaining segments. */
 export function splitGroupVersion(path: string): GroupVersion | undefined {
   const parts = path.split("/").filter((p) => p !== "");
-  if (parts[0] === "api" && parts.length >= 2) return { group: "", version: parts[1]!, rest: parts.slice(2).map(decodeURIComponent) };
-  if (parts[0] === "apis" && parts.length >= 3) return { group: parts[1]!, version: parts[2]!, rest: parts.slice(3).map(decodeURIComponent) };
+  if (parts[0] === "api" && parts.length >= 2) return { group: "", version: parts[1]!, rest: parts.slice(2).map(decodeSegment) };
+  if (parts[0] === "apis" && parts.length >= 3) return { group: parts[1]!, version: parts[2]!, rest: parts.slice(3).map(decodeSegment) };
   return undefined;
 }
 

@@ -41,3 +41,10 @@ export class StoreClosedError extends StoreError {
     super("store is closed");
   }
 }
+
+/** The log could not be written (disk full, read-only or failing storage); nothing of the write was applied. */
+export class StorageWriteError extends StoreError {
+  constructor(readonly cause: unknown) {
+    super(`storage write failed: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}

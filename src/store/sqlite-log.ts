@@ -3,6 +3,7 @@
 import { Database } from "bun:sqlite";
 import { and, asc, eq, gt, gte, inArray, lt, lte, max, sql } from "drizzle-orm";
 import { drizzle, type BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
+import { IDENTITY, type ValueTransformer } from "./encryption.ts";
 import { createStatements, kv, meta, type KvRow } from "./schema.ts";
 
 export interface LogRow {
@@ -18,16 +19,18 @@ export interface LogRow {
 export interface LogOptions {
   /** "full" fsyncs the WAL at every commit (survives power loss); "normal" survives process crashes only. */
   synchronous?: "full" | "normal";
+  /** Encrypts values on their way to disk and decrypts them on the way back (Secrets at rest). */
+  transformer?: ValueTransformer;
 }
-
-const toLogRow = (r: KvRow): LogRow => ({ ...r, created: r.created === 1, deleted: r.deleted === 1 });
 
 export class SqliteLog {
   private readonly sqlite: Database;
   private readonly db: BunSQLiteDatabase;
   private readonly insert;
+  private readonly transformer: ValueTransformer;
 
   constructor(path: string, opts: LogOptions = {}) {
+    this.transformer = opts.transformer ?? IDENTITY;
     this.sqlite = new Database(path, { create: true });
     this.sqlite.exec("PRAGMA journal_mode = WAL");
     this.sqlite.exec(`PRAGMA synchronous = ${opts.synchronous === "normal" ? "NORMAL" : "FULL"}`);
@@ -52,7 +55,8 @@ export class SqliteLog {
   append(rows: readonly LogRow[]): void {
     this.db.transaction(() => {
       for (const r of rows) {
-        this.insert.run({ ...r, created: r.created ? 1 : 0, deleted: r.deleted ? 1 : 0 });
+        const value = this.transformer.toStorage(r.name, r.value);
+        this.insert.run({ ...r, value, created: r.created ? 1 : 0, deleted: r.deleted ? 1 : 0 });
       }
     });
   }
@@ -70,7 +74,7 @@ export class SqliteLog {
   /** The latest row of every key, deleted ones included (their tombstones carry the CAS revision). */
   latestRows(): LogRow[] {
     const latest = this.db.select({ id: max(kv.id) }).from(kv).groupBy(kv.name);
-    return this.db.select().from(kv).where(inArray(kv.id, latest)).orderBy(asc(kv.id)).all().map(toLogRow);
+    return this.db.select().from(kv).where(inArray(kv.id, latest)).orderBy(asc(kv.id)).all().map(this.toLogRow);
   }
 
   /** Rows of keys under `prefix` after a revision, oldest first, at most `limit`. */
@@ -82,12 +86,12 @@ export class SqliteLog {
       .orderBy(asc(kv.id))
       .limit(limit)
       .all()
-      .map(toLogRow);
+      .map(this.toLogRow);
   }
 
   rowAt(id: number): LogRow | undefined {
     const [row] = this.db.select().from(kv).where(eq(kv.id, id)).all();
-    return row && toLogRow(row);
+    return row && this.toLogRow(row);
   }
 
   /**
@@ -108,6 +112,13 @@ export class SqliteLog {
         .run();
     });
   }
+
+  private readonly toLogRow = (r: KvRow): LogRow => ({
+    ...r,
+    value: this.transformer.fromStorage(r.name, r.value),
+    created: r.created === 1,
+    deleted: r.deleted === 1,
+  });
 
   close(): void {
     this.sqlite.close();

@@ -5,7 +5,8 @@
 // transaction (group commit: one fsync for many requests). Only after that commit are the
 // writes visible to readers, published to watchers, and acknowledged to callers.
 import type { KubeObject } from "../apis/meta.ts";
-import { CompactedError, KeyExistsError, KeyNotFoundError, RevisionConflictError, StoreClosedError } from "./errors.ts";
+import { CompactedError, KeyExistsError, KeyNotFoundError, RevisionConflictError, StorageWriteError, StoreClosedError } from "./errors.ts";
+import { objectJson } from "./json.ts";
 import { SqliteLog, type LogOptions, type LogRow } from "./sqlite-log.ts";
 import type { Entry, ListResult, Store, StoreEvent, WatchHandle } from "./types.ts";
 import { WatchHub } from "./watch-hub.ts";
@@ -189,7 +190,7 @@ export class SqliteStore implements Store {
       deleted,
       createRevision: entry.createRevision,
       prevRevision,
-      value: JSON.stringify(entry.object),
+      value: objectJson(entry.object),
     };
     this.pending.set(entry.key, deleted ? null : entry);
     return new Promise<Entry>((resolve, reject) => {
@@ -220,8 +221,10 @@ export class SqliteStore implements Store {
     try {
       this.log.append(batch.map((w) => w.row));
     } catch (err) {
-      // Nothing of the batch was committed; the revisions it took stay unused.
-      for (const w of batch) w.reject(err);
+      // Nothing of the batch was committed, so nothing of it is applied in memory either;
+      // the revisions it took stay unused.
+      const failure = new StorageWriteError(err);
+      for (const w of batch) w.reject(failure);
       return;
     }
     for (const { event } of batch) {

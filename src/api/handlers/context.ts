@@ -3,8 +3,10 @@ import type { Context } from "hono";
 import type { KubeObject } from "../../apis/meta.ts";
 import { groupVersion, type ResourceInfo } from "../../apis/registry.ts";
 import type { RequestInfo } from "../request-info.ts";
+import type { AgentStreams } from "../streaming.ts";
 import type { Storage, WriteOptions } from "../storage.ts";
 import { badRequest } from "../../apis/errors.ts";
+import { objectJson } from "../../store/index.ts";
 
 export interface LogRequest {
   pod: KubeObject;
@@ -20,6 +22,8 @@ export interface ApiDeps {
   storage: Storage;
   now: () => Date;
   logs?: LogProvider;
+  /** Where pods/exec, attach and portforward streams are relayed to. */
+  streams?: AgentStreams;
 }
 
 export interface HandlerContext {
@@ -51,8 +55,15 @@ export function writeOptions(h: HandlerContext): WriteOptions {
 /** JSON answer with the Warning headers collected while writing. */
 export function respond(h: HandlerContext, body: unknown, status = 200, warnings: string[] = []): Response {
   const headers = new Headers({ "content-type": "application/json" });
-  for (const w of warnings) headers.append("warning", `299 - ${JSON.stringify(w)}`);
-  return new Response(JSON.stringify(body), { status, headers });
+  // Header values are ASCII: anything else in a warning (an unknown field named "🙂") goes \u-escaped.
+  const ascii = (w: string) => JSON.stringify(w).replace(/[^\x20-\x7e]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  for (const w of warnings) headers.append("warning", `299 - ${ascii(w)}`);
+  return new Response(typeof body === "string" ? body : JSON.stringify(body), { status, headers });
+}
+
+/** The JSON of a stored object: made once per revision and shared by every answer (objectJson). */
+export function respondObject(h: HandlerContext, obj: KubeObject, status = 200, warnings: string[] = []): Response {
+  return respond(h, objectJson(obj), status, warnings);
 }
 
 /** Fills apiVersion/kind from the URL: client-node posts bodies without them. */

@@ -4,7 +4,7 @@
 import { badRequest, staleConflict } from "../../apis/errors.ts";
 import type { KubeObject } from "../../apis/meta.ts";
 import { qualified } from "../storage.ts";
-import { checkTypeMeta, respond, writeOptions, type HandlerContext } from "./context.ts";
+import { checkTypeMeta, respond, respondObject, writeOptions, type HandlerContext } from "./context.ts";
 import { readObject } from "./write.ts";
 
 type Spec = { finalizers?: unknown };
@@ -31,5 +31,5 @@ export async function handleFinalize(h: HandlerContext): Promise<Response> {
     },
     opts,
   );
-  return respond(h, updated, 200, opts.warnings);
+  return respondObject(h, updated, 200, opts.warnings);
 }

@@ -4,7 +4,7 @@ import type { KubeObject } from "../../apis/meta.ts";
 import { PATCH_TYPES, decodeBody, expectObject, mediaType, readBody } from "../content.ts";
 import { applyPatch, serverSideApply } from "../patch/index.ts";
 import { formatTime, qualified } from "../storage.ts";
-import { checkTypeMeta, respond, withTypeMeta, writeOptions, type HandlerContext } from "./context.ts";
+import { checkTypeMeta, respond, respondObject, withTypeMeta, writeOptions, type HandlerContext } from "./context.ts";
 
 /** Applies a PATCH request's body to `current`; shared by resources and their subresources. */
 export function patchObject(h: HandlerContext, current: KubeObject, type: string, body: unknown, kind = h.r.kind): KubeObject {
@@ -37,6 +37,9 @@ export async function handlePatch(h: HandlerContext): Promise<Response> {
     const subresource = h.info.subresource;
     const applied = expectObject(body) as KubeObject;
     checkTypeMeta(h.r, applied);
+    // An applied configuration names its type, as kube-apiserver insists.
+    if (!applied.apiVersion || !applied.kind) throw badRequest("apiVersion and kind must be set in an applied configuration");
+    applied.metadata ??= {};
     if (applied.metadata?.name !== undefined && applied.metadata.name !== h.info.name) {
       throw badRequest(`the name of the object (${applied.metadata.name}) does not match the name on the URL (${h.info.name})`);
     }
@@ -52,7 +55,7 @@ export async function handlePatch(h: HandlerContext): Promise<Response> {
       const fresh = serverSideApply(undefined, withTypeMeta(h.r, applied), { manager, force, kind: h.r.kind, now, subresource });
       fresh.metadata = { ...fresh.metadata, name: h.info.name };
       const created = await storage.create(h.r, h.info.namespace, fresh, opts);
-      return respond(h, created, 201, opts.warnings);
+      return respondObject(h, created, 201, opts.warnings);
     }
     const updated = await storage.update(
       h.r,
@@ -61,8 +64,8 @@ export async function handlePatch(h: HandlerContext): Promise<Response> {
       (current) => serverSideApply(current, withTypeMeta(h.r, applied), { manager, force, kind: h.r.kind, now, subresource }),
       opts,
     );
-    return respond(h, updated, 200, opts.warnings);
+    return respondObject(h, updated, 200, opts.warnings);
   }
   const updated = await storage.update(h.r, h.info.namespace, h.info.name!, (current) => patchObject(h, current, type, body), opts);
-  return respond(h, updated, 200, opts.warnings);
+  return respondObject(h, updated, 200, opts.warnings);
 }

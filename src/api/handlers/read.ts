@@ -3,10 +3,11 @@ import { toTable } from "../../apis/index.ts";
 import { badRequest, expired } from "../../apis/errors.ts";
 import type { KubeObject } from "../../apis/meta.ts";
 import { groupVersion, storePrefix } from "../../apis/registry.ts";
+import { objectJson } from "../../store/index.ts";
 import { wantsTable } from "../content.ts";
 import { buildSelector } from "../selectors.ts";
 import type { HandlerContext } from "./context.ts";
-import { respond } from "./context.ts";
+import { respond, respondObject } from "./context.ts";
 
 type IncludeObject = "None" | "Metadata" | "Object";
 
@@ -20,7 +21,7 @@ export function handleGet(h: HandlerContext): Response {
   if (wantsTable(h.c.req.header("accept"))) {
     return respond(h, toTable(h.r, [obj], { now: h.deps.now(), includeObject: includeObject(h.query), resourceVersion: obj.metadata.resourceVersion }));
   }
-  return respond(h, obj);
+  return respondObject(h, obj);
 }
 
 interface ContinueToken {
@@ -100,5 +101,7 @@ export function handleList(h: HandlerContext): Response {
     });
     return respond(h, table);
   }
-  return respond(h, { kind: h.r.listKind, apiVersion: groupVersion(h.r), metadata, items: page.items });
+  // Items are spliced in as their stored JSON text rather than serialised again.
+  const head = JSON.stringify({ kind: h.r.listKind, apiVersion: groupVersion(h.r), metadata });
+  return respond(h, `${head.slice(0, -1)},"items":[${page.items.map(objectJson).join(",")}]}`);
 }

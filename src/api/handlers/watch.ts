@@ -4,7 +4,7 @@ import { toTable } from "../../apis/index.ts";
 import { badRequest, expired } from "../../apis/errors.ts";
 import type { KubeObject, WatchEventType } from "../../apis/meta.ts";
 import { groupVersion } from "../../apis/registry.ts";
-import { CompactedError, type StoreEvent, type WatchHandle } from "../../store/index.ts";
+import { CompactedError, objectJson, type StoreEvent, type WatchHandle } from "../../store/index.ts";
 import { wantsTable } from "../content.ts";
 import { buildSelector, type Selector } from "../selectors.ts";
 import type { HandlerContext } from "./context.ts";
@@ -42,8 +42,11 @@ export function handleWatch(h: HandlerContext): Response {
   const store = h.deps.storage.store;
   const prefix = listPrefix(h);
 
-  const render = (obj: KubeObject): unknown =>
-    asTable ? toTable(h.r, [obj], { now: h.deps.now(), includeObject: "Metadata", resourceVersion: obj.metadata.resourceVersion }) : obj;
+  // Stored objects are serialised once per revision (objectJson), however many watchers see them.
+  const render = (obj: KubeObject): string =>
+    asTable
+      ? JSON.stringify(toTable(h.r, [obj], { now: h.deps.now(), includeObject: "Metadata", resourceVersion: obj.metadata.resourceVersion }))
+      : objectJson(obj);
 
   let handle: WatchHandle | undefined;
   let timeoutTimer: ReturnType<typeof setTimeout> | undefined;
@@ -59,10 +62,11 @@ export function handleWatch(h: HandlerContext): Response {
 
   const stream = new ReadableStream<Uint8Array>({
     start(controller) {
-      const send = (type: WatchEventType, object: unknown) => {
+      /** Sends one event; `json` is the object's JSON text. */
+      const send = (type: WatchEventType, json: string) => {
         if (closed) return;
         try {
-          controller.enqueue(encoder.encode(`${JSON.stringify({ type, object })}\n`));
+          controller.enqueue(encoder.encode(`{"type":"${type}","object":${json}}\n`));
         } catch {
           stop();
         }
@@ -94,14 +98,14 @@ export function handleWatch(h: HandlerContext): Response {
       } catch (err) {
         if (!(err instanceof CompactedError)) throw err;
         const status = expired(`too old resource version: ${revision} (${store.compactedRevision + 1})`).status;
-        send("ERROR", status);
+        send("ERROR", JSON.stringify(status));
         finish();
         return;
       }
       if (timeout > 0) timeoutTimer = setTimeout(finish, timeout * 1000);
       if (bookmarks) {
         bookmarkTimer = setInterval(() => {
-          send("BOOKMARK", { kind: h.r.kind, apiVersion: groupVersion(h.r), metadata: { resourceVersion: String(store.revision) } });
+          send("BOOKMARK", JSON.stringify({ kind: h.r.kind, apiVersion: groupVersion(h.r), metadata: { resourceVersion: String(store.revision) } }));
         }, BOOKMARK_INTERVAL_MS);
       }
       h.c.req.raw.signal.addEventListener("abort", finish);

@@ -4,7 +4,7 @@ import type { KubeObject } from "../../apis/meta.ts";
 import { groupVersion } from "../../apis/registry.ts";
 import { decodeBody, expectObject, readBody } from "../content.ts";
 import { qualified, type DeleteOptions } from "../storage.ts";
-import { checkTypeMeta, respond, withTypeMeta, writeOptions, type HandlerContext } from "./context.ts";
+import { checkTypeMeta, respond, respondObject, withTypeMeta, writeOptions, type HandlerContext } from "./context.ts";
 import { listObjects } from "./read.ts";
 
 export async function readObject(h: HandlerContext): Promise<Record<string, unknown>> {
@@ -21,7 +21,7 @@ export async function handleCreate(h: HandlerContext): Promise<Response> {
   }
   const opts = writeOptions(h);
   const created = await h.deps.storage.create(h.r, ns, obj, opts);
-  return respond(h, created, 201, opts.warnings);
+  return respondObject(h, created, 201, opts.warnings);
 }
 
 export async function handleUpdate(h: HandlerContext): Promise<Response> {
@@ -44,13 +44,22 @@ export async function handleUpdate(h: HandlerContext): Promise<Response> {
     },
     opts,
   );
-  return respond(h, updated, 200, opts.warnings);
+  return respondObject(h, updated, 200, opts.warnings);
 }
 
 /** DeleteOptions from the body (kubectl) or the query (curl, client-node). */
 async function deleteOptions(h: HandlerContext): Promise<DeleteOptions> {
   const bytes = await readBody(h.c.req.raw);
   const body = bytes.byteLength ? expectObject(decodeBody(bytes, h.c.req.header("content-type") ?? "application/json"), "DeleteOptions") : {};
+  // Another kind of object is no DeleteOptions: deleting on its strength would ignore what it says.
+  const deleteOptionsVersions = ["v1", "meta.k8s.io/v1", groupVersion(h.r)];
+  checkTypeMeta(h.r, body, "DeleteOptions", deleteOptionsVersions.includes(body.apiVersion as string) ? (body.apiVersion as string) : "v1");
+  if (body.dryRun !== undefined && (!Array.isArray(body.dryRun) || body.dryRun.some((d) => typeof d !== "string"))) {
+    throw badRequest("DeleteOptions.dryRun must be a list of strings");
+  }
+  if (body.preconditions !== undefined && (body.preconditions === null || typeof body.preconditions !== "object" || Array.isArray(body.preconditions))) {
+    throw badRequest("DeleteOptions.preconditions must be an object");
+  }
   const q = h.query;
   const grace = body.gracePeriodSeconds ?? (q.has("gracePeriodSeconds") ? Number(q.get("gracePeriodSeconds")) : undefined);
   if (grace !== undefined && (typeof grace !== "number" || !Number.isInteger(grace))) {
@@ -61,6 +70,7 @@ async function deleteOptions(h: HandlerContext): Promise<DeleteOptions> {
     throw badRequest(`propagationPolicy must be one of Background, Foreground, Orphan (got ${policy})`);
   }
   const dryRun = [...((body.dryRun as string[] | undefined) ?? []), ...q.getAll("dryRun")];
+  if (dryRun.some((d) => d !== "All")) throw badRequest(`Invalid dry run value: ${dryRun.join(",")}; supported: All`);
   return {
     gracePeriodSeconds: grace as number | undefined,
     propagationPolicy: policy,
@@ -72,7 +82,7 @@ async function deleteOptions(h: HandlerContext): Promise<DeleteOptions> {
 export async function handleDelete(h: HandlerContext): Promise<Response> {
   const opts = await deleteOptions(h);
   const obj = await h.deps.storage.delete(h.r, h.info.namespace, h.info.name!, opts);
-  return respond(h, obj, 200);
+  return respondObject(h, obj, 200);
 }
 
 export async function handleDeleteCollection(h: HandlerContext): Promise<Response> {
