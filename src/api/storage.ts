@@ -47,10 +47,28 @@ export function objectKey(r: ResourceInfo, namespace: string | undefined, name: 
   return r.namespaced ? `${storePrefix(r)}${namespace}/${name}` : `${storePrefix(r)}${name}`;
 }
 
+/** A claim on something an object holds outside the store, settled once the write is known. */
+export interface Allocation {
+  /** The write landed: give back what the old object held and the new one doesn't. */
+  commit(): void;
+  /** The write failed or was a dry run: give back what was claimed. */
+  revert(): void;
+}
+
+/**
+ * Values allocated in the write path (a Service's cluster IP and node ports): claimed
+ * synchronously right before the store write, so concurrent writes never share one.
+ */
+export interface Allocator {
+  /** Claims what `next` needs (filling in what is missing); undefined when the kind holds nothing. */
+  begin(r: ResourceInfo, next: KubeObject | undefined, current: KubeObject | undefined): Allocation | undefined;
+}
+
 export class Storage {
   constructor(
     readonly store: Store,
     private readonly now: () => Date = () => new Date(),
+    private readonly allocator?: Allocator,
   ) {}
 
   get(r: ResourceInfo, namespace: string | undefined, name: string): KubeObject {
@@ -75,13 +93,18 @@ export class Storage {
     prepareForCreate(r, obj);
     obj = this.recordManager(undefined, obj, opts);
     this.admit(r, obj, undefined, opts);
+    const allocation = this.allocator?.begin(r, obj, undefined);
     if (opts.dryRun) {
+      allocation?.revert();
       if (this.store.get(objectKey(r, namespace, meta.name!))) throw alreadyExists(qualified(r), meta.name!);
       return obj;
     }
     try {
-      return (await this.store.create(objectKey(r, namespace, meta.name!), obj)).object;
+      const created = (await this.store.create(objectKey(r, namespace, meta.name!), obj)).object;
+      allocation?.commit();
+      return created;
     } catch (err) {
+      allocation?.revert();
       if (err instanceof KeyExistsError) throw alreadyExists(qualified(r), meta.name!);
       throw err;
     }
@@ -115,11 +138,18 @@ export class Storage {
       this.admit(r, next, current.object, opts);
       next.metadata.resourceVersion = current.object.metadata.resourceVersion;
       if (Bun.deepEquals(next, current.object, true)) return current.object;
-      if (opts.dryRun) return next;
+      const removing = readyToRemove(next);
+      const allocation = this.allocator?.begin(r, removing ? undefined : next, current.object);
+      if (opts.dryRun) {
+        allocation?.revert();
+        return next;
+      }
       try {
-        if (readyToRemove(next)) return (await this.store.delete(key, current.revision)).object;
-        return (await this.store.update(key, next, current.revision)).object;
+        const written = removing ? await this.store.delete(key, current.revision) : await this.store.update(key, next, current.revision);
+        allocation?.commit();
+        return written.object;
       } catch (err) {
+        allocation?.revert();
         if (err instanceof RevisionConflictError && attempt < MAX_UPDATE_RETRIES) {
           // The newer revision may still be on its way to disk: retry on top of it once it lands.
           await this.store.settled();
@@ -175,10 +205,14 @@ export class Storage {
         if (!nsFinalizers.length && readyToRemove(next)) next = undefined;
       }
       if (opts.dryRun) return next ?? current.object;
+      const allocation = next ? undefined : this.allocator?.begin(r, undefined, current.object);
       try {
         if (next) return (await this.store.update(key, next, current.revision)).object;
-        return (await this.store.delete(key, current.revision)).object;
+        const removed = (await this.store.delete(key, current.revision)).object;
+        allocation?.commit();
+        return removed;
       } catch (err) {
+        allocation?.revert();
         if (err instanceof RevisionConflictError && attempt < MAX_UPDATE_RETRIES) {
           // The newer revision may still be on its way to disk: retry on top of it once it lands.
           await this.store.settled();

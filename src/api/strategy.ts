@@ -3,6 +3,7 @@
 import type { KubeObject } from "../apis/meta.ts";
 import type { ResourceInfo } from "../apis/registry.ts";
 import { retainAllocatedServiceFields } from "../apis/index.ts";
+import { dropTypeDependentFields } from "./service-allocator.ts";
 
 type Obj = Record<string, any>;
 
@@ -41,7 +42,10 @@ export function prepareForUpdate(r: ResourceInfo, next: KubeObject, current: Kub
   // Binding sets spec.nodeName and the PodScheduled condition together.
   if (hasStatusSubresource(r) && r.kind !== "Namespace" && subresource !== "binding") merged.status = structuredClone((current as Obj).status);
   // A manifest without the allocated clusterIP/nodePorts means "keep them", as in Kubernetes.
-  if (r.kind === "Service") retainAllocatedServiceFields(merged, current as Obj);
+  if (r.kind === "Service") {
+    retainAllocatedServiceFields(merged, current as Obj);
+    dropTypeDependentFields(merged as KubeObject, current);
+  }
   const m = merged.metadata;
   const c = current.metadata;
   m.uid = c.uid;

@@ -8,3 +8,7 @@ export { Forwarder, type ForwarderOptions, type ListenAddress, type Protocol, ty
 export { listenTcp, type TcpForwarder, type TcpForwarderOptions } from "./tcp-forwarder.ts";
 export { listenUdp, type UdpForwarder, type UdpForwarderOptions, DEFAULT_UDP_IDLE_TIMEOUT_MS } from "./udp-forwarder.ts";
 export { clientKey, formatIPv4, parseIPv4 } from "./ipv4.ts";
+export { startServiceProxy, type RunningServiceProxy, type ServiceProxyOptions } from "./service-proxy.ts";
+export { serviceRoutes, portEndpoints, routeKey, sessionAffinity, sliceServiceKey, LOOPBACK, type ServiceRoute } from "./service-routes.ts";
+export { linkServiceAddresses, DEFAULT_SERVICE_INTERFACE, type ServiceAddresses } from "./service-interface.ts";
+export { startNodeProxy, type NodeProxyOptions, type RunningNodeProxy } from "./node-proxy.ts";
