@@ -5,7 +5,7 @@ import { quantityMilliValue, quantityValue } from "../../src/apis/index.ts";
 import type { ContainerConfig, LinuxContainerResources, Mount } from "../cri/index.ts";
 import { ContainerConfigError, expandVars } from "./env.ts";
 import { CONTAINER_NAME, RESTART_COUNT, TERMINATION_GRACE, containerLabels } from "./labels.ts";
-import type { PreparedVolume } from "./volumes.ts";
+import { SERVICE_ACCOUNT_MOUNT_PATH, SERVICE_ACCOUNT_VOLUME, type PreparedVolume } from "./volumes.ts";
 
 const CFS_PERIOD = 100_000; // µs, kubelet's default quota period
 const MIN_SHARES = 2;
@@ -34,6 +34,10 @@ export function containerMounts(c: Container, volumes: Map<string, PreparedVolum
       propagation:
         vm.mountPropagation === "Bidirectional" ? "PROPAGATION_BIDIRECTIONAL" : vm.mountPropagation === "HostToContainer" ? "PROPAGATION_HOST_TO_CONTAINER" : "PROPAGATION_PRIVATE",
     });
+  }
+  const sa = volumes.get(SERVICE_ACCOUNT_VOLUME);
+  if (sa && !mounts.some((m) => m.container_path === SERVICE_ACCOUNT_MOUNT_PATH)) {
+    mounts.push({ container_path: SERVICE_ACCOUNT_MOUNT_PATH, host_path: sa.hostPath, readonly: true, propagation: "PROPAGATION_PRIVATE" });
   }
   return mounts;
 }

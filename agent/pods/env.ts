@@ -8,6 +8,8 @@ import { quantityMilliValue, quantityValue } from "../../src/apis/index.ts";
 export interface ObjectSource {
   configMap(namespace: string, name: string): Promise<ConfigMap | null>;
   secret(namespace: string, name: string): Promise<Secret | null>;
+  /** A token of the pod's service account and the cluster CA; null when the account doesn't exist. */
+  serviceAccountToken?(pod: Pod): Promise<{ token: string; caCert: string } | null>;
 }
 
 export interface EnvContext {

@@ -26,8 +26,18 @@ async function orNull<T>(p: Promise<T>): Promise<T | null> {
   }
 }
 
-export function kubePodApi(client: KubeClient): PodApi {
+// Tokens for pods live a year, as kube-apiserver extends kubelet-requested ones; a restarted container gets a fresh one.
+const POD_TOKEN_SECONDS = 365 * 24 * 3600;
+
+export function kubePodApi(client: KubeClient, caCert = ""): PodApi {
   return {
+    async serviceAccountToken(pod) {
+      const sa = pod.spec?.serviceAccountName || "default";
+      const req = { apiVersion: "authentication.k8s.io/v1", kind: "TokenRequest", spec: { expirationSeconds: POD_TOKEN_SECONDS, boundObjectRef: { kind: "Pod", apiVersion: "v1", name: pod.metadata.name, uid: pod.metadata.uid } } };
+      const path = `/api/v1/namespaces/${encodeURIComponent(pod.metadata.namespace ?? "default")}/serviceaccounts/${encodeURIComponent(sa)}/token`;
+      const res = await orNull(client.request<{ status?: { token?: string } }>("POST", path, { body: req }));
+      return res?.status?.token ? { token: res.status.token, caCert } : null;
+    },
     configMap: (ns, name) => orNull(client.get<ConfigMap>(CONFIGMAPS, ns, name)),
     secret: (ns, name) => orNull(client.get<Secret>(SECRETS, ns, name)),
     async patchStatus(pod, status) {

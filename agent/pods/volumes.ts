@@ -119,9 +119,29 @@ async function prepareVolume(pod: Pod, v: Volume, dir: string, source: ObjectSou
   throw new ContainerConfigError(`volume ${v.name}: unsupported volume source`);
 }
 
+/** Key of the service account volume in prepareVolumes' map: not a DNS label, so no pod volume has it. */
+export const SERVICE_ACCOUNT_VOLUME = "kubun:serviceaccount";
+export const SERVICE_ACCOUNT_MOUNT_PATH = "/var/run/secrets/kubernetes.io/serviceaccount";
+
+/** token, ca.crt and namespace of the pod's service account, as kube's kube-api-access volume holds them. */
+async function serviceAccountVolume(pod: Pod, dir: string, source: ObjectSource): Promise<PreparedVolume | undefined> {
+  if (pod.spec?.automountServiceAccountToken === false || !source.serviceAccountToken) return undefined;
+  const sa = await source.serviceAccountToken(pod);
+  if (!sa) return undefined; // no such service account: the pod runs without API credentials
+  const files: Files = new Map([
+    ["token", { data: Buffer.from(sa.token), mode: 0o600 }],
+    ["ca.crt", { data: Buffer.from(sa.caCert) }],
+    ["namespace", { data: Buffer.from(pod.metadata.namespace ?? "default") }],
+  ]);
+  writeFiles(dir, files, 0o644);
+  return { hostPath: dir, readOnly: true };
+}
+
 /** Makes every volume of the pod ready on the host; `podDir` holds the ones the agent owns. */
 export async function prepareVolumes(pod: Pod, podDir: string, source: ObjectSource, podIP?: string): Promise<Map<string, PreparedVolume>> {
   const out = new Map<string, PreparedVolume>();
   for (const v of pod.spec?.volumes ?? []) out.set(v.name, await prepareVolume(pod, v, join(podDir, "volumes", v.name), source, podIP));
+  const sa = await serviceAccountVolume(pod, join(podDir, "serviceaccount"), source);
+  if (sa) out.set(SERVICE_ACCOUNT_VOLUME, sa);
   return out;
 }

@@ -1,18 +1,29 @@
-// Bearer-token authentication. Who may do what is a later layer (RBAC); here a request
-// either carries a token the server knows or gets 401.
+// Authentication: who a request comes from. A chain of authenticators, each of which knows one
+// kind of bearer token (static, node, service account); the first that recognises the token
+// names the user. What that user may do is authorization's business (authz.ts).
 import type { MiddlewareHandler } from "hono";
 import { unauthorized } from "../apis/errors.ts";
 
 export interface UserInfo {
   name: string;
   groups: string[];
+  uid?: string;
+  extra?: Record<string, string[]>;
 }
 
 export interface Authenticator {
-  authenticate(token: string): UserInfo | undefined;
+  authenticate(token: string): UserInfo | undefined | Promise<UserInfo | undefined>;
 }
 
-/** Static tokens: the admin's and the agents' join token (k3s's K3S_TOKEN model). */
+export const GROUP_MASTERS = "system:masters";
+export const GROUP_AUTHENTICATED = "system:authenticated";
+export const GROUP_NODES = "system:nodes";
+export const GROUP_BOOTSTRAPPERS = "system:bootstrappers";
+export const USER_CONTROLLER_MANAGER = "system:kube-controller-manager";
+export const USER_SCHEDULER = "system:kube-scheduler";
+export const NODE_USER_PREFIX = "system:node:";
+
+/** Static tokens: the admin's, the join token, the controller manager's and scheduler's. */
 export class StaticTokens implements Authenticator {
   private readonly users = new Map<string, UserInfo>();
 
@@ -26,14 +37,37 @@ export class StaticTokens implements Authenticator {
   }
 }
 
+/** Tries each authenticator in turn, as kube-apiserver's union token authenticator does. */
+export class AuthenticatorChain implements Authenticator {
+  constructor(private readonly chain: Authenticator[]) {}
+
+  async authenticate(token: string): Promise<UserInfo | undefined> {
+    for (const a of this.chain) {
+      const user = await a.authenticate(token);
+      if (user) return withAuthenticatedGroup(user);
+    }
+    return undefined;
+  }
+}
+
+/** Every authenticated user is in system:authenticated, whatever its authenticator says. */
+export function withAuthenticatedGroup(user: UserInfo): UserInfo {
+  return user.groups.includes(GROUP_AUTHENTICATED) ? user : { ...user, groups: [...user.groups, GROUP_AUTHENTICATED] };
+}
+
 const OPEN_PATHS = new Set(["/healthz", "/livez", "/readyz", "/version"]);
+
+/** The user a request was authenticated as (set by `authentication`). */
+export function requestUser(c: { get(key: never): unknown }): UserInfo | undefined {
+  return c.get("user" as never) as UserInfo | undefined;
+}
 
 export function authentication(auth: Authenticator): MiddlewareHandler {
   return async (c, next) => {
     if (OPEN_PATHS.has(c.req.path)) return next();
     const header = c.req.header("authorization") ?? "";
     const m = /^Bearer\s+(\S+)$/i.exec(header);
-    const user = m ? auth.authenticate(m[1]!) : undefined;
+    const user = m ? await auth.authenticate(m[1]!) : undefined;
     if (!user) throw unauthorized();
     c.set("user" as never, user as never);
     return next();

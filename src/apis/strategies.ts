@@ -25,7 +25,7 @@ import { validateService, validateServiceUpdate } from "./core/service-validatio
 import { defaultEndpointSlice, endpointSlicePrinter, validateEndpointSlice, validateEndpointSliceUpdate } from "./discovery/endpointslice.ts";
 import { fieldInvalid } from "./errors.ts";
 import { objectsAt, objOf, stringAt } from "./field.ts";
-import { isValidIP } from "./validation.ts";
+import { isValidIP, isValidPathSegmentName } from "./validation.ts";
 
 export interface Strategy {
   /** The rule metadata.name (and generateName) must follow. */
@@ -125,6 +125,10 @@ const STRATEGIES: Record<string, Strategy> = {
 };
 
 const GENERIC: Strategy = { name: nameIsDNSSubdomain };
+
+// RBAC names are path segments ("system:masters"), as kube's ValidateRBACName allows.
+const RBAC: Strategy = { name: (name) => isValidPathSegmentName(name) };
+for (const kind of ["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"]) STRATEGIES[`rbac.authorization.k8s.io/${kind}`] = RBAC;
 
 export function strategyFor(r: { group: string; kind: string }): Strategy {
   return STRATEGIES[`${r.group}/${r.kind}`] ?? GENERIC;

@@ -17,6 +17,9 @@ const PROTO_FILES = [
   "coordination.proto",
   "discovery.proto",
   "autoscaling.proto",
+  "authorization.proto",
+  "authentication.proto",
+  "rbac.proto",
 ];
 
 export const META = "k8s.io.apimachinery.pkg.apis.meta.v1";
@@ -47,6 +50,7 @@ function packageOf(group: string, version: string): string {
 const EXTRA_KINDS: Record<string, string> = {
   "v1/Binding": "k8s.io.api.core.v1.Binding",
   "autoscaling/v1/Scale": "k8s.io.api.autoscaling.v1.Scale",
+  "authentication.k8s.io/v1/TokenRequest": "k8s.io.api.authentication.v1.TokenRequest",
 };
 
 let kinds: Map<string, string> | undefined;

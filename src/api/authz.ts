@@ -1,0 +1,100 @@
+// Authorization: whether the authenticated user may do what the request asks. Authorizers are
+// chained as in kube-apiserver (--authorization-mode=Node,RBAC): system:masters first, then
+// the node authorizer, then RBAC; the first that allows wins, and a refusal is a 403 Status in
+// Kubernetes' words. Impersonation (Impersonate-User/-Group/-Uid headers) is resolved here too,
+// because it is itself authorized: the caller needs the "impersonate" verb on what it assumes.
+import type { MiddlewareHandler } from "hono";
+import { badRequest } from "../apis/errors.ts";
+import { GROUP_MASTERS, requestUser, withAuthenticatedGroup, type UserInfo } from "./auth.ts";
+import { forbiddenError, requestAttributes, type Attributes } from "./authz-attributes.ts";
+
+export interface Decision {
+  allowed: boolean;
+  /** Why, when an authorizer has something to say (an RBAC binding that allowed, a node rule). */
+  reason?: string;
+}
+
+export interface Authorizer {
+  authorize(a: Attributes): Decision | Promise<Decision>;
+}
+
+export const ALLOW: Decision = { allowed: true };
+export const NO_OPINION: Decision = { allowed: false };
+
+export const alwaysAllow: Authorizer = { authorize: () => ALLOW };
+
+/** system:masters may do anything, without consulting RBAC (kube's privileged group). */
+export const mastersAuthorizer: Authorizer = {
+  authorize: (a) => (a.user.groups.includes(GROUP_MASTERS) ? ALLOW : NO_OPINION),
+};
+
+/** The first authorizer that allows decides; otherwise the last reason given explains the refusal. */
+export class AuthorizerChain implements Authorizer {
+  constructor(private readonly chain: Authorizer[]) {}
+
+  async authorize(a: Attributes): Promise<Decision> {
+    let reason: string | undefined;
+    for (const z of this.chain) {
+      const d = await z.authorize(a);
+      if (d.allowed) return d;
+      reason ??= d.reason;
+    }
+    return { allowed: false, reason };
+  }
+}
+
+const SA_PREFIX = "system:serviceaccount:";
+
+/** The user the request acts as: the impersonated one if the caller may impersonate it. */
+export async function impersonate(headers: Headers, user: UserInfo, authorizer: Authorizer): Promise<UserInfo> {
+  const name = headers.get("impersonate-user");
+  const groups = (headers.get("impersonate-group") ?? "")
+    .split(",")
+    .map((g) => g.trim())
+    .filter(Boolean);
+  const uid = headers.get("impersonate-uid") ?? undefined;
+  if (!name) {
+    if (groups.length || uid) throw badRequest("requested impersonation without a user: Impersonate-User is required");
+    return user;
+  }
+  const check = async (resource: string, resourceName: string, namespace = "", apiGroup = "") => {
+    const a: Attributes = {
+      user,
+      verb: "impersonate",
+      resourceRequest: true,
+      path: "",
+      apiGroup,
+      apiVersion: "",
+      resource,
+      subresource: "",
+      namespace,
+      name: resourceName,
+    };
+    if (!(await authorizer.authorize(a)).allowed) throw forbiddenError(a);
+  };
+  const assumed: UserInfo = { name, groups: [...groups], uid };
+  if (name.startsWith(SA_PREFIX)) {
+    const [ns, sa] = name.slice(SA_PREFIX.length).split(":");
+    await check("serviceaccounts", sa ?? "", ns ?? "");
+    // A service account brings its groups, as its own token would.
+    assumed.groups.push("system:serviceaccounts", `system:serviceaccounts:${ns}`);
+  } else {
+    await check("users", name);
+  }
+  for (const g of groups) await check("groups", g);
+  if (uid) await check("uids", uid, "", "authentication.k8s.io");
+  return name === "system:anonymous" ? assumed : withAuthenticatedGroup({ ...assumed, groups: [...new Set(assumed.groups)] });
+}
+
+export function authorization(authorizer: Authorizer): MiddlewareHandler {
+  return async (c, next) => {
+    const caller = requestUser(c);
+    if (!caller) return next(); // open paths: no user, nothing to authorize
+    const user = await impersonate(c.req.raw.headers, caller, authorizer);
+    if (user !== caller) c.set("user" as never, user as never);
+    const a: Attributes = { user, ...requestAttributes(c.req.method, c.req.path, new URL(c.req.url).searchParams) };
+    const d = await authorizer.authorize(a);
+    if (!d.allowed) throw forbiddenError(a, d.reason);
+    return next();
+  };
+}

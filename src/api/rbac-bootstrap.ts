@@ -1,0 +1,115 @@
+// The default RBAC policy (after plugin/pkg/auth/authorizer/rbac/bootstrappolicy), without
+// aggregation: cluster-admin, admin, edit, view and the system roles every user or component
+// needs, bound as kube binds them. Created when missing at server start; edits made to them
+// by the admin are kept.
+import type { KubeObject } from "../apis/meta.ts";
+import { findResource } from "../apis/registry.ts";
+import { StatusError } from "../apis/errors.ts";
+import type { Storage } from "./storage.ts";
+import { GROUP_AUTHENTICATED, GROUP_BOOTSTRAPPERS, GROUP_MASTERS, USER_CONTROLLER_MANAGER, USER_SCHEDULER } from "./auth.ts";
+import { RBAC_GROUP } from "./rbac.ts";
+import type { PolicyRule, Subject } from "./rbac-rules.ts";
+
+const READ = ["get", "list", "watch"];
+const WRITE = ["create", "delete", "deletecollection", "patch", "update"];
+const rule = (verbs: string[], apiGroups: string[], resources: string[]): PolicyRule => ({ verbs, apiGroups, resources });
+
+// What view may read: everything in a namespace but secrets (and the token subresource).
+const VIEW_RULES: PolicyRule[] = [
+  rule(READ, [""], [
+    "configmaps", "endpoints", "persistentvolumeclaims", "persistentvolumeclaims/status", "pods", "replicationcontrollers",
+    "replicationcontrollers/scale", "serviceaccounts", "services", "services/status", "pods/log", "pods/status", "events",
+    "namespaces", "namespaces/status", "limitranges", "resourcequotas", "resourcequotas/status", "bindings",
+  ]),
+  rule(READ, ["apps"], [
+    "controllerrevisions", "daemonsets", "daemonsets/status", "deployments", "deployments/scale", "deployments/status",
+    "replicasets", "replicasets/scale", "replicasets/status", "statefulsets", "statefulsets/scale", "statefulsets/status",
+  ]),
+  rule(READ, ["discovery.k8s.io"], ["endpointslices"]),
+  rule(READ, ["events.k8s.io"], ["events"]),
+  rule(READ, ["batch"], ["cronjobs", "cronjobs/status", "jobs", "jobs/status"]),
+  rule(READ, ["autoscaling"], ["horizontalpodautoscalers", "horizontalpodautoscalers/status"]),
+  rule(READ, ["networking.k8s.io"], ["ingresses", "ingresses/status", "networkpolicies"]),
+  rule(READ, ["policy"], ["poddisruptionbudgets", "poddisruptionbudgets/status"]),
+];
+
+const EDIT_RULES: PolicyRule[] = [
+  rule([...READ, ...WRITE], [""], [
+    "configmaps", "endpoints", "persistentvolumeclaims", "pods", "pods/attach", "pods/exec", "pods/portforward", "pods/proxy",
+    "replicationcontrollers", "replicationcontrollers/scale", "secrets", "serviceaccounts", "services", "services/proxy",
+  ]),
+  rule(["create"], [""], ["serviceaccounts/token", "pods/eviction"]),
+  rule(["impersonate"], [""], ["serviceaccounts"]),
+  rule([...READ, ...WRITE], ["apps"], ["daemonsets", "deployments", "deployments/rollback", "deployments/scale", "replicasets", "replicasets/scale", "statefulsets", "statefulsets/scale"]),
+  rule([...READ, ...WRITE], ["discovery.k8s.io"], ["endpointslices"]),
+  rule([...READ, ...WRITE], ["batch"], ["cronjobs", "jobs"]),
+  rule([...READ, ...WRITE], ["autoscaling"], ["horizontalpodautoscalers"]),
+  rule([...READ, ...WRITE], ["networking.k8s.io"], ["ingresses", "networkpolicies"]),
+  rule([...READ, ...WRITE], ["policy"], ["poddisruptionbudgets"]),
+  rule([...READ, ...WRITE], ["coordination.k8s.io"], ["leases"]),
+  ...VIEW_RULES,
+];
+
+const ADMIN_RULES: PolicyRule[] = [
+  rule([...READ, ...WRITE], [RBAC_GROUP], ["roles", "rolebindings"]),
+  rule(["create"], ["authorization.k8s.io"], ["localsubjectaccessreviews"]),
+  ...EDIT_RULES,
+];
+
+export const BOOTSTRAP_CLUSTER_ROLES: Record<string, PolicyRule[]> = {
+  "cluster-admin": [
+    { verbs: ["*"], apiGroups: ["*"], resources: ["*"] },
+    { verbs: ["*"], nonResourceURLs: ["*"] },
+  ],
+  admin: ADMIN_RULES,
+  edit: EDIT_RULES,
+  view: VIEW_RULES,
+  "system:discovery": [{ verbs: ["get"], nonResourceURLs: ["/api", "/api/*", "/apis", "/apis/*", "/openapi", "/openapi/*", "/version", "/version/"] }],
+  "system:public-info-viewer": [{ verbs: ["get"], nonResourceURLs: ["/healthz", "/livez", "/readyz", "/version", "/version/"] }],
+  "system:basic-user": [rule(["create"], ["authorization.k8s.io"], ["selfsubjectaccessreviews", "selfsubjectrulesreviews"])],
+  // The join token may only trade itself for a node's own credential (tokens-node.ts).
+  "system:node-bootstrapper": [rule(["create"], ["kubun.io"], ["nodetokens"])],
+};
+
+const group = (name: string): Subject => ({ kind: "Group", apiGroup: RBAC_GROUP, name });
+const user = (name: string): Subject => ({ kind: "User", apiGroup: RBAC_GROUP, name });
+
+/** [binding name, cluster role, subjects]. The controller manager and scheduler get cluster-admin: simpler than kube's per-controller roles. */
+export const BOOTSTRAP_CLUSTER_ROLE_BINDINGS: [string, string, Subject[]][] = [
+  ["cluster-admin", "cluster-admin", [group(GROUP_MASTERS)]],
+  ["system:discovery", "system:discovery", [group(GROUP_AUTHENTICATED)]],
+  ["system:public-info-viewer", "system:public-info-viewer", [group(GROUP_AUTHENTICATED)]],
+  ["system:basic-user", "system:basic-user", [group(GROUP_AUTHENTICATED)]],
+  ["system:node-bootstrapper", "system:node-bootstrapper", [group(GROUP_BOOTSTRAPPERS)]],
+  ["system:kube-controller-manager", "cluster-admin", [user(USER_CONTROLLER_MANAGER)]],
+  ["system:kube-scheduler", "cluster-admin", [user(USER_SCHEDULER)]],
+];
+
+const BOOTSTRAP_LABELS = { "kubernetes.io/bootstrapping": "rbac-defaults" };
+const AUTOUPDATE = { "rbac.authorization.kubernetes.io/autoupdate": "true" };
+
+async function createIfMissing(storage: Storage, resource: string, obj: KubeObject): Promise<void> {
+  const r = findResource(RBAC_GROUP, "v1", resource)!;
+  try {
+    await storage.create(r, undefined, obj);
+  } catch (err) {
+    if (!(err instanceof StatusError && err.code === 409)) throw err;
+  }
+}
+
+/** Creates the default cluster roles and bindings that don't exist yet. */
+export async function ensureBootstrapPolicy(storage: Storage): Promise<void> {
+  const metadata = (name: string) => ({ name, labels: { ...BOOTSTRAP_LABELS }, annotations: { ...AUTOUPDATE } });
+  for (const [name, rules] of Object.entries(BOOTSTRAP_CLUSTER_ROLES)) {
+    await createIfMissing(storage, "clusterroles", { apiVersion: `${RBAC_GROUP}/v1`, kind: "ClusterRole", metadata: metadata(name), rules });
+  }
+  for (const [name, role, subjects] of BOOTSTRAP_CLUSTER_ROLE_BINDINGS) {
+    await createIfMissing(storage, "clusterrolebindings", {
+      apiVersion: `${RBAC_GROUP}/v1`,
+      kind: "ClusterRoleBinding",
+      metadata: metadata(name),
+      roleRef: { apiGroup: RBAC_GROUP, kind: "ClusterRole", name: role },
+      subjects,
+    });
+  }
+}

@@ -1,0 +1,75 @@
+// Node credentials: an agent trades the cluster's join token for a bearer token of its own,
+// user system:node:<name> in group system:nodes (kube gets there with a CSR and a client
+// certificate; a token keeps kubun's one auth mechanism). The server keeps only the token's
+// SHA-256, in a Secret of type kubun.io/node-token in kube-system, so deleting that Secret
+// revokes the node, and asking again rotates its token.
+//
+//   POST /apis/kubun.io/v1/nodetokens  {"nodeName": "n1"}  →  {"nodeName": "n1", "token": "..."}
+import { timingSafeEqual } from "node:crypto";
+import type { Context } from "hono";
+import { badRequest, StatusError } from "../apis/errors.ts";
+import { findResource } from "../apis/registry.ts";
+import { isDNS1123Subdomain } from "../apis/validation.ts";
+import { GROUP_NODES, NODE_USER_PREFIX, type Authenticator, type UserInfo } from "./auth.ts";
+import { decodeBody, expectObject, readBody } from "./content.ts";
+import type { Storage } from "./storage.ts";
+
+export const NODE_TOKEN_PATH = "/apis/kubun.io/v1/nodetokens";
+export const NODE_TOKEN_SECRET_TYPE = "kubun.io/node-token";
+const NAMESPACE = "kube-system";
+const PREFIX = "knode";
+const SECRETS = findResource("", "v1", "secrets")!;
+
+const sha256 = (s: string) => new Uint8Array(new Bun.CryptoHasher("sha256").update(s).digest());
+export const nodeTokenSecretName = (nodeName: string) => `node-token.${nodeName}`;
+
+export class NodeTokens implements Authenticator {
+  constructor(private readonly storage: Storage) {}
+
+  /** A fresh token for the node; any previous one stops working. */
+  async issue(nodeName: string): Promise<string> {
+    const errs = isDNS1123Subdomain(nodeName);
+    if (errs.length) throw badRequest(`invalid node name ${JSON.stringify(nodeName)}: ${errs.join("; ")}`);
+    const token = `${PREFIX}.${Buffer.from(nodeName).toString("base64url")}.${Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url")}`;
+    const name = nodeTokenSecretName(nodeName);
+    const data = {
+      "node-name": Buffer.from(nodeName).toString("base64"),
+      "token-sha256": Buffer.from(sha256(token)).toString("base64"),
+    };
+    const secret = { apiVersion: "v1", kind: "Secret", metadata: { name, namespace: NAMESPACE }, type: NODE_TOKEN_SECRET_TYPE, data };
+    try {
+      await this.storage.create(SECRETS, NAMESPACE, structuredClone(secret));
+    } catch (err) {
+      if (!(err instanceof StatusError && err.code === 409)) throw err;
+      await this.storage.update(SECRETS, NAMESPACE, name, (current) => ({ ...current, type: NODE_TOKEN_SECRET_TYPE, data }));
+    }
+    return token;
+  }
+
+  authenticate(token: string): UserInfo | undefined {
+    const parts = token.split(".");
+    if (parts.length !== 3 || parts[0] !== PREFIX) return undefined;
+    const nodeName = Buffer.from(parts[1]!, "base64url").toString("utf8");
+    if (isDNS1123Subdomain(nodeName).length) return undefined;
+    let stored: Uint8Array;
+    try {
+      const secret = this.storage.get(SECRETS, NAMESPACE, nodeTokenSecretName(nodeName));
+      if (secret.type !== NODE_TOKEN_SECRET_TYPE || secret.metadata.deletionTimestamp) return undefined;
+      stored = new Uint8Array(Buffer.from(String((secret.data as Record<string, string> | undefined)?.["token-sha256"] ?? ""), "base64"));
+    } catch {
+      return undefined;
+    }
+    const given = sha256(token);
+    if (stored.length !== given.length || !timingSafeEqual(stored, given)) return undefined;
+    return { name: `${NODE_USER_PREFIX}${nodeName}`, groups: [GROUP_NODES] };
+  }
+
+  /** The exchange endpoint; authorization (create nodetokens.kubun.io) has already let the caller in. */
+  async handle(c: Context): Promise<Response> {
+    const body = expectObject(decodeBody(await readBody(c.req.raw), c.req.header("content-type") ?? null));
+    const nodeName = body.nodeName;
+    if (typeof nodeName !== "string" || !nodeName) throw badRequest("nodeName is required");
+    const token = await this.issue(nodeName);
+    return c.json({ apiVersion: "kubun.io/v1", kind: "NodeToken", nodeName, token }, 201);
+  }
+}

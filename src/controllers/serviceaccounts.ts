@@ -1,0 +1,54 @@
+// The service account controller: every active namespace has a `default` ServiceAccount, the
+// one pods run as when they name none. Recreated if deleted, as kube-controller-manager's
+// serviceaccount-controller does.
+import type { KubeObject } from "../apis/meta.ts";
+import { resourceFor } from "../client/index.ts";
+import type { ControllerContext, Running } from "./context.ts";
+import { WorkQueue } from "./workqueue.ts";
+
+const DEFAULT_SERVICE_ACCOUNT = "default";
+const SERVICE_ACCOUNTS = resourceFor("ServiceAccount");
+const WORKERS = 1;
+
+export function startServiceAccountsController(ctx: ControllerContext): Running {
+  const queue = new WorkQueue<string>();
+  const namespaces = ctx.informers.informerFor("Namespace");
+  const serviceAccounts = ctx.informers.informerFor("ServiceAccount");
+  const enqueueNamespace = (ns: KubeObject) => queue.add(ns.metadata.name!);
+  const removeNs = namespaces.addEventHandler({ onAdd: enqueueNamespace, onUpdate: (_, ns) => enqueueNamespace(ns) });
+  const removeSa = serviceAccounts.addEventHandler({
+    onDelete: (sa) => {
+      if (sa.metadata.name === DEFAULT_SERVICE_ACCOUNT) queue.add(sa.metadata.namespace!);
+    },
+  });
+
+  async function sync(namespace: string): Promise<void> {
+    const ns = namespaces.lister.get(undefined, namespace);
+    if (!ns || ns.metadata.deletionTimestamp || (ns.status as { phase?: string } | undefined)?.phase === "Terminating") return;
+    if (serviceAccounts.lister.get(namespace, DEFAULT_SERVICE_ACCOUNT)) return;
+    try {
+      await ctx.client.create(SERVICE_ACCOUNTS, namespace, { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: DEFAULT_SERVICE_ACCOUNT } });
+    } catch (err) {
+      // 409: it exists and the cache lags; 403: the namespace is terminating. Both settle themselves.
+      const code = (err as { code?: number }).code;
+      if (code === 409 || code === 403 || code === 404) return;
+      throw err;
+    }
+  }
+
+  const abort = new AbortController();
+  const workers = (async () => {
+    if (!(await namespaces.waitForSync(abort.signal)) || !(await serviceAccounts.waitForSync(abort.signal))) return;
+    await queue.runWorkers(WORKERS, sync);
+  })();
+
+  return {
+    async stop() {
+      abort.abort();
+      queue.shutDown();
+      removeNs();
+      removeSa();
+      await workers;
+    },
+  };
+}
