@@ -1,0 +1,374 @@
+// The agent's streaming endpoints, kubelet's paths, reached only by the API server (shared secret):
+//   /exec/{ns}/{pod}/{uid}/{container}?command=…&stdin&stdout&stderr&tty   (v5/v4.channel.k8s.io)
+//   /attach/{ns}/{pod}/{uid}/{container}?stdin&stdout&stderr&tty           (v5/v4.channel.k8s.io)
+//   /portforward/{ns}/{pod}/{uid}                                          (SPDY/3.1+portforward.k8s.io)
+// exec runs `ctr task exec` against the container's task: its stdin closes when kubectl's does (the
+// v5 close signal), which containerd's own WebSocket exec (v4 only) cannot express and `kubectl cp`
+// needs. attach and portforward go to containerd's CRI streaming server, as kubelet does: attach
+// over its v4 WebSocket, portforward by handing it the SPDY session kubectl tunnels to us.
+import * as grpc from "@grpc/grpc-js";
+import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
+import { connect, type Socket } from "node:net";
+import protobuf from "protobufjs";
+import type { Container, ContainerFilter, PodSandbox, PodSandboxFilter } from "./cri/types.ts";
+import { AGENT_SECRET_HEADER } from "./logs.ts";
+import { CONTAINER_NAME, POD_UID } from "./pods/labels.ts";
+
+const REMOTE_COMMAND = ["v5.channel.k8s.io", "v4.channel.k8s.io"];
+// The API server's name for kubectl's SPDY/3.1+portforward.k8s.io tunnel (see src/api/streaming.ts).
+const PORT_FORWARD = ["portforward.tunnel.kubun.io"];
+const STDIN = 0;
+const STDOUT = 1;
+const STDERR = 2;
+const ERROR = 3;
+const RESIZE = 4;
+const CLOSE = 255;
+
+export interface StreamingRuntime {
+  listContainers(filter?: ContainerFilter): Promise<Container[]>;
+  listPodSandbox(filter?: PodSandboxFilter): Promise<PodSandbox[]>;
+}
+
+export interface AgentStreamingOptions {
+  runtime: StreamingRuntime;
+  /** containerd's socket: ctr and the CRI streaming calls use it. */
+  socket: string;
+  /** Requests must carry it; empty disables the check (tests only). */
+  secret: string;
+  ctr?: string;
+}
+
+interface Session {
+  open(ws: ServerWebSocket<SessionData>): void;
+  message(data: Uint8Array): void;
+  close(): void;
+}
+
+export interface SessionData {
+  session: Session;
+}
+
+export interface AgentStreaming {
+  /** Whether the request is for a streaming path (the rest of the agent's endpoints answer the others). */
+  handles(req: Request): boolean;
+  /** Upgrades a streaming request: undefined once upgraded (Bun's convention), else the error. */
+  fetch(req: Request, server: Server<SessionData>): Response | undefined;
+  websocket: WebSocketHandler<SessionData>;
+}
+
+/** A v4/v5 channel frame: the channel byte, then the payload. */
+export function frame(channel: number, payload: Uint8Array | string): Uint8Array {
+  const bytes = typeof payload === "string" ? new TextEncoder().encode(payload) : payload;
+  const out = new Uint8Array(bytes.length + 1);
+  out[0] = channel;
+  out.set(bytes, 1);
+  return out;
+}
+
+/** The Status kubelet reports on the error channel when a command ends. */
+export function exitStatus(code: number, command: string[]): object {
+  if (code === 0) return { metadata: {}, status: "Success" };
+  return {
+    metadata: {},
+    status: "Failure",
+    message: `command terminated with non-zero exit code: error executing command [${command.join(" ")}], exit code ${code}`,
+    reason: "NonZeroExitCode",
+    details: { causes: [{ reason: "ExitCode", message: String(code) }] },
+  };
+}
+
+const failure = (message: string) => ({ metadata: {}, status: "Failure", message, reason: "InternalError", code: 500 });
+
+const STREAM_PATH = /^\/(exec|attach|portforward)\/([^/]+)\/([^/]+)\/([^/]+)(?:\/([^/]+))?\/?$/;
+
+const text = (status: number, body: string) => new Response(body, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
+
+export function agentStreaming(opts: AgentStreamingOptions): AgentStreaming {
+  const cri = new CriStreams(opts.socket);
+  return {
+    handles: (req) => STREAM_PATH.test(new URL(req.url).pathname),
+    fetch(req, server) {
+      const url = new URL(req.url);
+      const m = STREAM_PATH.exec(url.pathname);
+      if (!m) return text(404, "not found\n");
+      const auth = req.headers.get(AGENT_SECRET_HEADER) ?? req.headers.get("authorization")?.replace(/^Bearer /, "");
+      if (opts.secret && auth !== opts.secret) return text(401, "unauthorized\n");
+      const [kind, , , uid, container] = [m[1]!, ...m.slice(2).map((s) => (s === undefined ? s : decodeURIComponent(s)))] as [string, string, string, string, string | undefined];
+      const offered = (req.headers.get("sec-websocket-protocol") ?? "").split(",").map((p) => p.trim());
+      const protocol = (kind === "portforward" ? PORT_FORWARD : REMOTE_COMMAND).find((p) => offered.includes(p));
+      if (!protocol) return text(400, "Upgrade request required\n");
+      const q = url.searchParams;
+      const flag = (k: string) => q.get(k) === "true" || q.get(k) === "1";
+      let session: Session;
+      if (kind === "portforward") session = new PortForwardSession(opts.runtime, cri, uid);
+      else if (!container) return text(404, "not found\n");
+      else if (kind === "exec") {
+        const command = q.getAll("command");
+        session = new ExecSession(opts, { uid, container, command, stdin: flag("stdin"), tty: flag("tty") });
+      } else session = new AttachSession(opts.runtime, cri, { uid, container, stdin: flag("stdin"), stdout: flag("stdout"), stderr: flag("stderr"), tty: flag("tty") });
+      const ok = server.upgrade(req, { data: { session }, headers: { "Sec-WebSocket-Protocol": protocol } });
+      return ok ? undefined : text(400, "Upgrade request required\n");
+    },
+    websocket: {
+      open: (ws) => ws.data.session.open(ws),
+      message: (ws, msg) => ws.data.session.message(typeof msg === "string" ? new TextEncoder().encode(msg) : new Uint8Array(msg)),
+      close: (ws) => ws.data.session.close(),
+      idleTimeout: 0,
+      maxPayloadLength: 16 * 1024 * 1024,
+    },
+  };
+}
+
+async function runningContainer(runtime: StreamingRuntime, uid: string, name: string): Promise<string> {
+  const all = await runtime.listContainers({ label_selector: { [POD_UID]: uid, [CONTAINER_NAME]: name } });
+  const running = all.filter((c) => c.state === "CONTAINER_RUNNING").sort((a, b) => (BigInt(b.created_at) > BigInt(a.created_at) ? 1 : -1));
+  if (!running[0]) throw new Error(`container not found ("${name}")`);
+  return running[0].id;
+}
+
+/** Messages that arrive before the session is ready are replayed once it is. */
+abstract class BufferedSession implements Session {
+  protected ws?: ServerWebSocket<SessionData>;
+  private pending: Uint8Array[] | undefined = [];
+  protected closed = false;
+  /** Remote commands report failures as a Status on channel 3; a port-forward tunnel can only close. */
+  protected abstract readonly errorChannel: boolean;
+
+  open(ws: ServerWebSocket<SessionData>): void {
+    this.ws = ws;
+    this.start().then(
+      () => {
+        const pending = this.pending ?? [];
+        this.pending = undefined;
+        for (const m of pending) this.deliver(m);
+      },
+      (err) => this.fail((err as Error).message),
+    );
+  }
+
+  message(data: Uint8Array): void {
+    if (this.pending) this.pending.push(data);
+    else this.deliver(data);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.stop();
+  }
+
+  /** Reports a failure the way the protocol can: the error channel, or just closing. */
+  protected fail(message: string): void {
+    if (this.closed) return;
+    if (this.errorChannel) this.ws?.send(frame(ERROR, JSON.stringify(failure(message))));
+    this.ws?.close(1000, "");
+  }
+
+  protected abstract start(): Promise<void>;
+  protected abstract deliver(data: Uint8Array): void;
+  protected abstract stop(): void;
+}
+
+interface ExecRequest {
+  uid: string;
+  container: string;
+  command: string[];
+  stdin: boolean;
+  tty: boolean;
+}
+
+const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+class ExecSession extends BufferedSession {
+  protected readonly errorChannel = true;
+  private proc?: ReturnType<typeof Bun.spawn<"pipe", "pipe", "pipe">>;
+
+  constructor(
+    private readonly opts: AgentStreamingOptions,
+    private readonly req: ExecRequest,
+  ) {
+    super();
+  }
+
+  protected async start(): Promise<void> {
+    const id = await runningContainer(this.opts.runtime, this.req.uid, this.req.container);
+    const execId = `kubun-exec-${crypto.randomUUID().slice(0, 13)}`;
+    let argv = [this.opts.ctr ?? "ctr", "--address", this.opts.socket, "--namespace", "k8s.io", "task", "exec", "--exec-id", execId];
+    argv = [...argv, ...(this.req.tty ? ["--tty"] : []), id, ...this.req.command];
+    // ctr wants a terminal of its own for --tty: script(1) gives it one.
+    if (this.req.tty) argv = ["script", "-qfec", argv.map(shellQuote).join(" "), "/dev/null"];
+    const proc = Bun.spawn(argv, { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+    this.proc = proc;
+    if (!this.req.stdin) proc.stdin.end();
+    void this.finish(proc);
+  }
+
+  private async finish(proc: NonNullable<ExecSession["proc"]>): Promise<void> {
+    await Promise.all([this.pump(proc.stdout, STDOUT), this.pump(proc.stderr, STDERR)]);
+    const code = await proc.exited;
+    if (this.closed) return;
+    this.ws!.send(frame(ERROR, JSON.stringify(exitStatus(code, this.req.command))));
+    this.ws!.close(1000, "");
+  }
+
+  private async pump(stream: ReadableStream<Uint8Array>, channel: number): Promise<void> {
+    for await (const chunk of stream) {
+      if (this.closed) continue;
+      this.ws!.send(frame(channel, chunk));
+    }
+  }
+
+  protected deliver(data: Uint8Array): void {
+    const stdin = this.proc?.stdin;
+    if (!stdin || data.length === 0) return;
+    if (data[0] === STDIN && this.req.stdin) {
+      stdin.write(data.subarray(1));
+      stdin.flush();
+    } else if (data[0] === CLOSE && data[1] === STDIN) stdin.end();
+    // RESIZE: script(1)'s terminal keeps its size; resizing needs the runtime's own tty (attach).
+    else if (data[0] === RESIZE) return;
+  }
+
+  protected stop(): void {
+    if (this.proc && this.proc.exitCode === null) this.proc.kill();
+  }
+}
+
+interface AttachRequest {
+  uid: string;
+  container: string;
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  tty: boolean;
+}
+
+/** attach: containerd's v4 WebSocket, frames relayed as they are (v5's close signal has no v4 form). */
+class AttachSession extends BufferedSession {
+  protected readonly errorChannel = true;
+  private upstream?: WebSocket;
+
+  constructor(
+    private readonly runtime: StreamingRuntime,
+    private readonly cri: CriStreams,
+    private readonly req: AttachRequest,
+  ) {
+    super();
+  }
+
+  protected async start(): Promise<void> {
+    const id = await runningContainer(this.runtime, this.req.uid, this.req.container);
+    const url = await this.cri.attach(id, this.req);
+    const upstream = new WebSocket(url.replace(/^http/, "ws"), ["v4.channel.k8s.io"]);
+    upstream.binaryType = "arraybuffer";
+    this.upstream = upstream;
+    upstream.onmessage = (e) => this.ws?.send(typeof e.data === "string" ? e.data : new Uint8Array(e.data as ArrayBuffer));
+    upstream.onclose = () => this.ws?.close(1000, "");
+    await new Promise<void>((resolve, reject) => {
+      upstream.onopen = () => resolve();
+      upstream.onerror = () => reject(new Error("the runtime's streaming server refused the attach"));
+    });
+  }
+
+  protected deliver(data: Uint8Array): void {
+    if (data[0] !== CLOSE) this.upstream?.send(data);
+  }
+
+  protected stop(): void {
+    this.upstream?.close();
+  }
+}
+
+/** portforward: the SPDY session kubectl tunnels goes, byte for byte, to containerd's port forwarder. */
+class PortForwardSession extends BufferedSession {
+  protected readonly errorChannel = false;
+  private upstream?: Socket;
+
+  constructor(
+    private readonly runtime: StreamingRuntime,
+    private readonly cri: CriStreams,
+    private readonly uid: string,
+  ) {
+    super();
+  }
+
+  protected async start(): Promise<void> {
+    const sandboxes = await this.runtime.listPodSandbox({ label_selector: { [POD_UID]: this.uid }, state: { state: "SANDBOX_READY" } });
+    if (!sandboxes[0]) throw new Error(`no running sandbox for pod ${this.uid}`);
+    const url = new URL(await this.cri.portForward(sandboxes[0].id));
+    const sock = connect({ host: url.hostname, port: Number(url.port) });
+    this.upstream = sock;
+    // The streaming server speaks SPDY after an HTTP upgrade, the handshake kubelet's proxy makes.
+    sock.write(
+      `POST ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: portforward.k8s.io\r\nContent-Length: 0\r\n\r\n`,
+    );
+    let head: Buffer = Buffer.alloc(0);
+    await new Promise<void>((resolve, reject) => {
+      const onData = (chunk: Buffer) => {
+        head = Buffer.concat([head, chunk]);
+        const end = head.indexOf("\r\n\r\n");
+        if (end < 0) return;
+        sock.off("data", onData);
+        const status = head.subarray(0, head.indexOf("\r\n")).toString();
+        if (!/^HTTP\/1\.1 101/.test(status)) return reject(new Error(`the runtime's port forwarder answered ${status}`));
+        const rest = head.subarray(end + 4);
+        if (rest.length) this.ws?.send(new Uint8Array(rest));
+        sock.on("data", (d: Buffer) => this.ws?.send(new Uint8Array(d)));
+        resolve();
+      };
+      sock.on("data", onData);
+      sock.once("error", reject);
+    });
+    sock.on("error", () => this.ws?.close(1000, ""));
+    sock.on("close", () => this.ws?.close(1000, ""));
+  }
+
+  protected deliver(data: Uint8Array): void {
+    this.upstream?.write(data);
+  }
+
+  protected stop(): void {
+    this.upstream?.destroy();
+  }
+}
+
+/** The CRI calls that hand out streaming URLs (Attach, PortForward), encoded by hand: two tiny messages. */
+class CriStreams {
+  private client?: grpc.Client;
+
+  constructor(private readonly socket: string) {}
+
+  private call(method: string, request: Uint8Array): Promise<string> {
+    this.client ??= new grpc.Client(`unix://${this.socket}`, grpc.credentials.createInsecure());
+    return new Promise((resolve, reject) => {
+      this.client!.makeUnaryRequest(
+        `/runtime.v1.RuntimeService/${method}`,
+        (b: Uint8Array) => Buffer.from(b),
+        (b: Buffer) => b,
+        request,
+        { deadline: new Date(Date.now() + 10_000) },
+        (err, res) => (err ? reject(new Error(`CRI ${method}: ${err.details || err.message}`)) : resolve(responseUrl(res!))),
+      );
+    });
+  }
+
+  attach(containerId: string, o: { stdin: boolean; tty: boolean; stdout: boolean; stderr: boolean }): Promise<string> {
+    const w = protobuf.Writer.create().uint32(10).string(containerId);
+    for (const [field, on] of [[2, o.stdin], [3, o.tty], [4, o.stdout], [5, o.stderr]] as const) if (on) w.uint32(field << 3).bool(true);
+    return this.call("Attach", w.finish());
+  }
+
+  portForward(sandboxId: string): Promise<string> {
+    return this.call("PortForward", protobuf.Writer.create().uint32(10).string(sandboxId).finish());
+  }
+}
+
+/** AttachResponse and PortForwardResponse both carry `string url = 1`. */
+function responseUrl(buf: Uint8Array): string {
+  const r = protobuf.Reader.create(buf);
+  while (r.pos < r.len) {
+    const tag = r.uint32();
+    if (tag >>> 3 === 1) return r.string();
+    r.skipType(tag & 7);
+  }
+  throw new Error("the runtime's answer has no streaming URL");
+}
