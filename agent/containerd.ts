@@ -1,7 +1,7 @@
 // The agent's own containerd: a config with its own root, state and socket under the agent's
 // data dir (so it never touches a system containerd), started as a child process and restarted
 // when it exits. Pods survive a containerd restart: their shims are re-parented.
-import { closeSync, existsSync, mkdirSync, openSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 
@@ -13,6 +13,8 @@ export interface ContainerdPaths {
   log: string;
   cniConfDir: string;
   cniIpamDir: string;
+  /** PID of the running containerd, so a restarted agent finds the one it left behind. */
+  pidFile: string;
 }
 
 export function containerdPaths(dataDir: string): ContainerdPaths {
@@ -25,6 +27,7 @@ export function containerdPaths(dataDir: string): ContainerdPaths {
     log: join(base, "containerd.log"),
     cniConfDir: join(dataDir, "cni", "net.d"),
     cniIpamDir: join(dataDir, "cni", "ipam"),
+    pidFile: join(base, "containerd.pid"),
   };
 }
 
@@ -110,11 +113,40 @@ export interface StartContainerdOptions extends ContainerdConfigOptions {
   onExit?: (code: number | null) => void;
 }
 
+const alive = (pid: number) => existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z ");
+
+/** The PID in `pidFile` if that process is still a containerd running `config`. */
+export function leftoverContainerd(pidFile: string, config: string): number | undefined {
+  if (!existsSync(pidFile)) return undefined;
+  const pid = Number(readFileSync(pidFile, "utf8").trim());
+  if (!(pid > 0) || !alive(pid)) return undefined;
+  try {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    return argv.some((a) => a.endsWith("containerd")) && argv.includes(config) ? pid : undefined;
+  } catch {
+    return undefined; // exited meanwhile
+  }
+}
+
+/**
+ * Ends the containerd a killed agent left running (it holds the socket and the metadata DB's
+ * lock, so a second one cannot start). Pods survive it: their shims outlive containerd.
+ */
+async function stopLeftover(paths: ContainerdPaths): Promise<void> {
+  const pid = leftoverContainerd(paths.pidFile, paths.config);
+  if (pid === undefined) return;
+  process.kill(pid, "SIGTERM");
+  for (let i = 0; i < 100 && alive(pid); i++) await Bun.sleep(50);
+  if (alive(pid)) process.kill(pid, "SIGKILL");
+  for (let i = 0; i < 100 && alive(pid); i++) await Bun.sleep(50);
+}
+
 /** Writes the config and runs containerd under supervision; resolves once its socket exists. */
 export async function startContainerd(opts: StartContainerdOptions): Promise<SupervisedContainerd> {
   const p = opts.paths;
   for (const dir of [p.root, p.state, join(p.socket, ".."), p.cniConfDir, p.cniIpamDir]) mkdirSync(dir, { recursive: true });
   writeFileSync(p.config, containerdConfig(opts));
+  await stopLeftover(p);
   let proc: Subprocess | undefined;
   let stopping = false;
   let restartTimer: ReturnType<typeof setTimeout> | undefined;
@@ -123,6 +155,7 @@ export async function startContainerd(opts: StartContainerdOptions): Promise<Sup
     const log = openSync(p.log, "a");
     proc = Bun.spawn([opts.binary ?? "containerd", "--config", p.config], { stdin: "ignore", stdout: log, stderr: log });
     closeSync(log);
+    writeFileSync(p.pidFile, `${proc.pid}\n`);
     const current = proc;
     void current.exited.then((code) => {
       if (stopping || proc !== current) return;
@@ -153,6 +186,7 @@ export async function startContainerd(opts: StartContainerdOptions): Promise<Sup
       const timer = setTimeout(() => current.kill("SIGKILL"), graceMs);
       await current.exited;
       clearTimeout(timer);
+      rmSync(p.pidFile, { force: true });
     },
   };
 }

@@ -1,0 +1,200 @@
+// bun run bench:podstart — pod create → Running as seen by a watch, against a real `kubun agent`
+// process and its containerd: one pod at a time, then a burst; in the same run the raw CRI floor
+// (RunPodSandbox + CreateContainer + StartContainer straight to the agent's containerd, one at a
+// time and as a burst) and the
+// agent's RSS with the burst's pods running. Goal: p50 ≤ 300 ms, p99 ≤ 1 s, ≤ 80 ms above the
+// floor, RSS ≤ 60 MB with 20 pods.
+//   --sequential N (default 20)  --burst N (default 20)  --floor N (default 10)  --json
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { bridgeName } from "../agent/cni.ts";
+import { containerdPaths } from "../agent/containerd.ts";
+import { CriClient, type ContainerConfig, type PodSandboxConfig } from "../agent/cri/index.ts";
+import { POD_UID } from "../agent/pods/labels.ts";
+import { teardownPod } from "../agent/pods/runtime-pod.ts";
+import type { Pod } from "../src/apis/index.ts";
+import { startServer } from "../src/cli/server.ts";
+import { buildTestImages } from "../scripts/build-test-images.ts";
+
+const { values: args } = parseArgs({
+  args: process.argv.slice(2),
+  options: {
+    sequential: { type: "string", default: "20" },
+    burst: { type: "string", default: "20" },
+    floor: { type: "string", default: "10" },
+    json: { type: "boolean", default: false },
+  },
+});
+const ROOT = resolve(import.meta.dir, "..");
+const NODE = "bench-podstart";
+const IMAGE = "docker.io/local/busybox:1";
+const progress = (m: string) => process.stderr.write(`podstart: ${m}\n`);
+
+const percentile = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+};
+const summary = (xs: number[]) => ({ n: xs.length, p50: Math.round(percentile(xs, 50)), p99: Math.round(percentile(xs, 99)), max: Math.round(Math.max(...xs)) });
+
+const tmp = mkdtempSync(join(tmpdir(), "kubun-bps-"));
+const dataDir = join(tmp, "agent");
+const images = await buildTestImages();
+mkdirSync(join(dataDir, "images"), { recursive: true });
+for (const tar of [images.pause, images.busybox]) copyFileSync(tar, join(dataDir, "images", tar.split("/").pop()!));
+const server = await startServer({ dataDir: join(tmp, "server"), port: 0, bind: "127.0.0.1", controllers: false });
+const caFile = join(tmp, "ca.crt");
+writeFileSync(caFile, server.ca.cert);
+const api = (path: string, init: RequestInit = {}) =>
+  fetch(`${server.url}${path}`, { ...init, headers: { authorization: `Bearer ${server.adminToken}`, "content-type": "application/json", ...init.headers }, tls: { ca: server.ca.cert } } as RequestInit);
+
+// The agent as it runs in production: its own process, its own containerd.
+const agent = Bun.spawn([process.execPath, "src/cli/main.ts", "agent", "--server", server.url, "--token", server.adminToken, "--ca-file", caFile, "--data-dir", dataDir, "--node-name", NODE, "--pod-cidr", "10.213.40.0/24"], {
+  cwd: ROOT,
+  stdout: "pipe",
+  stderr: "inherit",
+});
+{
+  let out = "";
+  for await (const chunk of agent.stdout as ReadableStream<Uint8Array>) {
+    out += new TextDecoder().decode(chunk);
+    if (out.includes(`node ${NODE} ready`)) break;
+  }
+}
+progress("agent ready");
+
+// Running-seen times, fed by one watch on the node's pods.
+const runningAt = new Map<string, number>();
+const waiters = new Map<string, () => void>();
+const watch = new AbortController();
+void (async () => {
+  const res = await api(`/api/v1/namespaces/default/pods?watch=1&fieldSelector=spec.nodeName%3D${NODE}`, { signal: watch.signal });
+  let buf = "";
+  try {
+    for await (const chunk of res.body as ReadableStream<Uint8Array>) {
+      const now = performance.now();
+      buf += new TextDecoder().decode(chunk);
+      let nl: number;
+      while ((nl = buf.indexOf("\n")) >= 0) {
+        const line = buf.slice(0, nl).trim();
+        buf = buf.slice(nl + 1);
+        if (!line) continue;
+        const ev = JSON.parse(line) as { type: string; object: Pod };
+        const name = ev.object.metadata.name!;
+        if (ev.object.status?.phase === "Running" && !runningAt.has(name)) {
+          runningAt.set(name, now);
+          waiters.get(name)?.();
+        }
+      }
+    }
+  } catch {
+    // aborted at the end
+  }
+})();
+await Bun.sleep(200);
+
+async function createPod(name: string): Promise<number> {
+  const running = new Promise<void>((r) => waiters.set(name, r));
+  const t0 = performance.now();
+  const res = await api("/api/v1/namespaces/default/pods", {
+    method: "POST",
+    body: JSON.stringify({ apiVersion: "v1", kind: "Pod", metadata: { name }, spec: { nodeName: NODE, terminationGracePeriodSeconds: 0, containers: [{ name: "c", image: IMAGE, imagePullPolicy: "Never" }] } }),
+  });
+  if (res.status !== 201) throw new Error(`create ${name}: ${res.status} ${await res.text()}`);
+  await running;
+  return runningAt.get(name)! - t0;
+}
+
+async function deleteAll(names: string[]): Promise<void> {
+  for (const n of names) await api(`/api/v1/namespaces/default/pods/${n}`, { method: "DELETE" });
+  for (;;) {
+    const list = (await (await api("/api/v1/namespaces/default/pods")).json()) as { items: Pod[] };
+    if (list.items.length === 0) return;
+    await Bun.sleep(200);
+  }
+}
+
+const rssMB = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${agent.pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
+
+// 1. one pod at a time
+const sequential: number[] = [];
+const seqNames = Array.from({ length: Number(args.sequential) }, (_, i) => `seq-${i}`);
+for (const n of seqNames) sequential.push(await createPod(n));
+progress(`sequential: ${JSON.stringify(summary(sequential))}`);
+await deleteAll(seqNames);
+
+// 2. a burst
+const burstNames = Array.from({ length: Number(args.burst) }, (_, i) => `burst-${i}`);
+const burst = await Promise.all(burstNames.map(createPod));
+progress(`burst: ${JSON.stringify(summary(burst))}`);
+await Bun.sleep(1000);
+const rss = rssMB();
+await deleteAll(burstNames);
+
+// 3. the floor: the same sandbox and container straight through CRI
+const cri = new CriClient({ socket: containerdPaths(dataDir).socket });
+/** One pod straight through CRI; resolves with its start time and its uid (for teardown). */
+async function criPod(i: number): Promise<{ ms: number; uid: string }> {
+  const uid = crypto.randomUUID();
+  const logDir = join(tmp, "floor", uid);
+  mkdirSync(logDir, { recursive: true });
+  const sandbox: PodSandboxConfig = {
+    metadata: { name: `floor-${i}`, uid, namespace: "default", attempt: 0 },
+    hostname: `floor-${i}`,
+    log_directory: logDir,
+    labels: { [POD_UID]: uid },
+    annotations: {},
+    linux: { security_context: { namespace_options: { network: "POD", pid: "CONTAINER", ipc: "POD" } } },
+  } as PodSandboxConfig;
+  const container = { metadata: { name: "c", attempt: 0 }, image: { image: IMAGE }, log_path: "c/0.log", labels: { [POD_UID]: uid }, annotations: {} } as unknown as ContainerConfig;
+  const t0 = performance.now();
+  const id = await cri.runPodSandbox(sandbox);
+  const cid = await cri.createContainer(id, container, sandbox);
+  await cri.startContainer(cid);
+  return { ms: performance.now() - t0, uid };
+}
+const floor: number[] = [];
+for (let i = 0; i < Number(args.floor); i++) {
+  const { ms, uid } = await criPod(i);
+  floor.push(ms);
+  await teardownPod(cri, uid, 0);
+}
+progress(`floor: ${JSON.stringify(summary(floor))}`);
+// The same burst straight through CRI: what containerd and CNI themselves allow in parallel.
+const floorBurstPods = await Promise.all(burstNames.map((_, i) => criPod(1000 + i)));
+const floorBurst = floorBurstPods.map((p) => p.ms);
+for (const p of floorBurstPods) await teardownPod(cri, p.uid, 0);
+cri.close();
+progress(`floor burst: ${JSON.stringify(summary(floorBurst))}`);
+
+const result = {
+  sequential: summary(sequential),
+  burst: summary(burst),
+  criFloor: summary(floor),
+  criFloorBurst: summary(floorBurst),
+  aboveFloorP50: Math.round(percentile(sequential, 50) - percentile(floor, 50)),
+  agentRssMB: Math.round(rss),
+};
+
+watch.abort();
+agent.kill("SIGTERM"); // stops its containerd too; the pods are already gone
+await agent.exited;
+await Bun.spawn(["ip", "link", "del", bridgeName(dataDir)], { stdout: "ignore", stderr: "ignore" }).exited;
+const mounts = readFileSync("/proc/mounts", "utf8")
+  .split("\n")
+  .map((l) => l.split(" ")[1] ?? "")
+  .filter((m) => m.startsWith(tmp))
+  .sort((a, b) => b.length - a.length);
+for (const m of mounts) await Bun.spawn(["umount", "-l", m]).exited;
+await server.stop();
+rmSync(tmp, { recursive: true, force: true });
+
+if (args.json) console.log(JSON.stringify(result, null, 2));
+else {
+  console.log("pod create → Running (watch)   n    p50    p99    max  (ms)");
+  for (const [k, s] of [["one at a time", result.sequential], [`burst of ${burst.length}`, result.burst], ["raw CRI floor", result.criFloor], [`raw CRI floor, burst of ${burst.length}`, result.criFloorBurst]] as const)
+    console.log(`${k.padEnd(30)} ${String(s.n).padStart(2)} ${String(s.p50).padStart(6)} ${String(s.p99).padStart(6)} ${String(s.max).padStart(6)}`);
+  console.log(`one-at-a-time p50 above the floor: ${result.aboveFloorP50} ms; agent RSS with ${burst.length} pods: ${result.agentRssMB} MB`);
+}
+writeFileSync(join(ROOT, "bench/results/podstart.json"), `${JSON.stringify(result, null, 2)}\n`);

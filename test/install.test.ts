@@ -1,0 +1,98 @@
+// agent/install.sh on this machine with --no-systemd against a test server: the agent starts in
+// the background and its Node registers; running it again is harmless; uninstall.sh leaves none
+// of its folders, processes or bridge behind. Every folder is redirected into a temp dir.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { bridgeName } from "../agent/cni.ts";
+import { requireContainerHost } from "./helpers/agent-cluster.ts";
+import { startTestServer, type TestServer } from "./helpers/server.ts";
+
+const ROOT = resolve(import.meta.dir, "..");
+let server: TestServer;
+let root: string;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  requireContainerHost();
+  server = await startTestServer();
+  root = mkdtempSync(join(tmpdir(), "kubun-in-"));
+  writeFileSync(join(root, "ca.crt"), server.ca.cert);
+  env = {
+    PATH: `${join(ROOT, "node_modules/.bin")}:${process.env.PATH}`,
+    KUBUN_URL: server.url,
+    // The admin token: the join token only buys a node credential once the agent trades it.
+    KUBUN_TOKEN: server.adminToken,
+    KUBUN_CA_FILE: join(root, "ca.crt"),
+    KUBUN_NODE_NAME: "installed",
+    KUBUN_POD_CIDR: "10.213.30.0/24",
+    KUBUN_LINK: "1",
+    KUBUN_INSTALL_DIR: join(root, "opt"),
+    KUBUN_DATA_DIR: join(root, "d"),
+    KUBUN_CONFIG_DIR: join(root, "etc"),
+    KUBUN_BIN_DIR: join(root, "bin"),
+    KUBUN_RUN_DIR: join(root, "run"),
+    KUBUN_LOG_DIR: join(root, "log"),
+  };
+}, 30_000);
+
+afterAll(async () => {
+  if (root && existsSync(join(root, "d"))) await sh("agent/uninstall.sh");
+  rmSync(root, { recursive: true, force: true });
+  await server?.close();
+}, 30_000);
+
+async function sh(script: string, ...args: string[]) {
+  const proc = Bun.spawn(["sh", script, ...args], { cwd: ROOT, env, stdout: "pipe", stderr: "pipe" });
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  return { stdout, stderr, code };
+}
+
+async function nodeReady(): Promise<boolean> {
+  const res = await server.api("/api/v1/nodes/installed");
+  if (res.status !== 200) return false;
+  const node = (await res.json()) as { status?: { conditions?: { type: string; status: string }[] } };
+  return node.status?.conditions?.find((c) => c.type === "Ready")?.status === "True";
+}
+
+async function waitFor(what: string, fn: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await fn().catch(() => false)) return;
+    await Bun.sleep(200);
+  }
+  const log = join(root, "log", "kubun-agent.log");
+  throw new Error(`timed out waiting for ${what}; agent log:\n${existsSync(log) ? readFileSync(log, "utf8").slice(-2000) : "(none)"}`);
+}
+
+const pidAlive = (pid: number) => existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z ");
+
+test("install.sh --no-systemd starts an agent whose node registers; again is idempotent; uninstall.sh leaves nothing", async () => {
+  const first = await sh("agent/install.sh", "--no-systemd");
+  expect(first.stderr).toBe("");
+  expect(first.code).toBe(0);
+  await waitFor("node registered and Ready", nodeReady);
+  const pid1 = Number(readFileSync(join(root, "run", "kubun-agent.pid"), "utf8"));
+  if (!pidAlive(pid1)) throw new Error(`the agent died:\n${readFileSync(join(root, "log", "kubun-agent.log"), "utf8").slice(-2000)}`);
+  expect(readFileSync(join(root, "etc", "agent.env"), "utf8")).toContain(`KUBUN_URL=${server.url}`);
+
+  // A second run replaces the agent rather than adding one.
+  const again = await sh("agent/install.sh", "--no-systemd");
+  expect(again.code).toBe(0);
+  const pid2 = Number(readFileSync(join(root, "run", "kubun-agent.pid"), "utf8"));
+  expect(pid2).not.toBe(pid1);
+  expect(pidAlive(pid1)).toBe(false);
+  await waitFor("the new agent's containerd", async () => existsSync(join(root, "d", "containerd", "containerd.pid")));
+  const containerd = Number(readFileSync(join(root, "d", "containerd", "containerd.pid"), "utf8"));
+
+  const un = await sh("agent/uninstall.sh");
+  expect(un.code).toBe(0);
+  expect(pidAlive(pid2)).toBe(false);
+  expect(pidAlive(containerd)).toBe(false);
+  // The bin folder is /usr/local/bin on a real machine: it stays, without kubun-agent.
+  expect(readdirSync(root).sort()).toEqual(["bin", "ca.crt"]);
+  expect(readdirSync(join(root, "bin"))).toEqual([]);
+  const links = await new Response(Bun.spawn(["ip", "-br", "link"], { stdout: "pipe" }).stdout).text();
+  expect(links).not.toContain(bridgeName(join(root, "d")));
+}, 90_000);
