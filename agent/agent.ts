@@ -7,11 +7,13 @@ import { join } from "node:path";
 import { StatusError } from "../src/apis/errors.ts";
 import type { Node, Pod } from "../src/apis/index.ts";
 import { Informer, KubeClient, resourceFor } from "../src/client/index.ts";
+import { nodeCredential } from "./credentials.ts";
 import { bridgeName, cniConflist } from "./cni.ts";
 import { containerdPaths, startContainerd, type SupervisedContainerd } from "./containerd.ts";
 import { CriClient } from "./cri/index.ts";
 import { imageImporter } from "./images/index.ts";
 import { agentLogHandler } from "./logs.ts";
+import { agentStreaming } from "./streaming.ts";
 import { every, postNodeStatus, renewLease } from "./node/heartbeat.ts";
 import { addresses, capacity, defaultHostIP, systemInfo } from "./node/machine.ts";
 import { nodeObject, nodeStatus } from "./node/node-status.ts";
@@ -20,6 +22,9 @@ import { MANAGED_BY, MANAGED_BY_VALUE, POD_UID } from "./pods/labels.ts";
 import { PodManager } from "./pods/manager.ts";
 import { kubePodApi } from "./pods/pod-api.ts";
 import { teardownPod } from "./pods/runtime-pod.ts";
+import { startHostRoutes } from "./routes.ts";
+import { DEFAULT_CLUSTER_DNS_IP } from "../src/dns/index.ts";
+import { startNodeProxy } from "../src/proxy/index.ts";
 
 export const DEFAULT_SANDBOX_IMAGE = "docker.io/local/pause:1";
 
@@ -39,6 +44,10 @@ export interface AgentOptions {
   /** Further folders of image tarballs to import besides <data-dir>/images. */
   imageDirs?: string[];
   clusterDNS?: string[];
+  /** Run the service proxy and cluster DNS (kube-proxy's and CoreDNS's roles) on this node (default true). */
+  serviceProxy?: boolean;
+  /** The proxy's host interface for ClusterIPs (default kubun-svc0): one per agent sharing a network namespace. */
+  serviceInterface?: string;
   /** Serve container logs on this port (0: any free port); omitted: no log server. */
   logPort?: number;
   logSecret?: string;
@@ -49,6 +58,8 @@ export interface AgentOptions {
   statusPeriodMs?: number;
   /** How long to wait for spec.podCIDR before giving up. */
   podCIDRTimeoutMs?: number;
+  /** Route other nodes' podCIDRs via their node IPs (host-gw); default: when the agent runs its own CNI. */
+  hostRoutes?: boolean;
   log?: (msg: string) => void;
 }
 
@@ -114,7 +125,9 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const dataDir = opts.dataDir;
   const hostIP = opts.nodeIP ?? defaultHostIP();
   for (const d of ["images", "pods", "logs"]) mkdirSync(join(dataDir, d), { recursive: true });
-  const client = new KubeClient({ server: opts.server, token: opts.token, ca: opts.ca, userAgent: `kubun-agent/${nodeName}` });
+  // The join token is traded for this node's own credential; it stays the log endpoint's secret.
+  const token = await nodeCredential({ server: opts.server, ca: opts.ca, joinToken: opts.token, nodeName, dataDir });
+  const client = new KubeClient({ server: opts.server, token, ca: opts.ca, userAgent: `kubun-agent/${nodeName}` });
   const cleanups: (() => Promise<void> | void)[] = [() => client.close()];
   const stopAll = async () => {
     for (const c of cleanups.reverse()) await Promise.resolve(c()).catch((err) => log(`stopping: ${(err as Error).message}`));
@@ -140,7 +153,17 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
 
     let logServer: ReturnType<typeof Bun.serve> | undefined;
     if (opts.logPort !== undefined) {
-      logServer = Bun.serve({ port: opts.logPort, hostname: "0.0.0.0", fetch: agentLogHandler({ dataDir, secret: opts.logSecret ?? opts.token }), ...(opts.logTls ? { tls: opts.logTls } : {}) });
+      const secret = opts.logSecret ?? opts.token;
+      const logs = agentLogHandler({ dataDir, secret });
+      // exec, attach and portforward share the log server's port and secret, as kubelet's server does.
+      const streaming = agentStreaming({ runtime: cri, socket, secret });
+      logServer = Bun.serve({
+        port: opts.logPort,
+        hostname: "0.0.0.0",
+        fetch: (req, server) => (streaming.handles(req) ? streaming.fetch(req, server) : logs(req)),
+        websocket: streaming.websocket,
+        ...(opts.logTls ? { tls: opts.logTls } : {}),
+      });
       cleanups.push(() => logServer?.stop(true));
     }
 
@@ -165,6 +188,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       const conf = cniConflist({ name: "kubun", bridge, podCIDR, ipamDir: paths.cniIpamDir, ipMasq: true });
       writeFileSync(join(paths.cniConfDir, "10-kubun.conflist"), JSON.stringify(conf, null, 2));
     }
+    if (opts.hostRoutes ?? !opts.containerdSocket) cleanups.push(await startHostRoutes({ client, nodeName, log }));
     node = await postNodeStatus(client, nodeName, await measure(node));
     await renewLease(client, node, 40, new Date());
     cleanups.push(every(opts.leaseRenewMs ?? 10_000, () => renewLease(client, node, 40, new Date()), (e) => log(`lease: ${e}`)));
@@ -172,6 +196,13 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       every(opts.statusPeriodMs ?? 10_000, async () => void (node = await postNodeStatus(client, nodeName, await measure(node))), (e) => log(`node status: ${e}`)),
     );
 
+    // The proxy comes before pods, so their first DNS query and ClusterIP connection find it.
+    const serviceProxy = opts.serviceProxy ?? true;
+    const clusterDNS = opts.clusterDNS ?? (serviceProxy ? [DEFAULT_CLUSTER_DNS_IP] : undefined);
+    if (serviceProxy) {
+      const proxy = await startNodeProxy({ client, nodeIPs: [hostIP], interfaceName: opts.serviceInterface, clusterDNS: clusterDNS?.[0], log });
+      cleanups.push(() => proxy.stop());
+    }
     const informer = new Informer<Pod>(client.listerWatcher<Pod>(PODS, { fieldSelector: `spec.nodeName=${nodeName}` }), { onError: (e) => log(`pod watch: ${e}`) });
     informer.start();
     cleanups.push(() => informer.stop());
@@ -185,13 +216,13 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     const manager = new PodManager({
       runtime: cri,
       images: cri,
-      api: kubePodApi(client),
+      api: kubePodApi(client, opts.ca),
       backoff: new Backoff(opts.backoff),
       hostIP,
       dataDir,
       syncPeriodMs: opts.syncPeriodMs ?? 1000,
       nodeAllocatable: node.status?.allocatable,
-      clusterDNS: opts.clusterDNS,
+      clusterDNS,
       log,
     });
     await manager.start(informer);

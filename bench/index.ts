@@ -1,14 +1,17 @@
-// `bun run bench`: the scheduler core bench (wasm vs the TypeScript reference) and a throughput
-// plot against node count. Prints a table, then as its LAST line one JSON object; results and
-// the SVG go to bench/results/.
+// `bun run bench`: the scheduler core bench (wasm vs the TypeScript reference) with a throughput
+// plot against node count, then the end-to-end bench (a real server and scheduler process, pods
+// created through the API until all are bound). Prints tables, then as its LAST line one JSON
+// object; results and the SVG go to bench/results/.
 //
 //   bun bench/index.ts [--nodes 5000] [--pods 50000] [--ts-pods 1500] [--scoring binpack|spread]
-//                      [--no-sweep] [--json]
+//                      [--e2e-pods 10000] [--e2e-nodes N (default --nodes)] [--clients 64]
+//                      [--no-sweep] [--no-e2e] [--json]
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ensureWasmBuilt } from "../wasm/build.ts";
 import { type CoreResult, benchCore } from "./scheduler-core.ts";
+import { type E2EResult, benchE2E } from "./scheduler-e2e.ts";
 import { lineChart } from "./svg.ts";
 
 export interface BenchOptions {
@@ -19,6 +22,8 @@ export interface BenchOptions {
   sweep: boolean;
   json: boolean;
   resultsDir: string;
+  /** End-to-end run; undefined skips it. */
+  e2e?: { nodes: number; pods: number; clients: number };
 }
 
 const SWEEP_NODES = [500, 1000, 2000, 5000];
@@ -37,7 +42,7 @@ function table(rows: CoreResult[]): string {
   return [line(head), line(widths.map((w) => "-".repeat(w))), ...body.map(line)].join("\n");
 }
 
-export function runBench(o: BenchOptions): Record<string, unknown> {
+export async function runBench(o: BenchOptions): Promise<Record<string, unknown>> {
   ensureWasmBuilt("scheduler");
   const log = o.json ? () => {} : (s: string) => console.log(s);
   const opts = { scoring: o.scoring };
@@ -56,6 +61,15 @@ export function runBench(o: BenchOptions): Record<string, unknown> {
   log("");
   log(`wasm scheduled ${fmt(main.wasm.scheduled)}/${fmt(main.wasm.pods)} pods in ${main.wasm.seconds.toFixed(2)}s`);
 
+  let e2e: E2EResult | undefined;
+  if (o.e2e) {
+    log("");
+    log(`end to end: kubun server + scheduler processes, ${fmt(o.e2e.nodes)} nodes, ${fmt(o.e2e.pods)} pods from ${o.e2e.clients} concurrent clients`);
+    e2e = await benchE2E({ ...o.e2e, scoring: o.scoring, log: (s) => log(`  ${s}`) });
+    log(`  ${fmt(e2e.bound)}/${fmt(e2e.pods)} bound: ${fmt(e2e.e2e_pods_per_s)} pods/s, create→bound p50 ${e2e.e2e_p50_ms} ms, p99 ${e2e.e2e_p99_ms} ms`);
+    log(`  server peak RSS ${e2e.server_rss_mb} MB (scheduler ${e2e.scheduler_rss_mb} MB); CPU s: server ${e2e.cpu_s.server}, scheduler ${e2e.cpu_s.scheduler}, bench ${e2e.cpu_s.bench}`);
+  }
+
   const result = {
     nodes: main.nodes,
     pods: main.pods,
@@ -71,12 +85,16 @@ export function runBench(o: BenchOptions): Record<string, unknown> {
       wasm_nocache: Math.round(r.wasmNoCache.podsPerSecond),
       ts: Math.round(r.ts.podsPerSecond),
     })),
-    e2e_pods_per_s: null,
-    server_rss_mb: null,
+    e2e: e2e ?? null,
+    e2e_pods_per_s: e2e?.e2e_pods_per_s ?? null,
+    e2e_p50_ms: e2e?.e2e_p50_ms ?? null,
+    e2e_p99_ms: e2e?.e2e_p99_ms ?? null,
+    server_rss_mb: e2e?.server_rss_mb ?? null,
   };
 
   mkdirSync(o.resultsDir, { recursive: true });
   writeFileSync(join(o.resultsDir, "scheduler-core.json"), `${JSON.stringify(result, null, 2)}\n`);
+  if (e2e) writeFileSync(join(o.resultsDir, "scheduler-e2e.json"), `${JSON.stringify(e2e, null, 2)}\n`);
   if (sweep.length > 0) {
     const svg = lineChart(`Scheduler core throughput (${o.scoring}, all nodes scored)`, "nodes", "pods/s", [
       { name: "wasm", color: "#1f77b4", points: sweep.map((r) => ({ x: r.nodes, y: r.wasm.podsPerSecond })) },
@@ -98,6 +116,10 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       "ts-pods": { type: "string", default: "1500" },
       scoring: { type: "string", default: "binpack" },
       "no-sweep": { type: "boolean", default: false },
+      "no-e2e": { type: "boolean", default: false },
+      "e2e-pods": { type: "string", default: "10000" },
+      "e2e-nodes": { type: "string" },
+      clients: { type: "string", default: "64" },
       json: { type: "boolean", default: false },
       results: { type: "string", default: join(import.meta.dir, "results") },
     },
@@ -116,10 +138,13 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     sweep: !values["no-sweep"],
     json: values.json,
     resultsDir: values.results,
+    e2e: values["no-e2e"]
+      ? undefined
+      : { nodes: int("e2e-nodes", values["e2e-nodes"] ?? values.nodes), pods: int("e2e-pods", values["e2e-pods"]), clients: int("clients", values.clients) },
   };
 }
 
 if (import.meta.main) {
-  const result = runBench(parseBenchArgs(process.argv.slice(2)));
+  const result = await runBench(parseBenchArgs(process.argv.slice(2)));
   console.log(JSON.stringify(result));
 }

@@ -21,6 +21,7 @@ const PACKAGES: Record<string, string[]> = {
   [META]: [
     "Condition", "DeleteOptions", "LabelSelector", "LabelSelectorRequirement", "ListMeta", "ManagedFieldsEntry",
     "ObjectMeta", "OwnerReference", "Preconditions", "ShardInfo", "Status", "StatusCause", "StatusDetails", "WatchEvent",
+    "FieldSelectorRequirement",
   ],
   "io.k8s.api.apps.v1": [
     "Deployment", "DeploymentCondition", "DeploymentList", "DeploymentSpec", "DeploymentStatus", "DeploymentStrategy",
@@ -28,6 +29,15 @@ const PACKAGES: Record<string, string[]> = {
   ],
   "io.k8s.api.autoscaling.v1": ["Scale", "ScaleSpec", "ScaleStatus"],
   "io.k8s.api.coordination.v1": ["Lease", "LeaseList", "LeaseSpec"],
+  "io.k8s.api.rbac.v1": [
+    "AggregationRule", "ClusterRole", "ClusterRoleBinding", "ClusterRoleBindingList", "ClusterRoleList", "PolicyRule", "Role",
+    "RoleBinding", "RoleBindingList", "RoleList", "RoleRef",
+  ],
+  "io.k8s.api.authorization.v1": [
+    "FieldSelectorAttributes", "LabelSelectorAttributes", "NonResourceAttributes", "ResourceAttributes", "SelfSubjectAccessReview",
+    "SelfSubjectAccessReviewSpec", "SubjectAccessReview", "SubjectAccessReviewSpec", "SubjectAccessReviewStatus",
+  ],
+  "io.k8s.api.authentication.v1": ["BoundObjectReference", "TokenRequestSpec", "TokenRequestStatus"],
   "io.k8s.api.discovery.v1": [
     "Endpoint", "EndpointConditions", "EndpointHints", "EndpointSlice", "EndpointSliceList", "ForNode", "ForZone",
   ],
@@ -36,11 +46,13 @@ const packageOf = new Map(Object.entries(PACKAGES).flatMap(([pkg, names]) => nam
 
 /** The Kubernetes definition name of a client-node model class. */
 export function definitionName(className: string): string {
-  const m = /^(CoreV1|DiscoveryV1|V1)([A-Z]\w*)$/.exec(className);
+  const m = /^(CoreV1|DiscoveryV1|RbacV1|AuthenticationV1|V1)([A-Z]\w*)$/.exec(className);
   if (!m) throw new Error(`no Kubernetes package known for model ${className}`);
   const [, prefix, local] = m as unknown as [string, string, string];
   if (prefix === "DiscoveryV1") return `io.k8s.api.discovery.v1.${local}`;
   if (prefix === "CoreV1") return `io.k8s.api.core.v1.${local}`;
+  if (prefix === "RbacV1") return `io.k8s.api.rbac.v1.${local}`;
+  if (prefix === "AuthenticationV1") return `io.k8s.api.authentication.v1.${local}`;
   return `${packageOf.get(local) ?? "io.k8s.api.core.v1"}.${local}`;
 }
 
@@ -239,7 +251,8 @@ export function rootKinds(): Map<string, GVK[]> {
   for (const r of RESOURCES) {
     const prefix = r.kind === "Event" ? "CoreV1" : "V1";
     add(`${prefix}${r.kind}`, { group: r.group, version: r.version, kind: r.kind });
-    add(`${prefix}${r.listKind}`, { group: r.group, version: r.version, kind: r.listKind });
+    // Create-only kinds (SelfSubjectAccessReview) have no list.
+    if (r.verbs.includes("list")) add(`${prefix}${r.listKind}`, { group: r.group, version: r.version, kind: r.listKind });
     served.set(groupVersion(r), { group: r.group, version: r.version, kind: "" });
     for (const s of r.subresources) {
       if (s.group !== undefined) served.set(`${s.group}/${s.version}`, { group: s.group, version: s.version!, kind: "" });
@@ -247,6 +260,7 @@ export function rootKinds(): Map<string, GVK[]> {
   }
   add("V1Scale", { group: "autoscaling", version: "v1", kind: "Scale" });
   add("V1Binding", { group: "", version: "v1", kind: "Binding" });
+  add("AuthenticationV1TokenRequest", { group: "authentication.k8s.io", version: "v1", kind: "TokenRequest" });
   add("V1Status", { group: "", version: "v1", kind: "Status" });
   // Every group accepts DeleteOptions and streams WatchEvents, as in kube-apiserver.
   const gvs = [...served.values()].sort((a, b) => `${a.group}/${a.version}`.localeCompare(`${b.group}/${b.version}`));

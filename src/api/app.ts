@@ -2,10 +2,18 @@
 import { Hono, type Context } from "hono";
 import { internalError, methodNotAllowed, notAcceptable, notFound, pathNotFound, StatusError } from "../apis/errors.ts";
 import { authentication, type Authenticator } from "./auth.ts";
+import { alwaysAllow, authorization, type Authorizer } from "./authz.ts";
+import { handleAccessReview } from "./handlers/access-review.ts";
+import { handleTokenRequest } from "./handlers/token-request.ts";
+import { NODE_TOKEN_PATH, type NodeTokens } from "./tokens-node.ts";
+import type { ServiceAccountTokens } from "./tokens.ts";
+import { limits, type LimitOptions } from "./limits.ts";
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from "./discovery.ts";
 import type { ApiDeps, HandlerContext } from "./handlers/context.ts";
+import { handleExec } from "./handlers/exec.ts";
 import { handleFinalize } from "./handlers/finalize.ts";
 import { handlePatch } from "./handlers/patch.ts";
+import { handlePortForward } from "./handlers/portforward.ts";
 import { handleGet, handleList } from "./handlers/read.ts";
 import { handleBinding, handleLog, handleScale } from "./handlers/subresources.ts";
 import { handleWatch } from "./handlers/watch.ts";
@@ -15,8 +23,16 @@ import { parseRequestInfo, splitGroupVersion } from "./request-info.ts";
 
 export interface AppOptions extends ApiDeps {
   auth: Authenticator;
+  /** Who may do what (default: everyone everything, for tests of the API alone). */
+  authorizer?: Authorizer;
+  /** Issues service account tokens (TokenRequest); without it serviceaccounts/token is not served. */
+  serviceAccountTokens?: ServiceAccountTokens;
+  /** The join-token-for-node-credential exchange; without it the endpoint is not served. */
+  nodeTokens?: NodeTokens;
   /** Address clients reach the server at, for /api's serverAddressByClientCIDRs. */
   serverAddress?: string;
+  /** Max in-flight and per-user rate limits (defaults: DEFAULT_LIMITS). */
+  limits?: LimitOptions;
 }
 
 function statusResponse(err: StatusError): Response {
@@ -47,6 +63,14 @@ async function dispatch(h: HandlerContext): Promise<Response> {
       case "log":
         if (method !== "GET") throw methodNotAllowed();
         return handleLog(h);
+      // Streams: kube maps both the GET (WebSocket) and the POST (SPDY) upgrade to the "create" verb.
+      case "exec":
+      case "attach":
+        if (method !== "GET" && method !== "POST") throw methodNotAllowed();
+        return handleExec(h, subresource);
+      case "portforward":
+        if (method !== "GET" && method !== "POST") throw methodNotAllowed();
+        return handlePortForward(h);
       case "finalize":
         if (method !== "PUT") throw methodNotAllowed();
         return handleFinalize(h);
@@ -92,7 +116,7 @@ async function dispatch(h: HandlerContext): Promise<Response> {
 
 export function createApp(opts: AppOptions): Hono {
   const app = new Hono();
-  const deps: ApiDeps = { storage: opts.storage, now: opts.now, logs: opts.logs };
+  const deps: ApiDeps = { storage: opts.storage, now: opts.now, logs: opts.logs, streams: opts.streams };
 
   app.onError((err) => {
     if (err instanceof StatusError) return statusResponse(err);
@@ -104,6 +128,9 @@ export function createApp(opts: AppOptions): Hono {
   for (const p of ["/healthz", "/livez", "/readyz"]) app.get(p, (c) => c.text("ok"));
   app.get("/version", (c) => c.json(versionInfo()));
   app.use("*", authentication(opts.auth));
+  app.use("*", limits(opts.limits));
+  const authorizer = opts.authorizer ?? alwaysAllow;
+  app.use("*", authorization(authorizer));
 
   app.get("/api", (c) => c.json(apiVersions(opts.serverAddress ?? new URL(c.req.url).host)));
   app.get("/apis", (c) => c.json(apiGroupList()));
@@ -119,6 +146,17 @@ export function createApp(opts: AppOptions): Hono {
   });
   app.get("/openapi/v3", (c) => c.json(openapiV3Index()));
   app.get("/openapi/v3/*", (c) => jsonOr404(c, openapiV3GroupVersion(c.req.path.slice("/openapi/v3/".length))));
+
+  // Virtual resources and subresources that are computed, not stored.
+  app.post("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", (c) => handleAccessReview(c, authorizer, "SelfSubjectAccessReview"));
+  app.post("/apis/authorization.k8s.io/v1/subjectaccessreviews", (c) => handleAccessReview(c, authorizer, "SubjectAccessReview"));
+  const { nodeTokens, serviceAccountTokens } = opts;
+  if (nodeTokens) app.post(NODE_TOKEN_PATH, (c) => nodeTokens.handle(c));
+  if (serviceAccountTokens) {
+    app.post("/api/v1/namespaces/:namespace/serviceaccounts/:name/token", (c) =>
+      handleTokenRequest(c, opts.storage, serviceAccountTokens, c.req.param("namespace"), c.req.param("name")),
+    );
+  }
 
   const resources = async (c: Context) => {
     const gv = splitGroupVersion(c.req.path);

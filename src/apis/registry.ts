@@ -2,7 +2,7 @@
 // discovery, OpenAPI and kubectl's short names.
 
 export interface SubresourceInfo {
-  name: string; // "status", "scale", "binding", "log"
+  name: string; // "status", "scale", "binding", "log", "exec", "attach", "portforward"
   kind: string;
   group?: string; // when the subresource's kind lives in another group (Scale → autoscaling)
   version?: string;
@@ -63,6 +63,9 @@ export const RESOURCES: readonly ResourceInfo[] = [
       status("Pod"),
       { name: "binding", kind: "Binding", verbs: ["create"] },
       { name: "log", kind: "Pod", verbs: ["get"] },
+      { name: "exec", kind: "PodExecOptions", verbs: ["create", "get"] },
+      { name: "attach", kind: "PodAttachOptions", verbs: ["create", "get"] },
+      { name: "portforward", kind: "PodPortForwardOptions", verbs: ["create", "get"] },
     ],
   }),
   res("", "v1", "nodes", "Node", false, { shortNames: ["no"], subresources: [status("Node")] }),
@@ -76,7 +79,10 @@ export const RESOURCES: readonly ResourceInfo[] = [
   res("", "v1", "events", "Event", true, { shortNames: ["ev"] }),
   res("", "v1", "configmaps", "ConfigMap", true, { shortNames: ["cm"] }),
   res("", "v1", "secrets", "Secret", true),
-  res("", "v1", "serviceaccounts", "ServiceAccount", true, { shortNames: ["sa"] }),
+  res("", "v1", "serviceaccounts", "ServiceAccount", true, {
+    shortNames: ["sa"],
+    subresources: [{ name: "token", kind: "TokenRequest", group: "authentication.k8s.io", version: "v1", verbs: ["create"] }],
+  }),
   res("apps", "v1", "deployments", "Deployment", true, {
     shortNames: ["deploy"],
     categories: ["all"],
@@ -89,6 +95,13 @@ export const RESOURCES: readonly ResourceInfo[] = [
   }),
   res("coordination.k8s.io", "v1", "leases", "Lease", true),
   res("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", true),
+  res("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false),
+  res("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", false),
+  res("rbac.authorization.k8s.io", "v1", "roles", "Role", true),
+  res("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", true),
+  // Virtual, create-only: the answer is computed, nothing is stored.
+  res("authorization.k8s.io", "v1", "selfsubjectaccessreviews", "SelfSubjectAccessReview", false, { verbs: ["create"] }),
+  res("authorization.k8s.io", "v1", "subjectaccessreviews", "SubjectAccessReview", false, { verbs: ["create"] }),
 ];
 
 // Endpoints' singular is "endpoints" in Kubernetes discovery.

@@ -5,15 +5,19 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { runAgentCommand, runImageBuildCommand, startAgent } from "../../agent/index.ts";
 import { runControllerManagerCommand } from "../controllers/command.ts";
+import { runSchedulerCommand } from "../scheduler/command.ts";
 import { startServer } from "./server.ts";
 
 const USAGE = `usage: kubun <command> [options]
 
 commands:
-  server   --data-dir DIR --port PORT [--bind ADDR] [--history N]
+  server   --data-dir DIR --port PORT [--bind ADDR] [--history N] [--service-cidr CIDR]
+           [--disable-scheduler] [--disable-controller-manager]
            run the control plane (API server on its SQLite store)
   controller-manager --kubeconfig FILE
            run the controllers alone, against any kubun API server
+  scheduler --kubeconfig FILE [--scoring binpack|spread]
+           run the scheduler alone, against any kubun API server
   agent    --server URL --token T [--node-name N] [--data-dir D] [--containerd-socket S] [--ca-file F]
            run a node agent (kubelet role) that joins the cluster
   up       [--data-dir D] [--port P]
@@ -30,9 +34,15 @@ async function server(argv: string[]): Promise<void> {
       port: { type: "string", default: "6443" },
       bind: { type: "string", default: "0.0.0.0" },
       history: { type: "string" },
+      "service-cidr": { type: "string" },
+      "disable-scheduler": { type: "boolean", default: false },
+      "disable-controller-manager": { type: "boolean", default: false },
     },
   });
   const running = await startServer({
+    scheduler: !values["disable-scheduler"],
+    controllers: !values["disable-controller-manager"],
+    serviceCIDR: values["service-cidr"],
     dataDir: values["data-dir"]!,
     port: Number(values.port),
     bind: values.bind,
@@ -86,6 +96,14 @@ async function controllerManager(argv: string[]): Promise<void> {
   process.exit(0);
 }
 
+async function scheduler(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { kubeconfig: { type: "string" }, scoring: { type: "string", default: "binpack" } } });
+  if (!values.kubeconfig) throw new Error("scheduler needs --kubeconfig FILE");
+  if (values.scoring !== "binpack" && values.scoring !== "spread") throw new Error("--scoring is binpack or spread");
+  await runSchedulerCommand({ kubeconfig: values.kubeconfig, scoring: values.scoring });
+  process.exit(0);
+}
+
 async function agent(argv: string[]): Promise<void> {
   process.exit(await runAgentCommand(argv));
 }
@@ -100,6 +118,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
   agent,
   image,
   "controller-manager": controllerManager,
+  scheduler,
 };
 
 export async function main(argv: string[]): Promise<void> {

@@ -3,14 +3,29 @@
 // HTTPS API, with their own client, exactly as they do when run alone.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { StaticTokens } from "../api/auth.ts";
+import { AuthenticatorChain, GROUP_BOOTSTRAPPERS, GROUP_MASTERS, StaticTokens } from "../api/auth.ts";
+import { AuthorizerChain, mastersAuthorizer } from "../api/authz.ts";
+import { NodeAuthorizer } from "../api/node-authorizer.ts";
+import { RBACAuthorizer } from "../api/rbac.ts";
+import { ensureBootstrapPolicy } from "../api/rbac-bootstrap.ts";
+import { NodeTokens } from "../api/tokens-node.ts";
+import { componentTokens } from "../api/tokens-static.ts";
+import { loadSigningKey, ServiceAccountTokens } from "../api/tokens.ts";
+import { findResource } from "../apis/registry.ts";
+import { objectKey } from "../api/storage.ts";
 import { createApp } from "../api/app.ts";
-import { ensureDefaultNamespaces } from "../api/bootstrap.ts";
+import type { LimitOptions } from "../api/limits.ts";
+import { advertiseAddress, ensureDefaultNamespaces, ensureKubernetesService } from "../api/bootstrap.ts";
 import { agentLogs } from "../api/pod-logs.ts";
+import { agentStreams, streamingWebSocket } from "../api/streaming.ts";
+import { ServiceAllocator } from "../api/service-allocator.ts";
 import { Storage } from "../api/storage.ts";
 import { KubeClient } from "../client/index.ts";
 import { createControllerContext, startControllerManager, type ControllerManagerOptions } from "../controllers/manager.ts";
+import { startScheduler, type SchedulerOptions } from "../scheduler/scheduler.ts";
 import { SqliteStore } from "../store/index.ts";
+import { ensureWasmBuilt } from "../../wasm/build.ts";
+import { secretsEncryption } from "../store/encryption.ts";
 import { kubeconfig, prepareDataDir, type ClusterFiles } from "./data-dir.ts";
 
 export interface ServerOptions {
@@ -23,6 +38,12 @@ export interface ServerOptions {
   synchronous?: "full" | "normal";
   /** Run the controller manager in this process (default true). */
   controllers?: boolean | ControllerManagerOptions;
+  /** Run the scheduler in this process (default true). */
+  scheduler?: boolean | SchedulerOptions;
+  /** Max in-flight requests and per-user rate limits (src/api/limits.ts DEFAULT_LIMITS). */
+  limits?: LimitOptions;
+  /** Where Services' cluster IPs come from (default 10.43.0.0/16; its first IP is the `kubernetes` service's). */
+  serviceCIDR?: string;
 }
 
 export interface RunningServer extends ClusterFiles {
@@ -37,35 +58,62 @@ const COMPACT_EVERY_MS = 60_000;
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const bind = opts.bind ?? "0.0.0.0";
   const files = await prepareDataDir(opts.dataDir, bind);
-  const store = new SqliteStore(files.dbPath, { synchronous: opts.synchronous });
-  const storage = new Storage(store);
+  // Secrets are encrypted at rest with a key created in the data dir at first start.
+  const transformer = secretsEncryption(join(opts.dataDir, "encryption.key"));
+  const store = new SqliteStore(files.dbPath, { synchronous: opts.synchronous, transformer });
+  const services = new ServiceAllocator({ serviceCIDR: opts.serviceCIDR });
+  services.rebuild(store);
+  const storage = new Storage(store, undefined, services);
   await ensureDefaultNamespaces(storage);
 
-  const auth = new StaticTokens()
-    .add(files.adminToken, { name: "admin", groups: ["system:masters", "system:authenticated"] })
-    .add(files.joinToken, { name: "system:node-bootstrap", groups: ["system:nodes", "system:authenticated"] });
-  const app = createApp({ storage, now: () => new Date(), auth, logs: agentLogs(storage, files.joinToken) });
+  // Identities (auth.ts) and what they may do (authz.ts): masters, then nodes, then RBAC.
+  await ensureBootstrapPolicy(storage);
+  const statics = new StaticTokens()
+    .add(files.adminToken, { name: "admin", groups: [GROUP_MASTERS] })
+    // The join token may only be traded for a node's own credential (tokens-node.ts).
+    .add(files.joinToken, { name: "system:bootstrap:kubun", groups: [GROUP_BOOTSTRAPPERS] });
+  for (const c of componentTokens(opts.dataDir)) statics.add(c.token, c.user);
+  const serviceAccountTokens = new ServiceAccountTokens(await loadSigningKey(join(opts.dataDir, "tls", "service-account.jwk")), (resource, ns, name) =>
+    store.get(objectKey(findResource("", "v1", resource)!, ns, name))?.object,
+  );
+  const nodeTokens = new NodeTokens(storage);
+  const auth = new AuthenticatorChain([statics, nodeTokens, serviceAccountTokens]);
+  const rbac = new RBACAuthorizer(store);
+  const authorizer = new AuthorizerChain([mastersAuthorizer, new NodeAuthorizer(store), rbac]);
+  const app = createApp({ storage, now: () => new Date(), auth, authorizer, serviceAccountTokens, nodeTokens, logs: agentLogs(storage, files.joinToken), streams: agentStreams(storage, files.joinToken), limits: opts.limits });
   const server = Bun.serve({
     hostname: bind,
     port: opts.port,
-    fetch: app.fetch,
+    fetch: app.fetch, // Bun passes the server as fetch's second argument: Hono's c.env, for WebSocket upgrades
+    websocket: streamingWebSocket,
     tls: { cert: files.serving.cert, key: files.serving.key },
     idleTimeout: 0, // watches stay open for as long as the client wants
     maxRequestBodySize: 8 * 1024 * 1024,
   });
   const port = server.port!;
   const url = `https://127.0.0.1:${port}`;
+  await ensureKubernetesService(storage, { clusterIP: services.kubernetesServiceIP, address: advertiseAddress(bind), port });
   const kubeconfigPath = join(opts.dataDir, "admin.kubeconfig");
   writeFileSync(kubeconfigPath, kubeconfig(url, files.ca.cert, files.adminToken), { mode: 0o600 });
+  for (const c of componentTokens(opts.dataDir)) {
+    writeFileSync(join(opts.dataDir, `${c.name}.kubeconfig`), kubeconfig(url, files.ca.cert, c.token, c.user.name), { mode: 0o600 });
+  }
 
+  // Controllers and scheduler share one client and one set of informers, as kube's do per process.
   let controllers: { stop(): Promise<void> } | undefined;
-  if (opts.controllers !== false) {
-    const client = new KubeClient({ server: url, token: files.adminToken, ca: files.ca.cert, userAgent: "kubun-controller-manager" });
+  if (opts.controllers !== false || opts.scheduler !== false) {
+    const client = new KubeClient({ server: url, token: files.adminToken, ca: files.ca.cert, userAgent: "kubun-control-plane" });
     const ctx = createControllerContext(client);
-    const manager = startControllerManager(ctx, typeof opts.controllers === "object" ? opts.controllers : {});
+    const running: { stop(): Promise<void> }[] = [];
+    if (opts.controllers !== false) running.push(startControllerManager(ctx, typeof opts.controllers === "object" ? opts.controllers : {}));
+    if (opts.scheduler !== false) {
+      await ensureWasmBuilt("scheduler");
+      running.push(startScheduler(ctx, typeof opts.scheduler === "object" ? opts.scheduler : {}));
+    }
+    ctx.informers.start();
     controllers = {
       async stop() {
-        await manager.stop();
+        for (const r of running) await r.stop();
         await ctx.informers.stop();
         await ctx.flushEvents();
         await client.close();
@@ -89,6 +137,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       clearInterval(compactor);
       await controllers?.stop();
       await server.stop(true);
+      rbac.close();
       await store.close();
     },
   };

@@ -5,10 +5,13 @@ import type { KubeClient } from "../client/index.ts";
 import { SharedInformerFactory } from "../client/index.ts";
 import type { ControllerContext, Running } from "./context.ts";
 import { startDeploymentController } from "./deployment.ts";
+import { startEndpointsController } from "./endpoints.ts";
+import { startEndpointSliceController } from "./endpointslice.ts";
 import { createRecorderFactory, startEventTTLCleanup, type RecorderOptions } from "./events.ts";
 import { startReplicaSetController } from "./replicaset.ts";
 import { startGarbageCollector } from "./garbage-collector.ts";
 import { startNamespaceController } from "./namespace.ts";
+import { startServiceAccountsController } from "./serviceaccounts.ts";
 import { startNodeIpamController } from "./node-ipam.ts";
 import { startNodeLifecycleController } from "./node-lifecycle.ts";
 
@@ -32,9 +35,12 @@ export function startControllerManager(ctx: ControllerContext, opts: ControllerM
   const running: Running[] = [
     startReplicaSetController(ctx, { workers }),
     startDeploymentController(ctx, { workers }),
+    startEndpointsController(ctx, { workers }),
+    startEndpointSliceController(ctx, { workers }),
     startEventTTLCleanup(ctx.client, { ttlSeconds: opts.eventTTLSeconds, intervalMs: opts.eventTTLIntervalMs, now: ctx.now }),
     startGarbageCollector(ctx),
     startNamespaceController(ctx),
+    startServiceAccountsController(ctx),
     startNodeLifecycleController(ctx, {
       nodeMonitorGracePeriodSeconds: opts.nodeMonitorGracePeriodSeconds,
       podEvictionTimeoutSeconds: opts.podEvictionTimeoutSeconds,

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startAgent, type AgentOptions, type RunningAgent } from "../../agent/index.ts";
 import { buildTestImages } from "../../scripts/build-test-images.ts";
+import type { ServerOptions } from "../../src/cli/server.ts";
 import { startTestServer, type TestServer } from "./server.ts";
 
 export interface AgentCluster {
@@ -28,10 +29,17 @@ async function sh(cmd: string[]): Promise<void> {
   await Bun.spawn(cmd, { stdout: "ignore", stderr: "ignore" }).exited;
 }
 
-export async function startAgentCluster(opts: Partial<AgentOptions> = {}): Promise<AgentCluster> {
+export interface AgentClusterOptions extends Partial<AgentOptions> {
+  /** Options of the test server, e.g. `controllers: {}` to run the controller manager in it. */
+  serverOptions?: Partial<ServerOptions>;
+}
+
+/** The agent runs without the service proxy (opts.serviceProxy turns it on, on its own interface). */
+export async function startAgentCluster(clusterOpts: AgentClusterOptions = {}): Promise<AgentCluster> {
+  const { serverOptions, ...opts } = clusterOpts;
   requireContainerHost();
   const images = await buildTestImages();
-  const server = await startTestServer();
+  const server = await startTestServer(serverOptions);
   // Short path: the containerd socket path must fit a unix socket address.
   const dataDir = mkdtempSync(join(tmpdir(), "kubun-agent-"));
   const token = readFileSync(join(server.tmp, "data", "join.token"), "utf8").trim();
@@ -66,6 +74,7 @@ export async function startAgentCluster(opts: Partial<AgentOptions> = {}): Promi
       syncPeriodMs: 300,
       statusPeriodMs: 2000,
       log: () => {},
+      serviceProxy: false,
       ...opts,
     });
   } catch (err) {

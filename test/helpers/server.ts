@@ -24,8 +24,8 @@ export const KUBECTL = process.env.KUBECTL ?? "/usr/bin/kubectl";
 
 export async function startTestServer(opts: Partial<ServerOptions> = {}): Promise<TestServer> {
   const tmp = mkdtempSync(join(tmpdir(), "kubun-test-"));
-  // No in-process controllers unless asked for: controller tests start their own, with short test intervals.
-  const server = await startServer({ dataDir: join(tmp, "data"), port: 0, bind: "127.0.0.1", controllers: false, ...opts });
+  // No in-process controllers or scheduler unless asked for: their tests start their own, with short test intervals.
+  const server = await startServer({ dataDir: join(tmp, "data"), port: 0, bind: "127.0.0.1", controllers: false, scheduler: false, ...opts });
   let homes = 0;
   return {
     ...server,

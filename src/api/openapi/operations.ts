@@ -6,7 +6,7 @@ import * as p from "./parameters.ts";
 import type { Parameter } from "./parameters.ts";
 
 export type Method = "get" | "put" | "post" | "patch" | "delete";
-export type Action = "get" | "list" | "post" | "put" | "patch" | "delete" | "deletecollection" | "watch" | "watchlist";
+export type Action = "get" | "list" | "post" | "put" | "patch" | "delete" | "deletecollection" | "watch" | "watchlist" | "connect";
 
 export interface Operation {
   method: Method;
@@ -218,12 +218,34 @@ function resourcePaths(r: ResourceInfo): PathItem[] {
 }
 
 function subresourceOperations(r: ResourceInfo, s: SubresourceInfo): Operation[] {
+  if (s.name in p.connectParameters) return connectOperations(r, s);
   const gvk = { group: s.group ?? r.group, version: s.version ?? r.version, kind: s.kind };
   const def = must(definitionFor(gvk.group, gvk.version, gvk.kind), `${r.resource}/${s.name}`);
   const ops = operationsOf(r, gvk, def, s.name.charAt(0).toUpperCase() + s.name.slice(1));
   if (s.name === "log") return [ops.log()];
   const byVerb: [string, () => Operation][] = [["get", ops.read], ["update", ops.replace], ["patch", ops.patch], ["create", ops.create]];
   return byVerb.filter(([verb]) => s.verbs.includes(verb)).map(([, build]) => build());
+}
+
+/**
+ * exec, attach, portforward: streams, not objects. kube-apiserver documents them as "connect"
+ * operations (GET and POST) whose options are query parameters and whose answer is a string.
+ */
+function connectOperations(r: ResourceInfo, s: SubresourceInfo): Operation[] {
+  const id = groupId(r.group, r.version);
+  const ns = r.namespaced ? "Namespaced" : "";
+  const suffix = { exec: "Exec", attach: "Attach", portforward: "Portforward" }[s.name] ?? s.name;
+  return (["get", "post"] as const).map((method) => ({
+    method,
+    operationId: `connect${id}${method === "get" ? "Get" : "Post"}${ns}${r.kind}${suffix}`,
+    description: `connect ${method.toUpperCase()} requests to ${s.name} of ${r.kind}`,
+    action: "connect",
+    gvk: { group: r.group, version: r.version, kind: s.kind },
+    parameters: p.connectParameters[s.name]!,
+    responses: { 200: TEXT },
+    produces: ["*/*"],
+    tag: tagOf(r.group, r.version),
+  }));
 }
 
 /** The paths of every resource served under a group-version, sorted by path. */

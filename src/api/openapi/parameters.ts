@@ -152,3 +152,31 @@ export const logParameters = [
   query("tailLines", "integer", "If set, the number of lines from the end of the logs to show."),
   query("timestamps", "boolean", "If true, add an RFC3339 or RFC3339Nano timestamp at the beginning of every line of log output."),
 ];
+
+const streamParameters = {
+  container: (what: string) => query("container", "string", `The container in which to ${what}. Defaults to only container if there is only one container in the pod.`),
+  stderr: (what: string) => query("stderr", "boolean", `Redirect the standard error stream of the pod for this call${what}.`),
+  stdin: (what: string) => query("stdin", "boolean", `Redirect the standard input stream of the pod for this call${what}.`),
+  stdout: (what: string) => query("stdout", "boolean", `Redirect the standard output stream of the pod for this call${what}.`),
+  tty: query("tty", "boolean", "TTY if true indicates that a tty will be allocated for the exec call. Defaults to false."),
+};
+
+/** The options of the connect subresources (exec, attach, portforward), sorted by name. */
+export const connectParameters: Record<string, Parameter[]> = {
+  attach: [
+    streamParameters.container("execute the command"),
+    streamParameters.stderr(". Defaults to true"),
+    streamParameters.stdin(". Defaults to false"),
+    streamParameters.stdout(". Defaults to true"),
+    streamParameters.tty,
+  ],
+  exec: [
+    query("command", "string", "Command is the remote command to execute. argv array. Not executed within a shell."),
+    streamParameters.container("execute the command"),
+    streamParameters.stderr(""),
+    streamParameters.stdin(""),
+    streamParameters.stdout(""),
+    streamParameters.tty,
+  ],
+  portforward: [query("ports", "integer", "List of ports to forward Required when using WebSockets")],
+};

@@ -8,7 +8,10 @@ type Doc = {
   components: { schemas: Record<string, Record<string, unknown>> };
 };
 const doc = (gv: string) => openapiV3GroupVersion(gv) as Doc;
-const GROUP_VERSIONS = ["api/v1", "apis/apps/v1", "apis/autoscaling/v1", "apis/coordination.k8s.io/v1", "apis/discovery.k8s.io/v1"];
+const GROUP_VERSIONS = [
+  "api/v1", "apis/apps/v1", "apis/authentication.k8s.io/v1", "apis/authorization.k8s.io/v1", "apis/autoscaling/v1",
+  "apis/coordination.k8s.io/v1", "apis/discovery.k8s.io/v1", "apis/rbac.authorization.k8s.io/v1",
+];
 
 describe("openapiV3Index", () => {
   test("lists every served group-version and nothing else", () => {

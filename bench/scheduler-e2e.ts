@@ -1,0 +1,305 @@
+// Scheduler end-to-end bench: a real `kubun server` process on a SQLite file, the scheduler as a
+// second process (bench/run-scheduler.ts, the `kubun scheduler` code path), Node objects and then
+// pods created through the API by concurrent clients. Measured from the first pod create to the
+// last pod bound (as a watch on pods sees it): pods/s, create→bound latency p50/p99, and the
+// server's peak RSS (VmHWM).
+//   bun bench/scheduler-e2e.ts [--nodes 5000] [--pods 10000] [--clients 64] [--scoring binpack|spread]
+//                              [--profile DIR]   (CPU profiles of server and scheduler, as markdown)
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { KubeClient, resourceFor } from "../src/client/index.ts";
+import type { NodeInfo } from "../src/scheduler/index.ts";
+import type { SchedulerStats } from "../src/scheduler/scheduler.ts";
+import { XorShift32 } from "../src/scheduler/tie-break.ts";
+import { fakeNodes } from "./scheduler-core.ts";
+
+const ROOT = resolve(import.meta.dir, "..");
+
+export interface E2EOptions {
+  nodes: number;
+  pods: number;
+  /** Concurrent create requests (the "clients"). */
+  clients: number;
+  scoring: "binpack" | "spread";
+  log: (s: string) => void;
+  /** Give up waiting for bindings after this long. */
+  timeoutMs?: number;
+  /** Write CPU profiles (markdown) of the server and scheduler processes into this folder. */
+  profileDir?: string;
+}
+
+export interface E2EResult {
+  nodes: number;
+  pods: number;
+  bound: number;
+  clients: number;
+  nodes_per_s: number;
+  creates_per_s: number;
+  e2e_pods_per_s: number;
+  e2e_p50_ms: number;
+  e2e_p99_ms: number;
+  server_rss_mb: number;
+  scheduler_rss_mb: number;
+  seconds: number;
+  /** CPU seconds each process spent from the first pod create to the last binding seen: where the time goes. */
+  cpu_s: { server: number; scheduler: number; bench: number };
+  scheduler_stats: SchedulerStats | null;
+}
+
+type Json = any;
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+const round = (n: number, digits = 1) => Number(n.toFixed(digits));
+
+/** Peak resident set of a process (kB in /proc/<pid>/status VmHWM), in MB. */
+export function peakRssMb(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+function nodeObject(n: NodeInfo): Json {
+  const allocatable = {
+    cpu: `${n.allocatable.cpu}m`,
+    memory: String(n.allocatable.memory),
+    "ephemeral-storage": String(n.allocatable.ephemeralStorage),
+    pods: String(n.allocatable.pods),
+  };
+  return {
+    apiVersion: "v1",
+    kind: "Node",
+    metadata: { name: n.name, labels: n.labels },
+    spec: { taints: n.taints.length ? n.taints : undefined, unschedulable: n.unschedulable || undefined },
+    status: {
+      capacity: allocatable,
+      allocatable,
+      conditions: [{ type: "Ready", status: n.ready ? "True" : "False", reason: "KubeletReady", message: "bench" }],
+    },
+  };
+}
+
+const container = (cpu?: string, memory?: string): Json => ({
+  name: "app",
+  image: "busybox",
+  resources: cpu ? { requests: { cpu, memory } } : {},
+});
+
+/** The pod shapes of the core bench: several workloads interleaved, as Deployments scaling at once. */
+const WORKLOADS: Json[] = [
+  { containers: [container("100m", "128Mi")] },
+  { containers: [container("250m", "512Mi")] },
+  { containers: [container("500m", "1Gi")] },
+  { containers: [container()] },
+  { containers: [container("1", "2Gi")], nodeSelector: { "topology.kubernetes.io/zone": "zone-b" } },
+  {
+    containers: [container("2", "4Gi")],
+    tolerations: [{ key: "dedicated", operator: "Equal", value: "gpu", effect: "NoSchedule" }],
+    affinity: { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 50, preference: { matchExpressions: [{ key: "dedicated", operator: "In", values: ["gpu"] }] } }] } },
+  },
+];
+
+interface Proc {
+  proc: Bun.Subprocess<"ignore", "pipe", Bun.BunFile>;
+  lines: AsyncIterator<string>;
+  stderrPath: string;
+}
+
+async function* linesOf(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const decoder = new TextDecoder();
+  let buf = "";
+  for await (const chunk of stream) {
+    buf += decoder.decode(chunk, { stream: true });
+    let nl: number;
+    while ((nl = buf.indexOf("\n")) >= 0) {
+      yield buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+    }
+  }
+}
+
+/** Starts a bun process; its stderr goes to `stderrPath` (a 5,000-node cluster makes the controllers chatty). */
+function spawn(args: string[], stderrPath: string, profileDir?: string): Proc {
+  const prof = profileDir ? ["--cpu-prof-md", `--cpu-prof-dir=${profileDir}`] : [];
+  const proc = Bun.spawn([process.execPath, ...prof, ...args], { cwd: ROOT, stdin: "ignore", stdout: "pipe", stderr: Bun.file(stderrPath) });
+  return { proc, lines: linesOf(proc.stdout)[Symbol.asyncIterator]() as AsyncIterator<string>, stderrPath };
+}
+
+/** The last lines a process wrote to stderr, for a failure report. */
+function stderrTail(p: Proc, lines = 20): string {
+  try {
+    return readFileSync(p.stderrPath, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
+  } catch {
+    return "";
+  }
+}
+
+async function waitForLine(p: Proc, re: RegExp, what: string): Promise<RegExpExecArray> {
+  for (let r = await p.lines.next(); !r.done; r = await p.lines.next()) {
+    const m = re.exec(r.value);
+    if (m) return m;
+  }
+  throw new Error(`${what} exited before it was ready:\n${stderrTail(p)}`);
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
+export function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  // utime and stime are fields 14 and 15 of stat; 11 and 12 after "pid (comm) ".
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * POSTs objects with Bun's fetch: the creating clients stand for kubectl and controllers, and
+ * Bun's native fetch keeps them from being the bottleneck (the undici KubeClient costs ~2.5x the CPU).
+ */
+function poster(url: string, token: string, ca: string) {
+  const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+  return async (path: string, body: unknown): Promise<void> => {
+    const res = await fetch(`${url}${path}`, { method: "POST", headers, body: JSON.stringify(body), tls: { ca } } as RequestInit);
+    const text = await res.text();
+    if (res.status !== 201) throw new Error(`POST ${path}: ${res.status} ${text.slice(0, 300)}`);
+  };
+}
+
+/** Runs `n` at a time over `count` items. */
+async function concurrently(count: number, n: number, each: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(n, count) }, async () => {
+    while (next < count) await each(next++);
+  }));
+}
+
+export async function benchE2E(o: E2EOptions): Promise<E2EResult> {
+  const tmp = mkdtempSync(join(tmpdir(), "kubun-bench-e2e-"));
+  const dataDir = join(tmp, "server");
+  // The scheduler runs as its own process (the `kubun scheduler` code path) so its CPU and RSS are measured apart.
+  const server = spawn(["src/cli/main.ts", "server", "--data-dir", dataDir, "--port", "0", "--bind", "127.0.0.1", "--disable-scheduler"], join(tmp, "server.log"), o.profileDir);
+  let scheduler: Proc | undefined;
+  const client = { current: undefined as KubeClient | undefined };
+  try {
+    const url = (await waitForLine(server, /listening on (https:\/\/\S+)/, "kubun server"))[1]!;
+    const token = readFileSync(join(dataDir, "admin.token"), "utf8").trim();
+    const ca = readFileSync(join(dataDir, "tls", "ca.crt"), "utf8");
+    const api = (client.current = new KubeClient({ server: url, token, ca, userAgent: "kubun-bench" }));
+    const pods = resourceFor("Pod");
+    const post = poster(url, token, ca);
+    await post("/api/v1/namespaces", { metadata: { name: "bench" } });
+
+    const nodes = fakeNodes(o.nodes);
+    let t = performance.now();
+    await concurrently(nodes.length, o.clients, async (i) => {
+      await post("/api/v1/nodes", nodeObject(nodes[i]!));
+    });
+    const nodesPerS = nodes.length / ((performance.now() - t) / 1000);
+    o.log(`created ${nodes.length} nodes (${Math.round(nodesPerS)}/s)`);
+
+    scheduler = spawn(["bench/run-scheduler.ts", "--kubeconfig", join(dataDir, "admin.kubeconfig"), "--scoring", o.scoring], join(tmp, "scheduler.log"), o.profileDir);
+    await waitForLine(scheduler, /scheduler ready/, "scheduler");
+    o.log("scheduler synced");
+
+    // Bound times as a client sees them: the MODIFIED event that carries spec.nodeName.
+    const sentAt = new Float64Array(o.pods);
+    const boundAt = new Float64Array(o.pods);
+    let bound = 0;
+    let allBound!: () => void;
+    const done = new Promise<void>((r) => (allBound = r));
+    const rv = (await api.list(pods, { namespace: "bench", limit: 1 })).metadata.resourceVersion;
+    const watchAbort = new AbortController();
+    const watching = api.watch(pods, { namespace: "bench", resourceVersion: rv }, (ev) => {
+      const obj = ev.object as Json;
+      if (ev.type !== "MODIFIED" || !obj.spec?.nodeName) return;
+      const i = Number(obj.metadata.name.slice(4));
+      if (boundAt[i] !== 0) return;
+      boundAt[i] = performance.now();
+      if (++bound === o.pods) allBound();
+    }, watchAbort.signal);
+
+    const cpuBefore = [server.proc.pid, scheduler.proc.pid, process.pid].map(cpuSeconds);
+    const rng = new XorShift32(7);
+    const shapes = Array.from({ length: o.pods }, () => WORKLOADS[rng.next() % WORKLOADS.length]!);
+    t = performance.now();
+    const creating = concurrently(o.pods, o.clients, async (i) => {
+      sentAt[i] = performance.now();
+      await post("/api/v1/namespaces/bench/pods", { apiVersion: "v1", kind: "Pod", metadata: { name: `pod-${i}` }, spec: shapes[i] });
+    });
+    await creating;
+    const createsPerS = o.pods / ((performance.now() - t) / 1000);
+    o.log(`created ${o.pods} pods (${Math.round(createsPerS)}/s)`);
+    const timeoutMs = o.timeoutMs ?? 60_000;
+    await Promise.race([done, Bun.sleep(timeoutMs)]);
+    const cpu = [server.proc.pid, scheduler.proc.pid, process.pid].map((pid, k) => round(cpuSeconds(pid) - cpuBefore[k]!, 2));
+    const rss = { server: round(peakRssMb(server.proc.pid)), scheduler: round(peakRssMb(scheduler.proc.pid)) };
+    watchAbort.abort();
+    await watching.catch(() => {});
+    // The scheduler prints its counters as it stops: bindings that failed and pods that did not fit.
+    scheduler.proc.kill("SIGTERM");
+    const statsLine = await Promise.race([
+      waitForLine(scheduler, /^\{"stats"/, "scheduler").then((m) => m.input, () => undefined),
+      Bun.sleep(5000).then(() => undefined),
+    ]);
+    const schedulerStats = statsLine ? JSON.parse(statsLine).stats : null;
+
+    const latencies: number[] = [];
+    let last = t;
+    for (let i = 0; i < o.pods; i++) {
+      if (boundAt[i] === 0) continue;
+      latencies.push(boundAt[i]! - sentAt[i]!);
+      last = Math.max(last, boundAt[i]!);
+    }
+    latencies.sort((a, b) => a - b);
+    const seconds = (last - t) / 1000;
+    return {
+      nodes: o.nodes,
+      pods: o.pods,
+      bound,
+      clients: o.clients,
+      nodes_per_s: Math.round(nodesPerS),
+      creates_per_s: Math.round(createsPerS),
+      e2e_pods_per_s: Math.round(bound / seconds),
+      e2e_p50_ms: round(percentile(latencies, 50)),
+      e2e_p99_ms: round(percentile(latencies, 99)),
+      server_rss_mb: rss.server,
+      scheduler_rss_mb: rss.scheduler,
+      seconds: round(seconds, 2),
+      cpu_s: { server: cpu[0]!, scheduler: cpu[1]!, bench: cpu[2]! },
+      scheduler_stats: schedulerStats,
+    };
+  } finally {
+    await client.current?.close();
+    for (const p of [scheduler, server]) {
+      if (!p) continue;
+      p.proc.kill("SIGTERM");
+      await Promise.race([p.proc.exited, Bun.sleep(5000)]);
+      if (p.proc.exitCode === null) p.proc.kill("SIGKILL");
+    }
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+export function parseE2EArgs(argv: string[]): Omit<E2EOptions, "log"> & { json: boolean } {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      nodes: { type: "string", default: "5000" },
+      pods: { type: "string", default: "10000" },
+      clients: { type: "string", default: "64" },
+      scoring: { type: "string", default: "binpack" },
+      json: { type: "boolean", default: false },
+      profile: { type: "string" },
+    },
+  });
+  const int = (name: string, v: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer, got ${v}`);
+    return n;
+  };
+  if (values.scoring !== "binpack" && values.scoring !== "spread") throw new Error("--scoring must be binpack or spread");
+  return { nodes: int("nodes", values.nodes), pods: int("pods", values.pods), clients: int("clients", values.clients), scoring: values.scoring, json: values.json, profileDir: values.profile ? resolve(values.profile) : undefined };
+}
+
+if (import.meta.main) {
+  const { json, ...opts } = parseE2EArgs(process.argv.slice(2));
+  const result = await benchE2E({ ...opts, log: json ? () => {} : (s) => console.log(s) });
+  console.log(JSON.stringify(result));
+}
