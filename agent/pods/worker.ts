@@ -16,6 +16,9 @@ import { sandboxConfig } from "./sandbox-config.ts";
 import { podStatus, type ContainerView } from "./status.ts";
 import { prepareVolumes } from "./volumes.ts";
 
+/** How long agent shutdown waits for a pod worker's pass in flight. */
+const STOP_WAIT_MS = 2000;
+
 export interface PodWorkerDeps {
   runtime: RuntimeService;
   images: ImageService;
@@ -74,11 +77,15 @@ export class PodWorker {
     this.wake?.();
   }
 
-  /** Agent shutdown: leave the containers running (the next agent re-adopts them). */
+  /**
+   * Agent shutdown: leave the containers running (the next agent re-adopts them). A pass in
+   * flight may be waiting out a pod's grace period; shutdown doesn't wait for that — the next
+   * agent finds the pod still terminating and finishes the job.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     this.wake?.();
-    await this.done;
+    await Promise.race([this.done, Bun.sleep(STOP_WAIT_MS)]);
   }
 
   private now(): Date {
