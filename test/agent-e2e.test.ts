@@ -5,6 +5,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Pod } from "../src/apis/index.ts";
 import { startAgentCluster, type AgentCluster } from "./helpers/agent-cluster.ts";
+import { waitFor } from "./helpers/wait.ts";
 
 let c: AgentCluster;
 beforeAll(async () => {
@@ -32,20 +33,6 @@ async function getPod(name: string): Promise<Pod | null> {
   return res.json() as Promise<Pod>;
 }
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    await Bun.sleep(150);
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ""}`);
-}
 
 const running = (name: string) =>
   waitFor(`pod ${name} running`, async () => {
@@ -141,7 +128,7 @@ describe("agent with containerd", () => {
         if (s?.state?.waiting?.reason === "CrashLoopBackOff") messages.add(s.state.waiting.message ?? "");
         return s && s.restartCount >= 3 && messages.size >= 2 ? p : null;
       },
-      30_000,
+      { timeoutMs: 30_000 },
     );
     const s = pod!.status!.containerStatuses![0]!;
     expect(s.lastState?.terminated?.exitCode ?? s.state?.terminated?.exitCode).toBe(3);

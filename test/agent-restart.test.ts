@@ -15,6 +15,7 @@ import type { Pod } from "../src/apis/index.ts";
 import { buildTestImages } from "../scripts/build-test-images.ts";
 import { requireContainerHost } from "./helpers/agent-cluster.ts";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
+import { waitFor as waitUntil } from "./helpers/wait.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const NODE = "restart-e2e";
@@ -119,15 +120,9 @@ async function getPod(name: string): Promise<Pod | null> {
   return res.status === 404 ? null : (res.json() as Promise<Pod>);
 }
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const v = await fn().catch(() => undefined);
-    if (v) return v;
-    await Bun.sleep(200);
-  }
-  throw new Error(`timed out waiting for ${what}; agent output:\n${output.slice(-3000)}`);
-}
+/** Waits, and on failure shows what the agent printed. */
+const waitFor = <T>(what: string, fn: () => Promise<T | undefined | null | false>) =>
+  waitUntil(what, fn, { intervalMs: 200, detail: () => `agent output:\n${output.slice(-3000)}` });
 
 const running = (name: string) =>
   waitFor(`pod ${name} running`, async () => {

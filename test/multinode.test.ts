@@ -16,6 +16,11 @@ import type { Pod } from "../src/apis/index.ts";
 import { buildTestImages } from "../scripts/build-test-images.ts";
 import { requireContainerHost } from "./helpers/agent-cluster.ts";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
+import { waitFor as waitUntil } from "./helpers/wait.ts";
+
+/** Waits, and on failure shows what each node's agent printed. */
+const waitFor = <T>(what: string, fn: () => Promise<T | undefined | null | false>) =>
+  waitUntil(what, fn, { intervalMs: 200, detail: () => members.map((m) => `${m.name}:\n${m.output.slice(-1500)}`).join("\n") });
 
 const ROOT = resolve(import.meta.dir, "..");
 const BRIDGE = "kbnmn0";
@@ -169,20 +174,6 @@ async function createPod(name: string, node: string, container: Record<string, u
   if (res.status !== 201) throw new Error(`create pod ${name}: ${res.status} ${await res.text()}`);
 }
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    await Bun.sleep(200);
-  }
-  throw new Error(`timed out waiting for ${what}${last ? ` (${last})` : ""}\n${members.map((m) => `${m.name}:\n${m.output.slice(-1500)}`).join("\n")}`);
-}
 
 const runningPod = (name: string) =>
   waitFor(`pod ${name} running`, async () => {

@@ -6,6 +6,7 @@ import type { EndpointSlice } from "../src/apis/discovery/endpointslice.ts";
 import type { Pod, Service } from "../src/apis/index.ts";
 import { exchange } from "../src/proxy/test-servers.ts";
 import { startAgentCluster, type AgentCluster } from "./helpers/agent-cluster.ts";
+import { waitFor } from "./helpers/wait.ts";
 
 const IFACE = `kbe${process.pid % 100000}`;
 const NODE_PORT = 30000 + (process.pid % 2700);
@@ -73,20 +74,6 @@ async function get<T>(path: string): Promise<T | null> {
   return res.status === 200 ? ((await res.json()) as T) : null;
 }
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 40_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    await Bun.sleep(200);
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ""}`);
-}
 
 const clusterIP = async (name: string) => (await waitFor(`service ${name}'s ClusterIP`, () => get<Service>(`/api/v1/namespaces/default/services/${name}`).then((s) => s?.spec?.clusterIP)))!;
 
@@ -126,7 +113,7 @@ async function runClient(name: string, script: string): Promise<string[]> {
     }),
   });
   if (res.status !== 201) throw new Error(`create pod ${name}: ${res.status} ${await res.text()}`);
-  await waitFor(`pod ${name} to finish`, async () => ["Succeeded", "Failed"].includes((await get<Pod>(`/api/v1/namespaces/default/pods/${name}`))?.status?.phase ?? ""), 60_000);
+  await waitFor(`pod ${name} to finish`, async () => ["Succeeded", "Failed"].includes((await get<Pod>(`/api/v1/namespaces/default/pods/${name}`))?.status?.phase ?? ""), { timeoutMs: 60_000 });
   const logs = await cluster().server.kubectl(["logs", name]);
   if (logs.code !== 0) throw new Error(`kubectl logs ${name}: ${logs.stderr}`);
   return logs.stdout.split("\n").filter(Boolean);
