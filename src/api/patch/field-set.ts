@@ -11,6 +11,9 @@ export type FieldPath = readonly string[];
 /** Defaults the apiserver fills into list key fields before keying items (ports' protocol). */
 const KEY_DEFAULTS: Readonly<Record<string, unknown>> = { protocol: "TCP" };
 
+/** A path's map key. Tokens never hold a raw NUL (JSON escapes it; field names are validated). */
+const keyOf = (path: FieldPath) => path.join("\0");
+
 export class FieldSet {
   private readonly paths = new Map<string, FieldPath>();
 
@@ -19,13 +22,13 @@ export class FieldSet {
   }
 
   add(path: FieldPath): void {
-    this.paths.set(JSON.stringify(path), path);
+    this.paths.set(keyOf(path), path);
   }
   delete(path: FieldPath): void {
-    this.paths.delete(JSON.stringify(path));
+    this.paths.delete(keyOf(path));
   }
   has(path: FieldPath): boolean {
-    return this.paths.has(JSON.stringify(path));
+    return this.paths.has(keyOf(path));
   }
   get size(): number {
     return this.paths.size;

@@ -91,7 +91,8 @@ export function updateManagedFields(
   now: string,
   subresource?: string,
 ): KubeObject {
-  const result = structuredClone(updated);
+  // Only metadata.managedFields changes: a shallow copy keeps `updated` untouched.
+  const result: KubeObject = { ...updated, metadata: { ...updated.metadata } };
   const kind = updated.kind ?? old?.kind ?? "";
   const apiVersion = updated.apiVersion ?? old?.apiVersion ?? "";
   const before = old ? ownableFields(old, kind, subresource) : new FieldSet();
