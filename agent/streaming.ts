@@ -2,10 +2,11 @@
 //   /exec/{ns}/{pod}/{uid}/{container}?command=…&stdin&stdout&stderr&tty   (v5/v4.channel.k8s.io)
 //   /attach/{ns}/{pod}/{uid}/{container}?stdin&stdout&stderr&tty           (v5/v4.channel.k8s.io)
 //   /portforward/{ns}/{pod}/{uid}                                          (SPDY/3.1+portforward.k8s.io)
-// exec runs `ctr task exec` against the container's task: its stdin closes when kubectl's does (the
-// v5 close signal), which containerd's own WebSocket exec (v4 only) cannot express and `kubectl cp`
-// needs. attach and portforward go to containerd's CRI streaming server, as kubelet does: attach
-// over its v4 WebSocket, portforward by handing it the SPDY session kubectl tunnels to us.
+// exec without a tty runs `ctr task exec` against the container's task: its stdin closes when
+// kubectl's does (the v5 close signal), which containerd's own WebSocket exec (v4 only) cannot
+// express and `kubectl cp` needs. tty exec, attach and portforward go to containerd's CRI streaming
+// server, as kubelet does: tty exec and attach over its v4 WebSocket (which resizes the runtime's own
+// tty on channel 4), portforward by handing it the SPDY session kubectl tunnels to us.
 import * as grpc from "@grpc/grpc-js";
 import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
 import { connect, type Socket } from "node:net";
@@ -21,7 +22,6 @@ const STDIN = 0;
 const STDOUT = 1;
 const STDERR = 2;
 const ERROR = 3;
-const RESIZE = 4;
 const CLOSE = 255;
 
 export interface StreamingRuntime {
@@ -102,10 +102,13 @@ export function agentStreaming(opts: AgentStreamingOptions): AgentStreaming {
       let session: Session;
       if (kind === "portforward") session = new PortForwardSession(opts.runtime, cri, uid);
       else if (!container) return text(404, "not found\n");
-      else if (kind === "exec") {
+      else {
+        const streams = { stdin: flag("stdin"), stdout: flag("stdout"), stderr: flag("stderr"), tty: flag("tty") };
         const command = q.getAll("command");
-        session = new ExecSession(opts, { uid, container, command, stdin: flag("stdin"), tty: flag("tty") });
-      } else session = new AttachSession(opts.runtime, cri, { uid, container, stdin: flag("stdin"), stdout: flag("stdout"), stderr: flag("stderr"), tty: flag("tty") });
+        if (kind === "exec" && !streams.tty) session = new ExecSession(opts, { uid, container, command, stdin: streams.stdin });
+        else if (kind === "exec") session = new RuntimeStreamSession(opts.runtime, uid, container, (id) => cri.exec(id, command, streams));
+        else session = new RuntimeStreamSession(opts.runtime, uid, container, (id) => cri.attach(id, streams));
+      }
       const ok = server.upgrade(req, { data: { session }, headers: { "Sec-WebSocket-Protocol": protocol } });
       return ok ? undefined : text(400, "Upgrade request required\n");
     },
@@ -173,10 +176,7 @@ interface ExecRequest {
   container: string;
   command: string[];
   stdin: boolean;
-  tty: boolean;
 }
-
-const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 class ExecSession extends BufferedSession {
   protected readonly errorChannel = true;
@@ -192,10 +192,7 @@ class ExecSession extends BufferedSession {
   protected async start(): Promise<void> {
     const id = await runningContainer(this.opts.runtime, this.req.uid, this.req.container);
     const execId = `kubun-exec-${crypto.randomUUID().slice(0, 13)}`;
-    let argv = [this.opts.ctr ?? "ctr", "--address", this.opts.socket, "--namespace", "k8s.io", "task", "exec", "--exec-id", execId];
-    argv = [...argv, ...(this.req.tty ? ["--tty"] : []), id, ...this.req.command];
-    // ctr wants a terminal of its own for --tty: script(1) gives it one.
-    if (this.req.tty) argv = ["script", "-qfec", argv.map(shellQuote).join(" "), "/dev/null"];
+    const argv = [this.opts.ctr ?? "ctr", "--address", this.opts.socket, "--namespace", "k8s.io", "task", "exec", "--exec-id", execId, id, ...this.req.command];
     const proc = Bun.spawn(argv, { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
     this.proc = proc;
     if (!this.req.stdin) proc.stdin.end();
@@ -224,8 +221,7 @@ class ExecSession extends BufferedSession {
       stdin.write(data.subarray(1));
       stdin.flush();
     } else if (data[0] === CLOSE && data[1] === STDIN) stdin.end();
-    // RESIZE: script(1)'s terminal keeps its size; resizing needs the runtime's own tty (attach).
-    else if (data[0] === RESIZE) return;
+    // Resizes (channel 4) mean nothing without a tty; tty exec goes to the runtime's streaming server.
   }
 
   protected stop(): void {
@@ -233,31 +229,34 @@ class ExecSession extends BufferedSession {
   }
 }
 
-interface AttachRequest {
-  uid: string;
-  container: string;
+interface StreamFlags {
   stdin: boolean;
   stdout: boolean;
   stderr: boolean;
   tty: boolean;
 }
 
-/** attach: containerd's v4 WebSocket, frames relayed as they are (v5's close signal has no v4 form). */
-class AttachSession extends BufferedSession {
+/**
+ * attach and tty exec: containerd's v4 WebSocket, frames relayed as they are (v5's close signal has
+ * no v4 form). The streaming server applies resizes (channel 4) to the tty and reports the exit
+ * status on channel 3 itself, as kubelet's does.
+ */
+class RuntimeStreamSession extends BufferedSession {
   protected readonly errorChannel = true;
   private upstream?: WebSocket;
 
   constructor(
     private readonly runtime: StreamingRuntime,
-    private readonly cri: CriStreams,
-    private readonly req: AttachRequest,
+    private readonly uid: string,
+    private readonly container: string,
+    private readonly streamUrl: (containerId: string) => Promise<string>,
   ) {
     super();
   }
 
   protected async start(): Promise<void> {
-    const id = await runningContainer(this.runtime, this.req.uid, this.req.container);
-    const url = await this.cri.attach(id, this.req);
+    const id = await runningContainer(this.runtime, this.uid, this.container);
+    const url = await this.streamUrl(id);
     const upstream = new WebSocket(url.replace(/^http/, "ws"), ["v4.channel.k8s.io"]);
     upstream.binaryType = "arraybuffer";
     this.upstream = upstream;
@@ -265,7 +264,7 @@ class AttachSession extends BufferedSession {
     upstream.onclose = () => this.ws?.close(1000, "");
     await new Promise<void>((resolve, reject) => {
       upstream.onopen = () => resolve();
-      upstream.onerror = () => reject(new Error("the runtime's streaming server refused the attach"));
+      upstream.onerror = () => reject(new Error("the runtime's streaming server refused the stream"));
     });
   }
 
@@ -331,7 +330,7 @@ class PortForwardSession extends BufferedSession {
   }
 }
 
-/** The CRI calls that hand out streaming URLs (Attach, PortForward), encoded by hand: two tiny messages. */
+/** The CRI calls that hand out streaming URLs (Exec, Attach, PortForward), encoded by hand: three tiny messages. */
 class CriStreams {
   private client?: grpc.Client;
 
@@ -351,7 +350,17 @@ class CriStreams {
     });
   }
 
-  attach(containerId: string, o: { stdin: boolean; tty: boolean; stdout: boolean; stderr: boolean }): Promise<string> {
+  /** ExecRequest: container_id = 1, repeated cmd = 2, tty = 3, stdin = 4, stdout = 5, stderr = 6. */
+  exec(containerId: string, cmd: string[], o: StreamFlags): Promise<string> {
+    const w = protobuf.Writer.create().uint32(10).string(containerId);
+    for (const arg of cmd) w.uint32((2 << 3) | 2).string(arg);
+    // A tty merges stderr into stdout; the runtime refuses a request that asks for both.
+    for (const [field, on] of [[3, o.tty], [4, o.stdin], [5, o.stdout], [6, o.stderr && !o.tty]] as const) if (on) w.uint32(field << 3).bool(true);
+    return this.call("Exec", w.finish());
+  }
+
+  /** AttachRequest: container_id = 1, stdin = 2, tty = 3, stdout = 4, stderr = 5. */
+  attach(containerId: string, o: StreamFlags): Promise<string> {
     const w = protobuf.Writer.create().uint32(10).string(containerId);
     for (const [field, on] of [[2, o.stdin], [3, o.tty], [4, o.stdout], [5, o.stderr]] as const) if (on) w.uint32(field << 3).bool(true);
     return this.call("Attach", w.finish());
@@ -362,7 +371,7 @@ class CriStreams {
   }
 }
 
-/** AttachResponse and PortForwardResponse both carry `string url = 1`. */
+/** ExecResponse, AttachResponse and PortForwardResponse all carry `string url = 1`. */
 function responseUrl(buf: Uint8Array): string {
   const r = protobuf.Reader.create(buf);
   while (r.pos < r.len) {

@@ -1,6 +1,6 @@
 // kubectl's streaming commands against a real agent and containerd: exec (output, exit code,
-// stdin), port-forward, cp (tar over exec) and logs -f of several containers, all through the
-// API server's WebSocket relay to the agent.
+// stdin, a tty that follows resizes), port-forward, cp (tar over exec) and logs -f of several
+// containers, all through the API server's WebSocket relay to the agent.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -81,6 +81,37 @@ describe("kubectl streaming through the agent", () => {
     expect(ok.stderr).toContain("err");
     const failed = await c.server.kubectl(["exec", "box", "-c", "web", "--", "sh", "-c", "exit 7"]);
     expect(failed.code).toBe(7);
+  });
+
+  test("exec -it gives the command a tty that follows kubectl's terminal size, and keeps the exit code", async () => {
+    // Each line typed makes the shell print its tty's size again; "q" ends it with exit code 7.
+    const script = `stty size; while read line; do [ "$line" = q ] && exit 7; stty size; done`;
+    let out = "";
+    const decoder = new TextDecoder();
+    const proc = Bun.spawn([KUBECTL, "exec", "-it", "box", "-c", "web", "--", "sh", "-c", script], {
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: join(work, `home-${crypto.randomUUID()}`), KUBECONFIG: c.server.kubeconfigPath, TERM: "xterm" },
+      terminal: { cols: 80, rows: 24, data: (_t, d) => void (out += decoder.decode(d, { stream: true })) },
+    });
+    const terminal = proc.terminal!;
+    // kubectl sends the size when it starts and again on SIGWINCH; ask until the pod's tty agrees.
+    const sizeBecomes = async (rows: number, cols: number) => {
+      const deadline = Date.now() + 20_000;
+      while (!new RegExp(`(^|\\n)${rows} ${cols}\\r?\\n`).test(out)) {
+        if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`tty never became ${rows}x${cols}: ${JSON.stringify(out.slice(-400))}`);
+        terminal.write("\r");
+        await Bun.sleep(200);
+      }
+    };
+    try {
+      await sizeBecomes(24, 80);
+      terminal.resize(111, 33);
+      await sizeBecomes(33, 111);
+      terminal.write("q\r");
+      expect(await proc.exited).toBe(7);
+    } finally {
+      proc.kill();
+      terminal.close();
+    }
   });
 
   test("exec -i pipes stdin in and closes it", async () => {
