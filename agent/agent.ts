@@ -48,10 +48,11 @@ export interface AgentOptions {
   serviceProxy?: boolean;
   /** The proxy's host interface for ClusterIPs (default kubun-svc0): one per agent sharing a network namespace. */
   serviceInterface?: string;
-  /** Serve container logs on this port (0: any free port); omitted: no log server. */
+  /**
+   * Serve container logs, exec, attach and port-forward on this port (0: any free port) over
+   * mutual TLS, to the API server's client certificate only (needs `ca`); omitted: no log server.
+   */
   logPort?: number;
-  logSecret?: string;
-  logTls?: { cert: string; key: string };
   backoff?: BackoffOptions;
   syncPeriodMs?: number;
   leaseRenewMs?: number;
@@ -125,8 +126,10 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const dataDir = opts.dataDir;
   const hostIP = opts.nodeIP ?? defaultHostIP();
   for (const d of ["images", "pods", "logs"]) mkdirSync(join(dataDir, d), { recursive: true });
-  // The join token is traded for this node's own credential; it stays the log endpoint's secret.
-  const token = await nodeCredential({ server: opts.server, ca: opts.ca, joinToken: opts.token, nodeName, dataDir });
+  if (opts.logPort !== undefined && !opts.ca) throw new Error("the log server needs the cluster CA (--ca-file) to check the API server's client certificate");
+  // The join token is traded for this node's own credential, and the log server's serving certificate.
+  const logAddresses = opts.logPort !== undefined ? [hostIP, nodeName] : undefined;
+  const { token, serving } = await nodeCredential({ server: opts.server, ca: opts.ca, joinToken: opts.token, nodeName, dataDir, addresses: logAddresses });
   const client = new KubeClient({ server: opts.server, token, ca: opts.ca, userAgent: `kubun-agent/${nodeName}` });
   const cleanups: (() => Promise<void> | void)[] = [() => client.close()];
   const stopAll = async () => {
@@ -152,17 +155,19 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     cleanups.push(every(10_000, async () => void (await Promise.all(importers.map((i) => i.importNew()))), (e) => log(`image import: ${e}`)));
 
     let logServer: ReturnType<typeof Bun.serve> | undefined;
-    if (opts.logPort !== undefined) {
-      const secret = opts.logSecret ?? opts.token;
-      const logs = agentLogHandler({ dataDir, secret });
-      // exec, attach and portforward share the log server's port and secret, as kubelet's server does.
-      const streaming = agentStreaming({ runtime: cri, socket, secret });
+    if (opts.logPort !== undefined && serving) {
+      // The TLS handshake is the authentication: only certificates the cluster CA signed for
+      // client use get through, and the API server's kube-apiserver-kubelet-client is the only
+      // one (agents' certificates are for serving), so the handlers check no secret.
+      const logs = agentLogHandler({ dataDir, secret: "" });
+      // exec, attach and portforward share the log server's port, as kubelet's server does.
+      const streaming = agentStreaming({ runtime: cri, socket, secret: "" });
       logServer = Bun.serve({
         port: opts.logPort,
         hostname: "0.0.0.0",
         fetch: (req, server) => (streaming.handles(req) ? streaming.fetch(req, server) : logs(req)),
         websocket: streaming.websocket,
-        ...(opts.logTls ? { tls: opts.logTls } : {}),
+        tls: { ...serving, ca: opts.ca, requestCert: true, rejectUnauthorized: true },
       });
       cleanups.push(() => logServer?.stop(true));
     }

@@ -28,7 +28,8 @@ export function parseAgentArgs(argv: string[]): AgentOptions {
     ca: flags["ca-file"] ? readFileSync(flags["ca-file"], "utf8") : undefined,
     podCIDR: flags["pod-cidr"],
     nodeIP: flags["node-ip"],
-    logPort: flags["log-port"] !== undefined ? Number(flags["log-port"]) : undefined,
+    // kubelet's port by default: the API server reaches logs and exec there (mutual TLS needs the CA).
+    logPort: flags["log-port"] !== undefined ? Number(flags["log-port"]) : flags["ca-file"] ? 10250 : undefined,
   };
 }
 

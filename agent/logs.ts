@@ -1,7 +1,9 @@
 // Container logs served from the CRI log files (<data-dir>/logs/<ns>_<pod>_<uid>/<container>/<restart>.log,
 // lines "<RFC3339Nano> stdout|stderr F|P <text>"), the way kubelet's /containerLogs endpoint does:
 //   GET /containerLogs/{namespace}/{pod}/{container}?follow&tailLines&sinceSeconds&timestamps&previous
-// guarded by a shared secret (header x-kubun-agent-secret, or Authorization: Bearer <secret>).
+// The agent's server lets only the API server's client certificate in (mutual TLS, agent.ts), so
+// the handler needs no check of its own; the shared secret (header x-kubun-agent-secret, or
+// Authorization: Bearer <secret>) is for serving it without TLS, in-process or in tests.
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 
@@ -67,7 +69,7 @@ const text = (status: number, body: string) => new Response(body, { status, head
 
 export interface AgentLogHandlerOptions {
   dataDir: string;
-  /** Requests must carry it; empty disables the check (tests only). */
+  /** Requests must carry it; empty: no check, when mutual TLS has authenticated the caller already. */
   secret: string;
   /** How often a follow request looks for new lines. */
   pollMs?: number;

@@ -226,7 +226,7 @@ function fuzzApp(storage: Storage) {
     now: () => new Date("2026-01-01T00:00:00Z"),
     auth: new StaticTokens().add(TOKEN, { name: "admin", groups: ["system:masters"] }),
     logs: async () => new Response("fuzz log line\n", { headers: { "content-type": "text/plain" } }),
-    streams: () => ({ url: "ws://127.0.0.1:9/nowhere", headers: {} }),
+    streams: () => ({ url: "wss://127.0.0.1:9/nowhere", tls: { cert: "", key: "", ca: "" } }),
   });
 }
 

@@ -1,5 +1,7 @@
 // pods/log, kubelet's model: the API server finds the pod's node and proxies the request to
-// the agent's /containerLogs endpoint on the node's InternalIP and daemon endpoint port.
+// the agent's /containerLogs endpoint on the node's InternalIP and daemon endpoint port, over
+// mutual TLS: the agent's serving certificate is checked against the cluster CA and the API
+// server presents its kube-apiserver-kubelet-client certificate, the only client agents accept.
 import { serviceUnavailable } from "../apis/errors.ts";
 import { findResource } from "../apis/registry.ts";
 import type { LogProvider } from "./handlers/context.ts";
@@ -10,16 +12,23 @@ const FORWARDED = ["follow", "tailLines", "sinceSeconds", "timestamps", "previou
 
 type Obj = Record<string, any>;
 
+/** The API server's side of the mutual TLS with agents: its client certificate and the CA that signed the agents'. */
+export interface AgentClientTls {
+  cert: string;
+  key: string;
+  ca: string;
+}
+
 /** The agent's log endpoint of a node, from its status: InternalIP and daemonEndpoints.kubeletEndpoint.Port. */
 export function agentEndpoint(node: Obj): string | undefined {
   const ip = (node.status?.addresses ?? []).find((a: Obj) => a.type === "InternalIP")?.address;
   const port = node.status?.daemonEndpoints?.kubeletEndpoint?.Port;
   if (!ip || !port) return undefined;
-  return `http://${ip.includes(":") ? `[${ip}]` : ip}:${port}`;
+  return `https://${ip.includes(":") ? `[${ip}]` : ip}:${port}`;
 }
 
-/** A LogProvider that proxies to agents, presenting `secret` (the agents' join token). */
-export function agentLogs(storage: Storage, secret: string): LogProvider {
+/** A LogProvider that proxies to agents, presenting the client certificate in `tls`. */
+export function agentLogs(storage: Storage, tls: AgentClientTls): LogProvider {
   return async ({ pod, container, query, signal }) => {
     const nodeName = (pod as Obj).spec?.nodeName as string;
     const base = agentEndpoint(storage.get(NODES, undefined, nodeName) as Obj);
@@ -30,7 +39,7 @@ export function agentLogs(storage: Storage, secret: string): LogProvider {
     const url = `${base}/containerLogs/${namespace}/${name}/${container}?${params}`;
     let res: Response;
     try {
-      res = await fetch(url, { headers: { "x-kubun-agent-secret": secret }, signal });
+      res = await fetch(url, { tls, signal });
     } catch (err) {
       throw serviceUnavailable(`the agent of node "${nodeName}" did not answer: ${(err as Error).message}`);
     }

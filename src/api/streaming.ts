@@ -8,7 +8,7 @@ import type { Context } from "hono";
 import { badRequest, serviceUnavailable } from "../apis/errors.ts";
 import type { KubeObject } from "../apis/meta.ts";
 import { findResource } from "../apis/registry.ts";
-import { agentEndpoint } from "./pod-logs.ts";
+import { agentEndpoint, type AgentClientTls } from "./pod-logs.ts";
 import type { Storage } from "./storage.ts";
 
 /** Remote command protocols, most preferred first. v5 adds the stdin close signal (channel 255). */
@@ -22,22 +22,23 @@ export const PORT_FORWARD_PROTOCOLS = ["SPDY/3.1+portforward.k8s.io"];
 export const AGENT_PORT_FORWARD_PROTOCOL = "portforward.tunnel.kubun.io";
 
 export interface AgentTarget {
-  /** ws:// or wss:// URL of the agent's streaming endpoint. */
+  /** wss:// URL of the agent's streaming endpoint. */
   url: string;
-  headers: Record<string, string>;
+  /** The client certificate to present and the CA to check the agent with (mutual TLS, as for pods/log). */
+  tls: AgentClientTls;
 }
 
-/** Where the stream of a pod goes: its node's agent, presenting the agents' shared secret. */
+/** Where the stream of a pod goes: its node's agent. */
 export type AgentStreams = (pod: KubeObject, path: string) => AgentTarget;
 
 const NODES = findResource("", "v1", "nodes")!;
 
-export function agentStreams(storage: Storage, secret: string): AgentStreams {
+export function agentStreams(storage: Storage, tls: AgentClientTls): AgentStreams {
   return (pod, path) => {
     const nodeName = (pod as Record<string, any>).spec?.nodeName as string;
     const base = agentEndpoint(storage.get(NODES, undefined, nodeName) as Record<string, any>);
     if (!base) throw serviceUnavailable(`node "${nodeName}" publishes no agent endpoint for streaming`);
-    return { url: `${base.replace(/^http/, "ws")}${path}`, headers: { "x-kubun-agent-secret": secret } };
+    return { url: `${base.replace(/^https/, "wss")}${path}`, tls };
   };
 }
 
@@ -63,8 +64,8 @@ export class StreamRelay {
     const protocol = PORT_FORWARD_PROTOCOLS.includes(this.protocol) ? AGENT_PORT_FORWARD_PROTOCOL : this.protocol;
     let upstream: WebSocket;
     try {
-      // Bun's WebSocket client takes headers, which the browser API has no room for.
-      upstream = new WebSocket(this.target.url, { headers: this.target.headers, protocols: [protocol] } as any);
+      // Bun's WebSocket client takes TLS options, which the browser API has no room for.
+      upstream = new WebSocket(this.target.url, { tls: this.target.tls, protocols: [protocol] } as any);
     } catch (err) {
       client.close(1011, (err as Error).message.slice(0, 120));
       return;

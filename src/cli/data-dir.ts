@@ -1,5 +1,6 @@
-// The server's data directory: SQLite state, the cluster CA and serving certificate, the
-// admin and join tokens, and an admin kubeconfig — created on first start, reused after.
+// The server's data directory: SQLite state, the cluster CA, the serving certificate and the
+// client certificate for agents, the admin and join tokens, and an admin kubeconfig — created
+// on first start, reused after.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname, networkInterfaces } from "node:os";
 import { join } from "node:path";
@@ -10,6 +11,8 @@ export interface ClusterFiles {
   dbPath: string;
   ca: KeyPairPem;
   serving: KeyPairPem;
+  /** What the API server presents to agents (kube-apiserver-kubelet-client): their endpoints take no other client. */
+  kubeletClient: KeyPairPem;
   adminToken: string;
   joinToken: string;
   kubeconfigPath: string;
@@ -79,11 +82,15 @@ export async function prepareDataDir(dataDir: string, bind: string): Promise<Omi
     writeFileSync(join(tls, "serving.crt"), serving.cert);
     writeFileSync(join(tls, "serving.key"), serving.key, { mode: 0o600 });
   }
+  const kubeletClient = await readOrCreatePair(tls, "apiserver-kubelet-client", () =>
+    issueCertificate(ca, { commonName: "kube-apiserver-kubelet-client", organization: "system:masters", usage: "client" }),
+  );
   return {
     dataDir,
     dbPath: join(dataDir, "state.db"),
     ca,
     serving,
+    kubeletClient,
     adminToken: readOrCreate(join(dataDir, "admin.token"), randomToken),
     joinToken: readOrCreate(join(dataDir, "join.token"), () => `K10${randomToken()}`),
   };

@@ -76,11 +76,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const serviceAccountTokens = new ServiceAccountTokens(await loadSigningKey(join(opts.dataDir, "tls", "service-account.jwk")), (resource, ns, name) =>
     store.get(objectKey(findResource("", "v1", resource)!, ns, name))?.object,
   );
-  const nodeTokens = new NodeTokens(storage);
+  const nodeTokens = new NodeTokens(storage, files.ca);
   const auth = new AuthenticatorChain([statics, nodeTokens, serviceAccountTokens]);
   const rbac = new RBACAuthorizer(store);
   const authorizer = new AuthorizerChain([mastersAuthorizer, new NodeAuthorizer(store), rbac]);
-  const app = createApp({ storage, now: () => new Date(), auth, authorizer, serviceAccountTokens, nodeTokens, logs: agentLogs(storage, files.joinToken), streams: agentStreams(storage, files.joinToken), limits: opts.limits });
+  const agentTls = { ...files.kubeletClient, ca: files.ca.cert };
+  const app = createApp({ storage, now: () => new Date(), auth, authorizer, serviceAccountTokens, nodeTokens, logs: agentLogs(storage, agentTls), streams: agentStreams(storage, agentTls), limits: opts.limits });
   const server = Bun.serve({
     hostname: bind,
     port: opts.port,
