@@ -158,10 +158,10 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     if (opts.logPort !== undefined && serving) {
       // The TLS handshake is the authentication: only certificates the cluster CA signed for
       // client use get through, and the API server's kube-apiserver-kubelet-client is the only
-      // one (agents' certificates are for serving), so the handlers check no secret.
-      const logs = agentLogHandler({ dataDir, secret: "" });
+      // one (agents' certificates are for serving), so the handlers need no check of their own.
+      const logs = agentLogHandler({ dataDir });
       // exec, attach and portforward share the log server's port, as kubelet's server does.
-      const streaming = agentStreaming({ runtime: cri, socket, secret: "" });
+      const streaming = agentStreaming({ runtime: cri, socket });
       logServer = Bun.serve({
         port: opts.logPort,
         hostname: "0.0.0.0",

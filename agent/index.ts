@@ -2,5 +2,5 @@
 export { startAgent, DEFAULT_SANDBOX_IMAGE, type AgentOptions, type RunningAgent } from "./agent.ts";
 export { parseAgentArgs, runAgentCommand } from "./command.ts";
 export { runImageBuildCommand, buildImage, type BuildImageOptions } from "./images/index.ts";
-export { agentLogHandler, AGENT_SECRET_HEADER, type AgentLogHandlerOptions } from "./logs.ts";
+export { agentLogHandler, type AgentLogHandlerOptions } from "./logs.ts";
 export { CriClient, type RuntimeService, type ImageService } from "./cri/index.ts";

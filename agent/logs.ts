@@ -2,12 +2,9 @@
 // lines "<RFC3339Nano> stdout|stderr F|P <text>"), the way kubelet's /containerLogs endpoint does:
 //   GET /containerLogs/{namespace}/{pod}/{container}?follow&tailLines&sinceSeconds&timestamps&previous
 // The agent's server lets only the API server's client certificate in (mutual TLS, agent.ts), so
-// the handler needs no check of its own; the shared secret (header x-kubun-agent-secret, or
-// Authorization: Bearer <secret>) is for serving it without TLS, in-process or in tests.
+// the handler needs no check of its own.
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-
-export const AGENT_SECRET_HEADER = "x-kubun-agent-secret";
 
 export interface LogOptions {
   tailLines?: number;
@@ -69,8 +66,6 @@ const text = (status: number, body: string) => new Response(body, { status, head
 
 export interface AgentLogHandlerOptions {
   dataDir: string;
-  /** Requests must carry it; empty: no check, when mutual TLS has authenticated the caller already. */
-  secret: string;
   /** How often a follow request looks for new lines. */
   pollMs?: number;
 }
@@ -81,8 +76,6 @@ export function agentLogHandler(opts: AgentLogHandlerOptions): (req: Request) =>
     const url = new URL(req.url);
     const m = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]+)\/?$/.exec(url.pathname);
     if (!m) return text(404, "not found\n");
-    const auth = req.headers.get(AGENT_SECRET_HEADER) ?? req.headers.get("authorization")?.replace(/^Bearer /, "");
-    if (opts.secret && auth !== opts.secret) return text(401, "unauthorized\n");
     const [ns, pod, container] = m.slice(1).map(decodeURIComponent) as [string, string, string];
     const q = url.searchParams;
     const flag = (k: string) => q.has(k) && q.get(k) !== "false" && q.get(k) !== "0";

@@ -1,4 +1,4 @@
-// The agent's streaming endpoints, kubelet's paths, reached only by the API server (shared secret):
+// The agent's streaming endpoints, kubelet's paths, reached only by the API server (mutual TLS, agent.ts):
 //   /exec/{ns}/{pod}/{uid}/{container}?command=…&stdin&stdout&stderr&tty   (v5/v4.channel.k8s.io)
 //   /attach/{ns}/{pod}/{uid}/{container}?stdin&stdout&stderr&tty           (v5/v4.channel.k8s.io)
 //   /portforward/{ns}/{pod}/{uid}                                          (SPDY/3.1+portforward.k8s.io)
@@ -12,7 +12,6 @@ import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
 import { connect, type Socket } from "node:net";
 import protobuf from "protobufjs";
 import type { Container, ContainerFilter, PodSandbox, PodSandboxFilter } from "./cri/types.ts";
-import { AGENT_SECRET_HEADER } from "./logs.ts";
 import { CONTAINER_NAME, POD_UID } from "./pods/labels.ts";
 
 const REMOTE_COMMAND = ["v5.channel.k8s.io", "v4.channel.k8s.io"];
@@ -33,8 +32,6 @@ export interface AgentStreamingOptions {
   runtime: StreamingRuntime;
   /** containerd's socket: ctr and the CRI streaming calls use it. */
   socket: string;
-  /** Requests must carry it; empty disables the check (tests only). */
-  secret: string;
   ctr?: string;
 }
 
@@ -91,8 +88,6 @@ export function agentStreaming(opts: AgentStreamingOptions): AgentStreaming {
       const url = new URL(req.url);
       const m = STREAM_PATH.exec(url.pathname);
       if (!m) return text(404, "not found\n");
-      const auth = req.headers.get(AGENT_SECRET_HEADER) ?? req.headers.get("authorization")?.replace(/^Bearer /, "");
-      if (opts.secret && auth !== opts.secret) return text(401, "unauthorized\n");
       const [kind, , , uid, container] = [m[1]!, ...m.slice(2).map((s) => (s === undefined ? s : decodeURIComponent(s)))] as [string, string, string, string, string | undefined];
       const offered = (req.headers.get("sec-websocket-protocol") ?? "").split(",").map((p) => p.trim());
       const protocol = (kind === "portforward" ? PORT_FORWARD : REMOTE_COMMAND).find((p) => offered.includes(p));
