@@ -6,14 +6,13 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
-import { bridgeName } from "../agent/cni.ts";
 import { containerdPaths } from "../agent/containerd.ts";
 import { CriClient } from "../agent/cri/index.ts";
-import { MANAGED_BY, MANAGED_BY_VALUE, POD_UID } from "../agent/pods/labels.ts";
-import { teardownPod } from "../agent/pods/runtime-pod.ts";
+import { POD_UID } from "../agent/pods/labels.ts";
 import type { Pod } from "../src/apis/index.ts";
 import { buildTestImages } from "../scripts/build-test-images.ts";
 import { requireContainerHost } from "./helpers/agent-cluster.ts";
+import { teardownAgentDataDir } from "./helpers/agent-teardown.ts";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
 import { waitFor as waitUntil } from "./helpers/wait.ts";
 
@@ -55,10 +54,6 @@ async function kill9(proc: Subprocess): Promise<void> {
 
 const containerdPid = () => Number(readFileSync(containerdPaths(dataDir).pidFile, "utf8").trim());
 
-async function sh(cmd: string[]): Promise<void> {
-  await Bun.spawn(cmd, { stdout: "ignore", stderr: "ignore" }).exited;
-}
-
 beforeAll(async () => {
   requireContainerHost();
   const images = await buildTestImages();
@@ -76,32 +71,7 @@ beforeAll(async () => {
 afterAll(async () => {
   if (agent) await kill9(agent);
   // The agent is gone but its containerd still runs: end the pods through it, then containerd.
-  const paths = containerdPaths(dataDir);
-  if (existsSync(paths.socket)) {
-    const cri = new CriClient({ socket: paths.socket, timeoutMs: 10_000 });
-    try {
-      const sandboxes = await cri.listPodSandbox({ label_selector: { [MANAGED_BY]: MANAGED_BY_VALUE } });
-      for (const uid of new Set(sandboxes.map((s) => s.labels[POD_UID] ?? ""))) await teardownPod(cri, uid, 0);
-    } catch {
-      // containerd already down: nothing to tear down through it
-    }
-    cri.close();
-  }
-  if (existsSync(paths.pidFile)) {
-    try {
-      process.kill(containerdPid(), "SIGKILL");
-    } catch {
-      // already gone
-    }
-  }
-  await sh(["ip", "link", "del", bridgeName(dataDir)]);
-  const mounts = readFileSync("/proc/mounts", "utf8")
-    .split("\n")
-    .map((l) => l.split(" ")[1] ?? "")
-    .filter((m) => m.startsWith(dataDir))
-    .sort((a, b) => b.length - a.length);
-  for (const m of mounts) await sh(["umount", "-l", m]);
-  rmSync(dataDir, { recursive: true, force: true });
+  await teardownAgentDataDir(dataDir);
   await server?.close();
 }, 60_000);
 

@@ -3,25 +3,13 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { spawnServer as spawnProcess } from "./helpers/server-process.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "kubun-crash-"));
 const dataDir = join(tmp, "data");
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-async function spawnServer(): Promise<{ proc: Bun.Subprocess; url: string }> {
-  const proc = Bun.spawn([process.execPath, "src/cli/main.ts", "server", "--data-dir", dataDir, "--port", "0", "--bind", "127.0.0.1"], {
-    stdout: "pipe",
-    stderr: "inherit",
-  });
-  const decoder = new TextDecoder();
-  let out = "";
-  for await (const chunk of proc.stdout as ReadableStream<Uint8Array>) {
-    out += decoder.decode(chunk);
-    const m = /listening on (https:\/\/\S+)/.exec(out);
-    if (m) return { proc, url: m[1]! };
-  }
-  throw new Error(`server did not start: ${out}`);
-}
+const spawnServer = () => spawnProcess(dataDir);
 
 test("every acknowledged write survives kill -9", async () => {
   const first = await spawnServer();

@@ -15,6 +15,7 @@ import { StaticTokens } from "../src/api/auth.ts";
 import { ensureDefaultNamespaces } from "../src/api/bootstrap.ts";
 import { Storage } from "../src/api/storage.ts";
 import { SqliteStore } from "../src/store/index.ts";
+import { spawnServer as spawnProcess } from "./helpers/server-process.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "kubun-faults-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -28,20 +29,8 @@ interface WatchEvent {
 describe("kill -9 during concurrent writes", () => {
   const dataDir = join(tmp, "data");
 
-  async function spawnServer(): Promise<{ proc: Bun.Subprocess; url: string }> {
-    const proc = Bun.spawn([process.execPath, "src/cli/main.ts", "server", "--data-dir", dataDir, "--port", "0", "--bind", "127.0.0.1"], {
-      stdout: "pipe",
-      stderr: "ignore",
-    });
-    const decoder = new TextDecoder();
-    let out = "";
-    for await (const chunk of proc.stdout as ReadableStream<Uint8Array>) {
-      out += decoder.decode(chunk);
-      const m = /listening on (https:\/\/\S+)/.exec(out);
-      if (m) return { proc, url: m[1]! };
-    }
-    throw new Error(`server did not start: ${out}`);
-  }
+  const spawnServer = () => spawnProcess(dataDir, { stderr: "ignore" });
+
 
   /** Records every configmap event of a watch until the stream ends; `lastRV` is where to resume. */
   function watch(call: (path: string, init?: RequestInit) => Promise<Response>, fromRV: number) {

@@ -7,14 +7,11 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
-import { containerdPaths } from "../agent/containerd.ts";
-import { CriClient } from "../agent/cri/index.ts";
-import { MANAGED_BY, MANAGED_BY_VALUE, POD_UID } from "../agent/pods/labels.ts";
-import { teardownPod } from "../agent/pods/runtime-pod.ts";
 import { ROUTE_PROTO } from "../agent/routes.ts";
 import type { Pod } from "../src/apis/index.ts";
 import { buildTestImages } from "../scripts/build-test-images.ts";
 import { requireContainerHost } from "./helpers/agent-cluster.ts";
+import { teardownAgentDataDir } from "./helpers/agent-teardown.ts";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
 import { waitFor as waitUntil } from "./helpers/wait.ts";
 
@@ -101,35 +98,7 @@ async function removeMember(m: Member): Promise<void> {
     m.proc.kill("SIGKILL");
     await m.proc.exited;
   }
-  if (!m.dataDir) return;
-  const paths = containerdPaths(m.dataDir);
-  if (existsSync(paths.socket)) {
-    const cri = new CriClient({ socket: paths.socket, timeoutMs: 10_000 });
-    try {
-      const sandboxes = await cri.listPodSandbox({ label_selector: { [MANAGED_BY]: MANAGED_BY_VALUE } });
-      for (const uid of new Set(sandboxes.map((s) => s.labels[POD_UID] ?? ""))) await teardownPod(cri, uid, 0);
-    } catch {
-      // containerd is not answering: nothing to end through it
-    }
-    cri.close();
-  }
-  if (existsSync(paths.pidFile)) {
-    const pid = Number(readFileSync(paths.pidFile, "utf8"));
-    try {
-      process.kill(pid, "SIGKILL");
-      while (existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z ")) await Bun.sleep(50);
-    } catch {
-      // already gone
-    }
-  }
-  // Mounts containerd left (netns, shm, rootfs) under the data dir: deepest first.
-  const mounts = readFileSync("/proc/mounts", "utf8")
-    .split("\n")
-    .map((l) => l.split(" ")[1] ?? "")
-    .filter((p) => p.startsWith(m.dataDir))
-    .sort((a, b) => b.length - a.length);
-  for (const p of mounts) await quiet(["umount", "-l", p]);
-  rmSync(m.dataDir, { recursive: true, force: true });
+  if (m.dataDir) await teardownAgentDataDir(m.dataDir);
 }
 
 beforeAll(async () => {

@@ -11,27 +11,28 @@ export async function readObject(h: HandlerContext): Promise<Record<string, unkn
   return expectObject(decodeBody(await readBody(h.c.req.raw), h.c.req.header("content-type") ?? null));
 }
 
-export async function handleCreate(h: HandlerContext): Promise<Response> {
+/** The body of a create or update: the URL's kind, apiVersion and namespace, or none. */
+async function readResourceBody(h: HandlerContext): Promise<KubeObject> {
   const body = await readObject(h);
   checkTypeMeta(h.r, body);
   const obj = withTypeMeta(h.r, { ...body, metadata: { ...((body.metadata as object) ?? {}) } } as KubeObject);
-  const ns = h.info.namespace;
-  if (h.r.namespaced && obj.metadata.namespace !== undefined && obj.metadata.namespace !== ns) {
+  if (h.r.namespaced && obj.metadata.namespace !== undefined && obj.metadata.namespace !== h.info.namespace) {
     throw badRequest("the namespace of the provided object does not match the namespace sent on the request");
   }
+  return obj;
+}
+
+export async function handleCreate(h: HandlerContext): Promise<Response> {
+  const obj = await readResourceBody(h);
+  const ns = h.info.namespace;
   const opts = writeOptions(h);
   const created = await h.deps.storage.create(h.r, ns, obj, opts);
   return respondObject(h, created, 201, opts.warnings);
 }
 
 export async function handleUpdate(h: HandlerContext): Promise<Response> {
-  const body = await readObject(h);
-  checkTypeMeta(h.r, body);
-  const obj = withTypeMeta(h.r, { ...body, metadata: { ...((body.metadata as object) ?? {}) } } as KubeObject);
+  const obj = await readResourceBody(h);
   const ns = h.info.namespace;
-  if (h.r.namespaced && obj.metadata.namespace !== undefined && obj.metadata.namespace !== ns) {
-    throw badRequest("the namespace of the provided object does not match the namespace sent on the request");
-  }
   const opts = writeOptions(h);
   const wanted = obj.metadata.resourceVersion;
   const updated = await h.deps.storage.update(

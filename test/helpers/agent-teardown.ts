@@ -1,0 +1,47 @@
+// Ends what an agent that died (kill -9) left behind in its data dir: its pods, through its
+// still-running containerd; that containerd, by the PID the agent recorded; its CNI bridge; the
+// mounts under the data dir; and the files.
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { bridgeName } from "../../agent/cni.ts";
+import { containerdPaths } from "../../agent/containerd.ts";
+import { CriClient } from "../../agent/cri/index.ts";
+import { MANAGED_BY, MANAGED_BY_VALUE, POD_UID } from "../../agent/pods/labels.ts";
+import { teardownPod } from "../../agent/pods/runtime-pod.ts";
+
+async function quiet(cmd: string[]): Promise<void> {
+  await Bun.spawn(cmd, { stdout: "ignore", stderr: "ignore" }).exited;
+}
+
+const isGone = (pid: number) => !existsSync(`/proc/${pid}`) || readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z ");
+
+export async function teardownAgentDataDir(dataDir: string): Promise<void> {
+  const paths = containerdPaths(dataDir);
+  if (existsSync(paths.socket)) {
+    const cri = new CriClient({ socket: paths.socket, timeoutMs: 10_000 });
+    try {
+      const sandboxes = await cri.listPodSandbox({ label_selector: { [MANAGED_BY]: MANAGED_BY_VALUE } });
+      for (const uid of new Set(sandboxes.map((s) => s.labels[POD_UID] ?? ""))) await teardownPod(cri, uid, 0);
+    } catch {
+      // containerd is not answering: nothing to end through it
+    }
+    cri.close();
+  }
+  if (existsSync(paths.pidFile)) {
+    const pid = Number(readFileSync(paths.pidFile, "utf8").trim());
+    try {
+      process.kill(pid, "SIGKILL");
+      while (!isGone(pid)) await Bun.sleep(50);
+    } catch {
+      // already gone
+    }
+  }
+  await quiet(["ip", "link", "del", bridgeName(dataDir)]);
+  // Mounts containerd left (netns, shm, rootfs) under the data dir: deepest first.
+  const mounts = readFileSync("/proc/mounts", "utf8")
+    .split("\n")
+    .map((l) => l.split(" ")[1] ?? "")
+    .filter((p) => p.startsWith(dataDir))
+    .sort((a, b) => b.length - a.length);
+  for (const p of mounts) await quiet(["umount", "-l", p]);
+  rmSync(dataDir, { recursive: true, force: true });
+}
