@@ -1,10 +1,10 @@
 // `kubun agent --server URL --token T [--node-name N] [--data-dir D] [--containerd-socket S]
-//               [--ca-file F] [--pod-cidr C] [--node-ip IP] [--log-port P]`
+//               [--ca-file F] [--pod-cidr C] [--node-ip IP] [--log-port P] [--service-interface NAME]`
 import { readFileSync } from "node:fs";
 import { startAgent, type AgentOptions } from "./agent.ts";
 
 const USAGE =
-  "usage: kubun agent --server URL --token T [--node-name N] [--data-dir D] [--containerd-socket S] [--ca-file F] [--pod-cidr C] [--node-ip IP] [--log-port P]";
+  "usage: kubun agent --server URL --token T [--node-name N] [--data-dir D] [--containerd-socket S] [--ca-file F] [--pod-cidr C] [--node-ip IP] [--log-port P] [--service-interface NAME]";
 
 export function parseAgentArgs(argv: string[]): AgentOptions {
   const flags: Record<string, string> = {};
@@ -16,7 +16,7 @@ export function parseAgentArgs(argv: string[]): AgentOptions {
     if (v === undefined) throw new Error(`--${k} needs a value\n${USAGE}`);
     flags[k] = v;
   }
-  const known = ["server", "token", "node-name", "data-dir", "containerd-socket", "ca-file", "pod-cidr", "node-ip", "log-port"];
+  const known = ["server", "token", "node-name", "data-dir", "containerd-socket", "ca-file", "pod-cidr", "node-ip", "log-port", "service-interface"];
   for (const k of Object.keys(flags)) if (!known.includes(k)) throw new Error(`unknown flag --${k}\n${USAGE}`);
   if (!flags.server || !flags.token) throw new Error(`--server and --token are required\n${USAGE}`);
   return {
@@ -28,6 +28,7 @@ export function parseAgentArgs(argv: string[]): AgentOptions {
     ca: flags["ca-file"] ? readFileSync(flags["ca-file"], "utf8") : undefined,
     podCIDR: flags["pod-cidr"],
     nodeIP: flags["node-ip"],
+    serviceInterface: flags["service-interface"],
     // kubelet's port by default: the API server reaches logs and exec there (mutual TLS needs the CA).
     logPort: flags["log-port"] !== undefined ? Number(flags["log-port"]) : flags["ca-file"] ? 10250 : undefined,
   };

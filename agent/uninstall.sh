@@ -50,6 +50,8 @@ for conf in "$DATA_DIR"/cni/net.d/*.conflist; do
   bridge=$(sed -n 's/.*"bridge": *"\([^"]*\)".*/\1/p' "$conf" | head -n1)
   [ -z "$bridge" ] || ip link del "$bridge" 2>/dev/null || true
 done
+# The service proxy's interface (its ClusterIPs and the cluster DNS address).
+ip link del "${KUBUN_SERVICE_INTERFACE:-kubun-svc0}" 2>/dev/null || true
 ip -4 route show proto 177 2>/dev/null | while read -r dst _; do ip route del "$dst" proto 177 2>/dev/null || true; done
 awk -v d="$DATA_DIR" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
 

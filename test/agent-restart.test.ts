@@ -18,6 +18,8 @@ import { waitFor as waitUntil } from "./helpers/wait.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const NODE = "restart-e2e";
+/** Its own service-proxy interface, so the kill -9 leftovers are this test's to remove. */
+const SERVICE_INTERFACE = "kbt-restart";
 const IMAGE = "local/busybox:1";
 
 let server: TestServer;
@@ -30,7 +32,7 @@ let output = "";
 /** Starts `kubun agent` as a process; resolves once it reports the node ready. */
 async function startAgentProcess(): Promise<Subprocess> {
   const proc = Bun.spawn(
-    ["bun", "src/cli/main.ts", "agent", "--server", server.url, "--token", token, "--ca-file", caFile, "--data-dir", dataDir, "--node-name", NODE, "--pod-cidr", "10.213.9.0/24"],
+    ["bun", "src/cli/main.ts", "agent", "--server", server.url, "--token", token, "--ca-file", caFile, "--data-dir", dataDir, "--node-name", NODE, "--pod-cidr", "10.213.9.0/24", "--service-interface", SERVICE_INTERFACE],
     { cwd: ROOT, env: { ...process.env, PATH: `${join(ROOT, "node_modules/.bin")}:${process.env.PATH}` }, stdout: "pipe", stderr: "pipe" },
   );
   let ready!: () => void;
@@ -71,7 +73,7 @@ beforeAll(async () => {
 afterAll(async () => {
   if (agent) await kill9(agent);
   // The agent is gone but its containerd still runs: end the pods through it, then containerd.
-  await teardownAgentDataDir(dataDir);
+  await teardownAgentDataDir(dataDir, SERVICE_INTERFACE);
   await server?.close();
 }, 60_000);
 

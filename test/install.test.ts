@@ -95,4 +95,5 @@ test("install.sh --no-systemd starts an agent whose node registers; again is ide
   expect(readdirSync(join(root, "bin"))).toEqual([]);
   const links = await new Response(Bun.spawn(["ip", "-br", "link"], { stdout: "pipe" }).stdout).text();
   expect(links).not.toContain(bridgeName(join(root, "d")));
+  expect(links).not.toContain("kubun-svc0");
 }, 90_000);

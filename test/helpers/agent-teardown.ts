@@ -1,6 +1,6 @@
 // Ends what an agent that died (kill -9) left behind in its data dir: its pods, through its
-// still-running containerd; that containerd, by the PID the agent recorded; its CNI bridge; the
-// mounts under the data dir; and the files.
+// still-running containerd; that containerd, by the PID the agent recorded; its CNI bridge and
+// service-proxy interface; the mounts under the data dir; and the files.
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { bridgeName } from "../../agent/cni.ts";
 import { containerdPaths } from "../../agent/containerd.ts";
@@ -14,7 +14,7 @@ async function quiet(cmd: string[]): Promise<void> {
 
 const isGone = (pid: number) => !existsSync(`/proc/${pid}`) || readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z ");
 
-export async function teardownAgentDataDir(dataDir: string): Promise<void> {
+export async function teardownAgentDataDir(dataDir: string, serviceInterface?: string): Promise<void> {
   const paths = containerdPaths(dataDir);
   if (existsSync(paths.socket)) {
     const cri = new CriClient({ socket: paths.socket, timeoutMs: 10_000 });
@@ -36,6 +36,7 @@ export async function teardownAgentDataDir(dataDir: string): Promise<void> {
     }
   }
   await quiet(["ip", "link", "del", bridgeName(dataDir)]);
+  if (serviceInterface) await quiet(["ip", "link", "del", serviceInterface]);
   // Mounts containerd left (netns, shm, rootfs) under the data dir: deepest first.
   const mounts = readFileSync("/proc/mounts", "utf8")
     .split("\n")
