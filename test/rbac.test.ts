@@ -90,6 +90,14 @@ describe("RBAC", () => {
     expect(await status("/api/v1/namespaces/team/pods/web/status", alice)).toBe(200);
   });
 
+  test.each(["1.32", "1.33"])("kubectl %s auth can-i says yes and no for a service account", async (version) => {
+    const bin = `/usr/lib/google-cloud-sdk/bin/kubectl.${version}`;
+    const yes = await s.kubectl(["auth", "can-i", "list", "pods", "-n", "team", `--as=${ALICE}`], { bin });
+    expect([yes.code, yes.stdout.trim()]).toEqual([0, "yes"]);
+    const no = await s.kubectl(["auth", "can-i", "delete", "pods", "-n", "team", `--as=${ALICE}`], { bin });
+    expect([no.code, no.stdout.trim()]).toEqual([1, "no"]);
+  });
+
   test("kubectl auth can-i for a service account, and impersonation needs the impersonate verb", async () => {
     const as = `--as=${ALICE}`;
     const yes = await s.kubectl(["auth", "can-i", "list", "pods", "-n", "team", as]);

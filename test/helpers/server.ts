@@ -8,7 +8,7 @@ import { startServer, type RunningServer, type ServerOptions } from "../../src/c
 export interface TestServer extends RunningServer {
   tmp: string;
   /** Runs kubectl against the server; resolves with its output and exit code. */
-  kubectl(args: string[], opts?: { stdin?: string; env?: Record<string, string> }): Promise<KubectlResult>;
+  kubectl(args: string[], opts?: { stdin?: string; env?: Record<string, string>; bin?: string }): Promise<KubectlResult>;
   /** fetch against the server with the admin token and the cluster CA. */
   api(path: string, init?: RequestInit & { token?: string | null }): Promise<Response>;
   close(): Promise<void>;
@@ -33,7 +33,7 @@ export async function startTestServer(opts: Partial<ServerOptions> = {}): Promis
     async kubectl(args, o = {}) {
       // A fresh HOME per call: no discovery cache carries over.
       const home = join(tmp, `home-${homes++}`);
-      const proc = Bun.spawn([KUBECTL, ...args], {
+      const proc = Bun.spawn([o.bin ?? KUBECTL, ...args], {
         env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: home, KUBECONFIG: server.kubeconfigPath, ...o.env },
         stdin: o.stdin !== undefined ? new TextEncoder().encode(o.stdin) : "ignore",
         stdout: "pipe",
