@@ -36,8 +36,11 @@ const PACKAGES: Record<string, string[]> = {
   "io.k8s.api.authorization.v1": [
     "FieldSelectorAttributes", "LabelSelectorAttributes", "NonResourceAttributes", "ResourceAttributes", "SelfSubjectAccessReview",
     "SelfSubjectAccessReviewSpec", "SubjectAccessReview", "SubjectAccessReviewSpec", "SubjectAccessReviewStatus",
+    "SelfSubjectRulesReview", "SelfSubjectRulesReviewSpec", "SubjectRulesReviewStatus", "ResourceRule", "NonResourceRule",
   ],
-  "io.k8s.api.authentication.v1": ["BoundObjectReference", "TokenRequestSpec", "TokenRequestStatus"],
+  "io.k8s.api.authentication.v1": [
+    "BoundObjectReference", "TokenRequestSpec", "TokenRequestStatus", "SelfSubjectReview", "SelfSubjectReviewStatus", "UserInfo",
+  ],
   "io.k8s.api.discovery.v1": [
     "Endpoint", "EndpointConditions", "EndpointHints", "EndpointSlice", "EndpointSliceList", "ForNode", "ForZone",
   ],

@@ -271,3 +271,75 @@ describe("a pod's service account credentials", () => {
     expect((await c.server.api("/apis", { token })).status).toBe(401);
   }, 60_000);
 });
+
+describe("NodeRestriction, whoami and can-i --list", () => {
+  const nodeTokens: Record<string, string> = {};
+  const LABEL = "node-restriction.kubernetes.io/trusted";
+
+  beforeAll(async () => {
+    const joinToken = readFileSync(join(s.tmp, "data", "join.token"), "utf8").trim();
+    for (const node of ["node-r1", "node-r2"]) {
+      const res = await s.api("/apis/kubun.io/v1/nodetokens", { method: "POST", token: joinToken, body: JSON.stringify({ nodeName: node }) });
+      nodeTokens[node] = ((await res.json()) as { token: string }).token;
+    }
+  });
+
+  const asNode = (node: string, args: string[], stdin?: string) => s.kubectl([...args, `--token=${nodeTokens[node]}`], stdin === undefined ? {} : { stdin });
+  const nodeJson = (name: string, labels: Record<string, string> = {}) => JSON.stringify({ apiVersion: "v1", kind: "Node", metadata: { name, labels } });
+
+  test("a node registers and deletes only its own Node", async () => {
+    const other = await asNode("node-r1", ["create", "-f", "-"], nodeJson("node-r2"));
+    expect(other.code).not.toBe(0);
+    expect(other.stderr).toContain(`nodes "node-r2" is forbidden: node "node-r1" is not allowed to modify node "node-r2"`);
+    const labelled = await asNode("node-r1", ["create", "-f", "-"], nodeJson("node-r1", { [LABEL]: "yes" }));
+    expect(labelled.stderr).toContain(`node "node-r1" is not allowed to set the following labels: ${LABEL}`);
+    expect((await asNode("node-r1", ["create", "-f", "-"], nodeJson("node-r1"))).code).toBe(0);
+    expect((await asNode("node-r2", ["create", "-f", "-"], nodeJson("node-r2"))).code).toBe(0);
+    const del = await asNode("node-r1", ["delete", "node", "node-r2"]);
+    expect(del.stderr).toContain(`node "node-r1" is not allowed to modify node "node-r2"`);
+    expect((await asNode("node-r2", ["delete", "node", "node-r2"])).code).toBe(0);
+  });
+
+  test("a node changes its own labels but not the node-restriction ones", async () => {
+    await ok(["label", "node", "node-r1", `${LABEL}=yes`]);
+    expect((await asNode("node-r1", ["label", "node", "node-r1", "zone=a"])).code).toBe(0);
+    const relabel = await asNode("node-r1", ["label", "node", "node-r1", "--overwrite", `${LABEL}=no`]);
+    expect(relabel.stderr).toContain(`nodes "node-r1" is forbidden: is not allowed to modify labels: ${LABEL}`);
+    const unlabel = await asNode("node-r1", ["label", "node", "node-r1", `${LABEL}-`]);
+    expect(unlabel.stderr).toContain(`is not allowed to modify labels: ${LABEL}`);
+    expect(await ok(["get", "node", "node-r1", "-o", `jsonpath={.metadata.labels.zone}/{.metadata.labels.node-restriction\\.kubernetes\\.io/trusted}`])).toBe("a/yes");
+  });
+
+  test("kubectl auth whoami names the caller and its groups", async () => {
+    const out = await ok(["auth", "whoami", `--token=${alice}`]);
+    expect(out).toMatch(new RegExp(`Username\\s+${ALICE}`));
+    expect(out).toMatch(/Groups\s+\[system:serviceaccounts system:serviceaccounts:team system:authenticated\]/);
+    const review = JSON.parse(await ok(["auth", "whoami", "-o", "json", `--token=${nodeTokens["node-r1"]}`]));
+    expect(review.kind).toBe("SelfSubjectReview");
+    expect(review.status.userInfo).toMatchObject({ username: "system:node:node-r1", groups: expect.arrayContaining(["system:nodes"]) });
+  });
+
+  test("kubectl auth can-i --list prints the rules of the caller's bindings in the namespace", async () => {
+    const out = await ok(["auth", "can-i", "--list", "-n", "team", `--token=${alice}`]);
+    const row = (resource: string) => out.split("\n").find((l) => l.startsWith(`${resource} `))?.split(/\s{2,}/);
+    expect(row("pods")).toEqual(["pods", "[]", "[]", "[get list watch]"]);
+    expect(row("configmaps")).toEqual(["configmaps", "[]", "[one]", "[get]"]);
+    expect(row("deployments.apps")).toEqual(["deployments.apps", "[]", "[]", "[list]"]);
+    // The RoleBindings of namespace team grant nothing elsewhere.
+    const elsewhere = await ok(["auth", "can-i", "--list", "-n", "default", `--token=${alice}`]);
+    expect(elsewhere).not.toMatch(/^pods /m);
+    expect(elsewhere).toMatch(/^deployments\.apps /m);
+  });
+
+  test("SelfSubjectRulesReview says a node's rules can't be listed", async () => {
+    const res = await s.api("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews", {
+      method: "POST",
+      token: nodeTokens["node-r1"],
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ apiVersion: "authorization.k8s.io/v1", kind: "SelfSubjectRulesReview", spec: { namespace: "default" } }),
+    });
+    expect(res.status).toBe(201);
+    const review = (await res.json()) as { status: { incomplete: boolean; evaluationError: string } };
+    expect(review.status).toMatchObject({ incomplete: true, evaluationError: "node authorizer does not support user rule resolution" });
+  });
+});

@@ -1,9 +1,11 @@
 // The Hono app of the API server: health, discovery, OpenAPI, and every resource path.
 import { Hono, type Context } from "hono";
 import { internalError, methodNotAllowed, notAcceptable, notFound, pathNotFound, StatusError } from "../apis/errors.ts";
-import { authentication, type Authenticator } from "./auth.ts";
+import { authentication, requestUser, type Authenticator } from "./auth.ts";
+import { admitNodeRequest } from "./node-restriction.ts";
 import { alwaysAllow, authorization, type Authorizer } from "./authz.ts";
 import { handleAccessReview } from "./handlers/access-review.ts";
+import { handleSelfSubjectReview, handleSelfSubjectRulesReview } from "./handlers/self-review.ts";
 import { handleTokenRequest } from "./handlers/token-request.ts";
 import { NODE_TOKEN_PATH, type NodeTokens } from "./tokens-node.ts";
 import type { ServiceAccountTokens } from "./tokens.ts";
@@ -44,6 +46,7 @@ const isWatch = (q: URLSearchParams) => q.get("watch") === "true" || q.get("watc
 async function dispatch(h: HandlerContext): Promise<Response> {
   const method = h.c.req.method;
   const { name, subresource } = h.info;
+  if (name && ["PUT", "PATCH", "DELETE"].includes(method)) admitNodeRequest(requestUser(h.c), h.r, name);
   const allowed = (verb: string) => {
     if (!h.r.verbs.includes(verb)) throw methodNotAllowed();
   };
@@ -150,6 +153,8 @@ export function createApp(opts: AppOptions): Hono {
   // Virtual resources and subresources that are computed, not stored.
   app.post("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", (c) => handleAccessReview(c, authorizer, "SelfSubjectAccessReview"));
   app.post("/apis/authorization.k8s.io/v1/subjectaccessreviews", (c) => handleAccessReview(c, authorizer, "SubjectAccessReview"));
+  app.post("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews", (c) => handleSelfSubjectRulesReview(c, authorizer));
+  app.post("/apis/authentication.k8s.io/v1/selfsubjectreviews", (c) => handleSelfSubjectReview(c));
   const { nodeTokens, serviceAccountTokens } = opts;
   if (nodeTokens) app.post(NODE_TOKEN_PATH, (c) => nodeTokens.handle(c));
   if (serviceAccountTokens) {

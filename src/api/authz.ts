@@ -18,6 +18,31 @@ export interface Authorizer {
   authorize(a: Attributes): Decision | Promise<Decision>;
 }
 
+export interface ResourceRule {
+  verbs: string[];
+  apiGroups?: string[];
+  resources?: string[];
+  resourceNames?: string[];
+}
+
+export interface NonResourceRule {
+  verbs: string[];
+  nonResourceURLs?: string[];
+}
+
+/** What a user may do in a namespace, as SelfSubjectRulesReview lists it (kube's RuleResolver). */
+export interface SubjectRules {
+  resourceRules: ResourceRule[];
+  nonResourceRules: NonResourceRule[];
+  /** True when some authorizer can't enumerate everything it would allow. */
+  incomplete: boolean;
+  evaluationError?: string;
+}
+
+export interface RuleResolver {
+  rulesFor(user: UserInfo, namespace: string): SubjectRules;
+}
+
 export const ALLOW: Decision = { allowed: true };
 export const NO_OPINION: Decision = { allowed: false };
 
@@ -29,8 +54,25 @@ export const mastersAuthorizer: Authorizer = {
 };
 
 /** The first authorizer that allows decides; otherwise the last reason given explains the refusal. */
-export class AuthorizerChain implements Authorizer {
+export class AuthorizerChain implements Authorizer, RuleResolver {
   constructor(private readonly chain: Authorizer[]) {}
+
+  /** The union of what every authorizer that can enumerate its rules says. */
+  rulesFor(user: UserInfo, namespace: string): SubjectRules {
+    const out: SubjectRules = { resourceRules: [], nonResourceRules: [], incomplete: false };
+    const errors: string[] = [];
+    for (const z of this.chain) {
+      if (!isRuleResolver(z)) continue;
+      const r = z.rulesFor(user, namespace);
+      out.resourceRules.push(...r.resourceRules);
+      out.nonResourceRules.push(...r.nonResourceRules);
+      out.incomplete ||= r.incomplete;
+      if (r.evaluationError) errors.push(r.evaluationError);
+    }
+    // kube's aggregate error: the message alone, or "[a, b]" for several.
+    if (errors.length) out.evaluationError = errors.length === 1 ? errors[0] : `[${errors.join(", ")}]`;
+    return out;
+  }
 
   async authorize(a: Attributes): Promise<Decision> {
     let reason: string | undefined;
@@ -41,6 +83,10 @@ export class AuthorizerChain implements Authorizer {
     }
     return { allowed: false, reason };
   }
+}
+
+export function isRuleResolver(z: unknown): z is RuleResolver {
+  return typeof (z as Partial<RuleResolver>).rulesFor === "function";
 }
 
 const SA_PREFIX = "system:serviceaccount:";

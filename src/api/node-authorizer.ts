@@ -1,15 +1,15 @@
 // The node authorizer (after plugin/pkg/auth/authorizer/node): what a node's credential
 // (user system:node:<name>, group system:nodes) may do. It may read the cluster's nodes, pods
 // and services; it may read a secret, config map or service account only when a pod bound to
-// it refers to one; and it may write only its own Node, its own Lease, the status of pods
-// bound to it, and events. Kube decides on a graph of pods and their references; here the
+// it refers to one; and it may write Nodes (NodeRestriction admission keeps it to its own),
+// its own Lease, the status of pods bound to it, and events. Kube decides on a graph of pods and their references; here the
 // store is small and local, so the node's pods in the namespace are simply looked at.
 import type { KubeObject } from "../apis/meta.ts";
 import { findResource } from "../apis/registry.ts";
 import type { Store } from "../store/index.ts";
-import { GROUP_NODES, NODE_USER_PREFIX } from "./auth.ts";
+import { GROUP_NODES, NODE_USER_PREFIX, type UserInfo } from "./auth.ts";
 import type { Attributes } from "./authz-attributes.ts";
-import { ALLOW, NO_OPINION, type Authorizer, type Decision } from "./authz.ts";
+import { ALLOW, NO_OPINION, type Authorizer, type Decision, type RuleResolver, type SubjectRules } from "./authz.ts";
 import { objectKey } from "./storage.ts";
 
 const PODS = findResource("", "v1", "pods")!;
@@ -54,8 +54,15 @@ export function podReferences(pod: KubeObject): Refs {
   return refs;
 }
 
-export class NodeAuthorizer implements Authorizer {
+export class NodeAuthorizer implements Authorizer, RuleResolver {
   constructor(private readonly store: Store) {}
+
+  /** A node's permissions follow its pods, so they can't be listed: say so, as kube does. */
+  rulesFor(user: UserInfo): SubjectRules {
+    const none: SubjectRules = { resourceRules: [], nonResourceRules: [], incomplete: false };
+    if (!nodeNameOf(user)) return none;
+    return { ...none, incomplete: true, evaluationError: "node authorizer does not support user rule resolution" };
+  }
 
   authorize(a: Attributes): Decision {
     const node = nodeNameOf(a.user);
@@ -65,12 +72,10 @@ export class NodeAuthorizer implements Authorizer {
     const core = apiGroup === "";
 
     if (core && resource === "nodes") {
-      if (!subresource && READ.has(verb)) return ALLOW;
-      // Registering creates the node: the name is in the body, not the URL (kube checks it in admission).
-      if (!subresource && verb === "create") return ALLOW;
-      if ((subresource === "" || subresource === "status") && WRITE_OWN.has(verb)) {
-        return name === node ? ALLOW : deny(`can only modify node ${JSON.stringify(node)}`);
-      }
+      // Which Node a node may write is NodeRestriction's to say (node-restriction.ts): when it
+      // registers, the name is in the body, which only admission sees.
+      if (!subresource && [...READ, "create", "update", "patch", "delete"].includes(verb)) return ALLOW;
+      if (subresource === "status" && WRITE_OWN.has(verb)) return ALLOW;
       return NO_OPINION;
     }
     if (core && resource === "pods") {

@@ -66,7 +66,10 @@ export const BOOTSTRAP_CLUSTER_ROLES: Record<string, PolicyRule[]> = {
   view: VIEW_RULES,
   "system:discovery": [{ verbs: ["get"], nonResourceURLs: ["/api", "/api/*", "/apis", "/apis/*", "/openapi", "/openapi/*", "/version", "/version/"] }],
   "system:public-info-viewer": [{ verbs: ["get"], nonResourceURLs: ["/healthz", "/livez", "/readyz", "/version", "/version/"] }],
-  "system:basic-user": [rule(["create"], ["authorization.k8s.io"], ["selfsubjectaccessreviews", "selfsubjectrulesreviews"])],
+  "system:basic-user": [
+    rule(["create"], ["authorization.k8s.io"], ["selfsubjectaccessreviews", "selfsubjectrulesreviews"]),
+    rule(["create"], ["authentication.k8s.io"], ["selfsubjectreviews"]),
+  ],
   // The join token may only trade itself for a node's own credential (tokens-node.ts).
   "system:node-bootstrapper": [rule(["create"], ["kubun.io"], ["nodetokens"])],
 };

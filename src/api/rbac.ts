@@ -6,7 +6,8 @@
 import type { KubeObject } from "../apis/meta.ts";
 import type { Store, WatchHandle } from "../store/index.ts";
 import type { Attributes } from "./authz-attributes.ts";
-import { NO_OPINION, type Authorizer, type Decision } from "./authz.ts";
+import type { UserInfo } from "./auth.ts";
+import { NO_OPINION, type Authorizer, type Decision, type RuleResolver, type SubjectRules } from "./authz.ts";
 import { describeSubject, ruleAllows, subjectMatches, type PolicyRule, type RoleRef, type Subject } from "./rbac-rules.ts";
 
 export const RBAC_GROUP = "rbac.authorization.k8s.io";
@@ -39,7 +40,7 @@ function toBinding(kind: Binding["kind"], obj: KubeObject): Binding {
   };
 }
 
-export class RBACAuthorizer implements Authorizer {
+export class RBACAuthorizer implements Authorizer, RuleResolver {
   private index: PolicyIndex | undefined;
   private readonly watch: WatchHandle;
 
@@ -73,6 +74,27 @@ export class RBACAuthorizer implements Authorizer {
     // Non-resource URLs are cluster-wide: only ClusterRoleBindings grant them.
     if (a.resourceRequest && a.namespace) return check(index.roleBindings.get(a.namespace) ?? []) ?? NO_OPINION;
     return NO_OPINION;
+  }
+
+  /** The rules of every role bound to the user cluster-wide, or in the namespace (RBAC's RulesFor). */
+  rulesFor(user: UserInfo, namespace: string): SubjectRules {
+    const index = this.policy();
+    const out: SubjectRules = { resourceRules: [], nonResourceRules: [], incomplete: false };
+    const visit = (bindings: Binding[]) => {
+      for (const b of bindings) {
+        if (!b.subjects.some((s) => subjectMatches(s, user, b.namespace))) continue;
+        for (const rule of this.rulesOf(index, b)) {
+          const verbs = rule.verbs ?? [];
+          if (rule.resources?.length) {
+            out.resourceRules.push({ verbs, apiGroups: rule.apiGroups, resources: rule.resources, resourceNames: rule.resourceNames });
+          }
+          if (rule.nonResourceURLs?.length) out.nonResourceRules.push({ verbs, nonResourceURLs: rule.nonResourceURLs });
+        }
+      }
+    };
+    visit(index.clusterRoleBindings);
+    if (namespace) visit(index.roleBindings.get(namespace) ?? []);
+    return out;
   }
 
   private rulesOf(index: PolicyIndex, b: Binding): PolicyRule[] {

@@ -19,6 +19,8 @@ export interface WriteOptions {
   /** Filled with `Warning` header texts (unknown fields under Warn). */
   warnings?: string[];
   subresource?: string;
+  /** Admission that needs the request's user (NodeRestriction), run after validation. */
+  admit?: (obj: KubeObject, old: KubeObject | undefined) => void;
 }
 
 export interface DeleteOptions {
@@ -241,6 +243,7 @@ export class Storage {
     if (opts.subresource === "binding") return; // the binding handler changes only nodeName and a condition
     const causes = old && opts.subresource === "status" ? validateStatusUpdate(r, obj, old) : validateObject(r, obj, old);
     if (causes.length) throw invalid(r.kind, obj.metadata?.name ?? "", causes, r.group || undefined);
+    opts.admit?.(obj, old);
   }
 
   private checkNamespaceOpen(namespace: string): void {

@@ -102,6 +102,8 @@ export const RESOURCES: readonly ResourceInfo[] = [
   // Virtual, create-only: the answer is computed, nothing is stored.
   res("authorization.k8s.io", "v1", "selfsubjectaccessreviews", "SelfSubjectAccessReview", false, { verbs: ["create"] }),
   res("authorization.k8s.io", "v1", "subjectaccessreviews", "SubjectAccessReview", false, { verbs: ["create"] }),
+  res("authorization.k8s.io", "v1", "selfsubjectrulesreviews", "SelfSubjectRulesReview", false, { verbs: ["create"] }),
+  res("authentication.k8s.io", "v1", "selfsubjectreviews", "SelfSubjectReview", false, { verbs: ["create"] }),
 ];
 
 // Endpoints' singular is "endpoints" in Kubernetes discovery.

@@ -7,6 +7,8 @@ import type { AgentStreams } from "../streaming.ts";
 import type { Storage, WriteOptions } from "../storage.ts";
 import { badRequest } from "../../apis/errors.ts";
 import { objectJson } from "../../store/index.ts";
+import { requestUser } from "../auth.ts";
+import { nodeRestriction } from "../node-restriction.ts";
 
 export interface LogRequest {
   pod: KubeObject;
@@ -49,6 +51,7 @@ export function writeOptions(h: HandlerContext): WriteOptions {
     fieldValidation: fv as WriteOptions["fieldValidation"],
     warnings: [],
     subresource: h.info.subresource,
+    admit: nodeRestriction(requestUser(h.c), h.r),
   };
 }
 

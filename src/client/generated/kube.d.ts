@@ -1680,6 +1680,25 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/apis/authentication.k8s.io/v1/selfsubjectreviews": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description create a SelfSubjectReview */
+        post: operations["createAuthenticationV1SelfSubjectReview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews": {
         parameters: {
             query?: {
@@ -1693,6 +1712,25 @@ export interface paths {
         put?: never;
         /** @description create a SelfSubjectAccessReview */
         post: operations["createAuthorizationV1SelfSubjectAccessReview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apis/authorization.k8s.io/v1/selfsubjectrulesreviews": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description create a SelfSubjectRulesReview */
+        post: operations["createAuthorizationV1SelfSubjectRulesReview"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2623,6 +2661,19 @@ export interface components {
             /** @description uid of the referent. */
             uid?: string;
         };
+        /** @description SelfSubjectReview contains the user information that the kube-apiserver has about the user making this request. When using impersonation, users will receive the user info of the user being impersonated.  If impersonation or request header authentication is used, any extra keys will have their case ignored and returned as lowercase. */
+        "io.k8s.api.authentication.v1.SelfSubjectReview": {
+            /** @description APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
+            apiVersion?: string;
+            /** @description Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds */
+            kind?: string;
+            metadata?: components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"];
+            status?: components["schemas"]["io.k8s.api.authentication.v1.SelfSubjectReviewStatus"];
+        };
+        /** @description SelfSubjectReviewStatus is filled by the kube-apiserver and sent back to a user. */
+        "io.k8s.api.authentication.v1.SelfSubjectReviewStatus": {
+            userInfo?: components["schemas"]["io.k8s.api.authentication.v1.UserInfo"];
+        };
         /** @description TokenRequest requests a token for a given service account. */
         "io.k8s.api.authentication.v1.TokenRequest": {
             /** @description APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
@@ -2651,6 +2702,19 @@ export interface components {
             /** @description token is the opaque bearer token. */
             token?: string;
         };
+        /** @description UserInfo holds the information about the user needed to implement the user.Info interface. */
+        "io.k8s.api.authentication.v1.UserInfo": {
+            /** @description extra is any additional information provided by the authenticator. */
+            extra?: {
+                [key: string]: string[];
+            };
+            /** @description groups is the names of groups this user is a part of. */
+            groups?: string[];
+            /** @description uid is a unique value that identifies this user across time. If this user is deleted and another user by the same name is added, they will have different UIDs. */
+            uid?: string;
+            /** @description username is the name that uniquely identifies this user among all active users. */
+            username?: string;
+        };
         /** @description FieldSelectorAttributes indicates a field limited access. Webhook authors are encouraged to * ensure rawSelector and requirements are not both set * consider the requirements field if set * not try to parse or consider the rawSelector field if set. This is to avoid another CVE-2022-2880 (i.e. getting different systems to agree on how exactly to parse a query is not something we want), see https://www.oxeye.io/resources/golang-parameter-smuggling-attack for more details. For the *SubjectAccessReview endpoints of the kube-apiserver: * If rawSelector is empty and requirements are empty, the request is not limited. * If rawSelector is present and requirements are empty, the rawSelector will be parsed and limited if the parsing succeeds. * If rawSelector is empty and requirements are present, the requirements should be honored * If rawSelector is present and requirements are present, the request is invalid. */
         "io.k8s.api.authorization.v1.FieldSelectorAttributes": {
             /** @description rawSelector is the serialization of a field selector that would be included in a query parameter. Webhook implementations are encouraged to ignore rawSelector. The kube-apiserver's *SubjectAccessReview will parse the rawSelector as long as the requirements are not present. */
@@ -2672,6 +2736,13 @@ export interface components {
             /** @description verb is the standard HTTP verb */
             verb?: string;
         };
+        /** @description NonResourceRule holds information that describes a rule for the non-resource */
+        "io.k8s.api.authorization.v1.NonResourceRule": {
+            /** @description nonResourceURLs is a set of partial urls that a user should have access to.  *s are allowed, but only as the full, final step in the path.  "*" means all. */
+            nonResourceURLs?: string[];
+            /** @description verbs is a list of kubernetes non-resource API verbs, like: get, post, put, delete, patch, head, options.  "*" means all. */
+            verbs: string[];
+        };
         /** @description ResourceAttributes includes the authorization attributes available for resource requests to the Authorizer interface */
         "io.k8s.api.authorization.v1.ResourceAttributes": {
             fieldSelector?: components["schemas"]["io.k8s.api.authorization.v1.FieldSelectorAttributes"];
@@ -2691,6 +2762,17 @@ export interface components {
             /** @description version is the API Version of the Resource.  "*" means all. */
             version?: string;
         };
+        /** @description ResourceRule is the list of actions the subject is allowed to perform on resources. The list ordering isn't significant, may contain duplicates, and possibly be incomplete. */
+        "io.k8s.api.authorization.v1.ResourceRule": {
+            /** @description apiGroups is the name of the APIGroup that contains the resources.  If multiple API groups are specified, any action requested against one of the enumerated resources in any API group will be allowed.  "*" means all. */
+            apiGroups?: string[];
+            /** @description resourceNames is an optional white list of names that the rule applies to.  An empty set means that everything is allowed.  "*" means all. */
+            resourceNames?: string[];
+            /** @description resources is a list of resources this rule applies to.  "*" means all in the specified apiGroups.  "*_/foo" represents the subresource 'foo' for all resources in the specified apiGroups. */
+            resources?: string[];
+            /** @description verbs is a list of kubernetes resource API verbs, like: get, list, watch, create, update, delete, proxy.  "*" means all. */
+            verbs: string[];
+        };
         /** @description SelfSubjectAccessReview checks whether or the current user can perform an action.  Not filling in a spec.namespace means "in all namespaces".  Self is a special case, because users should always be able to check whether they can perform an action */
         "io.k8s.api.authorization.v1.SelfSubjectAccessReview": {
             /** @description APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
@@ -2705,6 +2787,21 @@ export interface components {
         "io.k8s.api.authorization.v1.SelfSubjectAccessReviewSpec": {
             nonResourceAttributes?: components["schemas"]["io.k8s.api.authorization.v1.NonResourceAttributes"];
             resourceAttributes?: components["schemas"]["io.k8s.api.authorization.v1.ResourceAttributes"];
+        };
+        /** @description SelfSubjectRulesReview enumerates the set of actions the current user can perform within a namespace. The returned list of actions may be incomplete depending on the server's authorization mode, and any errors experienced during the evaluation. SelfSubjectRulesReview should be used by UIs to show/hide actions, or to quickly let an end user reason about their permissions. It should NOT Be used by external systems to drive authorization decisions as this raises confused deputy, cache lifetime/revocation, and correctness concerns. SubjectAccessReview, and LocalAccessReview are the correct way to defer authorization decisions to the API server. */
+        "io.k8s.api.authorization.v1.SelfSubjectRulesReview": {
+            /** @description APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
+            apiVersion?: string;
+            /** @description Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds */
+            kind?: string;
+            metadata?: components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"];
+            spec: components["schemas"]["io.k8s.api.authorization.v1.SelfSubjectRulesReviewSpec"];
+            status?: components["schemas"]["io.k8s.api.authorization.v1.SubjectRulesReviewStatus"];
+        };
+        /** @description SelfSubjectRulesReviewSpec defines the specification for SelfSubjectRulesReview. */
+        "io.k8s.api.authorization.v1.SelfSubjectRulesReviewSpec": {
+            /** @description namespace to evaluate rules for. Required. */
+            namespace?: string;
         };
         /** @description SubjectAccessReview checks whether or not a user or group can perform an action. */
         "io.k8s.api.authorization.v1.SubjectAccessReview": {
@@ -2741,6 +2838,17 @@ export interface components {
             evaluationError?: string;
             /** @description reason is optional.  It indicates why a request was allowed or denied. */
             reason?: string;
+        };
+        /** @description SubjectRulesReviewStatus contains the result of a rules check. This check can be incomplete depending on the set of authorizers the server is configured with and any errors experienced during evaluation. Because authorization rules are additive, if a rule appears in a list it's safe to assume the subject has that permission, even if that list is incomplete. */
+        "io.k8s.api.authorization.v1.SubjectRulesReviewStatus": {
+            /** @description evaluationError can appear in combination with Rules. It indicates an error occurred during rule evaluation, such as an authorizer that doesn't support rule evaluation, and that ResourceRules and/or NonResourceRules may be incomplete. */
+            evaluationError?: string;
+            /** @description incomplete is true when the rules returned by this call are incomplete. This is most commonly encountered when an authorizer, such as an external authorizer, doesn't support rules evaluation. */
+            incomplete: boolean;
+            /** @description nonResourceRules is the list of actions the subject is allowed to perform on non-resources. The list ordering isn't significant, may contain duplicates, and possibly be incomplete. */
+            nonResourceRules: components["schemas"]["io.k8s.api.authorization.v1.NonResourceRule"][];
+            /** @description resourceRules is the list of actions the subject is allowed to perform on resources. The list ordering isn't significant, may contain duplicates, and possibly be incomplete. */
+            resourceRules: components["schemas"]["io.k8s.api.authorization.v1.ResourceRule"][];
         };
         /** @description Scale represents a scaling request for a resource. */
         "io.k8s.api.autoscaling.v1.Scale": {
@@ -13672,6 +13780,73 @@ export interface operations {
             };
         };
     };
+    createAuthenticationV1SelfSubjectReview: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                fieldManager?: string;
+                fieldValidation?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["io.k8s.api.authentication.v1.SelfSubjectReview"];
+                "application/yaml": components["schemas"]["io.k8s.api.authentication.v1.SelfSubjectReview"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.authentication.v1.SelfSubjectReview"];
+                    "application/yaml": components["schemas"]["io.k8s.api.authentication.v1.SelfSubjectReview"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.authentication.v1.SelfSubjectReview"];
+                    "application/yaml": components["schemas"]["io.k8s.api.authentication.v1.SelfSubjectReview"];
+                };
+            };
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.authentication.v1.SelfSubjectReview"];
+                    "application/yaml": components["schemas"]["io.k8s.api.authentication.v1.SelfSubjectReview"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
     createAuthorizationV1SelfSubjectAccessReview: {
         parameters: {
             query?: {
@@ -13719,6 +13894,73 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["io.k8s.api.authorization.v1.SelfSubjectAccessReview"];
                     "application/yaml": components["schemas"]["io.k8s.api.authorization.v1.SelfSubjectAccessReview"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    createAuthorizationV1SelfSubjectRulesReview: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                fieldManager?: string;
+                fieldValidation?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["io.k8s.api.authorization.v1.SelfSubjectRulesReview"];
+                "application/yaml": components["schemas"]["io.k8s.api.authorization.v1.SelfSubjectRulesReview"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.authorization.v1.SelfSubjectRulesReview"];
+                    "application/yaml": components["schemas"]["io.k8s.api.authorization.v1.SelfSubjectRulesReview"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.authorization.v1.SelfSubjectRulesReview"];
+                    "application/yaml": components["schemas"]["io.k8s.api.authorization.v1.SelfSubjectRulesReview"];
+                };
+            };
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.authorization.v1.SelfSubjectRulesReview"];
+                    "application/yaml": components["schemas"]["io.k8s.api.authorization.v1.SelfSubjectRulesReview"];
                 };
             };
             /** @description Unauthorized */
