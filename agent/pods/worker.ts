@@ -5,7 +5,7 @@
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Container, Pod, PodStatus, ResourceList } from "../../src/apis/index.ts";
-import type { ContainerStatus, ImageService, PodSandboxConfig, RuntimeService } from "../cri/index.ts";
+import type { ContainerStatus, ImageService, PodSandboxConfig, Container as RuntimeContainer, RuntimeService } from "../cri/index.ts";
 import type { Backoff } from "./backoff.ts";
 import { containerConfig } from "./container-config.ts";
 import { ContainerConfigError, containerEnv } from "./env.ts";
@@ -39,12 +39,23 @@ export const podLogDir = (dataDir: string, pod: Pod) => join(dataDir, "logs", `$
 
 type Waiting = { reason: string; message?: string };
 
+// Transition times alone do not make a new status; nor does the order the API server writes fields in.
+const statusKey = (status: PodStatus) =>
+  JSON.stringify(Object.entries({ ...status, conditions: status.conditions?.map(({ lastTransitionTime, ...c }) => c) }).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+
+/** Same spec and metadata, bar the bookkeeping every write changes. */
+const sameIntent = (a: Pod, b: Pod) => {
+  const meta = (p: Pod) => JSON.stringify({ ...p.metadata, resourceVersion: undefined, managedFields: undefined });
+  return meta(a) === meta(b) && JSON.stringify(a.spec) === JSON.stringify(b.spec);
+};
+
 export class PodWorker {
   private pod: Pod;
   private deleted = false;
   private stopped = false;
   private wake?: () => void;
   private lastStatus = "";
+  private patching?: string;
   private startTime?: string;
   private sandboxConfig?: PodSandboxConfig;
   private readonly waiting = new Map<string, Waiting>();
@@ -67,8 +78,12 @@ export class PodWorker {
 
   /** A newer version of the pod from the informer. */
   update(pod: Pod): void {
+    // The echo of our own status patch changes nothing to act on: an extra pass per pod would only
+    // load the runtime, which matters most in a burst of pod starts.
+    const key = statusKey(pod.status ?? {});
+    const echo = (key === this.lastStatus || key === this.patching) && sameIntent(pod, this.pod);
     this.pod = pod;
-    this.wake?.();
+    if (!echo) this.wake?.();
   }
 
   /** The pod is gone from the API: tear it down without confirming anything. */
@@ -131,8 +146,9 @@ export class PodWorker {
       return false;
     }
 
-    const { sandboxId, podIP } = await this.ensureSandbox(pod);
-    const instances = await podContainers(this.deps.runtime, this.uid);
+    const { sandboxId, podIP, fresh } = await this.ensureSandbox(pod);
+    // A sandbox made in this pass has no containers yet: listing them would only add a round trip.
+    const instances = fresh ? new Map<string, RuntimeContainer[]>() : await podContainers(this.deps.runtime, this.uid);
     const init: ContainerView[] = [];
     let initDone = true;
     for (const c of pod.spec?.initContainers ?? []) {
@@ -149,20 +165,26 @@ export class PodWorker {
   }
 
   private async report(status: PodStatus): Promise<void> {
-    // Transition times alone do not make a new status.
-    const key = JSON.stringify({ ...status, conditions: status.conditions?.map(({ lastTransitionTime, ...c }) => c) });
+    const key = statusKey(status);
     if (key === this.lastStatus) return;
-    if (await this.deps.api.patchStatus(this.pod, status)) {
-      this.lastStatus = key;
-      this.pod = { ...this.pod, status };
+    // The watch may bring the patched pod back before the patch call returns.
+    this.patching = key;
+    try {
+      if (await this.deps.api.patchStatus(this.pod, status)) {
+        this.lastStatus = key;
+        this.pod = { ...this.pod, status };
+      }
+    } finally {
+      this.patching = undefined;
     }
   }
 
-  private async ensureSandbox(pod: Pod): Promise<{ sandboxId: string; podIP?: string }> {
+  private async ensureSandbox(pod: Pod): Promise<{ sandboxId: string; podIP?: string; fresh: boolean }> {
     const rt = this.deps.runtime;
     const sandboxes = await podSandboxes(rt, this.uid);
     const logDirectory = podLogDir(this.deps.dataDir, pod);
     let sandboxId = sandboxes.find((s) => s.state === "SANDBOX_READY")?.id;
+    const fresh = !sandboxId;
     if (!sandboxId) {
       // A dead sandbox takes its containers with it: clear it away and start over, as kubelet does.
       for (const s of sandboxes) {
@@ -177,7 +199,7 @@ export class PodWorker {
     this.sandboxConfig ??= sandboxConfig(pod, { logDirectory, clusterDNS: this.deps.clusterDNS });
     const status = await rt.podSandboxStatus(sandboxId);
     const podIP = pod.spec?.hostNetwork ? this.deps.hostIP : status?.network?.ip || undefined;
-    return { sandboxId, podIP };
+    return { sandboxId, podIP, fresh };
   }
 
   private async syncContainer(pod: Pod, c: Container, sandboxId: string, podIP: string | undefined, instances: { id: string; annotations: Record<string, string> }[], isInit: boolean, mayStart: boolean): Promise<ContainerView> {
@@ -208,11 +230,12 @@ export class PodWorker {
           this.waiting.set(c.name, { reason: "CrashLoopBackOff", message: `back-off ${Math.round(delay / 1000)}s restarting failed container=${c.name} pod=${pod.metadata.name}_${pod.metadata.namespace}(${this.uid})` });
         } else {
           const count = current ? restartCount + 1 : 0;
-          if (await this.startContainer(pod, c, sandboxId, podIP, count)) {
+          const id = await this.startContainer(pod, c, sandboxId, podIP, count);
+          if (id) {
             if (current) this.deps.backoff.next(key);
-            const fresh = await this.instancesOf(c.name);
-            current = await instanceStatus(rt, fresh[0]);
-            previous = (await instanceStatus(rt, fresh[1])) ?? undefined;
+            // The new instance is the current one and the one it replaces the previous: no need to list them again.
+            previous = current ?? previous;
+            current = await rt.containerStatus(id);
             restartCount = count;
           }
         }
@@ -226,18 +249,20 @@ export class PodWorker {
     return { spec: c, current: current ?? undefined, previous, restartCount, waiting: this.waiting.get(c.name), ready, started };
   }
 
-  private async instancesOf(name: string) {
-    return (await podContainers(this.deps.runtime, this.uid)).get(name) ?? [];
-  }
-
-  /** Creates and starts one instance; on failure records why the container is waiting. */
-  private async startContainer(pod: Pod, c: Container, sandboxId: string, podIP: string | undefined, restartCount: number): Promise<boolean> {
+  /** Creates and starts one instance, resolving with its id; on failure records why the container is waiting. */
+  private async startContainer(pod: Pod, c: Container, sandboxId: string, podIP: string | undefined, restartCount: number): Promise<string | null> {
     const image = c.image ?? "";
+    // The image check and the container's volumes and env (API round trips for tokens, ConfigMaps
+    // and Secrets) don't depend on each other. A container stuck on its image keeps them in order,
+    // so that it doesn't ask the API for them on every pass.
+    const prepare = () => this.prepareContainer(pod, c, podIP);
+    const early = this.waiting.get(c.name)?.reason.startsWith("ErrImage") ? undefined : prepare();
+    early?.catch(() => undefined); // awaited below unless the image fails first
     const present = await this.deps.images.imageStatus(image);
     const policy = c.imagePullPolicy ?? (image.includes("@") || !/:[^/]+$/.test(image) || image.endsWith(":latest") ? "Always" : "IfNotPresent");
     if (!present && policy === "Never") {
       this.waiting.set(c.name, { reason: "ErrImageNeverPull", message: `Container image "${image}" is not present with pull policy of Never` });
-      return false;
+      return null;
     }
     if (!present || policy === "Always") {
       try {
@@ -246,29 +271,33 @@ export class PodWorker {
         // No registry reachable is normal here: a local copy still runs under Always.
         if (!present) {
           this.waiting.set(c.name, { reason: "ErrImagePull", message: (err as Error).message });
-          return false;
+          return null;
         }
       }
     }
     try {
-      const podDir = join(this.deps.dataDir, "pods", this.uid);
-      const volumes = await prepareVolumes(pod, podDir, this.deps.api, podIP);
-      const env = await containerEnv(pod, c, { source: this.deps.api, podIP, hostIP: this.deps.hostIP, nodeAllocatable: this.deps.nodeAllocatable });
+      const { volumes, env } = await (early ?? prepare());
       const config = containerConfig({ pod, container: c, restartCount, env, volumes });
       const id = await this.deps.runtime.createContainer(sandboxId, config, this.sandboxConfig!);
       try {
         await this.deps.runtime.startContainer(id);
       } catch (err) {
         this.waiting.set(c.name, { reason: "RunContainerError", message: (err as Error).message });
-        return true; // the instance exists (exited): back-off applies to it like to a crash
+        return id; // the instance exists (exited): back-off applies to it like to a crash
       }
       this.waiting.delete(c.name);
-      return true;
+      return id;
     } catch (err) {
       const reason = err instanceof ContainerConfigError ? err.reason : "CreateContainerError";
       this.waiting.set(c.name, { reason, message: (err as Error).message });
-      return false;
+      return null;
     }
+  }
+
+  private async prepareContainer(pod: Pod, c: Container, podIP: string | undefined) {
+    const volumes = await prepareVolumes(pod, join(this.deps.dataDir, "pods", this.uid), this.deps.api, podIP);
+    const env = await containerEnv(pod, c, { source: this.deps.api, podIP, hostIP: this.deps.hostIP, nodeAllocatable: this.deps.nodeAllocatable });
+    return { volumes, env };
   }
 
   private clearProbes(name: string): void {
