@@ -106,11 +106,17 @@ async function createPod(name: string): Promise<number> {
   return runningAt.get(name)! - t0;
 }
 
+const cri = new CriClient({ socket: containerdPaths(dataDir).socket });
+
+/**
+ * Deletes the pods and waits until the agent has torn them down too: with a grace period of 0
+ * the API objects vanish at once, and a teardown still running would weigh on the next phase.
+ */
 async function deleteAll(names: string[]): Promise<void> {
   for (const n of names) await api(`/api/v1/namespaces/default/pods/${n}`, { method: "DELETE" });
   for (;;) {
     const list = (await (await api("/api/v1/namespaces/default/pods")).json()) as { items: Pod[] };
-    if (list.items.length === 0) return;
+    if (list.items.length === 0 && (await cri.listPodSandbox()).length === 0) return;
     await Bun.sleep(200);
   }
 }
@@ -133,7 +139,6 @@ const rss = rssMB();
 await deleteAll(burstNames);
 
 // 3. the floor: the same sandbox and container straight through CRI
-const cri = new CriClient({ socket: containerdPaths(dataDir).socket });
 /** One pod straight through CRI; resolves with its start time and its uid (for teardown). */
 async function criPod(i: number): Promise<{ ms: number; uid: string }> {
   const uid = crypto.randomUUID();
