@@ -11,6 +11,7 @@ const HOST_PACKAGES: Record<string, string> = {
   "/usr/lib/cni/bridge": "containernetworking-plugins",
   "/usr/sbin/iptables": "iptables",
   "/bin/busybox": "busybox-static",
+  "/bin/ip": "iproute2", // CNI, the service proxy's interface, host routes, test network namespaces
 };
 
 async function run(cmd: string[], env: Record<string, string> = {}): Promise<void> {
