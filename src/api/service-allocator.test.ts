@@ -3,6 +3,7 @@ import { StatusError } from "../apis/errors.ts";
 import type { KubeObject } from "../apis/meta.ts";
 import { findResource } from "../apis/registry.ts";
 import { RangeBitmap, ServiceAllocator, formatIPv4, parseIPv4, parseServiceCIDR } from "./service-allocator.ts";
+import { statusErrorOf } from "../apis/errors-testing.ts";
 
 const SERVICES = findResource("", "v1", "services")!;
 type Spec = Record<string, any>;
@@ -15,15 +16,7 @@ function create(a: ServiceAllocator, s: KubeObject) {
   return s as KubeObject & { spec: Spec };
 }
 
-function failure(fn: () => unknown): StatusError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof StatusError) return err;
-    throw err;
-  }
-  throw new Error("expected a StatusError");
-}
+const failure = statusErrorOf;
 
 describe("CIDR and IPv4 parsing", () => {
   test.each([

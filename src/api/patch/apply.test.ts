@@ -4,6 +4,7 @@ import type { KubeObject, ManagedFieldsEntry } from "../../apis/meta.ts";
 import { serverSideApply, type ApplyOptions } from "./apply.ts";
 import { FieldSet, fieldsOf, pathString } from "./field-set.ts";
 import { rootType } from "./merge-keys.ts";
+import { statusErrorOf } from "../../apis/errors-testing.ts";
 
 const T0 = "2025-01-01T00:00:00Z";
 const T1 = "2025-01-01T00:01:00Z";
@@ -34,15 +35,7 @@ function ownedBy(obj: KubeObject, manager: string, fields?: string[][]): KubeObj
   return { ...structuredClone(obj), metadata: { ...structuredClone(obj.metadata), managedFields: [e] } };
 }
 
-const conflictOf = (fn: () => unknown): StatusError => {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof StatusError) return err;
-    throw err;
-  }
-  throw new Error("expected a StatusError");
-};
+const conflictOf = statusErrorOf;
 
 describe("serverSideApply: creating and re-applying", () => {
   test("creates the object with an Apply entry owning what the configuration sets", () => {

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { StatusError } from "../../apis/errors.ts";
 import { applyPatch } from "./index.ts";
+import { statusErrorOf } from "../../apis/errors-testing.ts";
 
 const live = () => ({
   apiVersion: "apps/v1",
@@ -10,15 +11,7 @@ const live = () => ({
 });
 const containers = (obj: any) => obj.spec.template.spec.containers;
 
-const statusOf = (fn: () => unknown): StatusError => {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof StatusError) return err;
-    throw err;
-  }
-  throw new Error("expected a StatusError");
-};
+const statusOf = statusErrorOf;
 
 describe("applyPatch dispatches by media type", () => {
   const containerPatch = { spec: { template: { spec: { containers: [{ name: "web", image: "b" }] } } } };
