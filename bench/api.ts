@@ -1,5 +1,6 @@
-// bun run bench:api — durable creates/s through the API and watch delivery latency, with the
-// raw bun:sqlite batched-insert rate measured in the same run as the ceiling.
+// bun run bench:api — durable creates/s through the API and watch delivery latency, with two
+// ceilings measured in the same run: the raw bun:sqlite batched-insert rate (storage) and a bare
+// Bun HTTPS server answering the same requests with a fixed body (transport, bench/https-floor.ts).
 //   --creates N (default 20000)  --clients N (default 64)  --watch-samples N (default 2000)  --json
 import { Database } from "bun:sqlite";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -46,21 +47,41 @@ function rawCeiling(rows: number): number {
   return rate;
 }
 
-async function startServer(): Promise<{ proc: Bun.Subprocess; url: string; token: string; ca: string }> {
-  const dataDir = join(tmp, "server");
-  const proc = Bun.spawn([process.execPath, "src/cli/main.ts", "server", "--data-dir", dataDir, "--port", "0", "--bind", "127.0.0.1"], {
-    stdout: "pipe",
-    stderr: "inherit",
-  });
+/** Spawns `cmd` and waits for the "listening on https://…" line it prints. */
+async function spawnListening(cmd: string[]): Promise<{ proc: Bun.Subprocess; url: string }> {
+  const proc = Bun.spawn(cmd, { stdout: "pipe", stderr: "inherit" });
   let out = "";
   for await (const chunk of proc.stdout as ReadableStream<Uint8Array>) {
     out += new TextDecoder().decode(chunk);
     const m = /listening on (https:\/\/\S+)/.exec(out);
-    if (m) {
-      return { proc, url: m[1]!, token: readFileSync(join(dataDir, "admin.token"), "utf8").trim(), ca: readFileSync(join(dataDir, "tls", "ca.crt"), "utf8") };
-    }
+    if (m) return { proc, url: m[1]! };
   }
-  throw new Error("server did not start");
+  throw new Error(`${cmd.join(" ")} did not start`);
+}
+
+async function startServer(): Promise<{ proc: Bun.Subprocess; url: string; token: string; ca: string }> {
+  const dataDir = join(tmp, "server");
+  const { proc, url } = await spawnListening([process.execPath, "src/cli/main.ts", "server", "--data-dir", dataDir, "--port", "0", "--bind", "127.0.0.1"]);
+  return { proc, url, token: readFileSync(join(dataDir, "admin.token"), "utf8").trim(), ca: readFileSync(join(dataDir, "tls", "ca.crt"), "utf8") };
+}
+
+/** CLIENTS concurrent loops POSTing `count` ConfigMaps to `url`; returns requests/s and non-201 answers. */
+async function createLoad(url: string, headers: Record<string, string>, ca: string, count: number): Promise<{ perS: number; failed: number }> {
+  let next = 0;
+  let failed = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      while (next < count) {
+        const i = next++;
+        const body = JSON.stringify({ metadata: { name: `cm-${i}` }, data: { i: String(i) } });
+        const res = await fetch(`${url}/api/v1/namespaces/bench/configmaps`, { method: "POST", body, headers, tls: { ca } } as RequestInit);
+        if (res.status !== 201) failed++;
+        await res.arrayBuffer();
+      }
+    }),
+  );
+  return { perS: count / ((performance.now() - t0) / 1000), failed };
 }
 
 const progress = (msg: string) => process.stderr.write(`bench:api: ${msg}\n`);
@@ -76,20 +97,7 @@ async function main(): Promise<void> {
 
   // 1. Durable creates/s with CLIENTS concurrent clients.
   progress(`${CREATES} creates from ${CLIENTS} clients`);
-  let next = 0;
-  let failed = 0;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: CLIENTS }, async () => {
-      while (next < CREATES) {
-        const i = next++;
-        const res = await call("/api/v1/namespaces/bench/configmaps", { method: "POST", body: JSON.stringify({ metadata: { name: `cm-${i}` }, data: { i: String(i) } }) });
-        if (res.status !== 201) failed++;
-        await res.arrayBuffer();
-      }
-    }),
-  );
-  const createsPerS = CREATES / ((performance.now() - t0) / 1000);
+  const { perS: createsPerS, failed } = await createLoad(server.url, headers, server.ca, CREATES);
 
   // 2. Watch delivery: time from sending a create to its event arriving on a watch.
   progress(`watch delivery over ${WATCH_SAMPLES} creates`);
@@ -133,6 +141,14 @@ async function main(): Promise<void> {
   ac.abort();
   server.proc.kill();
   await server.proc.exited;
+
+  // 3. The transport ceiling: the same load against a bare HTTPS server with the same certificate.
+  progress(`transport ceiling: ${CREATES} requests from ${CLIENTS} clients to a bare Bun HTTPS server`);
+  const tls = join(tmp, "server", "tls");
+  const floor = await spawnListening([process.execPath, "bench/https-floor.ts", join(tls, "serving.crt"), join(tls, "serving.key")]);
+  const transport = await createLoad(floor.url, headers, server.ca, CREATES);
+  floor.proc.kill();
+  await floor.proc.exited;
   rmSync(tmp, { recursive: true, force: true });
 
   const result = {
@@ -142,6 +158,8 @@ async function main(): Promise<void> {
     api_creates_per_s: Math.round(createsPerS),
     raw_sqlite_inserts_per_s: Math.round(raw),
     ratio_of_ceiling: Number((createsPerS / raw).toFixed(3)),
+    bare_https_requests_per_s: Math.round(transport.perS),
+    ratio_of_transport: Number((createsPerS / transport.perS).toFixed(3)),
     watch_samples: latencies.length,
     watch_p50_ms: Number(percentile(latencies, 50).toFixed(2)),
     watch_p99_ms: Number(percentile(latencies, 99).toFixed(2)),
@@ -149,7 +167,8 @@ async function main(): Promise<void> {
   if (!args.json) {
     console.log("kubun API bench (durable writes: WAL, synchronous=FULL)");
     console.log(`  raw bun:sqlite batched inserts   ${result.raw_sqlite_inserts_per_s.toLocaleString()} rows/s (ceiling)`);
-    console.log(`  API creates, ${CLIENTS} clients          ${result.api_creates_per_s.toLocaleString()} creates/s (${(result.ratio_of_ceiling * 100).toFixed(1)}% of ceiling, ${failed} failed)`);
+    console.log(`  bare Bun HTTPS, fixed answer     ${result.bare_https_requests_per_s.toLocaleString()} requests/s (transport ceiling, same client)`);
+    console.log(`  API creates, ${CLIENTS} clients          ${result.api_creates_per_s.toLocaleString()} creates/s (${(result.ratio_of_ceiling * 100).toFixed(1)}% of storage ceiling, ${(result.ratio_of_transport * 100).toFixed(1)}% of transport ceiling, ${failed} failed)`);
     console.log(`  watch delivery (send → event)    p50 ${result.watch_p50_ms} ms, p99 ${result.watch_p99_ms} ms over ${result.watch_samples} creates`);
   }
   console.log(JSON.stringify(result));

@@ -5,6 +5,8 @@
 // agent's RSS with the burst's pods running. Goal: p50 ≤ 300 ms, p99 ≤ 1 s, ≤ 80 ms above the
 // floor, RSS ≤ 60 MB with 20 pods.
 //   --sequential N (default 20)  --burst N (default 20)  --floor N (default 10)  --json
+// For profiling: KUBUN_BENCH_AGENT_FLAGS="--heap-prof --heap-prof-dir=D" passes bun flags to the
+// agent process; KUBUN_BENCH_AGENT_SMAPS=FILE saves its /proc/PID/smaps next to the RSS figure.
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -50,7 +52,7 @@ const api = (path: string, init: RequestInit = {}) =>
   fetch(`${server.url}${path}`, { ...init, headers: { authorization: `Bearer ${server.adminToken}`, "content-type": "application/json", ...init.headers }, tls: { ca: server.ca.cert } } as RequestInit);
 
 // The agent as it runs in production: its own process, its own containerd.
-const agent = Bun.spawn([process.execPath, "src/cli/main.ts", "agent", "--server", server.url, "--token", server.adminToken, "--ca-file", caFile, "--data-dir", dataDir, "--node-name", NODE, "--pod-cidr", "10.213.40.0/24"], {
+const agent = Bun.spawn([process.execPath, ...(process.env.KUBUN_BENCH_AGENT_FLAGS?.split(" ").filter(Boolean) ?? []), "src/cli/main.ts", "agent", "--server", server.url, "--token", server.adminToken, "--ca-file", caFile, "--data-dir", dataDir, "--node-name", NODE, "--pod-cidr", "10.213.40.0/24"], {
   cwd: ROOT,
   stdout: "pipe",
   stderr: "inherit",
@@ -121,7 +123,12 @@ async function deleteAll(names: string[]): Promise<void> {
   }
 }
 
-const rssMB = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${agent.pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
+/** The agent's memory from /proc, in MB: resident total, its anonymous part (heap) and file-backed part (the bun binary's pages). */
+function agentMemory(): { rss: number; anon: number; file: number } {
+  const status = readFileSync(`/proc/${agent.pid}/status`, "utf8");
+  const mb = (field: string) => Math.round(Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024);
+  return { rss: mb("VmRSS"), anon: mb("RssAnon"), file: mb("RssFile") };
+}
 
 // 1. one pod at a time
 const sequential: number[] = [];
@@ -135,7 +142,8 @@ const burstNames = Array.from({ length: Number(args.burst) }, (_, i) => `burst-$
 const burst = await Promise.all(burstNames.map(createPod));
 progress(`burst: ${JSON.stringify(summary(burst))}`);
 await Bun.sleep(1000);
-const rss = rssMB();
+const memory = agentMemory();
+if (process.env.KUBUN_BENCH_AGENT_SMAPS) writeFileSync(process.env.KUBUN_BENCH_AGENT_SMAPS, readFileSync(`/proc/${agent.pid}/smaps`));
 await deleteAll(burstNames);
 
 // 3. the floor: the same sandbox and container straight through CRI
@@ -179,7 +187,9 @@ const result = {
   criFloor: summary(floor),
   criFloorBurst: summary(floorBurst),
   aboveFloorP50: Math.round(percentile(sequential, 50) - percentile(floor, 50)),
-  agentRssMB: Math.round(rss),
+  agentRssMB: memory.rss,
+  agentRssAnonMB: memory.anon,
+  agentRssFileMB: memory.file,
 };
 
 watch.abort();
@@ -200,6 +210,6 @@ else {
   console.log("pod create → Running (watch)   n    p50    p99    max  (ms)");
   for (const [k, s] of [["one at a time", result.sequential], [`burst of ${burst.length}`, result.burst], ["raw CRI floor", result.criFloor], [`raw CRI floor, burst of ${burst.length}`, result.criFloorBurst]] as const)
     console.log(`${k.padEnd(30)} ${String(s.n).padStart(2)} ${String(s.p50).padStart(6)} ${String(s.p99).padStart(6)} ${String(s.max).padStart(6)}`);
-  console.log(`one-at-a-time p50 above the floor: ${result.aboveFloorP50} ms; agent RSS with ${burst.length} pods: ${result.agentRssMB} MB`);
+  console.log(`one-at-a-time p50 above the floor: ${result.aboveFloorP50} ms; agent RSS with ${burst.length} pods: ${result.agentRssMB} MB (anonymous ${result.agentRssAnonMB} MB, file-backed ${result.agentRssFileMB} MB)`);
 }
 writeFileSync(join(ROOT, "bench/results/podstart.json"), `${JSON.stringify(result, null, 2)}\n`);

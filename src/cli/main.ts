@@ -1,12 +1,10 @@
 #!/usr/bin/env bun
 // The `kubun` command. Each subcommand takes its input as options, so tests call the
-// functions directly rather than going through process.argv.
+// functions directly rather than going through process.argv. Each one imports its own code when
+// it runs: an agent process then never loads the API server, the controllers or the scheduler
+// (their modules' compiled code alone would double the agent's memory).
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { runAgentCommand, runImageBuildCommand, startAgent } from "../../agent/index.ts";
-import { runControllerManagerCommand } from "../controllers/command.ts";
-import { runSchedulerCommand } from "../scheduler/command.ts";
-import { startServer } from "./server.ts";
 
 const USAGE = `usage: kubun <command> [options]
 
@@ -39,6 +37,7 @@ async function server(argv: string[]): Promise<void> {
       "disable-controller-manager": { type: "boolean", default: false },
     },
   });
+  const { startServer } = await import("./server.ts");
   const running = await startServer({
     scheduler: !values["disable-scheduler"],
     controllers: !values["disable-controller-manager"],
@@ -66,6 +65,7 @@ async function up(argv: string[]): Promise<void> {
     options: { "data-dir": { type: "string", default: ".data" }, port: { type: "string", default: "6443" } },
   });
   const dataDir = resolve(values["data-dir"]!);
+  const [{ startServer }, { startAgent }] = await Promise.all([import("./server.ts"), import("../../agent/index.ts")]);
   console.log("kubun up: starting the control plane");
   const server = await startServer({ dataDir: join(dataDir, "server"), port: Number(values.port), bind: "0.0.0.0" });
   console.log(`kubun up: API server on ${server.url}; starting the agent and its containerd (images from build/images)`);
@@ -92,6 +92,7 @@ async function up(argv: string[]): Promise<void> {
 async function controllerManager(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { kubeconfig: { type: "string" } } });
   if (!values.kubeconfig) throw new Error("controller-manager needs --kubeconfig FILE");
+  const { runControllerManagerCommand } = await import("../controllers/command.ts");
   await runControllerManagerCommand({ kubeconfig: values.kubeconfig });
   process.exit(0);
 }
@@ -100,15 +101,18 @@ async function scheduler(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { kubeconfig: { type: "string" }, scoring: { type: "string", default: "binpack" } } });
   if (!values.kubeconfig) throw new Error("scheduler needs --kubeconfig FILE");
   if (values.scoring !== "binpack" && values.scoring !== "spread") throw new Error("--scoring is binpack or spread");
+  const { runSchedulerCommand } = await import("../scheduler/command.ts");
   await runSchedulerCommand({ kubeconfig: values.kubeconfig, scoring: values.scoring });
   process.exit(0);
 }
 
 async function agent(argv: string[]): Promise<void> {
+  const { runAgentCommand } = await import("../../agent/index.ts");
   process.exit(await runAgentCommand(argv));
 }
 
 async function image(argv: string[]): Promise<void> {
+  const { runImageBuildCommand } = await import("../../agent/index.ts");
   process.exit(await runImageBuildCommand(argv));
 }
 
