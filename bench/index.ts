@@ -60,6 +60,8 @@ export async function runBench(o: BenchOptions): Promise<Record<string, unknown>
   log(table(o.sweep ? sweep : [main]));
   log("");
   log(`wasm scheduled ${fmt(main.wasm.scheduled)}/${fmt(main.wasm.pods)} pods in ${main.wasm.seconds.toFixed(2)}s`);
+  const identical = [main, ...sweep].every((r) => r.identical);
+  log(`wasm choices ${identical ? "identical to" : "DIFFER from"} the full scan and the TS reference`);
 
   let e2e: E2EResult | undefined;
   if (o.e2e) {
@@ -79,6 +81,7 @@ export async function runBench(o: BenchOptions): Promise<Record<string, unknown>
     core_ts_pods_per_s: Math.round(main.ts.podsPerSecond),
     core_ts_pods_measured: main.ts.pods,
     core_ratio: Number(main.ratio.toFixed(2)),
+    core_identical_to_full_scan: identical,
     core_sweep: sweep.map((r) => ({
       nodes: r.nodes,
       wasm: Math.round(r.wasm.podsPerSecond),

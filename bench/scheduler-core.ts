@@ -1,6 +1,7 @@
 // Scheduler core bench: filter + score + assume in-process on a fake cluster of mixed node sizes,
 // the wasm scorer against the TypeScript reference in the same run. Every pod is scored against
-// every node (no sampling, unlike kube-scheduler's percentageOfNodesToScore).
+// every node (no sampling, unlike kube-scheduler's percentageOfNodesToScore); the wasm scorer's
+// choices are checked against the full scan (cache off) and the TS reference on their prefix.
 import { createTsScorer, createWasmScorer } from "../src/scheduler/index.ts";
 import type { NodeInfo, PodQuery, Scorer, ScorerOptions } from "../src/scheduler/index.ts";
 import { XorShift32 } from "../src/scheduler/tie-break.ts";
@@ -78,6 +79,8 @@ export interface CoreRun {
   scheduled: number;
   seconds: number;
   podsPerSecond: number;
+  /** Node index chosen for each pod (-1: unschedulable), to check the scorers agree. */
+  choices: Int32Array;
 }
 
 /** Schedules and assumes `pods` on a fresh scorer holding `nodes`; times only the scheduling loop. */
@@ -85,15 +88,18 @@ export function runCore(make: (o: ScorerOptions) => Scorer, nodes: NodeInfo[], p
   const scorer = make(opts);
   for (const n of nodes) scorer.upsertNode(n);
   let scheduled = 0;
+  const choices = new Int32Array(pods.length);
   const started = performance.now();
-  for (const pod of pods) {
+  for (let k = 0; k < pods.length; k++) {
+    const pod = pods[k]!;
     const d = scorer.schedule(pod);
+    choices[k] = d.nodeIndex;
     if (d.node === undefined) continue;
     scorer.assume(pod, d.nodeIndex);
     scheduled++;
   }
   const seconds = (performance.now() - started) / 1000;
-  return { pods: pods.length, scheduled, seconds, podsPerSecond: pods.length / seconds };
+  return { pods: pods.length, scheduled, seconds, podsPerSecond: pods.length / seconds, choices };
 }
 
 export interface CoreResult {
@@ -104,6 +110,14 @@ export interface CoreResult {
   wasmNoCache: CoreRun;
   ts: CoreRun;
   ratio: number;
+  /** The wasm scorer chose the same nodes as the full scan and the TS reference where they ran. */
+  identical: boolean;
+}
+
+/** Whether `a` starts with all of `b`. */
+function samePrefix(a: Int32Array, b: Int32Array): boolean {
+  for (let k = 0; k < b.length; k++) if (a[k] !== b[k]) return false;
+  return true;
 }
 
 /**
@@ -115,11 +129,13 @@ export function benchCore(nodeCount: number, podCount: number, tsPods: number, o
   const pods = fakePods(podCount);
   const noCache = (o: ScorerOptions) => createWasmScorer({ ...o, equivalenceCache: false });
   // Warm up every path (JIT tiers, wasm tier-up) on a small cluster first.
-  runCore(createWasmScorer, nodes.slice(0, 200), pods.slice(0, 2000), opts);
+  // The per-pod TypeScript work dominates the wasm path now: give its JIT tiers enough pods.
+  runCore(createWasmScorer, nodes.slice(0, 200), pods.slice(0, 20000), opts);
   runCore(noCache, nodes.slice(0, 200), pods.slice(0, 2000), opts);
   runCore(createTsScorer, nodes.slice(0, 200), pods.slice(0, 300), opts);
   const wasm = runCore(createWasmScorer, nodes, pods, opts);
   const wasmNoCache = runCore(noCache, nodes, pods.slice(0, Math.min(tsPods * 4, podCount)), opts);
   const ts = runCore(createTsScorer, nodes, pods.slice(0, Math.min(tsPods, podCount)), opts);
-  return { nodes: nodeCount, pods: podCount, wasm, wasmNoCache, ts, ratio: wasm.podsPerSecond / ts.podsPerSecond };
+  const identical = samePrefix(wasm.choices, wasmNoCache.choices) && samePrefix(wasm.choices, ts.choices);
+  return { nodes: nodeCount, pods: podCount, wasm, wasmNoCache, ts, ratio: wasm.podsPerSecond / ts.podsPerSecond, identical };
 }

@@ -112,23 +112,54 @@ export const options: fc.Arbitrary<ScorerOptions> = fc.record({
 export type Step =
   /** `pod` absent: a pod of the session's pool, so equal pods recur as replicas of a workload do. */
   | { kind: "schedule"; pod: PodQuery | null; pick: number; bind: boolean }
+  /** `count` pods of one pool entry in a row, each assumed where it lands (a workload scaling up). */
+  | { kind: "burst"; pick: number; count: number }
   | { kind: "upsert"; node: NodeInfo }
   | { kind: "remove"; name: string }
   | { kind: "forgetLast" };
 
-export const step: fc.Arbitrary<Step> = fc.oneof(
-  {
-    weight: 12,
-    arbitrary: fc.record({ kind: fc.constant("schedule" as const), pod: fc.option(pod, { freq: 2 }), pick: fc.nat(7), bind: fc.boolean() }),
-  },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("upsert" as const), node }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("remove" as const), name: fc.constantFrom(...NAMES) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("forgetLast" as const) }) },
-);
+function stepOf(nodes: fc.Arbitrary<NodeInfo>, burstWeight: number): fc.Arbitrary<Step> {
+  return fc.oneof(
+    {
+      weight: 12,
+      arbitrary: fc.record({ kind: fc.constant("schedule" as const), pod: fc.option(pod, { freq: 2 }), pick: fc.nat(7), bind: fc.boolean() }),
+    },
+    { weight: burstWeight, arbitrary: fc.record({ kind: fc.constant("burst" as const), pick: fc.nat(7), count: fc.integer({ min: 2, max: 12 }) }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant("upsert" as const), node: nodes }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant("remove" as const), name: fc.constantFrom(...NAMES) }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant("forgetLast" as const) }) },
+  );
+}
+
+export const step: fc.Arbitrary<Step> = stepOf(node, 2);
 
 export const session = fc.record({
   options,
   nodes: fc.array(node, { minLength: 0, maxLength: 20 }),
   pool: fc.array(pod, { minLength: 1, maxLength: 4 }),
   steps: fc.array(step, { minLength: 1, maxLength: 25 }),
+});
+
+/** Nodes that hold a handful of pods: bursts fill them, so feasibility flips often. */
+export const tightNode: fc.Arbitrary<NodeInfo> = fc
+  .tuple(node, fc.integer({ min: 1, max: 4 }))
+  .map(([n, pods]) => ({ ...n, allocatable: { ...n.allocatable, pods } }));
+
+/** Preferences that match many nodes, so the affinity maximum sits on nodes that then fill up. */
+const broadPreference: fc.Arbitrary<NodeSelectorTerm> = fc.oneof(
+  fc.record({ matchExpressions: fc.tuple(fc.record({ key, operator: fc.constant("Exists" as const) })) }),
+  fc.record({ matchExpressions: fc.tuple(fc.record({ key, operator: fc.constant("In" as const), values: fc.array(value, { minLength: 1, maxLength: 3 }) })) }),
+);
+
+/** Pods scored in two passes: preferred terms, and often avoidable PreferNoSchedule taints. */
+export const preferringPod: fc.Arbitrary<PodQuery> = fc
+  .tuple(pod, fc.array(fc.record({ weight: fc.integer({ min: 1, max: 100 }), preference: broadPreference }), { minLength: 1, maxLength: 3 }))
+  .map(([p, preferredTerms]) => ({ ...p, nodeName: undefined, hostPorts: [], preferredTerms }));
+
+/** Bursts of replicas onto small nodes: the maxima that normalisation divides by keep moving. */
+export const tightSession = fc.record({
+  options,
+  nodes: fc.array(tightNode, { minLength: 1, maxLength: 20 }),
+  pool: fc.array(fc.oneof(preferringPod, pod), { minLength: 1, maxLength: 3 }),
+  steps: fc.array(stepOf(tightNode, 6), { minLength: 1, maxLength: 25 }),
 });

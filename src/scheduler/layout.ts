@@ -60,7 +60,30 @@ export const H_CLASS_OUTCOME = 51;
 export const H_CLASS_BASE = 52;
 export const H_CLASS_AFF = 53;
 export const H_CLASS_TAINT = 54;
-export const HEADER_WORDS = 64;
+// Incremental index of the pod's class (see wasm/assembly/_class-index.ts): a few state words,
+// a max tournament tree of the combined score over node slots (i64 keys), max trees of the raw
+// affinity and PreferNoSchedule counts over feasible nodes, the class's rejection histogram and
+// the number of tree leaves (a power of two at least the node capacity).
+export const H_CLASS_META = 55;
+export const H_CLASS_TREE = 56;
+export const H_CLASS_AFF_MAX = 57;
+export const H_CLASS_TAINT_MAX = 58;
+export const H_CLASS_HIST = 59;
+export const H_TREE_LEAVES = 60;
+// Change log: a ring of node indexes (power-of-two size) written on every node version bump, and
+// the count of entries ever written; a class replays the entries written since it last looked.
+export const H_LOG = 61;
+export const H_LOG_MASK = 62;
+export const H_LOG_SEQ = 63;
+export const HEADER_WORDS = 72;
+
+// Class state words at H_CLASS_META.
+export const META_VALID = 0;
+export const META_SEEN = 1;
+export const META_FEASIBLE = 2;
+export const META_MAX_AFF = 3;
+export const META_MAX_TAINT = 4;
+export const META_WORDS = 8;
 
 // Pod request doubles at H_POD.
 export const POD_CPU = 0;
@@ -104,4 +127,6 @@ export const R_TAINT_BASE = 9;
 // Cached outcome of a node: feasible, a reason id, or RESOURCE_FLAG | bits of the R_* resource
 // reasons counted from R_TOO_MANY_PODS (NodeResourcesFit can report several at once).
 export const OUTCOME_FEASIBLE = -1;
+/** A free slot (no node): neither feasible nor counted in the histogram. */
+export const OUTCOME_ABSENT = -2;
 export const OUTCOME_RESOURCES = 1073741824;

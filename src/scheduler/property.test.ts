@@ -1,13 +1,15 @@
 // The wasm scorer must make the same decisions as the TypeScript reference on random clusters:
 // same node, same score, same feasible count and the same rejection histogram, through sequences
-// of schedules, assumes, forgets and node changes (which exercise the incremental updates).
+// of schedules, assumes, forgets and node changes (which exercise the incremental updates of the
+// per-class indexes). Each wasm configuration below forces one of the index's less common paths.
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { ensureWasmBuilt } from "../../wasm/build.ts";
-import { session, type Step } from "./arbitraries.ts";
+import { type Step, session, tightSession } from "./arbitraries.ts";
+import { GI, makeNode, makePod } from "./fixtures.ts";
 import { createTsScorer } from "./ts-scorer.ts";
-import type { NodeInfo, PodQuery, PodUsage, Scorer } from "./types.ts";
-import { createWasmScorer } from "./wasm-scorer.ts";
+import type { NodeInfo, PodQuery, PodUsage, Scorer, ScorerOptions } from "./types.ts";
+import { type WasmScorerOptions, createWasmScorer } from "./wasm-scorer.ts";
 
 ensureWasmBuilt("scheduler");
 
@@ -16,15 +18,18 @@ function run(scorer: Scorer, nodes: NodeInfo[], pool: PodQuery[], steps: Step[])
   for (const n of nodes) scorer.upsertNode(n);
   const bound: { pod: PodUsage; node: string }[] = [];
   const out: unknown[] = [];
+  const schedule = (pod: PodQuery, bind: boolean) => {
+    const d = scorer.schedule(pod);
+    out.push(d);
+    if (bind && d.node !== undefined) {
+      scorer.assume(pod, d.nodeIndex);
+      bound.push({ pod, node: d.node });
+    }
+  };
   for (const s of steps) {
-    if (s.kind === "schedule") {
-      const pod = s.pod ?? pool[s.pick % pool.length]!;
-      const d = scorer.schedule(pod);
-      out.push(d);
-      if (s.bind && d.node !== undefined) {
-        scorer.assume(pod, d.nodeIndex);
-        bound.push({ pod, node: d.node });
-      }
+    if (s.kind === "schedule") schedule(s.pod ?? pool[s.pick % pool.length]!, s.bind);
+    else if (s.kind === "burst") {
+      for (let k = 0; k < s.count; k++) schedule(pool[s.pick % pool.length]!, true);
     } else if (s.kind === "upsert") {
       out.push(["upsert", scorer.upsertNode(s.node)]);
     } else if (s.kind === "remove") {
@@ -38,15 +43,94 @@ function run(scorer: Scorer, nodes: NodeInfo[], pool: PodQuery[], steps: Step[])
   return out;
 }
 
+const CONFIGS: [string, WasmScorerOptions][] = [
+  ["equivalence cache", {}],
+  ["no equivalence cache", { equivalenceCache: false }],
+  // A class that misses more than two node changes rebuilds its index from scratch.
+  ["change log of 2 entries", { changeLogSize: 2 }],
+  // Classes evicted and their slots reused by others.
+  ["2 cached classes", { maxClasses: 2 }],
+  // The node table (and every class's trees) grows while pods are being scheduled.
+  ["node table of 1 slot at first", { nodeCapacity: 1 }],
+];
+
 describe("wasm scorer agrees with the TypeScript reference", () => {
-  // ~10 pods per session: thousands of pods on hundreds of random clusters per run.
-  test.each([true, false])("random clusters, pods and cluster changes (equivalence cache %p)", (equivalenceCache) => {
+  // ~15 pods per session, 500 sessions per configuration (the original single property ran 300).
+  test.each(CONFIGS)("random clusters, pods and cluster changes (%s)", (_name, config) => {
     fc.assert(
       fc.property(session, ({ options, nodes, pool, steps }) => {
         const want = run(createTsScorer(options), nodes, pool, steps);
-        expect(run(createWasmScorer({ ...options, equivalenceCache }), nodes, pool, steps)).toEqual(want);
+        expect(run(createWasmScorer({ ...options, ...config }), nodes, pool, steps)).toEqual(want);
       }),
-      { numRuns: 300 },
+      { numRuns: 250 },
     );
+  });
+
+  test.each(CONFIGS)("bursts of replicas filling small nodes, preferred terms (%s)", (_name, config) => {
+    fc.assert(
+      fc.property(tightSession, ({ options, nodes, pool, steps }) => {
+        const want = run(createTsScorer(options), nodes, pool, steps);
+        expect(run(createWasmScorer({ ...options, ...config }), nodes, pool, steps)).toEqual(want);
+      }),
+      { numRuns: 250 },
+    );
+  });
+});
+
+const small = (name: string, o: Partial<NodeInfo> = {}) =>
+  makeNode(name, { allocatable: { cpu: 4000, memory: 8 * GI, ephemeralStorage: 10 * GI, pods: 2 }, ...o });
+const avoid = (n: number) =>
+  Array.from({ length: n }, (_, i) => ({ key: `spot-${i}`, value: "true", effect: "PreferNoSchedule" as const }));
+
+const fill = (count: number): Step => ({ kind: "burst", pick: 0, count });
+
+/** Scenarios where the maximum a score is normalised by disappears (its node fills up or changes). */
+const MAXIMA_LOST: [string, NodeInfo[], PodQuery, Step[]][] = [
+  [
+    "the node matching most preferred terms fills up",
+    [small("plain-1"), small("gpu", { labels: { gpu: "1" } }), small("plain-2", { labels: { gpu: "0" } })],
+    makePod({
+      cpu: 100,
+      preferredTerms: [
+        { weight: 10, preference: { matchExpressions: [{ key: "gpu", operator: "In", values: ["1"] }] } },
+        { weight: 5, preference: { matchExpressions: [{ key: "gpu", operator: "Exists" }] } },
+      ],
+    }),
+    [fill(7)],
+  ],
+  [
+    "the node with most avoidable taints loses them, then goes away",
+    [small("two", { taints: avoid(2) }), small("one", { taints: avoid(1) }), small("none")],
+    makePod({ cpu: 100 }),
+    [fill(1), { kind: "upsert", node: small("two", { taints: avoid(1) }) }, fill(2), { kind: "remove", name: "two" }, fill(3)],
+  ],
+  [
+    "best preferred and worst tainted nodes fill up in turn",
+    [
+      small("a", { labels: { zone: "a" }, taints: avoid(3) }),
+      small("b", { labels: { zone: "b" }, taints: avoid(1) }),
+      small("ab", { labels: { zone: "a", disk: "ssd" } }),
+      small("c"),
+    ],
+    makePod({
+      cpu: 100,
+      preferredTerms: [
+        { weight: 30, preference: { matchExpressions: [{ key: "zone", operator: "In", values: ["a"] }] } },
+        { weight: 70, preference: { matchExpressions: [{ key: "disk", operator: "Exists" }] } },
+      ],
+    }),
+    [fill(9)],
+  ],
+];
+
+describe("class index when a normalisation maximum disappears", () => {
+  test.each(MAXIMA_LOST)("%s", (_name, nodes, pod, steps) => {
+    const options: ScorerOptions = { scoring: "spread" };
+    const want = run(createTsScorer(options), nodes, [pod], steps);
+    // The last pod finds every node full.
+    expect(want.at(-1)).toMatchObject({ nodeIndex: -1 });
+    for (const [, config] of CONFIGS) {
+      expect(run(createWasmScorer({ ...options, ...config }), nodes, [pod], steps)).toEqual(want);
+    }
   });
 });

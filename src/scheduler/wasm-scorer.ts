@@ -1,6 +1,8 @@
 // The WebAssembly scorer: node state in struct-of-arrays inside the module's memory, updated in
-// place on every node/binding change; schedule() writes the pod's encoded query and makes ONE call
-// into wasm that filters and scores every node. Semantics are those of ts-scorer.ts.
+// place on every node/binding change (each one also written to the change log); schedule() writes
+// the pod's encoded query and makes ONE call into wasm, which brings the pod class's index up to
+// date with the nodes changed since and reads its best node, the same one a scan of every node
+// would pick. Semantics are those of ts-scorer.ts.
 import { Interner } from "./intern.ts";
 import * as L from "./layout.ts";
 import { NodeSlots } from "./node-slots.ts";
@@ -10,7 +12,8 @@ import {
   type Decision, type NodeInfo, type PodQuery, type PodUsage, type Rejections, type Scorer, type ScorerOptions,
   type Taint, type Toleration, resolveOptions,
 } from "./types.ts";
-import { ClassCache } from "./wasm-class-cache.ts";
+import { ChangeLog } from "./wasm-change-log.ts";
+import { ClassCache, ClassKeyer } from "./wasm-class-cache.ts";
 import { NodeTable, WasmHeap } from "./wasm-heap.ts";
 import { instantiateScheduler } from "./wasm-loader.ts";
 import { QueryEncoder, hostIPId, hostPortKey } from "./wasm-query.ts";
@@ -20,6 +23,12 @@ export interface WasmScorerOptions extends ScorerOptions {
   wasmPath?: string;
   /** Reuse per-node results across pods of the same equivalence class (default true). */
   equivalenceCache?: boolean;
+  /** Change log entries (tests shrink it to force index rebuilds); default 16384. */
+  changeLogSize?: number;
+  /** Classes kept by the equivalence cache (tests shrink it to force recycling); default 32. */
+  maxClasses?: number;
+  /** Initial node table capacity (tests shrink it to force growth); default 256. */
+  nodeCapacity?: number;
 }
 
 /** A growable array region owned by this scorer (value table, taint flags, program...). */
@@ -38,13 +47,25 @@ class Region {
   }
 }
 
+interface MemoryViews {
+  buffer: ArrayBuffer;
+  u8: Uint8Array;
+  i32: Int32Array;
+  f64: Float64Array;
+}
+
+function memoryViews(buffer: ArrayBuffer): MemoryViews {
+  return { buffer, u8: new Uint8Array(buffer), i32: new Int32Array(buffer), f64: new Float64Array(buffer) };
+}
+
 export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
   const opts = resolveOptions(options);
   const wasm = instantiateScheduler(options.wasmPath);
   const heap = new WasmHeap(wasm.memory, wasm.heapBase());
   const header = heap.alloc(L.HEADER_WORDS * 4);
   const podPtr = heap.alloc(L.POD_DOUBLES * 8);
-  const table = new NodeTable(heap);
+  const table = new NodeTable(heap, options.nodeCapacity);
+  const log = new ChangeLog(heap, options.changeLogSize);
   const valueNum = new Region(heap, 8);
   const taintFlags = new Region(heap, 1);
   const reject = new Region(heap, 4);
@@ -59,10 +80,14 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
   const encoder = new QueryEncoder({ columns, values, hostIPs, slots });
   // Pods of one workload share tolerations: their per-taint flags are computed once.
   const flagCache = new Map<string, { key: string; flags: Uint8Array; scoring: boolean }>();
-  const classes = options.equivalenceCache === false ? undefined : new ClassCache(heap);
+  const classes = options.equivalenceCache === false ? undefined : new ClassCache(heap, options.maxClasses);
 
-  const h = () => new Int32Array(heap.buffer, header, L.HEADER_WORDS);
+  // Views are rebuilt only when wasm memory grows (which detaches them): schedule() is hot.
+  let mem = memoryViews(heap.buffer);
+  const views = () => (mem.buffer === heap.buffer ? mem : (mem = memoryViews(heap.buffer)));
+  const h = () => views().i32.subarray(header >> 2, (header >> 2) + L.HEADER_WORDS);
   h()[L.H_RNG] = opts.seed | 0;
+  const keyer = new ClassKeyer();
 
   function internValue(v: string): number {
     const id = values.intern(v);
@@ -101,11 +126,17 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
     return entry;
   }
 
+  /** Every change of a node's state: cached per-class results for it become stale. */
+  function touch(index: number): void {
+    table.views.version[index]!++;
+    log.record(index);
+  }
+
   function account(pod: PodUsage, index: number, sign: 1 | -1): void {
     if (slots.nameAt(index) === undefined) throw new Error(`no node at index ${index}`);
     if (sign > 0) table.ensurePortStride(table.views.portCount[index]! + pod.hostPorts.length);
+    touch(index);
     const v = table.views;
-    v.version[index]!++;
     const f = v.f64;
     f.reqCpu[index]! += sign * pod.requests.cpu;
     f.reqMem[index]! += sign * pod.requests.memory;
@@ -138,15 +169,16 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
   function writeHeader(pod: PodQuery): void {
     const enc = encoder.encode(pod);
     program.ensure(enc.length);
-    new Int32Array(heap.buffer, program.ptr, enc.length).set(enc.words.subarray(0, enc.length));
     const { key: tolerationsKey, flags, scoring } = taintFlagsFor(pod.tolerations);
     taintFlags.ensure(taints.length);
-    new Uint8Array(heap.buffer, taintFlags.ptr, taints.length).set(flags);
     const reasons = L.R_TAINT_BASE + taints.length;
     reject.ensure(reasons);
+    const m = views();
+    for (let k = 0, at = program.ptr >> 2; k < enc.length; k++) m.i32[at + k] = enc.words[k]!;
+    m.u8.set(flags, taintFlags.ptr);
 
     const p = table.ptr;
-    const w = h();
+    const w = m.i32.subarray(header >> 2, (header >> 2) + L.HEADER_WORDS);
     w[L.H_NODE_COUNT] = slots.highWater;
     w[L.H_STATE] = p.state;
     w[L.H_ALLOC_CPU] = p.f64.allocCpu;
@@ -195,23 +227,27 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
     w[L.H_Q_PORT_COUNT] = enc.portCount;
     w[L.H_Q_PORTS] = at(enc.ports);
 
-    const podF64 = new Float64Array(heap.buffer, podPtr, L.POD_DOUBLES);
-    podF64[L.POD_CPU] = pod.requests.cpu;
-    podF64[L.POD_MEM] = pod.requests.memory;
-    podF64[L.POD_EPH] = pod.requests.ephemeralStorage;
-    podF64[L.POD_NZ_CPU] = pod.nonZero.cpu;
-    podF64[L.POD_NZ_MEM] = pod.nonZero.memory;
+    const podAt = podPtr >> 3;
+    m.f64[podAt + L.POD_CPU] = pod.requests.cpu;
+    m.f64[podAt + L.POD_MEM] = pod.requests.memory;
+    m.f64[podAt + L.POD_EPH] = pod.requests.ephemeralStorage;
+    m.f64[podAt + L.POD_NZ_CPU] = pod.nonZero.cpu;
+    m.f64[podAt + L.POD_NZ_MEM] = pod.nonZero.memory;
 
     w[L.H_NODE_VERSION] = p.version;
+    w[L.H_LOG] = log.ptr;
+    w[L.H_LOG_MASK] = log.mask;
+    w[L.H_LOG_SEQ] = log.seq | 0;
     if (!classes) {
       w[L.H_CLASS_STAMP] = 0;
       return;
     }
     // Everything the wasm side reads about the pod, so equal keys mean equal per-node results.
-    const key = `${podF64.join(",")}|${w[L.H_REQUIRED_NODE]}|${w[L.H_TOLERATE_UNSCHEDULABLE]}|${tolerationsKey}|` +
-      `${enc.required[1]},${enc.termCount},${enc.terms},${enc.prefCount},${enc.prefs},${enc.portCount}|` +
-      enc.words.subarray(0, enc.length).join(",");
-    const slot = classes.slot(key, table.capacity);
+    const key = keyer.key(tolerationsKey, m.i32, podPtr >> 2, [
+      w[L.H_REQUIRED_NODE]!, w[L.H_TOLERATE_UNSCHEDULABLE]!, enc.required[1], enc.termCount, enc.terms,
+      enc.prefCount, enc.prefs, enc.portCount,
+    ], enc.words, enc.length);
+    const slot = classes.slot(key, table.capacity, reasons);
     // A new slot may have grown memory, detaching `w`.
     const w2 = h();
     w2[L.H_CLASS_STAMP] = slot.stamp;
@@ -219,13 +255,20 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
     w2[L.H_CLASS_BASE] = slot.base;
     w2[L.H_CLASS_AFF] = slot.affinity;
     w2[L.H_CLASS_TAINT] = slot.avoid;
+    w2[L.H_CLASS_META] = slot.meta;
+    w2[L.H_CLASS_TREE] = slot.tree;
+    w2[L.H_CLASS_AFF_MAX] = slot.affinityMax;
+    w2[L.H_CLASS_TAINT_MAX] = slot.avoidMax;
+    w2[L.H_CLASS_HIST] = slot.hist;
+    w2[L.H_TREE_LEAVES] = classes.leaves;
   }
 
   function readRejections(): Rejections {
-    const counts = new Int32Array(heap.buffer, reject.ptr, L.R_TAINT_BASE + taints.length);
+    const counts = views().i32;
+    const at = reject.ptr >> 2;
     const out: Rejections = {};
-    for (let r = 0; r < counts.length; r++) {
-      const n = counts[r]!;
+    for (let r = 0; r < L.R_TAINT_BASE + taints.length; r++) {
+      const n = counts[at + r]!;
       if (n === 0) continue;
       addRejection(out, r < L.R_TAINT_BASE ? FIXED_REASONS[r]! : taintReason(taints[r - L.R_TAINT_BASE]!), n);
     }
@@ -248,9 +291,9 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
       const labelIds = labelKeys.map((k) => internValue(node.labels[k]!));
       const taintRow = node.taints.map(internTaint);
 
+      touch(index);
       const v = table.views;
       const f = v.f64;
-      v.version[index]!++;
       v.state[index] = L.NODE_PRESENT | (node.ready ? L.NODE_READY : 0) | (node.unschedulable ? L.NODE_UNSCHEDULABLE : 0);
       f.allocCpu[index] = node.allocatable.cpu;
       f.allocMem[index] = node.allocatable.memory;
@@ -272,7 +315,7 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
       const index = slots.release(name);
       if (index === undefined) return false;
       table.views.state[index] = 0;
-      table.views.version[index]!++;
+      touch(index);
       return true;
     },
 

@@ -1,0 +1,221 @@
+// Per equivalence class, an index that answers "best node" without visiting every node: a max
+// tournament tree over node slots of the combined score, max trees of the raw scores that
+// normalisation divides by, the rejection histogram and the feasible count. Between two pods of
+// one class only the nodes named in the change log since the class last looked are evaluated
+// again; everything else in the index is still what a full scan would compute.
+import {
+  H_NODE_COUNT, H_REJECT, H_REASON_COUNT, H_W_AFFINITY, H_W_TAINT, H_OUT_SCORE, H_OUT_FEASIBLE,
+  H_NODE_VERSION, H_CLASS_STAMP, H_CLASS_OUTCOME, H_CLASS_BASE, H_CLASS_AFF, H_CLASS_TAINT,
+  H_CLASS_META, H_CLASS_TREE, H_CLASS_AFF_MAX, H_CLASS_TAINT_MAX, H_CLASS_HIST, H_TREE_LEAVES,
+  H_LOG, H_LOG_MASK, H_LOG_SEQ, META_VALID, META_SEEN, META_FEASIBLE, META_MAX_AFF, META_MAX_TAINT,
+  OUTCOME_FEASIBLE, OUTCOME_ABSENT,
+} from "../../src/scheduler/layout";
+import { countRejection, evalAffinity, evalAvoid, evalBase, evaluateSlot, i32At, ptr, word } from "./_filters";
+
+// The class being served, read from the header once per schedule() (globals: no tuples here).
+let stamps: usize = 0;
+let outcomes: usize = 0;
+let bases: usize = 0;
+let affs: usize = 0;
+let avoids: usize = 0;
+let versions: usize = 0;
+let hist: usize = 0;
+let tree: usize = 0;
+let affMax: usize = 0;
+let taintMax: usize = 0;
+let leaves: i32 = 0;
+let wAffinity: i32 = 0;
+let wTaint: i32 = 0;
+let maxAff: i32 = 0;
+let maxTaint: i32 = 0;
+
+@inline function at4(base: usize, i: i32): usize {
+  return base + (<usize>i << 2);
+}
+
+@inline function metaAt(meta: usize, field: i32): usize {
+  return meta + (<usize>field << 2);
+}
+
+/** Re-runs the filters on slot i and stores the outcome and raw scores at the node's version. */
+function refresh(ctx: usize, i: i32): void {
+  const outcome = evaluateSlot(ctx, i);
+  store<u32>(at4(stamps, i), load<u32>(at4(versions, i)));
+  store<i32>(at4(outcomes, i), outcome);
+  store<i32>(at4(bases, i), evalBase);
+  store<i32>(at4(affs, i), evalAffinity);
+  store<i32>(at4(avoids, i), evalAvoid);
+}
+
+/** Adds (delta 1) or removes (delta -1) slot i's stored outcome from the histogram; returns the feasible delta. */
+function account(i: i32, delta: i32): i32 {
+  const outcome = load<i32>(at4(outcomes, i));
+  if (outcome == OUTCOME_FEASIBLE) return delta;
+  if (outcome != OUTCOME_ABSENT) countRejection(hist, outcome, delta);
+  return 0;
+}
+
+/**
+ * Leaf key of slot i: (score + 1) in the high word and the complement of the index in the low
+ * one, so the larger key is the higher score and, among equal scores, the lower index, which is
+ * the node the scan's `score > bestScore` keeps. 0 = not feasible.
+ */
+function leafKey(i: i32): i64 {
+  if (load<i32>(at4(outcomes, i)) != OUTCOME_FEASIBLE) return 0;
+  const aff = load<i32>(at4(affs, i));
+  const avoid = load<i32>(at4(avoids, i));
+  // Same DefaultNormalizeScore arithmetic as the scan in scheduler.ts.
+  const affScore = aff == 0 ? 0 : (100 * aff) / maxAff;
+  const taintScore = avoid == 0 ? 100 : 100 - (100 * avoid) / maxTaint;
+  const score = load<i32>(at4(bases, i)) + wAffinity * affScore + wTaint * taintScore;
+  return (<i64>(score + 1) << 32) | <i64>(0xffffffff - <u32>i);
+}
+
+@inline function maxLeaf(base: usize, i: i32): i32 {
+  return load<i32>(at4(outcomes, i)) == OUTCOME_FEASIBLE ? load<i32>(at4(base, i)) : 0;
+}
+
+/** Sets leaf i of an i32 max tree and fixes its ancestors, stopping where nothing changes. */
+function setMax(t: usize, i: i32, v: i32): void {
+  let k = leaves + i;
+  store<i32>(at4(t, k), v);
+  while (k > 1) {
+    const sibling = load<i32>(at4(t, k ^ 1));
+    const top = v > sibling ? v : sibling;
+    k >>= 1;
+    if (load<i32>(at4(t, k)) == top) return;
+    store<i32>(at4(t, k), top);
+    v = top;
+  }
+}
+
+function setScore(i: i32): void {
+  let k = leaves + i;
+  let v = leafKey(i);
+  store<i64>(tree + (<usize>k << 3), v);
+  while (k > 1) {
+    const sibling = load<i64>(tree + (<usize>(k ^ 1) << 3));
+    const top = v > sibling ? v : sibling;
+    k >>= 1;
+    const at = tree + (<usize>k << 3);
+    if (load<i64>(at) == top) return;
+    store<i64>(at, top);
+    v = top;
+  }
+}
+
+function buildMax(t: usize): void {
+  for (let k = leaves - 1; k >= 1; k--) {
+    const l = load<i32>(at4(t, 2 * k));
+    const r = load<i32>(at4(t, 2 * k + 1));
+    store<i32>(at4(t, k), l > r ? l : r);
+  }
+}
+
+/** Every leaf of the score tree, then the inner nodes bottom-up: needed when a maximum moved. */
+function buildScores(n: i32): void {
+  for (let i = 0; i < leaves; i++) store<i64>(tree + (<usize>(leaves + i) << 3), i < n ? leafKey(i) : 0);
+  for (let k = leaves - 1; k >= 1; k--) {
+    const l = load<i64>(tree + (<usize>(2 * k) << 3));
+    const r = load<i64>(tree + (<usize>(2 * k + 1) << 3));
+    store<i64>(tree + (<usize>k << 3), l > r ? l : r);
+  }
+}
+
+/** From scratch (new class, or the log wrapped since it last looked); reuses still-valid results. */
+function rebuild(ctx: usize, meta: usize, n: i32): void {
+  memory.fill(hist, 0, <usize>word(ctx, H_REASON_COUNT) << 2);
+  let feasible = 0;
+  for (let i = 0; i < n; i++) {
+    if (load<u32>(at4(stamps, i)) != load<u32>(at4(versions, i))) refresh(ctx, i);
+    feasible += account(i, 1);
+    store<i32>(at4(affMax, leaves + i), maxLeaf(affs, i));
+    store<i32>(at4(taintMax, leaves + i), maxLeaf(avoids, i));
+  }
+  for (let i = n; i < leaves; i++) {
+    store<i32>(at4(affMax, leaves + i), 0);
+    store<i32>(at4(taintMax, leaves + i), 0);
+  }
+  buildMax(affMax);
+  buildMax(taintMax);
+  maxAff = load<i32>(at4(affMax, 1));
+  maxTaint = load<i32>(at4(taintMax, 1));
+  buildScores(n);
+  store<i32>(metaAt(meta, META_FEASIBLE), feasible);
+  store<i32>(metaAt(meta, META_VALID), 1);
+}
+
+/** Replays the change log entries [seen, seq): only those nodes can differ from the index. */
+function catchUp(ctx: usize, meta: usize, n: i32, seen: u32, seq: u32): void {
+  const log = ptr(ctx, H_LOG);
+  const mask = <u32>word(ctx, H_LOG_MASK);
+  let feasible = load<i32>(metaAt(meta, META_FEASIBLE));
+  for (let s = seen; s != seq; s++) {
+    const i = i32At(log, <i32>(s & mask));
+    if (i >= n || load<u32>(at4(stamps, i)) == load<u32>(at4(versions, i))) continue;
+    // Stamps are 0 only for slots no rebuild covered, which are therefore not in the index yet.
+    if (load<u32>(at4(stamps, i)) != 0) feasible += account(i, -1);
+    refresh(ctx, i);
+    feasible += account(i, 1);
+    setMax(affMax, i, maxLeaf(affs, i));
+    setMax(taintMax, i, maxLeaf(avoids, i));
+  }
+  store<i32>(metaAt(meta, META_FEASIBLE), feasible);
+  const newAff = load<i32>(at4(affMax, 1));
+  const newTaint = load<i32>(at4(taintMax, 1));
+  if (newAff != maxAff || newTaint != maxTaint) {
+    // Normalised scores of every node depend on the maxima: rare, O(node slots).
+    maxAff = newAff;
+    maxTaint = newTaint;
+    buildScores(n);
+    return;
+  }
+  for (let s = seen; s != seq; s++) {
+    const i = i32At(log, <i32>(s & mask));
+    if (i < n) setScore(i);
+  }
+}
+
+/**
+ * schedule() for a class with an index (equivalence cache on, lowest-index tie-break): brings
+ * the index up to date with the change log, then reads the root.
+ */
+export function scheduleIndexed(ctx: usize): i32 {
+  const n = word(ctx, H_NODE_COUNT);
+  const meta = ptr(ctx, H_CLASS_META);
+  stamps = ptr(ctx, H_CLASS_STAMP);
+  outcomes = ptr(ctx, H_CLASS_OUTCOME);
+  bases = ptr(ctx, H_CLASS_BASE);
+  affs = ptr(ctx, H_CLASS_AFF);
+  avoids = ptr(ctx, H_CLASS_TAINT);
+  versions = ptr(ctx, H_NODE_VERSION);
+  hist = ptr(ctx, H_CLASS_HIST);
+  tree = ptr(ctx, H_CLASS_TREE);
+  affMax = ptr(ctx, H_CLASS_AFF_MAX);
+  taintMax = ptr(ctx, H_CLASS_TAINT_MAX);
+  leaves = word(ctx, H_TREE_LEAVES);
+  wAffinity = word(ctx, H_W_AFFINITY);
+  wTaint = word(ctx, H_W_TAINT);
+  maxAff = load<i32>(metaAt(meta, META_MAX_AFF));
+  maxTaint = load<i32>(metaAt(meta, META_MAX_TAINT));
+
+  const seq = <u32>word(ctx, H_LOG_SEQ);
+  const seen = load<u32>(metaAt(meta, META_SEEN));
+  const logSize = <u32>word(ctx, H_LOG_MASK) + 1;
+  if (load<i32>(metaAt(meta, META_VALID)) == 0 || seq - seen > logSize) rebuild(ctx, meta, n);
+  else if (seq != seen) catchUp(ctx, meta, n, seen, seq);
+  store<u32>(metaAt(meta, META_SEEN), seq);
+  store<i32>(metaAt(meta, META_MAX_AFF), maxAff);
+  store<i32>(metaAt(meta, META_MAX_TAINT), maxTaint);
+
+  memory.copy(ptr(ctx, H_REJECT), hist, <usize>word(ctx, H_REASON_COUNT) << 2);
+  const feasible = load<i32>(metaAt(meta, META_FEASIBLE));
+  const top = load<i64>(tree + 8);
+  store<i32>(ctx + (<usize>H_OUT_FEASIBLE << 2), feasible);
+  if (top == 0) {
+    store<i32>(ctx + (<usize>H_OUT_SCORE << 2), -1);
+    return -1;
+  }
+  store<i32>(ctx + (<usize>H_OUT_SCORE << 2), <i32>(top >> 32) - 1);
+  return <i32>(0xffffffff - <u32>top);
+}
