@@ -1,8 +1,8 @@
 // Container logs served from the CRI log files (<data-dir>/logs/<ns>_<pod>_<uid>/<container>/<restart>.log,
 // lines "<RFC3339Nano> stdout|stderr F|P <text>"), the way kubelet's /containerLogs endpoint does:
 //   GET /containerLogs/{namespace}/{pod}/{container}?follow&tailLines&sinceSeconds&timestamps&previous
-// The agent's server lets only the API server's client certificate in (mutual TLS, agent.ts), so
-// the handler needs no check of its own.
+// The agent's endpoint lets only the API server's client certificate in (mutual TLS and its
+// identity, endpoint-tls.ts), so the handler needs no check of its own.
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 

@@ -1,7 +1,8 @@
 // Mutual TLS between the API server and the agent's log/stream endpoint, kubelet's model: the
 // agent serves a certificate the cluster CA signed for its node, and lets in only the API
-// server's kube-apiserver-kubelet-client certificate — kubectl logs and exec go through, anyone
-// else is turned away at the handshake.
+// server's kube-apiserver-kubelet-client certificate — kubectl logs and exec go through; anyone
+// without a client certificate of the cluster CA is turned away at the handshake, and a client
+// certificate of the cluster CA with another identity gets 403.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
@@ -53,6 +54,19 @@ async function agentGet(url: string, tls: Record<string, string>): Promise<numbe
   }
 }
 
+/** Whether a WebSocket to the agent's `path` opens with these TLS options. */
+function openWebSocket(path: string, tls: Record<string, string>): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const ws = new WebSocket(`wss://${c.agent.hostIP}:${c.agent.logPort}${path}`, { tls, protocols: ["v5.channel.k8s.io"] } as any);
+    ws.onopen = () => {
+      ws.close();
+      resolve(true);
+    };
+    ws.onerror = () => resolve(false);
+    ws.onclose = () => resolve(false);
+  });
+}
+
 describe("the API server reaches the agent over mutual TLS", () => {
   test("kubectl logs goes through", async () => {
     const out = await waitFor("greeter's log line", async () => {
@@ -95,6 +109,16 @@ describe("anyone else is refused by the agent", () => {
     expect(typeof answer).toBe("string");
   });
 
+  test("a client certificate of the cluster CA for another identity gets 403", async () => {
+    const clusterCA = { cert: ca, key: readFileSync(join(c.server.tmp, "data", "tls", "ca.key"), "utf8") };
+    const node = await issueCertificate(clusterCA, { commonName: `system:node:${c.agent.nodeName}`, organization: "system:nodes", usage: "client" });
+    const res = await fetch(`${agentUrl}${logsPath}`, { tls: { ...node, ca } } as RequestInit);
+    expect(res.status).toBe(403);
+    expect(await res.text()).toContain(`user=system:node:${c.agent.nodeName}`);
+    const pod = (await (await c.server.api("/api/v1/namespaces/default/pods/greeter")).json()) as Pod;
+    expect(await openWebSocket(`/exec/default/greeter/${pod.metadata.uid}/main?command=true&stdout=true`, { ...node, ca })).toBe(false);
+  });
+
   test("plain HTTP gets no logs", async () => {
     const answer = await agentGet(`http://${c.agent.hostIP}:${c.agent.logPort}${logsPath}`, {});
     expect(answer === 200 || answer === 404 || answer === 401).toBe(false);
@@ -105,16 +129,7 @@ describe("anyone else is refused by the agent", () => {
     ["with the API server's client certificate", true],
   ])("a WebSocket to exec %s opens: %p", async (_, withCert) => {
     const pod = (await (await c.server.api("/api/v1/namespaces/default/pods/greeter")).json()) as Pod;
-    const url = `wss://${c.agent.hostIP}:${c.agent.logPort}/exec/default/greeter/${pod.metadata.uid}/main?command=true&stdout=true`;
-    const opened = await new Promise<boolean>((resolve) => {
-      const ws = new WebSocket(url, { tls: withCert ? { ...kubeletClient, ca } : { ca }, protocols: ["v5.channel.k8s.io"] } as any);
-      ws.onopen = () => {
-        ws.close();
-        resolve(true);
-      };
-      ws.onerror = () => resolve(false);
-      ws.onclose = () => resolve(false);
-    });
+    const opened = await openWebSocket(`/exec/default/greeter/${pod.metadata.uid}/main?command=true&stdout=true`, withCert ? { ...kubeletClient, ca } : { ca });
     expect(opened).toBe(withCert);
   });
 });

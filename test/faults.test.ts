@@ -6,6 +6,10 @@
 //   (b) the disk filling up under the store (a real tmpfs, so SQLite's own SQLITE_FULL path):
 //       writes fail with a 500 InternalError naming storage, reads go on, memory never runs
 //       ahead of the disk, and writes work again once there is room.
+//   (c) a read-only data dir (its own tmpfs, remounted read-only between two runs of the server,
+//       since a mount cannot go read-only while SQLite holds files open for writing): the server
+//       starts, serves get, list and watch, answers every write with a 500 InternalError naming
+//       storage, and once the mount is writable again everything is there and writes work.
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,7 +19,7 @@ import { StaticTokens } from "../src/api/auth.ts";
 import { ensureDefaultNamespaces } from "../src/api/bootstrap.ts";
 import { Storage } from "../src/api/storage.ts";
 import { SqliteStore } from "../src/store/index.ts";
-import { spawnServer as spawnProcess } from "./helpers/server-process.ts";
+import { spawnServer as spawnProcess, type ServerProcess } from "./helpers/server-process.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "kubun-faults-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -232,4 +236,104 @@ async function diskFull(mnt: string): Promise<void> {
   expect(reopened.get("/core/configmaps/default/kept-1")!.object).toEqual(kept);
   await reopened.close();
   console.log(`faults: disk full — ${failed}/3 creates and 1 update refused with 500 InternalError, reads served, 0 writes lost or half-applied`);
+}
+
+describe("read-only data dir", () => {
+  const mnt = join(tmp, "ro");
+
+  test("the server starts on it, serves reads and refuses writes with InternalError; nothing is lost", async () => {
+    mkdirSync(mnt, { recursive: true });
+    const mount = Bun.spawnSync(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", mnt]);
+    if (mount.exitCode !== 0) {
+      console.log(`faults: skipping the read-only test, tmpfs cannot be mounted here: ${mount.stderr.toString().trim()}`);
+      return;
+    }
+    try {
+      await readOnlyDataDir(join(mnt, "data"), (mode) => {
+        const r = Bun.spawnSync(["mount", "-o", `remount,${mode}`, mnt]);
+        if (r.exitCode !== 0) throw new Error(`remount ${mode}: ${r.stderr.toString().trim()}`);
+      });
+    } finally {
+      Bun.spawnSync(["umount", "-l", mnt]);
+    }
+  }, 60_000);
+});
+
+async function readOnlyDataDir(dataDir: string, remount: (mode: "ro" | "rw") => void): Promise<void> {
+  mkdirSync(dataDir, { recursive: true });
+  const token = () => readFileSync(join(dataDir, "admin.token"), "utf8").trim();
+  const ca = () => readFileSync(join(dataDir, "tls", "ca.crt"), "utf8");
+  const caller = (s: ServerProcess) => (path: string, init: RequestInit = {}) =>
+    fetch(`${s.url}${path}`, { ...init, headers: { authorization: `Bearer ${token()}`, "content-type": "application/json", ...(init.headers as Record<string, string>) }, tls: { ca: ca() } } as RequestInit);
+  const stop = async (s: ServerProcess) => {
+    s.proc.kill("SIGTERM");
+    expect(await s.proc.exited).toBe(0);
+  };
+  const CMS = "/api/v1/namespaces/default/configmaps";
+  const names = async (call: ReturnType<typeof caller>) => ((await (await call(CMS)).json()) as any).items.map((i: any) => i.metadata.name).sort();
+
+  const first = await spawnProcess(dataDir, { stderr: "ignore" });
+  const call1 = caller(first);
+  const created: any[] = [];
+  for (const name of ["ro-1", "ro-2"]) {
+    const res = await call1(CMS, { method: "POST", body: JSON.stringify({ metadata: { name }, data: { v: name } }) });
+    expect(res.status).toBe(201);
+    created.push(await res.json());
+  }
+  expect((await call1("/api/v1/namespaces/default/secrets", { method: "POST", body: JSON.stringify({ metadata: { name: "ro-secret" }, stringData: { k: "v" } }) })).status).toBe(201);
+  await stop(first);
+
+  remount("ro");
+  const second = await spawnProcess(dataDir, { stderr: "ignore" });
+  const call2 = caller(second);
+  const writes: [string, string, RequestInit][] = [
+    ["create", CMS, { method: "POST", body: JSON.stringify({ metadata: { name: "ro-new" } }) }],
+    ["update", `${CMS}/ro-1`, { method: "PUT", body: JSON.stringify({ ...created[0], data: { v: "changed" } }) }],
+    ["patch", `${CMS}/ro-1`, { method: "PATCH", body: JSON.stringify({ data: { v: "patched" } }), headers: { "content-type": "application/merge-patch+json" } }],
+    ["delete", `${CMS}/ro-2`, { method: "DELETE" }],
+    ["namespace", "/api/v1/namespaces", { method: "POST", body: JSON.stringify({ metadata: { name: "ro-ns" } }) }],
+  ];
+  try {
+    // Reads: get, list (the secret decrypted with the key the data dir holds), and a watch
+    // replayed from the log from before the restart.
+    expect(await names(call2)).toEqual(["ro-1", "ro-2"]);
+    expect(((await (await call2(`${CMS}/ro-1`)).json()) as any).data).toEqual({ v: "ro-1" });
+    expect(((await (await call2("/api/v1/namespaces/default/secrets/ro-secret")).json()) as any).data).toEqual({ k: btoa("v") });
+    const watch = await call2(`${CMS}?watch=1&resourceVersion=${created[0].metadata.resourceVersion}`, { signal: AbortSignal.timeout(5000) });
+    expect(watch.status).toBe(200);
+    const reader = (watch.body as ReadableStream<Uint8Array>).getReader();
+    let buf = "";
+    while (!/\S\n/.test(buf)) buf += new TextDecoder().decode((await reader.read()).value);
+    const firstEvent = JSON.parse(buf.trimStart().split("\n")[0]!);
+    expect([firstEvent.type, firstEvent.object.metadata.name]).toEqual(["ADDED", "ro-2"]);
+    await reader.cancel();
+
+    for (const [what, path, init] of writes) {
+      const res = await call2(path, init);
+      const status = (await res.json()) as { kind: string; reason: string; message: string };
+      expect([what, res.status, status.kind, status.reason]).toEqual([what, 500, "Status", "InternalError"]);
+      expect(status.message).toMatch(/storage write failed: .*read-?only/i);
+    }
+    // Nothing of the refused writes shows, and the server is still up.
+    expect(await names(call2)).toEqual(["ro-1", "ro-2"]);
+    expect(((await (await call2(`${CMS}/ro-1`)).json()) as any).data).toEqual({ v: "ro-1" });
+    expect(second.proc.exitCode).toBeNull();
+  } finally {
+    await stop(second);
+    remount("rw");
+  }
+
+  // Writable again: everything is there and writes work.
+  const third = await spawnProcess(dataDir, { stderr: "ignore" });
+  const call3 = caller(third);
+  try {
+    expect(await names(call3)).toEqual(["ro-1", "ro-2"]);
+    expect((await call3("/api/v1/namespaces/ro-ns")).status).toBe(404);
+    const res = await call3(CMS, { method: "POST", body: JSON.stringify({ metadata: { name: "ro-new" } }) });
+    expect(res.status).toBe(201);
+    expect(Number(((await res.json()) as any).metadata.resourceVersion)).toBeGreaterThan(Number(created[1].metadata.resourceVersion));
+  } finally {
+    await stop(third);
+  }
+  console.log(`faults: read-only data dir — server started, reads served, ${writes.length}/${writes.length} writes refused with 500 InternalError, 0 objects lost or half-written`);
 }

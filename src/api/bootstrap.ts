@@ -3,7 +3,25 @@ import { networkInterfaces } from "node:os";
 import { applyDefaults } from "../apis/index.ts";
 import type { KubeObject } from "../apis/meta.ts";
 import { findResource, type ResourceInfo } from "../apis/registry.ts";
+import { StorageWriteError } from "../store/errors.ts";
 import { formatTime, objectKey, type Storage } from "./storage.ts";
+
+const UNWRITABLE = new Set(["EROFS", "ENOSPC", "EDQUOT", "EACCES"]);
+
+/**
+ * Runs one of the server's own writes (start-up objects, compaction, kubeconfig files). A data
+ * dir that cannot be written (a read-only mount, a full disk) must not keep the server from
+ * serving reads, so such a failure is logged and skipped; every other error still throws.
+ */
+export async function bestEffortWrite(what: string, write: () => Promise<unknown> | unknown, warn: (msg: string) => void = console.warn): Promise<void> {
+  try {
+    await write();
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (!(err instanceof StorageWriteError) && !(typeof code === "string" && UNWRITABLE.has(code))) throw err;
+    warn(`kubun server: skipped ${what}: ${(err as Error).message}`);
+  }
+}
 
 export const DEFAULT_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
 

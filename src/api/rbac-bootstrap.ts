@@ -5,7 +5,8 @@
 import type { KubeObject } from "../apis/meta.ts";
 import { findResource } from "../apis/registry.ts";
 import { StatusError } from "../apis/errors.ts";
-import type { Storage } from "./storage.ts";
+import { objectKey, type Storage } from "./storage.ts";
+import { AUTOUPDATE_ANNOTATION, reconcileClusterRole, reconcileClusterRoleBinding, type Reconciliation } from "./rbac-reconcile.ts";
 import { GROUP_AUTHENTICATED, GROUP_BOOTSTRAPPERS, GROUP_MASTERS, USER_CONTROLLER_MANAGER, USER_SCHEDULER } from "./auth.ts";
 import { RBAC_GROUP } from "./rbac.ts";
 import type { PolicyRule, Subject } from "./rbac-rules.ts";
@@ -89,30 +90,49 @@ export const BOOTSTRAP_CLUSTER_ROLE_BINDINGS: [string, string, Subject[]][] = [
 ];
 
 const BOOTSTRAP_LABELS = { "kubernetes.io/bootstrapping": "rbac-defaults" };
-const AUTOUPDATE = { "rbac.authorization.kubernetes.io/autoupdate": "true" };
+const AUTOUPDATE = { [AUTOUPDATE_ANNOTATION]: "true" };
 
-async function createIfMissing(storage: Storage, resource: string, obj: KubeObject): Promise<void> {
+type Reconcile = (existing: KubeObject, expected: KubeObject) => Reconciliation;
+
+async function ensure(storage: Storage, resource: string, expected: KubeObject, reconcile: Reconcile): Promise<void> {
   const r = findResource(RBAC_GROUP, "v1", resource)!;
-  try {
-    await storage.create(r, undefined, obj);
-  } catch (err) {
-    if (!(err instanceof StatusError && err.code === 409)) throw err;
+  const name = expected.metadata.name!;
+  const existing = storage.store.get(objectKey(r, undefined, name))?.object;
+  if (!existing) {
+    try {
+      await storage.create(r, undefined, structuredClone(expected));
+    } catch (err) {
+      if (!(err instanceof StatusError && err.code === 409)) throw err;
+    }
+    return;
+  }
+  const result = reconcile(existing, expected);
+  if (result.action === "update") {
+    // Recomputed from whatever is current should another writer get in between.
+    await storage.update(r, undefined, name, (current) => {
+      const again = reconcile(current, expected);
+      return again.action === "none" ? current : structuredClone(again.object);
+    });
+  } else if (result.action === "recreate") {
+    await storage.delete(r, undefined, name, { preconditions: { uid: existing.metadata.uid } });
+    await storage.create(r, undefined, structuredClone(result.object));
   }
 }
 
-/** Creates the default cluster roles and bindings that don't exist yet. */
+/** Creates the default cluster roles and bindings that don't exist yet and reconciles those that do. */
 export async function ensureBootstrapPolicy(storage: Storage): Promise<void> {
   const metadata = (name: string) => ({ name, labels: { ...BOOTSTRAP_LABELS }, annotations: { ...AUTOUPDATE } });
   for (const [name, rules] of Object.entries(BOOTSTRAP_CLUSTER_ROLES)) {
-    await createIfMissing(storage, "clusterroles", { apiVersion: `${RBAC_GROUP}/v1`, kind: "ClusterRole", metadata: metadata(name), rules });
+    await ensure(storage, "clusterroles", { apiVersion: `${RBAC_GROUP}/v1`, kind: "ClusterRole", metadata: metadata(name), rules } as KubeObject, reconcileClusterRole);
   }
   for (const [name, role, subjects] of BOOTSTRAP_CLUSTER_ROLE_BINDINGS) {
-    await createIfMissing(storage, "clusterrolebindings", {
+    const binding = {
       apiVersion: `${RBAC_GROUP}/v1`,
       kind: "ClusterRoleBinding",
       metadata: metadata(name),
       roleRef: { apiGroup: RBAC_GROUP, kind: "ClusterRole", name: role },
       subjects,
-    });
+    };
+    await ensure(storage, "clusterrolebindings", binding as KubeObject, reconcileClusterRoleBinding);
   }
 }

@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname, networkInterfaces } from "node:os";
 import { join } from "node:path";
+import { APISERVER_KUBELET_CLIENT } from "../../agent/endpoint-tls.ts";
 import { certificateHosts, createCA, issueCertificate, type KeyPairPem } from "../api/pki.ts";
 
 export interface ClusterFiles {
@@ -83,7 +84,7 @@ export async function prepareDataDir(dataDir: string, bind: string): Promise<Omi
     writeFileSync(join(tls, "serving.key"), serving.key, { mode: 0o600 });
   }
   const kubeletClient = await readOrCreatePair(tls, "apiserver-kubelet-client", () =>
-    issueCertificate(ca, { commonName: "kube-apiserver-kubelet-client", organization: "system:masters", usage: "client" }),
+    issueCertificate(ca, { commonName: APISERVER_KUBELET_CLIENT, organization: "system:masters", usage: "client" }),
   );
   return {
     dataDir,

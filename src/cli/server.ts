@@ -15,7 +15,7 @@ import { findResource } from "../apis/registry.ts";
 import { objectKey } from "../api/storage.ts";
 import { createApp } from "../api/app.ts";
 import type { LimitOptions } from "../api/limits.ts";
-import { advertiseAddress, ensureDefaultNamespaces, ensureKubernetesService } from "../api/bootstrap.ts";
+import { advertiseAddress, bestEffortWrite, ensureDefaultNamespaces, ensureKubernetesService } from "../api/bootstrap.ts";
 import { agentLogs } from "../api/pod-logs.ts";
 import { agentStreams, streamingWebSocket } from "../api/streaming.ts";
 import { ServiceAllocator } from "../api/service-allocator.ts";
@@ -64,10 +64,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const services = new ServiceAllocator({ serviceCIDR: opts.serviceCIDR });
   services.rebuild(store);
   const storage = new Storage(store, undefined, services);
-  await ensureDefaultNamespaces(storage);
+  await bestEffortWrite("creating the default namespaces", () => ensureDefaultNamespaces(storage));
 
   // Identities (auth.ts) and what they may do (authz.ts): masters, then nodes, then RBAC.
-  await ensureBootstrapPolicy(storage);
+  await bestEffortWrite("reconciling the bootstrap RBAC policy", () => ensureBootstrapPolicy(storage));
   const statics = new StaticTokens()
     .add(files.adminToken, { name: "admin", groups: [GROUP_MASTERS] })
     // The join token may only be traded for a node's own credential (tokens-node.ts).
@@ -93,12 +93,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
   const port = server.port!;
   const url = `https://127.0.0.1:${port}`;
-  await ensureKubernetesService(storage, { clusterIP: services.kubernetesServiceIP, address: advertiseAddress(bind), port });
+  await bestEffortWrite("updating the kubernetes service", () => ensureKubernetesService(storage, { clusterIP: services.kubernetesServiceIP, address: advertiseAddress(bind), port }));
   const kubeconfigPath = join(opts.dataDir, "admin.kubeconfig");
-  writeFileSync(kubeconfigPath, kubeconfig(url, files.ca.cert, files.adminToken), { mode: 0o600 });
-  for (const c of componentTokens(opts.dataDir)) {
-    writeFileSync(join(opts.dataDir, `${c.name}.kubeconfig`), kubeconfig(url, files.ca.cert, c.token, c.user.name), { mode: 0o600 });
-  }
+  await bestEffortWrite("writing the kubeconfig files", () => {
+    writeFileSync(kubeconfigPath, kubeconfig(url, files.ca.cert, files.adminToken), { mode: 0o600 });
+    for (const c of componentTokens(opts.dataDir)) {
+      writeFileSync(join(opts.dataDir, `${c.name}.kubeconfig`), kubeconfig(url, files.ca.cert, c.token, c.user.name), { mode: 0o600 });
+    }
+  });
 
   // Controllers and scheduler share one client and one set of informers, as kube's do per process.
   let controllers: { stop(): Promise<void> } | undefined;
@@ -123,7 +125,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   }
 
   const history = opts.history ?? 10_000;
-  const compactor = setInterval(() => store.compact(store.revision - history), COMPACT_EVERY_MS);
+  const compactor = setInterval(() => void bestEffortWrite("compaction", () => store.compact(store.revision - history)), COMPACT_EVERY_MS);
 
   let stopped = false;
   return {

@@ -1,6 +1,8 @@
 // The durable half of the store: appends, replays and compacts the revision log in SQLite
 // through Drizzle. Everything here is synchronous (bun:sqlite is); batching happens above.
-import { Database } from "bun:sqlite";
+import { constants, Database } from "bun:sqlite";
+import { accessSync, constants as fs, existsSync } from "node:fs";
+import { dirname } from "node:path";
 import { and, asc, eq, gt, gte, inArray, lt, lte, max, sql } from "drizzle-orm";
 import { drizzle, type BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
 import { IDENTITY, type ValueTransformer } from "./encryption.ts";
@@ -23,20 +25,48 @@ export interface LogOptions {
   transformer?: ValueTransformer;
 }
 
+function writable(dir: string): boolean {
+  try {
+    accessSync(dir, fs.W_OK);
+    return true;
+  } catch {
+    return false; // EROFS (root ignores mode bits, not a read-only mount) or EACCES
+  }
+}
+
+/**
+ * Opens the log on a read-only file system, where SQLite can create neither its lock files
+ * nor the WAL index. A WAL left by a crash holds committed writes, so it must be read
+ * (mode=ro, which needs its -shm beside it); without one the file is complete and `immutable`
+ * tells SQLite not to lock a file nobody can change.
+ */
+function openReadOnly(path: string): Database {
+  const file = path.replace(/[%?#]/g, (c) => `%${c.charCodeAt(0).toString(16)}`);
+  const uri = `file:${file}?${existsSync(`${path}-wal`) ? "mode=ro" : "immutable=1"}`;
+  try {
+    return new Database(uri, constants.SQLITE_OPEN_READONLY | constants.SQLITE_OPEN_URI);
+  } catch (err) {
+    throw new Error(`${path} is on a read-only file system and cannot be opened read-only: ${(err as Error).message}`);
+  }
+}
+
 export class SqliteLog {
   private readonly sqlite: Database;
   private readonly db: BunSQLiteDatabase;
   private readonly insert;
   private readonly transformer: ValueTransformer;
+  /** The data dir's file system is read-only: reads are served, every append fails. */
+  readonly readOnly: boolean;
 
   constructor(path: string, opts: LogOptions = {}) {
     this.transformer = opts.transformer ?? IDENTITY;
-    this.sqlite = new Database(path, { create: true });
-    this.sqlite.exec("PRAGMA journal_mode = WAL");
+    this.readOnly = path !== ":memory:" && !writable(dirname(path));
+    this.sqlite = this.readOnly ? openReadOnly(path) : new Database(path, { create: true });
+    if (!this.readOnly) this.sqlite.exec("PRAGMA journal_mode = WAL");
     this.sqlite.exec(`PRAGMA synchronous = ${opts.synchronous === "normal" ? "NORMAL" : "FULL"}`);
     this.sqlite.exec("PRAGMA busy_timeout = 5000");
     this.db = drizzle(this.sqlite);
-    for (const stmt of createStatements) this.db.run(stmt);
+    if (!this.readOnly) for (const stmt of createStatements) this.db.run(stmt);
     this.insert = this.db
       .insert(kv)
       .values({
