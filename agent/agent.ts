@@ -1,7 +1,7 @@
 // The node agent (kubelet's role): starts or joins a containerd, imports local images, registers
 // the Node and keeps its Lease and status fresh, writes the CNI config for the node's podCIDR and
 // runs a pod worker for every pod bound to this node.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { StatusError } from "../src/apis/errors.ts";
@@ -11,6 +11,8 @@ import { nodeCredential } from "./credentials.ts";
 import { bridgeName, cniConflist } from "./cni.ts";
 import { containerdPaths, startContainerd, type SupervisedContainerd } from "./containerd.ts";
 import { CriClient } from "./cri/index.ts";
+import { APISERVER_KUBELET_CLIENT, startClientCertGate, type ClientCertGate } from "./endpoint-tls.ts";
+import { agentEventRecorder } from "./events.ts";
 import { imageImporter } from "./images/index.ts";
 import { agentLogHandler } from "./logs.ts";
 import { agentStreaming } from "./streaming.ts";
@@ -54,6 +56,10 @@ export interface AgentOptions {
    */
   logPort?: number;
   backoff?: BackoffOptions;
+  /** Back-off between pulls of a missing image (default 10 s doubling to 5 min, as kubelet). */
+  imageBackoff?: BackoffOptions;
+  /** How often configMap, secret, downwardAPI and projected volumes are re-read (default 60 s). */
+  volumeRefreshMs?: number;
   syncPeriodMs?: number;
   leaseRenewMs?: number;
   statusPeriodMs?: number;
@@ -151,25 +157,30 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     const runtimeVersion = await waitForRuntime(cri, 20_000);
 
     const importers = [join(dataDir, "images"), ...(opts.imageDirs ?? [])].map((dir) => imageImporter({ dir, socket }));
-    for (const imp of importers) await imp.importNew();
-    cleanups.push(every(10_000, async () => void (await Promise.all(importers.map((i) => i.importNew()))), (e) => log(`image import: ${e}`)));
+    const importImages = async () => {
+      for (const imp of importers) await imp.importNew();
+    };
+    await importImages();
+    cleanups.push(every(10_000, async () => void (await importImages()), (e) => log(`image import: ${e}`)));
 
-    let logServer: ReturnType<typeof Bun.serve> | undefined;
+    let logServer: ClientCertGate | undefined;
     if (opts.logPort !== undefined && serving) {
-      // The TLS handshake is the authentication: only certificates the cluster CA signed for
-      // client use get through, and the API server's kube-apiserver-kubelet-client is the only
-      // one (agents' certificates are for serving), so the handlers need no check of their own.
+      // Only the API server's client certificate gets through (kubelet's model): the TLS front
+      // checks its identity, the handlers behind it need no check of their own.
       const logs = agentLogHandler({ dataDir });
       // exec, attach and portforward share the log server's port, as kubelet's server does.
       const streaming = agentStreaming({ runtime: cri, socket });
-      logServer = Bun.serve({
-        port: opts.logPort,
-        hostname: "0.0.0.0",
+      const upstream = join(dataDir, "endpoint.sock");
+      rmSync(upstream, { force: true }); // left by an agent that was killed
+      const endpoint = Bun.serve({
+        unix: upstream,
         fetch: (req, server) => (streaming.handles(req) ? streaming.fetch(req, server) : logs(req)),
         websocket: streaming.websocket,
-        tls: { ...serving, ca: opts.ca, requestCert: true, rejectUnauthorized: true },
       });
-      cleanups.push(() => logServer?.stop(true));
+      chmodSync(upstream, 0o600);
+      cleanups.push(() => endpoint.stop(true));
+      logServer = await startClientCertGate({ port: opts.logPort, hostname: "0.0.0.0", ...serving, ca: opts.ca!, allowedCommonNames: [APISERVER_KUBELET_CLIENT], upstream });
+      cleanups.push(() => logServer?.stop());
     }
 
     const measure = async (previous?: Node) => {
@@ -218,6 +229,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       const sandboxes = await cri.listPodSandbox({ label_selector: { [MANAGED_BY]: MANAGED_BY_VALUE } });
       for (const uid of new Set(sandboxes.map((s) => s.labels[POD_UID] ?? ""))) await teardownPod(cri, uid, 0);
     });
+    const recorder = agentEventRecorder(client, nodeName, (e) => log(`event: ${e}`));
+    cleanups.push(() => Promise.race([recorder.flush(), Bun.sleep(2000)]));
     const manager = new PodManager({
       runtime: cri,
       images: cri,
@@ -226,6 +239,10 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       hostIP,
       dataDir,
       syncPeriodMs: opts.syncPeriodMs ?? 1000,
+      recorder,
+      importImages,
+      imageBackoff: opts.imageBackoff,
+      volumeRefreshMs: opts.volumeRefreshMs,
       nodeAllocatable: node.status?.allocatable,
       clusterDNS,
       log,

@@ -1,10 +1,19 @@
 // `kubun agent --server URL --token T [--node-name N] [--data-dir D] [--containerd-socket S]
-//               [--ca-file F] [--pod-cidr C] [--node-ip IP] [--log-port P] [--service-interface NAME]`
+//               [--ca-file F] [--pod-cidr C] [--node-ip IP] [--log-port P] [--service-interface NAME]
+//               [--volume-refresh-period DURATION]`
 import { readFileSync } from "node:fs";
 import { startAgent, type AgentOptions } from "./agent.ts";
 
 const USAGE =
-  "usage: kubun agent --server URL --token T [--node-name N] [--data-dir D] [--containerd-socket S] [--ca-file F] [--pod-cidr C] [--node-ip IP] [--log-port P] [--service-interface NAME]";
+  "usage: kubun agent --server URL --token T [--node-name N] [--data-dir D] [--containerd-socket S] [--ca-file F] [--pod-cidr C] [--node-ip IP] [--log-port P] [--service-interface NAME] [--volume-refresh-period DURATION]";
+
+/** "500ms", "30s", "1m" or plain seconds, as kubelet's duration flags read. */
+export function durationMs(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
+  if (!m) throw new Error(`invalid duration ${value}: want e.g. 500ms, 30s, 1m\n${USAGE}`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? "s") as "ms" | "s" | "m" | "h"];
+  return Math.round(Number(m[1]) * unit);
+}
 
 export function parseAgentArgs(argv: string[]): AgentOptions {
   const flags: Record<string, string> = {};
@@ -16,7 +25,7 @@ export function parseAgentArgs(argv: string[]): AgentOptions {
     if (v === undefined) throw new Error(`--${k} needs a value\n${USAGE}`);
     flags[k] = v;
   }
-  const known = ["server", "token", "node-name", "data-dir", "containerd-socket", "ca-file", "pod-cidr", "node-ip", "log-port", "service-interface"];
+  const known = ["server", "token", "node-name", "data-dir", "containerd-socket", "ca-file", "pod-cidr", "node-ip", "log-port", "service-interface", "volume-refresh-period"];
   for (const k of Object.keys(flags)) if (!known.includes(k)) throw new Error(`unknown flag --${k}\n${USAGE}`);
   if (!flags.server || !flags.token) throw new Error(`--server and --token are required\n${USAGE}`);
   return {
@@ -29,6 +38,7 @@ export function parseAgentArgs(argv: string[]): AgentOptions {
     podCIDR: flags["pod-cidr"],
     nodeIP: flags["node-ip"],
     serviceInterface: flags["service-interface"],
+    volumeRefreshMs: flags["volume-refresh-period"] !== undefined ? durationMs(flags["volume-refresh-period"]) : undefined,
     // kubelet's port by default: the API server reaches logs and exec there (mutual TLS needs the CA).
     logPort: flags["log-port"] !== undefined ? Number(flags["log-port"]) : flags["ca-file"] ? 10250 : undefined,
   };

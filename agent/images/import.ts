@@ -25,25 +25,33 @@ export async function ctrImport(ctr: string, socket: string, file: string): Prom
 export function imageImporter(opts: ImageImporterOptions): ImageImporter {
   const seen = new Map<string, string>();
   const ctr = opts.ctr ?? "ctr";
-  return {
-    async importNew() {
-      if (!existsSync(opts.dir)) return [];
-      const done: string[] = [];
-      for (const name of readdirSync(opts.dir).sort()) {
-        if (!name.endsWith(".tar")) continue;
-        const file = join(opts.dir, name);
-        const st = statSync(file);
-        const stamp = `${st.size}:${st.mtimeMs}`;
-        if (seen.get(file) === stamp) continue;
-        try {
-          await ctrImport(ctr, opts.socket, file);
-          seen.set(file, stamp);
-          done.push(file);
-        } catch (err) {
-          (opts.onError ?? ((f, e) => console.warn(`agent: importing ${f}: ${e.message}`)))(file, err as Error);
-        }
+  const scan = async (): Promise<string[]> => {
+    if (!existsSync(opts.dir)) return [];
+    const done: string[] = [];
+    for (const name of readdirSync(opts.dir).sort()) {
+      if (!name.endsWith(".tar")) continue;
+      const file = join(opts.dir, name);
+      const st = statSync(file);
+      const stamp = `${st.size}:${st.mtimeMs}`;
+      if (seen.get(file) === stamp) continue;
+      try {
+        await ctrImport(ctr, opts.socket, file);
+        seen.set(file, stamp);
+        done.push(file);
+      } catch (err) {
+        (opts.onError ?? ((f, e) => console.warn(`agent: importing ${f}: ${e.message}`)))(file, err as Error);
       }
-      return done;
+    }
+    return done;
+  };
+  // Pod workers waiting on an image call in too, besides the periodic scan: one scan at a time,
+  // so that no tarball is imported twice.
+  let last: Promise<unknown> = Promise.resolve();
+  return {
+    importNew() {
+      const next = last.then(scan, scan);
+      last = next;
+      return next;
     },
   };
 }

@@ -1,7 +1,9 @@
-// Container probes: one check (httpGet to the pod IP, tcpSocket, exec through the runtime) and
-// the per-container bookkeeping of periods, initial delay and success/failure thresholds.
+// Container probes: one check (httpGet to the pod IP, tcpSocket, exec through the runtime), the
+// per-container bookkeeping of periods, initial delay and success/failure thresholds, and a pod's
+// set of them in kubelet's order.
 import { connect } from "node:net";
 import type { Container, Probe } from "../../src/apis/index.ts";
+import type { ContainerStatus } from "../cri/index.ts";
 
 export type ProbeKind = "liveness" | "readiness" | "startup";
 
@@ -11,7 +13,8 @@ export interface ProbeTarget {
   exec(cmd: string[], timeoutSeconds: number): Promise<number>;
 }
 
-function resolvePort(port: number | string, c: Container): number {
+/** A probe or hook port: a number, or the name of one of the container's ports. */
+export function resolvePort(port: number | string, c: Container): number {
   if (typeof port === "number") return port;
   const named = c.ports?.find((p) => p.name === port)?.containerPort;
   return named ?? Number(port);
@@ -90,5 +93,57 @@ export class ProbeState {
   /** Liveness and startup failures restart the container; readiness failures only unready it. */
   get failed(): boolean {
     return this.kind !== "readiness" && !this.result && this.failures >= (this.probe.failureThreshold ?? 3);
+  }
+}
+
+/** The probes of one pod's containers, each tied to the container instance it watches. */
+export class PodProber {
+  private readonly states = new Map<string, ProbeState & { instance: string }>();
+
+  /**
+   * Runs the due probes of a running instance: startup first, liveness and readiness only once it
+   * has passed. Resolves with the probe whose failure calls for a restart, if one failed.
+   */
+  async run(c: Container, s: ContainerStatus, target: ProbeTarget, nowMs: number): Promise<ProbeState | undefined> {
+    const startedMs = Number(BigInt(s.started_at || "0") / 1_000_000n);
+    const startup = this.state(c.name, s.id, "startup", c.startupProbe, startedMs);
+    const gated = startup !== undefined && !startup.result;
+    const order: [ProbeKind, ProbeState | undefined][] = [
+      ["startup", startup],
+      ["liveness", gated ? undefined : this.state(c.name, s.id, "liveness", c.livenessProbe, startedMs)],
+      ["readiness", gated ? undefined : this.state(c.name, s.id, "readiness", c.readinessProbe, startedMs)],
+    ];
+    for (const [kind, state] of order) {
+      if (!state || !state.due(nowMs) || (kind === "startup" && state.result)) continue;
+      state.record(await probeOnce(state.probe, c, target), nowMs);
+      if (state.failed) return state;
+    }
+    return undefined;
+  }
+
+  /** Forgets a container's probes (its instance stopped: the next one starts them afresh). */
+  clear(name: string): void {
+    for (const k of this.states.keys()) if (k.startsWith(`${name}/`)) this.states.delete(k);
+  }
+
+  /** Whether the startup probe has passed (true without one). */
+  started(name: string): boolean {
+    return this.states.get(`${name}/startup`)?.result ?? true;
+  }
+
+  /** The readiness probe's verdict (true without one). */
+  ready(name: string): boolean {
+    return this.states.get(`${name}/readiness`)?.result ?? true;
+  }
+
+  private state(name: string, instance: string, kind: ProbeKind, probe: Probe | undefined, startedMs: number): ProbeState | undefined {
+    if (!probe) return undefined;
+    const key = `${name}/${kind}`;
+    let state = this.states.get(key);
+    if (!state || state.instance !== instance) {
+      state = Object.assign(new ProbeState(kind, probe, startedMs), { instance });
+      this.states.set(key, state);
+    }
+    return state;
   }
 }

@@ -38,11 +38,13 @@ async function ignoreNotFound(p: Promise<unknown>): Promise<void> {
 /**
  * Ends a pod in the runtime: SIGTERM to every running container with `graceSeconds` before
  * SIGKILL (all at once, as kubelet does), then removes containers and sandboxes, which releases
- * the pod's IP through CNI.
+ * the pod's IP through CNI. `preStop` runs a container's hook first and resolves with the grace
+ * left for its SIGTERM.
  */
-export async function teardownPod(runtime: RuntimeService, uid: string, graceSeconds: number): Promise<void> {
+export async function teardownPod(runtime: RuntimeService, uid: string, graceSeconds: number, preStop?: (c: Container, graceSeconds: number) => Promise<number>): Promise<void> {
   const containers = await runtime.listContainers({ label_selector: { [POD_UID]: uid } });
-  await Promise.all(containers.filter((c) => c.state === "CONTAINER_RUNNING").map((c) => ignoreNotFound(runtime.stopContainer(c.id, graceSeconds))));
+  const stop = async (c: Container) => runtime.stopContainer(c.id, preStop ? await preStop(c, graceSeconds) : graceSeconds);
+  await Promise.all(containers.filter((c) => c.state === "CONTAINER_RUNNING").map((c) => ignoreNotFound(stop(c))));
   for (const c of containers) await ignoreNotFound(runtime.removeContainer(c.id));
   for (const s of await runtime.listPodSandbox({ label_selector: { [POD_UID]: uid } })) {
     await ignoreNotFound(runtime.stopPodSandbox(s.id));

@@ -1,8 +1,10 @@
 // Pod volumes backed by host folders under the pod's directory: emptyDir, configMap, secret,
-// downwardAPI and projected (their files written by the agent), and hostPath as given.
-import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join, normalize } from "node:path";
+// downwardAPI and projected (their files written by the agent, atomically, and refreshed while
+// the pod runs), and hostPath as given.
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import type { KeyToPath, Pod, Volume } from "../../src/apis/index.ts";
+import { VolumePathError, writeVolumeAtomically, type VolumeFiles } from "./atomic-writer.ts";
 import { ContainerConfigError, configMapData, fieldRefValue, type ObjectSource } from "./env.ts";
 
 export interface PreparedVolume {
@@ -11,7 +13,7 @@ export interface PreparedVolume {
   readOnly: boolean;
 }
 
-type Files = Map<string, { data: Buffer; mode?: number }>;
+type Files = VolumeFiles;
 
 function selectKeys(data: Record<string, Buffer>, items: KeyToPath[] | undefined, what: string, optional?: boolean): Files {
   const files: Files = new Map();
@@ -31,15 +33,11 @@ function selectKeys(data: Record<string, Buffer>, items: KeyToPath[] | undefined
 }
 
 function writeFiles(dir: string, files: Files, defaultMode: number): void {
-  // Replace the whole folder so keys removed from the source disappear too.
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  for (const [path, f] of files) {
-    const target = normalize(join(dir, path));
-    if (!target.startsWith(`${dir}/`)) throw new ContainerConfigError(`volume path ${path} leaves the volume`);
-    mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, f.data);
-    chmodSync(target, f.mode ?? defaultMode);
+  try {
+    writeVolumeAtomically(dir, files, defaultMode);
+  } catch (err) {
+    if (err instanceof VolumePathError) throw new ContainerConfigError(err.message);
+    throw err;
   }
 }
 
@@ -144,4 +142,25 @@ export async function prepareVolumes(pod: Pod, podDir: string, source: ObjectSou
   const sa = await serviceAccountVolume(pod, join(podDir, "serviceaccount"), source);
   if (sa) out.set(SERVICE_ACCOUNT_VOLUME, sa);
   return out;
+}
+
+/** Volumes whose content follows API objects or the pod's metadata, and so is kept up to date. */
+const isRefreshed = (v: Volume) => !!(v.configMap || v.secret || v.downwardAPI || v.projected);
+
+/**
+ * Rewrites the pod's configMap, secret, downwardAPI and projected volumes from the current objects
+ * (kubelet's periodic remount). Unchanged volumes are left alone; containers see a change through
+ * the ..data swap, except those mounting a subPath, which keep the file they started with.
+ * Resolves with one message per volume that could not be refreshed (it keeps its old files).
+ */
+export async function refreshVolumes(pod: Pod, podDir: string, source: ObjectSource, podIP?: string): Promise<string[]> {
+  const failures: string[] = [];
+  for (const v of (pod.spec?.volumes ?? []).filter(isRefreshed)) {
+    try {
+      await prepareVolume(pod, v, join(podDir, "volumes", v.name), source, podIP);
+    } catch (err) {
+      failures.push(`MountVolume.SetUp failed for volume "${v.name}" : ${(err as Error).message}`);
+    }
+  }
+  return failures;
 }

@@ -1,20 +1,25 @@
 // One pod worker per pod (kubelet's podWorkers + syncPod): drives the runtime towards the pod's
 // spec — sandbox, init containers in order, then the app containers with their restart policy,
-// back-off and probes — and reports what it sees as the pod's status. On deletion it stops the
+// back-off, probes and lifecycle hooks — keeps the pod's configMap/secret volumes up to date, and
+// reports what it sees as the pod's status. On deletion it runs the preStop hooks and stops the
 // containers within the grace period, removes the sandbox and confirms the deletion to the API.
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Container, Pod, PodStatus, ResourceList } from "../../src/apis/index.ts";
+import type { EventRecorder } from "../../src/controllers/context.ts";
 import type { ContainerStatus, ImageService, PodSandboxConfig, Container as RuntimeContainer, RuntimeService } from "../cri/index.ts";
-import type { Backoff } from "./backoff.ts";
+import type { Backoff, BackoffOptions } from "./backoff.ts";
 import { containerConfig } from "./container-config.ts";
 import { ContainerConfigError, containerEnv } from "./env.ts";
+import { MINIMUM_GRACE_SECONDS, POST_START_TIMEOUT_SECONDS, runHook, runPreStop, type HookTarget } from "./hooks.ts";
+import { ImagePuller, type Waiting } from "./image-puller.ts";
+import { CONTAINER_NAME } from "./labels.ts";
 import type { PodApi } from "./pod-api.ts";
-import { ProbeState, probeOnce, type ProbeKind } from "./probes.ts";
+import { PodProber } from "./probes.ts";
 import { instanceStatus, podContainers, podSandboxes, restartCountOf, teardownPod } from "./runtime-pod.ts";
 import { sandboxConfig } from "./sandbox-config.ts";
 import { podStatus, type ContainerView } from "./status.ts";
-import { prepareVolumes } from "./volumes.ts";
+import { prepareVolumes, refreshVolumes } from "./volumes.ts";
 
 /** How long agent shutdown waits for a pod worker's pass in flight. */
 const STOP_WAIT_MS = 2000;
@@ -31,13 +36,22 @@ export interface PodWorkerDeps {
   syncPeriodMs: number;
   nodeAllocatable?: ResourceList;
   clusterDNS?: string[];
+  /** Where the worker records Events about its pod (hook failures, image pulls). */
+  recorder?: EventRecorder;
+  /** Imports image tarballs that appeared since the last call, before a missing image is pulled. */
+  importImages?: () => Promise<unknown>;
+  /** Back-off between pulls of a missing image (kubelet: 10 s doubling to 5 min). */
+  imageBackoff?: BackoffOptions;
+  /** How often configMap, secret, downwardAPI and projected volumes are re-read (kubelet: about a minute). */
+  volumeRefreshMs?: number;
   now?: () => Date;
   log?: (msg: string) => void;
 }
 
-export const podLogDir = (dataDir: string, pod: Pod) => join(dataDir, "logs", `${pod.metadata.namespace ?? "default"}_${pod.metadata.name}_${pod.metadata.uid}`);
+/** kubelet's sync frequency, the period of its volume remounts. */
+const DEFAULT_VOLUME_REFRESH_MS = 60_000;
 
-type Waiting = { reason: string; message?: string };
+export const podLogDir = (dataDir: string, pod: Pod) => join(dataDir, "logs", `${pod.metadata.namespace ?? "default"}_${pod.metadata.name}_${pod.metadata.uid}`);
 
 // Transition times alone do not make a new status; nor does the order the API server writes fields in.
 const statusKey = (status: PodStatus) =>
@@ -59,8 +73,9 @@ export class PodWorker {
   private startTime?: string;
   private sandboxConfig?: PodSandboxConfig;
   private readonly waiting = new Map<string, Waiting>();
-  private readonly probes = new Map<string, ProbeState>();
-  private readonly ready = new Map<string, boolean>();
+  private readonly probes = new PodProber();
+  private readonly images: ImagePuller;
+  private volumesWrittenAt?: number;
   readonly done: Promise<void>;
 
   constructor(
@@ -69,6 +84,7 @@ export class PodWorker {
   ) {
     this.pod = pod;
     this.startTime = pod.status?.startTime;
+    this.images = new ImagePuller({ images: deps.images, importImages: deps.importImages, backoff: deps.imageBackoff, now: () => this.now().getTime() });
     this.done = this.run();
   }
 
@@ -131,7 +147,8 @@ export class PodWorker {
     const pod = this.pod;
     if (this.deleted || pod.metadata.deletionTimestamp) {
       const grace = this.deleted ? 0 : pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
-      await teardownPod(this.deps.runtime, this.uid, grace);
+      const preStop = (c: RuntimeContainer, g: number) => this.preStop(pod, c.labels[CONTAINER_NAME] ?? c.metadata.name, c.id, pod.status?.podIP, g);
+      await teardownPod(this.deps.runtime, this.uid, grace, preStop);
       rmSync(join(this.deps.dataDir, "pods", this.uid), { recursive: true, force: true });
       rmSync(podLogDir(this.deps.dataDir, pod), { recursive: true, force: true });
       this.deps.backoff.forget(`${this.uid}/`);
@@ -158,6 +175,7 @@ export class PodWorker {
     }
     const containers: ContainerView[] = [];
     for (const c of pod.spec?.containers ?? []) containers.push(await this.syncContainer(pod, c, sandboxId, podIP, instances.get(c.name) ?? [], false, initDone));
+    if ([...init, ...containers].some((v) => v.current)) await this.refreshVolumesIfDue(pod, podIP);
 
     const status = podStatus({ pod, sandboxReady: true, podIP, hostIP: this.deps.hostIP, startTime: this.startTime, init, containers, now: this.now() });
     await this.report(status);
@@ -242,38 +260,25 @@ export class PodWorker {
       } else this.waiting.delete(c.name);
     }
     const running = current?.state === "CONTAINER_RUNNING";
-    if (!running) this.clearProbes(c.name);
-    const started = running && (this.probes.get(`${c.name}/startup`)?.result ?? true);
-    const readiness = this.probes.get(`${c.name}/readiness`);
-    const ready = running && started && (readiness ? readiness.result : true) && !isInit;
+    if (!running) this.probes.clear(c.name);
+    const started = running && this.probes.started(c.name);
+    const ready = running && started && this.probes.ready(c.name) && !isInit;
     return { spec: c, current: current ?? undefined, previous, restartCount, waiting: this.waiting.get(c.name), ready, started };
   }
 
   /** Creates and starts one instance, resolving with its id; on failure records why the container is waiting. */
   private async startContainer(pod: Pod, c: Container, sandboxId: string, podIP: string | undefined, restartCount: number): Promise<string | null> {
-    const image = c.image ?? "";
     // The image check and the container's volumes and env (API round trips for tokens, ConfigMaps
     // and Secrets) don't depend on each other. A container stuck on its image keeps them in order,
     // so that it doesn't ask the API for them on every pass.
     const prepare = () => this.prepareContainer(pod, c, podIP);
-    const early = this.waiting.get(c.name)?.reason.startsWith("ErrImage") ? undefined : prepare();
+    const stuck = this.waiting.get(c.name)?.reason ?? "";
+    const early = stuck.startsWith("ErrImage") || stuck === "ImagePullBackOff" ? undefined : prepare();
     early?.catch(() => undefined); // awaited below unless the image fails first
-    const present = await this.deps.images.imageStatus(image);
-    const policy = c.imagePullPolicy ?? (image.includes("@") || !/:[^/]+$/.test(image) || image.endsWith(":latest") ? "Always" : "IfNotPresent");
-    if (!present && policy === "Never") {
-      this.waiting.set(c.name, { reason: "ErrImageNeverPull", message: `Container image "${image}" is not present with pull policy of Never` });
+    const imageWait = await this.images.ensure(c, (type, reason, message) => this.event(type, reason, message));
+    if (imageWait) {
+      this.waiting.set(c.name, imageWait);
       return null;
-    }
-    if (!present || policy === "Always") {
-      try {
-        await this.deps.images.pullImage(image);
-      } catch (err) {
-        // No registry reachable is normal here: a local copy still runs under Always.
-        if (!present) {
-          this.waiting.set(c.name, { reason: "ErrImagePull", message: (err as Error).message });
-          return null;
-        }
-      }
     }
     try {
       const { volumes, env } = await (early ?? prepare());
@@ -285,6 +290,17 @@ export class PodWorker {
         this.waiting.set(c.name, { reason: "RunContainerError", message: (err as Error).message });
         return id; // the instance exists (exited): back-off applies to it like to a crash
       }
+      // postStart holds up the pass (and the containers after this one), as it does kubelet's.
+      const postStart = c.lifecycle?.postStart;
+      const failure = postStart && (await runHook(postStart, pod, c, this.hookTarget(id, podIP), POST_START_TIMEOUT_SECONDS));
+      if (failure) {
+        this.deps.log?.(`pod ${pod.metadata.namespace}/${pod.metadata.name}: ${failure}`);
+        // The hook's own message stays out of the Event: it may hold secrets (kubelet's choice too).
+        this.event("Warning", "FailedPostStartHook", "PostStartHook failed");
+        await this.killContainer(pod, c, id, podIP, pod.spec?.terminationGracePeriodSeconds ?? 30);
+        this.waiting.set(c.name, { reason: "PostStartHookError", message: failure });
+        return id; // exited: restarted per restartPolicy, with back-off, like a crash
+      }
       this.waiting.delete(c.name);
       return id;
     } catch (err) {
@@ -295,49 +311,55 @@ export class PodWorker {
   }
 
   private async prepareContainer(pod: Pod, c: Container, podIP: string | undefined) {
+    this.volumesWrittenAt = this.now().getTime();
     const volumes = await prepareVolumes(pod, join(this.deps.dataDir, "pods", this.uid), this.deps.api, podIP);
     const env = await containerEnv(pod, c, { source: this.deps.api, podIP, hostIP: this.deps.hostIP, nodeAllocatable: this.deps.nodeAllocatable });
     return { volumes, env };
   }
 
-  private clearProbes(name: string): void {
-    for (const k of this.probes.keys()) if (k.startsWith(`${name}/`)) this.probes.delete(k);
+  /** kubelet's volume remount: the pod's configMap/secret/downward volumes follow their sources. */
+  private async refreshVolumesIfDue(pod: Pod, podIP: string | undefined): Promise<void> {
+    const nowMs = this.now().getTime();
+    if (this.volumesWrittenAt !== undefined && nowMs < this.volumesWrittenAt + (this.deps.volumeRefreshMs ?? DEFAULT_VOLUME_REFRESH_MS)) return;
+    this.volumesWrittenAt = nowMs;
+    for (const failure of await refreshVolumes(pod, join(this.deps.dataDir, "pods", this.uid), this.deps.api, podIP)) {
+      this.deps.log?.(`pod ${pod.metadata.namespace}/${pod.metadata.name}: ${failure}`);
+      this.event("Warning", "FailedMount", failure);
+    }
+  }
+
+  private hookTarget(id: string, podIP: string | undefined): HookTarget {
+    return { podIP, exec: (cmd, timeoutSeconds) => this.deps.runtime.execSync(id, cmd, timeoutSeconds) };
+  }
+
+  /** Runs the container's preStop hook within the grace period; resolves with the grace left. */
+  private preStop(pod: Pod, name: string, id: string, podIP: string | undefined, graceSeconds: number): Promise<number> {
+    const c = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].find((x) => x.name === name);
+    return runPreStop(pod, c, this.hookTarget(id, podIP), graceSeconds, (failure) => {
+      this.deps.log?.(`pod ${pod.metadata.namespace}/${pod.metadata.name}: ${failure}`);
+      this.event("Warning", "FailedPreStopHook", "PreStopHook failed");
+    });
+  }
+
+  /** Stops one instance the way kubelet's killContainer does: preStop, then SIGTERM, then SIGKILL. */
+  private async killContainer(pod: Pod, c: Container, id: string, podIP: string | undefined, graceSeconds: number): Promise<void> {
+    const left = await this.preStop(pod, c.name, id, podIP, graceSeconds);
+    await this.deps.runtime.stopContainer(id, Math.max(left, MINIMUM_GRACE_SECONDS));
+  }
+
+  private event(type: "Normal" | "Warning", reason: string, message: string): void {
+    // Pods from a list carry no kind; the Event's involvedObject needs one.
+    this.deps.recorder?.event({ ...this.pod, apiVersion: "v1", kind: "Pod" }, type, reason, message);
   }
 
   private async runProbes(c: Container, s: ContainerStatus, podIP: string | undefined, nowMs: number): Promise<void> {
-    const startedMs = Number(BigInt(s.started_at || "0") / 1_000_000n);
-    const target = {
-      podIP,
-      exec: async (cmd: string[], timeout: number) => (await this.deps.runtime.execSync(s.id, cmd, timeout)).exit_code,
-    };
-    const startup = this.probeState(c.name, s.id, "startup", c.startupProbe, startedMs);
-    const order: [ProbeKind, ProbeState | undefined][] = [
-      ["startup", startup],
-      ["liveness", startup && !startup.result ? undefined : this.probeState(c.name, s.id, "liveness", c.livenessProbe, startedMs)],
-      ["readiness", startup && !startup.result ? undefined : this.probeState(c.name, s.id, "readiness", c.readinessProbe, startedMs)],
-    ];
-    for (const [kind, state] of order) {
-      if (!state || !state.due(nowMs) || (kind === "startup" && state.result)) continue;
-      state.record(await probeOnce(state.probe, c, target), nowMs);
-      if (state.failed) {
-        // A failed liveness or startup probe restarts the container, with its grace period.
-        const grace = state.probe.terminationGracePeriodSeconds ?? this.pod.spec?.terminationGracePeriodSeconds ?? 30;
-        this.deps.log?.(`pod ${this.pod.metadata.name}: container ${c.name} failed its ${kind} probe, restarting`);
-        await this.deps.runtime.stopContainer(s.id, grace);
-        this.clearProbes(c.name);
-        return;
-      }
-    }
-  }
-
-  private probeState(name: string, instance: string, kind: ProbeKind, probe: Container["livenessProbe"], startedMs: number): ProbeState | undefined {
-    if (!probe) return undefined;
-    const key = `${name}/${kind}`;
-    let state = this.probes.get(key);
-    if (!state || (state as ProbeState & { instance?: string }).instance !== instance) {
-      state = Object.assign(new ProbeState(kind, probe, startedMs), { instance });
-      this.probes.set(key, state);
-    }
-    return state;
+    const target = { podIP, exec: async (cmd: string[], timeout: number) => (await this.deps.runtime.execSync(s.id, cmd, timeout)).exit_code };
+    const failed = await this.probes.run(c, s, target, nowMs);
+    if (!failed) return;
+    // A failed liveness or startup probe restarts the container, with its grace period.
+    const grace = failed.probe.terminationGracePeriodSeconds ?? this.pod.spec?.terminationGracePeriodSeconds ?? 30;
+    this.deps.log?.(`pod ${this.pod.metadata.name}: container ${c.name} failed its ${failed.kind} probe, restarting`);
+    await this.killContainer(this.pod, c, s.id, podIP, grace);
+    this.probes.clear(c.name);
   }
 }

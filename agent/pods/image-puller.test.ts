@@ -1,0 +1,119 @@
+import { describe, expect, test } from "bun:test";
+import type { Container } from "../../src/apis/index.ts";
+import { CriError, type Image, type ImageService } from "../cri/index.ts";
+import { ImagePuller, pullPolicy } from "./image-puller.ts";
+
+/** Images present in a fake runtime; pulls fail unless `registry` holds the image. */
+function fakeImages(present: string[] = [], registry: string[] = []) {
+  const have = new Set(present);
+  const pulls: string[] = [];
+  const images: ImageService = {
+    imageStatus: async (image) => (have.has(image) ? ({ id: "sha256:1", repo_tags: [image], repo_digests: [], size: "1" } as Image) : null),
+    listImages: async () => [],
+    pullImage: async (image) => {
+      pulls.push(image);
+      if (!registry.includes(image)) throw new CriError("PullImage", 2, `failed to pull and unpack image "docker.io/${image}": no route to registry`);
+      have.add(image);
+      return "sha256:1";
+    },
+    removeImage: async () => {},
+  };
+  return { images, pulls, have };
+}
+
+function recorder() {
+  const events: string[] = [];
+  return { events, event: (type: string, reason: string, message: string) => void events.push(`${type} ${reason}: ${message}`) };
+}
+
+const ctr = (image: string, imagePullPolicy?: Container["imagePullPolicy"]): Container => ({ name: "app", image, imagePullPolicy });
+
+describe("pull policy", () => {
+  test.each([
+    ["local/x:1", undefined, "IfNotPresent"],
+    ["local/x", undefined, "Always"],
+    ["local/x:latest", undefined, "Always"],
+    ["registry:5000/x", undefined, "Always"],
+    ["x@sha256:abc", undefined, "Always"],
+    ["local/x:latest", "Never", "Never"],
+  ] as const)("%s with %s → %s", (image, policy, want) => {
+    expect(pullPolicy(ctr(image, policy))).toBe(want);
+  });
+});
+
+describe("image puller", () => {
+  test("a present image under IfNotPresent needs no pull", async () => {
+    const f = fakeImages(["local/x:1"]);
+    const r = recorder();
+    expect(await new ImagePuller({ images: f.images }).ensure(ctr("local/x:1"), r.event)).toBeUndefined();
+    expect(f.pulls).toEqual([]);
+    expect(r.events).toEqual([]);
+  });
+
+  test("Never with a missing image: ErrImageNeverPull, told once per wait", async () => {
+    const f = fakeImages();
+    const r = recorder();
+    const puller = new ImagePuller({ images: f.images });
+    const want = { reason: "ErrImageNeverPull", message: 'Container image "local/x:1" is not present with pull policy of Never' };
+    expect(await puller.ensure(ctr("local/x:1", "Never"), r.event)).toEqual(want);
+    expect(await puller.ensure(ctr("local/x:1", "Never"), r.event)).toEqual(want);
+    expect(r.events).toEqual([`Warning ErrImageNeverPull: ${want.message}`, "Warning Failed: Error: ErrImageNeverPull"]);
+    expect(f.pulls).toEqual([]);
+  });
+
+  test("a failed pull: ErrImagePull, then ImagePullBackOff until the back-off is over, doubling", async () => {
+    const f = fakeImages();
+    const r = recorder();
+    let now = 0;
+    const puller = new ImagePuller({ images: f.images, now: () => now });
+    const c = ctr("local/x:1");
+    const first = await puller.ensure(c, r.event);
+    expect(first).toEqual({ reason: "ErrImagePull", message: 'rpc error: code = Unknown desc = failed to pull and unpack image "docker.io/local/x:1": no route to registry' });
+    expect(r.events).toEqual([
+      'Normal Pulling: Pulling image "local/x:1"',
+      `Warning Failed: Failed to pull image "local/x:1": ${first!.message}`,
+      "Warning Failed: Error: ErrImagePull",
+    ]);
+    r.events.length = 0;
+
+    const backOff = { reason: "ImagePullBackOff", message: 'Back-off pulling image "local/x:1"' };
+    for (const t of [1, 5_000, 9_999]) {
+      now = t;
+      expect(await puller.ensure(c, r.event)).toEqual(backOff);
+    }
+    expect(r.events).toEqual(['Normal BackOff: Back-off pulling image "local/x:1"', "Warning Failed: Error: ImagePullBackOff"]);
+    expect(f.pulls).toHaveLength(1);
+
+    now = 10_000; // kubelet's first back-off is 10 s; the next one is twice that
+    expect((await puller.ensure(c, r.event))?.reason).toBe("ErrImagePull");
+    now = 29_999;
+    expect((await puller.ensure(c, r.event))?.reason).toBe("ImagePullBackOff");
+    now = 30_000;
+    expect((await puller.ensure(c, r.event))?.reason).toBe("ErrImagePull");
+    expect(f.pulls).toHaveLength(3);
+  });
+
+  test("a tarball imported since the last try brings the image without a pull", async () => {
+    const f = fakeImages();
+    let imports = 0;
+    const puller = new ImagePuller({ images: f.images, importImages: async () => void (imports++, f.have.add("local/x:1")) });
+    expect(await puller.ensure(ctr("local/x:1"), recorder().event)).toBeUndefined();
+    expect(imports).toBe(1);
+    expect(f.pulls).toEqual([]);
+  });
+
+  test("a pull that works ends the back-off", async () => {
+    const f = fakeImages([], ["local/x:1"]);
+    const r = recorder();
+    expect(await new ImagePuller({ images: f.images }).ensure(ctr("local/x:1"), r.event)).toBeUndefined();
+    expect(r.events).toEqual(['Normal Pulling: Pulling image "local/x:1"', 'Normal Pulled: Successfully pulled image "local/x:1"']);
+  });
+
+  test("Always with a local copy runs it when no registry answers", async () => {
+    const f = fakeImages(["local/x:latest"]);
+    const r = recorder();
+    expect(await new ImagePuller({ images: f.images }).ensure(ctr("local/x:latest"), r.event)).toBeUndefined();
+    expect(f.pulls).toEqual(["local/x:latest"]);
+    expect(r.events).toEqual([]);
+  });
+});
