@@ -11,7 +11,8 @@ import { ensureBootstrapPolicy } from "../api/rbac-bootstrap.ts";
 import { NodeTokens } from "../api/tokens-node.ts";
 import { componentTokens } from "../api/tokens-static.ts";
 import { loadSigningKey, ServiceAccountTokens } from "../api/tokens.ts";
-import { findResource } from "../apis/registry.ts";
+import type { KubeObject } from "../apis/meta.ts";
+import { findResource, groupVersion, RESOURCES } from "../apis/registry.ts";
 import { objectKey } from "../api/storage.ts";
 import { createApp } from "../api/app.ts";
 import type { LimitOptions } from "../api/limits.ts";
@@ -20,7 +21,7 @@ import { agentLogs } from "../api/pod-logs.ts";
 import { agentStreams, streamingWebSocket } from "../api/streaming.ts";
 import { ServiceAllocator } from "../api/service-allocator.ts";
 import { Storage } from "../api/storage.ts";
-import { KubeClient } from "../client/index.ts";
+import { KubeClient, SharedInformerFactory } from "../client/index.ts";
 import { createControllerContext, startControllerManager, type ControllerManagerOptions } from "../controllers/manager.ts";
 import { startScheduler, type SchedulerOptions } from "../scheduler/scheduler.ts";
 import { SqliteStore } from "../store/index.ts";
@@ -54,6 +55,22 @@ export interface RunningServer extends ClusterFiles {
 }
 
 const COMPACT_EVERY_MS = 60_000;
+
+const resourceOfKind = new Map(RESOURCES.map((r) => [`${groupVersion(r)}|${r.kind}`, r]));
+
+/**
+ * The store's copy of an object the in-process informers just decoded from the API, if it is
+ * the same revision: stored objects are never mutated, so the informers keep that one rather
+ * than a second copy of every pod and node (they still list and watch through the API).
+ */
+function storedCopy(store: SqliteStore): (obj: KubeObject) => KubeObject | undefined {
+  return (obj) => {
+    const r = resourceOfKind.get(`${obj.apiVersion}|${obj.kind}`);
+    if (!r || !obj.metadata.name) return undefined;
+    const stored = store.get(objectKey(r, obj.metadata.namespace, obj.metadata.name))?.object;
+    return stored && stored.metadata.resourceVersion === obj.metadata.resourceVersion && stored.apiVersion === obj.apiVersion ? stored : undefined;
+  };
+}
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const bind = opts.bind ?? "0.0.0.0";
@@ -106,7 +123,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   let controllers: { stop(): Promise<void> } | undefined;
   if (opts.controllers !== false || opts.scheduler !== false) {
     const client = new KubeClient({ server: url, token: files.adminToken, ca: files.ca.cert, userAgent: "kubun-control-plane" });
-    const ctx = createControllerContext(client);
+    const ctx = { ...createControllerContext(client), informers: new SharedInformerFactory(client, { intern: storedCopy(store) }) };
     const running: { stop(): Promise<void> }[] = [];
     if (opts.controllers !== false) running.push(startControllerManager(ctx, typeof opts.controllers === "object" ? opts.controllers : {}));
     if (opts.scheduler !== false) {

@@ -190,6 +190,37 @@ describe("Informer", () => {
   });
 });
 
+describe("Informer intern", () => {
+  test("keeps the process's own copy of a listed or watched object when it is the same revision", async () => {
+    const api = new FakeAPI();
+    // What the process already holds, by key and revision.
+    const held = new Map<string, KubeObject>();
+    const hold = (name: string, rv: number) => {
+      const obj: KubeObject = { apiVersion: "v1", kind: "Pod", metadata: { namespace: "a", name, resourceVersion: String(rv) } };
+      held.set(`a/${name}@${rv}`, obj);
+      return obj;
+    };
+    const x = hold("x", api.revision + 1);
+    api.change("ADDED", "a", "x");
+    api.change("ADDED", "a", "y");
+    const informer = new Informer(api, { backoff: { initialMs: 1 }, intern: (o) => held.get(`${objectKey(o.metadata)}@${o.metadata.resourceVersion}`) });
+    informer.start();
+    await informer.waitForSync();
+    expect(informer.lister.get("a", "x")).toBe(x);
+    expect(informer.lister.get("a", "y")).toMatchObject({ metadata: { name: "y", resourceVersion: "2" } });
+
+    await until(() => api.watching, "the watch");
+    const z = hold("z", api.revision + 1);
+    api.change("ADDED", "a", "z");
+    expect(informer.lister.get("a", "z")).toBe(z);
+    // A revision the process does not hold: the decoded object is kept.
+    api.change("MODIFIED", "a", "z");
+    expect(informer.lister.get("a", "z")).not.toBe(z);
+    expect(informer.lister.get("a", "z")!.metadata.resourceVersion).toBe("4");
+    await informer.stop();
+  });
+});
+
 describe("SharedInformerFactory", () => {
   test("one informer per resource and scope, started and synced together", async () => {
     const apis: FakeAPI[] = [];

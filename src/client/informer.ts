@@ -25,6 +25,13 @@ export interface InformerOptions<T extends KubeObject = KubeObject> {
   backoff?: { initialMs?: number; maxMs?: number };
   /** Where failures are reported before being retried (default: console.warn). */
   onError?: (err: unknown) => void;
+  /**
+   * An identical object (same kind, key and resourceVersion) this process already holds, which
+   * the cache keeps instead of the one just decoded; undefined when there is none. In `kubun
+   * server` the API server's own immutable copy: the informer still lists and watches through
+   * the API and sees exactly what it sent, without a second copy of every object in memory.
+   */
+  intern?: (obj: KubeObject) => KubeObject | undefined;
 }
 
 const isExpired = (err: unknown) => err instanceof StatusError && err.code === 410;
@@ -152,7 +159,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     const listed = new Set<string>();
     for (const item of list.items) {
       // Items of a list carry no apiVersion/kind; watch events' objects do. Make them alike.
-      const obj = item.kind ? item : ({ apiVersion: list.apiVersion, kind, ...item } as T);
+      const obj = this.interned(item.kind ? item : ({ apiVersion: list.apiVersion, kind, ...item } as T));
       const key = objectKey(obj.metadata);
       listed.add(key);
       const old = this.cache.set(obj);
@@ -173,7 +180,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   private apply(event: ObjectEvent<T>): void {
-    const obj = event.object;
+    const obj = event.type === "ADDED" || event.type === "MODIFIED" ? this.interned(event.object) : event.object;
     const rv = obj.metadata?.resourceVersion;
     switch (event.type) {
       case "ADDED":
@@ -191,6 +198,10 @@ export class Informer<T extends KubeObject = KubeObject> {
         break;
     }
     if (rv) this.lastRV = rv;
+  }
+
+  private interned(obj: T): T {
+    return (this.opts.intern?.(obj) as T | undefined) ?? obj;
   }
 
   private emit(fn: (h: EventHandler<T>) => void): void {

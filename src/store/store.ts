@@ -6,7 +6,7 @@
 // writes visible to readers, published to watchers, and acknowledged to callers.
 import type { KubeObject } from "../apis/meta.ts";
 import { CompactedError, KeyExistsError, KeyNotFoundError, RevisionConflictError, StorageWriteError, StoreClosedError } from "./errors.ts";
-import { objectJson } from "./json.ts";
+import { objectJson, parseStored, storedForm } from "./json.ts";
 import { SqliteLog, type LogOptions, type LogRow } from "./sqlite-log.ts";
 import type { Entry, ListResult, Store, StoreEvent, WatchHandle } from "./types.ts";
 import { WatchHub } from "./watch-hub.ts";
@@ -14,6 +14,8 @@ import { WatchHub } from "./watch-hub.ts";
 export interface StoreOptions extends LogOptions {
   /** Events kept in memory for resuming watches. */
   ringSize?: number;
+  /** JSON bytes the ring of events may hold (default 32 MiB): big objects make a shorter ring. */
+  ringBytes?: number;
 }
 
 interface PendingWrite {
@@ -30,8 +32,9 @@ function resourceOf(key: string): string {
   return third < 0 ? key : key.slice(0, third + 1);
 }
 
+/** The object as stored at `revision`: in its compact parsed form (json.ts), its JSON made once. */
 function withRevision(object: KubeObject, revision: number): KubeObject {
-  return { ...object, metadata: { ...object.metadata, resourceVersion: String(revision) } };
+  return storedForm({ ...object, metadata: { ...object.metadata, resourceVersion: String(revision) } });
 }
 
 export class SqliteStore implements Store {
@@ -54,10 +57,10 @@ export class SqliteStore implements Store {
 
   constructor(path: string, opts: StoreOptions = {}) {
     this.log = new SqliteLog(path, opts);
-    this.hub = new WatchHub(opts.ringSize ?? 10_000);
+    this.hub = new WatchHub({ events: opts.ringSize ?? 10_000, bytes: opts.ringBytes });
     for (const row of this.log.latestRows()) {
       if (row.deleted) this.tombstones.set(row.name, row.id);
-      else this.put({ key: row.name, revision: row.id, createRevision: row.createRevision, object: JSON.parse(row.value) });
+      else this.put({ key: row.name, revision: row.id, createRevision: row.createRevision, object: parseStored(row.value) });
     }
     this.compacted = this.log.compactedRevision();
     this.committed = this.assigned = this.log.maxRevision();
@@ -264,7 +267,7 @@ export class SqliteStore implements Store {
         if (row.id > this.committed) return events;
         const type = row.created ? "ADDED" : row.deleted ? "DELETED" : "MODIFIED";
         const prevRow = row.created ? undefined : this.log.rowAt(row.prevRevision);
-        events.push({ type, key: row.name, revision: row.id, object: JSON.parse(row.value), prev: prevRow && JSON.parse(prevRow.value) });
+        events.push({ type, key: row.name, revision: row.id, object: parseStored(row.value), prev: prevRow && parseStored(prevRow.value) });
       }
       after = rows[rows.length - 1]!.id;
     }

@@ -1,5 +1,11 @@
 // Fans committed events out to watchers, in revision order, and keeps a ring of recent
 // events so a watch that resumes from a recent revision is served from memory.
+//
+// The ring holds each event's JSON text, not its objects: most of its events are of revisions
+// no longer current, and their parsed objects would otherwise stay alive for nothing, at about
+// twice the size of the text. The text is the one the store already made for the log (and for
+// a current object, the one its answers share). A replay parses it back.
+import { objectJson, parseStored } from "./json.ts";
 import type { StoreEvent } from "./types.ts";
 
 export type Listener = (events: readonly StoreEvent[]) => void;
@@ -9,22 +15,51 @@ interface Subscriber {
   listener: Listener;
 }
 
+interface RingEvent {
+  type: StoreEvent["type"];
+  key: string;
+  revision: number;
+  json: string;
+  prevJson?: string;
+}
+
+export interface RingLimits {
+  /** Events kept (at least; up to twice as many between trims). */
+  events: number;
+  /** JSON bytes kept: a ring of big objects keeps fewer events. */
+  bytes: number;
+}
+
 export class WatchHub {
   private readonly subscribers = new Set<Subscriber>();
-  private ring: StoreEvent[] = [];
+  private ring: RingEvent[] = [];
+  private ringBytes = 0;
+  private readonly limits: RingLimits;
 
-  constructor(private readonly ringSize: number) {}
+  constructor(limits: number | Partial<RingLimits>) {
+    const l = typeof limits === "number" ? { events: limits } : limits;
+    this.limits = { events: l.events ?? 10_000, bytes: l.bytes ?? 32 * 2 ** 20 };
+  }
 
   /** Oldest revision the ring can replay from (events with revision > this are all present). */
   get ringStart(): number {
     return this.ring.length ? this.ring[0]!.revision - 1 : Infinity;
   }
 
+  /** Events in the ring now. */
+  get ringLength(): number {
+    return this.ring.length;
+  }
+
   /** Called once per committed batch, in revision order. */
   publish(events: readonly StoreEvent[]): void {
     if (events.length === 0) return;
-    this.ring.push(...events);
-    if (this.ring.length > this.ringSize * 2) this.ring = this.ring.slice(this.ring.length - this.ringSize);
+    for (const e of events) {
+      const json = objectJson(e.object);
+      this.ring.push({ type: e.type, key: e.key, revision: e.revision, json, prevJson: e.prev && objectJson(e.prev) });
+      this.ringBytes += json.length;
+    }
+    this.trim();
     for (const s of this.subscribers) {
       const mine = events.filter((e) => e.key.startsWith(s.prefix));
       if (mine.length) s.listener(mine);
@@ -43,7 +78,11 @@ export class WatchHub {
       if (this.ring[mid]!.revision <= revision) lo = mid + 1;
       else hi = mid;
     }
-    for (let i = lo; i < this.ring.length; i++) if (this.ring[i]!.key.startsWith(prefix)) out.push(this.ring[i]!);
+    for (let i = lo; i < this.ring.length; i++) {
+      const e = this.ring[i]!;
+      if (!e.key.startsWith(prefix)) continue;
+      out.push({ type: e.type, key: e.key, revision: e.revision, object: parseStored(e.json), prev: e.prevJson === undefined ? undefined : parseStored(e.prevJson) });
+    }
     return out;
   }
 
@@ -55,5 +94,15 @@ export class WatchHub {
 
   get watcherCount(): number {
     return this.subscribers.size;
+  }
+
+  /** Past twice a limit, drops the oldest events down to it: one slice per many publishes. */
+  private trim(): void {
+    const { events, bytes } = this.limits;
+    if (this.ring.length <= events * 2 && this.ringBytes <= bytes * 2) return;
+    let cut = Math.max(0, this.ring.length - events);
+    for (let i = 0; i < cut; i++) this.ringBytes -= this.ring[i]!.json.length;
+    while (this.ringBytes > bytes && cut < this.ring.length - 1) this.ringBytes -= this.ring[cut++]!.json.length;
+    this.ring = this.ring.slice(cut);
   }
 }

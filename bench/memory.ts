@@ -1,0 +1,282 @@
+// bun run bench:memory — the API server's memory at scale: a real server process (startServer,
+// what `kubun server` runs: store, API, controllers and the in-process scheduler, SQLite file on
+// disk), 5,000 Node objects and N pods created through the API by concurrent clients and bound
+// by the server's own scheduler. Reports the server's peak RSS (VmHWM), RSS once settled, bytes
+// per pod, and as the same-run baseline the size of the data itself (the objects' JSON, the
+// SQLite file).
+//   bun bench/memory.ts [--nodes 5000] [--pods 50000] [--clients 64] [--settle 10] [--smol]
+//                       [--heap]   (the server's heap by object type, from bun:jsc heapStats)
+//                       [--json]
+import { heapStats } from "bun:jsc";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { startServer } from "../src/cli/server.ts";
+import { KubeClient, resourceFor } from "../src/client/index.ts";
+import type { NodeInfo } from "../src/scheduler/index.ts";
+import { XorShift32 } from "../src/scheduler/tie-break.ts";
+import { fakeNodes } from "./scheduler-core.ts";
+import { cpuSeconds, peakRssMb } from "./scheduler-e2e.ts";
+
+const ROOT = resolve(import.meta.dir, "..");
+type Json = any;
+
+const { values: args } = parseArgs({
+  args: process.argv.slice(2),
+  options: {
+    nodes: { type: "string", default: "5000" },
+    pods: { type: "string", default: "50000" },
+    clients: { type: "string", default: "64" },
+    settle: { type: "string", default: "10" },
+    smol: { type: "boolean", default: false },
+    heap: { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
+    serve: { type: "string" },
+  },
+});
+
+/**
+ * The server process. It runs startServer exactly as `kubun server` does, with one change: the
+ * fake nodes have no agent renewing their Leases, so the node lifecycle controller's grace period
+ * is stretched past the run, or it would taint all 5,000 nodes unreachable after 40 s and the
+ * pods created after that would stay pending. With KUBUN_HEAP_STATS=FILE, SIGUSR2 writes the
+ * heap's object counts by type there (after a full GC).
+ */
+async function serve(dataDir: string): Promise<void> {
+  const running = await startServer({ dataDir, port: 0, bind: "127.0.0.1", controllers: { nodeMonitorGracePeriodSeconds: 86_400 } });
+  const statsFile = process.env.KUBUN_HEAP_STATS;
+  if (statsFile) {
+    process.on("SIGUSR2", () => {
+      Bun.gc(true);
+      const s = heapStats();
+      const top = Object.entries(s.objectTypeCounts).sort((a, b) => b[1] - a[1]).slice(0, 25);
+      const mem = process.memoryUsage();
+      Bun.write(statsFile, JSON.stringify({ heapSize: s.heapSize, heapCapacity: s.heapCapacity, extraMemorySize: s.extraMemorySize, objectCount: s.objectCount, rssAfterGc: mem.rss, fds: readdirSync("/proc/self/fd").length, top }));
+    });
+  }
+  console.log(`kubun server listening on ${running.url}`);
+  process.on("SIGTERM", async () => {
+    await running.stop();
+    process.exit(0);
+  });
+}
+
+const int = (name: string, v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer, got ${v}`);
+  return n;
+};
+const mb = (bytes: number) => Number((bytes / 2 ** 20).toFixed(1));
+const log = (s: string) => args.json || process.stderr.write(`bench:memory: ${s}\n`);
+
+/** Resident set now (VmRSS), in MB. */
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+function nodeObject(n: NodeInfo): Json {
+  const allocatable = { cpu: `${n.allocatable.cpu}m`, memory: String(n.allocatable.memory), "ephemeral-storage": String(n.allocatable.ephemeralStorage), pods: String(n.allocatable.pods) };
+  return {
+    apiVersion: "v1",
+    kind: "Node",
+    metadata: { name: n.name, labels: n.labels },
+    spec: { taints: n.taints.length ? n.taints : undefined, unschedulable: n.unschedulable || undefined },
+    status: { capacity: allocatable, allocatable, conditions: [{ type: "Ready", status: n.ready ? "True" : "False", reason: "KubeletReady", message: "bench" }] },
+  };
+}
+
+/** Pods of a few Deployment-like workloads, as the scheduler bench makes them. */
+function podObject(i: number, rng: XorShift32): Json {
+  const container = (cpu?: string, memory?: string) => ({ name: "app", image: "busybox", resources: cpu ? { requests: { cpu, memory } } : {} });
+  const shapes: Json[] = [
+    { containers: [container("100m", "128Mi")] },
+    { containers: [container("250m", "512Mi")] },
+    { containers: [container("500m", "1Gi")] },
+    { containers: [container()] },
+    { containers: [container("1", "2Gi")], nodeSelector: { "topology.kubernetes.io/zone": "zone-b" } },
+  ];
+  const app = `app-${i % 50}`;
+  return { apiVersion: "v1", kind: "Pod", metadata: { name: `pod-${i}`, labels: { app } }, spec: shapes[rng.next() % shapes.length] };
+}
+
+async function concurrently(count: number, n: number, each: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(n, count) }, async () => {
+    while (next < count) await each(next++);
+  }));
+}
+
+async function firstLine(stream: ReadableStream<Uint8Array>, re: RegExp): Promise<RegExpExecArray> {
+  const decoder = new TextDecoder();
+  let out = "";
+  for await (const chunk of stream) {
+    out += decoder.decode(chunk, { stream: true });
+    const m = re.exec(out);
+    if (m) return m;
+  }
+  throw new Error(`server exited before it was ready:\n${out}`);
+}
+
+async function heapOf(pid: number, file: string): Promise<Json> {
+  rmSync(file, { force: true });
+  process.kill(pid, "SIGUSR2");
+  for (let i = 0; i < 200 && !existsSync(file); i++) await Bun.sleep(100);
+  await Bun.sleep(200);
+  return JSON.parse(readFileSync(file, "utf8"));
+}
+
+async function main(): Promise<void> {
+  const nodes = int("nodes", args.nodes);
+  const podCount = int("pods", args.pods);
+  const clients = int("clients", args.clients);
+  const tmp = mkdtempSync(join(tmpdir(), "kubun-bench-memory-"));
+  const dataDir = join(tmp, "server");
+  const heapFile = join(tmp, "heap.json");
+  const proc = Bun.spawn([process.execPath, ...(args.smol ? ["--smol"] : []), "bench/memory.ts", "--serve", dataDir], {
+    cwd: ROOT,
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: Bun.file(join(tmp, "server.log")),
+    env: { ...process.env, KUBUN_HEAP_STATS: heapFile },
+  });
+  const api = { client: undefined as KubeClient | undefined };
+  try {
+    const url = (await firstLine(proc.stdout, /listening on (https:\/\/\S+)/))[1]!;
+    const token = readFileSync(join(dataDir, "admin.token"), "utf8").trim();
+    const ca = readFileSync(join(dataDir, "tls", "ca.crt"), "utf8");
+    const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+    const call = (path: string, init: RequestInit = {}) => fetch(`${url}${path}`, { ...init, headers, tls: { ca } } as RequestInit);
+    const post = async (path: string, body: unknown) => {
+      const res = await call(path, { method: "POST", body: JSON.stringify(body) });
+      const text = await res.text();
+      if (res.status !== 201) throw new Error(`POST ${path}: ${res.status} ${text.slice(0, 300)}`);
+    };
+    const client = (api.client = new KubeClient({ server: url, token, ca, userAgent: "kubun-bench" }));
+    await post("/api/v1/namespaces", { metadata: { name: "bench" } });
+    const rssIdle = rssMb(proc.pid);
+
+    let t = performance.now();
+    const fake = fakeNodes(nodes);
+    await concurrently(nodes, clients, (i) => post("/api/v1/nodes", nodeObject(fake[i]!)));
+    log(`created ${nodes} nodes in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    await Bun.sleep(2000);
+    const rssNodes = rssMb(proc.pid);
+
+    // Bound as a client sees it: the event that carries spec.nodeName.
+    const pods = resourceFor("Pod");
+    const bound = new Uint8Array(podCount);
+    let boundCount = 0;
+    let allBound!: () => void;
+    const done = new Promise<void>((r) => (allBound = r));
+    const rv = (await client.list(pods, { namespace: "bench", limit: 1 })).metadata.resourceVersion;
+    const watchAbort = new AbortController();
+    const watching = client.watch(pods, { namespace: "bench", resourceVersion: rv }, (ev) => {
+      const obj = ev.object as Json;
+      if (!obj.spec?.nodeName) return;
+      const i = Number(obj.metadata.name.slice(4));
+      if (bound[i]) return;
+      bound[i] = 1;
+      if (++boundCount === podCount) allBound();
+    }, watchAbort.signal);
+
+    const cpuBefore = cpuSeconds(proc.pid);
+    const rng = new XorShift32(7);
+    t = performance.now();
+    let reported = 0;
+    await concurrently(podCount, clients, async (i) => {
+      await post("/api/v1/namespaces/bench/pods", podObject(i, rng));
+      if (i - reported >= 10_000) {
+        reported = i;
+        log(`${i} pods created, server RSS ${rssMb(proc.pid).toFixed(0)} MB (peak ${peakRssMb(proc.pid).toFixed(0)} MB)`);
+      }
+    });
+    const createSeconds = (performance.now() - t) / 1000;
+    log(`created ${podCount} pods in ${createSeconds.toFixed(1)} s; waiting for bindings`);
+    let timer: Timer | undefined;
+    await Promise.race([done, new Promise((r) => (timer = setTimeout(r, 120_000)))]);
+    clearTimeout(timer);
+    const boundSeconds = (performance.now() - t) / 1000;
+    watchAbort.abort();
+    await watching.catch(() => {});
+    const serverCpu = cpuSeconds(proc.pid) - cpuBefore;
+    log(`${boundCount} pods bound after ${boundSeconds.toFixed(1)} s; settling ${args.settle} s`);
+    await Bun.sleep(int("settle", args.settle) * 1000);
+    const peak = peakRssMb(proc.pid);
+    const settled = rssMb(proc.pid);
+    const heap = args.heap ? await heapOf(proc.pid, heapFile) : undefined;
+
+    // The data itself, read in pages so the reading adds no peak of its own.
+    const jsonBytes = { nodes: 0, pods: 0, events: 0 };
+    let eventCount = 0;
+    for (const [kind, path] of [["nodes", "/api/v1/nodes"], ["pods", "/api/v1/namespaces/bench/pods"], ["events", "/api/v1/namespaces/bench/events"]] as const) {
+      let cont = "";
+      do {
+        const page: Json = await (await call(`${path}?limit=1000${cont ? `&continue=${cont}` : ""}`)).json();
+        for (const item of page.items) jsonBytes[kind] += Buffer.byteLength(JSON.stringify(item));
+        if (kind === "events") eventCount += page.items.length;
+        cont = page.metadata.continue ?? "";
+      } while (cont);
+    }
+    const fileBytes = ["state.db", "state.db-wal"].map((f) => join(dataDir, f)).filter(existsSync).reduce((sum, f) => sum + statSync(f).size, 0);
+
+    const perPod = ((settled - rssNodes) * 2 ** 20) / podCount;
+    const result = {
+      nodes,
+      pods: podCount,
+      bound: boundCount,
+      clients,
+      smol: args.smol,
+      creates_per_s: Math.round(podCount / createSeconds),
+      server_cpu_s: Number(serverCpu.toFixed(1)),
+      rss_idle_mb: Number(rssIdle.toFixed(1)),
+      rss_after_nodes_mb: Number(rssNodes.toFixed(1)),
+      peak_rss_mb: Number(peak.toFixed(1)),
+      settled_rss_mb: Number(settled.toFixed(1)),
+      bytes_per_pod: Math.round(perPod),
+      peak_bytes_per_pod: Math.round(((peak - rssNodes) * 2 ** 20) / podCount),
+      pod_json_mb: mb(jsonBytes.pods),
+      pod_json_bytes_avg: Math.round(jsonBytes.pods / Math.max(1, podCount)),
+      node_json_mb: mb(jsonBytes.nodes),
+      events: eventCount,
+      event_json_mb: mb(jsonBytes.events),
+      sqlite_mb: mb(fileBytes),
+      ...(heap ? { heap_mb: mb(heap.heapSize), heap_capacity_mb: mb(heap.heapCapacity), heap_extra_mb: mb(heap.extraMemorySize), heap_objects: heap.objectCount, open_fds: heap.fds, rss_after_gc_mb: mb(heap.rssAfterGc) } : {}),
+    };
+    if (!args.json) {
+      const rows: [string, string][] = [
+        ["cluster", `${nodes} nodes, ${podCount} pods (${boundCount} bound by the in-server scheduler), ${clients} clients${args.smol ? ", bun --smol" : ""}`],
+        ["pod creates", `${result.creates_per_s}/s, server CPU ${result.server_cpu_s} s`],
+        ["server RSS idle / after nodes", `${result.rss_idle_mb} MB / ${result.rss_after_nodes_mb} MB`],
+        ["server peak RSS (VmHWM)", `${result.peak_rss_mb} MB`],
+        ["server RSS settled", `${result.settled_rss_mb} MB`],
+        ["per pod (settled / peak)", `${result.bytes_per_pod} B / ${result.peak_bytes_per_pod} B`],
+        ["data: pod JSON", `${result.pod_json_mb} MB (${result.pod_json_bytes_avg} B a pod)`],
+        ["data: node JSON", `${result.node_json_mb} MB`],
+        ["data: Events (the scheduler's)", `${eventCount}, ${result.event_json_mb} MB JSON`],
+        ["data: SQLite file + WAL", `${result.sqlite_mb} MB`],
+      ];
+      if (heap) {
+        rows.push(["JS heap size / capacity / extra", `${result.heap_mb} / ${result.heap_capacity_mb} / ${result.heap_extra_mb} MB, ${heap.objectCount} objects`]);
+        rows.push(["server RSS after a full GC", `${result.rss_after_gc_mb} MB`]);
+      }
+      console.log("kubun server memory");
+      for (const [k, v] of rows) console.log(`  ${k.padEnd(36)} ${v}`);
+      if (heap) {
+        console.log("  heap objects by type:");
+        for (const [type, count] of heap.top as [string, number][]) console.log(`    ${type.padEnd(34)} ${count}`);
+      }
+    }
+    console.log(JSON.stringify(result));
+  } finally {
+    await api.client?.close();
+    proc.kill("SIGTERM");
+    await Promise.race([proc.exited, Bun.sleep(10_000)]);
+    if (proc.exitCode === null) proc.kill("SIGKILL");
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+if (args.serve) await serve(args.serve);
+else await main();

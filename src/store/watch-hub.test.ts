@@ -1,0 +1,59 @@
+import { describe, expect, test } from "bun:test";
+import type { KubeObject } from "../apis/meta.ts";
+import { objectJson, parseStored, storedForm } from "./json.ts";
+import type { StoreEvent } from "./types.ts";
+import { WatchHub } from "./watch-hub.ts";
+
+const cm = (name: string, rv: number, data = "x"): KubeObject => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, resourceVersion: String(rv) }, data: { v: data } });
+
+/** Events 1..n, each a change of one of three keys; every MODIFIED names the key's previous state. */
+function history(n: number, data = "x"): StoreEvent[] {
+  const last = new Map<string, KubeObject>();
+  return Array.from({ length: n }, (_, i) => {
+    const name = `c${i % 3}`;
+    const key = `/core/configmaps/ns/${name}`;
+    const object = cm(name, i + 1, data);
+    const prev = last.get(key);
+    last.set(key, object);
+    return { type: prev ? "MODIFIED" : "ADDED", key, revision: i + 1, object, prev };
+  });
+}
+
+describe("WatchHub ring", () => {
+  test("replays from its JSON the same events it published, prev included, scoped by prefix", () => {
+    const hub = new WatchHub(100);
+    const events = history(9);
+    hub.publish(events.slice(0, 4));
+    hub.publish(events.slice(4));
+    const replayed = hub.replay("/core/configmaps/ns/c1", 2)!;
+    expect(replayed).toEqual(events.filter((e) => e.revision > 2 && e.key.endsWith("c1")));
+    expect(replayed.every((e) => e.type === "MODIFIED" && e.prev !== undefined)).toBe(true);
+    // The replayed object's JSON is the ring's text, not a second stringify.
+    expect(objectJson(replayed[0]!.object)).toBe(objectJson(events[4]!.object));
+  });
+
+  test.each([
+    { name: "by count", limits: { events: 10, bytes: 1 << 30 }, data: "x", keptAtMost: 20 },
+    { name: "by bytes", limits: { events: 1000, bytes: 4096 }, data: "y".repeat(1000), keptAtMost: 9 },
+  ])("is bounded $name: old revisions fall out and are no longer replayable", ({ limits, data, keptAtMost }) => {
+    const hub = new WatchHub(limits);
+    for (const e of history(200, data)) hub.publish([e]);
+    expect(hub.ringLength).toBeLessThanOrEqual(keptAtMost);
+    expect(hub.ringLength).toBeGreaterThan(0);
+    expect(hub.replay("/core/", 1)).toBeUndefined();
+    const from = hub.ringStart;
+    expect(hub.replay("/core/", from)!.map((e) => e.revision)).toEqual(Array.from({ length: 200 - from }, (_, i) => from + 1 + i));
+  });
+});
+
+describe("stored JSON", () => {
+  test("storedForm equals the object as JSON sees it and shares its text", () => {
+    const given = { apiVersion: "v1", kind: "Pod", metadata: { name: "p", labels: undefined }, spec: { nodeName: "n" } } as unknown as KubeObject;
+    const stored = storedForm(given);
+    expect(stored).toEqual(JSON.parse(JSON.stringify(given)));
+    expect("labels" in stored.metadata).toBe(false);
+    expect(objectJson(stored)).toBe(JSON.stringify(given));
+    const text = objectJson(stored);
+    expect(objectJson(parseStored(text))).toBe(text);
+  });
+});
