@@ -1,8 +1,8 @@
 // bun run bench:podstart — pod create → Running as seen by a watch, against a real `kubun agent`
 // process and its containerd: one pod at a time, then a burst; in the same run the raw CRI floor
 // (RunPodSandbox + CreateContainer + StartContainer straight to the agent's containerd, one at a
-// time and as a burst) and the
-// agent's RSS with the burst's pods running. Goal: p50 ≤ 300 ms, p99 ≤ 1 s, ≤ 80 ms above the
+// time and as a burst), the agent's RSS with the burst's pods running, and as its baseline the RSS
+// of an idle bun process with only the agent's wire libraries loaded. Goal: p50 ≤ 300 ms, p99 ≤ 1 s, ≤ 80 ms above the
 // floor, RSS ≤ 60 MB with 20 pods.
 //   --sequential N (default 20)  --burst N (default 20)  --floor N (default 10)  --json
 // For profiling: KUBUN_BENCH_AGENT_FLAGS="--heap-prof --heap-prof-dir=D" passes bun flags to the
@@ -124,8 +124,8 @@ async function deleteAll(names: string[]): Promise<void> {
 }
 
 /** The agent's memory from /proc, in MB: resident total, its anonymous part (heap) and file-backed part (the bun binary's pages). */
-function agentMemory(): { rss: number; anon: number; file: number } {
-  const status = readFileSync(`/proc/${agent.pid}/status`, "utf8");
+function memoryOf(pid: number): { rss: number; anon: number; file: number } {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const mb = (field: string) => Math.round(Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024);
   return { rss: mb("VmRSS"), anon: mb("RssAnon"), file: mb("RssFile") };
 }
@@ -142,7 +142,7 @@ const burstNames = Array.from({ length: Number(args.burst) }, (_, i) => `burst-$
 const burst = await Promise.all(burstNames.map(createPod));
 progress(`burst: ${JSON.stringify(summary(burst))}`);
 await Bun.sleep(1000);
-const memory = agentMemory();
+const memory = memoryOf(agent.pid);
 if (process.env.KUBUN_BENCH_AGENT_SMAPS) writeFileSync(process.env.KUBUN_BENCH_AGENT_SMAPS, readFileSync(`/proc/${agent.pid}/smaps`));
 await deleteAll(burstNames);
 
@@ -181,6 +181,15 @@ for (const p of floorBurstPods) await teardownPod(cri, p.uid, 0);
 cri.close();
 progress(`floor burst: ${JSON.stringify(summary(floorBurst))}`);
 
+// 4. The memory floor: a Bun process that only loads the agent's two wire libraries (the gRPC
+// client for CRI and undici for the API), idle. Whatever the agent does costs on top of this.
+const floorProc = Bun.spawn([process.execPath, "-e", "await import('@grpc/grpc-js'); await import('undici/index.js'); console.log('ready'); setInterval(() => {}, 1000);"], { cwd: ROOT, stdout: "pipe" });
+await (floorProc.stdout as ReadableStream<Uint8Array>).getReader().read();
+await Bun.sleep(1000);
+const memoryFloor = memoryOf(floorProc.pid);
+floorProc.kill();
+await floorProc.exited;
+
 const result = {
   sequential: summary(sequential),
   burst: summary(burst),
@@ -190,6 +199,8 @@ const result = {
   agentRssMB: memory.rss,
   agentRssAnonMB: memory.anon,
   agentRssFileMB: memory.file,
+  libraryFloorRssMB: memoryFloor.rss,
+  libraryFloorRssAnonMB: memoryFloor.anon,
 };
 
 watch.abort();
@@ -211,5 +222,6 @@ else {
   for (const [k, s] of [["one at a time", result.sequential], [`burst of ${burst.length}`, result.burst], ["raw CRI floor", result.criFloor], [`raw CRI floor, burst of ${burst.length}`, result.criFloorBurst]] as const)
     console.log(`${k.padEnd(30)} ${String(s.n).padStart(2)} ${String(s.p50).padStart(6)} ${String(s.p99).padStart(6)} ${String(s.max).padStart(6)}`);
   console.log(`one-at-a-time p50 above the floor: ${result.aboveFloorP50} ms; agent RSS with ${burst.length} pods: ${result.agentRssMB} MB (anonymous ${result.agentRssAnonMB} MB, file-backed ${result.agentRssFileMB} MB)`);
+  console.log(`memory floor: an idle bun process with only @grpc/grpc-js and undici loaded: ${result.libraryFloorRssMB} MB (anonymous ${result.libraryFloorRssAnonMB} MB)`);
 }
 writeFileSync(join(ROOT, "bench/results/podstart.json"), `${JSON.stringify(result, null, 2)}\n`);

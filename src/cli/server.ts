@@ -1,7 +1,8 @@
 // `kubun server`: the control plane in one process — store, API server, controller manager
 // and scheduler. The controllers and the scheduler talk to the API server only through its
 // HTTPS API, with their own client, exactly as they do when run alone.
-import { writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AuthenticatorChain, GROUP_BOOTSTRAPPERS, GROUP_MASTERS, StaticTokens } from "../api/auth.ts";
 import { AuthorizerChain, mastersAuthorizer } from "../api/authz.ts";
@@ -120,9 +121,18 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
 
   // Controllers and scheduler share one client and one set of informers, as kube's do per process.
+  // Like kube-apiserver's loopback client they reach the API from inside the process, here over a
+  // unix socket in a private (0700) directory: the same handlers, token and authorization, without
+  // TLS between two halves of one process.
   let controllers: { stop(): Promise<void> } | undefined;
   if (opts.controllers !== false || opts.scheduler !== false) {
-    const client = new KubeClient({ server: url, token: files.adminToken, ca: files.ca.cert, userAgent: "kubun-control-plane" });
+    const loopbackDir = mkdtempSync(join(tmpdir(), "kubun-loopback-"));
+    const socketPath = join(loopbackDir, "api.sock");
+    // idleTimeout 0 keeps quiet watches open; Bun honours it on unix sockets too, though its
+    // types offer it only for TCP servers.
+    const loopbackOptions = { unix: socketPath, fetch: app.fetch, idleTimeout: 0, maxRequestBodySize: 8 * 1024 * 1024 };
+    const loopback = Bun.serve(loopbackOptions as Omit<typeof loopbackOptions, "idleTimeout">);
+    const client = new KubeClient({ server: "http://localhost", socketPath, token: files.adminToken, userAgent: "kubun-control-plane" });
     const ctx = { ...createControllerContext(client), informers: new SharedInformerFactory(client, { intern: storedCopy(store) }) };
     const running: { stop(): Promise<void> }[] = [];
     if (opts.controllers !== false) running.push(startControllerManager(ctx, typeof opts.controllers === "object" ? opts.controllers : {}));
@@ -137,6 +147,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         await ctx.informers.stop();
         await ctx.flushEvents();
         await client.close();
+        await loopback.stop(true);
+        rmSync(loopbackDir, { recursive: true, force: true });
       },
     };
   }

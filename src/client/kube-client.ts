@@ -27,6 +27,8 @@ import {
 export interface KubeClientOptions extends ConnectionOptions {
   /** Sent as User-Agent; the API server's logs and managedFields name writers by it. */
   userAgent?: string;
+  /** Connections for requests other than watches (default 32); more wait for a free one. */
+  maxConnections?: number;
 }
 
 /** What the server answers a write with: the object as sent, plus the metadata the server fills in. */
@@ -53,6 +55,7 @@ const isAbort = (err: unknown, signal?: AbortSignal) =>
 
 export class KubeClient {
   private readonly agent: Agent;
+  private readonly watchAgent: Agent;
   private readonly origin: string;
   private readonly basePath: string;
   private readonly headers: Record<string, string>;
@@ -63,8 +66,12 @@ export class KubeClient {
     this.basePath = url.pathname.replace(/\/+$/, "");
     this.headers = { accept: "application/json", "user-agent": opts.userAgent ?? "kubun-client" };
     if (opts.token) this.headers.authorization = `Bearer ${opts.token}`;
-    // Keep-alive is undici's default; watches hold their own connections, so the pool is unbounded.
-    this.agent = new Agent({ connect: { ca: opts.ca, rejectUnauthorized: !opts.insecure }, keepAliveTimeout: 60_000 });
+    const connect = opts.socketPath ? { socketPath: opts.socketPath } : { ca: opts.ca, rejectUnauthorized: !opts.insecure };
+    // Requests share a bounded keep-alive pool: a burst of writes queues here rather than opening
+    // a connection (and, over TLS, a session) per request. Each watch holds a connection for its
+    // whole life, so watches get their own, unbounded pool and can never starve the requests.
+    this.agent = new Agent({ connect, keepAliveTimeout: 60_000, connections: opts.maxConnections ?? 32 });
+    this.watchAgent = new Agent({ connect, keepAliveTimeout: 60_000 });
   }
 
   /** A client for the current context of a kubeconfig file. */
@@ -73,8 +80,8 @@ export class KubeClient {
   }
 
   /** Closes the pooled connections; open watches end. */
-  close(): Promise<void> {
-    return this.agent.close();
+  async close(): Promise<void> {
+    await Promise.all([this.agent.close(), this.watchAgent.close()]);
   }
 
   get<T extends KubeObject = KubeObject>(r: ResourceInfo, namespace: string | undefined, name: string, opts: { subresource?: string } = {}): Promise<T> {
@@ -183,6 +190,7 @@ export class KubeClient {
         signal,
         // A quiet watch is healthy: no limit on the time between events.
         bodyTimeout: 0,
+        watch: true,
       });
       if (res.statusCode >= 300) throw responseError(res.statusCode, await res.body.text());
       for await (const value of ndjson(res.body)) {
@@ -212,14 +220,14 @@ export class KubeClient {
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
-  private send(method: Dispatcher.HttpMethod, path: string, opts: RequestOptions & { bodyTimeout?: number }) {
+  private send(method: Dispatcher.HttpMethod, path: string, opts: RequestOptions & { bodyTimeout?: number; watch?: boolean }) {
     const headers = { ...this.headers };
     let body: string | undefined;
     if (opts.body !== undefined) {
       body = JSON.stringify(opts.body);
       headers["content-type"] = opts.contentType ?? "application/json";
     }
-    return this.agent.request({
+    return (opts.watch ? this.watchAgent : this.agent).request({
       origin: this.origin,
       path: `${this.basePath}${path}${queryString(opts.query)}`,
       method,

@@ -14,6 +14,12 @@ export interface ConnectionOptions {
   ca?: string;
   /** skip verifying the server's certificate */
   insecure?: boolean;
+  /**
+   * Reach the server through this unix socket instead (plain HTTP: the socket's file mode is the
+   * transport's protection); `server` then only gives the path prefix. `kubun server` offers one
+   * to its own controllers and scheduler.
+   */
+  socketPath?: string;
 }
 
 export interface KubeconfigContext extends ConnectionOptions {
