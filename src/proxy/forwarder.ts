@@ -3,6 +3,7 @@
 // the Services: listen() for every ClusterIP and NodePort port, with a route that asks the
 // routing table; close() when a port goes away. Closing stops accepting but never cuts what is
 // established: open connections drain, UDP flows expire.
+import { type Splicer, startSplicer } from "./splicer.ts";
 import { type Route, type TcpForwarder, listenTcp } from "./tcp-forwarder.ts";
 import { type UdpForwarder, listenUdp } from "./udp-forwarder.ts";
 
@@ -19,7 +20,16 @@ export interface ListenAddress {
 export interface ForwarderOptions {
   /** Idle timeout of UDP flows (default 30 s). */
   udpIdleTimeoutMs?: number;
+  /**
+   * How TCP connections move their bytes: "copy" through Bun's socket callbacks; "splice" in the
+   * kernel (splice(2) from a worker thread) from the start; "auto", the default: copy, and
+   * splice a connection once it streams (where splice is available). "splice" throws where it
+   * is not.
+   */
+  tcpForwarding?: TcpForwarding;
 }
+
+export type TcpForwarding = "auto" | "splice" | "copy";
 
 type Listener = TcpForwarder | UdpForwarder;
 
@@ -27,6 +37,8 @@ const keyOf = (a: ListenAddress) => `${a.protocol}|${a.hostname}|${a.port}`;
 
 export class Forwarder {
   private readonly listeners = new Map<string, Listener>();
+  /** Started with the first TCP listener that splices; false once it turned out unavailable. */
+  private splicer: Splicer | false | undefined;
 
   constructor(private readonly options: ForwarderOptions = {}) {}
 
@@ -43,7 +55,10 @@ export class Forwarder {
     }
     const listener =
       address.protocol === "TCP"
-        ? listenTcp({ hostname: address.hostname, port: address.port, route })
+        ? listenTcp({
+            hostname: address.hostname, port: address.port, route,
+            splicer: this.tcpSplicer(), spliceAfterBytes: this.options.tcpForwarding === "splice" ? 0 : undefined,
+          })
         : await listenUdp({ hostname: address.hostname, port: address.port, route, idleTimeoutMs: this.options.udpIdleTimeoutMs });
     // Port 0 binds a free port: register under the real one, so close() finds it.
     this.listeners.set(keyOf({ ...address, port: listener.port }), listener);
@@ -76,5 +91,21 @@ export class Forwarder {
   closeAll(): void {
     for (const l of this.listeners.values()) l.closeAll();
     this.listeners.clear();
+    if (this.splicer) this.splicer.stop();
+    this.splicer = undefined;
   }
+
+  private tcpSplicer(): Splicer | undefined {
+    const mode = this.options.tcpForwarding ?? "auto";
+    if (mode === "copy") return undefined;
+    // Started with the first TCP listener, not with the first connection worth splicing: the
+    // worker takes a moment to come up, which the first bulk transfer would otherwise wait out.
+    // It costs about 5 MB (a thread with its own JS heap).
+    if (this.splicer === undefined) this.splicer = startSplicer() ?? false;
+    if (!this.splicer && mode === "splice") {
+      throw new Error("TCP forwarding by splice is unavailable here (it needs Linux, libc through bun:ffi and a worker thread)");
+    }
+    return this.splicer || undefined;
+  }
+
 }

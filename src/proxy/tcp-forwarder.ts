@@ -1,11 +1,18 @@
-// TCP forwarding for one (address, port): each accepted connection is spliced to the endpoint the
+// TCP forwarding for one (address, port): each accepted connection is joined to the endpoint the
 // route picks. Bytes go from one socket's data callback straight into the other socket's write
-// (no copy); what the kernel does not take is queued and the sending side paused until `drain`,
-// so back-pressure reaches the real sender in both directions. Half-close is kept: a FIN from
-// one side becomes a FIN to the other once its queue is flushed, and the opposite direction
-// keeps flowing. A reset on one side resets the other.
+// (no extra copy); what
+// the kernel does not take is queued and the sending side paused until `drain`, so
+// back-pressure reaches the real sender in both directions. Either way half-close is kept: a
+// FIN from one side becomes a FIN to the other once its queue is flushed, and the opposite
+// direction keeps flowing. A reset on one side resets the other.
+//
+// With a splicer, a connection that turns out to stream (one read brings a large chunk) is
+// handed to the splice worker (splicer.ts) and the kernel moves its bytes from then on, as
+// HAProxy's `option splice-auto` does. Small exchanges stay here: per message, splicing costs
+// more than copying (worker wake-up, three splice calls, pipes to set up per connection).
 import type { Socket, SocketHandler, TCPSocketListener } from "bun";
 import type { Endpoint } from "./route-table.ts";
+import type { SplicedConnection, Splicer } from "./splicer.ts";
 
 /** Picks the endpoint for a new connection from `clientIP`; undefined refuses it. */
 export type Route = (clientIP: string) => Endpoint | undefined;
@@ -15,13 +22,25 @@ export interface TcpForwarderOptions {
   /** 0 picks a free port (tests). */
   port: number;
   route: Route;
+  /** Hands streaming connections to splice(2); without it every byte is copied. */
+  splicer?: Splicer;
+  /**
+   * With a splicer: a connection is handed over after a read of at least this many bytes (Bun
+   * reads up to 512 KiB at once, so a big read means more was waiting). 0 hands every
+   * connection over as soon as its endpoint accepts it. Default 64 KiB.
+   */
+  spliceAfterBytes?: number;
 }
+
+export const DEFAULT_SPLICE_AFTER_BYTES = 64 << 10;
 
 export interface TcpForwarder {
   readonly hostname: string;
   readonly port: number;
   /** Connections being forwarded (established or connecting to their endpoint). */
   readonly connections: number;
+  /** Of those, the ones the splice worker carries. */
+  readonly spliced: number;
   /** Future connections use this route; established ones stay on their endpoint. */
   setRoute(route: Route): void;
   /** Stops accepting; established connections drain and close on their own. */
@@ -49,10 +68,15 @@ interface Connection {
   readonly live: Set<Connection>;
   /** Reset: every socket of it is terminated, the upstream one as soon as it connects. */
   reset: boolean;
+  /** Cleared when the handover failed: the connection stays on the copy path. */
+  splicer?: Splicer;
+  readonly spliceAfterBytes: number;
+  /** Set once the splice worker owns the connection: Bun's sockets are closed by then. */
+  spliced?: SplicedConnection;
 }
 
-function newConnection(live: Set<Connection>): Connection {
-  const conn = { live, reset: false } as { client: Half; upstream: Half; live: Set<Connection>; reset: boolean };
+function newConnection(live: Set<Connection>, splicer: Splicer | undefined, spliceAfterBytes: number): Connection {
+  const conn = { live, reset: false, splicer, spliceAfterBytes } as Connection & { client: Half; upstream: Half };
   const half = (): Half => ({ queue: [], readEnded: false, writeShut: false, closed: false, conn, peer: undefined! });
   conn.client = half();
   conn.upstream = half();
@@ -98,14 +122,16 @@ function forward(from: Half, data: Uint8Array): void {
   if (!to.socket || to.queue.length > 0) {
     to.queue.push(data);
     from.socket!.pause();
-    return;
+  } else {
+    const n = to.socket.write(data);
+    if (n < 0) return reset(to.conn);
+    if (n < data.byteLength) {
+      to.queue.push(data.subarray(n));
+      from.socket!.pause();
+    }
   }
-  const n = to.socket.write(data);
-  if (n < 0) return reset(to.conn);
-  if (n < data.byteLength) {
-    to.queue.push(data.subarray(n));
-    from.socket!.pause();
-  }
+  const { splicer, spliceAfterBytes } = from.conn;
+  if (splicer && data.byteLength >= spliceAfterBytes && to.socket) handOver(from.conn, splicer);
 }
 
 function readEnd(h: Half): void {
@@ -118,6 +144,7 @@ function readEnd(h: Half): void {
 function reset(conn: Connection): void {
   if (conn.reset) return;
   conn.reset = true;
+  if (conn.spliced) return conn.spliced.reset();
   for (const h of [conn.client, conn.upstream]) {
     h.queue = [];
     if (!h.closed) h.socket?.terminate();
@@ -132,6 +159,37 @@ function closed(h: Half, error?: Error): void {
   if (error) reset(conn);
   else if (!conn.reset) readEnd(h);
   if (conn.client.closed && conn.upstream.closed) conn.live.delete(conn);
+}
+
+const fdOf = (socket: Socket<Half>) => (socket as unknown as { fd?: number }).fd ?? -1;
+
+const joined = (chunks: Uint8Array[]) => (chunks.length === 0 ? undefined : Buffer.concat(chunks));
+
+/**
+ * Gives both (open) sockets to the splice worker, with the bytes queued for each; false leaves
+ * the connection to the copy path for good. Bun reads only inside a data callback and holds
+ * nothing it has read elsewhere, so the queues are all there is in user space. FINs already
+ * seen need no word: a socket that sent FIN keeps reading as EOF for the worker too.
+ */
+function handOver(conn: Connection, splicer: Splicer): boolean {
+  const { client, upstream } = conn;
+  if (conn.reset || client.closed || upstream.closed) return false;
+  const prepared = splicer.prepare(fdOf(client.socket!), fdOf(upstream.socket!));
+  if (!prepared) {
+    conn.splicer = undefined;
+    return false;
+  }
+  const unsent = { toClient: joined(client.queue), toUpstream: joined(upstream.queue) };
+  for (const h of [client, upstream]) {
+    const socket = h.socket!;
+    // Its close callback must not act on the connection: the worker's duplicate keeps it open.
+    socket.data = undefined as unknown as Half;
+    h.queue = [];
+    h.closed = true;
+    socket.terminate();
+  }
+  conn.spliced = prepared.start(unsent, () => conn.live.delete(conn));
+  return true;
 }
 
 const shared: SocketHandler<Half | undefined> = {
@@ -160,6 +218,7 @@ const upstreamHandler: SocketHandler<Half | undefined> = {
     h.socket = socket as Socket<Half>;
     if (h.conn.reset) return socket.terminate();
     socket.setNoDelay(true);
+    if (h.conn.splicer && h.conn.spliceAfterBytes === 0 && handOver(h.conn, h.conn.splicer)) return;
     if (flush(h)) afterFlush(h);
   },
   connectError(socket) {
@@ -188,7 +247,7 @@ export function listenTcp(options: TcpForwarderOptions): TcpForwarder {
           socket.terminate();
           return;
         }
-        const conn = newConnection(live);
+        const conn = newConnection(live, options.splicer, options.spliceAfterBytes ?? DEFAULT_SPLICE_AFTER_BYTES);
         conn.client.socket = socket as Socket<Half>;
         socket.data = conn.client;
         socket.setNoDelay(true);
@@ -212,6 +271,11 @@ export function listenTcp(options: TcpForwarderOptions): TcpForwarder {
     get connections() {
       return live.size;
     },
+    get spliced() {
+      let n = 0;
+      for (const conn of live) if (conn.spliced) n++;
+      return n;
+    },
     setRoute(next) {
       route = next;
     },
@@ -219,8 +283,9 @@ export function listenTcp(options: TcpForwarderOptions): TcpForwarder {
       listener.stop(false);
     },
     closeAll() {
-      listener.stop(true);
+      // Reset first: stop(true) would close the accepted sockets with a FIN.
       for (const conn of [...live]) reset(conn);
+      listener.stop(true);
     },
   };
 }
