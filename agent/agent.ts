@@ -112,7 +112,17 @@ async function registerNode(client: KubeClient, node: Node, podCIDR?: string): P
     if (!(err instanceof StatusError && err.code === 409)) throw err;
     stored = await postNodeStatus(client, node.metadata.name!, node.status!);
   }
-  if (podCIDR && !stored.spec?.podCIDR) stored = await client.patch<Node>(NODES, undefined, node.metadata.name!, { spec: { podCIDR, podCIDRs: [podCIDR] } }, "merge");
+  if (podCIDR && !stored.spec?.podCIDR) {
+    // Only on the Node as just read: if the IPAM controller allocated a podCIDR meanwhile, the
+    // precondition fails and that allocation stands (kubelet's --pod-cidr is a fallback too).
+    const patch = { metadata: { resourceVersion: stored.metadata.resourceVersion }, spec: { podCIDR, podCIDRs: [podCIDR] } };
+    try {
+      stored = await client.patch<Node>(NODES, undefined, node.metadata.name!, patch, "merge");
+    } catch (err) {
+      if (!(err instanceof StatusError && err.code === 409)) throw err;
+      stored = await client.get<Node>(NODES, undefined, node.metadata.name!);
+    }
+  }
   return stored;
 }
 
