@@ -173,8 +173,10 @@ async function concurrently(count: number, n: number, each: (i: number) => Promi
 export async function benchE2E(o: E2EOptions): Promise<E2EResult> {
   const tmp = mkdtempSync(join(tmpdir(), "kubun-bench-e2e-"));
   const dataDir = join(tmp, "server");
-  // The scheduler runs as its own process (the `kubun scheduler` code path) so its CPU and RSS are measured apart.
-  const server = spawn(["src/cli/main.ts", "server", "--data-dir", dataDir, "--port", "0", "--bind", "127.0.0.1", "--disable-scheduler"], join(tmp, "server.log"), o.profileDir);
+  // The scheduler runs as its own process (the `kubun scheduler` code path) so its CPU and RSS are
+  // measured apart. A cluster CIDR that holds a /24 for each of the thousands of nodes, as a real
+  // cluster of that size would be configured (the default /16 holds 256).
+  const server = spawn(["src/cli/main.ts", "server", "--data-dir", dataDir, "--port", "0", "--bind", "127.0.0.1", "--disable-scheduler", "--cluster-cidr", "10.0.0.0/8"], join(tmp, "server.log"), o.profileDir);
   let scheduler: Proc | undefined;
   const client = { current: undefined as KubeClient | undefined };
   try {

@@ -9,6 +9,7 @@ import { KeyExistsError, KeyNotFoundError, RevisionConflictError, type Store } f
 import { strictDecodingError, unknownFields } from "./openapi/index.ts";
 import { updateManagedFields } from "./patch/index.ts";
 import { gracePeriodSeconds, prepareForCreate, prepareForUpdate, readyToRemove } from "./strategy.ts";
+import { copyOfStored } from "./json-copy.ts";
 
 export interface WriteOptions {
   dryRun?: boolean;
@@ -128,7 +129,7 @@ export class Storage {
     for (let attempt = 0; ; attempt++) {
       const current = this.store.get(key);
       if (!current) throw notFound(qualified(r), name);
-      const desired = await tryUpdate(structuredClone(current.object));
+      const desired = await tryUpdate(copyOfStored(current.object));
       if (desired.metadata?.name !== undefined && desired.metadata.name !== name) {
         throw badRequest(`the name of the object (${desired.metadata.name}) does not match the name on the URL (${name})`);
       }
@@ -189,7 +190,7 @@ export class Storage {
       const finalizers = pendingGraceful ? (m.finalizers ?? []) : gcFinalizers(m.finalizers ?? [], opts.propagationPolicy);
       let next: KubeObject | undefined;
       if (grace > 0 || finalizers.length || nsFinalizers.length) {
-        next = structuredClone(current.object);
+        next = copyOfStored(current.object);
         const nm = next.metadata;
         if (finalizers.length) nm.finalizers = finalizers;
         else delete nm.finalizers;

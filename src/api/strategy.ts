@@ -4,6 +4,7 @@ import type { KubeObject } from "../apis/meta.ts";
 import type { ResourceInfo } from "../apis/registry.ts";
 import { retainAllocatedServiceFields } from "../apis/index.ts";
 import { dropTypeDependentFields } from "./service-allocator.ts";
+import { jsonCopy } from "./json-copy.ts";
 
 type Obj = Record<string, any>;
 
@@ -36,11 +37,11 @@ export function prepareForCreate(r: ResourceInfo, obj: KubeObject): void {
  */
 export function prepareForUpdate(r: ResourceInfo, next: KubeObject, current: KubeObject, subresource?: string): KubeObject {
   if (subresource === "status") {
-    return { ...structuredClone(current), status: structuredClone((next as Obj).status) };
+    return { ...jsonCopy(current), status: jsonCopy((next as Obj).status) };
   }
   const merged = next as Obj;
   // Binding sets spec.nodeName and the PodScheduled condition together.
-  if (hasStatusSubresource(r) && r.kind !== "Namespace" && subresource !== "binding") merged.status = structuredClone((current as Obj).status);
+  if (hasStatusSubresource(r) && r.kind !== "Namespace" && subresource !== "binding") merged.status = jsonCopy((current as Obj).status);
   // A manifest without the allocated clusterIP/nodePorts means "keep them", as in Kubernetes.
   if (r.kind === "Service") {
     retainAllocatedServiceFields(merged, current as Obj);

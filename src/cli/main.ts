@@ -9,7 +9,7 @@ import { parseArgs } from "node:util";
 const USAGE = `usage: kubun <command> [options]
 
 commands:
-  server   --data-dir DIR --port PORT [--bind ADDR] [--history N] [--service-cidr CIDR]
+  server   --data-dir DIR --port PORT [--bind ADDR] [--history N] [--service-cidr CIDR] [--cluster-cidr CIDR]
            [--disable-scheduler] [--disable-controller-manager]
            run the control plane (API server on its SQLite store)
   controller-manager --kubeconfig FILE
@@ -33,6 +33,7 @@ async function server(argv: string[]): Promise<void> {
       bind: { type: "string", default: "0.0.0.0" },
       history: { type: "string" },
       "service-cidr": { type: "string" },
+      "cluster-cidr": { type: "string" },
       "disable-scheduler": { type: "boolean", default: false },
       "disable-controller-manager": { type: "boolean", default: false },
     },
@@ -40,7 +41,8 @@ async function server(argv: string[]): Promise<void> {
   const { startServer } = await import("./server.ts");
   const running = await startServer({
     scheduler: !values["disable-scheduler"],
-    controllers: !values["disable-controller-manager"],
+    // Pod CIDRs for nodes come from here, a /24 each (default 10.42.0.0/16: 256 nodes).
+    controllers: values["disable-controller-manager"] ? false : values["cluster-cidr"] ? { clusterCIDR: values["cluster-cidr"] } : true,
     serviceCIDR: values["service-cidr"],
     dataDir: values["data-dir"]!,
     port: Number(values.port),

@@ -28,6 +28,10 @@ export class CidrAllocator {
   private readonly count: number;
   /** Subnet index → the node holding it. */
   private readonly used = new Map<number, string>();
+  /** Node → the subnet index it was last given: allocation stays O(1) for a node that holds one. */
+  private readonly byNode = new Map<string, number>();
+  /** No subnet below this index is free. */
+  private lowestFree = 0;
 
   constructor(clusterCIDR: string, readonly maskSize: number) {
     this.cluster = parseCidr(clusterCIDR);
@@ -43,23 +47,33 @@ export class CidrAllocator {
     const holder = this.used.get(i);
     if (holder !== undefined && holder !== node) return false;
     this.used.set(i, node);
+    this.byNode.set(node, i);
     return true;
   }
 
   /** The node's subnet: the one it already holds, else the lowest free one; undefined when the range is full. */
   allocate(node: string): string | undefined {
-    for (const [i, holder] of this.used) if (holder === node) return this.format(i);
-    for (let i = 0; i < this.count; i++) {
+    const held = this.byNode.get(node);
+    if (held !== undefined) return this.format(held);
+    for (let i = this.lowestFree; i < this.count; i++) {
       if (this.used.has(i)) continue;
       this.used.set(i, node);
+      this.byNode.set(node, i);
+      this.lowestFree = i + 1;
       return this.format(i);
     }
+    this.lowestFree = this.count;
     return undefined;
   }
 
   /** Frees whatever the node holds. */
   release(node: string): void {
-    for (const [i, holder] of this.used) if (holder === node) this.used.delete(i);
+    if (!this.byNode.delete(node)) return;
+    for (const [i, holder] of this.used) {
+      if (holder !== node) continue;
+      this.used.delete(i);
+      this.lowestFree = Math.min(this.lowestFree, i);
+    }
   }
 
   private format(i: number): string {

@@ -19,6 +19,7 @@ import { deepEqual } from "./json-value.ts";
 import { pathString, removeAt, valueAt, type FieldPath } from "./field-set.ts";
 import { isManager, isMembership, ownableFields, readOwners, writeOwners, type Owner } from "./managed-fields.ts";
 import { strategicMerge } from "./strategic-merge.ts";
+import { jsonCopy } from "../json-copy.ts";
 
 export interface ApplyOptions {
   /** fieldManager query parameter (kubectl: "kubectl"). */
@@ -63,7 +64,7 @@ export function serverSideApply(live: KubeObject | undefined, applied: KubeObjec
 
   // Remove what this manager applied before and dropped now, if nobody else holds it. Shallow
   // paths go first: a dropped list item goes whole, before its key fields could be removed.
-  const result: KubeObject = live ? structuredClone(live) : { metadata: {} };
+  const result: KubeObject = live ? jsonCopy(live) : { metadata: {} };
   const dropped = [...(self?.fields.minus(mine) ?? [])].sort((a, b) => a.length - b.length);
   for (const path of dropped) {
     if (isKeyField(path) || mine.hasAtOrBelow(path) || others.some((o) => o.fields.hasAtOrBelow(path))) continue;
@@ -86,7 +87,7 @@ export function serverSideApply(live: KubeObject | undefined, applied: KubeObjec
  * for the main resource, only status for the status subresource (the apiserver resets the rest).
  */
 function scoped(applied: KubeObject, subresource: string | undefined): KubeObject {
-  const config = structuredClone(applied);
+  const config = jsonCopy(applied);
   if (subresource !== "status") {
     delete config.status;
     return config;

@@ -7,6 +7,7 @@
 import { badRequest, StatusError } from "../../apis/errors.ts";
 import { deepEqual, isObject, setField, type JsonObject } from "./json-value.ts";
 import { rejectedPatch } from "./rejected.ts";
+import { jsonCopy } from "../json-copy.ts";
 
 /** The apiserver's limit on operations in one JSON patch. */
 export const MAX_JSON_PATCH_OPERATIONS = 10000;
@@ -22,7 +23,7 @@ interface Operation {
 /** Applies ops (the parsed request body) to doc and returns the result; doc is not mutated. */
 export function jsonPatch(doc: unknown, ops: unknown): unknown {
   const operations = decode(ops);
-  let result = structuredClone(doc);
+  let result = jsonCopy(doc);
   for (const [i, op] of operations.entries()) {
     try {
       result = applyOperation(result, op);

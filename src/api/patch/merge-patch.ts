@@ -1,15 +1,16 @@
 // JSON merge patch (RFC 7386), the media type application/merge-patch+json. kubectl uses it for
 // `label`, `annotate`, `scale` and `patch --type merge`.
 import { isObject, setField, type JsonObject } from "./json-value.ts";
+import { jsonCopy } from "../json-copy.ts";
 
 /** Returns target patched by patch; neither input is mutated. */
 export function mergePatch(target: unknown, patch: unknown): unknown {
-  return mergeInto(structuredClone(target), patch);
+  return mergeInto(jsonCopy(target), patch);
 }
 
 function mergeInto(target: unknown, patch: unknown): unknown {
   // A non-object patch (including an array) replaces the target wholesale.
-  if (!isObject(patch)) return structuredClone(patch);
+  if (!isObject(patch)) return jsonCopy(patch);
   const result: JsonObject = isObject(target) ? target : {};
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete result[key];

@@ -12,6 +12,7 @@ import { isObject, setField, type JsonObject } from "./json-value.ts";
 import { orderMergedList, type Identity } from "./list-order.ts";
 import { fieldStrategy, rootType, type FieldStrategy } from "./merge-keys.ts";
 import { rejectedPatch } from "./rejected.ts";
+import { jsonCopy } from "../json-copy.ts";
 
 const PATCH = "$patch";
 const RETAIN_KEYS = "$retainKeys";
@@ -21,8 +22,8 @@ const DELETE_FROM_PRIMITIVE_LIST = "$deleteFromPrimitiveList/";
 /** Applies a strategic merge patch to an object of the given kind; neither input is mutated. */
 export function strategicMerge(original: unknown, patch: unknown, kind: string): unknown {
   if (!isObject(patch)) throw badRequest("invalid JSON document");
-  const base = isObject(original) ? structuredClone(original) : {};
-  return mergeMap(base, structuredClone(patch), rootType(kind));
+  const base = isObject(original) ? jsonCopy(original) : {};
+  return mergeMap(base, jsonCopy(patch), rootType(kind));
 }
 
 /** Merges patch into original (both owned by us, mutated freely). */
