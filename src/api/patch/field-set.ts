@@ -102,11 +102,13 @@ export function fieldsOf(obj: unknown, type: string | undefined): FieldSet {
   return set;
 }
 
-function walkMap(obj: JsonObject, path: string[], type: string | undefined, set: FieldSet): void {
+/** Adds the fields of a map (typed by `type`) below `path` to `set`. */
+export function walkMap(obj: JsonObject, path: string[], type: string | undefined, set: FieldSet): void {
   for (const [name, value] of Object.entries(obj)) walkValue(value, [...path, `f:${name}`], fieldStrategy(type, name), set);
 }
 
-function walkValue(value: unknown, path: string[], field: FieldStrategy, set: FieldSet): void {
+/** Adds the fields a value at `path` sets (the path itself for a leaf) to `set`. */
+export function walkValue(value: unknown, path: string[], field: FieldStrategy, set: FieldSet): void {
   if (isObject(value) && Object.keys(value).length > 0 && !field.atomic) return walkMap(value, path, field.type, set);
   if (Array.isArray(value) && value.length > 0 && field.strategy === "merge") {
     for (const item of value) {
@@ -123,7 +125,7 @@ function walkValue(value: unknown, path: string[], field: FieldStrategy, set: Fi
   set.add(path);
 }
 
-function keyToken(item: JsonObject, field: FieldStrategy): string {
+export function keyToken(item: JsonObject, field: FieldStrategy): string {
   const key: JsonObject = {};
   for (const name of listKeys(field)) {
     const value = Object.hasOwn(item, name) ? item[name] : KEY_DEFAULTS[name];

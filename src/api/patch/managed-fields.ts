@@ -6,6 +6,7 @@
 // are not merged across apiVersions (kubun serves one version per group).
 import type { KubeObject, ManagedFieldsEntry } from "../../apis/meta.ts";
 import { deepEqual } from "./json-value.ts";
+import { DuplicateListKeys, diffFields, type FieldDiff } from "./field-diff.ts";
 import { FieldSet, fieldsOf, valueAt, type FieldPath } from "./field-set.ts";
 import { rootType } from "./merge-keys.ts";
 
@@ -44,6 +45,33 @@ export function inScope(subresource: string | undefined): (path: FieldPath) => b
 /** The fields of an object of a kind that a write in this scope can own. */
 export function ownableFields(obj: KubeObject, kind: string, subresource?: string): FieldSet {
   return fieldsOf(obj, rootType(kind)).filter(inScope(subresource));
+}
+
+/**
+ * The ownable fields a write set anew or to another value, and those it dropped: one walk over
+ * both objects (field-diff.ts); the plain definition on full field sets where that walk can't
+ * tell list items apart.
+ */
+export function changedFields(old: KubeObject | undefined, updated: KubeObject, kind: string, subresource?: string): FieldDiff {
+  const scope = inScope(subresource);
+  try {
+    const keepTop = (name: string) => !TOP_LEVEL.has(`f:${name}`) && (subresource === "status" ? name === "status" : name !== "status");
+    const diff = diffFields(old, updated, kind, keepTop, (name) => !SYSTEM_METADATA.has(`f:${name}`));
+    return { changed: diff.changed.filter(scope), removed: diff.removed.filter(scope) };
+  } catch (err) {
+    if (!(err instanceof DuplicateListKeys)) throw err;
+    return changedFieldsBySets(old, updated, kind, subresource);
+  }
+}
+
+/** changedFields by its definition: both objects' full field sets compared path by path. */
+export function changedFieldsBySets(old: KubeObject | undefined, updated: KubeObject, kind: string, subresource?: string): FieldDiff {
+  const before = old ? ownableFields(old, kind, subresource) : new FieldSet();
+  const after = ownableFields(updated, kind, subresource);
+  const changed = after.filter(
+    (p) => !before.has(p) || (!isMembership(p) && !deepEqual(valueAt(old, p).value, valueAt(updated, p).value)),
+  );
+  return { changed, removed: before.minus(after) };
 }
 
 /** A path that names a list item or set value: its presence is its whole value. */
@@ -95,12 +123,7 @@ export function updateManagedFields(
   const result: KubeObject = { ...updated, metadata: { ...updated.metadata } };
   const kind = updated.kind ?? old?.kind ?? "";
   const apiVersion = updated.apiVersion ?? old?.apiVersion ?? "";
-  const before = old ? ownableFields(old, kind, subresource) : new FieldSet();
-  const after = ownableFields(updated, kind, subresource);
-  const changed = after.filter(
-    (p) => !before.has(p) || (!isMembership(p) && !deepEqual(valueAt(old, p).value, valueAt(updated, p).value)),
-  );
-  const removed = before.minus(after);
+  const { changed, removed } = changedFields(old, updated, kind, subresource);
 
   const sent = updated.metadata.managedFields;
   const owners = readOwners(sent && sent.length > 0 ? sent : old?.metadata.managedFields);

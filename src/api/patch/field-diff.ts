@@ -1,0 +1,121 @@
+// What a write changed, as field paths for managedFields: one walk over the old and the new object
+// together, entering only the parts a write in this scope can own (a status write walks status
+// alone), instead of two full field sets of both objects and a lookup from the root for every
+// path. The rules are fieldsOf's (field-set.ts): for the paths the new object sets, `changed`
+// holds those the old one did not set or set to another value (a list item's or set value's
+// presence is its whole value), `removed` those only the old one set.
+import { deepEqual, isObject, type JsonObject } from "./json-value.ts";
+import { FieldSet, keyToken, walkMap, walkValue } from "./field-set.ts";
+import { fieldStrategy, listKeys, rootType, type FieldStrategy } from "./merge-keys.ts";
+
+export interface FieldDiff {
+  changed: FieldSet;
+  removed: FieldSet;
+}
+
+/** Two items of one list with the same key: the walk gives up and the caller diffs field sets. */
+export class DuplicateListKeys extends Error {}
+
+type Keep = (name: string) => boolean;
+
+export function diffFields(old: unknown, updated: unknown, kind: string, keepTop: Keep, keepMetadata: Keep): FieldDiff {
+  const diff: FieldDiff = { changed: new FieldSet(), removed: new FieldSet() };
+  const type = rootType(kind);
+  const o = isObject(old) ? old : {};
+  const n = isObject(updated) ? updated : {};
+  diffMap(o, n, [], type, diff, keepTop, (name, field) => (name === "metadata" ? (a, b, p) => diffMap(a, b, p, field.type, diff, keepMetadata) : undefined));
+  return diff;
+}
+
+type Into = (old: JsonObject, updated: JsonObject, path: string[]) => void;
+
+function diffMap(
+  old: JsonObject,
+  updated: JsonObject,
+  path: string[],
+  type: string | undefined,
+  diff: FieldDiff,
+  keep?: Keep,
+  special?: (name: string, field: FieldStrategy) => Into | undefined,
+): void {
+  for (const [name, value] of Object.entries(updated)) {
+    if (keep && !keep(name)) continue;
+    const field = fieldStrategy(type, name);
+    const p = [...path, `f:${name}`];
+    if (!Object.hasOwn(old, name)) {
+      walkValue(value, p, field, diff.changed);
+      continue;
+    }
+    const into = special?.(name, field);
+    if (into && shapeOf(value, field) === "map" && shapeOf(old[name], field) === "map") into(old[name] as JsonObject, value as JsonObject, p);
+    else diffValue(old[name], value, p, field, diff);
+  }
+  for (const [name, value] of Object.entries(old)) {
+    if ((keep && !keep(name)) || Object.hasOwn(updated, name)) continue;
+    walkValue(value, [...path, `f:${name}`], fieldStrategy(type, name), diff.removed);
+  }
+}
+
+type Shape = "map" | "list" | "leaf";
+
+/** How fieldsOf treats a value: a map it enters, a merged list it enters item by item, or a leaf. */
+function shapeOf(value: unknown, field: FieldStrategy): Shape {
+  if (isObject(value) && Object.keys(value).length > 0 && !field.atomic) return "map";
+  if (Array.isArray(value) && value.length > 0 && field.strategy === "merge") return "list";
+  return "leaf";
+}
+
+function diffValue(old: unknown, updated: unknown, path: string[], field: FieldStrategy, diff: FieldDiff): void {
+  const shape = shapeOf(updated, field);
+  if (shape !== shapeOf(old, field)) {
+    // Different shapes set disjoint paths: everything new changed, everything old went.
+    walkValue(updated, path, field, diff.changed);
+    walkValue(old, path, field, diff.removed);
+  } else if (shape === "leaf") {
+    if (!deepEqual(old, updated)) diff.changed.add(path);
+  } else if (shape === "map") {
+    diffMap(old as JsonObject, updated as JsonObject, path, field.type, diff);
+  } else {
+    diffList(old as unknown[], updated as unknown[], path, field, diff);
+  }
+}
+
+/** A merged list's items by their path token, as fieldsOf names them (other items set nothing). */
+function itemsByToken(list: unknown[], field: FieldStrategy): Map<string, unknown> {
+  const keyed = listKeys(field).length > 0;
+  const items = new Map<string, unknown>();
+  for (const item of list) {
+    let token: string | undefined;
+    if (isObject(item)) token = keyed ? keyToken(item, field) : undefined;
+    else if (!Array.isArray(item)) token = `v:${JSON.stringify(item)}`;
+    if (token === undefined) continue;
+    if (items.has(token)) {
+      if (token.startsWith("k:")) throw new DuplicateListKeys(token);
+      continue; // a repeated set value is one member
+    }
+    items.set(token, item);
+  }
+  return items;
+}
+
+function diffList(old: unknown[], updated: unknown[], path: string[], field: FieldStrategy, diff: FieldDiff): void {
+  const before = itemsByToken(old, field);
+  const after = itemsByToken(updated, field);
+  for (const [token, item] of after) {
+    const itemPath = [...path, token];
+    const was = before.get(token);
+    if (was === undefined) {
+      diff.changed.add(itemPath);
+      if (isObject(item)) walkMap(item, itemPath, field.type, diff.changed);
+    } else if (isObject(item) && isObject(was)) {
+      diffMap(was, item, itemPath, field.type, diff);
+    }
+  }
+  for (const [token, item] of before) {
+    if (after.has(token)) continue;
+    const itemPath = [...path, token];
+    diff.removed.add(itemPath);
+    if (isObject(item)) walkMap(item, itemPath, field.type, diff.removed);
+  }
+}
+
