@@ -6,6 +6,7 @@
 // SQLite file).
 //   bun bench/memory.ts [--nodes 5000] [--pods 50000] [--clients 64] [--settle 10] [--smol]
 //                       [--heap]   (the server's heap by object type, from bun:jsc heapStats)
+//                       [--snapshot FILE]   (also a V8-format heap snapshot of the settled server)
 //                       [--json]
 import { heapStats } from "bun:jsc";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -32,6 +33,7 @@ const { values: args } = parseArgs({
     smol: { type: "boolean", default: false },
     heap: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
+    snapshot: { type: "string" },
     serve: { type: "string" },
   },
 });
@@ -40,15 +42,20 @@ const { values: args } = parseArgs({
  * The server process. It runs startServer exactly as `kubun server` does, with one change: the
  * fake nodes have no agent renewing their Leases, so the node lifecycle controller's grace period
  * is stretched past the run, or it would taint all 5,000 nodes unreachable after 40 s and the
- * pods created after that would stay pending. With KUBUN_HEAP_STATS=FILE, SIGUSR2 writes the
- * heap's object counts by type there (after a full GC).
+ * pods created after that would stay pending; and the cluster CIDR is one with a /24 for each of
+ * them (the default /16 has 256, and the IPAM controller would retry the rest for the whole run,
+ * which is not what a cluster of 5,000 nodes looks like). With KUBUN_HEAP_STATS=FILE, SIGUSR2 writes the
+ * heap's object counts by type there (after a full GC), and with KUBUN_HEAP_SNAPSHOT=FILE also a
+ * V8-format heap snapshot (Chrome DevTools' Memory tab reads it) before the counts.
  */
 async function serve(dataDir: string): Promise<void> {
-  const running = await startServer({ dataDir, port: 0, bind: "127.0.0.1", controllers: { nodeMonitorGracePeriodSeconds: 86_400 } });
+  const running = await startServer({ dataDir, port: 0, bind: "127.0.0.1", controllers: { nodeMonitorGracePeriodSeconds: 86_400, clusterCIDR: "10.0.0.0/10" } });
   const statsFile = process.env.KUBUN_HEAP_STATS;
+  const snapshotFile = process.env.KUBUN_HEAP_SNAPSHOT;
   if (statsFile) {
-    process.on("SIGUSR2", () => {
+    process.on("SIGUSR2", async () => {
       Bun.gc(true);
+      if (snapshotFile) await Bun.write(snapshotFile, Bun.generateHeapSnapshot("v8"));
       const s = heapStats();
       const top = Object.entries(s.objectTypeCounts).sort((a, b) => b[1] - a[1]).slice(0, 25);
       const mem = process.memoryUsage();
@@ -122,7 +129,7 @@ async function firstLine(stream: ReadableStream<Uint8Array>, re: RegExp): Promis
 async function heapOf(pid: number, file: string): Promise<Json> {
   rmSync(file, { force: true });
   process.kill(pid, "SIGUSR2");
-  for (let i = 0; i < 200 && !existsSync(file); i++) await Bun.sleep(100);
+  for (let i = 0; i < 1200 && !existsSync(file); i++) await Bun.sleep(100);
   await Bun.sleep(200);
   return JSON.parse(readFileSync(file, "utf8"));
 }
@@ -139,7 +146,7 @@ async function main(): Promise<void> {
     stdin: "ignore",
     stdout: "pipe",
     stderr: Bun.file(join(tmp, "server.log")),
-    env: { ...process.env, KUBUN_HEAP_STATS: heapFile },
+    env: { ...process.env, KUBUN_HEAP_STATS: heapFile, ...(args.snapshot ? { KUBUN_HEAP_SNAPSHOT: resolve(args.snapshot) } : {}) },
   });
   const api = { client: undefined as KubeClient | undefined };
   try {
@@ -170,6 +177,7 @@ async function main(): Promise<void> {
     let boundCount = 0;
     let allBound!: () => void;
     const done = new Promise<void>((r) => (allBound = r));
+    if (podCount === 0) allBound();
     const rv = (await client.list(pods, { namespace: "bench", limit: 1 })).metadata.resourceVersion;
     const watchAbort = new AbortController();
     const watching = client.watch(pods, { namespace: "bench", resourceVersion: rv }, (ev) => {
@@ -205,7 +213,7 @@ async function main(): Promise<void> {
     await Bun.sleep(int("settle", args.settle) * 1000);
     const peak = peakRssMb(proc.pid);
     const settled = rssMb(proc.pid);
-    const heap = args.heap ? await heapOf(proc.pid, heapFile) : undefined;
+    const heap = args.heap || args.snapshot ? await heapOf(proc.pid, heapFile) : undefined;
 
     // The data itself, read in pages so the reading adds no peak of its own.
     const jsonBytes = { nodes: 0, pods: 0, events: 0 };

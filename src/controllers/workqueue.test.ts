@@ -106,6 +106,21 @@ describe("WorkQueue", () => {
     expect(clock.pending).toBe(0);
   });
 
+  test("delayed keys wait behind one timer and come due in order of their deadline", async () => {
+    const clock = new FakeClock();
+    const q = new WorkQueue<string>({ clock });
+    for (let i = 0; i < 100; i++) q.addAfter(`k${i}`, 1000 - i);
+    q.addAfter("k0", 10); // sooner: replaces its later delay
+    expect(clock.pending).toBe(1);
+    clock.advance(10);
+    expect(await drain(q)).toEqual(["k0"]);
+    clock.advance(900);
+    expect(await drain(q)).toEqual(Array.from({ length: 100 }, (_, i) => `k${i}`).slice(90).reverse());
+    clock.advance(90);
+    expect(q.len()).toBe(89);
+    expect(clock.pending).toBe(0);
+  });
+
   test("shutDown cancels delayed keys", () => {
     const clock = new FakeClock();
     const q = new WorkQueue<string>({ clock });

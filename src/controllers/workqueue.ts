@@ -1,7 +1,9 @@
 // The controllers' keyed work queue, after client-go's workqueue: a key waits at most once in
 // the queue however often it is added, and is never handed to two workers at once — a key added
 // while it is being processed runs again after its worker calls done(). Failed keys come back
-// with per-key exponential back-off; delayed keys wait on timers.
+// with per-key exponential back-off; delayed keys wait in a heap behind one timer (a controller
+// with a delay per node would otherwise hold thousands of timers).
+import { Heap } from "../scheduler/heap.ts";
 
 /** Timers the queue schedules with: the real ones by default, a fake clock in tests. */
 export interface Clock {
@@ -65,7 +67,12 @@ export class WorkQueue<K = string> {
   /** Keys that need processing: queued, or re-added while being processed. */
   private readonly dirty = new Set<K>();
   private readonly processing = new Set<K>();
-  private readonly waiting = new Map<K, { at: number; timer: unknown }>();
+  /** Delayed keys and when each is due. */
+  private readonly waiting = new Map<K, number>();
+  /** The same, earliest first; entries a sooner addAfter replaced are skipped when they surface. */
+  private delays = new Heap<{ key: K; at: number }>((a, b) => a.at < b.at);
+  private timer: unknown;
+  private timerAt = Infinity;
   private readonly getters: ((key: K | undefined) => void)[] = [];
   private readonly rateLimiter: RateLimiter<K>;
   private readonly clock: Clock;
@@ -92,15 +99,10 @@ export class WorkQueue<K = string> {
     if (ms <= 0) return this.add(key);
     const at = this.clock.now() + ms;
     const pending = this.waiting.get(key);
-    if (pending) {
-      if (pending.at <= at) return;
-      this.clock.clearTimeout(pending.timer);
-    }
-    const timer = this.clock.setTimeout(() => {
-      this.waiting.delete(key);
-      this.add(key);
-    }, ms);
-    this.waiting.set(key, { at, timer });
+    if (pending !== undefined && pending <= at) return;
+    this.waiting.set(key, at);
+    this.delays.push({ key, at });
+    this.arm();
   }
 
   /** Adds the key after its rate limiter's back-off, which grows with each call until forget(). */
@@ -139,8 +141,9 @@ export class WorkQueue<K = string> {
   shutDown(): void {
     if (this.shutdown) return;
     this.shutdown = true;
-    for (const { timer } of this.waiting.values()) this.clock.clearTimeout(timer);
+    this.disarm();
     this.waiting.clear();
+    this.delays = new Heap<{ key: K; at: number }>((a, b) => a.at < b.at);
     for (const getter of this.getters.splice(0)) getter(undefined);
   }
 
@@ -174,6 +177,40 @@ export class WorkQueue<K = string> {
       }
     };
     await Promise.all(Array.from({ length: n }, worker));
+  }
+
+  /** Points the timer at the earliest delayed key, if it isn't already. */
+  private arm(): void {
+    let next = this.delays.peek();
+    while (next && this.waiting.get(next.key) !== next.at) {
+      this.delays.pop();
+      next = this.delays.peek();
+    }
+    if (!next) return this.disarm();
+    if (next.at >= this.timerAt) return;
+    this.disarm();
+    this.timerAt = next.at;
+    this.timer = this.clock.setTimeout(() => this.fire(), Math.max(0, next.at - this.clock.now()));
+  }
+
+  private disarm(): void {
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = Infinity;
+  }
+
+  /** Adds every key whose delay has passed, then waits for the next one. */
+  private fire(): void {
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    const now = this.clock.now();
+    for (let d = this.delays.peek(); d && d.at <= now; d = this.delays.peek()) {
+      this.delays.pop();
+      if (this.waiting.get(d.key) !== d.at) continue;
+      this.waiting.delete(d.key);
+      this.add(d.key);
+    }
+    this.arm();
   }
 
   private take(key: K): K {

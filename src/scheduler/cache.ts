@@ -20,11 +20,34 @@ function sameUsage(a: PodUsage, b: PodUsage): boolean {
     a.nonZero.memory === b.nonZero.memory && JSON.stringify(a.hostPorts) === JSON.stringify(b.hostPorts);
 }
 
+/** Distinct usages remembered for sharing; beyond this, new ones are kept unshared. */
+const SHARED_USAGES_MAX = 4096;
+
+/**
+ * The usage the cache keeps of a pod: only what it accounts (not the pod's whole PodQuery), and
+ * one object for all pods with equal requests — the pods of a workload are alike.
+ */
+class UsageTable {
+  private readonly shared = new Map<string, PodUsage>();
+
+  intern(u: PodUsage): PodUsage {
+    if (u.hostPorts.length) return { requests: { ...u.requests }, nonZero: { ...u.nonZero }, hostPorts: u.hostPorts };
+    const r = u.requests;
+    const key = `${r.cpu} ${r.memory} ${r.ephemeralStorage} ${u.nonZero.cpu} ${u.nonZero.memory}`;
+    let usage = this.shared.get(key);
+    if (usage) return usage;
+    usage = { requests: { cpu: r.cpu, memory: r.memory, ephemeralStorage: r.ephemeralStorage }, nonZero: { cpu: u.nonZero.cpu, memory: u.nonZero.memory }, hostPorts: [] };
+    if (this.shared.size < SHARED_USAGES_MAX) this.shared.set(key, usage);
+    return usage;
+  }
+}
+
 export class SchedulerCache {
   private readonly pods = new Map<string, PodEntry>();
   private readonly podsOnNode = new Map<string, Set<string>>();
-  /** What each node last looked like to filters and scores, to skip no-op updates (heartbeats). */
-  private readonly nodes = new Map<string, string>();
+  /** What each node last looked like to filters and scores (a hash of it), to skip no-op updates (heartbeats). */
+  private readonly nodes = new Map<string, number | bigint>();
+  private readonly usages = new UsageTable();
 
   constructor(readonly scorer: Scorer) {}
 
@@ -47,7 +70,7 @@ export class SchedulerCache {
 
   /** Adds or updates a node; true if anything filters or scores read has changed. */
   upsertNode(info: NodeInfo): boolean {
-    const fingerprint = JSON.stringify(info);
+    const fingerprint = Bun.hash(JSON.stringify(info));
     if (this.nodes.get(info.name) === fingerprint) return false;
     this.nodes.set(info.name, fingerprint);
     const known = this.scorer.nodeIndex(info.name) !== undefined;
@@ -73,7 +96,7 @@ export class SchedulerCache {
   /** The scheduler chose `node` for the pod: count it there before the binding lands. */
   assume(key: string, usage: PodUsage, node: string): void {
     this.remove(key);
-    this.add(key, { node, usage, assumed: true, applied: false });
+    this.add(key, { node, usage: this.usages.intern(usage), assumed: true, applied: false });
   }
 
   /** The binding failed: the assumed pod no longer counts. */
@@ -89,7 +112,7 @@ export class SchedulerCache {
       return;
     }
     this.remove(key);
-    this.add(key, { node, usage, assumed: false, applied: false });
+    this.add(key, { node, usage: this.usages.intern(usage), assumed: false, applied: false });
   }
 
   /** The pod is gone (deleted, or finished); true if it was counted on a node. */

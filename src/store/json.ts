@@ -1,6 +1,8 @@
 // The JSON text of stored objects, made once. Stored objects are never mutated, so the text the
-// store writes to SQLite is also what every watch event, get and create answer sends.
+// store writes to SQLite is also what every watch event, get and create answer sends while the
+// object is recent.
 import type { KubeObject } from "../apis/meta.ts";
+import type { SubtreeTable } from "./subtrees.ts";
 
 const texts = new WeakMap<object, string>();
 
@@ -18,13 +20,18 @@ function deepFreeze(value: unknown): void {
   for (const v of Object.values(value)) deepFreeze(v);
 }
 
+/**
+ * The object's JSON: the text it was stored with while the object is recent (its event still in
+ * the watch ring, where the same string is kept anyway), made anew for an older one. Keeping the
+ * text of every stored object would hold the JSON of the whole cluster twice, once parsed.
+ */
 export function objectJson(obj: KubeObject): string {
-  let text = texts.get(obj);
-  if (text === undefined) {
-    text = JSON.stringify(obj);
-    texts.set(obj, text);
-  }
-  return text;
+  return texts.get(obj) ?? JSON.stringify(obj);
+}
+
+/** The object is no longer recent: its text need not be kept (objectJson makes it when asked). */
+export function forgetJson(obj: KubeObject): void {
+  texts.delete(obj);
 }
 
 /** An object from its stored text, which stays its JSON (no second stringify when it is sent). */
@@ -36,10 +43,23 @@ export function parseStored(text: string): KubeObject {
 }
 
 /**
+ * parseStored for an object the store keeps as current state: its parts equal to those of
+ * objects stored before (found in `parts`) are shared with them. Not for passing copies
+ * (replays): the table would only keep their parts alive longer.
+ */
+export function keepStored(text: string, parts: SubtreeTable): KubeObject {
+  const obj = parts.share(JSON.parse(text) as KubeObject);
+  texts.set(obj, text);
+  if (FREEZE) deepFreeze(obj);
+  return obj;
+}
+
+/**
  * The form the store keeps of an object it is given: parsed back from its own JSON. What
  * admission built by spreading and cloning takes about a third more memory than what JSON.parse
- * builds (shared shapes, short strings interned), and the store keeps it for the object's life.
+ * builds (shared shapes, short strings interned), and the store keeps it for the object's life;
+ * its parts are shared with equal parts of other stored objects.
  */
-export function storedForm(obj: KubeObject): KubeObject {
-  return parseStored(JSON.stringify(obj));
+export function storedForm(obj: KubeObject, parts: SubtreeTable): KubeObject {
+  return keepStored(JSON.stringify(obj), parts);
 }

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KubeObject } from "../apis/meta.ts";
 import { CompactedError, KeyExistsError, KeyNotFoundError, RevisionConflictError } from "./errors.ts";
+import { objectJson } from "./json.ts";
 import { SqliteStore } from "./store.ts";
 import type { StoreEvent } from "./types.ts";
 
@@ -25,6 +26,26 @@ const collect = () => {
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
 describe("SqliteStore", () => {
+  test("an object whose event left the ring answers the same JSON, made anew", async () => {
+    const s = new SqliteStore(dbPath(), { ringSize: 4 });
+    const first = await s.create("/core/configmaps/ns/first", obj("first", { k: "v" }));
+    const text = objectJson(first.object);
+    for (let i = 0; i < 20; i++) await s.create(`/core/configmaps/ns/c${i}`, obj(`c${i}`, { k: "v" }));
+    const again = objectJson(s.get("/core/configmaps/ns/first")!.object);
+    expect(again).toBe(JSON.stringify(first.object));
+    expect(again).toEqual(text);
+    await s.close();
+  });
+
+  test("objects alike share their equal parts; each stays what was written", async () => {
+    const s = new SqliteStore(dbPath());
+    const a = await s.create("/core/configmaps/ns/a", { metadata: { name: "a", labels: { app: "web" } }, data: { k: "v" } });
+    const b = await s.create("/core/configmaps/ns/b", { metadata: { name: "b", labels: { app: "web" } }, data: { k: "w" } });
+    expect(b.object.metadata.labels).toBe(a.object.metadata.labels);
+    expect(s.get("/core/configmaps/ns/b")!.object).toEqual({ metadata: { name: "b", labels: { app: "web" }, resourceVersion: String(b.revision) }, data: { k: "w" } });
+    await s.close();
+  });
+
   test("create, get, update and delete advance one global revision", async () => {
     const s = new SqliteStore(dbPath());
     const a = await s.create("/core/configmaps/ns/a", obj("a"));

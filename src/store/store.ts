@@ -6,9 +6,10 @@
 // writes visible to readers, published to watchers, and acknowledged to callers.
 import type { KubeObject } from "../apis/meta.ts";
 import { CompactedError, KeyExistsError, KeyNotFoundError, RevisionConflictError, StorageWriteError, StoreClosedError } from "./errors.ts";
-import { objectJson, parseStored, storedForm } from "./json.ts";
+import { forgetJson, keepStored, objectJson, parseStored, storedForm } from "./json.ts";
 import { SqliteLog, type LogOptions, type LogRow } from "./sqlite-log.ts";
 import type { Entry, ListResult, Store, StoreEvent, WatchHandle } from "./types.ts";
+import { SubtreeTable } from "./subtrees.ts";
 import { WatchHub } from "./watch-hub.ts";
 
 export interface StoreOptions extends LogOptions {
@@ -33,8 +34,8 @@ function resourceOf(key: string): string {
 }
 
 /** The object as stored at `revision`: in its compact parsed form (json.ts), its JSON made once. */
-function withRevision(object: KubeObject, revision: number): KubeObject {
-  return storedForm({ ...object, metadata: { ...object.metadata, resourceVersion: String(revision) } });
+function withRevision(object: KubeObject, revision: number, parts: SubtreeTable): KubeObject {
+  return storedForm({ ...object, metadata: { ...object.metadata, resourceVersion: String(revision) } }, parts);
 }
 
 export class SqliteStore implements Store {
@@ -47,6 +48,8 @@ export class SqliteStore implements Store {
   private readonly pending = new Map<string, Entry | null>();
   /** Revision of each deleted key's tombstone: the CAS base of its next create. */
   private readonly tombstones = new Map<string, number>();
+  /** Parts of stored objects, shared between objects that are alike (subtrees.ts). */
+  private readonly parts = new SubtreeTable();
   private queue: PendingWrite[] = [];
   private settledWaiters: (() => void)[] = [];
   private flushScheduled = false;
@@ -57,10 +60,15 @@ export class SqliteStore implements Store {
 
   constructor(path: string, opts: StoreOptions = {}) {
     this.log = new SqliteLog(path, opts);
-    this.hub = new WatchHub({ events: opts.ringSize ?? 10_000, bytes: opts.ringBytes });
+    this.hub = new WatchHub({ events: opts.ringSize ?? 10_000, bytes: opts.ringBytes }, (dropped) => this.forgetTexts(dropped));
     for (const row of this.log.latestRows()) {
       if (row.deleted) this.tombstones.set(row.name, row.id);
-      else this.put({ key: row.name, revision: row.id, createRevision: row.createRevision, object: parseStored(row.value) });
+      else {
+        // Not recent (no event of it in the ring): no text kept, as forgetTexts would do.
+        const object = keepStored(row.value, this.parts);
+        forgetJson(object);
+        this.put({ key: row.name, revision: row.id, createRevision: row.createRevision, object });
+      }
     }
     this.compacted = this.log.compactedRevision();
     this.committed = this.assigned = this.log.maxRevision();
@@ -100,7 +108,7 @@ export class SqliteStore implements Store {
     this.assertOpen();
     if (this.newest(key)) return Promise.reject(new KeyExistsError(key));
     const revision = ++this.assigned;
-    const stored = withRevision(object, revision);
+    const stored = withRevision(object, revision, this.parts);
     const entry: Entry = { key, revision, createRevision: revision, object: stored };
     const prevRevision = this.tombstones.get(key) ?? 0;
     return this.enqueue(entry, { type: "ADDED", key, revision, object: stored }, prevRevision, true, false);
@@ -114,7 +122,7 @@ export class SqliteStore implements Store {
       return Promise.reject(new RevisionConflictError(key, expectedRevision, current.revision));
     }
     const revision = ++this.assigned;
-    const stored = withRevision(object, revision);
+    const stored = withRevision(object, revision, this.parts);
     const entry: Entry = { key, revision, createRevision: current.createRevision, object: stored };
     const event: StoreEvent = { type: "MODIFIED", key, revision, object: stored, prev: current.object };
     return this.enqueue(entry, event, current.revision, false, false);
@@ -128,7 +136,7 @@ export class SqliteStore implements Store {
       return Promise.reject(new RevisionConflictError(key, expectedRevision, current.revision));
     }
     const revision = ++this.assigned;
-    const last = withRevision(current.object, revision);
+    const last = withRevision(current.object, revision, this.parts);
     const entry: Entry = { key, revision, createRevision: current.createRevision, object: last };
     const event: StoreEvent = { type: "DELETED", key, revision, object: last, prev: current.object };
     return this.enqueue(entry, event, current.revision, false, true);
@@ -249,7 +257,9 @@ export class SqliteStore implements Store {
     const resource = resourceOf(entry.key);
     let entries = this.resources.get(resource);
     if (!entries) this.resources.set(resource, (entries = new Map()));
-    if (!entries.has(entry.key)) this.sortedKeys.delete(resource);
+    const current = entries.get(entry.key);
+    if (current) entry.key = current.key; // the map keeps its first key string: one copy, not one per revision
+    else this.sortedKeys.delete(resource);
     entries.set(entry.key, entry);
   }
 
@@ -272,6 +282,14 @@ export class SqliteStore implements Store {
       after = rows[rows.length - 1]!.id;
     }
     return events;
+  }
+
+  /** Objects whose event left the ring keep no JSON text: older objects are mostly only listed. */
+  private forgetTexts(dropped: readonly { key: string; revision: number }[]): void {
+    for (const { key, revision } of dropped) {
+      const entry = this.get(key);
+      if (entry?.revision === revision) forgetJson(entry.object);
+    }
   }
 
   private assertOpen(): void {

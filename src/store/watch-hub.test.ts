@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { KubeObject } from "../apis/meta.ts";
 import { objectJson, parseStored, storedForm } from "./json.ts";
+import { SubtreeTable } from "./subtrees.ts";
 import type { StoreEvent } from "./types.ts";
 import { WatchHub } from "./watch-hub.ts";
 
@@ -33,8 +34,8 @@ describe("WatchHub ring", () => {
   });
 
   test.each([
-    { name: "by count", limits: { events: 10, bytes: 1 << 30 }, data: "x", keptAtMost: 20 },
-    { name: "by bytes", limits: { events: 1000, bytes: 4096 }, data: "y".repeat(1000), keptAtMost: 9 },
+    { name: "by count", limits: { events: 10, bytes: 1 << 30 }, data: "x", keptAtMost: 12 },
+    { name: "by bytes", limits: { events: 1000, bytes: 4096 }, data: "y".repeat(1000), keptAtMost: 5 },
   ])("is bounded $name: old revisions fall out and are no longer replayable", ({ limits, data, keptAtMost }) => {
     const hub = new WatchHub(limits);
     for (const e of history(200, data)) hub.publish([e]);
@@ -46,10 +47,17 @@ describe("WatchHub ring", () => {
   });
 });
 
+test("tells what leaves the ring, oldest first, each event once", () => {
+  const dropped: number[] = [];
+  const hub = new WatchHub({ events: 10, bytes: 1 << 30 }, (evs) => dropped.push(...evs.map((e) => e.revision)));
+  for (const e of history(100)) hub.publish([e]);
+  expect(dropped).toEqual(Array.from({ length: hub.ringStart }, (_, i) => i + 1));
+});
+
 describe("stored JSON", () => {
   test("storedForm equals the object as JSON sees it and shares its text", () => {
     const given = { apiVersion: "v1", kind: "Pod", metadata: { name: "p", labels: undefined }, spec: { nodeName: "n" } } as unknown as KubeObject;
-    const stored = storedForm(given);
+    const stored = storedForm(given, new SubtreeTable());
     expect(stored).toEqual(JSON.parse(JSON.stringify(given)));
     expect("labels" in stored.metadata).toBe(false);
     expect(objectJson(stored)).toBe(JSON.stringify(given));

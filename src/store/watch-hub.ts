@@ -24,11 +24,17 @@ interface RingEvent {
 }
 
 export interface RingLimits {
-  /** Events kept (at least; up to twice as many between trims). */
+  /** Events kept (at least; up to a quarter more between trims). */
   events: number;
   /** JSON bytes kept: a ring of big objects keeps fewer events. */
   bytes: number;
 }
+
+/**
+ * What an event's texts may hold. A prev text is often the very string of the key's previous
+ * event (then counted twice), but not once that event has left the ring.
+ */
+const eventBytes = (json: string, prevJson: string | undefined) => json.length + (prevJson?.length ?? 0);
 
 export class WatchHub {
   private readonly subscribers = new Set<Subscriber>();
@@ -36,7 +42,11 @@ export class WatchHub {
   private ringBytes = 0;
   private readonly limits: RingLimits;
 
-  constructor(limits: number | Partial<RingLimits>) {
+  /** `onTrim` hears of the events that leave the ring, oldest first. */
+  constructor(
+    limits: number | Partial<RingLimits>,
+    private readonly onTrim?: (dropped: readonly { key: string; revision: number }[]) => void,
+  ) {
     const l = typeof limits === "number" ? { events: limits } : limits;
     this.limits = { events: l.events ?? 10_000, bytes: l.bytes ?? 32 * 2 ** 20 };
   }
@@ -56,8 +66,9 @@ export class WatchHub {
     if (events.length === 0) return;
     for (const e of events) {
       const json = objectJson(e.object);
-      this.ring.push({ type: e.type, key: e.key, revision: e.revision, json, prevJson: e.prev && objectJson(e.prev) });
-      this.ringBytes += json.length;
+      const prevJson = e.prev && objectJson(e.prev);
+      this.ring.push({ type: e.type, key: e.key, revision: e.revision, json, prevJson });
+      this.ringBytes += eventBytes(json, prevJson);
     }
     this.trim();
     for (const s of this.subscribers) {
@@ -96,13 +107,18 @@ export class WatchHub {
     return this.subscribers.size;
   }
 
-  /** Past twice a limit, drops the oldest events down to it: one slice per many publishes. */
+  /**
+   * Past a limit by a quarter, drops the oldest events down to it: one slice per many publishes,
+   * and the ring's peak stays near its limit.
+   */
   private trim(): void {
     const { events, bytes } = this.limits;
-    if (this.ring.length <= events * 2 && this.ringBytes <= bytes * 2) return;
+    if (this.ring.length <= events * 1.25 && this.ringBytes <= bytes * 1.25) return;
     let cut = Math.max(0, this.ring.length - events);
-    for (let i = 0; i < cut; i++) this.ringBytes -= this.ring[i]!.json.length;
-    while (this.ringBytes > bytes && cut < this.ring.length - 1) this.ringBytes -= this.ring[cut++]!.json.length;
+    for (let i = 0; i < cut; i++) this.ringBytes -= eventBytes(this.ring[i]!.json, this.ring[i]!.prevJson);
+    while (this.ringBytes > bytes && cut < this.ring.length - 1) this.ringBytes -= eventBytes(this.ring[cut]!.json, this.ring[cut++]!.prevJson);
+    const dropped = this.ring.slice(0, cut);
     this.ring = this.ring.slice(cut);
+    this.onTrim?.(dropped);
   }
 }
