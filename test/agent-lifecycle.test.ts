@@ -77,6 +77,10 @@ describe("lifecycle hooks", () => {
     expect(served).toBe("hooked\n");
     expect(app(pod)!.restartCount).toBe(0);
     expect((await podEvents("poststart")).map((e) => e.reason)).not.toContain("FailedPostStartHook");
+    // What `kubectl describe pod` lists under Events, in kubelet's words.
+    await waitForEvent("poststart", "Started", (m) => m === "Started container web");
+    const said = Object.fromEntries((await podEvents("poststart")).map((e) => [e.reason, e.message]));
+    expect(said).toMatchObject({ Pulled: `Container image "${IMAGE}" already present on machine`, Created: "Created container: web", Started: "Started container web" });
   }, 60_000);
 
   test("a failing postStart kills the container: FailedPostStartHook, PostStartHookError, restarts", async () => {
@@ -129,6 +133,7 @@ describe("lifecycle hooks", () => {
     expect(readFileSync(join(dir, "log"), "utf8")).toBe("prestop\nterm\n");
     const ev = await waitForEvent("prestop-fail", "FailedPreStopHook");
     expect(ev).toMatchObject({ type: "Warning", message: "PreStopHook failed", source: { component: "kubelet", host: c.agent.nodeName } });
+    expect(await waitForEvent("prestop", "Killing")).toMatchObject({ type: "Normal", message: "Stopping container app" });
   }, 60_000);
 });
 

@@ -84,6 +84,9 @@ describe.each([
     rmSync(join(dir, "alive"));
     const restarted = await waitFor("a restart", name, (p) => (app(p)?.restartCount ?? 0) >= 1);
     expect(app(restarted)!.lastState?.terminated?.containerID).toBe(firstID);
+    const events = ((await (await c.server.api(`/api/v1/namespaces/default/events?fieldSelector=involvedObject.name=${name}`)).json()) as { items: { reason: string; message: string }[] }).items;
+    expect(events.find((e) => e.reason === "Unhealthy")?.message).toStartWith("Liveness probe failed: ");
+    expect(events.find((e) => e.reason === "Killing")?.message).toBe("Container app failed liveness probe, will be restarted");
     writeFileSync(join(dir, "alive"), "ok");
     const again = await waitFor("running again", name, (p) => isRunning(p) && app(p)!.containerID !== firstID);
     expect(app(again)!.restartCount).toBe(1);

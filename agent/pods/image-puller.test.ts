@@ -42,12 +42,12 @@ describe("pull policy", () => {
 });
 
 describe("image puller", () => {
-  test("a present image under IfNotPresent needs no pull", async () => {
+  test("a present image under IfNotPresent needs no pull, and kubelet's Pulled event says so", async () => {
     const f = fakeImages(["local/x:1"]);
     const r = recorder();
     expect(await new ImagePuller({ images: f.images }).ensure(ctr("local/x:1"), r.event)).toBeUndefined();
     expect(f.pulls).toEqual([]);
-    expect(r.events).toEqual([]);
+    expect(r.events).toEqual(['Normal Pulled: Container image "local/x:1" already present on machine']);
   });
 
   test("Never with a missing image: ErrImageNeverPull, told once per wait", async () => {

@@ -60,7 +60,10 @@ export class ImagePuller {
       return { reason: "ErrImageNeverPull", message };
     }
     this.toldNeverPull.delete(image);
-    if (present && policy !== "Always") return undefined;
+    if (present && policy !== "Always") {
+      event("Normal", "Pulled", `Container image "${image}" already present on machine`);
+      return undefined;
+    }
 
     const failedAt = this.failedAt.get(image);
     if (failedAt !== undefined && this.now() < failedAt + this.backoff.delay(`${image}|`)) {

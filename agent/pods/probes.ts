@@ -35,24 +35,35 @@ function tcpCheck(host: string, port: number, timeoutMs: number): Promise<boolea
 
 /** Runs the probe's handler once; true means success. */
 export async function probeOnce(probe: Probe, c: Container, target: ProbeTarget): Promise<boolean> {
+  return (await probeFailure(probe, c, target)) === undefined;
+}
+
+/** Runs the probe's handler once; resolves with why it failed (kubelet's probe output), or undefined on success. */
+export async function probeFailure(probe: Probe, c: Container, target: ProbeTarget): Promise<string | undefined> {
   const timeoutSeconds = probe.timeoutSeconds ?? 1;
   try {
-    if (probe.exec) return (await target.exec(probe.exec.command ?? [], timeoutSeconds)) === 0;
+    if (probe.exec) {
+      const code = await target.exec(probe.exec.command ?? [], timeoutSeconds);
+      return code === 0 ? undefined : `command ${JSON.stringify((probe.exec.command ?? []).join(" "))} exited with ${code}`;
+    }
     const host = probe.httpGet?.host || probe.tcpSocket?.host || target.podIP;
-    if (!host) return false;
+    if (!host) return "the pod has no IP";
     if (probe.httpGet) {
       const g = probe.httpGet;
       const url = `${(g.scheme ?? "HTTP").toLowerCase()}://${host.includes(":") ? `[${host}]` : host}:${resolvePort(g.port, c)}${g.path ?? "/"}`;
       const headers = Object.fromEntries((g.httpHeaders ?? []).map((h) => [h.name, h.value]));
       const res = await fetch(url, { headers: { "user-agent": "kube-probe/1.32", ...headers }, signal: AbortSignal.timeout(timeoutSeconds * 1000), redirect: "manual", tls: { rejectUnauthorized: false } } as RequestInit);
       await res.arrayBuffer().catch(() => undefined);
-      return res.status >= 200 && res.status < 400;
+      return res.status >= 200 && res.status < 400 ? undefined : `HTTP probe failed with statuscode: ${res.status}`;
     }
-    if (probe.tcpSocket) return await tcpCheck(host, resolvePort(probe.tcpSocket.port, c), timeoutSeconds * 1000);
-  } catch {
-    return false;
+    if (probe.tcpSocket) {
+      const port = resolvePort(probe.tcpSocket.port, c);
+      return (await tcpCheck(host, port, timeoutSeconds * 1000)) ? undefined : `dial tcp ${host}:${port}: connection refused or timed out`;
+    }
+  } catch (err) {
+    return (err as Error).message;
   }
-  return true; // grpc probes are not supported: treated as passing rather than killing the pod
+  return undefined; // grpc probes are not supported: treated as passing rather than killing the pod
 }
 
 /** One probe of one container instance: when it is due and what it currently says. */
@@ -102,9 +113,10 @@ export class PodProber {
 
   /**
    * Runs the due probes of a running instance: startup first, liveness and readiness only once it
-   * has passed. Resolves with the probe whose failure calls for a restart, if one failed.
+   * has passed. Resolves with the probe whose failure calls for a restart, if one failed;
+   * `onFailure` hears of every failed check (kubelet's Unhealthy events).
    */
-  async run(c: Container, s: ContainerStatus, target: ProbeTarget, nowMs: number): Promise<ProbeState | undefined> {
+  async run(c: Container, s: ContainerStatus, target: ProbeTarget, nowMs: number, onFailure?: (kind: ProbeKind, output: string) => void): Promise<ProbeState | undefined> {
     const startedMs = Number(BigInt(s.started_at || "0") / 1_000_000n);
     const startup = this.state(c.name, s.id, "startup", c.startupProbe, startedMs);
     const gated = startup !== undefined && !startup.result;
@@ -115,7 +127,9 @@ export class PodProber {
     ];
     for (const [kind, state] of order) {
       if (!state || !state.due(nowMs) || (kind === "startup" && state.result)) continue;
-      state.record(await probeOnce(state.probe, c, target), nowMs);
+      const failure = await probeFailure(state.probe, c, target);
+      if (failure !== undefined) onFailure?.(kind, failure);
+      state.record(failure === undefined, nowMs);
       if (state.failed) return state;
     }
     return undefined;

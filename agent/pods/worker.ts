@@ -147,7 +147,11 @@ export class PodWorker {
     const pod = this.pod;
     if (this.deleted || pod.metadata.deletionTimestamp) {
       const grace = this.deleted ? 0 : pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
-      const preStop = (c: RuntimeContainer, g: number) => this.preStop(pod, c.labels[CONTAINER_NAME] ?? c.metadata.name, c.id, pod.status?.podIP, g);
+      const preStop = (c: RuntimeContainer, g: number) => {
+        const name = c.labels[CONTAINER_NAME] ?? c.metadata.name;
+        if (c.state === "CONTAINER_RUNNING") this.event("Normal", "Killing", `Stopping container ${name}`);
+        return this.preStop(pod, name, c.id, pod.status?.podIP, g);
+      };
       await teardownPod(this.deps.runtime, this.uid, grace, preStop);
       rmSync(join(this.deps.dataDir, "pods", this.uid), { recursive: true, force: true });
       rmSync(podLogDir(this.deps.dataDir, pod), { recursive: true, force: true });
@@ -245,6 +249,9 @@ export class PodWorker {
         if (current) this.deps.backoff.observeRun(key, finishedMs - Number(BigInt(current.started_at || "0") / 1_000_000n));
         const delay = current ? this.deps.backoff.delay(key) : 0;
         if (current && nowMs < finishedMs + delay) {
+          if (this.waiting.get(c.name)?.reason !== "CrashLoopBackOff") {
+            this.event("Warning", "BackOff", `Back-off restarting failed container ${c.name} in pod ${pod.metadata.name}_${pod.metadata.namespace}(${this.uid})`);
+          }
           this.waiting.set(c.name, { reason: "CrashLoopBackOff", message: `back-off ${Math.round(delay / 1000)}s restarting failed container=${c.name} pod=${pod.metadata.name}_${pod.metadata.namespace}(${this.uid})` });
         } else {
           const count = current ? restartCount + 1 : 0;
@@ -284,12 +291,14 @@ export class PodWorker {
       const { volumes, env } = await (early ?? prepare());
       const config = containerConfig({ pod, container: c, restartCount, env, volumes });
       const id = await this.deps.runtime.createContainer(sandboxId, config, this.sandboxConfig!);
+      this.event("Normal", "Created", `Created container: ${c.name}`);
       try {
         await this.deps.runtime.startContainer(id);
       } catch (err) {
-        this.waiting.set(c.name, { reason: "RunContainerError", message: (err as Error).message });
+        this.setWaiting(c.name, { reason: "RunContainerError", message: (err as Error).message });
         return id; // the instance exists (exited): back-off applies to it like to a crash
       }
+      this.event("Normal", "Started", `Started container ${c.name}`);
       // postStart holds up the pass (and the containers after this one), as it does kubelet's.
       const postStart = c.lifecycle?.postStart;
       const failure = postStart && (await runHook(postStart, pod, c, this.hookTarget(id, podIP), POST_START_TIMEOUT_SECONDS));
@@ -305,7 +314,7 @@ export class PodWorker {
       return id;
     } catch (err) {
       const reason = err instanceof ContainerConfigError ? err.reason : "CreateContainerError";
-      this.waiting.set(c.name, { reason, message: (err as Error).message });
+      this.setWaiting(c.name, { reason, message: (err as Error).message });
       return null;
     }
   }
@@ -347,6 +356,13 @@ export class PodWorker {
     await this.deps.runtime.stopContainer(id, Math.max(left, MINIMUM_GRACE_SECONDS));
   }
 
+  /** Records why a container waits, with kubelet's Failed event when that changed (not on every pass). */
+  private setWaiting(name: string, waiting: { reason: string; message: string }): void {
+    const before = this.waiting.get(name);
+    if (before?.reason !== waiting.reason || before.message !== waiting.message) this.event("Warning", "Failed", `Error: ${waiting.message}`);
+    this.waiting.set(name, waiting);
+  }
+
   private event(type: "Normal" | "Warning", reason: string, message: string): void {
     // Pods from a list carry no kind; the Event's involvedObject needs one.
     this.deps.recorder?.event({ ...this.pod, apiVersion: "v1", kind: "Pod" }, type, reason, message);
@@ -354,11 +370,13 @@ export class PodWorker {
 
   private async runProbes(c: Container, s: ContainerStatus, podIP: string | undefined, nowMs: number): Promise<void> {
     const target = { podIP, exec: async (cmd: string[], timeout: number) => (await this.deps.runtime.execSync(s.id, cmd, timeout)).exit_code };
-    const failed = await this.probes.run(c, s, target, nowMs);
+    const unhealthy = (kind: string, output: string) => this.event("Warning", "Unhealthy", `${kind[0]!.toUpperCase()}${kind.slice(1)} probe failed: ${output}`);
+    const failed = await this.probes.run(c, s, target, nowMs, unhealthy);
     if (!failed) return;
     // A failed liveness or startup probe restarts the container, with its grace period.
     const grace = failed.probe.terminationGracePeriodSeconds ?? this.pod.spec?.terminationGracePeriodSeconds ?? 30;
     this.deps.log?.(`pod ${this.pod.metadata.name}: container ${c.name} failed its ${failed.kind} probe, restarting`);
+    this.event("Normal", "Killing", `Container ${c.name} failed ${failed.kind} probe, will be restarted`);
     await this.killContainer(this.pod, c, s.id, podIP, grace);
     this.probes.clear(c.name);
   }
