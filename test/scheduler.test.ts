@@ -176,6 +176,11 @@ describe("unschedulable", () => {
     expect(await boundNode("huge")).toBe("huge-node");
     const scheduled = (await getPod("huge")).status.conditions.find((c: Json) => c.type === "PodScheduled");
     expect(scheduled.status).toBe("True");
+    const assigned = await eventually("Scheduled event", async () => {
+      const list: Json = await (await s.api("/api/v1/namespaces/default/events?fieldSelector=involvedObject.name%3Dhuge")).json();
+      return (list.items as Json[]).find((e) => e.reason === "Scheduled");
+    });
+    expect(assigned).toMatchObject({ type: "Normal", message: "Successfully assigned default/huge to huge-node", source: { component: "default-scheduler" } });
   });
 
   test("a node with room for one pod: the second waits, since the first counts once assumed", async () => {

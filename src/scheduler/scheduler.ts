@@ -118,6 +118,8 @@ export function startScheduler(ctx: ControllerContext, opts: SchedulerOptions = 
       try {
         await ctx.client.bind(namespace!, name!, node, { podUID: uid });
         stats.bound++;
+        // The first line of `kubectl describe pod`'s Events, in kube-scheduler's words.
+        recorder.event(pod, "Normal", "Scheduled", `Successfully assigned ${namespace}/${name} to ${node}`);
       } catch (err) {
         stats.bindFailures++;
         cache.forget(queued.key);
