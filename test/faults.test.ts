@@ -153,22 +153,27 @@ describe("kill -9 during concurrent writes", () => {
   }, 60_000);
 });
 
+/**
+ * Runs `fn` with a tmpfs of `size` mounted at `mnt` (a real file system that fills up or turns
+ * read-only), unmounted afterwards. The suite runs as root (README): no mount is a failure.
+ */
+async function onTmpfs(mnt: string, size: string, fn: () => Promise<void>): Promise<void> {
+  mkdirSync(mnt, { recursive: true });
+  const mount = Bun.spawnSync(["mount", "-t", "tmpfs", "-o", `size=${size}`, "tmpfs", mnt]);
+  if (mount.exitCode !== 0) throw new Error(`cannot mount a tmpfs at ${mnt} (the fault tests run as root): ${mount.stderr.toString().trim()}`);
+  try {
+    await fn();
+  } finally {
+    // Lazy: bun:sqlite may hold the file a moment after close().
+    Bun.spawnSync(["umount", "-l", mnt]);
+  }
+}
+
 describe("disk full under the store", () => {
   const mnt = join(tmp, "tmpfs");
 
   test("writes fail with InternalError naming storage; reads go on; nothing corrupts", async () => {
-    mkdirSync(mnt, { recursive: true });
-    const mount = Bun.spawnSync(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", mnt]);
-    if (mount.exitCode !== 0) {
-      console.log(`faults: skipping the disk-full test, tmpfs cannot be mounted here: ${mount.stderr.toString().trim()}`);
-      return;
-    }
-    try {
-      await diskFull(mnt);
-    } finally {
-      // Lazy: bun:sqlite may hold the file a moment after close().
-      Bun.spawnSync(["umount", "-l", mnt]);
-    }
+    await onTmpfs(mnt, "3m", () => diskFull(mnt));
   });
 });
 
@@ -242,20 +247,12 @@ describe("read-only data dir", () => {
   const mnt = join(tmp, "ro");
 
   test("the server starts on it, serves reads and refuses writes with InternalError; nothing is lost", async () => {
-    mkdirSync(mnt, { recursive: true });
-    const mount = Bun.spawnSync(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", mnt]);
-    if (mount.exitCode !== 0) {
-      console.log(`faults: skipping the read-only test, tmpfs cannot be mounted here: ${mount.stderr.toString().trim()}`);
-      return;
-    }
-    try {
-      await readOnlyDataDir(join(mnt, "data"), (mode) => {
+    await onTmpfs(mnt, "64m", () =>
+      readOnlyDataDir(join(mnt, "data"), (mode) => {
         const r = Bun.spawnSync(["mount", "-o", `remount,${mode}`, mnt]);
         if (r.exitCode !== 0) throw new Error(`remount ${mode}: ${r.stderr.toString().trim()}`);
-      });
-    } finally {
-      Bun.spawnSync(["umount", "-l", mnt]);
-    }
+      }),
+    );
   }, 60_000);
 });
 
