@@ -154,7 +154,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   }
 
   const history = opts.history ?? 10_000;
-  const compactor = setInterval(() => void bestEffortWrite("compaction", () => store.compact(store.revision - history)), COMPACT_EVERY_MS);
+  // A compaction that fails is retried on the next tick; it must never take the server down.
+  const compact = () => bestEffortWrite("compaction", () => store.compact(store.revision - history));
+  const compactor = setInterval(() => compact().catch((err) => console.error(`kubun server: compaction failed: ${err instanceof Error ? err.message : err}`)), COMPACT_EVERY_MS);
 
   let stopped = false;
   return {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KubeObject } from "../apis/meta.ts";
-import { CompactedError, KeyExistsError, KeyNotFoundError, RevisionConflictError } from "./errors.ts";
+import { CompactedError, KeyExistsError, KeyNotFoundError, RevisionConflictError, StorageWriteError } from "./errors.ts";
 import { objectJson } from "./json.ts";
 import { SqliteStore } from "./store.ts";
 import type { StoreEvent } from "./types.ts";
@@ -192,5 +192,24 @@ describe("SqliteStore", () => {
     expect(updated.revision).toBe(s2.revision);
     await s2.create("/core/configmaps/ns/b", obj("b"));
     await s2.close();
+  });
+
+  test("a compaction the disk refuses is a StorageWriteError and keeps the history", async () => {
+    const s = new SqliteStore(dbPath());
+    let e = await s.create("/core/configmaps/ns/a", obj("a"));
+    e = await s.update("/core/configmaps/ns/a", obj("a", { i: "1" }), e.revision);
+    // What SQLite throws on a full or read-only disk (the server's compaction timer must survive it).
+    (s as unknown as { log: { compact(r: number): void } }).log.compact = () => {
+      throw new Error("database or disk is full");
+    };
+    expect(() => s.compact(s.revision)).toThrow(StorageWriteError);
+    expect(s.compactedRevision).toBe(0);
+    // The history is still there: a watch from the first revision is allowed (no CompactedError).
+    const seen = collect();
+    const w = s.watch("/core/configmaps/", 0, seen.listener);
+    await tick();
+    expect(seen.events.map((ev) => ev.revision)).toEqual([e.revision - 1, e.revision]);
+    w.close();
+    await s.close();
   });
 });

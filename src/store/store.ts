@@ -171,7 +171,12 @@ export class SqliteStore implements Store {
   compact(revision: number): void {
     const target = Math.min(revision, this.committed);
     if (target <= this.compacted) return;
-    this.log.compact(target);
+    try {
+      this.log.compact(target);
+    } catch (err) {
+      // A full or read-only disk: the history stays, and callers see a storage error, not SQLite's.
+      throw new StorageWriteError(err);
+    }
     this.compacted = target;
   }
 
