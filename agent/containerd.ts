@@ -153,7 +153,9 @@ export async function startContainerd(opts: StartContainerdOptions): Promise<Sup
 
   const spawn = () => {
     const log = openSync(p.log, "a");
-    proc = Bun.spawn([opts.binary ?? "containerd", "--config", p.config], { stdin: "ignore", stdout: log, stderr: log });
+    // A session of its own: a terminal's Ctrl-C (SIGINT to the whole foreground group) reaches the
+    // agent, which then stops containerd in order, rather than both at once.
+    proc = Bun.spawn([opts.binary ?? "containerd", "--config", p.config], { stdin: "ignore", stdout: log, stderr: log, detached: true });
     closeSync(log);
     writeFileSync(p.pidFile, `${proc.pid}\n`);
     const current = proc;
