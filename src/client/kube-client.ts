@@ -7,6 +7,7 @@ import { Agent, type Dispatcher } from "undici/index.js";
 import type { KubeList, KubeObject, ObjectMeta } from "../apis/meta.ts";
 import type { ResourceInfo } from "../apis/registry.ts";
 import { loadKubeconfig, type ConnectionOptions } from "./kubeconfig.ts";
+import { eventObject } from "./event-object.ts";
 import { ndjson } from "./ndjson.ts";
 import { apiVersionOf, resourceFor, resourcePath } from "./paths.ts";
 import { isStatus, responseError } from "./response-error.ts";
@@ -147,27 +148,10 @@ export class KubeClient {
 
   /** Records a core/v1 Event about `involved` (named after it, as client-go's recorder does). */
   createEvent(involved: KubeObject, type: "Normal" | "Warning", reason: string, message: string, component: string): Promise<KubeObject> {
-    const now = new Date().toISOString();
     const meta = involved.metadata;
     const namespace = meta.namespace || "default";
-    return this.create(resourceFor("Event"), namespace, {
-      metadata: { name: `${meta.name}.${Date.now().toString(16)}${Math.random().toString(16).slice(2, 8)}`, namespace },
-      involvedObject: {
-        apiVersion: involved.apiVersion,
-        kind: involved.kind,
-        name: meta.name,
-        namespace: meta.namespace,
-        uid: meta.uid,
-        resourceVersion: meta.resourceVersion,
-      },
-      type,
-      reason,
-      message,
-      source: { component },
-      firstTimestamp: now,
-      lastTimestamp: now,
-      count: 1,
-    });
+    const name = `${meta.name}.${Date.now().toString(16)}${Math.random().toString(16).slice(2, 8)}`;
+    return this.create(resourceFor("Event"), namespace, eventObject(involved, { name, namespace, type, reason, message, component, at: new Date().toISOString(), count: 1 }));
   }
 
   /**

@@ -7,6 +7,7 @@ import type { Event } from "../apis/core/event.ts";
 import type { KubeObject } from "../apis/meta.ts";
 import type { KubeClient } from "../client/index.ts";
 import { resourceFor } from "../client/index.ts";
+import { eventObject } from "../client/event-object.ts";
 import type { EventRecorder, Running } from "./context.ts";
 
 /** The writes a recorder needs; KubeClient provides them through kubeEventSink. */
@@ -116,27 +117,7 @@ export class EventRecorderImpl {
     const meta = object.metadata;
     // Named as client-go names them: the object's name and a unique, time-ordered suffix.
     const name = `${meta.name}.${(this.now().getTime() * 1000 + (this.seq++ % 1000)).toString(16)}`;
-    const stored = await this.sink.create(agg.namespace, {
-      apiVersion: "v1",
-      kind: "Event",
-      metadata: { name, namespace: agg.namespace },
-      involvedObject: {
-        apiVersion: object.apiVersion,
-        kind: object.kind,
-        name: meta.name,
-        namespace: meta.namespace,
-        uid: meta.uid,
-        resourceVersion: meta.resourceVersion,
-      },
-      type,
-      reason,
-      message,
-      source: { component },
-      firstTimestamp: at,
-      lastTimestamp: at,
-      count: agg.count,
-      reportingComponent: component,
-    });
+    const stored = await this.sink.create(agg.namespace, eventObject(object, { name, namespace: agg.namespace, type, reason, message, component, at, count: agg.count }) as Event);
     agg.name = stored.metadata.name ?? name;
   }
 
