@@ -22,7 +22,7 @@ import {
   UID_INDEX,
   type OwnerLookup,
 } from "./gc-owners.ts";
-import { WorkQueue } from "./workqueue.ts";
+import { WorkQueue, warnUnlessConflict } from "./workqueue.ts";
 
 const WORKERS = 4;
 
@@ -32,10 +32,6 @@ const collected = (r: ResourceInfo) => r.kind !== "Event" && ["list", "watch", "
 const hasCode = (err: unknown, ...codes: number[]) => codes.includes((err as { code?: number } | undefined)?.code ?? 0);
 
 /** 409s are optimistic concurrency doing its job: the key is retried without a warning. */
-const warnUnlessConflict = (who: string, key: string, err: unknown) => {
-  if ((err as { code?: number } | undefined)?.code !== 409) console.warn(`${who}: ${key}:`, (err as Error).message ?? err);
-};
-
 export function startGarbageCollector(ctx: ControllerContext): Running {
   const queue = new WorkQueue<string>();
   const watched: { r: ResourceInfo; informer: Informer }[] = RESOURCES.filter(collected).map((r) => {
@@ -165,7 +161,7 @@ export function startGarbageCollector(ctx: ControllerContext): Running {
   const workers = (async () => {
     // Decisions on a half-filled cache would send owners to live reads for nothing.
     if (!(await ctx.informers.waitForSync(abort.signal))) return;
-    await queue.runWorkers(WORKERS, sync, { onError: (key, err) => warnUnlessConflict("garbage collector", key, err) });
+    await queue.runWorkers(WORKERS, sync, { onError: warnUnlessConflict("garbage collector") });
   })();
 
   return {

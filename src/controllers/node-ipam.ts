@@ -4,7 +4,7 @@ import type { Node } from "../apis/index.ts";
 import { resourceFor } from "../client/index.ts";
 import type { ControllerContext, Running } from "./context.ts";
 import { CidrAllocator } from "./node-cidr.ts";
-import { WorkQueue } from "./workqueue.ts";
+import { WorkQueue, warnUnlessConflict } from "./workqueue.ts";
 
 export interface NodeIpamOptions {
   /** Default 10.42.0.0/16, as k3s. */
@@ -16,10 +16,6 @@ export interface NodeIpamOptions {
 const nodeResource = resourceFor("Node");
 
 /** 409s are optimistic concurrency doing its job: the key is retried without a warning. */
-const warnUnlessConflict = (who: string, key: string, err: unknown) => {
-  if ((err as { code?: number } | undefined)?.code !== 409) console.warn(`${who}: ${key}:`, (err as Error).message ?? err);
-};
-
 export function startNodeIpamController(ctx: ControllerContext, opts: NodeIpamOptions = {}): Running {
   const clusterCIDR = opts.clusterCIDR ?? "10.42.0.0/16";
   const cidrs = new CidrAllocator(clusterCIDR, opts.nodeCIDRMaskSize ?? 24);
@@ -63,7 +59,7 @@ export function startNodeIpamController(ctx: ControllerContext, opts: NodeIpamOp
   const workers = (async () => {
     // Allocating only once the cache holds every node keeps two nodes from getting one CIDR.
     if (!(await nodes.waitForSync(abort.signal))) return;
-    await queue.runWorkers(1, sync, { onError: (key, err) => warnUnlessConflict("node ipam", key, err) });
+    await queue.runWorkers(1, sync, { onError: warnUnlessConflict("node ipam") });
   })();
 
   return {

@@ -9,7 +9,7 @@ import { resourceFor } from "../client/index.ts";
 import type { ControllerContext, Running } from "./context.ts";
 import { evictionTime } from "./node-eviction.ts";
 import { observeHealth, readyCondition, reconcileTaints, silentNodeConditions, type NodeHealth } from "./node-health.ts";
-import { WorkQueue } from "./workqueue.ts";
+import { WorkQueue, warnUnlessConflict } from "./workqueue.ts";
 
 export interface NodeLifecycleOptions {
   /** How long a node may stay silent before it is Ready=Unknown (default 40 s). */
@@ -30,10 +30,6 @@ const formatTime = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$
 const hasCode = (err: unknown, ...codes: number[]) => codes.includes((err as { code?: number } | undefined)?.code ?? 0);
 
 /** 409s are optimistic concurrency doing its job: the key is retried without a warning. */
-const warnUnlessConflict = (who: string, key: string, err: unknown) => {
-  if ((err as { code?: number } | undefined)?.code !== 409) console.warn(`${who}: ${key}:`, (err as Error).message ?? err);
-};
-
 export function startNodeLifecycleController(ctx: ControllerContext, opts: NodeLifecycleOptions = {}): Running {
   const graceMs = (opts.nodeMonitorGracePeriodSeconds ?? 40) * 1000;
   const monitorPeriodMs = opts.monitorPeriodMs ?? 5_000;
@@ -130,7 +126,7 @@ export function startNodeLifecycleController(ctx: ControllerContext, opts: NodeL
   const abort = new AbortController();
   const workers = (async () => {
     if (!(await ctx.informers.waitForSync(abort.signal))) return;
-    await queue.runWorkers(WORKERS, sync, { onError: (key, err) => warnUnlessConflict("node lifecycle", key, err) });
+    await queue.runWorkers(WORKERS, sync, { onError: warnUnlessConflict("node lifecycle") });
   })();
   // The periodic pass catches nodes that went silent: silence produces no events.
   const ticker = setInterval(() => {

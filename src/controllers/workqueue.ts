@@ -57,6 +57,14 @@ export interface WorkQueueOptions<K> {
   clock?: Clock;
 }
 
+/**
+ * An onError for runWorkers that stays quiet about conflicts: the key is retried against a fresh
+ * read anyway, and a conflict is the normal outcome of racing another writer.
+ */
+export const warnUnlessConflict = (who: string) => (key: unknown, err: unknown): void => {
+  if ((err as { code?: number } | undefined)?.code !== 409) console.warn(`${who}: ${String(key)}:`, (err as Error).message ?? err);
+};
+
 export interface RunWorkersOptions<K> {
   /** Called with each failed sync before the key is requeued (default: console.warn). */
   onError?: (key: K, err: unknown) => void;
