@@ -17,15 +17,7 @@ afterAll(async () => {
 
 const IMAGE = "local/busybox:1";
 
-async function createPod(name: string, spec: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<Pod> {
-  const res = await c.server.api("/api/v1/namespaces/default/pods", {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ apiVersion: "v1", kind: "Pod", metadata: { name }, spec: { nodeName: c.agent.nodeName, ...spec }, ...extra }),
-  });
-  if (res.status !== 201) throw new Error(`create pod ${name}: ${res.status} ${await res.text()}`);
-  return res.json() as Promise<Pod>;
-}
+const createPod = (name: string, spec: Record<string, unknown>, extra?: Record<string, unknown>) => c.createPod(name, spec, extra);
 
 async function getPod(name: string): Promise<Pod | null> {
   const res = await c.server.api(`/api/v1/namespaces/default/pods/${name}`);

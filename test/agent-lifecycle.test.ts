@@ -31,8 +31,7 @@ async function api<T>(path: string, method = "GET", body?: unknown): Promise<T> 
   return res.json() as Promise<T>;
 }
 
-const createPod = (name: string, spec: Record<string, unknown>) =>
-  api<Pod>("/api/v1/namespaces/default/pods", "POST", { apiVersion: "v1", kind: "Pod", metadata: { name }, spec: { nodeName: c.agent.nodeName, terminationGracePeriodSeconds: 1, ...spec } });
+const createPod = (name: string, spec: Record<string, unknown>) => c.createPod(name, { terminationGracePeriodSeconds: 1, ...spec });
 
 async function getPod(name: string): Promise<Pod | null> {
   const res = await c.server.api(`/api/v1/namespaces/default/pods/${name}`);

@@ -26,22 +26,11 @@ async function createPod(name: string, probes: { livenessProbe?: Probe; readines
   const dir = join(ctl, name);
   mkdirSync(dir, { recursive: true });
   if (probes.livenessProbe) writeFileSync(join(dir, "alive"), "ok");
-  const res = await c.server.api("/api/v1/namespaces/default/pods", {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      apiVersion: "v1",
-      kind: "Pod",
-      metadata: { name },
-      spec: {
-        nodeName: c.agent.nodeName,
-        terminationGracePeriodSeconds: 1,
-        volumes: [{ name: "ctl", hostPath: { path: dir, type: "DirectoryOrCreate" } }],
-        containers: [{ name: "app", image: IMAGE, command: ["httpd", "-f", "-p", "80", "-h", "/ctl"], volumeMounts: [{ name: "ctl", mountPath: "/ctl" }], ...probes }],
-      },
-    }),
+  await c.createPod(name, {
+    terminationGracePeriodSeconds: 1,
+    volumes: [{ name: "ctl", hostPath: { path: dir, type: "DirectoryOrCreate" } }],
+    containers: [{ name: "app", image: IMAGE, command: ["httpd", "-f", "-p", "80", "-h", "/ctl"], volumeMounts: [{ name: "ctl", mountPath: "/ctl" }], ...probes }],
   });
-  if (res.status !== 201) throw new Error(`create pod ${name}: ${res.status} ${await res.text()}`);
   return dir;
 }
 

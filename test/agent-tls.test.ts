@@ -23,17 +23,7 @@ beforeAll(async () => {
   ca = readFileSync(join(tls, "ca.crt"), "utf8");
   kubeletClient = { cert: readFileSync(join(tls, "apiserver-kubelet-client.crt"), "utf8"), key: readFileSync(join(tls, "apiserver-kubelet-client.key"), "utf8") };
   agentUrl = `https://${c.agent.hostIP}:${c.agent.logPort}`;
-  const res = await c.server.api("/api/v1/namespaces/default/pods", {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      apiVersion: "v1",
-      kind: "Pod",
-      metadata: { name: "greeter" },
-      spec: { nodeName: c.agent.nodeName, containers: [{ name: "main", image: "local/busybox:1", command: ["sh", "-c", "echo hello from greeter; sleep 3600"] }] },
-    }),
-  });
-  if (res.status !== 201) throw new Error(`create pod: ${res.status} ${await res.text()}`);
+  await c.createPod("greeter", { containers: [{ name: "main", image: "local/busybox:1", command: ["sh", "-c", "echo hello from greeter; sleep 3600"] }] });
   await waitFor("pod greeter running", async () => {
     const pod = (await (await c.server.api("/api/v1/namespaces/default/pods/greeter")).json()) as Pod;
     return pod.status?.phase === "Running" && pod.status.containerStatuses?.every((s) => s.ready);

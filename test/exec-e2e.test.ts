@@ -14,23 +14,12 @@ let work: string;
 beforeAll(async () => {
   c = await startAgentCluster({ logPort: 0 });
   work = mkdtempSync(join(tmpdir(), "kubun-exec-"));
-  const res = await c.server.api("/api/v1/namespaces/default/pods", {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      apiVersion: "v1",
-      kind: "Pod",
-      metadata: { name: "box" },
-      spec: {
-        nodeName: c.agent.nodeName,
-        containers: [
-          { name: "web", image: "local/busybox:1" },
-          { name: "talker", image: "local/busybox:1", command: ["sh", "-c", "while true; do echo tick; sleep 1; done"] },
-        ],
-      },
-    }),
+  await c.createPod("box", {
+    containers: [
+      { name: "web", image: "local/busybox:1" },
+      { name: "talker", image: "local/busybox:1", command: ["sh", "-c", "while true; do echo tick; sleep 1; done"] },
+    ],
   });
-  if (res.status !== 201) throw new Error(`create pod: ${res.status} ${await res.text()}`);
   const deadline = Date.now() + 30_000;
   for (;;) {
     const pod = (await (await c.server.api("/api/v1/namespaces/default/pods/box")).json()) as Pod;

@@ -102,17 +102,7 @@ const httpGet = (url: string) => fetch(url, { signal: AbortSignal.timeout(3000) 
 
 /** Runs a busybox pod with `script`, waits for it to finish and returns its log lines. */
 async function runClient(name: string, script: string): Promise<string[]> {
-  const res = await cluster().server.api("/api/v1/namespaces/default/pods", {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      apiVersion: "v1",
-      kind: "Pod",
-      metadata: { name },
-      spec: { nodeName: cluster().agent.nodeName, restartPolicy: "Never", containers: [{ name: "client", image: IMAGE, command: ["sh", "-c", script] }] },
-    }),
-  });
-  if (res.status !== 201) throw new Error(`create pod ${name}: ${res.status} ${await res.text()}`);
+  await cluster().createPod(name, { restartPolicy: "Never", containers: [{ name: "client", image: IMAGE, command: ["sh", "-c", script] }] });
   await waitFor(`pod ${name} to finish`, async () => ["Succeeded", "Failed"].includes((await get<Pod>(`/api/v1/namespaces/default/pods/${name}`))?.status?.phase ?? ""), { timeoutMs: 60_000 });
   const logs = await cluster().server.kubectl(["logs", name]);
   if (logs.code !== 0) throw new Error(`kubectl logs ${name}: ${logs.stderr}`);

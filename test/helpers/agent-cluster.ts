@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startAgent, type AgentOptions, type RunningAgent } from "../../agent/index.ts";
 import { buildTestImages } from "../../scripts/build-test-images.ts";
+import type { Pod } from "../../src/apis/index.ts";
 import type { ServerOptions } from "../../src/cli/server.ts";
 import { startTestServer, type TestServer } from "./server.ts";
 
@@ -13,6 +14,8 @@ export interface AgentCluster {
   server: TestServer;
   agent: RunningAgent;
   dataDir: string;
+  /** Creates a pod in `default` bound to the agent's node (spec.nodeName preset); throws unless 201. */
+  createPod(name: string, spec: Record<string, unknown>, extra?: Record<string, unknown>): Promise<Pod>;
   close(): Promise<void>;
 }
 
@@ -81,5 +84,14 @@ export async function startAgentCluster(clusterOpts: AgentClusterOptions = {}): 
     await cleanup();
     throw err;
   }
-  return { server, agent, dataDir, close: cleanup };
+  const createPod = async (name: string, spec: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<Pod> => {
+    const res = await server.api("/api/v1/namespaces/default/pods", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ apiVersion: "v1", kind: "Pod", metadata: { name }, spec: { nodeName: agent!.nodeName, ...spec }, ...extra }),
+    });
+    if (res.status !== 201) throw new Error(`create pod ${name}: ${res.status} ${await res.text()}`);
+    return res.json() as Promise<Pod>;
+  };
+  return { server, agent, dataDir, createPod, close: cleanup };
 }
