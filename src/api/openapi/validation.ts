@@ -5,31 +5,67 @@ import { badRequest, type StatusError } from "../../apis/errors.ts";
 import { definitionFor, resolve, type Schema } from "./definitions.ts";
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-const join = (path: string, key: string) => (path ? `${path}.${key}` : key);
 
-function walk(schema: Schema, value: unknown, path: string, out: string[]): void {
-  const s = resolve(schema);
+/**
+ * Where the walk is, as a chain of steps spelled out only for a finding: a write of a valid
+ * object (nearly every write) builds no path strings at all.
+ */
+interface Step {
+  readonly up: Step | undefined;
+  /** A field name, or a list index. */
+  readonly at: string | number;
+}
+
+function spell(step: Step | undefined, last: string): string {
+  const steps: (string | number)[] = [];
+  for (let s = step; s; s = s.up) steps.push(s.at);
+  let path = "";
+  for (let i = steps.length - 1; i >= 0; i--) {
+    const at = steps[i]!;
+    path = typeof at === "number" ? `${path}[${at}]` : path ? `${path}.${at}` : at;
+  }
+  return path ? `${path}.${last}` : last;
+}
+
+/** `$ref`s followed once per schema object: the walk meets the same few schemas on every write. */
+const resolved = new WeakMap<Schema, Schema>();
+function resolveOnce(schema: Schema): Schema {
+  let s = resolved.get(schema);
+  if (s === undefined) resolved.set(schema, (s = resolve(schema)));
+  return s;
+}
+
+function walk(schema: Schema, value: unknown, at: Step | undefined, out: string[]): void {
+  const s = resolveOnce(schema);
   if (s["x-kubernetes-preserve-unknown-fields"]) return;
   if (Array.isArray(value)) {
     // Values of the wrong type are a decoding error, not an unknown field: left to the decoder.
-    if (s.items) value.forEach((item, i) => walk(s.items!, item, `${path}[${i}]`, out));
+    if (s.items) for (let i = 0; i < value.length; i++) walk(s.items, value[i], { up: at, at: i }, out);
     return;
   }
   if (!isObject(value)) return;
   if (s.properties) {
-    for (const [key, child] of Object.entries(value)) {
+    for (const key in value) {
       const field = s.properties[key];
-      if (field) walk(field, child, join(path, key), out);
-      else out.push(`unknown field "${join(path, key)}"`);
+      if (field) {
+        const child = value[key];
+        if (typeof child === "object" && child !== null) walk(field, child, { up: at, at: key }, out);
+      } else out.push(`unknown field "${spell(at, key)}"`);
     }
     return;
   }
   // A typed map ({[key: string]: X}) takes any key; an object with neither properties nor
   // additionalProperties (RawExtension, FieldsV1) takes anything.
   if (isObject(s.additionalProperties)) {
-    for (const [key, child] of Object.entries(value)) walk(s.additionalProperties, child, join(path, key), out);
+    for (const key in value) {
+      const child = value[key];
+      if (typeof child === "object" && child !== null) walk(s.additionalProperties, child, { up: at, at: key }, out);
+    }
   }
 }
+
+const roots = new Map<string, Schema>();
+const rootSchema = (name: string) => roots.get(name) ?? roots.set(name, { $ref: `#/definitions/${name}` }).get(name)!;
 
 /**
  * The fields of `obj` that the schema of group/version/kind does not know, each worded as
@@ -40,7 +76,7 @@ export function unknownFields(group: string, version: string, kind: string, obj:
   const name = definitionFor(group, version, kind);
   if (!name) return [];
   const out: string[] = [];
-  walk({ $ref: `#/definitions/${name}` }, obj, "", out);
+  walk(rootSchema(name), obj, undefined, out);
   return out;
 }
 
