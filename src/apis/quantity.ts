@@ -38,8 +38,30 @@ function scaleBy10(num: bigint, den: bigint, exp: number): [bigint, bigint] {
   return exp >= 0 ? [num * pow(10n, exp), den] : [num, den * pow(10n, -exp)];
 }
 
+/**
+ * Quantities already parsed, by their text: a cluster writes the same few ("100m", "128Mi")
+ * into every pod, and each write parses them for defaults, validation and accounting. Parsed
+ * quantities are frozen, so one can be handed to every caller. Bounded: emptied when full.
+ */
+const parsed = new Map<string, ParsedQuantity>();
+const PARSED_MAX = 4096;
+
 /** Parses a quantity; throws QuantityError when it isn't one. */
 export function parseQuantity(input: QuantityInput): ParsedQuantity {
+  const key = typeof input === "number" ? `#${input}` : input;
+  if (typeof key === "string") {
+    const hit = parsed.get(key);
+    if (hit) return hit;
+  }
+  const q = Object.freeze(parseUncached(input));
+  if (typeof key === "string") {
+    if (parsed.size >= PARSED_MAX) parsed.clear();
+    parsed.set(key, q);
+  }
+  return q;
+}
+
+function parseUncached(input: QuantityInput): ParsedQuantity {
   if (typeof input === "number") {
     if (!Number.isFinite(input)) throw new QuantityError(input);
     input = String(input); // JSON numbers are quantities too ("cpu: 2")
@@ -70,6 +92,7 @@ export function parseQuantity(input: QuantityInput): ParsedQuantity {
 
 export function isQuantity(input: unknown): input is QuantityInput {
   if (typeof input !== "string" && typeof input !== "number") return false;
+  if (typeof input === "string" && parsed.has(input)) return true;
   try {
     parseQuantity(input);
     return true;
