@@ -37,7 +37,9 @@ export async function readBody(req: Request): Promise<Uint8Array> {
 
 function checkDepth(value: unknown, depth = 0): void {
   if (depth > MAX_DEPTH) throw badRequest(`request body nested deeper than ${MAX_DEPTH} levels`);
-  if (value && typeof value === "object") for (const v of Object.values(value)) checkDepth(v, depth + 1);
+  if (!value || typeof value !== "object") return;
+  if (Array.isArray(value)) for (let i = 0; i < value.length; i++) checkDepth(value[i], depth + 1);
+  else for (const k in value) checkDepth((value as Record<string, unknown>)[k], depth + 1);
 }
 
 const decoder = new TextDecoder("utf-8", { fatal: true });

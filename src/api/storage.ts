@@ -235,7 +235,8 @@ export class Storage {
 
   /** Defaulting, then schema and semantic validation; throws the Status a client should see. */
   private admit(r: ResourceInfo, obj: KubeObject, old: KubeObject | undefined, opts: WriteOptions): void {
-    const unknown = opts.fieldValidation === "Ignore" ? [] : unknownFields(r.group, r.version, r.kind, obj);
+    // A binding's pod is the stored one with nodeName set by the server: nothing of it is the client's.
+    const unknown = opts.fieldValidation === "Ignore" || opts.subresource === "binding" ? [] : unknownFields(r.group, r.version, r.kind, obj);
     if (unknown.length && opts.fieldValidation === "Strict") {
       throw strictDecodingError(r.kind, r.version, unknown);
     }
