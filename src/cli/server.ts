@@ -13,7 +13,7 @@ import { NodeTokens } from "../api/tokens-node.ts";
 import { componentTokens } from "../api/tokens-static.ts";
 import { loadSigningKey, ServiceAccountTokens } from "../api/tokens.ts";
 import type { KubeObject } from "../apis/meta.ts";
-import { findResource, groupVersion, RESOURCES } from "../apis/registry.ts";
+import { findResource, groupVersion, RESOURCES, storePrefix } from "../apis/registry.ts";
 import { objectKey } from "../api/storage.ts";
 import { createApp } from "../api/app.ts";
 import type { LimitOptions } from "../api/limits.ts";
@@ -78,7 +78,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const files = await prepareDataDir(opts.dataDir, bind);
   // Secrets are encrypted at rest with a key created in the data dir at first start.
   const transformer = secretsEncryption(join(opts.dataDir, "encryption.key"));
-  const store = new SqliteStore(files.dbPath, { synchronous: opts.synchronous, transformer });
+  // Events stay on disk, as large clusters keep them in an etcd of their own: as many as the
+  // pods, and read only by `kubectl describe` and `kubectl get events`.
+  const coldResources = [storePrefix(findResource("", "v1", "events")!)];
+  const store = new SqliteStore(files.dbPath, { synchronous: opts.synchronous, transformer, coldResources });
   const services = new ServiceAllocator({ serviceCIDR: opts.serviceCIDR });
   services.rebuild(store);
   const storage = new Storage(store, undefined, services);

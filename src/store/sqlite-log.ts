@@ -54,6 +54,7 @@ export class SqliteLog {
   private readonly sqlite: Database;
   private readonly db: BunSQLiteDatabase;
   private readonly insert;
+  private readonly valueById;
   private readonly transformer: ValueTransformer;
   /** The data dir's file system is read-only: reads are served, every append fails. */
   readonly readOnly: boolean;
@@ -79,6 +80,7 @@ export class SqliteLog {
         value: sql.placeholder("value"),
       })
       .prepare();
+    this.valueById = this.db.select({ name: kv.name, value: kv.value }).from(kv).where(eq(kv.id, sql.placeholder("id"))).prepare();
   }
 
   /** Appends rows in one transaction: one fsync for the whole group. Throws if any row violates the CAS index. */
@@ -117,6 +119,12 @@ export class SqliteLog {
       .limit(limit)
       .all()
       .map(this.toLogRow);
+  }
+
+  /** The value written at revision `id` (decrypted), if that row is still in the log. */
+  valueAt(id: number): string | undefined {
+    const row = this.valueById.get({ id });
+    return row && this.transformer.fromStorage(row.name, row.value);
   }
 
   rowAt(id: number): LogRow | undefined {

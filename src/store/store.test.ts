@@ -212,4 +212,61 @@ describe("SqliteStore", () => {
     w.close();
     await s.close();
   });
+
+  describe("cold resources", () => {
+    const EVENTS = "/core/events/";
+
+    test("read, written, listed, watched, compacted and reopened like any other", async () => {
+      const path = dbPath();
+      const s = new SqliteStore(path, { coldResources: [EVENTS] });
+      const seen = collect();
+      const w = s.watch(EVENTS, 0, seen.listener);
+      const a = await s.create(`${EVENTS}ns/a`, obj("a", { n: "1" }));
+      await s.create(`${EVENTS}ns/b`, obj("b", { n: "1" }));
+      const a2 = await s.update(`${EVENTS}ns/a`, obj("a", { n: "2" }), a.revision);
+      expect(s.get(`${EVENTS}ns/a`)).toMatchObject({ revision: a2.revision, createRevision: a.revision });
+      expect(s.get(`${EVENTS}ns/a`)!.object).toEqual(a2.object);
+      expect(objectJson(s.get(`${EVENTS}ns/a`)!.object)).toBe(JSON.stringify(a2.object));
+      await expect(s.update(`${EVENTS}ns/a`, obj("a"), a.revision)).rejects.toBeInstanceOf(RevisionConflictError);
+      await s.delete(`${EVENTS}ns/b`);
+      expect(s.list(EVENTS).items.map((e) => e.object.data)).toEqual([{ n: "2" }]);
+      await tick();
+      expect(seen.events.map((e) => [e.type, e.object.metadata.name, (e.prev?.data as { n?: string } | undefined)?.n])).toEqual([
+        ["ADDED", "a", undefined],
+        ["ADDED", "b", undefined],
+        ["MODIFIED", "a", "1"],
+        ["DELETED", "b", "1"],
+      ]);
+      w.close();
+      s.compact(s.revision);
+      expect(s.get(`${EVENTS}ns/a`)!.object.data).toEqual({ n: "2" });
+      await s.close();
+
+      const reopened = new SqliteStore(path, { coldResources: [EVENTS] });
+      expect(reopened.get(`${EVENTS}ns/a`)!.object).toEqual(a2.object);
+      expect(reopened.get(`${EVENTS}ns/b`)).toBeUndefined();
+      await reopened.create(`${EVENTS}ns/b`, obj("b", { n: "3" }));
+      expect(reopened.list(EVENTS).items.map((e) => e.object.metadata.name)).toEqual(["a", "b"]);
+      await reopened.close();
+    });
+
+    test("the store does not keep a cold resource's objects once no one holds them", async () => {
+      const s = new SqliteStore(dbPath(), { ringSize: 1, coldResources: [EVENTS] });
+      const refs = async (prefix: string) => {
+        const written = new WeakRef((await s.create(`${prefix}ns/x`, obj("x", { big: "y".repeat(1000) }))).object);
+        const read = new WeakRef(s.get(`${prefix}ns/x`)!.object);
+        // Push the write's event out of the ring, the one other holder.
+        await s.create(`/core/configmaps/ns/other-${prefix.length}`, obj("other"));
+        return [written, read];
+      };
+      const cold = await refs(EVENTS);
+      const hot = await refs("/core/secrets/");
+      await tick();
+      Bun.gc(true);
+      expect(cold.map((r) => r.deref())).toEqual([undefined, undefined]);
+      expect(hot.every((r) => r.deref() !== undefined)).toBe(true);
+      expect(s.get(`${EVENTS}ns/x`)!.object.data).toEqual({ big: "y".repeat(1000) });
+      await s.close();
+    });
+  });
 });

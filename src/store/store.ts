@@ -17,6 +17,46 @@ export interface StoreOptions extends LogOptions {
   ringSize?: number;
   /** JSON bytes the ring of events may hold (default 32 MiB): big objects make a shorter ring. */
   ringBytes?: number;
+  /**
+   * Resources (store prefixes such as "/core/events/") whose current objects stay on disk: the
+   * store keeps only their keys and revisions in memory and reads an object from the log when
+   * it is asked for. For kinds written once and rarely read, like Events, which in a busy
+   * cluster are as many as its pods and would otherwise cost as much memory.
+   */
+  coldResources?: readonly string[];
+}
+
+/**
+ * The entry of a key of a cold resource: its object is read from the log on each use (kept
+ * only while someone still holds it), so the store's own memory holds just the key.
+ */
+class ColdEntry implements Entry {
+  private last: WeakRef<KubeObject> | undefined;
+
+  constructor(
+    public key: string,
+    readonly revision: number,
+    readonly createRevision: number,
+    private readonly log: SqliteLog,
+  ) {}
+
+  get object(): KubeObject {
+    const held = this.last?.deref();
+    if (held) return held;
+    this.last = undefined;
+    const text = this.log.valueAt(this.revision);
+    // Compaction keeps every key's latest row, so a live key's row is always there.
+    if (text === undefined) throw new Error(`revision ${this.revision} of ${this.key} is missing from the log`);
+    const object = parseStored(text);
+    this.last = new WeakRef(object);
+    return object;
+  }
+
+  /** The object while it is still held from a write or read; no read of the log for it. */
+  held(object: KubeObject): this {
+    this.last = new WeakRef(object);
+    return this;
+  }
 }
 
 interface PendingWrite {
@@ -34,8 +74,10 @@ function resourceOf(key: string): string {
 }
 
 /** The object as stored at `revision`: in its compact parsed form (json.ts), its JSON made once. */
-function withRevision(object: KubeObject, revision: number, parts: SubtreeTable): KubeObject {
-  return storedForm({ ...object, metadata: { ...object.metadata, resourceVersion: String(revision) } }, parts);
+function withRevision(object: KubeObject, revision: number, parts: SubtreeTable | undefined): KubeObject {
+  const versioned = { ...object, metadata: { ...object.metadata, resourceVersion: String(revision) } };
+  // A cold resource's object is dropped once written and sent: nothing to share its parts with.
+  return parts ? storedForm(versioned, parts) : parseStored(JSON.stringify(versioned));
 }
 
 export class SqliteStore implements Store {
@@ -50,6 +92,7 @@ export class SqliteStore implements Store {
   private readonly tombstones = new Map<string, number>();
   /** Parts of stored objects, shared between objects that are alike (subtrees.ts). */
   private readonly parts = new SubtreeTable();
+  private readonly cold: ReadonlySet<string>;
   private queue: PendingWrite[] = [];
   private settledWaiters: (() => void)[] = [];
   private flushScheduled = false;
@@ -60,9 +103,11 @@ export class SqliteStore implements Store {
 
   constructor(path: string, opts: StoreOptions = {}) {
     this.log = new SqliteLog(path, opts);
+    this.cold = new Set(opts.coldResources ?? []);
     this.hub = new WatchHub({ events: opts.ringSize ?? 10_000, bytes: opts.ringBytes }, (dropped) => this.forgetTexts(dropped));
     for (const row of this.log.latestRows()) {
       if (row.deleted) this.tombstones.set(row.name, row.id);
+      else if (this.cold.has(resourceOf(row.name))) this.put(new ColdEntry(row.name, row.id, row.createRevision, this.log));
       else {
         // Not recent (no event of it in the ring): no text kept, as forgetTexts would do.
         const object = keepStored(row.value, this.parts);
@@ -108,7 +153,7 @@ export class SqliteStore implements Store {
     this.assertOpen();
     if (this.newest(key)) return Promise.reject(new KeyExistsError(key));
     const revision = ++this.assigned;
-    const stored = withRevision(object, revision, this.parts);
+    const stored = withRevision(object, revision, this.partsFor(key));
     const entry: Entry = { key, revision, createRevision: revision, object: stored };
     const prevRevision = this.tombstones.get(key) ?? 0;
     return this.enqueue(entry, { type: "ADDED", key, revision, object: stored }, prevRevision, true, false);
@@ -122,7 +167,7 @@ export class SqliteStore implements Store {
       return Promise.reject(new RevisionConflictError(key, expectedRevision, current.revision));
     }
     const revision = ++this.assigned;
-    const stored = withRevision(object, revision, this.parts);
+    const stored = withRevision(object, revision, this.partsFor(key));
     const entry: Entry = { key, revision, createRevision: current.createRevision, object: stored };
     const event: StoreEvent = { type: "MODIFIED", key, revision, object: stored, prev: current.object };
     return this.enqueue(entry, event, current.revision, false, false);
@@ -136,7 +181,7 @@ export class SqliteStore implements Store {
       return Promise.reject(new RevisionConflictError(key, expectedRevision, current.revision));
     }
     const revision = ++this.assigned;
-    const last = withRevision(current.object, revision, this.parts);
+    const last = withRevision(current.object, revision, this.partsFor(key));
     const entry: Entry = { key, revision, createRevision: current.createRevision, object: last };
     const event: StoreEvent = { type: "DELETED", key, revision, object: last, prev: current.object };
     return this.enqueue(entry, event, current.revision, false, true);
@@ -190,6 +235,11 @@ export class SqliteStore implements Store {
     this.flush();
     this.closed = true;
     this.log.close();
+  }
+
+  /** The table a key's stored objects share parts through; none for a cold resource's. */
+  private partsFor(key: string): SubtreeTable | undefined {
+    return this.cold.has(resourceOf(key)) ? undefined : this.parts;
   }
 
   private newest(key: string): Entry | undefined {
@@ -250,7 +300,11 @@ export class SqliteStore implements Store {
       } else {
         this.tombstones.delete(event.key);
         const createRevision = event.type === "ADDED" ? event.revision : this.get(event.key)!.createRevision;
-        this.put({ key: event.key, revision: event.revision, createRevision, object: event.object });
+        this.put(
+          this.cold.has(resourceOf(event.key))
+            ? new ColdEntry(event.key, event.revision, createRevision, this.log).held(event.object)
+            : { key: event.key, revision: event.revision, createRevision, object: event.object },
+        );
       }
       this.committed = event.revision;
     }
@@ -293,7 +347,7 @@ export class SqliteStore implements Store {
   private forgetTexts(dropped: readonly { key: string; revision: number }[]): void {
     for (const { key, revision } of dropped) {
       const entry = this.get(key);
-      if (entry?.revision === revision) forgetJson(entry.object);
+      if (entry?.revision === revision && !(entry instanceof ColdEntry)) forgetJson(entry.object);
     }
   }
 
