@@ -2,7 +2,9 @@
 // second process (bench/run-scheduler.ts, the `kubun scheduler` code path), Node objects and then
 // pods created through the API by concurrent clients. Measured from the first pod create to the
 // last pod bound (as a watch on pods sees it): pods/s, create→bound latency p50/p99, and the
-// server's peak RSS (VmHWM).
+// server's peak RSS (VmHWM). As its baseline, measured in the same run: the transport ceiling, the
+// same clients' requests answered by a bare Bun HTTPS server (bench/https-floor.ts) with the same
+// certificate, divided by the API requests each pod costs (create, binding, Scheduled event).
 //   bun bench/scheduler-e2e.ts [--nodes 5000] [--pods 10000] [--clients 64] [--scoring binpack|spread]
 //                              [--profile DIR]   (CPU profiles of server and scheduler, as markdown)
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -46,7 +48,14 @@ export interface E2EResult {
   /** CPU seconds each process spent from the first pod create to the last binding seen: where the time goes. */
   cpu_s: { server: number; scheduler: number; bench: number };
   scheduler_stats: SchedulerStats | null;
+  /** Requests/s a bare HTTPS server answers to the same clients: no API server can be faster. */
+  transport_req_per_s: number;
+  /** transport_req_per_s over the REQUESTS_PER_POD a scheduled pod costs: the e2e rate's ceiling here. */
+  transport_pods_per_s: number;
 }
+
+/** API requests one scheduled pod costs: its create, its binding and its Scheduled event. */
+export const REQUESTS_PER_POD = 3;
 
 type Json = any;
 
@@ -170,6 +179,28 @@ async function concurrently(count: number, n: number, each: (i: number) => Promi
   }));
 }
 
+/**
+ * The same-run baseline: REQUESTS_PER_POD × pods pod creates from the same clients (Bun's fetch,
+ * `clients` at once) to a bare HTTPS server on the kubun server's certificate. Measured once the
+ * e2e part is over, so the two never share the CPU.
+ */
+async function transportCeiling(dataDir: string, ca: string, o: E2EOptions): Promise<number> {
+  const tls = join(dataDir, "tls");
+  const floor = spawn(["bench/https-floor.ts", join(tls, "serving.crt"), join(tls, "serving.key")], join(dataDir, "..", "floor.log"));
+  try {
+    const url = (await waitForLine(floor, /listening on (https:\/\/\S+)/, "bare HTTPS server"))[1]!;
+    const post = poster(url, "unused", ca);
+    const requests = o.pods * REQUESTS_PER_POD;
+    const body = { apiVersion: "v1", kind: "Pod", metadata: { name: "pod" }, spec: WORKLOADS[0] };
+    const t = performance.now();
+    await concurrently(requests, o.clients, () => post("/api/v1/namespaces/bench/pods", body));
+    return requests / ((performance.now() - t) / 1000);
+  } finally {
+    floor.proc.kill("SIGTERM");
+    await floor.proc.exited;
+  }
+}
+
 export async function benchE2E(o: E2EOptions): Promise<E2EResult> {
   const tmp = mkdtempSync(join(tmpdir(), "kubun-bench-e2e-"));
   const dataDir = join(tmp, "server");
@@ -251,6 +282,7 @@ export async function benchE2E(o: E2EOptions): Promise<E2EResult> {
     }
     latencies.sort((a, b) => a - b);
     const seconds = (last - t) / 1000;
+    const transportReqPerS = await transportCeiling(dataDir, ca, o);
     return {
       nodes: o.nodes,
       pods: o.pods,
@@ -266,6 +298,8 @@ export async function benchE2E(o: E2EOptions): Promise<E2EResult> {
       seconds: round(seconds, 2),
       cpu_s: { server: cpu[0]!, scheduler: cpu[1]!, bench: cpu[2]! },
       scheduler_stats: schedulerStats,
+      transport_req_per_s: Math.round(transportReqPerS),
+      transport_pods_per_s: Math.round(transportReqPerS / REQUESTS_PER_POD),
     };
   } finally {
     await client.current?.close();
