@@ -70,6 +70,7 @@ export async function runBench(o: BenchOptions): Promise<Record<string, unknown>
     e2e = await benchE2E({ ...o.e2e, scoring: o.scoring, log: (s) => log(`  ${s}`) });
     log(`  ${fmt(e2e.bound)}/${fmt(e2e.pods)} bound: ${fmt(e2e.e2e_pods_per_s)} pods/s, create→bound p50 ${e2e.e2e_p50_ms} ms, p99 ${e2e.e2e_p99_ms} ms`);
     log(`  server peak RSS ${e2e.server_rss_mb} MB (scheduler ${e2e.scheduler_rss_mb} MB); CPU s: server ${e2e.cpu_s.server}, scheduler ${e2e.cpu_s.scheduler}, bench ${e2e.cpu_s.bench}`);
+    if (e2e.paced) log(`  paced at ${fmt(e2e.paced.rate)} pods/s (half that rate): ${fmt(e2e.paced.bound)}/${fmt(e2e.paced.pods)} bound, create→bound p50 ${e2e.paced.p50_ms} ms, p99 ${e2e.paced.p99_ms} ms`);
     log(`  baseline, same run: a bare HTTPS server answers these clients ${fmt(e2e.transport_req_per_s)} req/s → at most ${fmt(e2e.transport_pods_per_s)} pods/s at ${REQUESTS_PER_POD} requests a pod (e2e is ${Math.round((100 * e2e.e2e_pods_per_s) / e2e.transport_pods_per_s)}% of it)`);
   }
 
@@ -93,6 +94,8 @@ export async function runBench(o: BenchOptions): Promise<Record<string, unknown>
     e2e_pods_per_s: e2e?.e2e_pods_per_s ?? null,
     e2e_p50_ms: e2e?.e2e_p50_ms ?? null,
     e2e_p99_ms: e2e?.e2e_p99_ms ?? null,
+    e2e_paced_p50_ms: e2e?.paced?.p50_ms ?? null,
+    e2e_paced_p99_ms: e2e?.paced?.p99_ms ?? null,
     e2e_transport_pods_per_s: e2e?.transport_pods_per_s ?? null,
     server_rss_mb: e2e?.server_rss_mb ?? null,
   };

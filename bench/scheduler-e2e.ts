@@ -5,7 +5,10 @@
 // server's peak RSS (VmHWM). As its baseline, measured in the same run: the transport ceiling, the
 // same clients' requests answered by a bare Bun HTTPS server (bench/https-floor.ts) with the same
 // certificate, divided by the API requests each pod costs (create, binding, Scheduled event).
+// Then a paced part: more pods created one at a time at half the rate just measured, a load the
+// cluster keeps up with, where create→bound latency is what a pod waits when nothing is queued.
 //   bun bench/scheduler-e2e.ts [--nodes 5000] [--pods 10000] [--clients 64] [--scoring binpack|spread]
+//                              [--paced-pods 2000] (0: no paced part)
 //                              [--profile DIR]   (CPU profiles of server and scheduler, as markdown)
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -30,6 +33,8 @@ export interface E2EOptions {
   timeoutMs?: number;
   /** Write CPU profiles (markdown) of the server and scheduler processes into this folder. */
   profileDir?: string;
+  /** Pods of the paced part (default 2,000; 0 skips it). */
+  pacedPods?: number;
 }
 
 export interface E2EResult {
@@ -48,6 +53,8 @@ export interface E2EResult {
   /** CPU seconds each process spent from the first pod create to the last binding seen: where the time goes. */
   cpu_s: { server: number; scheduler: number; bench: number };
   scheduler_stats: SchedulerStats | null;
+  /** The paced part: pods created evenly at `rate`/s (half the burst's e2e rate), and their create→bound latency. */
+  paced: { pods: number; rate: number; bound: number; p50_ms: number; p99_ms: number } | null;
   /** Requests/s a bare HTTPS server answers to the same clients: no API server can be faster. */
   transport_req_per_s: number;
   /** transport_req_per_s over the REQUESTS_PER_POD a scheduled pod costs: the e2e rate's ceiling here. */
@@ -232,11 +239,16 @@ export async function benchE2E(o: E2EOptions): Promise<E2EResult> {
     o.log("scheduler synced");
 
     // Bound times as a client sees them: the MODIFIED event that carries spec.nodeName.
-    const sentAt = new Float64Array(o.pods);
-    const boundAt = new Float64Array(o.pods);
+    const pacedPods = o.pacedPods ?? 2000;
+    const total = o.pods + pacedPods;
+    const sentAt = new Float64Array(total);
+    const boundAt = new Float64Array(total);
     let bound = 0;
+    let pacedBound = 0;
     let allBound!: () => void;
+    let allPacedBound!: () => void;
     const done = new Promise<void>((r) => (allBound = r));
+    const pacedDone = new Promise<void>((r) => (allPacedBound = r));
     const rv = (await api.list(pods, { namespace: "bench", limit: 1 })).metadata.resourceVersion;
     const watchAbort = new AbortController();
     const watching = api.watch(pods, { namespace: "bench", resourceVersion: rv }, (ev) => {
@@ -245,23 +257,50 @@ export async function benchE2E(o: E2EOptions): Promise<E2EResult> {
       const i = Number(obj.metadata.name.slice(4));
       if (boundAt[i] !== 0) return;
       boundAt[i] = performance.now();
-      if (++bound === o.pods) allBound();
+      if (i < o.pods && ++bound === o.pods) allBound();
+      if (i >= o.pods && ++pacedBound === pacedPods) allPacedBound();
     }, watchAbort.signal);
 
     const cpuBefore = [server.proc.pid, scheduler.proc.pid, process.pid].map(cpuSeconds);
     const rng = new XorShift32(7);
-    const shapes = Array.from({ length: o.pods }, () => WORKLOADS[rng.next() % WORKLOADS.length]!);
-    t = performance.now();
-    const creating = concurrently(o.pods, o.clients, async (i) => {
+    const shapes = Array.from({ length: total }, () => WORKLOADS[rng.next() % WORKLOADS.length]!);
+    const createPod = (i: number) => {
       sentAt[i] = performance.now();
-      await post("/api/v1/namespaces/bench/pods", { apiVersion: "v1", kind: "Pod", metadata: { name: `pod-${i}` }, spec: shapes[i] });
-    });
-    await creating;
+      return post("/api/v1/namespaces/bench/pods", { apiVersion: "v1", kind: "Pod", metadata: { name: `pod-${i}` }, spec: shapes[i] });
+    };
+    t = performance.now();
+    await concurrently(o.pods, o.clients, createPod);
     const createsPerS = o.pods / ((performance.now() - t) / 1000);
     o.log(`created ${o.pods} pods (${Math.round(createsPerS)}/s)`);
     const timeoutMs = o.timeoutMs ?? 60_000;
     await Promise.race([done, Bun.sleep(timeoutMs)]);
     const cpu = [server.proc.pid, scheduler.proc.pid, process.pid].map((pid, k) => round(cpuSeconds(pid) - cpuBefore[k]!, 2));
+    let last = t;
+    for (let i = 0; i < o.pods; i++) if (boundAt[i] !== 0) last = Math.max(last, boundAt[i]!);
+    const seconds = (last - t) / 1000;
+    const burstRate = bound / seconds;
+
+    // The paced part: one create every 1/rate s, each on its own (open loop: a slow answer
+    // delays no later create), at half the rate the burst reached.
+    let paced: E2EResult["paced"] = null;
+    if (pacedPods > 0 && bound === o.pods) {
+      const rate = Math.max(1, Math.round(burstRate / 2));
+      o.log(`paced: ${pacedPods} pods at ${rate}/s`);
+      const start = performance.now() + 50;
+      const creates: Promise<void>[] = [];
+      for (let k = 0; k < pacedPods; k++) {
+        const at = start + (k * 1000) / rate;
+        const wait = at - performance.now();
+        if (wait > 1) await Bun.sleep(wait);
+        creates.push(createPod(o.pods + k));
+      }
+      await Promise.all(creates);
+      await Promise.race([pacedDone, Bun.sleep(timeoutMs)]);
+      const waits: number[] = [];
+      for (let i = o.pods; i < total; i++) if (boundAt[i] !== 0) waits.push(boundAt[i]! - sentAt[i]!);
+      waits.sort((a, b) => a - b);
+      paced = { pods: pacedPods, rate, bound: pacedBound, p50_ms: round(percentile(waits, 50)), p99_ms: round(percentile(waits, 99)) };
+    }
     const rss = { server: round(peakRssMb(server.proc.pid)), scheduler: round(peakRssMb(scheduler.proc.pid)) };
     watchAbort.abort();
     await watching.catch(() => {});
@@ -274,14 +313,8 @@ export async function benchE2E(o: E2EOptions): Promise<E2EResult> {
     const schedulerStats = statsLine ? JSON.parse(statsLine).stats : null;
 
     const latencies: number[] = [];
-    let last = t;
-    for (let i = 0; i < o.pods; i++) {
-      if (boundAt[i] === 0) continue;
-      latencies.push(boundAt[i]! - sentAt[i]!);
-      last = Math.max(last, boundAt[i]!);
-    }
+    for (let i = 0; i < o.pods; i++) if (boundAt[i] !== 0) latencies.push(boundAt[i]! - sentAt[i]!);
     latencies.sort((a, b) => a - b);
-    const seconds = (last - t) / 1000;
     const transportReqPerS = await transportCeiling(dataDir, ca, o);
     return {
       nodes: o.nodes,
@@ -298,6 +331,7 @@ export async function benchE2E(o: E2EOptions): Promise<E2EResult> {
       seconds: round(seconds, 2),
       cpu_s: { server: cpu[0]!, scheduler: cpu[1]!, bench: cpu[2]! },
       scheduler_stats: schedulerStats,
+      paced,
       transport_req_per_s: Math.round(transportReqPerS),
       transport_pods_per_s: Math.round(transportReqPerS / REQUESTS_PER_POD),
     };
@@ -323,6 +357,7 @@ export function parseE2EArgs(argv: string[]): Omit<E2EOptions, "log"> & { json: 
       scoring: { type: "string", default: "binpack" },
       json: { type: "boolean", default: false },
       profile: { type: "string" },
+      "paced-pods": { type: "string", default: "2000" },
     },
   });
   const int = (name: string, v: string) => {
@@ -331,7 +366,9 @@ export function parseE2EArgs(argv: string[]): Omit<E2EOptions, "log"> & { json: 
     return n;
   };
   if (values.scoring !== "binpack" && values.scoring !== "spread") throw new Error("--scoring must be binpack or spread");
-  return { nodes: int("nodes", values.nodes), pods: int("pods", values.pods), clients: int("clients", values.clients), scoring: values.scoring, json: values.json, profileDir: values.profile ? resolve(values.profile) : undefined };
+  const pacedPods = Number(values["paced-pods"]);
+  if (!Number.isInteger(pacedPods) || pacedPods < 0) throw new Error(`--paced-pods must be a non-negative integer, got ${values["paced-pods"]}`);
+  return { nodes: int("nodes", values.nodes), pods: int("pods", values.pods), clients: int("clients", values.clients), scoring: values.scoring, json: values.json, profileDir: values.profile ? resolve(values.profile) : undefined, pacedPods };
 }
 
 if (import.meta.main) {
