@@ -5,16 +5,17 @@
 // (their modules' compiled code alone would double the agent's memory).
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { SCHEDULER_FLAGS, SCHEDULER_USAGE, schedulerOptionsFromFlags } from "../scheduler/cli-options.ts";
 
 const USAGE = `usage: kubun <command> [options]
 
 commands:
   server   --data-dir DIR --port PORT [--bind ADDR] [--history N] [--service-cidr CIDR] [--cluster-cidr CIDR]
-           [--disable-scheduler] [--disable-controller-manager]
+           [--disable-scheduler] [--disable-controller-manager] [scheduler options]
            run the control plane (API server on its SQLite store)
   controller-manager --kubeconfig FILE
            run the controllers alone, against any kubun API server
-  scheduler --kubeconfig FILE [--scoring binpack|spread]
+  scheduler --kubeconfig FILE [scheduler options]
            run the scheduler alone, against any kubun API server
   agent    --server URL --token T [--node-name N] [--data-dir D] [--containerd-socket S] [--ca-file F]
            run a node agent (kubelet role) that joins the cluster
@@ -22,6 +23,9 @@ commands:
            a one-machine cluster: control plane and agent, state in D (default .data)
   image    build --rootfs DIR --name NAME:TAG [--entrypoint ...] [--cmd ...] -o FILE.tar
            make an OCI image tarball for an agent's images folder
+
+scheduler options: ${SCHEDULER_USAGE}
+  (defaults: binpack, kube-scheduler's weights fit=1,balanced=1,nodeAffinity=2,taintToleration=3, ties to the first node)
 `;
 
 async function server(argv: string[]): Promise<void> {
@@ -36,11 +40,13 @@ async function server(argv: string[]): Promise<void> {
       "cluster-cidr": { type: "string" },
       "disable-scheduler": { type: "boolean", default: false },
       "disable-controller-manager": { type: "boolean", default: false },
+      ...SCHEDULER_FLAGS,
     },
   });
+  const schedulerOptions = schedulerOptionsFromFlags(values);
   const { startServer } = await import("./server.ts");
   const running = await startServer({
-    scheduler: !values["disable-scheduler"],
+    scheduler: values["disable-scheduler"] ? false : schedulerOptions,
     // Pod CIDRs for nodes come from here, a /24 each (default 10.42.0.0/16: 256 nodes).
     controllers: values["disable-controller-manager"] ? false : values["cluster-cidr"] ? { clusterCIDR: values["cluster-cidr"] } : true,
     serviceCIDR: values["service-cidr"],
@@ -100,11 +106,11 @@ async function controllerManager(argv: string[]): Promise<void> {
 }
 
 async function scheduler(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { kubeconfig: { type: "string" }, scoring: { type: "string", default: "binpack" } } });
+  const { values } = parseArgs({ args: argv, options: { kubeconfig: { type: "string" }, ...SCHEDULER_FLAGS } });
   if (!values.kubeconfig) throw new Error("scheduler needs --kubeconfig FILE");
-  if (values.scoring !== "binpack" && values.scoring !== "spread") throw new Error("--scoring is binpack or spread");
+  const options = schedulerOptionsFromFlags(values);
   const { runSchedulerCommand } = await import("../scheduler/command.ts");
-  await runSchedulerCommand({ kubeconfig: values.kubeconfig, scoring: values.scoring });
+  await runSchedulerCommand({ kubeconfig: values.kubeconfig, ...options });
   process.exit(0);
 }
 
