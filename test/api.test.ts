@@ -125,7 +125,7 @@ describe("lists and watches", () => {
 
   test("a watch from a compacted revision gets a 410 Expired ERROR event", async () => {
     await post(cmPath, { metadata: { name: "old" } });
-    s.store.compact(s.store.revision);
+    await s.store.compact(s.store.revision);
     const res = await s.api(`${cmPath}?watch=1&resourceVersion=1`);
     const text = await res.text();
     const event = JSON.parse(text.trim().split("\n")[0]!);

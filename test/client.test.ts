@@ -178,7 +178,7 @@ describe("KubeClient.watch", () => {
   test("a compacted resourceVersion fails with 410 Expired", async () => {
     const old = await client.create(CM, "kube-system", { metadata: { name: "before-compaction" } });
     await client.create(CM, "kube-system", { metadata: { name: "after-compaction" } });
-    s.store.compact(s.store.revision);
+    await s.store.compact(s.store.revision);
     await expectStatus(client.watch(CM, { resourceVersion: old.metadata.resourceVersion }, () => {}), 410, "Expired");
   });
 });
@@ -251,7 +251,7 @@ describe("informers against the server", () => {
     await client.patch(CM, ns, "change", { data: { v: "2" } }, "merge");
     await client.delete(CM, ns, "remove");
     await client.create(CM, ns, { metadata: { name: "new", labels: { suite: "compaction" } } });
-    s.store.compact(s.store.revision);
+    await s.store.compact(s.store.revision);
     log.length = 0;
     held = false;
     release();

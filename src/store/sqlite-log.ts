@@ -133,22 +133,43 @@ export class SqliteLog {
   }
 
   /**
-   * Drops history at or below `revision`: rows superseded by a later row, and tombstones.
-   * The latest row of each live key stays, so current state is untouched.
+   * Records that history at or below `revision` is gone (compactedRevision), before any of it is
+   * dropped: a restart after an interrupted compaction still refuses those revisions.
    */
-  compact(revision: number): void {
-    this.db.transaction((tx) => {
-      const superseded = tx
-        .select({ id: kv.prevRevision })
-        .from(kv)
-        .where(and(lte(kv.id, revision), gt(kv.prevRevision, 0)));
-      tx.delete(kv).where(inArray(kv.id, superseded)).run();
-      tx.delete(kv).where(and(lte(kv.id, revision), eq(kv.deleted, 1))).run();
-      tx.insert(meta)
-        .values({ key: "compact_rev", value: revision })
-        .onConflictDoUpdate({ target: meta.key, set: { value: revision } })
-        .run();
-    });
+  markCompacted(revision: number): void {
+    this.db
+      .insert(meta)
+      .values({ key: "compact_rev", value: revision })
+      .onConflictDoUpdate({ target: meta.key, set: { value: revision } })
+      .run();
+  }
+
+  /**
+   * One step of dropping history at or below `revision`: of the log's rows after `cursor`, up
+   * to `limit` (in id order, none past `revision`), the row each superseded and each that is a
+   * tombstone go, in one transaction. The latest row of each live key stays, so current state
+   * is untouched. Returns the cursor of the next step, undefined when done.
+   */
+  compactStep(cursor: number, revision: number, limit: number): number | undefined {
+    return this.db.transaction(
+      (tx) => {
+        const rows = tx
+          .select({ id: kv.id, prevRevision: kv.prevRevision, deleted: kv.deleted })
+          .from(kv)
+          .where(and(gt(kv.id, cursor), lte(kv.id, revision)))
+          .orderBy(asc(kv.id))
+          .limit(limit)
+          .all();
+        const drop: number[] = [];
+        for (const r of rows) {
+          if (r.prevRevision > 0) drop.push(r.prevRevision);
+          if (r.deleted === 1) drop.push(r.id);
+        }
+        if (drop.length) tx.delete(kv).where(inArray(kv.id, drop)).run();
+        return rows.length === limit ? rows[rows.length - 1]!.id : undefined;
+      },
+      { behavior: "immediate" },
+    );
   }
 
   private readonly toLogRow = (r: KvRow): LogRow => ({

@@ -180,7 +180,7 @@ describe("SqliteStore", () => {
     for (let i = 0; i < 5; i++) e = await s.update("/core/configmaps/ns/a", obj("a", { i: String(i) }), e.revision);
     await s.create("/core/configmaps/ns/b", obj("b"));
     await s.delete("/core/configmaps/ns/b");
-    s.compact(s.revision);
+    await s.compact(s.revision);
     expect(() => s.watch("/core/configmaps/", 1, () => {})).toThrow(CompactedError);
     await s.close();
     const s2 = new SqliteStore(path);
@@ -199,10 +199,10 @@ describe("SqliteStore", () => {
     let e = await s.create("/core/configmaps/ns/a", obj("a"));
     e = await s.update("/core/configmaps/ns/a", obj("a", { i: "1" }), e.revision);
     // What SQLite throws on a full or read-only disk (the server's compaction timer must survive it).
-    (s as unknown as { log: { compact(r: number): void } }).log.compact = () => {
+    (s as unknown as { log: { markCompacted(r: number): void } }).log.markCompacted = () => {
       throw new Error("database or disk is full");
     };
-    expect(() => s.compact(s.revision)).toThrow(StorageWriteError);
+    await expect(s.compact(s.revision)).rejects.toBeInstanceOf(StorageWriteError);
     expect(s.compactedRevision).toBe(0);
     // The history is still there: a watch from the first revision is allowed (no CompactedError).
     const seen = collect();
@@ -210,6 +210,28 @@ describe("SqliteStore", () => {
     await tick();
     expect(seen.events.map((ev) => ev.revision)).toEqual([e.revision - 1, e.revision]);
     w.close();
+    await s.close();
+  });
+
+  test("compaction drops the history in steps, with the event loop running between them", async () => {
+    const s = new SqliteStore(dbPath());
+    const keys = Array.from({ length: 3000 }, (_, i) => `/core/configmaps/ns/c${i}`);
+    const created = await Promise.all(keys.map((k, i) => s.create(k, obj(`c${i}`))));
+    await Promise.all(keys.map((k, i) => s.update(k, obj(`c${i}`, { v: "2" }), created[i]!.revision)));
+    const log = (s as unknown as { log: { rowsAfter(prefix: string, rev: number, limit: number): unknown[] } }).log;
+    expect(log.rowsAfter("/core/configmaps/", 0, 100_000)).toHaveLength(6000);
+
+    let done = false;
+    let ranMeanwhile = false;
+    const compaction = s.compact(s.revision).then(() => (done = true));
+    // Refused at once, before the rows are gone.
+    expect(() => s.watch("/core/configmaps/", 1, () => {})).toThrow(CompactedError);
+    setImmediate(() => (ranMeanwhile = !done));
+    await compaction;
+    expect(ranMeanwhile).toBe(true);
+    // Only each key's latest row is left, and it is the current state.
+    expect(log.rowsAfter("/core/configmaps/", 0, 100_000)).toHaveLength(3000);
+    expect(s.get(keys[2999]!)!.object.data).toEqual({ v: "2" });
     await s.close();
   });
 
@@ -238,7 +260,7 @@ describe("SqliteStore", () => {
         ["DELETED", "b", "1"],
       ]);
       w.close();
-      s.compact(s.revision);
+      await s.compact(s.revision);
       expect(s.get(`${EVENTS}ns/a`)!.object.data).toEqual({ n: "2" });
       await s.close();
 

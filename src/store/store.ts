@@ -66,6 +66,9 @@ interface PendingWrite {
   reject: (err: unknown) => void;
 }
 
+/** Log rows a step of compaction looks at: a few milliseconds of the event loop. */
+const COMPACT_STEP_ROWS = 500;
+
 /** "/core/pods/default/web" → "/core/pods/": the resource a key or prefix belongs to. */
 function resourceOf(key: string): string {
   const second = key.indexOf("/", 1);
@@ -100,6 +103,8 @@ export class SqliteStore implements Store {
   private committed: number;
   private compacted: number;
   private closed = false;
+  /** The compaction whose steps are still running. */
+  private compacting: Promise<void> | undefined;
 
   constructor(path: string, opts: StoreOptions = {}) {
     this.log = new SqliteLog(path, opts);
@@ -213,16 +218,37 @@ export class SqliteStore implements Store {
     };
   }
 
-  compact(revision: number): void {
+  /**
+   * Drops the log's history at or below `revision` (never past what is committed). Revisions
+   * up to it are refused to watches at once; the rows go in steps of COMPACT_STEP_ROWS, one
+   * event-loop turn each, so a compaction of a busy minute's history never stalls the API.
+   * Fails with a StorageWriteError when the disk refuses it (the history then stays).
+   */
+  compact(revision: number): Promise<void> {
     const target = Math.min(revision, this.committed);
-    if (target <= this.compacted) return;
+    if (target <= this.compacted) return this.compacting ?? Promise.resolve();
     try {
-      this.log.compact(target);
+      this.log.markCompacted(target);
     } catch (err) {
       // A full or read-only disk: the history stays, and callers see a storage error, not SQLite's.
-      throw new StorageWriteError(err);
+      return Promise.reject(new StorageWriteError(err));
     }
     this.compacted = target;
+    const previous = this.compacting ?? Promise.resolve();
+    const run = previous.then(async () => {
+      try {
+        for (let cursor: number | undefined = 0; cursor !== undefined && !this.closed; ) {
+          cursor = this.log.compactStep(cursor, target, COMPACT_STEP_ROWS);
+          if (cursor !== undefined) await new Promise((resolve) => setImmediate(resolve));
+        }
+      } catch (err) {
+        throw new StorageWriteError(err);
+      } finally {
+        if (this.compacting === run) this.compacting = undefined;
+      }
+    });
+    this.compacting = run;
+    return run;
   }
 
   settled(): Promise<void> {
@@ -234,6 +260,7 @@ export class SqliteStore implements Store {
     if (this.closed) return;
     this.flush();
     this.closed = true;
+    await this.compacting?.catch(() => {});
     this.log.close();
   }
 
