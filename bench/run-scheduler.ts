@@ -23,4 +23,5 @@ await runSchedulerCommand({
   },
 });
 console.log(JSON.stringify({ stats: running?.stats ?? null }));
-process.exit(0);
+// No process.exit: the process ends by itself once the scheduler has stopped, and only then does
+// bun write the CPU profile that `bench/scheduler-e2e.ts --profile` asks for.
