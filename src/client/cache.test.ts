@@ -44,6 +44,7 @@ describe("ObjectCache", () => {
     expect(names(c.byIndex("nodeName", "n1"))).toEqual(["db-1", "web-1"]);
     c.set(pod("b", "pending", { app: "db" }, "n1"));
     c.set(pod("a", "web-1", { app: "web" }, "n2"));
+    c.set(pod("a", "web-2", { app: "web", tier: "back" }, "n2")); // an update that keeps its node
     expect(names(c.byIndex("nodeName", "n1"))).toEqual(["db-1", "pending"]);
     expect(names(c.byIndex("nodeName", "n2"))).toEqual(["web-1", "web-2"]);
     c.delete("b/db-1");

@@ -77,9 +77,18 @@ export class ObjectCache<T extends KubeObject = KubeObject> implements Lister<T>
   set(obj: T): T | undefined {
     const key = objectKey(obj.metadata);
     const old = this.objects.get(key);
-    if (old) this.unfile(key, old);
     this.objects.set(key, obj);
-    for (const [name, fn] of this.indexers) file(this.indices.get(name)!, fn(obj), key);
+    for (const [name, fn] of this.indexers) {
+      const index = this.indices.get(name)!;
+      const values = fn(obj);
+      if (old) {
+        // An update mostly keeps its index values (its namespace, its node): nothing to refile.
+        const before = fn(old);
+        if (before.length === values.length && before.every((v, i) => v === values[i])) continue;
+        unfile(index, before, key);
+      }
+      file(index, values, key);
+    }
     return old;
   }
 
@@ -93,14 +102,15 @@ export class ObjectCache<T extends KubeObject = KubeObject> implements Lister<T>
   }
 
   private unfile(key: string, obj: T): void {
-    for (const [name, fn] of this.indexers) {
-      const index = this.indices.get(name)!;
-      for (const value of fn(obj)) {
-        const keys = index.get(value);
-        keys?.delete(key);
-        if (keys?.size === 0) index.delete(value);
-      }
-    }
+    for (const [name, fn] of this.indexers) unfile(this.indices.get(name)!, fn(obj), key);
+  }
+}
+
+function unfile(index: Map<string, Set<string>>, values: string[], key: string): void {
+  for (const value of values) {
+    const keys = index.get(value);
+    keys?.delete(key);
+    if (keys?.size === 0) index.delete(value);
   }
 }
 

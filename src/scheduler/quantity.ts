@@ -35,14 +35,31 @@ function toSafeNumber(v: bigint, input: string | number): number {
   return Number(v);
 }
 
-/** Value rounded up to a whole unit (bytes, pods). */
-export function quantityValue(input: string | number): number {
-  const { num, den } = parseQuantity(input);
-  return toSafeNumber(ceilDiv(num, den), input);
+/**
+ * Results by input: every pod of a workload names the same few quantities, and the scheduler
+ * converts each pod it sees. Bounded: emptied when full.
+ */
+function memoized(convert: (input: string | number) => number): (input: string | number) => number {
+  const known = new Map<string | number, number>();
+  return (input) => {
+    let v = known.get(input);
+    if (v === undefined) {
+      v = convert(input);
+      if (known.size >= 4096) known.clear();
+      known.set(input, v);
+    }
+    return v;
+  };
 }
 
+/** Value rounded up to a whole unit (bytes, pods). */
+export const quantityValue = memoized((input) => {
+  const { num, den } = parseQuantity(input);
+  return toSafeNumber(ceilDiv(num, den), input);
+});
+
 /** Value in thousandths rounded up (cpu millicores). */
-export function quantityMilli(input: string | number): number {
+export const quantityMilli = memoized((input) => {
   const { num, den } = parseQuantity(input);
   return toSafeNumber(ceilDiv(num * 1000n, den), input);
-}
+});
