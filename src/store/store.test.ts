@@ -213,6 +213,28 @@ describe("SqliteStore", () => {
     await s.close();
   });
 
+  test("a compaction step the disk refuses fails that compaction, not the ones after it", async () => {
+    const s = new SqliteStore(dbPath());
+    let e = await s.create("/core/configmaps/ns/a", obj("a"));
+    for (let i = 0; i < 3; i++) e = await s.update("/core/configmaps/ns/a", obj("a", { i: String(i) }), e.revision);
+    const log = (s as unknown as { log: { compactStep(c: number, r: number, l: number): number | undefined; rowsAfter(p: string, r: number, l: number): unknown[] } }).log;
+    const step = log.compactStep;
+    log.compactStep = () => {
+      throw new Error("database or disk is full");
+    };
+    // The second asked for while the first still runs: it waits for it, then runs (and fails) itself.
+    const first = s.compact(s.revision - 2);
+    const second = s.compact(s.revision - 1);
+    const settled = await Promise.allSettled([first, second]);
+    expect(settled.map((r) => r.status === "rejected" && r.reason instanceof StorageWriteError)).toEqual([true, true]);
+    expect(log.rowsAfter("/core/configmaps/", 0, 100)).toHaveLength(4);
+    log.compactStep = step;
+    await s.compact(s.revision);
+    expect(s.compactedRevision).toBe(s.revision);
+    expect(log.rowsAfter("/core/configmaps/", 0, 100)).toHaveLength(1);
+    await s.close();
+  });
+
   test("compaction drops the history in steps, with the event loop running between them", async () => {
     const s = new SqliteStore(dbPath());
     const keys = Array.from({ length: 3000 }, (_, i) => `/core/configmaps/ns/c${i}`);

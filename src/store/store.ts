@@ -234,7 +234,8 @@ export class SqliteStore implements Store {
       return Promise.reject(new StorageWriteError(err));
     }
     this.compacted = target;
-    const previous = this.compacting ?? Promise.resolve();
+    // After the one still running, whether or not it got through: this one covers its rows too.
+    const previous = this.compacting?.catch(() => {}) ?? Promise.resolve();
     const run = previous.then(async () => {
       try {
         for (let cursor: number | undefined = 0; cursor !== undefined && !this.closed; ) {
