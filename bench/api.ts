@@ -149,7 +149,6 @@ async function main(): Promise<void> {
   const transport = await createLoad(floor.url, headers, server.ca, CREATES);
   floor.proc.kill();
   await floor.proc.exited;
-  rmSync(tmp, { recursive: true, force: true });
 
   const result = {
     creates: CREATES,
@@ -174,4 +173,8 @@ async function main(): Promise<void> {
   console.log(JSON.stringify(result));
 }
 
-await main();
+try {
+  await main();
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}

@@ -7,7 +7,7 @@
 //   bun bench/proxy.ts [--bulk-mb 1024] [--bulk-conns 4] [--rounds 3] [--seconds 2] [--rr-conns 16]
 //                      [--pings 20000] [--haproxy-threads 1] [--no-haproxy] [--modes auto,splice,copy]
 import type { Socket } from "bun";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -193,12 +193,22 @@ async function startHaproxy(target: Ports, threads: number): Promise<{ ports: Po
   const proc = Bun.spawn(["/usr/sbin/haproxy", "-db", "-f", cfg], { stdout: "ignore", stderr: "inherit" });
   for (let i = 0; i < 200; i++) {
     const up = await Bun.connect({ hostname: FRONT, port: ports.echo, socket: { data() {} } }).then((s) => (s.end(), true), () => false);
-    if (up) return { ports, kill: () => proc.kill() };
+    if (up) {
+      return {
+        ports,
+        kill: () => {
+          proc.kill();
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    }
     if (proc.exitCode !== null) break;
     await Bun.sleep(25);
   }
   proc.kill();
-  throw new Error(`haproxy did not start (config ${cfg})`);
+  const config = readFileSync(cfg, "utf8");
+  rmSync(dir, { recursive: true, force: true });
+  throw new Error(`haproxy did not start; its config was:\n${config}`);
 }
 
 // ---- main ---------------------------------------------------------------------------------
