@@ -134,6 +134,21 @@ describe("lists and watches", () => {
   });
 });
 
+describe("Event TTL", () => {
+  test("an Event expires an hour after its last write (kube-apiserver's --event-ttl default); other kinds never", async () => {
+    const evPath = "/api/v1/namespaces/default/events";
+    const event = { metadata: { name: "ttl-test.1" }, involvedObject: { kind: "Pod", namespace: "default", name: "x" }, reason: "Test", message: "m", type: "Normal" };
+    expect((await post(evPath, event)).status).toBe(201);
+    expect((await post(cmPath, { metadata: { name: "ttl-neighbour" } })).status).toBe(201);
+    const written = Date.now();
+    await s.store.expire(written + 3_590_000);
+    expect((await s.api(`${evPath}/ttl-test.1`)).status).toBe(200);
+    await s.store.expire(Date.now() + 3_600_000);
+    expect((await s.api(`${evPath}/ttl-test.1`)).status).toBe(404);
+    expect((await s.api(`${cmPath}/ttl-neighbour`)).status).toBe(200);
+  });
+});
+
 describe("discovery", () => {
   test("groups, resources, short names and categories", async () => {
     const core = await body(s.api("/api/v1"));

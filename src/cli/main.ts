@@ -10,7 +10,7 @@ import { SCHEDULER_FLAGS, SCHEDULER_USAGE, schedulerOptionsFromFlags } from "../
 const USAGE = `usage: kubun <command> [options]
 
 commands:
-  server   --data-dir DIR --port PORT [--bind ADDR] [--history N] [--service-cidr CIDR] [--cluster-cidr CIDR]
+  server   --data-dir DIR --port PORT [--bind ADDR] [--history N] [--service-cidr CIDR] [--cluster-cidr CIDR] [--event-ttl 1h]
            [--disable-scheduler] [--disable-controller-manager] [scheduler options]
            run the control plane (API server on its SQLite store)
   controller-manager --kubeconfig FILE
@@ -38,6 +38,7 @@ async function server(argv: string[]): Promise<void> {
       history: { type: "string" },
       "service-cidr": { type: "string" },
       "cluster-cidr": { type: "string" },
+      "event-ttl": { type: "string" },
       "disable-scheduler": { type: "boolean", default: false },
       "disable-controller-manager": { type: "boolean", default: false },
       ...SCHEDULER_FLAGS,
@@ -54,6 +55,7 @@ async function server(argv: string[]): Promise<void> {
     port: Number(values.port),
     bind: values.bind,
     history: values.history ? Number(values.history) : undefined,
+    eventTTLSeconds: values["event-ttl"] === undefined ? undefined : seconds("--event-ttl", values["event-ttl"]),
   });
   console.log(`kubun server listening on ${running.url} (bind ${values.bind})`);
   console.log(`point kubectl at it: export KUBECONFIG=${running.kubeconfigPath}`);
@@ -103,6 +105,13 @@ async function controllerManager(argv: string[]): Promise<void> {
   const { runControllerManagerCommand } = await import("../controllers/command.ts");
   await runControllerManagerCommand({ kubeconfig: values.kubeconfig });
   process.exit(0);
+}
+
+/** "90", "90s", "30m", "1h" → seconds; an Error naming the flag otherwise. */
+function seconds(flag: string, text: string): number {
+  const m = /^(\d+)(s|m|h)?$/.exec(text);
+  if (!m || Number(m[1]) === 0) throw new Error(`${flag} is a positive duration such as 90s, 30m or 1h, got ${text}`);
+  return Number(m[1]) * { s: 1, m: 60, h: 3600 }[(m[2] ?? "s") as "s" | "m" | "h"];
 }
 
 async function scheduler(argv: string[]): Promise<void> {

@@ -44,6 +44,8 @@ export interface ServerOptions {
   scheduler?: boolean | SchedulerOptions;
   /** Max in-flight requests and per-user rate limits (src/api/limits.ts DEFAULT_LIMITS). */
   limits?: LimitOptions;
+  /** How long an Event lives after its last write (kube-apiserver's --event-ttl; default 3600 s). */
+  eventTTLSeconds?: number;
   /** Where Services' cluster IPs come from (default 10.43.0.0/16; its first IP is the `kubernetes` service's). */
   serviceCIDR?: string;
 }
@@ -80,8 +82,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const transformer = secretsEncryption(join(opts.dataDir, "encryption.key"));
   // Events stay on disk, as large clusters keep them in an etcd of their own: as many as the
   // pods, and read only by `kubectl describe` and `kubectl get events`.
-  const coldResources = [storePrefix(findResource("", "v1", "events")!)];
-  const store = new SqliteStore(files.dbPath, { synchronous: opts.synchronous, transformer, coldResources });
+  // They expire an hour (--event-ttl) after their last write, as kube-apiserver's do.
+  const events = storePrefix(findResource("", "v1", "events")!);
+  const expiring = { [events]: (opts.eventTTLSeconds ?? 3600) * 1000 };
+  const store = new SqliteStore(files.dbPath, { synchronous: opts.synchronous, transformer, coldResources: [events], expiring });
   const services = new ServiceAllocator({ serviceCIDR: opts.serviceCIDR });
   services.rebuild(store);
   const storage = new Storage(store, undefined, services);
@@ -159,7 +163,14 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const history = opts.history ?? 10_000;
   // A compaction that fails is retried on the next tick; it must never take the server down.
   const compact = () => bestEffortWrite("compaction", () => store.compact(store.revision - history));
-  const compactor = setInterval(() => compact().catch((err) => console.error(`kubun server: compaction failed: ${err instanceof Error ? err.message : err}`)), COMPACT_EVERY_MS);
+  const expire = () => bestEffortWrite("expiring events", () => store.expire());
+  const compactor = setInterval(
+    () =>
+      expire()
+        .then(compact)
+        .catch((err) => console.error(`kubun server: expiry or compaction failed: ${err instanceof Error ? err.message : err}`)),
+    COMPACT_EVERY_MS,
+  );
 
   let stopped = false;
   return {

@@ -257,6 +257,38 @@ describe("SqliteStore", () => {
     await s.close();
   });
 
+  test("expiring resources: a key goes its TTL after its last write, watchers see it deleted", async () => {
+    const path = dbPath();
+    const EVENTS = "/core/events/";
+    const s = new SqliteStore(path, { expiring: { [EVENTS]: 1000 } });
+    const seen = collect();
+    const w = s.watch(EVENTS, 0, seen.listener);
+    await s.create("/core/configmaps/ns/keep", obj("keep"));
+    const a = await s.create(`${EVENTS}ns/a`, obj("a"));
+    await s.create(`${EVENTS}ns/b`, obj("b"));
+    const bWritten = Date.now();
+    expect(await s.expire(bWritten + 500)).toBe(0);
+    await Bun.sleep(50);
+    await s.update(`${EVENTS}ns/a`, obj("a", { n: "2" }), a.revision); // its lease starts again
+    expect(await s.expire(bWritten + 1000)).toBe(1);
+    expect(s.get(`${EVENTS}ns/b`)).toBeUndefined();
+    expect(s.get(`${EVENTS}ns/a`)!.object.data).toEqual({ n: "2" });
+    expect(s.get("/core/configmaps/ns/keep")).toBeDefined();
+    await tick();
+    expect(seen.events.map((e) => [e.type, e.object.metadata.name])).toEqual([["ADDED", "a"], ["ADDED", "b"], ["MODIFIED", "a"], ["DELETED", "b"]]);
+    w.close();
+    await s.close();
+
+    // Reopened, the keys on disk count as written at the start.
+    const before = Date.now();
+    const reopened = new SqliteStore(path, { expiring: { [EVENTS]: 1000 } });
+    expect(await reopened.expire(before + 900)).toBe(0);
+    expect(await reopened.expire(Date.now() + 1100)).toBe(1);
+    expect(reopened.list(EVENTS).items).toEqual([]);
+    expect(reopened.get("/core/configmaps/ns/keep")).toBeDefined();
+    await reopened.close();
+  });
+
   describe("cold resources", () => {
     const EVENTS = "/core/events/";
 

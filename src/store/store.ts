@@ -24,6 +24,12 @@ export interface StoreOptions extends LogOptions {
    * cluster are as many as its pods and would otherwise cost as much memory.
    */
   coldResources?: readonly string[];
+  /**
+   * Resources whose objects expire: a key under one of these prefixes is deleted by expire()
+   * this many milliseconds after its last write, as kube-apiserver gives Events a lease of
+   * --event-ttl (1 h). Keys found on disk at start count as written then.
+   */
+  expiring?: Readonly<Record<string, number>>;
 }
 
 /**
@@ -96,6 +102,9 @@ export class SqliteStore implements Store {
   /** Parts of stored objects, shared between objects that are alike (subtrees.ts). */
   private readonly parts = new SubtreeTable();
   private readonly cold: ReadonlySet<string>;
+  private readonly ttls: ReadonlyMap<string, number>;
+  /** Keys of expiring resources by the time (ms) of their last write, oldest first. */
+  private readonly written = new Map<string, number>();
   private queue: PendingWrite[] = [];
   private settledWaiters: (() => void)[] = [];
   private flushScheduled = false;
@@ -109,6 +118,7 @@ export class SqliteStore implements Store {
   constructor(path: string, opts: StoreOptions = {}) {
     this.log = new SqliteLog(path, opts);
     this.cold = new Set(opts.coldResources ?? []);
+    this.ttls = new Map(Object.entries(opts.expiring ?? {}));
     this.hub = new WatchHub({ events: opts.ringSize ?? 10_000, bytes: opts.ringBytes }, (dropped) => this.forgetTexts(dropped));
     for (const row of this.log.latestRows()) {
       if (row.deleted) this.tombstones.set(row.name, row.id);
@@ -120,6 +130,8 @@ export class SqliteStore implements Store {
         this.put({ key: row.name, revision: row.id, createRevision: row.createRevision, object });
       }
     }
+    const started = Date.now();
+    for (const resource of this.ttls.keys()) for (const key of this.resources.get(resource)?.keys() ?? []) this.written.set(key, started);
     this.compacted = this.log.compactedRevision();
     this.committed = this.assigned = this.log.maxRevision();
   }
@@ -252,6 +264,32 @@ export class SqliteStore implements Store {
     return run;
   }
 
+  /**
+   * Deletes the keys of expiring resources whose last write is older than their resource's TTL
+   * at `now` (watchers see DELETED events, as for an etcd lease running out). Returns how many.
+   */
+  async expire(now = Date.now()): Promise<number> {
+    const due: [string, number][] = [];
+    const shortest = Math.min(...this.ttls.values());
+    for (const [key, at] of this.written) {
+      // Oldest first; with several TTLs, every key written before the shortest one's cutoff is looked at.
+      if (now - at < shortest) break;
+      const revision = this.get(key)?.revision;
+      if (revision !== undefined && now - at >= this.ttls.get(resourceOf(key))!) due.push([key, revision]);
+    }
+    let expired = 0;
+    for (const [key, revision] of due) {
+      try {
+        await this.delete(key, revision);
+        expired++;
+      } catch (err) {
+        // Written or deleted meanwhile: its lease started again, or it is gone already.
+        if (!(err instanceof KeyNotFoundError || err instanceof RevisionConflictError)) throw err;
+      }
+    }
+    return expired;
+  }
+
   settled(): Promise<void> {
     if (this.queue.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.settledWaiters.push(resolve));
@@ -321,7 +359,13 @@ export class SqliteStore implements Store {
       for (const w of batch) w.reject(failure);
       return;
     }
+    const now = Date.now();
     for (const { event } of batch) {
+      if (this.ttls.has(resourceOf(event.key))) {
+        // Delete and set again: the map's order stays the order of last writes.
+        this.written.delete(event.key);
+        if (event.type !== "DELETED") this.written.set(event.key, now);
+      }
       if (event.type === "DELETED") {
         this.remove(event.key);
         this.tombstones.set(event.key, event.revision);
