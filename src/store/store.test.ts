@@ -289,6 +289,23 @@ describe("SqliteStore", () => {
     await reopened.close();
   });
 
+  test("expiring many keys at once deletes every one, a commit per group", async () => {
+    const EVENTS = "/core/events/";
+    const s = new SqliteStore(dbPath(), { expiring: { [EVENTS]: 1000 } });
+    await Promise.all(Array.from({ length: 1200 }, (_, i) => s.create(`${EVENTS}ns/e${i}`, obj(`e${i}`))));
+    const log = (s as unknown as { log: { append(rows: unknown[]): void } }).log;
+    const append = log.append.bind(log);
+    const batches: number[] = [];
+    log.append = (rows) => {
+      batches.push(rows.length);
+      append(rows);
+    };
+    expect(await s.expire(Date.now() + 1000)).toBe(1200);
+    expect(s.list(EVENTS).items).toEqual([]);
+    expect(batches).toEqual([500, 500, 200]);
+    await s.close();
+  });
+
   describe("cold resources", () => {
     const EVENTS = "/core/events/";
 

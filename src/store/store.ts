@@ -75,6 +75,9 @@ interface PendingWrite {
 /** Log rows a step of compaction looks at: a few milliseconds of the event loop. */
 const COMPACT_STEP_ROWS = 500;
 
+/** Expired keys deleted in one commit. */
+const EXPIRE_GROUP = 500;
+
 /** "/core/pods/default/web" → "/core/pods/": the resource a key or prefix belongs to. */
 function resourceOf(key: string): string {
   const second = key.indexOf("/", 1);
@@ -278,13 +281,13 @@ export class SqliteStore implements Store {
       if (revision !== undefined && now - at >= this.ttls.get(resourceOf(key))!) due.push([key, revision]);
     }
     let expired = 0;
-    for (const [key, revision] of due) {
-      try {
-        await this.delete(key, revision);
-        expired++;
-      } catch (err) {
+    // In groups that share a commit, each group after the last one landed.
+    for (let i = 0; i < due.length; i += EXPIRE_GROUP) {
+      const results = await Promise.allSettled(due.slice(i, i + EXPIRE_GROUP).map(([key, revision]) => this.delete(key, revision)));
+      for (const r of results) {
+        if (r.status === "fulfilled") expired++;
         // Written or deleted meanwhile: its lease started again, or it is gone already.
-        if (!(err instanceof KeyNotFoundError || err instanceof RevisionConflictError)) throw err;
+        else if (!(r.reason instanceof KeyNotFoundError || r.reason instanceof RevisionConflictError)) throw r.reason;
       }
     }
     return expired;
