@@ -269,7 +269,7 @@ async function readOnlyDataDir(dataDir: string, remount: (mode: "ro" | "rw") => 
   const CMS = "/api/v1/namespaces/default/configmaps";
   const names = async (call: ReturnType<typeof caller>) => ((await (await call(CMS)).json()) as any).items.map((i: any) => i.metadata.name).sort();
 
-  const first = await spawnProcess(dataDir, { stderr: "ignore" });
+  const first = await spawnProcess(dataDir, { stderr: "ignore", tmpDir: join(tmp, "ro-tmp") });
   const call1 = caller(first);
   const created: any[] = [];
   for (const name of ["ro-1", "ro-2"]) {
@@ -281,7 +281,7 @@ async function readOnlyDataDir(dataDir: string, remount: (mode: "ro" | "rw") => 
   await stop(first);
 
   remount("ro");
-  const second = await spawnProcess(dataDir, { stderr: "ignore" });
+  const second = await spawnProcess(dataDir, { stderr: "ignore", tmpDir: join(tmp, "ro-tmp") });
   const call2 = caller(second);
   const writes: [string, string, RequestInit][] = [
     ["create", CMS, { method: "POST", body: JSON.stringify({ metadata: { name: "ro-new" } }) }],
@@ -321,7 +321,7 @@ async function readOnlyDataDir(dataDir: string, remount: (mode: "ro" | "rw") => 
   }
 
   // Writable again: everything is there and writes work.
-  const third = await spawnProcess(dataDir, { stderr: "ignore" });
+  const third = await spawnProcess(dataDir, { stderr: "ignore", tmpDir: join(tmp, "ro-tmp") });
   const call3 = caller(third);
   try {
     expect(await names(call3)).toEqual(["ro-1", "ro-2"]);

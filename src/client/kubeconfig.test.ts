@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadKubeconfig, parseKubeconfig } from "./kubeconfig.ts";
@@ -58,8 +58,12 @@ contexts:
   context: { cluster: two, user: u1, namespace: kube-system }
 `,
     );
-    expect(loadKubeconfig(path)).toMatchObject({ server: "https://one:6443", ca: CA, token: "from-file", namespace: undefined });
-    expect(loadKubeconfig(path, "b")).toMatchObject({ server: "https://two:6443", insecure: true, namespace: "kube-system" });
+    try {
+      expect(loadKubeconfig(path)).toMatchObject({ server: "https://one:6443", ca: CA, token: "from-file", namespace: undefined });
+      expect(loadKubeconfig(path, "b")).toMatchObject({ server: "https://two:6443", insecure: true, namespace: "kube-system" });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test.each([

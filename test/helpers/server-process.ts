@@ -1,4 +1,8 @@
-// `kubun server` as its own process, for tests that kill it: resolves once it listens.
+// `kubun server` as its own process, for tests that kill it: resolves once it listens. Its
+// temporary files (the loopback socket's directory) go beside the data dir (or to `tmpDir`), so
+// a server killed with SIGKILL leaves nothing behind once the test removes its folder.
+import { mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
 import type { Subprocess } from "bun";
 
 export interface ServerProcess {
@@ -6,8 +10,11 @@ export interface ServerProcess {
   url: string;
 }
 
-export async function spawnServer(dataDir: string, opts: { stderr?: "inherit" | "ignore" } = {}): Promise<ServerProcess> {
+export async function spawnServer(dataDir: string, opts: { stderr?: "inherit" | "ignore"; tmpDir?: string } = {}): Promise<ServerProcess> {
+  const tmp = opts.tmpDir ?? join(dirname(dataDir), "tmp");
+  mkdirSync(tmp, { recursive: true });
   const proc = Bun.spawn([process.execPath, "src/cli/main.ts", "server", "--data-dir", dataDir, "--port", "0", "--bind", "127.0.0.1"], {
+    env: { ...process.env, TMPDIR: tmp },
     stdout: "pipe",
     stderr: opts.stderr ?? "inherit",
   });
