@@ -7,6 +7,9 @@
 import type { KubeObject } from "../apis/meta.ts";
 import { CompactedError, KeyExistsError, KeyNotFoundError, RevisionConflictError, StorageWriteError, StoreClosedError } from "./errors.ts";
 import { forgetJson, keepStored, objectJson, parseStored, storedForm } from "./json.ts";
+import { ColdEntry } from "./cold-entry.ts";
+import { Leases } from "./leases.ts";
+import { LiveState, resourceOf } from "./live-state.ts";
 import { SqliteLog, type LogOptions, type LogRow } from "./sqlite-log.ts";
 import type { Entry, ListResult, Store, StoreEvent, WatchHandle } from "./types.ts";
 import { SubtreeTable } from "./subtrees.ts";
@@ -32,39 +35,6 @@ export interface StoreOptions extends LogOptions {
   expiring?: Readonly<Record<string, number>>;
 }
 
-/**
- * The entry of a key of a cold resource: its object is read from the log on each use (kept
- * only while someone still holds it), so the store's own memory holds just the key.
- */
-class ColdEntry implements Entry {
-  private last: WeakRef<KubeObject> | undefined;
-
-  constructor(
-    public key: string,
-    readonly revision: number,
-    readonly createRevision: number,
-    private readonly log: SqliteLog,
-  ) {}
-
-  get object(): KubeObject {
-    const held = this.last?.deref();
-    if (held) return held;
-    this.last = undefined;
-    const text = this.log.valueAt(this.revision);
-    // Compaction keeps every key's latest row, so a live key's row is always there.
-    if (text === undefined) throw new Error(`revision ${this.revision} of ${this.key} is missing from the log`);
-    const object = parseStored(text);
-    this.last = new WeakRef(object);
-    return object;
-  }
-
-  /** The object while it is still held from a write or read; no read of the log for it. */
-  held(object: KubeObject): this {
-    this.last = new WeakRef(object);
-    return this;
-  }
-}
-
 interface PendingWrite {
   row: LogRow;
   event: StoreEvent;
@@ -78,13 +48,6 @@ const COMPACT_STEP_ROWS = 500;
 /** Expired keys deleted in one commit. */
 const EXPIRE_GROUP = 500;
 
-/** "/core/pods/default/web" → "/core/pods/": the resource a key or prefix belongs to. */
-function resourceOf(key: string): string {
-  const second = key.indexOf("/", 1);
-  const third = second < 0 ? -1 : key.indexOf("/", second + 1);
-  return third < 0 ? key : key.slice(0, third + 1);
-}
-
 /** The object as stored at `revision`: in its compact parsed form (json.ts), its JSON made once. */
 function withRevision(object: KubeObject, revision: number, parts: SubtreeTable | undefined): KubeObject {
   const versioned = { ...object, metadata: { ...object.metadata, resourceVersion: String(revision) } };
@@ -95,9 +58,8 @@ function withRevision(object: KubeObject, revision: number, parts: SubtreeTable 
 export class SqliteStore implements Store {
   private readonly log: SqliteLog;
   private readonly hub: WatchHub;
-  /** Committed live state, one map per resource. */
-  private readonly resources = new Map<string, Map<string, Entry>>();
-  private readonly sortedKeys = new Map<string, string[]>();
+  /** Committed current state (live-state.ts). */
+  private readonly live = new LiveState();
   /** Newest state of keys written but not yet committed (null: deleted). */
   private readonly pending = new Map<string, Entry | null>();
   /** Revision of each deleted key's tombstone: the CAS base of its next create. */
@@ -105,9 +67,7 @@ export class SqliteStore implements Store {
   /** Parts of stored objects, shared between objects that are alike (subtrees.ts). */
   private readonly parts = new SubtreeTable();
   private readonly cold: ReadonlySet<string>;
-  private readonly ttls: ReadonlyMap<string, number>;
-  /** Keys of expiring resources by the time (ms) of their last write, oldest first. */
-  private readonly written = new Map<string, number>();
+  private readonly leases: Leases;
   private queue: PendingWrite[] = [];
   private settledWaiters: (() => void)[] = [];
   private flushScheduled = false;
@@ -121,20 +81,20 @@ export class SqliteStore implements Store {
   constructor(path: string, opts: StoreOptions = {}) {
     this.log = new SqliteLog(path, opts);
     this.cold = new Set(opts.coldResources ?? []);
-    this.ttls = new Map(Object.entries(opts.expiring ?? {}));
+    this.leases = new Leases(opts.expiring ?? {}, resourceOf);
     this.hub = new WatchHub({ events: opts.ringSize ?? 10_000, bytes: opts.ringBytes }, (dropped) => this.forgetTexts(dropped));
     for (const row of this.log.latestRows()) {
       if (row.deleted) this.tombstones.set(row.name, row.id);
-      else if (this.cold.has(resourceOf(row.name))) this.put(new ColdEntry(row.name, row.id, row.createRevision, this.log));
+      else if (this.cold.has(resourceOf(row.name))) this.live.put(new ColdEntry(row.name, row.id, row.createRevision, this.log));
       else {
         // Not recent (no event of it in the ring): no text kept, as forgetTexts would do.
         const object = keepStored(row.value, this.parts);
         forgetJson(object);
-        this.put({ key: row.name, revision: row.id, createRevision: row.createRevision, object });
+        this.live.put({ key: row.name, revision: row.id, createRevision: row.createRevision, object });
       }
     }
     const started = Date.now();
-    for (const resource of this.ttls.keys()) for (const key of this.resources.get(resource)?.keys() ?? []) this.written.set(key, started);
+    for (const resource of Object.keys(opts.expiring ?? {})) for (const key of this.live.keysOf(resource)) this.leases.wrote(key, started, false);
     this.compacted = this.log.compactedRevision();
     this.committed = this.assigned = this.log.maxRevision();
   }
@@ -148,25 +108,11 @@ export class SqliteStore implements Store {
   }
 
   get(key: string): Entry | undefined {
-    return this.resources.get(resourceOf(key))?.get(key);
+    return this.live.get(key);
   }
 
   list(prefix: string, opts: { startAfter?: string } = {}): ListResult {
-    const resource = resourceOf(prefix);
-    const entries = this.resources.get(resource);
-    if (!entries) return { items: [], revision: this.committed };
-    let keys = this.sortedKeys.get(resource);
-    if (!keys) {
-      keys = [...entries.keys()].sort();
-      this.sortedKeys.set(resource, keys);
-    }
-    const from = opts.startAfter && opts.startAfter > prefix ? opts.startAfter : prefix;
-    const inclusive = from === prefix;
-    let i = lowerBound(keys, from);
-    if (!inclusive && keys[i] === from) i++;
-    const items: Entry[] = [];
-    for (; i < keys.length && keys[i]!.startsWith(prefix); i++) items.push(entries.get(keys[i]!)!);
-    return { items, revision: this.committed };
+    return { items: this.live.list(prefix, opts.startAfter), revision: this.committed };
   }
 
   create(key: string, object: KubeObject): Promise<Entry> {
@@ -273,12 +219,9 @@ export class SqliteStore implements Store {
    */
   async expire(now = Date.now()): Promise<number> {
     const due: [string, number][] = [];
-    const shortest = Math.min(...this.ttls.values());
-    for (const [key, at] of this.written) {
-      // Oldest first; with several TTLs, every key written before the shortest one's cutoff is looked at.
-      if (now - at < shortest) break;
+    for (const key of this.leases.due(now)) {
       const revision = this.get(key)?.revision;
-      if (revision !== undefined && now - at >= this.ttls.get(resourceOf(key))!) due.push([key, revision]);
+      if (revision !== undefined) due.push([key, revision]);
     }
     let expired = 0;
     // In groups that share a commit, each group after the last one landed.
@@ -364,19 +307,16 @@ export class SqliteStore implements Store {
     }
     const now = Date.now();
     for (const { event } of batch) {
-      if (this.ttls.has(resourceOf(event.key))) {
-        // Delete and set again: the map's order stays the order of last writes.
-        this.written.delete(event.key);
-        if (event.type !== "DELETED") this.written.set(event.key, now);
-      }
+      const resource = resourceOf(event.key);
+      if (this.leases.covers(resource)) this.leases.wrote(event.key, now, event.type === "DELETED");
       if (event.type === "DELETED") {
-        this.remove(event.key);
+        this.live.remove(event.key);
         this.tombstones.set(event.key, event.revision);
       } else {
         this.tombstones.delete(event.key);
         const createRevision = event.type === "ADDED" ? event.revision : this.get(event.key)!.createRevision;
-        this.put(
-          this.cold.has(resourceOf(event.key))
+        this.live.put(
+          this.cold.has(resource)
             ? new ColdEntry(event.key, event.revision, createRevision, this.log).held(event.object)
             : { key: event.key, revision: event.revision, createRevision, object: event.object },
         );
@@ -385,21 +325,6 @@ export class SqliteStore implements Store {
     }
     this.hub.publish(batch.map((w) => w.event));
     for (const w of batch) w.resolve({ key: w.event.key, revision: w.event.revision, createRevision: w.row.createRevision, object: w.event.object });
-  }
-
-  private put(entry: Entry): void {
-    const resource = resourceOf(entry.key);
-    let entries = this.resources.get(resource);
-    if (!entries) this.resources.set(resource, (entries = new Map()));
-    const current = entries.get(entry.key);
-    if (current) entry.key = current.key; // the map keeps its first key string: one copy, not one per revision
-    else this.sortedKeys.delete(resource);
-    entries.set(entry.key, entry);
-  }
-
-  private remove(key: string): void {
-    const resource = resourceOf(key);
-    if (this.resources.get(resource)?.delete(key)) this.sortedKeys.delete(resource);
   }
 
   private replayFromLog(prefix: string, revision: number): StoreEvent[] {
@@ -429,15 +354,4 @@ export class SqliteStore implements Store {
   private assertOpen(): void {
     if (this.closed) throw new StoreClosedError();
   }
-}
-
-function lowerBound(keys: string[], target: string): number {
-  let lo = 0;
-  let hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (keys[mid]! < target) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
