@@ -15,10 +15,9 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { startServer } from "../src/cli/server.ts";
 import { KubeClient, resourceFor } from "../src/client/index.ts";
-import type { NodeInfo } from "../src/scheduler/index.ts";
 import { XorShift32 } from "../src/scheduler/tie-break.ts";
 import { fakeNodes } from "./scheduler-core.ts";
-import { cpuSeconds, peakRssMb } from "./scheduler-e2e.ts";
+import { concurrently, cpuSeconds, nodeObject, peakRssMb, WORKLOADS } from "./scheduler-e2e.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 type Json = any;
@@ -83,36 +82,11 @@ function rssMb(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-function nodeObject(n: NodeInfo): Json {
-  const allocatable = { cpu: `${n.allocatable.cpu}m`, memory: String(n.allocatable.memory), "ephemeral-storage": String(n.allocatable.ephemeralStorage), pods: String(n.allocatable.pods) };
-  return {
-    apiVersion: "v1",
-    kind: "Node",
-    metadata: { name: n.name, labels: n.labels },
-    spec: { taints: n.taints.length ? n.taints : undefined, unschedulable: n.unschedulable || undefined },
-    status: { capacity: allocatable, allocatable, conditions: [{ type: "Ready", status: n.ready ? "True" : "False", reason: "KubeletReady", message: "bench" }] },
-  };
-}
-
-/** Pods of a few Deployment-like workloads, as the scheduler bench makes them. */
+/** Pods of the scheduler bench's workloads (but the tolerating one), labelled as 50 apps. */
+const SHAPES = WORKLOADS.slice(0, 5);
 function podObject(i: number, rng: XorShift32): Json {
-  const container = (cpu?: string, memory?: string) => ({ name: "app", image: "busybox", resources: cpu ? { requests: { cpu, memory } } : {} });
-  const shapes: Json[] = [
-    { containers: [container("100m", "128Mi")] },
-    { containers: [container("250m", "512Mi")] },
-    { containers: [container("500m", "1Gi")] },
-    { containers: [container()] },
-    { containers: [container("1", "2Gi")], nodeSelector: { "topology.kubernetes.io/zone": "zone-b" } },
-  ];
   const app = `app-${i % 50}`;
-  return { apiVersion: "v1", kind: "Pod", metadata: { name: `pod-${i}`, labels: { app } }, spec: shapes[rng.next() % shapes.length] };
-}
-
-async function concurrently(count: number, n: number, each: (i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(n, count) }, async () => {
-    while (next < count) await each(next++);
-  }));
+  return { apiVersion: "v1", kind: "Pod", metadata: { name: `pod-${i}`, labels: { app } }, spec: SHAPES[rng.next() % SHAPES.length] };
 }
 
 async function firstLine(stream: ReadableStream<Uint8Array>, re: RegExp): Promise<RegExpExecArray> {

@@ -75,7 +75,8 @@ export function peakRssMb(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-function nodeObject(n: NodeInfo): Json {
+/** A Node object for one of the fake nodes, as an agent would register it. */
+export function nodeObject(n: NodeInfo): Json {
   const allocatable = {
     cpu: `${n.allocatable.cpu}m`,
     memory: String(n.allocatable.memory),
@@ -102,7 +103,7 @@ const container = (cpu?: string, memory?: string): Json => ({
 });
 
 /** The pod shapes of the core bench: several workloads interleaved, as Deployments scaling at once. */
-const WORKLOADS: Json[] = [
+export const WORKLOADS: Json[] = [
   { containers: [container("100m", "128Mi")] },
   { containers: [container("250m", "512Mi")] },
   { containers: [container("500m", "1Gi")] },
@@ -179,7 +180,7 @@ function poster(url: string, token: string, ca: string) {
 }
 
 /** Runs `n` at a time over `count` items. */
-async function concurrently(count: number, n: number, each: (i: number) => Promise<void>): Promise<void> {
+export async function concurrently(count: number, n: number, each: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
   await Promise.all(Array.from({ length: Math.min(n, count) }, async () => {
     while (next < count) await each(next++);
