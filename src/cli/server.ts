@@ -48,6 +48,8 @@ export interface ServerOptions {
   eventTTLSeconds?: number;
   /** Where Services' cluster IPs come from (default 10.43.0.0/16; its first IP is the `kubernetes` service's). */
   serviceCIDR?: string;
+  /** The control plane's clock: timestamps, Event leases, controllers (default the wall clock; tests pass their own). */
+  now?: () => Date;
 }
 
 export interface RunningServer extends ClusterFiles {
@@ -82,10 +84,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const transformer = secretsEncryption(join(opts.dataDir, "encryption.key"));
   // Events stay on disk, as large clusters keep them in an etcd of their own: as many as the
   // pods, and read only by `kubectl describe` and `kubectl get events`.
-  // They expire an hour (--event-ttl) after their last write, as kube-apiserver's do.
+  // They expire --event-ttl (default an hour) after their last write, as kube-apiserver's do:
+  // the store's leases are the one mechanism that deletes them.
+  const now = opts.now ?? (() => new Date());
   const events = storePrefix(findResource("", "v1", "events")!);
   const expiring = { [events]: (opts.eventTTLSeconds ?? 3600) * 1000 };
-  const store = new SqliteStore(files.dbPath, { synchronous: opts.synchronous, transformer, coldResources: [events], expiring });
+  const store = new SqliteStore(files.dbPath, { synchronous: opts.synchronous, transformer, coldResources: [events], expiring, now: () => now().getTime() });
   const services = new ServiceAllocator({ serviceCIDR: opts.serviceCIDR });
   services.rebuild(store);
   const storage = new Storage(store, undefined, services);
@@ -106,7 +110,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const rbac = new RBACAuthorizer(store);
   const authorizer = new AuthorizerChain([mastersAuthorizer, new NodeAuthorizer(store), rbac]);
   const agentTls = { ...files.kubeletClient, ca: files.ca.cert };
-  const app = createApp({ storage, now: () => new Date(), auth, authorizer, serviceAccountTokens, nodeTokens, logs: agentLogs(storage, agentTls), streams: agentStreams(storage, agentTls), limits: opts.limits });
+  const app = createApp({ storage, now, auth, authorizer, serviceAccountTokens, nodeTokens, logs: agentLogs(storage, agentTls), streams: agentStreams(storage, agentTls), limits: opts.limits });
   const server = Bun.serve({
     hostname: bind,
     port: opts.port,
@@ -140,7 +144,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const loopbackOptions = { unix: socketPath, fetch: app.fetch, idleTimeout: 0, maxRequestBodySize: 8 * 1024 * 1024 };
     const loopback = Bun.serve(loopbackOptions as Omit<typeof loopbackOptions, "idleTimeout">);
     const client = new KubeClient({ server: "http://localhost", socketPath, token: files.adminToken, userAgent: "kubun-control-plane" });
-    const ctx = { ...createControllerContext(client), informers: new SharedInformerFactory(client, { intern: storedCopy(store) }) };
+    const ctx = { ...createControllerContext(client, { now }), informers: new SharedInformerFactory(client, { intern: storedCopy(store) }) };
     const running: { stop(): Promise<void> }[] = [];
     if (opts.controllers !== false) running.push(startControllerManager(ctx, typeof opts.controllers === "object" ? opts.controllers : {}));
     if (opts.scheduler !== false) {

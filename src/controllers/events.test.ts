@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { Event } from "../apis/core/event.ts";
 import type { KubeObject } from "../apis/meta.ts";
-import { EventRecorderImpl, expiredEvents, type EventSink } from "./events.ts";
+import { EventRecorderImpl, type EventSink } from "./events.ts";
 
 class FakeSink implements EventSink {
   events = new Map<string, Event>();
@@ -79,12 +79,4 @@ describe("EventRecorderImpl", () => {
     const rec = new EventRecorderImpl(never).forComponent("c");
     expect(rec.event(pod, "Normal", "X", "y")).toBeUndefined();
   });
-});
-
-test.each([
-  ["2025-01-01T00:00:00Z", true],
-  ["2025-01-01T00:30:00Z", false],
-])("expiredEvents: lastTimestamp %s expired after 1h at 01:10 = %p", (last, want) => {
-  const ev = { metadata: { name: "e" }, involvedObject: {}, lastTimestamp: last } as Event;
-  expect(expiredEvents([ev], 3600, new Date("2025-01-01T01:10:00Z")).length).toBe(want ? 1 : 0);
 });

@@ -1,14 +1,14 @@
 // The controllers' event recorder (client-go's EventBroadcaster + EventCorrelator, reduced):
 // an exact repeat of an event about the same object becomes one Event whose count and
 // lastTimestamp grow (a PATCH), a spam filter caps how many events one object can emit, and
-// writes happen in the background so a sync never waits on them. Old events are deleted by a
-// periodic TTL sweep, the role etcd leases play for kube-apiserver's events.
+// writes happen in the background so a sync never waits on them. Old events are deleted by the
+// store's leases (src/store/leases.ts, kube-apiserver's --event-ttl), never by a client sweep.
 import type { Event } from "../apis/core/event.ts";
 import type { KubeObject } from "../apis/meta.ts";
 import type { KubeClient } from "../client/index.ts";
 import { resourceFor } from "../client/index.ts";
 import { eventObject } from "../client/event-object.ts";
-import type { EventRecorder, Running } from "./context.ts";
+import type { EventRecorder } from "./context.ts";
 
 /** The writes a recorder needs; KubeClient provides them through kubeEventSink. */
 export interface EventSink {
@@ -152,51 +152,4 @@ export function createRecorderFactory(client: KubeClient, now: () => Date = () =
   const impl = new EventRecorderImpl(kubeEventSink(client), now, opts);
   const factory = (component: string) => impl.forComponent(component);
   return Object.assign(factory, { flush: () => impl.flush() });
-}
-
-export interface EventTTLOptions {
-  /** Events whose last occurrence is older than this are deleted (default one hour, as kube-apiserver's --event-ttl). */
-  ttlSeconds?: number;
-  /** How often to sweep (default a minute). */
-  intervalMs?: number;
-  now?: () => Date;
-}
-
-/** When an event last happened, by whichever timestamp its writer filled in. */
-export const lastSeen = (ev: Event): number =>
-  Date.parse(ev.series?.lastObservedTime || ev.lastTimestamp || ev.eventTime || ev.firstTimestamp || ev.metadata.creationTimestamp || "") || 0;
-
-/** Events that have outlived the TTL at `now`. */
-export const expiredEvents = (events: Event[], ttlSeconds: number, now: Date): Event[] =>
-  events.filter((ev) => now.getTime() - lastSeen(ev) > ttlSeconds * 1000);
-
-/** Periodically deletes expired events in every namespace. */
-export function startEventTTLCleanup(client: KubeClient, opts: EventTTLOptions = {}): Running & { sweep(): Promise<number> } {
-  const r = resourceFor("Event");
-  const ttl = opts.ttlSeconds ?? 3600;
-  const now = opts.now ?? (() => new Date());
-  let sweeping: Promise<number> | undefined;
-  const sweep = async (): Promise<number> => {
-    const list = await client.list<Event>(r);
-    const expired = expiredEvents(list.items, ttl, now());
-    for (const ev of expired) {
-      await client.delete(r, ev.metadata.namespace, ev.metadata.name!).catch((err) => {
-        if ((err as { code?: number }).code !== 404) throw err;
-      });
-    }
-    return expired.length;
-  };
-  const tick = () => {
-    sweeping ??= sweep()
-      .catch((err) => (console.warn("event ttl:", err), 0))
-      .finally(() => (sweeping = undefined));
-  };
-  const timer = setInterval(tick, opts.intervalMs ?? 60_000);
-  return {
-    sweep,
-    async stop() {
-      clearInterval(timer);
-      await sweeping;
-    },
-  };
 }

@@ -7,7 +7,7 @@ import type { ControllerContext, Running } from "./context.ts";
 import { startDeploymentController } from "./deployment.ts";
 import { startEndpointsController } from "./endpoints.ts";
 import { startEndpointSliceController } from "./endpointslice.ts";
-import { createRecorderFactory, startEventTTLCleanup, type RecorderOptions } from "./events.ts";
+import { createRecorderFactory, type RecorderOptions } from "./events.ts";
 import { startReplicaSetController } from "./replicaset.ts";
 import { startGarbageCollector } from "./garbage-collector.ts";
 import { startNamespaceController } from "./namespace.ts";
@@ -24,10 +24,6 @@ export interface ControllerManagerOptions {
   nodeMonitorPeriodMs?: number;
   clusterCIDR?: string;
   nodeCIDRMaskSize?: number;
-  /** Events older than this are deleted (default 3600, as kube-apiserver's --event-ttl). */
-  eventTTLSeconds?: number;
-  /** How often expired events are swept (default a minute). */
-  eventTTLIntervalMs?: number;
 }
 
 export function startControllerManager(ctx: ControllerContext, opts: ControllerManagerOptions = {}): Running {
@@ -37,7 +33,6 @@ export function startControllerManager(ctx: ControllerContext, opts: ControllerM
     startDeploymentController(ctx, { workers }),
     startEndpointsController(ctx, { workers }),
     startEndpointSliceController(ctx, { workers }),
-    startEventTTLCleanup(ctx.client, { ttlSeconds: opts.eventTTLSeconds, intervalMs: opts.eventTTLIntervalMs, now: ctx.now }),
     startGarbageCollector(ctx),
     startNamespaceController(ctx),
     startServiceAccountsController(ctx),

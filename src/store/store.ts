@@ -33,6 +33,8 @@ export interface StoreOptions extends LogOptions {
    * --event-ttl (1 h). Keys found on disk at start count as written then.
    */
   expiring?: Readonly<Record<string, number>>;
+  /** The clock of the leases above, in ms (default Date.now); tests pass their own. */
+  now?: () => number;
 }
 
 interface PendingWrite {
@@ -68,6 +70,7 @@ export class SqliteStore implements Store {
   private readonly parts = new SubtreeTable();
   private readonly cold: ReadonlySet<string>;
   private readonly leases: Leases;
+  private readonly now: () => number;
   private queue: PendingWrite[] = [];
   private settledWaiters: (() => void)[] = [];
   private flushScheduled = false;
@@ -82,6 +85,7 @@ export class SqliteStore implements Store {
     this.log = new SqliteLog(path, opts);
     this.cold = new Set(opts.coldResources ?? []);
     this.leases = new Leases(opts.expiring ?? {}, resourceOf);
+    this.now = opts.now ?? Date.now;
     this.hub = new WatchHub({ events: opts.ringSize ?? 10_000, bytes: opts.ringBytes }, (dropped) => this.forgetTexts(dropped));
     for (const row of this.log.latestRows()) {
       if (row.deleted) this.tombstones.set(row.name, row.id);
@@ -93,7 +97,7 @@ export class SqliteStore implements Store {
         this.live.put({ key: row.name, revision: row.id, createRevision: row.createRevision, object });
       }
     }
-    const started = Date.now();
+    const started = this.now();
     for (const resource of Object.keys(opts.expiring ?? {})) for (const key of this.live.keysOf(resource)) this.leases.wrote(key, started, false);
     this.compacted = this.log.compactedRevision();
     this.committed = this.assigned = this.log.maxRevision();
@@ -217,7 +221,7 @@ export class SqliteStore implements Store {
    * Deletes the keys of expiring resources whose last write is older than their resource's TTL
    * at `now` (watchers see DELETED events, as for an etcd lease running out). Returns how many.
    */
-  async expire(now = Date.now()): Promise<number> {
+  async expire(now = this.now()): Promise<number> {
     const due: [string, number][] = [];
     for (const key of this.leases.due(now)) {
       const revision = this.get(key)?.revision;
@@ -305,7 +309,7 @@ export class SqliteStore implements Store {
       for (const w of batch) w.reject(failure);
       return;
     }
-    const now = Date.now();
+    const now = this.now();
     for (const { event } of batch) {
       const resource = resourceOf(event.key);
       if (this.leases.covers(resource)) this.leases.wrote(event.key, now, event.type === "DELETED");
