@@ -9,7 +9,7 @@
 // beside the token and asked for again when the node's addresses change.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { certificateHosts, type KeyPairPem } from "../src/api/pki.ts";
+import { certificateHosts, type KeyPairPem } from "../src/pki/index.ts";
 import { KubeClient } from "../src/client/index.ts";
 
 export const NODE_TOKEN_PATH = "/apis/kubun.io/v1/nodetokens";

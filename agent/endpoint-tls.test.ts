@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createCA, issueCertificate, type KeyPairPem } from "../src/api/pki.ts";
+import { createCA, issueCertificate, type KeyPairPem } from "../src/pki/index.ts";
 import { APISERVER_KUBELET_CLIENT, startClientCertGate, type ClientCertGate } from "./endpoint-tls.ts";
 
 let dir: string;

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { Event } from "../src/apis/core/event.ts";
-import { EventRecorderImpl, type EventSink } from "../src/controllers/events.ts";
+import { EventRecorderImpl, type EventSink } from "../src/client/index.ts";
 import { AGENT_COMPONENT, nodeEventSink } from "./events.ts";
 
 describe("agent events", () => {

@@ -3,9 +3,7 @@
 // one Event's count, client-go's per-object spam filter, writes in the background so a pod worker
 // never waits on them.
 import type { Event } from "../src/apis/core/event.ts";
-import type { KubeClient } from "../src/client/index.ts";
-import type { EventRecorder } from "../src/controllers/context.ts";
-import { EventRecorderImpl, kubeEventSink, type EventSink } from "../src/controllers/events.ts";
+import { type KubeClient, type EventRecorder, EventRecorderImpl, kubeEventSink, type EventSink } from "../src/client/index.ts";
 
 export const AGENT_COMPONENT = "kubelet";
 

@@ -9,7 +9,7 @@ import * as x509 from "@peculiar/x509";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Pod } from "../src/apis/index.ts";
-import { createCA, issueCertificate, type KeyPairPem } from "../src/api/pki.ts";
+import { createCA, issueCertificate, type KeyPairPem } from "../src/pki/index.ts";
 import { startAgentCluster, type AgentCluster } from "./helpers/agent-cluster.ts";
 import { waitFor } from "./helpers/wait.ts";
 

@@ -3,9 +3,7 @@
 // eviction → pod GC → a replacement from the ReplicaSet controller), plus node IPAM.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { KubeObject } from "../src/apis/meta.ts";
-import { KubeClient, resourceFor, SharedInformerFactory } from "../src/client/index.ts";
-import type { ControllerContext, Running } from "../src/controllers/context.ts";
-import { createRecorderFactory } from "../src/controllers/events.ts";
+import { KubeClient, resourceFor, SharedInformerFactory, type ControllerContext, type Running, createRecorderFactory } from "../src/client/index.ts";
 import { startGarbageCollector } from "../src/controllers/garbage-collector.ts";
 import { startNamespaceController } from "../src/controllers/namespace.ts";
 import { startNodeIpamController } from "../src/controllers/node-ipam.ts";

@@ -3,8 +3,7 @@
 // nowhere gets PodScheduled=False (Unschedulable) and a FailedScheduling event, and is bound
 // once a node it fits on registers.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { KubeClient, SharedInformerFactory } from "../src/client/index.ts";
-import { createRecorderFactory } from "../src/controllers/events.ts";
+import { KubeClient, SharedInformerFactory, createRecorderFactory } from "../src/client/index.ts";
 import { type RunningScheduler, startScheduler } from "../src/scheduler/scheduler.ts";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
 

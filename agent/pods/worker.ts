@@ -6,7 +6,7 @@
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Container, Pod, PodStatus, ResourceList } from "../../src/apis/index.ts";
-import type { EventRecorder } from "../../src/controllers/context.ts";
+import type { EventRecorder } from "../../src/client/index.ts";
 import type { ContainerStatus, ImageService, PodSandboxConfig, Container as RuntimeContainer, RuntimeService } from "../cri/index.ts";
 import type { Backoff, BackoffOptions } from "./backoff.ts";
 import { containerConfig } from "./container-config.ts";

@@ -18,7 +18,7 @@ import { findResource } from "../apis/registry.ts";
 import { isDNS1123Subdomain } from "../apis/validation.ts";
 import { GROUP_NODES, NODE_USER_PREFIX, type Authenticator, type UserInfo } from "./auth.ts";
 import { decodeBody, expectObject, readBody } from "./content.ts";
-import { issueCertificate, type KeyPairPem } from "./pki.ts";
+import { issueCertificate, type KeyPairPem } from "../pki/index.ts";
 import type { Storage } from "./storage.ts";
 
 export const NODE_TOKEN_PATH = "/apis/kubun.io/v1/nodetokens";

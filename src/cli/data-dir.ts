@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname, networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { APISERVER_KUBELET_CLIENT } from "../../agent/endpoint-tls.ts";
-import { certificateHosts, createCA, issueCertificate, type KeyPairPem } from "../api/pki.ts";
+import { certificateHosts, createCA, issueCertificate, type KeyPairPem } from "../pki/index.ts";
 
 export interface ClusterFiles {
   dataDir: string;

@@ -1,5 +1,5 @@
 // A core/v1 Event about an object, as client-go's recorder writes one: the one shape both
-// KubeClient.createEvent and the controllers' aggregating recorder (src/controllers/events.ts) send.
+// KubeClient.createEvent and the aggregating event recorder (event-recorder.ts) send.
 import type { KubeObject } from "../apis/meta.ts";
 
 export interface EventFields {

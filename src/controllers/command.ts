@@ -1,7 +1,8 @@
 // `kubun controller-manager --kubeconfig F`: the controller manager as its own process, an API
 // client like any other, running until SIGTERM or SIGINT.
 import { KubeClient } from "../client/index.ts";
-import { createControllerContext, startControllerManager, type ControllerManagerOptions } from "./manager.ts";
+import { createControllerContext } from "../client/index.ts";
+import { startControllerManager, type ControllerManagerOptions } from "./manager.ts";
 
 export interface ControllerManagerCommandOptions extends ControllerManagerOptions {
   kubeconfig: string;

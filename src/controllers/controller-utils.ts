@@ -6,10 +6,7 @@ import { isPodReady, podCondition } from "../apis/core/pod.ts";
 import type { KubeObject, OwnerReference } from "../apis/meta.ts";
 import { selectorMatches, type LabelSelector } from "../apis/selector.ts";
 import type { ResourceInfo } from "../apis/registry.ts";
-import type { KubeClient } from "../client/index.ts";
-import { objectKey } from "../client/index.ts";
-import type { Running } from "./context.ts";
-import type { WorkQueue } from "./workqueue.ts";
+import { type KubeClient, objectKey, type Running, type WorkQueue } from "../client/index.ts";
 
 /** The owner reference with controller=true, if any. */
 export const controllerRef = (obj: KubeObject): OwnerReference | undefined => obj.metadata.ownerReferences?.find((r) => r.controller === true);

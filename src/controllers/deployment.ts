@@ -7,9 +7,7 @@ import type { Deployment, DeploymentStatus } from "../apis/apps/deployment.ts";
 import type { ReplicaSet } from "../apis/apps/replicaset.ts";
 import type { Pod } from "../apis/core/pod.ts";
 import { selectorMatches } from "../apis/selector.ts";
-import type { EventHandler, KubeClient, Lister } from "../client/index.ts";
-import { objectKey, resourceFor } from "../client/index.ts";
-import type { ControllerContext, EventRecorder, Running } from "./context.ts";
+import { type EventHandler, type KubeClient, type Lister, objectKey, resourceFor, type ControllerContext, type EventRecorder, type Running, WorkQueue } from "../client/index.ts";
 import { claimObjects, controllerKeyOf, controllerRef, hasCode, isPodActive, kubeOwnerPatcher, newControllerRef, runController, type OwnerPatcher } from "./controller-utils.ts";
 import { isScalingEvent, proportionalScale, recreateOldScaleDown, rollingNewReplicas, rollingOldScaleDown, type ScalePlan } from "./deployment-rolling.ts";
 import { syncRolloutStatus, statusChanged, withPausedCondition } from "./deployment-status.ts";
@@ -30,7 +28,6 @@ import {
   DESIRED_REPLICAS,
   MAX_REPLICAS,
 } from "./deployment-util.ts";
-import { WorkQueue } from "./workqueue.ts";
 
 const RS = resourceFor("ReplicaSet");
 const DEPLOYMENTS = resourceFor("Deployment");

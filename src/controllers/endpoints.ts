@@ -5,13 +5,10 @@
 import type { Endpoints } from "../apis/core/endpoints.ts";
 import type { Pod } from "../apis/core/pod.ts";
 import type { Service } from "../apis/core/service.ts";
-import type { EventHandler, Lister } from "../client/index.ts";
-import { objectKey, resourceFor, splitKey } from "../client/index.ts";
-import type { ControllerContext, Running } from "./context.ts";
+import { type EventHandler, type Lister, objectKey, resourceFor, splitKey, type ControllerContext, type Running, WorkQueue } from "../client/index.ts";
 import { runController } from "./controller-utils.ts";
 import { buildSubsets } from "./endpoints-subsets.ts";
 import { HEADLESS_LABEL, kubeObjectWriter, serviceHandlers, serviceSelector, type ObjectWriter } from "./endpoints-util.ts";
-import { WorkQueue } from "./workqueue.ts";
 
 export interface EndpointsControllerDeps {
   services: Lister<Service>;

@@ -6,13 +6,10 @@
 import type { Pod } from "../apis/core/pod.ts";
 import type { Service } from "../apis/core/service.ts";
 import { MANAGED_BY_LABEL, SERVICE_NAME_LABEL, type EndpointSlice } from "../apis/discovery/endpointslice.ts";
-import type { EventHandler, Lister } from "../client/index.ts";
-import { objectKey, resourceFor, splitKey } from "../client/index.ts";
-import type { ControllerContext, Running } from "./context.ts";
+import { type EventHandler, type Lister, objectKey, resourceFor, splitKey, type ControllerContext, type Running, WorkQueue } from "../client/index.ts";
 import { runController } from "./controller-utils.ts";
 import { ENDPOINTSLICE_CONTROLLER, desiredSlices, sameSlice } from "./endpointslice-build.ts";
 import { kubeObjectWriter, serviceHandlers, serviceSelector, type ObjectWriter } from "./endpoints-util.ts";
-import { WorkQueue } from "./workqueue.ts";
 
 export interface EndpointSliceControllerDeps {
   services: Lister<Service>;

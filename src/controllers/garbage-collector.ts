@@ -6,8 +6,7 @@
 // by owner uid) on the shared informers; a key is an object's uid.
 import type { KubeObject, OwnerReference } from "../apis/meta.ts";
 import { RESOURCES, type ResourceInfo } from "../apis/registry.ts";
-import type { Informer } from "../client/index.ts";
-import type { ControllerContext, Running } from "./context.ts";
+import { type Informer, type ControllerContext, type Running, WorkQueue, warnUnlessConflict } from "../client/index.ts";
 import {
   blockingDependents,
   byOwnerUid,
@@ -22,7 +21,6 @@ import {
   UID_INDEX,
   type OwnerLookup,
 } from "./gc-owners.ts";
-import { WorkQueue, warnUnlessConflict } from "./workqueue.ts";
 
 const WORKERS = 4;
 

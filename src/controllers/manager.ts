@@ -1,13 +1,10 @@
 // The controller manager (kube-controller-manager's role): starts every controller on one
 // shared ControllerContext, so they all read the same informers, and stops them together.
 // `kubun server` runs it in-process; `kubun controller-manager` runs it alone (command.ts).
-import type { KubeClient } from "../client/index.ts";
-import { SharedInformerFactory } from "../client/index.ts";
-import type { ControllerContext, Running } from "./context.ts";
+import type { ControllerContext, Running } from "../client/index.ts";
 import { startDeploymentController } from "./deployment.ts";
 import { startEndpointsController } from "./endpoints.ts";
 import { startEndpointSliceController } from "./endpointslice.ts";
-import { createRecorderFactory, type RecorderOptions } from "./events.ts";
 import { startReplicaSetController } from "./replicaset.ts";
 import { startGarbageCollector } from "./garbage-collector.ts";
 import { startNamespaceController } from "./namespace.ts";
@@ -54,12 +51,5 @@ export function startControllerManager(ctx: ControllerContext, opts: ControllerM
   };
 }
 
-/** A ControllerContext over one client: its own informer factory and event recorder. */
-export function createControllerContext(
-  client: KubeClient,
-  opts: { now?: () => Date; events?: RecorderOptions } = {},
-): ControllerContext & { flushEvents(): Promise<void> } {
-  const now = opts.now ?? (() => new Date());
-  const recorder = createRecorderFactory(client, now, opts.events);
-  return { client, informers: new SharedInformerFactory(client), recorder, now, flushEvents: () => recorder.flush() };
-}
+// Where it lived before src/client became the home of what every API client shares.
+export { createControllerContext } from "../client/index.ts";

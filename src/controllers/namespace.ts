@@ -4,9 +4,8 @@
 // namespace.
 import { FINALIZER_KUBERNETES, type Namespace } from "../apis/index.ts";
 import type { KubeObject } from "../apis/meta.ts";
-import type { ControllerContext, Running } from "./context.ts";
+import { type ControllerContext, type Running, WorkQueue } from "../client/index.ts";
 import { deleteNamespaceContent } from "./namespace-deleter.ts";
-import { WorkQueue } from "./workqueue.ts";
 
 export interface NamespaceControllerOptions {
   /** How soon a namespace with content still terminating is looked at again (default 2 s). */

@@ -1,10 +1,8 @@
 // Node IPAM: gives every node without one a pod CIDR (spec.podCIDR/podCIDRs), a /24 of the
 // cluster CIDR by default, which its agent's CNI bridge and the other nodes' routes use.
 import type { Node } from "../apis/index.ts";
-import { resourceFor } from "../client/index.ts";
-import type { ControllerContext, Running } from "./context.ts";
+import { resourceFor, type ControllerContext, type Running, WorkQueue, warnUnlessConflict } from "../client/index.ts";
 import { CidrAllocator } from "./node-cidr.ts";
-import { WorkQueue, warnUnlessConflict } from "./workqueue.ts";
 
 export interface NodeIpamOptions {
   /** Default 10.42.0.0/16, as k3s. */

@@ -5,11 +5,9 @@
 // nodes that cannot confirm a deletion: terminating pods on a node that is not Ready, and pods
 // bound to a node that no longer exists, are force-deleted.
 import type { Lease, Node, Pod } from "../apis/index.ts";
-import { resourceFor } from "../client/index.ts";
-import type { ControllerContext, Running } from "./context.ts";
+import { resourceFor, type ControllerContext, type Running, WorkQueue, warnUnlessConflict } from "../client/index.ts";
 import { evictionTime } from "./node-eviction.ts";
 import { observeHealth, readyCondition, reconcileTaints, silentNodeConditions, type NodeHealth } from "./node-health.ts";
-import { WorkQueue, warnUnlessConflict } from "./workqueue.ts";
 
 export interface NodeLifecycleOptions {
   /** How long a node may stay silent before it is Ready=Unknown (default 40 s). */

@@ -3,9 +3,7 @@
 // after one request instead of hundreds, and a healthy one reaches 1,000 pods in ~10 rounds.
 import type { Pod, PodTemplateSpec } from "../apis/core/pod.ts";
 import type { KubeObject, OwnerReference } from "../apis/meta.ts";
-import type { KubeClient } from "../client/index.ts";
-import { resourceFor } from "../client/index.ts";
-import type { EventRecorder } from "./context.ts";
+import { type KubeClient, resourceFor, type EventRecorder } from "../client/index.ts";
 import { hasCode } from "./controller-utils.ts";
 
 export interface PodControl {

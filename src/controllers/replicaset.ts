@@ -6,14 +6,11 @@ import type { ReplicaSet, ReplicaSetStatus } from "../apis/apps/replicaset.ts";
 import type { Pod } from "../apis/core/pod.ts";
 import { isPodReady } from "../apis/core/pod.ts";
 import { selectorMatches } from "../apis/selector.ts";
-import type { EventHandler, KubeClient, Lister } from "../client/index.ts";
-import { objectKey, resourceFor } from "../client/index.ts";
-import type { ControllerContext, Running } from "./context.ts";
+import { type EventHandler, type KubeClient, type Lister, objectKey, resourceFor, type ControllerContext, type Running, WorkQueue } from "../client/index.ts";
 import { claimObjects, controllerRef, isPodActive, kubeOwnerPatcher, newControllerRef, runController, type OwnerPatcher } from "./controller-utils.ts";
 import { Expectations } from "./expectations.ts";
 import { kubePodControl, slowStartBatch, SLOW_START_INITIAL_BATCH, type PodControl } from "./pod-control.ts";
 import { calculateReplicaSetStatus, nextAvailabilityCheck, podsToDelete, sameReplicaSetStatus } from "./replicaset-status.ts";
-import { WorkQueue } from "./workqueue.ts";
 
 /** kube's BurstReplicas: at most this many creates or deletes per sync. */
 export const BURST_REPLICAS = 500;

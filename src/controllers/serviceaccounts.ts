@@ -2,9 +2,7 @@
 // one pods run as when they name none. Recreated if deleted, as kube-controller-manager's
 // serviceaccount-controller does.
 import type { KubeObject } from "../apis/meta.ts";
-import { resourceFor } from "../client/index.ts";
-import type { ControllerContext, Running } from "./context.ts";
-import { WorkQueue } from "./workqueue.ts";
+import { resourceFor, type ControllerContext, type Running, WorkQueue } from "../client/index.ts";
 
 const DEFAULT_SERVICE_ACCOUNT = "default";
 const SERVICE_ACCOUNTS = resourceFor("ServiceAccount");

@@ -6,8 +6,7 @@
 // informers re-list across an API server restart).
 import type { EndpointSlice } from "../apis/discovery/endpointslice.ts";
 import type { Service } from "../apis/index.ts";
-import { type ListWatchSource, type Lister, objectKey, SharedInformerFactory, splitKey } from "../client/index.ts";
-import { WorkQueue } from "../controllers/workqueue.ts";
+import { type ListWatchSource, type Lister, objectKey, SharedInformerFactory, splitKey, WorkQueue } from "../client/index.ts";
 import { Forwarder, type ListenAddress } from "./forwarder.ts";
 import type { RouteTable } from "./route-table.ts";
 import { linkServiceAddresses, type ServiceAddresses } from "./service-interface.ts";

@@ -1,9 +1,7 @@
 // `kubun scheduler --kubeconfig F`: the scheduler on its own, an API client of any kubun (or
 // Kubernetes) API server, built exactly as `kubun server` builds it in-process.
 import { ensureWasmBuilt } from "../../wasm/build.ts";
-import { KubeClient, SharedInformerFactory } from "../client/index.ts";
-import type { ControllerContext } from "../controllers/context.ts";
-import { createRecorderFactory } from "../controllers/events.ts";
+import { createControllerContext, KubeClient, type ControllerContext } from "../client/index.ts";
 import { type RunningScheduler, type SchedulerOptions, startScheduler } from "./scheduler.ts";
 
 export interface SchedulerCommandOptions extends SchedulerOptions {
@@ -17,18 +15,13 @@ export interface SchedulerCommandOptions extends SchedulerOptions {
 
 /** The ControllerContext of a standalone component: its own client, informers and recorder. */
 export function standaloneContext(kubeconfig: string, opts: { context?: string; userAgent: string }): ControllerContext & { close(): Promise<void> } {
-  const client = KubeClient.fromKubeconfig(kubeconfig, opts);
-  const informers = new SharedInformerFactory(client);
-  const recorder = createRecorderFactory(client) as ReturnType<typeof createRecorderFactory> & { flush(): Promise<void> };
+  const ctx = createControllerContext(KubeClient.fromKubeconfig(kubeconfig, opts));
   return {
-    client,
-    informers,
-    recorder,
-    now: () => new Date(),
+    ...ctx,
     async close() {
-      await informers.stop();
-      await recorder.flush();
-      await client.close();
+      await ctx.informers.stop();
+      await ctx.flushEvents();
+      await ctx.client.close();
     },
   };
 }

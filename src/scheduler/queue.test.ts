@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import type { Clock } from "../controllers/workqueue.ts";
+import type { Clock } from "../client/index.ts";
 import { SchedulingQueue } from "./queue.ts";
 
 class FakeClock implements Clock {

@@ -3,8 +3,7 @@
 // unschedulable pods parked until a cluster change (a node added or updated, a pod leaving a
 // node) might let them fit. A pod is in at most one of them, or in flight between pop() and the
 // scheduler's verdict. Keys are "namespace/name".
-import { type Clock, realClock } from "../controllers/workqueue.ts";
-import { Heap } from "./heap.ts";
+import { type Clock, realClock, Heap } from "../client/index.ts";
 
 export interface QueuedPod {
   key: string;

@@ -6,8 +6,7 @@
 // (Unschedulable) and a FailedScheduling event, and waits for a cluster change.
 import { StatusError } from "../apis/errors.ts";
 import type { KubeObject } from "../apis/meta.ts";
-import { resourceFor } from "../client/index.ts";
-import type { ControllerContext, EventRecorder, Running } from "../controllers/context.ts";
+import { resourceFor, type ControllerContext, type EventRecorder, type Running } from "../client/index.ts";
 import { SchedulerCache } from "./cache.ts";
 import { nodeInfoFrom, podQueryFrom } from "./convert.ts";
 import { InFlightLimiter } from "./limiter.ts";

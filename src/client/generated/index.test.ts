@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createCA, issueCertificate } from "../../api/pki.ts";
+import { createCA, issueCertificate } from "../../pki/index.ts";
 import { createKubeClient } from "./index.ts";
 
 // A serving certificate for 127.0.0.1 from the cluster's own PKI code.

@@ -1,22 +1,10 @@
-// The controllers' keyed work queue, after client-go's workqueue: a key waits at most once in
+// The keyed work queue of controllers and the service proxy, after client-go's workqueue: a key waits at most once in
 // the queue however often it is added, and is never handed to two workers at once — a key added
 // while it is being processed runs again after its worker calls done(). Failed keys come back
 // with per-key exponential back-off; delayed keys wait in a heap behind one timer (a controller
 // with a delay per node would otherwise hold thousands of timers).
-import { Heap } from "../scheduler/heap.ts";
-
-/** Timers the queue schedules with: the real ones by default, a fake clock in tests. */
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const realClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
+import { type Clock, realClock } from "./clock.ts";
+import { Heap } from "./heap.ts";
 
 /** Decides how long a failing key waits before its next attempt. */
 export interface RateLimiter<K> {

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { ExponentialBackoff, WorkQueue, type Clock } from "./workqueue.ts";
+import type { Clock } from "./clock.ts";
+import { ExponentialBackoff, WorkQueue } from "./workqueue.ts";
 
 /** A clock that only moves when the test says so. */
 class FakeClock implements Clock {

@@ -1,13 +1,14 @@
-// The controllers' event recorder (client-go's EventBroadcaster + EventCorrelator, reduced):
+// The event recorder of controllers, scheduler and agent (client-go's EventBroadcaster +
+// EventCorrelator, reduced):
 // an exact repeat of an event about the same object becomes one Event whose count and
 // lastTimestamp grow (a PATCH), a spam filter caps how many events one object can emit, and
 // writes happen in the background so a sync never waits on them. Old events are deleted by the
 // store's leases (src/store/leases.ts, kube-apiserver's --event-ttl), never by a client sweep.
 import type { Event } from "../apis/core/event.ts";
 import type { KubeObject } from "../apis/meta.ts";
-import type { KubeClient } from "../client/index.ts";
-import { resourceFor } from "../client/index.ts";
-import { eventObject } from "../client/event-object.ts";
+import type { KubeClient } from "./kube-client.ts";
+import { resourceFor } from "./paths.ts";
+import { eventObject } from "./event-object.ts";
 import type { EventRecorder } from "./context.ts";
 
 /** The writes a recorder needs; KubeClient provides them through kubeEventSink. */

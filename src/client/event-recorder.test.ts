@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { Event } from "../apis/core/event.ts";
 import type { KubeObject } from "../apis/meta.ts";
-import { EventRecorderImpl, type EventSink } from "./events.ts";
+import { EventRecorderImpl, type EventSink } from "./event-recorder.ts";
 
 class FakeSink implements EventSink {
   events = new Map<string, Event>();
