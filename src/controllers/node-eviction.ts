@@ -2,7 +2,7 @@
 // once if a taint is not tolerated, after the shortest tolerationSeconds of the tolerations in
 // use otherwise, never if they tolerate it forever.
 import type { Pod, Taint, Toleration } from "../apis/index.ts";
-import { toleratesTaint } from "../scheduler/predicates.ts";
+import { toleratesTaint } from "../apis/core/taints.ts";
 
 /**
  * The time (ms) to evict `pod`, or undefined to leave it. Tolerations count from the earliest

@@ -1,23 +1,12 @@
 // String-level predicates with kube-scheduler's semantics. The TS reference evaluates them per
 // node; the wasm encoder evaluates the taint ones once per pod against the interned taint table.
+import { toleratedBy } from "../apis/core/taints.ts";
 import type { NodeSelectorRequirement, NodeSelectorTerm, Taint, Toleration } from "./types.ts";
 
+// Toleration matching is core/v1's (src/apis/core/taints.ts), shared with node eviction.
+export { toleratedBy, toleratesTaint } from "../apis/core/taints.ts";
+
 export const UNSCHEDULABLE_TAINT: Taint = { key: "node.kubernetes.io/unschedulable", effect: "NoSchedule" };
-
-/** v1.Toleration.ToleratesTaint. */
-export function toleratesTaint(t: Toleration, taint: Taint): boolean {
-  if (t.effect && t.effect !== taint.effect) return false;
-  if (t.key && t.key !== taint.key) return false;
-  switch (t.operator ?? "Equal") {
-    case "Equal": return (t.value ?? "") === (taint.value ?? "");
-    case "Exists": return true;
-    default: return false;
-  }
-}
-
-export function toleratedBy(tolerations: Toleration[], taint: Taint): boolean {
-  return tolerations.some((t) => toleratesTaint(t, taint));
-}
 
 /** TaintToleration Filter: the first NoSchedule/NoExecute taint nobody tolerates, in node order. */
 export function firstUntoleratedTaint(taints: Taint[], tolerations: Toleration[]): Taint | undefined {
