@@ -26,12 +26,21 @@ describe("parseQuantity", () => {
     ["1M", 1_000_000_000, 1_000_000],
     ["0", 0, 0],
     ["+1", 1000, 1],
+    ["+3", 3000, 3],
+    ["2k", 2_000_000, 2000],
+    ["250u", 1, 1],
+    ["1Ti", 1_099_511_627_776_000, 1_099_511_627_776],
+    ["0.5Ki", 512_000, 512],
+    ["110", 110_000, 110],
+    ["1e1000", Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER], // capped, as ParseQuantity caps at int64
   ])("%p is %p milli, %p whole", (q, milli, whole) => {
     expect(quantityMilliValue(q)).toBe(milli);
     expect(quantityValue(q)).toBe(whole);
   });
 
-  test.each(["", "abc", "1.2.3", "1Kb", "1 Gi", " 1", "1e", "Mi", "--1", "1i", "1e1.5"])("rejects %p", (q) => {
+  // As resource.ParseQuantity: no surrounding whitespace; exponents past 1000 are no resource
+  // anyone has, and would make BigInt build numbers of any size.
+  test.each(["", "abc", "1.2.3", "1Kb", "1 Gi", " 1", "1 ", "1e", "Mi", "m", "--1", "1i", "1Qi", "1e1.5", "1e1001"])("rejects %p", (q) => {
     expect(() => parseQuantity(q)).toThrow(QuantityError);
     expect(isQuantity(q)).toBe(false);
   });
@@ -42,8 +51,16 @@ describe("parseQuantity", () => {
     expect(isQuantity(Number.NaN)).toBe(false);
   });
 
-  test("negative quantities parse (validation rejects them)", () => {
+  test("negative quantities parse (validation rejects them) and round away from zero", () => {
     expect(quantityMilliValue("-100m")).toBe(-100);
+    expect(quantityMilliValue("-1.5m")).toBe(-2);
+    expect(quantityValue("-0.5")).toBe(-1);
+    expect(quantityValue("-1e1000")).toBe(-Number.MAX_SAFE_INTEGER);
+  });
+
+  test("a parsed quantity and its text give the same values", () => {
+    expect(quantityValue(parseQuantity("1.5Gi"))).toBe(quantityValue("1.5Gi"));
+    expect(quantityMilliValue(parseQuantity("1.5m"))).toBe(quantityMilliValue("1.5m"));
   });
 });
 

@@ -1,6 +1,9 @@
 // Kubernetes resource quantities ("100m", "1Gi", "1e3", "0.5"), after
-// k8s.io/apimachinery/pkg/api/resource. Values are kept as exact rationals (BigInt) so that
-// "0.1" cpu is exactly 100 millicores and request/limit comparisons never suffer float error.
+// k8s.io/apimachinery/pkg/api/resource: the one parser of the API server, scheduler and agent.
+// Values are kept as exact rationals (BigInt) so that "0.1" cpu is exactly 100 millicores and
+// request/limit comparisons never suffer float error. As resource.ParseQuantity: no surrounding
+// whitespace, negatives parse (validation rejects them where they are not allowed), and
+// Value()/MilliValue() round away from zero.
 
 export const QUANTITY_FORMAT_MESSAGE =
   "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
@@ -110,17 +113,37 @@ function ceilDiv(num: bigint, den: bigint): bigint {
   return num > 0n ? q + 1n : q - 1n;
 }
 
-/** The value in whole units, rounded up: bytes for memory, cores for cpu. */
-export function quantityValue(q: ParsedQuantity | QuantityInput): number {
-  const x = toQuantity(q);
-  return Number(ceilDiv(x.num, x.den));
+const MAX = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * A whole value as a number, capped at ±2^53−1: as resource.ParseQuantity caps at int64 ("the
+ * max is just a simple cap"), a number past what a double holds exactly is no resource anyone has.
+ */
+const capped = (v: bigint): number => Number(v > MAX ? MAX : v < -MAX ? -MAX : v);
+
+/**
+ * Values by input text: every pod of a workload names the same few quantities, and the scheduler
+ * converts each pod it sees, so the BigInt division is done once per text. Bounded: emptied when full.
+ */
+function memoized(convert: (q: ParsedQuantity) => number): (q: ParsedQuantity | QuantityInput) => number {
+  const known = new Map<QuantityInput, number>();
+  return (q) => {
+    if (typeof q === "object") return convert(q);
+    let v = known.get(q);
+    if (v === undefined) {
+      v = convert(parseQuantity(q));
+      if (known.size >= PARSED_MAX) known.clear();
+      known.set(q, v);
+    }
+    return v;
+  };
 }
 
+/** The value in whole units, rounded up: bytes for memory, cores for cpu, a count of pods. */
+export const quantityValue = memoized((x) => capped(ceilDiv(x.num, x.den)));
+
 /** The value in thousandths, rounded up: millicores for cpu. */
-export function quantityMilliValue(q: ParsedQuantity | QuantityInput): number {
-  const x = toQuantity(q);
-  return Number(ceilDiv(x.num * 1000n, x.den));
-}
+export const quantityMilliValue = memoized((x) => capped(ceilDiv(x.num * 1000n, x.den)));
 
 export function compareQuantities(a: ParsedQuantity | QuantityInput, b: ParsedQuantity | QuantityInput): -1 | 0 | 1 {
   const x = toQuantity(a);

@@ -1,6 +1,6 @@
 // Kubernetes Pod and Node JSON -> the scheduler core's NodeInfo / PodQuery. Pure functions; they
 // read plain objects so they work on anything the API returns before src/apis types exist.
-import { quantityMilli, quantityValue } from "./quantity.ts";
+import { quantityMilliValue, quantityValue } from "../apis/quantity.ts";
 import type {
   Allocatable, HostPort, NodeInfo, NodeSelectorTerm, PodQuery, PreferredSchedulingTerm, Resources, Taint, Toleration,
 } from "./types.ts";
@@ -14,7 +14,7 @@ type Json = any;
 function amount(list: Json, name: string, milli: boolean): number {
   const q = list?.[name];
   if (q === undefined || q === null || q === "") return 0;
-  return milli ? quantityMilli(q) : quantityValue(q);
+  return milli ? quantityMilliValue(q) : quantityValue(q);
 }
 
 export function nodeInfoFrom(node: Json): NodeInfo {

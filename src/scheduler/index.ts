@@ -9,7 +9,6 @@ export { createTsScorer } from "./ts-scorer.ts";
 export { createWasmScorer, type WasmScorerOptions } from "./wasm-scorer.ts";
 export { SCHEDULER_WASM } from "./wasm-loader.ts";
 export { nodeInfoFrom, podQueryFrom } from "./convert.ts";
-export { parseQuantity, quantityMilli, quantityValue } from "./quantity.ts";
 export { type PodCondition, unschedulableCondition, unschedulableMessage } from "./reasons.ts";
 export { startScheduler, type SchedulerOptions, type RunningScheduler, type SchedulerStats } from "./scheduler.ts";
 export { runSchedulerCommand } from "./command.ts";
