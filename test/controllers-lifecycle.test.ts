@@ -3,6 +3,7 @@
 // eviction → pod GC → a replacement from the ReplicaSet controller), plus node IPAM.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { KubeObject } from "../src/apis/meta.ts";
+import { formatMicroTime, formatTime } from "../src/apis/time.ts";
 import { KubeClient, resourceFor, SharedInformerFactory, type ControllerContext, type Running, createRecorderFactory } from "../src/client/index.ts";
 import { startGarbageCollector } from "../src/controllers/garbage-collector.ts";
 import { startNamespaceController } from "../src/controllers/namespace.ts";
@@ -230,8 +231,8 @@ describe("namespace controller", () => {
   });
 });
 
-const nowTime = () => new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
-const microTime = () => new Date().toISOString().replace("Z", "000Z");
+const nowTime = () => formatTime(new Date());
+const microTime = () => formatMicroTime(new Date());
 
 async function registerNode(name: string): Promise<void> {
   const t = nowTime();

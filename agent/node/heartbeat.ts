@@ -3,19 +3,19 @@
 import { StatusError } from "../../src/apis/errors.ts";
 import type { Lease, Node, NodeStatus } from "../../src/apis/index.ts";
 import { resourceFor, type KubeClient } from "../../src/client/index.ts";
+import { formatMicroTime } from "../../src/apis/time.ts";
 
 const LEASES = resourceFor("Lease");
 const NAMESPACES = resourceFor("Namespace");
 const NODES = resourceFor("Node");
 export const NODE_LEASE_NAMESPACE = "kube-node-lease";
 
-const microTime = (d: Date) => d.toISOString().replace(/Z$/, "000Z");
 const isCode = (err: unknown, code: number) => err instanceof StatusError && err.code === code;
 
 /** Creates or renews the node's Lease. */
 export async function renewLease(client: KubeClient, node: Node, durationSeconds: number, now: Date): Promise<void> {
   const name = node.metadata.name!;
-  const spec = { holderIdentity: name, leaseDurationSeconds: durationSeconds, renewTime: microTime(now) };
+  const spec = { holderIdentity: name, leaseDurationSeconds: durationSeconds, renewTime: formatMicroTime(now) };
   try {
     await client.patch(LEASES, NODE_LEASE_NAMESPACE, name, { spec }, "merge");
     return;
@@ -30,7 +30,7 @@ export async function renewLease(client: KubeClient, node: Node, durationSeconds
       namespace: NODE_LEASE_NAMESPACE,
       ownerReferences: node.metadata.uid ? [{ apiVersion: "v1", kind: "Node", name, uid: node.metadata.uid }] : undefined,
     },
-    spec: { ...spec, acquireTime: microTime(now) },
+    spec: { ...spec, acquireTime: formatMicroTime(now) },
   };
   try {
     await client.create(LEASES, NODE_LEASE_NAMESPACE, lease);

@@ -2,6 +2,7 @@
 // system info and the Ready / pressure conditions (a pure function of what was measured).
 import type { Node, NodeCondition, NodeStatus, ResourceList } from "../../src/apis/index.ts";
 import type { NodeAddress, NodeSystemInfo } from "../../src/apis/index.ts";
+import { formatTime } from "../../src/apis/time.ts";
 
 export interface NodeStatusInput {
   capacity: ResourceList;
@@ -15,7 +16,6 @@ export interface NodeStatusInput {
   now: Date;
 }
 
-const seconds = (d: Date) => d.toISOString().replace(/\.\d+Z$/, "Z");
 
 function condition(prev: NodeCondition[] | undefined, type: string, ok: boolean, reason: string, message: string, now: Date): NodeCondition {
   const status = ok ? "True" : "False";
@@ -23,8 +23,8 @@ function condition(prev: NodeCondition[] | undefined, type: string, ok: boolean,
   return {
     type,
     status,
-    lastHeartbeatTime: seconds(now),
-    lastTransitionTime: old?.status === status && old.lastTransitionTime ? old.lastTransitionTime : seconds(now),
+    lastHeartbeatTime: formatTime(now),
+    lastTransitionTime: old?.status === status && old.lastTransitionTime ? old.lastTransitionTime : formatTime(now),
     reason,
     message,
   };

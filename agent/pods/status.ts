@@ -2,6 +2,7 @@
 // container states, restart counts, readiness, the pod's phase and its conditions.
 import type { Container, ContainerState, ContainerStatus as ApiContainerStatus, Pod, PodCondition, PodPhase, PodStatus } from "../../src/apis/index.ts";
 import type { ContainerStatus } from "../cri/index.ts";
+import { formatTime } from "../../src/apis/time.ts";
 
 /** What the worker knows about one container of the pod. */
 export interface ContainerView {
@@ -31,7 +32,7 @@ export interface PodStatusInput {
 /** Runtime nanoseconds (a decimal string) as an RFC 3339 timestamp with seconds. */
 export function nsToTime(ns: string | undefined): string | undefined {
   if (!ns || ns === "0") return undefined;
-  return new Date(Number(BigInt(ns) / 1_000_000n)).toISOString().replace(/\.\d+Z$/, "Z");
+  return formatTime(Number(BigInt(ns) / 1_000_000n));
 }
 
 const containerID = (s: ContainerStatus) => `containerd://${s.id}`;
@@ -114,7 +115,7 @@ function condition(old: PodCondition[] | undefined, type: string, ok: boolean, n
     type,
     status,
     lastProbeTime: null,
-    lastTransitionTime: prev?.status === status && prev.lastTransitionTime ? prev.lastTransitionTime : now.toISOString().replace(/\.\d+Z$/, "Z"),
+    lastTransitionTime: prev?.status === status && prev.lastTransitionTime ? prev.lastTransitionTime : formatTime(now),
     ...(!ok && reason ? { reason } : {}),
     ...(!ok && message ? { message } : {}),
   };

@@ -20,6 +20,7 @@ import { instanceStatus, podContainers, podSandboxes, restartCountOf, teardownPo
 import { sandboxConfig } from "./sandbox-config.ts";
 import { podStatus, type ContainerView } from "./status.ts";
 import { prepareVolumes, refreshVolumes } from "./volumes.ts";
+import { formatTime } from "../../src/apis/time.ts";
 
 /** How long agent shutdown waits for a pod worker's pass in flight. */
 const STOP_WAIT_MS = 2000;
@@ -159,7 +160,7 @@ export class PodWorker {
       if (!this.deleted) await this.deps.api.confirmDeletion(pod);
       return true;
     }
-    this.startTime ??= this.now().toISOString().replace(/\.\d+Z$/, "Z");
+    this.startTime ??= formatTime(this.now());
     const phase = pod.status?.phase;
     if (phase === "Succeeded" || phase === "Failed") {
       // A finished pod keeps its record but not its sandbox: free the IP as kubelet does.

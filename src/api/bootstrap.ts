@@ -4,7 +4,8 @@ import { applyDefaults } from "../apis/index.ts";
 import type { KubeObject } from "../apis/meta.ts";
 import { findResource, type ResourceInfo } from "../apis/registry.ts";
 import { StorageWriteError } from "../store/errors.ts";
-import { formatTime, objectKey, type Storage } from "./storage.ts";
+import { formatTime } from "../apis/time.ts";
+import { objectKey, type Storage } from "./storage.ts";
 
 const UNWRITABLE = new Set(["EROFS", "ENOSPC", "EDQUOT", "EACCES"]);
 

@@ -5,6 +5,7 @@ import { applyDefaults, validateObject, validateStatusUpdate } from "../apis/ind
 import { alreadyExists, badRequest, conflict, forbidden, invalid, notFound, staleConflict, type Qualified } from "../apis/errors.ts";
 import { FINALIZER_FOREGROUND, FINALIZER_ORPHAN, type KubeObject } from "../apis/meta.ts";
 import { findResource, storePrefix, type ResourceInfo } from "../apis/registry.ts";
+import { formatTime } from "../apis/time.ts";
 import { KeyExistsError, KeyNotFoundError, RevisionConflictError, type Store } from "../store/index.ts";
 import { strictDecodingError, unknownFields } from "./openapi/index.ts";
 import { updateManagedFields } from "./patch/index.ts";
@@ -35,9 +36,6 @@ const NAMESPACES = findResource("", "v1", "namespaces")!;
 const MAX_UPDATE_RETRIES = 8;
 
 export const qualified = (r: ResourceInfo): Qualified => ({ resource: r.resource, group: r.group || undefined, kind: r.kind });
-
-/** RFC 3339 at second precision, as Kubernetes writes metav1.Time. */
-export const formatTime = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z");
 
 const NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789";
 function generateSuffix(): string {

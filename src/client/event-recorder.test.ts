@@ -39,7 +39,7 @@ describe("EventRecorderImpl", () => {
     await impl.flush();
     expect(sink.events.size).toBe(1);
     const [ev] = [...sink.events.values()];
-    expect(ev).toMatchObject({ count: 3, reason: "BackOff", type: "Warning", firstTimestamp: "2025-01-01T00:00:00.000Z", lastTimestamp: "2025-01-01T00:00:01.000Z" });
+    expect(ev).toMatchObject({ count: 3, reason: "BackOff", type: "Warning", firstTimestamp: "2025-01-01T00:00:00Z", lastTimestamp: "2025-01-01T00:00:01Z" });
     expect(ev!.involvedObject).toMatchObject({ kind: "Pod", name: "p", namespace: "ns", uid: "u1" });
     expect(sink.writes).toEqual(["create BackOff", `patch ${ev!.metadata.name}`, `patch ${ev!.metadata.name}`]);
   });

@@ -10,6 +10,7 @@ import type { KubeClient } from "./kube-client.ts";
 import { resourceFor } from "./paths.ts";
 import { eventObject } from "./event-object.ts";
 import type { EventRecorder } from "./context.ts";
+import { formatTime } from "../apis/time.ts";
 
 /** The writes a recorder needs; KubeClient provides them through kubeEventSink. */
 export interface EventSink {
@@ -86,7 +87,7 @@ export class EventRecorderImpl {
     const objectId = `${component}|${object.kind}|${meta.namespace ?? ""}|${meta.name}|${meta.uid ?? ""}`;
     if (this.pending.size >= this.maxPending || !this.take(objectId)) return;
     const key = `${objectId}|${type}|${reason}|${message}`;
-    const at = this.now().toISOString();
+    const at = formatTime(this.now());
     let agg = this.aggregates.get(key);
     if (agg) {
       // Refresh its place: the map's insertion order is the eviction order.

@@ -24,6 +24,7 @@ import {
   type WatchOptions,
   type WriteOptions,
 } from "./types.ts";
+import { formatTime } from "../apis/time.ts";
 
 export interface KubeClientOptions extends ConnectionOptions {
   /** Sent as User-Agent; the API server's logs and managedFields name writers by it. */
@@ -151,7 +152,7 @@ export class KubeClient {
     const meta = involved.metadata;
     const namespace = meta.namespace || "default";
     const name = `${meta.name}.${Date.now().toString(16)}${Math.random().toString(16).slice(2, 8)}`;
-    return this.create(resourceFor("Event"), namespace, eventObject(involved, { name, namespace, type, reason, message, component, at: new Date().toISOString(), count: 1 }));
+    return this.create(resourceFor("Event"), namespace, eventObject(involved, { name, namespace, type, reason, message, component, at: formatTime(new Date()), count: 1 }));
   }
 
   /**

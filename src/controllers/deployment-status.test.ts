@@ -25,7 +25,7 @@ describe("syncRolloutStatus", () => {
       "progress since the last status",
       dep({ replicas: 4, updatedReplicas: 1 }),
       { observedGeneration: 2, replicas: 4, updatedReplicas: 2, availableReplicas: 2, conditions: [progressing("NewReplicaSetCreated")] },
-      { status: "True", reason: "ReplicaSetUpdated", message: 'ReplicaSet "web-abc" is progressing.', lastUpdateTime: now.toISOString(), lastTransitionTime: "2025-01-01T00:09:00Z" },
+      { status: "True", reason: "ReplicaSetUpdated", message: 'ReplicaSet "web-abc" is progressing.', lastUpdateTime: "2025-01-01T00:10:00Z", lastTransitionTime: "2025-01-01T00:09:00Z" },
     ],
     [
       "no progress past the deadline",

@@ -4,6 +4,7 @@
 import type { Deployment, DeploymentCondition, DeploymentStatus } from "../apis/apps/deployment.ts";
 import type { ReplicaSet } from "../apis/apps/replicaset.ts";
 import type { PodTemplateSpec } from "../apis/core/pod.ts";
+import { formatTime } from "../apis/time.ts";
 
 export const POD_TEMPLATE_HASH = "pod-template-hash";
 export const REVISION = "deployment.kubernetes.io/revision";
@@ -152,7 +153,7 @@ export const podsAtMost = (rss: (ReplicaSet | undefined)[]) => sum(rss, (rs) => 
 export const condition = (d: { status?: DeploymentStatus }, type: string) => d.status?.conditions?.find((c) => c.type === type);
 
 export function newCondition(type: string, status: DeploymentCondition["status"], reason: string, message: string, now: Date): DeploymentCondition {
-  const t = now.toISOString();
+  const t = formatTime(now);
   return { type, status, lastUpdateTime: t, lastTransitionTime: t, reason, message };
 }
 

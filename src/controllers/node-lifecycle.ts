@@ -8,6 +8,7 @@ import type { Lease, Node, Pod } from "../apis/index.ts";
 import { resourceFor, type ControllerContext, type Running, WorkQueue, warnUnlessConflict } from "../client/index.ts";
 import { evictionTime } from "./node-eviction.ts";
 import { observeHealth, readyCondition, reconcileTaints, silentNodeConditions, type NodeHealth } from "./node-health.ts";
+import { formatTime } from "../apis/time.ts";
 
 export interface NodeLifecycleOptions {
   /** How long a node may stay silent before it is Ready=Unknown (default 40 s). */
@@ -24,7 +25,6 @@ const WORKERS = 2;
 const nodeResource = resourceFor("Node");
 const podResource = resourceFor("Pod");
 
-const formatTime = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 const hasCode = (err: unknown, ...codes: number[]) => codes.includes((err as { code?: number } | undefined)?.code ?? 0);
 
 /** 409s are optimistic concurrency doing its job: the key is retried without a warning. */

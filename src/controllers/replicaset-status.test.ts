@@ -36,7 +36,7 @@ describe("calculateReplicaSetStatus", () => {
 
   test("a failed create sets ReplicaFailure, success clears it", () => {
     const failed = calculateReplicaSetStatus(rs(), [], new Error("quota"), now);
-    expect(failed.conditions).toEqual([{ type: "ReplicaFailure", status: "True", lastTransitionTime: now.toISOString(), reason: "FailedCreate", message: "quota" }]);
+    expect(failed.conditions).toEqual([{ type: "ReplicaFailure", status: "True", lastTransitionTime: "2025-01-01T00:01:00Z", reason: "FailedCreate", message: "quota" }]);
     expect(calculateReplicaSetStatus({ ...rs(), status: failed }, [], undefined, now).conditions).toBeUndefined();
   });
 });

@@ -5,6 +5,7 @@ import { isPodReady } from "../apis/core/pod.ts";
 import type { ReplicaSet, ReplicaSetStatus } from "../apis/apps/replicaset.ts";
 import { selectorMatches } from "../apis/selector.ts";
 import { isPodAvailable, readySince } from "./controller-utils.ts";
+import { formatTime } from "../apis/time.ts";
 
 type Condition = NonNullable<ReplicaSetStatus["conditions"]>[number];
 
@@ -32,7 +33,7 @@ export function calculateReplicaSetStatus(rs: ReplicaSet, pods: Pod[], manageErr
     const reason = diff < 0 ? "FailedCreate" : "FailedDelete";
     const failure: Condition = oldFailure && oldFailure.reason === reason && oldFailure.message === manageError.message
       ? oldFailure
-      : { type: "ReplicaFailure", status: "True", lastTransitionTime: now.toISOString(), reason, message: manageError.message };
+      : { type: "ReplicaFailure", status: "True", lastTransitionTime: formatTime(now), reason, message: manageError.message };
     conditions = [...conditions, failure];
   }
   return {

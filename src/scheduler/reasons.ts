@@ -5,6 +5,7 @@ import {
   R_NODE_PORTS, R_NOT_READY, R_TOO_MANY_PODS, R_UNSCHEDULABLE,
 } from "./layout.ts";
 import type { Rejections } from "./types.ts";
+import { formatTime } from "../apis/time.ts";
 
 export const REASON_NOT_READY = "node(s) were not ready";
 export const REASON_UNSCHEDULABLE = "node(s) were unschedulable";
@@ -67,6 +68,6 @@ export function unschedulableCondition(totalNodes: number, rejections: Rejection
     reason: "Unschedulable",
     message: unschedulableMessage(totalNodes, rejections),
     lastProbeTime: null,
-    lastTransitionTime: now.toISOString().replace(/\.\d{3}Z$/, "Z"),
+    lastTransitionTime: formatTime(now),
   };
 }

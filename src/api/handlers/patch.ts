@@ -3,7 +3,8 @@ import { badRequest, staleConflict, unsupportedMediaType } from "../../apis/erro
 import type { KubeObject } from "../../apis/meta.ts";
 import { PATCH_TYPES, decodeBody, expectObject, mediaType, readBody } from "../content.ts";
 import { applyPatch, serverSideApply } from "../patch/index.ts";
-import { formatTime, qualified } from "../storage.ts";
+import { formatTime } from "../../apis/time.ts";
+import { qualified } from "../storage.ts";
 import { checkTypeMeta, respond, respondObject, withTypeMeta, writeOptions, type HandlerContext } from "./context.ts";
 
 /** Applies a PATCH request's body to `current`; shared by resources and their subresources. */

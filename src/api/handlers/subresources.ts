@@ -6,6 +6,7 @@ import { qualified } from "../storage.ts";
 import { checkTypeMeta, respond, writeOptions, type HandlerContext } from "./context.ts";
 import { patchObject, readPatch } from "./patch.ts";
 import { readObject } from "./write.ts";
+import { formatTime } from "../../apis/time.ts";
 
 type Obj = Record<string, any>;
 
@@ -77,7 +78,7 @@ export async function handleBinding(h: HandlerContext): Promise<Response> {
   const target = body.target as Obj | undefined;
   if (!target?.name) throw invalid("Binding", h.info.name!, [{ reason: "FieldValueRequired", field: "target.name", message: "Required value" }]);
   const opts = { ...writeOptions(h), subresource: "binding" };
-  const now = new Date(h.deps.now()).toISOString().replace(/\.\d{3}Z$/, "Z");
+  const now = formatTime(h.deps.now());
   await h.deps.storage.update(
     h.r,
     h.info.namespace,

@@ -6,7 +6,8 @@ import { badRequest, fieldInvalid, fieldNotSupported, invalid, notFound } from "
 import type { KubeObject } from "../../apis/meta.ts";
 import { findResource } from "../../apis/registry.ts";
 import { decodeBody, expectObject, readBody } from "../content.ts";
-import { formatTime, type Storage } from "../storage.ts";
+import { formatTime } from "../../apis/time.ts";
+import type { Storage } from "../storage.ts";
 import type { ServiceAccountTokens } from "../tokens.ts";
 import { checkTypeMeta } from "./context.ts";
 

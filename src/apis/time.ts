@@ -1,0 +1,10 @@
+// metav1.Time and metav1.MicroTime as Kubernetes writes them: RFC 3339 in UTC, whole seconds for
+// Time (creationTimestamp, conditions, Event timestamps) and microseconds for MicroTime (a
+// Lease's renewTime, an Event's eventTime). Anything finer would be dropped by a real API server
+// on its next read, so every component writes what it would keep.
+
+/** metav1.Time: "2006-01-02T15:04:05Z". */
+export const formatTime = (t: Date | number): string => `${new Date(t).toISOString().slice(0, 19)}Z`;
+
+/** metav1.MicroTime: "2006-01-02T15:04:05.000000Z" (JavaScript clocks stop at milliseconds). */
+export const formatMicroTime = (t: Date | number): string => `${new Date(t).toISOString().slice(0, 23)}000Z`;
