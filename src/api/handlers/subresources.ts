@@ -1,27 +1,14 @@
 // Subresources other than status: scale (autoscaling/v1 Scale), binding (pods) and log (pods).
 import { badRequest, conflict, invalid, serviceUnavailable } from "../../apis/errors.ts";
-import { validateScale } from "../../apis/index.ts";
+import { formatTime } from "../../apis/time.ts";
+import { selectorString, validateScale } from "../../apis/index.ts";
 import type { KubeObject, StatusCause } from "../../apis/meta.ts";
 import { qualified } from "../storage.ts";
 import { checkTypeMeta, respond, writeOptions, type HandlerContext } from "./context.ts";
 import { patchObject, readPatch } from "./patch.ts";
 import { readObject } from "./write.ts";
-import { formatTime } from "../../apis/time.ts";
 
 type Obj = Record<string, any>;
-
-function selectorString(selector: Obj | undefined): string {
-  const parts: string[] = [];
-  for (const [k, v] of Object.entries(selector?.matchLabels ?? {})) parts.push(`${k}=${v}`);
-  for (const e of selector?.matchExpressions ?? []) {
-    const op = String(e.operator);
-    if (op === "In") parts.push(`${e.key} in (${e.values.join(",")})`);
-    else if (op === "NotIn") parts.push(`${e.key} notin (${e.values.join(",")})`);
-    else if (op === "Exists") parts.push(e.key);
-    else if (op === "DoesNotExist") parts.push(`!${e.key}`);
-  }
-  return parts.join(",");
-}
 
 export function toScale(obj: KubeObject): KubeObject {
   const o = obj as Obj;
