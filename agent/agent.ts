@@ -4,7 +4,7 @@
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { StatusError } from "../src/apis/errors.ts";
+import { isAlreadyExists, isConflict } from "../src/apis/errors.ts";
 import type { Node, Pod } from "../src/apis/index.ts";
 import { Informer, KubeClient, resourceFor } from "../src/client/index.ts";
 import { nodeCredential } from "./credentials.ts";
@@ -109,7 +109,7 @@ async function registerNode(client: KubeClient, node: Node, podCIDR?: string): P
   try {
     stored = await client.create<Node>(NODES, undefined, node);
   } catch (err) {
-    if (!(err instanceof StatusError && err.code === 409)) throw err;
+    if (!isAlreadyExists(err)) throw err;
     stored = await postNodeStatus(client, node.metadata.name!, node.status!);
   }
   if (podCIDR && !stored.spec?.podCIDR) {
@@ -119,7 +119,7 @@ async function registerNode(client: KubeClient, node: Node, podCIDR?: string): P
     try {
       stored = await client.patch<Node>(NODES, undefined, node.metadata.name!, patch, "merge");
     } catch (err) {
-      if (!(err instanceof StatusError && err.code === 409)) throw err;
+      if (!isConflict(err)) throw err;
       stored = await client.get<Node>(NODES, undefined, node.metadata.name!);
     }
   }

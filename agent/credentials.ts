@@ -11,6 +11,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { certificateHosts, type KeyPairPem } from "../src/pki/index.ts";
 import { KubeClient } from "../src/client/index.ts";
+import { isUnauthorized } from "../src/apis/errors.ts";
 
 export const NODE_TOKEN_PATH = "/apis/kubun.io/v1/nodetokens";
 
@@ -43,7 +44,7 @@ async function accepted(opts: NodeCredentialOptions, token: string): Promise<boo
     await client.request("GET", "/api");
     return true;
   } catch (err) {
-    if ((err as { code?: number }).code === 401) return false;
+    if (isUnauthorized(err)) return false;
     throw err;
   } finally {
     await client.close();

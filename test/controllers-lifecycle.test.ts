@@ -10,6 +10,7 @@ import { startNamespaceController } from "../src/controllers/namespace.ts";
 import { startNodeIpamController } from "../src/controllers/node-ipam.ts";
 import { startNodeLifecycleController } from "../src/controllers/node-lifecycle.ts";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
+import { isNotFound } from "../src/apis/errors.ts";
 
 const CM = resourceFor("ConfigMap");
 const NS = resourceFor("Namespace");
@@ -77,7 +78,7 @@ const gone = (r: typeof CM, ns: string | undefined, name: string) => async () =>
     await client.get(r, ns, name);
     return false;
   } catch (err) {
-    return (err as { code?: number }).code === 404;
+    return isNotFound(err);
   }
 };
 

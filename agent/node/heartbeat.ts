@@ -1,6 +1,6 @@
 // The node's heartbeats: the Lease in kube-node-lease renewed every few seconds (what the node
 // lifecycle controller watches) and the Node status posted less often.
-import { StatusError } from "../../src/apis/errors.ts";
+import { isAlreadyExists, isNotFound } from "../../src/apis/errors.ts";
 import type { Lease, Node, NodeStatus } from "../../src/apis/index.ts";
 import { resourceFor, type KubeClient } from "../../src/client/index.ts";
 import { formatMicroTime } from "../../src/apis/time.ts";
@@ -10,7 +10,6 @@ const NAMESPACES = resourceFor("Namespace");
 const NODES = resourceFor("Node");
 export const NODE_LEASE_NAMESPACE = "kube-node-lease";
 
-const isCode = (err: unknown, code: number) => err instanceof StatusError && err.code === code;
 
 /** Creates or renews the node's Lease. */
 export async function renewLease(client: KubeClient, node: Node, durationSeconds: number, now: Date): Promise<void> {
@@ -20,7 +19,7 @@ export async function renewLease(client: KubeClient, node: Node, durationSeconds
     await client.patch(LEASES, NODE_LEASE_NAMESPACE, name, { spec }, "merge");
     return;
   } catch (err) {
-    if (!isCode(err, 404)) throw err;
+    if (!isNotFound(err)) throw err;
   }
   const lease: Lease = {
     apiVersion: "coordination.k8s.io/v1",
@@ -35,10 +34,10 @@ export async function renewLease(client: KubeClient, node: Node, durationSeconds
   try {
     await client.create(LEASES, NODE_LEASE_NAMESPACE, lease);
   } catch (err) {
-    if (!isCode(err, 404)) throw err;
+    if (!isNotFound(err)) throw err;
     // The namespace is missing on a fresh cluster: make it, then the lease.
     await client.create(NAMESPACES, undefined, { metadata: { name: NODE_LEASE_NAMESPACE } }).catch((e) => {
-      if (!isCode(e, 409)) throw e;
+      if (!isAlreadyExists(e)) throw e;
     });
     await client.create(LEASES, NODE_LEASE_NAMESPACE, lease);
   }

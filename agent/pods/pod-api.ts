@@ -1,5 +1,5 @@
 // What pod workers need from the API server, behind an interface so unit tests can fake it.
-import { StatusError } from "../../src/apis/errors.ts";
+import { isConflict, isNotFound } from "../../src/apis/errors.ts";
 import type { ConfigMap, Pod, PodStatus, Secret } from "../../src/apis/index.ts";
 import { resourceFor, type KubeClient } from "../../src/client/index.ts";
 import type { ObjectSource } from "./env.ts";
@@ -15,13 +15,12 @@ const PODS = resourceFor("Pod");
 const CONFIGMAPS = resourceFor("ConfigMap");
 const SECRETS = resourceFor("Secret");
 
-const isCode = (err: unknown, ...codes: number[]) => err instanceof StatusError && codes.includes(err.code);
 
 async function orNull<T>(p: Promise<T>): Promise<T | null> {
   try {
     return await p;
   } catch (err) {
-    if (isCode(err, 404)) return null;
+    if (isNotFound(err)) return null;
     throw err;
   }
 }
@@ -46,7 +45,7 @@ export function kubePodApi(client: KubeClient, caCert = ""): PodApi {
         await client.patch(PODS, pod.metadata.namespace, pod.metadata.name!, { metadata: { uid: pod.metadata.uid }, status }, "merge", { subresource: "status" });
         return true;
       } catch (err) {
-        if (isCode(err, 404, 409)) return false;
+        if (isNotFound(err) || isConflict(err)) return false;
         throw err;
       }
     },
@@ -54,7 +53,7 @@ export function kubePodApi(client: KubeClient, caCert = ""): PodApi {
       try {
         await client.delete(PODS, pod.metadata.namespace, pod.metadata.name!, { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } });
       } catch (err) {
-        if (!isCode(err, 404, 409)) throw err;
+        if (!isNotFound(err) && !isConflict(err)) throw err;
       }
     },
   };

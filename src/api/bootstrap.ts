@@ -6,6 +6,7 @@ import { findResource, type ResourceInfo } from "../apis/registry.ts";
 import { StorageWriteError } from "../store/errors.ts";
 import { formatTime } from "../apis/time.ts";
 import { objectKey, type Storage } from "./storage.ts";
+import { isNotFound } from "../apis/errors.ts";
 
 const UNWRITABLE = new Set(["EROFS", "ENOSPC", "EDQUOT", "EACCES"]);
 
@@ -69,7 +70,7 @@ export async function ensureKubernetesService(storage: Storage, opts: Kubernetes
       await storage.update(services, "default", "kubernetes", (svc) => ({ ...svc, spec: { ...(svc as { spec?: object }).spec, ports } }));
     }
   } catch (err) {
-    if ((err as { code?: number }).code !== 404) throw err;
+    if (!isNotFound(err)) throw err;
     await storage.create(services, "default", {
       apiVersion: "v1",
       kind: "Service",

@@ -4,7 +4,7 @@
 // by the admin are kept.
 import type { KubeObject } from "../apis/meta.ts";
 import { findResource } from "../apis/registry.ts";
-import { StatusError } from "../apis/errors.ts";
+import { isAlreadyExists } from "../apis/errors.ts";
 import { objectKey, type Storage } from "./storage.ts";
 import { AUTOUPDATE_ANNOTATION, reconcileClusterRole, reconcileClusterRoleBinding, type Reconciliation } from "./rbac-reconcile.ts";
 import { GROUP_AUTHENTICATED, GROUP_BOOTSTRAPPERS, GROUP_MASTERS, USER_CONTROLLER_MANAGER, USER_SCHEDULER } from "./auth.ts";
@@ -102,7 +102,7 @@ async function ensure(storage: Storage, resource: string, expected: KubeObject, 
     try {
       await storage.create(r, undefined, structuredClone(expected));
     } catch (err) {
-      if (!(err instanceof StatusError && err.code === 409)) throw err;
+      if (!isAlreadyExists(err)) throw err;
     }
     return;
   }

@@ -13,7 +13,7 @@
 import { timingSafeEqual } from "node:crypto";
 import { isIP } from "node:net";
 import type { Context } from "hono";
-import { badRequest, StatusError } from "../apis/errors.ts";
+import { badRequest, isAlreadyExists } from "../apis/errors.ts";
 import { findResource } from "../apis/registry.ts";
 import { isDNS1123Subdomain } from "../apis/validation.ts";
 import { GROUP_NODES, NODE_USER_PREFIX, type Authenticator, type UserInfo } from "./auth.ts";
@@ -68,7 +68,7 @@ export class NodeTokens implements Authenticator {
     try {
       await this.storage.create(SECRETS, NAMESPACE, structuredClone(secret));
     } catch (err) {
-      if (!(err instanceof StatusError && err.code === 409)) throw err;
+      if (!isAlreadyExists(err)) throw err;
       await this.storage.update(SECRETS, NAMESPACE, name, (current) => ({ ...current, type: NODE_TOKEN_SECRET_TYPE, data }));
     }
     return token;

@@ -92,6 +92,42 @@ export const serviceUnavailable = (message: string) => failure(503, "ServiceUnav
 
 export const notAcceptable = (message: string) => failure(406, "NotAcceptable", message);
 
+// --- what an error is (apimachinery's IsNotFound, IsConflict ...) -------------------------
+// Every component asks these rather than comparing codes: a Status's reason decides, and a bare
+// code counts only when the reason is missing or unknown (a fake, a proxy, an older server), as in
+// apimachinery's reasonAndCodeForError.
+
+const KNOWN_REASONS: ReadonlySet<string> = new Set([
+  "NotFound", "AlreadyExists", "Conflict", "Invalid", "BadRequest", "Unauthorized", "Forbidden", "MethodNotAllowed",
+  "Expired", "Gone", "UnsupportedMediaType", "RequestEntityTooLarge", "TooManyRequests", "InternalError",
+  "ServiceUnavailable", "NotAcceptable", "Timeout",
+]);
+
+function reasonAndCode(err: unknown): [reason: string | undefined, code: number | undefined] {
+  if (err instanceof StatusError) return [err.reason, err.code];
+  const e = err as { reason?: unknown; code?: unknown } | null | undefined;
+  return [typeof e?.reason === "string" ? e.reason : undefined, typeof e?.code === "number" ? e.code : undefined];
+}
+
+const is = (reason: string, code: number) => (err: unknown): boolean => {
+  const [r, c] = reasonAndCode(err);
+  return r === reason || ((r === undefined || !KNOWN_REASONS.has(r)) && c === code);
+};
+
+export const isNotFound = is("NotFound", 404);
+/** A create found the name taken. A 409 without a known reason counts as this and as a conflict. */
+export const isAlreadyExists = is("AlreadyExists", 409);
+/** A precondition (resourceVersion, uid) or the object's state refused the write. */
+export const isConflict = is("Conflict", 409);
+export const isInvalid = is("Invalid", 422);
+export const isBadRequest = is("BadRequest", 400);
+export const isUnauthorized = is("Unauthorized", 401);
+export const isForbidden = is("Forbidden", 403);
+/** A watch or list asked for a compacted revision (410 Expired). */
+export const isResourceExpired = is("Expired", 410);
+export const isGone = is("Gone", 410);
+export const isTooManyRequests = is("TooManyRequests", 429);
+
 /** Field error helpers, mirroring field.Required / field.Invalid / field.NotSupported. */
 export const fieldRequired = (field: string, message = "Required value"): StatusCause => ({
   reason: "FieldValueRequired",

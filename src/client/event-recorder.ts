@@ -11,6 +11,7 @@ import { resourceFor } from "./paths.ts";
 import { eventObject } from "./event-object.ts";
 import type { EventRecorder } from "./context.ts";
 import { formatTime } from "../apis/time.ts";
+import { isNotFound } from "../apis/errors.ts";
 
 /** The writes a recorder needs; KubeClient provides them through kubeEventSink. */
 export interface EventSink {
@@ -101,7 +102,7 @@ export class EventRecorderImpl {
           await this.sink.patch(agg!.namespace, agg!.name, { count, lastTimestamp: at });
         } catch (err) {
           // The event expired (TTL) or was deleted: start a new one.
-          if ((err as { code?: number }).code !== 404) throw err;
+          if (!isNotFound(err)) throw err;
           agg!.count = 1;
           await this.create(agg!, component, object, type, reason, message, at);
         }

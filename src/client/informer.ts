@@ -3,7 +3,7 @@
 // that ends is resumed from the last revision seen (bookmarks advance it); one that finds its
 // revision compacted (410 Expired) lists again and reports the difference as adds, updates and
 // deletes, so handlers converge on the server's state; network failures are retried with back-off.
-import { StatusError } from "../apis/errors.ts";
+import { isGone, isResourceExpired } from "../apis/errors.ts";
 import type { KubeList, KubeObject } from "../apis/meta.ts";
 import { ObjectCache, type IndexFunc, type Lister } from "./cache.ts";
 import { objectKey } from "./paths.ts";
@@ -34,7 +34,8 @@ export interface InformerOptions<T extends KubeObject = KubeObject> {
   intern?: (obj: KubeObject) => KubeObject | undefined;
 }
 
-const isExpired = (err: unknown) => err instanceof StatusError && err.code === 410;
+// client-go's reflector relists on either: the revision was compacted, or the server says gone.
+const isExpired = (err: unknown) => isResourceExpired(err) || isGone(err);
 
 export class Informer<T extends KubeObject = KubeObject> {
   readonly cache = new ObjectCache<T>();

@@ -5,6 +5,7 @@
 // with a delay per node would otherwise hold thousands of timers).
 import { type Clock, realClock } from "./clock.ts";
 import { Heap } from "./heap.ts";
+import { isConflict } from "../apis/errors.ts";
 
 /** Decides how long a failing key waits before its next attempt. */
 export interface RateLimiter<K> {
@@ -50,7 +51,7 @@ export interface WorkQueueOptions<K> {
  * read anyway, and a conflict is the normal outcome of racing another writer.
  */
 export const warnUnlessConflict = (who: string) => (key: unknown, err: unknown): void => {
-  if ((err as { code?: number } | undefined)?.code !== 409) console.warn(`${who}: ${String(key)}:`, (err as Error).message ?? err);
+  if (!isConflict(err)) console.warn(`${who}: ${String(key)}:`, (err as Error).message ?? err);
 };
 
 export interface RunWorkersOptions<K> {

@@ -109,7 +109,6 @@ export async function claimObjects<T extends KubeObject>(
 }
 
 /** Whether a StatusError-like failure has this HTTP code. */
-export const hasCode = (err: unknown, code: number): boolean => (err as { code?: number } | undefined)?.code === code;
 
 /**
  * Runs a controller's workers once the shared informers have synced (a sync against a

@@ -8,7 +8,7 @@ import type { ReplicaSet } from "../apis/apps/replicaset.ts";
 import type { Pod } from "../apis/core/pod.ts";
 import { selectorMatches } from "../apis/selector.ts";
 import { type EventHandler, type KubeClient, type Lister, objectKey, resourceFor, type ControllerContext, type EventRecorder, type Running, WorkQueue } from "../client/index.ts";
-import { claimObjects, controllerKeyOf, controllerRef, hasCode, isPodActive, kubeOwnerPatcher, newControllerRef, runController, type OwnerPatcher } from "./controller-utils.ts";
+import { claimObjects, controllerKeyOf, controllerRef, isPodActive, kubeOwnerPatcher, newControllerRef, runController, type OwnerPatcher } from "./controller-utils.ts";
 import { isScalingEvent, proportionalScale, recreateOldScaleDown, rollingNewReplicas, rollingOldScaleDown, type ScalePlan } from "./deployment-rolling.ts";
 import { syncRolloutStatus, statusChanged, withPausedCondition } from "./deployment-status.ts";
 import {
@@ -28,6 +28,7 @@ import {
   DESIRED_REPLICAS,
   MAX_REPLICAS,
 } from "./deployment-util.ts";
+import { isAlreadyExists, isNotFound } from "../apis/errors.ts";
 
 const RS = resourceFor("ReplicaSet");
 const DEPLOYMENTS = resourceFor("Deployment");
@@ -189,7 +190,7 @@ export class DeploymentController {
     try {
       created = await this.deps.writer.createReplicaSet(rs);
     } catch (err) {
-      if (!hasCode(err, 409)) throw err;
+      if (!isAlreadyExists(err)) throw err;
       // Same name: ours with this template (a lagging cache) is fine; anything else is a hash collision.
       const other = await this.deps.writer.getReplicaSet(d.metadata.namespace!, rs.metadata.name!);
       if (controllerRef(other)?.uid === d.metadata.uid && equalIgnoreHash(other.spec?.template, d.spec?.template)) return other;
@@ -303,7 +304,7 @@ export function kubeDeploymentWriter(client: KubeClient): DeploymentWriter {
     patchReplicaSet: (rs, patch) => client.patch<ReplicaSet>(RS, rs.metadata.namespace, rs.metadata.name!, patch, "merge"),
     async deleteReplicaSet(rs) {
       await client.delete(RS, rs.metadata.namespace, rs.metadata.name!, { preconditions: { uid: rs.metadata.uid } }).catch((err) => {
-        if (!hasCode(err, 404)) throw err;
+        if (!isNotFound(err)) throw err;
       });
     },
     patchDeployment: (d, patch) => client.patch<Deployment>(DEPLOYMENTS, d.metadata.namespace, d.metadata.name!, patch, "merge"),

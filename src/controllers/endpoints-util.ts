@@ -9,7 +9,7 @@ import type { ResourceInfo } from "../apis/registry.ts";
 import { mapSelectorMatches } from "../apis/selector.ts";
 import type { EventHandler, KubeClient, Lister } from "../client/index.ts";
 import { objectKey } from "../client/index.ts";
-import { hasCode } from "./controller-utils.ts";
+import { isNotFound } from "../apis/errors.ts";
 
 /** Marks the endpoints of a service without a cluster IP. */
 export const HEADLESS_LABEL = "service.kubernetes.io/headless";
@@ -123,7 +123,7 @@ export function kubeObjectWriter<T extends KubeObject>(client: KubeClient, r: Re
     update: async (obj) => void (await client.update(r, obj)),
     async delete(namespace, name) {
       await client.delete(r, namespace, name).catch((err) => {
-        if (!hasCode(err, 404)) throw err;
+        if (!isNotFound(err)) throw err;
       });
     },
   };

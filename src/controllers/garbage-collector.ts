@@ -21,13 +21,13 @@ import {
   UID_INDEX,
   type OwnerLookup,
 } from "./gc-owners.ts";
+import { isConflict, isNotFound } from "../apis/errors.ts";
 
 const WORKERS = 4;
 
 /** Events are never owners nor owned in practice, and are by far the busiest resource. */
 const collected = (r: ResourceInfo) => r.kind !== "Event" && ["list", "watch", "delete"].every((v) => r.verbs.includes(v));
 
-const hasCode = (err: unknown, ...codes: number[]) => codes.includes((err as { code?: number } | undefined)?.code ?? 0);
 
 /** 409s are optimistic concurrency doing its job: the key is retried without a warning. */
 export function startGarbageCollector(ctx: ControllerContext): Running {
@@ -89,7 +89,7 @@ export function startGarbageCollector(ctx: ControllerContext): Running {
       const owner = await ctx.client.get(r, r.namespaced ? dependent.metadata.namespace : undefined, ref.name);
       return owner.metadata.uid === ref.uid ? { state: "present", owner } : { state: "absent" };
     } catch (err) {
-      if (hasCode(err, 404)) return { state: "absent" };
+      if (isNotFound(err)) return { state: "absent" };
       throw err;
     }
   }
@@ -113,7 +113,7 @@ export function startGarbageCollector(ctx: ControllerContext): Running {
       await ctx.client.delete(r, obj.metadata.namespace, obj.metadata.name!, { propagationPolicy, preconditions: { uid: obj.metadata.uid } });
     } catch (err) {
       // Gone already, or the name now belongs to a newer object: nothing of ours left to delete.
-      if (!hasCode(err, 404, 409)) throw err;
+      if (!isNotFound(err) && !isConflict(err)) throw err;
     }
   }
 
@@ -177,6 +177,6 @@ async function ignoreGone(p: Promise<unknown>): Promise<void> {
   try {
     await p;
   } catch (err) {
-    if (!hasCode(err, 404)) throw err;
+    if (!isNotFound(err)) throw err;
   }
 }

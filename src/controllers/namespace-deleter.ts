@@ -5,6 +5,7 @@
 import type { KubeObject } from "../apis/meta.ts";
 import { RESOURCES, type ResourceInfo } from "../apis/registry.ts";
 import { resourcePath, type KubeClient } from "../client/index.ts";
+import { isNotFound } from "../apis/errors.ts";
 
 // Workload controllers go before the pods they would otherwise replace (creates in a
 // Terminating namespace are refused anyway, but this saves the round trips).
@@ -19,7 +20,6 @@ export const namespacedResources = (): ResourceInfo[] =>
 
 const BACKGROUND = { kind: "DeleteOptions", apiVersion: "v1", propagationPolicy: "Background" };
 
-const isNotFound = (err: unknown) => (err as { code?: number } | undefined)?.code === 404;
 
 /** Deletes everything in `namespace`; returns how many objects are still there afterwards, by resource. */
 export async function deleteNamespaceContent(client: KubeClient, namespace: string): Promise<Map<string, number>> {

@@ -6,6 +6,7 @@ import { FINALIZER_KUBERNETES, type Namespace } from "../apis/index.ts";
 import type { KubeObject } from "../apis/meta.ts";
 import { type ControllerContext, type Running, WorkQueue } from "../client/index.ts";
 import { deleteNamespaceContent } from "./namespace-deleter.ts";
+import { isNotFound } from "../apis/errors.ts";
 
 export interface NamespaceControllerOptions {
   /** How soon a namespace with content still terminating is looked at again (default 2 s). */
@@ -45,7 +46,7 @@ export function startNamespaceController(ctx: ControllerContext, opts: Namespace
         },
       });
     } catch (err) {
-      if ((err as { code?: number }).code === 404) return;
+      if (isNotFound(err)) return;
       throw err;
     }
   }

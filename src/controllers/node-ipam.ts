@@ -3,6 +3,7 @@
 import type { Node } from "../apis/index.ts";
 import { resourceFor, type ControllerContext, type Running, WorkQueue, warnUnlessConflict } from "../client/index.ts";
 import { CidrAllocator } from "./node-cidr.ts";
+import { isNotFound } from "../apis/errors.ts";
 
 export interface NodeIpamOptions {
   /** Default 10.42.0.0/16, as k3s. */
@@ -48,7 +49,7 @@ export function startNodeIpamController(ctx: ControllerContext, opts: NodeIpamOp
       await ctx.client.patch(nodeResource, undefined, name, { metadata: { resourceVersion: node.metadata.resourceVersion }, spec: { podCIDR: cidr, podCIDRs: [cidr] } }, "merge");
     } catch (err) {
       // Keep the reservation for the retry unless the node is gone.
-      if ((err as { code?: number }).code === 404) cidrs.release(name);
+      if (isNotFound(err)) cidrs.release(name);
       throw err;
     }
   }

@@ -9,6 +9,7 @@ import { resourceFor, type ControllerContext, type Running, WorkQueue, warnUnles
 import { evictionTime } from "./node-eviction.ts";
 import { observeHealth, readyCondition, reconcileTaints, silentNodeConditions, type NodeHealth } from "./node-health.ts";
 import { formatTime } from "../apis/time.ts";
+import { isConflict, isNotFound } from "../apis/errors.ts";
 
 export interface NodeLifecycleOptions {
   /** How long a node may stay silent before it is Ready=Unknown (default 40 s). */
@@ -25,7 +26,6 @@ const WORKERS = 2;
 const nodeResource = resourceFor("Node");
 const podResource = resourceFor("Pod");
 
-const hasCode = (err: unknown, ...codes: number[]) => codes.includes((err as { code?: number } | undefined)?.code ?? 0);
 
 /** 409s are optimistic concurrency doing its job: the key is retried without a warning. */
 export function startNodeLifecycleController(ctx: ControllerContext, opts: NodeLifecycleOptions = {}): Running {
@@ -56,7 +56,7 @@ export function startNodeLifecycleController(ctx: ControllerContext, opts: NodeL
         preconditions: { uid: pod.metadata.uid },
       });
     } catch (err) {
-      if (!hasCode(err, 404, 409)) throw err;
+      if (!isNotFound(err) && !isConflict(err)) throw err;
     }
   }
 
@@ -69,7 +69,7 @@ export function startNodeLifecycleController(ctx: ControllerContext, opts: NodeL
       await ctx.client.get(nodeResource, undefined, name);
       return; // the cache lags: the node exists
     } catch (err) {
-      if (!hasCode(err, 404)) throw err;
+      if (!isNotFound(err)) throw err;
     }
     for (const pod of orphans) await forceDelete(pod);
   }
@@ -115,7 +115,7 @@ export function startNodeLifecycleController(ctx: ControllerContext, opts: NodeL
       try {
         await ctx.client.delete(podResource, pod.metadata.namespace, pod.metadata.name!, { preconditions: { uid: pod.metadata.uid } });
       } catch (err) {
-        if (!hasCode(err, 404, 409)) throw err;
+        if (!isNotFound(err) && !isConflict(err)) throw err;
       }
     }
     if (nextEviction < Infinity) queue.addAfter(name, nextEviction - now);

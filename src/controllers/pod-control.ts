@@ -4,7 +4,7 @@
 import type { Pod, PodTemplateSpec } from "../apis/core/pod.ts";
 import type { KubeObject, OwnerReference } from "../apis/meta.ts";
 import { type KubeClient, resourceFor, type EventRecorder } from "../client/index.ts";
-import { hasCode } from "./controller-utils.ts";
+import { isNotFound } from "../apis/errors.ts";
 
 export interface PodControl {
   /** Creates a pod from the template, owned by `owner` through `ref`; resolves with the stored pod. */
@@ -52,7 +52,7 @@ export function kubePodControl(client: KubeClient, recorder: EventRecorder): Pod
         await client.delete(pods, namespace, name);
         recorder.event(owner, "Normal", "SuccessfulDelete", `Deleted pod: ${name}`);
       } catch (err) {
-        if (hasCode(err, 404)) return;
+        if (isNotFound(err)) return;
         recorder.event(owner, "Warning", "FailedDelete", `Error deleting: ${(err as Error).message}`);
         throw err;
       }

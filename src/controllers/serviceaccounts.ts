@@ -3,6 +3,7 @@
 // serviceaccount-controller does.
 import type { KubeObject } from "../apis/meta.ts";
 import { resourceFor, type ControllerContext, type Running, WorkQueue } from "../client/index.ts";
+import { isAlreadyExists, isForbidden, isNotFound } from "../apis/errors.ts";
 
 const DEFAULT_SERVICE_ACCOUNT = "default";
 const SERVICE_ACCOUNTS = resourceFor("ServiceAccount");
@@ -27,9 +28,8 @@ export function startServiceAccountsController(ctx: ControllerContext): Running 
     try {
       await ctx.client.create(SERVICE_ACCOUNTS, namespace, { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: DEFAULT_SERVICE_ACCOUNT } });
     } catch (err) {
-      // 409: it exists and the cache lags; 403: the namespace is terminating. Both settle themselves.
-      const code = (err as { code?: number }).code;
-      if (code === 409 || code === 403 || code === 404) return;
+      // It exists and the cache lags, or the namespace is terminating or gone: each settles itself.
+      if (isAlreadyExists(err) || isForbidden(err) || isNotFound(err)) return;
       throw err;
     }
   }

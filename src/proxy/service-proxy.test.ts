@@ -12,6 +12,7 @@ import { startTestServer, type TestServer } from "../../test/helpers/server.ts";
 import { type RunningServiceProxy, startServiceProxy } from "./service-proxy.ts";
 import { exchange, replyOnEndServer } from "./test-servers.ts";
 import { ensureRouteTableBuilt } from "./wasm-route-loader.ts";
+import { isAlreadyExists } from "../apis/errors.ts";
 
 await ensureRouteTableBuilt();
 
@@ -163,7 +164,7 @@ describe("service proxy across an API server restart", () => {
     await s.stop();
     restarted = await startServer({ dataDir: join(s.tmp, "data"), port, bind: "127.0.0.1", controllers: false, scheduler: false });
     // The client's pooled connection died with the old server: the first write may fail.
-    const created = (err: { code?: number }) => err.code === 409;
+    const created = (err: unknown) => isAlreadyExists(err);
     await eventually("the service is created", () => client.create(SERVICES, "default", service("later", "10.43.250.13")).catch(created));
     await eventually("the slice is created", () => client.create(SLICES, "default", slice("later", [BACKENDS[0]!])).catch(created));
     await listening("TCP", "10.43.250.13", 80);

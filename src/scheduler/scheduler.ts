@@ -4,7 +4,7 @@
 // assumes the pod on the winner and starts its binding without waiting for it. A failed binding
 // forgets the pod and requeues it; a pod that fits nowhere gets PodScheduled=False
 // (Unschedulable) and a FailedScheduling event, and waits for a cluster change.
-import { StatusError } from "../apis/errors.ts";
+import { isConflict, isNotFound } from "../apis/errors.ts";
 import type { KubeObject } from "../apis/meta.ts";
 import { resourceFor, type ControllerContext, type EventRecorder, type Running } from "../client/index.ts";
 import { SchedulerCache } from "./cache.ts";
@@ -124,9 +124,9 @@ export function startScheduler(ctx: ControllerContext, opts: SchedulerOptions = 
         cache.forget(queued.key);
         // The room it held is free again for parked pods.
         clusterChanged();
-        if (err instanceof StatusError && err.code === 404) return;
+        if (isNotFound(err)) return;
         // A conflict (bound meanwhile, or being deleted) is settled at the next pop from the informer's view.
-        if (!(err instanceof StatusError && err.code === 409)) onError(`binding ${queued.key} to ${node}`, err);
+        if (!isConflict(err)) onError(`binding ${queued.key} to ${node}`, err);
         recorder.event(pod, "Warning", "FailedScheduling", `Binding rejected: ${err instanceof Error ? err.message : String(err)}`);
         queue.requeueBackoff(queued);
       }
@@ -141,7 +141,7 @@ export function startScheduler(ctx: ControllerContext, opts: SchedulerOptions = 
     const { namespace, name } = pod.metadata;
     limiter.run(() =>
       ctx.client.patch(podResource, namespace, name!, patch, "strategic", { subresource: "status" }).catch((err) => {
-        if (!(err instanceof StatusError && err.code === 404)) onError(`recording ${namespace}/${name} unschedulable`, err);
+        if (!isNotFound(err)) onError(`recording ${namespace}/${name} unschedulable`, err);
       }),
     );
   }

@@ -1,5 +1,5 @@
 // create (POST), update (PUT), delete and deletecollection.
-import { badRequest, staleConflict } from "../../apis/errors.ts";
+import { badRequest, staleConflict, isNotFound } from "../../apis/errors.ts";
 import type { KubeObject } from "../../apis/meta.ts";
 import { groupVersion } from "../../apis/registry.ts";
 import { decodeBody, expectObject, readBody } from "../content.ts";
@@ -95,7 +95,7 @@ export async function handleDeleteCollection(h: HandlerContext): Promise<Respons
       deleted.push(await h.deps.storage.delete(h.r, item.metadata.namespace, item.metadata.name!, opts));
     } catch (err) {
       // Gone meanwhile: deletecollection is best effort per item, like Kubernetes'.
-      if ((err as { code?: number }).code !== 404) throw err;
+      if (!isNotFound(err)) throw err;
     }
   }
   return respond(h, { kind: h.r.listKind, apiVersion: groupVersion(h.r), metadata: {}, items: deleted });
