@@ -41,6 +41,47 @@ export function violations(files: Record<string, string>): string[] {
   return found;
 }
 
+/**
+ * Groups of files that import one another round in a circle, type imports included (Tarjan's
+ * strongly connected components): a cycle means two files are one concept, or one of them holds
+ * something that belongs to neither.
+ */
+export function importCycles(files: Record<string, string>): string[][] {
+  const edges = new Map<string, string[]>();
+  for (const [file, source] of Object.entries(files)) {
+    edges.set(file, importsOf(source).map((spec) => normalize(join(dirname(file), spec))).filter((t) => t in files));
+  }
+  let next = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const cycles: string[][] = [];
+  const visit = (v: string) => {
+    index.set(v, next);
+    low.set(v, next++);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of edges.get(v)!) {
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) !== index.get(v)) return;
+    const group: string[] = [];
+    let w: string;
+    do {
+      w = stack.pop()!;
+      onStack.delete(w);
+      group.push(w);
+    } while (w !== v);
+    if (group.length > 1) cycles.push(group.sort());
+  };
+  for (const v of edges.keys()) if (!index.has(v)) visit(v);
+  return cycles;
+}
+
 function sources(dir: string, out: Record<string, string> = {}): Record<string, string> {
   for (const name of readdirSync(join(ROOT, dir))) {
     const path = join(dir, name);
@@ -65,6 +106,19 @@ describe("import rules", () => {
     const files = Object.assign({}, ...COMPONENTS.map((c) => sources(c)));
     expect(Object.keys(files).length).toBeGreaterThan(50);
     expect(violations(files)).toEqual([]);
+  });
+
+  test.each([
+    ["a type import back is a cycle", { "a.ts": 'import { b } from "./b.ts";', "b.ts": 'import type { A } from "./a.ts";' }, [["a.ts", "b.ts"]]],
+    ["three files round", { "x/a.ts": 'import "./b.ts";', "x/b.ts": 'export { c } from "./c.ts";', "x/c.ts": 'import type { A } from "./a.ts";' }, [["x/a.ts", "x/b.ts", "x/c.ts"]]],
+    ["a chain is not", { "a.ts": 'import { b } from "./b.ts";', "b.ts": 'import { c } from "./c.ts";', "c.ts": "" }, []],
+  ])("importCycles: %s", (_, files, want) => {
+    expect(importCycles(files as Record<string, string>)).toEqual(want);
+  });
+
+  test("no import cycles in src or agent", () => {
+    const files = { ...sources("src"), ...sources("agent") };
+    expect(importCycles(files)).toEqual([]);
   });
 
   test("every allowed exception still exists", () => {

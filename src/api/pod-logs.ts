@@ -3,9 +3,19 @@
 // mutual TLS: the agent's serving certificate is checked against the cluster CA and the API
 // server presents its kube-apiserver-kubelet-client certificate, the only client agents accept.
 import { serviceUnavailable } from "../apis/errors.ts";
+import type { KubeObject } from "../apis/meta.ts";
 import { findResource } from "../apis/registry.ts";
-import type { LogProvider } from "./handlers/context.ts";
 import type { Storage } from "./storage.ts";
+
+export interface LogRequest {
+  pod: KubeObject;
+  container?: string;
+  query: URLSearchParams;
+  signal: AbortSignal;
+}
+
+/** Serves pods/log; the agent provides it (until then the server answers 503). */
+export type LogProvider = (req: LogRequest) => Promise<Response>;
 
 const NODES = findResource("", "v1", "nodes")!;
 const FORWARDED = ["follow", "tailLines", "sinceSeconds", "timestamps", "previous", "limitBytes"];

@@ -247,30 +247,3 @@ export class ServiceAllocator implements Allocator {
     }
   }
 }
-
-const needsClusterIP = (spec: Spec) => spec.type !== "ExternalName";
-const needsNodePorts = (spec: Spec) => spec.type === "NodePort" || spec.type === "LoadBalancer";
-const externallyAccessible = (spec: Spec) => needsNodePorts(spec) || (spec.type === "ClusterIP" && (spec.externalIPs?.length ?? 0) > 0);
-const nodePortsOf = (spec: Spec) => (Array.isArray(spec.ports) ? spec.ports.map((p: Spec) => p?.nodePort ?? 0) : []);
-
-/**
- * dropTypeDependentFields: a type change wipes what the old type had and the new one can't
- * use, as long as the client sent it back unchanged (a patch of `type` alone), so that
- * `kubectl patch -p '{"spec":{"type":"ClusterIP"}}'` on a NodePort service just works.
- */
-export function dropTypeDependentFields(next: KubeObject, current: KubeObject): void {
-  const spec: Spec | undefined = (next as { spec?: Spec }).spec;
-  const old: Spec | undefined = (current as { spec?: Spec }).spec;
-  if (!spec || !old) return;
-  if (needsClusterIP(old) && !needsClusterIP(spec) && Bun.deepEquals(spec.clusterIPs, old.clusterIPs)) {
-    for (const f of ["clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy"]) delete spec[f];
-  }
-  if (needsNodePorts(old) && !needsNodePorts(spec) && Bun.deepEquals(nodePortsOf(spec), nodePortsOf(old))) {
-    for (const p of spec.ports ?? []) if (p) delete p.nodePort;
-  }
-  if (old.type === "LoadBalancer" && spec.type !== "LoadBalancer") {
-    delete spec.allocateLoadBalancerNodePorts;
-    if (spec.healthCheckNodePort === old.healthCheckNodePort) delete spec.healthCheckNodePort;
-  }
-  if (externallyAccessible(old) && !externallyAccessible(spec)) delete spec.externalTrafficPolicy;
-}

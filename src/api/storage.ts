@@ -9,7 +9,7 @@ import { formatTime } from "../apis/time.ts";
 import { KeyExistsError, KeyNotFoundError, RevisionConflictError, type Store } from "../store/index.ts";
 import { strictDecodingError, unknownFields } from "./openapi/index.ts";
 import { updateManagedFields } from "./patch/index.ts";
-import { gracePeriodSeconds, prepareForCreate, prepareForUpdate, readyToRemove } from "./strategy.ts";
+import { gracePeriodSeconds, markDeleting, prepareForCreate, prepareForUpdate, readyToRemove, specFinalizers } from "./rest.ts";
 import { copyOfStored } from "./json-copy.ts";
 
 export interface WriteOptions {
@@ -139,7 +139,7 @@ export class Storage {
       this.admit(r, next, current.object, opts);
       next.metadata.resourceVersion = current.object.metadata.resourceVersion;
       if (Bun.deepEquals(next, current.object, true)) return current.object;
-      const removing = readyToRemove(next);
+      const removing = readyToRemove(r, next);
       const allocation = this.allocator?.begin(r, removing ? undefined : next, current.object);
       if (opts.dryRun) {
         allocation?.revert();
@@ -178,7 +178,7 @@ export class Storage {
       }
       const grace = gracePeriodSeconds(r, current.object, opts.gracePeriodSeconds);
       const m = current.object.metadata;
-      const nsFinalizers = r.kind === "Namespace" ? ((current.object as { spec?: { finalizers?: string[] } }).spec?.finalizers ?? []) : [];
+      const nsFinalizers = specFinalizers(r, current.object);
       if (nsFinalizers.length && m.deletionTimestamp) {
         throw conflict(qualified(r), name, "The system is ensuring all content is removed from this namespace.  Upon completion, this namespace will automatically be purged by the system.");
       }
@@ -198,12 +198,9 @@ export class Storage {
           nm.deletionGracePeriodSeconds = grace;
         }
         // The namespace controller empties it, then clears spec.finalizers through /finalize.
-        if (nsFinalizers.length) {
-          const ns = next as { status?: object };
-          ns.status = { ...ns.status, phase: "Terminating" };
-        }
+        if (nsFinalizers.length) markDeleting(r, next);
         if (Bun.deepEquals(next, current.object)) return current.object;
-        if (!nsFinalizers.length && readyToRemove(next)) next = undefined;
+        if (!nsFinalizers.length && readyToRemove(r, next)) next = undefined;
       }
       if (opts.dryRun) return next ?? current.object;
       const allocation = next ? undefined : this.allocator?.begin(r, undefined, current.object);

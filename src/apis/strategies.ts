@@ -1,10 +1,9 @@
-// One strategy per kind, after the registry strategies of kube-apiserver: how its name is
-// checked, its defaults, its create/update/status validation and its `kubectl get` printer.
-// The API server reaches them only through index.ts.
-import type { Causes, JsonObject } from "./field.ts";
-import type { KubeObject } from "./meta.ts";
-import type { Printer } from "./table.ts";
-import { type NameValidator, nameIsDNS1035Label, nameIsDNSLabel, nameIsDNSSubdomain } from "./validation.ts";
+// The strategy of every kind the API server serves, by "group/Kind" (after kube-apiserver's
+// registry strategies): the one place that decides a kind's names, defaults, validation,
+// printer and its steps around writes (the Strategy interface: strategies/strategy.ts). A kind
+// with rules of its own around writes has a file in strategies/ (pod.ts, service.ts,
+// namespace.ts); the others are an entry here. Adding a kind is adding its entry (or file) to
+// STRATEGIES. The API server reaches them only through src/apis/index.ts and src/api/rest.ts.
 import { validateDeployment, validateReplicaSet, validateReplicaStatus, validateSelectorUpdate, DEPLOYMENT_STATUS_COUNTS, REPLICASET_STATUS_COUNTS } from "./apps/validation.ts";
 import { defaultDeployment, deploymentPrinter } from "./apps/deployment.ts";
 import { defaultReplicaSet, replicaSetPrinter } from "./apps/replicaset.ts";
@@ -12,58 +11,22 @@ import { leasePrinter, validateLease } from "./coordination/lease.ts";
 import { configMapPrinter, validateConfigMap, validateImmutableData } from "./core/configmap.ts";
 import { defaultEndpoints, endpointsPrinter, validateEndpoints } from "./core/endpoints.ts";
 import { eventPrinter, validateEvent } from "./core/event.ts";
-import { defaultNamespace, namespacePrinter, validateNamespace } from "./core/namespace.ts";
 import { defaultNode, nodePrinter, validateNode, validateNodeUpdate } from "./core/node.ts";
-import { defaultPod } from "./core/pod-defaults.ts";
-import { podPrinter } from "./core/pod-table.ts";
-import { validatePodSpecUpdate, validatePodStatusUpdate } from "./core/pod-update.ts";
-import { validatePod } from "./core/pod-validation.ts";
 import { defaultSecret, secretPrinter, validateSecret, validateSecretUpdate } from "./core/secret.ts";
 import { serviceAccountPrinter, validateServiceAccount } from "./core/serviceaccount.ts";
-import { defaultService, servicePrinter } from "./core/service.ts";
-import { validateService, validateServiceUpdate } from "./core/service-validation.ts";
 import { defaultEndpointSlice, endpointSlicePrinter, validateEndpointSlice, validateEndpointSliceUpdate } from "./discovery/endpointslice.ts";
-import { fieldInvalid } from "./errors.ts";
-import { objectsAt, objOf, stringAt } from "./field.ts";
-import { isValidIP, isValidPathSegmentName } from "./validation.ts";
+import { isValidPathSegmentName, nameIsDNSSubdomain } from "./validation.ts";
+import { namespaceStrategy } from "./strategies/namespace.ts";
+import { podStrategy } from "./strategies/pod.ts";
+import { serviceStrategy } from "./strategies/service.ts";
+import { emptyStatus, GENERIC, type Strategy } from "./strategies/strategy.ts";
 
-export interface Strategy {
-  /** The rule metadata.name (and generateName) must follow. */
-  name: NameValidator;
-  defaults?(obj: KubeObject): void;
-  validate?(errs: Causes, obj: JsonObject): void;
-  /** Rules about what may change, on top of validating the new object in full. */
-  validateUpdate?(errs: Causes, obj: JsonObject, old: JsonObject): void;
-  /** Rules for writes to the status subresource. */
-  validateStatus?(errs: Causes, obj: JsonObject, old: JsonObject): void;
-  printer?: Printer;
-}
-
-function validateServiceStatus(errs: Causes, svc: JsonObject): void {
-  const lb = objOf(objOf(svc.status)?.loadBalancer);
-  for (const [ing, p] of objectsAt(errs, "status.loadBalancer.ingress", lb?.ingress)) {
-    const ip = stringAt(errs, `${p}.ip`, ing.ip);
-    if (ip) for (const msg of isValidIP(ip)) errs.push(fieldInvalid(`${p}.ip`, ip, msg));
-  }
-}
+export type { Strategy } from "./strategies/strategy.ts";
 
 const STRATEGIES: Record<string, Strategy> = {
-  "/Pod": {
-    name: nameIsDNSSubdomain,
-    defaults: defaultPod,
-    validate: validatePod,
-    validateUpdate: validatePodSpecUpdate,
-    validateStatus: validatePodStatusUpdate,
-    printer: podPrinter,
-  },
-  "/Service": {
-    name: nameIsDNS1035Label,
-    defaults: defaultService,
-    validate: validateService,
-    validateUpdate: validateServiceUpdate,
-    validateStatus: validateServiceStatus,
-    printer: servicePrinter,
-  },
+  "/Pod": podStrategy,
+  "/Service": serviceStrategy,
+  "/Namespace": namespaceStrategy,
   "/Node": {
     name: nameIsDNSSubdomain,
     defaults: defaultNode,
@@ -71,13 +34,6 @@ const STRATEGIES: Record<string, Strategy> = {
     validateUpdate: validateNodeUpdate,
     validateStatus: validateNode,
     printer: nodePrinter,
-  },
-  "/Namespace": {
-    name: nameIsDNSLabel,
-    defaults: defaultNamespace,
-    validate: validateNamespace,
-    validateStatus: validateNamespace,
-    printer: namespacePrinter,
   },
   "/ConfigMap": {
     name: nameIsDNSSubdomain,
@@ -105,6 +61,7 @@ const STRATEGIES: Record<string, Strategy> = {
     validateUpdate: validateSelectorUpdate,
     validateStatus: (errs, d) => validateReplicaStatus(errs, d, DEPLOYMENT_STATUS_COUNTS),
     printer: deploymentPrinter,
+    prepareForCreate: emptyStatus,
   },
   "apps/ReplicaSet": {
     name: nameIsDNSSubdomain,
@@ -113,6 +70,7 @@ const STRATEGIES: Record<string, Strategy> = {
     validateUpdate: validateSelectorUpdate,
     validateStatus: (errs, rs) => validateReplicaStatus(errs, rs, REPLICASET_STATUS_COUNTS),
     printer: replicaSetPrinter,
+    prepareForCreate: emptyStatus,
   },
   "coordination.k8s.io/Lease": { name: nameIsDNSSubdomain, validate: validateLease, printer: leasePrinter },
   "discovery.k8s.io/EndpointSlice": {
@@ -123,8 +81,6 @@ const STRATEGIES: Record<string, Strategy> = {
     printer: endpointSlicePrinter,
   },
 };
-
-const GENERIC: Strategy = { name: nameIsDNSSubdomain };
 
 // RBAC names are path segments ("system:masters"), as kube's ValidateRBACName allows.
 const RBAC: Strategy = { name: (name) => isValidPathSegmentName(name) };

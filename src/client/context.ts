@@ -1,14 +1,10 @@
 // What every controller (and the scheduler) is built from: an API client, the shared
 // informers, an event recorder and a clock. Controllers are API clients only.
-import type { KubeObject } from "../apis/meta.ts";
-import { createRecorderFactory, type RecorderOptions } from "./event-recorder.ts";
+import { createRecorderFactory, type EventRecorder, type RecorderOptions } from "./event-recorder.ts";
+
+export type { EventRecorder } from "./event-recorder.ts";
 import { SharedInformerFactory } from "./informer-factory.ts";
 import type { KubeClient } from "./kube-client.ts";
-
-export interface EventRecorder {
-  /** Records an Event about `object`; repeats of the same event are aggregated (count, lastTimestamp). */
-  event(object: KubeObject, type: "Normal" | "Warning", reason: string, message: string): void;
-}
 
 export interface ControllerContext {
   client: KubeClient;

@@ -9,9 +9,13 @@ import type { KubeObject } from "../apis/meta.ts";
 import type { KubeClient } from "./kube-client.ts";
 import { resourceFor } from "./paths.ts";
 import { eventObject } from "./event-object.ts";
-import type { EventRecorder } from "./context.ts";
 import { formatTime } from "../apis/time.ts";
 import { isNotFound } from "../apis/errors.ts";
+
+export interface EventRecorder {
+  /** Records an Event about `object`; repeats of the same event are aggregated (count, lastTimestamp). */
+  event(object: KubeObject, type: "Normal" | "Warning", reason: string, message: string): void;
+}
 
 /** The writes a recorder needs; KubeClient provides them through kubeEventSink. */
 export interface EventSink {

@@ -3,22 +3,13 @@ import type { Context } from "hono";
 import type { KubeObject } from "../../apis/meta.ts";
 import { groupVersion, type ResourceInfo } from "../../apis/registry.ts";
 import type { RequestInfo } from "../request-info.ts";
+import type { LogProvider } from "../pod-logs.ts";
 import type { AgentStreams } from "../streaming.ts";
 import type { Storage, WriteOptions } from "../storage.ts";
 import { badRequest } from "../../apis/errors.ts";
 import { objectJson } from "../../store/index.ts";
 import { requestUser } from "../auth.ts";
 import { nodeRestriction } from "../node-restriction.ts";
-
-export interface LogRequest {
-  pod: KubeObject;
-  container?: string;
-  query: URLSearchParams;
-  signal: AbortSignal;
-}
-
-/** Serves pods/log; the agent provides it (until then the server answers 503). */
-export type LogProvider = (req: LogRequest) => Promise<Response>;
 
 export interface ApiDeps {
   storage: Storage;

@@ -62,9 +62,17 @@ export interface Service extends KubeObject {
 
 export const DEFAULT_CLIENT_IP_AFFINITY_SECONDS = 10800;
 
+type ServiceSpecLike = Record<string, any>;
+
+/** Every type but ExternalName gets a cluster IP. */
+export const needsClusterIP = (spec: ServiceSpecLike) => spec.type !== "ExternalName";
+
+/** NodePort and LoadBalancer services get node ports. */
+export const needsNodePorts = (spec: ServiceSpecLike) => spec.type === "NodePort" || spec.type === "LoadBalancer";
+
 /** Whether the service is reachable from outside the cluster (SetDefaults' ExternallyAccessible). */
-const externallyAccessible = (spec: Record<string, unknown>) =>
-  spec.type === "LoadBalancer" || spec.type === "NodePort" || (spec.type === "ClusterIP" && Array.isArray(spec.externalIPs) && spec.externalIPs.length > 0);
+export const externallyAccessible = (spec: ServiceSpecLike) =>
+  needsNodePorts(spec) || (spec.type === "ClusterIP" && Array.isArray(spec.externalIPs) && spec.externalIPs.length > 0);
 
 export function defaultService(svc: Service): void {
   const spec = objOf(svc.spec);

@@ -1,9 +1,9 @@
-// Per-kind rules of the generic registry (kube-apiserver's "strategies"): what a create resets,
-// what an update may change, and how long a delete waits.
+// The generic steps of the registry around a kind's strategy (kube-apiserver's rest.BeforeCreate,
+// BeforeUpdate and BeforeDelete): what every kind shares — uid, timestamps, generation, status
+// kept across writes — with the kind's own rules asked of its strategy (src/apis/strategies/).
 import type { KubeObject } from "../apis/meta.ts";
 import type { ResourceInfo } from "../apis/registry.ts";
-import { retainAllocatedServiceFields } from "../apis/index.ts";
-import { dropTypeDependentFields } from "./service-allocator.ts";
+import { strategyFor } from "../apis/strategies.ts";
 import { jsonCopy } from "./json-copy.ts";
 
 type Obj = Record<string, any>;
@@ -12,23 +12,8 @@ const hasStatusSubresource = (r: ResourceInfo) => r.subresources.some((s) => s.n
 
 /** Status a new object starts with: clients don't get to write status on create, except a node's own. */
 export function prepareForCreate(r: ResourceInfo, obj: KubeObject): void {
-  const o = obj as Obj;
-  switch (r.kind) {
-    case "Pod":
-      o.status = { phase: "Pending" }; // defaulting adds qosClass
-      break;
-    case "Deployment":
-    case "ReplicaSet":
-      o.status = {};
-      break;
-    case "Service":
-      o.status = { loadBalancer: {} };
-      break;
-    case "Namespace":
-      o.status = { phase: "Active" };
-      break;
-  }
-  if (o.spec !== undefined) obj.metadata.generation = 1;
+  strategyFor(r).prepareForCreate?.(obj);
+  if ((obj as Obj).spec !== undefined) obj.metadata.generation = 1;
 }
 
 /**
@@ -39,14 +24,11 @@ export function prepareForUpdate(r: ResourceInfo, next: KubeObject, current: Kub
   if (subresource === "status") {
     return { ...jsonCopy(current), status: jsonCopy((next as Obj).status) };
   }
+  const strategy = strategyFor(r);
   const merged = next as Obj;
   // Binding sets spec.nodeName and the PodScheduled condition together.
-  if (hasStatusSubresource(r) && r.kind !== "Namespace" && subresource !== "binding") merged.status = jsonCopy((current as Obj).status);
-  // A manifest without the allocated clusterIP/nodePorts means "keep them", as in Kubernetes.
-  if (r.kind === "Service") {
-    retainAllocatedServiceFields(merged, current as Obj);
-    dropTypeDependentFields(merged as KubeObject, current);
-  }
+  if (hasStatusSubresource(r) && !strategy.mainResourceWritesStatus && subresource !== "binding") merged.status = jsonCopy((current as Obj).status);
+  strategy.prepareForUpdate?.(next, current);
   const m = merged.metadata;
   const c = current.metadata;
   m.uid = c.uid;
@@ -61,23 +43,24 @@ export function prepareForUpdate(r: ResourceInfo, next: KubeObject, current: Kub
   return merged as KubeObject;
 }
 
-/**
- * Seconds a delete waits before the object goes. Only pods that a node may be running wait
- * (the agent confirms with a grace-0 delete); everything else goes at once.
- */
+/** Seconds a delete waits before the object goes: the kind's say (pods a node runs), else none. */
 export function gracePeriodSeconds(r: ResourceInfo, obj: KubeObject, requested?: number): number {
-  if (r.kind !== "Pod") return 0;
-  const pod = obj as Obj;
-  if (!pod.spec?.nodeName) return 0;
-  if (pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed") return 0;
-  const grace = requested ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
-  return Math.max(0, grace);
+  return strategyFor(r).gracePeriodSeconds?.(obj, requested) ?? 0;
+}
+
+/** Finalizers of the object's spec that hold a delete (a namespace's), cleared by a controller. */
+export function specFinalizers(r: ResourceInfo, obj: KubeObject): readonly string[] {
+  return strategyFor(r).specFinalizers?.(obj) ?? [];
+}
+
+/** What a delete held by spec finalizers marks on the object (a namespace turns Terminating). */
+export function markDeleting(r: ResourceInfo, obj: KubeObject): void {
+  strategyFor(r).markDeleting?.(obj);
 }
 
 /** An object marked for deletion goes once no finalizer and no grace period holds it. */
-export function readyToRemove(obj: KubeObject): boolean {
+export function readyToRemove(r: ResourceInfo, obj: KubeObject): boolean {
   const m = obj.metadata;
-  // A namespace goes only once its spec.finalizers are cleared through /finalize (ShouldDeleteNamespaceDuringUpdate).
-  if (obj.kind === "Namespace" && ((obj as Obj).spec?.finalizers?.length ?? 0) > 0) return false;
+  if (specFinalizers(r, obj).length > 0) return false;
   return !!m.deletionTimestamp && !(m.finalizers?.length) && !(m.deletionGracePeriodSeconds ?? 0);
 }
