@@ -2,11 +2,11 @@
 // timestamps, defaults, validation, optimistic concurrency, graceful deletion, finalizers.
 // Every verb handler and subresource goes through here.
 import { applyDefaults, validateObject, validateStatusUpdate } from "../apis/index.ts";
-import { alreadyExists, badRequest, conflict, forbidden, invalid, notFound, staleConflict, type Qualified } from "../apis/errors.ts";
+import { alreadyExists, badRequest, conflict, expired, forbidden, invalid, notFound, staleConflict, type Qualified } from "../apis/errors.ts";
 import { FINALIZER_FOREGROUND, FINALIZER_ORPHAN, type KubeObject } from "../apis/meta.ts";
 import { findResource, storePrefix, type ResourceInfo } from "../apis/registry.ts";
 import { formatTime } from "../apis/time.ts";
-import { KeyExistsError, KeyNotFoundError, RevisionConflictError, type Store } from "../store/index.ts";
+import { CompactedError, KeyExistsError, KeyNotFoundError, RevisionConflictError, type ListResult, type Store, type StoreEvent, type WatchHandle } from "../store/index.ts";
 import { strictDecodingError, unknownFields } from "./openapi/index.ts";
 import { updateManagedFields } from "./patch/index.ts";
 import { gracePeriodSeconds, markDeleting, prepareForCreate, prepareForUpdate, readyToRemove, specFinalizers } from "./rest.ts";
@@ -48,6 +48,9 @@ export function objectKey(r: ResourceInfo, namespace: string | undefined, name: 
   return r.namespaced ? `${storePrefix(r)}${namespace}/${name}` : `${storePrefix(r)}${name}`;
 }
 
+/** The keys of a resource's objects in one namespace, or in all when `namespace` is undefined. */
+const resourcePrefix = (r: ResourceInfo, namespace: string | undefined) => (namespace ? `${storePrefix(r)}${namespace}/` : storePrefix(r));
+
 /** A claim on something an object holds outside the store, settled once the write is known. */
 export interface Allocation {
   /** The write landed: give back what the old object held and the new one doesn't. */
@@ -76,6 +79,32 @@ export class Storage {
     const entry = this.store.get(objectKey(r, namespace, name));
     if (!entry) throw notFound(qualified(r), name);
     return entry.object;
+  }
+
+  /** The latest revision: the resourceVersion of a list or a bookmark. */
+  get revision(): number {
+    return this.store.revision;
+  }
+
+  /**
+   * A resource's objects (in one namespace, or all), in key order after `startAfter`.
+   * `continueFrom` is the revision of the list a continue token resumes: 410 once compacted.
+   */
+  list(r: ResourceInfo, namespace: string | undefined, opts: { startAfter?: string; continueFrom?: number } = {}): ListResult {
+    if (opts.continueFrom !== undefined && opts.continueFrom < this.store.compactedRevision) {
+      throw expired("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.");
+    }
+    return this.store.list(resourcePrefix(r, namespace), { startAfter: opts.startAfter });
+  }
+
+  /** Every change of a resource's objects after `revision`, then live ones; 410 Expired when compacted. */
+  watch(r: ResourceInfo, namespace: string | undefined, revision: number, listener: (events: readonly StoreEvent[]) => void): WatchHandle {
+    try {
+      return this.store.watch(resourcePrefix(r, namespace), revision, listener);
+    } catch (err) {
+      if (err instanceof CompactedError) throw expired(`too old resource version: ${revision} (${this.store.compactedRevision + 1})`);
+      throw err;
+    }
   }
 
   async create(r: ResourceInfo, namespace: string | undefined, obj: KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {

@@ -1,8 +1,8 @@
 // get and list, as JSON or as the Table kubectl asks for.
 import { toTable } from "../../apis/index.ts";
-import { badRequest, expired } from "../../apis/errors.ts";
+import { badRequest } from "../../apis/errors.ts";
 import type { KubeObject } from "../../apis/meta.ts";
-import { groupVersion, storePrefix } from "../../apis/registry.ts";
+import { groupVersion } from "../../apis/registry.ts";
 import { objectJson } from "../../store/index.ts";
 import { wantsTable } from "../content.ts";
 import { buildSelector } from "../selectors.ts";
@@ -39,10 +39,6 @@ function decodeContinue(token: string): ContinueToken {
 
 const encodeContinue = (t: ContinueToken) => Buffer.from(JSON.stringify(t)).toString("base64url");
 
-export function listPrefix(h: HandlerContext): string {
-  return h.info.namespace ? `${storePrefix(h.r)}${h.info.namespace}/` : storePrefix(h.r);
-}
-
 export interface ListPage {
   items: KubeObject[];
   resourceVersion: string;
@@ -56,19 +52,10 @@ export function listObjects(h: HandlerContext): ListPage {
   const limitParam = q.get("limit");
   const limit = limitParam ? Number(limitParam) : 0;
   if (!Number.isInteger(limit) || limit < 0) throw badRequest(`invalid limit: ${limitParam}`);
-  const store = h.deps.storage.store;
   const cont = q.get("continue");
-  let startAfter: string | undefined;
-  let revision: number | undefined;
-  if (cont) {
-    const t = decodeContinue(cont);
-    if (t.rv < store.compactedRevision) {
-      throw expired("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.");
-    }
-    startAfter = t.start;
-    revision = t.rv;
-  }
-  const { items: entries, revision: current } = store.list(listPrefix(h), { startAfter });
+  const t = cont ? decodeContinue(cont) : undefined;
+  const revision = t?.rv;
+  const { items: entries, revision: current } = h.deps.storage.list(h.r, h.info.namespace, { startAfter: t?.start, continueFrom: t?.rv });
   const items: KubeObject[] = [];
   let last = "";
   let i = 0;

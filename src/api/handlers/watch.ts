@@ -1,14 +1,13 @@
 // watch: newline-delimited watch events, headers sent at once (kubectl's rollout status waits
 // for them), resuming exactly after a resourceVersion, 410 as an ERROR event when compacted.
 import { toTable } from "../../apis/index.ts";
-import { badRequest, expired } from "../../apis/errors.ts";
+import { badRequest, isResourceExpired, StatusError } from "../../apis/errors.ts";
 import type { KubeObject, WatchEventType } from "../../apis/meta.ts";
 import { groupVersion } from "../../apis/registry.ts";
-import { CompactedError, objectJson, type StoreEvent, type WatchHandle } from "../../store/index.ts";
+import { objectJson, type StoreEvent, type WatchHandle } from "../../store/index.ts";
 import { wantsTable } from "../content.ts";
 import { buildSelector, type Selector } from "../selectors.ts";
 import type { HandlerContext } from "./context.ts";
-import { listPrefix } from "./read.ts";
 
 const BOOKMARK_INTERVAL_MS = 30_000;
 const encoder = new TextEncoder();
@@ -39,8 +38,7 @@ export function handleWatch(h: HandlerContext): Response {
   const timeout = Number(q.get("timeoutSeconds") ?? "0");
   const bookmarks = q.get("allowWatchBookmarks") === "true";
   const asTable = wantsTable(h.c.req.header("accept"));
-  const store = h.deps.storage.store;
-  const prefix = listPrefix(h);
+  const { storage } = h.deps;
 
   // Stored objects are serialised once per revision (objectJson), however many watchers see them.
   const render = (obj: KubeObject): string =>
@@ -84,28 +82,27 @@ export function handleWatch(h: HandlerContext): Response {
       let revision = from;
       if (revision === undefined) {
         // No resourceVersion: the current state as synthetic ADDED events, then changes after it.
-        const listed = store.list(prefix);
+        const listed = storage.list(h.r, h.info.namespace);
         for (const e of listed.items) if (select(e.object)) send("ADDED", render(e.object));
         revision = listed.revision;
       }
       try {
-        handle = store.watch(prefix, revision, (events) => {
+        handle = storage.watch(h.r, h.info.namespace, revision, (events) => {
           for (const e of events) {
             const type = viewOf(e, select);
             if (type) send(type, render(e.object));
           }
         });
       } catch (err) {
-        if (!(err instanceof CompactedError)) throw err;
-        const status = expired(`too old resource version: ${revision} (${store.compactedRevision + 1})`).status;
-        send("ERROR", JSON.stringify(status));
+        if (!(err instanceof StatusError && isResourceExpired(err))) throw err;
+        send("ERROR", JSON.stringify(err.status));
         finish();
         return;
       }
       if (timeout > 0) timeoutTimer = setTimeout(finish, timeout * 1000);
       if (bookmarks) {
         bookmarkTimer = setInterval(() => {
-          send("BOOKMARK", JSON.stringify({ kind: h.r.kind, apiVersion: groupVersion(h.r), metadata: { resourceVersion: String(store.revision) } }));
+          send("BOOKMARK", JSON.stringify({ kind: h.r.kind, apiVersion: groupVersion(h.r), metadata: { resourceVersion: String(storage.revision) } }));
         }, BOOKMARK_INTERVAL_MS);
       }
       h.c.req.raw.signal.addEventListener("abort", finish);
