@@ -6,7 +6,7 @@ import { isPodReady, podCondition } from "../apis/core/pod.ts";
 import type { KubeObject, OwnerReference } from "../apis/meta.ts";
 import { selectorMatches, type LabelSelector } from "../apis/selector.ts";
 import type { ResourceInfo } from "../apis/registry.ts";
-import { type KubeClient, objectKey, type Running, type WorkQueue } from "../client/index.ts";
+import { type KubeClient, objectKey, type Running, type RunWorkersOptions, type WorkQueue } from "../client/index.ts";
 
 /** The owner reference with controller=true, if any. */
 export const controllerRef = (obj: KubeObject): OwnerReference | undefined => obj.metadata.ownerReferences?.find((r) => r.controller === true);
@@ -108,7 +108,17 @@ export async function claimObjects<T extends KubeObject>(
   return claimed;
 }
 
-/** Whether a StatusError-like failure has this HTTP code. */
+/**
+ * A controller as runController runs it: its event handlers already added to the shared
+ * informers (removers take them off), the queue they fill, and sync(key), which tests call.
+ */
+export interface Controller {
+  queue: WorkQueue<string>;
+  sync(key: string): Promise<void>;
+  removers: (() => void)[];
+  /** What a failed sync reports before its key is requeued (default: console.warn). */
+  onError?: (key: string, err: unknown) => void;
+}
 
 /**
  * Runs a controller's workers once the shared informers have synced (a sync against a
@@ -121,11 +131,12 @@ export function runController(
   workers: number,
   sync: (key: string) => Promise<void>,
   removers: (() => void)[],
+  opts: RunWorkersOptions<string> = {},
 ): Running {
   const abort = new AbortController();
   const running = (async () => {
     if (!(await informers.waitForSync(abort.signal))) return;
-    await queue.runWorkers(workers, sync);
+    await queue.runWorkers(workers, sync, opts);
   })();
   return {
     async stop() {

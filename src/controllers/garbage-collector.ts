@@ -21,6 +21,7 @@ import {
   UID_INDEX,
   type OwnerLookup,
 } from "./gc-owners.ts";
+import { runController, type Controller } from "./controller-utils.ts";
 import { isConflict, isNotFound } from "../apis/errors.ts";
 
 const WORKERS = 4;
@@ -29,8 +30,8 @@ const WORKERS = 4;
 const collected = (r: ResourceInfo) => r.kind !== "Event" && ["list", "watch", "delete"].every((v) => r.verbs.includes(v));
 
 
-/** 409s are optimistic concurrency doing its job: the key is retried without a warning. */
-export function startGarbageCollector(ctx: ControllerContext): Running {
+/** Its handlers added to the shared informers; runController (or a test) runs its sync. */
+export function newGarbageCollector(ctx: ControllerContext): Controller {
   const queue = new WorkQueue<string>();
   const watched: { r: ResourceInfo; informer: Informer }[] = RESOURCES.filter(collected).map((r) => {
     const informer = ctx.informers.informerFor(r);
@@ -155,21 +156,14 @@ export function startGarbageCollector(ctx: ControllerContext): Running {
     if (obj.metadata.ownerReferences?.length) await attemptToDelete(r, obj);
   }
 
-  const abort = new AbortController();
-  const workers = (async () => {
-    // Decisions on a half-filled cache would send owners to live reads for nothing.
-    if (!(await ctx.informers.waitForSync(abort.signal))) return;
-    await queue.runWorkers(WORKERS, sync, { onError: warnUnlessConflict("garbage collector") });
-  })();
+  // 409s are optimistic concurrency doing its job: the key is retried without a warning.
+  return { queue, sync, removers, onError: warnUnlessConflict("garbage collector") };
+}
 
-  return {
-    async stop() {
-      abort.abort();
-      queue.shutDown();
-      removers.forEach((remove) => remove());
-      await workers;
-    },
-  };
+export function startGarbageCollector(ctx: ControllerContext): Running {
+  const c = newGarbageCollector(ctx);
+  // Waiting for every informer: decisions on a half-filled cache would send owners to live reads for nothing.
+  return runController(ctx.informers, c.queue, WORKERS, c.sync, c.removers, { onError: c.onError });
 }
 
 /** A 404 means the object went meanwhile, which is what the collector wanted or no longer cares about. */

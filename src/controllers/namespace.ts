@@ -5,6 +5,7 @@
 import { FINALIZER_KUBERNETES, type Namespace } from "../apis/index.ts";
 import type { KubeObject } from "../apis/meta.ts";
 import { type ControllerContext, type Running, WorkQueue } from "../client/index.ts";
+import { runController, type Controller } from "./controller-utils.ts";
 import { deleteNamespaceContent } from "./namespace-deleter.ts";
 import { isNotFound } from "../apis/errors.ts";
 
@@ -15,7 +16,8 @@ export interface NamespaceControllerOptions {
 
 const WORKERS = 2;
 
-export function startNamespaceController(ctx: ControllerContext, opts: NamespaceControllerOptions = {}): Running {
+/** Its handlers added to the shared informers; runController (or a test) runs its sync. */
+export function newNamespaceController(ctx: ControllerContext, opts: NamespaceControllerOptions = {}): Controller {
   const retryMs = opts.retryMs ?? 2_000;
   const queue = new WorkQueue<string>();
   const informer = ctx.informers.informerFor<Namespace>("Namespace");
@@ -51,23 +53,14 @@ export function startNamespaceController(ctx: ControllerContext, opts: Namespace
     }
   }
 
-  const abort = new AbortController();
-  const workers = (async () => {
-    if (!(await informer.waitForSync(abort.signal))) return;
-    await queue.runWorkers(WORKERS, sync, {
-      onError: (name, err) => {
-        const ns = informer.lister.get(undefined, name);
-        if (ns) recorder.event(ns, "Warning", "NamespaceDeletionFailed", `deleting the content of namespace ${name}: ${(err as Error).message ?? err}`);
-      },
-    });
-  })();
-
-  return {
-    async stop() {
-      abort.abort();
-      queue.shutDown();
-      remove();
-      await workers;
-    },
+  const onError = (name: string, err: unknown) => {
+    const ns = informer.lister.get(undefined, name);
+    if (ns) recorder.event(ns, "Warning", "NamespaceDeletionFailed", `deleting the content of namespace ${name}: ${(err as Error).message ?? err}`);
   };
+  return { queue, sync, removers: [remove], onError };
+}
+
+export function startNamespaceController(ctx: ControllerContext, opts: NamespaceControllerOptions = {}): Running {
+  const c = newNamespaceController(ctx, opts);
+  return runController(ctx.informers, c.queue, WORKERS, c.sync, c.removers, { onError: c.onError });
 }

@@ -2,6 +2,7 @@
 // cluster CIDR by default, which its agent's CNI bridge and the other nodes' routes use.
 import type { Node } from "../apis/index.ts";
 import { resourceFor, type ControllerContext, type Running, WorkQueue, warnUnlessConflict } from "../client/index.ts";
+import { runController, type Controller } from "./controller-utils.ts";
 import { CidrAllocator } from "./node-cidr.ts";
 import { isNotFound } from "../apis/errors.ts";
 
@@ -14,8 +15,8 @@ export interface NodeIpamOptions {
 
 const nodeResource = resourceFor("Node");
 
-/** 409s are optimistic concurrency doing its job: the key is retried without a warning. */
-export function startNodeIpamController(ctx: ControllerContext, opts: NodeIpamOptions = {}): Running {
+/** Its handlers added to the shared informers; runController (or a test) runs its sync. */
+export function newNodeIpamController(ctx: ControllerContext, opts: NodeIpamOptions = {}): Controller {
   const clusterCIDR = opts.clusterCIDR ?? "10.42.0.0/16";
   const cidrs = new CidrAllocator(clusterCIDR, opts.nodeCIDRMaskSize ?? 24);
   const queue = new WorkQueue<string>();
@@ -54,19 +55,13 @@ export function startNodeIpamController(ctx: ControllerContext, opts: NodeIpamOp
     }
   }
 
-  const abort = new AbortController();
-  const workers = (async () => {
-    // Allocating only once the cache holds every node keeps two nodes from getting one CIDR.
-    if (!(await nodes.waitForSync(abort.signal))) return;
-    await queue.runWorkers(1, sync, { onError: warnUnlessConflict("node ipam") });
-  })();
+  // 409s are optimistic concurrency doing its job: the key is retried without a warning.
+  return { queue, sync, removers, onError: warnUnlessConflict("node ipam") };
+}
 
-  return {
-    async stop() {
-      abort.abort();
-      queue.shutDown();
-      removers.forEach((remove) => remove());
-      await workers;
-    },
-  };
+export function startNodeIpamController(ctx: ControllerContext, opts: NodeIpamOptions = {}): Running {
+  const c = newNodeIpamController(ctx, opts);
+  // Allocating only once the cache holds every node keeps two nodes from getting one CIDR; one
+  // worker, so two nodes never race for the same free CIDR.
+  return runController(ctx.informers, c.queue, 1, c.sync, c.removers, { onError: c.onError });
 }

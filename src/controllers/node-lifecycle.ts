@@ -6,6 +6,7 @@
 // bound to a node that no longer exists, are force-deleted.
 import type { Lease, Node, Pod } from "../apis/index.ts";
 import { resourceFor, type ControllerContext, type Running, WorkQueue, warnUnlessConflict } from "../client/index.ts";
+import { runController, type Controller } from "./controller-utils.ts";
 import { evictionTime } from "./node-eviction.ts";
 import { observeHealth, readyCondition, reconcileTaints, silentNodeConditions, type NodeHealth } from "./node-health.ts";
 import { formatTime } from "../apis/time.ts";
@@ -26,11 +27,9 @@ const WORKERS = 2;
 const nodeResource = resourceFor("Node");
 const podResource = resourceFor("Pod");
 
-
-/** 409s are optimistic concurrency doing its job: the key is retried without a warning. */
-export function startNodeLifecycleController(ctx: ControllerContext, opts: NodeLifecycleOptions = {}): Running {
+/** Its handlers added to the shared informers; runController (or a test) runs its sync. */
+export function newNodeLifecycleController(ctx: ControllerContext, opts: NodeLifecycleOptions = {}): Controller & { nodeNames(): Iterable<string> } {
   const graceMs = (opts.nodeMonitorGracePeriodSeconds ?? 40) * 1000;
-  const monitorPeriodMs = opts.monitorPeriodMs ?? 5_000;
   const queue = new WorkQueue<string>();
   const recorder = ctx.recorder("node-controller");
   const nodes = ctx.informers.informerFor<Node>("Node");
@@ -121,23 +120,21 @@ export function startNodeLifecycleController(ctx: ControllerContext, opts: NodeL
     if (nextEviction < Infinity) queue.addAfter(name, nextEviction - now);
   }
 
-  const abort = new AbortController();
-  const workers = (async () => {
-    if (!(await ctx.informers.waitForSync(abort.signal))) return;
-    await queue.runWorkers(WORKERS, sync, { onError: warnUnlessConflict("node lifecycle") });
-  })();
+  // 409s are optimistic concurrency doing its job: the key is retried without a warning.
+  return { queue, sync, removers, onError: warnUnlessConflict("node lifecycle"), nodeNames: () => nodes.cache.keys() };
+}
+
+export function startNodeLifecycleController(ctx: ControllerContext, opts: NodeLifecycleOptions = {}): Running {
+  const c = newNodeLifecycleController(ctx, opts);
+  const running = runController(ctx.informers, c.queue, WORKERS, c.sync, c.removers, { onError: c.onError });
   // The periodic pass catches nodes that went silent: silence produces no events.
   const ticker = setInterval(() => {
-    for (const key of nodes.cache.keys()) queue.add(key);
-  }, monitorPeriodMs);
-
+    for (const name of c.nodeNames()) c.queue.add(name);
+  }, opts.monitorPeriodMs ?? 5_000);
   return {
-    async stop() {
+    stop() {
       clearInterval(ticker);
-      abort.abort();
-      queue.shutDown();
-      removers.forEach((remove) => remove());
-      await workers;
+      return running.stop();
     },
   };
 }

@@ -3,13 +3,15 @@
 // serviceaccount-controller does.
 import type { KubeObject } from "../apis/meta.ts";
 import { resourceFor, type ControllerContext, type Running, WorkQueue } from "../client/index.ts";
+import { runController, type Controller } from "./controller-utils.ts";
 import { isAlreadyExists, isForbidden, isNotFound } from "../apis/errors.ts";
 
 const DEFAULT_SERVICE_ACCOUNT = "default";
 const SERVICE_ACCOUNTS = resourceFor("ServiceAccount");
 const WORKERS = 1;
 
-export function startServiceAccountsController(ctx: ControllerContext): Running {
+/** Its handlers added to the shared informers; runController (or a test) runs its sync. */
+export function newServiceAccountsController(ctx: ControllerContext): Controller {
   const queue = new WorkQueue<string>();
   const namespaces = ctx.informers.informerFor("Namespace");
   const serviceAccounts = ctx.informers.informerFor("ServiceAccount");
@@ -34,19 +36,10 @@ export function startServiceAccountsController(ctx: ControllerContext): Running 
     }
   }
 
-  const abort = new AbortController();
-  const workers = (async () => {
-    if (!(await namespaces.waitForSync(abort.signal)) || !(await serviceAccounts.waitForSync(abort.signal))) return;
-    await queue.runWorkers(WORKERS, sync);
-  })();
+  return { queue, sync, removers: [removeNs, removeSa] };
+}
 
-  return {
-    async stop() {
-      abort.abort();
-      queue.shutDown();
-      removeNs();
-      removeSa();
-      await workers;
-    },
-  };
+export function startServiceAccountsController(ctx: ControllerContext): Running {
+  const c = newServiceAccountsController(ctx);
+  return runController(ctx.informers, c.queue, WORKERS, c.sync, c.removers);
 }

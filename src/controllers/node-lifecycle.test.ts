@@ -1,0 +1,51 @@
+// The node lifecycle controller's sync against seeded caches, a fake client and a test clock.
+import { expect, test } from "bun:test";
+import { fakeControllerContext } from "../../test/helpers/fake-controller-context.ts";
+import type { Node, Pod } from "../apis/index.ts";
+import { newNodeLifecycleController } from "./node-lifecycle.ts";
+
+const T0 = Date.parse("2025-01-01T00:00:00Z");
+const readyNode = (name: string): Node => ({
+  apiVersion: "v1",
+  kind: "Node",
+  metadata: { name, resourceVersion: "5" },
+  status: { conditions: [{ type: "Ready", status: "True", lastHeartbeatTime: "2025-01-01T00:00:00Z", lastTransitionTime: "2025-01-01T00:00:00Z" }] },
+});
+const podOn = (name: string, nodeName: string): Pod => ({ apiVersion: "v1", kind: "Pod", metadata: { name, namespace: "ns", uid: `uid-${name}` }, spec: { nodeName, containers: [] } });
+
+function setup() {
+  let t = T0;
+  const fake = fakeControllerContext(() => new Date(t));
+  const controller = newNodeLifecycleController(fake.ctx, { nodeMonitorGracePeriodSeconds: 40 });
+  return { ...fake, controller, advance: (ms: number) => (t += ms) };
+}
+
+test("a node silent past the grace period gets Ready=Unknown", async () => {
+  const { controller, client, seed, events, advance } = setup();
+  seed("Node", [readyNode("n1")]);
+  await controller.sync("n1"); // first seen: alive now
+  expect(client.calls).toEqual([]);
+  advance(41_000);
+  await controller.sync("n1");
+  expect(client.calls).toEqual(["updateStatus nodes n1"]);
+  const written = client.bodies[0] as Node;
+  expect(written.status?.conditions?.find((c) => c.type === "Ready")).toMatchObject({ status: "Unknown", lastTransitionTime: "2025-01-01T00:00:41Z" });
+  expect(events).toContainEqual({ component: "node-controller", object: "Node/n1", type: "Normal", reason: "NodeNotReady" });
+  controller.queue.shutDown();
+});
+
+test("pods bound to a node that is gone are force-deleted", async () => {
+  const { controller, client, seed } = setup();
+  seed("Pod", [podOn("p1", "gone"), podOn("p2", "gone"), podOn("p3", "other")]);
+  await controller.sync("gone");
+  expect(client.calls).toEqual(["delete pods ns/p1", "delete pods ns/p2"]);
+  expect(client.bodies[0]).toEqual({ gracePeriodSeconds: 0, preconditions: { uid: "uid-p1" } });
+});
+
+test("a node the cache has not seen yet but the API has keeps its pods", async () => {
+  const { controller, client, seed } = setup();
+  seed("Pod", [podOn("p1", "new")]);
+  client.objects.set("nodes new", readyNode("new"));
+  await controller.sync("new");
+  expect(client.calls).toEqual([]);
+});
