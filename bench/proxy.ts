@@ -14,7 +14,7 @@ import { parseArgs } from "node:util";
 import { Forwarder, type TcpForwarding } from "../src/proxy/forwarder.ts";
 import { ensureRouteTableBuilt } from "../src/proxy/wasm-route-loader.ts";
 import { createWasmRouteTable } from "../src/proxy/wasm-route-table.ts";
-import { echoServer } from "../src/proxy/test-servers.ts";
+import { echoServer } from "../test/helpers/loopback-servers.ts";
 
 const BACKEND = "127.0.0.2";
 const FRONT = "127.0.0.1";

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { EndpointSlice } from "../src/apis/discovery/endpointslice.ts";
 import type { Pod, Service } from "../src/apis/index.ts";
-import { exchange } from "../src/proxy/test-servers.ts";
+import { exchange } from "./helpers/loopback-servers.ts";
 import { startAgentCluster, type AgentCluster } from "./helpers/agent-cluster.ts";
 import { waitFor } from "./helpers/wait.ts";
 

@@ -33,11 +33,6 @@ function tcpCheck(host: string, port: number, timeoutMs: number): Promise<boolea
   });
 }
 
-/** Runs the probe's handler once; true means success. */
-export async function probeOnce(probe: Probe, c: Container, target: ProbeTarget): Promise<boolean> {
-  return (await probeFailure(probe, c, target)) === undefined;
-}
-
 /** Runs the probe's handler once; resolves with why it failed (kubelet's probe output), or undefined on success. */
 export async function probeFailure(probe: Probe, c: Container, target: ProbeTarget): Promise<string | undefined> {
   const timeoutSeconds = probe.timeoutSeconds ?? 1;

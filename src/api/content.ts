@@ -2,17 +2,13 @@
 // and errors, and whether the client asked for a Table.
 import { parse as parseYaml } from "yaml";
 import { badRequest, tooLarge, unsupportedMediaType } from "../apis/errors.ts";
+import { APPLY_PATCH, JSON_PATCH, MERGE_PATCH, STRATEGIC_MERGE_PATCH } from "./patch/index.ts";
 import { decodeKubeProtobuf, PROTOBUF_MEDIA_TYPE } from "./protobuf/index.ts";
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 const MAX_DEPTH = 100;
 
-export const PATCH_TYPES = [
-  "application/json-patch+json",
-  "application/merge-patch+json",
-  "application/strategic-merge-patch+json",
-  "application/apply-patch+yaml",
-] as const;
+export const PATCH_TYPES = [JSON_PATCH, MERGE_PATCH, STRATEGIC_MERGE_PATCH, APPLY_PATCH] as const;
 
 export function mediaType(contentType: string | null | undefined): string {
   return (contentType ?? "").split(";")[0]!.trim().toLowerCase();
@@ -56,7 +52,7 @@ export function decodeBody(bytes: Uint8Array, contentType: string | null): unkno
   }
   if (text.trim() === "") throw badRequest("the request body is empty");
   let value: unknown;
-  if (type === "application/yaml" || type === "application/apply-patch+yaml" || type === "text/yaml") {
+  if (type === "application/yaml" || type === APPLY_PATCH || type === "text/yaml") {
     try {
       value = parseYaml(text, { maxAliasCount: 100 });
     } catch (err) {

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { startServer } from "../cli/server.ts";
 import { startTestServer, type TestServer } from "../../test/helpers/server.ts";
 import { type RunningServiceProxy, startServiceProxy } from "./service-proxy.ts";
-import { exchange, replyOnEndServer } from "./test-servers.ts";
+import { exchange, replyOnEndServer } from "../../test/helpers/loopback-servers.ts";
 import { ensureRouteTableBuilt } from "./wasm-route-loader.ts";
 import { isAlreadyExists } from "../apis/errors.ts";
 

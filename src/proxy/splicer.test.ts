@@ -3,7 +3,7 @@ import { createHash, randomBytes } from "node:crypto";
 import type { Socket } from "bun";
 import { type Splicer, startSplicer } from "./splicer.ts";
 import { listenTcp } from "./tcp-forwarder.ts";
-import { echoServer, exchange } from "./test-servers.ts";
+import { echoServer, exchange } from "../../test/helpers/loopback-servers.ts";
 
 const cleanup: (() => void)[] = [];
 afterEach(() => {

@@ -3,7 +3,7 @@ import { createHash, randomBytes } from "node:crypto";
 import type { Socket } from "bun";
 import { Forwarder, type TcpForwarding } from "./forwarder.ts";
 import type { RouteTable } from "./route-table.ts";
-import { echoServer, exchange, replyOnEndServer } from "./test-servers.ts";
+import { echoServer, exchange, replyOnEndServer } from "../../test/helpers/loopback-servers.ts";
 import { ensureRouteTableBuilt } from "./wasm-route-loader.ts";
 import { createWasmRouteTable } from "./wasm-route-table.ts";
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { schedulerOptionsFromFlags } from "./cli-options.ts";
 import { createWasmScorer } from "./wasm-scorer.ts";
-import { makeNode, makePod } from "./fixtures.ts";
+import { makeNode, makePod } from "../../test/helpers/scheduler-fixtures.ts";
 
 describe("scheduler flags", () => {
   test("parse into scorer options; unset flags stay unset (the scorer's defaults apply)", () => {

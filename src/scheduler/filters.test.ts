@@ -3,7 +3,7 @@ import {
   type Filter, type NodeState, nodeAffinity, nodeName, nodePorts, nodeReady, nodeResourcesFit, nodeUnschedulable,
   taintToleration,
 } from "./filters.ts";
-import { makeNode, makePod } from "./fixtures.ts";
+import { makeNode, makePod } from "../../test/helpers/scheduler-fixtures.ts";
 import type { NodeInfo, PodQuery } from "./types.ts";
 
 function state(info: NodeInfo, used: Partial<NodeState> = {}): NodeState {

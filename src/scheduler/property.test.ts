@@ -5,8 +5,8 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { ensureWasmBuilt } from "../../wasm/build.ts";
-import { type Step, session, tightSession } from "./arbitraries.ts";
-import { GI, makeNode, makePod } from "./fixtures.ts";
+import { type Step, session, tightSession } from "../../test/helpers/scheduler-arbitraries.ts";
+import { GI, makeNode, makePod } from "../../test/helpers/scheduler-fixtures.ts";
 import { createTsScorer } from "./ts-scorer.ts";
 import type { NodeInfo, PodQuery, PodUsage, Scorer, ScorerOptions } from "./types.ts";
 import { type WasmScorerOptions, createWasmScorer } from "./wasm-scorer.ts";

@@ -2,7 +2,7 @@
 // without its equivalence cache.
 import { describe, expect, test } from "bun:test";
 import { ensureWasmBuilt } from "../../wasm/build.ts";
-import { GI, makeNode, makePod } from "./fixtures.ts";
+import { GI, makeNode, makePod } from "../../test/helpers/scheduler-fixtures.ts";
 import { unschedulableMessage } from "./reasons.ts";
 import { createTsScorer } from "./ts-scorer.ts";
 import type { NodeInfo, Scorer, ScorerOptions } from "./types.ts";

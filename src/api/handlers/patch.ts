@@ -2,7 +2,7 @@
 import { badRequest, staleConflict, unsupportedMediaType } from "../../apis/errors.ts";
 import type { KubeObject } from "../../apis/meta.ts";
 import { PATCH_TYPES, decodeBody, expectObject, mediaType, readBody } from "../content.ts";
-import { applyPatch, serverSideApply } from "../patch/index.ts";
+import { applyPatch, serverSideApply, APPLY_PATCH } from "../patch/index.ts";
 import { formatTime } from "../../apis/time.ts";
 import { qualified } from "../storage.ts";
 import { checkTypeMeta, respond, respondObject, withTypeMeta, writeOptions, type HandlerContext } from "./context.ts";
@@ -31,7 +31,7 @@ export async function handlePatch(h: HandlerContext): Promise<Response> {
   const { type, body } = await readPatch(h);
   const opts = writeOptions(h);
   const { storage } = h.deps;
-  if (type === "application/apply-patch+yaml") {
+  if (type === APPLY_PATCH) {
     const manager = h.query.get("fieldManager");
     if (!manager) throw badRequest("PATCH requests with apply must specify fieldManager");
     opts.applied = true;

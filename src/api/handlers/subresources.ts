@@ -7,6 +7,7 @@ import { qualified } from "../storage.ts";
 import { checkTypeMeta, respond, writeOptions, type HandlerContext } from "./context.ts";
 import { patchObject, readPatch } from "./patch.ts";
 import { readObject } from "./write.ts";
+import { APPLY_PATCH } from "../patch/index.ts";
 
 type Obj = Record<string, any>;
 
@@ -38,7 +39,7 @@ export async function handleScale(h: HandlerContext): Promise<Response> {
     };
   } else {
     const { type, body } = await readPatch(h);
-    if (type === "application/apply-patch+yaml") throw badRequest("server-side apply is not supported on the scale subresource");
+    if (type === APPLY_PATCH) throw badRequest("server-side apply is not supported on the scale subresource");
     desired = (scale) => patchObject(h, scale, type, body, "Scale");
   }
   const updated = await storage.update(

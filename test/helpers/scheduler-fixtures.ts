@@ -1,5 +1,5 @@
 // Small builders for scheduler tests: a node or pod with sensible defaults and overrides.
-import type { NodeInfo, PodQuery } from "./types.ts";
+import type { NodeInfo, PodQuery } from "../../src/scheduler/types.ts";
 
 export const GI = 2 ** 30;
 

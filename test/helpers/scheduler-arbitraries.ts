@@ -3,7 +3,7 @@
 import fc from "fast-check";
 import type {
   HostPort, NodeInfo, NodeSelectorRequirement, NodeSelectorTerm, PodQuery, ScorerOptions, Taint, Toleration,
-} from "./types.ts";
+} from "../../src/scheduler/types.ts";
 
 const KEYS = ["zone", "disk", "gpu", "rank", "node-role"];
 const VALUES = ["a", "b", "c", "ssd", "", "1", "7", "42", "-3", "x9"];
