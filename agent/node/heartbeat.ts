@@ -10,7 +10,6 @@ const NAMESPACES = resourceFor("Namespace");
 const NODES = resourceFor("Node");
 export const NODE_LEASE_NAMESPACE = "kube-node-lease";
 
-
 /** Creates or renews the node's Lease. */
 export async function renewLease(client: KubeClient, node: Node, durationSeconds: number, now: Date): Promise<void> {
   const name = node.metadata.name!;

@@ -16,7 +16,6 @@ export interface NodeStatusInput {
   now: Date;
 }
 
-
 function condition(prev: NodeCondition[] | undefined, type: string, ok: boolean, reason: string, message: string, now: Date): NodeCondition {
   const status = ok ? "True" : "False";
   const old = prev?.find((c) => c.type === type);

@@ -15,7 +15,6 @@ const PODS = resourceFor("Pod");
 const CONFIGMAPS = resourceFor("ConfigMap");
 const SECRETS = resourceFor("Secret");
 
-
 async function orNull<T>(p: Promise<T>): Promise<T | null> {
   try {
     return await p;

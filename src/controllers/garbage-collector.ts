@@ -29,7 +29,6 @@ const WORKERS = 4;
 /** Events are never owners nor owned in practice, and are by far the busiest resource. */
 const collected = (r: ResourceInfo) => r.kind !== "Event" && ["list", "watch", "delete"].every((v) => r.verbs.includes(v));
 
-
 /** Its handlers added to the shared informers; runController (or a test) runs its sync. */
 export function newGarbageCollector(ctx: ControllerContext): Controller {
   const queue = new WorkQueue<string>();

@@ -20,7 +20,6 @@ export const namespacedResources = (): ResourceInfo[] =>
 
 const BACKGROUND = { kind: "DeleteOptions", apiVersion: "v1", propagationPolicy: "Background" };
 
-
 /** Deletes everything in `namespace`; returns how many objects are still there afterwards, by resource. */
 export async function deleteNamespaceContent(client: KubeClient, namespace: string): Promise<Map<string, number>> {
   const remaining = new Map<string, number>();
