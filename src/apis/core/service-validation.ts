@@ -2,7 +2,7 @@
 // when several), protocols, type and policy enums, node port range, cluster IP syntax, and the
 // cluster IP staying put once allocated.
 import { fieldDuplicate, fieldForbidden, fieldInvalid, fieldRequired } from "../errors.ts";
-import { type Causes, type JsonObject, child, fieldImmutable, index, intAt, objOf, objsOf, objectAt, objectsAt, stringAt, stringListAt } from "../field.ts";
+import { type Causes, type JsonObject, child, fieldImmutable, index, intAt, objOf, objectAt, objectsAt, stringAt, stringListAt } from "../field.ts";
 import { validateLabels } from "../metadata.ts";
 import { isDNS1123Label, isDNS1123Subdomain, isValidIP, isValidPortNum } from "../validation.ts";
 import { validateEnum, validatePortNumOrName, validateProtocol } from "./container-validation.ts";
@@ -118,23 +118,4 @@ export function validateServiceUpdate(errs: Causes, svc: JsonObject, old: JsonOb
   const ips = Array.isArray(spec.clusterIPs) ? spec.clusterIPs : [];
   const oldIPs = Array.isArray(oldSpec.clusterIPs) ? oldSpec.clusterIPs : [];
   if (oldIPs.length > 0 && ips[0] !== oldIPs[0]) errs.push(fieldImmutable("spec.clusterIPs[0]", ips[0] ?? ""));
-}
-
-/** Carries over what the registry allocated when an update leaves it out (kubectl replace, apply). */
-export function retainAllocatedServiceFields(svc: JsonObject, old: JsonObject): void {
-  const spec = objOf(svc.spec);
-  const oldSpec = objOf(old.spec);
-  if (!spec || !oldSpec || spec.type === "ExternalName" || oldSpec.type === "ExternalName") return;
-  if (!spec.clusterIP && !spec.clusterIPs) {
-    spec.clusterIP = oldSpec.clusterIP;
-    spec.clusterIPs = oldSpec.clusterIPs;
-  }
-  if (spec.type === "ClusterIP") return;
-  const oldPorts = new Map(objsOf(oldSpec.ports).map((p) => [`${p.port}/${p.protocol ?? "TCP"}`, p.nodePort]));
-  for (const p of objsOf(spec.ports)) {
-    if (!p.nodePort) {
-      const kept = oldPorts.get(`${p.port}/${p.protocol ?? "TCP"}`);
-      if (kept) p.nodePort = kept;
-    }
-  }
 }

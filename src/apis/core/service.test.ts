@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { applyDefaults, toTable, validateObject } from "../index.ts";
 import type { KubeObject } from "../meta.ts";
 import { findResource } from "../registry.ts";
-import { retainAllocatedServiceFields } from "./service-validation.ts";
+import { retainAllocatedServiceFields } from "../strategies/service.ts";
 import type { Service } from "./service.ts";
 
 const services = findResource("", "v1", "services")!;

@@ -3,9 +3,9 @@
 // with an empty load balancer status; an update keeps what was allocated unless it says
 // otherwise, and a type change drops what only the old type used.
 import { defaultService, externallyAccessible, needsClusterIP, needsNodePorts, servicePrinter } from "../core/service.ts";
-import { retainAllocatedServiceFields, validateService, validateServiceUpdate } from "../core/service-validation.ts";
+import { validateService, validateServiceUpdate } from "../core/service-validation.ts";
 import { fieldInvalid } from "../errors.ts";
-import { type Causes, type JsonObject, objectsAt, objOf, stringAt } from "../field.ts";
+import { type Causes, type JsonObject, objectsAt, objOf, objsOf, stringAt } from "../field.ts";
 import type { KubeObject } from "../meta.ts";
 import { isValidIP, nameIsDNS1035Label } from "../validation.ts";
 import type { Strategy } from "./strategy.ts";
@@ -17,6 +17,25 @@ function validateServiceStatus(errs: Causes, svc: JsonObject): void {
   for (const [ing, p] of objectsAt(errs, "status.loadBalancer.ingress", lb?.ingress)) {
     const ip = stringAt(errs, `${p}.ip`, ing.ip);
     if (ip) for (const msg of isValidIP(ip)) errs.push(fieldInvalid(`${p}.ip`, ip, msg));
+  }
+}
+
+/** Carries over what the registry allocated when an update leaves it out (kubectl replace, apply). */
+export function retainAllocatedServiceFields(svc: JsonObject, old: JsonObject): void {
+  const spec = objOf(svc.spec);
+  const oldSpec = objOf(old.spec);
+  if (!spec || !oldSpec || spec.type === "ExternalName" || oldSpec.type === "ExternalName") return;
+  if (!spec.clusterIP && !spec.clusterIPs) {
+    spec.clusterIP = oldSpec.clusterIP;
+    spec.clusterIPs = oldSpec.clusterIPs;
+  }
+  if (spec.type === "ClusterIP") return;
+  const oldPorts = new Map(objsOf(oldSpec.ports).map((p) => [`${p.port}/${p.protocol ?? "TCP"}`, p.nodePort]));
+  for (const p of objsOf(spec.ports)) {
+    if (!p.nodePort) {
+      const kept = oldPorts.get(`${p.port}/${p.protocol ?? "TCP"}`);
+      if (kept) p.nodePort = kept;
+    }
   }
 }
 
