@@ -8,7 +8,8 @@ import type { KubeObject } from "../apis/meta.ts";
 import { findResource } from "../apis/registry.ts";
 import { SqliteStore } from "../store/index.ts";
 import { BOOTSTRAP_CLUSTER_ROLES, ensureBootstrapPolicy } from "./rbac-bootstrap.ts";
-import { AUTOUPDATE_ANNOTATION, reconcileClusterRole, reconcileClusterRoleBinding, uncoveredRules, type Reconciliation } from "./rbac-reconcile.ts";
+import { uncoveredRules } from "./rbac-covers.ts";
+import { AUTOUPDATE_ANNOTATION, reconcileClusterRole, reconcileClusterRoleBinding, type Reconciliation } from "./rbac-reconcile.ts";
 import type { PolicyRule, Subject } from "./rbac-rules.ts";
 import { Storage } from "./storage.ts";
 

@@ -10,6 +10,7 @@ import { strictDecodingError, unknownFields } from "./openapi/index.ts";
 import { updateManagedFields } from "./patch/index.ts";
 import { gracePeriodSeconds, prepareForCreate, prepareForUpdate, readyToRemove } from "./strategy.ts";
 import { copyOfStored } from "./json-copy.ts";
+import type { AdmitWrite } from "./admission.ts";
 
 export interface WriteOptions {
   dryRun?: boolean;
@@ -20,8 +21,8 @@ export interface WriteOptions {
   /** Filled with `Warning` header texts (unknown fields under Warn). */
   warnings?: string[];
   subresource?: string;
-  /** Admission that needs the request's user (NodeRestriction), run after validation. */
-  admit?: (obj: KubeObject, old: KubeObject | undefined) => void;
+  /** Admission that needs the request's user (admission.ts), run after validation. */
+  admit?: AdmitWrite;
 }
 
 export interface DeleteOptions {
@@ -95,7 +96,7 @@ export class Storage {
     delete meta.generation;
     prepareForCreate(r, obj);
     obj = this.recordManager(undefined, obj, opts);
-    this.admit(r, obj, undefined, opts);
+    await this.admit(r, obj, undefined, opts);
     const allocation = this.allocator?.begin(r, obj, undefined);
     if (opts.dryRun) {
       allocation?.revert();
@@ -138,7 +139,7 @@ export class Storage {
       const next = this.recordManager(current.object, prepareForUpdate(r, desired, current.object, opts.subresource), opts);
       next.apiVersion = current.object.apiVersion;
       next.kind = current.object.kind;
-      this.admit(r, next, current.object, opts);
+      await this.admit(r, next, current.object, opts);
       next.metadata.resourceVersion = current.object.metadata.resourceVersion;
       if (Bun.deepEquals(next, current.object, true)) return current.object;
       const removing = readyToRemove(next);
@@ -234,7 +235,7 @@ export class Storage {
   }
 
   /** Defaulting, then schema and semantic validation; throws the Status a client should see. */
-  private admit(r: ResourceInfo, obj: KubeObject, old: KubeObject | undefined, opts: WriteOptions): void {
+  private async admit(r: ResourceInfo, obj: KubeObject, old: KubeObject | undefined, opts: WriteOptions): Promise<void> {
     // A binding's pod is the stored one with nodeName set by the server: nothing of it is the client's.
     const unknown = opts.fieldValidation === "Ignore" || opts.subresource === "binding" ? [] : unknownFields(r.group, r.version, r.kind, obj);
     if (unknown.length && opts.fieldValidation === "Strict") {
@@ -245,7 +246,7 @@ export class Storage {
     if (opts.subresource === "binding") return; // the binding handler changes only nodeName and a condition
     const causes = old && opts.subresource === "status" ? validateStatusUpdate(r, obj, old) : validateObject(r, obj, old);
     if (causes.length) throw invalid(r.kind, obj.metadata?.name ?? "", causes, r.group || undefined);
-    opts.admit?.(obj, old);
+    await opts.admit?.(obj, old);
   }
 
   private checkNamespaceOpen(namespace: string): void {

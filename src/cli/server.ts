@@ -106,7 +106,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const rbac = new RBACAuthorizer(store);
   const authorizer = new AuthorizerChain([mastersAuthorizer, new NodeAuthorizer(store), rbac]);
   const agentTls = { ...files.kubeletClient, ca: files.ca.cert };
-  const app = createApp({ storage, now: () => new Date(), auth, authorizer, serviceAccountTokens, nodeTokens, logs: agentLogs(storage, agentTls), streams: agentStreams(storage, agentTls), limits: opts.limits });
+  const app = createApp({ storage, now: () => new Date(), auth, authorizer, ruleResolver: rbac, serviceAccountTokens, nodeTokens, logs: agentLogs(storage, agentTls), streams: agentStreams(storage, agentTls), limits: opts.limits });
   const server = Bun.serve({
     hostname: bind,
     port: opts.port,

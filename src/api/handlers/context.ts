@@ -8,7 +8,8 @@ import type { Storage, WriteOptions } from "../storage.ts";
 import { badRequest } from "../../apis/errors.ts";
 import { objectJson } from "../../store/index.ts";
 import { requestUser } from "../auth.ts";
-import { nodeRestriction } from "../node-restriction.ts";
+import { admissionFor } from "../admission.ts";
+import type { EscalationDeps } from "../rbac-escalation.ts";
 
 export interface LogRequest {
   pod: KubeObject;
@@ -26,6 +27,8 @@ export interface ApiDeps {
   logs?: LogProvider;
   /** Where pods/exec, attach and portforward streams are relayed to. */
   streams?: AgentStreams;
+  /** What RBAC escalation prevention consults; without it (the API alone, in tests) no check runs. */
+  escalation?: EscalationDeps;
 }
 
 export interface HandlerContext {
@@ -51,7 +54,7 @@ export function writeOptions(h: HandlerContext): WriteOptions {
     fieldValidation: fv as WriteOptions["fieldValidation"],
     warnings: [],
     subresource: h.info.subresource,
-    admit: nodeRestriction(requestUser(h.c), h.r),
+    admit: admissionFor(requestUser(h.c), h.r, h.deps.escalation),
   };
 }
 
