@@ -23,6 +23,7 @@ import { serviceAccountPrinter, validateServiceAccount } from "./core/serviceacc
 import { defaultService, servicePrinter } from "./core/service.ts";
 import { validateService, validateServiceUpdate } from "./core/service-validation.ts";
 import { defaultEndpointSlice, endpointSlicePrinter, validateEndpointSlice, validateEndpointSliceUpdate } from "./discovery/endpointslice.ts";
+import { defaultBinding, roleBindingPrinter, rolePrinter, validateBindingUpdate, validateClusterRole, validateClusterRoleBinding, validateRole, validateRoleBinding } from "./rbac/rbac.ts";
 import { fieldInvalid } from "./errors.ts";
 import { objectsAt, objOf, stringAt } from "./field.ts";
 import { isValidIP, isValidPathSegmentName } from "./validation.ts";
@@ -127,8 +128,23 @@ const STRATEGIES: Record<string, Strategy> = {
 const GENERIC: Strategy = { name: nameIsDNSSubdomain };
 
 // RBAC names are path segments ("system:masters"), as kube's ValidateRBACName allows.
-const RBAC: Strategy = { name: (name) => isValidPathSegmentName(name) };
-for (const kind of ["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"]) STRATEGIES[`rbac.authorization.k8s.io/${kind}`] = RBAC;
+const rbacName: NameValidator = (name) => isValidPathSegmentName(name);
+STRATEGIES["rbac.authorization.k8s.io/Role"] = { name: rbacName, validate: validateRole, printer: rolePrinter };
+STRATEGIES["rbac.authorization.k8s.io/ClusterRole"] = { name: rbacName, validate: validateClusterRole, printer: rolePrinter };
+STRATEGIES["rbac.authorization.k8s.io/RoleBinding"] = {
+  name: rbacName,
+  defaults: defaultBinding,
+  validate: validateRoleBinding,
+  validateUpdate: validateBindingUpdate,
+  printer: roleBindingPrinter,
+};
+STRATEGIES["rbac.authorization.k8s.io/ClusterRoleBinding"] = {
+  name: rbacName,
+  defaults: defaultBinding,
+  validate: validateClusterRoleBinding,
+  validateUpdate: validateBindingUpdate,
+  printer: roleBindingPrinter,
+};
 
 export function strategyFor(r: { group: string; kind: string }): Strategy {
   return STRATEGIES[`${r.group}/${r.kind}`] ?? GENERIC;
