@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import YAML from "yaml";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
+import { waitFor } from "./helpers/wait.ts";
 
 let s: TestServer;
 const NS = "esc";
@@ -147,5 +148,36 @@ describe("RBAC escalation prevention", () => {
 
   test("the admin (system:masters) may grant anything", async () => {
     expect((await s.kubectl(["create", "rolebinding", "root", "--clusterrole=cluster-admin", "--user=erin", "-n", NS])).code).toBe(0);
+  });
+});
+
+describe("aggregated ClusterRoles", () => {
+  const rulesOf = async (role: string) => JSON.parse(await ok(["get", "clusterrole", role, "-o", "jsonpath={.rules}"])) as { resources?: string[] }[];
+  const grants = (rules: { resources?: string[] }[], resource: string) => rules.some((r) => r.resources?.includes(resource));
+
+  test("a ClusterRole labelled aggregate-to-view widens view, and through it edit and admin; deleting it narrows them again", async () => {
+    const agg = JSON.parse(await ok(["get", "clusterrole", "admin", "-o", "jsonpath={.aggregationRule}"]));
+    expect(agg).toEqual({ clusterRoleSelectors: [{ matchLabels: { "rbac.authorization.k8s.io/aggregate-to-admin": "true" } }] });
+    await ok(["create", "rolebinding", "frank-views", "--clusterrole=view", "--user=frank", "-n", NS]);
+    // (A resource kubun serves: kubectl asks about one it doesn't know without its group.)
+    const canGet = async () => (await s.kubectl(["auth", "can-i", "get", "leases", "-n", NS, "--as=frank"])).stdout.trim();
+    expect(await canGet()).toBe("no");
+
+    await ok(["apply", "-f", "-"], YAML.stringify({
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRole",
+      metadata: { name: "widget-viewer", labels: { "rbac.authorization.k8s.io/aggregate-to-view": "true" } },
+      rules: [
+        { apiGroups: ["example.com"], resources: ["widgets"], verbs: ["get", "list", "watch"] },
+        { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get"] },
+      ],
+    }));
+    for (const role of ["view", "edit", "admin"]) await waitFor(`${role} to gather widgets`, async () => grants(await rulesOf(role), "widgets"));
+    expect(await canGet()).toBe("yes");
+
+    await ok(["delete", "clusterrole", "widget-viewer"]);
+    for (const role of ["view", "edit", "admin"]) await waitFor(`${role} to drop widgets`, async () => !grants(await rulesOf(role), "widgets"));
+    expect(await canGet()).toBe("no");
+    expect(grants(await rulesOf("view"), "pods")).toBe(true); // the built-in rules stay
   });
 });

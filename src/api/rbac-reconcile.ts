@@ -5,7 +5,7 @@
 // rbac.authorization.kubernetes.io/autoupdate: "false" is left alone. Pure functions.
 import type { KubeObject } from "../apis/meta.ts";
 import { uncoveredRules } from "./rbac-covers.ts";
-import type { PolicyRule, RoleRef, Subject } from "./rbac-rules.ts";
+import type { ClusterRole, RoleRef, Subject } from "../apis/rbac/rbac.ts";
 
 export const AUTOUPDATE_ANNOTATION = "rbac.authorization.kubernetes.io/autoupdate";
 
@@ -26,11 +26,25 @@ const protectedFromUpdate = (existing: KubeObject) => existing.metadata.annotati
 
 export type Reconciliation = { action: "none" } | { action: "update"; object: KubeObject } | { action: "recreate"; object: KubeObject };
 
+/**
+ * A built-in role gets the rules it lacks; an aggregated one the selectors it lacks instead
+ * (its rules are the aggregation controller's to keep).
+ */
 export function reconcileClusterRole(existing: KubeObject, expected: KubeObject): Reconciliation {
   if (protectedFromUpdate(existing)) return { action: "none" };
-  const rules = ((existing as { rules?: PolicyRule[] }).rules ?? []).slice();
-  rules.push(...uncoveredRules(rules, (expected as { rules?: PolicyRule[] }).rules ?? []));
-  const object = { ...existing, metadata: mergedMetadata(existing, expected), rules } as KubeObject;
+  const want = expected as ClusterRole;
+  const have = existing as ClusterRole;
+  const object = { ...existing, metadata: mergedMetadata(existing, expected) } as ClusterRole;
+  if (want.aggregationRule) {
+    const selectors = [...(have.aggregationRule?.clusterRoleSelectors ?? [])];
+    for (const s of want.aggregationRule.clusterRoleSelectors ?? []) if (!selectors.some((x) => Bun.deepEquals(x, s))) selectors.push(s);
+    object.aggregationRule = { ...have.aggregationRule, clusterRoleSelectors: selectors };
+    object.rules = have.rules ?? [];
+  } else {
+    const rules = (have.rules ?? []).slice();
+    rules.push(...uncoveredRules(rules, want.rules ?? []));
+    object.rules = rules;
+  }
   return Bun.deepEquals(object, existing) ? { action: "none" } : { action: "update", object };
 }
 

@@ -4,6 +4,7 @@
 import type { KubeClient } from "../client/index.ts";
 import { SharedInformerFactory } from "../client/index.ts";
 import type { ControllerContext, Running } from "./context.ts";
+import { startClusterRoleAggregationController } from "./clusterrole-aggregation.ts";
 import { startDeploymentController } from "./deployment.ts";
 import { startEndpointsController } from "./endpoints.ts";
 import { startEndpointSliceController } from "./endpointslice.ts";
@@ -41,6 +42,7 @@ export function startControllerManager(ctx: ControllerContext, opts: ControllerM
     startGarbageCollector(ctx),
     startNamespaceController(ctx),
     startServiceAccountsController(ctx),
+    startClusterRoleAggregationController(ctx),
     startNodeLifecycleController(ctx, {
       nodeMonitorGracePeriodSeconds: opts.nodeMonitorGracePeriodSeconds,
       podEvictionTimeoutSeconds: opts.podEvictionTimeoutSeconds,

@@ -4,6 +4,7 @@
 import { fieldInvalid, fieldNotSupported, fieldRequired } from "../errors.ts";
 import { type Causes, type JsonObject, isObject, objectAt, objectsAt, stringAt, stringListAt } from "../field.ts";
 import type { KubeObject } from "../meta.ts";
+import type { LabelSelector } from "../selector.ts";
 import { validateLabelSelector } from "../metadata.ts";
 import { type Printer, age, column, wide } from "../table.ts";
 import { isDNS1123Subdomain, isValidPathSegmentName } from "../validation.ts";
@@ -32,7 +33,7 @@ export interface RoleRef {
 }
 
 export interface AggregationRule {
-  clusterRoleSelectors?: { matchLabels?: Record<string, string>; matchExpressions?: unknown[] }[];
+  clusterRoleSelectors?: LabelSelector[];
 }
 
 export interface Role extends KubeObject {
