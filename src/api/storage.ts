@@ -4,6 +4,7 @@
 import { applyDefaults, validateObject, validateStatusUpdate } from "../apis/index.ts";
 import { alreadyExists, badRequest, conflict, forbidden, invalid, notFound, staleConflict, type Qualified } from "../apis/errors.ts";
 import { FINALIZER_FOREGROUND, FINALIZER_ORPHAN, type KubeObject } from "../apis/meta.ts";
+import { IMMORTAL_NAMESPACES } from "../apis/core/namespace.ts";
 import { findResource, storePrefix, type ResourceInfo } from "../apis/registry.ts";
 import { KeyExistsError, KeyNotFoundError, RevisionConflictError, type Store } from "../store/index.ts";
 import { strictDecodingError, unknownFields } from "./openapi/index.ts";
@@ -168,6 +169,12 @@ export class Storage {
 
   /** Deletes now, or marks for deletion when a grace period or finalizers hold the object. */
   async delete(r: ResourceInfo, namespace: string | undefined, name: string, opts: DeleteOptions = {}): Promise<KubeObject> {
+    // NamespaceLifecycle admission: for everyone, system:masters included.
+    if (r === NAMESPACES && IMMORTAL_NAMESPACES.has(name)) {
+      const err = forbidden(`namespaces ${JSON.stringify(name)} is forbidden: this namespace may not be deleted`);
+      err.status.details = { name, group: "", kind: "namespaces" };
+      throw err;
+    }
     const key = objectKey(r, namespace, name);
     for (let attempt = 0; ; attempt++) {
       const current = this.store.get(key);

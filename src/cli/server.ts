@@ -75,6 +75,12 @@ function storedCopy(store: SqliteStore): (obj: KubeObject) => KubeObject | undef
   };
 }
 
+// The API refuses bodies over 3 MiB itself (content.ts), with a 413 Status naming the limit; Bun's
+// own limit is set far above it, since Bun answers a body over its limit with an empty 413 before
+// any handler runs. A declared length over 3 MiB is refused without reading the body, and an
+// undeclared (chunked) one stops being read at 3 MiB, so this bound costs no memory.
+const TRANSPORT_BODY_LIMIT = 1024 * 1024 * 1024;
+
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const bind = opts.bind ?? "0.0.0.0";
   const files = await prepareDataDir(opts.dataDir, bind);
@@ -114,7 +120,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     websocket: streamingWebSocket,
     tls: { cert: files.serving.cert, key: files.serving.key },
     idleTimeout: 0, // watches stay open for as long as the client wants
-    maxRequestBodySize: 8 * 1024 * 1024,
+    maxRequestBodySize: TRANSPORT_BODY_LIMIT,
   });
   const port = server.port!;
   const url = `https://127.0.0.1:${port}`;
@@ -137,7 +143,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const socketPath = join(loopbackDir, "api.sock");
     // idleTimeout 0 keeps quiet watches open; Bun honours it on unix sockets too, though its
     // types offer it only for TCP servers.
-    const loopbackOptions = { unix: socketPath, fetch: app.fetch, idleTimeout: 0, maxRequestBodySize: 8 * 1024 * 1024 };
+    const loopbackOptions = { unix: socketPath, fetch: app.fetch, idleTimeout: 0, maxRequestBodySize: TRANSPORT_BODY_LIMIT };
     const loopback = Bun.serve(loopbackOptions as Omit<typeof loopbackOptions, "idleTimeout">);
     const client = new KubeClient({ server: "http://localhost", socketPath, token: files.adminToken, userAgent: "kubun-control-plane" });
     const ctx = { ...createControllerContext(client), informers: new SharedInformerFactory(client, { intern: storedCopy(store) }) };
