@@ -123,7 +123,7 @@ export function createApp(opts: AppOptions): Hono {
   const app = new Hono();
   const authorizer = opts.authorizer ?? alwaysAllow;
   const escalation = opts.ruleResolver && { authorizer, ruleResolver: opts.ruleResolver, storage: opts.storage };
-  const deps: ApiDeps = { storage: opts.storage, now: opts.now, logs: opts.logs, streams: opts.streams, escalation };
+  const deps: ApiDeps = { storage: opts.storage, now: opts.now, logs: opts.logs, streams: opts.streams, escalation, watchBudget: opts.limits?.watch };
 
   app.onError((err) => {
     if (err instanceof StatusError) return statusResponse(err);

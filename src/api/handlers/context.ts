@@ -10,6 +10,7 @@ import { objectJson } from "../../store/index.ts";
 import { requestUser } from "../auth.ts";
 import { admissionFor } from "../admission.ts";
 import type { EscalationDeps } from "../rbac-escalation.ts";
+import type { WatchBudget } from "../limits.ts";
 
 export interface LogRequest {
   pod: KubeObject;
@@ -29,6 +30,8 @@ export interface ApiDeps {
   streams?: AgentStreams;
   /** What RBAC escalation prevention consults; without it (the API alone, in tests) no check runs. */
   escalation?: EscalationDeps;
+  /** How far behind a watcher may fall before it is closed (default DEFAULT_WATCH_BUDGET). */
+  watchBudget?: WatchBudget;
 }
 
 export interface HandlerContext {
