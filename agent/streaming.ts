@@ -77,7 +77,7 @@ const STREAM_PATH = /^\/(exec|attach|portforward)\/([^/]+)\/([^/]+)\/([^/]+)(?:\
 const text = (status: number, body: string) => new Response(body, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
 
 export function agentStreaming(opts: AgentStreamingOptions): AgentStreaming {
-  const cri = opts.runtime;
+  const { runtime } = opts;
   return {
     handles: (req) => STREAM_PATH.test(new URL(req.url).pathname),
     fetch(req, server) {
@@ -91,15 +91,15 @@ export function agentStreaming(opts: AgentStreamingOptions): AgentStreaming {
       const q = url.searchParams;
       const flag = (k: string) => q.get(k) === "true" || q.get(k) === "1";
       let session: Session;
-      if (kind === "portforward") session = new PortForwardSession(cri, uid);
+      if (kind === "portforward") session = new PortForwardSession(runtime, uid);
       else if (!container) return text(404, "not found\n");
       else {
         const streams = { stdin: flag("stdin"), stdout: flag("stdout"), stderr: flag("stderr"), tty: flag("tty") };
         const command = q.getAll("command");
         if (kind === "exec" && !streams.tty) session = new ExecSession(opts, { uid, container, command, stdin: streams.stdin });
         // A tty merges stderr into stdout; the runtime refuses an exec that asks for both.
-        else if (kind === "exec") session = new RuntimeStreamSession(cri, uid, container, (id) => cri.exec({ container_id: id, cmd: command, ...streams, stderr: streams.stderr && !streams.tty }));
-        else session = new RuntimeStreamSession(cri, uid, container, (id) => cri.attach({ container_id: id, ...streams }));
+        else if (kind === "exec") session = new RuntimeStreamSession(runtime, uid, container, (id) => runtime.exec({ container_id: id, cmd: command, ...streams, stderr: streams.stderr && !streams.tty }));
+        else session = new RuntimeStreamSession(runtime, uid, container, (id) => runtime.attach({ container_id: id, ...streams }));
       }
       const ok = server.upgrade(req, { data: { session }, headers: { "Sec-WebSocket-Protocol": protocol } });
       return ok ? undefined : text(400, "Upgrade request required\n");
