@@ -26,7 +26,7 @@ import { KubeClient, SharedInformerFactory } from "../client/index.ts";
 import { createControllerContext, startControllerManager, type ControllerManagerOptions } from "../controllers/manager.ts";
 import { startScheduler, type SchedulerOptions } from "../scheduler/scheduler.ts";
 import { SqliteStore } from "../store/index.ts";
-import { ensureWasmBuilt } from "../../wasm/build.ts";
+import { loadSchedulerModule } from "../scheduler/wasm-loader.ts";
 import { secretsEncryption } from "../store/encryption.ts";
 import { kubeconfig, prepareDataDir, type ClusterFiles } from "./data-dir.ts";
 
@@ -82,6 +82,8 @@ function storedCopy(store: SqliteStore): (obj: KubeObject) => KubeObject | undef
 const TRANSPORT_BODY_LIMIT = 1024 * 1024 * 1024;
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  // A missing or stale scheduler module stops the start here, before anything listens.
+  if (opts.scheduler !== false) loadSchedulerModule();
   const bind = opts.bind ?? "0.0.0.0";
   const files = await prepareDataDir(opts.dataDir, bind);
   // Secrets are encrypted at rest with a key created in the data dir at first start.
@@ -150,7 +152,6 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const running: { stop(): Promise<void> }[] = [];
     if (opts.controllers !== false) running.push(startControllerManager(ctx, typeof opts.controllers === "object" ? opts.controllers : {}));
     if (opts.scheduler !== false) {
-      await ensureWasmBuilt("scheduler");
       running.push(startScheduler(ctx, typeof opts.scheduler === "object" ? opts.scheduler : {}));
     }
     ctx.informers.start();
