@@ -2,6 +2,7 @@
 import { Hono, type Context } from "hono";
 import { internalError, methodNotAllowed, notAcceptable, notFound, pathNotFound, StatusError } from "../apis/errors.ts";
 import { authentication, requestUser, type Authenticator } from "./auth.ts";
+import { auditing, type AuditOptions } from "./audit/middleware.ts";
 import { admitNodeRequest } from "./node-restriction.ts";
 import { alwaysAllow, authorization, type Authorizer, type RuleResolver } from "./authz.ts";
 import { handleAccessReview } from "./handlers/access-review.ts";
@@ -35,6 +36,8 @@ export interface AppOptions extends ApiDeps {
   nodeTokens?: NodeTokens;
   /** Address clients reach the server at, for /api's serverAddressByClientCIDRs. */
   serverAddress?: string;
+  /** Where and what to audit (kube-apiserver's --audit-policy-file, --audit-log-path); none: no audit log. */
+  audit?: AuditOptions;
   /** Max in-flight and per-user rate limits (defaults: DEFAULT_LIMITS). */
   limits?: LimitOptions;
 }
@@ -135,6 +138,7 @@ export function createApp(opts: AppOptions): Hono {
   for (const p of ["/healthz", "/livez", "/readyz"]) app.get(p, (c) => c.text("ok"));
   app.get("/version", (c) => c.json(versionInfo()));
   app.use("*", authentication(opts.auth));
+  if (opts.audit) app.use("*", auditing(opts.audit));
   app.use("*", limits(opts.limits));
   app.use("*", authorization(authorizer));
 

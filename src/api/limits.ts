@@ -117,7 +117,7 @@ function rejected(retryAfterSeconds: number, message?: string): Response {
 }
 
 /** The body, calling `done` once when it ends, fails or the client goes away. Reads pass straight through. */
-function untilDone(body: ReadableStream<Uint8Array>, done: () => void): ReadableStream<Uint8Array> {
+export function untilDone(body: ReadableStream<Uint8Array>, done: () => void): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   let finished = false;
   const finish = () => {

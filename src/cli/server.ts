@@ -1,7 +1,7 @@
 // `kubun server`: the control plane in one process — store, API server, controller manager
 // and scheduler. The controllers and the scheduler talk to the API server only through its
 // HTTPS API, with their own client, exactly as they do when run alone.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AuthenticatorChain, GROUP_BOOTSTRAPPERS, GROUP_MASTERS, StaticTokens } from "../api/auth.ts";
@@ -29,6 +29,9 @@ import { SqliteStore } from "../store/index.ts";
 import { loadSchedulerModule } from "../scheduler/wasm-loader.ts";
 import { secretsEncryption } from "../store/encryption.ts";
 import { kubeconfig, prepareDataDir, type ClusterFiles } from "./data-dir.ts";
+import type { AuditOptions } from "../api/audit/middleware.ts";
+import { openAuditLog } from "../api/audit/log-writer.ts";
+import { parsePolicy } from "../api/audit/policy.ts";
 
 export interface ServerOptions {
   dataDir: string;
@@ -48,6 +51,8 @@ export interface ServerOptions {
   eventTTLSeconds?: number;
   /** Where Services' cluster IPs come from (default 10.43.0.0/16; its first IP is the `kubernetes` service's). */
   serviceCIDR?: string;
+  /** The audit log (kube-apiserver's --audit-log-path, --audit-policy-file, --audit-log-maxsize, --audit-log-maxbackup). */
+  audit?: { logPath: string; policyFile?: string; maxSizeMB?: number; maxBackups?: number };
 }
 
 export interface RunningServer extends ClusterFiles {
@@ -81,9 +86,24 @@ function storedCopy(store: SqliteStore): (obj: KubeObject) => KubeObject | undef
 // undeclared (chunked) one stops being read at 3 MiB, so this bound costs no memory.
 const TRANSPORT_BODY_LIMIT = 1024 * 1024 * 1024;
 
+/** The audit log's policy and file, or an error naming what is wrong with them. */
+function openAudit(opts: ServerOptions["audit"]): AuditOptions | undefined {
+  if (!opts?.logPath) return undefined;
+  // As kube-apiserver: without a policy nothing is audited, so a log path alone is a mistake worth saying.
+  if (!opts.policyFile) throw new Error("--audit-log-path needs --audit-policy-file: the policy says what to log");
+  let policy;
+  try {
+    policy = parsePolicy(readFileSync(opts.policyFile, "utf8"));
+  } catch (err) {
+    throw new Error(`--audit-policy-file ${opts.policyFile}: ${(err as Error).message}`);
+  }
+  return { policy, sink: openAuditLog({ path: opts.logPath, maxSizeMB: opts.maxSizeMB, maxBackups: opts.maxBackups }) };
+}
+
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   // A missing or stale scheduler module stops the start here, before anything listens.
   if (opts.scheduler !== false) loadSchedulerModule();
+  const audit = openAudit(opts.audit);
   const bind = opts.bind ?? "0.0.0.0";
   const files = await prepareDataDir(opts.dataDir, bind);
   // Secrets are encrypted at rest with a key created in the data dir at first start.
@@ -114,7 +134,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const rbac = new RBACAuthorizer(store);
   const authorizer = new AuthorizerChain([mastersAuthorizer, new NodeAuthorizer(store), rbac]);
   const agentTls = { ...files.kubeletClient, ca: files.ca.cert };
-  const app = createApp({ storage, now: () => new Date(), auth, authorizer, ruleResolver: rbac, serviceAccountTokens, nodeTokens, logs: agentLogs(storage, agentTls), streams: agentStreams(storage, agentTls), limits: opts.limits });
+  const app = createApp({ storage, now: () => new Date(), auth, authorizer, ruleResolver: rbac, audit, serviceAccountTokens, nodeTokens, logs: agentLogs(storage, agentTls), streams: agentStreams(storage, agentTls), limits: opts.limits });
   const server = Bun.serve({
     hostname: bind,
     port: opts.port,
@@ -193,6 +213,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       await controllers?.stop();
       await server.stop(true);
       rbac.close();
+      audit?.sink.close();
       await store.close();
     },
   };
