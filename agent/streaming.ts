@@ -7,11 +7,9 @@
 // express and `kubectl cp` needs. tty exec, attach and portforward go to containerd's CRI streaming
 // server, as kubelet does: tty exec and attach over its v4 WebSocket (which resizes the runtime's own
 // tty on channel 4), portforward by handing it the SPDY session kubectl tunnels to us.
-import * as grpc from "@grpc/grpc-js";
 import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
 import { connect, type Socket } from "node:net";
-import protobuf from "protobufjs";
-import type { Container, ContainerFilter, PodSandbox, PodSandboxFilter } from "./cri/types.ts";
+import type { RuntimeService, StreamingService } from "./cri/index.ts";
 import { CONTAINER_NAME, POD_UID } from "./pods/labels.ts";
 
 const REMOTE_COMMAND = ["v5.channel.k8s.io", "v4.channel.k8s.io"];
@@ -23,14 +21,12 @@ const STDERR = 2;
 const ERROR = 3;
 const CLOSE = 255;
 
-export interface StreamingRuntime {
-  listContainers(filter?: ContainerFilter): Promise<Container[]>;
-  listPodSandbox(filter?: PodSandboxFilter): Promise<PodSandbox[]>;
-}
+/** What the sessions need of the runtime: find the container or sandbox, then ask for a streaming URL. */
+export type StreamingRuntime = Pick<RuntimeService, "listContainers" | "listPodSandbox"> & StreamingService;
 
 export interface AgentStreamingOptions {
   runtime: StreamingRuntime;
-  /** containerd's socket: ctr and the CRI streaming calls use it. */
+  /** containerd's socket, for `ctr task exec` (exec without a tty). */
   socket: string;
   ctr?: string;
 }
@@ -81,7 +77,7 @@ const STREAM_PATH = /^\/(exec|attach|portforward)\/([^/]+)\/([^/]+)\/([^/]+)(?:\
 const text = (status: number, body: string) => new Response(body, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
 
 export function agentStreaming(opts: AgentStreamingOptions): AgentStreaming {
-  const cri = new CriStreams(opts.socket);
+  const { runtime } = opts;
   return {
     handles: (req) => STREAM_PATH.test(new URL(req.url).pathname),
     fetch(req, server) {
@@ -95,14 +91,15 @@ export function agentStreaming(opts: AgentStreamingOptions): AgentStreaming {
       const q = url.searchParams;
       const flag = (k: string) => q.get(k) === "true" || q.get(k) === "1";
       let session: Session;
-      if (kind === "portforward") session = new PortForwardSession(opts.runtime, cri, uid);
+      if (kind === "portforward") session = new PortForwardSession(runtime, uid);
       else if (!container) return text(404, "not found\n");
       else {
         const streams = { stdin: flag("stdin"), stdout: flag("stdout"), stderr: flag("stderr"), tty: flag("tty") };
         const command = q.getAll("command");
         if (kind === "exec" && !streams.tty) session = new ExecSession(opts, { uid, container, command, stdin: streams.stdin });
-        else if (kind === "exec") session = new RuntimeStreamSession(opts.runtime, uid, container, (id) => cri.exec(id, command, streams));
-        else session = new RuntimeStreamSession(opts.runtime, uid, container, (id) => cri.attach(id, streams));
+        // A tty merges stderr into stdout; the runtime refuses an exec that asks for both.
+        else if (kind === "exec") session = new RuntimeStreamSession(runtime, uid, container, (id) => runtime.exec({ container_id: id, cmd: command, ...streams, stderr: streams.stderr && !streams.tty }));
+        else session = new RuntimeStreamSession(runtime, uid, container, (id) => runtime.attach({ container_id: id, ...streams }));
       }
       const ok = server.upgrade(req, { data: { session }, headers: { "Sec-WebSocket-Protocol": protocol } });
       return ok ? undefined : text(400, "Upgrade request required\n");
@@ -224,13 +221,6 @@ class ExecSession extends BufferedSession {
   }
 }
 
-interface StreamFlags {
-  stdin: boolean;
-  stdout: boolean;
-  stderr: boolean;
-  tty: boolean;
-}
-
 /**
  * attach and tty exec: containerd's v4 WebSocket, frames relayed as they are (v5's close signal has
  * no v4 form). The streaming server applies resizes (channel 4) to the tty and reports the exit
@@ -279,7 +269,6 @@ class PortForwardSession extends BufferedSession {
 
   constructor(
     private readonly runtime: StreamingRuntime,
-    private readonly cri: CriStreams,
     private readonly uid: string,
   ) {
     super();
@@ -288,7 +277,7 @@ class PortForwardSession extends BufferedSession {
   protected async start(): Promise<void> {
     const sandboxes = await this.runtime.listPodSandbox({ label_selector: { [POD_UID]: this.uid }, state: { state: "SANDBOX_READY" } });
     if (!sandboxes[0]) throw new Error(`no running sandbox for pod ${this.uid}`);
-    const url = new URL(await this.cri.portForward(sandboxes[0].id));
+    const url = new URL(await this.runtime.portForward(sandboxes[0].id));
     const sock = connect({ host: url.hostname, port: Number(url.port) });
     this.upstream = sock;
     // The streaming server speaks SPDY after an HTTP upgrade, the handshake kubelet's proxy makes.
@@ -323,56 +312,4 @@ class PortForwardSession extends BufferedSession {
   protected stop(): void {
     this.upstream?.destroy();
   }
-}
-
-/** The CRI calls that hand out streaming URLs (Exec, Attach, PortForward), encoded by hand: three tiny messages. */
-class CriStreams {
-  private client?: grpc.Client;
-
-  constructor(private readonly socket: string) {}
-
-  private call(method: string, request: Uint8Array): Promise<string> {
-    this.client ??= new grpc.Client(`unix://${this.socket}`, grpc.credentials.createInsecure());
-    return new Promise((resolve, reject) => {
-      this.client!.makeUnaryRequest(
-        `/runtime.v1.RuntimeService/${method}`,
-        (b: Uint8Array) => Buffer.from(b),
-        (b: Buffer) => b,
-        request,
-        { deadline: new Date(Date.now() + 10_000) },
-        (err, res) => (err ? reject(new Error(`CRI ${method}: ${err.details || err.message}`)) : resolve(responseUrl(res!))),
-      );
-    });
-  }
-
-  /** ExecRequest: container_id = 1, repeated cmd = 2, tty = 3, stdin = 4, stdout = 5, stderr = 6. */
-  exec(containerId: string, cmd: string[], o: StreamFlags): Promise<string> {
-    const w = protobuf.Writer.create().uint32(10).string(containerId);
-    for (const arg of cmd) w.uint32((2 << 3) | 2).string(arg);
-    // A tty merges stderr into stdout; the runtime refuses a request that asks for both.
-    for (const [field, on] of [[3, o.tty], [4, o.stdin], [5, o.stdout], [6, o.stderr && !o.tty]] as const) if (on) w.uint32(field << 3).bool(true);
-    return this.call("Exec", w.finish());
-  }
-
-  /** AttachRequest: container_id = 1, stdin = 2, tty = 3, stdout = 4, stderr = 5. */
-  attach(containerId: string, o: StreamFlags): Promise<string> {
-    const w = protobuf.Writer.create().uint32(10).string(containerId);
-    for (const [field, on] of [[2, o.stdin], [3, o.tty], [4, o.stdout], [5, o.stderr]] as const) if (on) w.uint32(field << 3).bool(true);
-    return this.call("Attach", w.finish());
-  }
-
-  portForward(sandboxId: string): Promise<string> {
-    return this.call("PortForward", protobuf.Writer.create().uint32(10).string(sandboxId).finish());
-  }
-}
-
-/** ExecResponse, AttachResponse and PortForwardResponse all carry `string url = 1`. */
-function responseUrl(buf: Uint8Array): string {
-  const r = protobuf.Reader.create(buf);
-  while (r.pos < r.len) {
-    const tag = r.uint32();
-    if (tag >>> 3 === 1) return r.string();
-    r.skipType(tag & 7);
-  }
-  throw new Error("the runtime's answer has no streaming URL");
 }

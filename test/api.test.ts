@@ -32,6 +32,8 @@ describe("Status errors", () => {
     ["unknown object", () => s.api(`${cmPath}/missing`), 404, "NotFound"],
     ["unknown resource", () => s.api("/api/v1/namespaces/default/widgets"), 404, "NotFound"],
     ["body over 3 MiB", () => post(cmPath, { metadata: { name: "big" }, data: { k: "x".repeat(3 * 1024 * 1024 + 10) } }), 413, "RequestEntityTooLarge"],
+    // Far over the limit still gets a Status body, not the transport's empty 413.
+    ["body of 9 MiB", () => post(cmPath, { metadata: { name: "big" }, data: { k: "x".repeat(9 * 1024 * 1024) } }), 413, "RequestEntityTooLarge"],
     ["invalid label selector", () => s.api(`${cmPath}?labelSelector=${encodeURIComponent("a in (")}`), 400, "BadRequest"],
     ["unsupported field selector", () => s.api(`${cmPath}?fieldSelector=spec.nope=1`), 400, "BadRequest"],
   ])("%s", async (_name, send, code, reason) => {

@@ -46,6 +46,8 @@ function seedObject(r: ResourceInfo, name: string): Record<string, unknown> {
   const container = { name: "c", image: "local/busybox:1" };
   const selector = { matchLabels: { app: "fuzz" } };
   const template = { metadata: { labels: { app: "fuzz" } }, spec: { containers: [container] } };
+  const rule = { apiGroups: [""], resources: ["pods"], verbs: ["get", "list"] };
+  const roleRef = { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "view" };
   const specs: Record<string, Record<string, unknown>> = {
     pods: { spec: { containers: [container], nodeName: "n1" } },
     services: { spec: { ports: [{ port: 80 }], selector: { app: "fuzz" } } },
@@ -56,6 +58,10 @@ function seedObject(r: ResourceInfo, name: string): Record<string, unknown> {
     leases: { spec: { holderIdentity: "n1" } },
     endpointslices: { addressType: "IPv4", endpoints: [] },
     events: { involvedObject: { kind: "Pod", name: "p", namespace: "default" }, reason: "Fuzz", message: "m" },
+    roles: { rules: [rule] },
+    clusterroles: { rules: [rule, { verbs: ["get"], nonResourceURLs: ["/healthz"] }], aggregationRule: { clusterRoleSelectors: [selector] } },
+    rolebindings: { roleRef, subjects: [{ kind: "User", name: "u" }, { kind: "ServiceAccount", name: "sa" }] },
+    clusterrolebindings: { roleRef, subjects: [{ kind: "Group", name: "g" }, { kind: "ServiceAccount", name: "sa", namespace: "default" }] },
   };
   return { ...base, ...specs[r.resource] };
 }

@@ -141,6 +141,34 @@ describe("per-user rate limit", () => {
   });
 });
 
+describe("long-running requests per user", () => {
+  test("a user past the cap gets 429 until one of its watches ends; nodes have their own cap; system:masters none", async () => {
+    const app = new Hono();
+    app.use("*", async (c, next) => {
+      c.set("user" as never, USERS[c.req.header("x-user") ?? "alice"] as never);
+      return next();
+    });
+    app.use("*", limits({ longRunningPerUser: 2, longRunningPerNode: 3 }));
+    // A watch body that stays open until the client cancels it.
+    app.all("*", () => new Response(new ReadableStream({ start: (c) => c.enqueue(new TextEncoder().encode("\n")) })));
+    const watch = (user: string) => app.request("/api/v1/pods?watch=1", { headers: { "x-user": user } });
+
+    const alice = [await watch("alice"), await watch("alice")];
+    expect(alice.map((r) => r.status)).toEqual([200, 200]);
+    const third = await watch("alice");
+    expect(third.status).toBe(429);
+    expect(((await third.json()) as { message: string }).message).toBe('Too many long-running requests (watches, log follows) open for user "alice": at most 2');
+    expect((await watch("bob")).status).toBe(200); // another user's cap is their own
+    expect((await Promise.all([watch("node1"), watch("node1"), watch("node1")])).map((r) => r.status)).toEqual([200, 200, 200]);
+    expect((await watch("node1")).status).toBe(429);
+    expect((await Promise.all(Array.from({ length: 10 }, () => watch("admin")))).every((r) => r.status === 200)).toBe(true);
+
+    await alice[0]!.body!.cancel(); // the client goes away: its slot is free again
+    expect((await watch("alice")).status).toBe(200);
+    expect((await app.request("/api/v1/pods", { headers: { "x-user": "alice" } })).status).toBe(200); // short requests don't count
+  });
+});
+
 describe("on the API server", () => {
   const tmp = mkdtempSync(join(tmpdir(), "kubun-limits-"));
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -4,26 +4,15 @@
 //
 //   bun wasm/build.ts            build all entries
 //   bun wasm/build.ts scheduler  build one entry
-import { existsSync, readdirSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { statSync } from "node:fs";
+import { join } from "node:path";
+import { REPO_ROOT, wasmEntries, wasmModuleState, wasmPath } from "./modules.ts";
 
-const root = resolve(import.meta.dir, "..");
+export { wasmEntries, wasmPath } from "./modules.ts";
+
+const root = REPO_ROOT;
 const sourceDir = join(root, "wasm", "assembly");
-const outDir = join(root, "build", "wasm");
 const asc = join(root, "node_modules", ".bin", "asc");
-
-/** Entry names (file names without .ts) found in wasm/assembly/. */
-export function wasmEntries(): string[] {
-  return readdirSync(sourceDir)
-    .filter((f) => f.endsWith(".ts") && !f.startsWith("_") && !f.endsWith(".d.ts"))
-    .map((f) => f.slice(0, -3))
-    .sort();
-}
-
-/** Path of the built module for an entry, e.g. build/wasm/scheduler.wasm. */
-export function wasmPath(entry: string): string {
-  return join(outDir, `${entry}.wasm`);
-}
 
 export function buildWasm(entry: string): void {
   const args = [
@@ -42,19 +31,14 @@ export function buildWasm(entry: string): void {
   }
 }
 
-/** Newest modification time among the sources an entry depends on (conservatively: all of them). */
-function sourcesMtime(): number {
-  const files = readdirSync(sourceDir).map((f) => join(sourceDir, f));
-  // The header layout is shared with src/scheduler; other modules may add their own here.
-  files.push(join(root, "src", "scheduler", "layout.ts"), import.meta.path);
-  return Math.max(...files.filter((f) => existsSync(f)).map((f) => statSync(f).mtimeMs));
-}
-
-/** Builds the entry when its .wasm is missing or older than the sources; returns its path. */
+/**
+ * Builds the entry when its module is missing or stale; returns its path. For tests and benches,
+ * which may run right after an edit of wasm/assembly/; kubun's own processes only load modules
+ * (wasm/modules.ts requireWasmModule).
+ */
 export function ensureWasmBuilt(entry: string): string {
-  const out = wasmPath(entry);
-  if (!existsSync(out) || statSync(out).mtimeMs < sourcesMtime()) buildWasm(entry);
-  return out;
+  if (wasmModuleState(entry).state !== "fresh") buildWasm(entry);
+  return wasmPath(entry);
 }
 
 if (import.meta.main) {

@@ -4,10 +4,12 @@ import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { fileURLToPath } from "node:url";
 import type {
+  AttachRequest,
   Container,
   ContainerConfig,
   ContainerFilter,
   ContainerStatus,
+  ExecRequest,
   ExecSyncResponse,
   Image,
   ImageService,
@@ -17,6 +19,7 @@ import type {
   PodSandboxStatus,
   RuntimeCondition,
   RuntimeService,
+  StreamingService,
   VersionResponse,
 } from "./types.ts";
 
@@ -35,6 +38,7 @@ export class CriError extends Error {
 }
 
 export const GRPC_NOT_FOUND = 5;
+const GRPC_UNKNOWN = 2;
 export const isNotFound = (err: unknown) => err instanceof CriError && err.code === GRPC_NOT_FOUND;
 
 type Unary = (req: unknown, meta: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: any) => void) => void;
@@ -57,7 +61,7 @@ export interface CriClientOptions {
 }
 
 /** One gRPC channel to the runtime, serving both services. */
-export class CriClient implements RuntimeService, ImageService {
+export class CriClient implements RuntimeService, ImageService, StreamingService {
   private readonly runtime: Stub;
   private readonly image: Stub;
   private readonly timeoutMs: number;
@@ -162,6 +166,25 @@ export class CriClient implements RuntimeService, ImageService {
 
   execSync(id: string, cmd: string[], timeoutSeconds: number): Promise<ExecSyncResponse> {
     return this.call(this.runtime, "ExecSync", { container_id: id, cmd, timeout: timeoutSeconds }, timeoutSeconds * 1000);
+  }
+
+  exec(req: ExecRequest): Promise<string> {
+    return this.streamUrl("Exec", req);
+  }
+
+  attach(req: AttachRequest): Promise<string> {
+    return this.streamUrl("Attach", req);
+  }
+
+  portForward(sandboxId: string, ports: number[] = []): Promise<string> {
+    return this.streamUrl("PortForward", { pod_sandbox_id: sandboxId, port: ports });
+  }
+
+  /** The three streaming calls answer `{ url }`; an empty one would only fail later, at connect. */
+  private async streamUrl(method: string, req: unknown): Promise<string> {
+    const res = await this.call<{ url: string }>(this.runtime, method, req);
+    if (!res.url) throw new CriError(method, GRPC_UNKNOWN, "the runtime answered without a streaming URL");
+    return res.url;
   }
 
   async imageStatus(image: string): Promise<Image | null> {

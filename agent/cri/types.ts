@@ -193,6 +193,25 @@ export interface Image {
   size: string;
 }
 
+/** Exec: a new process in a running container. With a tty the runtime refuses `stderr` (a tty has one output). */
+export interface ExecRequest {
+  container_id: string;
+  cmd: string[];
+  tty?: boolean;
+  stdin?: boolean;
+  stdout?: boolean;
+  stderr?: boolean;
+}
+
+/** Attach: the streams of a container's own process; `tty` must match the container's config. */
+export interface AttachRequest {
+  container_id: string;
+  stdin?: boolean;
+  tty?: boolean;
+  stdout?: boolean;
+  stderr?: boolean;
+}
+
 /** The container half of CRI: sandboxes, containers, exec. Unit tests pass a fake. */
 export interface RuntimeService {
   version(): Promise<VersionResponse>;
@@ -220,4 +239,15 @@ export interface ImageService {
   listImages(): Promise<Image[]>;
   pullImage(image: string): Promise<string>;
   removeImage(image: string): Promise<void>;
+}
+
+/**
+ * The streaming calls of CRI's RuntimeService: each prepares one session on the runtime's
+ * streaming server and returns its URL, which the agent then connects to (kubelet's model).
+ */
+export interface StreamingService {
+  exec(req: ExecRequest): Promise<string>;
+  attach(req: AttachRequest): Promise<string>;
+  /** `ports` may stay empty: kubectl names the ports inside the SPDY session itself. */
+  portForward(sandboxId: string, ports?: number[]): Promise<string>;
 }

@@ -2,8 +2,9 @@
 import { Hono, type Context } from "hono";
 import { internalError, methodNotAllowed, notAcceptable, notFound, pathNotFound, StatusError } from "../apis/errors.ts";
 import { authentication, requestUser, type Authenticator } from "./auth.ts";
+import { auditing, type AuditOptions } from "./audit/middleware.ts";
 import { admitNodeRequest } from "./node-restriction.ts";
-import { alwaysAllow, authorization, type Authorizer } from "./authz.ts";
+import { alwaysAllow, authorization, type Authorizer, type RuleResolver } from "./authz.ts";
 import { handleAccessReview } from "./handlers/access-review.ts";
 import { handleSelfSubjectReview, handleSelfSubjectRulesReview } from "./handlers/self-review.ts";
 import { handleTokenRequest } from "./handlers/token-request.ts";
@@ -27,12 +28,16 @@ export interface AppOptions extends ApiDeps {
   auth: Authenticator;
   /** Who may do what (default: everyone everything, for tests of the API alone). */
   authorizer?: Authorizer;
+  /** RBAC's rules for a user: with it, writes of roles and bindings are held to what their author holds. */
+  ruleResolver?: RuleResolver;
   /** Issues service account tokens (TokenRequest); without it serviceaccounts/token is not served. */
   serviceAccountTokens?: ServiceAccountTokens;
   /** The join-token-for-node-credential exchange; without it the endpoint is not served. */
   nodeTokens?: NodeTokens;
   /** Address clients reach the server at, for /api's serverAddressByClientCIDRs. */
   serverAddress?: string;
+  /** Where and what to audit (kube-apiserver's --audit-policy-file, --audit-log-path); none: no audit log. */
+  audit?: AuditOptions;
   /** Max in-flight and per-user rate limits (defaults: DEFAULT_LIMITS). */
   limits?: LimitOptions;
 }
@@ -119,7 +124,9 @@ async function dispatch(h: HandlerContext): Promise<Response> {
 
 export function createApp(opts: AppOptions): Hono {
   const app = new Hono();
-  const deps: ApiDeps = { storage: opts.storage, now: opts.now, logs: opts.logs, streams: opts.streams };
+  const authorizer = opts.authorizer ?? alwaysAllow;
+  const escalation = opts.ruleResolver && { authorizer, ruleResolver: opts.ruleResolver, storage: opts.storage };
+  const deps: ApiDeps = { storage: opts.storage, now: opts.now, logs: opts.logs, streams: opts.streams, escalation, watchBudget: opts.limits?.watch };
 
   app.onError((err) => {
     if (err instanceof StatusError) return statusResponse(err);
@@ -131,8 +138,8 @@ export function createApp(opts: AppOptions): Hono {
   for (const p of ["/healthz", "/livez", "/readyz"]) app.get(p, (c) => c.text("ok"));
   app.get("/version", (c) => c.json(versionInfo()));
   app.use("*", authentication(opts.auth));
+  if (opts.audit) app.use("*", auditing(opts.audit));
   app.use("*", limits(opts.limits));
-  const authorizer = opts.authorizer ?? alwaysAllow;
   app.use("*", authorization(authorizer));
 
   app.get("/api", (c) => c.json(apiVersions(opts.serverAddress ?? new URL(c.req.url).host)));

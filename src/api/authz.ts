@@ -5,6 +5,7 @@
 // because it is itself authorized: the caller needs the "impersonate" verb on what it assumes.
 import type { MiddlewareHandler } from "hono";
 import { badRequest } from "../apis/errors.ts";
+import { addAuditAnnotation } from "./audit/annotations.ts";
 import { GROUP_MASTERS, requestUser, withAuthenticatedGroup, type UserInfo } from "./auth.ts";
 import { forbiddenError, requestAttributes, type Attributes } from "./authz-attributes.ts";
 
@@ -140,6 +141,8 @@ export function authorization(authorizer: Authorizer): MiddlewareHandler {
     if (user !== caller) c.set("user" as never, user as never);
     const a: Attributes = { user, ...requestAttributes(c.req.method, c.req.path, new URL(c.req.url).searchParams) };
     const d = await authorizer.authorize(a);
+    addAuditAnnotation(c, "authorization.k8s.io/decision", d.allowed ? "allow" : "forbid");
+    if (d.reason) addAuditAnnotation(c, "authorization.k8s.io/reason", d.reason);
     if (!d.allowed) throw forbiddenError(a, d.reason);
     return next();
   };

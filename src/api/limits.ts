@@ -20,6 +20,22 @@ export interface RateBudget {
   burst: number;
 }
 
+/**
+ * How far a watcher may fall behind before it is closed, as kube-apiserver closes a watcher
+ * whose buffer stays full: a client that stops reading (or reads slower than the cluster
+ * changes) would otherwise make the server hold every event for it. A closed watch is routine
+ * for clients: they resume from the last resourceVersion they saw, or re-list.
+ */
+export interface WatchBudget {
+  /** Bytes of events waiting for the client to read them. */
+  maxQueuedBytes: number;
+  /** How long more than `behindBytes` may stay unread. */
+  maxBehindMs: number;
+  behindBytes: number;
+}
+
+export const DEFAULT_WATCH_BUDGET: WatchBudget = { maxQueuedBytes: 8 * 1024 * 1024, maxBehindMs: 60_000, behindBytes: 256 * 1024 };
+
 export interface LimitOptions {
   /** Short requests served at once (kube-apiserver's --max-requests-inflight + mutating). 0 = no limit. */
   maxInFlight?: number;
@@ -29,6 +45,14 @@ export interface LimitOptions {
   node?: RateBudget;
   /** Groups never rate limited. */
   exemptGroups?: string[];
+  /**
+   * Long-running requests (watches, log follows) one user may have open at once; 0 = no cap.
+   * Nodes (group system:nodes) have their own cap; exempt groups have none.
+   */
+  longRunningPerUser?: number;
+  longRunningPerNode?: number;
+  /** How far behind a watcher may fall before it is closed. */
+  watch?: WatchBudget;
   /** Clock in milliseconds, for tests. */
   now?: () => number;
 }
@@ -38,6 +62,9 @@ export const DEFAULT_LIMITS: Required<Omit<LimitOptions, "now">> = {
   user: { qps: 100, burst: 200 },
   node: { qps: 500, burst: 1000 },
   exemptGroups: ["system:masters"],
+  longRunningPerUser: 100,
+  longRunningPerNode: 500,
+  watch: DEFAULT_WATCH_BUDGET,
 };
 
 const UNLIMITED_PATHS = new Set(["/healthz", "/livez", "/readyz", "/version"]);
@@ -89,6 +116,54 @@ function rejected(retryAfterSeconds: number, message?: string): Response {
   });
 }
 
+/** The body, calling `done` once when it ends, fails or the client goes away. Reads pass straight through. */
+export function untilDone(body: ReadableStream<Uint8Array>, done: () => void): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  let finished = false;
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    done();
+  };
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          const r = await reader.read();
+          if (!r.done) return controller.enqueue(r.value);
+          finish();
+          controller.close();
+        } catch (err) {
+          finish();
+          controller.error(err);
+        }
+      },
+      cancel(reason) {
+        finish();
+        return reader.cancel(reason);
+      },
+    },
+    // Nothing is read ahead: what the client has not taken stays queued in `body`, where its producer sees it.
+    { highWaterMark: 0 },
+  );
+}
+
+/** Counts long-running requests per user; `acquire` answers a release function, or undefined when the user is at the cap. */
+class OpenStreams {
+  private readonly open = new Map<string, number>();
+
+  acquire(user: string, cap: number): (() => void) | undefined {
+    const n = this.open.get(user) ?? 0;
+    if (cap > 0 && n >= cap) return undefined;
+    this.open.set(user, n + 1);
+    return () => {
+      const left = (this.open.get(user) ?? 1) - 1;
+      if (left > 0) this.open.set(user, left);
+      else this.open.delete(user);
+    };
+  }
+}
+
 /** Runs after authentication: it reads the user the authenticator put on the context. */
 export function limits(opts: LimitOptions = {}): MiddlewareHandler {
   const o = { ...DEFAULT_LIMITS, ...opts };
@@ -96,6 +171,25 @@ export function limits(opts: LimitOptions = {}): MiddlewareHandler {
   const users = o.user && new TokenBuckets(o.user, now);
   const nodes = o.node && new TokenBuckets(o.node, now);
   let inFlight = 0;
+  const streams = new OpenStreams();
+
+  /** A watch or log follow: counted against its user's cap until its body ends. */
+  const longRunning = async (c: Context, next: () => Promise<void>) => {
+    const user = c.get("user" as never) as UserInfo | undefined;
+    if (!user || user.groups.some((g) => o.exemptGroups.includes(g))) return next();
+    const cap = user.groups.includes("system:nodes") ? o.longRunningPerNode : o.longRunningPerUser;
+    const release = streams.acquire(user.name, cap);
+    if (!release) return rejected(1, `Too many long-running requests (watches, log follows) open for user ${JSON.stringify(user.name)}: at most ${cap}`);
+    try {
+      await next();
+    } catch (err) {
+      release();
+      throw err;
+    }
+    const body = c.res.body;
+    if (!body || c.res.status === 101) return release();
+    c.res = new Response(untilDone(body, release), c.res);
+  };
 
   const rateLimit = (c: Context): number => {
     const user = c.get("user" as never) as UserInfo | undefined;
@@ -109,7 +203,7 @@ export function limits(opts: LimitOptions = {}): MiddlewareHandler {
     if (UNLIMITED_PATHS.has(path)) return next();
     const wait = rateLimit(c);
     if (wait > 0) return rejected(wait);
-    if (isLongRunning(path, new URL(c.req.url).searchParams)) return next();
+    if (isLongRunning(path, new URL(c.req.url).searchParams)) return longRunning(c, next);
     if (o.maxInFlight > 0 && inFlight >= o.maxInFlight) {
       return rejected(1, "Too many requests in flight, please try again later.");
     }

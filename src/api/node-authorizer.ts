@@ -5,12 +5,11 @@
 // its own Lease, the status of pods bound to it, and events. Kube decides on a graph of pods and their references; here the
 // store is small and local, so the node's pods in the namespace are simply looked at.
 import type { KubeObject } from "../apis/meta.ts";
-import { findResource } from "../apis/registry.ts";
+import { findResource, storeKey } from "../apis/registry.ts";
 import type { Store } from "../store/index.ts";
 import { GROUP_NODES, NODE_USER_PREFIX, type UserInfo } from "./auth.ts";
 import type { Attributes } from "./authz-attributes.ts";
 import { ALLOW, NO_OPINION, type Authorizer, type Decision, type RuleResolver, type SubjectRules } from "./authz.ts";
-import { objectKey } from "./storage.ts";
 
 const PODS = findResource("", "v1", "pods")!;
 const READ = new Set(["get", "list", "watch"]);
@@ -106,13 +105,13 @@ export class NodeAuthorizer implements Authorizer, RuleResolver {
   }
 
   private podNode(namespace: string, name: string): string | undefined {
-    const pod = this.store.get(objectKey(PODS, namespace, name))?.object;
+    const pod = this.store.get(storeKey(PODS, namespace, name))?.object;
     return (pod?.spec as { nodeName?: string } | undefined)?.nodeName;
   }
 
   private podsOn(namespace: string, node: string): KubeObject[] {
     return this.store
-      .list(objectKey(PODS, namespace, ""))
+      .list(storeKey(PODS, namespace, ""))
       .items.map((e) => e.object)
       .filter((p) => (p.spec as { nodeName?: string } | undefined)?.nodeName === node);
   }

@@ -10,9 +10,6 @@ import { nodeNameOf } from "./node-authorizer.ts";
 
 export const NODE_RESTRICTION_LABEL_PREFIX = "node-restriction.kubernetes.io/";
 
-/** An admission check of a create (old undefined) or an update, run after validation. */
-export type AdmitWrite = (obj: KubeObject, old: KubeObject | undefined) => void;
-
 const isNodes = (r: Pick<ResourceInfo, "group" | "resource">) => r.group === "" && r.resource === "nodes";
 
 function nodeForbidden(name: string, why: string): StatusError {
@@ -35,7 +32,7 @@ export function admitNodeRequest(user: UserInfo | undefined, r: Pick<ResourceInf
 }
 
 /** The admission check of a node's Node writes, or undefined when the request needs none. */
-export function nodeRestriction(user: UserInfo | undefined, r: Pick<ResourceInfo, "group" | "resource">): AdmitWrite | undefined {
+export function nodeRestriction(user: UserInfo | undefined, r: Pick<ResourceInfo, "group" | "resource">): ((obj: KubeObject, old: KubeObject | undefined) => void) | undefined {
   const node = user && nodeNameOf(user);
   if (!node || !isNodes(r)) return undefined;
   return (obj, old) => {

@@ -1,6 +1,6 @@
-// The default RBAC policy (after plugin/pkg/auth/authorizer/rbac/bootstrappolicy), without
-// aggregation: cluster-admin, admin, edit, view and the system roles every user or component
-// needs, bound as kube binds them. Created when missing at server start; edits made to them
+// The default RBAC policy (after plugin/pkg/auth/authorizer/rbac/bootstrappolicy): cluster-admin,
+// the aggregated admin, edit and view, and the system roles every user or component needs,
+// bound as kube binds them. Created when missing at server start; edits made to them
 // by the admin are kept.
 import type { KubeObject } from "../apis/meta.ts";
 import { findResource } from "../apis/registry.ts";
@@ -34,7 +34,8 @@ const VIEW_RULES: PolicyRule[] = [
   rule(READ, ["policy"], ["poddisruptionbudgets", "poddisruptionbudgets/status"]),
 ];
 
-const EDIT_RULES: PolicyRule[] = [
+// What edit adds to view, and admin to edit (the system:aggregate-to-* roles upstream).
+const EDIT_ONLY_RULES: PolicyRule[] = [
   rule([...READ, ...WRITE], [""], [
     "configmaps", "endpoints", "persistentvolumeclaims", "pods", "pods/attach", "pods/exec", "pods/portforward", "pods/proxy",
     "replicationcontrollers", "replicationcontrollers/scale", "secrets", "serviceaccounts", "services", "services/proxy",
@@ -48,13 +49,11 @@ const EDIT_RULES: PolicyRule[] = [
   rule([...READ, ...WRITE], ["networking.k8s.io"], ["ingresses", "networkpolicies"]),
   rule([...READ, ...WRITE], ["policy"], ["poddisruptionbudgets"]),
   rule([...READ, ...WRITE], ["coordination.k8s.io"], ["leases"]),
-  ...VIEW_RULES,
 ];
 
-const ADMIN_RULES: PolicyRule[] = [
+const ADMIN_ONLY_RULES: PolicyRule[] = [
   rule([...READ, ...WRITE], [RBAC_GROUP], ["roles", "rolebindings"]),
   rule(["create"], ["authorization.k8s.io"], ["localsubjectaccessreviews"]),
-  ...EDIT_RULES,
 ];
 
 export const BOOTSTRAP_CLUSTER_ROLES: Record<string, PolicyRule[]> = {
@@ -62,9 +61,9 @@ export const BOOTSTRAP_CLUSTER_ROLES: Record<string, PolicyRule[]> = {
     { verbs: ["*"], apiGroups: ["*"], resources: ["*"] },
     { verbs: ["*"], nonResourceURLs: ["*"] },
   ],
-  admin: ADMIN_RULES,
-  edit: EDIT_RULES,
-  view: VIEW_RULES,
+  "system:aggregate-to-admin": ADMIN_ONLY_RULES,
+  "system:aggregate-to-edit": EDIT_ONLY_RULES,
+  "system:aggregate-to-view": VIEW_RULES,
   "system:discovery": [{ verbs: ["get"], nonResourceURLs: ["/api", "/api/*", "/apis", "/apis/*", "/openapi", "/openapi/*", "/version", "/version/"] }],
   "system:public-info-viewer": [{ verbs: ["get"], nonResourceURLs: ["/healthz", "/livez", "/readyz", "/version", "/version/"] }],
   "system:basic-user": [
@@ -73,6 +72,29 @@ export const BOOTSTRAP_CLUSTER_ROLES: Record<string, PolicyRule[]> = {
   ],
   // The join token may only trade itself for a node's own credential (tokens-node.ts).
   "system:node-bootstrapper": [rule(["create"], ["kubun.io"], ["nodetokens"])],
+};
+
+const aggregateTo = (role: string) => ({ [`${RBAC_GROUP}/aggregate-to-${role}`]: "true" });
+
+/** Labels of built-in roles beyond the bootstrapping one: what makes them part of an aggregate. */
+const ROLE_LABELS: Record<string, Record<string, string>> = {
+  "system:aggregate-to-admin": aggregateTo("admin"),
+  "system:aggregate-to-edit": aggregateTo("edit"),
+  "system:aggregate-to-view": aggregateTo("view"),
+  edit: aggregateTo("admin"),
+  view: aggregateTo("edit"),
+};
+
+/**
+ * admin, edit and view are aggregated as upstream: each gathers the ClusterRoles labelled
+ * aggregate-to-<it> (admin gathers edit, edit gathers view), and the aggregation controller
+ * keeps their rules. They are created holding the rules that controller would compute from the
+ * built-in roles, in its order, so they grant from the first request on even before it runs.
+ */
+export const AGGREGATED_CLUSTER_ROLES: Record<string, PolicyRule[]> = {
+  admin: [...VIEW_RULES, ...EDIT_ONLY_RULES, ...ADMIN_ONLY_RULES],
+  edit: [...VIEW_RULES, ...EDIT_ONLY_RULES],
+  view: VIEW_RULES,
 };
 
 const group = (name: string): Subject => ({ kind: "Group", apiGroup: RBAC_GROUP, name });
@@ -121,9 +143,13 @@ async function ensure(storage: Storage, resource: string, expected: KubeObject, 
 
 /** Creates the default cluster roles and bindings that don't exist yet and reconciles those that do. */
 export async function ensureBootstrapPolicy(storage: Storage): Promise<void> {
-  const metadata = (name: string) => ({ name, labels: { ...BOOTSTRAP_LABELS }, annotations: { ...AUTOUPDATE } });
-  for (const [name, rules] of Object.entries(BOOTSTRAP_CLUSTER_ROLES)) {
-    await ensure(storage, "clusterroles", { apiVersion: `${RBAC_GROUP}/v1`, kind: "ClusterRole", metadata: metadata(name), rules } as KubeObject, reconcileClusterRole);
+  const metadata = (name: string) => ({ name, labels: { ...BOOTSTRAP_LABELS, ...ROLE_LABELS[name] }, annotations: { ...AUTOUPDATE } });
+  const clusterRole = (name: string, rules: PolicyRule[], aggregationRule?: object) =>
+    ({ apiVersion: `${RBAC_GROUP}/v1`, kind: "ClusterRole", metadata: metadata(name), ...(aggregationRule && { aggregationRule }), rules }) as KubeObject;
+  for (const [name, rules] of Object.entries(BOOTSTRAP_CLUSTER_ROLES)) await ensure(storage, "clusterroles", clusterRole(name, rules), reconcileClusterRole);
+  for (const [name, rules] of Object.entries(AGGREGATED_CLUSTER_ROLES)) {
+    const aggregationRule = { clusterRoleSelectors: [{ matchLabels: aggregateTo(name) }] };
+    await ensure(storage, "clusterroles", clusterRole(name, rules, aggregationRule), reconcileClusterRole);
   }
   for (const [name, role, subjects] of BOOTSTRAP_CLUSTER_ROLE_BINDINGS) {
     const binding = {

@@ -7,8 +7,9 @@ import { join } from "node:path";
 import type { KubeObject } from "../apis/meta.ts";
 import { findResource } from "../apis/registry.ts";
 import { SqliteStore } from "../store/index.ts";
-import { BOOTSTRAP_CLUSTER_ROLES, ensureBootstrapPolicy } from "./rbac-bootstrap.ts";
-import { AUTOUPDATE_ANNOTATION, reconcileClusterRole, reconcileClusterRoleBinding, uncoveredRules, type Reconciliation } from "./rbac-reconcile.ts";
+import { AGGREGATED_CLUSTER_ROLES, BOOTSTRAP_CLUSTER_ROLES, ensureBootstrapPolicy } from "./rbac-bootstrap.ts";
+import { uncoveredRules } from "./rbac-covers.ts";
+import { AUTOUPDATE_ANNOTATION, reconcileClusterRole, reconcileClusterRoleBinding, type Reconciliation } from "./rbac-reconcile.ts";
 import type { PolicyRule, Subject } from "./rbac-rules.ts";
 import { Storage } from "./storage.ts";
 
@@ -103,9 +104,11 @@ describe("ensureBootstrapPolicy on a stored policy", () => {
     const s = await storage();
     await ensureBootstrapPolicy(s);
     const custom = rule(["get"], ["example.com"], ["widgets"]);
-    // view lost most of its rules and gained one of the admin's; edit lost its rules but is marked hands-off.
-    await replace(s, CLUSTER_ROLES, "view", (o) => (o.rules = [BOOTSTRAP_CLUSTER_ROLES.view![0], custom]));
-    await replace(s, CLUSTER_ROLES, "edit", (o) => {
+    // The view rules lost most of their rules and gained one of the admin's; the edit rules lost theirs but are marked hands-off.
+    const VIEW = "system:aggregate-to-view";
+    const EDIT = "system:aggregate-to-edit";
+    await replace(s, CLUSTER_ROLES, VIEW, (o) => (o.rules = [BOOTSTRAP_CLUSTER_ROLES[VIEW]![0], custom]));
+    await replace(s, CLUSTER_ROLES, EDIT, (o) => {
       o.rules = [custom];
       o.metadata.annotations[AUTOUPDATE_ANNOTATION] = "false";
     });
@@ -118,15 +121,30 @@ describe("ensureBootstrapPolicy on a stored policy", () => {
 
     await ensureBootstrapPolicy(s);
 
-    expect(uncoveredRules(rulesOf(s, "view"), BOOTSTRAP_CLUSTER_ROLES.view!)).toEqual([]);
-    expect(rulesOf(s, "view")).toContainEqual(custom);
-    expect(rulesOf(s, "edit")).toEqual([custom]);
+    expect(uncoveredRules(rulesOf(s, VIEW), BOOTSTRAP_CLUSTER_ROLES[VIEW]!)).toEqual([]);
+    expect(rulesOf(s, VIEW)).toContainEqual(custom);
+    expect(rulesOf(s, EDIT)).toEqual([custom]);
     expect(s.get(CLUSTER_ROLES, undefined, "admin").metadata.resourceVersion).toBe(unchanged);
     const basic = s.get(BINDINGS, undefined, "system:basic-user") as unknown as { subjects: Subject[] };
     expect(basic.subjects.map((x) => x.name)).toEqual(["someone", "system:authenticated"]);
     const rebound = s.get(BINDINGS, undefined, "system:discovery") as unknown as { roleRef: { name: string }; subjects: Subject[] };
     expect(rebound.roleRef.name).toBe("system:discovery");
     expect(rebound.subjects.map((x) => x.name)).toEqual(["someone", "system:authenticated"]);
+  });
+
+  test("an aggregated role gets its selectors back, and its rules are left to the aggregation controller", async () => {
+    const s = await storage();
+    await ensureBootstrapPolicy(s);
+    expect(rulesOf(s, "admin")).toEqual(AGGREGATED_CLUSTER_ROLES.admin!);
+    const custom = rule(["get"], ["example.com"], ["widgets"]);
+    await replace(s, CLUSTER_ROLES, "view", (o) => {
+      delete o.aggregationRule;
+      o.rules = [custom];
+    });
+    await ensureBootstrapPolicy(s);
+    const view = s.get(CLUSTER_ROLES, undefined, "view") as unknown as { rules: PolicyRule[]; aggregationRule: object };
+    expect(view.aggregationRule).toEqual({ clusterRoleSelectors: [{ matchLabels: { "rbac.authorization.k8s.io/aggregate-to-view": "true" } }] });
+    expect(view.rules).toEqual([custom]);
   });
 
   test("a second start with nothing changed writes nothing", async () => {

@@ -4,51 +4,10 @@
 // roleRef changed is recreated. What the admin added stays; an object annotated
 // rbac.authorization.kubernetes.io/autoupdate: "false" is left alone. Pure functions.
 import type { KubeObject } from "../apis/meta.ts";
-import type { PolicyRule, RoleRef, Subject } from "./rbac-rules.ts";
+import { uncoveredRules } from "./rbac-covers.ts";
+import type { ClusterRole, RoleRef, Subject } from "../apis/rbac/rbac.ts";
 
 export const AUTOUPDATE_ANNOTATION = "rbac.authorization.kubernetes.io/autoupdate";
-
-const ALL = "*";
-const has = (list: readonly string[] | undefined, value: string) => (list ?? []).some((x) => x === ALL || x === value);
-
-/** A rule split into rules of one verb and one resource (and one name, or one URL): kube's BreakdownRule. */
-export function breakdownRule(rule: PolicyRule): PolicyRule[] {
-  const out: PolicyRule[] = [];
-  for (const verb of rule.verbs ?? []) {
-    for (const apiGroup of rule.apiGroups ?? []) {
-      for (const resource of rule.resources ?? []) {
-        if (rule.resourceNames?.length) for (const name of rule.resourceNames) out.push({ verbs: [verb], apiGroups: [apiGroup], resources: [resource], resourceNames: [name] });
-        else out.push({ verbs: [verb], apiGroups: [apiGroup], resources: [resource] });
-      }
-    }
-    for (const url of rule.nonResourceURLs ?? []) out.push({ verbs: [verb], nonResourceURLs: [url] });
-  }
-  return out;
-}
-
-function resourceCovered(owned: readonly string[] | undefined, resource: string): boolean {
-  if (has(owned, resource)) return true;
-  const slash = resource.indexOf("/");
-  return slash > 0 && (owned ?? []).includes(`*${resource.slice(slash)}`);
-}
-
-function urlCovered(owned: readonly string[] | undefined, url: string): boolean {
-  return (owned ?? []).some((u) => u === ALL || u === url || (u.endsWith(ALL) && url.startsWith(u.slice(0, -1))));
-}
-
-/** Whether `owner` grants everything a broken-down rule (breakdownRule) grants. */
-export function ruleCovers(owner: PolicyRule, sub: PolicyRule): boolean {
-  if (!has(owner.verbs, sub.verbs![0]!)) return false;
-  if (sub.nonResourceURLs) return urlCovered(owner.nonResourceURLs, sub.nonResourceURLs[0]!);
-  if (!has(owner.apiGroups, sub.apiGroups![0]!) || !resourceCovered(owner.resources, sub.resources![0]!)) return false;
-  if (!owner.resourceNames?.length) return true;
-  return sub.resourceNames !== undefined && owner.resourceNames.includes(sub.resourceNames[0]!);
-}
-
-/** The rules of `expected` that `existing` does not grant in full. */
-export function uncoveredRules(existing: readonly PolicyRule[], expected: readonly PolicyRule[]): PolicyRule[] {
-  return expected.filter((rule) => breakdownRule(rule).some((sub) => !existing.some((owner) => ruleCovers(owner, sub))));
-}
 
 const sameSubject = (a: Subject, b: Subject) => a.kind === b.kind && a.name === b.name && (a.namespace ?? "") === (b.namespace ?? "") && (a.apiGroup ?? "") === (b.apiGroup ?? "");
 const sameRoleRef = (a: RoleRef | undefined, b: RoleRef | undefined) => a?.kind === b?.kind && a?.name === b?.name && (a?.apiGroup ?? "") === (b?.apiGroup ?? "");
@@ -67,11 +26,25 @@ const protectedFromUpdate = (existing: KubeObject) => existing.metadata.annotati
 
 export type Reconciliation = { action: "none" } | { action: "update"; object: KubeObject } | { action: "recreate"; object: KubeObject };
 
+/**
+ * A built-in role gets the rules it lacks; an aggregated one the selectors it lacks instead
+ * (its rules are the aggregation controller's to keep).
+ */
 export function reconcileClusterRole(existing: KubeObject, expected: KubeObject): Reconciliation {
   if (protectedFromUpdate(existing)) return { action: "none" };
-  const rules = ((existing as { rules?: PolicyRule[] }).rules ?? []).slice();
-  rules.push(...uncoveredRules(rules, (expected as { rules?: PolicyRule[] }).rules ?? []));
-  const object = { ...existing, metadata: mergedMetadata(existing, expected), rules } as KubeObject;
+  const want = expected as ClusterRole;
+  const have = existing as ClusterRole;
+  const object = { ...existing, metadata: mergedMetadata(existing, expected) } as ClusterRole;
+  if (want.aggregationRule) {
+    const selectors = [...(have.aggregationRule?.clusterRoleSelectors ?? [])];
+    for (const s of want.aggregationRule.clusterRoleSelectors ?? []) if (!selectors.some((x) => Bun.deepEquals(x, s))) selectors.push(s);
+    object.aggregationRule = { ...have.aggregationRule, clusterRoleSelectors: selectors };
+    object.rules = have.rules ?? [];
+  } else {
+    const rules = (have.rules ?? []).slice();
+    rules.push(...uncoveredRules(rules, want.rules ?? []));
+    object.rules = rules;
+  }
   return Bun.deepEquals(object, existing) ? { action: "none" } : { action: "update", object };
 }
 

@@ -3,26 +3,8 @@
 import type { UserInfo } from "./auth.ts";
 import type { Attributes } from "./authz-attributes.ts";
 
-export interface PolicyRule {
-  verbs?: string[];
-  apiGroups?: string[];
-  resources?: string[];
-  resourceNames?: string[];
-  nonResourceURLs?: string[];
-}
-
-export interface Subject {
-  kind?: string; // "User" | "Group" | "ServiceAccount"
-  apiGroup?: string;
-  name?: string;
-  namespace?: string;
-}
-
-export interface RoleRef {
-  apiGroup?: string;
-  kind?: string; // "Role" | "ClusterRole"
-  name?: string;
-}
+export type { PolicyRule, RoleRef, Subject } from "../apis/rbac/rbac.ts";
+import type { PolicyRule, Subject } from "../apis/rbac/rbac.ts";
 
 const ALL = "*";
 

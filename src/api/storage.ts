@@ -4,13 +4,15 @@
 import { applyDefaults, validateObject, validateStatusUpdate } from "../apis/index.ts";
 import { alreadyExists, badRequest, conflict, expired, forbidden, invalid, notFound, staleConflict, type Qualified } from "../apis/errors.ts";
 import { FINALIZER_FOREGROUND, FINALIZER_ORPHAN, type KubeObject } from "../apis/meta.ts";
-import { findResource, storePrefix, type ResourceInfo } from "../apis/registry.ts";
+import { IMMORTAL_NAMESPACES } from "../apis/core/namespace.ts";
+import { findResource, storeKey, storePrefix, type ResourceInfo } from "../apis/registry.ts";
 import { formatTime } from "../apis/time.ts";
 import { CompactedError, KeyExistsError, KeyNotFoundError, RevisionConflictError, type ListResult, type Store, type StoreEvent, type WatchHandle } from "../store/index.ts";
 import { strictDecodingError, unknownFields } from "./openapi/index.ts";
 import { updateManagedFields } from "./patch/index.ts";
 import { gracePeriodSeconds, markDeleting, prepareForCreate, prepareForUpdate, readyToRemove, specFinalizers } from "./rest.ts";
 import { copyOfStored } from "./json-copy.ts";
+import type { AdmitWrite } from "./admission.ts";
 
 export interface WriteOptions {
   dryRun?: boolean;
@@ -21,8 +23,8 @@ export interface WriteOptions {
   /** Filled with `Warning` header texts (unknown fields under Warn). */
   warnings?: string[];
   subresource?: string;
-  /** Admission that needs the request's user (NodeRestriction), run after validation. */
-  admit?: (obj: KubeObject, old: KubeObject | undefined) => void;
+  /** Admission that needs the request's user (admission.ts), run after validation. */
+  admit?: AdmitWrite;
 }
 
 export interface DeleteOptions {
@@ -44,9 +46,8 @@ function generateSuffix(): string {
   return s;
 }
 
-export function objectKey(r: ResourceInfo, namespace: string | undefined, name: string): string {
-  return r.namespaced ? `${storePrefix(r)}${namespace}/${name}` : `${storePrefix(r)}${name}`;
-}
+/** The store key of one object (src/apis/registry.ts's storeKey, by its older name here). */
+export const objectKey = storeKey;
 
 /** The keys of a resource's objects in one namespace, or in all when `namespace` is undefined. */
 const resourcePrefix = (r: ResourceInfo, namespace: string | undefined) => (namespace ? `${storePrefix(r)}${namespace}/` : storePrefix(r));
@@ -122,7 +123,7 @@ export class Storage {
     delete meta.generation;
     prepareForCreate(r, obj);
     obj = this.recordManager(undefined, obj, opts);
-    this.admit(r, obj, undefined, opts);
+    await this.admit(r, obj, undefined, opts);
     const allocation = this.allocator?.begin(r, obj, undefined);
     if (opts.dryRun) {
       allocation?.revert();
@@ -165,7 +166,7 @@ export class Storage {
       const next = this.recordManager(current.object, prepareForUpdate(r, desired, current.object, opts.subresource), opts);
       next.apiVersion = current.object.apiVersion;
       next.kind = current.object.kind;
-      this.admit(r, next, current.object, opts);
+      await this.admit(r, next, current.object, opts);
       next.metadata.resourceVersion = current.object.metadata.resourceVersion;
       if (Bun.deepEquals(next, current.object, true)) return current.object;
       const removing = readyToRemove(r, next);
@@ -194,6 +195,12 @@ export class Storage {
 
   /** Deletes now, or marks for deletion when a grace period or finalizers hold the object. */
   async delete(r: ResourceInfo, namespace: string | undefined, name: string, opts: DeleteOptions = {}): Promise<KubeObject> {
+    // NamespaceLifecycle admission: for everyone, system:masters included.
+    if (r === NAMESPACES && IMMORTAL_NAMESPACES.has(name)) {
+      const err = forbidden(`namespaces ${JSON.stringify(name)} is forbidden: this namespace may not be deleted`);
+      err.status.details = { name, group: "", kind: "namespaces" };
+      throw err;
+    }
     const key = objectKey(r, namespace, name);
     for (let attempt = 0; ; attempt++) {
       const current = this.store.get(key);
@@ -258,7 +265,7 @@ export class Storage {
   }
 
   /** Defaulting, then schema and semantic validation; throws the Status a client should see. */
-  private admit(r: ResourceInfo, obj: KubeObject, old: KubeObject | undefined, opts: WriteOptions): void {
+  private async admit(r: ResourceInfo, obj: KubeObject, old: KubeObject | undefined, opts: WriteOptions): Promise<void> {
     // A binding's pod is the stored one with nodeName set by the server: nothing of it is the client's.
     const unknown = opts.fieldValidation === "Ignore" || opts.subresource === "binding" ? [] : unknownFields(r.group, r.version, r.kind, obj);
     if (unknown.length && opts.fieldValidation === "Strict") {
@@ -269,7 +276,7 @@ export class Storage {
     if (opts.subresource === "binding") return; // the binding handler changes only nodeName and a condition
     const causes = old && opts.subresource === "status" ? validateStatusUpdate(r, obj, old) : validateObject(r, obj, old);
     if (causes.length) throw invalid(r.kind, obj.metadata?.name ?? "", causes, r.group || undefined);
-    opts.admit?.(obj, old);
+    await opts.admit?.(obj, old);
   }
 
   private checkNamespaceOpen(namespace: string): void {

@@ -114,6 +114,10 @@ export const streamingWebSocket: WebSocketHandler<StreamSocketData> = {
   // Streams are as long-lived as the session (an interactive shell, a port-forward).
   idleTimeout: 0,
   maxPayloadLength: 16 * 1024 * 1024,
+  // A client that stops reading its exec output or port-forward is disconnected once 8 MiB wait
+  // for it, rather than held in memory without bound (or, Bun's default, dropped unseen).
+  backpressureLimit: 8 * 1024 * 1024,
+  closeOnBackpressureLimit: true,
 };
 
 /**

@@ -128,3 +128,8 @@ export function resourcesIn(group: string, version: string): ResourceInfo[] {
 export function storePrefix(r: Pick<ResourceInfo, "group" | "resource">): string {
   return `/${r.group || "core"}/${r.resource}/`;
 }
+
+/** The store key of one object: its resource's prefix, then namespace/name or name. */
+export function storeKey(r: Pick<ResourceInfo, "group" | "resource" | "namespaced">, namespace: string | undefined, name: string): string {
+  return r.namespaced ? `${storePrefix(r)}${namespace}/${name}` : `${storePrefix(r)}${name}`;
+}

@@ -15,7 +15,8 @@ import { defaultNode, nodePrinter, validateNode, validateNodeUpdate } from "./co
 import { defaultSecret, secretPrinter, validateSecret, validateSecretUpdate } from "./core/secret.ts";
 import { serviceAccountPrinter, validateServiceAccount } from "./core/serviceaccount.ts";
 import { defaultEndpointSlice, endpointSlicePrinter, validateEndpointSlice, validateEndpointSliceUpdate } from "./discovery/endpointslice.ts";
-import { isValidPathSegmentName, nameIsDNSSubdomain } from "./validation.ts";
+import { defaultBinding, roleBindingPrinter, rolePrinter, validateBindingUpdate, validateClusterRole, validateClusterRoleBinding, validateRole, validateRoleBinding } from "./rbac/rbac.ts";
+import { isValidPathSegmentName, type NameValidator, nameIsDNSSubdomain } from "./validation.ts";
 import { namespaceStrategy } from "./strategies/namespace.ts";
 import { podStrategy } from "./strategies/pod.ts";
 import { serviceStrategy } from "./strategies/service.ts";
@@ -83,8 +84,23 @@ const STRATEGIES: Record<string, Strategy> = {
 };
 
 // RBAC names are path segments ("system:masters"), as kube's ValidateRBACName allows.
-const RBAC: Strategy = { name: (name) => isValidPathSegmentName(name) };
-for (const kind of ["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"]) STRATEGIES[`rbac.authorization.k8s.io/${kind}`] = RBAC;
+const rbacName: NameValidator = (name) => isValidPathSegmentName(name);
+STRATEGIES["rbac.authorization.k8s.io/Role"] = { name: rbacName, validate: validateRole, printer: rolePrinter };
+STRATEGIES["rbac.authorization.k8s.io/ClusterRole"] = { name: rbacName, validate: validateClusterRole, printer: rolePrinter };
+STRATEGIES["rbac.authorization.k8s.io/RoleBinding"] = {
+  name: rbacName,
+  defaults: defaultBinding,
+  validate: validateRoleBinding,
+  validateUpdate: validateBindingUpdate,
+  printer: roleBindingPrinter,
+};
+STRATEGIES["rbac.authorization.k8s.io/ClusterRoleBinding"] = {
+  name: rbacName,
+  defaults: defaultBinding,
+  validate: validateClusterRoleBinding,
+  validateUpdate: validateBindingUpdate,
+  printer: roleBindingPrinter,
+};
 
 export function strategyFor(r: { group: string; kind: string }): Strategy {
   return STRATEGIES[`${r.group}/${r.kind}`] ?? GENERIC;

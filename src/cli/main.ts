@@ -11,6 +11,7 @@ const USAGE = `usage: kubun <command> [options]
 
 commands:
   server   --data-dir DIR --port PORT [--bind ADDR] [--history N] [--service-cidr CIDR] [--cluster-cidr CIDR] [--event-ttl 1h]
+           [--audit-log-path FILE|- --audit-policy-file FILE [--audit-log-maxsize MB] [--audit-log-maxbackup N]]
            [--disable-scheduler] [--disable-controller-manager] [scheduler options]
            run the control plane (API server on its SQLite store)
   controller-manager --kubeconfig FILE
@@ -39,6 +40,10 @@ async function server(argv: string[]): Promise<void> {
       "service-cidr": { type: "string" },
       "cluster-cidr": { type: "string" },
       "event-ttl": { type: "string" },
+      "audit-log-path": { type: "string" },
+      "audit-policy-file": { type: "string" },
+      "audit-log-maxsize": { type: "string" },
+      "audit-log-maxbackup": { type: "string" },
       "disable-scheduler": { type: "boolean", default: false },
       "disable-controller-manager": { type: "boolean", default: false },
       ...SCHEDULER_FLAGS,
@@ -56,6 +61,14 @@ async function server(argv: string[]): Promise<void> {
     bind: values.bind,
     history: values.history ? Number(values.history) : undefined,
     eventTTLSeconds: values["event-ttl"] === undefined ? undefined : seconds("--event-ttl", values["event-ttl"]),
+    audit: values["audit-log-path"]
+      ? {
+          logPath: values["audit-log-path"],
+          policyFile: values["audit-policy-file"],
+          maxSizeMB: count("--audit-log-maxsize", values["audit-log-maxsize"]),
+          maxBackups: count("--audit-log-maxbackup", values["audit-log-maxbackup"]),
+        }
+      : undefined,
   });
   console.log(`kubun server listening on ${running.url} (bind ${values.bind})`);
   console.log(`point kubectl at it: export KUBECONFIG=${running.kubeconfigPath}`);
@@ -112,6 +125,13 @@ function seconds(flag: string, text: string): number {
   const m = /^(\d+)(s|m|h)?$/.exec(text);
   if (!m || Number(m[1]) === 0) throw new Error(`${flag} is a positive duration such as 90s, 30m or 1h, got ${text}`);
   return Number(m[1]) * { s: 1, m: 60, h: 3600 }[(m[2] ?? "s") as "s" | "m" | "h"];
+}
+
+/** A whole number flag (0 allowed), or undefined when not given. */
+function count(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text)) throw new Error(`${flag} is a whole number, got ${text}`);
+  return Number(text);
 }
 
 async function scheduler(argv: string[]): Promise<void> {

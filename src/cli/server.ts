@@ -1,7 +1,7 @@
 // `kubun server`: the control plane in one process — store, API server, controller manager
 // and scheduler. The controllers and the scheduler talk to the API server only through its
 // HTTPS API, with their own client, exactly as they do when run alone.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AuthenticatorChain, GROUP_BOOTSTRAPPERS, GROUP_MASTERS, StaticTokens } from "../api/auth.ts";
@@ -26,9 +26,12 @@ import { KubeClient, SharedInformerFactory } from "../client/index.ts";
 import { createControllerContext, startControllerManager, type ControllerManagerOptions } from "../controllers/manager.ts";
 import { startScheduler, type SchedulerOptions } from "../scheduler/scheduler.ts";
 import { SqliteStore } from "../store/index.ts";
-import { ensureWasmBuilt } from "../../wasm/build.ts";
+import { loadSchedulerModule } from "../scheduler/wasm-loader.ts";
 import { secretsEncryption } from "../store/encryption.ts";
 import { kubeconfig, prepareDataDir, type ClusterFiles } from "./data-dir.ts";
+import type { AuditOptions } from "../api/audit/middleware.ts";
+import { openAuditLog } from "../api/audit/log-writer.ts";
+import { parsePolicy } from "../api/audit/policy.ts";
 
 export interface ServerOptions {
   dataDir: string;
@@ -50,6 +53,8 @@ export interface ServerOptions {
   serviceCIDR?: string;
   /** The control plane's clock: timestamps, Event leases, controllers (default the wall clock; tests pass their own). */
   now?: () => Date;
+  /** The audit log (kube-apiserver's --audit-log-path, --audit-policy-file, --audit-log-maxsize, --audit-log-maxbackup). */
+  audit?: { logPath: string; policyFile?: string; maxSizeMB?: number; maxBackups?: number };
 }
 
 export interface RunningServer extends ClusterFiles {
@@ -77,7 +82,30 @@ function storedCopy(store: SqliteStore): (obj: KubeObject) => KubeObject | undef
   };
 }
 
+// The API refuses bodies over 3 MiB itself (content.ts), with a 413 Status naming the limit; Bun's
+// own limit is set far above it, since Bun answers a body over its limit with an empty 413 before
+// any handler runs. A declared length over 3 MiB is refused without reading the body, and an
+// undeclared (chunked) one stops being read at 3 MiB, so this bound costs no memory.
+const TRANSPORT_BODY_LIMIT = 1024 * 1024 * 1024;
+
+/** The audit log's policy and file, or an error naming what is wrong with them. */
+function openAudit(opts: ServerOptions["audit"]): AuditOptions | undefined {
+  if (!opts?.logPath) return undefined;
+  // As kube-apiserver: without a policy nothing is audited, so a log path alone is a mistake worth saying.
+  if (!opts.policyFile) throw new Error("--audit-log-path needs --audit-policy-file: the policy says what to log");
+  let policy;
+  try {
+    policy = parsePolicy(readFileSync(opts.policyFile, "utf8"));
+  } catch (err) {
+    throw new Error(`--audit-policy-file ${opts.policyFile}: ${(err as Error).message}`);
+  }
+  return { policy, sink: openAuditLog({ path: opts.logPath, maxSizeMB: opts.maxSizeMB, maxBackups: opts.maxBackups }) };
+}
+
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  // A missing or stale scheduler module stops the start here, before anything listens.
+  if (opts.scheduler !== false) loadSchedulerModule();
+  const audit = openAudit(opts.audit);
   const bind = opts.bind ?? "0.0.0.0";
   const files = await prepareDataDir(opts.dataDir, bind);
   // Secrets are encrypted at rest with a key created in the data dir at first start.
@@ -110,7 +138,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const rbac = new RBACAuthorizer(store);
   const authorizer = new AuthorizerChain([mastersAuthorizer, new NodeAuthorizer(store), rbac]);
   const agentTls = { ...files.kubeletClient, ca: files.ca.cert };
-  const app = createApp({ storage, now, auth, authorizer, serviceAccountTokens, nodeTokens, logs: agentLogs(storage, agentTls), streams: agentStreams(storage, agentTls), limits: opts.limits });
+  const app = createApp({ storage, now, auth, authorizer, ruleResolver: rbac, audit, serviceAccountTokens, nodeTokens, logs: agentLogs(storage, agentTls), streams: agentStreams(storage, agentTls), limits: opts.limits });
   const server = Bun.serve({
     hostname: bind,
     port: opts.port,
@@ -118,7 +146,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     websocket: streamingWebSocket,
     tls: { cert: files.serving.cert, key: files.serving.key },
     idleTimeout: 0, // watches stay open for as long as the client wants
-    maxRequestBodySize: 8 * 1024 * 1024,
+    maxRequestBodySize: TRANSPORT_BODY_LIMIT,
   });
   const port = server.port!;
   const url = `https://127.0.0.1:${port}`;
@@ -141,14 +169,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const socketPath = join(loopbackDir, "api.sock");
     // idleTimeout 0 keeps quiet watches open; Bun honours it on unix sockets too, though its
     // types offer it only for TCP servers.
-    const loopbackOptions = { unix: socketPath, fetch: app.fetch, idleTimeout: 0, maxRequestBodySize: 8 * 1024 * 1024 };
+    const loopbackOptions = { unix: socketPath, fetch: app.fetch, idleTimeout: 0, maxRequestBodySize: TRANSPORT_BODY_LIMIT };
     const loopback = Bun.serve(loopbackOptions as Omit<typeof loopbackOptions, "idleTimeout">);
     const client = new KubeClient({ server: "http://localhost", socketPath, token: files.adminToken, userAgent: "kubun-control-plane" });
     const ctx = { ...createControllerContext(client, { now }), informers: new SharedInformerFactory(client, { intern: storedCopy(store) }) };
     const running: { stop(): Promise<void> }[] = [];
     if (opts.controllers !== false) running.push(startControllerManager(ctx, typeof opts.controllers === "object" ? opts.controllers : {}));
     if (opts.scheduler !== false) {
-      await ensureWasmBuilt("scheduler");
       running.push(startScheduler(ctx, typeof opts.scheduler === "object" ? opts.scheduler : {}));
     }
     ctx.informers.start();
@@ -190,6 +217,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       await controllers?.stop();
       await server.stop(true);
       rbac.close();
+      audit?.sink.close();
       await store.close();
     },
   };

@@ -2,6 +2,7 @@
 // shared ControllerContext, so they all read the same informers, and stops them together.
 // `kubun server` runs it in-process; `kubun controller-manager` runs it alone (command.ts).
 import type { ControllerContext, Running } from "../client/index.ts";
+import { startClusterRoleAggregationController } from "./clusterrole-aggregation.ts";
 import { startDeploymentController } from "./deployment.ts";
 import { startEndpointsController } from "./endpoints.ts";
 import { startEndpointSliceController } from "./endpointslice.ts";
@@ -33,6 +34,7 @@ export function startControllerManager(ctx: ControllerContext, opts: ControllerM
     startGarbageCollector(ctx),
     startNamespaceController(ctx),
     startServiceAccountsController(ctx),
+    startClusterRoleAggregationController(ctx),
     startNodeLifecycleController(ctx, {
       nodeMonitorGracePeriodSeconds: opts.nodeMonitorGracePeriodSeconds,
       podEvictionTimeoutSeconds: opts.podEvictionTimeoutSeconds,

@@ -1,6 +1,6 @@
 // `kubun scheduler --kubeconfig F`: the scheduler on its own, an API client of any kubun (or
 // Kubernetes) API server, built exactly as `kubun server` builds it in-process.
-import { ensureWasmBuilt } from "../../wasm/build.ts";
+import { loadSchedulerModule } from "./wasm-loader.ts";
 import { createControllerContext, KubeClient, type ControllerContext } from "../client/index.ts";
 import { type RunningScheduler, type SchedulerOptions, startScheduler } from "./scheduler.ts";
 
@@ -28,7 +28,7 @@ export function standaloneContext(kubeconfig: string, opts: { context?: string; 
 
 /** Runs the scheduler until SIGTERM/SIGINT (or `opts.signal`), then stops it cleanly. */
 export async function runSchedulerCommand(opts: SchedulerCommandOptions): Promise<void> {
-  ensureWasmBuilt("scheduler");
+  loadSchedulerModule(); // a missing or stale module fails here, before the scheduler connects
   const ctx = standaloneContext(opts.kubeconfig, { context: opts.context, userAgent: "kubun-scheduler" });
   const scheduler = startScheduler(ctx, opts);
   const stopped = new Promise<void>((resolve) => {

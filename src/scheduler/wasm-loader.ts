@@ -1,7 +1,8 @@
 // Loads build/wasm/scheduler.wasm (built from wasm/assembly/scheduler.ts by `bun run build:wasm`).
-// Compiled once per process; every scorer gets its own instance and memory.
+// Compiled once per process; every scorer gets its own instance and memory. The scheduler never
+// compiles AssemblyScript itself: a missing or stale module is a WasmModuleError naming the command.
 import { existsSync, readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { requireWasmModule, wasmPath } from "../../wasm/modules.ts";
 
 export interface SchedulerExports {
   memory: WebAssembly.Memory;
@@ -9,20 +10,24 @@ export interface SchedulerExports {
   schedule(ctx: number): number;
 }
 
-export const SCHEDULER_WASM = resolve(import.meta.dir, "../../build/wasm/scheduler.wasm");
+export const SCHEDULER_WASM = wasmPath("scheduler");
 
 let compiled: WebAssembly.Module | undefined;
 
+/**
+ * The built module, compiled once per process. Processes that schedule call it at start, so a
+ * missing or stale build stops them before they serve anything rather than at the first pod.
+ */
+export function loadSchedulerModule(): WebAssembly.Module {
+  compiled ??= new WebAssembly.Module(readFileSync(requireWasmModule("scheduler")));
+  return compiled;
+}
+
+/** An instance of the built module, or of another build at `path` (tests). */
 export function instantiateScheduler(path = SCHEDULER_WASM): SchedulerExports {
-  if (!compiled || path !== SCHEDULER_WASM) {
-    if (!existsSync(path)) {
-      throw new Error(`scheduler wasm module not found at ${path}: run bun run build:wasm`);
-    }
-    const mod = new WebAssembly.Module(readFileSync(path));
-    if (path !== SCHEDULER_WASM) return instance(mod);
-    compiled = mod;
-  }
-  return instance(compiled);
+  if (path === SCHEDULER_WASM) return instance(loadSchedulerModule());
+  if (!existsSync(path)) throw new Error(`scheduler wasm module not found at ${path}: run bun run build:wasm`);
+  return instance(new WebAssembly.Module(readFileSync(path)));
 }
 
 function instance(mod: WebAssembly.Module): SchedulerExports {

@@ -9,7 +9,9 @@ import type { Storage, WriteOptions } from "../storage.ts";
 import { badRequest } from "../../apis/errors.ts";
 import { objectJson } from "../../store/index.ts";
 import { requestUser } from "../auth.ts";
-import { nodeRestriction } from "../node-restriction.ts";
+import { admissionFor } from "../admission.ts";
+import type { EscalationDeps } from "../rbac-escalation.ts";
+import type { WatchBudget } from "../limits.ts";
 
 export interface ApiDeps {
   storage: Storage;
@@ -17,6 +19,10 @@ export interface ApiDeps {
   logs?: LogProvider;
   /** Where pods/exec, attach and portforward streams are relayed to. */
   streams?: AgentStreams;
+  /** What RBAC escalation prevention consults; without it (the API alone, in tests) no check runs. */
+  escalation?: EscalationDeps;
+  /** How far behind a watcher may fall before it is closed (default DEFAULT_WATCH_BUDGET). */
+  watchBudget?: WatchBudget;
 }
 
 export interface HandlerContext {
@@ -42,7 +48,7 @@ export function writeOptions(h: HandlerContext): WriteOptions {
     fieldValidation: fv as WriteOptions["fieldValidation"],
     warnings: [],
     subresource: h.info.subresource,
-    admit: nodeRestriction(requestUser(h.c), h.r),
+    admit: admissionFor(requestUser(h.c), h.r, h.deps.escalation),
   };
 }
 

@@ -7,10 +7,14 @@ import { groupVersion } from "../../apis/registry.ts";
 import { objectJson, type StoreEvent, type WatchHandle } from "../../store/index.ts";
 import { wantsTable } from "../content.ts";
 import { buildSelector, type Selector } from "../selectors.ts";
+import { requestUser } from "../auth.ts";
+import { DEFAULT_WATCH_BUDGET } from "../limits.ts";
 import type { HandlerContext } from "./context.ts";
+import { WatchStream } from "./watch-stream.ts";
 
 const BOOKMARK_INTERVAL_MS = 30_000;
 const encoder = new TextEncoder();
+
 
 /** What a watcher with a selector sees of one change: a move into its view is ADDED, out of it DELETED. */
 export function viewOf(event: StoreEvent, select: Selector): WatchEventType | undefined {
@@ -22,6 +26,18 @@ export function viewOf(event: StoreEvent, select: Selector): WatchEventType | un
   if (now) return "ADDED";
   if (before) return "DELETED";
   return undefined;
+}
+
+// One event's bytes for every watcher that sends it: a change seen by many watchers (and queued
+// for the slow ones) is held once. Keyed by the stored object, so it lives as long as it does.
+const eventBytes = new WeakMap<KubeObject, { type: WatchEventType; bytes: Uint8Array }>();
+
+function sharedEventBytes(type: WatchEventType, obj: KubeObject): Uint8Array {
+  const cached = eventBytes.get(obj);
+  if (cached?.type === type) return cached.bytes;
+  const bytes = encoder.encode(`{"type":"${type}","object":${objectJson(obj)}}\n`);
+  eventBytes.set(obj, { type, bytes });
+  return bytes;
 }
 
 export function handleWatch(h: HandlerContext): Response {
@@ -40,74 +56,69 @@ export function handleWatch(h: HandlerContext): Response {
   const asTable = wantsTable(h.c.req.header("accept"));
   const { storage } = h.deps;
 
-  // Stored objects are serialised once per revision (objectJson), however many watchers see them.
-  const render = (obj: KubeObject): string =>
+  const eventLine = (type: WatchEventType, json: string) => encoder.encode(`{"type":"${type}","object":${json}}\n`);
+  // Stored objects are serialised once per revision, and their events encoded once, however many
+  // watchers see them; a Table row is the watcher's own (its age column moves with the clock).
+  const objectEvent = (type: WatchEventType, obj: KubeObject): Uint8Array =>
     asTable
-      ? JSON.stringify(toTable(h.r, [obj], { now: h.deps.now(), includeObject: "Metadata", resourceVersion: obj.metadata.resourceVersion }))
-      : objectJson(obj);
+      ? eventLine(type, JSON.stringify(toTable(h.r, [obj], { now: h.deps.now(), includeObject: "Metadata", resourceVersion: obj.metadata.resourceVersion })))
+      : sharedEventBytes(type, obj);
 
   let handle: WatchHandle | undefined;
   let timeoutTimer: ReturnType<typeof setTimeout> | undefined;
   let bookmarkTimer: ReturnType<typeof setInterval> | undefined;
-  let closed = false;
   const stop = () => {
-    if (closed) return;
-    closed = true;
     handle?.close();
+    handle = undefined;
     clearTimeout(timeoutTimer);
     clearInterval(bookmarkTimer);
   };
-
-  const stream = new ReadableStream<Uint8Array>({
-    start(controller) {
-      /** Sends one event; `json` is the object's JSON text. */
-      const send = (type: WatchEventType, json: string) => {
-        if (closed) return;
-        try {
-          controller.enqueue(encoder.encode(`{"type":"${type}","object":${json}}\n`));
-        } catch {
-          stop();
-        }
-      };
-      const finish = () => {
-        if (closed) return;
-        stop();
-        try {
-          controller.close();
-        } catch {}
-      };
-      // Bun holds the end of the response headers until the body's first bytes, and kubectl's
-      // rollout status waits for those headers: a leading newline (JSON whitespace) sends them now.
-      controller.enqueue(encoder.encode("\n"));
-      let revision = from;
-      if (revision === undefined) {
-        // No resourceVersion: the current state as synthetic ADDED events, then changes after it.
-        const listed = storage.list(h.r, h.info.namespace);
-        for (const e of listed.items) if (select(e.object)) send("ADDED", render(e.object));
-        revision = listed.revision;
-      }
-      try {
-        handle = storage.watch(h.r, h.info.namespace, revision, (events) => {
-          for (const e of events) {
-            const type = viewOf(e, select);
-            if (type) send(type, render(e.object));
-          }
-        });
-      } catch (err) {
-        if (!(err instanceof StatusError && isResourceExpired(err))) throw err;
-        send("ERROR", JSON.stringify(err.status));
-        finish();
-        return;
-      }
-      if (timeout > 0) timeoutTimer = setTimeout(finish, timeout * 1000);
-      if (bookmarks) {
-        bookmarkTimer = setInterval(() => {
-          send("BOOKMARK", JSON.stringify({ kind: h.r.kind, apiVersion: groupVersion(h.r), metadata: { resourceVersion: String(storage.revision) } }));
-        }, BOOKMARK_INTERVAL_MS);
-      }
-      h.c.req.raw.signal.addEventListener("abort", finish);
+  const stream = new WatchStream(
+    h.deps.watchBudget ?? DEFAULT_WATCH_BUDGET,
+    (why) => {
+      stop();
+      const user = requestUser(h.c)?.name ?? "anonymous";
+      console.warn(`kubun: closed a watch of ${h.r.resource}${h.info.namespace ? ` in ${h.info.namespace}` : ""} by ${user}: ${why}`);
     },
-    cancel: stop,
-  });
-  return new Response(stream, { status: 200, headers: { "content-type": "application/json", "cache-control": "no-cache" } });
+    stop,
+  );
+  const finish = () => {
+    stop();
+    stream.end();
+  };
+
+  // Bun holds the end of the response headers until the body's first bytes, and kubectl's
+  // rollout status waits for those headers: a leading newline (JSON whitespace) sends them now.
+  stream.push(encoder.encode("\n"));
+  let revision = from;
+  if (revision === undefined) {
+    // No resourceVersion: the current state as synthetic ADDED events, then changes after it.
+    const listed = storage.list(h.r, h.info.namespace);
+    for (const e of listed.items) if (select(e.object)) stream.push(objectEvent("ADDED", e.object));
+    revision = listed.revision;
+  }
+  try {
+    handle = storage.watch(h.r, h.info.namespace, revision, (events) => {
+      for (const e of events) {
+        const type = viewOf(e, select);
+        if (type) stream.push(objectEvent(type, e.object));
+      }
+    });
+  } catch (err) {
+    if (!(err instanceof StatusError && isResourceExpired(err))) throw err;
+    stream.push(eventLine("ERROR", JSON.stringify(err.status)));
+    finish();
+  }
+  // Events replayed while subscribing may already have put the watcher past its budget.
+  if (stream.done) stop();
+  if (handle) {
+    if (timeout > 0) timeoutTimer = setTimeout(finish, timeout * 1000);
+    if (bookmarks) {
+      bookmarkTimer = setInterval(() => {
+        stream.push(eventLine("BOOKMARK", JSON.stringify({ kind: h.r.kind, apiVersion: groupVersion(h.r), metadata: { resourceVersion: String(storage.revision) } })));
+      }, BOOKMARK_INTERVAL_MS);
+    }
+    h.c.req.raw.signal.addEventListener("abort", finish);
+  }
+  return new Response(stream.body, { status: 200, headers: { "content-type": "application/json", "cache-control": "no-cache" } });
 }

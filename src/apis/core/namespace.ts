@@ -8,6 +8,8 @@ import { type Printer, age, column } from "../table.ts";
 
 export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
 export const FINALIZER_KUBERNETES = "kubernetes";
+/** The namespaces the cluster itself lives in: NamespaceLifecycle refuses to delete them. */
+export const IMMORTAL_NAMESPACES: ReadonlySet<string> = new Set(["default", "kube-system", "kube-public", "kube-node-lease"]);
 
 export interface Namespace extends KubeObject {
   apiVersion?: "v1";
