@@ -93,6 +93,7 @@ export const RESOURCES: readonly ResourceInfo[] = [
     categories: ["all"],
     subresources: [status("ReplicaSet"), scale],
   }),
+  res("batch", "v1", "jobs", "Job", true, { categories: ["all"], subresources: [status("Job")] }),
   res("coordination.k8s.io", "v1", "leases", "Lease", true),
   res("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", true),
   res("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false),

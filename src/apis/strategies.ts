@@ -8,6 +8,8 @@ import { type NameValidator, nameIsDNS1035Label, nameIsDNSLabel, nameIsDNSSubdom
 import { validateDeployment, validateReplicaSet, validateReplicaStatus, validateSelectorUpdate, DEPLOYMENT_STATUS_COUNTS, REPLICASET_STATUS_COUNTS } from "./apps/validation.ts";
 import { defaultDeployment, deploymentPrinter } from "./apps/deployment.ts";
 import { defaultReplicaSet, replicaSetPrinter } from "./apps/replicaset.ts";
+import { defaultJob, jobPrinter } from "./batch/job.ts";
+import { validateJob, validateJobStatus, validateJobUpdate } from "./batch/job-validation.ts";
 import { leasePrinter, validateLease } from "./coordination/lease.ts";
 import { configMapPrinter, validateConfigMap, validateImmutableData } from "./core/configmap.ts";
 import { defaultEndpoints, endpointsPrinter, validateEndpoints } from "./core/endpoints.ts";
@@ -113,6 +115,14 @@ const STRATEGIES: Record<string, Strategy> = {
     validateUpdate: validateSelectorUpdate,
     validateStatus: (errs, rs) => validateReplicaStatus(errs, rs, REPLICASET_STATUS_COUNTS),
     printer: replicaSetPrinter,
+  },
+  "batch/Job": {
+    name: nameIsDNSSubdomain,
+    defaults: defaultJob,
+    validate: validateJob,
+    validateUpdate: validateJobUpdate,
+    validateStatus: validateJobStatus,
+    printer: jobPrinter,
   },
   "coordination.k8s.io/Lease": { name: nameIsDNSSubdomain, validate: validateLease, printer: leasePrinter },
   "discovery.k8s.io/EndpointSlice": {
