@@ -9,6 +9,8 @@ import { startEndpointsController } from "./endpoints.ts";
 import { startEndpointSliceController } from "./endpointslice.ts";
 import { createRecorderFactory, startEventTTLCleanup, type RecorderOptions } from "./events.ts";
 import { startReplicaSetController } from "./replicaset.ts";
+import { startJobController } from "./job.ts";
+import { startTTLAfterFinishedController } from "./ttl-after-finished.ts";
 import { startGarbageCollector } from "./garbage-collector.ts";
 import { startNamespaceController } from "./namespace.ts";
 import { startServiceAccountsController } from "./serviceaccounts.ts";
@@ -28,6 +30,8 @@ export interface ControllerManagerOptions {
   eventTTLSeconds?: number;
   /** How often expired events are swept (default a minute). */
   eventTTLIntervalMs?: number;
+  /** The job controller's back-off after a failed pod (default 10 s, doubling to 6 min); tests shorten it. */
+  jobBackoffBaseMs?: number;
 }
 
 export function startControllerManager(ctx: ControllerContext, opts: ControllerManagerOptions = {}): Running {
@@ -35,6 +39,8 @@ export function startControllerManager(ctx: ControllerContext, opts: ControllerM
   const running: Running[] = [
     startReplicaSetController(ctx, { workers }),
     startDeploymentController(ctx, { workers }),
+    startJobController(ctx, { workers, backoffBaseMs: opts.jobBackoffBaseMs }),
+    startTTLAfterFinishedController(ctx),
     startEndpointsController(ctx, { workers }),
     startEndpointSliceController(ctx, { workers }),
     startEventTTLCleanup(ctx.client, { ttlSeconds: opts.eventTTLSeconds, intervalMs: opts.eventTTLIntervalMs, now: ctx.now }),

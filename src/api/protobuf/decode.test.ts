@@ -168,7 +168,7 @@ describe("malformed bodies are 400 BadRequest", () => {
     ["JSON sent as protobuf", new TextEncoder().encode('{"kind":"Namespace"}')],
     ["magic only", PROTOBUF_MAGIC],
     ["truncated envelope", bodyBytes(KUBECTL_BODIES.deployment).subarray(0, 40)],
-    ["a kind kubun does not serve", envelope("batch/v1", "Job", "k8s.io.api.core.v1.Namespace", ns)],
+    ["a kind kubun does not serve", envelope("node.k8s.io/v1", "RuntimeClass", "k8s.io.api.core.v1.Namespace", ns)],
     ["no kind", envelope("v1", "", "k8s.io.api.core.v1.Namespace", ns)],
     ["gzip content encoding", envelope("v1", "Namespace", "k8s.io.api.core.v1.Namespace", ns, { contentEncoding: "gzip" })],
     ["a JSON payload in the envelope", envelope("v1", "Namespace", "k8s.io.api.core.v1.Namespace", ns, { contentType: "application/json" })],

@@ -17,8 +17,9 @@ const UNSUPPORTED = ["backoffLimitPerIndex", "maxFailedIndexes", "successPolicy"
 function validateRestartPolicy(errs: Causes, podSpec: JsonObject | undefined, hasFailurePolicy: boolean): void {
   const path = "spec.template.spec.restartPolicy";
   const policy = podSpec?.restartPolicy;
-  if (policy === undefined || policy === null || policy === "") errs.push(fieldRequired(path, `Required value: valid values: "OnFailure", "Never"`));
-  else if (policy !== "OnFailure" && policy !== "Never") errs.push(fieldNotSupported(path, policy, ["OnFailure", "Never"]));
+  // Unset: the pod spec's own validation already reports it as required.
+  if (policy === undefined || policy === null || policy === "") return;
+  if (policy !== "OnFailure" && policy !== "Never") errs.push(fieldNotSupported(path, policy, ["OnFailure", "Never"]));
   else if (hasFailurePolicy && policy !== "Never") errs.push(fieldInvalid(path, policy, "only \"Never\" is supported when podFailurePolicy is specified"));
 }
 
