@@ -20,6 +20,7 @@ export function prepareForCreate(r: ResourceInfo, obj: KubeObject): void {
     case "Deployment":
     case "ReplicaSet":
     case "Job":
+    case "CronJob":
       o.status = {};
       break;
     case "Service":

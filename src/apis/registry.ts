@@ -94,6 +94,7 @@ export const RESOURCES: readonly ResourceInfo[] = [
     subresources: [status("ReplicaSet"), scale],
   }),
   res("batch", "v1", "jobs", "Job", true, { categories: ["all"], subresources: [status("Job")] }),
+  res("batch", "v1", "cronjobs", "CronJob", true, { shortNames: ["cj"], categories: ["all"], subresources: [status("CronJob")] }),
   res("coordination.k8s.io", "v1", "leases", "Lease", true),
   res("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", true),
   res("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false),

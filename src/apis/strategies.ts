@@ -10,6 +10,7 @@ import { defaultDeployment, deploymentPrinter } from "./apps/deployment.ts";
 import { defaultReplicaSet, replicaSetPrinter } from "./apps/replicaset.ts";
 import { defaultJob, jobPrinter } from "./batch/job.ts";
 import { validateJob, validateJobStatus, validateJobUpdate } from "./batch/job-validation.ts";
+import { cronJobPrinter, defaultCronJob, validateCronJob } from "./batch/cronjob.ts";
 import { leasePrinter, validateLease } from "./coordination/lease.ts";
 import { configMapPrinter, validateConfigMap, validateImmutableData } from "./core/configmap.ts";
 import { defaultEndpoints, endpointsPrinter, validateEndpoints } from "./core/endpoints.ts";
@@ -124,6 +125,7 @@ const STRATEGIES: Record<string, Strategy> = {
     validateStatus: validateJobStatus,
     printer: jobPrinter,
   },
+  "batch/CronJob": { name: nameIsDNSSubdomain, defaults: defaultCronJob, validate: validateCronJob, printer: cronJobPrinter },
   "coordination.k8s.io/Lease": { name: nameIsDNSSubdomain, validate: validateLease, printer: leasePrinter },
   "discovery.k8s.io/EndpointSlice": {
     name: nameIsDNSSubdomain,

@@ -10,6 +10,7 @@ import { startEndpointSliceController } from "./endpointslice.ts";
 import { createRecorderFactory, startEventTTLCleanup, type RecorderOptions } from "./events.ts";
 import { startReplicaSetController } from "./replicaset.ts";
 import { startJobController } from "./job.ts";
+import { startCronJobController } from "./cronjob.ts";
 import { startTTLAfterFinishedController } from "./ttl-after-finished.ts";
 import { startGarbageCollector } from "./garbage-collector.ts";
 import { startNamespaceController } from "./namespace.ts";
@@ -41,6 +42,7 @@ export function startControllerManager(ctx: ControllerContext, opts: ControllerM
     startDeploymentController(ctx, { workers }),
     startJobController(ctx, { workers, backoffBaseMs: opts.jobBackoffBaseMs }),
     startTTLAfterFinishedController(ctx),
+    startCronJobController(ctx, { workers }),
     startEndpointsController(ctx, { workers }),
     startEndpointSliceController(ctx, { workers }),
     startEventTTLCleanup(ctx.client, { ttlSeconds: opts.eventTTLSeconds, intervalMs: opts.eventTTLIntervalMs, now: ctx.now }),

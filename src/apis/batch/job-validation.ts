@@ -14,8 +14,8 @@ const MAX_FAILURE_POLICY_RULES = 20;
 const MAX_EXIT_CODE_VALUES = 255;
 const UNSUPPORTED = ["backoffLimitPerIndex", "maxFailedIndexes", "successPolicy", "managedBy"];
 
-function validateRestartPolicy(errs: Causes, podSpec: JsonObject | undefined, hasFailurePolicy: boolean): void {
-  const path = "spec.template.spec.restartPolicy";
+function validateRestartPolicy(errs: Causes, specPath: string, podSpec: JsonObject | undefined, hasFailurePolicy: boolean): void {
+  const path = child(specPath, "template.spec.restartPolicy");
   const policy = podSpec?.restartPolicy;
   // Unset: the pod spec's own validation already reports it as required.
   if (policy === undefined || policy === null || policy === "") return;
@@ -43,11 +43,12 @@ function validateExitCodes(errs: Causes, path: string, v: unknown, containers: S
   });
 }
 
-function validatePodFailurePolicy(errs: Causes, v: unknown, podSpec: JsonObject | undefined): void {
-  const policy = objectAt(errs, "spec.podFailurePolicy", v);
+function validatePodFailurePolicy(errs: Causes, specPath: string, v: unknown, podSpec: JsonObject | undefined): void {
+  const path = child(specPath, "podFailurePolicy");
+  const policy = objectAt(errs, path, v);
   if (!policy) return;
-  const rules = objectsAt(errs, "spec.podFailurePolicy.rules", policy.rules);
-  if (rules.length > MAX_FAILURE_POLICY_RULES) errs.push(fieldInvalid("spec.podFailurePolicy.rules", rules.length, `must have at most ${MAX_FAILURE_POLICY_RULES} items`));
+  const rules = objectsAt(errs, child(path, "rules"), policy.rules);
+  if (rules.length > MAX_FAILURE_POLICY_RULES) errs.push(fieldInvalid(child(path, "rules"), rules.length, `must have at most ${MAX_FAILURE_POLICY_RULES} items`));
   const containers = new Set(
     [...((podSpec?.containers as unknown[]) ?? []), ...((podSpec?.initContainers as unknown[]) ?? [])].map((c) => objOf(c)?.name).filter((n): n is string => typeof n === "string"),
   );
@@ -67,12 +68,12 @@ function validatePodFailurePolicy(errs: Causes, v: unknown, podSpec: JsonObject 
   }
 }
 
-export function validateJobSpec(errs: Causes, path: string, spec: JsonObject, manualOk = true): void {
+/** A Job's spec, or (template) a CronJob's jobTemplate.spec, which is not defaulted and has no selector yet. */
+export function validateJobSpec(errs: Causes, path: string, spec: JsonObject, opts: { template?: boolean } = {}): void {
   for (const f of ["parallelism", "completions", "activeDeadlineSeconds", "backoffLimit", "ttlSecondsAfterFinished"]) nonNegative(errs, child(path, f), spec[f]);
   for (const f of UNSUPPORTED) if (spec[f] !== undefined && spec[f] !== null) errs.push(fieldForbidden(child(path, f), "not supported by kubun"));
-  if (!manualOk && spec.manualSelector === true) errs.push(fieldForbidden(child(path, "manualSelector"), "not supported in a CronJob's jobTemplate"));
   const mode = spec.completionMode;
-  if (mode !== "NonIndexed" && mode !== "Indexed") errs.push(fieldNotSupported(child(path, "completionMode"), mode ?? "", ["NonIndexed", "Indexed"]));
+  if (!(opts.template && mode === undefined) && mode !== "NonIndexed" && mode !== "Indexed") errs.push(fieldNotSupported(child(path, "completionMode"), mode ?? "", ["NonIndexed", "Indexed"]));
   if (mode === "Indexed") {
     if (spec.completions === undefined || spec.completions === null) errs.push(fieldRequired(child(path, "completions"), "when completion mode is Indexed"));
     else if ((spec.completions as number) > MAX_INDEXED_COMPLETIONS) errs.push(fieldInvalid(child(path, "completions"), spec.completions, `must be less than or equal to ${MAX_INDEXED_COMPLETIONS} when completion mode is Indexed`));
@@ -85,7 +86,9 @@ export function validateJobSpec(errs: Causes, path: string, spec: JsonObject, ma
   const template = validatePodTemplateSpec(errs, child(path, "template"), spec.template);
   const podSpec = objOf(template?.spec);
   const selector = objectAt(errs, child(path, "selector"), spec.selector);
-  if (!selector) errs.push(fieldRequired(child(path, "selector")));
+  if (!selector) {
+    if (!opts.template) errs.push(fieldRequired(child(path, "selector")));
+  }
   else {
     const before = errs.length;
     validateLabelSelector(errs, child(path, "selector"), selector);
@@ -94,8 +97,8 @@ export function validateJobSpec(errs: Causes, path: string, spec: JsonObject, ma
       errs.push(fieldInvalid(child(path, "template.metadata.labels"), labels ?? {}, "`selector` does not match template `labels`"));
     }
   }
-  validatePodFailurePolicy(errs, spec.podFailurePolicy, podSpec);
-  if (template) validateRestartPolicy(errs, podSpec, !!spec.podFailurePolicy);
+  validatePodFailurePolicy(errs, path, spec.podFailurePolicy, podSpec);
+  if (template) validateRestartPolicy(errs, path, podSpec, !!spec.podFailurePolicy);
 }
 
 export function validateJob(errs: Causes, job: JsonObject): void {

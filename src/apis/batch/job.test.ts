@@ -77,3 +77,35 @@ test("kubectl get jobs: STATUS, COMPLETIONS, DURATION", () => {
     ["pi", "Running", "0/1 of 2", "60s", "60s"],
   ]);
 });
+
+describe("cronjob validation", () => {
+  const cronjobs = findResource("batch", "v1", "cronjobs")!;
+  const cronjob = (spec: Record<string, unknown>, name = "nightly") => {
+    const cj = {
+      metadata: { name, namespace: "default" },
+      spec: { schedule: "0 3 * * *", jobTemplate: { spec: { template: { spec: { restartPolicy: "OnFailure", containers: [{ name: "c", image: "busybox" }] } } } }, ...spec },
+    };
+    applyDefaults(cronjobs, cj as KubeObject);
+    return cj;
+  };
+  const cjFields = (cj: Record<string, any>) => validateObject(cronjobs, cj as KubeObject).map((c) => `${c.field}: ${c.message}`);
+
+  test("defaults", () => {
+    expect(cronjob({}).spec).toMatchObject({ concurrencyPolicy: "Allow", suspend: false, successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 1 });
+    expect(cjFields(cronjob({ timeZone: "Europe/Berlin", schedule: "@hourly" }))).toEqual([]);
+  });
+
+  test.each<[string, Record<string, unknown>, string]>([
+    ["a bad schedule", { schedule: "61 * * * *" }, 'spec.schedule: Invalid value: "61 * * * *": end of range (61) above maximum (59): 61'],
+    ["TZ in the schedule", { schedule: "CRON_TZ=UTC 0 * * * *" }, 'spec.schedule: Invalid value: "CRON_TZ=UTC 0 * * * *": cannot use TZ or CRON_TZ in schedule, use timeZone field instead'],
+    ["an unknown zone", { timeZone: "Mars/Olympus" }, 'spec.timeZone: Invalid value: "Mars/Olympus": unknown time zone Mars/Olympus'],
+    ["concurrencyPolicy", { concurrencyPolicy: "Sometimes" }, 'spec.concurrencyPolicy: Unsupported value: "Sometimes": supported values: "Allow", "Forbid", "Replace"'],
+    ["Always in the job template", { jobTemplate: { spec: { template: { spec: { restartPolicy: "Always", containers: [{ name: "c", image: "i" }] } } } } }, 'spec.jobTemplate.spec.template.spec.restartPolicy: Unsupported value: "Always": supported values: "OnFailure", "Never"'],
+  ])("%s", (_name, spec, want) => {
+    expect(cjFields(cronjob(spec))).toEqual([want]);
+  });
+
+  test("names longer than 52 characters", () => {
+    expect(cjFields(cronjob({}, "x".repeat(53)))).toEqual([`metadata.name: Invalid value: "${"x".repeat(53)}": must be no more than 52 characters`]);
+  });
+});

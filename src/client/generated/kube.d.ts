@@ -1756,6 +1756,25 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/apis/batch/v1/cronjobs": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description list or watch objects of kind CronJob */
+        get: operations["listBatchV1CronJobForAllNamespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/apis/batch/v1/jobs": {
         parameters: {
             query?: {
@@ -1773,6 +1792,78 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/apis/batch/v1/namespaces/{namespace}/cronjobs": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description list or watch objects of kind CronJob */
+        get: operations["listBatchV1NamespacedCronJob"];
+        put?: never;
+        /** @description create a CronJob */
+        post: operations["createBatchV1NamespacedCronJob"];
+        /** @description delete collection of CronJob */
+        delete: operations["deletecollectionBatchV1NamespacedCronJob"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apis/batch/v1/namespaces/{namespace}/cronjobs/{name}": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description read the specified CronJob */
+        get: operations["readBatchV1NamespacedCronJob"];
+        /** @description replace the specified CronJob */
+        put: operations["replaceBatchV1NamespacedCronJob"];
+        post?: never;
+        /** @description delete a CronJob */
+        delete: operations["deleteBatchV1NamespacedCronJob"];
+        options?: never;
+        head?: never;
+        /** @description partially update the specified CronJob */
+        patch: operations["patchBatchV1NamespacedCronJob"];
+        trace?: never;
+    };
+    "/apis/batch/v1/namespaces/{namespace}/cronjobs/{name}/status": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description read status of the specified CronJob */
+        get: operations["readBatchV1NamespacedCronJobStatus"];
+        /** @description replace status of the specified CronJob */
+        put: operations["replaceBatchV1NamespacedCronJobStatus"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** @description partially update status of the specified CronJob */
+        patch: operations["patchBatchV1NamespacedCronJobStatus"];
         trace?: never;
     };
     "/apis/batch/v1/namespaces/{namespace}/jobs": {
@@ -1847,6 +1938,25 @@ export interface paths {
         patch: operations["patchBatchV1NamespacedJobStatus"];
         trace?: never;
     };
+    "/apis/batch/v1/watch/cronjobs": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description watch individual changes to a list of CronJob. deprecated: use the 'watch' parameter with a list operation instead. */
+        get: operations["watchBatchV1CronJobListForAllNamespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/apis/batch/v1/watch/jobs": {
         parameters: {
             query?: {
@@ -1858,6 +1968,49 @@ export interface paths {
         };
         /** @description watch individual changes to a list of Job. deprecated: use the 'watch' parameter with a list operation instead. */
         get: operations["watchBatchV1JobListForAllNamespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apis/batch/v1/watch/namespaces/{namespace}/cronjobs": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description watch individual changes to a list of CronJob. deprecated: use the 'watch' parameter with a list operation instead. */
+        get: operations["watchBatchV1NamespacedCronJobList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apis/batch/v1/watch/namespaces/{namespace}/cronjobs/{name}": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description watch changes to an object of kind CronJob. deprecated: use the 'watch' parameter with a list operation instead, filtered to a single item with the 'fieldSelector' parameter. */
+        get: operations["watchBatchV1NamespacedCronJob"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3031,6 +3184,62 @@ export interface components {
             /** @description selector is the label query over pods that should match the replicas count. This is same as the label selector but in the string format to avoid introspection by clients. The string will be in the same format as the query-param syntax. More info about label selectors: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/ */
             selector?: string;
         };
+        /** @description CronJob represents the configuration of a single cron job. */
+        "io.k8s.api.batch.v1.CronJob": {
+            /** @description APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
+            apiVersion?: string;
+            /** @description Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds */
+            kind?: string;
+            metadata?: components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"];
+            spec: components["schemas"]["io.k8s.api.batch.v1.CronJobSpec"];
+            status?: components["schemas"]["io.k8s.api.batch.v1.CronJobStatus"];
+        };
+        /** @description CronJobList is a collection of cron jobs. */
+        "io.k8s.api.batch.v1.CronJobList": {
+            /** @description APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
+            apiVersion?: string;
+            /** @description items is the list of CronJobs. */
+            items: components["schemas"]["io.k8s.api.batch.v1.CronJob"][];
+            /** @description Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds */
+            kind?: string;
+            metadata?: components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta"];
+        };
+        /** @description CronJobSpec describes how the job execution will look like and when it will actually run. */
+        "io.k8s.api.batch.v1.CronJobSpec": {
+            /** @description Specifies how to treat concurrent executions of a Job. Valid values are:  - "Allow" (default): allows CronJobs to run concurrently; - "Forbid": forbids concurrent runs, skipping next run if previous run hasn't finished yet; - "Replace": cancels currently running job and replaces it with a new one */
+            concurrencyPolicy?: string;
+            /**
+             * Format: int32
+             * @description The number of failed finished jobs to retain. Value must be non-negative integer. Defaults to 1.
+             */
+            failedJobsHistoryLimit?: number;
+            jobTemplate: components["schemas"]["io.k8s.api.batch.v1.JobTemplateSpec"];
+            /** @description The schedule in Cron format, see https://en.wikipedia.org/wiki/Cron. */
+            schedule: string;
+            /**
+             * Format: int64
+             * @description Optional deadline in seconds for starting the job if it misses scheduled time for any reason.  Missed jobs executions will be counted as failed ones.
+             */
+            startingDeadlineSeconds?: number;
+            /**
+             * Format: int32
+             * @description The number of successful finished jobs to retain. Value must be non-negative integer. Defaults to 3.
+             */
+            successfulJobsHistoryLimit?: number;
+            /** @description This flag tells the controller to suspend subsequent executions, it does not apply to already started executions.  Defaults to false. */
+            suspend?: boolean;
+            /** @description The time zone name for the given schedule, see https://en.wikipedia.org/wiki/List_of_tz_database_time_zones. If not specified, this will default to the time zone of the kube-controller-manager process. The set of valid time zone names and the time zone offset is loaded from the system-wide time zone database by the API server during CronJob validation and the controller manager during execution. If no system-wide time zone database can be found a bundled version of the database is used instead. If the time zone name becomes invalid during the lifetime of a CronJob or due to a change in host configuration, the controller will stop creating new new Jobs and will create a system event with the reason UnknownTimeZone. More information can be found in https://kubernetes.io/docs/concepts/workloads/controllers/cron-jobs/#time-zones */
+            timeZone?: string;
+        };
+        /** @description CronJobStatus represents the current state of a cron job. */
+        "io.k8s.api.batch.v1.CronJobStatus": {
+            /** @description A list of pointers to currently running jobs. */
+            active?: components["schemas"]["io.k8s.api.core.v1.ObjectReference"][];
+            /** @description Information when was the last time the job was successfully scheduled. */
+            lastScheduleTime?: components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Time"];
+            /** @description Information when was the last time the job successfully completed. */
+            lastSuccessfulTime?: components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Time"];
+        };
         /** @description Job represents the configuration of a single job. */
         "io.k8s.api.batch.v1.Job": {
             /** @description APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
@@ -3156,6 +3365,11 @@ export interface components {
              */
             terminating?: number;
             uncountedTerminatedPods?: components["schemas"]["io.k8s.api.batch.v1.UncountedTerminatedPods"];
+        };
+        /** @description JobTemplateSpec describes the data a Job should have when created from a template */
+        "io.k8s.api.batch.v1.JobTemplateSpec": {
+            metadata?: components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"];
+            spec?: components["schemas"]["io.k8s.api.batch.v1.JobSpec"];
         };
         /** @description PodFailurePolicy describes how failed pods influence the backoffLimit. */
         "io.k8s.api.batch.v1.PodFailurePolicy": {
@@ -14378,6 +14592,56 @@ export interface operations {
             };
         };
     };
+    listBatchV1CronJobForAllNamespaces: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                allowWatchBookmarks?: boolean;
+                continue?: string;
+                fieldSelector?: string;
+                labelSelector?: string;
+                limit?: number;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+                watch?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.batch.v1.CronJobList"];
+                    "application/yaml": components["schemas"]["io.k8s.api.batch.v1.CronJobList"];
+                    "application/json;stream=watch": components["schemas"]["io.k8s.api.batch.v1.CronJobList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
     listBatchV1JobForAllNamespaces: {
         parameters: {
             query?: {
@@ -14408,6 +14672,574 @@ export interface operations {
                     "application/json": components["schemas"]["io.k8s.api.batch.v1.JobList"];
                     "application/yaml": components["schemas"]["io.k8s.api.batch.v1.JobList"];
                     "application/json;stream=watch": components["schemas"]["io.k8s.api.batch.v1.JobList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    listBatchV1NamespacedCronJob: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                allowWatchBookmarks?: boolean;
+                continue?: string;
+                fieldSelector?: string;
+                labelSelector?: string;
+                limit?: number;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+                watch?: boolean;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.batch.v1.CronJobList"];
+                    "application/yaml": components["schemas"]["io.k8s.api.batch.v1.CronJobList"];
+                    "application/json;stream=watch": components["schemas"]["io.k8s.api.batch.v1.CronJobList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    createBatchV1NamespacedCronJob: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                fieldManager?: string;
+                fieldValidation?: string;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["io.k8s.api.batch.v1.CronJob"];
+                "application/yaml": components["schemas"]["io.k8s.api.batch.v1.CronJob"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.batch.v1.CronJob"];
+                    "application/yaml": components["schemas"]["io.k8s.api.batch.v1.CronJob"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.batch.v1.CronJob"];
+                    "application/yaml": components["schemas"]["io.k8s.api.batch.v1.CronJob"];
+                };
+            };
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.batch.v1.CronJob"];
+                    "application/yaml": components["schemas"]["io.k8s.api.batch.v1.CronJob"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    deletecollectionBatchV1NamespacedCronJob: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                continue?: string;
+                dryRun?: string;
+                fieldSelector?: string;
+                gracePeriodSeconds?: number;
+                labelSelector?: string;
+                limit?: number;
+                orphanDependents?: boolean;
+                propagationPolicy?: string;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    readBatchV1NamespacedCronJob: {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.batch.v1.CronJob"];
+                    "application/yaml": components["schemas"]["io.k8s.api.batch.v1.CronJob"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    replaceBatchV1NamespacedCronJob: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                fieldManager?: string;
+                fieldValidation?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["io.k8s.api.batch.v1.CronJob"];
+                "application/yaml": components["schemas"]["io.k8s.api.batch.v1.CronJob"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.batch.v1.CronJob"];
+                    "application/yaml": components["schemas"]["io.k8s.api.batch.v1.CronJob"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.batch.v1.CronJob"];
+                    "application/yaml": components["schemas"]["io.k8s.api.batch.v1.CronJob"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    deleteBatchV1NamespacedCronJob: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                gracePeriodSeconds?: number;
+                orphanDependents?: boolean;
+                propagationPolicy?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    patchBatchV1NamespacedCronJob: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                fieldManager?: string;
+                fieldValidation?: string;
+                force?: boolean;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/merge-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/strategic-merge-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/apply-patch+yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.batch.v1.CronJob"];
+                    "application/yaml": components["schemas"]["io.k8s.api.batch.v1.CronJob"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.batch.v1.CronJob"];
+                    "application/yaml": components["schemas"]["io.k8s.api.batch.v1.CronJob"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    readBatchV1NamespacedCronJobStatus: {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.batch.v1.CronJob"];
+                    "application/yaml": components["schemas"]["io.k8s.api.batch.v1.CronJob"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    replaceBatchV1NamespacedCronJobStatus: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                fieldManager?: string;
+                fieldValidation?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["io.k8s.api.batch.v1.CronJob"];
+                "application/yaml": components["schemas"]["io.k8s.api.batch.v1.CronJob"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.batch.v1.CronJob"];
+                    "application/yaml": components["schemas"]["io.k8s.api.batch.v1.CronJob"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.batch.v1.CronJob"];
+                    "application/yaml": components["schemas"]["io.k8s.api.batch.v1.CronJob"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    patchBatchV1NamespacedCronJobStatus: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                fieldManager?: string;
+                fieldValidation?: string;
+                force?: boolean;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/merge-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/strategic-merge-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/apply-patch+yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.batch.v1.CronJob"];
+                    "application/yaml": components["schemas"]["io.k8s.api.batch.v1.CronJob"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.batch.v1.CronJob"];
+                    "application/yaml": components["schemas"]["io.k8s.api.batch.v1.CronJob"];
                 };
             };
             /** @description Unauthorized */
@@ -14996,6 +15828,56 @@ export interface operations {
             };
         };
     };
+    watchBatchV1CronJobListForAllNamespaces: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                allowWatchBookmarks?: boolean;
+                continue?: string;
+                fieldSelector?: string;
+                labelSelector?: string;
+                limit?: number;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+                watch?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/json;stream=watch": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
     watchBatchV1JobListForAllNamespaces: {
         parameters: {
             query?: {
@@ -15013,6 +15895,111 @@ export interface operations {
             };
             header?: never;
             path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/json;stream=watch": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    watchBatchV1NamespacedCronJobList: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                allowWatchBookmarks?: boolean;
+                continue?: string;
+                fieldSelector?: string;
+                labelSelector?: string;
+                limit?: number;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+                watch?: boolean;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/json;stream=watch": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    watchBatchV1NamespacedCronJob: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                allowWatchBookmarks?: boolean;
+                continue?: string;
+                fieldSelector?: string;
+                labelSelector?: string;
+                limit?: number;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+                watch?: boolean;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
             cookie?: never;
         };
         requestBody?: never;
