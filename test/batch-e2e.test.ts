@@ -102,3 +102,45 @@ describe("Job", () => {
     expect(r.stderr).toContain('spec.template.spec.restartPolicy: Unsupported value: "Always"');
   });
 });
+
+describe("CronJob", () => {
+  test("kubectl create cronjob with * * * * * runs a real job within the minute", async () => {
+    expect(await kubectl("create", "cronjob", "tick", `--image=${IMAGE}`, "--schedule=* * * * *", "--", "sh", "-c", "echo tick")).toBe("cronjob.batch/tick created\n");
+    const job = await waitFor(
+      "a job of the cronjob completes",
+      async () => {
+        const res = await c.server.api("/apis/batch/v1/namespaces/default/jobs");
+        const items = ((await res.json()) as { items: Job[] }).items;
+        return items.find((j) => j.metadata.ownerReferences?.[0]?.name === "tick" && j.status?.conditions?.some((x) => x.type === "Complete"));
+      },
+      { timeoutMs: 90_000, intervalMs: 500 },
+    );
+    expect(job.metadata.name).toMatch(/^tick-\d+$/);
+    expect(job.metadata.annotations!["batch.kubernetes.io/cronjob-scheduled-timestamp"]).toBeString();
+    expect(await kubectl("logs", `job/${job.metadata.name}`)).toBe("tick\n");
+    // The controller notices the finished job: lastSuccessfulTime and LAST SCHEDULE fill in.
+    await waitFor("lastSuccessfulTime", async () => {
+      const cj = (await (await c.server.api("/apis/batch/v1/namespaces/default/cronjobs/tick")).json()) as { status?: { lastSuccessfulTime?: string } };
+      return cj.status?.lastSuccessfulTime;
+    });
+    const row = (await kubectl("get", "cronjobs", "tick")).split("\n");
+    expect(row[0]).toMatch(/^NAME\s+SCHEDULE\s+TIMEZONE\s+SUSPEND\s+ACTIVE\s+LAST SCHEDULE\s+AGE$/);
+    expect(row[1]).toMatch(/^tick\s+\* \* \* \* \*\s+<none>\s+False\s+\d\s+\d+s\s+\d+s$/);
+    await kubectl("patch", "cronjob", "tick", "-p", '{"spec":{"suspend":true}}');
+  }, 120_000);
+
+  test("kubectl create job --from=cronjob runs the template now", async () => {
+    expect(await kubectl("create", "job", "by-hand", "--from=cronjob/tick")).toBe("job.batch/by-hand created\n");
+    await kubectl("wait", "--for=condition=complete", "job/by-hand", "--timeout=60s");
+    const job = await getJob("by-hand");
+    expect(job.metadata.annotations?.["cronjob.kubernetes.io/instantiate"]).toBe("manual");
+    expect(await kubectl("logs", "job/by-hand")).toBe("tick\n");
+  }, 90_000);
+
+  test("a bad schedule is a 422 naming spec.schedule", async () => {
+    const r = await c.server.kubectl(["create", "cronjob", "bad", `--image=${IMAGE}`, "--schedule=every minute"]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('spec.schedule: Invalid value: "every minute"');
+  });
+});
+

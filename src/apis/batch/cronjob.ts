@@ -115,7 +115,7 @@ export const cronJobPrinter: Printer<CronJob> = {
     cj.metadata.name ?? "",
     cj.spec?.schedule ?? "",
     cj.spec?.timeZone ?? "<none>",
-    cj.spec?.suspend ?? false,
+    cj.spec?.suspend === undefined ? "<unset>" : cj.spec.suspend ? "True" : "False",
     cj.status?.active?.length ?? 0,
     cj.status?.lastScheduleTime ? timestampSince(cj.status.lastScheduleTime, now) : "<none>",
     age(cj, now),
