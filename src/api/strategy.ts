@@ -23,6 +23,9 @@ export function prepareForCreate(r: ResourceInfo, obj: KubeObject): void {
     case "CronJob":
       o.status = {};
       break;
+    case "DaemonSet":
+      o.status = { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 };
+      break;
     case "Service":
       o.status = { loadBalancer: {} };
       break;

@@ -93,6 +93,8 @@ export const RESOURCES: readonly ResourceInfo[] = [
     categories: ["all"],
     subresources: [status("ReplicaSet"), scale],
   }),
+  res("apps", "v1", "daemonsets", "DaemonSet", true, { shortNames: ["ds"], categories: ["all"], subresources: [status("DaemonSet")] }),
+  res("apps", "v1", "controllerrevisions", "ControllerRevision", true),
   res("batch", "v1", "jobs", "Job", true, { categories: ["all"], subresources: [status("Job")] }),
   res("batch", "v1", "cronjobs", "CronJob", true, { shortNames: ["cj"], categories: ["all"], subresources: [status("CronJob")] }),
   res("coordination.k8s.io", "v1", "leases", "Lease", true),

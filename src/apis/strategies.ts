@@ -10,6 +10,8 @@ import { defaultDeployment, deploymentPrinter } from "./apps/deployment.ts";
 import { defaultReplicaSet, replicaSetPrinter } from "./apps/replicaset.ts";
 import { defaultJob, jobPrinter } from "./batch/job.ts";
 import { validateJob, validateJobStatus, validateJobUpdate } from "./batch/job-validation.ts";
+import { daemonSetPrinter, defaultDaemonSet, validateDaemonSet, validateDaemonSetStatus } from "./apps/daemonset.ts";
+import { controllerRevisionPrinter, validateControllerRevision, validateControllerRevisionUpdate } from "./apps/controllerrevision.ts";
 import { cronJobPrinter, defaultCronJob, validateCronJob } from "./batch/cronjob.ts";
 import { leasePrinter, validateLease } from "./coordination/lease.ts";
 import { configMapPrinter, validateConfigMap, validateImmutableData } from "./core/configmap.ts";
@@ -116,6 +118,20 @@ const STRATEGIES: Record<string, Strategy> = {
     validateUpdate: validateSelectorUpdate,
     validateStatus: (errs, rs) => validateReplicaStatus(errs, rs, REPLICASET_STATUS_COUNTS),
     printer: replicaSetPrinter,
+  },
+  "apps/DaemonSet": {
+    name: nameIsDNSSubdomain,
+    defaults: defaultDaemonSet,
+    validate: validateDaemonSet,
+    validateUpdate: validateSelectorUpdate,
+    validateStatus: validateDaemonSetStatus,
+    printer: daemonSetPrinter,
+  },
+  "apps/ControllerRevision": {
+    name: nameIsDNSSubdomain,
+    validate: validateControllerRevision,
+    validateUpdate: validateControllerRevisionUpdate,
+    printer: controllerRevisionPrinter,
   },
   "batch/Job": {
     name: nameIsDNSSubdomain,

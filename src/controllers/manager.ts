@@ -11,6 +11,7 @@ import { createRecorderFactory, startEventTTLCleanup, type RecorderOptions } fro
 import { startReplicaSetController } from "./replicaset.ts";
 import { startJobController } from "./job.ts";
 import { startCronJobController } from "./cronjob.ts";
+import { startDaemonSetController } from "./daemonset.ts";
 import { startTTLAfterFinishedController } from "./ttl-after-finished.ts";
 import { startGarbageCollector } from "./garbage-collector.ts";
 import { startNamespaceController } from "./namespace.ts";
@@ -43,6 +44,7 @@ export function startControllerManager(ctx: ControllerContext, opts: ControllerM
     startJobController(ctx, { workers, backoffBaseMs: opts.jobBackoffBaseMs }),
     startTTLAfterFinishedController(ctx),
     startCronJobController(ctx, { workers }),
+    startDaemonSetController(ctx, { workers }),
     startEndpointsController(ctx, { workers }),
     startEndpointSliceController(ctx, { workers }),
     startEventTTLCleanup(ctx.client, { ttlSeconds: opts.eventTTLSeconds, intervalMs: opts.eventTTLIntervalMs, now: ctx.now }),
