@@ -12,7 +12,7 @@ import { selectorMatches } from "../apis/selector.ts";
 import type { EventHandler, KubeClient, Lister } from "../client/index.ts";
 import { objectKey, resourceFor } from "../client/index.ts";
 import type { ControllerContext, Running } from "./context.ts";
-import { claimObjects, controllerRef, isPodAvailable, kubeOwnerPatcher, newControllerRef, runController, type OwnerPatcher } from "./controller-utils.ts";
+import { claimObjects, controllerRef, isPodAvailable, kubeOwnerPatcher, newControllerRef, ownerKeyOf, runController, type OwnerPatcher } from "./controller-utils.ts";
 import { currentRevision, hashOf, kubeRevisionControl, type RevisionControl, revisionsToPrune } from "./controller-history.ts";
 import { byCreation, calculateDaemonSetStatus, daemonPodTemplate, type NodeFit, nodeOfPod, nodeShouldRunDaemonPod, podHash } from "./daemonset-util.ts";
 import { scaledValue } from "./deployment-util.ts";
@@ -178,10 +178,7 @@ export class DaemonSetController {
   }
 
   private ownerKey(pod: Pod): string | undefined {
-    const ref = controllerRef(pod);
-    if (!ref || ref.kind !== "DaemonSet") return undefined;
-    const ds = this.deps.daemonSets.get(pod.metadata.namespace, ref.name);
-    return ds?.metadata.uid === ref.uid ? objectKey(ds.metadata) : undefined;
+    return ownerKeyOf(pod, "DaemonSet", this.deps.daemonSets);
   }
 
   enqueueAll(): void {

@@ -11,7 +11,7 @@ import { selectorMatches } from "../apis/selector.ts";
 import type { KubeClient, Lister } from "../client/index.ts";
 import { objectKey, resourceFor } from "../client/index.ts";
 import type { ControllerContext, EventRecorder, Running } from "./context.ts";
-import { claimObjects, controllerRef, hasCode, kubeOwnerPatcher, newControllerRef, runController, type OwnerPatcher } from "./controller-utils.ts";
+import { claimObjects, controllerRef, hasCode, kubeOwnerPatcher, newControllerRef, ownerKeyOf, runController, type OwnerPatcher } from "./controller-utils.ts";
 import { Expectations } from "./expectations.ts";
 import {
   type BackoffRecord,
@@ -293,10 +293,7 @@ export class JobController {
 
   /** The job (uid-checked) that controls a pod, as a queue key. */
   jobKeyOf(pod: Pod): string | undefined {
-    const ref = controllerRef(pod);
-    if (!ref || ref.kind !== "Job") return undefined;
-    const job = this.deps.jobs.get(pod.metadata.namespace, ref.name);
-    return job?.metadata.uid === ref.uid ? objectKey(job.metadata) : undefined;
+    return ownerKeyOf(pod, "Job", this.deps.jobs);
   }
 
   /** Orphans with a matching selector may be adopted. */
