@@ -95,6 +95,12 @@ describe("Job", () => {
     await waitFor("the job's pods gone", async () => (await jobPods("quick")).length === 0);
   }, 90_000);
 
+  test("ttlSecondsAfterFinished: 0 deletes the finished job and its pods", async () => {
+    await apply(job("short-lived", { ttlSecondsAfterFinished: 0 }, "true"));
+    await waitFor("the job deleted", async () => (await c.server.api("/apis/batch/v1/namespaces/default/jobs/short-lived")).status === 404, { timeoutMs: 60_000 });
+    await waitFor("its pods deleted", async () => (await jobPods("short-lived")).length === 0);
+  }, 90_000);
+
   test("bad input is a 422 naming the field", async () => {
     const r = await apply({ ...job("bad", { parallelism: -1 }, "true"), spec: { parallelism: -1, template: { spec: { restartPolicy: "Always", containers: [{ name: "c", image: IMAGE }] } } } });
     expect(r.code).not.toBe(0);

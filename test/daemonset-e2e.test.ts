@@ -104,6 +104,10 @@ describe("DaemonSet on three nodes", () => {
     await settle(all("none"), "every node back on the first template");
     expect(await kubectl("rollout", "history", "ds/agent")).toMatch(/REVISION\s+CHANGE-CAUSE\n2\s+<none>\n3\s+<none>/);
 
+    expect(await kubectl("rollout", "restart", "ds/agent")).toBe("daemonset.apps/agent restarted\n");
+    await kubectl("rollout", "status", "ds/agent", "--timeout=90s");
+    expect(await kubectl("rollout", "history", "ds/agent")).toMatch(/\n4\s+<none>/);
+
     const missing = await cluster.server.kubectl(["rollout", "undo", "ds/agent", "--to-revision=9"]);
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toContain("unable to find specified revision 9 in history");
