@@ -262,3 +262,19 @@ describe("suspend", () => {
     expect(h.active()).toHaveLength(1);
   });
 });
+
+test("restartPolicy OnFailure: container restarts count against backoffLimit", async () => {
+  const h = setup({ completions: 1, backoffLimit: 2, template: { spec: { restartPolicy: "OnFailure", containers: [{ name: "c", image: "busybox" }] } } });
+  await h.sync();
+  h.observe();
+  const pod = h.active()[0]!;
+  const restarted = (n: number) =>
+    h.pods.set({ ...pod, status: { phase: "Running", containerStatuses: [{ name: "c", ready: false, restartCount: n, image: "busybox", imageID: "", state: { running: {} } }] } });
+  restarted(1);
+  await h.sync();
+  expect(condition(h.get(), "FailureTarget")).toBeUndefined();
+  restarted(2);
+  await h.sync();
+  expect(condition(h.get(), "FailureTarget")).toMatchObject({ reason: "BackoffLimitExceeded" });
+  expect(h.deleted).toEqual([pod.metadata.name!]);
+});

@@ -199,9 +199,12 @@ export class JobController {
         this.deps.recorder.event(job, "Normal", "Resumed", "Job resumed");
       }
       status.startTime ??= formatTime(now);
+      // pastBackoffLimitOnFailure: with OnFailure the node restarts containers in place; their restarts count.
+      const limit = spec.backoffLimit ?? 6;
       const restarts = spec.template.spec?.restartPolicy === "OnFailure" ? active.reduce((n, p) => n + podRestarts(p), 0) : 0;
+      const pastOnFailure = restarts > 0 && restarts >= limit;
       const remaining = deadlineRemaining(job, status.startTime, now);
-      if (failed > (spec.backoffLimit ?? 6) || (restarts > 0 && restarts + failed >= (spec.backoffLimit ?? 6))) ending = BACKOFF_LIMIT_EXCEEDED;
+      if (failed > limit || pastOnFailure) ending = BACKOFF_LIMIT_EXCEEDED;
       else if (remaining !== undefined && remaining <= 0) ending = DEADLINE_EXCEEDED;
       else if (completionsReached(job, succeeded, completed.size, active.length)) ending = COMPLETIONS_REACHED;
       else if (remaining !== undefined) requeueMs = remaining;
