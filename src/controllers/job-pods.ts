@@ -3,6 +3,7 @@
 // and how, the pod failure policy's verdict, completedIndexes as interval strings, and the
 // exponential back-off after failures.
 import {
+  isJobFinished,
   JOB_COMPLETION_INDEX,
   JOB_COMPLETION_INDEX_ENV,
   JOB_TRACKING_FINALIZER,
@@ -149,3 +150,56 @@ export function remainingBackoff(record: BackoffRecord | undefined, now: number,
   const delay = Math.min(baseMs * 2 ** (record.failuresAfterLastSuccess - 1), maxMs);
   return Math.max(0, record.lastFailureTime + delay - now);
 }
+
+export interface FinishedPods {
+  /** status.uncountedTerminatedPods after this sync: recorded before any finalizer goes. */
+  uncounted: { succeeded: Set<string>; failed: Set<string> };
+  completed: Set<number>;
+  /** Pods whose tracking finalizer may go once `uncounted` is written. */
+  release: Pod[];
+  newFailures: Pod[];
+  newSuccess: boolean;
+  /** A FailJob rule of the pod failure policy matched. */
+  failJob?: { success: false; reason: string; message: string };
+}
+
+/**
+ * Which pods finished since the last sync (they still carry the finalizer and are not yet
+ * uncounted) and how each counts: a success (an Indexed job's only if its index is new), a
+ * failure the pod failure policy counts, ignores or turns into failing the job, or nothing (a
+ * suspended job's deleted pod).
+ */
+export function classifyFinishedPods(job: Job, pods: Pod[]): FinishedPods {
+  const status = job.status ?? {};
+  const uncounted = { succeeded: new Set(status.uncountedTerminatedPods?.succeeded), failed: new Set(status.uncountedTerminatedPods?.failed) };
+  const indexed = job.spec?.completionMode === "Indexed";
+  const completed = parseIndexes(status.completedIndexes);
+  const out: FinishedPods = { uncounted, completed, release: [], newFailures: [], newSuccess: false };
+  for (const pod of pods) {
+    const uid = pod.metadata.uid!;
+    if (!hasTrackingFinalizer(pod) || uncounted.succeeded.has(uid) || uncounted.failed.has(uid)) continue;
+    if (pod.status?.phase === "Succeeded") {
+      const ix = podIndex(pod);
+      // A second success of an index already done is not counted again.
+      if (!indexed || (ix !== undefined && ix < (job.spec?.completions ?? 0) && !completed.has(ix))) {
+        uncounted.succeeded.add(uid);
+        if (indexed) completed.add(ix!);
+        out.newSuccess = true;
+      }
+      out.release.push(pod);
+    } else if (isPodFailed(pod, job)) {
+      const verdict = matchPodFailurePolicy(job, pod);
+      if (verdict.action !== "Ignore") {
+        uncounted.failed.add(uid);
+        out.newFailures.push(pod);
+      }
+      if (verdict.action === "FailJob" && !out.failJob) out.failJob = { success: false, reason: "PodFailurePolicy", message: verdict.message! };
+      out.release.push(pod);
+    } else if (pod.metadata.deletionTimestamp && (job.spec?.suspend || isJobFinished(job) || isPodTerminated(pod))) {
+      // Deleted and not a failure (a suspended job's pod): nothing to count, let it go.
+      out.release.push(pod);
+    }
+  }
+  return out;
+}
+

@@ -17,13 +17,12 @@ import {
   type BackoffRecord,
   DEFAULT_JOB_BACKOFF_MS,
   finishTime,
+  classifyFinishedPods,
   formatIndexes,
   hasTrackingFinalizer,
   indexedTemplate,
-  isPodFailed,
   isPodFinished,
   isPodTerminated,
-  matchPodFailurePolicy,
   MAX_JOB_BACKOFF_MS,
   parseIndexes,
   podIndex,
@@ -108,38 +107,8 @@ export class JobController {
    */
   private async trackFinishedPods(key: string, job: Job, pods: Pod[]): Promise<Job> {
     const status: JobStatus = structuredClone(job.status ?? {});
-    const uncounted = { succeeded: new Set(status.uncountedTerminatedPods?.succeeded), failed: new Set(status.uncountedTerminatedPods?.failed) };
+    const { uncounted, completed, release, newFailures, newSuccess, failJob } = classifyFinishedPods(job, pods);
     const indexed = job.spec?.completionMode === "Indexed";
-    const completed = parseIndexes(status.completedIndexes);
-    const release: Pod[] = [];
-    const newFailures: Pod[] = [];
-    let newSuccess = false;
-    let failJob: Ending | undefined;
-    for (const pod of pods) {
-      const uid = pod.metadata.uid!;
-      if (!hasTrackingFinalizer(pod) || uncounted.succeeded.has(uid) || uncounted.failed.has(uid)) continue;
-      if (pod.status?.phase === "Succeeded") {
-        const ix = podIndex(pod);
-        // A second success of an index already done is not counted again.
-        if (!indexed || (ix !== undefined && ix < (job.spec?.completions ?? 0) && !completed.has(ix))) {
-          uncounted.succeeded.add(uid);
-          if (indexed) completed.add(ix!);
-          newSuccess = true;
-        }
-        release.push(pod);
-      } else if (isPodFailed(pod, job)) {
-        const verdict = matchPodFailurePolicy(job, pod);
-        if (verdict.action !== "Ignore") {
-          uncounted.failed.add(uid);
-          newFailures.push(pod);
-        }
-        if (verdict.action === "FailJob" && !failJob) failJob = { success: false, reason: "PodFailurePolicy", message: verdict.message! };
-        release.push(pod);
-      } else if (pod.metadata.deletionTimestamp && (job.spec?.suspend || isJobFinished(job) || isPodTerminated(pod))) {
-        // Deleted and not a failure (a suspended job's pod): nothing to count, let it go.
-        release.push(pod);
-      }
-    }
     if (failJob && !endingOf(status)) setCondition(status, "FailureTarget", "True", failJob.reason, failJob.message, this.deps.now());
     if (indexed) status.completedIndexes = formatIndexes(completed);
     status.uncountedTerminatedPods = { succeeded: [...uncounted.succeeded], failed: [...uncounted.failed] };
