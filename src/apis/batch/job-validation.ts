@@ -107,13 +107,27 @@ export function validateJob(errs: Causes, job: JsonObject): void {
   validateJobSpec(errs, "spec", spec);
 }
 
+/** The template with what a suspended, never-started job may still change (JobMutableNodeSchedulingDirectives) left out. */
+function withoutSchedulingDirectives(template: unknown): unknown {
+  const t = structuredClone(objOf(template) ?? {});
+  const meta = objOf(t.metadata);
+  if (meta) for (const f of ["labels", "annotations"]) delete meta[f];
+  const podSpec = objOf(t.spec);
+  if (podSpec) for (const f of ["nodeSelector", "affinity", "tolerations", "schedulingGates"]) delete podSpec[f];
+  return t;
+}
+
 /** What a running job keeps: its pods' shape, how they are counted and which pods are its. */
 export function validateJobUpdate(errs: Causes, job: JsonObject, old: JsonObject): void {
   const spec = objOf(job.spec) ?? {};
   const oldSpec = objOf(old.spec) ?? {};
-  for (const f of ["selector", "template", "completions", "completionMode", "podFailurePolicy", "manualSelector"]) {
+  for (const f of ["selector", "completions", "completionMode", "podFailurePolicy", "manualSelector"]) {
     if (!jsonEqual(spec[f], oldSpec[f])) errs.push(fieldImmutable(`spec.${f}`, spec[f] ?? null));
   }
+  // A suspended job that never started may still be told where its pods go.
+  const mayPlace = oldSpec.suspend === true && !objOf(old.status)?.startTime;
+  const [a, b] = mayPlace ? [withoutSchedulingDirectives(spec.template), withoutSchedulingDirectives(oldSpec.template)] : [spec.template, oldSpec.template];
+  if (!jsonEqual(a, b)) errs.push(fieldImmutable("spec.template", spec.template ?? null));
 }
 
 export function validateJobStatus(errs: Causes, job: JsonObject): void {

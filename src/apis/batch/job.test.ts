@@ -61,7 +61,21 @@ describe("job validation", () => {
     expect(fields(next, old)).toEqual([]);
     next.spec.completions = 4;
     next.spec.template.spec.containers[0].image = "other";
-    expect(fields(next, old)).toEqual(["spec.template: FieldValueInvalid", "spec.completions: FieldValueInvalid"]);
+    expect(fields(next, old)).toEqual(["spec.completions: FieldValueInvalid", "spec.template: FieldValueInvalid"]);
+  });
+
+  test("a suspended job that never started may change where its pods go, and nothing else of the template", () => {
+    const old = job({ suspend: true });
+    const next = structuredClone(old);
+    next.spec.template.spec.nodeSelector = { zone: "b" };
+    next.spec.template.metadata.labels.extra = "x";
+    expect(fields(next, old)).toEqual([]);
+    next.spec.template.spec.containers[0].image = "other";
+    expect(fields(next, old)).toEqual(["spec.template: FieldValueInvalid"]);
+    const started: Record<string, any> = { ...old, status: { startTime: "2026-01-01T00:00:00Z" } };
+    const placed = structuredClone(started);
+    placed.spec.template.spec.nodeSelector = { zone: "b" };
+    expect(fields(placed, started)).toEqual(["spec.template: FieldValueInvalid"]);
   });
 });
 
