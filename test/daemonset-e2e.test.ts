@@ -76,6 +76,7 @@ describe("DaemonSet on three nodes", () => {
     third.proc = undefined;
     await kubectl("delete", "node", "ds-3");
     await cluster.waitFor("desired 2", async () => (await getDs()).status?.desiredNumberScheduled === 2);
+    await cluster.waitFor("the gone node's pod deleted", async () => !("ds-3" in (await podsByNode())));
     await cluster.startNode(third);
     await settle(all("none"), "the rejoined node runs its pod");
   }, 150_000);
