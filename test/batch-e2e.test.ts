@@ -49,7 +49,8 @@ describe("Job", () => {
     expect(r.stderr).toBe("");
     expect(await kubectl("wait", "--for=condition=complete", "job/three", "--timeout=60s")).toContain("condition met");
     const done = await getJob("three");
-    expect(done.status).toMatchObject({ succeeded: 3, active: 0, ready: 0 });
+    expect(done.status).toMatchObject({ succeeded: 3, ready: 0, terminating: 0, uncountedTerminatedPods: {} });
+    expect(done.status!.active).toBeUndefined();
     expect(done.status!.completionTime).toBeString();
     expect(done.status!.conditions!.map((x) => x.type)).toEqual(["SuccessCriteriaMet", "Complete"]);
     const pods = await jobPods("three");

@@ -64,7 +64,22 @@ export function deadlineRemaining(job: Job, startTime: string | undefined, now: 
   return Date.parse(startTime) + deadline * 1000 - now.getTime();
 }
 
-/** The status fields compared to decide whether a write is needed. */
+/**
+ * The status as Kubernetes serialises it: active/succeeded/failed are omitempty ints, the
+ * uncounted lists omitempty (ready and terminating are pointers and stay, zero or not).
+ */
+export function normalizeJobStatus(status: JobStatus): JobStatus {
+  const s: JobStatus = JSON.parse(JSON.stringify(status));
+  for (const f of ["active", "succeeded", "failed"] as const) if (!s[f]) delete s[f];
+  const u = s.uncountedTerminatedPods;
+  if (u) {
+    if (!u.succeeded?.length) delete u.succeeded;
+    if (!u.failed?.length) delete u.failed;
+  }
+  return s;
+}
+
+/** Whether a write would change anything. */
 export function sameJobStatus(a: JobStatus | undefined, b: JobStatus): boolean {
-  return Bun.deepEquals(JSON.parse(JSON.stringify(a ?? {})), JSON.parse(JSON.stringify(b)));
+  return Bun.deepEquals(normalizeJobStatus(a ?? {}), normalizeJobStatus(b));
 }

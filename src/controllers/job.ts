@@ -39,6 +39,7 @@ import {
   type Ending,
   endingOf,
   formatTime,
+  normalizeJobStatus,
   sameJobStatus,
   setCondition,
   wantActive,
@@ -258,7 +259,7 @@ export class JobController {
   }
 
   private async writeStatus(key: string, job: Job, status: JobStatus): Promise<Job> {
-    const stored = await this.deps.writer.writeStatus(job, status);
+    const stored = await this.deps.writer.writeStatus(job, normalizeJobStatus(status));
     this.written.set(key, Number(stored.metadata.resourceVersion));
     return stored;
   }
