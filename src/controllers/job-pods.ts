@@ -38,6 +38,22 @@ export function podIndex(pod: Pod): number | undefined {
   return Number(v);
 }
 
+/**
+ * An Indexed job's running pods that must go: no valid index, an index out of range or already
+ * completed, or a second pod of one index (the older one stays).
+ */
+export function strayIndexedPods(active: Pod[], completed: Set<number>, completions: number): Pod[] {
+  const seen = new Set<number>();
+  const stray: Pod[] = [];
+  const oldestFirst = [...active].sort((a, b) => (a.metadata.creationTimestamp ?? "").localeCompare(b.metadata.creationTimestamp ?? ""));
+  for (const pod of oldestFirst) {
+    const ix = podIndex(pod);
+    if (ix === undefined || ix >= completions || completed.has(ix) || seen.has(ix)) stray.push(pod);
+    else seen.add(ix);
+  }
+  return stray;
+}
+
 /** The template of an Indexed job's pod: the index as annotation, label, env var and hostname. */
 export function indexedTemplate(job: Job, template: PodTemplateSpec, index: number): PodTemplateSpec {
   const t = structuredClone(template);

@@ -150,6 +150,18 @@ describe("Indexed", () => {
     expect(h.active().map((p) => p.metadata.annotations?.["batch.kubernetes.io/job-completion-index"])).toEqual(["1"]);
   });
 
+  test("a pod still running for an index that already completed is deleted", async () => {
+    const h = setup({ completions: 2, parallelism: 2, completionMode: "Indexed" });
+    await h.sync();
+    h.observe();
+    const [zero] = h.active().sort((a, b) => a.metadata.name!.localeCompare(b.metadata.name!));
+    h.pods.set({ ...structuredClone(zero!), metadata: { ...structuredClone(zero!.metadata), name: "pi-0-twin", uid: "twin" } });
+    h.finish(zero!, "Succeeded");
+    await h.sync();
+    expect(h.get().status!.completedIndexes).toBe("0");
+    expect(h.deleted).toEqual(["pi-0-twin"]);
+  });
+
   test.each([
     ["0,2-4,7", [0, 2, 3, 4, 7]],
     ["", []],

@@ -27,6 +27,7 @@ import {
   parseIndexes,
   podIndex,
   remainingBackoff,
+  strayIndexedPods,
   trackedTemplate,
 } from "./job-pods.ts";
 import {
@@ -197,7 +198,9 @@ export class JobController {
       const indexesInUse = new Set([...completed, ...active.map(podIndex).filter((i) => i !== undefined)]);
       const pending = Array.from({ length: spec.completions ?? 0 }, (_, i) => i).filter((i) => !indexesInUse.has(i));
       const want = wantActive(job, succeeded, spec.completionMode === "Indexed" ? pending.length + active.length : 0);
-      if (active.length > want) toDelete = podsToDelete(active, active.length - want);
+      const stray = spec.completionMode === "Indexed" ? strayIndexedPods(active, completed, spec.completions ?? 0) : [];
+      if (stray.length) toDelete = stray;
+      else if (active.length > want) toDelete = podsToDelete(active, active.length - want);
       else if (want > inUse && this.expectations.satisfied(key)) {
         const wait = remainingBackoff(this.backoff.get(key), now.getTime(), this.deps.backoffBaseMs ?? DEFAULT_JOB_BACKOFF_MS, this.deps.backoffMaxMs ?? MAX_JOB_BACKOFF_MS);
         if (wait > 0) requeueMs = Math.min(requeueMs ?? Infinity, wait);
