@@ -96,6 +96,22 @@ describe("Job", () => {
     await waitFor("the job's pods gone", async () => (await jobPods("quick")).length === 0);
   }, 90_000);
 
+  test("suspending stops the running pod without counting a failure; resuming starts a new one", async () => {
+    await apply(job("pausable", {}, "sleep 3600"));
+    const first = await waitFor("a running pod", async () => (await jobPods("pausable")).find((p) => p.status?.phase === "Running"));
+    await kubectl("patch", "job", "pausable", "--type=merge", "-p", '{"spec":{"suspend":true}}');
+    await waitFor("the pod gone", async () => (await jobPods("pausable")).length === 0, { timeoutMs: 60_000 });
+    const suspended = await getJob("pausable");
+    expect(suspended.status!.conditions!.find((x) => x.type === "Suspended")).toMatchObject({ status: "True", reason: "JobSuspended" });
+    expect(suspended.status!.failed).toBeUndefined();
+    expect(await kubectl("get", "jobs", "pausable", "--no-headers")).toMatch(/^pausable\s+Suspended\s/);
+    await kubectl("patch", "job", "pausable", "--type=merge", "-p", '{"spec":{"suspend":false}}');
+    const second = await waitFor("a new running pod", async () => (await jobPods("pausable")).find((p) => p.status?.phase === "Running"));
+    expect(second.metadata.uid).not.toBe(first.metadata.uid);
+    expect((await getJob("pausable")).status!.conditions!.find((x) => x.type === "Suspended")).toMatchObject({ status: "False", reason: "JobResumed" });
+    await kubectl("delete", "job", "pausable", "--wait=false");
+  }, 120_000);
+
   test("ttlSecondsAfterFinished: 0 deletes the finished job and its pods", async () => {
     await apply(job("short-lived", { ttlSecondsAfterFinished: 0 }, "true"));
     await waitFor("the job deleted", async () => (await c.server.api("/apis/batch/v1/namespaces/default/jobs/short-lived")).status === 404, { timeoutMs: 60_000 });
