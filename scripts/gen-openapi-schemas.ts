@@ -26,6 +26,13 @@ const PACKAGES: Record<string, string[]> = {
   "io.k8s.api.apps.v1": [
     "Deployment", "DeploymentCondition", "DeploymentList", "DeploymentSpec", "DeploymentStatus", "DeploymentStrategy",
     "ReplicaSet", "ReplicaSetCondition", "ReplicaSetList", "ReplicaSetSpec", "ReplicaSetStatus", "RollingUpdateDeployment",
+    "DaemonSet", "DaemonSetCondition", "DaemonSetList", "DaemonSetSpec", "DaemonSetStatus", "DaemonSetUpdateStrategy",
+    "RollingUpdateDaemonSet", "ControllerRevision", "ControllerRevisionList",
+  ],
+  "io.k8s.api.batch.v1": [
+    "Job", "JobCondition", "JobList", "JobSpec", "JobStatus", "JobTemplateSpec", "PodFailurePolicy",
+    "PodFailurePolicyOnExitCodesRequirement", "PodFailurePolicyOnPodConditionsPattern", "PodFailurePolicyRule", "SuccessPolicy",
+    "SuccessPolicyRule", "UncountedTerminatedPods", "CronJob", "CronJobList", "CronJobSpec", "CronJobStatus",
   ],
   "io.k8s.api.autoscaling.v1": ["Scale", "ScaleSpec", "ScaleStatus"],
   "io.k8s.api.coordination.v1": ["Lease", "LeaseList", "LeaseSpec"],
@@ -95,6 +102,8 @@ const PATCH_META: [string, string, string?, string[]?][] = [
   ["DeploymentSpec.strategy", "retainKeys"],
   ["DeploymentStatus.conditions", "merge", "type", ["type"]],
   ["ReplicaSetStatus.conditions", "merge", "type", ["type"]],
+  ["DaemonSetStatus.conditions", "merge", "type", ["type"]],
+  ["JobStatus.conditions", "merge", "type"],
 ];
 
 // client-node types resource.Quantity as a plain string.
@@ -140,7 +149,7 @@ const LEAVES: Record<string, Schema> = {
     description: "Quantity is a fixed-point representation of a number, e.g. 100m, 1Gi or 0.5.",
   },
 };
-const ANY_FIELDS: Record<string, string> = { "ManagedFieldsEntry.fieldsV1": `${META}.FieldsV1`, "WatchEvent.object": "io.k8s.apimachinery.pkg.runtime.RawExtension" };
+const ANY_FIELDS: Record<string, string> = { "ControllerRevision.data": "io.k8s.apimachinery.pkg.runtime.RawExtension", "ManagedFieldsEntry.fieldsV1": `${META}.FieldsV1`, "WatchEvent.object": "io.k8s.apimachinery.pkg.runtime.RawExtension" };
 
 interface Attribute {
   name: string;

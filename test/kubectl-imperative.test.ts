@@ -88,6 +88,25 @@ describe.each(VERSIONS)("kubectl %s imperative create", (version) => {
     expect(got.spec.ports).toEqual([expect.objectContaining({ name: "80-8080", protocol: "TCP", port: 80, targetPort: 8080 })]);
   });
 
+  test("create job -- command", async () => {
+    await run("create", "job", "once", "--image=busybox", "-n", ns, "--", "sh", "-c", "exit 0");
+    const got = await get(`/apis/batch/v1/namespaces/${ns}/jobs/once`);
+    expect(got.spec.template.spec.restartPolicy).toBe("Never");
+    expect(got.spec.template.spec.containers[0]).toMatchObject({ name: "once", image: "busybox", command: ["sh", "-c", "exit 0"] });
+    expect(got.spec.selector.matchLabels["batch.kubernetes.io/controller-uid"]).toBe(got.metadata.uid);
+  });
+
+  test("create cronjob --schedule, then create job --from=cronjob", async () => {
+    await run("create", "cronjob", "nightly", "--image=busybox", "--schedule=0 3 * * *", "--restart=OnFailure", "-n", ns, "--", "date");
+    const cj = await get(`/apis/batch/v1/namespaces/${ns}/cronjobs/nightly`);
+    expect(cj.spec).toMatchObject({ schedule: "0 3 * * *", concurrencyPolicy: "Allow", suspend: false });
+    expect(cj.spec.jobTemplate.spec.template.spec).toMatchObject({ restartPolicy: "OnFailure", containers: [expect.objectContaining({ command: ["date"] })] });
+    await run("create", "job", "nightly-now", "--from=cronjob/nightly", "-n", ns);
+    const job = await get(`/apis/batch/v1/namespaces/${ns}/jobs/nightly-now`);
+    expect(job.metadata.annotations).toEqual({ "cronjob.kubernetes.io/instantiate": "manual" });
+    expect(job.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: "CronJob", name: "nightly", uid: cj.metadata.uid })]);
+  });
+
   test("create serviceaccount", async () => {
     await run("create", "serviceaccount", "robot", "-n", ns);
     const got = await get(`/api/v1/namespaces/${ns}/serviceaccounts/robot`);

@@ -7,6 +7,11 @@
 import { validateDeployment, validateReplicaSet, validateReplicaStatus, validateSelectorUpdate, DEPLOYMENT_STATUS_COUNTS, REPLICASET_STATUS_COUNTS } from "./apps/validation.ts";
 import { defaultDeployment, deploymentPrinter } from "./apps/deployment.ts";
 import { defaultReplicaSet, replicaSetPrinter } from "./apps/replicaset.ts";
+import { defaultJob, jobPrinter } from "./batch/job.ts";
+import { validateJob, validateJobStatus, validateJobUpdate } from "./batch/job-validation.ts";
+import { daemonSetPrinter, defaultDaemonSet, validateDaemonSet, validateDaemonSetStatus } from "./apps/daemonset.ts";
+import { controllerRevisionPrinter, validateControllerRevision, validateControllerRevisionUpdate } from "./apps/controllerrevision.ts";
+import { cronJobPrinter, defaultCronJob, validateCronJob } from "./batch/cronjob.ts";
 import { leasePrinter, validateLease } from "./coordination/lease.ts";
 import { configMapPrinter, validateConfigMap, validateImmutableData } from "./core/configmap.ts";
 import { defaultEndpoints, endpointsPrinter, validateEndpoints } from "./core/endpoints.ts";
@@ -73,6 +78,33 @@ const STRATEGIES: Record<string, Strategy> = {
     printer: replicaSetPrinter,
     prepareForCreate: emptyStatus,
   },
+  "apps/DaemonSet": {
+    name: nameIsDNSSubdomain,
+    defaults: defaultDaemonSet,
+    validate: validateDaemonSet,
+    validateUpdate: validateSelectorUpdate,
+    validateStatus: validateDaemonSetStatus,
+    printer: daemonSetPrinter,
+    prepareForCreate: (obj) => {
+      (obj as { status?: object }).status = { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 };
+    },
+  },
+  "apps/ControllerRevision": {
+    name: nameIsDNSSubdomain,
+    validate: validateControllerRevision,
+    validateUpdate: validateControllerRevisionUpdate,
+    printer: controllerRevisionPrinter,
+  },
+  "batch/Job": {
+    name: nameIsDNSSubdomain,
+    defaults: defaultJob,
+    validate: validateJob,
+    validateUpdate: validateJobUpdate,
+    validateStatus: validateJobStatus,
+    printer: jobPrinter,
+    prepareForCreate: emptyStatus,
+  },
+  "batch/CronJob": { name: nameIsDNSSubdomain, defaults: defaultCronJob, validate: validateCronJob, printer: cronJobPrinter, prepareForCreate: emptyStatus },
   "coordination.k8s.io/Lease": { name: nameIsDNSSubdomain, validate: validateLease, printer: leasePrinter },
   "discovery.k8s.io/EndpointSlice": {
     name: nameIsDNSSubdomain,

@@ -21,7 +21,7 @@ describe("resourcePath", () => {
   });
 
   test("resourceFor rejects kinds kubun does not serve", () => {
-    expect(() => resourceFor("CronJob")).toThrow("CronJob");
+    expect(() => resourceFor("RuntimeClass")).toThrow("RuntimeClass");
   });
 });
 

@@ -23,6 +23,14 @@ export function controllerKeyOf(obj: KubeObject, kind: string): string | undefin
   return objectKey({ namespace: obj.metadata.namespace, name: ref.name });
 }
 
+/** resolveControllerRef: the queue key of the `kind` controller `obj` names, if that controller (same uid) is cached. */
+export function ownerKeyOf(obj: KubeObject, kind: string, owners: { get(namespace: string | undefined, name: string): KubeObject | undefined }): string | undefined {
+  const ref = controllerRef(obj);
+  if (!ref || ref.kind !== kind) return undefined;
+  const owner = owners.get(obj.metadata.namespace, ref.name);
+  return owner?.metadata.uid === ref.uid ? objectKey(owner.metadata) : undefined;
+}
+
 /** A pod counts toward its controller's replicas until it ends or starts terminating. */
 export const isPodActive = (pod: Pod): boolean =>
   pod.status?.phase !== "Succeeded" && pod.status?.phase !== "Failed" && !pod.metadata.deletionTimestamp;

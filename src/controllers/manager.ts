@@ -7,6 +7,10 @@ import { startDeploymentController } from "./deployment.ts";
 import { startEndpointsController } from "./endpoints.ts";
 import { startEndpointSliceController } from "./endpointslice.ts";
 import { startReplicaSetController } from "./replicaset.ts";
+import { startJobController } from "./job.ts";
+import { startCronJobController } from "./cronjob.ts";
+import { startDaemonSetController } from "./daemonset.ts";
+import { startTTLAfterFinishedController } from "./ttl-after-finished.ts";
 import { startGarbageCollector } from "./garbage-collector.ts";
 import { startNamespaceController } from "./namespace.ts";
 import { startServiceAccountsController } from "./serviceaccounts.ts";
@@ -22,6 +26,8 @@ export interface ControllerManagerOptions {
   nodeMonitorPeriodMs?: number;
   clusterCIDR?: string;
   nodeCIDRMaskSize?: number;
+  /** The job controller's back-off after a failed pod (default 10 s, doubling to 6 min); tests shorten it. */
+  jobBackoffBaseMs?: number;
 }
 
 export function startControllerManager(ctx: ControllerContext, opts: ControllerManagerOptions = {}): Running {
@@ -29,6 +35,10 @@ export function startControllerManager(ctx: ControllerContext, opts: ControllerM
   const running: Running[] = [
     startReplicaSetController(ctx, { workers }),
     startDeploymentController(ctx, { workers }),
+    startJobController(ctx, { workers, backoffBaseMs: opts.jobBackoffBaseMs }),
+    startTTLAfterFinishedController(ctx),
+    startCronJobController(ctx, { workers }),
+    startDaemonSetController(ctx, { workers }),
     startEndpointsController(ctx, { workers }),
     startEndpointSliceController(ctx, { workers }),
     startGarbageCollector(ctx),

@@ -8,7 +8,7 @@ import { isNotFound } from "../apis/errors.ts";
 
 export interface PodControl {
   /** Creates a pod from the template, owned by `owner` through `ref`; resolves with the stored pod. */
-  createPod(namespace: string, template: PodTemplateSpec, owner: KubeObject, ref: OwnerReference): Promise<Pod>;
+  createPod(namespace: string, template: PodTemplateSpec, owner: KubeObject, ref: OwnerReference, generateName?: string): Promise<Pod>;
   /** Deletes the pod; a pod already gone counts as deleted. */
   deletePod(namespace: string, name: string, owner: KubeObject): Promise<void>;
 }
@@ -17,13 +17,13 @@ export interface PodControl {
 export const SLOW_START_INITIAL_BATCH = 1;
 
 /** A pod object from a controller's template (controller.GetPodFromTemplate). */
-export function podFromTemplate(template: PodTemplateSpec, owner: KubeObject, ref: OwnerReference): Pod {
+export function podFromTemplate(template: PodTemplateSpec, owner: KubeObject, ref: OwnerReference, generateName = `${owner.metadata.name}-`): Pod {
   const meta = template.metadata ?? {};
   return {
     apiVersion: "v1",
     kind: "Pod",
     metadata: {
-      generateName: `${owner.metadata.name}-`,
+      generateName,
       namespace: owner.metadata.namespace,
       labels: { ...meta.labels },
       ...(meta.annotations ? { annotations: { ...meta.annotations } } : {}),
@@ -37,9 +37,9 @@ export function podFromTemplate(template: PodTemplateSpec, owner: KubeObject, re
 export function kubePodControl(client: KubeClient, recorder: EventRecorder): PodControl {
   const pods = resourceFor("Pod");
   return {
-    async createPod(namespace, template, owner, ref) {
+    async createPod(namespace, template, owner, ref, generateName) {
       try {
-        const pod = await client.create(pods, namespace, podFromTemplate(template, owner, ref));
+        const pod = await client.create(pods, namespace, podFromTemplate(template, owner, ref, generateName));
         recorder.event(owner, "Normal", "SuccessfulCreate", `Created pod: ${pod.metadata.name}`);
         return pod;
       } catch (err) {

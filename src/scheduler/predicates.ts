@@ -1,17 +1,14 @@
 // String-level predicates with kube-scheduler's semantics. The TS reference evaluates them per
 // node; the wasm encoder evaluates the taint ones once per pod against the interned taint table.
 import { toleratedBy } from "../apis/core/taints.ts";
-import type { NodeSelectorRequirement, NodeSelectorTerm, Taint, Toleration } from "./types.ts";
+import type { Taint, Toleration } from "./types.ts";
 
-// Toleration matching is core/v1's (src/apis/core/taints.ts), shared with node eviction.
-export { toleratedBy, toleratesTaint } from "../apis/core/taints.ts";
+// Toleration and node-affinity matching are core/v1's (src/apis/core), shared with node eviction
+// and the DaemonSet controller, which decide the same questions about a node.
+export { firstUntoleratedTaint, toleratedBy, toleratesTaint } from "../apis/core/taints.ts";
+export { isEmptyTerm, matchesField, matchesNodeSelector, matchesRequirement, matchesTerm, parseLabelInt } from "../apis/core/node-affinity.ts";
 
 export const UNSCHEDULABLE_TAINT: Taint = { key: "node.kubernetes.io/unschedulable", effect: "NoSchedule" };
-
-/** TaintToleration Filter: the first NoSchedule/NoExecute taint nobody tolerates, in node order. */
-export function firstUntoleratedTaint(taints: Taint[], tolerations: Toleration[]): Taint | undefined {
-  return taints.find((taint) => taint.effect !== "PreferNoSchedule" && !toleratedBy(tolerations, taint));
-}
 
 /** TaintToleration Score input: PreferNoSchedule taints the pod does not tolerate. */
 export function countAvoidableTaints(taints: Taint[], tolerations: Toleration[]): number {
@@ -24,57 +21,3 @@ export function taintReason(taint: Taint): string {
   return `node(s) had untolerated taint {${taint.key}: ${taint.value ?? ""}}`;
 }
 
-/**
- * A label value as Gt/Lt see it (strconv.ParseInt base 10), or NaN. Values beyond 2^53 are
- * treated as non-integers rather than compared inexactly.
- */
-export function parseLabelInt(value: string): number {
-  if (!/^[+-]?\d+$/.test(value)) return NaN;
-  const n = Number(value);
-  return Number.isSafeInteger(n) ? n : NaN;
-}
-
-/** One matchExpressions requirement against a node's labels. */
-export function matchesRequirement(labels: Record<string, string>, req: NodeSelectorRequirement): boolean {
-  const has = Object.hasOwn(labels, req.key);
-  const value = has ? labels[req.key]! : "";
-  const values = req.values ?? [];
-  switch (req.operator) {
-    case "In": return has && values.includes(value);
-    case "NotIn": return !has || !values.includes(value);
-    case "Exists": return has;
-    case "DoesNotExist": return !has;
-    case "Gt":
-    case "Lt": {
-      if (!has || values.length !== 1) return false;
-      const left = parseLabelInt(value);
-      const right = parseLabelInt(values[0]!);
-      return req.operator === "Gt" ? left > right : left < right;
-    }
-    default: return false;
-  }
-}
-
-/** matchFields supports only metadata.name with In/NotIn; anything else matches nothing. */
-export function matchesField(nodeName: string, req: NodeSelectorRequirement): boolean {
-  if (req.key !== "metadata.name") return false;
-  const values = req.values ?? [];
-  if (req.operator === "In") return values.includes(nodeName);
-  if (req.operator === "NotIn") return !values.includes(nodeName);
-  return false;
-}
-
-export function isEmptyTerm(term: NodeSelectorTerm): boolean {
-  return (term.matchExpressions?.length ?? 0) === 0 && (term.matchFields?.length ?? 0) === 0;
-}
-
-export function matchesTerm(nodeName: string, labels: Record<string, string>, term: NodeSelectorTerm): boolean {
-  if (isEmptyTerm(term)) return false;
-  return (term.matchExpressions ?? []).every((r) => matchesRequirement(labels, r)) &&
-    (term.matchFields ?? []).every((r) => matchesField(nodeName, r));
-}
-
-export function matchesNodeSelector(labels: Record<string, string>, selector: Record<string, string>): boolean {
-  for (const key in selector) if (!Object.hasOwn(labels, key) || labels[key] !== selector[key]) return false;
-  return true;
-}

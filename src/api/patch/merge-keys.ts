@@ -81,6 +81,12 @@ const TYPES: Readonly<Record<string, TypeSchema>> = {
   ReplicaSet: { metadata, spec: struct("WorkloadSpec"), status: struct("WorkloadStatus") },
   WorkloadSpec: { selector: atomicMap, template: struct("PodTemplateSpec") },
   WorkloadStatus: { conditions },
+  DaemonSet: { metadata, spec: struct("WorkloadSpec"), status: struct("WorkloadStatus") },
+  // batch/v1
+  Job: { metadata, spec: struct("WorkloadSpec"), status: struct("WorkloadStatus") },
+  CronJob: { metadata, spec: struct("CronJobSpec") },
+  CronJobSpec: { jobTemplate: struct("JobTemplateSpec") },
+  JobTemplateSpec: { metadata, spec: struct("WorkloadSpec") },
 
   // core/v1 Service, Node, Namespace, ServiceAccount
   Service: { metadata, spec: struct("ServiceSpec"), status: struct("ServiceStatus") },
@@ -99,6 +105,9 @@ const ROOTS: Readonly<Record<string, string>> = {
   Pod: "Pod",
   Deployment: "Deployment",
   ReplicaSet: "ReplicaSet",
+  DaemonSet: "DaemonSet",
+  Job: "Job",
+  CronJob: "CronJob",
   Service: "Service",
   Node: "Node",
   Namespace: "Namespace",

@@ -144,6 +144,21 @@ describe("conversion to the JSON shape", () => {
     expect(object).toMatchObject({ spec: { replicas: 0 } });
   });
 
+  test("batch and apps kinds: a Job's zero pointers survive, a DaemonSet's strategy and a ControllerRevision's data decode", () => {
+    const job = decodeKubeProtobuf(envelope("batch/v1", "Job", "k8s.io.api.batch.v1.Job", { metadata: { name: "j" }, spec: { backoffLimit: 0, suspend: false, completionMode: "Indexed", completions: 3 } }));
+    expect(job.object).toMatchObject({ spec: { backoffLimit: 0, suspend: false, completionMode: "Indexed", completions: 3 } });
+    const cj = decodeKubeProtobuf(envelope("batch/v1", "CronJob", "k8s.io.api.batch.v1.CronJob", { metadata: { name: "c" }, spec: { schedule: "@hourly", timeZone: "UTC", jobTemplate: { spec: { parallelism: 2 } } } }));
+    expect(cj.object).toMatchObject({ spec: { schedule: "@hourly", timeZone: "UTC", jobTemplate: { spec: { parallelism: 2 } } } });
+    const ds = decodeKubeProtobuf(
+      envelope("apps/v1", "DaemonSet", "k8s.io.api.apps.v1.DaemonSet", { metadata: { name: "d" }, spec: { updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: { type: 1, strVal: "10%" } } } } }),
+    );
+    expect(ds.object).toMatchObject({ spec: { updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: "10%" } } } });
+    const cr = decodeKubeProtobuf(
+      envelope("apps/v1", "ControllerRevision", "k8s.io.api.apps.v1.ControllerRevision", { metadata: { name: "r" }, data: { raw: Buffer.from('{"spec":{"template":{"$patch":"replace"}}}') }, revision: 4 }),
+    );
+    expect(cr.object).toMatchObject({ data: { spec: { template: { $patch: "replace" } } }, revision: 4 });
+  });
+
   test("managedFields' FieldsV1 becomes the JSON object it carries", () => {
     const { object } = decodeKubeProtobuf(
       envelope("v1", "ConfigMap", "k8s.io.api.core.v1.ConfigMap", {
@@ -168,7 +183,7 @@ describe("malformed bodies are 400 BadRequest", () => {
     ["JSON sent as protobuf", new TextEncoder().encode('{"kind":"Namespace"}')],
     ["magic only", PROTOBUF_MAGIC],
     ["truncated envelope", bodyBytes(KUBECTL_BODIES.deployment).subarray(0, 40)],
-    ["a kind kubun does not serve", envelope("batch/v1", "Job", "k8s.io.api.core.v1.Namespace", ns)],
+    ["a kind kubun does not serve", envelope("node.k8s.io/v1", "RuntimeClass", "k8s.io.api.core.v1.Namespace", ns)],
     ["no kind", envelope("v1", "", "k8s.io.api.core.v1.Namespace", ns)],
     ["gzip content encoding", envelope("v1", "Namespace", "k8s.io.api.core.v1.Namespace", ns, { contentEncoding: "gzip" })],
     ["a JSON payload in the envelope", envelope("v1", "Namespace", "k8s.io.api.core.v1.Namespace", ns, { contentType: "application/json" })],

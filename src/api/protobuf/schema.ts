@@ -14,6 +14,7 @@ const PROTO_FILES = [
   "core-pod.proto",
   "core-scheduling.proto",
   "apps.proto",
+  "batch.proto",
   "coordination.proto",
   "discovery.proto",
   "autoscaling.proto",

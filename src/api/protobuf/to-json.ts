@@ -23,6 +23,9 @@ const POINTER_SCALARS = new Set([
   "leaseDurationSeconds", "leaseTransitions", "ready", "serving", "terminating",
   "allocateLoadBalancerNodePorts", "controller", "blockOwnerDeletion",
   "started",
+  "parallelism", "completions", "backoffLimit", "backoffLimitPerIndex", "maxFailedIndexes", "manualSelector", "ttlSecondsAfterFinished",
+  "completionMode", "suspend", "podReplacementPolicy", "managedBy", "timeZone", "startingDeadlineSeconds", "successfulJobsHistoryLimit",
+  "failedJobsHistoryLimit",
 ]);
 
 const isLong = (v: unknown): v is { toNumber(): number } =>

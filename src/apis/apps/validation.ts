@@ -6,7 +6,7 @@ import { validateLabelSelector } from "../metadata.ts";
 import { type LabelSelector, selectorMatches } from "../selector.ts";
 import { validatePodTemplateSpec } from "../core/pod-validation.ts";
 
-function validateSelectorAndTemplate(errs: Causes, spec: JsonObject): void {
+export function validateSelectorAndTemplate(errs: Causes, spec: JsonObject): void {
   const selector = objectAt(errs, "spec.selector", spec.selector);
   if (spec.selector === undefined || spec.selector === null) errs.push(fieldRequired("spec.selector"));
   const before = errs.length;
@@ -34,12 +34,12 @@ function validateSelectorAndTemplate(errs: Causes, spec: JsonObject): void {
 
 const PERCENT = /^[0-9]+%$/;
 
-function intOrPercentValue(v: unknown): number {
+export function intOrPercentValue(v: unknown): number {
   if (typeof v === "number") return v;
   return typeof v === "string" && PERCENT.test(v) ? Number(v.slice(0, -1)) : -1;
 }
 
-function validatePositiveIntOrPercent(errs: Causes, path: string, v: unknown): void {
+export function validatePositiveIntOrPercent(errs: Causes, path: string, v: unknown): void {
   if (typeof v === "string") {
     if (!PERCENT.test(v)) errs.push(fieldInvalid(path, v, "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')"));
   } else if (typeof v === "number" && Number.isInteger(v)) {

@@ -21,3 +21,8 @@ export function toleratesTaint(t: TolerationLike, taint: TaintLike): boolean {
 export function toleratedBy(tolerations: readonly TolerationLike[], taint: TaintLike): boolean {
   return tolerations.some((t) => toleratesTaint(t, taint));
 }
+
+/** The first NoSchedule/NoExecute taint no toleration tolerates, in node order (TaintToleration's filter). */
+export function firstUntoleratedTaint<T extends TaintLike>(taints: readonly T[], tolerations: readonly TolerationLike[]): T | undefined {
+  return taints.find((taint) => taint.effect !== "PreferNoSchedule" && !toleratedBy(tolerations, taint));
+}

@@ -1,0 +1,90 @@
+// Controller history (pkg/controller/history): the ControllerRevisions of a DaemonSet (or a
+// StatefulSet). Each revision holds the patch that restores one pod template and is named and
+// labelled by that template's hash; the current template's revision is found or made, a
+// rollback renumbers the old revision to the top, and old unused revisions are pruned.
+import { isNotFound } from "../apis/errors.ts";
+import { CONTROLLER_REVISION_HASH, type ControllerRevision } from "../apis/apps/controllerrevision.ts";
+import type { PodTemplateSpec } from "../apis/core/pod.ts";
+import type { KubeObject } from "../apis/meta.ts";
+import type { KubeClient } from "../client/index.ts";
+import { resourceFor } from "../client/index.ts";
+import { newControllerRef } from "./controller-utils.ts";
+import { canonicalJson, computeHash } from "./deployment-util.ts";
+
+const REVISIONS = resourceFor("ControllerRevision");
+
+export interface RevisionControl {
+  create(cr: ControllerRevision): Promise<ControllerRevision>;
+  setRevision(cr: ControllerRevision, revision: number): Promise<ControllerRevision>;
+  delete(cr: ControllerRevision): Promise<void>;
+}
+
+/** What a DaemonSet revision stores (getPatch): the template, replacing whatever is there. */
+export const templatePatch = (template: PodTemplateSpec): Record<string, unknown> => ({ spec: { template: { ...structuredClone(template), $patch: "replace" } } });
+
+export const sameData = (a: unknown, b: unknown): boolean => canonicalJson(a) === canonicalJson(b);
+
+export const hashOf = (cr: ControllerRevision): string | undefined => cr.metadata.labels?.[CONTROLLER_REVISION_HASH];
+
+export interface History {
+  current: ControllerRevision;
+  old: ControllerRevision[];
+}
+
+/**
+ * Finds the revision equal to the owner's template (renumbering it to the top if it is an old
+ * one being rolled back to) or creates it.
+ */
+export async function currentRevision(
+  owner: KubeObject,
+  apiVersion: string,
+  kind: string,
+  template: PodTemplateSpec,
+  collisionCount: number | undefined,
+  revisions: ControllerRevision[],
+  control: RevisionControl,
+): Promise<History> {
+  const data = templatePatch(template);
+  const max = revisions.reduce((m, r) => Math.max(m, r.revision ?? 0), 0);
+  const equal = revisions.filter((r) => sameData(r.data, data)).sort((a, b) => b.revision - a.revision);
+  let current = equal[0];
+  if (current && current.revision < max) current = await control.setRevision(current, max + 1);
+  if (!current) {
+    const hash = computeHash(template, collisionCount);
+    current = await control.create({
+      apiVersion: "apps/v1",
+      kind: "ControllerRevision",
+      metadata: {
+        name: `${owner.metadata.name}-${hash}`,
+        namespace: owner.metadata.namespace,
+        labels: { ...template.metadata?.labels, [CONTROLLER_REVISION_HASH]: hash },
+        ownerReferences: [newControllerRef(owner, apiVersion, kind)],
+      },
+      data,
+      revision: max + 1,
+    });
+  }
+  const cur = current;
+  return { current: cur, old: revisions.filter((r) => r.metadata.uid !== cur.metadata.uid) };
+}
+
+/** Old revisions past revisionHistoryLimit that no live pod runs, oldest first. */
+export function revisionsToPrune(old: ControllerRevision[], liveHashes: Set<string>, limit: number): ControllerRevision[] {
+  const unused = old.filter((r) => !liveHashes.has(hashOf(r) ?? "")).sort((a, b) => a.revision - b.revision);
+  return unused.slice(0, Math.max(0, unused.length - limit));
+}
+
+export function kubeRevisionControl(client: KubeClient): RevisionControl {
+  return {
+    create: (cr) => client.create(REVISIONS, cr.metadata.namespace, cr),
+    setRevision: (cr, revision) =>
+      client.patch(REVISIONS, cr.metadata.namespace, cr.metadata.name!, { revision, metadata: { resourceVersion: cr.metadata.resourceVersion } }, "merge"),
+    async delete(cr) {
+      try {
+        await client.delete(REVISIONS, cr.metadata.namespace, cr.metadata.name!, { preconditions: { uid: cr.metadata.uid } });
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    },
+  };
+}
