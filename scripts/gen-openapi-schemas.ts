@@ -26,7 +26,10 @@ const PACKAGES: Record<string, string[]> = {
   "io.k8s.api.apps.v1": [
     "Deployment", "DeploymentCondition", "DeploymentList", "DeploymentSpec", "DeploymentStatus", "DeploymentStrategy",
     "ReplicaSet", "ReplicaSetCondition", "ReplicaSetList", "ReplicaSetSpec", "ReplicaSetStatus", "RollingUpdateDeployment",
+    "StatefulSet", "StatefulSetCondition", "StatefulSetList", "StatefulSetOrdinals", "StatefulSetPersistentVolumeClaimRetentionPolicy",
+    "StatefulSetSpec", "StatefulSetStatus", "StatefulSetUpdateStrategy", "RollingUpdateStatefulSetStrategy",
   ],
+  "io.k8s.api.storage.v1": ["StorageClass", "StorageClassList"],
   "io.k8s.api.autoscaling.v1": ["Scale", "ScaleSpec", "ScaleStatus"],
   "io.k8s.api.coordination.v1": ["Lease", "LeaseList", "LeaseSpec"],
   "io.k8s.api.rbac.v1": [
@@ -95,6 +98,8 @@ const PATCH_META: [string, string, string?, string[]?][] = [
   ["DeploymentSpec.strategy", "retainKeys"],
   ["DeploymentStatus.conditions", "merge", "type", ["type"]],
   ["ReplicaSetStatus.conditions", "merge", "type", ["type"]],
+  ["StatefulSetStatus.conditions", "merge", "type", ["type"]],
+  ["PersistentVolumeClaimStatus.conditions", "merge", "type", ["type"]],
 ];
 
 // client-node types resource.Quantity as a plain string.
@@ -102,7 +107,8 @@ const QUANTITIES = new Set([
   "ResourceRequirements.limits", "ResourceRequirements.requests", "VolumeResourceRequirements.limits",
   "VolumeResourceRequirements.requests", "NodeStatus.capacity", "NodeStatus.allocatable", "PodSpec.overhead",
   "PodStatus.allocatedResources", "ContainerStatus.allocatedResources", "NodeAllocatableResourceClaimStatus.resources",
-  "EmptyDirVolumeSource.sizeLimit", "ResourceFieldSelector.divisor",
+  "EmptyDirVolumeSource.sizeLimit", "ResourceFieldSelector.divisor", "PersistentVolumeSpec.capacity",
+  "PersistentVolumeClaimStatus.capacity", "PersistentVolumeClaimStatus.allocatedResources",
 ]);
 
 // Leaf types that have no client-node model of their own.

@@ -8,6 +8,7 @@ import { findResource, storePrefix, type ResourceInfo } from "../apis/registry.t
 import { KeyExistsError, KeyNotFoundError, RevisionConflictError, type Store } from "../store/index.ts";
 import { strictDecodingError, unknownFields } from "./openapi/index.ts";
 import { updateManagedFields } from "./patch/index.ts";
+import { admitStorageCreate } from "./storage-admission.ts";
 import { gracePeriodSeconds, prepareForCreate, prepareForUpdate, readyToRemove } from "./strategy.ts";
 import { copyOfStored } from "./json-copy.ts";
 
@@ -242,6 +243,7 @@ export class Storage {
     }
     if (unknown.length) opts.warnings?.push(...unknown);
     applyDefaults(r, obj);
+    if (!old) admitStorageCreate(r, obj, this.store);
     if (opts.subresource === "binding") return; // the binding handler changes only nodeName and a condition
     const causes = old && opts.subresource === "status" ? validateStatusUpdate(r, obj, old) : validateObject(r, obj, old);
     if (causes.length) throw invalid(r.kind, obj.metadata?.name ?? "", causes, r.group || undefined);

@@ -27,6 +27,10 @@ export function prepareForCreate(r: ResourceInfo, obj: KubeObject): void {
     case "Namespace":
       o.status = { phase: "Active" };
       break;
+    case "PersistentVolume":
+    case "PersistentVolumeClaim":
+      o.status = { phase: "Pending" };
+      break;
   }
   if (o.spec !== undefined) obj.metadata.generation = 1;
 }

@@ -23,6 +23,12 @@ import { serviceAccountPrinter, validateServiceAccount } from "./core/serviceacc
 import { defaultService, servicePrinter } from "./core/service.ts";
 import { validateService, validateServiceUpdate } from "./core/service-validation.ts";
 import { defaultEndpointSlice, endpointSlicePrinter, validateEndpointSlice, validateEndpointSliceUpdate } from "./discovery/endpointslice.ts";
+import { defaultPersistentVolume, defaultPersistentVolumeClaim, persistentVolumeClaimPrinter, persistentVolumePrinter } from "./core/persistentvolume.ts";
+import {
+  validatePersistentVolume, validatePersistentVolumeClaim, validatePersistentVolumeClaimStatus, validatePersistentVolumeClaimUpdate,
+  validatePersistentVolumeStatus, validatePersistentVolumeUpdate,
+} from "./core/persistentvolume-validation.ts";
+import { defaultStorageClass, storageClassPrinter, validateStorageClass, validateStorageClassUpdate } from "./storage/storageclass.ts";
 import { fieldInvalid } from "./errors.ts";
 import { objectsAt, objOf, stringAt } from "./field.ts";
 import { isValidIP, isValidPathSegmentName } from "./validation.ts";
@@ -113,6 +119,29 @@ const STRATEGIES: Record<string, Strategy> = {
     validateUpdate: validateSelectorUpdate,
     validateStatus: (errs, rs) => validateReplicaStatus(errs, rs, REPLICASET_STATUS_COUNTS),
     printer: replicaSetPrinter,
+  },
+  "/PersistentVolume": {
+    name: nameIsDNSSubdomain,
+    defaults: defaultPersistentVolume,
+    validate: validatePersistentVolume,
+    validateUpdate: validatePersistentVolumeUpdate,
+    validateStatus: validatePersistentVolumeStatus,
+    printer: persistentVolumePrinter,
+  },
+  "/PersistentVolumeClaim": {
+    name: nameIsDNSSubdomain,
+    defaults: defaultPersistentVolumeClaim,
+    validate: validatePersistentVolumeClaim,
+    validateUpdate: validatePersistentVolumeClaimUpdate,
+    validateStatus: validatePersistentVolumeClaimStatus,
+    printer: persistentVolumeClaimPrinter,
+  },
+  "storage.k8s.io/StorageClass": {
+    name: nameIsDNSSubdomain,
+    defaults: defaultStorageClass,
+    validate: validateStorageClass,
+    validateUpdate: validateStorageClassUpdate,
+    printer: storageClassPrinter,
   },
   "coordination.k8s.io/Lease": { name: nameIsDNSSubdomain, validate: validateLease, printer: leasePrinter },
   "discovery.k8s.io/EndpointSlice": {
