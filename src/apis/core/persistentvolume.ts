@@ -22,6 +22,8 @@ export const PROVISIONED_BY_ANNOTATION = "pv.kubernetes.io/provisioned-by";
 export const BIND_COMPLETED_ANNOTATION = "pv.kubernetes.io/bind-completed";
 export const BOUND_BY_CONTROLLER_ANNOTATION = "pv.kubernetes.io/bound-by-controller";
 /** Set on a claim the binder wants provisioned: who is expected to provision it. */
+/** On a Node: the directory its agent keeps local-path volumes in (k3s's /var/lib/rancher/k3s/storage). */
+export const LOCAL_PATH_DIR_ANNOTATION = "kubun.io/local-path-dir";
 export const STORAGE_PROVISIONER_ANNOTATION = "volume.kubernetes.io/storage-provisioner";
 
 export interface PersistentVolumeSpec {
