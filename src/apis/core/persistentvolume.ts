@@ -68,6 +68,15 @@ export interface PersistentVolumeClaim extends KubeObject {
 /** The host directory a volume of kubun's kinds is backed by. */
 export const volumeHostPath = (pv: PersistentVolume): string | undefined => pv.spec?.hostPath?.path ?? pv.spec?.local?.path;
 
+/** The node a released local-path volume (to be deleted by that node's agent) lives on, if it is one. */
+export function localPathVolumeNode(pv: KubeObject): string | undefined {
+  const v = pv as PersistentVolume;
+  if (v.metadata.annotations?.[PROVISIONED_BY_ANNOTATION] !== "kubun.io/local-path" || v.status?.phase !== "Released") return undefined;
+  const terms = v.spec?.nodeAffinity?.required?.nodeSelectorTerms ?? [];
+  const req = terms[0]?.matchExpressions?.find((e) => e.key === "kubernetes.io/hostname" && e.operator === "In");
+  return terms.length === 1 && req?.values?.length === 1 ? req.values[0] : undefined;
+}
+
 export function defaultPersistentVolume(pv: PersistentVolume): void {
   const spec = objOf(pv.spec);
   if (!spec) return;
