@@ -19,6 +19,7 @@ export function prepareForCreate(r: ResourceInfo, obj: KubeObject): void {
       break;
     case "Deployment":
     case "ReplicaSet":
+    case "StatefulSet":
       o.status = {};
       break;
     case "Service":

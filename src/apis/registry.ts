@@ -95,6 +95,11 @@ export const RESOURCES: readonly ResourceInfo[] = [
     categories: ["all"],
     subresources: [status("ReplicaSet"), scale],
   }),
+  res("apps", "v1", "statefulsets", "StatefulSet", true, {
+    shortNames: ["sts"],
+    categories: ["all"],
+    subresources: [status("StatefulSet"), scale],
+  }),
   res("coordination.k8s.io", "v1", "leases", "Lease", true),
   res("storage.k8s.io", "v1", "storageclasses", "StorageClass", false, { shortNames: ["sc"] }),
   res("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", true),

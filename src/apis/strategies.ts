@@ -5,9 +5,11 @@ import type { Causes, JsonObject } from "./field.ts";
 import type { KubeObject } from "./meta.ts";
 import type { Printer } from "./table.ts";
 import { type NameValidator, nameIsDNS1035Label, nameIsDNSLabel, nameIsDNSSubdomain } from "./validation.ts";
-import { validateDeployment, validateReplicaSet, validateReplicaStatus, validateSelectorUpdate, DEPLOYMENT_STATUS_COUNTS, REPLICASET_STATUS_COUNTS } from "./apps/validation.ts";
+import { validateDeployment, validateReplicaSet, validateReplicaStatus, validateSelectorUpdate, DEPLOYMENT_STATUS_COUNTS, REPLICASET_STATUS_COUNTS, STATEFULSET_STATUS_COUNTS } from "./apps/validation.ts";
 import { defaultDeployment, deploymentPrinter } from "./apps/deployment.ts";
 import { defaultReplicaSet, replicaSetPrinter } from "./apps/replicaset.ts";
+import { defaultStatefulSet, statefulSetPrinter } from "./apps/statefulset.ts";
+import { validateStatefulSet, validateStatefulSetUpdate } from "./apps/statefulset-validation.ts";
 import { leasePrinter, validateLease } from "./coordination/lease.ts";
 import { configMapPrinter, validateConfigMap, validateImmutableData } from "./core/configmap.ts";
 import { defaultEndpoints, endpointsPrinter, validateEndpoints } from "./core/endpoints.ts";
@@ -142,6 +144,14 @@ const STRATEGIES: Record<string, Strategy> = {
     validate: validateStorageClass,
     validateUpdate: validateStorageClassUpdate,
     printer: storageClassPrinter,
+  },
+  "apps/StatefulSet": {
+    name: nameIsDNSSubdomain,
+    defaults: defaultStatefulSet,
+    validate: validateStatefulSet,
+    validateUpdate: validateStatefulSetUpdate,
+    validateStatus: (errs, sts) => validateReplicaStatus(errs, sts, STATEFULSET_STATUS_COUNTS),
+    printer: statefulSetPrinter,
   },
   "coordination.k8s.io/Lease": { name: nameIsDNSSubdomain, validate: validateLease, printer: leasePrinter },
   "discovery.k8s.io/EndpointSlice": {

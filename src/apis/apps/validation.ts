@@ -6,7 +6,7 @@ import { validateLabelSelector } from "../metadata.ts";
 import { type LabelSelector, selectorMatches } from "../selector.ts";
 import { validatePodTemplateSpec } from "../core/pod-validation.ts";
 
-function validateSelectorAndTemplate(errs: Causes, spec: JsonObject): void {
+export function validateSelectorAndTemplate(errs: Causes, spec: JsonObject): void {
   const selector = objectAt(errs, "spec.selector", spec.selector);
   if (spec.selector === undefined || spec.selector === null) errs.push(fieldRequired("spec.selector"));
   const before = errs.length;
@@ -125,6 +125,7 @@ export function validateReplicaStatus(errs: Causes, obj: JsonObject, fields: str
 }
 
 export const DEPLOYMENT_STATUS_COUNTS = ["replicas", "updatedReplicas", "readyReplicas", "availableReplicas", "unavailableReplicas", "collisionCount"];
+export const STATEFULSET_STATUS_COUNTS = ["replicas", "readyReplicas", "currentReplicas", "updatedReplicas", "availableReplicas", "collisionCount"];
 export const REPLICASET_STATUS_COUNTS = ["replicas", "fullyLabeledReplicas", "readyReplicas", "availableReplicas"];
 
 /** The body of a scale subresource write. */
