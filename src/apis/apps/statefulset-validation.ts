@@ -44,13 +44,28 @@ function validateClaimTemplates(errs: Causes, v: unknown): void {
   }
 }
 
+/**
+ * The spec with each claim template as a pod volume, as the controller makes its pods: mounts
+ * may name a claim template (kube skips pod spec validation here for that reason; kubun
+ * validates the pods the set will make instead).
+ */
+function withClaimVolumes(spec: JsonObject): JsonObject {
+  const template = objOf(spec.template);
+  const podSpec = objOf(template?.spec);
+  if (!template || !podSpec || !Array.isArray(spec.volumeClaimTemplates)) return spec;
+  const names = spec.volumeClaimTemplates.map((t) => objOf(objOf(t)?.metadata)?.name).filter((n): n is string => typeof n === "string");
+  const volumes = Array.isArray(podSpec.volumes) ? podSpec.volumes.filter((v) => !names.includes(objOf(v)?.name as string)) : [];
+  const claimVolumes = names.map((name) => ({ name, persistentVolumeClaim: { claimName: `${name}-x` } }));
+  return { ...spec, template: { ...template, spec: { ...podSpec, volumes: [...volumes, ...claimVolumes] } } };
+}
+
 export function validateStatefulSet(errs: Causes, sts: JsonObject): void {
   const spec = objectAt(errs, "spec", sts.spec);
   if (!spec) return void errs.push(fieldRequired("spec.selector"), fieldRequired("spec.template"));
   nonNegative(errs, "spec.replicas", spec.replicas);
   nonNegative(errs, "spec.minReadySeconds", spec.minReadySeconds);
   nonNegative(errs, "spec.revisionHistoryLimit", spec.revisionHistoryLimit);
-  validateSelectorAndTemplate(errs, spec);
+  validateSelectorAndTemplate(errs, withClaimVolumes(spec));
   const serviceName = stringAt(errs, "spec.serviceName", spec.serviceName);
   if (serviceName) for (const msg of isDNS1123Label(serviceName)) errs.push(fieldInvalid("spec.serviceName", serviceName, msg));
   const policies = ["OrderedReady", "Parallel"];
