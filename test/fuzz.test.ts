@@ -114,7 +114,8 @@ function hostileBody(rand: Rng, r: ResourceInfo, name: string, asPatch = false):
       const obj = seedObject(r, "%%bad%%") as Record<string, any>;
       obj.metadata.finalizers = Array.from({ length: rand.pick([1000, 5000]) }, (_, i) => `f/${i}`);
       obj.spec = { ...obj.spec, containers: Array.from({ length: 500 }, (_, i) => ({ name: `c${i}`, image: "x" })) };
-      return { body: JSON.stringify(obj), type: "application/json", refused: true };
+      // The virtual reviews store nothing and echo metadata unvalidated, as kube-apiserver does.
+      return { body: JSON.stringify(obj), type: "application/json", refused: r.verbs.includes("get") };
     }
     case 6:
       return { body: "x".repeat(3 * 1024 * 1024 + 1 + rand.int(100)), type: "application/json", refused: true };
