@@ -176,3 +176,17 @@ test("status: once every replica is updated and ready, the update revision is cu
     currentRevision: rev, updateRevision: rev, collisionCount: 0,
   });
 });
+
+test("with minReadySeconds, the next ordinal waits until the previous pod has been Ready that long", async () => {
+  const t = setup({ minReadySeconds: 30 });
+  await t.sync();
+  // Ready since 10 s before the controller's clock: not available yet.
+  const pod = t.pods.get("ns", "web-0")!;
+  const since = (s: number) => new Date(Date.parse("2025-01-01T00:00:00Z") - s * 1000).toISOString();
+  t.pods.set({ ...pod, status: { phase: "Running", conditions: [{ type: "Ready", status: "True", lastTransitionTime: since(10) }] } });
+  await t.sync();
+  expect(t.log).toEqual(["claim data-web-0", "create web-0"]);
+  t.pods.set({ ...pod, status: { phase: "Running", conditions: [{ type: "Ready", status: "True", lastTransitionTime: since(31) }] } });
+  await t.sync();
+  expect(t.log.slice(2)).toEqual(["claim data-web-1", "create web-1"]);
+});

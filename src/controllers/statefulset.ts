@@ -12,7 +12,7 @@ import { selectorMatches } from "../apis/selector.ts";
 import type { EventHandler, Lister } from "../client/index.ts";
 import { objectKey, resourceFor } from "../client/index.ts";
 import type { ControllerContext, EventRecorder, Running } from "./context.ts";
-import { claimObjects, controllerRef, newControllerRef, runController, type OwnerPatcher, kubeOwnerPatcher } from "./controller-utils.ts";
+import { claimObjects, controllerRef, isPodAvailable, newControllerRef, runController, type OwnerPatcher, kubeOwnerPatcher } from "./controller-utils.ts";
 import {
   claimsFor, isFailed, isRunningAndReady, isTerminating, newStatefulSetPod, ordinalOf, podName, revisionName, revisionOf, statefulSetStatus,
 } from "./statefulset-util.ts";
@@ -62,6 +62,10 @@ export class StatefulSetController {
     const start = set.spec?.ordinals?.start ?? 0;
     const replicas = set.spec?.replicas ?? 1;
     const ordered = (set.spec?.podManagementPolicy ?? "OrderedReady") === "OrderedReady";
+    // Healthy = Running, Ready and available (Ready for minReadySeconds), as kube's isRunningAndAvailable.
+    const minReady = set.spec?.minReadySeconds ?? 0;
+    const now = this.deps.now();
+    const healthy = (p: Pod) => !isTerminating(p) && isRunningAndReady(p) && isPodAvailable(p, minReady, now);
     const byOrdinal = new Map<number, Pod>();
     const condemned: Pod[] = [];
     for (const pod of owned) {
@@ -87,13 +91,13 @@ export class StatefulSetController {
         if (ordered) return;
         continue;
       }
-      if (ordered && (isTerminating(pod) || !isRunningAndReady(pod))) return;
+      if (ordered && !healthy(pod)) return;
       // A claim deleted under a running pod comes back for its next incarnation.
       await this.ensureClaims(set, pod.metadata.name!, ord);
     }
 
     // Scale down from the highest ordinal, one at a time when ordered, waiting for all to be healthy.
-    const unhealthy = [...byOrdinal.values()].some((p) => !isRunningAndReady(p) || isTerminating(p));
+    const unhealthy = [...byOrdinal.values()].some((p) => !healthy(p));
     for (const pod of condemned) {
       if (isTerminating(pod)) {
         if (ordered) return;
@@ -114,7 +118,7 @@ export class StatefulSetController {
     let unavailable = 0;
     for (let ord = start; ord < start + replicas; ord++) {
       const pod = byOrdinal.get(ord);
-      if (!pod || isTerminating(pod) || !isRunningAndReady(pod)) unavailable++;
+      if (!pod || !healthy(pod)) unavailable++;
     }
     for (let ord = start + replicas - 1; ord >= start + partition; ord--) {
       const pod = byOrdinal.get(ord);
