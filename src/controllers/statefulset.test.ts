@@ -190,3 +190,14 @@ test("with minReadySeconds, the next ordinal waits until the previous pod has be
   await t.sync();
   expect(t.log.slice(2)).toEqual(["claim data-web-1", "create web-1"]);
 });
+
+test("maxUnavailable lets a rolling update replace that many pods at once", async () => {
+  const t = setup({ podManagementPolicy: "Parallel" });
+  await t.sync();
+  t.ready();
+  const strategy = { type: "RollingUpdate" as const, rollingUpdate: { partition: 0, maxUnavailable: 2 } };
+  t.sets.set({ ...t.set, spec: { ...t.set.spec!, updateStrategy: strategy, template: { ...t.set.spec!.template, metadata: { labels: { app: "web", v: "2" } } } } });
+  t.log.length = 0;
+  await t.sync();
+  expect(t.log).toEqual(["delete web-2", "delete web-1"]);
+});
