@@ -133,3 +133,13 @@ test("a pod whose claim has no class and no volume waits: pod has unbound immedi
   expect(events).toContain("no persistent volumes available for this claim and no storage class is set");
   await ok(["delete", "pod", "waiting"]);
 });
+
+test("a claim naming a missing class stays Pending with an event saying why", async () => {
+  await ok(["apply", "-f", "-"], claim("golden", "  storageClassName: gold"));
+  const events = await waitFor("ProvisioningFailed event", async () => {
+    const out = await ok(["get", "events", "--field-selector", "involvedObject.name=golden"]);
+    return out.includes("ProvisioningFailed") && out;
+  });
+  expect(events).toContain('storageclass.storage.k8s.io "gold" not found');
+  expect((await get<PersistentVolumeClaim>(["pvc", "golden"])).status?.phase).toBe("Pending");
+});
