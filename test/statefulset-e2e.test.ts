@@ -140,3 +140,34 @@ test("deleting the set removes its pods; Retain keeps the claims and their data"
   expect(await exists(["pvc", "data-web-0"])).toBe(true);
   expect(existsSync(`${dir}/hostnames`)).toBe(true);
 });
+
+test("under the Delete retention policy, scaling down and deleting the set remove the claims", async () => {
+  await ok(["apply", "-f", "-"], `apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  serviceName: db
+  replicas: 2
+  podManagementPolicy: Parallel
+  persistentVolumeClaimRetentionPolicy: {whenDeleted: Delete, whenScaled: Delete}
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+      - {name: c, image: local/busybox:1, command: [sleep, "3600"], volumeMounts: [{name: data, mountPath: /data}]}
+  volumeClaimTemplates:
+  - metadata: {name: data}
+    spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 10Mi}}}
+`);
+  await ok(["rollout", "status", "sts/db", "--timeout=90s"]);
+  const dir1 = await hostDir("data-db-1");
+  await ok(["scale", "sts", "db", "--replicas=1"]);
+  await waitFor("data-db-1 removed", async () => !(await exists(["pvc", "data-db-1"])), { timeoutMs: 60_000 });
+  // Its local-path volume (reclaimPolicy Delete) goes with it, directory included.
+  await waitFor("its directory removed", async () => !existsSync(dir1));
+  expect(await exists(["pvc", "data-db-0"])).toBe(true);
+  await ok(["delete", "sts", "db"]);
+  await waitFor("data-db-0 removed with the set", async () => !(await exists(["pvc", "data-db-0"])), { timeoutMs: 60_000 });
+});
