@@ -141,7 +141,7 @@ test("deleting the set removes its pods; Retain keeps the claims and their data"
   expect(existsSync(`${dir}/hostnames`)).toBe(true);
 });
 
-test("under the Delete retention policy, scaling down and deleting the set remove the claims", async () => {
+test("rollout restart replaces every pod; under the Delete retention policy, scaling down and deleting the set remove the claims", async () => {
   await ok(["apply", "-f", "-"], `apiVersion: apps/v1
 kind: StatefulSet
 metadata: {name: db}
@@ -162,6 +162,13 @@ spec:
     spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 10Mi}}}
 `);
   await ok(["rollout", "status", "sts/db", "--timeout=90s"]);
+  const first = (await get<StatefulSet>(["sts", "db"])).status?.updateRevision;
+  await ok(["rollout", "restart", "sts/db"]);
+  await ok(["rollout", "status", "sts/db", "--timeout=90s"]);
+  const restarted = await get<StatefulSet>(["sts", "db"]);
+  expect(restarted.status?.updateRevision).not.toBe(first);
+  expect(restarted.status?.currentRevision).toBe(restarted.status?.updateRevision);
+  for (const i of [0, 1]) expect((await get<Pod>(["pod", `db-${i}`])).metadata.labels?.["controller-revision-hash"]).toBe(restarted.status?.updateRevision);
   const dir1 = await hostDir("data-db-1");
   await ok(["scale", "sts", "db", "--replicas=1"]);
   await waitFor("data-db-1 removed", async () => !(await exists(["pvc", "data-db-1"])), { timeoutMs: 60_000 });
