@@ -7,6 +7,8 @@ import { join } from "node:path";
 import { isAlreadyExists, isConflict } from "../src/apis/errors.ts";
 import type { Node, Pod } from "../src/apis/index.ts";
 import { Informer, KubeClient, resourceFor } from "../src/client/index.ts";
+import { LOCAL_PATH_DIR_ANNOTATION } from "../src/apis/core/persistentvolume.ts";
+import { advertiseLocalPathDir, localPathDir, startLocalPathDeleter } from "./node/local-path.ts";
 import { nodeCredential } from "./credentials.ts";
 import { bridgeName, cniConflist } from "./cni.ts";
 import { containerdPaths, startContainerd, type SupervisedContainerd } from "./containerd.ts";
@@ -215,6 +217,10 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       writeFileSync(join(paths.cniConfDir, "10-kubun.conflist"), JSON.stringify(conf, null, 2));
     }
     if (opts.hostRoutes ?? !opts.containerdSocket) cleanups.push(await startHostRoutes({ client, nodeName, log }));
+    const storageDir = localPathDir(dataDir);
+    await advertiseLocalPathDir(client, nodeName, storageDir, node.metadata.annotations?.[LOCAL_PATH_DIR_ANNOTATION]);
+    const deleter = startLocalPathDeleter({ client, nodeName, dir: storageDir, log });
+    cleanups.push(() => deleter.stop());
     node = await postNodeStatus(client, nodeName, await measure(node));
     await renewLease(client, node, 40, new Date());
     cleanups.push(every(opts.leaseRenewMs ?? 10_000, () => renewLease(client, node, 40, new Date()), (e) => log(`lease: ${e}`)));

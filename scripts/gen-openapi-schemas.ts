@@ -33,7 +33,10 @@ const PACKAGES: Record<string, string[]> = {
     "Job", "JobCondition", "JobList", "JobSpec", "JobStatus", "JobTemplateSpec", "PodFailurePolicy",
     "PodFailurePolicyOnExitCodesRequirement", "PodFailurePolicyOnPodConditionsPattern", "PodFailurePolicyRule", "SuccessPolicy",
     "SuccessPolicyRule", "UncountedTerminatedPods", "CronJob", "CronJobList", "CronJobSpec", "CronJobStatus",
+    "StatefulSet", "StatefulSetCondition", "StatefulSetList", "StatefulSetOrdinals", "StatefulSetPersistentVolumeClaimRetentionPolicy",
+    "StatefulSetSpec", "StatefulSetStatus", "StatefulSetUpdateStrategy", "RollingUpdateStatefulSetStrategy",
   ],
+  "io.k8s.api.storage.v1": ["StorageClass", "StorageClassList"],
   "io.k8s.api.autoscaling.v1": ["Scale", "ScaleSpec", "ScaleStatus"],
   "io.k8s.api.coordination.v1": ["Lease", "LeaseList", "LeaseSpec"],
   "io.k8s.api.rbac.v1": [
@@ -104,6 +107,8 @@ const PATCH_META: [string, string, string?, string[]?][] = [
   ["ReplicaSetStatus.conditions", "merge", "type", ["type"]],
   ["DaemonSetStatus.conditions", "merge", "type", ["type"]],
   ["JobStatus.conditions", "merge", "type"],
+  ["StatefulSetStatus.conditions", "merge", "type", ["type"]],
+  ["PersistentVolumeClaimStatus.conditions", "merge", "type", ["type"]],
 ];
 
 // client-node types resource.Quantity as a plain string.
@@ -111,7 +116,8 @@ const QUANTITIES = new Set([
   "ResourceRequirements.limits", "ResourceRequirements.requests", "VolumeResourceRequirements.limits",
   "VolumeResourceRequirements.requests", "NodeStatus.capacity", "NodeStatus.allocatable", "PodSpec.overhead",
   "PodStatus.allocatedResources", "ContainerStatus.allocatedResources", "NodeAllocatableResourceClaimStatus.resources",
-  "EmptyDirVolumeSource.sizeLimit", "ResourceFieldSelector.divisor",
+  "EmptyDirVolumeSource.sizeLimit", "ResourceFieldSelector.divisor", "PersistentVolumeSpec.capacity",
+  "PersistentVolumeClaimStatus.capacity", "PersistentVolumeClaimStatus.allocatedResources",
 ]);
 
 // Leaf types that have no client-node model of their own.

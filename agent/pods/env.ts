@@ -1,6 +1,7 @@
 // A container's environment as kubelet makes it: envFrom first, then env in order, with
 // valueFrom resolved (configMapKeyRef, secretKeyRef, fieldRef, resourceFieldRef) and $(VAR)
 // references expanded against the variables defined before.
+import type { PersistentVolume, PersistentVolumeClaim } from "../../src/apis/core/persistentvolume.ts";
 import type { ConfigMap, Container, Pod, ResourceList, Secret } from "../../src/apis/index.ts";
 import { quantityMilliValue, quantityValue } from "../../src/apis/index.ts";
 
@@ -10,6 +11,8 @@ export interface ObjectSource {
   secret(namespace: string, name: string): Promise<Secret | null>;
   /** A token of the pod's service account and the cluster CA; null when the account doesn't exist. */
   serviceAccountToken?(pod: Pod): Promise<{ token: string; caCert: string } | null>;
+  persistentVolumeClaim?(namespace: string, name: string): Promise<PersistentVolumeClaim | null>;
+  persistentVolume?(name: string): Promise<PersistentVolume | null>;
 }
 
 export interface EnvContext {

@@ -2,6 +2,7 @@
 import { isConflict, isNotFound } from "../../src/apis/errors.ts";
 import type { ConfigMap, Pod, PodStatus, Secret } from "../../src/apis/index.ts";
 import { resourceFor, type KubeClient } from "../../src/client/index.ts";
+import type { PersistentVolume, PersistentVolumeClaim } from "../../src/apis/core/persistentvolume.ts";
 import type { ObjectSource } from "./env.ts";
 
 export interface PodApi extends ObjectSource {
@@ -38,6 +39,8 @@ export function kubePodApi(client: KubeClient, caCert = ""): PodApi {
     },
     configMap: (ns, name) => orNull(client.get<ConfigMap>(CONFIGMAPS, ns, name)),
     secret: (ns, name) => orNull(client.get<Secret>(SECRETS, ns, name)),
+    persistentVolumeClaim: (ns, name) => orNull(client.get<PersistentVolumeClaim>(resourceFor("PersistentVolumeClaim"), ns, name)),
+    persistentVolume: (name) => orNull(client.get<PersistentVolume>(resourceFor("PersistentVolume"), undefined, name)),
     async patchStatus(pod, status) {
       try {
         // A JSON merge patch replaces lists whole: containerStatuses and conditions are ours.

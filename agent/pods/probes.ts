@@ -135,14 +135,14 @@ export class PodProber {
     for (const k of this.states.keys()) if (k.startsWith(`${name}/`)) this.states.delete(k);
   }
 
-  /** Whether the startup probe has passed (true without one). */
-  started(name: string): boolean {
-    return this.states.get(`${name}/startup`)?.result ?? true;
+  /** Whether the startup probe has passed (true without one; false before its first check). */
+  started(c: Container): boolean {
+    return this.states.get(`${c.name}/startup`)?.result ?? !c.startupProbe;
   }
 
-  /** The readiness probe's verdict (true without one). */
-  ready(name: string): boolean {
-    return this.states.get(`${name}/readiness`)?.result ?? true;
+  /** The readiness probe's verdict (true without one; false before its first check, as kubelet starts it). */
+  ready(c: Container): boolean {
+    return this.states.get(`${c.name}/readiness`)?.result ?? !c.readinessProbe;
   }
 
   private state(name: string, instance: string, kind: ProbeKind, probe: Probe | undefined, startedMs: number): ProbeState | undefined {

@@ -1,10 +1,11 @@
 // Pod volumes backed by host folders under the pod's directory: emptyDir, configMap, secret,
 // downwardAPI and projected (their files written by the agent, atomically, and refreshed while
-// the pod runs), and hostPath as given.
+// the pod runs), hostPath as given, and persistentVolumeClaim (claim-volumes.ts).
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { KeyToPath, Pod, Volume } from "../../src/apis/index.ts";
 import { VolumePathError, writeVolumeAtomically, type VolumeFiles } from "./atomic-writer.ts";
+import { claimVolumePath, type ClaimSource } from "./claim-volumes.ts";
 import { ContainerConfigError, configMapData, fieldRefValue, type ObjectSource } from "./env.ts";
 
 export interface PreparedVolume {
@@ -113,6 +114,11 @@ async function prepareVolume(pod: Pod, v: Volume, dir: string, source: ObjectSou
     }
     writeFiles(dir, files, v.projected.defaultMode ?? 0o644);
     return { hostPath: dir, readOnly: true };
+  }
+  if (v.persistentVolumeClaim) {
+    if (!source.persistentVolumeClaim || !source.persistentVolume) throw new ContainerConfigError(`volume ${v.name}: this agent cannot read claims`);
+    const path = await claimVolumePath(pod, v, source as ClaimSource);
+    return { hostPath: path, readOnly: v.persistentVolumeClaim.readOnly === true };
   }
   throw new ContainerConfigError(`volume ${v.name}: unsupported volume source`);
 }

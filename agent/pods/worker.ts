@@ -269,8 +269,8 @@ export class PodWorker {
     }
     const running = current?.state === "CONTAINER_RUNNING";
     if (!running) this.probes.clear(c.name);
-    const started = running && this.probes.started(c.name);
-    const ready = running && started && this.probes.ready(c.name) && !isInit;
+    const started = running && this.probes.started(c);
+    const ready = running && started && this.probes.ready(c) && !isInit;
     return { spec: c, current: current ?? undefined, previous, restartCount, waiting: this.waiting.get(c.name), ready, started };
   }
 

@@ -3,6 +3,7 @@ import { networkInterfaces } from "node:os";
 import { applyDefaults } from "../apis/index.ts";
 import type { KubeObject } from "../apis/meta.ts";
 import { findResource, type ResourceInfo } from "../apis/registry.ts";
+import { DEFAULT_CLASS_ANNOTATION, LOCAL_PATH_PROVISIONER } from "../apis/storage/storageclass.ts";
 import { StorageWriteError } from "../store/errors.ts";
 import { formatTime } from "../apis/time.ts";
 import { objectKey, type Storage } from "./storage.ts";
@@ -36,6 +37,23 @@ export async function ensureDefaultNamespaces(storage: Storage): Promise<void> {
       await storage.create(namespaces, undefined, { apiVersion: "v1", kind: "Namespace", metadata: { name } });
     }
   }
+}
+
+/**
+ * The `local-path` StorageClass k3s ships, served by kubun's built-in provisioner. Like k3s's
+ * packaged manifests it is put back at each start when missing; a changed one is left alone.
+ */
+export async function ensureDefaultStorageClass(storage: Storage): Promise<void> {
+  const classes = findResource("storage.k8s.io", "v1", "storageclasses")!;
+  if (storage.store.get(objectKey(classes, undefined, "local-path"))) return;
+  await storage.create(classes, undefined, {
+    apiVersion: "storage.k8s.io/v1",
+    kind: "StorageClass",
+    metadata: { name: "local-path", annotations: { [DEFAULT_CLASS_ANNOTATION]: "true" } },
+    provisioner: LOCAL_PATH_PROVISIONER,
+    reclaimPolicy: "Delete",
+    volumeBindingMode: "WaitForFirstConsumer",
+  } as KubeObject);
 }
 
 /** Where the API server is reached: its bind address, or the host's first non-loopback IPv4 when bound to all. */

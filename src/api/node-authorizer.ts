@@ -6,12 +6,14 @@
 // store is small and local, so the node's pods in the namespace are simply looked at.
 import type { KubeObject } from "../apis/meta.ts";
 import { findResource, storeKey } from "../apis/registry.ts";
+import { localPathVolumeNode } from "../apis/core/persistentvolume.ts";
 import type { Store } from "../store/index.ts";
 import { GROUP_NODES, NODE_USER_PREFIX, type UserInfo } from "./auth.ts";
 import type { Attributes } from "./authz-attributes.ts";
 import { ALLOW, NO_OPINION, type Authorizer, type Decision, type RuleResolver, type SubjectRules } from "./authz.ts";
 
 const PODS = findResource("", "v1", "pods")!;
+const PVS = findResource("", "v1", "persistentvolumes")!;
 const READ = new Set(["get", "list", "watch"]);
 const WRITE_OWN = new Set(["get", "update", "patch"]);
 const NODE_LEASE_NAMESPACE = "kube-node-lease";
@@ -86,6 +88,14 @@ export class NodeAuthorizer implements Authorizer, RuleResolver {
       return NO_OPINION;
     }
     if (core && ["services", "endpoints"].includes(resource) && !subresource && READ.has(verb)) return ALLOW;
+    if (core && resource === "persistentvolumes" && !subresource) {
+      // A node reads volumes to mount them, and watches them to remove the released local-path
+      // volumes it holds (its agent owns their directories); it may delete only those.
+      if (READ.has(verb)) return ALLOW;
+      if (verb !== "delete" || !name) return NO_OPINION;
+      const pv = this.store.get(storeKey(PVS, undefined, name))?.object;
+      return pv && localPathVolumeNode(pv) === node ? ALLOW : deny(`can only delete the released local-path volumes of node ${JSON.stringify(node)}`);
+    }
     if (apiGroup === "discovery.k8s.io" && resource === "endpointslices" && READ.has(verb)) return ALLOW;
     if (core && ["secrets", "configmaps", "serviceaccounts", "persistentvolumeclaims"].includes(resource)) {
       const token = resource === "serviceaccounts" && subresource === "token" && verb === "create";

@@ -10,6 +10,7 @@ import { formatTime } from "../apis/time.ts";
 import { CompactedError, KeyExistsError, KeyNotFoundError, RevisionConflictError, type ListResult, type Store, type StoreEvent, type WatchHandle } from "../store/index.ts";
 import { strictDecodingError, unknownFields } from "./openapi/index.ts";
 import { updateManagedFields } from "./patch/index.ts";
+import { admitStorageCreate } from "./storage-admission.ts";
 import { gracePeriodSeconds, markDeleting, prepareForCreate, prepareForUpdate, readyToRemove, specFinalizers } from "./rest.ts";
 import { copyOfStored } from "./json-copy.ts";
 import type { AdmitWrite } from "./admission.ts";
@@ -273,6 +274,7 @@ export class Storage {
     }
     if (unknown.length) opts.warnings?.push(...unknown);
     applyDefaults(r, obj);
+    if (!old) admitStorageCreate(r, obj, this.store);
     if (opts.subresource === "binding") return; // the binding handler changes only nodeName and a condition
     const causes = old && opts.subresource === "status" ? validateStatusUpdate(r, obj, old) : validateObject(r, obj, old);
     if (causes.length) throw invalid(r.kind, obj.metadata?.name ?? "", causes, r.group || undefined);

@@ -12,6 +12,9 @@ import { validateJob, validateJobStatus, validateJobUpdate } from "./batch/job-v
 import { daemonSetPrinter, defaultDaemonSet, validateDaemonSet, validateDaemonSetStatus } from "./apps/daemonset.ts";
 import { controllerRevisionPrinter, validateControllerRevision, validateControllerRevisionUpdate } from "./apps/controllerrevision.ts";
 import { cronJobPrinter, defaultCronJob, validateCronJob } from "./batch/cronjob.ts";
+import { STATEFULSET_STATUS_COUNTS } from "./apps/validation.ts";
+import { defaultStatefulSet, statefulSetPrinter } from "./apps/statefulset.ts";
+import { validateStatefulSet, validateStatefulSetUpdate } from "./apps/statefulset-validation.ts";
 import { leasePrinter, validateLease } from "./coordination/lease.ts";
 import { configMapPrinter, validateConfigMap, validateImmutableData } from "./core/configmap.ts";
 import { defaultEndpoints, endpointsPrinter, validateEndpoints } from "./core/endpoints.ts";
@@ -25,7 +28,13 @@ import { isValidPathSegmentName, type NameValidator, nameIsDNSSubdomain } from "
 import { namespaceStrategy } from "./strategies/namespace.ts";
 import { podStrategy } from "./strategies/pod.ts";
 import { serviceStrategy } from "./strategies/service.ts";
-import { emptyStatus, GENERIC, type Strategy } from "./strategies/strategy.ts";
+import { emptyStatus, GENERIC, pendingPhase, type Strategy } from "./strategies/strategy.ts";
+import { defaultPersistentVolume, defaultPersistentVolumeClaim, persistentVolumeClaimPrinter, persistentVolumePrinter } from "./core/persistentvolume.ts";
+import {
+  validatePersistentVolume, validatePersistentVolumeClaim, validatePersistentVolumeClaimStatus, validatePersistentVolumeClaimUpdate,
+  validatePersistentVolumeStatus, validatePersistentVolumeUpdate,
+} from "./core/persistentvolume-validation.ts";
+import { defaultStorageClass, storageClassPrinter, validateStorageClass, validateStorageClassUpdate } from "./storage/storageclass.ts";
 
 export type { Strategy } from "./strategies/strategy.ts";
 
@@ -105,6 +114,40 @@ const STRATEGIES: Record<string, Strategy> = {
     prepareForCreate: emptyStatus,
   },
   "batch/CronJob": { name: nameIsDNSSubdomain, defaults: defaultCronJob, validate: validateCronJob, printer: cronJobPrinter, prepareForCreate: emptyStatus },
+  "/PersistentVolume": {
+    name: nameIsDNSSubdomain,
+    defaults: defaultPersistentVolume,
+    validate: validatePersistentVolume,
+    validateUpdate: validatePersistentVolumeUpdate,
+    validateStatus: validatePersistentVolumeStatus,
+    printer: persistentVolumePrinter,
+    prepareForCreate: pendingPhase,
+  },
+  "/PersistentVolumeClaim": {
+    name: nameIsDNSSubdomain,
+    defaults: defaultPersistentVolumeClaim,
+    validate: validatePersistentVolumeClaim,
+    validateUpdate: validatePersistentVolumeClaimUpdate,
+    validateStatus: validatePersistentVolumeClaimStatus,
+    printer: persistentVolumeClaimPrinter,
+    prepareForCreate: pendingPhase,
+  },
+  "storage.k8s.io/StorageClass": {
+    name: nameIsDNSSubdomain,
+    defaults: defaultStorageClass,
+    validate: validateStorageClass,
+    validateUpdate: validateStorageClassUpdate,
+    printer: storageClassPrinter,
+  },
+  "apps/StatefulSet": {
+    name: nameIsDNSSubdomain,
+    defaults: defaultStatefulSet,
+    validate: validateStatefulSet,
+    validateUpdate: validateStatefulSetUpdate,
+    validateStatus: (errs, sts) => validateReplicaStatus(errs, sts, STATEFULSET_STATUS_COUNTS),
+    printer: statefulSetPrinter,
+    prepareForCreate: emptyStatus,
+  },
   "coordination.k8s.io/Lease": { name: nameIsDNSSubdomain, validate: validateLease, printer: leasePrinter },
   "discovery.k8s.io/EndpointSlice": {
     name: nameIsDNSSubdomain,

@@ -17,7 +17,7 @@ import { findResource, groupVersion, RESOURCES, storePrefix } from "../apis/regi
 import { objectKey } from "../api/storage.ts";
 import { createApp } from "../api/app.ts";
 import type { LimitOptions } from "../api/limits.ts";
-import { advertiseAddress, bestEffortWrite, ensureDefaultNamespaces, ensureKubernetesService } from "../api/bootstrap.ts";
+import { advertiseAddress, bestEffortWrite, ensureDefaultNamespaces, ensureDefaultStorageClass, ensureKubernetesService } from "../api/bootstrap.ts";
 import { agentLogs } from "../api/pod-logs.ts";
 import { agentStreams, streamingWebSocket } from "../api/streaming.ts";
 import { ServiceAllocator } from "../api/service-allocator.ts";
@@ -122,6 +122,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   services.rebuild(store);
   const storage = new Storage(store, undefined, services);
   await bestEffortWrite("creating the default namespaces", () => ensureDefaultNamespaces(storage));
+  await bestEffortWrite("creating the default storage class", () => ensureDefaultStorageClass(storage));
 
   // Identities (auth.ts) and what they may do (authz.ts): masters, then nodes, then RBAC.
   await bestEffortWrite("reconciling the bootstrap RBAC policy", () => ensureBootstrapPolicy(storage));

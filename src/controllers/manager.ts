@@ -16,6 +16,9 @@ import { startNamespaceController } from "./namespace.ts";
 import { startServiceAccountsController } from "./serviceaccounts.ts";
 import { startNodeIpamController } from "./node-ipam.ts";
 import { startNodeLifecycleController } from "./node-lifecycle.ts";
+import { startPersistentVolumeBinder } from "./persistentvolume-binder.ts";
+import { startVolumeProtectionControllers } from "./volume-protection.ts";
+import { startStatefulSetController } from "./statefulset.ts";
 
 export interface ControllerManagerOptions {
   /** Workers per controller (kube's --concurrent-*-syncs; default 5). */
@@ -51,6 +54,9 @@ export function startControllerManager(ctx: ControllerContext, opts: ControllerM
       monitorPeriodMs: opts.nodeMonitorPeriodMs,
     }),
     startNodeIpamController(ctx, { clusterCIDR: opts.clusterCIDR, nodeCIDRMaskSize: opts.nodeCIDRMaskSize }),
+    startPersistentVolumeBinder(ctx),
+    startVolumeProtectionControllers(ctx),
+    startStatefulSetController(ctx, { workers }),
   ];
   // Informers asked for above start now; starting an already started factory changes nothing.
   ctx.informers.start();

@@ -113,9 +113,15 @@ export async function startClusterDNS(opts: ClusterDNSOptions): Promise<RunningD
       data(s, packet, port, address) {
         const copy = packet.slice();
         void handle(copy, "udp").then((reply) => {
-          if (reply && !s.closed) s.send(reply, port, address);
+          try {
+            if (reply && !s.closed) s.send(reply, port, address);
+          } catch {
+            // The client went away (its port answers ICMP unreachable): nothing to tell it.
+          }
         });
       },
+      // ICMP errors from clients that stopped listening surface here; they concern no other query.
+      error() {},
     },
   }).catch((err) => {
     tcp.stop(true);

@@ -53,7 +53,13 @@ export async function forwardUdp(query: Uint8Array, upstream: Upstream, timeoutM
       }).then(
         (s) => {
           socket = s;
-          s.send(query);
+          try {
+            s.send(query);
+          } catch {
+            // An unreachable upstream refuses at once (ECONNREFUSED on the connected socket).
+            clearTimeout(timer);
+            resolve(undefined);
+          }
         },
         () => {
           clearTimeout(timer);

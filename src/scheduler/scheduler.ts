@@ -16,7 +16,11 @@ import {
 import { type QueuedPod, SchedulingQueue, type SchedulingQueueOptions } from "./queue.ts";
 import { unschedulableCondition, unschedulableMessage } from "./reasons.ts";
 import type { Decision, Scorer, ScorerOptions } from "./types.ts";
+import { filterByVolumes, podVolumes, type VolumeListers } from "./volume-binding.ts";
 import { createWasmScorer } from "./wasm-scorer.ts";
+import { SELECTED_NODE_ANNOTATION, type PersistentVolume, type PersistentVolumeClaim } from "../apis/core/persistentvolume.ts";
+import type { StorageClass } from "../apis/storage/storageclass.ts";
+import { REASON_NODE_AFFINITY } from "./reasons.ts";
 
 export interface SchedulerOptions extends ScorerOptions, Omit<SchedulingQueueOptions, "clock"> {
   /** Pods naming another spec.schedulerName are left alone (default "default-scheduler"). */
@@ -59,6 +63,11 @@ export function startScheduler(ctx: ControllerContext, opts: SchedulerOptions = 
   const podResource = resourceFor("Pod");
   const pods = ctx.informers.informerFor("Pod");
   const nodes = ctx.informers.informerFor("Node");
+  const claims = ctx.informers.informerFor<PersistentVolumeClaim>("PersistentVolumeClaim");
+  const volumes = ctx.informers.informerFor<PersistentVolume>("PersistentVolume");
+  const classes = ctx.informers.informerFor<StorageClass>("StorageClass");
+  const volumeListers: VolumeListers = { claims: claims.lister, volumes: volumes.lister, classes: classes.lister };
+  const claimResource = resourceFor("PersistentVolumeClaim");
   const abort = new AbortController();
 
   // Coalesces the cluster changes of one burst (a thousand nodes registering) into one pass
@@ -110,11 +119,19 @@ export function startScheduler(ctx: ControllerContext, opts: SchedulerOptions = 
     onUpdate: (_old, node) => upsertNode(node),
     onDelete: (node) => cache.removeNode(node.metadata.name!),
   });
+  // A claim bound or a volume made may let a parked pod fit.
+  const storageChanged = { onAdd: clusterChanged, onUpdate: clusterChanged, onDelete: clusterChanged };
+  const removeStorageHandlers = [claims, volumes, classes].map((i) => i.addEventHandler(storageChanged));
 
-  function bind(pod: KubeObject, queued: QueuedPod, node: string): void {
+  function bind(pod: KubeObject, queued: QueuedPod, node: string, toProvision: PersistentVolumeClaim[]): void {
     const { namespace, name, uid } = pod.metadata;
     limiter.run(async () => {
       try {
+        // PreBind: WaitForFirstConsumer claims learn their node, and the binder provisions there.
+        for (const pvc of toProvision) {
+          const patch = { metadata: { annotations: { [SELECTED_NODE_ANNOTATION]: node } } };
+          await ctx.client.patch(claimResource, pvc.metadata.namespace, pvc.metadata.name!, patch, "merge");
+        }
         await ctx.client.bind(namespace!, name!, node, { podUID: uid });
         stats.bound++;
         // The first line of `kubectl describe pod`'s Events, in kube-scheduler's words.
@@ -133,10 +150,11 @@ export function startScheduler(ctx: ControllerContext, opts: SchedulerOptions = 
     });
   }
 
-  function recordUnschedulable(pod: KubeObject, decision: Decision): void {
-    const message = unschedulableMessage(scorer.nodeCount, decision.rejections);
+  /** `preFilter`: a reason that holds for every node (kube's PreFilter failures), said once. */
+  function recordUnschedulable(pod: KubeObject, decision: Pick<Decision, "rejections">, preFilter?: string): void {
+    const message = preFilter && scorer.nodeCount ? `0/${scorer.nodeCount} nodes are available: ${preFilter}.` : unschedulableMessage(scorer.nodeCount, decision.rejections);
     recorder.event(pod, "Warning", "FailedScheduling", message);
-    const patch = podConditionPatch(pod, unschedulableCondition(scorer.nodeCount, decision.rejections, ctx.now()));
+    const patch = podConditionPatch(pod, { ...unschedulableCondition(scorer.nodeCount, decision.rejections, ctx.now()), message });
     if (!patch) return;
     const { namespace, name } = pod.metadata;
     limiter.run(() =>
@@ -150,9 +168,26 @@ export function startScheduler(ctx: ControllerContext, opts: SchedulerOptions = 
     const pod = pods.lister.getByKey(queued.key);
     // The queue may lag the informer: the pod went, got bound, or is already being bound.
     if (!pod || !isPendingFor(pod, schedulerName) || cache.isAssumed(queued.key)) return queue.done(queued.key);
-    const query = podQueryFrom(pod);
+    const vols = podVolumes(pod, volumeListers);
+    if (vols.unschedulable) {
+      stats.unschedulable++;
+      queue.requeueUnschedulable(queued);
+      return recordUnschedulable(pod, { rejections: {} }, vols.unschedulable);
+    }
+    let query = podQueryFrom(pod);
+    const byVolumes = vols.filter ? filterByVolumes(query, nodes.lister.list(), vols.filter) : undefined;
+    if (byVolumes) query = byVolumes.query;
     const decision = scorer.schedule(query);
     if (decision.node === undefined) {
+      // The wasm core saw the volume-rejected nodes as failing the narrowed node affinity: say why.
+      // (A node that failed an earlier filter, not ready say, keeps that reason, as in kube-scheduler.)
+      for (const [reason, n] of Object.entries(byVolumes?.rejections ?? {})) {
+        const moved = Math.min(n, decision.rejections[REASON_NODE_AFFINITY] ?? 0);
+        if (!moved) continue;
+        decision.rejections[REASON_NODE_AFFINITY]! -= moved;
+        if (!decision.rejections[REASON_NODE_AFFINITY]) delete decision.rejections[REASON_NODE_AFFINITY];
+        decision.rejections[reason] = (decision.rejections[reason] ?? 0) + moved;
+      }
       stats.unschedulable++;
       queue.requeueUnschedulable(queued);
       return recordUnschedulable(pod, decision);
@@ -160,13 +195,13 @@ export function startScheduler(ctx: ControllerContext, opts: SchedulerOptions = 
     stats.scheduled++;
     cache.assume(queued.key, query, decision.node);
     queue.done(queued.key);
-    bind(pod, queued, decision.node);
+    bind(pod, queued, decision.node, vols.toProvision);
   }
 
   async function run(): Promise<boolean> {
-    pods.start();
-    nodes.start();
-    const synced = (await Promise.all([pods.waitForSync(abort.signal), nodes.waitForSync(abort.signal)])).every(Boolean);
+    const informers = [pods, nodes, claims, volumes, classes];
+    for (const i of informers) i.start();
+    const synced = (await Promise.all(informers.map((i) => i.waitForSync(abort.signal)))).every(Boolean);
     if (!synced) return false;
     void loop();
     return true;
@@ -204,6 +239,7 @@ export function startScheduler(ctx: ControllerContext, opts: SchedulerOptions = 
       queue.close();
       removePodHandlers();
       removeNodeHandlers();
+      for (const remove of removeStorageHandlers) remove();
       await ready;
       await loopDone;
       await limiter.idle();

@@ -125,6 +125,7 @@ export function validateReplicaStatus(errs: Causes, obj: JsonObject, fields: str
 }
 
 export const DEPLOYMENT_STATUS_COUNTS = ["replicas", "updatedReplicas", "readyReplicas", "availableReplicas", "unavailableReplicas", "collisionCount"];
+export const STATEFULSET_STATUS_COUNTS = ["replicas", "readyReplicas", "currentReplicas", "updatedReplicas", "availableReplicas", "collisionCount"];
 export const REPLICASET_STATUS_COUNTS = ["replicas", "fullyLabeledReplicas", "readyReplicas", "availableReplicas"];
 
 /** The body of a scale subresource write. */

@@ -53,7 +53,7 @@ export function validateTaints(errs: Causes, path: string, v: unknown): void {
   }
 }
 
-function validateNodeSelectorTerm(errs: Causes, path: string, v: unknown): void {
+export function validateNodeSelectorTerm(errs: Causes, path: string, v: unknown): void {
   const term = objectAt(errs, path, v);
   if (!term) return;
   for (const list of ["matchExpressions", "matchFields"]) {

@@ -43,3 +43,8 @@ export const GENERIC: Strategy = { name: nameIsDNSSubdomain };
 export const emptyStatus = (obj: KubeObject): void => {
   (obj as { status?: object }).status = {};
 };
+
+/** Claims and volumes start Pending, until the binder moves them on. */
+export const pendingPhase = (obj: KubeObject): void => {
+  (obj as { status?: object }).status = { phase: "Pending" };
+};

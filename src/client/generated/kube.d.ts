@@ -225,6 +225,78 @@ export interface paths {
         patch: operations["patchCoreV1NamespacedEvent"];
         trace?: never;
     };
+    "/api/v1/namespaces/{namespace}/persistentvolumeclaims": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description list or watch objects of kind PersistentVolumeClaim */
+        get: operations["listCoreV1NamespacedPersistentVolumeClaim"];
+        put?: never;
+        /** @description create a PersistentVolumeClaim */
+        post: operations["createCoreV1NamespacedPersistentVolumeClaim"];
+        /** @description delete collection of PersistentVolumeClaim */
+        delete: operations["deletecollectionCoreV1NamespacedPersistentVolumeClaim"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/namespaces/{namespace}/persistentvolumeclaims/{name}": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description read the specified PersistentVolumeClaim */
+        get: operations["readCoreV1NamespacedPersistentVolumeClaim"];
+        /** @description replace the specified PersistentVolumeClaim */
+        put: operations["replaceCoreV1NamespacedPersistentVolumeClaim"];
+        post?: never;
+        /** @description delete a PersistentVolumeClaim */
+        delete: operations["deleteCoreV1NamespacedPersistentVolumeClaim"];
+        options?: never;
+        head?: never;
+        /** @description partially update the specified PersistentVolumeClaim */
+        patch: operations["patchCoreV1NamespacedPersistentVolumeClaim"];
+        trace?: never;
+    };
+    "/api/v1/namespaces/{namespace}/persistentvolumeclaims/{name}/status": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description read status of the specified PersistentVolumeClaim */
+        get: operations["readCoreV1NamespacedPersistentVolumeClaimStatus"];
+        /** @description replace status of the specified PersistentVolumeClaim */
+        put: operations["replaceCoreV1NamespacedPersistentVolumeClaimStatus"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** @description partially update status of the specified PersistentVolumeClaim */
+        patch: operations["patchCoreV1NamespacedPersistentVolumeClaimStatus"];
+        trace?: never;
+    };
     "/api/v1/namespaces/{namespace}/pods": {
         parameters: {
             query?: {
@@ -736,6 +808,93 @@ export interface paths {
         patch: operations["patchCoreV1NodeStatus"];
         trace?: never;
     };
+    "/api/v1/persistentvolumeclaims": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description list or watch objects of kind PersistentVolumeClaim */
+        get: operations["listCoreV1PersistentVolumeClaimForAllNamespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/persistentvolumes": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description list or watch objects of kind PersistentVolume */
+        get: operations["listCoreV1PersistentVolume"];
+        put?: never;
+        /** @description create a PersistentVolume */
+        post: operations["createCoreV1PersistentVolume"];
+        /** @description delete collection of PersistentVolume */
+        delete: operations["deletecollectionCoreV1PersistentVolume"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/persistentvolumes/{name}": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        /** @description read the specified PersistentVolume */
+        get: operations["readCoreV1PersistentVolume"];
+        /** @description replace the specified PersistentVolume */
+        put: operations["replaceCoreV1PersistentVolume"];
+        post?: never;
+        /** @description delete a PersistentVolume */
+        delete: operations["deleteCoreV1PersistentVolume"];
+        options?: never;
+        head?: never;
+        /** @description partially update the specified PersistentVolume */
+        patch: operations["patchCoreV1PersistentVolume"];
+        trace?: never;
+    };
+    "/api/v1/persistentvolumes/{name}/status": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        /** @description read status of the specified PersistentVolume */
+        get: operations["readCoreV1PersistentVolumeStatus"];
+        /** @description replace status of the specified PersistentVolume */
+        put: operations["replaceCoreV1PersistentVolumeStatus"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** @description partially update status of the specified PersistentVolume */
+        patch: operations["patchCoreV1PersistentVolumeStatus"];
+        trace?: never;
+    };
     "/api/v1/pods": {
         parameters: {
             query?: {
@@ -1017,6 +1176,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/watch/namespaces/{namespace}/persistentvolumeclaims": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description watch individual changes to a list of PersistentVolumeClaim. deprecated: use the 'watch' parameter with a list operation instead. */
+        get: operations["watchCoreV1NamespacedPersistentVolumeClaimList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/namespaces/{namespace}/persistentvolumeclaims/{name}": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description watch changes to an object of kind PersistentVolumeClaim. deprecated: use the 'watch' parameter with a list operation instead, filtered to a single item with the 'fieldSelector' parameter. */
+        get: operations["watchCoreV1NamespacedPersistentVolumeClaim"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/watch/namespaces/{namespace}/pods": {
         parameters: {
             query?: {
@@ -1242,6 +1444,65 @@ export interface paths {
         };
         /** @description watch changes to an object of kind Node. deprecated: use the 'watch' parameter with a list operation instead, filtered to a single item with the 'fieldSelector' parameter. */
         get: operations["watchCoreV1Node"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/persistentvolumeclaims": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description watch individual changes to a list of PersistentVolumeClaim. deprecated: use the 'watch' parameter with a list operation instead. */
+        get: operations["watchCoreV1PersistentVolumeClaimListForAllNamespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/persistentvolumes": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description watch individual changes to a list of PersistentVolume. deprecated: use the 'watch' parameter with a list operation instead. */
+        get: operations["watchCoreV1PersistentVolumeList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/persistentvolumes/{name}": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        /** @description watch changes to an object of kind PersistentVolume. deprecated: use the 'watch' parameter with a list operation instead, filtered to a single item with the 'fieldSelector' parameter. */
+        get: operations["watchCoreV1PersistentVolume"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1695,6 +1956,102 @@ export interface paths {
         patch: operations["patchAppsV1NamespacedReplicaSetStatus"];
         trace?: never;
     };
+    "/apis/apps/v1/namespaces/{namespace}/statefulsets": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description list or watch objects of kind StatefulSet */
+        get: operations["listAppsV1NamespacedStatefulSet"];
+        put?: never;
+        /** @description create a StatefulSet */
+        post: operations["createAppsV1NamespacedStatefulSet"];
+        /** @description delete collection of StatefulSet */
+        delete: operations["deletecollectionAppsV1NamespacedStatefulSet"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apis/apps/v1/namespaces/{namespace}/statefulsets/{name}": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description read the specified StatefulSet */
+        get: operations["readAppsV1NamespacedStatefulSet"];
+        /** @description replace the specified StatefulSet */
+        put: operations["replaceAppsV1NamespacedStatefulSet"];
+        post?: never;
+        /** @description delete a StatefulSet */
+        delete: operations["deleteAppsV1NamespacedStatefulSet"];
+        options?: never;
+        head?: never;
+        /** @description partially update the specified StatefulSet */
+        patch: operations["patchAppsV1NamespacedStatefulSet"];
+        trace?: never;
+    };
+    "/apis/apps/v1/namespaces/{namespace}/statefulsets/{name}/scale": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description read scale of the specified StatefulSet */
+        get: operations["readAppsV1NamespacedStatefulSetScale"];
+        /** @description replace scale of the specified StatefulSet */
+        put: operations["replaceAppsV1NamespacedStatefulSetScale"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** @description partially update scale of the specified StatefulSet */
+        patch: operations["patchAppsV1NamespacedStatefulSetScale"];
+        trace?: never;
+    };
+    "/apis/apps/v1/namespaces/{namespace}/statefulsets/{name}/status": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description read status of the specified StatefulSet */
+        get: operations["readAppsV1NamespacedStatefulSetStatus"];
+        /** @description replace status of the specified StatefulSet */
+        put: operations["replaceAppsV1NamespacedStatefulSetStatus"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** @description partially update status of the specified StatefulSet */
+        patch: operations["patchAppsV1NamespacedStatefulSetStatus"];
+        trace?: never;
+    };
     "/apis/apps/v1/replicasets": {
         parameters: {
             query?: {
@@ -1706,6 +2063,25 @@ export interface paths {
         };
         /** @description list or watch objects of kind ReplicaSet */
         get: operations["listAppsV1ReplicaSetForAllNamespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apis/apps/v1/statefulsets": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description list or watch objects of kind StatefulSet */
+        get: operations["listAppsV1StatefulSetForAllNamespaces"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1943,6 +2319,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/apis/apps/v1/watch/namespaces/{namespace}/statefulsets": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description watch individual changes to a list of StatefulSet. deprecated: use the 'watch' parameter with a list operation instead. */
+        get: operations["watchAppsV1NamespacedStatefulSetList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apis/apps/v1/watch/namespaces/{namespace}/statefulsets/{name}": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description watch changes to an object of kind StatefulSet. deprecated: use the 'watch' parameter with a list operation instead, filtered to a single item with the 'fieldSelector' parameter. */
+        get: operations["watchAppsV1NamespacedStatefulSet"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/apis/apps/v1/watch/replicasets": {
         parameters: {
             query?: {
@@ -1954,6 +2373,25 @@ export interface paths {
         };
         /** @description watch individual changes to a list of ReplicaSet. deprecated: use the 'watch' parameter with a list operation instead. */
         get: operations["watchAppsV1ReplicaSetListForAllNamespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apis/apps/v1/watch/statefulsets": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description watch individual changes to a list of StatefulSet. deprecated: use the 'watch' parameter with a list operation instead. */
+        get: operations["watchAppsV1StatefulSetListForAllNamespaces"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3030,6 +3468,91 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/apis/storage.k8s.io/v1/storageclasses": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description list or watch objects of kind StorageClass */
+        get: operations["listStorageV1StorageClass"];
+        put?: never;
+        /** @description create a StorageClass */
+        post: operations["createStorageV1StorageClass"];
+        /** @description delete collection of StorageClass */
+        delete: operations["deletecollectionStorageV1StorageClass"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apis/storage.k8s.io/v1/storageclasses/{name}": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        /** @description read the specified StorageClass */
+        get: operations["readStorageV1StorageClass"];
+        /** @description replace the specified StorageClass */
+        put: operations["replaceStorageV1StorageClass"];
+        post?: never;
+        /** @description delete a StorageClass */
+        delete: operations["deleteStorageV1StorageClass"];
+        options?: never;
+        head?: never;
+        /** @description partially update the specified StorageClass */
+        patch: operations["patchStorageV1StorageClass"];
+        trace?: never;
+    };
+    "/apis/storage.k8s.io/v1/watch/storageclasses": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description watch individual changes to a list of StorageClass. deprecated: use the 'watch' parameter with a list operation instead. */
+        get: operations["watchStorageV1StorageClassList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apis/storage.k8s.io/v1/watch/storageclasses/{name}": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        /** @description watch changes to an object of kind StorageClass. deprecated: use the 'watch' parameter with a list operation instead, filtered to a single item with the 'fieldSelector' parameter. */
+        get: operations["watchStorageV1StorageClass"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3819,6 +4342,143 @@ export interface components {
             /** @description Represents the requirement on the pod conditions. The requirement is represented as a list of pod condition patterns. The requirement is satisfied if at least one pattern matches an actual pod condition. At most 20 elements are allowed. */
             onPodConditions?: components["schemas"]["io.k8s.api.batch.v1.PodFailurePolicyOnPodConditionsPattern"][];
         };
+        /** @description RollingUpdateStatefulSetStrategy is used to communicate parameter for RollingUpdateStatefulSetStrategyType. */
+        "io.k8s.api.batch.v1.RollingUpdateStatefulSetStrategy": {
+            /** @description IntOrString is a type that can hold an int32 or a string.  When used in JSON or YAML marshalling and unmarshalling, it produces or consumes the inner type.  This allows you to have, for example, a JSON field that can accept a name or number. */
+            maxUnavailable?: components["schemas"]["io.k8s.apimachinery.pkg.util.intstr.IntOrString"];
+            /**
+             * Format: int32
+             * @description Partition indicates the ordinal at which the StatefulSet should be partitioned for updates. During a rolling update, all pods from ordinal Replicas-1 to Partition are updated. All pods from ordinal Partition-1 to 0 remain untouched. This is helpful in being able to do a canary based deployment. The default value is 0.
+             */
+            partition?: number;
+        };
+        /** @description StatefulSet represents a set of pods with consistent identities. Identities are defined as:   - Network: A single stable DNS and hostname.   - Storage: As many VolumeClaims as requested.  The StatefulSet guarantees that a given network identity will always map to the same storage identity. */
+        "io.k8s.api.batch.v1.StatefulSet": {
+            /** @description APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
+            apiVersion?: string;
+            /** @description Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds */
+            kind?: string;
+            metadata?: components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"];
+            spec?: components["schemas"]["io.k8s.api.batch.v1.StatefulSetSpec"];
+            status?: components["schemas"]["io.k8s.api.batch.v1.StatefulSetStatus"];
+        };
+        /** @description StatefulSetCondition describes the state of a statefulset at a certain point. */
+        "io.k8s.api.batch.v1.StatefulSetCondition": {
+            /** @description Last time the condition transitioned from one status to another. */
+            lastTransitionTime?: components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Time"];
+            /** @description A human readable message indicating details about the transition. */
+            message?: string;
+            /** @description The reason for the condition's last transition. */
+            reason?: string;
+            /** @description Status of the condition, one of True, False, Unknown. */
+            status: string;
+            /** @description Type of statefulset condition. */
+            type: string;
+        };
+        /** @description StatefulSetList is a collection of StatefulSets. */
+        "io.k8s.api.batch.v1.StatefulSetList": {
+            /** @description APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
+            apiVersion?: string;
+            /** @description Items is the list of stateful sets. */
+            items: components["schemas"]["io.k8s.api.batch.v1.StatefulSet"][];
+            /** @description Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds */
+            kind?: string;
+            metadata?: components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta"];
+        };
+        /** @description StatefulSetOrdinals describes the policy used for replica ordinal assignment in this StatefulSet. */
+        "io.k8s.api.batch.v1.StatefulSetOrdinals": {
+            /**
+             * Format: int32
+             * @description start is the number representing the first replica's index. It may be used to number replicas from an alternate index (eg: 1-indexed) over the default 0-indexed names, or to orchestrate progressive movement of replicas from one StatefulSet to another. If set, replica indices will be in the range:   [.spec.ordinals.start, .spec.ordinals.start + .spec.replicas). If unset, defaults to 0. Replica indices will be in the range:   [0, .spec.replicas).
+             */
+            start?: number;
+        };
+        /** @description StatefulSetPersistentVolumeClaimRetentionPolicy describes the policy used for PVCs created from the StatefulSet VolumeClaimTemplates. */
+        "io.k8s.api.batch.v1.StatefulSetPersistentVolumeClaimRetentionPolicy": {
+            /** @description WhenDeleted specifies what happens to PVCs created from StatefulSet VolumeClaimTemplates when the StatefulSet is deleted. The default policy of `Retain` causes PVCs to not be affected by StatefulSet deletion. The `Delete` policy causes those PVCs to be deleted. */
+            whenDeleted?: string;
+            /** @description WhenScaled specifies what happens to PVCs created from StatefulSet VolumeClaimTemplates when the StatefulSet is scaled down. The default policy of `Retain` causes PVCs to not be affected by a scaledown. The `Delete` policy causes the associated PVCs for any excess pods above the replica count to be deleted. */
+            whenScaled?: string;
+        };
+        /** @description A StatefulSetSpec is the specification of a StatefulSet. */
+        "io.k8s.api.batch.v1.StatefulSetSpec": {
+            /**
+             * Format: int32
+             * @description Minimum number of seconds for which a newly created pod should be ready without any of its container crashing for it to be considered available. Defaults to 0 (pod will be considered available as soon as it is ready)
+             */
+            minReadySeconds?: number;
+            ordinals?: components["schemas"]["io.k8s.api.batch.v1.StatefulSetOrdinals"];
+            persistentVolumeClaimRetentionPolicy?: components["schemas"]["io.k8s.api.batch.v1.StatefulSetPersistentVolumeClaimRetentionPolicy"];
+            /** @description podManagementPolicy controls how pods are created during initial scale up, when replacing pods on nodes, or when scaling down. The default policy is `OrderedReady`, where pods are created in increasing order (pod-0, then pod-1, etc) and the controller will wait until each pod is ready before continuing. When scaling down, the pods are removed in the opposite order. The alternative policy is `Parallel` which will create pods in parallel to match the desired scale without waiting, and on scale down will delete all pods at once. */
+            podManagementPolicy?: string;
+            /**
+             * Format: int32
+             * @description replicas is the desired number of replicas of the given Template. These are replicas in the sense that they are instantiations of the same Template, but individual replicas also have a consistent identity. If unspecified, defaults to 1.
+             */
+            replicas?: number;
+            /**
+             * Format: int32
+             * @description revisionHistoryLimit is the maximum number of revisions that will be maintained in the StatefulSet's revision history. The revision history consists of all revisions not represented by a currently applied StatefulSetSpec version. The default value is 10.
+             */
+            revisionHistoryLimit?: number;
+            selector: components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"];
+            /** @description serviceName is the name of the service that governs this StatefulSet. This service must exist before the StatefulSet, and is responsible for the network identity of the set. Pods get DNS/hostnames that follow the pattern: pod-specific-string.serviceName.default.svc.cluster.local where "pod-specific-string" is managed by the StatefulSet controller. */
+            serviceName?: string;
+            template: components["schemas"]["io.k8s.api.core.v1.PodTemplateSpec"];
+            updateStrategy?: components["schemas"]["io.k8s.api.batch.v1.StatefulSetUpdateStrategy"];
+            /** @description volumeClaimTemplates is a list of claims that pods are allowed to reference. The StatefulSet controller is responsible for mapping network identities to claims in a way that maintains the identity of a pod. Every claim in this list must have at least one matching (by name) volumeMount in one container in the template. A claim in this list takes precedence over any volumes in the template, with the same name. */
+            volumeClaimTemplates?: components["schemas"]["io.k8s.api.core.v1.PersistentVolumeClaim"][];
+        };
+        /** @description StatefulSetStatus represents the current state of a StatefulSet. */
+        "io.k8s.api.batch.v1.StatefulSetStatus": {
+            /**
+             * Format: int32
+             * @description Total number of available pods (ready for at least minReadySeconds) targeted by this statefulset.
+             */
+            availableReplicas?: number;
+            /**
+             * Format: int32
+             * @description collisionCount is the count of hash collisions for the StatefulSet. The StatefulSet controller uses this field as a collision avoidance mechanism when it needs to create the name for the newest ControllerRevision.
+             */
+            collisionCount?: number;
+            /** @description Represents the latest available observations of a statefulset's current state. */
+            conditions?: components["schemas"]["io.k8s.api.batch.v1.StatefulSetCondition"][];
+            /**
+             * Format: int32
+             * @description currentReplicas is the number of Pods created by the StatefulSet controller from the StatefulSet version indicated by currentRevision.
+             */
+            currentReplicas?: number;
+            /** @description currentRevision, if not empty, indicates the version of the StatefulSet used to generate Pods in the sequence [0,currentReplicas). */
+            currentRevision?: string;
+            /**
+             * Format: int64
+             * @description observedGeneration is the most recent generation observed for this StatefulSet. It corresponds to the StatefulSet's generation, which is updated on mutation by the API Server.
+             */
+            observedGeneration?: number;
+            /**
+             * Format: int32
+             * @description readyReplicas is the number of pods created for this StatefulSet with a Ready Condition.
+             */
+            readyReplicas?: number;
+            /**
+             * Format: int32
+             * @description replicas is the number of Pods created by the StatefulSet controller.
+             */
+            replicas: number;
+            /** @description updateRevision, if not empty, indicates the version of the StatefulSet used to generate Pods in the sequence [replicas-updatedReplicas,replicas) */
+            updateRevision?: string;
+            /**
+             * Format: int32
+             * @description updatedReplicas is the number of Pods created by the StatefulSet controller from the StatefulSet version indicated by updateRevision.
+             */
+            updatedReplicas?: number;
+        };
+        /** @description StatefulSetUpdateStrategy indicates the strategy that the StatefulSet controller will use to perform updates. It includes any additional parameters necessary to perform the update for the indicated strategy. */
+        "io.k8s.api.batch.v1.StatefulSetUpdateStrategy": {
+            rollingUpdate?: components["schemas"]["io.k8s.api.batch.v1.RollingUpdateStatefulSetStrategy"];
+            /** @description Type indicates the type of the StatefulSetUpdateStrategy. Default is RollingUpdate. */
+            type?: string;
+        };
         /** @description SuccessPolicy describes when a Job can be declared as succeeded based on the success of some indexes. */
         "io.k8s.api.batch.v1.SuccessPolicy": {
             /** @description rules represents the list of alternative rules for the declaring the Jobs as successful before `.status.succeeded >= .spec.completions`. Once any of the rules are met, the "SuccessCriteriaMet" condition is added, and the lingering pods are removed. The terminal state for such a Job has the "Complete" condition. Additionally, these rules are evaluated in order; Once the Job meets one of the rules, other rules are ignored. At most 20 elements are allowed. */
@@ -3933,6 +4593,17 @@ export interface components {
             readOnly?: boolean;
         };
         /** @description AzureFile represents an Azure File Service mount on the host and bind mount to the pod. */
+        "io.k8s.api.core.v1.AzureFilePersistentVolumeSource": {
+            /** @description readOnly defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts. */
+            readOnly?: boolean;
+            /** @description secretName is the name of secret that contains Azure Storage Account Name and Key */
+            secretName: string;
+            /** @description secretNamespace is the namespace of the secret that contains Azure Storage Account Name and Key default is the same as the Pod */
+            secretNamespace?: string;
+            /** @description shareName is the azure Share Name */
+            shareName: string;
+        };
+        /** @description AzureFile represents an Azure File Service mount on the host and bind mount to the pod. */
         "io.k8s.api.core.v1.AzureFileVolumeSource": {
             /** @description readOnly defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts. */
             readOnly?: boolean;
@@ -3949,6 +4620,26 @@ export interface components {
             kind?: string;
             metadata?: components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"];
             target: components["schemas"]["io.k8s.api.core.v1.ObjectReference"];
+        };
+        /** @description Represents storage that is managed by an external CSI volume driver */
+        "io.k8s.api.core.v1.CSIPersistentVolumeSource": {
+            controllerExpandSecretRef?: components["schemas"]["io.k8s.api.core.v1.SecretReference"];
+            controllerPublishSecretRef?: components["schemas"]["io.k8s.api.core.v1.SecretReference"];
+            /** @description driver is the name of the driver to use for this volume. Required. */
+            driver: string;
+            /** @description fsType to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". */
+            fsType?: string;
+            nodeExpandSecretRef?: components["schemas"]["io.k8s.api.core.v1.SecretReference"];
+            nodePublishSecretRef?: components["schemas"]["io.k8s.api.core.v1.SecretReference"];
+            nodeStageSecretRef?: components["schemas"]["io.k8s.api.core.v1.SecretReference"];
+            /** @description readOnly value to pass to ControllerPublishVolumeRequest. Defaults to false (read/write). */
+            readOnly?: boolean;
+            /** @description volumeAttributes of the volume to publish. */
+            volumeAttributes?: {
+                [key: string]: string;
+            };
+            /** @description volumeHandle is the unique volume name returned by the CSI volume plugin’s CreateVolume to refer to the volume on all subsequent calls. Required. */
+            volumeHandle: string;
         };
         /** @description Represents a source location of a volume to mount, managed by an external CSI driver */
         "io.k8s.api.core.v1.CSIVolumeSource": {
@@ -3972,6 +4663,20 @@ export interface components {
             drop?: string[];
         };
         /** @description Represents a Ceph Filesystem mount that lasts the lifetime of a pod Cephfs volumes do not support ownership management or SELinux relabeling. */
+        "io.k8s.api.core.v1.CephFSPersistentVolumeSource": {
+            /** @description monitors is Required: Monitors is a collection of Ceph monitors More info: https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it */
+            monitors: string[];
+            /** @description path is Optional: Used as the mounted root, rather than the full Ceph tree, default is / */
+            path?: string;
+            /** @description readOnly is Optional: Defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts. More info: https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it */
+            readOnly?: boolean;
+            /** @description secretFile is Optional: SecretFile is the path to key ring for User, default is /etc/ceph/user.secret More info: https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it */
+            secretFile?: string;
+            secretRef?: components["schemas"]["io.k8s.api.core.v1.SecretReference"];
+            /** @description user is Optional: User is the rados user name, default is admin More info: https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it */
+            user?: string;
+        };
+        /** @description Represents a Ceph Filesystem mount that lasts the lifetime of a pod Cephfs volumes do not support ownership management or SELinux relabeling. */
         "io.k8s.api.core.v1.CephFSVolumeSource": {
             /** @description monitors is Required: Monitors is a collection of Ceph monitors More info: https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it */
             monitors: string[];
@@ -3984,6 +4689,16 @@ export interface components {
             secretRef?: components["schemas"]["io.k8s.api.core.v1.LocalObjectReference"];
             /** @description user is optional: User is the rados user name, default is admin More info: https://examples.k8s.io/volumes/cephfs/README.md#how-to-use-it */
             user?: string;
+        };
+        /** @description Represents a cinder volume resource in Openstack. A Cinder volume must exist before mounting to a container. The volume must also be in the same region as the kubelet. Cinder volumes support ownership management and SELinux relabeling. */
+        "io.k8s.api.core.v1.CinderPersistentVolumeSource": {
+            /** @description fsType Filesystem type to mount. Must be a filesystem type supported by the host operating system. Examples: "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified. More info: https://examples.k8s.io/mysql-cinder-pd/README.md */
+            fsType?: string;
+            /** @description readOnly is Optional: Defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts. More info: https://examples.k8s.io/mysql-cinder-pd/README.md */
+            readOnly?: boolean;
+            secretRef?: components["schemas"]["io.k8s.api.core.v1.SecretReference"];
+            /** @description volumeID used to identify the volume in cinder. More info: https://examples.k8s.io/mysql-cinder-pd/README.md */
+            volumeID: string;
         };
         /** @description Represents a cinder volume resource in Openstack. A Cinder volume must exist before mounting to a container. The volume must also be in the same region as the kubelet. Cinder volumes support ownership management and SELinux relabeling. */
         "io.k8s.api.core.v1.CinderVolumeSource": {
@@ -4544,6 +5259,20 @@ export interface components {
             /** @description The name of the volume mount containing the env file. */
             volumeName: string;
         };
+        /** @description FlexPersistentVolumeSource represents a generic persistent volume resource that is provisioned/attached using an exec based plugin. */
+        "io.k8s.api.core.v1.FlexPersistentVolumeSource": {
+            /** @description driver is the name of the driver to use for this volume. */
+            driver: string;
+            /** @description fsType is the Filesystem type to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". The default filesystem depends on FlexVolume script. */
+            fsType?: string;
+            /** @description options is Optional: this field holds extra command options if any. */
+            options?: {
+                [key: string]: string;
+            };
+            /** @description readOnly is Optional: defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts. */
+            readOnly?: boolean;
+            secretRef?: components["schemas"]["io.k8s.api.core.v1.SecretReference"];
+        };
         /** @description FlexVolume represents a generic volume resource that is provisioned/attached using an exec based plugin. */
         "io.k8s.api.core.v1.FlexVolumeSource": {
             /** @description driver is the name of the driver to use for this volume. */
@@ -4599,6 +5328,17 @@ export interface components {
             revision?: string;
         };
         /** @description Represents a Glusterfs mount that lasts the lifetime of a pod. Glusterfs volumes do not support ownership management or SELinux relabeling. */
+        "io.k8s.api.core.v1.GlusterfsPersistentVolumeSource": {
+            /** @description endpoints is the endpoint name that details Glusterfs topology. More info: https://examples.k8s.io/volumes/glusterfs/README.md#create-a-pod */
+            endpoints: string;
+            /** @description endpointsNamespace is the namespace that contains Glusterfs endpoint. If this field is empty, the EndpointNamespace defaults to the same namespace as the bound PVC. More info: https://examples.k8s.io/volumes/glusterfs/README.md#create-a-pod */
+            endpointsNamespace?: string;
+            /** @description path is the Glusterfs volume path. More info: https://examples.k8s.io/volumes/glusterfs/README.md#create-a-pod */
+            path: string;
+            /** @description readOnly here will force the Glusterfs volume to be mounted with read-only permissions. Defaults to false. More info: https://examples.k8s.io/volumes/glusterfs/README.md#create-a-pod */
+            readOnly?: boolean;
+        };
+        /** @description Represents a Glusterfs mount that lasts the lifetime of a pod. Glusterfs volumes do not support ownership management or SELinux relabeling. */
         "io.k8s.api.core.v1.GlusterfsVolumeSource": {
             /** @description endpoints is the endpoint name that details Glusterfs topology. */
             endpoints: string;
@@ -4645,6 +5385,33 @@ export interface components {
             path: string;
             /** @description type for HostPath Volume Defaults to "" More info: https://kubernetes.io/docs/concepts/storage/volumes#hostpath */
             type?: string;
+        };
+        /** @description ISCSIPersistentVolumeSource represents an ISCSI disk. ISCSI volumes can only be mounted as read/write once. ISCSI volumes support ownership management and SELinux relabeling. */
+        "io.k8s.api.core.v1.ISCSIPersistentVolumeSource": {
+            /** @description chapAuthDiscovery defines whether support iSCSI Discovery CHAP authentication */
+            chapAuthDiscovery?: boolean;
+            /** @description chapAuthSession defines whether support iSCSI Session CHAP authentication */
+            chapAuthSession?: boolean;
+            /** @description fsType is the filesystem type of the volume that you want to mount. Tip: Ensure that the filesystem type is supported by the host operating system. Examples: "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified. More info: https://kubernetes.io/docs/concepts/storage/volumes#iscsi */
+            fsType?: string;
+            /** @description initiatorName is the custom iSCSI Initiator Name. If initiatorName is specified with iscsiInterface simultaneously, new iSCSI interface <target portal>:<volume name> will be created for the connection. */
+            initiatorName?: string;
+            /** @description iqn is Target iSCSI Qualified Name. */
+            iqn: string;
+            /** @description iscsiInterface is the interface Name that uses an iSCSI transport. Defaults to 'default' (tcp). */
+            iscsiInterface?: string;
+            /**
+             * Format: int32
+             * @description lun is iSCSI Target Lun number.
+             */
+            lun: number;
+            /** @description portals is the iSCSI Target Portal List. The Portal is either an IP or ip_addr:port if the port is other than default (typically TCP ports 860 and 3260). */
+            portals?: string[];
+            /** @description readOnly here will force the ReadOnly setting in VolumeMounts. Defaults to false. */
+            readOnly?: boolean;
+            secretRef?: components["schemas"]["io.k8s.api.core.v1.SecretReference"];
+            /** @description targetPortal is iSCSI Target Portal. The Portal is either an IP or ip_addr:port if the port is other than default (typically TCP ports 860 and 3260). */
+            targetPortal: string;
         };
         /** @description Represents an ISCSI disk. ISCSI volumes can only be mounted as read/write once. ISCSI volumes support ownership management and SELinux relabeling. */
         "io.k8s.api.core.v1.ISCSIVolumeSource": {
@@ -4746,6 +5513,20 @@ export interface components {
         "io.k8s.api.core.v1.LocalObjectReference": {
             /** @description Name of the referent. This field is effectively required, but due to backwards compatibility is allowed to be empty. Instances of this type with an empty value here are almost certainly wrong. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names */
             name?: string;
+        };
+        /** @description Local represents directly-attached storage with node affinity */
+        "io.k8s.api.core.v1.LocalVolumeSource": {
+            /** @description fsType is the filesystem type to mount. It applies only when the Path is a block device. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". The default value is to auto-select a filesystem if unspecified. */
+            fsType?: string;
+            /** @description path of the full path to the volume on the node. It can be either a directory or block device (disk, partition, ...). */
+            path: string;
+        };
+        /** @description ModifyVolumeStatus represents the status object of ControllerModifyVolume operation */
+        "io.k8s.api.core.v1.ModifyVolumeStatus": {
+            /** @description status is the status of the ControllerModifyVolume operation. It can be in any of following states:  - Pending    Pending indicates that the PersistentVolumeClaim cannot be modified due to unmet requirements, such as    the specified VolumeAttributesClass not existing.  - InProgress    InProgress indicates that the volume is being modified.  - Infeasible   Infeasible indicates that the request has been rejected as invalid by the CSI driver. To    resolve the error, a valid VolumeAttributesClass needs to be specified. Note: New statuses can be added in the future. Consumers should check for unknown statuses and fail appropriately. */
+            status: string;
+            /** @description targetVolumeAttributesClassName is the name of the VolumeAttributesClass the PVC currently being reconciled */
+            targetVolumeAttributesClassName?: string;
         };
         /** @description Represents an NFS mount that lasts the lifetime of a pod. NFS volumes do not support ownership management or SELinux relabeling. */
         "io.k8s.api.core.v1.NFSVolumeSource": {
@@ -5018,6 +5799,51 @@ export interface components {
             /** @description UID of the referent. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#uids */
             uid?: string;
         };
+        /** @description PersistentVolume (PV) is a storage resource provisioned by an administrator. It is analogous to a node. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes */
+        "io.k8s.api.core.v1.PersistentVolume": {
+            /** @description APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
+            apiVersion?: string;
+            /** @description Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds */
+            kind?: string;
+            metadata?: components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"];
+            spec?: components["schemas"]["io.k8s.api.core.v1.PersistentVolumeSpec"];
+            status?: components["schemas"]["io.k8s.api.core.v1.PersistentVolumeStatus"];
+        };
+        /** @description PersistentVolumeClaim is a user's request for and claim to a persistent volume */
+        "io.k8s.api.core.v1.PersistentVolumeClaim": {
+            /** @description APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
+            apiVersion?: string;
+            /** @description Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds */
+            kind?: string;
+            metadata?: components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"];
+            spec?: components["schemas"]["io.k8s.api.core.v1.PersistentVolumeClaimSpec"];
+            status?: components["schemas"]["io.k8s.api.core.v1.PersistentVolumeClaimStatus"];
+        };
+        /** @description PersistentVolumeClaimCondition contains details about state of pvc */
+        "io.k8s.api.core.v1.PersistentVolumeClaimCondition": {
+            /** @description lastProbeTime is the time we probed the condition. */
+            lastProbeTime?: components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Time"];
+            /** @description lastTransitionTime is the time the condition transitioned from one status to another. */
+            lastTransitionTime?: components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Time"];
+            /** @description message is the human-readable message indicating details about last transition. */
+            message?: string;
+            /** @description reason is a unique, this should be a short, machine understandable string that gives the reason for condition's last transition. If it reports "Resizing" that means the underlying persistent volume is being resized. */
+            reason?: string;
+            /** @description Status is the status of the condition. Can be True, False, Unknown. More info: https://kubernetes.io/docs/reference/kubernetes-api/config-and-storage-resources/persistent-volume-claim-v1/#:~:text=state%20of%20pvc-,conditions.status,-(string)%2C%20required */
+            status: string;
+            /** @description Type is the type of the condition. More info: https://kubernetes.io/docs/reference/kubernetes-api/config-and-storage-resources/persistent-volume-claim-v1/#:~:text=set%20to%20%27ResizeStarted%27.-,PersistentVolumeClaimCondition,-contains%20details%20about */
+            type: string;
+        };
+        /** @description PersistentVolumeClaimList is a list of PersistentVolumeClaim items. */
+        "io.k8s.api.core.v1.PersistentVolumeClaimList": {
+            /** @description APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
+            apiVersion?: string;
+            /** @description items is a list of persistent volume claims. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#persistentvolumeclaims */
+            items: components["schemas"]["io.k8s.api.core.v1.PersistentVolumeClaim"][];
+            /** @description Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds */
+            kind?: string;
+            metadata?: components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta"];
+        };
         /** @description PersistentVolumeClaimSpec describes the common attributes of storage devices and allows a Source for provider-specific attributes */
         "io.k8s.api.core.v1.PersistentVolumeClaimSpec": {
             /** @description accessModes contains the desired access modes the volume should have. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#access-modes-1 */
@@ -5035,6 +5861,30 @@ export interface components {
             /** @description volumeName is the binding reference to the PersistentVolume backing this claim. */
             volumeName?: string;
         };
+        /** @description PersistentVolumeClaimStatus is the current status of a persistent volume claim. */
+        "io.k8s.api.core.v1.PersistentVolumeClaimStatus": {
+            /** @description accessModes contains the actual access modes the volume backing the PVC has. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#access-modes-1 */
+            accessModes?: string[];
+            /** @description allocatedResourceStatuses stores status of resource being resized for the given PVC. Key names follow standard Kubernetes label syntax. Valid values are either:  * Un-prefixed keys:   - storage - the capacity of the volume.  * Custom resources must use implementation-defined prefixed names such as "example.com/my-custom-resource" Apart from above values - keys that are unprefixed or have kubernetes.io prefix are considered reserved and hence may not be used.  ClaimResourceStatus can be in any of following states:  - ControllerResizeInProgress:   State set when resize controller starts resizing the volume in control-plane.  - ControllerResizeFailed:   State set when resize has failed in resize controller with a terminal error.  - NodeResizePending:   State set when resize controller has finished resizing the volume but further resizing of   volume is needed on the node.  - NodeResizeInProgress:   State set when kubelet starts resizing the volume.  - NodeResizeFailed:   State set when resizing has failed in kubelet with a terminal error. Transient errors don't set   NodeResizeFailed. For example: if expanding a PVC for more capacity - this field can be one of the following states:  - pvc.status.allocatedResourceStatus['storage'] = "ControllerResizeInProgress"      - pvc.status.allocatedResourceStatus['storage'] = "ControllerResizeFailed"      - pvc.status.allocatedResourceStatus['storage'] = "NodeResizePending"      - pvc.status.allocatedResourceStatus['storage'] = "NodeResizeInProgress"      - pvc.status.allocatedResourceStatus['storage'] = "NodeResizeFailed" When this field is not set, it means that no resize operation is in progress for the given PVC.  A controller that receives PVC update with previously unknown resourceName or ClaimResourceStatus should ignore the update for the purpose it was designed. For example - a controller that only is responsible for resizing capacity of the volume, should ignore PVC updates that change other valid resources associated with PVC. */
+            allocatedResourceStatuses?: {
+                [key: string]: string;
+            };
+            /** @description allocatedResources tracks the resources allocated to a PVC including its capacity. Key names follow standard Kubernetes label syntax. Valid values are either:  * Un-prefixed keys:   - storage - the capacity of the volume.  * Custom resources must use implementation-defined prefixed names such as "example.com/my-custom-resource" Apart from above values - keys that are unprefixed or have kubernetes.io prefix are considered reserved and hence may not be used.  Capacity reported here may be larger than the actual capacity when a volume expansion operation is requested. For storage quota, the larger value from allocatedResources and PVC.spec.resources is used. If allocatedResources is not set, PVC.spec.resources alone is used for quota calculation. If a volume expansion capacity request is lowered, allocatedResources is only lowered if there are no expansion operations in progress and if the actual volume capacity is equal or lower than the requested capacity.  A controller that receives PVC update with previously unknown resourceName should ignore the update for the purpose it was designed. For example - a controller that only is responsible for resizing capacity of the volume, should ignore PVC updates that change other valid resources associated with PVC. */
+            allocatedResources?: {
+                [key: string]: components["schemas"]["io.k8s.apimachinery.pkg.api.resource.Quantity"];
+            };
+            /** @description capacity represents the actual resources of the underlying volume. */
+            capacity?: {
+                [key: string]: components["schemas"]["io.k8s.apimachinery.pkg.api.resource.Quantity"];
+            };
+            /** @description conditions is the current Condition of persistent volume claim. If underlying persistent volume is being resized then the Condition will be set to 'Resizing'. */
+            conditions?: components["schemas"]["io.k8s.api.core.v1.PersistentVolumeClaimCondition"][];
+            /** @description currentVolumeAttributesClassName is the current name of the VolumeAttributesClass the PVC is using. When unset, there is no VolumeAttributeClass applied to this PersistentVolumeClaim */
+            currentVolumeAttributesClassName?: string;
+            modifyVolumeStatus?: components["schemas"]["io.k8s.api.core.v1.ModifyVolumeStatus"];
+            /** @description phase represents the current phase of PersistentVolumeClaim. */
+            phase?: string;
+        };
         /** @description PersistentVolumeClaimTemplate is used to produce PersistentVolumeClaim objects as part of an EphemeralVolumeSource. */
         "io.k8s.api.core.v1.PersistentVolumeClaimTemplate": {
             metadata?: components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"];
@@ -5046,6 +5896,70 @@ export interface components {
             claimName: string;
             /** @description readOnly Will force the ReadOnly setting in VolumeMounts. Default false. */
             readOnly?: boolean;
+        };
+        /** @description PersistentVolumeList is a list of PersistentVolume items. */
+        "io.k8s.api.core.v1.PersistentVolumeList": {
+            /** @description APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
+            apiVersion?: string;
+            /** @description items is a list of persistent volumes. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes */
+            items: components["schemas"]["io.k8s.api.core.v1.PersistentVolume"][];
+            /** @description Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds */
+            kind?: string;
+            metadata?: components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta"];
+        };
+        /** @description PersistentVolumeSpec is the specification of a persistent volume. */
+        "io.k8s.api.core.v1.PersistentVolumeSpec": {
+            /** @description accessModes contains all ways the volume can be mounted. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#access-modes */
+            accessModes?: string[];
+            awsElasticBlockStore?: components["schemas"]["io.k8s.api.core.v1.AWSElasticBlockStoreVolumeSource"];
+            azureDisk?: components["schemas"]["io.k8s.api.core.v1.AzureDiskVolumeSource"];
+            azureFile?: components["schemas"]["io.k8s.api.core.v1.AzureFilePersistentVolumeSource"];
+            /** @description capacity is the description of the persistent volume's resources and capacity. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#capacity */
+            capacity?: {
+                [key: string]: components["schemas"]["io.k8s.apimachinery.pkg.api.resource.Quantity"];
+            };
+            cephfs?: components["schemas"]["io.k8s.api.core.v1.CephFSPersistentVolumeSource"];
+            cinder?: components["schemas"]["io.k8s.api.core.v1.CinderPersistentVolumeSource"];
+            claimRef?: components["schemas"]["io.k8s.api.core.v1.ObjectReference"];
+            csi?: components["schemas"]["io.k8s.api.core.v1.CSIPersistentVolumeSource"];
+            fc?: components["schemas"]["io.k8s.api.core.v1.FCVolumeSource"];
+            flexVolume?: components["schemas"]["io.k8s.api.core.v1.FlexPersistentVolumeSource"];
+            flocker?: components["schemas"]["io.k8s.api.core.v1.FlockerVolumeSource"];
+            gcePersistentDisk?: components["schemas"]["io.k8s.api.core.v1.GCEPersistentDiskVolumeSource"];
+            glusterfs?: components["schemas"]["io.k8s.api.core.v1.GlusterfsPersistentVolumeSource"];
+            hostPath?: components["schemas"]["io.k8s.api.core.v1.HostPathVolumeSource"];
+            iscsi?: components["schemas"]["io.k8s.api.core.v1.ISCSIPersistentVolumeSource"];
+            local?: components["schemas"]["io.k8s.api.core.v1.LocalVolumeSource"];
+            /** @description mountOptions is the list of mount options, e.g. ["ro", "soft"]. Not validated - mount will simply fail if one is invalid. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes/#mount-options */
+            mountOptions?: string[];
+            nfs?: components["schemas"]["io.k8s.api.core.v1.NFSVolumeSource"];
+            nodeAffinity?: components["schemas"]["io.k8s.api.core.v1.VolumeNodeAffinity"];
+            /** @description persistentVolumeReclaimPolicy defines what happens to a persistent volume when released from its claim. Valid options are Retain (default for manually created PersistentVolumes), Delete (default for dynamically provisioned PersistentVolumes), and Recycle (deprecated). Recycle must be supported by the volume plugin underlying this PersistentVolume. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#reclaiming */
+            persistentVolumeReclaimPolicy?: string;
+            photonPersistentDisk?: components["schemas"]["io.k8s.api.core.v1.PhotonPersistentDiskVolumeSource"];
+            portworxVolume?: components["schemas"]["io.k8s.api.core.v1.PortworxVolumeSource"];
+            quobyte?: components["schemas"]["io.k8s.api.core.v1.QuobyteVolumeSource"];
+            rbd?: components["schemas"]["io.k8s.api.core.v1.RBDPersistentVolumeSource"];
+            scaleIO?: components["schemas"]["io.k8s.api.core.v1.ScaleIOPersistentVolumeSource"];
+            /** @description storageClassName is the name of StorageClass to which this persistent volume belongs. Empty value means that this volume does not belong to any StorageClass. */
+            storageClassName?: string;
+            storageos?: components["schemas"]["io.k8s.api.core.v1.StorageOSPersistentVolumeSource"];
+            /** @description Name of VolumeAttributesClass to which this persistent volume belongs. Empty value is not allowed. When this field is not set, it indicates that this volume does not belong to any VolumeAttributesClass. This field is mutable and can be changed by the CSI driver after a volume has been updated successfully to a new class. For an unbound PersistentVolume, the volumeAttributesClassName will be matched with unbound PersistentVolumeClaims during the binding process. */
+            volumeAttributesClassName?: string;
+            /** @description volumeMode defines if a volume is intended to be used with a formatted filesystem or to remain in raw block state. Value of Filesystem is implied when not included in spec. */
+            volumeMode?: string;
+            vsphereVolume?: components["schemas"]["io.k8s.api.core.v1.VsphereVirtualDiskVolumeSource"];
+        };
+        /** @description PersistentVolumeStatus is the current status of a persistent volume. */
+        "io.k8s.api.core.v1.PersistentVolumeStatus": {
+            /** @description lastPhaseTransitionTime is the time the phase transitioned from one to another and automatically resets to current time everytime a volume phase transitions. */
+            lastPhaseTransitionTime?: components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Time"];
+            /** @description message is a human-readable message indicating details about why the volume is in this state. */
+            message?: string;
+            /** @description phase indicates if a volume is available, bound to a claim, or released by a claim. More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#phase */
+            phase?: string;
+            /** @description reason is a brief CamelCase string that describes any failure and is meant for machine parsing and tidy display in the CLI. */
+            reason?: string;
         };
         /** @description Represents a Photon Controller persistent disk resource. */
         "io.k8s.api.core.v1.PhotonPersistentDiskVolumeSource": {
@@ -5481,6 +6395,24 @@ export interface components {
             volume: string;
         };
         /** @description Represents a Rados Block Device mount that lasts the lifetime of a pod. RBD volumes support ownership management and SELinux relabeling. */
+        "io.k8s.api.core.v1.RBDPersistentVolumeSource": {
+            /** @description fsType is the filesystem type of the volume that you want to mount. Tip: Ensure that the filesystem type is supported by the host operating system. Examples: "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified. More info: https://kubernetes.io/docs/concepts/storage/volumes#rbd */
+            fsType?: string;
+            /** @description image is the rados image name. More info: https://examples.k8s.io/volumes/rbd/README.md#how-to-use-it */
+            image: string;
+            /** @description keyring is the path to key ring for RBDUser. Default is /etc/ceph/keyring. More info: https://examples.k8s.io/volumes/rbd/README.md#how-to-use-it */
+            keyring?: string;
+            /** @description monitors is a collection of Ceph monitors. More info: https://examples.k8s.io/volumes/rbd/README.md#how-to-use-it */
+            monitors: string[];
+            /** @description pool is the rados pool name. Default is rbd. More info: https://examples.k8s.io/volumes/rbd/README.md#how-to-use-it */
+            pool?: string;
+            /** @description readOnly here will force the ReadOnly setting in VolumeMounts. Defaults to false. More info: https://examples.k8s.io/volumes/rbd/README.md#how-to-use-it */
+            readOnly?: boolean;
+            secretRef?: components["schemas"]["io.k8s.api.core.v1.SecretReference"];
+            /** @description user is the rados user name. Default is admin. More info: https://examples.k8s.io/volumes/rbd/README.md#how-to-use-it */
+            user?: string;
+        };
+        /** @description Represents a Rados Block Device mount that lasts the lifetime of a pod. RBD volumes support ownership management and SELinux relabeling. */
         "io.k8s.api.core.v1.RBDVolumeSource": {
             /** @description fsType is the filesystem type of the volume that you want to mount. Tip: Ensure that the filesystem type is supported by the host operating system. Examples: "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified. More info: https://kubernetes.io/docs/concepts/storage/volumes#rbd */
             fsType?: string;
@@ -5553,6 +6485,28 @@ export interface components {
             type?: string;
             /** @description User is a SELinux user label that applies to the container. */
             user?: string;
+        };
+        /** @description ScaleIOPersistentVolumeSource represents a persistent ScaleIO volume */
+        "io.k8s.api.core.v1.ScaleIOPersistentVolumeSource": {
+            /** @description fsType is the filesystem type to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". Default is "xfs" */
+            fsType?: string;
+            /** @description gateway is the host address of the ScaleIO API Gateway. */
+            gateway: string;
+            /** @description protectionDomain is the name of the ScaleIO Protection Domain for the configured storage. */
+            protectionDomain?: string;
+            /** @description readOnly defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts. */
+            readOnly?: boolean;
+            secretRef: components["schemas"]["io.k8s.api.core.v1.SecretReference"];
+            /** @description sslEnabled is the flag to enable/disable SSL communication with Gateway, default false */
+            sslEnabled?: boolean;
+            /** @description storageMode indicates whether the storage for a volume should be ThickProvisioned or ThinProvisioned. Default is ThinProvisioned. */
+            storageMode?: string;
+            /** @description storagePool is the ScaleIO Storage Pool associated with the protection domain. */
+            storagePool?: string;
+            /** @description system is the name of the storage system as configured in ScaleIO. */
+            system: string;
+            /** @description volumeName is the name of a volume already created in the ScaleIO system that is associated with this volume source. */
+            volumeName?: string;
         };
         /** @description ScaleIOVolumeSource represents a persistent ScaleIO volume */
         "io.k8s.api.core.v1.ScaleIOVolumeSource": {
@@ -5637,6 +6591,13 @@ export interface components {
             name?: string;
             /** @description optional field specify whether the Secret or its key must be defined */
             optional?: boolean;
+        };
+        /** @description SecretReference represents a Secret Reference. It has enough information to retrieve secret in any namespace */
+        "io.k8s.api.core.v1.SecretReference": {
+            /** @description name is unique within a namespace to reference a secret resource. */
+            name?: string;
+            /** @description namespace defines the space within which the secret name must be unique. */
+            namespace?: string;
         };
         /** @description Adapts a Secret into a volume.  The contents of the target Secret's Data field will be presented in a volume as files using the keys in the Data field as the file names. Secret volumes support ownership management and SELinux relabeling. */
         "io.k8s.api.core.v1.SecretVolumeSource": {
@@ -5823,6 +6784,18 @@ export interface components {
             seconds: number;
         };
         /** @description Represents a StorageOS persistent volume resource. */
+        "io.k8s.api.core.v1.StorageOSPersistentVolumeSource": {
+            /** @description fsType is the filesystem type to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified. */
+            fsType?: string;
+            /** @description readOnly defaults to false (read/write). ReadOnly here will force the ReadOnly setting in VolumeMounts. */
+            readOnly?: boolean;
+            secretRef?: components["schemas"]["io.k8s.api.core.v1.ObjectReference"];
+            /** @description volumeName is the human-readable name of the StorageOS volume.  Volume names are only unique within a namespace. */
+            volumeName?: string;
+            /** @description volumeNamespace specifies the scope of the volume within StorageOS.  If no namespace is specified then the Pod's namespace will be used.  This allows the Kubernetes name scoping to be mirrored within StorageOS for tighter integration. Set VolumeName to any name to override the default behaviour. Set to "default" if you are not using namespaces within StorageOS. Namespaces that do not pre-exist within StorageOS will be created. */
+            volumeNamespace?: string;
+        };
+        /** @description Represents a StorageOS persistent volume resource. */
         "io.k8s.api.core.v1.StorageOSVolumeSource": {
             /** @description fsType is the filesystem type to mount. Must be a filesystem type supported by the host operating system. Ex. "ext4", "xfs", "ntfs". Implicitly inferred to be "ext4" if unspecified. */
             fsType?: string;
@@ -5874,6 +6847,18 @@ export interface components {
             tolerationSeconds?: number;
             /** @description Value is the taint value the toleration matches to. If the operator is Exists, the value should be empty, otherwise just a regular string. */
             value?: string;
+        };
+        /** @description A topology selector requirement is a selector that matches given label. This is an alpha feature and may change in the future. */
+        "io.k8s.api.core.v1.TopologySelectorLabelRequirement": {
+            /** @description The label key that the selector applies to. */
+            key: string;
+            /** @description An array of string values. One value must match the label to be selected. Each entry in Values is ORed. */
+            values: string[];
+        };
+        /** @description A topology selector term represents the result of label queries. A null or empty topology selector term matches no objects. The requirements of them are ANDed. It provides a subset of functionality as NodeSelectorTerm. This is an alpha feature and may change in the future. */
+        "io.k8s.api.core.v1.TopologySelectorTerm": {
+            /** @description A list of topology selector requirements by labels. */
+            matchLabelExpressions?: components["schemas"]["io.k8s.api.core.v1.TopologySelectorLabelRequirement"][];
         };
         /** @description TopologySpreadConstraint specifies how to spread matching pods among the given topology. */
         "io.k8s.api.core.v1.TopologySpreadConstraint": {
@@ -5989,6 +6974,10 @@ export interface components {
             /** @description RecursiveReadOnly must be set to Disabled, Enabled, or unspecified (for non-readonly mounts). An IfPossible value in the original VolumeMount must be translated to Disabled or Enabled, depending on the mount result. */
             recursiveReadOnly?: string;
             volumeStatus?: components["schemas"]["io.k8s.api.core.v1.VolumeStatus"];
+        };
+        /** @description VolumeNodeAffinity defines constraints that limit what nodes this volume can be accessed from. */
+        "io.k8s.api.core.v1.VolumeNodeAffinity": {
+            required?: components["schemas"]["io.k8s.api.core.v1.NodeSelector"];
         };
         /** @description Projection that may be projected along with other supported volume types. Exactly one of these fields must be set. */
         "io.k8s.api.core.v1.VolumeProjection": {
@@ -6247,6 +7236,40 @@ export interface components {
             name: string;
             /** @description Namespace of the referenced object.  If the object kind is non-namespace, such as "User" or "Group", and this value is not empty the Authorizer should report an error. */
             namespace?: string;
+        };
+        /** @description StorageClass describes the parameters for a class of storage for which PersistentVolumes can be dynamically provisioned.  StorageClasses are non-namespaced; the name of the storage class according to etcd is in ObjectMeta.Name. */
+        "io.k8s.api.storage.v1.StorageClass": {
+            /** @description allowVolumeExpansion shows whether the storage class allow volume expand. */
+            allowVolumeExpansion?: boolean;
+            /** @description allowedTopologies restrict the node topologies where volumes can be dynamically provisioned. Each volume plugin defines its own supported topology specifications. An empty TopologySelectorTerm list means there is no topology restriction. This field is only honored by servers that enable the VolumeScheduling feature. */
+            allowedTopologies?: components["schemas"]["io.k8s.api.core.v1.TopologySelectorTerm"][];
+            /** @description APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
+            apiVersion?: string;
+            /** @description Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds */
+            kind?: string;
+            metadata?: components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"];
+            /** @description mountOptions controls the mountOptions for dynamically provisioned PersistentVolumes of this storage class. e.g. ["ro", "soft"]. Not validated - mount of the PVs will simply fail if one is invalid. */
+            mountOptions?: string[];
+            /** @description parameters holds the parameters for the provisioner that should create volumes of this storage class. */
+            parameters?: {
+                [key: string]: string;
+            };
+            /** @description provisioner indicates the type of the provisioner. */
+            provisioner: string;
+            /** @description reclaimPolicy controls the reclaimPolicy for dynamically provisioned PersistentVolumes of this storage class. Defaults to Delete. */
+            reclaimPolicy?: string;
+            /** @description volumeBindingMode indicates how PersistentVolumeClaims should be provisioned and bound.  When unset, VolumeBindingImmediate is used. This field is only honored by servers that enable the VolumeScheduling feature. */
+            volumeBindingMode?: string;
+        };
+        /** @description StorageClassList is a collection of storage classes. */
+        "io.k8s.api.storage.v1.StorageClassList": {
+            /** @description APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
+            apiVersion?: string;
+            /** @description items is the list of StorageClasses */
+            items: components["schemas"]["io.k8s.api.storage.v1.StorageClass"][];
+            /** @description Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds */
+            kind?: string;
+            metadata?: components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta"];
         };
         /** @description Quantity is a fixed-point representation of a number, e.g. 100m, 1Gi or 0.5. */
         "io.k8s.apimachinery.pkg.api.resource.Quantity": string | number;
@@ -7961,6 +8984,574 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["io.k8s.api.core.v1.Event"];
                     "application/yaml": components["schemas"]["io.k8s.api.core.v1.Event"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    listCoreV1NamespacedPersistentVolumeClaim: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                allowWatchBookmarks?: boolean;
+                continue?: string;
+                fieldSelector?: string;
+                labelSelector?: string;
+                limit?: number;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+                watch?: boolean;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.PersistentVolumeClaimList"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.PersistentVolumeClaimList"];
+                    "application/json;stream=watch": components["schemas"]["io.k8s.api.core.v1.PersistentVolumeClaimList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    createCoreV1NamespacedPersistentVolumeClaim: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                fieldManager?: string;
+                fieldValidation?: string;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["io.k8s.api.core.v1.PersistentVolumeClaim"];
+                "application/yaml": components["schemas"]["io.k8s.api.core.v1.PersistentVolumeClaim"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.PersistentVolumeClaim"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.PersistentVolumeClaim"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.PersistentVolumeClaim"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.PersistentVolumeClaim"];
+                };
+            };
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.PersistentVolumeClaim"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.PersistentVolumeClaim"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    deletecollectionCoreV1NamespacedPersistentVolumeClaim: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                continue?: string;
+                dryRun?: string;
+                fieldSelector?: string;
+                gracePeriodSeconds?: number;
+                labelSelector?: string;
+                limit?: number;
+                orphanDependents?: boolean;
+                propagationPolicy?: string;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    readCoreV1NamespacedPersistentVolumeClaim: {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.PersistentVolumeClaim"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.PersistentVolumeClaim"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    replaceCoreV1NamespacedPersistentVolumeClaim: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                fieldManager?: string;
+                fieldValidation?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["io.k8s.api.core.v1.PersistentVolumeClaim"];
+                "application/yaml": components["schemas"]["io.k8s.api.core.v1.PersistentVolumeClaim"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.PersistentVolumeClaim"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.PersistentVolumeClaim"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.PersistentVolumeClaim"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.PersistentVolumeClaim"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    deleteCoreV1NamespacedPersistentVolumeClaim: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                gracePeriodSeconds?: number;
+                orphanDependents?: boolean;
+                propagationPolicy?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    patchCoreV1NamespacedPersistentVolumeClaim: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                fieldManager?: string;
+                fieldValidation?: string;
+                force?: boolean;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/merge-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/strategic-merge-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/apply-patch+yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.PersistentVolumeClaim"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.PersistentVolumeClaim"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.PersistentVolumeClaim"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.PersistentVolumeClaim"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    readCoreV1NamespacedPersistentVolumeClaimStatus: {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.PersistentVolumeClaim"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.PersistentVolumeClaim"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    replaceCoreV1NamespacedPersistentVolumeClaimStatus: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                fieldManager?: string;
+                fieldValidation?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["io.k8s.api.core.v1.PersistentVolumeClaim"];
+                "application/yaml": components["schemas"]["io.k8s.api.core.v1.PersistentVolumeClaim"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.PersistentVolumeClaim"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.PersistentVolumeClaim"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.PersistentVolumeClaim"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.PersistentVolumeClaim"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    patchCoreV1NamespacedPersistentVolumeClaimStatus: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                fieldManager?: string;
+                fieldValidation?: string;
+                force?: boolean;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/merge-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/strategic-merge-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/apply-patch+yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.PersistentVolumeClaim"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.PersistentVolumeClaim"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.PersistentVolumeClaim"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.PersistentVolumeClaim"];
                 };
             };
             /** @description Unauthorized */
@@ -11378,6 +12969,611 @@ export interface operations {
             };
         };
     };
+    listCoreV1PersistentVolumeClaimForAllNamespaces: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                allowWatchBookmarks?: boolean;
+                continue?: string;
+                fieldSelector?: string;
+                labelSelector?: string;
+                limit?: number;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+                watch?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.PersistentVolumeClaimList"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.PersistentVolumeClaimList"];
+                    "application/json;stream=watch": components["schemas"]["io.k8s.api.core.v1.PersistentVolumeClaimList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    listCoreV1PersistentVolume: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                allowWatchBookmarks?: boolean;
+                continue?: string;
+                fieldSelector?: string;
+                labelSelector?: string;
+                limit?: number;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+                watch?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.PersistentVolumeList"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.PersistentVolumeList"];
+                    "application/json;stream=watch": components["schemas"]["io.k8s.api.core.v1.PersistentVolumeList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    createCoreV1PersistentVolume: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                fieldManager?: string;
+                fieldValidation?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["io.k8s.api.core.v1.PersistentVolume"];
+                "application/yaml": components["schemas"]["io.k8s.api.core.v1.PersistentVolume"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.PersistentVolume"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.PersistentVolume"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.PersistentVolume"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.PersistentVolume"];
+                };
+            };
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.PersistentVolume"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.PersistentVolume"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    deletecollectionCoreV1PersistentVolume: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                continue?: string;
+                dryRun?: string;
+                fieldSelector?: string;
+                gracePeriodSeconds?: number;
+                labelSelector?: string;
+                limit?: number;
+                orphanDependents?: boolean;
+                propagationPolicy?: string;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    readCoreV1PersistentVolume: {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.PersistentVolume"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.PersistentVolume"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    replaceCoreV1PersistentVolume: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                fieldManager?: string;
+                fieldValidation?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["io.k8s.api.core.v1.PersistentVolume"];
+                "application/yaml": components["schemas"]["io.k8s.api.core.v1.PersistentVolume"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.PersistentVolume"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.PersistentVolume"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.PersistentVolume"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.PersistentVolume"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    deleteCoreV1PersistentVolume: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                gracePeriodSeconds?: number;
+                orphanDependents?: boolean;
+                propagationPolicy?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    patchCoreV1PersistentVolume: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                fieldManager?: string;
+                fieldValidation?: string;
+                force?: boolean;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/merge-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/strategic-merge-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/apply-patch+yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.PersistentVolume"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.PersistentVolume"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.PersistentVolume"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.PersistentVolume"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    readCoreV1PersistentVolumeStatus: {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.PersistentVolume"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.PersistentVolume"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    replaceCoreV1PersistentVolumeStatus: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                fieldManager?: string;
+                fieldValidation?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["io.k8s.api.core.v1.PersistentVolume"];
+                "application/yaml": components["schemas"]["io.k8s.api.core.v1.PersistentVolume"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.PersistentVolume"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.PersistentVolume"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.PersistentVolume"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.PersistentVolume"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    patchCoreV1PersistentVolumeStatus: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                fieldManager?: string;
+                fieldValidation?: string;
+                force?: boolean;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/merge-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/strategic-merge-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/apply-patch+yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.PersistentVolume"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.PersistentVolume"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.PersistentVolume"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.PersistentVolume"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
     listCoreV1PodForAllNamespaces: {
         parameters: {
             query?: {
@@ -12093,6 +14289,111 @@ export interface operations {
             };
         };
     };
+    watchCoreV1NamespacedPersistentVolumeClaimList: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                allowWatchBookmarks?: boolean;
+                continue?: string;
+                fieldSelector?: string;
+                labelSelector?: string;
+                limit?: number;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+                watch?: boolean;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/json;stream=watch": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    watchCoreV1NamespacedPersistentVolumeClaim: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                allowWatchBookmarks?: boolean;
+                continue?: string;
+                fieldSelector?: string;
+                labelSelector?: string;
+                limit?: number;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+                watch?: boolean;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/json;stream=watch": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
     watchCoreV1NamespacedPodList: {
         parameters: {
             query?: {
@@ -12616,6 +14917,158 @@ export interface operations {
         };
     };
     watchCoreV1Node: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                allowWatchBookmarks?: boolean;
+                continue?: string;
+                fieldSelector?: string;
+                labelSelector?: string;
+                limit?: number;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+                watch?: boolean;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/json;stream=watch": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    watchCoreV1PersistentVolumeClaimListForAllNamespaces: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                allowWatchBookmarks?: boolean;
+                continue?: string;
+                fieldSelector?: string;
+                labelSelector?: string;
+                limit?: number;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+                watch?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/json;stream=watch": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    watchCoreV1PersistentVolumeList: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                allowWatchBookmarks?: boolean;
+                continue?: string;
+                fieldSelector?: string;
+                labelSelector?: string;
+                limit?: number;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+                watch?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/json;stream=watch": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    watchCoreV1PersistentVolume: {
         parameters: {
             query?: {
                 pretty?: string;
@@ -15454,6 +17907,739 @@ export interface operations {
             };
         };
     };
+    listAppsV1NamespacedStatefulSet: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                allowWatchBookmarks?: boolean;
+                continue?: string;
+                fieldSelector?: string;
+                labelSelector?: string;
+                limit?: number;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+                watch?: boolean;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.batch.v1.StatefulSetList"];
+                    "application/yaml": components["schemas"]["io.k8s.api.batch.v1.StatefulSetList"];
+                    "application/json;stream=watch": components["schemas"]["io.k8s.api.batch.v1.StatefulSetList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    createAppsV1NamespacedStatefulSet: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                fieldManager?: string;
+                fieldValidation?: string;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["io.k8s.api.batch.v1.StatefulSet"];
+                "application/yaml": components["schemas"]["io.k8s.api.batch.v1.StatefulSet"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.batch.v1.StatefulSet"];
+                    "application/yaml": components["schemas"]["io.k8s.api.batch.v1.StatefulSet"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.batch.v1.StatefulSet"];
+                    "application/yaml": components["schemas"]["io.k8s.api.batch.v1.StatefulSet"];
+                };
+            };
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.batch.v1.StatefulSet"];
+                    "application/yaml": components["schemas"]["io.k8s.api.batch.v1.StatefulSet"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    deletecollectionAppsV1NamespacedStatefulSet: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                continue?: string;
+                dryRun?: string;
+                fieldSelector?: string;
+                gracePeriodSeconds?: number;
+                labelSelector?: string;
+                limit?: number;
+                orphanDependents?: boolean;
+                propagationPolicy?: string;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    readAppsV1NamespacedStatefulSet: {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.batch.v1.StatefulSet"];
+                    "application/yaml": components["schemas"]["io.k8s.api.batch.v1.StatefulSet"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    replaceAppsV1NamespacedStatefulSet: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                fieldManager?: string;
+                fieldValidation?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["io.k8s.api.batch.v1.StatefulSet"];
+                "application/yaml": components["schemas"]["io.k8s.api.batch.v1.StatefulSet"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.batch.v1.StatefulSet"];
+                    "application/yaml": components["schemas"]["io.k8s.api.batch.v1.StatefulSet"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.batch.v1.StatefulSet"];
+                    "application/yaml": components["schemas"]["io.k8s.api.batch.v1.StatefulSet"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    deleteAppsV1NamespacedStatefulSet: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                gracePeriodSeconds?: number;
+                orphanDependents?: boolean;
+                propagationPolicy?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    patchAppsV1NamespacedStatefulSet: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                fieldManager?: string;
+                fieldValidation?: string;
+                force?: boolean;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/merge-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/strategic-merge-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/apply-patch+yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.batch.v1.StatefulSet"];
+                    "application/yaml": components["schemas"]["io.k8s.api.batch.v1.StatefulSet"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.batch.v1.StatefulSet"];
+                    "application/yaml": components["schemas"]["io.k8s.api.batch.v1.StatefulSet"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    readAppsV1NamespacedStatefulSetScale: {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.autoscaling.v1.Scale"];
+                    "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v1.Scale"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    replaceAppsV1NamespacedStatefulSetScale: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                fieldManager?: string;
+                fieldValidation?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["io.k8s.api.autoscaling.v1.Scale"];
+                "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v1.Scale"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.autoscaling.v1.Scale"];
+                    "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v1.Scale"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.autoscaling.v1.Scale"];
+                    "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v1.Scale"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    patchAppsV1NamespacedStatefulSetScale: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                fieldManager?: string;
+                fieldValidation?: string;
+                force?: boolean;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/merge-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/strategic-merge-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/apply-patch+yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.autoscaling.v1.Scale"];
+                    "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v1.Scale"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.autoscaling.v1.Scale"];
+                    "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v1.Scale"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    readAppsV1NamespacedStatefulSetStatus: {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.batch.v1.StatefulSet"];
+                    "application/yaml": components["schemas"]["io.k8s.api.batch.v1.StatefulSet"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    replaceAppsV1NamespacedStatefulSetStatus: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                fieldManager?: string;
+                fieldValidation?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["io.k8s.api.batch.v1.StatefulSet"];
+                "application/yaml": components["schemas"]["io.k8s.api.batch.v1.StatefulSet"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.batch.v1.StatefulSet"];
+                    "application/yaml": components["schemas"]["io.k8s.api.batch.v1.StatefulSet"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.batch.v1.StatefulSet"];
+                    "application/yaml": components["schemas"]["io.k8s.api.batch.v1.StatefulSet"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    patchAppsV1NamespacedStatefulSetStatus: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                fieldManager?: string;
+                fieldValidation?: string;
+                force?: boolean;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/merge-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/strategic-merge-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/apply-patch+yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.batch.v1.StatefulSet"];
+                    "application/yaml": components["schemas"]["io.k8s.api.batch.v1.StatefulSet"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.batch.v1.StatefulSet"];
+                    "application/yaml": components["schemas"]["io.k8s.api.batch.v1.StatefulSet"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
     listAppsV1ReplicaSetForAllNamespaces: {
         parameters: {
             query?: {
@@ -15484,6 +18670,56 @@ export interface operations {
                     "application/json": components["schemas"]["io.k8s.api.apps.v1.ReplicaSetList"];
                     "application/yaml": components["schemas"]["io.k8s.api.apps.v1.ReplicaSetList"];
                     "application/json;stream=watch": components["schemas"]["io.k8s.api.apps.v1.ReplicaSetList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    listAppsV1StatefulSetForAllNamespaces: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                allowWatchBookmarks?: boolean;
+                continue?: string;
+                fieldSelector?: string;
+                labelSelector?: string;
+                limit?: number;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+                watch?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.batch.v1.StatefulSetList"];
+                    "application/yaml": components["schemas"]["io.k8s.api.batch.v1.StatefulSetList"];
+                    "application/json;stream=watch": components["schemas"]["io.k8s.api.batch.v1.StatefulSetList"];
                 };
             };
             /** @description Unauthorized */
@@ -16074,7 +19310,162 @@ export interface operations {
             };
         };
     };
+    watchAppsV1NamespacedStatefulSetList: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                allowWatchBookmarks?: boolean;
+                continue?: string;
+                fieldSelector?: string;
+                labelSelector?: string;
+                limit?: number;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+                watch?: boolean;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/json;stream=watch": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    watchAppsV1NamespacedStatefulSet: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                allowWatchBookmarks?: boolean;
+                continue?: string;
+                fieldSelector?: string;
+                labelSelector?: string;
+                limit?: number;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+                watch?: boolean;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/json;stream=watch": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
     watchAppsV1ReplicaSetListForAllNamespaces: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                allowWatchBookmarks?: boolean;
+                continue?: string;
+                fieldSelector?: string;
+                labelSelector?: string;
+                limit?: number;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+                watch?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/json;stream=watch": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    watchAppsV1StatefulSetListForAllNamespaces: {
         parameters: {
             query?: {
                 pretty?: string;
@@ -21327,6 +24718,501 @@ export interface operations {
             };
             header?: never;
             path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/json;stream=watch": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    listStorageV1StorageClass: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                allowWatchBookmarks?: boolean;
+                continue?: string;
+                fieldSelector?: string;
+                labelSelector?: string;
+                limit?: number;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+                watch?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.storage.v1.StorageClassList"];
+                    "application/yaml": components["schemas"]["io.k8s.api.storage.v1.StorageClassList"];
+                    "application/json;stream=watch": components["schemas"]["io.k8s.api.storage.v1.StorageClassList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    createStorageV1StorageClass: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                fieldManager?: string;
+                fieldValidation?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["io.k8s.api.storage.v1.StorageClass"];
+                "application/yaml": components["schemas"]["io.k8s.api.storage.v1.StorageClass"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.storage.v1.StorageClass"];
+                    "application/yaml": components["schemas"]["io.k8s.api.storage.v1.StorageClass"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.storage.v1.StorageClass"];
+                    "application/yaml": components["schemas"]["io.k8s.api.storage.v1.StorageClass"];
+                };
+            };
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.storage.v1.StorageClass"];
+                    "application/yaml": components["schemas"]["io.k8s.api.storage.v1.StorageClass"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    deletecollectionStorageV1StorageClass: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                continue?: string;
+                dryRun?: string;
+                fieldSelector?: string;
+                gracePeriodSeconds?: number;
+                labelSelector?: string;
+                limit?: number;
+                orphanDependents?: boolean;
+                propagationPolicy?: string;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    readStorageV1StorageClass: {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.storage.v1.StorageClass"];
+                    "application/yaml": components["schemas"]["io.k8s.api.storage.v1.StorageClass"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    replaceStorageV1StorageClass: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                fieldManager?: string;
+                fieldValidation?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["io.k8s.api.storage.v1.StorageClass"];
+                "application/yaml": components["schemas"]["io.k8s.api.storage.v1.StorageClass"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.storage.v1.StorageClass"];
+                    "application/yaml": components["schemas"]["io.k8s.api.storage.v1.StorageClass"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.storage.v1.StorageClass"];
+                    "application/yaml": components["schemas"]["io.k8s.api.storage.v1.StorageClass"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    deleteStorageV1StorageClass: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                gracePeriodSeconds?: number;
+                orphanDependents?: boolean;
+                propagationPolicy?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    patchStorageV1StorageClass: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                fieldManager?: string;
+                fieldValidation?: string;
+                force?: boolean;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/merge-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/strategic-merge-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/apply-patch+yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.storage.v1.StorageClass"];
+                    "application/yaml": components["schemas"]["io.k8s.api.storage.v1.StorageClass"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.storage.v1.StorageClass"];
+                    "application/yaml": components["schemas"]["io.k8s.api.storage.v1.StorageClass"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    watchStorageV1StorageClassList: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                allowWatchBookmarks?: boolean;
+                continue?: string;
+                fieldSelector?: string;
+                labelSelector?: string;
+                limit?: number;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+                watch?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/json;stream=watch": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    watchStorageV1StorageClass: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                allowWatchBookmarks?: boolean;
+                continue?: string;
+                fieldSelector?: string;
+                labelSelector?: string;
+                limit?: number;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+                watch?: boolean;
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
             cookie?: never;
         };
         requestBody?: never;
