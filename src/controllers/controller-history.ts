@@ -2,7 +2,7 @@
 // StatefulSet). Each revision holds the patch that restores one pod template and is named and
 // labelled by that template's hash; the current template's revision is found or made, a
 // rollback renumbers the old revision to the top, and old unused revisions are pruned.
-import { isNotFound } from "../apis/errors.ts";
+import { isAlreadyExists, isNotFound } from "../apis/errors.ts";
 import { CONTROLLER_REVISION_HASH, type ControllerRevision } from "../apis/apps/controllerrevision.ts";
 import type { PodTemplateSpec } from "../apis/core/pod.ts";
 import type { KubeObject } from "../apis/meta.ts";
@@ -68,15 +68,36 @@ export async function currentRevision(
   return { current: cur, old: revisions.filter((r) => r.metadata.uid !== cur.metadata.uid) };
 }
 
-/** Old revisions past revisionHistoryLimit that no live pod runs, oldest first. */
-export function revisionsToPrune(old: ControllerRevision[], liveHashes: Set<string>, limit: number): ControllerRevision[] {
-  const unused = old.filter((r) => !liveHashes.has(hashOf(r) ?? "")).sort((a, b) => a.revision - b.revision);
+/** The template a revision restores (what kube's applyRevision yields for a template patch). */
+export function revisionTemplate(cr: ControllerRevision): PodTemplateSpec | undefined {
+  const template = (cr.data as { spec?: { template?: PodTemplateSpec & { $patch?: string } } } | undefined)?.spec?.template;
+  if (!template) return undefined;
+  const { $patch: _, ...rest } = structuredClone(template);
+  return rest;
+}
+
+/**
+ * Old revisions past revisionHistoryLimit that are not live, oldest first. Live = `key(revision)`
+ * is in `live`: a DaemonSet's pods carry the revision's hash, a StatefulSet's its name.
+ */
+export function revisionsToPrune(old: ControllerRevision[], live: Set<string>, limit: number, key: (cr: ControllerRevision) => string | undefined = hashOf): ControllerRevision[] {
+  const unused = old.filter((r) => !live.has(key(r) ?? "")).sort((a, b) => a.revision - b.revision);
   return unused.slice(0, Math.max(0, unused.length - limit));
 }
 
 export function kubeRevisionControl(client: KubeClient): RevisionControl {
   return {
-    create: (cr) => client.create(REVISIONS, cr.metadata.namespace, cr),
+    async create(cr) {
+      try {
+        return await client.create(REVISIONS, cr.metadata.namespace, cr);
+      } catch (err) {
+        // Made by an earlier sync that the cache hasn't caught up with: the same snapshot is it.
+        if (!isAlreadyExists(err)) throw err;
+        const existing = await client.get<ControllerRevision>(REVISIONS, cr.metadata.namespace, cr.metadata.name!);
+        if (!sameData(existing.data, cr.data) || existing.metadata.ownerReferences?.[0]?.uid !== cr.metadata.ownerReferences?.[0]?.uid) throw err;
+        return existing;
+      }
+    },
     setRevision: (cr, revision) =>
       client.patch(REVISIONS, cr.metadata.namespace, cr.metadata.name!, { revision, metadata: { resourceVersion: cr.metadata.resourceVersion } }, "merge"),
     async delete(cr) {

@@ -5,6 +5,7 @@ import { defaultDaemonSet, type DaemonSet, type DaemonSetStatus } from "../apis/
 import type { Node } from "../apis/core/node.ts";
 import type { Pod } from "../apis/core/pod.ts";
 import { ObjectCache } from "../client/index.ts";
+import { fakeRevisionControl } from "./controller-history-testing.ts";
 import { DaemonSetController } from "./daemonset.ts";
 import { nodeShouldRunDaemonPod } from "./daemonset-util.ts";
 
@@ -44,21 +45,7 @@ function setup(nodes: Node[], spec: Record<string, unknown> = {}) {
         pods.delete(`${ns}/${name}`);
       },
     },
-    revisionControl: {
-      async create(cr) {
-        const stored = { ...cr, metadata: { ...cr.metadata, uid: `cr-${cr.revision}-${seq++}` } };
-        revisions.set(stored);
-        return stored;
-      },
-      async setRevision(cr, revision) {
-        const stored = { ...cr, revision };
-        revisions.set(stored);
-        return stored;
-      },
-      async delete(cr) {
-        revisions.delete(`ns/${cr.metadata.name}`);
-      },
-    },
+    revisionControl: fakeRevisionControl(revisions),
     owners: { setOwnerReferences: async (_r, obj, refs) => ({ ...obj, metadata: { ...obj.metadata, ownerReferences: refs } }) },
     writeStatus: async (d, s) => {
       statuses.push(s);

@@ -1,0 +1,23 @@
+// A RevisionControl over an ObjectCache, for controller tests that seed caches and call sync.
+import type { ControllerRevision } from "../apis/apps/controllerrevision.ts";
+import type { ObjectCache } from "../client/index.ts";
+import type { RevisionControl } from "./controller-history.ts";
+
+export function fakeRevisionControl(revisions: ObjectCache<ControllerRevision>): RevisionControl {
+  let seq = 0;
+  return {
+    async create(cr) {
+      const stored = { ...cr, metadata: { ...cr.metadata, uid: `cr-${cr.revision}-${seq++}` } };
+      revisions.set(stored);
+      return stored;
+    },
+    async setRevision(cr, revision) {
+      const stored = { ...cr, revision };
+      revisions.set(stored);
+      return stored;
+    },
+    async delete(cr) {
+      revisions.delete(`${cr.metadata.namespace}/${cr.metadata.name}`);
+    },
+  };
+}
