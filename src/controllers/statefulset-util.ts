@@ -1,6 +1,7 @@
 // Pure pieces of the StatefulSet controller (pkg/controller/statefulset/stateful_set_utils.go):
 // a pod's identity (name, ordinal, hostname, subdomain, labels), the claims it gets from the
-// volumeClaimTemplates, the template revision, and status math.
+// volumeClaimTemplates, the revision a pod runs, and status math.
+import { CONTROLLER_REVISION_HASH } from "../apis/apps/controllerrevision.ts";
 import type { StatefulSet, StatefulSetStatus } from "../apis/apps/statefulset.ts";
 import type { PersistentVolumeClaim } from "../apis/core/persistentvolume.ts";
 import type { Pod } from "../apis/core/pod.ts";
@@ -9,7 +10,8 @@ import type { OwnerReference } from "../apis/meta.ts";
 import { isPodAvailable } from "./controller-utils.ts";
 import { podFromTemplate } from "./pod-control.ts";
 
-export const REVISION_LABEL = "controller-revision-hash";
+/** A StatefulSet pod carries its revision's name (not only the hash) in this label, as kube sets it. */
+export const REVISION_LABEL = CONTROLLER_REVISION_HASH;
 export const POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name";
 export const POD_INDEX_LABEL = "apps.kubernetes.io/pod-index";
 
@@ -25,33 +27,7 @@ export function ordinalOf(set: StatefulSet, pod: Pod): number {
 export const podName = (set: StatefulSet, ordinal: number) => `${set.metadata.name}-${ordinal}`;
 export const claimName = (template: PersistentVolumeClaim, pod: string) => `${template.metadata.name}-${pod}`;
 
-function sortedJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(sortedJson).join(",")}]`;
-  if (v && typeof v === "object") {
-    return `{${Object.keys(v)
-      .sort()
-      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${sortedJson((v as Record<string, unknown>)[k])}`)
-      .join(",")}}`;
-  }
-  return JSON.stringify(v);
-}
-
-// kube's SafeEncodeString alphabet: no vowels, so a hash never spells a word.
-const ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
-
-/** The revision name of the set's current template: `<set>-<hash>`, stable across restarts. */
-export function revisionName(set: StatefulSet): string {
-  let h = BigInt(Bun.hash.wyhash(sortedJson(set.spec?.template ?? {}) + String(set.status?.collisionCount ?? 0)) & 0xffffffffffn);
-  let out = "";
-  for (let i = 0; i < 10; i++) {
-    out += ALPHABET[Number(h % 27n)];
-    h /= 27n;
-  }
-  return `${set.metadata.name}-${out}`;
-}
-
-/** The pod of ordinal `ordinal` at the current template, with its stable identity and claims. */
+/** The pod of ordinal `ordinal` at the set's template, labelled with `revision`'s name, with its stable identity and claims. */
 export function newStatefulSetPod(set: StatefulSet, ordinal: number, revision: string, ref: OwnerReference): Pod {
   const name = podName(set, ordinal);
   const pod = podFromTemplate(set.spec!.template, set, ref);

@@ -1,5 +1,6 @@
 // The StatefulSet controller's sync against seeded caches and a fake StatefulPodControl.
 import { expect, test } from "bun:test";
+import type { ControllerRevision } from "../apis/apps/controllerrevision.ts";
 import type { StatefulSet, StatefulSetStatus } from "../apis/apps/statefulset.ts";
 import type { PersistentVolumeClaim } from "../apis/core/persistentvolume.ts";
 import type { Pod } from "../apis/core/pod.ts";
@@ -7,12 +8,15 @@ import { ObjectCache } from "../client/index.ts";
 import type { OwnerPatcher } from "./controller-utils.ts";
 import { StatefulSetController } from "./statefulset.ts";
 import type { StatefulPodControl } from "./statefulset-control.ts";
-import { REVISION_LABEL, revisionName } from "./statefulset-util.ts";
+import { templatePatch } from "./controller-history.ts";
+import { fakeRevisionControl } from "./controller-history-testing.ts";
+import { REVISION_LABEL } from "./statefulset-util.ts";
 
 function setup(spec: Partial<StatefulSet["spec"]> = {}) {
   const sets = new ObjectCache<StatefulSet>();
   const pods = new ObjectCache<Pod>();
   const claims = new ObjectCache<PersistentVolumeClaim>();
+  const revisions = new ObjectCache<ControllerRevision>();
   const set: StatefulSet = {
     metadata: { name: "web", namespace: "ns", uid: "set-uid", generation: 1 },
     spec: {
@@ -47,12 +51,13 @@ function setup(spec: Partial<StatefulSet["spec"]> = {}) {
       log.push(`unclaim ${claim.metadata.name}`);
       claims.delete(`ns/${claim.metadata.name}`);
     },
-    async writeStatus(_s, status) {
+    async writeStatus(s, status) {
       statuses.push(status);
+      sets.set({ ...s, status });
     },
   };
   const owners: OwnerPatcher = { setOwnerReferences: async (_r, obj, refs) => ({ ...obj, metadata: { ...obj.metadata, ownerReferences: refs } }) };
-  const controller = new StatefulSetController({ sets, pods, claims, control, owners, recorder: { event() {} }, now: () => new Date("2025-01-01T00:00:00Z") });
+  const controller = new StatefulSetController({ sets, pods, claims, revisions, control, revisionControl: fakeRevisionControl(revisions), owners, recorder: { event() {} }, now: () => new Date("2025-01-01T00:00:00Z") });
   /** Makes every pod Running and Ready (what the agent would report). */
   const ready = (...names: string[]) => {
     for (const p of pods.list()) {
@@ -61,7 +66,14 @@ function setup(spec: Partial<StatefulSet["spec"]> = {}) {
     }
   };
   const sync = () => controller.sync("ns/web");
-  return { set, sets, pods, claims, log, statuses, ready, sync };
+  /** A new template image (and optionally strategy), keeping the status the controller wrote. */
+  const setImage = (image: string, spec: Partial<StatefulSet["spec"]> = {}) => {
+    const cur = sets.getByKey("ns/web")!;
+    sets.set({ ...cur, spec: { ...cur.spec!, template: { ...cur.spec!.template, spec: { containers: [{ name: "c", image }] } }, ...spec } });
+  };
+  const revisionOf = (pod: string) => pods.get("ns", pod)?.metadata.labels?.[REVISION_LABEL];
+  const history = () => revisions.list().map((r) => [r.revision, r.metadata.name]).sort();
+  return { set, sets, pods, claims, revisions, log, statuses, ready, sync, setImage, revisionOf, history };
 }
 
 test("OrderedReady creates web-0, its claim, and waits for it to be Ready before web-1", async () => {
@@ -131,19 +143,16 @@ test("a rolling update with a partition replaces only ordinals at or above it, h
   const t = setup({ podManagementPolicy: "Parallel" });
   await t.sync();
   t.ready();
-  const oldRevision = revisionName(t.set);
-  const updated: StatefulSet = {
-    ...t.set,
-    spec: { ...t.set.spec!, template: { ...t.set.spec!.template, spec: { containers: [{ name: "c", image: "busybox:2" }] } }, updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: 1 } } },
-    status: { replicas: 3, currentRevision: oldRevision },
-  };
-  t.sets.set(updated);
+  await t.sync();
+  const oldRevision = t.revisionOf("web-0")!;
+  t.setImage("busybox:2", { updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: 1 } } });
   t.log.length = 0;
   await t.sync();
   expect(t.log).toEqual(["delete web-2"]);
   await t.sync(); // web-2 comes back at the new revision
   expect(t.log).toEqual(["delete web-2", "create web-2"]);
-  expect(t.pods.get("ns", "web-2")?.metadata.labels?.[REVISION_LABEL]).toBe(revisionName(updated));
+  const newRevision = t.revisionOf("web-2")!;
+  expect(newRevision).not.toBe(oldRevision);
   t.ready();
   await t.sync();
   expect(t.log).toEqual(["delete web-2", "create web-2", "delete web-1"]);
@@ -152,7 +161,7 @@ test("a rolling update with a partition replaces only ordinals at or above it, h
   t.ready();
   await t.sync();
   expect(t.log).toEqual(["create web-1"]); // web-0 is below the partition: kept
-  expect(t.statuses.at(-1)).toMatchObject({ replicas: 3, readyReplicas: 3, updatedReplicas: 2, currentReplicas: 1, currentRevision: oldRevision, updateRevision: revisionName(updated) });
+  expect(t.statuses.at(-1)).toMatchObject({ replicas: 3, readyReplicas: 3, updatedReplicas: 2, currentReplicas: 1, currentRevision: oldRevision, updateRevision: newRevision });
 });
 
 test("OnDelete replaces nothing by itself", async () => {
@@ -170,7 +179,7 @@ test("status: once every replica is updated and ready, the update revision is cu
   await t.sync();
   t.ready();
   await t.sync();
-  const rev = revisionName(t.set);
+  const [rev] = t.revisions.list().map((r) => r.metadata.name);
   expect(t.statuses.at(-1)).toEqual({
     observedGeneration: 1, replicas: 2, readyReplicas: 2, availableReplicas: 2, currentReplicas: 2, updatedReplicas: 2,
     currentRevision: rev, updateRevision: rev, collisionCount: 0,
@@ -200,4 +209,63 @@ test("maxUnavailable lets a rolling update replace that many pods at once", asyn
   t.log.length = 0;
   await t.sync();
   expect(t.log).toEqual(["delete web-2", "delete web-1"]);
+});
+
+test("the template is recorded as a ControllerRevision the set owns, whose name labels the pods", async () => {
+  const t = setup({ replicas: 1 });
+  await t.sync();
+  const [rev, ...more] = t.revisions.list();
+  expect(more).toEqual([]);
+  expect(rev).toMatchObject({ revision: 1, data: templatePatch(t.set.spec!.template), metadata: { namespace: "ns", labels: { app: "web" } } });
+  expect(rev!.metadata.name).toBe(`web-${rev!.metadata.labels!["controller-revision-hash"]}`);
+  expect(rev!.metadata.ownerReferences).toEqual([{ apiVersion: "apps/v1", kind: "StatefulSet", name: "web", uid: "set-uid", controller: true, blockOwnerDeletion: true }]);
+  expect(t.revisionOf("web-0")).toBe(rev!.metadata.name);
+  expect(t.statuses.at(-1)).toMatchObject({ currentRevision: rev!.metadata.name, updateRevision: rev!.metadata.name });
+});
+
+test("a pod below the partition that is deleted comes back at the current revision's template", async () => {
+  const t = setup({ podManagementPolicy: "Parallel" });
+  await t.sync();
+  t.ready();
+  await t.sync();
+  const current = t.revisionOf("web-0");
+  t.setImage("busybox:2", { updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: 2 } } });
+  await t.sync(); // web-2 goes
+  await t.sync(); // and comes back at the update revision
+  expect(t.pods.get("ns", "web-2")?.spec?.containers[0]?.image).toBe("busybox:2");
+  t.pods.delete("ns/web-0");
+  await t.sync();
+  expect(t.pods.get("ns", "web-0")?.spec?.containers[0]?.image).toBe("busybox");
+  expect(t.revisionOf("web-0")).toBe(current);
+});
+
+test("going back to an earlier template renumbers its revision to the top instead of making a new one", async () => {
+  const t = setup({ replicas: 1 });
+  await t.sync();
+  const first = t.revisionOf("web-0")!;
+  t.setImage("busybox:2");
+  await t.sync();
+  const second = t.statuses.at(-1)!.updateRevision!;
+  expect(t.history()).toEqual([[1, first], [2, second]]);
+  t.setImage("busybox");
+  await t.sync();
+  expect(t.history()).toEqual([[2, second], [3, first]]);
+  expect(t.statuses.at(-1)?.updateRevision).toBe(first);
+});
+
+test("history is truncated to revisionHistoryLimit, keeping the current and update revisions and those pods run", async () => {
+  const t = setup({ replicas: 1, revisionHistoryLimit: 0 });
+  await t.sync();
+  t.ready();
+  await t.sync();
+  const first = t.revisionOf("web-0")!;
+  t.setImage("busybox:2");
+  await t.sync(); // web-0 (at the first, current revision) is deleted: both revisions stay
+  expect(t.history().map(([, name]) => name)).toContain(first);
+  await t.sync();
+  t.ready();
+  await t.sync(); // web-0 runs the update, which becomes current
+  const second = t.revisionOf("web-0")!;
+  await t.sync(); // pruned once the status names the new current revision
+  expect(t.history()).toEqual([[2, second]]);
 });

@@ -4,28 +4,36 @@
 // RollingUpdate replaces pods at or above the partition from the highest ordinal down, at most
 // maxUnavailable at a time; OnDelete replaces only pods the user deletes. Claims come from the
 // volumeClaimTemplates and outlive their pods unless persistentVolumeClaimRetentionPolicy says Delete.
+// Templates are recorded as ControllerRevisions (getStatefulSetRevisions): pods carry their
+// revision's name, pods below the partition come back at the current revision's template, and
+// old revisions no pod runs are pruned to revisionHistoryLimit (truncateHistory).
+import type { ControllerRevision } from "../apis/apps/controllerrevision.ts";
 import type { StatefulSet, StatefulSetStatus } from "../apis/apps/statefulset.ts";
 import type { PersistentVolumeClaim } from "../apis/core/persistentvolume.ts";
 import type { Pod } from "../apis/core/pod.ts";
 import type { OwnerReference } from "../apis/meta.ts";
+import { currentRevision, kubeRevisionControl, type RevisionControl, revisionsToPrune, revisionTemplate } from "./controller-history.ts";
 import { selectorMatches } from "../apis/selector.ts";
 import type { EventHandler, Lister } from "../client/index.ts";
 import { objectKey, resourceFor } from "../client/index.ts";
 import type { ControllerContext, EventRecorder, Running } from "../client/index.ts";
 import { claimObjects, controllerRef, isPodAvailable, newControllerRef, runController, type OwnerPatcher, kubeOwnerPatcher } from "./controller-utils.ts";
 import {
-  claimsFor, isFailed, isRunningAndReady, isTerminating, newStatefulSetPod, ordinalOf, podName, revisionName, revisionOf, statefulSetStatus,
+  claimsFor, isFailed, isRunningAndReady, isTerminating, newStatefulSetPod, ordinalOf, podName, revisionOf, statefulSetStatus,
 } from "./statefulset-util.ts";
 import { kubeStatefulPodControl, type StatefulPodControl } from "./statefulset-control.ts";
 import { WorkQueue } from "../client/index.ts";
 
 const PODS = resourceFor("Pod");
+const REVISIONS = resourceFor("ControllerRevision");
 
 export interface StatefulSetControllerDeps {
   sets: Lister<StatefulSet>;
   pods: Lister<Pod>;
   claims: Lister<PersistentVolumeClaim>;
+  revisions: Lister<ControllerRevision>;
   control: StatefulPodControl;
+  revisionControl: RevisionControl;
   owners: OwnerPatcher;
   recorder: EventRecorder;
   now: () => Date;
@@ -47,17 +55,38 @@ export class StatefulSetController {
     if (!set || set.metadata.deletionTimestamp) return;
     const ns = set.metadata.namespace!;
     const ref = newControllerRef(set, "apps/v1", "StatefulSet");
+    const revisions = await claimObjects(REVISIONS, set, ref, set.spec?.selector, this.deps.revisions.list(ns), this.deps.owners);
+    const history = await currentRevision(set, "apps/v1", "StatefulSet", set.spec!.template, set.status?.collisionCount, revisions, this.deps.revisionControl);
+    const update = history.current;
+    // No recorded current revision (a new set, or one pruned away): the history starts at the update.
+    const current = history.old.find((r) => r.metadata.name === set.status?.currentRevision) ?? update;
     const owned = await claimObjects(PODS, set, ref, set.spec?.selector, this.deps.pods.list(ns), this.deps.owners);
-    const updateRevision = revisionName(set);
-    const currentRevision = set.status?.currentRevision || updateRevision;
-    const error = await this.reconcile(set, owned, ref, updateRevision).then(() => undefined, (err: Error) => err);
+    const error = await this.reconcile(set, owned, ref, current, update).then(() => undefined, (err: Error) => err);
     // Status from the cache after the writes: it catches up, and the events that follow requeue us.
-    const status = statefulSetStatus(set, this.deps.pods.list(ns).filter((p) => controllerRef(p)?.uid === set.metadata.uid), currentRevision, updateRevision, this.deps.now());
+    const pods = this.deps.pods.list(ns).filter((p) => controllerRef(p)?.uid === set.metadata.uid);
+    const status = statefulSetStatus(set, pods, current.metadata.name!, update.metadata.name!, this.deps.now());
     if (!sameStatus(set.status, status)) await this.deps.control.writeStatus(set, status);
     if (error) throw error;
+    const live = new Set([current.metadata.name!, update.metadata.name!, ...pods.map(revisionOf).filter((r): r is string => !!r)]);
+    for (const old of revisionsToPrune(history.old, live, set.spec?.revisionHistoryLimit ?? 10, (r) => r.metadata.name)) await this.deps.revisionControl.delete(old);
   }
 
-  private async reconcile(set: StatefulSet, owned: Pod[], ref: OwnerReference, updateRevision: string): Promise<void> {
+  /**
+   * The pod for `ordinal` (newVersionedStatefulSetPod): below a RollingUpdate partition at the
+   * current revision's template, otherwise at the update revision's.
+   */
+  private versionedPod(set: StatefulSet, ordinal: number, ref: OwnerReference, current: ControllerRevision, update: ControllerRevision): Pod {
+    const start = set.spec?.ordinals?.start ?? 0;
+    const rolling = set.spec?.updateStrategy;
+    const template = revisionTemplate(current);
+    if ((rolling?.type ?? "RollingUpdate") === "RollingUpdate" && ordinal < start + (rolling?.rollingUpdate?.partition ?? 0) && template) {
+      return newStatefulSetPod({ ...set, spec: { ...set.spec!, template } }, ordinal, current.metadata.name!, ref);
+    }
+    return newStatefulSetPod(set, ordinal, update.metadata.name!, ref);
+  }
+
+  private async reconcile(set: StatefulSet, owned: Pod[], ref: OwnerReference, current: ControllerRevision, update: ControllerRevision): Promise<void> {
+    const updateRevision = update.metadata.name!;
     const { control } = this.deps;
     const start = set.spec?.ordinals?.start ?? 0;
     const replicas = set.spec?.replicas ?? 1;
@@ -82,7 +111,7 @@ export class StatefulSetController {
       const pod = byOrdinal.get(ord);
       if (!pod) {
         await this.ensureClaims(set, podName(set, ord), ord);
-        await control.createPod(set, newStatefulSetPod(set, ord, updateRevision, ref));
+        await control.createPod(set, this.versionedPod(set, ord, ref, current, update));
         if (ordered) return; // the next one waits for this one to be Running and Ready
         continue;
       }
@@ -213,12 +242,15 @@ export function startStatefulSetController(ctx: ControllerContext, opts: { worke
   const sets = ctx.informers.informerFor<StatefulSet>("StatefulSet");
   const pods = ctx.informers.informerFor<Pod>("Pod");
   const claims = ctx.informers.informerFor<PersistentVolumeClaim>("PersistentVolumeClaim");
+  const revisions = ctx.informers.informerFor<ControllerRevision>("ControllerRevision");
   const recorder = ctx.recorder("statefulset-controller");
   const controller = new StatefulSetController({
     sets: sets.lister,
     pods: pods.lister,
     claims: claims.lister,
+    revisions: revisions.lister,
     control: kubeStatefulPodControl(ctx.client, recorder),
+    revisionControl: kubeRevisionControl(ctx.client),
     owners: kubeOwnerPatcher(ctx.client),
     recorder,
     now: ctx.now,
