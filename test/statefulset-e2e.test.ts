@@ -1,7 +1,8 @@
 // StatefulSets end to end with real containerd, the scheduler, the controllers, the local-path
 // provisioner, the cluster DNS and stock kubectl: ordered start with claims bound, data that
 // follows a pod's identity, DNS names through the headless service, ordered scale-down keeping
-// claims, a partitioned rolling update, and `kubectl rollout status`.
+// claims, a partitioned rolling update, `kubectl rollout status`, and `kubectl rollout history|undo`
+// over the set's ControllerRevisions.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import type { StatefulSet } from "../src/apis/apps/statefulset.ts";
@@ -141,7 +142,7 @@ test("deleting the set removes its pods; Retain keeps the claims and their data"
   expect(existsSync(`${dir}/hostnames`)).toBe(true);
 });
 
-test("rollout restart replaces every pod; under the Delete retention policy, scaling down and deleting the set remove the claims", async () => {
+test("rollout restart replaces every pod", async () => {
   await ok(["apply", "-f", "-"], `apiVersion: apps/v1
 kind: StatefulSet
 metadata: {name: db}
@@ -169,6 +170,31 @@ spec:
   expect(restarted.status?.updateRevision).not.toBe(first);
   expect(restarted.status?.currentRevision).toBe(restarted.status?.updateRevision);
   for (const i of [0, 1]) expect((await get<Pod>(["pod", `db-${i}`])).metadata.labels?.["controller-revision-hash"]).toBe(restarted.status?.updateRevision);
+});
+
+test("rollout history lists the ControllerRevisions; rollout undo goes back to the previous template", async () => {
+  const restarted = (await get<StatefulSet>(["sts", "db"])).status?.updateRevision;
+  expect(await ok(["rollout", "history", "sts/db"])).toMatch(/REVISION\s+CHANGE-CAUSE\n1\s+<none>\n2\s+<none>/);
+  expect(await ok(["rollout", "history", "sts/db", "--revision=2"])).toContain("kubectl.kubernetes.io/restartedAt");
+  expect(await ok(["rollout", "undo", "sts/db"])).toBe("statefulset.apps/db rolled back\n");
+  await ok(["rollout", "status", "sts/db", "--timeout=90s"]);
+  const undone = await get<StatefulSet>(["sts", "db"]);
+  expect(undone.spec?.template.metadata?.annotations?.["kubectl.kubernetes.io/restartedAt"]).toBeUndefined();
+  expect(undone.status?.updateRevision).not.toBe(restarted);
+  await waitFor("both pods back on revision 1's template", async () =>
+    (await Promise.all([0, 1].map(async (i) => (await get<Pod>(["pod", `db-${i}`])).metadata.labels?.["controller-revision-hash"]))).every((r) => r === undone.status?.updateRevision),
+    { timeoutMs: 60_000 });
+  // Revision 1 is renumbered to the top rather than copied.
+  expect(await ok(["rollout", "history", "sts/db"])).toMatch(/REVISION\s+CHANGE-CAUSE\n2\s+<none>\n3\s+<none>\n/);
+  expect(await ok(["rollout", "undo", "sts/db", "--to-revision=2"])).toBe("statefulset.apps/db rolled back\n");
+  await ok(["rollout", "status", "sts/db", "--timeout=90s"]);
+  expect((await get<StatefulSet>(["sts", "db"])).status?.updateRevision).toBe(restarted);
+  const missing = await c.server.kubectl(["rollout", "undo", "sts/db", "--to-revision=9"]);
+  expect(missing.code).not.toBe(0);
+  expect(missing.stderr).toContain("unable to find specified revision 9 in history");
+}, 240_000);
+
+test("under the Delete retention policy, scaling down and deleting the set remove the claims", async () => {
   const dir1 = await hostDir("data-db-1");
   await ok(["scale", "sts", "db", "--replicas=1"]);
   await waitFor("data-db-1 removed", async () => !(await exists(["pvc", "data-db-1"])), { timeoutMs: 60_000 });
