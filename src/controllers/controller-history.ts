@@ -29,11 +29,14 @@ export const hashOf = (cr: ControllerRevision): string | undefined => cr.metadat
 export interface History {
   current: ControllerRevision;
   old: ControllerRevision[];
+  /** The owner's collisionCount, raised once per name taken by a different snapshot. */
+  collisionCount: number;
 }
 
 /**
  * Finds the revision equal to the owner's template (renumbering it to the top if it is an old
- * one being rolled back to) or creates it.
+ * one being rolled back to) or creates it. A name already taken by another snapshot is a hash
+ * collision: the count goes up and the next name is tried (CreateControllerRevision).
  */
 export async function currentRevision(
   owner: KubeObject,
@@ -47,10 +50,11 @@ export async function currentRevision(
   const data = templatePatch(template);
   const max = revisions.reduce((m, r) => Math.max(m, r.revision ?? 0), 0);
   const equal = revisions.filter((r) => sameData(r.data, data)).sort((a, b) => b.revision - a.revision);
-  let current = equal[0];
+  let current: ControllerRevision | undefined = equal[0];
+  let collisions = collisionCount ?? 0;
   if (current && current.revision < max) current = await control.setRevision(current, max + 1);
-  if (!current) {
-    const hash = computeHash(template, collisionCount);
+  while (!current) {
+    const hash = computeHash(template, collisions);
     current = await control.create({
       apiVersion: "apps/v1",
       kind: "ControllerRevision",
@@ -62,10 +66,14 @@ export async function currentRevision(
       },
       data,
       revision: max + 1,
+    }).catch((err) => {
+      if (!isAlreadyExists(err)) throw err;
+      collisions++;
+      return undefined;
     });
   }
   const cur = current;
-  return { current: cur, old: revisions.filter((r) => r.metadata.uid !== cur.metadata.uid) };
+  return { current: cur, old: revisions.filter((r) => r.metadata.uid !== cur.metadata.uid), collisionCount: collisions };
 }
 
 /** The template a revision restores (what kube's applyRevision yields for a template patch). */

@@ -68,7 +68,7 @@ export const isFailed = (pod: Pod) => pod.status?.phase === "Failed" || pod.stat
 export const revisionOf = (pod: Pod) => pod.metadata.labels?.[REVISION_LABEL];
 
 /** Status from the pods the set owns (non-terminating ones count), after kube's computeReplicaStatus. */
-export function statefulSetStatus(set: StatefulSet, pods: Pod[], currentRevision: string, updateRevision: string, now: Date): StatefulSetStatus {
+export function statefulSetStatus(set: StatefulSet, pods: Pod[], currentRevision: string, updateRevision: string, collisionCount: number, now: Date): StatefulSetStatus {
   const live = pods.filter((p) => !isTerminating(p));
   const minReady = set.spec?.minReadySeconds ?? 0;
   const status: StatefulSetStatus = {
@@ -80,7 +80,7 @@ export function statefulSetStatus(set: StatefulSet, pods: Pod[], currentRevision
     updatedReplicas: live.filter((p) => revisionOf(p) === updateRevision).length,
     currentRevision,
     updateRevision,
-    collisionCount: set.status?.collisionCount ?? 0,
+    collisionCount,
   };
   // Once every replica runs the new template, it is the current one (completeRollingUpdate).
   const replicas = set.spec?.replicas ?? 1;

@@ -9,6 +9,7 @@ import type { OwnerPatcher } from "./controller-utils.ts";
 import { StatefulSetController } from "./statefulset.ts";
 import type { StatefulPodControl } from "./statefulset-control.ts";
 import { templatePatch } from "./controller-history.ts";
+import { computeHash } from "./deployment-util.ts";
 import { fakeRevisionControl } from "./controller-history-testing.ts";
 import { REVISION_LABEL } from "./statefulset-util.ts";
 
@@ -268,4 +269,13 @@ test("history is truncated to revisionHistoryLimit, keeping the current and upda
   const second = t.revisionOf("web-0")!;
   await t.sync(); // pruned once the status names the new current revision
   expect(t.history()).toEqual([[2, second]]);
+});
+
+test("a revision name taken by another snapshot raises collisionCount and takes the next name", async () => {
+  const t = setup({ replicas: 1 });
+  const taken = `web-${computeHash(t.set.spec!.template, 0)}`;
+  t.revisions.set({ metadata: { name: taken, namespace: "ns", uid: "other" }, data: { other: true }, revision: 1 });
+  await t.sync();
+  expect(t.statuses.at(-1)?.collisionCount).toBe(1);
+  expect(t.revisionOf("web-0")).toBe(`web-${computeHash(t.set.spec!.template, 1)}`);
 });

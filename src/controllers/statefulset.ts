@@ -64,7 +64,7 @@ export class StatefulSetController {
     const error = await this.reconcile(set, owned, ref, current, update).then(() => undefined, (err: Error) => err);
     // Status from the cache after the writes: it catches up, and the events that follow requeue us.
     const pods = this.deps.pods.list(ns).filter((p) => controllerRef(p)?.uid === set.metadata.uid);
-    const status = statefulSetStatus(set, pods, current.metadata.name!, update.metadata.name!, this.deps.now());
+    const status = statefulSetStatus(set, pods, current.metadata.name!, update.metadata.name!, history.collisionCount, this.deps.now());
     if (!sameStatus(set.status, status)) await this.deps.control.writeStatus(set, status);
     if (error) throw error;
     const live = new Set([current.metadata.name!, update.metadata.name!, ...pods.map(revisionOf).filter((r): r is string => !!r)]);
