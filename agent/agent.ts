@@ -28,7 +28,7 @@ import { kubePodApi } from "./pods/pod-api.ts";
 import { teardownPod } from "./pods/runtime-pod.ts";
 import { startHostRoutes } from "./routes.ts";
 import { DEFAULT_CLUSTER_DNS_IP } from "../src/dns/index.ts";
-import { startNodeProxy } from "../src/proxy/index.ts";
+import { loadRouteTableModule, startNodeProxy } from "../src/proxy/index.ts";
 
 export const DEFAULT_SANDBOX_IMAGE = "docker.io/local/pause:1";
 
@@ -144,6 +144,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const dataDir = opts.dataDir;
   const hostIP = opts.nodeIP ?? defaultHostIP();
   for (const d of ["images", "pods", "logs"]) mkdirSync(join(dataDir, d), { recursive: true });
+  // A missing or stale route-table.wasm fails here, before the node registers and takes pods.
+  if (opts.serviceProxy ?? true) loadRouteTableModule();
   if (opts.logPort !== undefined && !opts.ca) throw new Error("the log server needs the cluster CA (--ca-file) to check the API server's client certificate");
   // The join token is traded for this node's own credential, and the log server's serving certificate.
   const logAddresses = opts.logPort !== undefined ? [hostIP, nodeName] : undefined;

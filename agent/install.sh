@@ -2,9 +2,10 @@
 # Installs a kubun node agent on this machine, in the k3s manner:
 #   KUBUN_URL=https://server:6443 KUBUN_TOKEN=... [KUBUN_CA_FILE=ca.crt] sh install.sh [--no-systemd]
 # Installs containerd, runc, the CNI plugins, busybox-static and Bun where missing (Debian/Ubuntu),
-# puts kubun in place, writes /etc/kubun/agent.env and either the systemd unit kubun-agent.service
-# or (--no-systemd) starts the agent in the background with a pid file and a log. Running it again
-# updates the install and restarts the agent. uninstall.sh undoes all of it.
+# puts kubun in place and builds its WebAssembly modules, writes /etc/kubun/agent.env and either
+# the systemd unit kubun-agent.service or (--no-systemd) starts the agent in the background with a
+# pid file and a log. Running it again updates the install and restarts the agent. uninstall.sh
+# undoes all of it.
 #
 # Optional: KUBUN_NODE_NAME, KUBUN_NODE_IP, KUBUN_POD_CIDR, KUBUN_EXTRA_ARGS; KUBUN_SOURCE (a kubun
 # checkout to copy; default: the one this script is in), KUBUN_LINK=1 (use KUBUN_SOURCE in place
@@ -70,6 +71,12 @@ else
   (cd "$SOURCE" && tar --exclude=./.git --exclude=./.data --exclude=./build -cf - .) | (cd "$INSTALL_DIR" && tar -xf -)
   HOME_DIR=$INSTALL_DIR
 fi
+# The agent loads build/wasm/route-table.wasm (the service proxy's routing table) and refuses to
+# start when it is missing or older than its sources. build/ is never copied (it may be stale or
+# not built at all), so build what is missing here, with the checkout's own AssemblyScript compiler.
+[ -x "$HOME_DIR/node_modules/.bin/asc" ] || fatal "no node_modules in $SOURCE: run bun install there first"
+info "building the WebAssembly modules"
+(cd "$HOME_DIR" && "$BUN" wasm/build.ts --if-stale >/dev/null) || fatal "building the WebAssembly modules in $HOME_DIR failed"
 
 mkdir -p "$CONFIG_DIR" "$DATA_DIR" "$BIN_DIR" "$RUN_DIR" "$LOG_DIR"
 CA_ARG=""

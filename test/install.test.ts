@@ -1,23 +1,37 @@
-// agent/install.sh on this machine with --no-systemd against a test server: the agent starts in
-// the background and its Node registers; running it again is harmless; uninstall.sh leaves none
-// of its folders, processes or bridge behind. Every folder is redirected into a temp dir.
+// agent/install.sh on this machine with --no-systemd against a test server: it copies a checkout
+// that was never built (no build/, as a fresh clone) and builds the WebAssembly modules the agent
+// needs; the agent starts in the background and its Node registers; running it again is harmless;
+// uninstall.sh leaves none of its folders, processes or bridge behind. Every folder is redirected
+// into a temp dir.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { bridgeName } from "../agent/cni.ts";
+import { wasmEntries, wasmModuleState } from "../wasm/modules.ts";
 import { requireContainerHost } from "./helpers/agent-cluster.ts";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 let server: TestServer;
 let root: string;
+/** The checkout install.sh copies: the repository's files without build/, sharing its node_modules. */
+let source: string;
 let env: Record<string, string>;
+
+function unbuiltCheckout(): string {
+  const dir = mkdtempSync(join(tmpdir(), "kubun-src-"));
+  const tar = Bun.spawnSync(["sh", "-c", `tar -C "${ROOT}" --exclude=./.git --exclude=./node_modules --exclude=./build --exclude=./.data -cf - . | tar -C "${dir}" -xf -`]);
+  if (tar.exitCode !== 0) throw new Error(`copying the checkout failed: ${tar.stderr.toString()}`);
+  symlinkSync(realpathSync(join(ROOT, "node_modules")), join(dir, "node_modules"));
+  return dir;
+}
 
 beforeAll(async () => {
   requireContainerHost();
   server = await startTestServer();
   root = mkdtempSync(join(tmpdir(), "kubun-in-"));
+  source = unbuiltCheckout();
   writeFileSync(join(root, "ca.crt"), server.ca.cert);
   env = {
     PATH: `${join(ROOT, "node_modules/.bin")}:${process.env.PATH}`,
@@ -27,7 +41,6 @@ beforeAll(async () => {
     KUBUN_CA_FILE: join(root, "ca.crt"),
     KUBUN_NODE_NAME: "installed",
     KUBUN_POD_CIDR: "10.213.30.0/24",
-    KUBUN_LINK: "1",
     KUBUN_INSTALL_DIR: join(root, "opt"),
     KUBUN_DATA_DIR: join(root, "d"),
     KUBUN_CONFIG_DIR: join(root, "etc"),
@@ -40,11 +53,12 @@ beforeAll(async () => {
 afterAll(async () => {
   if (root && existsSync(join(root, "d"))) await sh("agent/uninstall.sh");
   rmSync(root, { recursive: true, force: true });
+  if (source) rmSync(source, { recursive: true, force: true });
   await server?.close();
 }, 30_000);
 
 async function sh(script: string, ...args: string[]) {
-  const proc = Bun.spawn(["sh", script, ...args], { cwd: ROOT, env, stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn(["sh", join(source, script), ...args], { cwd: source, env, stdout: "pipe", stderr: "pipe" });
   const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   return { stdout, stderr, code };
 }
@@ -72,6 +86,9 @@ test("install.sh --no-systemd starts an agent whose node registers; again is ide
   const first = await sh("agent/install.sh", "--no-systemd");
   expect(first.stderr).toBe("");
   expect(first.code).toBe(0);
+  expect(existsSync(join(source, "build"))).toBe(false);
+  // The agent refuses to start without a fresh route-table.wasm, so Ready below also says it loaded.
+  for (const entry of wasmEntries()) expect({ entry, ...wasmModuleState(entry, join(root, "opt")) }).toEqual({ entry, state: "fresh" });
   await waitFor("node registered and Ready", nodeReady);
   const pid1 = Number(readFileSync(join(root, "run", "kubun-agent.pid"), "utf8"));
   if (!pidAlive(pid1)) throw new Error(`the agent died:\n${readFileSync(join(root, "log", "kubun-agent.log"), "utf8").slice(-2000)}`);

@@ -2,8 +2,10 @@
 // Files in wasm/assembly/ starting with "_" are shared includes, not entries. Modules use the stub
 // runtime: no GC, the TypeScript side lays out and owns the memory.
 //
-//   bun wasm/build.ts            build all entries
-//   bun wasm/build.ts scheduler  build one entry
+//   bun wasm/build.ts             build all entries
+//   bun wasm/build.ts scheduler   build one entry
+//   bun wasm/build.ts --if-stale  build only the entries whose module is missing or stale
+//                                 (agent/install.sh: a linked checkout may already be built)
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT, wasmEntries, wasmModuleState, wasmPath } from "./modules.ts";
@@ -42,9 +44,15 @@ export function ensureWasmBuilt(entry: string): string {
 }
 
 if (import.meta.main) {
-  const wanted = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  const ifStale = args.includes("--if-stale");
+  const wanted = args.filter((a) => a !== "--if-stale");
   const entries = wanted.length > 0 ? wanted : wasmEntries();
   for (const entry of entries) {
+    if (ifStale && wasmModuleState(entry).state === "fresh") {
+      console.log(`${wasmPath(entry)} is up to date`);
+      continue;
+    }
     const started = performance.now();
     buildWasm(entry);
     const size = statSync(wasmPath(entry)).size;

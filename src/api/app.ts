@@ -21,7 +21,7 @@ import { handleGet, handleList } from "./handlers/read.ts";
 import { handleBinding, handleLog, handleScale } from "./handlers/subresources.ts";
 import { handleWatch } from "./handlers/watch.ts";
 import { handleCreate, handleDelete, handleDeleteCollection, handleUpdate } from "./handlers/write.ts";
-import { openapiV2, openapiV3GroupVersion, openapiV3Index } from "./openapi/index.ts";
+import { negotiateOpenapiV2, OPENAPI_V2_PROTOBUF, openapiV2, openapiV2Protobuf, openapiV3GroupVersion, openapiV3Index } from "./openapi/index.ts";
 import { parseRequestInfo, splitGroupVersion } from "./request-info.ts";
 
 export interface AppOptions extends ApiDeps {
@@ -149,10 +149,11 @@ export function createApp(opts: AppOptions): Hono {
   app.get("/apis/:group/:version", (c) => jsonOr404(c, apiResourceList(c.req.param("group"), c.req.param("version"))));
 
   app.get("/openapi/v2", (c) => {
-    // kubectl asks for the v2 document in protobuf only, which kubun doesn't serve: 406, not JSON it can't parse.
-    const accept = c.req.header("accept") ?? "*/*";
-    if (!/application\/json|\*\/\*/.test(accept)) throw notAcceptable("only application/json is served for /openapi/v2");
-    return c.json(openapiV2());
+    // kubectl asks for the v2 document in gnostic's protobuf only; other clients take JSON.
+    const encoding = negotiateOpenapiV2(c.req.header("accept"));
+    if (!encoding) throw notAcceptable(`only application/json and ${OPENAPI_V2_PROTOBUF} are served for /openapi/v2`);
+    if (encoding === "json") return c.json(openapiV2());
+    return c.body(openapiV2Protobuf(), 200, { "content-type": OPENAPI_V2_PROTOBUF });
   });
   app.get("/openapi/v3", (c) => c.json(openapiV3Index()));
   app.get("/openapi/v3/*", (c) => jsonOr404(c, openapiV3GroupVersion(c.req.path.slice("/openapi/v3/".length))));

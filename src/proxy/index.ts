@@ -3,7 +3,7 @@
 export { type Endpoint, type RouteTable, type SessionAffinity, DEFAULT_AFFINITY_TIMEOUT_SECONDS } from "./route-table.ts";
 export { createWasmRouteTable, type WasmRouteTableOptions } from "./wasm-route-table.ts";
 export { createTsRouteTable } from "./ts-route-table.ts";
-export { ensureRouteTableBuilt } from "./wasm-route-loader.ts";
+export { ensureRouteTableBuilt, loadRouteTableModule } from "./wasm-route-loader.ts";
 export { Forwarder, type ForwarderOptions, type ListenAddress, type Protocol, type Route, type TcpForwarding } from "./forwarder.ts";
 export { listenTcp, type TcpForwarder, type TcpForwarderOptions } from "./tcp-forwarder.ts";
 export { listenUdp, type UdpForwarder, type UdpForwarderOptions, DEFAULT_UDP_IDLE_TIMEOUT_MS } from "./udp-forwarder.ts";

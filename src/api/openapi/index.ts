@@ -12,5 +12,6 @@ export {
 } from "./definitions.ts";
 export { PATCH_CONTENT_TYPES, groupVersionPaths, servedGroupVersions, type Operation, type PathItem } from "./operations.ts";
 export { openapiV2 } from "./v2.ts";
+export { negotiateOpenapiV2, OPENAPI_V2_PROTOBUF, openapiV2Protobuf } from "./v2-protobuf.ts";
 export { openapiV3GroupVersion, openapiV3Hash, openapiV3Index } from "./v3.ts";
 export { fieldValidationWarnings, strictDecodingError, unknownFields } from "./validation.ts";
