@@ -78,6 +78,12 @@ fi
 info "building the WebAssembly modules"
 (cd "$HOME_DIR" && "$BUN" wasm/build.ts --if-stale >/dev/null) || fatal "building the WebAssembly modules in $HOME_DIR failed"
 
+# No registry is assumed: the sandbox image (local/pause:1) and local/busybox:1 are built from the
+# static busybox into the agent's images folder, which it imports at start (k3s's airgap images).
+info "building the local images"
+mkdir -p "$DATA_DIR/images"
+(cd "$HOME_DIR" && "$BUN" scripts/build-test-images.ts "$DATA_DIR/images" >/dev/null) || fatal "building the local images into $DATA_DIR/images failed"
+
 mkdir -p "$CONFIG_DIR" "$DATA_DIR" "$BIN_DIR" "$RUN_DIR" "$LOG_DIR"
 CA_ARG=""
 if [ -n "${KUBUN_CA_FILE:-}" ]; then

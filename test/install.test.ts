@@ -36,8 +36,8 @@ beforeAll(async () => {
   env = {
     PATH: `${join(ROOT, "node_modules/.bin")}:${process.env.PATH}`,
     KUBUN_URL: server.url,
-    // The admin token: the join token only buys a node credential once the agent trades it.
-    KUBUN_TOKEN: server.adminToken,
+    // The join token, as a VM joining the cluster gets it: the agent trades it for its own node credential.
+    KUBUN_TOKEN: server.joinToken,
     KUBUN_CA_FILE: join(root, "ca.crt"),
     KUBUN_NODE_NAME: "installed",
     KUBUN_POD_CIDR: "10.213.30.0/24",
@@ -82,7 +82,7 @@ async function waitFor(what: string, fn: () => Promise<boolean>, timeoutMs = 30_
 
 const pidAlive = (pid: number) => existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z ");
 
-test("install.sh --no-systemd starts an agent whose node registers; again is idempotent; uninstall.sh leaves nothing", async () => {
+test("install.sh --no-systemd with the join token starts an agent whose node registers and runs a pod; again is idempotent; uninstall.sh leaves nothing", async () => {
   const first = await sh("agent/install.sh", "--no-systemd");
   expect(first.stderr).toBe("");
   expect(first.code).toBe(0);
@@ -93,6 +93,18 @@ test("install.sh --no-systemd starts an agent whose node registers; again is ide
   const pid1 = Number(readFileSync(join(root, "run", "kubun-agent.pid"), "utf8"));
   if (!pidAlive(pid1)) throw new Error(`the agent died:\n${readFileSync(join(root, "log", "kubun-agent.log"), "utf8").slice(-2000)}`);
   expect(readFileSync(join(root, "etc", "agent.env"), "utf8")).toContain(`KUBUN_URL=${server.url}`);
+
+  // A pod runs there: the agent found its sandbox and busybox images in the images folder the install filled.
+  const pod = { metadata: { name: "on-installed", namespace: "default" }, spec: { nodeName: "installed", containers: [{ name: "c", image: "local/busybox:1" }] } };
+  const created = await server.api("/api/v1/namespaces/default/pods", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(pod) });
+  expect(created.status).toBe(201);
+  await waitFor(
+    "a pod Running on the installed node",
+    async () => ((await (await server.api("/api/v1/namespaces/default/pods/on-installed")).json()) as { status?: { phase?: string } }).status?.phase === "Running",
+    60_000,
+  );
+  const deleted = await server.api("/api/v1/namespaces/default/pods/on-installed?gracePeriodSeconds=0", { method: "DELETE" });
+  expect(deleted.status).toBe(200);
 
   // A second run replaces the agent rather than adding one.
   const again = await sh("agent/install.sh", "--no-systemd");
@@ -113,4 +125,4 @@ test("install.sh --no-systemd starts an agent whose node registers; again is ide
   const links = await new Response(Bun.spawn(["ip", "-br", "link"], { stdout: "pipe" }).stdout).text();
   expect(links).not.toContain(bridgeName(join(root, "d")));
   expect(links).not.toContain("kubun-svc0");
-}, 90_000);
+}, 150_000);
