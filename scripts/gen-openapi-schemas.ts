@@ -103,6 +103,9 @@ const QUANTITIES = new Set([
   "VolumeResourceRequirements.requests", "NodeStatus.capacity", "NodeStatus.allocatable", "PodSpec.overhead",
   "PodStatus.allocatedResources", "ContainerStatus.allocatedResources", "NodeAllocatableResourceClaimStatus.resources",
   "EmptyDirVolumeSource.sizeLimit", "ResourceFieldSelector.divisor",
+  "ResourceQuotaSpec.hard", "ResourceQuotaStatus.hard", "ResourceQuotaStatus.used",
+  "LimitRangeItem.max", "LimitRangeItem.min", "LimitRangeItem.default", "LimitRangeItem.defaultRequest",
+  "LimitRangeItem.maxLimitRequestRatio",
 ]);
 
 // Leaf types that have no client-node model of their own.

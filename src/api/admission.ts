@@ -1,21 +1,42 @@
 // The admission steps of a write that need the request's user, run by the registry after
 // defaulting and validation (kube-apiserver runs them as admission plugins and, for RBAC, in
 // the policy-based storage): NodeRestriction for a node's writes to Nodes, and RBAC escalation
-// prevention for roles and bindings. Each step decides whether it applies to a request.
+// prevention for roles and bindings; then ResourceQuota (last, as in kube-apiserver's order).
+// Each step decides whether it applies to a request.
 import type { KubeObject } from "../apis/meta.ts";
 import type { ResourceInfo } from "../apis/registry.ts";
 import type { UserInfo } from "./auth.ts";
 import { nodeRestriction } from "./node-restriction.ts";
 import { rbacEscalation, type EscalationDeps } from "./rbac-escalation.ts";
+import { resourceQuotaAdmission, type QuotaDeps } from "./quota-admission.ts";
+
+/** Called once the admitted write has settled (written, failed or dry run): quota's lock. */
+export type Release = () => void;
 
 /** An admission check of a create (old undefined) or an update; throws the Status to answer. */
-export type AdmitWrite = (obj: KubeObject, old: KubeObject | undefined) => void | Promise<void>;
+export type AdmitWrite = (obj: KubeObject, old: KubeObject | undefined) => void | Release | Promise<void | Release>;
 
 /** The admission checks a user's write to `r` goes through, or undefined when there are none. */
-export function admissionFor(user: UserInfo | undefined, r: ResourceInfo, escalation: EscalationDeps | undefined): AdmitWrite | undefined {
-  const steps = [nodeRestriction(user, r), rbacEscalation(user, r, escalation)].filter((s) => s !== undefined);
+export function admissionFor(
+  user: UserInfo | undefined,
+  r: ResourceInfo,
+  escalation: EscalationDeps | undefined,
+  quota?: QuotaDeps,
+): AdmitWrite | undefined {
+  const steps = [nodeRestriction(user, r), rbacEscalation(user, r, escalation), resourceQuotaAdmission(r, quota)].filter((s) => s !== undefined);
   if (steps.length <= 1) return steps[0];
   return async (obj, old) => {
-    for (const step of steps) await step(obj, old);
+    const releases: Release[] = [];
+    const releaseAll = () => releases.forEach((release) => release());
+    try {
+      for (const step of steps) {
+        const release = await step(obj, old);
+        if (release) releases.push(release);
+      }
+    } catch (err) {
+      releaseAll();
+      throw err;
+    }
+    return releaseAll;
   };
 }

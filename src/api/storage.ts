@@ -11,7 +11,7 @@ import { strictDecodingError, unknownFields } from "./openapi/index.ts";
 import { updateManagedFields } from "./patch/index.ts";
 import { gracePeriodSeconds, prepareForCreate, prepareForUpdate, readyToRemove } from "./strategy.ts";
 import { copyOfStored } from "./json-copy.ts";
-import type { AdmitWrite } from "./admission.ts";
+import type { AdmitWrite, Release } from "./admission.ts";
 
 export interface WriteOptions {
   dryRun?: boolean;
@@ -97,7 +97,16 @@ export class Storage {
     delete meta.generation;
     prepareForCreate(r, obj);
     obj = this.recordManager(undefined, obj, opts);
-    await this.admit(r, obj, undefined, opts);
+    const release = await this.admit(r, obj, undefined, opts);
+    try {
+      return await this.write(r, namespace, obj, opts);
+    } finally {
+      release?.();
+    }
+  }
+
+  private async write(r: ResourceInfo, namespace: string | undefined, obj: KubeObject, opts: WriteOptions): Promise<KubeObject> {
+    const meta = obj.metadata;
     const allocation = this.allocator?.begin(r, obj, undefined);
     if (opts.dryRun) {
       allocation?.revert();
@@ -140,7 +149,7 @@ export class Storage {
       const next = this.recordManager(current.object, prepareForUpdate(r, desired, current.object, opts.subresource), opts);
       next.apiVersion = current.object.apiVersion;
       next.kind = current.object.kind;
-      await this.admit(r, next, current.object, opts);
+      (await this.admit(r, next, current.object, opts))?.(); // quota charges creates only: nothing to hold
       next.metadata.resourceVersion = current.object.metadata.resourceVersion;
       if (Bun.deepEquals(next, current.object, true)) return current.object;
       const removing = readyToRemove(next);
@@ -242,7 +251,7 @@ export class Storage {
   }
 
   /** Defaulting, then schema and semantic validation; throws the Status a client should see. */
-  private async admit(r: ResourceInfo, obj: KubeObject, old: KubeObject | undefined, opts: WriteOptions): Promise<void> {
+  private async admit(r: ResourceInfo, obj: KubeObject, old: KubeObject | undefined, opts: WriteOptions): Promise<Release | void> {
     // A binding's pod is the stored one with nodeName set by the server: nothing of it is the client's.
     const unknown = opts.fieldValidation === "Ignore" || opts.subresource === "binding" ? [] : unknownFields(r.group, r.version, r.kind, obj);
     if (unknown.length && opts.fieldValidation === "Strict") {
@@ -253,7 +262,7 @@ export class Storage {
     if (opts.subresource === "binding") return; // the binding handler changes only nodeName and a condition
     const causes = old && opts.subresource === "status" ? validateStatusUpdate(r, obj, old) : validateObject(r, obj, old);
     if (causes.length) throw invalid(r.kind, obj.metadata?.name ?? "", causes, r.group || undefined);
-    await opts.admit?.(obj, old);
+    return await opts.admit?.(obj, old);
   }
 
   private checkNamespaceOpen(namespace: string): void {

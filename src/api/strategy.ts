@@ -19,6 +19,7 @@ export function prepareForCreate(r: ResourceInfo, obj: KubeObject): void {
       break;
     case "Deployment":
     case "ReplicaSet":
+    case "ResourceQuota": // the quota controller fills status.hard and status.used
       o.status = {};
       break;
     case "Service":

@@ -24,6 +24,7 @@ import { defaultService, servicePrinter } from "./core/service.ts";
 import { validateService, validateServiceUpdate } from "./core/service-validation.ts";
 import { defaultEndpointSlice, endpointSlicePrinter, validateEndpointSlice, validateEndpointSliceUpdate } from "./discovery/endpointslice.ts";
 import { defaultBinding, roleBindingPrinter, rolePrinter, validateBindingUpdate, validateClusterRole, validateClusterRoleBinding, validateRole, validateRoleBinding } from "./rbac/rbac.ts";
+import { resourceQuotaPrinter, validateResourceQuota } from "./core/resourcequota.ts";
 import { fieldInvalid } from "./errors.ts";
 import { objectsAt, objOf, stringAt } from "./field.ts";
 import { isValidIP, isValidPathSegmentName } from "./validation.ts";
@@ -123,6 +124,13 @@ const STRATEGIES: Record<string, Strategy> = {
     validateUpdate: validateEndpointSliceUpdate,
     printer: endpointSlicePrinter,
   },
+};
+
+STRATEGIES["/ResourceQuota"] = {
+  name: nameIsDNSSubdomain,
+  validate: validateResourceQuota,
+  validateStatus: validateResourceQuota,
+  printer: resourceQuotaPrinter,
 };
 
 const GENERIC: Strategy = { name: nameIsDNSSubdomain };

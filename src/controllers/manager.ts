@@ -10,6 +10,7 @@ import { startEndpointsController } from "./endpoints.ts";
 import { startEndpointSliceController } from "./endpointslice.ts";
 import { createRecorderFactory, startEventTTLCleanup, type RecorderOptions } from "./events.ts";
 import { startReplicaSetController } from "./replicaset.ts";
+import { startResourceQuotaController } from "./resourcequota.ts";
 import { startGarbageCollector } from "./garbage-collector.ts";
 import { startNamespaceController } from "./namespace.ts";
 import { startServiceAccountsController } from "./serviceaccounts.ts";
@@ -49,6 +50,7 @@ export function startControllerManager(ctx: ControllerContext, opts: ControllerM
       monitorPeriodMs: opts.nodeMonitorPeriodMs,
     }),
     startNodeIpamController(ctx, { clusterCIDR: opts.clusterCIDR, nodeCIDRMaskSize: opts.nodeCIDRMaskSize }),
+    startResourceQuotaController(ctx),
   ];
   // Informers asked for above start now; starting an already started factory changes nothing.
   ctx.informers.start();

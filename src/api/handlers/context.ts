@@ -10,6 +10,7 @@ import { objectJson } from "../../store/index.ts";
 import { requestUser } from "../auth.ts";
 import { admissionFor } from "../admission.ts";
 import type { EscalationDeps } from "../rbac-escalation.ts";
+import type { QuotaDeps } from "../quota-admission.ts";
 import type { WatchBudget } from "../limits.ts";
 
 export interface LogRequest {
@@ -30,6 +31,8 @@ export interface ApiDeps {
   streams?: AgentStreams;
   /** What RBAC escalation prevention consults; without it (the API alone, in tests) no check runs. */
   escalation?: EscalationDeps;
+  /** What ResourceQuota admission reads and locks (quota-admission.ts). */
+  quota?: QuotaDeps;
   /** How far behind a watcher may fall before it is closed (default DEFAULT_WATCH_BUDGET). */
   watchBudget?: WatchBudget;
 }
@@ -57,7 +60,7 @@ export function writeOptions(h: HandlerContext): WriteOptions {
     fieldValidation: fv as WriteOptions["fieldValidation"],
     warnings: [],
     subresource: h.info.subresource,
-    admit: admissionFor(requestUser(h.c), h.r, h.deps.escalation),
+    admit: admissionFor(requestUser(h.c), h.r, h.deps.escalation, h.deps.quota),
   };
 }
 
