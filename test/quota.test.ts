@@ -73,3 +73,44 @@ test("a quota naming what kubun can't count is refused with 422 naming the field
   const sel = await s.kubectl(["create", "quota", "sel", "-n", "default", "--hard=pods=1", "--scopes=PriorityClass"]);
   expect(sel.code).not.toBe(0);
 });
+
+test("a LimitRange's defaults land in the stored pod, its max is enforced, and quota charges the defaulted pod", async () => {
+  expect((await s.kubectl(["create", "namespace", "l1"])).code).toBe(0);
+  const lr = {
+    apiVersion: "v1",
+    kind: "LimitRange",
+    metadata: { name: "limits" },
+    spec: { limits: [{ type: "Container", max: { cpu: "1" }, default: { cpu: "500m", memory: "128Mi" }, defaultRequest: { cpu: "250m" } }] },
+  };
+  const made = await s.kubectl(["create", "-n", "l1", "-f", "-"], { stdin: JSON.stringify(lr) });
+  expect(made.stderr).toBe("");
+  expect((await s.kubectl(["get", "limits", "-n", "l1"])).stdout).toMatch(/NAME\s+CREATED AT\s*\nlimits\s+\d{4}-/);
+  expect((await s.kubectl(["create", "quota", "compute", "-n", "l1", "--hard=requests.cpu=300m"])).code).toBe(0);
+
+  expect((await s.kubectl(["create", "-n", "l1", "-f", "-"], { stdin: pod("p") })).stderr).toBe("");
+  const stored = JSON.parse((await s.kubectl(["get", "pod", "p", "-n", "l1", "-o", "json"])).stdout);
+  expect(stored.spec.containers[0].resources).toEqual({ requests: { cpu: "250m", memory: "128Mi" }, limits: { cpu: "500m", memory: "128Mi" } });
+  expect(stored.metadata.annotations["kubernetes.io/limit-ranger"]).toBe("LimitRanger plugin set: cpu, memory request for container c; cpu, memory limit for container c");
+  expect(stored.status.qosClass).toBe("Burstable");
+
+  // Quota saw the defaulted 250m: a second defaulted pod would make 500m > 300m.
+  const second = await s.kubectl(["create", "-n", "l1", "-f", "-"], { stdin: pod("q") });
+  expect(second.stderr).toContain('pods "q" is forbidden: exceeded quota: compute, requested: requests.cpu=250m, used: requests.cpu=250m, limited: requests.cpu=300m');
+
+  const big = JSON.parse(pod("big"));
+  big.spec.containers[0].resources = { limits: { cpu: "2" } };
+  const refused = await s.kubectl(["create", "-n", "l1", "-f", "-"], { stdin: JSON.stringify(big) });
+  expect(refused.stderr).toContain('pods "big" is forbidden: maximum cpu usage per Container is 1, but limit is 2');
+
+  // A default limit below an explicit request is the 422 upstream's validation gives, not a stored pod.
+  const low = JSON.parse(pod("low"));
+  low.spec.containers[0].resources = { requests: { memory: "1Gi" } };
+  const invalidPod = await s.kubectl(["create", "-n", "l1", "-f", "-"], { stdin: JSON.stringify(low) });
+  expect(invalidPod.stderr).toContain("must be less than or equal to memory limit of 128Mi");
+});
+
+test("a LimitRange violating min <= default <= max is refused with 422", async () => {
+  const lr = { apiVersion: "v1", kind: "LimitRange", metadata: { name: "bad" }, spec: { limits: [{ type: "Container", max: { cpu: "1" }, default: { cpu: "2" } }] } };
+  const r = await s.kubectl(["create", "-n", "default", "-f", "-"], { stdin: JSON.stringify(lr) });
+  expect(r.stderr).toContain("spec.limits[0].default[cpu]: Invalid value: \"2\": default value 2 is greater than max value 1");
+});

@@ -1,7 +1,7 @@
 // The admission steps of a write that need the request's user, run by the registry after
 // defaulting and validation (kube-apiserver runs them as admission plugins and, for RBAC, in
 // the policy-based storage): NodeRestriction for a node's writes to Nodes, and RBAC escalation
-// prevention for roles and bindings; then ResourceQuota (last, as in kube-apiserver's order).
+// prevention for roles and bindings; then LimitRanger and ResourceQuota (in kube-apiserver's order).
 // Each step decides whether it applies to a request.
 import type { KubeObject } from "../apis/meta.ts";
 import type { ResourceInfo } from "../apis/registry.ts";
@@ -9,6 +9,7 @@ import type { UserInfo } from "./auth.ts";
 import { nodeRestriction } from "./node-restriction.ts";
 import { rbacEscalation, type EscalationDeps } from "./rbac-escalation.ts";
 import { resourceQuotaAdmission, type QuotaDeps } from "./quota-admission.ts";
+import { limitRangerAdmission } from "./limitranger-admission.ts";
 
 /** Called once the admitted write has settled (written, failed or dry run): quota's lock. */
 export type Release = () => void;
@@ -23,7 +24,7 @@ export function admissionFor(
   escalation: EscalationDeps | undefined,
   quota?: QuotaDeps,
 ): AdmitWrite | undefined {
-  const steps = [nodeRestriction(user, r), rbacEscalation(user, r, escalation), resourceQuotaAdmission(r, quota)].filter((s) => s !== undefined);
+  const steps = [nodeRestriction(user, r), rbacEscalation(user, r, escalation), limitRangerAdmission(r, quota?.store), resourceQuotaAdmission(r, quota)].filter((s) => s !== undefined);
   if (steps.length <= 1) return steps[0];
   return async (obj, old) => {
     const releases: Release[] = [];

@@ -25,6 +25,7 @@ import { validateService, validateServiceUpdate } from "./core/service-validatio
 import { defaultEndpointSlice, endpointSlicePrinter, validateEndpointSlice, validateEndpointSliceUpdate } from "./discovery/endpointslice.ts";
 import { defaultBinding, roleBindingPrinter, rolePrinter, validateBindingUpdate, validateClusterRole, validateClusterRoleBinding, validateRole, validateRoleBinding } from "./rbac/rbac.ts";
 import { resourceQuotaPrinter, validateResourceQuota } from "./core/resourcequota.ts";
+import { defaultLimitRange, limitRangePrinter, validateLimitRange } from "./core/limitrange.ts";
 import { fieldInvalid } from "./errors.ts";
 import { objectsAt, objOf, stringAt } from "./field.ts";
 import { isValidIP, isValidPathSegmentName } from "./validation.ts";
@@ -132,6 +133,8 @@ STRATEGIES["/ResourceQuota"] = {
   validateStatus: validateResourceQuota,
   printer: resourceQuotaPrinter,
 };
+
+STRATEGIES["/LimitRange"] = { name: nameIsDNSSubdomain, defaults: defaultLimitRange, validate: validateLimitRange, printer: limitRangePrinter };
 
 const GENERIC: Strategy = { name: nameIsDNSSubdomain };
 
