@@ -53,7 +53,11 @@ function podAmounts(pod: Pod, which: "requests" | "limits"): Amounts {
   for (const c of spec.initContainers ?? []) {
     for (const [k, v] of amountsOf(c.resources?.[which])) sum.set(k, maxQ(sum.get(k), v));
   }
-  return addAll(sum, amountsOf(spec.overhead));
+  const overhead = amountsOf(spec.overhead);
+  if (which === "requests") return addAll(sum, overhead);
+  // Limits get overhead only where a limit is set: a pod without one stays unbounded.
+  for (const [k, v] of overhead) if (sum.has(k)) sum.set(k, addQ(sum.get(k)!, v));
+  return sum;
 }
 
 /** Requests and limits as quota names them (podComputeUsageHelper). */
