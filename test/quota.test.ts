@@ -114,3 +114,14 @@ test("a LimitRange violating min <= default <= max is refused with 422", async (
   const r = await s.kubectl(["create", "-n", "default", "-f", "-"], { stdin: JSON.stringify(lr) });
   expect(r.stderr).toContain("spec.limits[0].default[cpu]: Invalid value: \"2\": default value 2 is greater than max value 1");
 });
+
+test("racing creates can't both slip past a quota", async () => {
+  expect((await s.kubectl(["create", "namespace", "race"])).code).toBe(0);
+  expect((await s.kubectl(["create", "quota", "one", "-n", "race", "--hard=pods=1"])).code).toBe(0);
+  const post = (name: string) =>
+    s.api("/api/v1/namespaces/race/pods", { method: "POST", headers: { "content-type": "application/json" }, body: pod(name) });
+  const names = Array.from({ length: 20 }, (_, i) => `r${i}`);
+  const codes = (await Promise.all(names.map(post))).map((r) => r.status);
+  expect(codes.filter((c) => c === 201).length).toBe(1);
+  expect(codes.filter((c) => c === 403).length).toBe(19);
+});
