@@ -125,3 +125,10 @@ test("racing creates can't both slip past a quota", async () => {
   expect(codes.filter((c) => c === 201).length).toBe(1);
   expect(codes.filter((c) => c === 403).length).toBe(19);
 });
+
+test("a resourcequotas quota counts quotas too", async () => {
+  expect((await s.kubectl(["create", "namespace", "qq"])).code).toBe(0);
+  expect((await s.kubectl(["create", "quota", "meta", "-n", "qq", "--hard=resourcequotas=1"])).code).toBe(0);
+  const second = await s.kubectl(["create", "quota", "more", "-n", "qq", "--hard=pods=1"]);
+  expect(second.stderr).toContain('resourcequotas "more" is forbidden: exceeded quota: meta, requested: resourcequotas=1, used: resourcequotas=1, limited: resourcequotas=1');
+});

@@ -48,7 +48,7 @@ const listIn = (store: Store, r: ResourceInfo, namespace: string): KubeObject[] 
 
 /** The quota step for creates of namespaced kinds, or undefined when it doesn't apply. */
 export function resourceQuotaAdmission(r: ResourceInfo, deps: QuotaDeps | undefined): AdmitWrite | undefined {
-  if (!deps || !r.namespaced || r === QUOTAS || !r.verbs.includes("list")) return undefined;
+  if (!deps || !r.namespaced || !r.verbs.includes("list")) return undefined;
   return async (obj, old) => {
     if (old) return; // only creates are charged (pod resizes and service type changes are not)
     const namespace = obj.metadata.namespace!;

@@ -21,7 +21,7 @@ const WORKERS = 1;
 /** The served, listable namespaced resources a quota's keys count (pods for compute names). */
 export function trackedResources(hard: Record<string, unknown>): ResourceInfo[] {
   const names = Object.keys(hard);
-  return RESOURCES.filter((r) => r.namespaced && r.verbs.includes("list") && r !== QUOTAS && names.some((n) => resourceTracks(r, n)));
+  return RESOURCES.filter((r) => r.namespaced && r.verbs.includes("list") && names.some((n) => resourceTracks(r, n)));
 }
 
 /** status.used of a quota: every hard name, 0 when nothing counts under it. */

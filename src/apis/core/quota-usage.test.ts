@@ -35,6 +35,12 @@ describe("objectUsage", () => {
   test("objects count under count/<resource>.<group> and the legacy name", () => {
     expect(toResourceList(objectUsage({ group: "", resource: "configmaps" }, { metadata: {} }, now))).toEqual({ "count/configmaps": "1", configmaps: "1" });
     expect(toResourceList(objectUsage({ group: "apps", resource: "deployments" }, { metadata: {} }, now))).toEqual({ "count/deployments.apps": "1" });
+    const pvc = { metadata: {}, spec: { resources: { requests: { storage: "5Gi" } } } };
+    expect(toResourceList(objectUsage({ group: "", resource: "persistentvolumeclaims" }, pvc, now))).toEqual({
+      "count/persistentvolumeclaims": "1",
+      persistentvolumeclaims: "1",
+      "requests.storage": "5Gi",
+    });
     const svc = { metadata: {}, spec: { type: "NodePort", ports: [{ port: 1 }, { port: 2 }] } };
     expect(toResourceList(objectUsage({ group: "", resource: "services" }, svc, now))).toEqual({ "count/services": "1", services: "1", "services.nodeports": "2" });
   });

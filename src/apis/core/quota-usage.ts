@@ -91,6 +91,10 @@ export function objectUsage(r: { group: string; resource: string }, obj: KubeObj
   if (!r.group && r.resource === "pods") return podUsage(obj as Pod, now);
   const out: Amounts = new Map([[countName(r), ONE]]);
   if (!r.group && LEGACY_COUNTS[r.resource]) out.set(LEGACY_COUNTS[r.resource]!, ONE);
+  if (!r.group && r.resource === "persistentvolumeclaims") {
+    const storage = (obj as { spec?: { resources?: { requests?: Record<string, unknown> } } }).spec?.resources?.requests?.storage;
+    if (isQuantity(storage)) out.set("requests.storage", parseQuantity(storage));
+  }
   if (!r.group && r.resource === "services") {
     const spec = ((obj as { spec?: { type?: string; ports?: { nodePort?: number }[] } }).spec ?? {});
     if (spec.type === "NodePort" || spec.type === "LoadBalancer") out.set("services.nodeports", parseQuantity(spec.ports?.length ?? 0));
@@ -130,6 +134,7 @@ export function resourceTracks(r: { group: string; resource: string }, name: str
   if (r.group) return false;
   if (r.resource === "pods") return POD_COMPUTE_RESOURCES.has(name);
   if (r.resource === "services") return name === "services" || name.startsWith("services.");
+  if (r.resource === "persistentvolumeclaims") return name === "persistentvolumeclaims" || name === "requests.storage";
   return LEGACY_COUNTS[r.resource] === name;
 }
 
