@@ -5,7 +5,7 @@
 import { compareQuantities, formatQuantity, type ParsedQuantity } from "../quantity.ts";
 import type { Pod } from "./pod.ts";
 import type { LimitRange, LimitRangeItem } from "./limitrange.ts";
-import { addAll, amountsOf, type Amounts } from "./quota-usage.ts";
+import { amountsOf, podAmounts, type Amounts } from "./quota-usage.ts";
 
 type Container = { name?: string; resources?: { requests?: Record<string, unknown>; limits?: Record<string, unknown> } };
 
@@ -60,16 +60,8 @@ export function limitViolations(pod: Pod, ranges: LimitRange[]): string[] {
   return out;
 }
 
-// Sum of containers, at least each init container (no overhead: upstream's podRequests here).
-function podTotal(pod: Pod, which: "requests" | "limits"): Amounts {
-  const spec = (pod.spec ?? {}) as { containers?: Container[]; initContainers?: Container[] };
-  const sum: Amounts = new Map();
-  for (const c of spec.containers ?? []) addAll(sum, amountsOf(c.resources?.[which]));
-  for (const c of spec.initContainers ?? []) {
-    for (const [k, v] of amountsOf(c.resources?.[which])) if (!sum.has(k) || compareQuantities(v, sum.get(k)!) > 0) sum.set(k, v);
-  }
-  return sum;
-}
+// The LimitRanger's pod totals leave overhead out, as upstream's podRequests/podLimits do here.
+const podTotal = (pod: Pod, which: "requests" | "limits") => podAmounts(pod, which, { overhead: false });
 
 // One message per constraint and resource: the first that fails, as upstream's min/maxConstraint.
 function check(item: LimitRangeItem, type: string, requests: Amounts, limits: Amounts): string[] {

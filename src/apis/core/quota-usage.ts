@@ -46,13 +46,14 @@ type Resources = { requests?: Record<string, unknown>; limits?: Record<string, u
 type Container = { name?: string; resources?: Resources };
 
 /** A pod's effective requests or limits (resourcehelper.PodRequests/PodLimits without sidecars). */
-function podAmounts(pod: Pod, which: "requests" | "limits"): Amounts {
+export function podAmounts(pod: Pod, which: "requests" | "limits", opts: { overhead?: boolean } = {}): Amounts {
   const spec = (pod.spec ?? {}) as { containers?: Container[]; initContainers?: Container[]; overhead?: Record<string, unknown> };
   const sum: Amounts = new Map();
   for (const c of spec.containers ?? []) addAll(sum, amountsOf(c.resources?.[which]));
   for (const c of spec.initContainers ?? []) {
     for (const [k, v] of amountsOf(c.resources?.[which])) sum.set(k, maxQ(sum.get(k), v));
   }
+  if (opts.overhead === false) return sum;
   const overhead = amountsOf(spec.overhead);
   if (which === "requests") return addAll(sum, overhead);
   // Limits get overhead only where a limit is set: a pod without one stays unbounded.
