@@ -85,6 +85,9 @@ test("a LimitRange's defaults land in the stored pod, its max is enforced, and q
   const made = await s.kubectl(["create", "-n", "l1", "-f", "-"], { stdin: JSON.stringify(lr) });
   expect(made.stderr).toBe("");
   expect((await s.kubectl(["get", "limits", "-n", "l1"])).stdout).toMatch(/NAME\s+CREATED AT\s*\nlimits\s+\d{4}-/);
+  const describe = (await s.kubectl(["describe", "limits", "limits", "-n", "l1"])).stdout;
+  expect(describe).toMatch(/Container\s+cpu\s+-\s+1\s+250m\s+500m\s+-/);
+  expect(describe).toMatch(/Container\s+memory\s+-\s+-\s+128Mi\s+128Mi\s+-/); // defaultRequest defaulted from default
   expect((await s.kubectl(["create", "quota", "compute", "-n", "l1", "--hard=requests.cpu=300m"])).code).toBe(0);
 
   expect((await s.kubectl(["create", "-n", "l1", "-f", "-"], { stdin: pod("p") })).stderr).toBe("");
