@@ -135,3 +135,12 @@ test("a resourcequotas quota counts quotas too", async () => {
   const second = await s.kubectl(["create", "quota", "more", "-n", "qq", "--hard=pods=1"]);
   expect(second.stderr).toContain('resourcequotas "more" is forbidden: exceeded quota: meta, requested: resourcequotas=1, used: resourcequotas=1, limited: resourcequotas=1');
 });
+
+test("an update is charged what it adds: a Service turned NodePort past services.nodeports", async () => {
+  expect((await s.kubectl(["create", "namespace", "svcq"])).code).toBe(0);
+  expect((await s.kubectl(["create", "quota", "ports", "-n", "svcq", "--hard=services.nodeports=1,services=5"])).code).toBe(0);
+  expect((await s.kubectl(["create", "service", "clusterip", "a", "--tcp=80:80", "--tcp=81:81", "-n", "svcq"])).stderr).toBe("");
+  const r = await s.kubectl(["patch", "service", "a", "-n", "svcq", "--type=merge", "-p", '{"spec":{"type":"NodePort"}}']);
+  expect(r.stderr).toContain('services "a" is forbidden: exceeded quota: ports, requested: services.nodeports=2, used: services.nodeports=0, limited: services.nodeports=1');
+  expect((await s.kubectl(["label", "service", "a", "-n", "svcq", "x=y"])).stderr).toBe(""); // adds nothing: not charged
+});

@@ -1,4 +1,4 @@
-// ResourceQuota admission, after kube-apiserver's ResourceQuota plugin: a create that would take
+// ResourceQuota admission, after kube-apiserver's ResourceQuota plugin: a write that would take
 // any quota of its namespace past `hard` is refused with 403 and upstream's message.
 //
 // Usage is computed from the store at admission rather than read from status.used (which the
@@ -46,16 +46,24 @@ export interface QuotaDeps {
 const listIn = (store: Store, r: ResourceInfo, namespace: string): KubeObject[] =>
   store.list(`${storePrefix(r)}${namespace}/`).items.map((e) => e.object);
 
-/** The quota step for creates of namespaced kinds, or undefined when it doesn't apply. */
+/**
+ * The quota step for writes to namespaced kinds, or undefined when it doesn't apply. Creates are
+ * charged in full, updates by what they add (a Service turned NodePort); pods only on create,
+ * as kube without in-place resize.
+ */
 export function resourceQuotaAdmission(r: ResourceInfo, deps: QuotaDeps | undefined): AdmitWrite | undefined {
   if (!deps || !r.namespaced || !r.verbs.includes("list")) return undefined;
+  const isPod = !r.group && r.kind === "Pod";
   return async (obj, old) => {
-    if (old) return; // only creates are charged (pod resizes and service type changes are not)
+    if (old && isPod) return;
     const namespace = obj.metadata.namespace!;
-    if (!listIn(deps.store, QUOTAS, namespace).length) return;
+    const now = deps.now?.() ?? new Date();
+    // Only writes that ask for something wait for the lock; the check is redone under it.
+    const charged = listIn(deps.store, QUOTAS, namespace).some((q) => requestedOf(q as ResourceQuota, r, obj, old, now).size > 0);
+    if (!charged) return;
     const release = await deps.locks.acquire(namespace);
     try {
-      checkQuotas(deps, r, obj, namespace);
+      checkQuotas(deps, r, obj, old, namespace, now);
     } catch (err) {
       release();
       throw err;
@@ -64,22 +72,38 @@ export function resourceQuotaAdmission(r: ResourceInfo, deps: QuotaDeps | undefi
   };
 }
 
-function checkQuotas(deps: QuotaDeps, r: ResourceInfo, obj: KubeObject, namespace: string): void {
-  const now = deps.now?.() ?? new Date();
+/** What the quota tracks of the object's usage, and, for an update, that usage before. */
+function usageOf(quota: ResourceQuota, r: ResourceInfo, obj: KubeObject | undefined, now: Date): Amounts {
+  if (!obj || !quotaMatches(quota, r, obj)) return new Map();
+  return mask(objectUsage(r, obj, now), quota.spec?.hard ?? {});
+}
+
+/** What the write adds to the quota's usage: only the amounts that grow. */
+function requestedOf(quota: ResourceQuota, r: ResourceInfo, obj: KubeObject, old: KubeObject | undefined, now: Date): Amounts {
+  const before = usageOf(quota, r, old, now);
+  const out: Amounts = new Map();
+  for (const [k, v] of usageOf(quota, r, obj, now)) {
+    const b = before.get(k);
+    const delta = b ? { ...v, num: v.num * b.den - b.num * v.den, den: v.den * b.den } : v;
+    if (delta.num > 0n) out.set(k, delta);
+  }
+  return out;
+}
+
+function checkQuotas(deps: QuotaDeps, r: ResourceInfo, obj: KubeObject, old: KubeObject | undefined, namespace: string, now: Date): void {
   const quotas = (listIn(deps.store, QUOTAS, namespace) as ResourceQuota[]).sort((a, b) => a.metadata.name!.localeCompare(b.metadata.name!));
   const what = `${r.resource}${r.group ? `.${r.group}` : ""} ${JSON.stringify(obj.metadata.name)} is forbidden`;
-  let objects: KubeObject[] | undefined;
+  let others: KubeObject[] | undefined;
   for (const quota of quotas) {
     const hard = quota.spec?.hard ?? {};
-    if (!quotaMatches(quota, r, obj)) continue;
-    const requested = mask(objectUsage(r, obj, now), hard);
+    const requested = requestedOf(quota, r, obj, old, now);
     if (!requested.size) continue;
-    if (r.kind === "Pod" && !r.group) {
+    if (!r.group && r.kind === "Pod") {
       const missing = podConstraints(obj as Pod, hard);
       if (missing) throw forbidden(`${what}: failed quota: ${quota.metadata.name}: ${missing}`);
     }
-    objects ??= listIn(deps.store, r, namespace).filter((o) => o.metadata.name !== obj.metadata.name);
-    const used = quotaUsage(quota, r, objects, now);
+    others ??= listIn(deps.store, r, namespace).filter((o) => o.metadata.name !== obj.metadata.name);
+    const used = addAll(quotaUsage(quota, r, others, now), usageOf(quota, r, old, now));
     const exceeded = exceededNames(addAll(new Map(used), requested), amountsOf(hard), requested);
     if (!exceeded.length) continue;
     const only = (a: Amounts) => new Map(exceeded.map((k) => [k, a.get(k) ?? amountsOf({ [k]: "0" }).get(k)!]));

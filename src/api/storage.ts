@@ -149,29 +149,34 @@ export class Storage {
       const next = this.recordManager(current.object, prepareForUpdate(r, desired, current.object, opts.subresource), opts);
       next.apiVersion = current.object.apiVersion;
       next.kind = current.object.kind;
-      (await this.admit(r, next, current.object, opts))?.(); // quota charges creates only: nothing to hold
-      next.metadata.resourceVersion = current.object.metadata.resourceVersion;
-      if (Bun.deepEquals(next, current.object, true)) return current.object;
-      const removing = readyToRemove(next);
-      const allocation = this.allocator?.begin(r, removing ? undefined : next, current.object);
-      if (opts.dryRun) {
-        allocation?.revert();
-        return next;
-      }
+      const release = await this.admit(r, next, current.object, opts);
+      // Held until this attempt's write has settled: quota admission's namespace lock (quota-admission.ts).
       try {
-        const written = removing ? await this.store.delete(key, current.revision) : await this.store.update(key, next, current.revision);
-        allocation?.commit();
-        return written.object;
-      } catch (err) {
-        allocation?.revert();
-        if (err instanceof RevisionConflictError && attempt < MAX_UPDATE_RETRIES) {
-          // The newer revision may still be on its way to disk: retry on top of it once it lands.
-          await this.store.settled();
-          continue;
+        next.metadata.resourceVersion = current.object.metadata.resourceVersion;
+        if (Bun.deepEquals(next, current.object, true)) return current.object;
+        const removing = readyToRemove(next);
+        const allocation = this.allocator?.begin(r, removing ? undefined : next, current.object);
+        if (opts.dryRun) {
+          allocation?.revert();
+          return next;
         }
-        if (err instanceof RevisionConflictError) throw staleConflict(qualified(r), name);
-        if (err instanceof KeyNotFoundError) throw notFound(qualified(r), name);
-        throw err;
+        try {
+          const written = removing ? await this.store.delete(key, current.revision) : await this.store.update(key, next, current.revision);
+          allocation?.commit();
+          return written.object;
+        } catch (err) {
+          allocation?.revert();
+          if (err instanceof RevisionConflictError && attempt < MAX_UPDATE_RETRIES) {
+            // The newer revision may still be on its way to disk: retry on top of it once it lands.
+            await this.store.settled();
+            continue;
+          }
+          if (err instanceof RevisionConflictError) throw staleConflict(qualified(r), name);
+          if (err instanceof KeyNotFoundError) throw notFound(qualified(r), name);
+          throw err;
+        }
+      } finally {
+        release?.();
       }
     }
   }
