@@ -118,6 +118,9 @@ const QUANTITIES = new Set([
   "PodStatus.allocatedResources", "ContainerStatus.allocatedResources", "NodeAllocatableResourceClaimStatus.resources",
   "EmptyDirVolumeSource.sizeLimit", "ResourceFieldSelector.divisor", "PersistentVolumeSpec.capacity",
   "PersistentVolumeClaimStatus.capacity", "PersistentVolumeClaimStatus.allocatedResources",
+  "ResourceQuotaSpec.hard", "ResourceQuotaStatus.hard", "ResourceQuotaStatus.used",
+  "LimitRangeItem.max", "LimitRangeItem.min", "LimitRangeItem.default", "LimitRangeItem.defaultRequest",
+  "LimitRangeItem.maxLimitRequestRatio",
 ]);
 
 // Leaf types that have no client-node model of their own.

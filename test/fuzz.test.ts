@@ -61,6 +61,15 @@ function seedObject(r: ResourceInfo, name: string): Record<string, unknown> {
     roles: { rules: [rule] },
     clusterroles: { rules: [rule, { verbs: ["get"], nonResourceURLs: ["/healthz"] }], aggregationRule: { clusterRoleSelectors: [selector] } },
     rolebindings: { roleRef, subjects: [{ kind: "User", name: "u" }, { kind: "ServiceAccount", name: "sa" }] },
+    resourcequotas: { spec: { hard: { pods: "2", "requests.cpu": "1", "limits.memory": "1Gi", "count/deployments.apps": 3 }, scopes: ["NotBestEffort", "NotTerminating"] } },
+    limitranges: {
+      spec: {
+        limits: [
+          { type: "Container", max: { cpu: "2" }, min: { cpu: "100m" }, default: { cpu: "1", memory: "256Mi" }, defaultRequest: { cpu: "500m" }, maxLimitRequestRatio: { cpu: 4 } },
+          { type: "Pod", max: { memory: "1Gi" } },
+        ],
+      },
+    },
     clusterrolebindings: { roleRef, subjects: [{ kind: "Group", name: "g" }, { kind: "ServiceAccount", name: "sa", namespace: "default" }] },
   };
   return { ...base, ...specs[r.resource] };
@@ -100,7 +109,8 @@ function hostileBody(rand: Rng, r: ResourceInfo, name: string, asPatch = false):
     case 0:
       return { body: randomBytes(rand, 1 + rand.int(2000)), type: rand.pick(["application/json", "application/yaml", "application/vnd.kubernetes.protobuf"]), refused: true };
     case 1:
-      return { body: valid.slice(0, rand.int(valid.length - 1)), type: rand.pick(["application/json", "application/yaml"]), refused: true };
+      // At least one byte: an empty body is a valid (empty) review for whoami's selfsubjectreviews.
+      return { body: valid.slice(0, 1 + rand.int(valid.length - 2)), type: rand.pick(["application/json", "application/yaml"]), refused: true };
     case 2: {
       const bytes = enc.encode(valid);
       const at = 1 + rand.int(bytes.length - 2);

@@ -1,21 +1,39 @@
 // The admission steps of a write that need the request's user, run by the registry after
 // defaulting and validation (kube-apiserver runs them as admission plugins and, for RBAC, in
 // the policy-based storage): NodeRestriction for a node's writes to Nodes, and RBAC escalation
-// prevention for roles and bindings. Each step decides whether it applies to a request.
-import type { KubeObject } from "../apis/meta.ts";
+// prevention for roles and bindings; then LimitRanger and ResourceQuota (in kube-apiserver's order).
+// Each step decides whether it applies to a request.
+import type { AdmitWrite, Release } from "./admit-write.ts";
 import type { ResourceInfo } from "../apis/registry.ts";
 import type { UserInfo } from "./auth.ts";
 import { nodeRestriction } from "./node-restriction.ts";
 import { rbacEscalation, type EscalationDeps } from "./rbac-escalation.ts";
+import { resourceQuotaAdmission, type QuotaDeps } from "./quota-admission.ts";
+import { limitRangerAdmission } from "./limitranger-admission.ts";
 
-/** An admission check of a create (old undefined) or an update; throws the Status to answer. */
-export type AdmitWrite = (obj: KubeObject, old: KubeObject | undefined) => void | Promise<void>;
+export type { AdmitWrite, Release } from "./admit-write.ts";
 
 /** The admission checks a user's write to `r` goes through, or undefined when there are none. */
-export function admissionFor(user: UserInfo | undefined, r: ResourceInfo, escalation: EscalationDeps | undefined): AdmitWrite | undefined {
-  const steps = [nodeRestriction(user, r), rbacEscalation(user, r, escalation)].filter((s) => s !== undefined);
+export function admissionFor(
+  user: UserInfo | undefined,
+  r: ResourceInfo,
+  escalation: EscalationDeps | undefined,
+  quota?: QuotaDeps,
+): AdmitWrite | undefined {
+  const steps = [nodeRestriction(user, r), rbacEscalation(user, r, escalation), limitRangerAdmission(r, quota?.store), resourceQuotaAdmission(r, quota)].filter((s) => s !== undefined);
   if (steps.length <= 1) return steps[0];
   return async (obj, old) => {
-    for (const step of steps) await step(obj, old);
+    const releases: Release[] = [];
+    const releaseAll = () => releases.forEach((release) => release());
+    try {
+      for (const step of steps) {
+        const release: unknown = await step(obj, old);
+        if (typeof release === "function") releases.push(release as Release);
+      }
+    } catch (err) {
+      releaseAll();
+      throw err;
+    }
+    return releaseAll;
   };
 }

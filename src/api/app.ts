@@ -23,6 +23,7 @@ import { handleWatch } from "./handlers/watch.ts";
 import { handleCreate, handleDelete, handleDeleteCollection, handleUpdate } from "./handlers/write.ts";
 import { negotiateOpenapiV2, OPENAPI_V2_PROTOBUF, openapiV2, openapiV2Protobuf, openapiV3GroupVersion, openapiV3Index } from "./openapi/index.ts";
 import { parseRequestInfo, splitGroupVersion } from "./request-info.ts";
+import { QuotaLocks } from "./quota-admission.ts";
 
 export interface AppOptions extends ApiDeps {
   auth: Authenticator;
@@ -127,6 +128,7 @@ export function createApp(opts: AppOptions): Hono {
   const authorizer = opts.authorizer ?? alwaysAllow;
   const escalation = opts.ruleResolver && { authorizer, ruleResolver: opts.ruleResolver, storage: opts.storage };
   const deps: ApiDeps = { storage: opts.storage, now: opts.now, logs: opts.logs, streams: opts.streams, escalation, watchBudget: opts.limits?.watch };
+  deps.quota = { store: opts.storage.store, locks: new QuotaLocks(), now: opts.now };
 
   app.onError((err) => {
     if (err instanceof StatusError) return statusResponse(err);

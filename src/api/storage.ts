@@ -13,7 +13,7 @@ import { updateManagedFields } from "./patch/index.ts";
 import { admitStorageCreate } from "./storage-admission.ts";
 import { gracePeriodSeconds, markDeleting, prepareForCreate, prepareForUpdate, readyToRemove, specFinalizers } from "./rest.ts";
 import { copyOfStored } from "./json-copy.ts";
-import type { AdmitWrite } from "./admission.ts";
+import type { AdmitWrite, Release } from "./admit-write.ts";
 
 export interface WriteOptions {
   dryRun?: boolean;
@@ -124,7 +124,16 @@ export class Storage {
     delete meta.generation;
     prepareForCreate(r, obj);
     obj = this.recordManager(undefined, obj, opts);
-    await this.admit(r, obj, undefined, opts);
+    const release = await this.admit(r, obj, undefined, opts);
+    try {
+      return await this.write(r, namespace, obj, opts);
+    } finally {
+      release?.();
+    }
+  }
+
+  private async write(r: ResourceInfo, namespace: string | undefined, obj: KubeObject, opts: WriteOptions): Promise<KubeObject> {
+    const meta = obj.metadata;
     const allocation = this.allocator?.begin(r, obj, undefined);
     if (opts.dryRun) {
       allocation?.revert();
@@ -167,29 +176,34 @@ export class Storage {
       const next = this.recordManager(current.object, prepareForUpdate(r, desired, current.object, opts.subresource), opts);
       next.apiVersion = current.object.apiVersion;
       next.kind = current.object.kind;
-      await this.admit(r, next, current.object, opts);
-      next.metadata.resourceVersion = current.object.metadata.resourceVersion;
-      if (Bun.deepEquals(next, current.object, true)) return current.object;
-      const removing = readyToRemove(r, next);
-      const allocation = this.allocator?.begin(r, removing ? undefined : next, current.object);
-      if (opts.dryRun) {
-        allocation?.revert();
-        return next;
-      }
+      const release = await this.admit(r, next, current.object, opts);
+      // Held until this attempt's write has settled: quota admission's namespace lock (quota-admission.ts).
       try {
-        const written = removing ? await this.store.delete(key, current.revision) : await this.store.update(key, next, current.revision);
-        allocation?.commit();
-        return written.object;
-      } catch (err) {
-        allocation?.revert();
-        if (err instanceof RevisionConflictError && attempt < MAX_UPDATE_RETRIES) {
-          // The newer revision may still be on its way to disk: retry on top of it once it lands.
-          await this.store.settled();
-          continue;
+        next.metadata.resourceVersion = current.object.metadata.resourceVersion;
+        if (Bun.deepEquals(next, current.object, true)) return current.object;
+        const removing = readyToRemove(r, next);
+        const allocation = this.allocator?.begin(r, removing ? undefined : next, current.object);
+        if (opts.dryRun) {
+          allocation?.revert();
+          return next;
         }
-        if (err instanceof RevisionConflictError) throw staleConflict(qualified(r), name);
-        if (err instanceof KeyNotFoundError) throw notFound(qualified(r), name);
-        throw err;
+        try {
+          const written = removing ? await this.store.delete(key, current.revision) : await this.store.update(key, next, current.revision);
+          allocation?.commit();
+          return written.object;
+        } catch (err) {
+          allocation?.revert();
+          if (err instanceof RevisionConflictError && attempt < MAX_UPDATE_RETRIES) {
+            // The newer revision may still be on its way to disk: retry on top of it once it lands.
+            await this.store.settled();
+            continue;
+          }
+          if (err instanceof RevisionConflictError) throw staleConflict(qualified(r), name);
+          if (err instanceof KeyNotFoundError) throw notFound(qualified(r), name);
+          throw err;
+        }
+      } finally {
+        release?.();
       }
     }
   }
@@ -266,7 +280,7 @@ export class Storage {
   }
 
   /** Defaulting, then schema and semantic validation; throws the Status a client should see. */
-  private async admit(r: ResourceInfo, obj: KubeObject, old: KubeObject | undefined, opts: WriteOptions): Promise<void> {
+  private async admit(r: ResourceInfo, obj: KubeObject, old: KubeObject | undefined, opts: WriteOptions): Promise<Release | void> {
     // A binding's pod is the stored one with nodeName set by the server: nothing of it is the client's.
     const unknown = opts.fieldValidation === "Ignore" || opts.subresource === "binding" ? [] : unknownFields(r.group, r.version, r.kind, obj);
     if (unknown.length && opts.fieldValidation === "Strict") {
@@ -278,7 +292,7 @@ export class Storage {
     if (opts.subresource === "binding") return; // the binding handler changes only nodeName and a condition
     const causes = old && opts.subresource === "status" ? validateStatusUpdate(r, obj, old) : validateObject(r, obj, old);
     if (causes.length) throw invalid(r.kind, obj.metadata?.name ?? "", causes, r.group || undefined);
-    await opts.admit?.(obj, old);
+    return await opts.admit?.(obj, old);
   }
 
   private checkNamespaceOpen(namespace: string): void {

@@ -85,6 +85,8 @@ export const RESOURCES: readonly ResourceInfo[] = [
     shortNames: ["sa"],
     subresources: [{ name: "token", kind: "TokenRequest", group: "authentication.k8s.io", version: "v1", verbs: ["create"] }],
   }),
+  res("", "v1", "resourcequotas", "ResourceQuota", true, { shortNames: ["quota"], subresources: [status("ResourceQuota")] }),
+  res("", "v1", "limitranges", "LimitRange", true, { shortNames: ["limits"] }),
   res("apps", "v1", "deployments", "Deployment", true, {
     shortNames: ["deploy"],
     categories: ["all"],

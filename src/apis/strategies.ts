@@ -35,6 +35,8 @@ import {
   validatePersistentVolumeStatus, validatePersistentVolumeUpdate,
 } from "./core/persistentvolume-validation.ts";
 import { defaultStorageClass, storageClassPrinter, validateStorageClass, validateStorageClassUpdate } from "./storage/storageclass.ts";
+import { resourceQuotaPrinter, validateResourceQuota } from "./core/resourcequota.ts";
+import { defaultLimitRange, limitRangePrinter, validateLimitRange } from "./core/limitrange.ts";
 
 export type { Strategy } from "./strategies/strategy.ts";
 
@@ -157,6 +159,17 @@ const STRATEGIES: Record<string, Strategy> = {
     printer: endpointSlicePrinter,
   },
 };
+
+STRATEGIES["/ResourceQuota"] = {
+  name: nameIsDNSSubdomain,
+  validate: validateResourceQuota,
+  validateStatus: validateResourceQuota,
+  printer: resourceQuotaPrinter,
+  // The quota controller fills status.hard and status.used.
+  prepareForCreate: emptyStatus,
+};
+
+STRATEGIES["/LimitRange"] = { name: nameIsDNSSubdomain, defaults: defaultLimitRange, validate: validateLimitRange, printer: limitRangePrinter };
 
 // RBAC names are path segments ("system:masters"), as kube's ValidateRBACName allows.
 const rbacName: NameValidator = (name) => isValidPathSegmentName(name);

@@ -11,6 +11,7 @@ import { startJobController } from "./job.ts";
 import { startCronJobController } from "./cronjob.ts";
 import { startDaemonSetController } from "./daemonset.ts";
 import { startTTLAfterFinishedController } from "./ttl-after-finished.ts";
+import { startResourceQuotaController } from "./resourcequota.ts";
 import { startGarbageCollector } from "./garbage-collector.ts";
 import { startNamespaceController } from "./namespace.ts";
 import { startServiceAccountsController } from "./serviceaccounts.ts";
@@ -57,6 +58,7 @@ export function startControllerManager(ctx: ControllerContext, opts: ControllerM
     startPersistentVolumeBinder(ctx),
     startVolumeProtectionControllers(ctx),
     startStatefulSetController(ctx, { workers }),
+    startResourceQuotaController(ctx),
   ];
   // Informers asked for above start now; starting an already started factory changes nothing.
   ctx.informers.start();

@@ -11,6 +11,7 @@ import { objectJson } from "../../store/index.ts";
 import { requestUser } from "../auth.ts";
 import { admissionFor } from "../admission.ts";
 import type { EscalationDeps } from "../rbac-escalation.ts";
+import type { QuotaDeps } from "../quota-admission.ts";
 import type { WatchBudget } from "../limits.ts";
 
 export interface ApiDeps {
@@ -21,6 +22,8 @@ export interface ApiDeps {
   streams?: AgentStreams;
   /** What RBAC escalation prevention consults; without it (the API alone, in tests) no check runs. */
   escalation?: EscalationDeps;
+  /** What ResourceQuota admission reads and locks (quota-admission.ts). */
+  quota?: QuotaDeps;
   /** How far behind a watcher may fall before it is closed (default DEFAULT_WATCH_BUDGET). */
   watchBudget?: WatchBudget;
 }
@@ -48,7 +51,7 @@ export function writeOptions(h: HandlerContext): WriteOptions {
     fieldValidation: fv as WriteOptions["fieldValidation"],
     warnings: [],
     subresource: h.info.subresource,
-    admit: admissionFor(requestUser(h.c), h.r, h.deps.escalation),
+    admit: admissionFor(requestUser(h.c), h.r, h.deps.escalation, h.deps.quota),
   };
 }
 

@@ -168,6 +168,23 @@ describe("conversion to the JSON shape", () => {
     expect(object.metadata.managedFields).toEqual([{ manager: "m", operation: "Apply", fieldsType: "FieldsV1", fieldsV1: { "f:data": {} } }] as never);
   });
 
+  test("ResourceQuota and LimitRange quantities decode to their strings", () => {
+    const rq = decodeKubeProtobuf(
+      envelope("v1", "ResourceQuota", "k8s.io.api.core.v1.ResourceQuota", {
+        metadata: { name: "q" },
+        spec: { hard: { "requests.cpu": { string: "1" }, pods: { string: "2" } }, scopes: ["NotBestEffort"] },
+      }),
+    ).object;
+    expect(rq).toMatchObject({ kind: "ResourceQuota", spec: { hard: { "requests.cpu": "1", pods: "2" }, scopes: ["NotBestEffort"] } });
+    const lr = decodeKubeProtobuf(
+      envelope("v1", "LimitRange", "k8s.io.api.core.v1.LimitRange", {
+        metadata: { name: "l" },
+        spec: { limits: [{ type: "Container", default: { cpu: { string: "500m" } }, max: { memory: { string: "1Gi" } } }] },
+      }),
+    ).object;
+    expect(lr).toMatchObject({ spec: { limits: [{ type: "Container", default: { cpu: "500m" }, max: { memory: "1Gi" } }] } });
+  });
+
   test("DeleteOptions decode in any group version", () => {
     const { object } = decodeKubeProtobuf(
       envelope("meta.k8s.io/v1", "DeleteOptions", "k8s.io.apimachinery.pkg.apis.meta.v1.DeleteOptions", { propagationPolicy: "Foreground", gracePeriodSeconds: 0 }),

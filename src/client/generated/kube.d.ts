@@ -61,6 +61,25 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/limitranges": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description list or watch objects of kind LimitRange */
+        get: operations["listCoreV1LimitRangeForAllNamespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/namespaces": {
         parameters: {
             query?: {
@@ -223,6 +242,54 @@ export interface paths {
         head?: never;
         /** @description partially update the specified Event */
         patch: operations["patchCoreV1NamespacedEvent"];
+        trace?: never;
+    };
+    "/api/v1/namespaces/{namespace}/limitranges": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description list or watch objects of kind LimitRange */
+        get: operations["listCoreV1NamespacedLimitRange"];
+        put?: never;
+        /** @description create a LimitRange */
+        post: operations["createCoreV1NamespacedLimitRange"];
+        /** @description delete collection of LimitRange */
+        delete: operations["deletecollectionCoreV1NamespacedLimitRange"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/namespaces/{namespace}/limitranges/{name}": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description read the specified LimitRange */
+        get: operations["readCoreV1NamespacedLimitRange"];
+        /** @description replace the specified LimitRange */
+        put: operations["replaceCoreV1NamespacedLimitRange"];
+        post?: never;
+        /** @description delete a LimitRange */
+        delete: operations["deleteCoreV1NamespacedLimitRange"];
+        options?: never;
+        head?: never;
+        /** @description partially update the specified LimitRange */
+        patch: operations["patchCoreV1NamespacedLimitRange"];
         trace?: never;
     };
     "/api/v1/namespaces/{namespace}/persistentvolumeclaims": {
@@ -480,6 +547,78 @@ export interface paths {
         head?: never;
         /** @description partially update status of the specified Pod */
         patch: operations["patchCoreV1NamespacedPodStatus"];
+        trace?: never;
+    };
+    "/api/v1/namespaces/{namespace}/resourcequotas": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description list or watch objects of kind ResourceQuota */
+        get: operations["listCoreV1NamespacedResourceQuota"];
+        put?: never;
+        /** @description create a ResourceQuota */
+        post: operations["createCoreV1NamespacedResourceQuota"];
+        /** @description delete collection of ResourceQuota */
+        delete: operations["deletecollectionCoreV1NamespacedResourceQuota"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/namespaces/{namespace}/resourcequotas/{name}": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description read the specified ResourceQuota */
+        get: operations["readCoreV1NamespacedResourceQuota"];
+        /** @description replace the specified ResourceQuota */
+        put: operations["replaceCoreV1NamespacedResourceQuota"];
+        post?: never;
+        /** @description delete a ResourceQuota */
+        delete: operations["deleteCoreV1NamespacedResourceQuota"];
+        options?: never;
+        head?: never;
+        /** @description partially update the specified ResourceQuota */
+        patch: operations["patchCoreV1NamespacedResourceQuota"];
+        trace?: never;
+    };
+    "/api/v1/namespaces/{namespace}/resourcequotas/{name}/status": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description read status of the specified ResourceQuota */
+        get: operations["readCoreV1NamespacedResourceQuotaStatus"];
+        /** @description replace status of the specified ResourceQuota */
+        put: operations["replaceCoreV1NamespacedResourceQuotaStatus"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** @description partially update status of the specified ResourceQuota */
+        patch: operations["patchCoreV1NamespacedResourceQuotaStatus"];
         trace?: never;
     };
     "/api/v1/namespaces/{namespace}/secrets": {
@@ -914,6 +1053,25 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/resourcequotas": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description list or watch objects of kind ResourceQuota */
+        get: operations["listCoreV1ResourceQuotaForAllNamespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/secrets": {
         parameters: {
             query?: {
@@ -1020,6 +1178,25 @@ export interface paths {
         };
         /** @description watch individual changes to a list of Event. deprecated: use the 'watch' parameter with a list operation instead. */
         get: operations["watchCoreV1EventListForAllNamespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/limitranges": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description watch individual changes to a list of LimitRange. deprecated: use the 'watch' parameter with a list operation instead. */
+        get: operations["watchCoreV1LimitRangeListForAllNamespaces"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1176,6 +1353,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/watch/namespaces/{namespace}/limitranges": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description watch individual changes to a list of LimitRange. deprecated: use the 'watch' parameter with a list operation instead. */
+        get: operations["watchCoreV1NamespacedLimitRangeList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/namespaces/{namespace}/limitranges/{name}": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description watch changes to an object of kind LimitRange. deprecated: use the 'watch' parameter with a list operation instead, filtered to a single item with the 'fieldSelector' parameter. */
+        get: operations["watchCoreV1NamespacedLimitRange"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/watch/namespaces/{namespace}/persistentvolumeclaims": {
         parameters: {
             query?: {
@@ -1254,6 +1474,49 @@ export interface paths {
         };
         /** @description watch changes to an object of kind Pod. deprecated: use the 'watch' parameter with a list operation instead, filtered to a single item with the 'fieldSelector' parameter. */
         get: operations["watchCoreV1NamespacedPod"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/namespaces/{namespace}/resourcequotas": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description watch individual changes to a list of ResourceQuota. deprecated: use the 'watch' parameter with a list operation instead. */
+        get: operations["watchCoreV1NamespacedResourceQuotaList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/namespaces/{namespace}/resourcequotas/{name}": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description watch changes to an object of kind ResourceQuota. deprecated: use the 'watch' parameter with a list operation instead, filtered to a single item with the 'fieldSelector' parameter. */
+        get: operations["watchCoreV1NamespacedResourceQuota"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1522,6 +1785,25 @@ export interface paths {
         };
         /** @description watch individual changes to a list of Pod. deprecated: use the 'watch' parameter with a list operation instead. */
         get: operations["watchCoreV1PodListForAllNamespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/watch/resourcequotas": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description watch individual changes to a list of ResourceQuota. deprecated: use the 'watch' parameter with a list operation instead. */
+        get: operations["watchCoreV1ResourceQuotaListForAllNamespaces"];
         put?: never;
         post?: never;
         delete?: never;
@@ -5478,6 +5760,55 @@ export interface components {
             sleep?: components["schemas"]["io.k8s.api.core.v1.SleepAction"];
             tcpSocket?: components["schemas"]["io.k8s.api.core.v1.TCPSocketAction"];
         };
+        /** @description LimitRange sets resource usage limits for each kind of resource in a Namespace. */
+        "io.k8s.api.core.v1.LimitRange": {
+            /** @description APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
+            apiVersion?: string;
+            /** @description Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds */
+            kind?: string;
+            metadata?: components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"];
+            spec?: components["schemas"]["io.k8s.api.core.v1.LimitRangeSpec"];
+        };
+        /** @description LimitRangeItem defines a min/max usage limit for any resource that matches on kind. */
+        "io.k8s.api.core.v1.LimitRangeItem": {
+            /** @description Default resource requirement limit value by resource name if resource limit is omitted. */
+            default?: {
+                [key: string]: components["schemas"]["io.k8s.apimachinery.pkg.api.resource.Quantity"];
+            };
+            /** @description DefaultRequest is the default resource requirement request value by resource name if resource request is omitted. */
+            defaultRequest?: {
+                [key: string]: components["schemas"]["io.k8s.apimachinery.pkg.api.resource.Quantity"];
+            };
+            /** @description Max usage constraints on this kind by resource name. */
+            max?: {
+                [key: string]: components["schemas"]["io.k8s.apimachinery.pkg.api.resource.Quantity"];
+            };
+            /** @description MaxLimitRequestRatio if specified, the named resource must have a request and limit that are both non-zero where limit divided by request is less than or equal to the enumerated value; this represents the max burst for the named resource. */
+            maxLimitRequestRatio?: {
+                [key: string]: components["schemas"]["io.k8s.apimachinery.pkg.api.resource.Quantity"];
+            };
+            /** @description Min usage constraints on this kind by resource name. */
+            min?: {
+                [key: string]: components["schemas"]["io.k8s.apimachinery.pkg.api.resource.Quantity"];
+            };
+            /** @description Type of resource that this limit applies to. */
+            type: string;
+        };
+        /** @description LimitRangeList is a list of LimitRange items. */
+        "io.k8s.api.core.v1.LimitRangeList": {
+            /** @description APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
+            apiVersion?: string;
+            /** @description Items is a list of LimitRange objects. More info: https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/ */
+            items: components["schemas"]["io.k8s.api.core.v1.LimitRange"][];
+            /** @description Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds */
+            kind?: string;
+            metadata?: components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta"];
+        };
+        /** @description LimitRangeSpec defines a min/max usage limit for resources that match on kind. */
+        "io.k8s.api.core.v1.LimitRangeSpec": {
+            /** @description Limits is the list of LimitRangeItem objects that are enforced. */
+            limits: components["schemas"]["io.k8s.api.core.v1.LimitRangeItem"][];
+        };
         /** @description LinuxContainerUser represents user identity information in Linux containers */
         "io.k8s.api.core.v1.LinuxContainerUser": {
             /**
@@ -6455,6 +6786,47 @@ export interface components {
             /** @description ResourceID is the unique identifier of the resource. See the ResourceID type for more information. */
             resourceID: string;
         };
+        /** @description ResourceQuota sets aggregate quota restrictions enforced per namespace */
+        "io.k8s.api.core.v1.ResourceQuota": {
+            /** @description APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
+            apiVersion?: string;
+            /** @description Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds */
+            kind?: string;
+            metadata?: components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"];
+            spec?: components["schemas"]["io.k8s.api.core.v1.ResourceQuotaSpec"];
+            status?: components["schemas"]["io.k8s.api.core.v1.ResourceQuotaStatus"];
+        };
+        /** @description ResourceQuotaList is a list of ResourceQuota items. */
+        "io.k8s.api.core.v1.ResourceQuotaList": {
+            /** @description APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
+            apiVersion?: string;
+            /** @description Items is a list of ResourceQuota objects. More info: https://kubernetes.io/docs/concepts/policy/resource-quotas/ */
+            items: components["schemas"]["io.k8s.api.core.v1.ResourceQuota"][];
+            /** @description Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds */
+            kind?: string;
+            metadata?: components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta"];
+        };
+        /** @description ResourceQuotaSpec defines the desired hard limits to enforce for Quota. */
+        "io.k8s.api.core.v1.ResourceQuotaSpec": {
+            /** @description hard is the set of desired hard limits for each named resource. More info: https://kubernetes.io/docs/concepts/policy/resource-quotas/ */
+            hard?: {
+                [key: string]: components["schemas"]["io.k8s.apimachinery.pkg.api.resource.Quantity"];
+            };
+            scopeSelector?: components["schemas"]["io.k8s.api.core.v1.ScopeSelector"];
+            /** @description A collection of filters that must match each object tracked by a quota. If not specified, the quota matches all objects. */
+            scopes?: string[];
+        };
+        /** @description ResourceQuotaStatus defines the enforced hard limits and observed use. */
+        "io.k8s.api.core.v1.ResourceQuotaStatus": {
+            /** @description Hard is the set of enforced hard limits for each named resource. More info: https://kubernetes.io/docs/concepts/policy/resource-quotas/ */
+            hard?: {
+                [key: string]: components["schemas"]["io.k8s.apimachinery.pkg.api.resource.Quantity"];
+            };
+            /** @description Used is the current observed total usage of the resource in the namespace. */
+            used?: {
+                [key: string]: components["schemas"]["io.k8s.apimachinery.pkg.api.resource.Quantity"];
+            };
+        };
         /** @description ResourceRequirements describes the compute resource requirements. */
         "io.k8s.api.core.v1.ResourceRequirements": {
             /** @description Claims lists the names of resources, defined in spec.resourceClaims, that are used by this container.  This field depends on the DynamicResourceAllocation feature gate.  This field is immutable. It can only be set for containers. */
@@ -6529,6 +6901,20 @@ export interface components {
             system: string;
             /** @description volumeName is the name of a volume already created in the ScaleIO system that is associated with this volume source. */
             volumeName?: string;
+        };
+        /** @description A scope selector represents the AND of the selectors represented by the scoped-resource selector requirements. */
+        "io.k8s.api.core.v1.ScopeSelector": {
+            /** @description A list of scope selector requirements by scope of the resources. */
+            matchExpressions?: components["schemas"]["io.k8s.api.core.v1.ScopedResourceSelectorRequirement"][];
+        };
+        /** @description A scoped-resource selector requirement is a selector that contains values, a scope name, and an operator that relates the scope name and values. */
+        "io.k8s.api.core.v1.ScopedResourceSelectorRequirement": {
+            /** @description Represents a scope's relationship to a set of values. Valid operators are In, NotIn, Exists, DoesNotExist. */
+            operator: string;
+            /** @description The name of the scope that the selector applies to. */
+            scopeName: string;
+            /** @description An array of string values. If the operator is In or NotIn, the values array must be non-empty. If the operator is Exists or DoesNotExist, the values array must be empty. This array is replaced during a strategic merge patch. */
+            values?: string[];
         };
         /** @description SeccompProfile defines a pod/container's seccomp profile settings. Only one profile source may be set. */
         "io.k8s.api.core.v1.SeccompProfile": {
@@ -7658,6 +8044,56 @@ export interface operations {
                     "application/json": components["schemas"]["io.k8s.api.core.v1.EventList"];
                     "application/yaml": components["schemas"]["io.k8s.api.core.v1.EventList"];
                     "application/json;stream=watch": components["schemas"]["io.k8s.api.core.v1.EventList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    listCoreV1LimitRangeForAllNamespaces: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                allowWatchBookmarks?: boolean;
+                continue?: string;
+                fieldSelector?: string;
+                labelSelector?: string;
+                limit?: number;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+                watch?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.LimitRangeList"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.LimitRangeList"];
+                    "application/json;stream=watch": components["schemas"]["io.k8s.api.core.v1.LimitRangeList"];
                 };
             };
             /** @description Unauthorized */
@@ -8984,6 +9420,409 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["io.k8s.api.core.v1.Event"];
                     "application/yaml": components["schemas"]["io.k8s.api.core.v1.Event"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    listCoreV1NamespacedLimitRange: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                allowWatchBookmarks?: boolean;
+                continue?: string;
+                fieldSelector?: string;
+                labelSelector?: string;
+                limit?: number;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+                watch?: boolean;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.LimitRangeList"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.LimitRangeList"];
+                    "application/json;stream=watch": components["schemas"]["io.k8s.api.core.v1.LimitRangeList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    createCoreV1NamespacedLimitRange: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                fieldManager?: string;
+                fieldValidation?: string;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["io.k8s.api.core.v1.LimitRange"];
+                "application/yaml": components["schemas"]["io.k8s.api.core.v1.LimitRange"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.LimitRange"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.LimitRange"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.LimitRange"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.LimitRange"];
+                };
+            };
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.LimitRange"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.LimitRange"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    deletecollectionCoreV1NamespacedLimitRange: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                continue?: string;
+                dryRun?: string;
+                fieldSelector?: string;
+                gracePeriodSeconds?: number;
+                labelSelector?: string;
+                limit?: number;
+                orphanDependents?: boolean;
+                propagationPolicy?: string;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    readCoreV1NamespacedLimitRange: {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.LimitRange"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.LimitRange"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    replaceCoreV1NamespacedLimitRange: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                fieldManager?: string;
+                fieldValidation?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["io.k8s.api.core.v1.LimitRange"];
+                "application/yaml": components["schemas"]["io.k8s.api.core.v1.LimitRange"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.LimitRange"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.LimitRange"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.LimitRange"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.LimitRange"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    deleteCoreV1NamespacedLimitRange: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                gracePeriodSeconds?: number;
+                orphanDependents?: boolean;
+                propagationPolicy?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    patchCoreV1NamespacedLimitRange: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                fieldManager?: string;
+                fieldValidation?: string;
+                force?: boolean;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/merge-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/strategic-merge-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/apply-patch+yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.LimitRange"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.LimitRange"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.LimitRange"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.LimitRange"];
                 };
             };
             /** @description Unauthorized */
@@ -10508,6 +11347,574 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["io.k8s.api.core.v1.Pod"];
                     "application/yaml": components["schemas"]["io.k8s.api.core.v1.Pod"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    listCoreV1NamespacedResourceQuota: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                allowWatchBookmarks?: boolean;
+                continue?: string;
+                fieldSelector?: string;
+                labelSelector?: string;
+                limit?: number;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+                watch?: boolean;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.ResourceQuotaList"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.ResourceQuotaList"];
+                    "application/json;stream=watch": components["schemas"]["io.k8s.api.core.v1.ResourceQuotaList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    createCoreV1NamespacedResourceQuota: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                fieldManager?: string;
+                fieldValidation?: string;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["io.k8s.api.core.v1.ResourceQuota"];
+                "application/yaml": components["schemas"]["io.k8s.api.core.v1.ResourceQuota"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.ResourceQuota"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.ResourceQuota"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.ResourceQuota"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.ResourceQuota"];
+                };
+            };
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.ResourceQuota"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.ResourceQuota"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    deletecollectionCoreV1NamespacedResourceQuota: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                continue?: string;
+                dryRun?: string;
+                fieldSelector?: string;
+                gracePeriodSeconds?: number;
+                labelSelector?: string;
+                limit?: number;
+                orphanDependents?: boolean;
+                propagationPolicy?: string;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    readCoreV1NamespacedResourceQuota: {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.ResourceQuota"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.ResourceQuota"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    replaceCoreV1NamespacedResourceQuota: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                fieldManager?: string;
+                fieldValidation?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["io.k8s.api.core.v1.ResourceQuota"];
+                "application/yaml": components["schemas"]["io.k8s.api.core.v1.ResourceQuota"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.ResourceQuota"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.ResourceQuota"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.ResourceQuota"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.ResourceQuota"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    deleteCoreV1NamespacedResourceQuota: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                gracePeriodSeconds?: number;
+                orphanDependents?: boolean;
+                propagationPolicy?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    patchCoreV1NamespacedResourceQuota: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                fieldManager?: string;
+                fieldValidation?: string;
+                force?: boolean;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/merge-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/strategic-merge-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/apply-patch+yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.ResourceQuota"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.ResourceQuota"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.ResourceQuota"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.ResourceQuota"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    readCoreV1NamespacedResourceQuotaStatus: {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.ResourceQuota"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.ResourceQuota"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    replaceCoreV1NamespacedResourceQuotaStatus: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                fieldManager?: string;
+                fieldValidation?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["io.k8s.api.core.v1.ResourceQuota"];
+                "application/yaml": components["schemas"]["io.k8s.api.core.v1.ResourceQuota"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.ResourceQuota"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.ResourceQuota"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.ResourceQuota"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.ResourceQuota"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    patchCoreV1NamespacedResourceQuotaStatus: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                fieldManager?: string;
+                fieldValidation?: string;
+                force?: boolean;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/merge-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/strategic-merge-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/apply-patch+yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.ResourceQuota"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.ResourceQuota"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.ResourceQuota"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.ResourceQuota"];
                 };
             };
             /** @description Unauthorized */
@@ -13624,6 +15031,56 @@ export interface operations {
             };
         };
     };
+    listCoreV1ResourceQuotaForAllNamespaces: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                allowWatchBookmarks?: boolean;
+                continue?: string;
+                fieldSelector?: string;
+                labelSelector?: string;
+                limit?: number;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+                watch?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.core.v1.ResourceQuotaList"];
+                    "application/yaml": components["schemas"]["io.k8s.api.core.v1.ResourceQuotaList"];
+                    "application/json;stream=watch": components["schemas"]["io.k8s.api.core.v1.ResourceQuotaList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
     listCoreV1SecretForAllNamespaces: {
         parameters: {
             query?: {
@@ -13875,6 +15332,56 @@ export interface operations {
         };
     };
     watchCoreV1EventListForAllNamespaces: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                allowWatchBookmarks?: boolean;
+                continue?: string;
+                fieldSelector?: string;
+                labelSelector?: string;
+                limit?: number;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+                watch?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/json;stream=watch": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    watchCoreV1LimitRangeListForAllNamespaces: {
         parameters: {
             query?: {
                 pretty?: string;
@@ -14289,6 +15796,111 @@ export interface operations {
             };
         };
     };
+    watchCoreV1NamespacedLimitRangeList: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                allowWatchBookmarks?: boolean;
+                continue?: string;
+                fieldSelector?: string;
+                labelSelector?: string;
+                limit?: number;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+                watch?: boolean;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/json;stream=watch": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    watchCoreV1NamespacedLimitRange: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                allowWatchBookmarks?: boolean;
+                continue?: string;
+                fieldSelector?: string;
+                labelSelector?: string;
+                limit?: number;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+                watch?: boolean;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/json;stream=watch": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
     watchCoreV1NamespacedPersistentVolumeClaimList: {
         parameters: {
             query?: {
@@ -14447,6 +16059,111 @@ export interface operations {
         };
     };
     watchCoreV1NamespacedPod: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                allowWatchBookmarks?: boolean;
+                continue?: string;
+                fieldSelector?: string;
+                labelSelector?: string;
+                limit?: number;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+                watch?: boolean;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/json;stream=watch": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    watchCoreV1NamespacedResourceQuotaList: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                allowWatchBookmarks?: boolean;
+                continue?: string;
+                fieldSelector?: string;
+                labelSelector?: string;
+                limit?: number;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+                watch?: boolean;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/json;stream=watch": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    watchCoreV1NamespacedResourceQuota: {
         parameters: {
             query?: {
                 pretty?: string;
@@ -15121,6 +16838,56 @@ export interface operations {
         };
     };
     watchCoreV1PodListForAllNamespaces: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                allowWatchBookmarks?: boolean;
+                continue?: string;
+                fieldSelector?: string;
+                labelSelector?: string;
+                limit?: number;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+                watch?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/json;stream=watch": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    watchCoreV1ResourceQuotaListForAllNamespaces: {
         parameters: {
             query?: {
                 pretty?: string;
