@@ -3,6 +3,7 @@ import { Hono, type Context } from "hono";
 import { internalError, methodNotAllowed, notAcceptable, notFound, pathNotFound, StatusError } from "../apis/errors.ts";
 import { authentication, requestUser, type Authenticator } from "./auth.ts";
 import { admitNodeRequest } from "./node-restriction.ts";
+import type { PodSecurityConfig } from "./pod-security/index.ts";
 import { alwaysAllow, authorization, type Authorizer, type RuleResolver } from "./authz.ts";
 import { handleAccessReview } from "./handlers/access-review.ts";
 import { handleSelfSubjectReview, handleSelfSubjectRulesReview } from "./handlers/self-review.ts";
@@ -37,6 +38,8 @@ export interface AppOptions extends ApiDeps {
   serverAddress?: string;
   /** Max in-flight and per-user rate limits (defaults: DEFAULT_LIMITS). */
   limits?: LimitOptions;
+  /** PodSecurity admission (defaults and exemptions); omitted, no Pod Security checks run. */
+  podSecurityConfig?: PodSecurityConfig;
 }
 
 function statusResponse(err: StatusError): Response {
@@ -124,6 +127,7 @@ export function createApp(opts: AppOptions): Hono {
   const authorizer = opts.authorizer ?? alwaysAllow;
   const escalation = opts.ruleResolver && { authorizer, ruleResolver: opts.ruleResolver, storage: opts.storage };
   const deps: ApiDeps = { storage: opts.storage, now: opts.now, logs: opts.logs, streams: opts.streams, escalation, watchBudget: opts.limits?.watch };
+  if (opts.podSecurityConfig) deps.podSecurity = { config: opts.podSecurityConfig, storage: opts.storage };
 
   app.onError((err) => {
     if (err instanceof StatusError) return statusResponse(err);

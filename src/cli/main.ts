@@ -5,12 +5,15 @@
 // (their modules' compiled code alone would double the agent's memory).
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { POD_SECURITY_FLAGS, podSecurityFromFlags } from "./pod-security-flags.ts";
 import { SCHEDULER_FLAGS, SCHEDULER_USAGE, schedulerOptionsFromFlags } from "../scheduler/cli-options.ts";
 
 const USAGE = `usage: kubun <command> [options]
 
 commands:
   server   --data-dir DIR --port PORT [--bind ADDR] [--history N] [--service-cidr CIDR] [--cluster-cidr CIDR] [--event-ttl 1h]
+           [--pod-security-default enforce=baseline,warn=restricted] [--pod-security-exempt-usernames U,..]
+           [--pod-security-exempt-namespaces NS,..] [--pod-security-exempt-runtime-classes RC,..]
            [--disable-scheduler] [--disable-controller-manager] [scheduler options]
            run the control plane (API server on its SQLite store)
   controller-manager --kubeconfig FILE
@@ -42,6 +45,7 @@ async function server(argv: string[]): Promise<void> {
       "disable-scheduler": { type: "boolean", default: false },
       "disable-controller-manager": { type: "boolean", default: false },
       ...SCHEDULER_FLAGS,
+      ...POD_SECURITY_FLAGS,
     },
   });
   const schedulerOptions = schedulerOptionsFromFlags(values);
@@ -56,6 +60,7 @@ async function server(argv: string[]): Promise<void> {
     bind: values.bind,
     history: values.history ? Number(values.history) : undefined,
     eventTTLSeconds: values["event-ttl"] === undefined ? undefined : seconds("--event-ttl", values["event-ttl"]),
+    podSecurity: podSecurityFromFlags(values),
   });
   console.log(`kubun server listening on ${running.url} (bind ${values.bind})`);
   console.log(`point kubectl at it: export KUBECONFIG=${running.kubeconfigPath}`);

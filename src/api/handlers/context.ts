@@ -11,6 +11,7 @@ import { requestUser } from "../auth.ts";
 import { admissionFor } from "../admission.ts";
 import type { EscalationDeps } from "../rbac-escalation.ts";
 import type { WatchBudget } from "../limits.ts";
+import type { PodSecurityDeps } from "../pod-security/index.ts";
 
 export interface LogRequest {
   pod: KubeObject;
@@ -32,6 +33,8 @@ export interface ApiDeps {
   escalation?: EscalationDeps;
   /** How far behind a watcher may fall before it is closed (default DEFAULT_WATCH_BUDGET). */
   watchBudget?: WatchBudget;
+  /** PodSecurity admission's configuration; without it (the API alone, in tests) no check runs. */
+  podSecurity?: PodSecurityDeps;
 }
 
 export interface HandlerContext {
@@ -50,14 +53,15 @@ export function writeOptions(h: HandlerContext): WriteOptions {
   if (!["Strict", "Warn", "Ignore"].includes(fv)) {
     throw badRequest(`fieldValidation must be one of Ignore, Warn, Strict (got ${fv})`);
   }
+  const warnings: string[] = [];
   return {
     dryRun: dryRun.length > 0,
     // Kubernetes names an unnamed manager after the client: the User-Agent up to its first "/".
     fieldManager: q.get("fieldManager") ?? h.c.req.header("user-agent")?.split("/")[0] ?? undefined,
     fieldValidation: fv as WriteOptions["fieldValidation"],
-    warnings: [],
+    warnings,
     subresource: h.info.subresource,
-    admit: admissionFor(requestUser(h.c), h.r, h.deps.escalation),
+    admit: admissionFor(requestUser(h.c), h.r, h.deps.escalation, { deps: h.deps.podSecurity, subresource: h.info.subresource, warnings }),
   };
 }
 
