@@ -107,6 +107,8 @@ export interface ContainerConfig {
       readonly_rootfs?: boolean;
       capabilities?: { add_capabilities?: string[]; drop_capabilities?: string[] };
       no_new_privs?: boolean;
+      supplemental_groups?: Int64[];
+      seccomp?: { profile_type: string; localhost_ref?: string };
     };
   };
 }
@@ -191,6 +193,9 @@ export interface Image {
   repo_tags: string[];
   repo_digests: string[];
   size: string;
+  /** The image's user: uid when numeric (absent when unset), else username. */
+  uid?: { value: string } | null;
+  username?: string;
 }
 
 /** Exec: a new process in a running container. With a tty the runtime refuses `stderr` (a tty has one output). */

@@ -4,6 +4,7 @@ import type { Container, Pod } from "../../src/apis/index.ts";
 import { quantityMilliValue, quantityValue } from "../../src/apis/index.ts";
 import type { ContainerConfig, LinuxContainerResources, Mount } from "../cri/index.ts";
 import { ContainerConfigError, expandVars } from "./env.ts";
+import { seccompFor, supplementalGroups } from "./security-context.ts";
 import { CONTAINER_NAME, RESTART_COUNT, TERMINATION_GRACE, containerLabels } from "./labels.ts";
 import { SERVICE_ACCOUNT_MOUNT_PATH, SERVICE_ACCOUNT_VOLUME, type PreparedVolume } from "./volumes.ts";
 
@@ -58,6 +59,8 @@ export function containerConfig(input: ContainerConfigInput): ContainerConfig {
   const runAsUser = sc?.runAsUser ?? podSc?.runAsUser;
   const runAsGroup = sc?.runAsGroup ?? podSc?.runAsGroup;
   const spec = pod.spec;
+  const seccomp = seccompFor(pod, c);
+  const groups = supplementalGroups(pod);
   return {
     metadata: { name: c.name, attempt: restartCount },
     image: { image: c.image ?? "" },
@@ -90,6 +93,8 @@ export function containerConfig(input: ContainerConfigInput): ContainerConfig {
         readonly_rootfs: sc?.readOnlyRootFilesystem === true,
         ...(sc?.capabilities ? { capabilities: { add_capabilities: sc.capabilities.add ?? [], drop_capabilities: sc.capabilities.drop ?? [] } } : {}),
         no_new_privs: sc?.allowPrivilegeEscalation === false,
+        ...(groups.length ? { supplemental_groups: groups } : {}),
+        ...(seccomp ? { seccomp } : {}),
       },
     },
   };

@@ -72,6 +72,8 @@ export function sandboxConfig(pod: Pod, ctx: SandboxContext): PodSandboxConfig {
         ...(sc?.runAsUser !== undefined ? { run_as_user: { value: sc.runAsUser } } : {}),
         ...(sc?.runAsGroup !== undefined ? { run_as_group: { value: sc.runAsGroup } } : {}),
         ...(sc?.supplementalGroups?.length ? { supplemental_groups: sc.supplementalGroups } : {}),
+        // kubelet's rule: the runtime allows a privileged container only in a privileged sandbox.
+        privileged: [...(spec.initContainers ?? []), ...spec.containers].some((c) => c.securityContext?.privileged === true),
       },
       sysctls: Object.fromEntries((sc?.sysctls ?? []).map((s) => [s.name, s.value])),
     },

@@ -7,6 +7,7 @@ import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Container, Pod, PodStatus, ResourceList } from "../../src/apis/index.ts";
 import type { EventRecorder } from "../../src/client/index.ts";
+import { verifyRunAsNonRoot } from "./security-context.ts";
 import type { ContainerStatus, ImageService, PodSandboxConfig, Container as RuntimeContainer, RuntimeService } from "../cri/index.ts";
 import type { Backoff, BackoffOptions } from "./backoff.ts";
 import { containerConfig } from "./container-config.ts";
@@ -290,6 +291,7 @@ export class PodWorker {
     }
     try {
       const { volumes, env } = await (early ?? prepare());
+      verifyRunAsNonRoot(pod, c, (await this.deps.images.imageStatus(c.image ?? "")) ?? undefined);
       const config = containerConfig({ pod, container: c, restartCount, env, volumes });
       const id = await this.deps.runtime.createContainer(sandboxId, config, this.sandboxConfig!);
       this.event("Normal", "Created", `Created container: ${c.name}`);

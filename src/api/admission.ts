@@ -1,8 +1,8 @@
 // The admission steps of a write that need the request's user, run by the registry after
 // defaulting and validation (kube-apiserver runs them as admission plugins and, for RBAC, in
 // the policy-based storage): NodeRestriction for a node's writes to Nodes, and RBAC escalation
-// prevention for roles and bindings; then LimitRanger and ResourceQuota (in kube-apiserver's order).
-// Each step decides whether it applies to a request.
+// prevention for roles and bindings; then LimitRanger, PodSecurity (pods, workload templates and
+// namespaces) and ResourceQuota, in kube-apiserver's order. Each step decides whether it applies.
 import type { AdmitWrite, Release } from "./admit-write.ts";
 import type { ResourceInfo } from "../apis/registry.ts";
 import type { UserInfo } from "./auth.ts";
@@ -10,6 +10,7 @@ import { nodeRestriction } from "./node-restriction.ts";
 import { rbacEscalation, type EscalationDeps } from "./rbac-escalation.ts";
 import { resourceQuotaAdmission, type QuotaDeps } from "./quota-admission.ts";
 import { limitRangerAdmission } from "./limitranger-admission.ts";
+import { podSecurity, type PodSecurityDeps } from "./pod-security/index.ts";
 
 export type { AdmitWrite, Release } from "./admit-write.ts";
 
@@ -19,8 +20,15 @@ export function admissionFor(
   r: ResourceInfo,
   escalation: EscalationDeps | undefined,
   quota?: QuotaDeps,
+  pss?: { deps: PodSecurityDeps | undefined; subresource: string | undefined; warnings: string[] },
 ): AdmitWrite | undefined {
-  const steps = [nodeRestriction(user, r), rbacEscalation(user, r, escalation), limitRangerAdmission(r, quota?.store), resourceQuotaAdmission(r, quota)].filter((s) => s !== undefined);
+  const steps = [
+    nodeRestriction(user, r),
+    rbacEscalation(user, r, escalation),
+    limitRangerAdmission(r, quota?.store),
+    pss && podSecurity(user, r, pss.subresource, pss.deps, pss.warnings),
+    resourceQuotaAdmission(r, quota),
+  ].filter((s) => s !== undefined);
   if (steps.length <= 1) return steps[0];
   return async (obj, old) => {
     const releases: Release[] = [];

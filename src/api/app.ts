@@ -4,6 +4,7 @@ import { internalError, methodNotAllowed, notAcceptable, notFound, pathNotFound,
 import { authentication, requestUser, type Authenticator } from "./auth.ts";
 import { auditing, type AuditOptions } from "./audit/middleware.ts";
 import { admitNodeRequest } from "./node-restriction.ts";
+import type { PodSecurityConfig } from "./pod-security/index.ts";
 import { alwaysAllow, authorization, type Authorizer, type RuleResolver } from "./authz.ts";
 import { handleAccessReview } from "./handlers/access-review.ts";
 import { handleSelfSubjectReview, handleSelfSubjectRulesReview } from "./handlers/self-review.ts";
@@ -41,6 +42,8 @@ export interface AppOptions extends ApiDeps {
   audit?: AuditOptions;
   /** Max in-flight and per-user rate limits (defaults: DEFAULT_LIMITS). */
   limits?: LimitOptions;
+  /** PodSecurity admission (defaults and exemptions); omitted, no Pod Security checks run. */
+  podSecurityConfig?: PodSecurityConfig;
 }
 
 function statusResponse(err: StatusError): Response {
@@ -129,6 +132,7 @@ export function createApp(opts: AppOptions): Hono {
   const escalation = opts.ruleResolver && { authorizer, ruleResolver: opts.ruleResolver, storage: opts.storage };
   const deps: ApiDeps = { storage: opts.storage, now: opts.now, logs: opts.logs, streams: opts.streams, escalation, watchBudget: opts.limits?.watch };
   deps.quota = { store: opts.storage.store, locks: new QuotaLocks(), now: opts.now };
+  if (opts.podSecurityConfig) deps.podSecurity = { config: opts.podSecurityConfig, storage: opts.storage };
 
   app.onError((err) => {
     if (err instanceof StatusError) return statusResponse(err);

@@ -5,6 +5,7 @@
 // (their modules' compiled code alone would double the agent's memory).
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { POD_SECURITY_FLAGS, podSecurityFromFlags } from "./pod-security-flags.ts";
 import { SCHEDULER_FLAGS, SCHEDULER_USAGE, schedulerOptionsFromFlags } from "../scheduler/cli-options.ts";
 
 const USAGE = `usage: kubun <command> [options]
@@ -12,6 +13,8 @@ const USAGE = `usage: kubun <command> [options]
 commands:
   server   --data-dir DIR --port PORT [--bind ADDR] [--history N] [--service-cidr CIDR] [--cluster-cidr CIDR] [--event-ttl 1h]
            [--audit-log-path FILE|- --audit-policy-file FILE [--audit-log-maxsize MB] [--audit-log-maxbackup N]]
+           [--pod-security-default enforce=baseline,warn=restricted] [--pod-security-exempt-usernames U,..]
+           [--pod-security-exempt-namespaces NS,..] [--pod-security-exempt-runtime-classes RC,..]
            [--disable-scheduler] [--disable-controller-manager] [scheduler options]
            run the control plane (API server on its SQLite store)
   controller-manager --kubeconfig FILE
@@ -47,6 +50,7 @@ async function server(argv: string[]): Promise<void> {
       "disable-scheduler": { type: "boolean", default: false },
       "disable-controller-manager": { type: "boolean", default: false },
       ...SCHEDULER_FLAGS,
+      ...POD_SECURITY_FLAGS,
     },
   });
   const schedulerOptions = schedulerOptionsFromFlags(values);
@@ -69,6 +73,7 @@ async function server(argv: string[]): Promise<void> {
           maxBackups: count("--audit-log-maxbackup", values["audit-log-maxbackup"]),
         }
       : undefined,
+    podSecurity: podSecurityFromFlags(values),
   });
   console.log(`kubun server listening on ${running.url} (bind ${values.bind})`);
   console.log(`point kubectl at it: export KUBECONFIG=${running.kubeconfigPath}`);

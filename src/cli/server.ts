@@ -17,6 +17,7 @@ import { findResource, groupVersion, RESOURCES, storePrefix } from "../apis/regi
 import { objectKey } from "../api/storage.ts";
 import { createApp } from "../api/app.ts";
 import type { LimitOptions } from "../api/limits.ts";
+import { DEFAULT_POD_SECURITY, type PodSecurityConfig } from "../api/pod-security/index.ts";
 import { advertiseAddress, bestEffortWrite, ensureDefaultNamespaces, ensureDefaultStorageClass, ensureKubernetesService } from "../api/bootstrap.ts";
 import { agentLogs } from "../api/pod-logs.ts";
 import { agentStreams, streamingWebSocket } from "../api/streaming.ts";
@@ -55,6 +56,8 @@ export interface ServerOptions {
   now?: () => Date;
   /** The audit log (kube-apiserver's --audit-log-path, --audit-policy-file, --audit-log-maxsize, --audit-log-maxbackup). */
   audit?: { logPath: string; policyFile?: string; maxSizeMB?: number; maxBackups?: number };
+  /** PodSecurity admission's defaults and exemptions (default: privileged everywhere, as upstream). */
+  podSecurity?: PodSecurityConfig;
 }
 
 export interface RunningServer extends ClusterFiles {
@@ -139,7 +142,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const rbac = new RBACAuthorizer(store);
   const authorizer = new AuthorizerChain([mastersAuthorizer, new NodeAuthorizer(store), rbac]);
   const agentTls = { ...files.kubeletClient, ca: files.ca.cert };
-  const app = createApp({ storage, now, auth, authorizer, ruleResolver: rbac, audit, serviceAccountTokens, nodeTokens, logs: agentLogs(storage, agentTls), streams: agentStreams(storage, agentTls), limits: opts.limits });
+  const app = createApp({ storage, now, auth, authorizer, ruleResolver: rbac, audit, serviceAccountTokens, nodeTokens, logs: agentLogs(storage, agentTls), streams: agentStreams(storage, agentTls), limits: opts.limits, podSecurityConfig: opts.podSecurity ?? DEFAULT_POD_SECURITY });
   const server = Bun.serve({
     hostname: bind,
     port: opts.port,

@@ -13,6 +13,7 @@ import { admissionFor } from "../admission.ts";
 import type { EscalationDeps } from "../rbac-escalation.ts";
 import type { QuotaDeps } from "../quota-admission.ts";
 import type { WatchBudget } from "../limits.ts";
+import type { PodSecurityDeps } from "../pod-security/index.ts";
 
 export interface ApiDeps {
   storage: Storage;
@@ -26,6 +27,8 @@ export interface ApiDeps {
   quota?: QuotaDeps;
   /** How far behind a watcher may fall before it is closed (default DEFAULT_WATCH_BUDGET). */
   watchBudget?: WatchBudget;
+  /** PodSecurity admission's configuration; without it (the API alone, in tests) no check runs. */
+  podSecurity?: PodSecurityDeps;
 }
 
 export interface HandlerContext {
@@ -44,14 +47,15 @@ export function writeOptions(h: HandlerContext): WriteOptions {
   if (!["Strict", "Warn", "Ignore"].includes(fv)) {
     throw badRequest(`fieldValidation must be one of Ignore, Warn, Strict (got ${fv})`);
   }
+  const warnings: string[] = [];
   return {
     dryRun: dryRun.length > 0,
     // Kubernetes names an unnamed manager after the client: the User-Agent up to its first "/".
     fieldManager: q.get("fieldManager") ?? h.c.req.header("user-agent")?.split("/")[0] ?? undefined,
     fieldValidation: fv as WriteOptions["fieldValidation"],
-    warnings: [],
+    warnings,
     subresource: h.info.subresource,
-    admit: admissionFor(requestUser(h.c), h.r, h.deps.escalation, h.deps.quota),
+    admit: admissionFor(requestUser(h.c), h.r, h.deps.escalation, h.deps.quota, { deps: h.deps.podSecurity, subresource: h.info.subresource, warnings }),
   };
 }
 
