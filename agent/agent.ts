@@ -10,7 +10,7 @@ import { Informer, KubeClient, resourceFor } from "../src/client/index.ts";
 import { LOCAL_PATH_DIR_ANNOTATION } from "../src/apis/core/persistentvolume.ts";
 import { advertiseLocalPathDir, localPathDir, startLocalPathDeleter } from "./node/local-path.ts";
 import { nodeCredential } from "./credentials.ts";
-import { bridgeName, cniConflist } from "./cni.ts";
+import { bridgeName, cniConflist, removeStaleBridge } from "./cni.ts";
 import { containerdPaths, startContainerd, type SupervisedContainerd } from "./containerd.ts";
 import { CriClient } from "./cri/index.ts";
 import { APISERVER_KUBELET_CLIENT, startClientCertGate, type ClientCertGate } from "./endpoint-tls.ts";
@@ -215,6 +215,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     let node = await registerNode(client, nodeObject(nodeName, opts.labels ?? {}, await measure()), opts.podCIDR);
     const podCIDR = node.spec?.podCIDR ?? (await waitForPodCIDR(client, nodeName, opts.podCIDRTimeoutMs ?? 120_000));
     if (!opts.containerdSocket) {
+      await removeStaleBridge(bridge, podCIDR, log);
       const conf = cniConflist({ name: "kubun", bridge, podCIDR, ipamDir: paths.cniIpamDir, ipMasq: true });
       writeFileSync(join(paths.cniConfDir, "10-kubun.conflist"), JSON.stringify(conf, null, 2));
     }

@@ -61,3 +61,21 @@ export function cniConflist(opts: CniConfigOptions): object {
     ],
   };
 }
+
+/**
+ * A bridge left by an earlier run with another podCIDR's gateway (the node was deleted and
+ * registered again, and got a new range) makes the bridge plugin fail every sandbox with "already
+ * has an IP address different from ...": remove it, and the plugin makes it again for this range.
+ * Pods on the old range could not have kept their addresses anyway.
+ */
+export async function removeStaleBridge(bridge: string, podCIDR: string, log: (msg: string) => void): Promise<void> {
+  const show = Bun.spawn(["ip", "-4", "-o", "addr", "show", "dev", bridge], { stdout: "pipe", stderr: "ignore" });
+  const [out, code] = await Promise.all([new Response(show.stdout).text(), show.exited]);
+  if (code !== 0) return; // no such bridge yet
+  const addresses = [...out.matchAll(/\binet (\d+\.\d+\.\d+\.\d+)\//g)].map((m) => m[1]!);
+  if (addresses.length === 0 || addresses.includes(gatewayOf(podCIDR))) return;
+  const del = Bun.spawn(["ip", "link", "del", bridge], { stdout: "ignore", stderr: "pipe" });
+  const [err, delCode] = await Promise.all([new Response(del.stderr).text(), del.exited]);
+  if (delCode !== 0) throw new Error(`removing bridge ${bridge} (addresses ${addresses.join(", ")}, podCIDR now ${podCIDR}) failed: ${err.trim()}`);
+  log(`bridge ${bridge} had ${addresses.join(", ")}, not this node's podCIDR ${podCIDR}: removed it`);
+}
