@@ -97,3 +97,23 @@ test("a watch is logged when it starts and when it ends; excluded paths are not 
   expect(events().some((e) => e.requestURI === "/api" || e.requestURI?.startsWith("/openapi"))).toBe(false);
   expect(events().some((e) => e.stage === "RequestReceived")).toBe(false); // omitted by the policy
 });
+
+test("a pod the namespace's Pod Security audit level would refuse carries the audit-violations annotation", async () => {
+  expect((await s.kubectl(["create", "namespace", "audited"])).code).toBe(0);
+  expect((await s.kubectl(["label", "namespace", "audited", "pod-security.kubernetes.io/audit=restricted"])).code).toBe(0);
+  expect((await s.kubectl(["run", "loose", "-n", "audited", "--image=local/busybox:1"])).code).toBe(0); // audit never refuses
+  const e = events().find((x) => x.objectRef?.resource === "pods" && x.objectRef?.name === "loose" && x.verb === "create")!;
+  expect(e.annotations["pod-security.kubernetes.io/audit-violations"]).toStartWith('would violate PodSecurity "restricted:latest": allowPrivilegeEscalation != false');
+  const compliant = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "tight", namespace: "audited" },
+    spec: {
+      securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: "RuntimeDefault" } },
+      containers: [{ name: "c", image: "local/busybox:1", securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } } }],
+    },
+  };
+  expect((await s.kubectl(["create", "-f", "-"], { stdin: JSON.stringify(compliant) })).code).toBe(0);
+  const ok = events().find((x) => x.objectRef?.name === "tight" && x.verb === "create")!;
+  expect(ok.annotations?.["pod-security.kubernetes.io/audit-violations"]).toBeUndefined();
+});

@@ -20,13 +20,13 @@ export function admissionFor(
   r: ResourceInfo,
   escalation: EscalationDeps | undefined,
   quota?: QuotaDeps,
-  pss?: { deps: PodSecurityDeps | undefined; subresource: string | undefined; warnings: string[] },
+  pss?: { deps: PodSecurityDeps | undefined; subresource: string | undefined; warnings: string[]; annotate?: (key: string, value: string) => void },
 ): AdmitWrite | undefined {
   const steps = [
     nodeRestriction(user, r),
     rbacEscalation(user, r, escalation),
     limitRangerAdmission(r, quota?.store),
-    pss && podSecurity(user, r, pss.subresource, pss.deps, pss.warnings),
+    pss && podSecurity(user, r, pss.subresource, pss.deps, pss.warnings, pss.annotate),
     resourceQuotaAdmission(r, quota),
   ].filter((s) => s !== undefined);
   if (steps.length <= 1) return steps[0];

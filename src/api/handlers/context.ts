@@ -10,6 +10,7 @@ import { badRequest } from "../../apis/errors.ts";
 import { objectJson } from "../../store/index.ts";
 import { requestUser } from "../auth.ts";
 import { admissionFor } from "../admission.ts";
+import { addAuditAnnotation } from "../audit/annotations.ts";
 import type { EscalationDeps } from "../rbac-escalation.ts";
 import type { QuotaDeps } from "../quota-admission.ts";
 import type { WatchBudget } from "../limits.ts";
@@ -55,7 +56,7 @@ export function writeOptions(h: HandlerContext): WriteOptions {
     fieldValidation: fv as WriteOptions["fieldValidation"],
     warnings,
     subresource: h.info.subresource,
-    admit: admissionFor(requestUser(h.c), h.r, h.deps.escalation, h.deps.quota, { deps: h.deps.podSecurity, subresource: h.info.subresource, warnings }),
+    admit: admissionFor(requestUser(h.c), h.r, h.deps.escalation, h.deps.quota, { deps: h.deps.podSecurity, subresource: h.info.subresource, warnings, annotate: (k, v) => addAuditAnnotation(h.c, k, v) }),
   };
 }
 

@@ -2,7 +2,8 @@
 // (enforce) or warned about (warn) by their namespace's policy; workload templates are only
 // warned about, never refused, since refusing them would not stop their pods and would break
 // rollouts; a namespace write validates the labels and warns about existing pods that its new
-// enforce level would refuse. Audit annotations have no audit log to go to in kubun yet.
+// enforce level would refuse. Audit mode's findings go into the request's audit event as the
+// pod-security.kubernetes.io/audit-violations annotation, as upstream.
 import { forbidden, invalid } from "../../apis/errors.ts";
 import type { KubeObject } from "../../apis/meta.ts";
 import { findResource, storePrefix, type ResourceInfo } from "../../apis/registry.ts";
@@ -46,7 +47,14 @@ function templateOf(kind: string, obj: Obj): { metadata?: KubeObject["metadata"]
 const rank = (l: Level) => LEVELS.indexOf(l);
 
 /** The admission step of a write to `r`, pushing warnings to `warnings`; undefined when it does not apply. */
-export function podSecurity(user: UserInfo | undefined, r: ResourceInfo, subresource: string | undefined, deps: PodSecurityDeps | undefined, warnings: string[]) {
+export function podSecurity(
+  user: UserInfo | undefined,
+  r: ResourceInfo,
+  subresource: string | undefined,
+  deps: PodSecurityDeps | undefined,
+  warnings: string[],
+  annotate: (key: string, value: string) => void = () => {},
+) {
   if (!deps) return undefined;
   const ex = deps.config.exemptions;
   if (r === NAMESPACES && !subresource) return (obj: KubeObject, old: KubeObject | undefined) => admitNamespace(deps, obj, old, warnings);
@@ -72,6 +80,8 @@ export function podSecurity(user: UserInfo | undefined, r: ResourceInfo, subreso
         throw err;
       }
     }
+    const audit = evaluatePod(policy.audit, target.metadata ?? {}, target.spec);
+    if (audit.length) annotate("pod-security.kubernetes.io/audit-violations", `would violate PodSecurity ${JSON.stringify(levelName(policy.audit))}: ${violationList(audit)}`);
     // Upstream skips the warn evaluation when it is the enforce level that just passed.
     if (isPod && policy.warn === policy.enforce) return;
     const ws = evaluatePod(policy.warn, target.metadata ?? {}, target.spec);
