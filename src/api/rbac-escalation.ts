@@ -6,6 +6,7 @@
 // namespace is the right to bind cluster-admin. system:masters is exempt, as upstream.
 import { forbidden, type StatusError } from "../apis/errors.ts";
 import type { KubeObject } from "../apis/meta.ts";
+import { RBAC_GROUP } from "../apis/rbac/rbac.ts";
 import { findResource, type ResourceInfo } from "../apis/registry.ts";
 import { GROUP_MASTERS, type UserInfo } from "./auth.ts";
 import type { Attributes } from "./authz-attributes.ts";
@@ -13,7 +14,6 @@ import type { Authorizer, RuleResolver } from "./authz.ts";
 import { compactRules, compactString, goQuotedList, missingRules } from "./rbac-covers.ts";
 import type { PolicyRule, RoleRef } from "./rbac-rules.ts";
 
-const RBAC_GROUP = "rbac.authorization.k8s.io";
 const ROLES = findResource(RBAC_GROUP, "v1", "roles")!;
 const CLUSTER_ROLES = findResource(RBAC_GROUP, "v1", "clusterroles")!;
 const ROLE_KINDS = new Set(["roles", "clusterroles"]);

@@ -10,7 +10,9 @@ import type { UserInfo } from "./auth.ts";
 import { NO_OPINION, type Authorizer, type Decision, type RuleResolver, type SubjectRules } from "./authz.ts";
 import { describeSubject, ruleAllows, subjectMatches, type PolicyRule, type RoleRef, type Subject } from "./rbac-rules.ts";
 
-export const RBAC_GROUP = "rbac.authorization.k8s.io";
+import { RBAC_GROUP } from "../apis/rbac/rbac.ts";
+
+export { RBAC_GROUP };
 const PREFIX = `/${RBAC_GROUP}/`;
 
 interface Binding {
