@@ -19,12 +19,14 @@ import { handleFinalize } from "./handlers/finalize.ts";
 import { handlePatch } from "./handlers/patch.ts";
 import { handlePortForward } from "./handlers/portforward.ts";
 import { handleGet, handleList } from "./handlers/read.ts";
+import { handleHistory } from "./handlers/history.ts";
 import { handleBinding, handleLog, handleScale } from "./handlers/subresources.ts";
 import { handleWatch } from "./handlers/watch.ts";
 import { handleCreate, handleDelete, handleDeleteCollection, handleUpdate } from "./handlers/write.ts";
 import { negotiateOpenapiV2, OPENAPI_V2_PROTOBUF, openapiV2, openapiV2Protobuf, openapiV3GroupVersion, openapiV3Index } from "./openapi/index.ts";
 import { parseRequestInfo, splitGroupVersion } from "./request-info.ts";
 import { QuotaLocks } from "./quota-admission.ts";
+import { mountUi } from "../ui/index.ts";
 
 export interface AppOptions extends ApiDeps {
   auth: Authenticator;
@@ -63,6 +65,7 @@ async function dispatch(h: HandlerContext): Promise<Response> {
     allowed("watch");
     return handleWatch(h);
   }
+  if (subresource === "history" && name && method === "GET") return handleHistory(h);
   if (subresource) {
     const sub = h.r.subresources.find((s) => s.name === subresource);
     if (!sub || !name) throw notFound({ resource: `${h.r.resource}/${subresource}`, group: h.r.group }, name ?? "");
@@ -143,6 +146,7 @@ export function createApp(opts: AppOptions): Hono {
 
   for (const p of ["/healthz", "/livez", "/readyz"]) app.get(p, (c) => c.text("ok"));
   app.get("/version", (c) => c.json(versionInfo()));
+  mountUi(app);
   app.use("*", authentication(opts.auth));
   if (opts.audit) app.use("*", auditing(opts.audit));
   app.use("*", limits(opts.limits));
