@@ -2,7 +2,8 @@
 // defaulting and validation (kube-apiserver runs them as admission plugins and, for RBAC, in
 // the policy-based storage): NodeRestriction for a node's writes to Nodes, and RBAC escalation
 // prevention for roles and bindings; then LimitRanger, PodSecurity (pods, workload templates and
-// namespaces) and ResourceQuota, in kube-apiserver's order. Each step decides whether it applies.
+// namespaces), the admission webhooks (mutating, then validating: webhooks/) and ResourceQuota,
+// in kube-apiserver's order. Each step decides whether it applies.
 import type { AdmitWrite, Release } from "./admit-write.ts";
 import type { ResourceInfo } from "../apis/registry.ts";
 import type { UserInfo } from "./auth.ts";
@@ -11,6 +12,7 @@ import { rbacEscalation, type EscalationDeps } from "./rbac-escalation.ts";
 import { resourceQuotaAdmission, type QuotaDeps } from "./quota-admission.ts";
 import { limitRangerAdmission } from "./limitranger-admission.ts";
 import { podSecurity, type PodSecurityDeps } from "./pod-security/index.ts";
+import type { WebhookAdmission, WebhookRequest } from "./webhooks/index.ts";
 
 export type { AdmitWrite, Release } from "./admit-write.ts";
 
@@ -21,12 +23,16 @@ export function admissionFor(
   escalation: EscalationDeps | undefined,
   quota?: QuotaDeps,
   pss?: { deps: PodSecurityDeps | undefined; subresource: string | undefined; warnings: string[]; annotate?: (key: string, value: string) => void },
+  webhooks?: { admission: WebhookAdmission; request: WebhookRequest },
 ): AdmitWrite | undefined {
   const steps = [
     nodeRestriction(user, r),
     rbacEscalation(user, r, escalation),
     limitRangerAdmission(r, quota?.store),
+    // MutatingAdmissionWebhook ends the mutating plugins; PodSecurity then sees the mutated pod.
+    webhooks?.admission.mutating(r, webhooks.request),
     pss && podSecurity(user, r, pss.subresource, pss.deps, pss.warnings, pss.annotate),
+    webhooks?.admission.validating(r, webhooks.request),
     resourceQuotaAdmission(r, quota),
   ].filter((s) => s !== undefined);
   if (steps.length <= 1) return steps[0];

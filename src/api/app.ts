@@ -25,6 +25,7 @@ import { handleCreate, handleDelete, handleDeleteCollection, handleUpdate } from
 import { negotiateOpenapiV2, OPENAPI_V2_PROTOBUF, openapiV2, openapiV2Protobuf, openapiV3GroupVersion, openapiV3Index } from "./openapi/index.ts";
 import { parseRequestInfo, splitGroupVersion } from "./request-info.ts";
 import { QuotaLocks } from "./quota-admission.ts";
+import { WebhookAdmission } from "./webhooks/index.ts";
 
 export interface AppOptions extends ApiDeps {
   auth: Authenticator;
@@ -133,6 +134,7 @@ export function createApp(opts: AppOptions): Hono {
   const deps: ApiDeps = { storage: opts.storage, now: opts.now, logs: opts.logs, streams: opts.streams, escalation, watchBudget: opts.limits?.watch };
   deps.quota = { store: opts.storage.store, locks: new QuotaLocks(), now: opts.now };
   if (opts.podSecurityConfig) deps.podSecurity = { config: opts.podSecurityConfig, storage: opts.storage };
+  deps.webhooks = opts.webhooks ?? new WebhookAdmission(opts.storage);
 
   app.onError((err) => {
     if (err instanceof StatusError) return statusResponse(err);

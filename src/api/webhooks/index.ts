@@ -1,0 +1,140 @@
+// Admission webhooks in the API server's write path: ValidatingWebhookConfiguration and
+// MutatingWebhookConfiguration objects, read from a watched cache (config-cache.ts), matched
+// against each request (matching.ts), called over HTTPS (client.ts, resolver.ts) with an
+// AdmissionReview (review.ts) by the two dispatchers (dispatch.ts). admission.ts places the
+// mutating step after the built-in mutating steps and the validating one after the built-in
+// validating steps, before ResourceQuota, as kube-apiserver orders its plugins.
+import { findResource, groupVersion, type ResourceInfo } from "../../apis/registry.ts";
+import type { KubeObject } from "../../apis/meta.ts";
+import type { UserInfo } from "../auth.ts";
+import type { AdmitWrite } from "../admit-write.ts";
+import type { Storage } from "../storage.ts";
+import type { AdmissionAttributes, AdmissionOperation } from "./attributes.ts";
+import { WebhookClient } from "./client.ts";
+import { WebhookConfigCache } from "./config-cache.ts";
+import { mutate, revalidate, validate, type DispatchDeps, type RequestRecorder } from "./dispatch.ts";
+import { objectKey } from "../storage.ts";
+
+export type { AdmissionAttributes } from "./attributes.ts";
+export { deniedError } from "./dispatch.ts";
+
+const NAMESPACES = findResource("", "v1", "namespaces")!;
+
+/** One request's facts the webhooks are told besides the object. */
+export interface WebhookRequest extends RequestRecorder {
+  user: UserInfo | undefined;
+  subresource: string | undefined;
+  dryRun: boolean;
+  fieldManager?: string;
+}
+
+export class WebhookAdmission {
+  private readonly cache: WebhookConfigCache;
+  private readonly deps: DispatchDeps;
+
+  constructor(storage: Storage) {
+    this.cache = new WebhookConfigCache(storage);
+    const get = (r: ResourceInfo, namespace: string | undefined, name: string) => storage.store.get(objectKey(r, namespace, name))?.object;
+    this.deps = {
+      client: new WebhookClient(get),
+      namespaceLabels: (ns) => {
+        const obj = get(NAMESPACES, undefined, ns);
+        return obj ? (obj.metadata.labels ?? {}) : undefined;
+      },
+    };
+  }
+
+  /** The MutatingAdmissionWebhook step of a create or update of `r`. */
+  mutating(r: ResourceInfo, req: WebhookRequest): AdmitWrite | undefined {
+    if (!sendsOwnObject(r, req.subresource)) return undefined;
+    return async (obj, old) => {
+      const hooks = this.cache.mutating;
+      if (!hooks.length) return;
+      const a = this.attributes(r, req, obj, old);
+      if (await mutate(hooks, a, obj, this.deps, req)) revalidate(a, obj, old);
+    };
+  }
+
+  /** The ValidatingAdmissionWebhook step of a create or update of `r`. */
+  validating(r: ResourceInfo, req: WebhookRequest): AdmitWrite | undefined {
+    if (!sendsOwnObject(r, req.subresource)) return undefined;
+    return async (obj, old) => {
+      const hooks = this.cache.validating;
+      if (!hooks.length) return;
+      await validate(hooks, this.attributes(r, req, obj, old), this.deps, req);
+    };
+  }
+
+  /**
+   * A DELETE of `current`: mutating webhooks are called (a patch has nothing to change), then
+   * validating ones; both see the object as oldObject, as upstream sends deletes.
+   */
+  async admitDelete(r: ResourceInfo, req: WebhookRequest, current: KubeObject, options: Record<string, unknown>): Promise<void> {
+    if (!this.cache.mutating.length && !this.cache.validating.length) return;
+    const a: AdmissionAttributes = { ...this.attributes(r, req, undefined, current), operation: "DELETE", options };
+    if (this.cache.mutating.length) await mutate(this.cache.mutating, a, structuredClone(current), this.deps, req);
+    if (this.cache.validating.length) await validate(this.cache.validating, a, this.deps, req);
+  }
+
+  /** A CONNECT (pods/exec, attach, portforward, proxy): `options` is the request's *Options object. */
+  async admitConnect(r: ResourceInfo, req: WebhookRequest, namespace: string, name: string, options: Record<string, unknown>): Promise<void> {
+    if (!this.cache.mutating.length && !this.cache.validating.length) return;
+    const sub = r.subresources.find((s) => s.name === req.subresource);
+    const a: AdmissionAttributes = {
+      operation: "CONNECT",
+      resource: r,
+      subresource: req.subresource ?? "",
+      kind: { group: sub?.group ?? r.group, version: sub?.version ?? r.version, kind: sub?.kind ?? r.kind },
+      namespace,
+      name,
+      object: options,
+      user: req.user,
+      dryRun: false,
+    };
+    if (this.cache.mutating.length) await mutate(this.cache.mutating, a, structuredClone(options) as KubeObject, this.deps, req);
+    if (this.cache.validating.length) await validate(this.cache.validating, a, this.deps, req);
+  }
+
+  close(): void {
+    this.cache.close();
+    this.deps.client.close();
+  }
+
+  private attributes(r: ResourceInfo, req: WebhookRequest, obj: KubeObject | undefined, old: KubeObject | undefined): AdmissionAttributes {
+    const operation: AdmissionOperation = old && obj ? "UPDATE" : "CREATE";
+    const meta = (obj ?? old)!.metadata;
+    const options: Record<string, unknown> = { kind: operation === "CREATE" ? "CreateOptions" : "UpdateOptions", apiVersion: "meta.k8s.io/v1" };
+    if (req.dryRun) options.dryRun = ["All"];
+    if (req.fieldManager) options.fieldManager = req.fieldManager;
+    const [group, version] = splitGroupVersion(groupVersion(r));
+    return {
+      operation,
+      resource: r,
+      subresource: req.subresource ?? "",
+      kind: { group, version, kind: r.kind },
+      namespace: meta.namespace ?? "",
+      name: meta.name ?? "",
+      object: obj,
+      oldObject: old,
+      user: req.user,
+      dryRun: req.dryRun,
+      options,
+    };
+  }
+}
+
+function splitGroupVersion(gv: string): [string, string] {
+  const slash = gv.indexOf("/");
+  return slash < 0 ? ["", gv] : [gv.slice(0, slash), gv.slice(slash + 1)];
+}
+
+/**
+ * Writes whose object is the resource's own kind (the main resource, status). A subresource of
+ * another kind (scale's Scale, binding's Binding) is written by kubun as the parent object, which
+ * is not what a webhook expects to receive: those writes are not sent to webhooks.
+ */
+function sendsOwnObject(r: ResourceInfo, subresource: string | undefined): boolean {
+  if (!subresource) return true;
+  const sub = r.subresources.find((s) => s.name === subresource);
+  return !!sub && sub.kind === r.kind && !sub.group;
+}
