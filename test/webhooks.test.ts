@@ -46,6 +46,7 @@ const HANDLERS: Record<string, (review: Review) => Response | Promise<Response>>
   },
   "/allow": (review) => answer(review, { allowed: true }),
   "/protect": (review) => answer(review, { allowed: review.request.oldObject?.metadata?.name !== "keep-me", status: { message: "this one stays" } }),
+  "/no-exec": (review) => answer(review, { allowed: false, status: { code: 403, reason: "Forbidden", message: `no ${review.request.object?.command?.join(" ")} here` } }),
   "/slow": async (review) => {
     await new Promise<void>((resolve) => {
       slowRelease = resolve;
@@ -269,6 +270,22 @@ test("DELETE rules see the object being deleted as oldObject", async () => {
     expect(received["/protect"]!.at(-1)!.request).toMatchObject({ operation: "DELETE", object: null, options: { kind: "DeleteOptions" } });
   });
   await ok(["get", "configmap", "keep-me"]);
+});
+
+test("CONNECT rules see pods/exec with its PodExecOptions, before the stream is set up", async () => {
+  await withConfig(configuration("ValidatingWebhookConfiguration", "no-exec", [{ name: "no-exec.test.kubun.io", path: "/no-exec", resources: ["pods/exec"], operations: ["CONNECT"] }]), async () => {
+    const err = await fails(["exec", "sub", "--", "ls", "/"]);
+    expect(err).toContain('admission webhook "no-exec.test.kubun.io" denied the request: no ls / here');
+    expect(received["/no-exec"]!.at(-1)!.request).toMatchObject({
+      operation: "CONNECT",
+      subResource: "exec",
+      kind: { group: "", version: "v1", kind: "PodExecOptions" },
+      object: { kind: "PodExecOptions", command: ["ls", "/"], stdout: true },
+      oldObject: null,
+    });
+  });
+  // Without the webhook the request goes on to the stream (which, with no agent here, has no node to reach).
+  expect(await fails(["exec", "sub", "--", "ls", "/"])).toContain("does not have a host assigned");
 });
 
 test("a webhook reached through its Service: the Service's endpoint, verified as <service>.<namespace>.svc", async () => {

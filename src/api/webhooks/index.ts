@@ -76,23 +76,19 @@ export class WebhookAdmission {
     if (this.cache.validating.length) await validate(this.cache.validating, a, this.deps, req);
   }
 
-  /** A CONNECT (pods/exec, attach, portforward, proxy): `options` is the request's *Options object. */
-  async admitConnect(r: ResourceInfo, req: WebhookRequest, namespace: string, name: string, options: Record<string, unknown>): Promise<void> {
-    if (!this.cache.mutating.length && !this.cache.validating.length) return;
+  /**
+   * A CONNECT (pods/exec, attach, portforward): `options` is the request's *Options object, sent
+   * as the object. Undefined when no webhook is configured, so streams upgrade without a wait.
+   */
+  connect(r: ResourceInfo, req: WebhookRequest, namespace: string, name: string, options: Record<string, unknown>): Promise<void> | undefined {
+    if (!this.cache.mutating.length && !this.cache.validating.length) return undefined;
     const sub = r.subresources.find((s) => s.name === req.subresource);
-    const a: AdmissionAttributes = {
-      operation: "CONNECT",
-      resource: r,
-      subresource: req.subresource ?? "",
-      kind: { group: sub?.group ?? r.group, version: sub?.version ?? r.version, kind: sub?.kind ?? r.kind },
-      namespace,
-      name,
-      object: options,
-      user: req.user,
-      dryRun: false,
-    };
-    if (this.cache.mutating.length) await mutate(this.cache.mutating, a, structuredClone(options) as KubeObject, this.deps, req);
-    if (this.cache.validating.length) await validate(this.cache.validating, a, this.deps, req);
+    const kind = { group: sub?.group ?? r.group, version: sub?.version ?? r.version, kind: sub?.kind ?? r.kind };
+    const a: AdmissionAttributes = { operation: "CONNECT", resource: r, subresource: req.subresource ?? "", kind, namespace, name, object: options, user: req.user, dryRun: false };
+    return (async () => {
+      if (this.cache.mutating.length) await mutate(this.cache.mutating, a, structuredClone(options) as KubeObject, this.deps, req);
+      if (this.cache.validating.length) await validate(this.cache.validating, a, this.deps, req);
+    })();
   }
 
   close(): void {
