@@ -28,9 +28,8 @@ export function resolveService(ref: ServiceReference, get: ObjectGetter): Resolv
   const port = ref.port ?? 443;
   const serverName = `${ref.name}.${ref.namespace}.svc`;
   const displayURL = `https://${serverName}:${port}${ref.path ?? ""}`;
-  const id = `${ref.namespace}/${ref.name}`;
   const svc = get(SERVICES, ref.namespace, ref.name) as Service | undefined;
-  if (!svc) return { displayURL, serverName, error: `service "${id}" not found` };
+  if (!svc) return { displayURL, serverName, error: `service "${ref.name}" not found` };
   const type = svc.spec?.type ?? "ClusterIP";
   if (!["ClusterIP", "NodePort", "LoadBalancer"].includes(type)) return { displayURL, serverName, error: `unsupported service type "${type}"` };
   const svcPort = (svc.spec?.ports ?? []).find((p) => p.port === port);
