@@ -47,6 +47,8 @@ const HANDLERS: Record<string, (review: Review) => Response | Promise<Response>>
   "/allow": (review) => answer(review, { allowed: true }),
   "/protect": (review) => answer(review, { allowed: review.request.oldObject?.metadata?.name !== "keep-me", status: { message: "this one stays" } }),
   "/no-exec": (review) => answer(review, { allowed: false, status: { code: 403, reason: "Forbidden", message: `no ${review.request.object?.command?.join(" ")} here` } }),
+  "/privileged": (review) =>
+    answer(review, { allowed: true, patchType: "JSONPatch", patch: patch([{ op: "add", path: "/spec/containers/0/securityContext", value: { privileged: true } }]) }),
   "/slow": async (review) => {
     await new Promise<void>((resolve) => {
       slowRelease = resolve;
@@ -192,6 +194,16 @@ test("a mutating webhook adds a label before validation; PodSecurity and validat
       expect((await s.kubectl(["get", "configmap", "dry"])).code).toBe(1);
     }),
   );
+});
+
+test("what a mutating webhook changes is checked after it: PodSecurity refuses a pod the webhook made privileged", async () => {
+  await ok(["create", "namespace", "baseline"]);
+  await ok(["label", "namespace", "baseline", "pod-security.kubernetes.io/enforce=baseline"]);
+  await withConfig(configuration("MutatingWebhookConfiguration", "escalate", [{ name: "escalate.test.kubun.io", path: "/privileged", resources: ["pods"], operations: ["CREATE"] }]), async () => {
+    const err = await fails(["run", "p", "-n", "baseline", "--image=local/busybox:1"]);
+    expect(err).toContain('violates PodSecurity "baseline:latest": privileged (container "p" must not set securityContext.privileged=true)');
+  });
+  await ok(["run", "p", "-n", "baseline", "--image=local/busybox:1"]);
 });
 
 test("an unreachable webhook blocks under Fail and says why; under Ignore the request passes", async () => {

@@ -1,9 +1,10 @@
 // The admission steps of a write that need the request's user, run by the registry after
 // defaulting and validation (kube-apiserver runs them as admission plugins and, for RBAC, in
-// the policy-based storage): NodeRestriction for a node's writes to Nodes, and RBAC escalation
-// prevention for roles and bindings; then LimitRanger, PodSecurity (pods, workload templates and
-// namespaces), the admission webhooks (mutating, then validating: webhooks/) and ResourceQuota,
-// in kube-apiserver's order. Each step decides whether it applies.
+// the policy-based storage), in kube-apiserver's order: the mutating LimitRanger and mutating
+// admission webhooks first, then the checks of the object they leave: NodeRestriction for a
+// node's writes to Nodes, RBAC escalation prevention for roles and bindings, PodSecurity (pods,
+// workload templates and namespaces), the validating admission webhooks (webhooks/) and
+// ResourceQuota. Each step decides whether it applies.
 import type { AdmitWrite, Release } from "./admit-write.ts";
 import type { ResourceInfo } from "../apis/registry.ts";
 import type { UserInfo } from "./auth.ts";
@@ -26,11 +27,12 @@ export function admissionFor(
   webhooks?: { admission: WebhookAdmission; request: WebhookRequest },
 ): AdmitWrite | undefined {
   const steps = [
+    limitRangerAdmission(r, quota?.store),
+    // MutatingAdmissionWebhook ends the mutating plugins: the checks after it see what it changed
+    // (as kube-apiserver validates only after all mutation, and checks RBAC escalation in storage).
+    webhooks?.admission.mutating(r, webhooks.request),
     nodeRestriction(user, r),
     rbacEscalation(user, r, escalation),
-    limitRangerAdmission(r, quota?.store),
-    // MutatingAdmissionWebhook ends the mutating plugins; PodSecurity then sees the mutated pod.
-    webhooks?.admission.mutating(r, webhooks.request),
     pss && podSecurity(user, r, pss.subresource, pss.deps, pss.warnings, pss.annotate),
     webhooks?.admission.validating(r, webhooks.request),
     resourceQuotaAdmission(r, quota),
