@@ -82,6 +82,8 @@ const PATCH_META: [string, string, string?, string[]?][] = [
   ["PodSpec.volumes", "merge,retainKeys", "name", ["name"]],
   ["PodSpec.initContainers", "merge", "name", ["name"]],
   ["PodSpec.containers", "merge", "name", ["name"]],
+  ["MutatingWebhookConfiguration.webhooks", "merge", "name", ["name"]],
+  ["ValidatingWebhookConfiguration.webhooks", "merge", "name", ["name"]],
   ["PodSpec.ephemeralContainers", "merge", "name", ["name"]],
   ["PodSpec.imagePullSecrets", "merge", "name", ["name"]],
   ["PodSpec.hostAliases", "merge", "ip", ["ip"]],

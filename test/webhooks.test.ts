@@ -382,3 +382,20 @@ test("a mutating configuration duplicates no names and takes only Never or IfNee
   expect(status.message).toContain('webhooks[1].name: Duplicate value: "same.test.kubun.io"');
   expect(status.message).toContain('webhooks[1].reinvocationPolicy: Unsupported value: "Sometimes"');
 });
+
+test("kubectl apply updates a configuration by webhook name, client-side and server-side; explain knows the kind", async () => {
+  const two = configuration("ValidatingWebhookConfiguration", "applied", [{ name: "a.test.kubun.io", path: "/allow" }, { name: "b.test.kubun.io", path: "/allow" }]);
+  await ok(["apply", "-f", "-"], two);
+  const changed = JSON.parse(two);
+  changed.webhooks = [{ ...changed.webhooks[1], timeoutSeconds: 3 }];
+  await ok(["apply", "-f", "-"], JSON.stringify(changed));
+  const get = async () => JSON.parse((await ok(["get", "validatingwebhookconfiguration", "applied", "-o", "json"])).stdout);
+  expect((await get()).webhooks.map((w: any) => [w.name, w.timeoutSeconds])).toEqual([["b.test.kubun.io", 3]]);
+  changed.webhooks[0].failurePolicy = "Ignore";
+  await ok(["apply", "--server-side", "--force-conflicts", "-f", "-"], JSON.stringify(changed));
+  expect((await get()).webhooks[0]).toMatchObject({ name: "b.test.kubun.io", timeoutSeconds: 3, failurePolicy: "Ignore" });
+  await ok(["delete", "validatingwebhookconfiguration", "applied"]);
+  const explained = (await ok(["explain", "validatingwebhookconfiguration.webhooks.failurePolicy"])).stdout;
+  expect(explained).toContain("KIND:       ValidatingWebhookConfiguration");
+  expect(explained).toContain("FIELD: failurePolicy <string>");
+});
