@@ -399,3 +399,15 @@ test("kubectl apply updates a configuration by webhook name, client-side and ser
   expect(explained).toContain("KIND:       ValidatingWebhookConfiguration");
   expect(explained).toContain("FIELD: failurePolicy <string>");
 });
+
+test("client-node's AdmissionregistrationV1Api creates, lists and deletes configurations and gets kubun's 422", async () => {
+  const proc = Bun.spawn(["node", "test/client-node/webhooks.mjs"], { env: { ...process.env, KUBECONFIG: s.kubeconfigPath, HOME: s.tmp }, stdout: "pipe", stderr: "pipe" });
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  expect(stderr).toBe("");
+  expect(code).toBe(0);
+  const out = JSON.parse(stdout.trim().split("\n").pop()!);
+  expect(out.defaults).toEqual({ failurePolicy: "Fail", timeoutSeconds: 10, reinvocationPolicy: "Never" });
+  expect(out.listed).toContain("cn");
+  expect(out.refusedCode).toBe(422);
+  expect(out.refusedBody).toContain("webhooks[0].matchConditions: Forbidden: matchConditions (CEL) are not supported by kubun yet");
+});
