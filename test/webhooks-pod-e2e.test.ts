@@ -19,6 +19,7 @@ beforeAll(async () => {
   const images = await buildTestImages();
   c = await startAgentCluster({
     nodeName: "wh-agent",
+    logPort: 0,
     podCIDR: "10.214.16.0/24",
     imageDirs: [join(images.pause, ".."), webhookImages],
     serverOptions: { controllers: { clusterCIDR: "10.214.16.0/24" } },
@@ -85,6 +86,12 @@ test("a validating webhook and a mutating webhook served by a pod through its Se
   const refused = await kubectl(["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "denied", labels: { deny: "true" } } }));
   expect(refused.code).not.toBe(0);
   expect(refused.stderr).toContain('admission webhook "validate.pod.kubun.io" denied the request: refused by the webhook pod');
+  // CONNECT: an exec the webhook allows waits for its answer, then streams as usual.
+  const connect = { apiVersion: "admissionregistration.k8s.io/v1", kind: "ValidatingWebhookConfiguration", metadata: { name: "pod-exec" }, webhooks: [{ ...hook("exec.pod.kubun.io", "/validate"), rules: [{ operations: ["CONNECT"], apiGroups: [""], apiVersions: ["v1"], resources: ["pods/exec"] }] }] };
+  expect((await kubectl(["apply", "-f", "-"], JSON.stringify(connect))).code).toBe(0);
+  const exec = await kubectl(["exec", "webhook", "--", "/bin/bun", "--version"]);
+  expect(exec.stderr).toBe("");
+  expect(exec.stdout).toMatch(/^\d+\.\d+\.\d+/);
   // With the Service gone, Fail blocks and says why.
   expect((await kubectl(["delete", "service", "webhook"])).code).toBe(0);
   const blocked = await kubectl(["create", "configmap", "no-webhook", "--from-literal=a=b"]);
