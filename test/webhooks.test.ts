@@ -5,10 +5,10 @@
 // Ignore; namespace and object selectors; subresource and DELETE rules; warnings, audit
 // annotations, dry run and reinvocation.
 //
-// The webhooks are served by the test process, not by a pod: the only images are built locally
-// and carry no TLS server. The Service's Endpoints point at 127.0.0.1, which the API refuses
-// (as upstream does for loopback addresses), so the test writes that Endpoints object straight
-// into the server's store.
+// Here the webhooks are served over HTTPS by this test process (webhooks-pod-e2e.test.ts serves
+// them from a pod). The Service's Endpoints point at 127.0.0.1, which the API refuses (as
+// upstream does for loopback addresses), so the test writes that Endpoints object straight into
+// the server's store.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -278,8 +278,10 @@ test("DELETE rules see the object being deleted as oldObject", async () => {
   await ok(["create", "configmap", "drop-me", "--from-literal=a=b"]);
   await withConfig(configuration("ValidatingWebhookConfiguration", "protect", [{ name: "protect.test.kubun.io", path: "/protect", operations: ["DELETE"] }]), async () => {
     expect(await fails(["delete", "configmap", "keep-me"])).toContain('admission webhook "protect.test.kubun.io" denied the request: this one stays');
-    await ok(["delete", "configmap", "drop-me"]);
-    expect(received["/protect"]!.at(-1)!.request).toMatchObject({ operation: "DELETE", object: null, options: { kind: "DeleteOptions" } });
+    const mutating = configuration("MutatingWebhookConfiguration", "on-delete", [{ name: "on-delete.test.kubun.io", path: "/mutate", operations: ["DELETE"] }]);
+    await withConfig(mutating, () => ok(["delete", "configmap", "drop-me"]));
+    expect(received["/protect"]!.at(-1)!.request).toMatchObject({ operation: "DELETE", object: null, oldObject: { metadata: { name: "drop-me" } }, options: { kind: "DeleteOptions" } });
+    expect(received["/mutate"]!.at(-1)!.request).toMatchObject({ operation: "DELETE", object: null, oldObject: { metadata: { name: "drop-me" } } });
   });
   await ok(["get", "configmap", "keep-me"]);
 });

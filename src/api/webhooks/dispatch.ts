@@ -103,24 +103,26 @@ export async function validate(hooks: readonly ConfiguredWebhook[], a: Admission
 }
 
 /**
- * Runs the mutating webhooks that match `a` on `obj` in place (the object of a create or update);
- * `validateAgain` checks the result as the registry would.
+ * Runs the mutating webhooks that match `a` on `obj` in place (the object of a create or
+ * update); whether any changed it. Without `obj` (DELETE, CONNECT) they are called with
+ * `a.object` as it is and a patch has nothing to apply to.
  */
-export async function mutate(hooks: readonly ConfiguredWebhook[], a: AdmissionAttributes, obj: KubeObject, deps: DispatchDeps, rec: RequestRecorder): Promise<boolean> {
+export async function mutate(hooks: readonly ConfiguredWebhook[], a: AdmissionAttributes, obj: KubeObject | undefined, deps: DispatchDeps, rec: RequestRecorder): Promise<boolean> {
+  const current = (): AdmissionAttributes => (obj ? { ...a, object: obj } : a);
   let reinvoke = new Set<number>();
   let previouslyInvoked = new Set<number>();
   let mutatedAny = false;
   for (let round = 0; round < 2; round++) {
     if (round === 1 && !reinvoke.size) break;
     let changedThisRound = false;
-    for (const [{ configuration, hook }, i] of matching(hooks, { ...a, object: obj }, deps)) {
+    for (const [{ configuration, hook }, i] of matching(hooks, current(), deps)) {
       if (round === 1 && !reinvoke.has(i)) continue;
       let changed = false;
       try {
-        const result = await call(hook, { ...a, object: obj }, deps, true);
+        const result = await call(hook, current(), deps, true);
         record(rec, hook, result);
         if (!result.allowed) throw deniedError(hook.name, result.status);
-        if (result.patch !== undefined) changed = applyPatch(hook, obj, result.patch);
+        if (result.patch !== undefined && obj) changed = applyPatch(hook, obj, result.patch);
       } catch (err) {
         if (!(err instanceof CallError)) throw err;
         if (hook.failurePolicy !== "Ignore") throw callFailed(hook, err);

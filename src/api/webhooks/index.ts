@@ -67,12 +67,12 @@ export class WebhookAdmission {
 
   /**
    * A DELETE of `current`: mutating webhooks are called (a patch has nothing to change), then
-   * validating ones; both see the object as oldObject, as upstream sends deletes.
+   * validating ones; both get the object as oldObject and no object, as upstream sends deletes.
    */
   async admitDelete(r: ResourceInfo, req: WebhookRequest, current: KubeObject, options: Record<string, unknown>): Promise<void> {
     if (!this.cache.mutating.length && !this.cache.validating.length) return;
     const a: AdmissionAttributes = { ...this.attributes(r, req, undefined, current), operation: "DELETE", options };
-    if (this.cache.mutating.length) await mutate(this.cache.mutating, a, structuredClone(current), this.deps, req);
+    if (this.cache.mutating.length) await mutate(this.cache.mutating, a, undefined, this.deps, req);
     if (this.cache.validating.length) await validate(this.cache.validating, a, this.deps, req);
   }
 
@@ -86,7 +86,7 @@ export class WebhookAdmission {
     const kind = { group: sub?.group ?? r.group, version: sub?.version ?? r.version, kind: sub?.kind ?? r.kind };
     const a: AdmissionAttributes = { operation: "CONNECT", resource: r, subresource: req.subresource ?? "", kind, namespace, name, object: options, user: req.user, dryRun: false };
     return (async () => {
-      if (this.cache.mutating.length) await mutate(this.cache.mutating, a, structuredClone(options) as KubeObject, this.deps, req);
+      if (this.cache.mutating.length) await mutate(this.cache.mutating, a, undefined, this.deps, req);
       if (this.cache.validating.length) await validate(this.cache.validating, a, this.deps, req);
     })();
   }
