@@ -21,11 +21,11 @@ import { handlePortForward } from "./handlers/portforward.ts";
 import { handleGet, handleList } from "./handlers/read.ts";
 import { handleBinding, handleLog, handleScale } from "./handlers/subresources.ts";
 import { handleWatch } from "./handlers/watch.ts";
+import { WebhookAdmission } from "./webhooks/index.ts";
 import { handleCreate, handleDelete, handleDeleteCollection, handleUpdate } from "./handlers/write.ts";
 import { negotiateOpenapiV2, OPENAPI_V2_PROTOBUF, openapiV2, openapiV2Protobuf, openapiV3GroupVersion, openapiV3Index } from "./openapi/index.ts";
 import { parseRequestInfo, splitGroupVersion } from "./request-info.ts";
 import { QuotaLocks } from "./quota-admission.ts";
-import { WebhookAdmission } from "./webhooks/index.ts";
 
 export interface AppOptions extends ApiDeps {
   auth: Authenticator;
