@@ -49,6 +49,7 @@ const HANDLERS: Record<string, (review: Review) => Response | Promise<Response>>
   "/no-exec": (review) => answer(review, { allowed: false, status: { code: 403, reason: "Forbidden", message: `no ${review.request.object?.command?.join(" ")} here` } }),
   "/privileged": (review) =>
     answer(review, { allowed: true, patchType: "JSONPatch", patch: patch([{ op: "add", path: "/spec/containers/0/securityContext", value: { privileged: true } }]) }),
+  "/cap": (review) => answer(review, { allowed: true, patchType: "JSONPatch", patch: patch([{ op: "replace", path: "/spec/replicas", value: Math.min(review.request.object.spec.replicas, 2) }]) }),
   "/slow": async (review) => {
     await new Promise<void>((resolve) => {
       slowRelease = resolve;
@@ -270,6 +271,25 @@ test("rules match subresources: pods/status sees status writes only", async () =
     await ok(["patch", "pod", "sub", "--subresource=status", "--type=merge", "-p", '{"status":{"message":"hi"}}']);
     const review = received["/validate"]!.at(-1)!.request;
     expect(review).toMatchObject({ subResource: "status", requestSubResource: "status", kind: { kind: "Pod" }, resource: { resource: "pods" } });
+  });
+});
+
+test("deployments/scale rules get Scale objects, and a mutating webhook's replicas are what is stored", async () => {
+  await ok(["create", "deployment", "scaled", "--image=local/busybox:1", "--replicas=1"]);
+  const yaml = configuration("MutatingWebhookConfiguration", "cap", [
+    { name: "cap.test.kubun.io", path: "/cap", operations: ["UPDATE"], extra: { rules: [{ operations: ["UPDATE"], apiGroups: ["apps"], apiVersions: ["v1"], resources: ["deployments/scale"] }] } },
+  ]);
+  await withConfig(yaml, async () => {
+    await ok(["scale", "deployment", "scaled", "--replicas=5"]);
+    const review = received["/cap"]!.at(-1)!.request;
+    expect(review).toMatchObject({ kind: { group: "autoscaling", version: "v1", kind: "Scale" }, resource: { group: "apps", resource: "deployments" }, subResource: "scale" });
+    expect(review.object).toMatchObject({ kind: "Scale", spec: { replicas: 5 } });
+    expect(review.oldObject).toMatchObject({ kind: "Scale", spec: { replicas: 1 } });
+    expect(JSON.parse((await ok(["get", "deployment", "scaled", "-o", "json"])).stdout).spec.replicas).toBe(2);
+    // The main resource is not under a deployments/scale rule.
+    const before = received["/cap"]!.length;
+    await ok(["label", "deployment", "scaled", "a=b"]);
+    expect(received["/cap"]!.length).toBe(before);
   });
 });
 

@@ -14,6 +14,10 @@ import { WebhookClient } from "./client.ts";
 import { WebhookConfigCache } from "./config-cache.ts";
 import { mutate, revalidate, validate, type DispatchDeps, type RequestRecorder } from "./dispatch.ts";
 import { objectKey } from "../storage.ts";
+import { toScale, type Scale } from "../../apis/autoscaling/scale.ts";
+import { invalid } from "../../apis/errors.ts";
+import { validateScale } from "../../apis/index.ts";
+import type { StatusCause } from "../../apis/meta.ts";
 
 export type { AdmissionAttributes } from "./attributes.ts";
 export { deniedError } from "./dispatch.ts";
@@ -46,6 +50,7 @@ export class WebhookAdmission {
 
   /** The MutatingAdmissionWebhook step of a create or update of `r`. */
   mutating(r: ResourceInfo, req: WebhookRequest): AdmitWrite | undefined {
+    if (req.subresource === "scale") return this.mutatingScale(r, req);
     if (!sendsOwnObject(r, req.subresource)) return undefined;
     return async (obj, old) => {
       const hooks = this.cache.mutating;
@@ -57,12 +62,40 @@ export class WebhookAdmission {
 
   /** The ValidatingAdmissionWebhook step of a create or update of `r`. */
   validating(r: ResourceInfo, req: WebhookRequest): AdmitWrite | undefined {
+    if (req.subresource === "scale") {
+      return async (obj, old) => {
+        if (this.cache.validating.length) await validate(this.cache.validating, this.scaleAttributes(r, req, obj, old), this.deps, req);
+      };
+    }
     if (!sendsOwnObject(r, req.subresource)) return undefined;
     return async (obj, old) => {
       const hooks = this.cache.validating;
       if (!hooks.length) return;
       await validate(hooks, this.attributes(r, req, obj, old), this.deps, req);
     };
+  }
+
+  /**
+   * A write to <object>/scale: the webhooks get autoscaling/v1 Scale objects, as upstream sends
+   * them; what a mutating webhook sets in the Scale's spec.replicas goes to the object.
+   */
+  private mutatingScale(r: ResourceInfo, req: WebhookRequest): AdmitWrite {
+    return async (obj, old) => {
+      if (!this.cache.mutating.length) return;
+      const a = this.scaleAttributes(r, req, obj, old);
+      const scale = a.object as KubeObject;
+      if (!(await mutate(this.cache.mutating, a, scale, this.deps, req))) return;
+      const causes: StatusCause[] = [];
+      validateScale(causes, scale as Record<string, unknown>);
+      if (causes.length) throw invalid("Scale", obj.metadata.name ?? "", causes, "autoscaling");
+      (obj as KubeObject & { spec?: Record<string, unknown> }).spec = { ...(obj as { spec?: object }).spec, replicas: (scale as Scale).spec?.replicas };
+      revalidate({ ...a, resource: r, subresource: "" }, obj, old);
+    };
+  }
+
+  private scaleAttributes(r: ResourceInfo, req: WebhookRequest, obj: KubeObject, old: KubeObject | undefined): AdmissionAttributes {
+    const a = this.attributes(r, req, obj, old);
+    return { ...a, kind: { group: "autoscaling", version: "v1", kind: "Scale" }, object: toScale(obj), oldObject: old && toScale(old) };
   }
 
   /**
@@ -125,9 +158,8 @@ function splitGroupVersion(gv: string): [string, string] {
 }
 
 /**
- * Writes whose object is the resource's own kind (the main resource, status). A subresource of
- * another kind (scale's Scale, binding's Binding) is written by kubun as the parent object, which
- * is not what a webhook expects to receive: those writes are not sent to webhooks.
+ * Writes whose object is the resource's own kind (the main resource, status); scale has a view
+ * of its own above. The binding subresource never reaches admission in kubun's registry.
  */
 function sendsOwnObject(r: ResourceInfo, subresource: string | undefined): boolean {
   if (!subresource) return true;
