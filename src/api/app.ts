@@ -22,6 +22,7 @@ import { handleGet, handleList } from "./handlers/read.ts";
 import { handleHistory } from "./handlers/history.ts";
 import { handleBinding, handleLog, handleScale } from "./handlers/subresources.ts";
 import { handleWatch } from "./handlers/watch.ts";
+import { WebhookAdmission } from "./webhooks/index.ts";
 import { handleCreate, handleDelete, handleDeleteCollection, handleUpdate } from "./handlers/write.ts";
 import { negotiateOpenapiV2, OPENAPI_V2_PROTOBUF, openapiV2, openapiV2Protobuf, openapiV3GroupVersion, openapiV3Index } from "./openapi/index.ts";
 import { parseRequestInfo, splitGroupVersion } from "./request-info.ts";
@@ -136,6 +137,7 @@ export function createApp(opts: AppOptions): Hono {
   const deps: ApiDeps = { storage: opts.storage, now: opts.now, logs: opts.logs, streams: opts.streams, escalation, watchBudget: opts.limits?.watch };
   deps.quota = { store: opts.storage.store, locks: new QuotaLocks(), now: opts.now };
   if (opts.podSecurityConfig) deps.podSecurity = { config: opts.podSecurityConfig, storage: opts.storage };
+  deps.webhooks = opts.webhooks ?? new WebhookAdmission(opts.storage);
 
   app.onError((err) => {
     if (err instanceof StatusError) return statusResponse(err);
