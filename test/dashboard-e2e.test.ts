@@ -58,7 +58,7 @@ describe("dashboard", () => {
     await logIn(c.server.adminToken);
     await page.waitForSelector("#user");
     expect(await page.textContent("#user")).toBe("admin");
-    await page.waitForSelector("#nodes tr[data-node]");
+    await page.waitForSelector("#nodes .vrows .row");
   }, 30_000);
 
   test("a Deployment appears, and its pods turn Running, without a reload", async () => {

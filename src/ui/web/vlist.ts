@@ -10,16 +10,21 @@ export class VirtualTable<T> {
   private readonly spacer: HTMLElement;
   private items: T[] = [];
   private frame = 0;
+  /** When set, the table is as tall as its rows up to this many, not the whole page. */
+  private readonly maxRows: number | undefined;
 
   constructor(
     private readonly columns: string[],
     private readonly cells: (item: T) => (Node | string)[],
     private readonly key: (item: T) => string,
+    opts: { id?: string; maxRows?: number } = {},
   ) {
     this.spacer = h("div", { class: "vspacer" });
     this.body = h("div", { class: "vrows" });
     const head = h("div", { class: "vhead row" }, ...columns.map((c) => h("span", {}, c)));
-    this.el = h("div", { class: "vtable", role: "table" }, head, h("div", { class: "vscroll" }, this.spacer, this.body));
+    const scroll = h("div", { class: "vscroll" }, this.spacer, this.body);
+    this.maxRows = opts.maxRows;
+    this.el = h("div", { class: "vtable", role: "table", id: opts.id }, head, scroll);
     this.el.style.setProperty("--cols", String(columns.length));
     this.el.querySelector(".vscroll")!.addEventListener("scroll", () => this.schedule());
   }
@@ -45,6 +50,7 @@ export class VirtualTable<T> {
   render(): void {
     const scroll = this.el.querySelector(".vscroll") as HTMLElement;
     this.spacer.style.height = `${this.items.length * ROW_HEIGHT}px`;
+    if (this.maxRows !== undefined) scroll.style.height = `${Math.max(1, Math.min(this.items.length, this.maxRows)) * ROW_HEIGHT}px`;
     const first = Math.max(0, Math.floor(scroll.scrollTop / ROW_HEIGHT) - 10);
     const count = Math.ceil((scroll.clientHeight || 800) / ROW_HEIGHT) + 20;
     const rows = this.items.slice(first, first + count).map((item, i) => {

@@ -5,39 +5,66 @@
 import { age, clear, h } from "../dom.ts";
 import type { Ctx, View } from "../context.ts";
 import { objectHash } from "../objects.ts";
+import { VirtualTable } from "../vlist.ts";
+
+const isReady = (n: any) => (n.status?.conditions ?? []).find((c: any) => c.type === "Ready")?.status === "True";
+
+/** A memory quantity the way people read it: 23.5Gi rather than 24683772Ki. */
+export function memory(q: string | undefined): string {
+  if (!q) return "?";
+  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(q);
+  if (!m) return q;
+  const scale: Record<string, number> = { "": 1, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, k: 1e3, M: 1e6, G: 1e9, T: 1e12 };
+  const bytes = Number(m[1]) * scale[m[2] ?? ""]!;
+  for (const [unit, size] of [["Ti", 2 ** 40], ["Gi", 2 ** 30], ["Mi", 2 ** 20], ["Ki", 2 ** 10]] as const) {
+    if (bytes >= size) return `${Number((bytes / size).toFixed(1))}${unit}`;
+  }
+  return String(bytes);
+}
 
 const PHASES = ["Pending", "Running", "Succeeded", "Failed", "Unknown"];
 
 export const overviewView: View = (ctx, main) => {
   const ns = ctx.namespace();
-  const nodesEl = h("table", { class: "grid", id: "nodes" });
+  const nodesEl = h("div");
+  const nodeCounts = h("div", { class: "cards", id: "node-counts" });
   const podsEl = h("div", { class: "cards", id: "pod-phases" });
   const eventsEl = h("table", { class: "grid", id: "warnings" });
-  clear(main, h("h2", {}, "Overview"), h("h3", {}, "Nodes"), nodesEl, h("h3", {}, "Pods", ns ? ` in ${ns}` : ""), podsEl, h("h3", {}, "Recent warnings"), eventsEl);
+  clear(main, h("h2", {}, "Overview"), h("h3", {}, "Nodes"), nodeCounts, nodesEl, h("h3", {}, "Pods", ns ? ` in ${ns}` : ""), podsEl, h("h3", {}, "Recent warnings"), eventsEl);
   const stops: (() => void)[] = [];
   const nodeType = ctx.catalog.find("nodes");
   const podType = ctx.catalog.find("pods");
   const usage = new Map<string, { cpu: string; memory: string }>();
 
-  // Nodes
+  // Nodes: counts, then a virtualised table (5,000 nodes scroll like five).
   const nodes = new Map<string, any>();
+  const nodeTable = new VirtualTable<any>(
+    ["Name", "Status", "CPU (alloc / cap)", "Memory (alloc / cap)", "Usage", "Pods", "Age"],
+    (n) => {
+      const ready = isReady(n);
+      const u = usage.get(n.metadata.name);
+      return [
+        nodeType ? h("a", { href: objectHash(nodeType, undefined, n.metadata.name) }, n.metadata.name) : n.metadata.name,
+        h("span", { class: ready ? "ok" : "error" }, ready ? "Ready" : "NotReady", n.spec?.unschedulable ? ",SchedulingDisabled" : ""),
+        `${n.status?.allocatable?.cpu ?? "?"} / ${n.status?.capacity?.cpu ?? "?"}`,
+        `${memory(n.status?.allocatable?.memory)} / ${memory(n.status?.capacity?.memory)}`,
+        u ? `cpu ${u.cpu}, memory ${memory(u.memory)}` : "—",
+        n.status?.allocatable?.pods ?? "",
+        age(n.metadata.creationTimestamp),
+      ];
+    },
+    (n) => n.metadata.name,
+    { id: "nodes", maxRows: 8 },
+  );
+  nodesEl.replaceWith(nodeTable.el);
   const drawNodes = () => {
     const rows = [...nodes.values()].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
-    nodesEl.replaceChildren(
-      h("tr", {}, ...["Name", "Status", "CPU (alloc / cap)", "Memory (alloc / cap)", "Usage", "Pods", "Age"].map((c) => h("th", {}, c))),
-      ...rows.map((n) => {
-        const ready = (n.status?.conditions ?? []).find((c: any) => c.type === "Ready")?.status === "True";
-        const u = usage.get(n.metadata.name);
-        return h("tr", { "data-node": n.metadata.name },
-          h("td", {}, nodeType ? h("a", { href: objectHash(nodeType, undefined, n.metadata.name) }, n.metadata.name) : n.metadata.name),
-          h("td", { class: ready ? "ok" : "error" }, ready ? "Ready" : "NotReady", n.spec?.unschedulable ? ",SchedulingDisabled" : ""),
-          h("td", {}, `${n.status?.allocatable?.cpu ?? "?"} / ${n.status?.capacity?.cpu ?? "?"}`),
-          h("td", {}, `${n.status?.allocatable?.memory ?? "?"} / ${n.status?.capacity?.memory ?? "?"}`),
-          h("td", {}, u ? `cpu ${u.cpu}, memory ${u.memory}` : "—"),
-          h("td", {}, n.status?.allocatable?.pods ?? ""),
-          h("td", {}, age(n.metadata.creationTimestamp)));
-      }),
+    const ready = rows.filter(isReady).length;
+    nodeCounts.replaceChildren(
+      h("div", { class: "card", "data-nodes": "ready" }, h("strong", {}, String(ready)), h("span", {}, "Ready")),
+      h("div", { class: "card", "data-nodes": "notready" }, h("strong", {}, String(rows.length - ready)), h("span", {}, "NotReady")),
     );
+    nodeTable.set(rows);
   };
   const listNodes = async () => {
     const res = await ctx.api.json("/api/v1/nodes");
@@ -52,7 +79,7 @@ export const overviewView: View = (ctx, main) => {
       else nodes.set(e.object.metadata.name, e.object);
       drawNodes();
     }, { relist: listNodes })))
-    .catch((err) => nodesEl.replaceChildren(h("tr", {}, h("td", { class: "error" }, err.message))));
+    .catch((err) => nodeCounts.replaceChildren(h("p", { class: "error" }, err.message)));
   if (ctx.catalog.find("nodes", "metrics.k8s.io")) {
     ctx.api.json("/apis/metrics.k8s.io/v1beta1/nodes").then((res) => {
       for (const m of res.items) usage.set(m.metadata.name, m.usage);
