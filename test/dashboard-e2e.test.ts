@@ -122,8 +122,13 @@ describe("dashboard", () => {
     await page.goto(`${c.server.url}/ui/#/o/core/v1/pods/default/huge`);
     await page.click("button[data-tab='pending']");
     await page.waitForSelector("#pending-reasons");
-    expect(await page.textContent("#pending-reasons")).toContain("Insufficient cpu");
-    expect(await page.textContent("#pending")).toContain("0 of 1 nodes");
+    expect(await page.textContent("#scheduler-message")).toContain("0/1 nodes are available: 1 Insufficient cpu.");
+    expect(await page.textContent("#pending-summary")).toContain("0 of 1 nodes");
+    // Node by node, with the numbers: this node's 2 CPUs against the 500 asked for.
+    expect(await page.textContent("#pending-reasons")).toContain(`${c.agent.nodeName}: needs 500 CPU`);
+    const raw = JSON.parse(await kubectl("get", "--raw", "/api/v1/namespaces/default/pods/huge/scheduling"));
+    expect(raw.groups[0].reason).toBe("Insufficient cpu");
+    expect(raw.feasible).toBe(0);
     await shot("why-pending");
     // The overview, live: the Deployment's pods Running, the Pending one, its warning.
     await page.goto(`${c.server.url}/ui/#/`);

@@ -20,6 +20,7 @@ import { handlePatch } from "./handlers/patch.ts";
 import { handlePortForward } from "./handlers/portforward.ts";
 import { handleGet, handleList } from "./handlers/read.ts";
 import { handleHistory } from "./handlers/history.ts";
+import { handleScheduling } from "./handlers/scheduling.ts";
 import { handleBinding, handleLog, handleScale } from "./handlers/subresources.ts";
 import { handleWatch } from "./handlers/watch.ts";
 import { WebhookAdmission } from "./webhooks/index.ts";
@@ -67,6 +68,7 @@ async function dispatch(h: HandlerContext): Promise<Response> {
     return handleWatch(h);
   }
   if (subresource === "history" && name && method === "GET") return handleHistory(h);
+  if (subresource === "scheduling" && name && method === "GET") return handleScheduling(h);
   if (subresource) {
     const sub = h.r.subresources.find((s) => s.name === subresource);
     if (!sub || !name) throw notFound({ resource: `${h.r.resource}/${subresource}`, group: h.r.group }, name ?? "");
