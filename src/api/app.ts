@@ -20,6 +20,7 @@ import { handlePatch } from "./handlers/patch.ts";
 import { handlePortForward } from "./handlers/portforward.ts";
 import { handleGet, handleList } from "./handlers/read.ts";
 import { handleBinding, handleLog, handleScale } from "./handlers/subresources.ts";
+import { handleEviction } from "./handlers/eviction.ts";
 import { handleWatch } from "./handlers/watch.ts";
 import { handleCreate, handleDelete, handleDeleteCollection, handleUpdate } from "./handlers/write.ts";
 import { negotiateOpenapiV2, OPENAPI_V2_PROTOBUF, openapiV2, openapiV2Protobuf, openapiV3GroupVersion, openapiV3Index } from "./openapi/index.ts";
@@ -72,6 +73,9 @@ async function dispatch(h: HandlerContext): Promise<Response> {
       case "binding":
         if (method !== "POST") throw methodNotAllowed();
         return handleBinding(h);
+      case "eviction":
+        if (method !== "POST") throw methodNotAllowed();
+        return handleEviction(h);
       case "log":
         if (method !== "GET") throw methodNotAllowed();
         return handleLog(h);
