@@ -26,6 +26,7 @@ import { handleCreate, handleDelete, handleDeleteCollection, handleUpdate } from
 import { negotiateOpenapiV2, OPENAPI_V2_PROTOBUF, openapiV2, openapiV2Protobuf, openapiV3GroupVersion, openapiV3Index } from "./openapi/index.ts";
 import { parseRequestInfo, splitGroupVersion } from "./request-info.ts";
 import { QuotaLocks } from "./quota-admission.ts";
+import { healthCheckRoutes, healthRoutes, ServerHealth } from "./health.ts";
 
 export interface AppOptions extends ApiDeps {
   auth: Authenticator;
@@ -45,6 +46,8 @@ export interface AppOptions extends ApiDeps {
   limits?: LimitOptions;
   /** PodSecurity admission (defaults and exemptions); omitted, no Pod Security checks run. */
   podSecurityConfig?: PodSecurityConfig;
+  /** What /readyz, /livez and /healthz check (default: the storage's store, the server counted as started). */
+  health?: ServerHealth;
 }
 
 function statusResponse(err: StatusError): Response {
@@ -145,12 +148,14 @@ export function createApp(opts: AppOptions): Hono {
   });
   app.notFound(() => statusResponse(pathNotFound()));
 
-  for (const p of ["/healthz", "/livez", "/readyz"]) app.get(p, (c) => c.text("ok"));
+  const health = opts.health ?? new ServerHealth(opts.storage.store, { ready: true });
+  healthRoutes(app, health);
   app.get("/version", (c) => c.json(versionInfo()));
   app.use("*", authentication(opts.auth));
   if (opts.audit) app.use("*", auditing(opts.audit));
   app.use("*", limits(opts.limits));
   app.use("*", authorization(authorizer));
+  healthCheckRoutes(app, health);
 
   app.get("/api", (c) => c.json(apiVersions(opts.serverAddress ?? new URL(c.req.url).host)));
   app.get("/apis", (c) => c.json(apiGroupList()));

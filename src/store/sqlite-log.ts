@@ -93,6 +93,34 @@ export class SqliteLog {
     });
   }
 
+  /**
+   * Why a write could not start now, or undefined when it could: takes SQLite's write lock and
+   * lets go of it at once (nothing is written), waiting at most `waitMs` for another holder.
+   */
+  writeFailure(waitMs = 250): string | undefined {
+    if (this.readOnly) return "the datastore is read-only";
+    try {
+      this.sqlite.exec(`PRAGMA busy_timeout = ${waitMs}`);
+      this.sqlite.exec("BEGIN IMMEDIATE");
+      this.sqlite.exec("ROLLBACK");
+      return undefined;
+    } catch (err) {
+      return (err as Error).message;
+    } finally {
+      this.sqlite.exec("PRAGMA busy_timeout = 5000");
+    }
+  }
+
+  /** Why the database cannot be read, or undefined when a read answers. */
+  readFailure(): string | undefined {
+    try {
+      this.sqlite.query("SELECT 1").get();
+      return undefined;
+    } catch (err) {
+      return (err as Error).message;
+    }
+  }
+
   maxRevision(): number {
     const [row] = this.db.select({ rev: max(kv.id) }).from(kv).all();
     return Math.max(row?.rev ?? 0, this.compactedRevision());
