@@ -12,7 +12,7 @@ import type { PodDisruptionBudget } from "../../apis/policy/poddisruptionbudget.
 import { formatTime } from "../../apis/time.ts";
 import { isObject } from "../../apis/field.ts";
 import { qualified, type DeleteOptions } from "../storage.ts";
-import { checkTypeMeta, respond, type HandlerContext } from "./context.ts";
+import { checkTypeMeta, respond, writeOptions, type HandlerContext } from "./context.ts";
 import { parseDeleteOptions, readObject } from "./write.ts";
 
 const PDBS = findResource("policy", "v1", "poddisruptionbudgets")!;
@@ -40,6 +40,7 @@ export async function handleEviction(h: HandlerContext): Promise<Response> {
   const evictionName = (body.metadata as Obj | undefined)?.name;
   if (evictionName !== undefined && evictionName !== name) throw badRequest("name in URL does not match name in Eviction object");
   if (body.deleteOptions !== undefined && body.deleteOptions !== null && !isObject(body.deleteOptions)) throw badRequest("deleteOptions must be an object");
+  writeOptions(h); // refuses a bad dryRun or fieldValidation in the query, as any create does
   const options = parseDeleteOptions(h, (body.deleteOptions as Obj | undefined) ?? {});
   const { storage } = h.deps;
   const pod = storage.get(h.r, ns, name) as Pod;
