@@ -2,9 +2,15 @@
 // a PodDisruptionBudget's status from real pods, an eviction kubectl is refused with 429,
 // `kubectl drain` moving a Deployment's pods to the other node while the budget keeps one
 // available (drain blocks on 429, then proceeds), cordon/uncordon; and on a real pod, a
-// condition another client adds survives the agent's status writes and readiness gates hold
-// Ready until their condition is True.
+// condition another client adds survives the agent's status writes, readiness gates hold Ready
+// until their condition is True, and gRPC probes ask a real pod's health service
+// (local/bun-grpc-health:1, a gRPC health server in a container).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { copyFileSync } from "node:fs";
+import { join } from "node:path";
+import { containerdPaths } from "../agent/containerd.ts";
+import { buildGrpcHealthImage, GRPC_HEALTH_IMAGE } from "./helpers/grpc-health-image.ts";
+import { run } from "./helpers/netns-cluster.ts";
 import type { Pod } from "../src/apis/core/pod.ts";
 import type { PodDisruptionBudget } from "../src/apis/policy/poddisruptionbudget.ts";
 import { startNetnsCluster, type NetnsCluster } from "./helpers/netns-cluster.ts";
@@ -165,4 +171,44 @@ describe("pod conditions on a real pod", () => {
     expect(cond(await gated(), "example.io/Foo")?.status).toBe("True");
     await kubectl(["delete", "pod", "gated"]);
   }, 150_000);
+});
+
+describe("gRPC probes on a real pod", () => {
+  test("a SERVING service passes readiness; a NOT_SERVING one fails readiness and liveness", async () => {
+    const tar = await buildGrpcHealthImage();
+    const node = cluster.nodes[1]!;
+    copyFileSync(tar, join(node.dataDir, "images", "bun-grpc-health.tar"));
+    // The agent imports new tarballs every few seconds: wait until containerd has it.
+    const socket = containerdPaths(node.dataDir).socket;
+    await cluster.waitFor("the image imported", async () => (await run(["ctr", "--address", socket, "-n", "k8s.io", "images", "ls", "-q"])).includes(GRPC_HEALTH_IMAGE.split("/")[1]!), 90_000);
+
+    const probe = (service: string) => ({ grpc: { port: 50051, service }, periodSeconds: 1, failureThreshold: 1, timeoutSeconds: 2 });
+    const pod = (name: string, probes: object) => ({
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name },
+      spec: {
+        nodeName: node.name,
+        terminationGracePeriodSeconds: 1,
+        containers: [{ name: "health", image: GRPC_HEALTH_IMAGE, imagePullPolicy: "Never", env: [{ name: "NOT_SERVING", value: "db" }], ...probes }],
+      },
+    });
+    await kubectl(["apply", "-f", "-"], JSON.stringify(pod("grpc-ok", { readinessProbe: probe("") })));
+    await kubectl(["apply", "-f", "-"], JSON.stringify(pod("grpc-unready", { readinessProbe: probe("db") })));
+    await kubectl(["apply", "-f", "-"], JSON.stringify(pod("grpc-dead", { livenessProbe: probe("db") })));
+    const pods = (name: string) => get<Pod>(`/api/v1/namespaces/default/pods/${name}`);
+    const events = async (name: string) => {
+      const listed = await get<{ items: { reason: string; message: string }[] }>(`/api/v1/namespaces/default/events?fieldSelector=involvedObject.name%3D${name}`);
+      return listed.items.map((e) => `${e.reason}: ${e.message}`);
+    };
+    await cluster.waitFor("the SERVING pod ready", async () => isReady(await pods("grpc-ok")), 90_000);
+    await cluster.waitFor("the NOT_SERVING pod restarted by its liveness probe", async () => ((await pods("grpc-dead")).status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1, 90_000);
+    expect(await events("grpc-dead")).toContain('Unhealthy: Liveness probe failed: service unhealthy (responded with "NOT_SERVING")');
+    await cluster.waitFor("the readiness failure reported", async () => (await events("grpc-unready")).includes('Unhealthy: Readiness probe failed: service unhealthy (responded with "NOT_SERVING")'), 60_000);
+    const unready = await pods("grpc-unready");
+    expect(unready.status?.containerStatuses?.[0]?.state?.running).toBeDefined();
+    expect(isReady(unready)).toBe(false);
+    expect(unready.status?.containerStatuses?.[0]?.restartCount).toBe(0);
+    await kubectl(["delete", "pod", "grpc-ok", "grpc-unready", "grpc-dead"]);
+  }, 240_000);
 });
