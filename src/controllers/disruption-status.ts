@@ -131,3 +131,21 @@ export function computePdbStatus(pdb: PodDisruptionBudget, allPods: Iterable<Pod
   status.conditions = withDisruptionAllowedCondition(status, stamp);
   return { status, recheckAt, unmanaged: counts.unmanaged };
 }
+
+/** How long a DisruptionTarget condition may stand on a pod that is not going away (stalePodDisruptionTimeout). */
+export const STALE_DISRUPTION_MS = 2 * 60 * 1000;
+
+/**
+ * For a live, non-terminal pod marked DisruptionTarget=True by an eviction or preemption whose
+ * delete never came: how long until the mark is stale (0: now). Undefined when there is nothing
+ * to clean (kubelet's own marks, reason TerminationByKubelet, are never stale).
+ */
+export function staleDisruptionWait(pod: Pod, now: Date): number | undefined {
+  if (pod.metadata.deletionTimestamp) return undefined;
+  const phase = pod.status?.phase;
+  if (phase === "Succeeded" || phase === "Failed") return undefined;
+  const cond = pod.status?.conditions?.find((c) => c.type === "DisruptionTarget");
+  if (!cond || cond.status !== "True" || cond.reason === "TerminationByKubelet") return undefined;
+  const since = Date.parse(cond.lastTransitionTime ?? "");
+  return Math.max(0, (Number.isNaN(since) ? 0 : since) + STALE_DISRUPTION_MS - now.getTime());
+}

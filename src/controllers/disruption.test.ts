@@ -7,7 +7,7 @@ import type { KubeObject } from "../apis/meta.ts";
 import type { PodDisruptionBudget, PodDisruptionBudgetStatus } from "../apis/policy/poddisruptionbudget.ts";
 import { evictionBreaksBudget, pdbsCoveringPod } from "../apis/policy/disruption.ts";
 import { ObjectCache } from "../client/index.ts";
-import { computePdbStatus, DELETION_TIMEOUT_MS } from "./disruption-status.ts";
+import { computePdbStatus, DELETION_TIMEOUT_MS, STALE_DISRUPTION_MS, staleDisruptionWait } from "./disruption-status.ts";
 import { DisruptionController, listerScaleFinder } from "./disruption.ts";
 
 const NOW = new Date("2026-01-01T00:10:00Z");
@@ -89,7 +89,7 @@ describe("DisruptionController.sync", () => {
     const c = new DisruptionController({
       pdbs, pods, scales: fixture().find, now: () => NOW,
       recorder: { event: (_o, _t, reason) => events.push(reason) },
-      status: { async writeStatus(p, status) { written.push(status); pdbs.set({ ...p, status }); } },
+      status: { async writeStatus(p, status) { written.push(status); pdbs.set({ ...p, status }); }, async clearDisruptionTarget() {} },
     });
     pdbs.set(pdb({ maxUnavailable: 1 }));
     for (const n of ["a", "b", "c", "d"]) pods.set(pod(n));
@@ -119,5 +119,38 @@ describe("which budgets cover a pod (for eviction and preemption)", () => {
     expect(evictionBreaksBudget(p, [tight])).toBe(true);
     expect(evictionBreaksBudget(p, [loose])).toBe(false);
     expect(evictionBreaksBudget({ ...p, status: { phase: "Pending" } } as Pod, [tight])).toBe(false);
+  });
+});
+
+describe("stale DisruptionTarget marks", () => {
+  const marked = (since: Date, opts: { reason?: string; phase?: string; deleting?: boolean } = {}) => {
+    const p = pod("a", { deleting: opts.deleting });
+    p.status = { phase: (opts.phase ?? "Running") as "Running", conditions: [{ type: "DisruptionTarget", status: "True", reason: opts.reason ?? "EvictionByEvictionAPI", lastTransitionTime: since.toISOString() }] };
+    return p;
+  };
+  test.each([
+    ["a fresh eviction mark waits out the rest of the two minutes", marked(new Date(NOW.getTime() - 30_000)), STALE_DISRUPTION_MS - 30_000],
+    ["an old one is stale now", marked(new Date(NOW.getTime() - STALE_DISRUPTION_MS - 1)), 0],
+    ["kubelet's own mark never is", marked(new Date(0), { reason: "TerminationByKubelet" }), undefined],
+    ["a finished pod's never is", marked(new Date(0), { phase: "Failed" }), undefined],
+    ["a pod being deleted's never is", marked(new Date(0), { deleting: true }), undefined],
+    ["no mark, nothing to clean", pod("b"), undefined],
+  ])("%s", (_name, p, want) => {
+    expect(staleDisruptionWait(p, NOW)).toBe(want);
+  });
+
+  test("sync clears a stale mark and leaves a fresh one for later", async () => {
+    const pods = new ObjectCache<Pod>();
+    const cleared: string[] = [];
+    const c = new DisruptionController({
+      pdbs: new ObjectCache<PodDisruptionBudget>(), pods, scales: fixture().find, now: () => NOW, recorder: { event() {} },
+      status: { async writeStatus() {}, async clearDisruptionTarget(p) { cleared.push(p.metadata.name!); } },
+    });
+    pods.set({ ...marked(new Date(0)), metadata: { ...marked(new Date(0)).metadata, name: "old" } });
+    pods.set({ ...marked(NOW), metadata: { ...marked(NOW).metadata, name: "new" } });
+    await c.sync("stale-pod:ns/old");
+    await c.sync("stale-pod:ns/new");
+    expect(cleared).toEqual(["old"]);
+    c.queue.shutDown();
   });
 });
