@@ -1,7 +1,7 @@
 // Patch strategies of the fields of the kinds kubun serves, transcribed from the
 // `patchStrategy` / `patchMergeKey` struct tags (and, for server-side apply, the
-// `+listType=map` / `+listMapKey` markers) of k8s.io/api core/v1, apps/v1, coordination/v1 and
-// discovery/v1.
+// `+listType=map` / `+listMapKey` markers) of k8s.io/api core/v1, apps/v1, coordination/v1,
+// discovery/v1 and admissionregistration/v1.
 //
 // It is a small type graph rather than a table of paths, because PodSpec appears under Pod,
 // Deployment and ReplicaSet and ObjectMeta under everything. Fields not listed have the default
@@ -103,6 +103,9 @@ const TYPES: Readonly<Record<string, TypeSchema>> = {
   // policy/v1: the selector is atomic, conditions merge by type.
   PodDisruptionBudget: { metadata, spec: struct("PodDisruptionBudgetSpec"), status: struct("WorkloadStatus") },
   PodDisruptionBudgetSpec: { selector: { atomic: true, replace: true } },
+
+  // admissionregistration/v1: webhooks are merged by name.
+  WebhookConfiguration: { metadata, webhooks: byKey("name") },
 };
 
 /** Kinds whose root type differs from the generic Object (metadata only). */
@@ -118,6 +121,8 @@ const ROOTS: Readonly<Record<string, string>> = {
   Namespace: "Namespace",
   ServiceAccount: "ServiceAccount",
   PodDisruptionBudget: "PodDisruptionBudget",
+  ValidatingWebhookConfiguration: "WebhookConfiguration",
+  MutatingWebhookConfiguration: "WebhookConfiguration",
 };
 
 /** The type name at the root of an object of this kind ("Object" when nothing is special). */
