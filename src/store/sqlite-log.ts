@@ -111,13 +111,16 @@ export class SqliteLog {
     }
   }
 
-  /** Why the database cannot be read, or undefined when a read answers. */
-  readFailure(): string | undefined {
+  /** Why the database cannot be read, or undefined when a read of the log answers within `waitMs`. */
+  readFailure(waitMs = 250): string | undefined {
     try {
-      this.sqlite.query("SELECT 1").get();
+      this.sqlite.exec(`PRAGMA busy_timeout = ${waitMs}`);
+      this.sqlite.query("SELECT max(id) FROM kv").get();
       return undefined;
     } catch (err) {
       return (err as Error).message;
+    } finally {
+      this.sqlite.exec("PRAGMA busy_timeout = 5000");
     }
   }
 
