@@ -37,6 +37,7 @@ const PACKAGES: Record<string, string[]> = {
     "StatefulSetSpec", "StatefulSetStatus", "StatefulSetUpdateStrategy", "RollingUpdateStatefulSetStrategy",
   ],
   "io.k8s.api.storage.v1": ["StorageClass", "StorageClassList"],
+  "io.k8s.api.policy.v1": ["Eviction", "PodDisruptionBudget", "PodDisruptionBudgetList", "PodDisruptionBudgetSpec", "PodDisruptionBudgetStatus"],
   "io.k8s.api.admissionregistration.v1": [
     "MatchCondition", "MutatingWebhook", "MutatingWebhookConfiguration", "MutatingWebhookConfigurationList", "RuleWithOperations",
     "ValidatingWebhook", "ValidatingWebhookConfiguration", "ValidatingWebhookConfigurationList",
@@ -116,6 +117,7 @@ const PATCH_META: [string, string, string?, string[]?][] = [
   ["JobStatus.conditions", "merge", "type"],
   ["StatefulSetStatus.conditions", "merge", "type", ["type"]],
   ["PersistentVolumeClaimStatus.conditions", "merge", "type", ["type"]],
+  ["PodDisruptionBudgetStatus.conditions", "merge", "type", ["type"]],
 ];
 
 // client-node types resource.Quantity as a plain string.
@@ -288,6 +290,7 @@ export function rootKinds(): Map<string, GVK[]> {
   }
   add("V1Scale", { group: "autoscaling", version: "v1", kind: "Scale" });
   add("V1Binding", { group: "", version: "v1", kind: "Binding" });
+  add("V1Eviction", { group: "policy", version: "v1", kind: "Eviction" });
   add("AuthenticationV1TokenRequest", { group: "authentication.k8s.io", version: "v1", kind: "TokenRequest" });
   add("V1Status", { group: "", version: "v1", kind: "Status" });
   // Every group accepts DeleteOptions and streams WatchEvents, as in kube-apiserver.

@@ -22,12 +22,14 @@ import { handleGet, handleList } from "./handlers/read.ts";
 import { handleHistory } from "./handlers/history.ts";
 import { handleScheduling } from "./handlers/scheduling.ts";
 import { handleBinding, handleLog, handleScale } from "./handlers/subresources.ts";
+import { handleEviction } from "./handlers/eviction.ts";
 import { handleWatch } from "./handlers/watch.ts";
 import { WebhookAdmission } from "./webhooks/index.ts";
 import { handleCreate, handleDelete, handleDeleteCollection, handleUpdate } from "./handlers/write.ts";
 import { negotiateOpenapiV2, OPENAPI_V2_PROTOBUF, openapiV2, openapiV2Protobuf, openapiV3GroupVersion, openapiV3Index } from "./openapi/index.ts";
 import { parseRequestInfo, splitGroupVersion } from "./request-info.ts";
 import { QuotaLocks } from "./quota-admission.ts";
+import { healthCheckRoutes, healthRoutes, ServerHealth } from "./health.ts";
 import { mountUi } from "../ui/index.ts";
 
 export interface AppOptions extends ApiDeps {
@@ -48,6 +50,8 @@ export interface AppOptions extends ApiDeps {
   limits?: LimitOptions;
   /** PodSecurity admission (defaults and exemptions); omitted, no Pod Security checks run. */
   podSecurityConfig?: PodSecurityConfig;
+  /** What /readyz, /livez and /healthz check (default: the storage's store, the server counted as started). */
+  health?: ServerHealth;
 }
 
 function statusResponse(err: StatusError): Response {
@@ -78,6 +82,9 @@ async function dispatch(h: HandlerContext): Promise<Response> {
       case "binding":
         if (method !== "POST") throw methodNotAllowed();
         return handleBinding(h);
+      case "eviction":
+        if (method !== "POST") throw methodNotAllowed();
+        return handleEviction(h);
       case "log":
         if (method !== "GET") throw methodNotAllowed();
         return handleLog(h);
@@ -148,13 +155,15 @@ export function createApp(opts: AppOptions): Hono {
   });
   app.notFound(() => statusResponse(pathNotFound()));
 
-  for (const p of ["/healthz", "/livez", "/readyz"]) app.get(p, (c) => c.text("ok"));
+  const health = opts.health ?? new ServerHealth(opts.storage.store, { ready: true });
+  healthRoutes(app, health);
   app.get("/version", (c) => c.json(versionInfo()));
   mountUi(app);
   app.use("*", authentication(opts.auth));
   if (opts.audit) app.use("*", auditing(opts.audit));
   app.use("*", limits(opts.limits));
   app.use("*", authorization(authorizer));
+  healthCheckRoutes(app, health);
 
   app.get("/api", (c) => c.json(apiVersions(opts.serverAddress ?? new URL(c.req.url).host)));
   app.get("/apis", (c) => c.json(apiGroupList()));

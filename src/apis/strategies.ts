@@ -37,6 +37,7 @@ import {
 import { defaultStorageClass, storageClassPrinter, validateStorageClass, validateStorageClassUpdate } from "./storage/storageclass.ts";
 import { resourceQuotaPrinter, validateResourceQuota } from "./core/resourcequota.ts";
 import { defaultLimitRange, limitRangePrinter, validateLimitRange } from "./core/limitrange.ts";
+import { emptyPdbStatus, podDisruptionBudgetPrinter, validatePodDisruptionBudget, validatePodDisruptionBudgetStatus } from "./policy/poddisruptionbudget.ts";
 import { defaultWebhookConfiguration, webhookConfigurationPrinter, type WebhookConfiguration } from "./admissionregistration/webhook.ts";
 import { validateMutatingWebhookConfiguration, validateValidatingWebhookConfiguration } from "./admissionregistration/validation.ts";
 
@@ -172,6 +173,15 @@ STRATEGIES["/ResourceQuota"] = {
 };
 
 STRATEGIES["/LimitRange"] = { name: nameIsDNSSubdomain, defaults: defaultLimitRange, validate: validateLimitRange, printer: limitRangePrinter };
+
+STRATEGIES["policy/PodDisruptionBudget"] = {
+  name: nameIsDNSSubdomain,
+  validate: validatePodDisruptionBudget,
+  validateStatus: validatePodDisruptionBudgetStatus,
+  printer: podDisruptionBudgetPrinter as Strategy["printer"],
+  // The disruption controller fills the status; until it has, no disruption is allowed.
+  prepareForCreate: emptyPdbStatus,
+};
 
 // RBAC names are path segments ("system:masters"), as kube's ValidateRBACName allows.
 const rbacName: NameValidator = (name) => isValidPathSegmentName(name);

@@ -12,6 +12,7 @@ const USAGE = `usage: kubun <command> [options]
 
 commands:
   server   --data-dir DIR --port PORT [--bind ADDR] [--history N] [--service-cidr CIDR] [--cluster-cidr CIDR] [--event-ttl 1h]
+           [--shutdown-delay-duration 5s]
            [--audit-log-path FILE|- --audit-policy-file FILE [--audit-log-maxsize MB] [--audit-log-maxbackup N]]
            [--pod-security-default enforce=baseline,warn=restricted] [--pod-security-exempt-usernames U,..]
            [--pod-security-exempt-namespaces NS,..] [--pod-security-exempt-runtime-classes RC,..]
@@ -43,6 +44,7 @@ async function server(argv: string[]): Promise<void> {
       "service-cidr": { type: "string" },
       "cluster-cidr": { type: "string" },
       "event-ttl": { type: "string" },
+      "shutdown-delay-duration": { type: "string" },
       "audit-log-path": { type: "string" },
       "audit-policy-file": { type: "string" },
       "audit-log-maxsize": { type: "string" },
@@ -65,6 +67,7 @@ async function server(argv: string[]): Promise<void> {
     bind: values.bind,
     history: values.history ? Number(values.history) : undefined,
     eventTTLSeconds: values["event-ttl"] === undefined ? undefined : seconds("--event-ttl", values["event-ttl"]),
+    shutdownDelaySeconds: values["shutdown-delay-duration"] === undefined ? undefined : seconds("--shutdown-delay-duration", values["shutdown-delay-duration"]),
     audit: values["audit-log-path"]
       ? {
           logPath: values["audit-log-path"],

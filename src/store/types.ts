@@ -60,5 +60,9 @@ export interface Store {
   history?(key: string): HistoryEntry[];
   /** Resolves once the writes queued so far are committed (or failed): readers then see them. */
   settled(): Promise<void>;
+  /** Why writes cannot be taken now, or undefined (the API server's readyz). */
+  writeFailure?(): string | undefined;
+  /** Why the database cannot be read, or undefined (the API server's livez). */
+  readFailure?(): string | undefined;
   close(): Promise<void>;
 }

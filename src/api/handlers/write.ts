@@ -54,6 +54,11 @@ export async function handleUpdate(h: HandlerContext): Promise<Response> {
 async function deleteOptions(h: HandlerContext): Promise<DeleteOptions> {
   const bytes = await readBody(h.c.req.raw);
   const body = bytes.byteLength ? expectObject(decodeBody(bytes, h.c.req.header("content-type") ?? "application/json"), "DeleteOptions") : {};
+  return parseDeleteOptions(h, body);
+}
+
+/** A DeleteOptions object (a delete's body, an Eviction's deleteOptions) with the query's options added. */
+export function parseDeleteOptions(h: HandlerContext, body: Record<string, unknown>): DeleteOptions {
   // Another kind of object is no DeleteOptions: deleting on its strength would ignore what it says.
   const deleteOptionsVersions = ["v1", "meta.k8s.io/v1", groupVersion(h.r)];
   checkTypeMeta(h.r, body, "DeleteOptions", deleteOptionsVersions.includes(body.apiVersion as string) ? (body.apiVersion as string) : "v1");

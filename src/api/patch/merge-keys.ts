@@ -23,6 +23,8 @@ export interface FieldStrategy {
    * merge still merges it key by key, as Kubernetes does.
    */
   atomic?: boolean;
+  /** patchStrategy "replace": a strategic merge patch replaces the value whole (a PDB's selector). */
+  replace?: boolean;
 }
 
 type TypeSchema = Readonly<Record<string, FieldStrategy>>;
@@ -98,6 +100,9 @@ const TYPES: Readonly<Record<string, TypeSchema>> = {
   Namespace: { metadata, status: struct("NamespaceStatus") },
   NamespaceStatus: { conditions },
   ServiceAccount: { metadata, secrets: byKey("name") },
+  // policy/v1: the selector is atomic, conditions merge by type.
+  PodDisruptionBudget: { metadata, spec: struct("PodDisruptionBudgetSpec"), status: struct("WorkloadStatus") },
+  PodDisruptionBudgetSpec: { selector: { atomic: true, replace: true } },
 
   // admissionregistration/v1: webhooks are merged by name.
   WebhookConfiguration: { metadata, webhooks: byKey("name") },
@@ -115,6 +120,7 @@ const ROOTS: Readonly<Record<string, string>> = {
   Node: "Node",
   Namespace: "Namespace",
   ServiceAccount: "ServiceAccount",
+  PodDisruptionBudget: "PodDisruptionBudget",
   ValidatingWebhookConfiguration: "WebhookConfiguration",
   MutatingWebhookConfiguration: "WebhookConfiguration",
 };
