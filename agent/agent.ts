@@ -24,13 +24,17 @@ import { nodeObject, nodeStatus } from "./node/node-status.ts";
 import { Backoff, type BackoffOptions } from "./pods/backoff.ts";
 import { MANAGED_BY, MANAGED_BY_VALUE, POD_UID } from "./pods/labels.ts";
 import { PodManager } from "./pods/manager.ts";
+import { PullQueue } from "./pods/image-puller.ts";
 import { kubePodApi } from "./pods/pod-api.ts";
 import { teardownPod } from "./pods/runtime-pod.ts";
 import { startHostRoutes } from "./routes.ts";
 import { DEFAULT_CLUSTER_DNS_IP } from "../src/dns/index.ts";
 import { loadRouteTableModule, startNodeProxy } from "../src/proxy/index.ts";
 
-export const DEFAULT_SANDBOX_IMAGE = "docker.io/local/pause:1";
+/** kubelet's and k3s's kind of default: a real registry image, so a node that reaches a registry needs nothing else. */
+export const DEFAULT_SANDBOX_IMAGE = "registry.k8s.io/pause:3.10";
+/** The sandbox image built from the static busybox (scripts/build-test-images.ts) for nodes without a registry. */
+export const LOCAL_SANDBOX_IMAGE = "docker.io/local/pause:1";
 
 export interface AgentOptions {
   server: string;
@@ -44,7 +48,16 @@ export interface AgentOptions {
   podCIDR?: string;
   nodeIP?: string;
   labels?: Record<string, string>;
+  /** The pause image RunPodSandbox starts (`--pause-image`; default registry.k8s.io/pause:3.10). */
   sandboxImage?: string;
+  /** One image pull at a time (kubelet's --serialize-image-pulls, default true). */
+  serializeImagePulls?: boolean;
+  /** How long one image pull may take (default 5 min). */
+  imagePullDeadlineMs?: number;
+  /** A k3s registries.yaml: mirrors and per-registry auth and TLS, rendered into containerd's config. */
+  registryConfig?: string;
+  /** Image garbage collection by the image filesystem's usage (percent; kubelet: 85 and 80). */
+  imageGC?: { highPercent: number; lowPercent: number };
   /** Further folders of image tarballs to import besides <data-dir>/images. */
   imageDirs?: string[];
   clusterDNS?: string[];
@@ -261,6 +274,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       recorder,
       importImages,
       imageBackoff: opts.imageBackoff,
+      pullQueue: new PullQueue(opts.serializeImagePulls === false ? Infinity : 1),
+      pullDeadlineMs: opts.imagePullDeadlineMs,
       volumeRefreshMs: opts.volumeRefreshMs,
       nodeAllocatable: node.status?.allocatable,
       clusterDNS,

@@ -1,7 +1,7 @@
 // The admission steps of a write that need the request's user, run by the registry after
 // defaulting and validation (kube-apiserver runs them as admission plugins and, for RBAC, in
 // the policy-based storage): NodeRestriction for a node's writes to Nodes, and RBAC escalation
-// prevention for roles and bindings; then LimitRanger, PodSecurity (pods, workload templates and
+// prevention for roles and bindings; then LimitRanger, ServiceAccount (pull secrets), PodSecurity (pods, workload templates and
 // namespaces) and ResourceQuota, in kube-apiserver's order. Each step decides whether it applies.
 import type { AdmitWrite, Release } from "./admit-write.ts";
 import type { ResourceInfo } from "../apis/registry.ts";
@@ -10,6 +10,7 @@ import { nodeRestriction } from "./node-restriction.ts";
 import { rbacEscalation, type EscalationDeps } from "./rbac-escalation.ts";
 import { resourceQuotaAdmission, type QuotaDeps } from "./quota-admission.ts";
 import { limitRangerAdmission } from "./limitranger-admission.ts";
+import { serviceAccountAdmission } from "./serviceaccount-admission.ts";
 import { podSecurity, type PodSecurityDeps } from "./pod-security/index.ts";
 
 export type { AdmitWrite, Release } from "./admit-write.ts";
@@ -26,6 +27,7 @@ export function admissionFor(
     nodeRestriction(user, r),
     rbacEscalation(user, r, escalation),
     limitRangerAdmission(r, quota?.store),
+    serviceAccountAdmission(r, quota?.store),
     pss && podSecurity(user, r, pss.subresource, pss.deps, pss.warnings, pss.annotate),
     resourceQuotaAdmission(r, quota),
   ].filter((s) => s !== undefined);
