@@ -16,6 +16,7 @@ import { CriClient } from "./cri/index.ts";
 import { APISERVER_KUBELET_CLIENT, startClientCertGate, type ClientCertGate } from "./endpoint-tls.ts";
 import { agentEventRecorder } from "./events.ts";
 import { imageImporter } from "./images/index.ts";
+import { readRegistries, watchRegistries } from "./images/registries.ts";
 import { agentLogHandler } from "./logs.ts";
 import { agentStreaming } from "./streaming.ts";
 import { every, postNodeStatus, renewLease } from "./node/heartbeat.ts";
@@ -173,9 +174,13 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     const paths = containerdPaths(dataDir);
     const bridge = bridgeName(dataDir);
     let containerd: SupervisedContainerd | undefined;
+    if (opts.registryConfig && opts.containerdSocket) throw new Error("--registry-config needs the agent's own containerd: configure the registries of the containerd at --containerd-socket in its own config");
+    // A registries.yaml that can't be used stops the agent here, naming the field.
+    const registries = opts.registryConfig ? readRegistries(opts.registryConfig) : undefined;
     if (!opts.containerdSocket) {
-      containerd = await startContainerd({ paths, sandboxImage: opts.sandboxImage ?? DEFAULT_SANDBOX_IMAGE, onExit: (code) => log(`containerd exited (${code}), restarting`) });
+      containerd = await startContainerd({ paths, sandboxImage: opts.sandboxImage ?? DEFAULT_SANDBOX_IMAGE, registries, onExit: (code) => log(`containerd exited (${code}), restarting`) });
     }
+    if (opts.registryConfig && containerd) cleanups.push(watchRegistries(opts.registryConfig, containerd, log));
     const socket = opts.containerdSocket ?? paths.socket;
     let stopContainerd = true;
     cleanups.push(() => (stopContainerd ? containerd?.stop() : undefined));

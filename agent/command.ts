@@ -68,7 +68,8 @@ export function parseAgentArgs(argv: string[]): AgentOptions {
     sandboxImage: flags["pause-image"],
     serializeImagePulls: bool("serialize-image-pulls", flags["serialize-image-pulls"]),
     imagePullDeadlineMs: flags["image-pull-deadline"] !== undefined ? durationMs(flags["image-pull-deadline"]) : undefined,
-    // @@registry-gc@@
+    registryConfig: flags["registry-config"],
+    // @@gc@@
     // kubelet's port by default: the API server reaches logs and exec there (mutual TLS needs the CA).
     logPort: flags["log-port"] !== undefined ? Number(flags["log-port"]) : flags["ca-file"] ? 10250 : undefined,
   };
