@@ -17,6 +17,7 @@ import { APISERVER_KUBELET_CLIENT, startClientCertGate, type ClientCertGate } fr
 import { agentEventRecorder } from "./events.ts";
 import { imageImporter } from "./images/index.ts";
 import { readRegistries, watchRegistries } from "./images/registries.ts";
+import { ImageGC, nodeImages, type ImageGCPolicy } from "./images/gc.ts";
 import { agentLogHandler } from "./logs.ts";
 import { agentStreaming } from "./streaming.ts";
 import { every, postNodeStatus, renewLease } from "./node/heartbeat.ts";
@@ -58,7 +59,7 @@ export interface AgentOptions {
   /** A k3s registries.yaml: mirrors and per-registry auth and TLS, rendered into containerd's config. */
   registryConfig?: string;
   /** Image garbage collection by the image filesystem's usage (percent; kubelet: 85 and 80). */
-  imageGC?: { highPercent: number; lowPercent: number };
+  imageGC?: ImageGCPolicy & { periodMs?: number };
   /** Further folders of image tarballs to import besides <data-dir>/images. */
   imageDirs?: string[];
   clusterDNS?: string[];
@@ -218,6 +219,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     const measure = async (previous?: Node) => {
       const conditions = await cri.status().catch(() => null);
       const down = conditions === null ? "container runtime is down" : conditions.filter((c) => !c.status).map((c) => `${c.type}: ${c.message || c.reason}`).join("; ");
+      const images = await cri.listImages().then(nodeImages, () => undefined);
       return nodeStatus({
         capacity: capacity(dataDir),
         addresses: addresses(hostIP, nodeName),
@@ -226,6 +228,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
         runtimeMessage: down || undefined,
         previous: previous?.status?.conditions,
         logPort: logServer?.port,
+        images,
         now: new Date(),
       });
     };
@@ -268,6 +271,21 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     });
     const recorder = agentEventRecorder(client, nodeName, (e) => log(`event: ${e}`));
     cleanups.push(() => Promise.race([recorder.flush(), Bun.sleep(2000)]));
+    const gcPolicy = opts.imageGC ?? { highPercent: 85, lowPercent: 80 };
+    if (gcPolicy.highPercent < 100) {
+      const nodeRef = { apiVersion: "v1", kind: "Node", metadata: { name: nodeName, uid: nodeName } };
+      const gc = new ImageGC({
+        images: cri,
+        runtime: cri,
+        policy: gcPolicy,
+        fsPath: opts.containerdSocket ? "/var/lib/containerd" : paths.root,
+        pinned: [opts.sandboxImage ?? DEFAULT_SANDBOX_IMAGE],
+        log,
+        warn: (reason, message) => recorder.event(nodeRef, "Warning", reason, message),
+      });
+      // kubelet's ImageGCPeriod: every 5 minutes.
+      cleanups.push(every(gcPolicy.periodMs ?? 300_000, async () => void (await gc.run()), (e) => log(`image GC: ${e}`)));
+    }
     const manager = new PodManager({
       runtime: cri,
       images: cri,

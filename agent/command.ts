@@ -34,7 +34,7 @@ function percent(flag: string, value: string | undefined, fallback: number): num
 function imageGCFlags(high: string | undefined, low: string | undefined): AgentOptions["imageGC"] {
   const highPercent = percent("image-gc-high-threshold", high, 85);
   const lowPercent = percent("image-gc-low-threshold", low, 80);
-  if (lowPercent > highPercent) throw new Error(`--image-gc-low-threshold (${lowPercent}) must not be above --image-gc-high-threshold (${highPercent})\n${USAGE}`);
+  if (lowPercent >= highPercent) throw new Error(`--image-gc-low-threshold (${lowPercent}) must be below --image-gc-high-threshold (${highPercent})\n${USAGE}`);
   return { highPercent, lowPercent };
 }
 
@@ -69,7 +69,7 @@ export function parseAgentArgs(argv: string[]): AgentOptions {
     serializeImagePulls: bool("serialize-image-pulls", flags["serialize-image-pulls"]),
     imagePullDeadlineMs: flags["image-pull-deadline"] !== undefined ? durationMs(flags["image-pull-deadline"]) : undefined,
     registryConfig: flags["registry-config"],
-    // @@gc@@
+    imageGC: imageGCFlags(flags["image-gc-high-threshold"], flags["image-gc-low-threshold"]),
     // kubelet's port by default: the API server reaches logs and exec there (mutual TLS needs the CA).
     logPort: flags["log-port"] !== undefined ? Number(flags["log-port"]) : flags["ca-file"] ? 10250 : undefined,
   };

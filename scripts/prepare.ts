@@ -14,6 +14,12 @@ const HOST_PACKAGES: Record<string, string> = {
   "/bin/ip": "iproute2", // CNI, the service proxy's interface, host routes, test network namespaces
 };
 
+/** Only the tests need these (installed with --test). */
+const TEST_PACKAGES: Record<string, string> = {
+  "/usr/bin/docker-registry": "docker-registry", // the registry e2e tests pull from (CNCF distribution)
+  "/usr/bin/skopeo": "skopeo", // copies the test images into it
+};
+
 async function run(cmd: string[], env: Record<string, string> = {}): Promise<void> {
   console.log(`prepare: ${cmd.join(" ")}`);
   const proc = Bun.spawn(cmd, { stdout: "inherit", stderr: "inherit", stdin: "ignore", env: { ...process.env, ...env } });
@@ -22,7 +28,8 @@ async function run(cmd: string[], env: Record<string, string> = {}): Promise<voi
 }
 
 async function hostPackages(): Promise<void> {
-  const missing = Object.entries(HOST_PACKAGES)
+  const wanted = { ...HOST_PACKAGES, ...(process.argv.includes("--test") ? TEST_PACKAGES : {}) };
+  const missing = Object.entries(wanted)
     .filter(([path]) => !existsSync(path) && !(path === "/usr/sbin/runc" && existsSync("/usr/bin/runc")))
     .map(([, pkg]) => pkg);
   if (missing.length === 0) return;
