@@ -37,12 +37,21 @@ describe("image GC", () => {
 
   test("at the high threshold: unused images go, least recently used first, down to the low threshold; in-use and pinned images stay", async () => {
     const images = [img("used", "app:1", 100), img("pause", "registry.k8s.io/pause:3.10", 10), img("old", "old:1", 30), img("recent", "recent:1", 30), img("never", "never:1", 30)];
-    const f = fixture(images, [ctr("old:1"), ctr("recent:1")], 500);
+    const f = fixture(images, [ctr("old:1"), ctr("recent:1"), ctr("app:1")], 500);
     expect(await f.gc.run()).toEqual([]); // below the threshold: "old" and "recent" are noted as used now
     f.tick(1000);
     f.containers.splice(0, 1); // old:1's container is gone
     f.setUsed(850); // 50 bytes to free to get down to 80%
     expect(await f.gc.run()).toEqual(["never", "old"]); // never used before used long ago; 60 bytes ≥ 50, so "recent" would stay anyway
+  });
+
+  test("when the unused images aren't enough, everything else stays and kubelet's FreeDiskSpaceFailed is told", async () => {
+    const images = [img("used", "app:1", 100), img("pause", "registry.k8s.io/pause:3.10", 10), img("spare", "spare:1", 30)];
+    const f = fixture(images, [ctr("app:1")], 1000);
+    const warnings: string[] = [];
+    const gc = new ImageGC({ ...(f.gc as any).opts, warn: (reason: string, message: string) => warnings.push(`${reason}: ${message}`) });
+    expect(await gc.run()).toEqual(["spare"]);
+    expect(warnings).toEqual(["FreeDiskSpaceFailed: Failed to garbage collect required amount of images. Attempted to free 200 bytes, but only found 30 bytes eligible to free."]);
   });
 
   test("images detected less than the minimum age ago stay", async () => {
