@@ -40,7 +40,8 @@ describe("registries.yaml", () => {
     );
     expect(files.get("_default")).toContain('[host."http://cache.internal"]');
     expect(files.get("_default")).not.toContain("server =");
-    expect(files.get("registry.internal")).toContain('server = "https://registry.internal"\nskip_verify = true');
+    // containerd 1.6 wants a [host] table: a registry without mirrors is its own host.
+    expect(files.get("registry.internal")).toContain('server = "https://registry.internal"\nskip_verify = true\n\n[host."https://registry.internal"]\n  capabilities = ["pull", "resolve"]\n  skip_verify = true\n');
   });
 
   test("credentials go to the CRI plugin's registry configs, keyed by host", () => {

@@ -156,7 +156,11 @@ export function hostsFiles(r: Registries): Map<string, string> {
       lines.push(`server = ${q(upstreamServer(registry))}`);
       lines.push(...tlsLines(r.configs[registry]?.tls, ""));
     }
-    for (const endpoint of r.mirrors[registry]?.endpoint ?? []) {
+    // containerd 1.6 refuses a hosts.toml without a [host] table ("invalid `host` tree"): a
+    // registry with no mirror endpoints is its own one host, with its TLS, before the server.
+    const endpoints = r.mirrors[registry]?.endpoint ?? [];
+    if (!endpoints.length && registry === "*") continue;
+    for (const endpoint of endpoints.length ? endpoints : [upstreamServer(registry)]) {
       const url = /^[a-z]+:\/\//.test(endpoint) ? endpoint : `https://${endpoint}`;
       lines.push("", `[host.${q(url)}]`, `  capabilities = ["pull", "resolve"]`, ...tlsLines(r.configs[hostOf(endpoint)]?.tls, "  "));
     }
