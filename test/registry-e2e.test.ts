@@ -152,6 +152,32 @@ describe("registry configuration", () => {
   }, 90_000);
 });
 
+describe("no sandbox image", () => {
+  test("until a sandbox exists the pod is ContainerCreating, with kubelet's FailedCreatePodSandBox event carrying the runtime's message", async () => {
+    // The pause image names a repository the registry doesn't have (and it wants credentials).
+    const c = await startAgentCluster({ nodeName: "rg-nosandbox", podCIDR: "10.214.15.0/24", registryConfig: registriesFile, sandboxImage: `${private1.host}/missing/pause:1` });
+    try {
+      await c.createPod("no-sandbox", spec("local/busybox:1"));
+      const get = async () => (await (await c.server.api("/api/v1/namespaces/default/pods/no-sandbox")).json()) as Pod;
+      const p = await waitFor("ContainerCreating", async () => {
+        const got = await get();
+        return got.status?.containerStatuses?.[0]?.state?.waiting?.reason === "ContainerCreating" ? got : undefined;
+      });
+      expect(p.status?.phase).toBe("Pending");
+      expect(p.status?.conditions?.find((x) => x.type === "PodReadyToStartContainers")?.status).toBe("False");
+      const res = await c.server.api("/api/v1/namespaces/default/events?fieldSelector=involvedObject.name=no-sandbox");
+      const evs = ((await res.json()) as { items: { type: string; reason: string; message: string }[] }).items;
+      const failed = evs.find((e) => e.reason === "FailedCreatePodSandBox");
+      expect(failed?.type).toBe("Warning");
+      expect(failed!.message).toStartWith("Failed to create pod sandbox: rpc error: code = Unknown desc = ");
+      expect(failed!.message).toContain(`${private1.host}/missing/pause:1`);
+      expect(failed!.message.toLowerCase()).toContain("unauthorized");
+    } finally {
+      await c.close();
+    }
+  }, 90_000);
+});
+
 describe("image GC", () => {
   test("an unused image is removed once usage passes the high threshold; images in use and the pause image stay", async () => {
     // A second node of our own whose thresholds every disk passes (1% / 0%).
