@@ -111,6 +111,15 @@ describe("pull secrets", () => {
     expect(entry.names!.some((n) => n.startsWith(`${private1.host}/team/busybox@sha256:`))).toBe(true);
   }, 90_000);
 
+  test("a digest reference (image@sha256:…) is pulled by its digest", async () => {
+    const digestRef = (await cluster.agent.runtime.imageStatus(`${private1.host}/team/busybox:1`))!.repo_digests.find((d) => d.startsWith(`${private1.host}/team/busybox@sha256:`))!;
+    expect(digestRef).toBeDefined();
+    await cluster.createPod("by-digest", { ...spec(digestRef), imagePullSecrets: [{ name: "regcred" }], containers: [{ name: "c", image: digestRef, imagePullPolicy: "Always", command: ["sleep", "3600"] }] });
+    await running("by-digest");
+    expect((await events("by-digest")).find((e) => e.reason === "Pulled")?.message).toStartWith(`Successfully pulled image "${digestRef}" in `);
+    expect((await pod("by-digest")).status?.containerStatuses?.[0]?.imageID).toContain(digestRef.split("@")[1]!);
+  }, 90_000);
+
   test("without the secret: ErrImagePull, then ImagePullBackOff, the registry's 'unauthorized' in the event", async () => {
     const image = `${private1.host}/team/busybox:1`;
     // Always: the image is on the node already (previous test), so only a pull can fail.
