@@ -6,6 +6,9 @@
 //     takes effect without a restart;
 //   - per-host credentials in the CRI plugin's `registry.configs."host".auth`, used when the pull
 //     brings none of its own (hosts.toml has no credentials); changing them restarts containerd.
+// The agent checks the file every 2 s and applies a changed one; a file it can't use is logged and
+// the settings in force stay. (containerd 1.6 also refuses a hosts.toml without a [host] table, so
+// a registry without mirrors is written as its own one host.)
 // k3s's `rewrite` needs k3s's patched containerd: it is refused, naming the field, never ignored.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -172,14 +175,17 @@ export function hostsFiles(r: Registries): Map<string, string> {
 /** The CRI plugin's registry section of containerd's config: config_path, and the per-host credentials. */
 export function criRegistrySection(r: Registries | undefined, configPath: string): string {
   const lines = [`  [plugins."io.containerd.grpc.v1.cri".registry]`, `    config_path = ${q(configPath)}`];
-  for (const [host, c] of Object.entries(r?.configs ?? {})) {
+  for (const [name, c] of Object.entries(r?.configs ?? {})) {
     const a = c.auth;
     if (!a) continue;
-    lines.push(`    [plugins."io.containerd.grpc.v1.cri".registry.configs.${q(host)}.auth]`);
-    if (a.username !== undefined) lines.push(`      username = ${q(a.username)}`);
-    if (a.password !== undefined) lines.push(`      password = ${q(a.password)}`);
-    if (a.auth !== undefined) lines.push(`      auth = ${q(a.auth)}`);
-    if (a.identity_token !== undefined) lines.push(`      identitytoken = ${q(a.identity_token)}`);
+    // containerd asks for the host it talks to: Docker Hub's is registry-1.docker.io.
+    for (const host of name === "docker.io" ? [name, "registry-1.docker.io"] : [name]) {
+      lines.push(`    [plugins."io.containerd.grpc.v1.cri".registry.configs.${q(host)}.auth]`);
+      if (a.username !== undefined) lines.push(`      username = ${q(a.username)}`);
+      if (a.password !== undefined) lines.push(`      password = ${q(a.password)}`);
+      if (a.auth !== undefined) lines.push(`      auth = ${q(a.auth)}`);
+      if (a.identity_token !== undefined) lines.push(`      identitytoken = ${q(a.identity_token)}`);
+    }
   }
   return `${lines.join("\n")}\n`;
 }
