@@ -3,9 +3,10 @@
 // with its own containerd pulls from them. Pull secrets made by `kubectl create secret
 // docker-registry` (on the pod, and on its ServiceAccount), the refusal without them, a registry
 // whose CA isn't configured, a docker.io mirror with credentials added to registries.yaml while
-// the agent runs, the node's status.images, and image GC removing an unused image.
+// the agent runs, the node authorizer keeping other secrets from the node, a sandbox image that
+// cannot be pulled, the node's status.images, and image GC removing an unused image.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Node, Pod } from "../src/apis/index.ts";
@@ -110,6 +111,14 @@ describe("pull secrets", () => {
     expect(entry.sizeBytes).toBeGreaterThan(0);
     expect(entry.names!.some((n) => n.startsWith(`${private1.host}/team/busybox@sha256:`))).toBe(true);
   }, 90_000);
+
+  test("the node may read the pull secret of a pod bound to it, and no other secret", async () => {
+    await kubectl("create", "secret", "docker-registry", "not-for-nodes", `--docker-server=${private1.host}`, "--docker-username=x", "--docker-password=y");
+    const nodeToken = readFileSync(join(cluster.dataDir, "node-rg-node.token"), "utf8").trim();
+    const read = (name: string) => cluster.server.api(`/api/v1/namespaces/default/secrets/${name}`, { token: nodeToken });
+    expect((await read("regcred")).status).toBe(200);
+    expect((await read("not-for-nodes")).status).toBe(403);
+  });
 
   test("a digest reference (image@sha256:…) is pulled by its digest", async () => {
     const digestRef = (await cluster.agent.runtime.imageStatus(`${private1.host}/team/busybox:1`))!.repo_digests.find((d) => d.startsWith(`${private1.host}/team/busybox@sha256:`))!;
