@@ -1,7 +1,7 @@
 // The node agent (kubelet's role): starts or joins a containerd, imports local images, registers
 // the Node and keeps its Lease and status fresh, writes the CNI config for the node's podCIDR and
 // runs a pod worker for every pod bound to this node.
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { isAlreadyExists, isConflict } from "../src/apis/errors.ts";
@@ -278,7 +278,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
         images: cri,
         runtime: cri,
         policy: gcPolicy,
-        fsPath: opts.containerdSocket ? "/var/lib/containerd" : paths.root,
+        // An existing containerd keeps its images under its own root (the packaged default here).
+        fsPath: opts.containerdSocket ? (existsSync("/var/lib/containerd") ? "/var/lib/containerd" : "/") : paths.root,
         pinned: [opts.sandboxImage ?? DEFAULT_SANDBOX_IMAGE],
         log,
         warn: (reason, message) => recorder.event(nodeRef, "Warning", reason, message),
