@@ -15,9 +15,7 @@ import { containerdPaths, startContainerd, type SupervisedContainerd } from "./c
 import { CriClient } from "./cri/index.ts";
 import { APISERVER_KUBELET_CLIENT, startClientCertGate, type ClientCertGate } from "./endpoint-tls.ts";
 import { agentEventRecorder } from "./events.ts";
-import { imageImporter } from "./images/index.ts";
-import { readRegistries, watchRegistries } from "./images/registries.ts";
-import { ImageGC, nodeImages, type ImageGCPolicy } from "./images/gc.ts";
+import { imageImporter, ImageGC, nodeImages, readRegistries, watchRegistries, type ImageGCPolicy } from "./images/index.ts";
 import { agentLogHandler } from "./logs.ts";
 import { agentStreaming } from "./streaming.ts";
 import { every, postNodeStatus, renewLease } from "./node/heartbeat.ts";

@@ -14,8 +14,7 @@ import { containerConfig } from "./container-config.ts";
 import { ContainerConfigError, containerEnv } from "./env.ts";
 import { MINIMUM_GRACE_SECONDS, POST_START_TIMEOUT_SECONDS, runHook, runPreStop, type HookTarget } from "./hooks.ts";
 import { criMessage, ImagePuller, type PullQueue, type Waiting } from "./image-puller.ts";
-import { keyringOf } from "../images/keyring.ts";
-import type { AuthConfig } from "../cri/index.ts";
+import { pullCredentials } from "./pull-secrets.ts";
 import { CONTAINER_NAME } from "./labels.ts";
 import type { PodApi } from "./pod-api.ts";
 import { PodProber } from "./probes.ts";
@@ -323,7 +322,7 @@ export class PodWorker {
     const stuck = this.waiting.get(c.name)?.reason ?? "";
     const early = stuck.startsWith("ErrImage") || stuck === "ImagePullBackOff" ? undefined : prepare();
     early?.catch(() => undefined); // awaited below unless the image fails first
-    const imageWait = await this.images.ensure(c, (type, reason, message) => this.event(type, reason, message), (image) => this.pullCredentials(pod, image));
+    const imageWait = await this.images.ensure(c, (type, reason, message) => this.event(type, reason, message), (image) => pullCredentials(pod, image, this.deps.api, (type, reason, message) => this.event(type, reason, message)));
     if (imageWait) {
       this.waiting.set(c.name, imageWait);
       return null;
@@ -359,23 +358,6 @@ export class PodWorker {
       this.setWaiting(c.name, { reason, message: (err as Error).message });
       return null;
     }
-  }
-
-  /**
-   * The pod's image pull secrets that match `image` (kubelet's keyring). The ServiceAccount's pull
-   * secrets were copied into the pod when it was created (ServiceAccount admission), as upstream.
-   * A missing secret is told in an event, and the pull goes on without it, as kubelet does.
-   */
-  private async pullCredentials(pod: Pod, image: string): Promise<AuthConfig[]> {
-    const names = (pod.spec?.imagePullSecrets ?? []).map((r) => r.name ?? "").filter(Boolean);
-    if (!names.length) return [];
-    const ns = pod.metadata.namespace ?? "default";
-    const found = await Promise.all(names.map((n) => this.deps.api.secret(ns, n).catch(() => null)));
-    const missing = names.filter((_, i) => !found[i]);
-    if (missing.length) {
-      this.event("Warning", "FailedToRetrieveImagePullSecret", `Unable to retrieve some image pull secrets (${missing.join(", ")}); attempting to pull the image may not succeed.`);
-    }
-    return keyringOf(found.filter((s) => s !== null)).lookup(image);
   }
 
   private async prepareContainer(pod: Pod, c: Container, podIP: string | undefined) {
