@@ -1,5 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { criRegistrySection, hostsFiles, parseRegistries } from "./registries.ts";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { waitFor } from "../../test/helpers/wait.ts";
+import { criRegistrySection, hostsFiles, parseRegistries, watchRegistries, type Registries } from "./registries.ts";
 
 const K3S_EXAMPLE = `
 mirrors:
@@ -66,5 +70,27 @@ describe("registries.yaml", () => {
 
   test("an empty file configures nothing", () => {
     expect(parseRegistries("")).toEqual({ mirrors: {}, configs: {} });
+  });
+});
+
+describe("watching registries.yaml", () => {
+  test("a changed file is applied; one that can't be used is logged and the settings in force stay", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kubun-rg-watch-"));
+    const file = join(dir, "registries.yaml");
+    writeFileSync(file, "");
+    const applied: Registries[] = [];
+    const logs: string[] = [];
+    const stop = watchRegistries(file, { setRegistries: async (r) => (applied.push(r), false) }, (m) => logs.push(m), 20);
+    try {
+      writeFileSync(file, "mirrors:\n  docker.io:\n    endpoint: [https://m.example.com]\n");
+      await waitFor("applied", async () => applied.length === 1);
+      expect(applied[0]!.mirrors["docker.io"]!.endpoint).toEqual(["https://m.example.com"]);
+      writeFileSync(file, "mirrors:\n  docker.io:\n    rewrite: {}\n");
+      await waitFor("refused", async () => logs.some((l) => l.includes("not applied") && l.includes("mirrors.docker.io.rewrite")));
+      expect(applied).toHaveLength(1);
+    } finally {
+      stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
