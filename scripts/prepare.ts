@@ -14,8 +14,9 @@ const HOST_PACKAGES: Record<string, string> = {
   "/bin/ip": "iproute2", // CNI, the service proxy's interface, host routes, test network namespaces
 };
 
-/** Only the tests need these (installed with --test). */
+// Only the test suite needs these (--test).
 const TEST_PACKAGES: Record<string, string> = {
+  "/usr/bin/chromium": "chromium", // the dashboard's browser tests (driven by playwright-core)
   "/usr/bin/docker-registry": "docker-registry", // the registry e2e tests pull from (CNCF distribution)
   "/usr/bin/skopeo": "skopeo", // copies the test images into it
 };
@@ -27,8 +28,8 @@ async function run(cmd: string[], env: Record<string, string> = {}): Promise<voi
   if (code !== 0) throw new Error(`${cmd.join(" ")} exited with ${code}`);
 }
 
-async function hostPackages(): Promise<void> {
-  const wanted = { ...HOST_PACKAGES, ...(process.argv.includes("--test") ? TEST_PACKAGES : {}) };
+async function hostPackages(forTests: boolean): Promise<void> {
+  const wanted = forTests ? { ...HOST_PACKAGES, ...TEST_PACKAGES } : HOST_PACKAGES;
   const missing = Object.entries(wanted)
     .filter(([path]) => !existsSync(path) && !(path === "/usr/sbin/runc" && existsSync("/usr/bin/runc")))
     .map(([, pkg]) => pkg);
@@ -52,7 +53,7 @@ async function images(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  await hostPackages();
+  await hostPackages(process.argv.includes("--test"));
   await wasm();
   await images();
 }

@@ -37,6 +37,8 @@ import {
 import { defaultStorageClass, storageClassPrinter, validateStorageClass, validateStorageClassUpdate } from "./storage/storageclass.ts";
 import { resourceQuotaPrinter, validateResourceQuota } from "./core/resourcequota.ts";
 import { defaultLimitRange, limitRangePrinter, validateLimitRange } from "./core/limitrange.ts";
+import { defaultWebhookConfiguration, webhookConfigurationPrinter, type WebhookConfiguration } from "./admissionregistration/webhook.ts";
+import { validateMutatingWebhookConfiguration, validateValidatingWebhookConfiguration } from "./admissionregistration/validation.ts";
 
 export type { Strategy } from "./strategies/strategy.ts";
 
@@ -188,6 +190,19 @@ STRATEGIES["rbac.authorization.k8s.io/ClusterRoleBinding"] = {
   validate: validateClusterRoleBinding,
   validateUpdate: validateBindingUpdate,
   printer: roleBindingPrinter,
+};
+
+STRATEGIES["admissionregistration.k8s.io/ValidatingWebhookConfiguration"] = {
+  name: nameIsDNSSubdomain,
+  defaults: (cfg) => defaultWebhookConfiguration(cfg as WebhookConfiguration, false),
+  validate: validateValidatingWebhookConfiguration,
+  printer: webhookConfigurationPrinter,
+};
+STRATEGIES["admissionregistration.k8s.io/MutatingWebhookConfiguration"] = {
+  name: nameIsDNSSubdomain,
+  defaults: (cfg) => defaultWebhookConfiguration(cfg as WebhookConfiguration, true),
+  validate: validateMutatingWebhookConfiguration,
+  printer: webhookConfigurationPrinter,
 };
 
 export function strategyFor(r: { group: string; kind: string }): Strategy {
