@@ -17,6 +17,8 @@ const HOST_PACKAGES: Record<string, string> = {
 // Only the test suite needs these (--test).
 const TEST_PACKAGES: Record<string, string> = {
   "/usr/bin/chromium": "chromium", // the dashboard's browser tests (driven by playwright-core)
+  "/usr/bin/docker-registry": "docker-registry", // the registry e2e tests pull from (CNCF distribution)
+  "/usr/bin/skopeo": "skopeo", // copies the test images into it
 };
 
 async function run(cmd: string[], env: Record<string, string> = {}): Promise<void> {

@@ -1,10 +1,10 @@
 // The admission steps of a write that need the request's user, run by the registry after
 // defaulting and validation (kube-apiserver runs them as admission plugins and, for RBAC, in
-// the policy-based storage), in kube-apiserver's order: the mutating LimitRanger and mutating
-// admission webhooks first, then the checks of the object they leave: NodeRestriction for a
-// node's writes to Nodes, RBAC escalation prevention for roles and bindings, PodSecurity (pods,
-// workload templates and namespaces), the validating admission webhooks (webhooks/) and
-// ResourceQuota. Each step decides whether it applies.
+// the policy-based storage), in kube-apiserver's order: the mutating LimitRanger, ServiceAccount
+// (a pod's image pull secrets) and mutating admission webhooks first, then the checks of the
+// object they leave: NodeRestriction for a node's writes to Nodes, RBAC escalation prevention for
+// roles and bindings, PodSecurity (pods, workload templates and namespaces), the validating
+// admission webhooks (webhooks/) and ResourceQuota. Each step decides whether it applies.
 import type { AdmitWrite, Release } from "./admit-write.ts";
 import type { ResourceInfo } from "../apis/registry.ts";
 import type { UserInfo } from "./auth.ts";
@@ -12,6 +12,7 @@ import { nodeRestriction } from "./node-restriction.ts";
 import { rbacEscalation, type EscalationDeps } from "./rbac-escalation.ts";
 import { resourceQuotaAdmission, type QuotaDeps } from "./quota-admission.ts";
 import { limitRangerAdmission } from "./limitranger-admission.ts";
+import { serviceAccountAdmission } from "./serviceaccount-admission.ts";
 import { podSecurity, type PodSecurityDeps } from "./pod-security/index.ts";
 import type { WebhookAdmission, WebhookRequest } from "./webhooks/index.ts";
 
@@ -28,6 +29,7 @@ export function admissionFor(
 ): AdmitWrite | undefined {
   const steps = [
     limitRangerAdmission(r, quota?.store),
+    serviceAccountAdmission(r, quota?.store),
     // MutatingAdmissionWebhook ends the mutating plugins: the checks after it see what it changed
     // (as kube-apiserver validates only after all mutation, and checks RBAC escalation in storage).
     webhooks?.admission.mutating(r, webhooks.request),
