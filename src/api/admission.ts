@@ -11,6 +11,7 @@ import { rbacEscalation, type EscalationDeps } from "./rbac-escalation.ts";
 import { resourceQuotaAdmission, type QuotaDeps } from "./quota-admission.ts";
 import { limitRangerAdmission } from "./limitranger-admission.ts";
 import { podSecurity, type PodSecurityDeps } from "./pod-security/index.ts";
+import { priorityAdmission } from "./priority-admission.ts";
 
 export type { AdmitWrite, Release } from "./admit-write.ts";
 
@@ -25,6 +26,7 @@ export function admissionFor(
   const steps = [
     nodeRestriction(user, r),
     rbacEscalation(user, r, escalation),
+    priorityAdmission(r, quota?.store),
     limitRangerAdmission(r, quota?.store),
     pss && podSecurity(user, r, pss.subresource, pss.deps, pss.warnings, pss.annotate),
     resourceQuotaAdmission(r, quota),

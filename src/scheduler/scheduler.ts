@@ -21,6 +21,9 @@ import { createWasmScorer } from "./wasm-scorer.ts";
 import { SELECTED_NODE_ANNOTATION, type PersistentVolume, type PersistentVolumeClaim } from "../apis/core/persistentvolume.ts";
 import type { StorageClass } from "../apis/storage/storageclass.ts";
 import { REASON_NODE_AFFINITY } from "./reasons.ts";
+import { defaultSelectorFor, hasPodPlacementRules, podPlacement, type WorkloadListers } from "./pod-placement.ts";
+import { hasPodAffinity, placedPod, type PlacedPod, type TopologySnapshot } from "./pod-topology.ts";
+import type { Affinity } from "../apis/core/scheduling.ts";
 
 export interface SchedulerOptions extends ScorerOptions, Omit<SchedulingQueueOptions, "clock"> {
   /** Pods naming another spec.schedulerName are left alone (default "default-scheduler"). */
@@ -68,6 +71,15 @@ export function startScheduler(ctx: ControllerContext, opts: SchedulerOptions = 
   const classes = ctx.informers.informerFor<StorageClass>("StorageClass");
   const volumeListers: VolumeListers = { claims: claims.lister, volumes: volumes.lister, classes: classes.lister };
   const claimResource = resourceFor("PersistentVolumeClaim");
+  const namespaces = ctx.informers.informerFor("Namespace");
+  const services = ctx.informers.informerFor("Service");
+  const replicaSets = ctx.informers.informerFor("ReplicaSet");
+  const statefulSets = ctx.informers.informerFor("StatefulSet");
+  const workloads: WorkloadListers = { services: services.lister, replicaSets: replicaSets.lister, statefulSets: statefulSets.lister };
+  /** Placed pods with pod (anti-)affinity of their own: they bind every other pod's placement. */
+  const affinityHolders = new Set<string>();
+  /** Pods parked on a pod-to-pod rule: a pod placed elsewhere may let them fit (upstream's AssignedPodAdd). */
+  const waitingOnPods = new Set<string>();
   const abort = new AbortController();
 
   // Coalesces the cluster changes of one burst (a thousand nodes registering) into one pass
@@ -91,8 +103,18 @@ export function startScheduler(ctx: ControllerContext, opts: SchedulerOptions = 
     const key = podKey(pod);
     queue.delete(key);
     if (isTerminal(pod)) {
+      affinityHolders.delete(key);
       if (cache.removePod(key)) clusterChanged();
-    } else cache.addPod(key, boundNode(pod)!, podQueryFrom(pod));
+      return;
+    }
+    if (hasPodAffinity((pod as { spec?: { affinity?: Affinity } }).spec?.affinity)) affinityHolders.add(key);
+    else affinityHolders.delete(key);
+    const isNew = cache.nodeOf(key) === undefined;
+    cache.addPod(key, boundNode(pod)!, podQueryFrom(pod));
+    if (isNew && waitingOnPods.size) {
+      waitingOnPods.clear();
+      clusterChanged();
+    }
   };
 
   const removePodHandlers = pods.addEventHandler({
@@ -107,6 +129,8 @@ export function startScheduler(ctx: ControllerContext, opts: SchedulerOptions = 
     onDelete: (pod) => {
       const key = podKey(pod);
       queue.delete(key);
+      affinityHolders.delete(key);
+      waitingOnPods.delete(key);
       if (cache.removePod(key)) clusterChanged();
     },
   });
@@ -119,9 +143,9 @@ export function startScheduler(ctx: ControllerContext, opts: SchedulerOptions = 
     onUpdate: (_old, node) => upsertNode(node),
     onDelete: (node) => cache.removeNode(node.metadata.name!),
   });
-  // A claim bound or a volume made may let a parked pod fit.
   const storageChanged = { onAdd: clusterChanged, onUpdate: clusterChanged, onDelete: clusterChanged };
-  const removeStorageHandlers = [claims, volumes, classes].map((i) => i.addEventHandler(storageChanged));
+  // A claim bound or a volume made may let a parked pod fit; so may a namespace's labels (namespaceSelector).
+  const removeStorageHandlers = [claims, volumes, classes, namespaces].map((i) => i.addEventHandler(storageChanged));
 
   function bind(pod: KubeObject, queued: QueuedPod, node: string, toProvision: PersistentVolumeClaim[]): void {
     const { namespace, name, uid } = pod.metadata;
@@ -164,6 +188,18 @@ export function startScheduler(ctx: ControllerContext, opts: SchedulerOptions = 
     );
   }
 
+  /** Every placed pod (bound, or assumed and binding) with the nodes and namespaces, for the pod-to-pod plugins. */
+  function topologySnapshot(): TopologySnapshot {
+    const placed: PlacedPod[] = [];
+    for (const p of pods.lister.list()) {
+      if (isTerminal(p)) continue;
+      const key = podKey(p);
+      const node = boundNode(p) ?? cache.nodeOf(key);
+      if (node) placed.push(placedPod(key, p, node));
+    }
+    return { nodes: nodes.lister.list(), pods: placed, namespaceLabels: (name) => namespaces.lister.get(undefined, name)?.metadata.labels };
+  }
+
   function scheduleOne(queued: QueuedPod): void {
     const pod = pods.lister.getByKey(queued.key);
     // The queue may lag the informer: the pod went, got bound, or is already being bound.
@@ -175,8 +211,24 @@ export function startScheduler(ctx: ControllerContext, opts: SchedulerOptions = 
       return recordUnschedulable(pod, { rejections: {} }, vols.unschedulable);
     }
     let query = podQueryFrom(pod);
-    const byVolumes = vols.filter ? filterByVolumes(query, nodes.lister.list(), vols.filter) : undefined;
+    // InterPodAffinity and PodTopologySpread (TypeScript, beside the core): only when the pod has
+    // such rules, some placed pod's affinity can bind it, or it belongs to a workload (default spreading).
+    const defaultSelector = (pod.spec as { topologySpreadConstraints?: unknown[] } | undefined)?.topologySpreadConstraints?.length
+      ? undefined
+      : defaultSelectorFor(pod, workloads);
+    const placement = hasPodPlacementRules(pod) || affinityHolders.size > 0 || defaultSelector
+      ? podPlacement(pod, query, topologySnapshot(), defaultSelector)
+      : undefined;
+    const filters = [vols.filter, placement?.filter].filter((f) => f !== undefined);
+    const filter = filters.length === 0 ? undefined : filters.length === 1 ? filters[0]! : (node: KubeObject) => filters[0]!(node) ?? filters[1]!(node);
+    const allNodes = filter || placement ? nodes.lister.list() : [];
+    const byVolumes = filter ? filterByVolumes(query, allNodes, filter) : undefined;
     if (byVolumes) query = byVolumes.query;
+    if (placement) {
+      const allowed = filter ? allNodes.filter((n) => !filter(n)) : allNodes;
+      const extraScores = placement.scores(allowed);
+      if (extraScores) query = { ...query, extraScores };
+    }
     const decision = scorer.schedule(query);
     if (decision.node === undefined) {
       // The wasm core saw the volume-rejected nodes as failing the narrowed node affinity: say why.
@@ -189,6 +241,7 @@ export function startScheduler(ctx: ControllerContext, opts: SchedulerOptions = 
         decision.rejections[reason] = (decision.rejections[reason] ?? 0) + moved;
       }
       stats.unschedulable++;
+      if (placement?.filter) waitingOnPods.add(queued.key);
       queue.requeueUnschedulable(queued);
       return recordUnschedulable(pod, decision);
     }
@@ -199,7 +252,7 @@ export function startScheduler(ctx: ControllerContext, opts: SchedulerOptions = 
   }
 
   async function run(): Promise<boolean> {
-    const informers = [pods, nodes, claims, volumes, classes];
+    const informers = [pods, nodes, claims, volumes, classes, namespaces, services, replicaSets, statefulSets];
     for (const i of informers) i.start();
     const synced = (await Promise.all(informers.map((i) => i.waitForSync(abort.signal)))).every(Boolean);
     if (!synced) return false;
