@@ -24,6 +24,11 @@ import { REASON_NODE_AFFINITY } from "./reasons.ts";
 import { defaultSelectorFor, hasPodPlacementRules, podPlacement, type WorkloadListers } from "./pod-placement.ts";
 import { hasPodAffinity, placedPod, type PlacedPod, type TopologySnapshot } from "./pod-topology.ts";
 import type { Affinity } from "../apis/core/scheduling.ts";
+import { formatTime } from "../apis/time.ts";
+import {
+  type DisruptionBudgets, NOT_ELIGIBLE_NEVER, NOT_ELIGIBLE_TERMINATING, NO_DISRUPTION_BUDGETS, NOT_HELPFUL, NO_VICTIMS,
+  PREEMPTION_CONDITION, type PlacedForPreemption, findPreemption,
+} from "./preemption.ts";
 
 export interface SchedulerOptions extends ScorerOptions, Omit<SchedulingQueueOptions, "clock"> {
   /** Pods naming another spec.schedulerName are left alone (default "default-scheduler"). */
@@ -32,6 +37,11 @@ export interface SchedulerOptions extends ScorerOptions, Omit<SchedulingQueueOpt
   scorer?: Scorer;
   /** Bindings and status patches in flight at once (default 64). */
   maxInFlight?: number;
+  /**
+   * Seam for PodDisruptionBudgets in preemption ("respect PDBs where possible"): which victims a
+   * budget protects. Default: none (policy/v1 budgets are not consulted yet).
+   */
+  disruptionBudgets?: DisruptionBudgets;
   /** Where failed API calls are reported (default console.warn). */
   onError?: (what: string, err: unknown) => void;
 }
@@ -175,8 +185,9 @@ export function startScheduler(ctx: ControllerContext, opts: SchedulerOptions = 
   }
 
   /** `preFilter`: a reason that holds for every node (kube's PreFilter failures), said once. */
-  function recordUnschedulable(pod: KubeObject, decision: Pick<Decision, "rejections">, preFilter?: string): void {
-    const message = preFilter && scorer.nodeCount ? `0/${scorer.nodeCount} nodes are available: ${preFilter}.` : unschedulableMessage(scorer.nodeCount, decision.rejections);
+  function recordUnschedulable(pod: KubeObject, decision: Pick<Decision, "rejections">, preFilter?: string, postFilter?: string): void {
+    let message = preFilter && scorer.nodeCount ? `0/${scorer.nodeCount} nodes are available: ${preFilter}.` : unschedulableMessage(scorer.nodeCount, decision.rejections);
+    if (postFilter && scorer.nodeCount) message += ` ${postFilter}`;
     recorder.event(pod, "Warning", "FailedScheduling", message);
     const patch = podConditionPatch(pod, { ...unschedulableCondition(scorer.nodeCount, decision.rejections, ctx.now()), message });
     if (!patch) return;
@@ -198,6 +209,73 @@ export function startScheduler(ctx: ControllerContext, opts: SchedulerOptions = 
       if (node) placed.push(placedPod(key, p, node));
     }
     return { nodes: nodes.lister.list(), pods: placed, namespaceLabels: (name) => namespaces.lister.get(undefined, name)?.metadata.labels };
+  }
+
+  const podPriorityOf = (key: string) => {
+    const p = pods.lister.getByKey(key);
+    return p ? podPriority(p) : 0;
+  };
+
+  /**
+   * PostFilter (DefaultPreemption): evicts the lower-priority pods that make room on one node and
+   * nominates the pod there; answers the "preemption: ..." part of the message when it cannot.
+   * `query` is narrowed by volumes only: the pod-to-pod rules are re-checked with victims gone.
+   */
+  function preempt(pod: KubeObject, query: ReturnType<typeof podQueryFrom>): string | undefined {
+    const spec = (pod as { spec?: { preemptionPolicy?: string } }).spec;
+    const status = (pod as { status?: { nominatedNodeName?: string } }).status;
+    if (spec?.preemptionPolicy === "Never") return `preemption: ${NOT_ELIGIBLE_NEVER}`;
+    const priority = podPriority(pod);
+    // Victims still terminating on the nominated node: their room is coming, evict no more.
+    const nominated = status?.nominatedNodeName;
+    if (nominated && cache.podsOn(nominated).some((k) => pods.lister.getByKey(k)?.metadata.deletionTimestamp && podPriorityOf(k) < priority)) {
+      return `preemption: ${NOT_ELIGIBLE_TERMINATING}`;
+    }
+    const nodeNames = nodes.lister.list().map((n) => n.metadata.name!).filter((n) => scorer.nodeIndex(n) !== undefined);
+    const podsOn = (node: string): PlacedForPreemption[] =>
+      cache.podsOn(node).flatMap((key) => {
+        const p = pods.lister.getByKey(key);
+        const usage = cache.usageOf(key);
+        // A victim already going gives its room anyway; one not yet in the informer is left alone.
+        if (!p || !usage || p.metadata.deletionTimestamp) return [];
+        return [{ key, pod: p, node, usage, priority: podPriority(p) }];
+      });
+    const anyLower = nodeNames.some((n) => podsOn(n).some((p) => p.priority < priority));
+    if (!anyLower) {
+      // Nothing to evict anywhere: only say which nodes an eviction could have helped (resources, ports, pod rules).
+      const empty = { ...query, requests: { cpu: 0, memory: 0, ephemeralStorage: 0 }, nonZero: { cpu: 0, memory: 0 }, hostPorts: [] };
+      const helpful = scorer.schedule(empty).feasible;
+      const parts = [helpful && `${helpful} ${NO_VICTIMS}`, nodeNames.length - helpful && `${nodeNames.length - helpful} ${NOT_HELPFUL}`].filter(Boolean).sort();
+      return `preemption: 0/${nodeNames.length} nodes are available: ${parts.join(", ")}.`;
+    }
+    const rules = hasPodPlacementRules(pod) || affinityHolders.size > 0;
+    const otherRules = rules
+      ? (node: string, removed: ReadonlySet<string>) => {
+          const snap = topologySnapshot();
+          const trimmed = { ...snap, pods: snap.pods.filter((p) => !removed.has(p.key)) };
+          const f = podPlacement(pod, query, trimmed, undefined).filter;
+          const n = nodes.lister.get(undefined, node);
+          return !f || !n || f(n) === undefined;
+        }
+      : undefined;
+    const result = findPreemption({ scorer, query, priority, nodes: nodeNames, podsOn, otherRules, budgets: opts.disruptionBudgets ?? NO_DISRUPTION_BUDGETS });
+    if (!result.node) return `preemption: ${result.message}`;
+    const node = result.node;
+    const { namespace, name, uid } = pod.metadata;
+    limiter.run(async () => {
+      try {
+        for (const v of result.victims) {
+          const patch = podConditionPatch(v.pod, { ...PREEMPTION_CONDITION, lastProbeTime: null, lastTransitionTime: formatTime(ctx.now()) });
+          if (patch) await ctx.client.patch(podResource, v.pod.metadata.namespace, v.pod.metadata.name!, patch, "strategic", { subresource: "status" });
+          await ctx.client.delete(podResource, v.pod.metadata.namespace, v.pod.metadata.name!, { preconditions: { uid: v.pod.metadata.uid } });
+          recorder.event(v.pod, "Normal", "Preempted", `Preempted by pod ${uid} on node ${node}`);
+        }
+        await ctx.client.patch(podResource, namespace, name!, { status: { nominatedNodeName: node } }, "merge", { subresource: "status" });
+      } catch (err) {
+        if (!isNotFound(err) && !isConflict(err)) onError(`preempting for ${namespace}/${name} on ${node}`, err);
+      }
+    });
+    return undefined;
   }
 
   function scheduleOne(queued: QueuedPod): void {
@@ -243,7 +321,8 @@ export function startScheduler(ctx: ControllerContext, opts: SchedulerOptions = 
       stats.unschedulable++;
       if (placement?.filter) waitingOnPods.add(queued.key);
       queue.requeueUnschedulable(queued);
-      return recordUnschedulable(pod, decision);
+      const postFilter = preempt(pod, vols.filter ? filterByVolumes(podQueryFrom(pod), allNodes.length ? allNodes : nodes.lister.list(), vols.filter).query : podQueryFrom(pod));
+      return recordUnschedulable(pod, decision, undefined, postFilter);
     }
     stats.scheduled++;
     cache.assume(queued.key, query, decision.node);
