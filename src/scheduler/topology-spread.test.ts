@@ -22,7 +22,7 @@ function verdicts(pod: SpreadPod, s: TopologySnapshot) {
 }
 
 describe("PodTopologySpread Filter", () => {
-  test.each<[string, SpreadPod, PlacedPod[], object | undefined]>([
+  test.each<[string, SpreadPod, PlacedPod[], Record<string, string | undefined> | undefined]>([
     ["no DoNotSchedule constraint: nothing to check", spreadPod([zoneSpread({ whenUnsatisfiable: "ScheduleAnyway" })]), [], undefined],
     [
       "zone a has one more: only b keeps the skew at 1",
