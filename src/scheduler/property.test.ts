@@ -97,7 +97,7 @@ describe("per-node extra scores (plugins run beside the core)", () => {
       }),
       { numRuns: 100 },
     );
-  });
+  }, 30_000);
 });
 
 const small = (name: string, o: Partial<NodeInfo> = {}) =>
