@@ -8,7 +8,8 @@ import type { LabelSelector } from "../apis/selector.ts";
 import { interPodAffinityFilter, interPodAffinityScores } from "./inter-pod-affinity.ts";
 import type { TopologySnapshot } from "./pod-topology.ts";
 import { topologySpreadFilter, topologySpreadScores, type SpreadPod } from "./topology-spread.ts";
-import type { PodQuery } from "./types.ts";
+import type { PodQuery, Rejections } from "./types.ts";
+import { filterByVolumes } from "./volume-binding.ts";
 import { podKey } from "./pod-status.ts";
 
 /** kube-scheduler's default profile weights of the two plugins. */
@@ -96,4 +97,26 @@ export function defaultSelectorFor(pod: KubeObject, l: WorkloadListers): LabelSe
   };
   if (!Object.keys(selector.matchLabels!).length && !selector.matchExpressions!.length) return undefined;
   return selector;
+}
+
+/**
+ * The query the core sees once the filters beside it (VolumeBinding's, the pod-to-pod plugins')
+ * have run: the nodes they reject removed by a narrowed node affinity (their reasons in
+ * `rejections`), and the plugins' weighted scores as extraScores over the nodes left.
+ */
+export function constrainedQuery(
+  query: PodQuery,
+  nodes: readonly KubeObject[],
+  filter: ((node: KubeObject) => string | undefined) | undefined,
+  placement: PodPlacement | undefined,
+): { query: PodQuery; rejections: Rejections } {
+  let rejections: Rejections = {};
+  if (filter) {
+    const narrowed = filterByVolumes(query, nodes, filter);
+    query = narrowed.query;
+    rejections = narrowed.rejections;
+  }
+  const extraScores = placement?.scores(filter ? nodes.filter((n) => !filter(n)) : nodes);
+  if (extraScores) query = { ...query, extraScores };
+  return { query, rejections };
 }

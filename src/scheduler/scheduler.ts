@@ -21,7 +21,7 @@ import { createWasmScorer } from "./wasm-scorer.ts";
 import { SELECTED_NODE_ANNOTATION, type PersistentVolume, type PersistentVolumeClaim } from "../apis/core/persistentvolume.ts";
 import type { StorageClass } from "../apis/storage/storageclass.ts";
 import { REASON_NODE_AFFINITY } from "./reasons.ts";
-import { defaultSelectorFor, hasPodPlacementRules, podPlacement, type WorkloadListers } from "./pod-placement.ts";
+import { constrainedQuery, defaultSelectorFor, hasPodPlacementRules, podPlacement, type WorkloadListers } from "./pod-placement.ts";
 import { hasPodAffinity, placedPod, type PlacedPod, type TopologySnapshot } from "./pod-topology.ts";
 import type { Affinity } from "../apis/core/scheduling.ts";
 import { formatTime } from "../apis/time.ts";
@@ -300,18 +300,13 @@ export function startScheduler(ctx: ControllerContext, opts: SchedulerOptions = 
     const filters = [vols.filter, placement?.filter].filter((f) => f !== undefined);
     const filter = filters.length === 0 ? undefined : filters.length === 1 ? filters[0]! : (node: KubeObject) => filters[0]!(node) ?? filters[1]!(node);
     const allNodes = filter || placement ? nodes.lister.list() : [];
-    const byVolumes = filter ? filterByVolumes(query, allNodes, filter) : undefined;
-    if (byVolumes) query = byVolumes.query;
-    if (placement) {
-      const allowed = filter ? allNodes.filter((n) => !filter(n)) : allNodes;
-      const extraScores = placement.scores(allowed);
-      if (extraScores) query = { ...query, extraScores };
-    }
+    const constrained = filter || placement ? constrainedQuery(query, allNodes, filter, placement) : undefined;
+    if (constrained) query = constrained.query;
     const decision = scorer.schedule(query);
     if (decision.node === undefined) {
-      // The wasm core saw the volume-rejected nodes as failing the narrowed node affinity: say why.
+      // The wasm core saw the nodes rejected beside it as failing the narrowed node affinity: say why.
       // (A node that failed an earlier filter, not ready say, keeps that reason, as in kube-scheduler.)
-      for (const [reason, n] of Object.entries(byVolumes?.rejections ?? {})) {
+      for (const [reason, n] of Object.entries(constrained?.rejections ?? {})) {
         const moved = Math.min(n, decision.rejections[REASON_NODE_AFFINITY] ?? 0);
         if (!moved) continue;
         decision.rejections[REASON_NODE_AFFINITY]! -= moved;
