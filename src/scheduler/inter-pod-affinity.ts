@@ -6,11 +6,11 @@
 // both ways (the incoming pod's preferred terms over placed pods, and placed pods' required
 // affinity with hardPodAffinityWeight 1 and preferred terms over the incoming pod), normalised
 // to 0..100 by min-max as upstream.
-import type { Affinity } from "../apis/core/scheduling.ts";
+import type { Affinity, PodAffinityTerm } from "../apis/core/scheduling.ts";
 import type { KubeObject } from "../apis/meta.ts";
 import {
   type PlacedPod, type ResolvedTerm, type TopologySnapshot, nodeLabels, preferredAffinityTerms, preferredAntiAffinityTerms,
-  requiredAffinityTerms, requiredAntiAffinityTerms, resolveTerm, termMatches,
+  requiredAffinityTerms, requiredAntiAffinityTerms, resolveTerm, termMatches, termsOf,
 } from "./pod-topology.ts";
 
 export const REASON_AFFINITY = "node(s) didn't match pod affinity rules";
@@ -34,8 +34,8 @@ function nodePairs(labels: Record<string, string>, key: string): string | undefi
   return key in labels ? pair(key, labels[key]!) : undefined;
 }
 
-function resolveAll(terms: { topologyKey: string }[], owner: { namespace: string; labels: Record<string, string> }) {
-  return terms.map((t) => resolveTerm(t as never, owner.namespace, owner.labels));
+function resolveAll(terms: PodAffinityTerm[], owner: { namespace: string; labels: Record<string, string> }) {
+  return terms.map((t) => resolveTerm(t, owner.namespace, owner.labels));
 }
 
 const matchesAll = (terms: ResolvedTerm[], pod: { namespace: string; labels: Record<string, string> }, snap: TopologySnapshot) =>
@@ -66,8 +66,8 @@ export function interPodAffinityFilter(pod: IncomingPod, snap: TopologySnapshot)
       const p = termMatches(t, e.namespace, e.labels, snap) ? nodePairs(labels, t.topologyKey) : undefined;
       if (p) antiPairs.add(p);
     }
-    for (const term of requiredAntiAffinityTerms(e.affinity)) {
-      const t = resolveTerm(term, e.namespace, e.labels);
+    if (!e.affinity) continue;
+    for (const t of termsOf(e).requiredAntiAffinity) {
       const p = termMatches(t, pod.namespace, pod.labels, snap) ? nodePairs(labels, t.topologyKey) : undefined;
       if (p) existingAntiPairs.add(p);
     }
@@ -117,16 +117,11 @@ export function interPodAffinityScores(pod: IncomingPod, snap: TopologySnapshot,
     for (const t of prefAffinity) if (termMatches(t, e.namespace, e.labels, snap)) add(labels, t, 1);
     for (const t of prefAnti) if (termMatches(t, e.namespace, e.labels, snap)) add(labels, t, -1);
     if (!e.affinity) continue;
-    const own = (terms: { topologyKey: string }[], weight: (i: number) => number, sign: number) =>
-      terms.forEach((term, i) => {
-        const t = resolveTerm(term as never, e.namespace, e.labels, weight(i));
-        if (termMatches(t, pod.namespace, pod.labels, snap)) add(labels, t, sign);
-      });
-    own(requiredAffinityTerms(e.affinity), () => HARD_POD_AFFINITY_WEIGHT, 1);
-    const pa = preferredAffinityTerms(e.affinity);
-    own(pa.map((w) => w.podAffinityTerm), (i) => pa[i]!.weight, 1);
-    const pn = preferredAntiAffinityTerms(e.affinity);
-    own(pn.map((w) => w.podAffinityTerm), (i) => pn[i]!.weight, -1);
+    const own = termsOf(e);
+    // A placed pod's required affinity counts with hardPodAffinityWeight, not its term's weight of 1.
+    for (const t of own.requiredAffinity) if (termMatches(t, pod.namespace, pod.labels, snap)) add(labels, { ...t, weight: HARD_POD_AFFINITY_WEIGHT }, 1);
+    for (const t of own.preferredAffinity) if (termMatches(t, pod.namespace, pod.labels, snap)) add(labels, t, 1);
+    for (const t of own.preferredAntiAffinity) if (termMatches(t, pod.namespace, pod.labels, snap)) add(labels, t, -1);
   }
   if (topoScore.size === 0) return undefined;
   const raw = new Map<string, number>();

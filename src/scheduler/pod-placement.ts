@@ -111,12 +111,14 @@ export function constrainedQuery(
   placement: PodPlacement | undefined,
 ): { query: PodQuery; rejections: Rejections } {
   let rejections: Rejections = {};
+  let allowed = nodes;
   if (filter) {
     const narrowed = filterByVolumes(query, nodes, filter);
     query = narrowed.query;
     rejections = narrowed.rejections;
+    allowed = narrowed.allowedNodes;
   }
-  const extraScores = placement?.scores(filter ? nodes.filter((n) => !filter(n)) : nodes);
+  const extraScores = placement?.scores(allowed);
   if (extraScores) query = { ...query, extraScores };
   return { query, rejections };
 }

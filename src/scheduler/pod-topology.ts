@@ -77,7 +77,35 @@ export function placedPod(key: string, pod: KubeObject, node: string): PlacedPod
   };
 }
 
-/** node name → the node's labels. */
+const labelMaps = new WeakMap<readonly KubeObject[], Map<string, Record<string, string>>>();
+
+/** node name → the node's labels (built once per node list: a snapshot's plugins share it). */
 export function nodeLabels(nodes: readonly KubeObject[]): Map<string, Record<string, string>> {
-  return new Map(nodes.map((n) => [n.metadata.name!, n.metadata.labels ?? {}]));
+  let m = labelMaps.get(nodes);
+  if (!m) labelMaps.set(nodes, (m = new Map(nodes.map((n) => [n.metadata.name!, n.metadata.labels ?? {}]))));
+  return m;
+}
+
+export interface PlacedTerms {
+  requiredAffinity: ResolvedTerm[];
+  requiredAntiAffinity: ResolvedTerm[];
+  preferredAffinity: ResolvedTerm[];
+  preferredAntiAffinity: ResolvedTerm[];
+}
+
+const placedTerms = new WeakMap<PlacedPod, PlacedTerms>();
+
+/** A placed pod's own affinity terms, resolved once (every incoming pod's Filter and Score read them). */
+export function termsOf(p: PlacedPod): PlacedTerms {
+  let t = placedTerms.get(p);
+  if (t) return t;
+  const a = p.affinity;
+  t = {
+    requiredAffinity: requiredAffinityTerms(a).map((x) => resolveTerm(x, p.namespace, p.labels)),
+    requiredAntiAffinity: requiredAntiAffinityTerms(a).map((x) => resolveTerm(x, p.namespace, p.labels)),
+    preferredAffinity: preferredAffinityTerms(a).map((w) => resolveTerm(w.podAffinityTerm, p.namespace, p.labels, w.weight)),
+    preferredAntiAffinity: preferredAntiAffinityTerms(a).map((w) => resolveTerm(w.podAffinityTerm, p.namespace, p.labels, w.weight)),
+  };
+  placedTerms.set(p, t);
+  return t;
 }
