@@ -101,6 +101,15 @@ describe("PriorityClass", () => {
     await forceDelete("prio");
   });
 
+  test("kubectl create priorityclass makes one that pods can name", async () => {
+    const out = await s.kubectl(["create", "priorityclass", "made-by-kubectl", "--value=42", "--preemption-policy=Never", "--description=from kubectl"]);
+    expect(out.code).toBe(0);
+    const pc = JSON.parse((await s.kubectl(["get", "pc", "made-by-kubectl", "-o", "json"])).stdout);
+    expect(pc).toMatchObject({ value: 42, preemptionPolicy: "Never", description: "from kubectl" });
+    const wide = await s.kubectl(["get", "pc", "made-by-kubectl", "-o", "wide"]);
+    expect(wide.stdout).toMatch(/made-by-kubectl\s+42\s+false\s+\S+\s+Never/);
+  });
+
   test("an unknown class is refused as upstream does", async () => {
     const r = await send("POST", "/api/v1/namespaces/default/pods", pod("nope", {}, { priorityClassName: "missing" }));
     expect(r.status).toBe(403);
