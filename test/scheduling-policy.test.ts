@@ -110,6 +110,12 @@ describe("PriorityClass", () => {
     expect(wide.stdout).toMatch(/made-by-kubectl\s+42\s+false\s+\S+\s+Never/);
   });
 
+  test("the system classes cannot be deleted", async () => {
+    const r = await send("DELETE", "/apis/scheduling.k8s.io/v1/priorityclasses/system-node-critical");
+    expect(r.status).toBe(403);
+    expect(r.body.message).toBe('priorityclasses.scheduling.k8s.io "system-node-critical" is forbidden: this is a system priority class and cannot be deleted');
+  });
+
   test("an unknown class is refused as upstream does", async () => {
     const r = await send("POST", "/api/v1/namespaces/default/pods", pod("nope", {}, { priorityClassName: "missing" }));
     expect(r.status).toBe(403);

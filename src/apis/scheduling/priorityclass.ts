@@ -44,6 +44,8 @@ export const SYSTEM_PRIORITY_CLASSES: PriorityClass[] = [
   },
 ];
 
+export const isSystemPriorityClass = (name: string) => SYSTEM_PRIORITY_CLASSES.some((c) => c.metadata.name === name);
+
 export function defaultPriorityClass(pc: PriorityClass): void {
   pc.preemptionPolicy ??= "PreemptLowerPriority";
 }
