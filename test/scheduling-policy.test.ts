@@ -253,4 +253,19 @@ describe("preemption", () => {
     await forceDelete(victim);
     expect(await boundNode("urgent")).toBe(nominated);
   });
+
+  test("a nominated pod's room is held against pods of lower priority", async () => {
+    for (const n of ["n1", "n2", "n3"]) await forceDelete(`low-${n}`);
+    await forceDelete("urgent");
+    // A high-priority pod nominated to n1 (as preemption leaves it) that cannot bind yet.
+    await post("/api/v1/namespaces/default/pods", pod("ghost", {}, { priorityClassName: "high", nodeSelector: { none: "x" } }, "1500m"));
+    await unschedulable("ghost");
+    const r = await send("PATCH", "/api/v1/namespaces/default/pods/ghost/status", { status: { nominatedNodeName: "n1" } }, "application/merge-patch+json");
+    expect(r.status).toBe(200);
+    await post("/api/v1/namespaces/default/pods", pod("thief", {}, { nodeSelector: { "kubernetes.io/hostname": "n1" }, preemptionPolicy: "Never" }, "1"));
+    expect(await unschedulable("thief")).toStartWith("0/3 nodes are available: 1 Insufficient cpu, 2 node(s) didn't match Pod's node affinity/selector.");
+    await forceDelete("ghost");
+    expect(await boundNode("thief")).toBe("n1");
+    await forceDelete("thief");
+  });
 });

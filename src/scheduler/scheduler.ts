@@ -15,7 +15,7 @@ import {
 } from "./pod-status.ts";
 import { type QueuedPod, SchedulingQueue, type SchedulingQueueOptions } from "./queue.ts";
 import { unschedulableCondition, unschedulableMessage } from "./reasons.ts";
-import type { Decision, Scorer, ScorerOptions } from "./types.ts";
+import type { Decision, PodUsage, Scorer, ScorerOptions } from "./types.ts";
 import { filterByVolumes, podVolumes, type VolumeListers } from "./volume-binding.ts";
 import { createWasmScorer } from "./wasm-scorer.ts";
 import { SELECTED_NODE_ANNOTATION, type PersistentVolume, type PersistentVolumeClaim } from "../apis/core/persistentvolume.ts";
@@ -88,6 +88,17 @@ export function startScheduler(ctx: ControllerContext, opts: SchedulerOptions = 
   const workloads: WorkloadListers = { services: services.lister, replicaSets: replicaSets.lister, statefulSets: statefulSets.lister };
   /** Placed pods with pod (anti-)affinity of their own: they bind every other pod's placement. */
   const affinityHolders = new Set<string>();
+  /**
+   * Pods nominated to a node by preemption and not yet bound: their room there is held for them
+   * against pods of no higher priority while their victims terminate (kube's nominator).
+   */
+  const nominations = new Map<string, { node: string; usage: PodUsage; priority: number }>();
+  const trackNomination = (pod: KubeObject) => {
+    const key = podKey(pod);
+    const node = boundNode(pod) || pod.metadata.deletionTimestamp ? undefined : (pod as { status?: { nominatedNodeName?: string } }).status?.nominatedNodeName;
+    if (node) nominations.set(key, { node, usage: podQueryFrom(pod), priority: podPriority(pod) });
+    else nominations.delete(key);
+  };
   /** Pods parked on a pod-to-pod rule: a pod placed elsewhere may let them fit (upstream's AssignedPodAdd). */
   const waitingOnPods = new Set<string>();
   const abort = new AbortController();
@@ -128,8 +139,12 @@ export function startScheduler(ctx: ControllerContext, opts: SchedulerOptions = 
   };
 
   const removePodHandlers = pods.addEventHandler({
-    onAdd: (pod) => (boundNode(pod) ? account(pod) : enqueue(pod)),
+    onAdd: (pod) => {
+      trackNomination(pod);
+      return boundNode(pod) ? account(pod) : enqueue(pod);
+    },
     onUpdate: (oldPod, pod) => {
+      trackNomination(pod);
       if (boundNode(pod)) return account(pod);
       const key = podKey(pod);
       if (!isPendingFor(pod, schedulerName)) return queue.delete(key);
@@ -141,6 +156,7 @@ export function startScheduler(ctx: ControllerContext, opts: SchedulerOptions = 
       queue.delete(key);
       affinityHolders.delete(key);
       waitingOnPods.delete(key);
+      if (nominations.delete(key)) clusterChanged();
       if (cache.removePod(key)) clusterChanged();
     },
   });
@@ -278,6 +294,23 @@ export function startScheduler(ctx: ControllerContext, opts: SchedulerOptions = 
     return undefined;
   }
 
+  /** Runs the core with the room of nominated pods of at least `priority` (other than `key`) held on their nodes. */
+  function scheduleWithNominated(key: string, priority: number, query: ReturnType<typeof podQueryFrom>): Decision {
+    if (nominations.size === 0) return scorer.schedule(query);
+    const held: [PodUsage, number][] = [];
+    for (const [other, n] of nominations) {
+      const index = other === key || n.priority < priority ? undefined : scorer.nodeIndex(n.node);
+      if (index === undefined) continue;
+      scorer.assume(n.usage, index);
+      held.push([n.usage, index]);
+    }
+    try {
+      return scorer.schedule(query);
+    } finally {
+      for (const [usage, index] of held) scorer.forget(usage, index);
+    }
+  }
+
   function scheduleOne(queued: QueuedPod): void {
     const pod = pods.lister.getByKey(queued.key);
     // The queue may lag the informer: the pod went, got bound, or is already being bound.
@@ -302,7 +335,7 @@ export function startScheduler(ctx: ControllerContext, opts: SchedulerOptions = 
     const allNodes = filter || placement ? nodes.lister.list() : [];
     const constrained = filter || placement ? constrainedQuery(query, allNodes, filter, placement) : undefined;
     if (constrained) query = constrained.query;
-    const decision = scorer.schedule(query);
+    const decision = scheduleWithNominated(queued.key, podPriority(pod), query);
     if (decision.node === undefined) {
       // The wasm core saw the nodes rejected beside it as failing the narrowed node affinity: say why.
       // (A node that failed an earlier filter, not ready say, keeps that reason, as in kube-scheduler.)
