@@ -10,6 +10,8 @@ import type { TopologySnapshot } from "./pod-topology.ts";
 import { topologySpreadFilter, topologySpreadScores, type SpreadPod } from "./topology-spread.ts";
 import type { PodQuery, Rejections } from "./types.ts";
 import { filterByVolumes } from "./volume-binding.ts";
+import { matchesNodeSelector, matchesTerm, toleratedBy } from "./predicates.ts";
+import type { Taint } from "./types.ts";
 import { podKey } from "./pod-status.ts";
 
 /** kube-scheduler's default profile weights of the two plugins. */
@@ -118,7 +120,18 @@ export function constrainedQuery(
     rejections = narrowed.rejections;
     allowed = narrowed.allowedNodes;
   }
-  const extraScores = placement?.scores(allowed);
+  // Scores are normalised over feasible nodes: leave out those the pod's own selector, required
+  // node affinity or NoSchedule taints exclude (the core's resource checks still come later).
+  const feasible = placement ? allowed.filter((n) => ownFit(query, n)) : allowed;
+  const extraScores = placement?.scores(feasible);
   if (extraScores) query = { ...query, extraScores };
   return { query, rejections };
+}
+
+function ownFit(query: PodQuery, node: KubeObject): boolean {
+  const labels = node.metadata.labels ?? {};
+  if (!matchesNodeSelector(labels, query.nodeSelector)) return false;
+  if (query.requiredTerms && !query.requiredTerms.some((t) => matchesTerm(node.metadata.name!, labels, t))) return false;
+  const spec = node.spec as { taints?: Taint[]; unschedulable?: boolean } | undefined;
+  return (spec?.taints ?? []).every((t) => t.effect === "PreferNoSchedule" || toleratedBy(query.tolerations, t));
 }
