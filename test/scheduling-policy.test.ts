@@ -202,7 +202,13 @@ describe("inter-pod anti-affinity", () => {
     const far = { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: "nothing" } }, topologyKey: "topology.kubernetes.io/zone" }] } };
     await post("/api/v1/namespaces/default/pods", pod("lonely", { app: "web" }, { affinity: far }));
     expect(await unschedulable("lonely")).toStartWith("0/3 nodes are available: 3 node(s) didn't match pod affinity rules.");
-    for (const n of ["cache", "web", "lonely"]) await forceDelete(n);
+    // A follower created before its target waits, and goes once the target is placed.
+    const follows = { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: "leader" } }, topologyKey: "kubernetes.io/hostname" }] } };
+    await post("/api/v1/namespaces/default/pods", pod("follower", { app: "follower" }, { affinity: follows }));
+    expect(await unschedulable("follower")).toStartWith("0/3 nodes are available: 3 node(s) didn't match pod affinity rules.");
+    await post("/api/v1/namespaces/default/pods", pod("leader", { app: "leader" }, { nodeSelector: { "kubernetes.io/hostname": "n2" } }));
+    expect(await boundNode("follower")).toBe("n2");
+    for (const n of ["cache", "web", "lonely", "follower", "leader"]) await forceDelete(n);
   });
 });
 

@@ -354,6 +354,11 @@ export function startScheduler(ctx: ControllerContext, opts: SchedulerOptions = 
     }
     stats.scheduled++;
     cache.assume(queued.key, query, decision.node);
+    // A pod just placed may be what a parked pod's affinity or spread waits for.
+    if (waitingOnPods.size) {
+      waitingOnPods.clear();
+      clusterChanged();
+    }
     queue.done(queued.key);
     bind(pod, queued, decision.node, vols.toProvision);
   }
