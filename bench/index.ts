@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ensureWasmBuilt } from "../wasm/build.ts";
 import { type CoreResult, benchCore } from "./scheduler-core.ts";
+import { type ConstraintResult, benchConstraints } from "./scheduler-constraints.ts";
 import { type E2EResult, REQUESTS_PER_POD, benchE2E } from "./scheduler-e2e.ts";
 import { lineChart } from "./svg.ts";
 
@@ -22,6 +23,8 @@ export interface BenchOptions {
   sweep: boolean;
   json: boolean;
   resultsDir: string;
+  /** The constraint workload (pod affinity, topology spread), reported apart; undefined skips it. */
+  constraints?: { nodes: number; pods: number };
   /** End-to-end run; undefined skips it. */
   e2e?: { nodes: number; pods: number; clients: number };
 }
@@ -63,6 +66,15 @@ export async function runBench(o: BenchOptions): Promise<Record<string, unknown>
   const identical = [main, ...sweep].every((r) => r.identical);
   log(`wasm choices ${identical ? "identical to" : "DIFFER from"} the full scan and the TS reference`);
 
+  let constraints: ConstraintResult | undefined;
+  if (o.constraints) {
+    log("");
+    log(`constraint workload: ${fmt(o.constraints.nodes)} nodes, ${fmt(o.constraints.pods)} pods with pod (anti-)affinity and topology spread`);
+    log("  (the plugins beside the core read every placed pod; no equivalence cache applies: not comparable with the mixes above)");
+    constraints = benchConstraints(o.constraints.nodes, o.constraints.pods, Math.min(o.tsPods, 300), opts);
+    log(`  wasm ${fmt(constraints.wasm.podsPerSecond)} pods/s (${fmt(constraints.wasm.scheduled)}/${fmt(constraints.wasm.pods)} placed), ts reference ${fmt(constraints.ts.podsPerSecond)} pods/s on ${fmt(constraints.ts.pods)}; choices ${constraints.identical ? "identical" : "DIFFER"}`);
+  }
+
   let e2e: E2EResult | undefined;
   if (o.e2e) {
     log("");
@@ -90,6 +102,11 @@ export async function runBench(o: BenchOptions): Promise<Record<string, unknown>
       wasm_nocache: Math.round(r.wasmNoCache.podsPerSecond),
       ts: Math.round(r.ts.podsPerSecond),
     })),
+    constraints_nodes: constraints?.nodes ?? null,
+    constraints_pods: constraints?.pods ?? null,
+    constraints_wasm_pods_per_s: constraints ? Math.round(constraints.wasm.podsPerSecond) : null,
+    constraints_ts_pods_per_s: constraints ? Math.round(constraints.ts.podsPerSecond) : null,
+    constraints_identical: constraints?.identical ?? null,
     e2e: e2e ?? null,
     e2e_pods_per_s: e2e?.e2e_pods_per_s ?? null,
     e2e_p50_ms: e2e?.e2e_p50_ms ?? null,
@@ -125,6 +142,9 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       scoring: { type: "string", default: "binpack" },
       "no-sweep": { type: "boolean", default: false },
       "no-e2e": { type: "boolean", default: false },
+      "no-constraints": { type: "boolean", default: false },
+      "constraint-nodes": { type: "string", default: "1000" },
+      "constraint-pods": { type: "string", default: "3000" },
       "e2e-pods": { type: "string", default: "10000" },
       "e2e-nodes": { type: "string" },
       clients: { type: "string", default: "64" },
@@ -146,6 +166,9 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     sweep: !values["no-sweep"],
     json: values.json,
     resultsDir: values.results,
+    constraints: values["no-constraints"]
+      ? undefined
+      : { nodes: int("constraint-nodes", values["constraint-nodes"]), pods: int("constraint-pods", values["constraint-pods"]) },
     e2e: values["no-e2e"]
       ? undefined
       : { nodes: int("e2e-nodes", values["e2e-nodes"] ?? values.nodes), pods: int("e2e-pods", values["e2e-pods"]), clients: int("clients", values.clients) },

@@ -159,7 +159,9 @@ describe("unschedulable", () => {
     // kube-scheduler's FitError: reasons sorted as strings, each with its node count.
     expect(cond.message).toBe(
       "0/5 nodes are available: 1 node(s) had untolerated taint {dedicated: gpu}, 1 node(s) were not ready, " +
-        "1 node(s) were unschedulable, 2 Insufficient cpu.",
+        "1 node(s) were unschedulable, 2 Insufficient cpu. " +
+        // DefaultPreemption's PostFilter: nothing of lower priority to evict; only 2 nodes could have helped.
+        "preemption: 0/5 nodes are available: 2 No preemption victims found for incoming pod, 3 Preemption is not helpful for scheduling.",
     );
 
     const event = await eventually("FailedScheduling event", async () => {

@@ -117,7 +117,7 @@ spec:
     const pod = await get<Pod>(["pod", "stuck"]);
     return pod.status?.conditions?.find((x) => x.type === "PodScheduled" && x.status === "False")?.message;
   });
-  expect(message).toBe("0/1 nodes are available: 1 node(s) had volume node affinity conflict.");
+  expect(message).toBe("0/1 nodes are available: 1 node(s) had volume node affinity conflict. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.");
   await ok(["delete", "pod", "stuck"]);
 });
 

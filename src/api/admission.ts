@@ -15,6 +15,7 @@ import { limitRangerAdmission } from "./limitranger-admission.ts";
 import { serviceAccountAdmission } from "./serviceaccount-admission.ts";
 import { podSecurity, type PodSecurityDeps } from "./pod-security/index.ts";
 import type { WebhookAdmission, WebhookRequest } from "./webhooks/index.ts";
+import { priorityAdmission } from "./priority-admission.ts";
 
 export type { AdmitWrite, Release } from "./admit-write.ts";
 
@@ -30,6 +31,7 @@ export function admissionFor(
   const steps = [
     limitRangerAdmission(r, quota?.store),
     serviceAccountAdmission(r, quota?.store),
+    priorityAdmission(r, quota?.store),
     // MutatingAdmissionWebhook ends the mutating plugins: the checks after it see what it changed
     // (as kube-apiserver validates only after all mutation, and checks RBAC escalation in storage).
     webhooks?.admission.mutating(r, webhooks.request),

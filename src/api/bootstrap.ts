@@ -4,6 +4,7 @@ import { applyDefaults } from "../apis/index.ts";
 import type { KubeObject } from "../apis/meta.ts";
 import { findResource, type ResourceInfo } from "../apis/registry.ts";
 import { DEFAULT_CLASS_ANNOTATION, LOCAL_PATH_PROVISIONER } from "../apis/storage/storageclass.ts";
+import { SYSTEM_PRIORITY_CLASSES } from "../apis/scheduling/priorityclass.ts";
 import { StorageWriteError } from "../store/errors.ts";
 import { formatTime } from "../apis/time.ts";
 import { objectKey, type Storage } from "./storage.ts";
@@ -54,6 +55,15 @@ export async function ensureDefaultStorageClass(storage: Storage): Promise<void>
     reclaimPolicy: "Delete",
     volumeBindingMode: "WaitForFirstConsumer",
   } as KubeObject);
+}
+
+/** system-node-critical and system-cluster-critical, put back at each start when missing (as kube-apiserver does). */
+export async function ensureSystemPriorityClasses(storage: Storage): Promise<void> {
+  const classes = findResource("scheduling.k8s.io", "v1", "priorityclasses")!;
+  for (const pc of SYSTEM_PRIORITY_CLASSES) {
+    if (storage.store.get(objectKey(classes, undefined, pc.metadata.name!))) continue;
+    await storage.create(classes, undefined, structuredClone(pc));
+  }
 }
 
 /** Where the API server is reached: its bind address, or the host's first non-loopback IPv4 when bound to all. */

@@ -1,6 +1,7 @@
 // The generic registry: Kubernetes object semantics on top of the store — names, uids,
 // timestamps, defaults, validation, optimistic concurrency, graceful deletion, finalizers.
 // Every verb handler and subresource goes through here.
+import { isSystemPriorityClass } from "../apis/scheduling/priorityclass.ts";
 import { applyDefaults, validateObject, validateStatusUpdate } from "../apis/index.ts";
 import { alreadyExists, badRequest, conflict, expired, forbidden, invalid, notFound, staleConflict, type Qualified } from "../apis/errors.ts";
 import { FINALIZER_FOREGROUND, FINALIZER_ORPHAN, type KubeObject } from "../apis/meta.ts";
@@ -214,6 +215,12 @@ export class Storage {
     if (r === NAMESPACES && IMMORTAL_NAMESPACES.has(name)) {
       const err = forbidden(`namespaces ${JSON.stringify(name)} is forbidden: this namespace may not be deleted`);
       err.status.details = { name, group: "", kind: "namespaces" };
+      throw err;
+    }
+    // kube's priorityclass storage: the system classes stay (pods of the control plane name them).
+    if (r.group === "scheduling.k8s.io" && r.resource === "priorityclasses" && isSystemPriorityClass(name)) {
+      const err = forbidden(`priorityclasses.scheduling.k8s.io ${JSON.stringify(name)} is forbidden: this is a system priority class and cannot be deleted`);
+      err.status.details = { name, group: "scheduling.k8s.io", kind: "priorityclasses" };
       throw err;
     }
     const key = objectKey(r, namespace, name);

@@ -110,6 +110,7 @@ export const RESOURCES: readonly ResourceInfo[] = [
   res("coordination.k8s.io", "v1", "leases", "Lease", true),
   res("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", true, { shortNames: ["pdb"], subresources: [status("PodDisruptionBudget")] }),
   res("storage.k8s.io", "v1", "storageclasses", "StorageClass", false, { shortNames: ["sc"] }),
+  res("scheduling.k8s.io", "v1", "priorityclasses", "PriorityClass", false, { shortNames: ["pc"] }),
   res("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", true),
   res("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false),
   res("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", false),

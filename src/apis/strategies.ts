@@ -35,6 +35,7 @@ import {
   validatePersistentVolumeStatus, validatePersistentVolumeUpdate,
 } from "./core/persistentvolume-validation.ts";
 import { defaultStorageClass, storageClassPrinter, validateStorageClass, validateStorageClassUpdate } from "./storage/storageclass.ts";
+import { defaultPriorityClass, priorityClassPrinter, validatePriorityClass, validatePriorityClassUpdate } from "./scheduling/priorityclass.ts";
 import { resourceQuotaPrinter, validateResourceQuota } from "./core/resourcequota.ts";
 import { defaultLimitRange, limitRangePrinter, validateLimitRange } from "./core/limitrange.ts";
 import { emptyPdbStatus, podDisruptionBudgetPrinter, validatePodDisruptionBudget, validatePodDisruptionBudgetStatus } from "./policy/poddisruptionbudget.ts";
@@ -143,6 +144,13 @@ const STRATEGIES: Record<string, Strategy> = {
     validate: validateStorageClass,
     validateUpdate: validateStorageClassUpdate,
     printer: storageClassPrinter,
+  },
+  "scheduling.k8s.io/PriorityClass": {
+    name: nameIsDNSSubdomain,
+    defaults: defaultPriorityClass,
+    validate: validatePriorityClass,
+    validateUpdate: validatePriorityClassUpdate,
+    printer: priorityClassPrinter,
   },
   "apps/StatefulSet": {
     name: nameIsDNSSubdomain,

@@ -19,7 +19,7 @@ import { createApp } from "../api/app.ts";
 import { ServerHealth } from "../api/health.ts";
 import type { LimitOptions } from "../api/limits.ts";
 import { DEFAULT_POD_SECURITY, type PodSecurityConfig } from "../api/pod-security/index.ts";
-import { advertiseAddress, bestEffortWrite, ensureDefaultNamespaces, ensureDefaultStorageClass, ensureKubernetesService } from "../api/bootstrap.ts";
+import { advertiseAddress, bestEffortWrite, ensureDefaultNamespaces, ensureDefaultStorageClass, ensureKubernetesService, ensureSystemPriorityClasses } from "../api/bootstrap.ts";
 import { agentLogs } from "../api/pod-logs.ts";
 import { agentStreams, streamingWebSocket } from "../api/streaming.ts";
 import { ServiceAllocator } from "../api/service-allocator.ts";
@@ -132,6 +132,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const storage = new Storage(store, undefined, services);
   await bestEffortWrite("creating the default namespaces", () => ensureDefaultNamespaces(storage));
   await bestEffortWrite("creating the default storage class", () => ensureDefaultStorageClass(storage));
+  await bestEffortWrite("creating the system priority classes", () => ensureSystemPriorityClasses(storage));
 
   // Identities (auth.ts) and what they may do (authz.ts): masters, then nodes, then RBAC.
   await bestEffortWrite("reconciling the bootstrap RBAC policy", () => ensureBootstrapPolicy(storage));

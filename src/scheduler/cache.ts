@@ -68,6 +68,16 @@ export class SchedulerCache {
     return this.pods.get(key)?.node;
   }
 
+  /** Keys of the pods accounted on `node` (bound or assumed). */
+  podsOn(node: string): string[] {
+    return [...(this.podsOnNode.get(node) ?? [])];
+  }
+
+  /** What a pod takes on its node, as accounted. */
+  usageOf(key: string): PodUsage | undefined {
+    return this.pods.get(key)?.usage;
+  }
+
   /** Adds or updates a node; true if anything filters or scores read has changed. */
   upsertNode(info: NodeInfo): boolean {
     const fingerprint = Bun.hash(JSON.stringify(info));

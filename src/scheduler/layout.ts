@@ -75,6 +75,10 @@ export const H_TREE_LEAVES = 60;
 export const H_LOG = 61;
 export const H_LOG_MASK = 62;
 export const H_LOG_SEQ = 63;
+// Per-node scores the TypeScript plugins beside the wasm (InterPodAffinity, PodTopologySpread)
+// computed for this pod, already weighted: i32 per node slot, added to the combined score.
+// 0 = none; a pod with them takes the full scan (its scores are its own, never a class's).
+export const H_EXTRA_SCORES = 64;
 export const HEADER_WORDS = 72;
 
 // Class state words at H_CLASS_META.

@@ -77,6 +77,29 @@ describe("wasm scorer agrees with the TypeScript reference", () => {
   });
 });
 
+/** Pods of the pool with per-node extra scores (the TS plugins' InterPodAffinity/PodTopologySpread share), from a seed. */
+function withExtraScores(nodes: NodeInfo[], pool: PodQuery[], seed: number): PodQuery[] {
+  return pool.map((pod, i) => {
+    if ((seed + i) % 3 === 0) return pod;
+    const extraScores = new Map(nodes.map((n, j) => [n.name, (((seed + 1) * (i + 3) * (j + 7) * 2654435761) >>> 0) % 401]));
+    extraScores.set("no-such-node", 400);
+    return { ...pod, extraScores };
+  });
+}
+
+describe("per-node extra scores (plugins run beside the core)", () => {
+  test.each(CONFIGS)("random clusters and pods with extra scores decide alike (%s)", (_name, config) => {
+    fc.assert(
+      fc.property(session, fc.nat(1000), ({ options, nodes, pool, steps }, seed) => {
+        const scored = withExtraScores(nodes, pool, seed);
+        const want = run(createTsScorer(options), nodes, scored, steps);
+        expect(run(createWasmScorer({ ...options, ...config }), nodes, scored, steps)).toEqual(want);
+      }),
+      { numRuns: 100 },
+    );
+  }, 30_000);
+});
+
 const small = (name: string, o: Partial<NodeInfo> = {}) =>
   makeNode(name, { allocatable: { cpu: 4000, memory: 8 * GI, ephemeralStorage: 10 * GI, pods: 2 }, ...o });
 const avoid = (n: number) =>

@@ -98,6 +98,7 @@ export function createTsScorer(options: ScorerOptions = {}): Scorer {
         }
       }
 
+      if (pod.extraScores) for (let k = 0; k < feasible.length; k++) totals[k]! += pod.extraScores.get(feasible[k]!.info.name) ?? 0;
       const picker = new BestPicker(random);
       for (let k = 0; k < feasible.length; k++) picker.consider(indexes[k]!, totals[k]!);
       if (picker.index < 0) return { nodeIndex: -1, feasible: 0, rejections };

@@ -80,6 +80,11 @@ export interface PodQuery extends PodUsage {
   requiredTerms?: NodeSelectorTerm[];
   preferredTerms: PreferredSchedulingTerm[];
   tolerations: Toleration[];
+  /**
+   * Weighted scores of the plugins run beside the core (InterPodAffinity, PodTopologySpread) by
+   * node name, added to each feasible node's combined score; absent nodes add 0.
+   */
+  extraScores?: ReadonlyMap<string, number>;
 }
 
 /** Filter reasons, exactly as kube-scheduler words them; taint reasons are built per taint. */

@@ -79,6 +79,8 @@ export interface VolumeFiltered {
   /** The query narrowed to the nodes the volumes allow (matchFields metadata.name In ...). */
   query: PodQuery;
   allowed: number;
+  /** The nodes the filter let through. */
+  allowedNodes: KubeObject[];
   /** Per-reason counts of nodes rejected for their volumes that the pod's own selector and affinity accept. */
   rejections: Rejections;
 }
@@ -89,12 +91,14 @@ export interface VolumeFiltered {
  */
 export function filterByVolumes(query: PodQuery, nodes: readonly KubeObject[], filter: (node: KubeObject) => string | undefined): VolumeFiltered {
   const allowed: string[] = [];
+  const allowedNodes: KubeObject[] = [];
   const rejections: Rejections = {};
   for (const node of nodes) {
     const name = node.metadata.name!;
     const reason = filter(node);
     if (!reason) {
       allowed.push(name);
+      allowedNodes.push(node);
       continue;
     }
     const labels = node.metadata.labels ?? {};
@@ -104,5 +108,5 @@ export function filterByVolumes(query: PodQuery, nodes: readonly KubeObject[], f
   const only = { key: "metadata.name", operator: "In" as const, values: allowed };
   const terms = query.requiredTerms ?? [{}];
   const requiredTerms = terms.map((t) => ({ ...t, matchFields: [...(t.matchFields ?? []), only] }));
-  return { query: { ...query, requiredTerms }, allowed: allowed.length, rejections };
+  return { query: { ...query, requiredTerms }, allowed: allowed.length, allowedNodes, rejections };
 }

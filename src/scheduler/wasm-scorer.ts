@@ -70,6 +70,7 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
   const taintFlags = new Region(heap, 1);
   const reject = new Region(heap, 4);
   const program = new Region(heap, 4);
+  const extra = new Region(heap, 4);
 
   const slots = new NodeSlots();
   const columns = new Interner(0);
@@ -238,6 +239,22 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
     w[L.H_LOG] = log.ptr;
     w[L.H_LOG_MASK] = log.mask;
     w[L.H_LOG_SEQ] = log.seq | 0;
+    w[L.H_EXTRA_SCORES] = 0;
+    if (pod.extraScores) {
+      extra.ensure(slots.highWater);
+      const m2 = views();
+      const at = extra.ptr >> 2;
+      m2.i32.fill(0, at, at + slots.highWater);
+      for (const [name, score] of pod.extraScores) {
+        const i = slots.indexOf(name);
+        if (i !== undefined) m2.i32[at + i] = score;
+      }
+      const w3 = h();
+      w3[L.H_EXTRA_SCORES] = extra.ptr;
+      // Scores of this pod alone: no class shares them, so the full scan serves it.
+      w3[L.H_CLASS_STAMP] = 0;
+      return;
+    }
     if (!classes) {
       w[L.H_CLASS_STAMP] = 0;
       return;

@@ -16,7 +16,7 @@ import {
   H_NODE_COUNT, H_STATE, H_REJECT, H_REASON_COUNT, H_SCRATCH_IDX, H_SCRATCH_BASE, H_SCRATCH_AFF,
   H_SCRATCH_TAINT, H_W_AFFINITY, H_W_TAINT, H_TIE_RANDOM, H_RNG, H_TAINT_SCORING, H_Q_PREF_COUNT,
   H_OUT_SCORE, H_OUT_FEASIBLE, NODE_PRESENT, H_NODE_VERSION, H_CLASS_STAMP, H_CLASS_OUTCOME,
-  H_CLASS_BASE, H_CLASS_AFF, H_CLASS_TAINT, OUTCOME_FEASIBLE,
+  H_CLASS_BASE, H_CLASS_AFF, H_CLASS_TAINT, OUTCOME_FEASIBLE, H_EXTRA_SCORES,
 } from "../../src/scheduler/layout";
 import { scheduleIndexed } from "./_class-index";
 import { countRejection, evalAffinity, evalAvoid, evalBase, evaluate, i32At, ptr, word } from "./_filters";
@@ -66,6 +66,7 @@ function scan(ctx: usize): i32 {
   const scratchBase = ptr(ctx, H_SCRATCH_BASE);
   const scratchAff = ptr(ctx, H_SCRATCH_AFF);
   const scratchTaint = ptr(ctx, H_SCRATCH_TAINT);
+  const extra = ptr(ctx, H_EXTRA_SCORES);
 
   let feasible = 0;
   let best = -1;
@@ -120,7 +121,7 @@ function scan(ctx: usize): i32 {
       store<i32>(scratchTaint + k, avoid);
     } else {
       // No preferred terms and no avoidable taints: affinity normalises to 0, taints to 100.
-      const score = base + wTaint * 100;
+      const score = base + wTaint * 100 + (extra != 0 ? load<i32>(extra + at) : 0);
       if (score > bestScore) { best = i; bestScore = score; ties = 1; }
       else if (random && score == bestScore) { ties++; if (nextRandom(ctx) % ties == 0) best = i; }
     }
@@ -134,8 +135,8 @@ function scan(ctx: usize): i32 {
       // DefaultNormalizeScore; most nodes have raw 0 and skip the division.
       const affScore = aff == 0 ? 0 : (100 * aff) / maxAff;
       const taintScore = avoid == 0 ? 100 : 100 - (100 * avoid) / maxTaint;
-      const score = i32At(scratchBase, k) + wAffinity * affScore + wTaint * taintScore;
       const i = i32At(scratchIdx, k);
+      const score = i32At(scratchBase, k) + wAffinity * affScore + wTaint * taintScore + (extra != 0 ? load<i32>(extra + (<usize>i << 2)) : 0);
       if (score > bestScore) { best = i; bestScore = score; ties = 1; }
       else if (random && score == bestScore) { ties++; if (nextRandom(ctx) % ties == 0) best = i; }
     }
@@ -151,6 +152,6 @@ function scan(ctx: usize): i32 {
  * index or -1, with the rejection histogram, best score and feasible count in the header.
  */
 export function schedule(ctx: usize): i32 {
-  if (ptr(ctx, H_CLASS_STAMP) != 0 && word(ctx, H_TIE_RANDOM) == 0) return scheduleIndexed(ctx);
+  if (ptr(ctx, H_CLASS_STAMP) != 0 && word(ctx, H_TIE_RANDOM) == 0 && ptr(ctx, H_EXTRA_SCORES) == 0) return scheduleIndexed(ctx);
   return scan(ctx);
 }

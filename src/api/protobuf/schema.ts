@@ -16,6 +16,7 @@ const PROTO_FILES = [
   "apps.proto",
   "batch.proto",
   "coordination.proto",
+  "scheduling.proto",
   "discovery.proto",
   "autoscaling.proto",
   "authorization.proto",

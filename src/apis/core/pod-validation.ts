@@ -1,6 +1,6 @@
 // Validation of a PodSpec, a Pod and a PodTemplateSpec, after pkg/apis/core/validation
 // (ValidatePodSpec, ValidatePodCreate, ValidatePodTemplateSpec).
-import { fieldDuplicate, fieldForbidden, fieldInvalid, fieldRequired } from "../errors.ts";
+import { fieldDuplicate, fieldForbidden, fieldInvalid, fieldNotSupported, fieldRequired } from "../errors.ts";
 import {
   type Causes,
   type JsonObject,
@@ -14,7 +14,7 @@ import {
 import { validateAnnotations, validateLabels } from "../metadata.ts";
 import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName } from "../validation.ts";
 import { type ContainerContext, validateContainer, validateEnum } from "./container-validation.ts";
-import { validateAffinity, validateTolerations } from "./scheduling-validation.ts";
+import { validateAffinity, validateTolerations, validateTopologySpreadConstraints } from "./scheduling-validation.ts";
 
 export const RESTART_POLICIES = ["Always", "OnFailure", "Never"];
 const DNS_POLICIES = ["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"];
@@ -80,6 +80,9 @@ export function validatePodSpec(errs: Causes, path: string, v: unknown): JsonObj
   for (const f of ["hostNetwork", "hostPID", "hostIPC", "enableServiceLinks", "automountServiceAccountToken", "shareProcessNamespace"]) boolAt(errs, child(path, f), spec[f]);
   intAt(errs, child(path, "terminationGracePeriodSeconds"), spec.terminationGracePeriodSeconds);
   intAt(errs, child(path, "priority"), spec.priority);
+  if (spec.preemptionPolicy !== undefined && spec.preemptionPolicy !== "PreemptLowerPriority" && spec.preemptionPolicy !== "Never") {
+    errs.push(fieldNotSupported(child(path, "preemptionPolicy"), spec.preemptionPolicy, ["Never", "PreemptLowerPriority"]));
+  }
   const deadline = intAt(errs, child(path, "activeDeadlineSeconds"), spec.activeDeadlineSeconds);
   if (deadline !== undefined && (deadline < 1 || deadline > 4294967295)) {
     errs.push(fieldInvalid(child(path, "activeDeadlineSeconds"), deadline, "must be between 1 and 4294967295, inclusive"));
@@ -87,6 +90,7 @@ export function validatePodSpec(errs: Causes, path: string, v: unknown): JsonObj
   objectAt(errs, child(path, "securityContext"), spec.securityContext);
   validateTolerations(errs, child(path, "tolerations"), spec.tolerations);
   validateAffinity(errs, child(path, "affinity"), spec.affinity);
+  validateTopologySpreadConstraints(errs, child(path, "topologySpreadConstraints"), spec.topologySpreadConstraints);
   for (const [ref, p] of objectsAt(errs, child(path, "imagePullSecrets"), spec.imagePullSecrets)) {
     if (!stringAt(errs, child(p, "name"), ref.name)) errs.push(fieldRequired(child(p, "name")));
   }

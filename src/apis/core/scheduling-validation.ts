@@ -1,6 +1,6 @@
 // Validation of the placement fields: tolerations and affinity (pods), taints (nodes).
 import { fieldDuplicate, fieldForbidden, fieldInvalid, fieldNotSupported, fieldRequired } from "../errors.ts";
-import { type Causes, child, intAt, objectAt, objectsAt, stringAt, stringListAt } from "../field.ts";
+import { type Causes, absent, child, index, intAt, objectAt, objectsAt, stringAt, stringListAt } from "../field.ts";
 import { validateLabelName, validateLabelSelector } from "../metadata.ts";
 import { isValidLabelValue } from "../validation.ts";
 
@@ -74,10 +74,28 @@ export function validateNodeSelectorTerm(errs: Causes, path: string, v: unknown)
   }
 }
 
+/** Label keys the scheduler takes from the incoming pod (matchLabelKeys, mismatchLabelKeys). */
+function validateLabelKeys(errs: Causes, path: string, v: unknown, selector: unknown): string[] {
+  const keys = stringListAt(errs, path, v) ?? [];
+  if (keys.length && absent(selector)) errs.push(fieldForbidden(path, "must not be specified when labelSelector is not set"));
+  const sel = (selector ?? {}) as { matchLabels?: Record<string, unknown>; matchExpressions?: { key?: unknown }[] };
+  const inSelector = new Set([...Object.keys(sel.matchLabels ?? {}), ...(Array.isArray(sel.matchExpressions) ? sel.matchExpressions.map((e) => e?.key) : [])]);
+  keys.forEach((k, i) => {
+    validateLabelName(errs, index(path, i), k);
+    if (inSelector.has(k)) errs.push(fieldInvalid(index(path, i), k, "exists in both matchLabelKeys and labelSelector"));
+  });
+  return keys;
+}
+
 function validatePodAffinityTerm(errs: Causes, path: string, term: Record<string, unknown>): void {
   validateLabelSelector(errs, child(path, "labelSelector"), term.labelSelector);
   validateLabelSelector(errs, child(path, "namespaceSelector"), term.namespaceSelector);
   stringListAt(errs, child(path, "namespaces"), term.namespaces);
+  const match = validateLabelKeys(errs, child(path, "matchLabelKeys"), term.matchLabelKeys, term.labelSelector);
+  const mismatch = validateLabelKeys(errs, child(path, "mismatchLabelKeys"), term.mismatchLabelKeys, term.labelSelector);
+  mismatch.forEach((k, i) => {
+    if (match.includes(k)) errs.push(fieldInvalid(index(child(path, "mismatchLabelKeys"), i), k, "exists in both matchLabelKeys and mismatchLabelKeys"));
+  });
   const topologyKey = stringAt(errs, child(path, "topologyKey"), term.topologyKey);
   if (!topologyKey) errs.push(fieldRequired(child(path, "topologyKey"), "can not be empty"));
   else validateLabelName(errs, child(path, "topologyKey"), topologyKey);
@@ -119,5 +137,35 @@ export function validateAffinity(errs: Causes, path: string, v: unknown): void {
       if (term) validatePodAffinityTerm(errs, child(p, "podAffinityTerm"), term);
       else errs.push(fieldRequired(child(p, "podAffinityTerm")));
     }
+  }
+}
+
+const WHEN_UNSATISFIABLE = ["DoNotSchedule", "ScheduleAnyway"];
+const INCLUSION_POLICIES = ["Honor", "Ignore"];
+
+/** spec.topologySpreadConstraints, with upstream's rules (ValidateTopologySpreadConstraints). */
+export function validateTopologySpreadConstraints(errs: Causes, path: string, v: unknown): void {
+  const seen = new Set<string>();
+  for (const [c, p] of objectsAt(errs, path, v)) {
+    const maxSkew = intAt(errs, child(p, "maxSkew"), c.maxSkew);
+    if (maxSkew === undefined || maxSkew <= 0) errs.push(fieldInvalid(child(p, "maxSkew"), c.maxSkew ?? 0, "must be greater than zero"));
+    const key = stringAt(errs, child(p, "topologyKey"), c.topologyKey) ?? "";
+    if (!key) errs.push(fieldRequired(child(p, "topologyKey"), "can not be empty"));
+    else validateLabelName(errs, child(p, "topologyKey"), key);
+    const when = stringAt(errs, child(p, "whenUnsatisfiable"), c.whenUnsatisfiable) ?? "";
+    if (!WHEN_UNSATISFIABLE.includes(when)) errs.push(fieldNotSupported(child(p, "whenUnsatisfiable"), when, WHEN_UNSATISFIABLE));
+    const minDomains = intAt(errs, child(p, "minDomains"), c.minDomains);
+    if (!absent(c.minDomains)) {
+      if (minDomains === undefined || minDomains <= 0) errs.push(fieldInvalid(child(p, "minDomains"), c.minDomains, "must be greater than zero"));
+      else if (when !== "DoNotSchedule") errs.push(fieldInvalid(child(p, "minDomains"), minDomains, `can only use minDomains if whenUnsatisfiable=DoNotSchedule, not ${when}`));
+    }
+    const pair = `{${key}, ${when}}`;
+    if (seen.has(pair)) errs.push(fieldDuplicate(child(p, "{topologyKey, whenUnsatisfiable}"), pair));
+    seen.add(pair);
+    for (const f of ["nodeAffinityPolicy", "nodeTaintsPolicy"]) {
+      if (!absent(c[f]) && !INCLUSION_POLICIES.includes(c[f] as string)) errs.push(fieldNotSupported(child(p, f), c[f], INCLUSION_POLICIES));
+    }
+    validateLabelSelector(errs, child(p, "labelSelector"), c.labelSelector);
+    validateLabelKeys(errs, child(p, "matchLabelKeys"), c.matchLabelKeys, c.labelSelector);
   }
 }

@@ -51,6 +51,10 @@ export interface PodAffinityTerm {
   namespaces?: string[];
   namespaceSelector?: LabelSelector;
   topologyKey: string;
+  /** Keys whose values on the incoming pod are ANDed (In) into labelSelector. */
+  matchLabelKeys?: string[];
+  /** Keys whose values on the incoming pod are ANDed (NotIn) into labelSelector. */
+  mismatchLabelKeys?: string[];
 }
 
 export interface WeightedPodAffinityTerm {
@@ -75,6 +79,9 @@ export interface TopologySpreadConstraint {
   whenUnsatisfiable: "DoNotSchedule" | "ScheduleAnyway";
   labelSelector?: LabelSelector;
   minDomains?: number;
+  nodeAffinityPolicy?: "Honor" | "Ignore";
+  nodeTaintsPolicy?: "Honor" | "Ignore";
+  matchLabelKeys?: string[];
 }
 
 /** Taints the node lifecycle controller sets, and pods tolerate for 300 s by default. */
