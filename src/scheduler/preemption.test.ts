@@ -3,7 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { ensureWasmBuilt } from "../../wasm/build.ts";
 import { makeNode, makePod } from "../../test/helpers/scheduler-fixtures.ts";
-import { NOT_HELPFUL, NO_VICTIMS, type PlacedForPreemption, findPreemption } from "./preemption.ts";
+import { NOT_HELPFUL, NO_VICTIMS, type PlacedForPreemption, findPreemption, podDisruptionBudgets } from "./preemption.ts";
 import { createTsScorer } from "./ts-scorer.ts";
 import type { PodQuery, Scorer } from "./types.ts";
 import { createWasmScorer } from "./wasm-scorer.ts";
@@ -78,5 +78,25 @@ describe.each(SCORERS)("findPreemption (%s scorer)", (_name, make) => {
     const r = findPreemption({ scorer, query: incoming(100), priority: 50, nodes, podsOn, otherRules });
     expect(r.node).toBe("n1");
     expect(victims(r)).toEqual(["n1-a"]);
+  });
+});
+
+describe("podDisruptionBudgets", () => {
+  const pdb = (name: string, allowed: number, app: string) => ({ metadata: { name, namespace: "default" }, spec: { selector: { matchLabels: { app } } }, status: { disruptionsAllowed: allowed, currentHealthy: 2, desiredHealthy: 1, expectedPods: 2 } });
+  const victim = (name: string, app: string, phase = "Running") => ({ metadata: { name, namespace: "default", labels: { app } }, status: { phase, conditions: [{ type: "Ready", status: "True" }] } });
+
+  test("spends each budget victim by victim: the victims past its disruptionsAllowed violate it", () => {
+    const budgets = podDisruptionBudgets(() => [pdb("web", 1, "web")] as never);
+    const a = victim("a", "web");
+    const b = victim("b", "web");
+    const c = victim("c", "db");
+    const out = budgets.violating([a, b, c] as never);
+    expect([...out].map((v) => v.metadata.name)).toEqual(["b"]);
+  });
+
+  test("pods the eviction API lets go without a budget (pending, finished) never violate one", () => {
+    const budgets = podDisruptionBudgets(() => [pdb("web", 0, "web")] as never);
+    expect(budgets.violating([victim("p", "web", "Pending"), victim("s", "web", "Succeeded")] as never).size).toBe(0);
+    expect(budgets.violating([victim("r", "web")] as never).size).toBe(1);
   });
 });

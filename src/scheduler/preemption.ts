@@ -6,11 +6,14 @@
 // the lowest highest-victim priority, the lowest sum of priorities, the fewest victims. The
 // scorer is left exactly as found (every forget is undone).
 //
-// PodDisruptionBudgets: `DisruptionBudgets` is the seam for "respect PDBs where possible" —
-// victims whose eviction a budget forbids are reprieved first and count against a node; until
-// policy/v1 lands the scheduler passes NO_DISRUPTION_BUDGETS (nothing is protected).
+// PodDisruptionBudgets are respected where possible: victims whose eviction a budget forbids
+// are reprieved first and count against a node (`DisruptionBudgets`; the scheduler reads the
+// policy/v1 budgets from an informer, podDisruptionBudgets below).
 import type { KubeObject } from "../apis/meta.ts";
 import type { PodQuery, PodUsage, Scorer } from "./types.ts";
+import { canIgnorePDB, pdbsCoveringPod } from "../apis/policy/disruption.ts";
+import type { PodDisruptionBudget } from "../apis/policy/poddisruptionbudget.ts";
+import type { Pod } from "../apis/core/pod.ts";
 
 export const NO_VICTIMS = "No preemption victims found for incoming pod";
 export const NOT_HELPFUL = "Preemption is not helpful for scheduling";
@@ -39,6 +42,35 @@ export interface DisruptionBudgets {
 }
 
 export const NO_DISRUPTION_BUDGETS: DisruptionBudgets = { violating: () => new Set() };
+
+/**
+ * PodDisruptionBudgets as kube-scheduler's preemption reads them (filterPodsWithPDBViolation):
+ * each budget's disruptionsAllowed is spent victim by victim, in the order given, and a victim
+ * that finds a covering budget already spent violates it. Pods the eviction API would let go
+ * without a budget (finished, pending, already deleting) never do.
+ */
+export function podDisruptionBudgets(list: () => readonly PodDisruptionBudget[]): DisruptionBudgets {
+  return {
+    violating(victims) {
+      const pdbs = list();
+      const out = new Set<KubeObject>();
+      if (pdbs.length === 0) return out;
+      const allowed = new Map(pdbs.map((p) => [p, p.status?.disruptionsAllowed ?? 0]));
+      for (const victim of victims) {
+        const pod = victim as Pod;
+        if (canIgnorePDB(pod)) continue;
+        for (const pdb of pdbsCoveringPod(pod, pdbs)) {
+          // Already counted as disrupted by an eviction in flight: no further spend.
+          if (pdb.status?.disruptedPods?.[pod.metadata.name!]) continue;
+          const left = allowed.get(pdb)! - 1;
+          allowed.set(pdb, left);
+          if (left < 0) out.add(victim);
+        }
+      }
+      return out;
+    },
+  };
+}
 
 export interface PreemptionInput {
   scorer: Scorer;

@@ -4,6 +4,7 @@
 // assumes the pod on the winner and starts its binding without waiting for it. A failed binding
 // forgets the pod and requeues it; a pod that fits nowhere gets PodScheduled=False
 // (Unschedulable) and a FailedScheduling event, and waits for a cluster change.
+import type { PodDisruptionBudget } from "../apis/policy/poddisruptionbudget.ts";
 import { isConflict, isNotFound } from "../apis/errors.ts";
 import type { KubeObject } from "../apis/meta.ts";
 import { resourceFor, type ControllerContext, type EventRecorder, type Running } from "../client/index.ts";
@@ -26,7 +27,7 @@ import { hasPodAffinity, placedPod, type PlacedPod, type TopologySnapshot } from
 import type { Affinity } from "../apis/core/scheduling.ts";
 import { formatTime } from "../apis/time.ts";
 import {
-  type DisruptionBudgets, NOT_ELIGIBLE_NEVER, NOT_ELIGIBLE_TERMINATING, NO_DISRUPTION_BUDGETS, NOT_HELPFUL, NO_VICTIMS,
+  type DisruptionBudgets, NOT_ELIGIBLE_NEVER, NOT_ELIGIBLE_TERMINATING, NOT_HELPFUL, NO_VICTIMS, podDisruptionBudgets,
   PREEMPTION_CONDITION, type PlacedForPreemption, findPreemption,
 } from "./preemption.ts";
 
@@ -86,6 +87,8 @@ export function startScheduler(ctx: ControllerContext, opts: SchedulerOptions = 
   const replicaSets = ctx.informers.informerFor("ReplicaSet");
   const statefulSets = ctx.informers.informerFor("StatefulSet");
   const workloads: WorkloadListers = { services: services.lister, replicaSets: replicaSets.lister, statefulSets: statefulSets.lister };
+  const pdbs = ctx.informers.informerFor<PodDisruptionBudget>("PodDisruptionBudget");
+  const budgets = opts.disruptionBudgets ?? podDisruptionBudgets(() => pdbs.lister.list());
   /** Placed pods with pod (anti-)affinity of their own: they bind every other pod's placement. */
   const affinityHolders = new Set<string>();
   /**
@@ -274,7 +277,7 @@ export function startScheduler(ctx: ControllerContext, opts: SchedulerOptions = 
           return !f || !n || f(n) === undefined;
         }
       : undefined;
-    const result = findPreemption({ scorer, query, priority, nodes: nodeNames, podsOn, otherRules, budgets: opts.disruptionBudgets ?? NO_DISRUPTION_BUDGETS });
+    const result = findPreemption({ scorer, query, priority, nodes: nodeNames, podsOn, otherRules, budgets });
     if (!result.node) return `preemption: ${result.message}`;
     const node = result.node;
     const { namespace, name, uid } = pod.metadata;
