@@ -14,6 +14,11 @@ const HOST_PACKAGES: Record<string, string> = {
   "/bin/ip": "iproute2", // CNI, the service proxy's interface, host routes, test network namespaces
 };
 
+// Only the tests need these: the PostgreSQL datastore's tests start private instances of it.
+const TEST_PACKAGES: Record<string, string> = {
+  "/usr/lib/postgresql": "postgresql",
+};
+
 async function run(cmd: string[], env: Record<string, string> = {}): Promise<void> {
   console.log(`prepare: ${cmd.join(" ")}`);
   const proc = Bun.spawn(cmd, { stdout: "inherit", stderr: "inherit", stdin: "ignore", env: { ...process.env, ...env } });
@@ -22,7 +27,8 @@ async function run(cmd: string[], env: Record<string, string> = {}): Promise<voi
 }
 
 async function hostPackages(): Promise<void> {
-  const missing = Object.entries(HOST_PACKAGES)
+  const wanted = process.argv.includes("--test") ? { ...HOST_PACKAGES, ...TEST_PACKAGES } : HOST_PACKAGES;
+  const missing = Object.entries(wanted)
     .filter(([path]) => !existsSync(path) && !(path === "/usr/sbin/runc" && existsSync("/usr/bin/runc")))
     .map(([, pkg]) => pkg);
   if (missing.length === 0) return;
