@@ -16,7 +16,9 @@ commands:
            [--pod-security-default enforce=baseline,warn=restricted] [--pod-security-exempt-usernames U,..]
            [--pod-security-exempt-namespaces NS,..] [--pod-security-exempt-runtime-classes RC,..]
            [--disable-scheduler] [--disable-controller-manager] [scheduler options]
-           run the control plane (API server on its SQLite store)
+           [--datastore-endpoint postgres://USER:PASS@HOST:PORT/DB [--token TOKEN]]
+           run the control plane (API server on its SQLite store, or on a PostgreSQL datastore
+           that several servers share; --token joins the cluster of the first server's DIR/server.token)
   controller-manager --kubeconfig FILE
            run the controllers alone, against any kubun API server
   scheduler --kubeconfig FILE [scheduler options]
@@ -49,6 +51,8 @@ async function server(argv: string[]): Promise<void> {
       "audit-log-maxbackup": { type: "string" },
       "disable-scheduler": { type: "boolean", default: false },
       "disable-controller-manager": { type: "boolean", default: false },
+      "datastore-endpoint": { type: "string" },
+      token: { type: "string" },
       ...SCHEDULER_FLAGS,
       ...POD_SECURITY_FLAGS,
     },
@@ -74,6 +78,8 @@ async function server(argv: string[]): Promise<void> {
         }
       : undefined,
     podSecurity: podSecurityFromFlags(values),
+    datastoreEndpoint: datastoreEndpoint(values["datastore-endpoint"], values.token),
+    token: values.token,
   });
   console.log(`kubun server listening on ${running.url} (bind ${values.bind})`);
   console.log(`point kubectl at it: export KUBECONFIG=${running.kubeconfigPath}`);
@@ -84,6 +90,16 @@ async function server(argv: string[]): Promise<void> {
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+/** --datastore-endpoint: only PostgreSQL URLs (k3s's form); SQLite is the default without it. */
+function datastoreEndpoint(value: string | undefined, token: string | undefined): string | undefined {
+  if (value === undefined) {
+    if (token !== undefined) throw new Error("--token joins the cluster of a shared --datastore-endpoint; a server on its own SQLite store makes its own tokens");
+    return undefined;
+  }
+  if (!/^postgres(ql)?:\/\//.test(value)) throw new Error(`--datastore-endpoint ${value}: only postgres://USER:PASS@HOST:PORT/DB is supported (without it the state is in DIR/state.db)`);
+  return value;
 }
 
 /** A one-machine cluster, like `k3s server`: the control plane and an agent in one process. */

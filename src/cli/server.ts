@@ -26,9 +26,10 @@ import { Storage } from "../api/storage.ts";
 import { KubeClient, SharedInformerFactory } from "../client/index.ts";
 import { createControllerContext, startControllerManager, type ControllerManagerOptions } from "../controllers/manager.ts";
 import { startScheduler, type SchedulerOptions } from "../scheduler/scheduler.ts";
-import { SqliteStore } from "../store/index.ts";
+import { PostgresStore, SqliteStore, type ServerStore } from "../store/index.ts";
 import { loadSchedulerModule } from "../scheduler/wasm-loader.ts";
-import { secretsEncryption } from "../store/encryption.ts";
+import { loadOrCreateKey, secretsEncryption } from "../store/encryption.ts";
+import { fetchBootstrap, serverToken, storeBootstrap } from "./cluster-bootstrap.ts";
 import { kubeconfig, prepareDataDir, type ClusterFiles } from "./data-dir.ts";
 import type { AuditOptions } from "../api/audit/middleware.ts";
 import { openAuditLog } from "../api/audit/log-writer.ts";
@@ -58,12 +59,19 @@ export interface ServerOptions {
   audit?: { logPath: string; policyFile?: string; maxSizeMB?: number; maxBackups?: number };
   /** PodSecurity admission's defaults and exemptions (default: privileged everywhere, as upstream). */
   podSecurity?: PodSecurityConfig;
+  /**
+   * postgres://USER:PASS@HOST:PORT/DB[?sslmode=...] (k3s's --datastore-endpoint): the state is
+   * kept there instead of DIR/state.db, and every server given the same one serves one cluster.
+   */
+  datastoreEndpoint?: string;
+  /** The cluster token a server joins an existing datastore's cluster with (default DIR/server.token). */
+  token?: string;
 }
 
 export interface RunningServer extends ClusterFiles {
   url: string;
   port: number;
-  store: SqliteStore;
+  store: ServerStore;
   stop(): Promise<void>;
 }
 
@@ -76,7 +84,7 @@ const resourceOfKind = new Map(RESOURCES.map((r) => [`${groupVersion(r)}|${r.kin
  * the same revision: stored objects are never mutated, so the informers keep that one rather
  * than a second copy of every pod and node (they still list and watch through the API).
  */
-function storedCopy(store: SqliteStore): (obj: KubeObject) => KubeObject | undefined {
+function storedCopy(store: ServerStore): (obj: KubeObject) => KubeObject | undefined {
   return (obj) => {
     const r = resourceOfKind.get(`${obj.apiVersion}|${obj.kind}`);
     if (!r || !obj.metadata.name) return undefined;
@@ -105,12 +113,29 @@ function openAudit(opts: ServerOptions["audit"]): AuditOptions | undefined {
   return { policy, sink: openAuditLog({ path: opts.logPath, maxSizeMB: opts.maxSizeMB, maxBackups: opts.maxBackups }) };
 }
 
+/**
+ * The data dir of a server on a shared datastore: the cluster's CA, keys and tokens from the
+ * datastore when a server stored them (cluster-bootstrap.ts), else this server's, stored there
+ * for the next ones.
+ */
+async function joinDatastore(url: string, dataDir: string, bind: string, given: string | undefined): Promise<Omit<ClusterFiles, "kubeconfigPath">> {
+  const token = serverToken(dataDir, given);
+  if (await fetchBootstrap(url, dataDir, token)) return prepareDataDir(dataDir, bind);
+  const files = await prepareDataDir(dataDir, bind);
+  // Everything the bootstrap data holds exists before it is stored.
+  loadOrCreateKey(join(dataDir, "encryption.key"));
+  await loadSigningKey(join(dataDir, "tls", "service-account.jwk"));
+  componentTokens(dataDir);
+  // Another server stored its own first: this one now has that one's files, and starts on them.
+  return (await storeBootstrap(url, dataDir, token)) ? files : prepareDataDir(dataDir, bind);
+}
+
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   // A missing or stale scheduler module stops the start here, before anything listens.
   if (opts.scheduler !== false) loadSchedulerModule();
   const audit = openAudit(opts.audit);
   const bind = opts.bind ?? "0.0.0.0";
-  const files = await prepareDataDir(opts.dataDir, bind);
+  const files = opts.datastoreEndpoint ? await joinDatastore(opts.datastoreEndpoint, opts.dataDir, bind, opts.token) : await prepareDataDir(opts.dataDir, bind);
   // Secrets are encrypted at rest with a key created in the data dir at first start.
   const transformer = secretsEncryption(join(opts.dataDir, "encryption.key"));
   // Events stay on disk, as large clusters keep them in an etcd of their own: as many as the
@@ -120,7 +145,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const now = opts.now ?? (() => new Date());
   const events = storePrefix(findResource("", "v1", "events")!);
   const expiring = { [events]: (opts.eventTTLSeconds ?? 3600) * 1000 };
-  const store = new SqliteStore(files.dbPath, { synchronous: opts.synchronous, transformer, coldResources: [events], expiring, now: () => now().getTime() });
+  const store: ServerStore = opts.datastoreEndpoint
+    ? await PostgresStore.open(opts.datastoreEndpoint, { transformer, expiring, now: () => now().getTime() })
+    : new SqliteStore(files.dbPath, { synchronous: opts.synchronous, transformer, coldResources: [events], expiring, now: () => now().getTime() });
   const services = new ServiceAllocator({ serviceCIDR: opts.serviceCIDR });
   services.rebuild(store);
   const storage = new Storage(store, undefined, services);

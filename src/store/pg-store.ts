@@ -151,7 +151,10 @@ export class PostgresStore implements ServerStore {
     let ready = false;
     let open = true;
     const held: StoreEvent[] = [];
-    const unsubscribe = this.hub.subscribe(prefix, (events) => {
+    const unsubscribe = this.hub.subscribe(prefix, (published) => {
+      // A revision a client read on a server further ahead than this one: what it has seen, it is not sent again.
+      const events = published[0]!.revision > revision ? published : published.filter((e) => e.revision > revision);
+      if (events.length === 0) return;
       if (ready) listener(events);
       else held.push(...events);
     });
@@ -228,7 +231,7 @@ export class PostgresStore implements ServerStore {
     this.assertOpen();
     return new Promise<Entry>((resolve, reject) => {
       this.queue.push({ ...w, resolve, reject });
-      if (!this.writing) this.writing = this.writeLoop().finally(() => (this.writing = undefined));
+      if (!this.writing) this.writing = this.writeLoop();
     });
   }
 
@@ -241,6 +244,8 @@ export class PostgresStore implements ServerStore {
       this.queue = [];
       await this.commit(batch);
     }
+    // Cleared in the same turn as the last look at the queue: a write queued after it starts a new loop.
+    this.writing = undefined;
   }
 
   private async commit(batch: QueuedWrite[]): Promise<void> {
@@ -274,7 +279,10 @@ export class PostgresStore implements ServerStore {
     batch.forEach((w, i) => {
       const outcome = outcomes[i]!;
       if (outcome instanceof Error) return w.reject(outcome);
-      this.own.set(rows[r++]!.id, outcome);
+      const row = rows[r++]!;
+      // A tail woken by this very commit's NOTIFY may have applied it already (as a peer's write).
+      if (row.id <= this.applied) w.resolve({ key: row.name, revision: row.id, createRevision: row.createRevision, object: this.live.get(row.name)?.revision === row.id ? this.live.get(row.name)!.object : outcome.object });
+      else this.own.set(row.id, outcome);
     });
     // Acknowledged once applied: the tail resolves them (and retries until the database answers).
     await this.catchUp().catch(() => {});
@@ -303,14 +311,14 @@ export class PostgresStore implements ServerStore {
   private catchUp(): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.tailRequested = true;
-    if (!this.tailing) this.tailing = this.tail().finally(() => (this.tailing = undefined));
+    this.tailing ??= this.tail();
     return this.tailing;
   }
 
   private async tail(): Promise<void> {
-    while (this.tailRequested && !this.closed) {
-      this.tailRequested = false;
-      try {
+    try {
+      while (this.tailRequested && !this.closed) {
+        this.tailRequested = false;
         for (;;) {
           const rows = await this.log.rowsAfter(this.applied, TAIL_ROWS, { skipValues: [...this.own.keys()] });
           if (rows.length) this.apply(rows);
@@ -318,12 +326,15 @@ export class PostgresStore implements ServerStore {
         }
         if (this.outage) console.error("kubun store: the datastore is reachable again; the cache has caught up");
         this.outage = false;
-      } catch (err) {
-        if (this.closed) return;
-        if (!this.outage) console.error(`kubun store: reading the datastore failed, retrying: ${err instanceof Error ? err.message : err}`);
-        this.outage = true;
-        throw err;
       }
+    } catch (err) {
+      if (this.closed) return;
+      if (!this.outage) console.error(`kubun store: reading the datastore failed, retrying: ${err instanceof Error ? err.message : err}`);
+      this.outage = true;
+      throw err;
+    } finally {
+      // Cleared in the turn of the last look at tailRequested: a later catchUp starts a new read.
+      this.tailing = undefined;
     }
   }
 
