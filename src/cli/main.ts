@@ -17,6 +17,7 @@ commands:
            [--pod-security-exempt-namespaces NS,..] [--pod-security-exempt-runtime-classes RC,..]
            [--disable-scheduler] [--disable-controller-manager] [scheduler options]
            [--datastore-endpoint postgres://USER:PASS@HOST:PORT/DB [--token TOKEN]]
+           [--leader-elect true|false] [--leader-elect-lease-duration 15s] [--leader-elect-renew-deadline 10s] [--leader-elect-retry-period 2s]
            run the control plane (API server on its SQLite store, or on a PostgreSQL datastore
            that several servers share; --token joins the cluster of the first server's DIR/server.token)
   controller-manager --kubeconfig FILE
@@ -53,6 +54,10 @@ async function server(argv: string[]): Promise<void> {
       "disable-controller-manager": { type: "boolean", default: false },
       "datastore-endpoint": { type: "string" },
       token: { type: "string" },
+      "leader-elect": { type: "string" },
+      "leader-elect-lease-duration": { type: "string" },
+      "leader-elect-renew-deadline": { type: "string" },
+      "leader-elect-retry-period": { type: "string" },
       ...SCHEDULER_FLAGS,
       ...POD_SECURITY_FLAGS,
     },
@@ -80,6 +85,7 @@ async function server(argv: string[]): Promise<void> {
     podSecurity: podSecurityFromFlags(values),
     datastoreEndpoint: datastoreEndpoint(values["datastore-endpoint"], values.token),
     token: values.token,
+    leaderElection: leaderElectionFromFlags(values),
   });
   console.log(`kubun server listening on ${running.url} (bind ${values.bind})`);
   console.log(`point kubectl at it: export KUBECONFIG=${running.kubeconfigPath}`);
@@ -90,6 +96,26 @@ async function server(argv: string[]): Promise<void> {
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+/** kube's --leader-elect flags; unset, the server decides (on with --datastore-endpoint). */
+function leaderElectionFromFlags(values: Record<string, string | boolean | string[] | undefined>) {
+  const flag = values["leader-elect"] as string | undefined;
+  if (flag !== undefined && flag !== "true" && flag !== "false") throw new Error(`--leader-elect ${flag}: want true or false`);
+  const ms = (name: string) => {
+    const v = values[name] as string | undefined;
+    return v === undefined ? undefined : seconds(`--${name}`, v) * 1000;
+  };
+  const timings = { leaseDurationMs: ms("leader-elect-lease-duration"), renewDeadlineMs: ms("leader-elect-renew-deadline"), retryPeriodMs: ms("leader-elect-retry-period") };
+  const anyTiming = Object.values(timings).some((v) => v !== undefined);
+  if (flag === "false") {
+    if (anyTiming) throw new Error("--leader-elect-* timings were given with --leader-elect=false");
+    return false;
+  }
+  if (timings.renewDeadlineMs !== undefined && timings.leaseDurationMs !== undefined && timings.renewDeadlineMs >= timings.leaseDurationMs) {
+    throw new Error("--leader-elect-renew-deadline must be shorter than --leader-elect-lease-duration");
+  }
+  return anyTiming ? timings : flag === "true" ? true : undefined;
 }
 
 /** --datastore-endpoint: only PostgreSQL URLs (k3s's form); SQLite is the default without it. */

@@ -2,7 +2,8 @@
 // and scheduler. The controllers and the scheduler talk to the API server only through its
 // HTTPS API, with their own client, exactly as they do when run alone.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { randomUUID } from "node:crypto";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { AuthenticatorChain, GROUP_BOOTSTRAPPERS, GROUP_MASTERS, StaticTokens } from "../api/auth.ts";
 import { AuthorizerChain, mastersAuthorizer } from "../api/authz.ts";
@@ -23,7 +24,7 @@ import { agentLogs } from "../api/pod-logs.ts";
 import { agentStreams, streamingWebSocket } from "../api/streaming.ts";
 import { ServiceAllocator } from "../api/service-allocator.ts";
 import { Storage } from "../api/storage.ts";
-import { KubeClient, SharedInformerFactory } from "../client/index.ts";
+import { KubeClient, runLeaderElection, SharedInformerFactory, type LeaderElectionConfig } from "../client/index.ts";
 import { createControllerContext, startControllerManager, type ControllerManagerOptions } from "../controllers/manager.ts";
 import { startScheduler, type SchedulerOptions } from "../scheduler/scheduler.ts";
 import { PostgresStore, SqliteStore, type ServerStore } from "../store/index.ts";
@@ -66,6 +67,12 @@ export interface ServerOptions {
   datastoreEndpoint?: string;
   /** The cluster token a server joins an existing datastore's cluster with (default DIR/server.token). */
   token?: string;
+  /**
+   * Controllers and scheduler act only while holding their Lease in kube-system
+   * (kube-controller-manager, kube-scheduler), as kube's --leader-elect: on by default with a
+   * datastore endpoint, where other servers run them too; off by default on SQLite (one server).
+   */
+  leaderElection?: boolean | Pick<LeaderElectionConfig, "leaseDurationMs" | "renewDeadlineMs" | "retryPeriodMs">;
 }
 
 export interface RunningServer extends ClusterFiles {
@@ -205,9 +212,17 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const client = new KubeClient({ server: "http://localhost", socketPath, token: files.adminToken, userAgent: "kubun-control-plane" });
     const ctx = { ...createControllerContext(client, { now }), informers: new SharedInformerFactory(client, { intern: storedCopy(store) }) };
     const running: { stop(): Promise<void> }[] = [];
-    if (opts.controllers !== false) running.push(startControllerManager(ctx, typeof opts.controllers === "object" ? opts.controllers : {}));
+    const election = opts.leaderElection ?? opts.datastoreEndpoint !== undefined;
+    const identity = `${hostname()}_${randomUUID()}`;
+    const elected = (name: string, start: () => { stop(): Promise<void> }) =>
+      election ? runLeaderElection(client, { name, identity, ...(typeof election === "object" ? election : {}) }, start) : start();
+    if (opts.controllers !== false) {
+      const cmOptions = typeof opts.controllers === "object" ? opts.controllers : {};
+      running.push(elected("kube-controller-manager", () => startControllerManager(ctx, cmOptions)));
+    }
     if (opts.scheduler !== false) {
-      running.push(startScheduler(ctx, typeof opts.scheduler === "object" ? opts.scheduler : {}));
+      const schedulerOptions = typeof opts.scheduler === "object" ? opts.scheduler : {};
+      running.push(elected("kube-scheduler", () => startScheduler(ctx, schedulerOptions)));
     }
     ctx.informers.start();
     controllers = {
