@@ -162,3 +162,78 @@ describe.skipIf(!havePostgres)("two servers, one datastore", () => {
     expect(err).toContain("cannot be decrypted with this token");
   }, 60_000);
 });
+
+describe.skipIf(!havePostgres)("a server dies", () => {
+  test("kill -9 of one server under writes: every acknowledged write survives, watches on the other show no gap, leases and endpoints move to the survivor", async () => {
+    const url = await pg.createDatabase("kill_one");
+    const a = await server("ka", url);
+    const token = readFileSync(join(a.dir, "server.token"), "utf8").trim();
+    const b = await server("kb", url, ["--token", token]);
+    const port = (s: Server) => new URL(s.url).port;
+    const lease = async (name: string) => ((await (await b.api(`/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/${name}`)).json()) as { spec?: { holderIdentity?: string } }).spec?.holderIdentity ?? "";
+    const until = async (cond: () => Promise<boolean>, what: string, ms: number) => {
+      const deadline = Date.now() + ms;
+      while (!(await cond())) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await Bun.sleep(200);
+      }
+    };
+    await until(async () => (await lease("kube-controller-manager")) !== "" && (await lease("kube-scheduler")) !== "", "both leases to be held", 30_000);
+    const endpoints = async () =>
+      (((await (await b.api("/api/v1/namespaces/default/endpoints/kubernetes")).json()) as { subsets?: { ports: { port: number }[] }[] }).subsets ?? []).map((s) => String(s.ports[0]!.port)).sort();
+    await until(async () => (await endpoints()).length === 2, "the endpoints to list both servers", 30_000);
+
+    // The victim: the server leading the controller manager, so leadership must move.
+    const victim = (await lease("kube-controller-manager")).includes(`:${port(a)}_`) ? a : b;
+    const survivor = victim === a ? b : a;
+
+    const start = ((await (await survivor.api(CMS)).json()) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
+    const onSurvivor = watch(survivor, `${CMS}?watch=1&resourceVersion=${start}`);
+    const acked: string[] = [];
+    let writing = true;
+    const writer = (async () => {
+      for (let i = 0; writing; i++) {
+        const target = i % 2 ? a : b;
+        const name = `w${i}`;
+        const res = await target.api(CMS, { method: "POST", body: cm(name, { i: String(i) }) }).catch(() => undefined);
+        if (res?.status === 201) acked.push(name);
+      }
+    })();
+    await Bun.sleep(1500);
+    victim.proc.kill("SIGKILL");
+    await victim.proc.exited;
+    const killedAt = Date.now();
+    await Bun.sleep(1500);
+    writing = false;
+    await writer;
+    expect(acked.length).toBeGreaterThan(10);
+
+    // Every acknowledged write is there, and the survivor's watch saw each of them once, in order.
+    const listed = (await (await survivor.api(CMS)).json()) as { items: { metadata: { name: string } }[] };
+    const names = new Set(listed.items.map((i) => i.metadata.name));
+    expect(acked.filter((n) => !names.has(n))).toEqual([]);
+    await onSurvivor.until(() => acked.every((n) => onSurvivor.events.some((e) => e.object.metadata.name === n)), "the survivor's watch to see every acknowledged write");
+    const revisions = onSurvivor.events.map((e) => Number(e.object.metadata.resourceVersion));
+    expect(revisions).toEqual([...new Set(revisions)].sort((p, q) => p - q));
+    await onSurvivor.close();
+
+    // The leases move to the survivor within the lease duration (15 s) and a retry period.
+    await until(async () => (await lease("kube-controller-manager")).includes(`:${port(survivor)}_`) && (await lease("kube-scheduler")).includes(`:${port(survivor)}_`), "the leases to move", 20_000);
+    expect(Date.now() - killedAt).toBeLessThan(20_000);
+    // The survivor's controllers act: a Deployment created now gets its ReplicaSet and pods.
+    const deployment = {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "after-kill" },
+      spec: { replicas: 2, selector: { matchLabels: { app: "after-kill" } }, template: { metadata: { labels: { app: "after-kill" } }, spec: { containers: [{ name: "c", image: "busybox" }] } } },
+    };
+    expect((await survivor.api("/apis/apps/v1/namespaces/default/deployments", { method: "POST", body: JSON.stringify(deployment) })).status).toBe(201);
+    await until(
+      async () => ((await (await survivor.api("/api/v1/namespaces/default/pods?labelSelector=app%3Dafter-kill")).json()) as { items: unknown[] }).items.length === 2,
+      "the deployment's pods",
+      30_000,
+    );
+    // The dead server leaves the kubernetes endpoints once its Lease runs out.
+    await until(async () => Bun.deepEquals(await endpoints(), [port(survivor)]), "the endpoints to drop the dead server", 30_000);
+  }, 120_000);
+});

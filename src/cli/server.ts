@@ -21,6 +21,7 @@ import type { LimitOptions } from "../api/limits.ts";
 import { DEFAULT_POD_SECURITY, type PodSecurityConfig } from "../api/pod-security/index.ts";
 import { advertiseAddress, bestEffortWrite, ensureDefaultNamespaces, ensureDefaultStorageClass, ensureKubernetesService } from "../api/bootstrap.ts";
 import { agentLogs } from "../api/pod-logs.ts";
+import { startEndpointReconciler } from "../api/apiserver-endpoints.ts";
 import { agentStreams, streamingWebSocket } from "../api/streaming.ts";
 import { ServiceAllocator } from "../api/service-allocator.ts";
 import { Storage } from "../api/storage.ts";
@@ -189,6 +190,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const port = server.port!;
   const url = `https://127.0.0.1:${port}`;
   await bestEffortWrite("updating the kubernetes service", () => ensureKubernetesService(storage, { clusterIP: services.kubernetesServiceIP, address: advertiseAddress(bind), port }));
+  // Several servers on one datastore: the kubernetes endpoints list every live one (apiserver-endpoints.ts).
+  const endpoints = opts.datastoreEndpoint ? startEndpointReconciler(storage, { address: advertiseAddress(bind), port }) : undefined;
   const kubeconfigPath = join(opts.dataDir, "admin.kubeconfig");
   await bestEffortWrite("writing the kubeconfig files", () => {
     writeFileSync(kubeconfigPath, kubeconfig(url, files.ca.cert, files.adminToken), { mode: 0o600 });
@@ -213,7 +216,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const ctx = { ...createControllerContext(client, { now }), informers: new SharedInformerFactory(client, { intern: storedCopy(store) }) };
     const running: { stop(): Promise<void> }[] = [];
     const election = opts.leaderElection ?? opts.datastoreEndpoint !== undefined;
-    const identity = `${hostname()}_${randomUUID()}`;
+    // kube's hostname_uuid, with the port: which of several servers on one host leads shows in the Lease.
+    const identity = `${hostname()}:${port}_${randomUUID()}`;
     const elected = (name: string, start: () => { stop(): Promise<void> }) =>
       election ? runLeaderElection(client, { name, identity, ...(typeof election === "object" ? election : {}) }, start) : start();
     if (opts.controllers !== false) {
@@ -261,6 +265,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       stopped = true;
       clearInterval(compactor);
       await controllers?.stop();
+      await endpoints?.stop().catch(() => {});
       await server.stop(true);
       rbac.close();
       audit?.sink.close();
