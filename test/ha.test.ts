@@ -237,3 +237,46 @@ describe.skipIf(!havePostgres)("a server dies", () => {
     await until(async () => Bun.deepEquals(await endpoints(), [port(survivor)]), "the endpoints to drop the dead server", 30_000);
   }, 120_000);
 });
+
+describe.skipIf(!havePostgres)("the datastore restarts", () => {
+  test("PostgreSQL restarted under load: no server crashes, writes meanwhile get a retryable 503, everything acknowledged survives, watches resume", async () => {
+    const url = await pg.createDatabase("pg_restart");
+    const a = await server("ra", url, ["--disable-scheduler", "--disable-controller-manager"]);
+    const token = readFileSync(join(a.dir, "server.token"), "utf8").trim();
+    const b = await server("rb", url, ["--disable-scheduler", "--disable-controller-manager", "--token", token]);
+    const start = ((await (await b.api(CMS)).json()) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
+    const onB = watch(b, `${CMS}?watch=1&resourceVersion=${start}`);
+    const acked: string[] = [];
+    const refused: { status: number; retryAfter: string | null; reason?: string }[] = [];
+    let writing = true;
+    const writer = (async () => {
+      for (let i = 0; writing; i++) {
+        const res = await (i % 2 ? a : b).api(CMS, { method: "POST", body: cm(`r${i}`, {}) });
+        if (res.status === 201) acked.push(`r${i}`);
+        else refused.push({ status: res.status, retryAfter: res.headers.get("retry-after"), reason: ((await res.json()) as { reason?: string }).reason });
+        if (res.status !== 201) await Bun.sleep(50);
+      }
+    })();
+    await Bun.sleep(500);
+    await pg.stop();
+    await Bun.sleep(1500);
+    await pg.start();
+    // Writes succeed again once the servers have reconnected by themselves.
+    const before = acked.length;
+    for (let i = 0; i < 300 && acked.length < before + 10; i++) await Bun.sleep(100);
+    writing = false;
+    await writer;
+    expect(acked.length).toBeGreaterThanOrEqual(before + 10);
+    expect(refused.length).toBeGreaterThan(0);
+    for (const r of refused) expect(r).toEqual({ status: 503, retryAfter: "1", reason: "ServiceUnavailable" });
+    expect([a.proc.exitCode, b.proc.exitCode]).toEqual([null, null]);
+
+    const listed = (await (await a.api(CMS)).json()) as { items: { metadata: { name: string } }[] };
+    const names = new Set(listed.items.map((i) => i.metadata.name));
+    expect(acked.filter((n) => !names.has(n))).toEqual([]);
+    await onB.until(() => acked.every((n) => onB.events.some((e) => e.object.metadata.name === n)), "B's watch to see every acknowledged write");
+    const revisions = onB.events.map((e) => Number(e.object.metadata.resourceVersion));
+    expect(revisions).toEqual([...new Set(revisions)].sort((p, q) => p - q));
+    await onB.close();
+  }, 120_000);
+});
