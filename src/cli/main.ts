@@ -17,7 +17,7 @@ commands:
            [--pod-security-exempt-namespaces NS,..] [--pod-security-exempt-runtime-classes RC,..]
            [--disable-scheduler] [--disable-controller-manager] [scheduler options]
            [--datastore-endpoint postgres://USER:PASS@HOST:PORT/DB [--token TOKEN]]
-           [--leader-elect true|false] [--leader-elect-lease-duration 15s] [--leader-elect-renew-deadline 10s] [--leader-elect-retry-period 2s]
+           [--tls-san NAME|IP ...] [--leader-elect true|false] [--leader-elect-lease-duration 15s] [--leader-elect-renew-deadline 10s] [--leader-elect-retry-period 2s]
            run the control plane (API server on its SQLite store, or on a PostgreSQL datastore
            that several servers share; --token joins the cluster of the first server's DIR/server.token)
   controller-manager --kubeconfig FILE
@@ -55,6 +55,7 @@ async function server(argv: string[]): Promise<void> {
       "datastore-endpoint": { type: "string" },
       token: { type: "string" },
       "leader-elect": { type: "string" },
+      "tls-san": { type: "string", multiple: true },
       "leader-elect-lease-duration": { type: "string" },
       "leader-elect-renew-deadline": { type: "string" },
       "leader-elect-retry-period": { type: "string" },
@@ -86,6 +87,7 @@ async function server(argv: string[]): Promise<void> {
     datastoreEndpoint: datastoreEndpoint(values["datastore-endpoint"], values.token),
     token: values.token,
     leaderElection: leaderElectionFromFlags(values),
+    tlsSANs: (values["tls-san"] ?? []).flatMap((v) => v.split(",")).filter(Boolean),
   });
   console.log(`kubun server listening on ${running.url} (bind ${values.bind})`);
   console.log(`point kubectl at it: export KUBECONFIG=${running.kubeconfigPath}`);

@@ -74,6 +74,8 @@ export interface ServerOptions {
    * datastore endpoint, where other servers run them too; off by default on SQLite (one server).
    */
   leaderElection?: boolean | Pick<LeaderElectionConfig, "leaseDurationMs" | "renewDeadlineMs" | "retryPeriodMs">;
+  /** More names or addresses the serving certificate covers (k3s's --tls-san): a load balancer in front of several servers. */
+  tlsSANs?: string[];
 }
 
 export interface RunningServer extends ClusterFiles {
@@ -126,16 +128,16 @@ function openAudit(opts: ServerOptions["audit"]): AuditOptions | undefined {
  * datastore when a server stored them (cluster-bootstrap.ts), else this server's, stored there
  * for the next ones.
  */
-async function joinDatastore(url: string, dataDir: string, bind: string, given: string | undefined): Promise<Omit<ClusterFiles, "kubeconfigPath">> {
+async function joinDatastore(url: string, dataDir: string, bind: string, given: string | undefined, sans: string[]): Promise<Omit<ClusterFiles, "kubeconfigPath">> {
   const token = serverToken(dataDir, given);
-  if (await fetchBootstrap(url, dataDir, token)) return prepareDataDir(dataDir, bind);
-  const files = await prepareDataDir(dataDir, bind);
+  if (await fetchBootstrap(url, dataDir, token)) return prepareDataDir(dataDir, bind, sans);
+  const files = await prepareDataDir(dataDir, bind, sans);
   // Everything the bootstrap data holds exists before it is stored.
   loadOrCreateKey(join(dataDir, "encryption.key"));
   await loadSigningKey(join(dataDir, "tls", "service-account.jwk"));
   componentTokens(dataDir);
   // Another server stored its own first: this one now has that one's files, and starts on them.
-  return (await storeBootstrap(url, dataDir, token)) ? files : prepareDataDir(dataDir, bind);
+  return (await storeBootstrap(url, dataDir, token)) ? files : prepareDataDir(dataDir, bind, sans);
 }
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
@@ -143,7 +145,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   if (opts.scheduler !== false) loadSchedulerModule();
   const audit = openAudit(opts.audit);
   const bind = opts.bind ?? "0.0.0.0";
-  const files = opts.datastoreEndpoint ? await joinDatastore(opts.datastoreEndpoint, opts.dataDir, bind, opts.token) : await prepareDataDir(opts.dataDir, bind);
+  const sans = opts.tlsSANs ?? [];
+  const files = opts.datastoreEndpoint ? await joinDatastore(opts.datastoreEndpoint, opts.dataDir, bind, opts.token, sans) : await prepareDataDir(opts.dataDir, bind, sans);
   // Secrets are encrypted at rest with a key created in the data dir at first start.
   const transformer = secretsEncryption(join(opts.dataDir, "encryption.key"));
   // Events stay on disk, as large clusters keep them in an etcd of their own: as many as the
