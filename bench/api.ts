@@ -2,11 +2,14 @@
 // ceilings measured in the same run: the raw bun:sqlite batched-insert rate (storage) and a bare
 // Bun HTTPS server answering the same requests with a fixed body (transport, bench/https-floor.ts).
 //   --creates N (default 20000)  --clients N (default 64)  --watch-samples N (default 2000)  --json
+//   --datastore postgres: also the same creates on a private PostgreSQL (fsync on), with one server
+//   and with two (clients spread over both), and watch latency from a write on one server to a watch on the other.
 import { Database } from "bun:sqlite";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { startPostgres } from "../test/helpers/postgres.ts";
 
 const { values: args } = parseArgs({
   args: process.argv.slice(2),
@@ -15,6 +18,7 @@ const { values: args } = parseArgs({
     clients: { type: "string", default: "64" },
     "watch-samples": { type: "string", default: "2000" },
     json: { type: "boolean", default: false },
+    datastore: { type: "string" },
   },
 });
 const CREATES = Number(args.creates);
@@ -59,23 +63,25 @@ async function spawnListening(cmd: string[]): Promise<{ proc: Bun.Subprocess; ur
   throw new Error(`${cmd.join(" ")} did not start`);
 }
 
-async function startServer(): Promise<{ proc: Bun.Subprocess; url: string; token: string; ca: string }> {
-  const dataDir = join(tmp, "server");
-  const { proc, url } = await spawnListening([process.execPath, "src/cli/main.ts", "server", "--data-dir", dataDir, "--port", "0", "--bind", "127.0.0.1"]);
+async function startServer(name = "server", extra: string[] = []): Promise<{ proc: Bun.Subprocess; url: string; token: string; ca: string }> {
+  const dataDir = join(tmp, name);
+  const { proc, url } = await spawnListening([process.execPath, "src/cli/main.ts", "server", "--data-dir", dataDir, "--port", "0", "--bind", "127.0.0.1", ...extra]);
   return { proc, url, token: readFileSync(join(dataDir, "admin.token"), "utf8").trim(), ca: readFileSync(join(dataDir, "tls", "ca.crt"), "utf8") };
 }
 
 /** CLIENTS concurrent loops POSTing `count` ConfigMaps to `url`; returns requests/s and non-201 answers. */
-async function createLoad(url: string, headers: Record<string, string>, ca: string, count: number): Promise<{ perS: number; failed: number }> {
+async function createLoad(url: string | string[], headers: Record<string, string>, ca: string, count: number): Promise<{ perS: number; failed: number }> {
+  const urls = Array.isArray(url) ? url : [url];
   let next = 0;
   let failed = 0;
   const t0 = performance.now();
   await Promise.all(
-    Array.from({ length: CLIENTS }, async () => {
+    Array.from({ length: CLIENTS }, async (_, client) => {
+      const target = urls[client % urls.length]!;
       while (next < count) {
         const i = next++;
         const body = JSON.stringify({ metadata: { name: `cm-${i}` }, data: { i: String(i) } });
-        const res = await fetch(`${url}/api/v1/namespaces/bench/configmaps`, { method: "POST", body, headers, tls: { ca } } as RequestInit);
+        const res = await fetch(`${target}/api/v1/namespaces/bench/configmaps`, { method: "POST", body, headers, tls: { ca } } as RequestInit);
         if (res.status !== 201) failed++;
         await res.arrayBuffer();
       }
@@ -85,6 +91,89 @@ async function createLoad(url: string, headers: Record<string, string>, ca: stri
 }
 
 const progress = (msg: string) => process.stderr.write(`bench:api: ${msg}\n`);
+
+/** Time from sending a create to `writeUrl` to its event on a watch on `watchUrl`, `samples` times. */
+async function watchLatency(writeUrl: string, watchUrl: string, headers: Record<string, string>, ca: string, samples: number, prefix: string): Promise<number[]> {
+  const call = (base: string, path: string, init: RequestInit = {}) => fetch(`${base}${path}`, { ...init, headers, tls: { ca } } as RequestInit);
+  const list: any = await (await call(watchUrl, "/api/v1/namespaces/bench/configmaps?limit=1")).json();
+  const ac = new AbortController();
+  const watching = call(watchUrl, `/api/v1/namespaces/bench/configmaps?watch=1&resourceVersion=${list.metadata.resourceVersion}`, { signal: ac.signal });
+  const sentAt = new Map<string, number>();
+  const latencies: number[] = [];
+  let resolveAll!: () => void;
+  const allSeen = new Promise<void>((r) => (resolveAll = r));
+  void (async () => {
+    const reader = (await watching).body!.getReader();
+    const decoder = new TextDecoder();
+    let buf = "";
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buf += decoder.decode(value, { stream: true });
+        for (let nl = buf.indexOf("\n"); nl >= 0; nl = buf.indexOf("\n")) {
+          const line = buf.slice(0, nl).trim();
+          buf = buf.slice(nl + 1);
+          if (!line) continue;
+          const sent = sentAt.get(JSON.parse(line).object.metadata.name);
+          if (sent !== undefined) latencies.push(performance.now() - sent);
+          if (latencies.length === samples) resolveAll();
+        }
+      }
+    } catch {}
+  })();
+  for (let i = 0; i < samples; i++) {
+    const name = `${prefix}-${i}`;
+    sentAt.set(name, performance.now());
+    await (await call(writeUrl, "/api/v1/namespaces/bench/configmaps", { method: "POST", body: JSON.stringify({ metadata: { name } }) })).arrayBuffer();
+  }
+  await allSeen;
+  ac.abort();
+  return latencies;
+}
+
+/** --datastore postgres: creates/s on one and on two servers sharing a private PostgreSQL, and cross-server watch latency. */
+async function postgresFigures(): Promise<Record<string, number>> {
+  const pg = await startPostgres({ durable: true });
+  const stops: Bun.Subprocess[] = [];
+  try {
+    const one = await pg.createDatabase("bench_one");
+    progress("PostgreSQL: one server");
+    const a = await startServer("pg-one", ["--datastore-endpoint", one, "--disable-scheduler", "--disable-controller-manager"]);
+    stops.push(a.proc);
+    const headers = { authorization: `Bearer ${a.token}`, "content-type": "application/json" };
+    await fetch(`${a.url}/api/v1/namespaces`, { method: "POST", body: JSON.stringify({ metadata: { name: "bench" } }), headers, tls: { ca: a.ca } } as RequestInit);
+    const single = await createLoad(a.url, headers, a.ca, CREATES);
+    a.proc.kill();
+    await a.proc.exited;
+
+    progress("PostgreSQL: two servers, clients spread over both");
+    const two = await pg.createDatabase("bench_two");
+    const p = await startServer("pg-a", ["--datastore-endpoint", two, "--disable-scheduler", "--disable-controller-manager"]);
+    stops.push(p.proc);
+    const token = readFileSync(join(tmp, "pg-a", "server.token"), "utf8").trim();
+    const q = await startServer("pg-b", ["--datastore-endpoint", two, "--disable-scheduler", "--disable-controller-manager", "--token", token]);
+    stops.push(q.proc);
+    const h2 = { authorization: `Bearer ${p.token}`, "content-type": "application/json" };
+    await fetch(`${p.url}/api/v1/namespaces`, { method: "POST", body: JSON.stringify({ metadata: { name: "bench" } }), headers: h2, tls: { ca: p.ca } } as RequestInit);
+    const pair = await createLoad([p.url, q.url], h2, p.ca, CREATES);
+    progress(`PostgreSQL: cross-server watch delivery over ${WATCH_SAMPLES} creates`);
+    const cross = await watchLatency(p.url, q.url, h2, p.ca, WATCH_SAMPLES, "x");
+    return {
+      pg_one_server_creates_per_s: Math.round(single.perS),
+      pg_two_servers_creates_per_s: Math.round(pair.perS),
+      pg_failed: single.failed + pair.failed,
+      pg_cross_watch_p50_ms: Number(percentile(cross, 50).toFixed(2)),
+      pg_cross_watch_p99_ms: Number(percentile(cross, 99).toFixed(2)),
+    };
+  } finally {
+    for (const proc of stops) {
+      proc.kill();
+      await proc.exited;
+    }
+    await pg.close();
+  }
+}
 
 async function main(): Promise<void> {
   progress("raw bun:sqlite ceiling");
@@ -150,7 +239,11 @@ async function main(): Promise<void> {
   floor.proc.kill();
   await floor.proc.exited;
 
+  if (args.datastore !== undefined && args.datastore !== "postgres") throw new Error(`--datastore ${args.datastore}: only postgres is benched beside SQLite`);
+  const pg = args.datastore === "postgres" ? await postgresFigures() : {};
+
   const result = {
+    ...pg,
     creates: CREATES,
     clients: CLIENTS,
     failed,
@@ -169,6 +262,11 @@ async function main(): Promise<void> {
     console.log(`  bare Bun HTTPS, fixed answer     ${result.bare_https_requests_per_s.toLocaleString()} requests/s (transport ceiling, same client)`);
     console.log(`  API creates, ${CLIENTS} clients          ${result.api_creates_per_s.toLocaleString()} creates/s (${(result.ratio_of_ceiling * 100).toFixed(1)}% of storage ceiling, ${(result.ratio_of_transport * 100).toFixed(1)}% of transport ceiling, ${failed} failed)`);
     console.log(`  watch delivery (send → event)    p50 ${result.watch_p50_ms} ms, p99 ${result.watch_p99_ms} ms over ${result.watch_samples} creates`);
+    if ("pg_one_server_creates_per_s" in pg) {
+      console.log(`  PostgreSQL (fsync on), 1 server  ${pg.pg_one_server_creates_per_s!.toLocaleString()} creates/s`);
+      console.log(`  PostgreSQL, 2 servers            ${pg.pg_two_servers_creates_per_s!.toLocaleString()} creates/s (clients spread over both, ${pg.pg_failed} failed)`);
+      console.log(`  cross-server watch (A → B)       p50 ${pg.pg_cross_watch_p50_ms} ms, p99 ${pg.pg_cross_watch_p99_ms} ms`);
+    }
   }
   console.log(JSON.stringify(result));
 }

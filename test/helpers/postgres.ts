@@ -69,7 +69,8 @@ async function psql(bin: string, port: number, socketDir: string, sqlText: strin
   if (code !== 0) throw new Error(`psql ${sqlText}: ${err}`);
 }
 
-export async function startPostgres(): Promise<TestPostgres> {
+/** `durable`: fsync every commit, as a production database does (benches); tests leave it off. */
+export async function startPostgres(opts: { durable?: boolean } = {}): Promise<TestPostgres> {
   const bin = postgresBinDir();
   if (!bin) throw new Error("PostgreSQL is not installed: run scripts/prepare.ts --test");
   const { uid, gid } = ids();
@@ -99,7 +100,7 @@ export async function startPostgres(): Promise<TestPostgres> {
       asPostgres([join(bin!, "postgres"), "-D", data, "-p", String(port), "-k", tmp, "-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200", "-c", "shared_buffers=16MB",
         // A test's cluster need not survive a power cut, only a crash (the OS keeps what was written),
         // and on a machine shared with other test runs an fsync per commit makes every test slow.
-        "-c", "fsync=off"]),
+        "-c", `fsync=${opts.durable ? "on" : "off"}`]),
       { stdout: "ignore", stderr: "pipe", stdin: "ignore", env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LC_ALL: "C" } },
     );
     void (async () => {
