@@ -161,6 +161,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     : new SqliteStore(files.dbPath, { synchronous: opts.synchronous, transformer, coldResources: [events], expiring, now: () => now().getTime() });
   const services = new ServiceAllocator({ serviceCIDR: opts.serviceCIDR });
   services.rebuild(store);
+  // Other servers on the datastore allocate cluster IPs and node ports too: follow their services.
+  const serviceWatch = opts.datastoreEndpoint ? store.watch("/core/services/", store.revision, (events) => events.forEach((e) => services.observe(e))) : undefined;
   const storage = new Storage(store, undefined, services);
   await bestEffortWrite("creating the default namespaces", () => ensureDefaultNamespaces(storage));
   await bestEffortWrite("creating the default storage class", () => ensureDefaultStorageClass(storage));
@@ -271,6 +273,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       await endpoints?.stop().catch(() => {});
       await server.stop(true);
       rbac.close();
+      serviceWatch?.close();
       audit?.sink.close();
       await store.close();
     },
