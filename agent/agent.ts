@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { isAlreadyExists, isConflict } from "../src/apis/errors.ts";
 import type { Node, Pod } from "../src/apis/index.ts";
 import { Informer, KubeClient, resourceFor } from "../src/client/index.ts";
+import { learnServers } from "./server-list.ts";
 import { LOCAL_PATH_DIR_ANNOTATION } from "../src/apis/core/persistentvolume.ts";
 import { advertiseLocalPathDir, localPathDir, startLocalPathDeleter } from "./node/local-path.ts";
 import { nodeCredential } from "./credentials.ts";
@@ -38,6 +39,8 @@ export const LOCAL_SANDBOX_IMAGE = "docker.io/local/pause:1";
 
 export interface AgentOptions {
   server: string;
+  /** More API servers of the cluster to fail over to (`--server` given again); more are learned from the kubernetes endpoints. */
+  fallbackServers?: string[];
   token: string;
   ca?: string;
   nodeName?: string;
@@ -163,8 +166,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   // The join token is traded for this node's own credential, and the log server's serving certificate.
   const logAddresses = opts.logPort !== undefined ? [hostIP, nodeName] : undefined;
   const { token, serving } = await nodeCredential({ server: opts.server, ca: opts.ca, joinToken: opts.token, nodeName, dataDir, addresses: logAddresses });
-  const client = new KubeClient({ server: opts.server, token, ca: opts.ca, userAgent: `kubun-agent/${nodeName}` });
-  const cleanups: (() => Promise<void> | void)[] = [() => client.close()];
+  const client = new KubeClient({ server: opts.server, fallbackServers: opts.fallbackServers, token, ca: opts.ca, userAgent: `kubun-agent/${nodeName}` });
+  const cleanups: (() => Promise<void> | void)[] = [() => client.close(), learnServers(client, [opts.server, ...(opts.fallbackServers ?? [])])];
   const stopAll = async () => {
     for (const c of cleanups.reverse()) await Promise.resolve(c()).catch((err) => log(`stopping: ${(err as Error).message}`));
   };

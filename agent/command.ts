@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { startAgent, type AgentOptions } from "./agent.ts";
 
 const USAGE =
-  "usage: kubun agent --server URL --token T [--node-name N] [--data-dir D] [--containerd-socket S] [--ca-file F] [--pod-cidr C] [--node-ip IP] [--log-port P] [--service-interface NAME] [--volume-refresh-period DURATION] [--pause-image IMAGE] [--serialize-image-pulls=false] [--image-pull-deadline DURATION] [--registry-config FILE] [--image-gc-high-threshold PERCENT] [--image-gc-low-threshold PERCENT]";
+  "usage: kubun agent --server URL [--server URL ...] --token T [--node-name N] [--data-dir D] [--containerd-socket S] [--ca-file F] [--pod-cidr C] [--node-ip IP] [--log-port P] [--service-interface NAME] [--volume-refresh-period DURATION] [--pause-image IMAGE] [--serialize-image-pulls=false] [--image-pull-deadline DURATION] [--registry-config FILE] [--image-gc-high-threshold PERCENT] [--image-gc-low-threshold PERCENT]";
 
 /** "500ms", "30s", "1m" or plain seconds, as kubelet's duration flags read. */
 export function durationMs(value: string): number {
@@ -40,13 +40,16 @@ function imageGCFlags(high: string | undefined, low: string | undefined): AgentO
 
 export function parseAgentArgs(argv: string[]): AgentOptions {
   const flags: Record<string, string> = {};
+  const servers: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (!arg.startsWith("--")) throw new Error(`unexpected argument ${arg}\n${USAGE}`);
     const eq = arg.indexOf("=");
     const [k, v] = eq > 0 ? [arg.slice(2, eq), arg.slice(eq + 1)] : [arg.slice(2), argv[++i]];
     if (v === undefined) throw new Error(`--${k} needs a value\n${USAGE}`);
-    flags[k] = v;
+    // --server may be given more than once: the first joins, the others are servers to fail over to.
+    if (k === "server") servers.push(v);
+    flags[k] = k === "server" ? servers[0]! : v;
   }
   const known = [
     "server", "token", "node-name", "data-dir", "containerd-socket", "ca-file", "pod-cidr", "node-ip", "log-port", "service-interface", "volume-refresh-period",
@@ -56,6 +59,7 @@ export function parseAgentArgs(argv: string[]): AgentOptions {
   if (!flags.server || !flags.token) throw new Error(`--server and --token are required\n${USAGE}`);
   return {
     server: flags.server,
+    fallbackServers: servers.length > 1 ? servers.slice(1) : undefined,
     token: flags.token,
     nodeName: flags["node-name"],
     dataDir: flags["data-dir"] ?? "/var/lib/kubun/agent",

@@ -5,12 +5,15 @@
 // kube-apiserver — taking puts of the same size from the same clients (bench/etcd-peer.ts).
 // Only 201 answers count as creates; any failed request is printed and fails the run.
 //   --creates N (default 20000)  --clients N (default 64)  --watch-samples N (default 2000)  --json
+//   --datastore postgres: also the same creates on a private PostgreSQL (fsync on), with one server
+//   and with two (clients spread over both), and watch latency from a write on one server to a watch on the other.
 import { Database } from "bun:sqlite";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ensureEtcd, etcdPut, startEtcd } from "./etcd-peer.ts";
+import { startPostgres } from "../test/helpers/postgres.ts";
 
 const { values: args } = parseArgs({
   args: process.argv.slice(2),
@@ -19,6 +22,7 @@ const { values: args } = parseArgs({
     clients: { type: "string", default: "64" },
     "watch-samples": { type: "string", default: "2000" },
     json: { type: "boolean", default: false },
+    datastore: { type: "string" },
   },
 });
 const CREATES = Number(args.creates);
@@ -63,9 +67,9 @@ async function spawnListening(cmd: string[]): Promise<{ proc: Bun.Subprocess; ur
   throw new Error(`${cmd.join(" ")} did not start`);
 }
 
-async function startServer(): Promise<{ proc: Bun.Subprocess; url: string; token: string; ca: string }> {
-  const dataDir = join(tmp, "server");
-  const { proc, url } = await spawnListening([process.execPath, "src/cli/main.ts", "server", "--data-dir", dataDir, "--port", "0", "--bind", "127.0.0.1"]);
+async function startServer(name = "server", extra: string[] = []): Promise<{ proc: Bun.Subprocess; url: string; token: string; ca: string }> {
+  const dataDir = join(tmp, name);
+  const { proc, url } = await spawnListening([process.execPath, "src/cli/main.ts", "server", "--data-dir", dataDir, "--port", "0", "--bind", "127.0.0.1", ...extra]);
   return { proc, url, token: readFileSync(join(dataDir, "admin.token"), "utf8").trim(), ca: readFileSync(join(dataDir, "tls", "ca.crt"), "utf8") };
 }
 
@@ -111,7 +115,67 @@ async function load(count: number, request: (i: number) => { url: string; body: 
   return { perS: ok / ((performance.now() - t0) / 1000), ok, failed, failures };
 }
 
-const createRequest = (url: string) => (i: number) => ({ url: `${url}/api/v1/namespaces/bench/configmaps`, body: JSON.stringify({ metadata: { name: `cm-${i}` }, data: { i: String(i) } }) });
+/** Create i goes to one of `urls` in turn: clients spread over several servers. */
+const createRequest = (url: string | string[]) => {
+  const urls = Array.isArray(url) ? url : [url];
+  return (i: number) => ({ url: `${urls[i % urls.length]}/api/v1/namespaces/bench/configmaps`, body: JSON.stringify({ metadata: { name: `cm-${i}` }, data: { i: String(i) } }) });
+};
+
+/** --datastore postgres: creates/s on one and on two servers sharing a private PostgreSQL, and cross-server watch latency. */
+async function postgresFigures(): Promise<Record<string, number>> {
+  const pg = await startPostgres({ durable: true });
+  const stops: Bun.Subprocess[] = [];
+  const server = ["--disable-scheduler", "--disable-controller-manager"];
+  try {
+    const one = await pg.createDatabase("bench_one");
+    progress("PostgreSQL: one server");
+    const a = await startServer("pg-one", ["--datastore-endpoint", one, ...server]);
+    stops.push(a.proc);
+    const headers = { authorization: `Bearer ${a.token}`, "content-type": "application/json" };
+    await fetch(`${a.url}/api/v1/namespaces`, { method: "POST", body: JSON.stringify({ metadata: { name: "bench" } }), headers, tls: { ca: a.ca } } as RequestInit);
+    const single = await load(CREATES, createRequest(a.url), headers, a.ca, 201);
+    a.proc.kill();
+    await a.proc.exited;
+
+    progress("PostgreSQL: two servers, clients spread over both");
+    const two = await pg.createDatabase("bench_two");
+    const p = await startServer("pg-a", ["--datastore-endpoint", two, ...server]);
+    stops.push(p.proc);
+    const token = readFileSync(join(tmp, "pg-a", "server.token"), "utf8").trim();
+    const q = await startServer("pg-b", ["--datastore-endpoint", two, ...server, "--token", token]);
+    stops.push(q.proc);
+    const h2 = { authorization: `Bearer ${p.token}`, "content-type": "application/json" };
+    await fetch(`${p.url}/api/v1/namespaces`, { method: "POST", body: JSON.stringify({ metadata: { name: "bench" } }), headers: h2, tls: { ca: p.ca } } as RequestInit);
+    const pair = await load(CREATES, createRequest([p.url, q.url]), h2, p.ca, 201);
+    progress(`PostgreSQL: cross-server watch delivery over ${WATCH_SAMPLES} creates`);
+    const onB = (path: string, init: RequestInit = {}) => fetch(`${q.url}${path}`, { ...init, headers: h2, tls: { ca: p.ca } } as RequestInit);
+    const list: any = await (await onB("/api/v1/namespaces/bench/configmaps?limit=1")).json();
+    const sent = new Map<string, number>();
+    const cross = watchLatencies(onB, list.metadata.resourceVersion, sent);
+    await Bun.sleep(200);
+    for (let i = 0; i < WATCH_SAMPLES; i++) {
+      const name = `x-${i}`;
+      sent.set(name, performance.now());
+      await (await fetch(`${p.url}/api/v1/namespaces/bench/configmaps`, { method: "POST", body: JSON.stringify({ metadata: { name } }), headers: h2, tls: { ca: p.ca } } as RequestInit)).arrayBuffer();
+    }
+    await cross.seen(WATCH_SAMPLES);
+    cross.stop();
+    return {
+      pg_one_server_creates_per_s: Math.round(single.perS),
+      pg_two_servers_creates_per_s: Math.round(pair.perS),
+      pg_failed: single.failed + pair.failed,
+      pg_cross_watch_samples: cross.latencies.length,
+      pg_cross_watch_p50_ms: Number(percentile(cross.latencies, 50).toFixed(2)),
+      pg_cross_watch_p99_ms: Number(percentile(cross.latencies, 99).toFixed(2)),
+    };
+  } finally {
+    for (const proc of stops) {
+      proc.kill();
+      await proc.exited;
+    }
+    await pg.close();
+  }
+}
 
 /** A watch on the bench namespace's ConfigMaps that times each event against when its create was sent. */
 function watchLatencies(call: (path: string, init?: RequestInit) => Promise<Response>, resourceVersion: string, sent: Map<string, number>) {
@@ -216,8 +280,11 @@ async function main(): Promise<void> {
   }
   const failed = creates.failed;
   const createsPerS = creates.perS;
+  if (args.datastore !== undefined && args.datastore !== "postgres") throw new Error(`--datastore ${args.datastore}: only postgres is benched beside SQLite`);
+  const pg = args.datastore === "postgres" ? await postgresFigures() : {};
 
   const result = {
+    ...pg,
     creates: CREATES,
     clients: CLIENTS,
     failed,
@@ -245,6 +312,11 @@ async function main(): Promise<void> {
     console.log(`  etcd puts of ${result.etcd_value_bytes} B, ${CLIENTS} clients  ${etcd ? `${result.etcd_puts_per_s!.toLocaleString()} puts/s (kubun = ${result.ratio_of_etcd}× etcd)` : `not measured: ${etcdNote}`}`);
     console.log(`  watch delivery (send → event)    p50 ${result.watch_p50_ms} ms, p99 ${result.watch_p99_ms} ms over ${result.watch_samples} creates one at a time`);
     console.log(`  watch delivery under the burst   p50 ${result.watch_p50_under_load_ms} ms, p99 ${result.watch_p99_under_load_ms} ms over ${result.watch_samples_under_load} creates`);
+    if ("pg_one_server_creates_per_s" in pg) {
+      console.log(`  PostgreSQL (fsync on), 1 server  ${pg.pg_one_server_creates_per_s!.toLocaleString()} creates/s`);
+      console.log(`  PostgreSQL, 2 servers            ${pg.pg_two_servers_creates_per_s!.toLocaleString()} creates/s (clients spread over both, ${pg.pg_failed} failed)`);
+      console.log(`  cross-server watch (A → B)       p50 ${pg.pg_cross_watch_p50_ms} ms, p99 ${pg.pg_cross_watch_p99_ms} ms`);
+    }
   }
   console.log(JSON.stringify(result));
   // Failures don't count as creates, and fail the run.
@@ -254,6 +326,10 @@ async function main(): Promise<void> {
     if (r.failed === 0) continue;
     bad = true;
     console.error(`bench:api: ${r.failed} ${name} requests failed, e.g.:\n  ${r.failures.join("\n  ")}`);
+  }
+  if ((pg.pg_failed ?? 0) > 0) {
+    bad = true;
+    console.error(`bench:api: ${pg.pg_failed} PostgreSQL creates failed`);
   }
   if (underLoad.length !== creates.ok) {
     bad = true;

@@ -19,6 +19,7 @@ const TEST_PACKAGES: Record<string, string> = {
   "/usr/bin/chromium": "chromium", // the dashboard's browser tests (driven by playwright-core)
   "/usr/bin/docker-registry": "docker-registry", // the registry e2e tests pull from (CNCF distribution)
   "/usr/bin/skopeo": "skopeo", // copies the test images into it
+  "/usr/lib/postgresql": "postgresql", // the PostgreSQL datastore's tests start private instances of it
 };
 
 async function run(cmd: string[], env: Record<string, string> = {}): Promise<void> {

@@ -1,6 +1,7 @@
 // The Hono app of the API server: health, discovery, OpenAPI, and every resource path.
 import { Hono, type Context } from "hono";
-import { internalError, methodNotAllowed, notAcceptable, notFound, pathNotFound, StatusError } from "../apis/errors.ts";
+import { internalError, methodNotAllowed, notAcceptable, notFound, pathNotFound, serviceUnavailable, StatusError } from "../apis/errors.ts";
+import { StorageUnavailableError } from "../store/errors.ts";
 import { authentication, requestUser, type Authenticator } from "./auth.ts";
 import { auditing, type AuditOptions } from "./audit/middleware.ts";
 import { admitNodeRequest } from "./node-restriction.ts";
@@ -56,6 +57,16 @@ export interface AppOptions extends ApiDeps {
 
 function statusResponse(err: StatusError): Response {
   return new Response(JSON.stringify(err.status), { status: err.code, headers: { "content-type": "application/json" } });
+}
+
+/**
+ * The datastore is away for a moment (PostgreSQL restarting, a lost connection): a 503 Status
+ * with Retry-After, which client-go and kubectl retry, rather than a 500 or a hung request.
+ */
+function storageUnavailable(err: StorageUnavailableError): Response {
+  const status = serviceUnavailable(err.message).status;
+  status.details = { retryAfterSeconds: 1 };
+  return new Response(JSON.stringify(status), { status: 503, headers: { "content-type": "application/json", "retry-after": "1" } });
 }
 
 const isWatch = (q: URLSearchParams) => q.get("watch") === "true" || q.get("watch") === "1";
@@ -150,6 +161,7 @@ export function createApp(opts: AppOptions): Hono {
 
   app.onError((err) => {
     if (err instanceof StatusError) return statusResponse(err);
+    if (err instanceof StorageUnavailableError) return storageUnavailable(err);
     console.error("kubun: internal error:", err);
     return statusResponse(internalError(err instanceof Error ? err.message : String(err)));
   });

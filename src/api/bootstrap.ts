@@ -128,7 +128,7 @@ export async function ensureKubernetesService(storage: Storage, opts: Kubernetes
  * a server bound to 127.0.0.1 advertises a loopback address, which validation refuses from
  * clients but which is right for a proxy on the same host.
  */
-async function putSystemObject(storage: Storage, r: ResourceInfo, desired: KubeObject): Promise<void> {
+export async function putSystemObject(storage: Storage, r: ResourceInfo, desired: KubeObject): Promise<void> {
   applyDefaults(r, desired);
   const key = objectKey(r, desired.metadata.namespace, desired.metadata.name!);
   const current = storage.store.get(key);

@@ -160,3 +160,19 @@ describe("ServiceAllocator", () => {
     expect(new ServiceAllocator().begin(findResource("", "v1", "pods")!, { metadata: {} }, undefined)).toBeUndefined();
   });
 });
+
+describe("services written by another API server on the same datastore", () => {
+  test("observe marks what a peer's service holds and frees what it gave up", () => {
+    const a = new ServiceAllocator({ serviceCIDR: "10.96.0.0/28" });
+    const peers = svc("peer", { type: "NodePort", clusterIP: "10.96.0.5", ports: [{ port: 80, nodePort: 30080 }] });
+    a.observe({ type: "ADDED", object: peers });
+    expect([a.isAllocatedIP("10.96.0.5"), a.isAllocatedNodePort(30080)]).toEqual([true, true]);
+    // Here, a client asking for the peer's IP is refused, as on the peer.
+    expect(failure(() => a.begin(SERVICES, svc("mine", { clusterIP: "10.96.0.5" }), undefined)).code).toBe(422);
+    const changed = svc("peer", { type: "ClusterIP", clusterIP: "10.96.0.5" });
+    a.observe({ type: "MODIFIED", object: changed, prev: peers });
+    expect([a.isAllocatedIP("10.96.0.5"), a.isAllocatedNodePort(30080)]).toEqual([true, false]);
+    a.observe({ type: "DELETED", object: changed, prev: changed });
+    expect(a.isAllocatedIP("10.96.0.5")).toBe(false);
+  });
+});

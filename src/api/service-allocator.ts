@@ -7,7 +7,7 @@ import { fieldInvalid, internalError, invalid } from "../apis/errors.ts";
 import { NODE_PORT_RANGE } from "../apis/index.ts";
 import type { KubeObject, StatusCause } from "../apis/meta.ts";
 import type { ResourceInfo } from "../apis/registry.ts";
-import type { Store } from "../store/index.ts";
+import type { Store, StoreEvent } from "../store/index.ts";
 import type { Allocation, Allocator } from "./storage.ts";
 
 export const DEFAULT_SERVICE_CIDR = "10.43.0.0/16";
@@ -128,6 +128,20 @@ export class ServiceAllocator implements Allocator {
       for (const ip of held.ips) this.ips.claim(ip);
       for (const port of held.ports) this.ports.claim(port);
     }
+  }
+
+  /**
+   * Follows a service write taken by another API server on the same datastore: what the service
+   * holds now is marked taken, and what it held before and no longer does is free again. (Own
+   * writes pass through here too; marking them again changes nothing.)
+   */
+  observe(event: Pick<StoreEvent, "type" | "object" | "prev">): void {
+    const now = event.type === "DELETED" ? { ips: [], ports: [] } : this.held(event.object);
+    const before = event.prev ? this.held(event.prev) : event.type === "DELETED" ? this.held(event.object) : { ips: [], ports: [] };
+    for (const ip of now.ips) this.ips.claim(ip);
+    for (const port of now.ports) this.ports.claim(port);
+    for (const ip of before.ips) if (!now.ips.includes(ip)) this.ips.release(ip);
+    for (const port of before.ports) if (!now.ports.includes(port)) this.ports.release(port);
   }
 
   isAllocatedIP(ip: string): boolean {

@@ -70,11 +70,12 @@ current-context: kubun
 `;
 }
 
-export async function prepareDataDir(dataDir: string, bind: string): Promise<Omit<ClusterFiles, "kubeconfigPath">> {
+/** `tlsSANs`: more names the serving certificate covers (k3s's --tls-san), such as a load balancer's address. */
+export async function prepareDataDir(dataDir: string, bind: string, tlsSANs: readonly string[] = []): Promise<Omit<ClusterFiles, "kubeconfigPath">> {
   const tls = join(dataDir, "tls");
   mkdirSync(tls, { recursive: true, mode: 0o700 });
   const ca = await readOrCreatePair(tls, "ca", () => createCA());
-  const hosts = servingHosts(bind);
+  const hosts = [...new Set([...servingHosts(bind), ...tlsSANs])];
   let serving = await readOrCreatePair(tls, "serving", () => issueCertificate(ca, { commonName: "kube-apiserver", hosts, usage: "server" }));
   const covered = new Set(certificateHosts(serving.cert));
   if (hosts.some((h) => !covered.has(h))) {

@@ -17,7 +17,10 @@ commands:
            [--pod-security-default enforce=baseline,warn=restricted] [--pod-security-exempt-usernames U,..]
            [--pod-security-exempt-namespaces NS,..] [--pod-security-exempt-runtime-classes RC,..]
            [--disable-scheduler] [--disable-controller-manager] [scheduler options]
-           run the control plane (API server on its SQLite store)
+           [--datastore-endpoint postgres://USER:PASS@HOST:PORT/DB [--token TOKEN]]
+           [--tls-san NAME|IP ...] [--leader-elect true|false] [--leader-elect-lease-duration 15s] [--leader-elect-renew-deadline 10s] [--leader-elect-retry-period 2s]
+           run the control plane (API server on its SQLite store, or on a PostgreSQL datastore
+           that several servers share; --token joins the cluster of the first server's DIR/server.token)
   controller-manager --kubeconfig FILE
            run the controllers alone, against any kubun API server
   scheduler --kubeconfig FILE [scheduler options]
@@ -53,6 +56,13 @@ async function server(argv: string[]): Promise<void> {
       "audit-log-maxbackup": { type: "string" },
       "disable-scheduler": { type: "boolean", default: false },
       "disable-controller-manager": { type: "boolean", default: false },
+      "datastore-endpoint": { type: "string" },
+      token: { type: "string" },
+      "leader-elect": { type: "string" },
+      "tls-san": { type: "string", multiple: true },
+      "leader-elect-lease-duration": { type: "string" },
+      "leader-elect-renew-deadline": { type: "string" },
+      "leader-elect-retry-period": { type: "string" },
       ...SCHEDULER_FLAGS,
       ...POD_SECURITY_FLAGS,
     },
@@ -79,6 +89,10 @@ async function server(argv: string[]): Promise<void> {
         }
       : undefined,
     podSecurity: podSecurityFromFlags(values),
+    datastoreEndpoint: datastoreEndpoint(values["datastore-endpoint"], values.token),
+    token: values.token,
+    leaderElection: leaderElectionFromFlags(values),
+    tlsSANs: (values["tls-san"] ?? []).flatMap((v) => v.split(",")).filter(Boolean),
   });
   console.log(`kubun server listening on ${running.url} (bind ${values.bind})`);
   console.log(`point kubectl at it: export KUBECONFIG=${running.kubeconfigPath}`);
@@ -89,6 +103,36 @@ async function server(argv: string[]): Promise<void> {
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+/** kube's --leader-elect flags; unset, the server decides (on with --datastore-endpoint). */
+function leaderElectionFromFlags(values: Record<string, string | boolean | string[] | undefined>) {
+  const flag = values["leader-elect"] as string | undefined;
+  if (flag !== undefined && flag !== "true" && flag !== "false") throw new Error(`--leader-elect ${flag}: want true or false`);
+  const ms = (name: string) => {
+    const v = values[name] as string | undefined;
+    return v === undefined ? undefined : seconds(`--${name}`, v) * 1000;
+  };
+  const timings = { leaseDurationMs: ms("leader-elect-lease-duration"), renewDeadlineMs: ms("leader-elect-renew-deadline"), retryPeriodMs: ms("leader-elect-retry-period") };
+  const anyTiming = Object.values(timings).some((v) => v !== undefined);
+  if (flag === "false") {
+    if (anyTiming) throw new Error("--leader-elect-* timings were given with --leader-elect=false");
+    return false;
+  }
+  if (timings.renewDeadlineMs !== undefined && timings.leaseDurationMs !== undefined && timings.renewDeadlineMs >= timings.leaseDurationMs) {
+    throw new Error("--leader-elect-renew-deadline must be shorter than --leader-elect-lease-duration");
+  }
+  return anyTiming ? timings : flag === "true" ? true : undefined;
+}
+
+/** --datastore-endpoint: only PostgreSQL URLs (k3s's form); SQLite is the default without it. */
+function datastoreEndpoint(value: string | undefined, token: string | undefined): string | undefined {
+  if (value === undefined) {
+    if (token !== undefined) throw new Error("--token joins the cluster of a shared --datastore-endpoint; a server on its own SQLite store makes its own tokens");
+    return undefined;
+  }
+  if (!/^postgres(ql)?:\/\//.test(value)) throw new Error(`--datastore-endpoint ${value}: only postgres://USER:PASS@HOST:PORT/DB is supported (without it the state is in DIR/state.db)`);
+  return value;
 }
 
 /** A one-machine cluster, like `k3s server`: the control plane and an agent in one process. */

@@ -2,7 +2,8 @@
 // and scheduler. The controllers and the scheduler talk to the API server only through its
 // HTTPS API, with their own client, exactly as they do when run alone.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { randomUUID } from "node:crypto";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { AuthenticatorChain, GROUP_BOOTSTRAPPERS, GROUP_MASTERS, StaticTokens } from "../api/auth.ts";
 import { AuthorizerChain, mastersAuthorizer } from "../api/authz.ts";
@@ -21,15 +22,17 @@ import type { LimitOptions } from "../api/limits.ts";
 import { DEFAULT_POD_SECURITY, type PodSecurityConfig } from "../api/pod-security/index.ts";
 import { advertiseAddress, bestEffortWrite, ensureDefaultNamespaces, ensureDefaultStorageClass, ensureKubernetesService, ensureSystemPriorityClasses } from "../api/bootstrap.ts";
 import { agentLogs } from "../api/pod-logs.ts";
+import { startEndpointReconciler } from "../api/apiserver-endpoints.ts";
 import { agentStreams, streamingWebSocket } from "../api/streaming.ts";
 import { ServiceAllocator } from "../api/service-allocator.ts";
 import { Storage } from "../api/storage.ts";
-import { KubeClient, SharedInformerFactory } from "../client/index.ts";
+import { KubeClient, runLeaderElection, SharedInformerFactory, type LeaderElectionConfig } from "../client/index.ts";
 import { createControllerContext, startControllerManager, type ControllerManagerOptions } from "../controllers/manager.ts";
 import { startScheduler, type SchedulerOptions } from "../scheduler/scheduler.ts";
-import { SqliteStore } from "../store/index.ts";
+import { PostgresStore, SqliteStore, type ServerStore } from "../store/index.ts";
 import { loadSchedulerModule } from "../scheduler/wasm-loader.ts";
-import { secretsEncryption } from "../store/encryption.ts";
+import { loadOrCreateKey, secretsEncryption } from "../store/encryption.ts";
+import { fetchBootstrap, serverToken, storeBootstrap } from "./cluster-bootstrap.ts";
 import { kubeconfig, prepareDataDir, type ClusterFiles } from "./data-dir.ts";
 import type { AuditOptions } from "../api/audit/middleware.ts";
 import { openAuditLog } from "../api/audit/log-writer.ts";
@@ -63,12 +66,27 @@ export interface ServerOptions {
   shutdownDelaySeconds?: number;
   /** The event-loop stall that makes /livez fail (default 10 s; tests shorten it). */
   maxEventLoopStallMs?: number;
+  /**
+   * postgres://USER:PASS@HOST:PORT/DB[?sslmode=...] (k3s's --datastore-endpoint): the state is
+   * kept there instead of DIR/state.db, and every server given the same one serves one cluster.
+   */
+  datastoreEndpoint?: string;
+  /** The cluster token a server joins an existing datastore's cluster with (default DIR/server.token). */
+  token?: string;
+  /**
+   * Controllers and scheduler act only while holding their Lease in kube-system
+   * (kube-controller-manager, kube-scheduler), as kube's --leader-elect: on by default with a
+   * datastore endpoint, where other servers run them too; off by default on SQLite (one server).
+   */
+  leaderElection?: boolean | Pick<LeaderElectionConfig, "leaseDurationMs" | "renewDeadlineMs" | "retryPeriodMs">;
+  /** More names or addresses the serving certificate covers (k3s's --tls-san): a load balancer in front of several servers. */
+  tlsSANs?: string[];
 }
 
 export interface RunningServer extends ClusterFiles {
   url: string;
   port: number;
-  store: SqliteStore;
+  store: ServerStore;
   health: ServerHealth;
   stop(): Promise<void>;
 }
@@ -82,7 +100,7 @@ const resourceOfKind = new Map(RESOURCES.map((r) => [`${groupVersion(r)}|${r.kin
  * the same revision: stored objects are never mutated, so the informers keep that one rather
  * than a second copy of every pod and node (they still list and watch through the API).
  */
-function storedCopy(store: SqliteStore): (obj: KubeObject) => KubeObject | undefined {
+function storedCopy(store: ServerStore): (obj: KubeObject) => KubeObject | undefined {
   return (obj) => {
     const r = resourceOfKind.get(`${obj.apiVersion}|${obj.kind}`);
     if (!r || !obj.metadata.name) return undefined;
@@ -111,12 +129,30 @@ function openAudit(opts: ServerOptions["audit"]): AuditOptions | undefined {
   return { policy, sink: openAuditLog({ path: opts.logPath, maxSizeMB: opts.maxSizeMB, maxBackups: opts.maxBackups }) };
 }
 
+/**
+ * The data dir of a server on a shared datastore: the cluster's CA, keys and tokens from the
+ * datastore when a server stored them (cluster-bootstrap.ts), else this server's, stored there
+ * for the next ones.
+ */
+async function joinDatastore(url: string, dataDir: string, bind: string, given: string | undefined, sans: string[]): Promise<Omit<ClusterFiles, "kubeconfigPath">> {
+  const token = serverToken(dataDir, given);
+  if (await fetchBootstrap(url, dataDir, token)) return prepareDataDir(dataDir, bind, sans);
+  const files = await prepareDataDir(dataDir, bind, sans);
+  // Everything the bootstrap data holds exists before it is stored.
+  loadOrCreateKey(join(dataDir, "encryption.key"));
+  await loadSigningKey(join(dataDir, "tls", "service-account.jwk"));
+  componentTokens(dataDir);
+  // Another server stored its own first: this one now has that one's files, and starts on them.
+  return (await storeBootstrap(url, dataDir, token)) ? files : prepareDataDir(dataDir, bind, sans);
+}
+
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   // A missing or stale scheduler module stops the start here, before anything listens.
   if (opts.scheduler !== false) loadSchedulerModule();
   const audit = openAudit(opts.audit);
   const bind = opts.bind ?? "0.0.0.0";
-  const files = await prepareDataDir(opts.dataDir, bind);
+  const sans = opts.tlsSANs ?? [];
+  const files = opts.datastoreEndpoint ? await joinDatastore(opts.datastoreEndpoint, opts.dataDir, bind, opts.token, sans) : await prepareDataDir(opts.dataDir, bind, sans);
   // Secrets are encrypted at rest with a key created in the data dir at first start.
   const transformer = secretsEncryption(join(opts.dataDir, "encryption.key"));
   // Events stay on disk, as large clusters keep them in an etcd of their own: as many as the
@@ -126,9 +162,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const now = opts.now ?? (() => new Date());
   const events = storePrefix(findResource("", "v1", "events")!);
   const expiring = { [events]: (opts.eventTTLSeconds ?? 3600) * 1000 };
-  const store = new SqliteStore(files.dbPath, { synchronous: opts.synchronous, transformer, coldResources: [events], expiring, now: () => now().getTime() });
+  const store: ServerStore = opts.datastoreEndpoint
+    ? await PostgresStore.open(opts.datastoreEndpoint, { transformer, expiring, now: () => now().getTime() })
+    : new SqliteStore(files.dbPath, { synchronous: opts.synchronous, transformer, coldResources: [events], expiring, now: () => now().getTime() });
   const services = new ServiceAllocator({ serviceCIDR: opts.serviceCIDR });
   services.rebuild(store);
+  // Other servers on the datastore allocate cluster IPs and node ports too: follow their services.
+  const serviceWatch = opts.datastoreEndpoint ? store.watch("/core/services/", store.revision, (events) => events.forEach((e) => services.observe(e))) : undefined;
   const storage = new Storage(store, undefined, services);
   await bestEffortWrite("creating the default namespaces", () => ensureDefaultNamespaces(storage));
   await bestEffortWrite("creating the default storage class", () => ensureDefaultStorageClass(storage));
@@ -164,6 +204,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const port = server.port!;
   const url = `https://127.0.0.1:${port}`;
   await bestEffortWrite("updating the kubernetes service", () => ensureKubernetesService(storage, { clusterIP: services.kubernetesServiceIP, address: advertiseAddress(bind), port }));
+  // Several servers on one datastore: the kubernetes endpoints list every live one (apiserver-endpoints.ts).
+  const endpoints = opts.datastoreEndpoint ? startEndpointReconciler(storage, { address: advertiseAddress(bind), port }) : undefined;
   const kubeconfigPath = join(opts.dataDir, "admin.kubeconfig");
   await bestEffortWrite("writing the kubeconfig files", () => {
     writeFileSync(kubeconfigPath, kubeconfig(url, files.ca.cert, files.adminToken), { mode: 0o600 });
@@ -187,9 +229,18 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const client = new KubeClient({ server: "http://localhost", socketPath, token: files.adminToken, userAgent: "kubun-control-plane" });
     const ctx = { ...createControllerContext(client, { now }), informers: new SharedInformerFactory(client, { intern: storedCopy(store) }) };
     const running: { stop(): Promise<void> }[] = [];
-    if (opts.controllers !== false) running.push(startControllerManager(ctx, typeof opts.controllers === "object" ? opts.controllers : {}));
+    const election = opts.leaderElection ?? opts.datastoreEndpoint !== undefined;
+    // kube's hostname_uuid, with the port: which of several servers on one host leads shows in the Lease.
+    const identity = `${hostname()}:${port}_${randomUUID()}`;
+    const elected = (name: string, start: () => { stop(): Promise<void> }) =>
+      election ? runLeaderElection(client, { name, identity, ...(typeof election === "object" ? election : {}) }, start) : start();
+    if (opts.controllers !== false) {
+      const cmOptions = typeof opts.controllers === "object" ? opts.controllers : {};
+      running.push(elected("kube-controller-manager", () => startControllerManager(ctx, cmOptions)));
+    }
     if (opts.scheduler !== false) {
-      running.push(startScheduler(ctx, typeof opts.scheduler === "object" ? opts.scheduler : {}));
+      const schedulerOptions = typeof opts.scheduler === "object" ? opts.scheduler : {};
+      running.push(elected("kube-scheduler", () => startScheduler(ctx, schedulerOptions)));
     }
     ctx.informers.start();
     controllers = {
@@ -234,8 +285,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       health.stop();
       clearInterval(compactor);
       await controllers?.stop();
+      await endpoints?.stop().catch(() => {});
       await server.stop(true);
       rbac.close();
+      serviceWatch?.close();
       audit?.sink.close();
       await store.close();
     },

@@ -27,3 +27,4 @@ export {
   type WatchOptions,
   type WriteOptions,
 } from "./types.ts";
+export { LEADER_ELECTION_DEFAULTS, runLeaderElection, type LeaderElectionConfig, type LeaderElector } from "./leader-election.ts";

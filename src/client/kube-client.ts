@@ -31,7 +31,26 @@ export interface KubeClientOptions extends ConnectionOptions {
   userAgent?: string;
   /** Connections for requests other than watches (default 32); more wait for a free one. */
   maxConnections?: number;
+  /**
+   * Other API servers of the same cluster (several servers on one datastore), tried in turn when
+   * the current one cannot be reached, as k3s's agent load balancer does. Only a request that
+   * never reached a server (its connection refused or timed out) is sent again elsewhere.
+   */
+  fallbackServers?: string[];
 }
+
+/** Errors of a connection that was never made: the request was not sent, so another server may take it. */
+const NOT_CONNECTED = new Set(["ECONNREFUSED", "UND_ERR_CONNECT_TIMEOUT", "EHOSTUNREACH", "ENETUNREACH", "EHOSTDOWN"]);
+
+interface Endpoint {
+  origin: string;
+  basePath: string;
+}
+
+const endpointOf = (server: string): Endpoint => {
+  const url = new URL(server);
+  return { origin: url.origin, basePath: url.pathname.replace(/\/+$/, "") };
+};
 
 /** What the server answers a write with: the object as sent, plus the metadata the server fills in. */
 export type Stored<T extends KubeObject> = T & { metadata: ObjectMeta };
@@ -58,14 +77,12 @@ const isAbort = (err: unknown, signal?: AbortSignal) =>
 export class KubeClient {
   private readonly agent: Agent;
   private readonly watchAgent: Agent;
-  private readonly origin: string;
-  private readonly basePath: string;
+  private servers: Endpoint[];
+  private current = 0;
   private readonly headers: Record<string, string>;
 
   constructor(opts: KubeClientOptions) {
-    const url = new URL(opts.server);
-    this.origin = url.origin;
-    this.basePath = url.pathname.replace(/\/+$/, "");
+    this.servers = [opts.server, ...(opts.fallbackServers ?? [])].map(endpointOf);
     this.headers = { accept: "application/json", "user-agent": opts.userAgent ?? "kubun-client" };
     if (opts.token) this.headers.authorization = `Bearer ${opts.token}`;
     const connect = opts.socketPath ? { socketPath: opts.socketPath } : { ca: opts.ca, rejectUnauthorized: !opts.insecure };
@@ -205,22 +222,46 @@ export class KubeClient {
     return (text ? JSON.parse(text) : undefined) as T;
   }
 
-  private send(method: Dispatcher.HttpMethod, path: string, opts: RequestOptions & { bodyTimeout?: number; watch?: boolean }) {
+  /** The API servers this client knows, the one it uses first. */
+  get serverURLs(): string[] {
+    return [...this.servers.slice(this.current), ...this.servers.slice(0, this.current)].map((e) => `${e.origin}${e.basePath}`);
+  }
+
+  /** Replaces the servers to fail over to (learned from the kubernetes endpoints); the current one stays first. */
+  setFallbackServers(servers: string[]): void {
+    const current = this.servers[this.current]!;
+    const others = servers.map(endpointOf).filter((e) => e.origin !== current.origin);
+    this.servers = [current, ...others.filter((e, i) => others.findIndex((o) => o.origin === e.origin) === i)];
+    this.current = 0;
+  }
+
+  private async send(method: Dispatcher.HttpMethod, path: string, opts: RequestOptions & { bodyTimeout?: number; watch?: boolean }) {
     const headers = { ...this.headers };
     let body: string | undefined;
     if (opts.body !== undefined) {
       body = JSON.stringify(opts.body);
       headers["content-type"] = opts.contentType ?? "application/json";
     }
-    return (opts.watch ? this.watchAgent : this.agent).request({
-      origin: this.origin,
-      path: `${this.basePath}${path}${queryString(opts.query)}`,
-      method,
-      headers,
-      body,
-      signal: opts.signal,
-      bodyTimeout: opts.bodyTimeout,
-    });
+    for (let attempt = 1; ; attempt++) {
+      const index = this.current;
+      const server = this.servers[index]!;
+      try {
+        return await (opts.watch ? this.watchAgent : this.agent).request({
+          origin: server.origin,
+          path: `${server.basePath}${path}${queryString(opts.query)}`,
+          method,
+          headers,
+          body,
+          signal: opts.signal,
+          bodyTimeout: opts.bodyTimeout,
+        });
+      } catch (err) {
+        const code = (err as { code?: string }).code ?? "";
+        if (!NOT_CONNECTED.has(code) || attempt >= this.servers.length) throw err;
+        // Unreachable: the next server takes this request and those after it.
+        if (this.current === index) this.current = (index + 1) % this.servers.length;
+      }
+    }
   }
 
   /** Fills in apiVersion and kind so callers can pass bare `{ metadata, spec }` objects. */

@@ -48,3 +48,16 @@ export class StorageWriteError extends StoreError {
     super(`storage write failed: ${cause instanceof Error ? cause.message : String(cause)}`);
   }
 }
+
+/**
+ * The datastore cannot be reached now (a PostgreSQL restart, a lost connection): nothing of the
+ * write was applied, and the same request may succeed in a moment. The API answers 503 with Retry-After.
+ */
+export class StorageUnavailableError extends StoreError {
+  constructor(
+    readonly what: string,
+    readonly cause: unknown,
+  ) {
+    super(`${what}: the datastore is unavailable (${cause instanceof Error ? cause.message : String(cause)})`);
+  }
+}

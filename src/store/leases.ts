@@ -1,5 +1,33 @@
 // The clock of expiring resources (StoreOptions.expiring), as etcd leases are for kube-apiserver's
 // Events: each key's last write, oldest first, and which keys are past their resource's TTL.
+import { KeyNotFoundError, RevisionConflictError } from "./errors.ts";
+import type { Store } from "./types.ts";
+
+/** Expired keys deleted in one commit. */
+const EXPIRE_GROUP = 500;
+
+/**
+ * Deletes the `due` keys at their current revisions (watchers see DELETED events, as for an etcd
+ * lease running out), in groups that share a commit, each group after the last one landed.
+ * A key written or deleted meanwhile is left alone. Returns how many were deleted.
+ */
+export async function expireKeys(store: Store, due: readonly string[]): Promise<number> {
+  const current: [string, number][] = [];
+  for (const key of due) {
+    const revision = store.get(key)?.revision;
+    if (revision !== undefined) current.push([key, revision]);
+  }
+  let expired = 0;
+  for (let i = 0; i < current.length; i += EXPIRE_GROUP) {
+    const results = await Promise.allSettled(current.slice(i, i + EXPIRE_GROUP).map(([key, revision]) => store.delete(key, revision)));
+    for (const r of results) {
+      if (r.status === "fulfilled") expired++;
+      // Written or deleted meanwhile: its lease started again, or it is gone already.
+      else if (!(r.reason instanceof KeyNotFoundError || r.reason instanceof RevisionConflictError)) throw r.reason;
+    }
+  }
+  return expired;
+}
 
 export class Leases {
   private readonly ttls: ReadonlyMap<string, number>;

@@ -8,10 +8,10 @@ import type { KubeObject } from "../apis/meta.ts";
 import { CompactedError, KeyExistsError, KeyNotFoundError, RevisionConflictError, StorageWriteError, StoreClosedError } from "./errors.ts";
 import { forgetJson, keepStored, objectJson, parseStored, storedForm } from "./json.ts";
 import { ColdEntry } from "./cold-entry.ts";
-import { Leases } from "./leases.ts";
+import { expireKeys, Leases } from "./leases.ts";
 import { LiveState, resourceOf } from "./live-state.ts";
 import { SqliteLog, type LogOptions, type LogRow } from "./sqlite-log.ts";
-import type { Entry, HistoryEntry, ListResult, Store, StoreEvent, WatchHandle } from "./types.ts";
+import type { Entry, HistoryEntry, ListResult, ServerStore, StoreEvent, WatchHandle } from "./types.ts";
 import { SubtreeTable } from "./subtrees.ts";
 import { WatchHub } from "./watch-hub.ts";
 
@@ -47,17 +47,14 @@ interface PendingWrite {
 /** Log rows a step of compaction looks at: a few milliseconds of the event loop. */
 const COMPACT_STEP_ROWS = 500;
 
-/** Expired keys deleted in one commit. */
-const EXPIRE_GROUP = 500;
-
 /** The object as stored at `revision`: in its compact parsed form (json.ts), its JSON made once. */
-function withRevision(object: KubeObject, revision: number, parts: SubtreeTable | undefined): KubeObject {
+export function withRevision(object: KubeObject, revision: number, parts: SubtreeTable | undefined): KubeObject {
   const versioned = { ...object, metadata: { ...object.metadata, resourceVersion: String(revision) } };
   // A cold resource's object is dropped once written and sent: nothing to share its parts with.
   return parts ? storedForm(versioned, parts) : parseStored(JSON.stringify(versioned));
 }
 
-export class SqliteStore implements Store {
+export class SqliteStore implements ServerStore {
   private readonly log: SqliteLog;
   private readonly hub: WatchHub;
   /** Committed current state (live-state.ts). */
@@ -236,23 +233,8 @@ export class SqliteStore implements Store {
    * Deletes the keys of expiring resources whose last write is older than their resource's TTL
    * at `now` (watchers see DELETED events, as for an etcd lease running out). Returns how many.
    */
-  async expire(now = this.now()): Promise<number> {
-    const due: [string, number][] = [];
-    for (const key of this.leases.due(now)) {
-      const revision = this.get(key)?.revision;
-      if (revision !== undefined) due.push([key, revision]);
-    }
-    let expired = 0;
-    // In groups that share a commit, each group after the last one landed.
-    for (let i = 0; i < due.length; i += EXPIRE_GROUP) {
-      const results = await Promise.allSettled(due.slice(i, i + EXPIRE_GROUP).map(([key, revision]) => this.delete(key, revision)));
-      for (const r of results) {
-        if (r.status === "fulfilled") expired++;
-        // Written or deleted meanwhile: its lease started again, or it is gone already.
-        else if (!(r.reason instanceof KeyNotFoundError || r.reason instanceof RevisionConflictError)) throw r.reason;
-      }
-    }
-    return expired;
+  expire(now = this.now()): Promise<number> {
+    return expireKeys(this, this.leases.due(now));
   }
 
   /** Why the store cannot take writes now (closed, read-only, locked by another process, the last commit failed), or undefined. */

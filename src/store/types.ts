@@ -66,3 +66,10 @@ export interface Store {
   readFailure?(): string | undefined;
   close(): Promise<void>;
 }
+
+/** The store as the server runs it: one it also expires and compacts on its timers (SQLite or PostgreSQL). */
+export interface ServerStore extends Store {
+  compact(revision: number): Promise<void>;
+  /** Deletes the expiring resources' keys past their TTL at `now`; resolves with how many. */
+  expire(now?: number): Promise<number>;
+}

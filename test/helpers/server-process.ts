@@ -10,10 +10,10 @@ export interface ServerProcess {
   url: string;
 }
 
-export async function spawnServer(dataDir: string, opts: { stderr?: "inherit" | "ignore"; tmpDir?: string } = {}): Promise<ServerProcess> {
+export async function spawnServer(dataDir: string, opts: { stderr?: "inherit" | "ignore"; tmpDir?: string; args?: string[] } = {}): Promise<ServerProcess> {
   const tmp = opts.tmpDir ?? join(dirname(dataDir), "tmp");
   mkdirSync(tmp, { recursive: true });
-  const proc = Bun.spawn([process.execPath, "src/cli/main.ts", "server", "--data-dir", dataDir, "--port", "0", "--bind", "127.0.0.1"], {
+  const proc = Bun.spawn([process.execPath, "src/cli/main.ts", "server", "--data-dir", dataDir, "--port", "0", "--bind", "127.0.0.1", ...(opts.args ?? [])], {
     env: { ...process.env, TMPDIR: tmp },
     stdout: "pipe",
     stderr: opts.stderr ?? "inherit",
