@@ -25,6 +25,7 @@ import { handleCreate, handleDelete, handleDeleteCollection, handleUpdate } from
 import { negotiateOpenapiV2, OPENAPI_V2_PROTOBUF, openapiV2, openapiV2Protobuf, openapiV3GroupVersion, openapiV3Index } from "./openapi/index.ts";
 import { parseRequestInfo, splitGroupVersion } from "./request-info.ts";
 import { QuotaLocks } from "./quota-admission.ts";
+import { MetricsWindow, metricsRoutes } from "./metrics/index.ts";
 
 export interface AppOptions extends ApiDeps {
   auth: Authenticator;
@@ -44,6 +45,8 @@ export interface AppOptions extends ApiDeps {
   limits?: LimitOptions;
   /** PodSecurity admission (defaults and exemptions); omitted, no Pod Security checks run. */
   podSecurityConfig?: PodSecurityConfig;
+  /** The in-memory window metrics.k8s.io is served from (default: a new one). */
+  metrics?: MetricsWindow;
 }
 
 function statusResponse(err: StatusError): Response {
@@ -176,6 +179,8 @@ export function createApp(opts: AppOptions): Hono {
       handleTokenRequest(c, opts.storage, serviceAccountTokens, c.req.param("namespace"), c.req.param("name")),
     );
   }
+
+  metricsRoutes(app, { store: opts.storage.store, window: opts.metrics ?? new MetricsWindow(), now: opts.now });
 
   const resources = async (c: Context) => {
     const gv = splitGroupVersion(c.req.path);
