@@ -106,6 +106,11 @@ export const RESOURCES: readonly ResourceInfo[] = [
     categories: ["all"],
     subresources: [status("StatefulSet"), scale],
   }),
+  res("autoscaling", "v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler", true, {
+    shortNames: ["hpa"],
+    categories: ["all"],
+    subresources: [status("HorizontalPodAutoscaler")],
+  }),
   res("coordination.k8s.io", "v1", "leases", "Lease", true),
   res("storage.k8s.io", "v1", "storageclasses", "StorageClass", false, { shortNames: ["sc"] }),
   res("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", true),

@@ -38,6 +38,9 @@ import { defaultStorageClass, storageClassPrinter, validateStorageClass, validat
 import { resourceQuotaPrinter, validateResourceQuota } from "./core/resourcequota.ts";
 import { defaultLimitRange, limitRangePrinter, validateLimitRange } from "./core/limitrange.ts";
 
+import { defaultHorizontalPodAutoscaler, horizontalPodAutoscalerPrinter } from "./autoscaling/hpa.ts";
+import { validateHorizontalPodAutoscaler, validateHorizontalPodAutoscalerStatus } from "./autoscaling/hpa-validation.ts";
+
 export type { Strategy } from "./strategies/strategy.ts";
 
 const STRATEGIES: Record<string, Strategy> = {
@@ -188,6 +191,15 @@ STRATEGIES["rbac.authorization.k8s.io/ClusterRoleBinding"] = {
   validate: validateClusterRoleBinding,
   validateUpdate: validateBindingUpdate,
   printer: roleBindingPrinter,
+};
+
+STRATEGIES["autoscaling/HorizontalPodAutoscaler"] = {
+  name: nameIsDNSSubdomain,
+  defaults: defaultHorizontalPodAutoscaler,
+  validate: validateHorizontalPodAutoscaler,
+  validateStatus: validateHorizontalPodAutoscalerStatus,
+  printer: horizontalPodAutoscalerPrinter,
+  prepareForCreate: emptyStatus,
 };
 
 export function strategyFor(r: { group: string; kind: string }): Strategy {

@@ -20,6 +20,7 @@ import { startNodeLifecycleController } from "./node-lifecycle.ts";
 import { startPersistentVolumeBinder } from "./persistentvolume-binder.ts";
 import { startVolumeProtectionControllers } from "./volume-protection.ts";
 import { startStatefulSetController } from "./statefulset.ts";
+import { startHorizontalPodAutoscalerController } from "./horizontal.ts";
 
 export interface ControllerManagerOptions {
   /** Workers per controller (kube's --concurrent-*-syncs; default 5). */
@@ -32,6 +33,10 @@ export interface ControllerManagerOptions {
   nodeCIDRMaskSize?: number;
   /** The job controller's back-off after a failed pod (default 10 s, doubling to 6 min); tests shorten it. */
   jobBackoffBaseMs?: number;
+  /** --horizontal-pod-autoscaler-sync-period (default 15 s). */
+  hpaSyncPeriodMs?: number;
+  /** --horizontal-pod-autoscaler-downscale-stabilization (default 5 min); tests shorten it. */
+  hpaDownscaleStabilizationMs?: number;
 }
 
 export function startControllerManager(ctx: ControllerContext, opts: ControllerManagerOptions = {}): Running {
@@ -59,6 +64,7 @@ export function startControllerManager(ctx: ControllerContext, opts: ControllerM
     startVolumeProtectionControllers(ctx),
     startStatefulSetController(ctx, { workers }),
     startResourceQuotaController(ctx),
+    startHorizontalPodAutoscalerController(ctx, { workers, syncPeriodMs: opts.hpaSyncPeriodMs, downscaleStabilizationMs: opts.hpaDownscaleStabilizationMs }),
   ];
   // Informers asked for above start now; starting an already started factory changes nothing.
   ctx.informers.start();
