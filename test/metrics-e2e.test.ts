@@ -1,5 +1,6 @@
 // Resource metrics with real containers: the agent reads CRI stats, reports them with its node
-// credential, and `kubectl top` shows them through metrics.k8s.io.
+// credential, and `kubectl top` shows them through metrics.k8s.io; a HorizontalPodAutoscaler
+// scales a Deployment on them, up while its pods burn CPU and back down once they stop.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -9,7 +10,14 @@ import { waitFor } from "./helpers/wait.ts";
 
 let c: AgentCluster;
 beforeAll(async () => {
-  c = await startAgentCluster({ nodeName: "me-metrics", podCIDR: "10.214.10.0/24", statsPeriodMs: 1000 });
+  c = await startAgentCluster({
+    nodeName: "me-metrics",
+    podCIDR: "10.214.10.0/24",
+    statsPeriodMs: 1000,
+    volumeRefreshMs: 1000,
+    // The HPA looks every second and waits 8 s (not 5 min) before scaling down.
+    serverOptions: { controllers: { workers: 2, hpaSyncPeriodMs: 1000, hpaDownscaleStabilizationMs: 8000 }, scheduler: {} },
+  });
 }, 60_000);
 afterAll(async () => {
   await c?.close();
@@ -93,5 +101,90 @@ describe("kubectl top", () => {
     expect(((await forged.json()) as { message: string }).message).toContain("only report the usage of pods bound to it");
     const bad = await put("me-metrics", [{ namespace: "default" }]);
     expect(bad.status).toBe(400);
+  });
+});
+
+describe("HorizontalPodAutoscaler", () => {
+  test("scales a deployment 1 → 3 while its pods burn CPU, and back to 1 after the stabilization window once they stop", async () => {
+    // The loop reads its mode from a config map with shell builtins only, so it burns without forking
+    // (the file has no final newline: read fails at its end, so its status is not the loop's test).
+    const manifest = `
+apiVersion: v1
+kind: ConfigMap
+metadata: { name: load }
+data: { mode: burn }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: web }
+spec:
+  replicas: 1
+  selector: { matchLabels: { app: web } }
+  template:
+    metadata: { labels: { app: web } }
+    spec:
+      terminationGracePeriodSeconds: 0
+      containers:
+      - name: app
+        image: ${IMAGE}
+        command: ["sh", "-c", "while read m < /cfg/mode; [ \\"$m\\" = burn ]; do :; done; exec sleep 3600"]
+        resources: { requests: { cpu: 50m, memory: 16Mi }, limits: { cpu: 100m, memory: 32Mi } }
+        volumeMounts: [{ name: cfg, mountPath: /cfg }]
+      volumes: [{ name: cfg, configMap: { name: load } }]
+---
+apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: { name: web }
+spec:
+  scaleTargetRef: { apiVersion: apps/v1, kind: Deployment, name: web }
+  minReplicas: 1
+  maxReplicas: 3
+  metrics:
+  - type: Resource
+    resource: { name: cpu, target: { type: Utilization, averageUtilization: 50 } }
+`;
+    const applied = await c.server.kubectl(["apply", "-f", "-"], { stdin: manifest });
+    expect(applied.stderr).toBe("");
+    let seen = "";
+    const replicas = async () => {
+      // What the HPA last reported, for the failure message of a wait that times out.
+      seen = JSON.stringify(((await (await c.server.api("/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers/web")).json()) as { status?: unknown }).status);
+      return ((await (await c.server.api("/apis/apps/v1/namespaces/default/deployments/web")).json()) as { spec: { replicas: number } }).spec.replicas;
+    };
+
+    await waitFor("scaled up to 3", async () => ((await replicas()) === 3 ? true : null), { timeoutMs: 60_000, detail: () => seen });
+    const hpa = (await (await c.server.api("/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers/web")).json()) as any;
+    expect(hpa.status.lastScaleTime).toBeString();
+    expect(hpa.status.conditions.find((x: any) => x.type === "AbleToScale").status).toBe("True");
+    const get = await c.server.kubectl(["get", "hpa", "web", "--no-headers"]);
+    expect(get.stdout).toMatch(/^web\s+Deployment\/web\s+cpu: (\d+%|<unknown>)\/50%\s+1\s+3\s+\d/);
+    const events = await c.server.kubectl(["get", "events", "--field-selector", "involvedObject.kind=HorizontalPodAutoscaler", "-o", "jsonpath={.items[*].message}"]);
+    expect(events.stdout).toContain("reason: cpu resource utilization (percentage of request) above target");
+
+    // Stop the burn: the config map changes, every pod's loop ends.
+    const patched = await c.server.kubectl(["patch", "configmap", "load", "-p", '{"data":{"mode":"idle"}}']);
+    expect(patched.code).toBe(0);
+    await waitFor("scaled back to 1", async () => ((await replicas()) === 1 ? true : null), { timeoutMs: 90_000, detail: () => seen });
+    const after = await c.server.kubectl(["get", "events", "--field-selector", "involvedObject.kind=HorizontalPodAutoscaler", "-o", "jsonpath={.items[*].message}"]);
+    expect(after.stdout).toContain("New size: 1; reason: All metrics below target");
+    await c.server.kubectl(["delete", "-f", "-", "--wait=false"], { stdin: manifest });
+  }, 180_000);
+
+  test("metric types kubun does not read are refused with a 422 naming the field", async () => {
+    const bad = await c.server.kubectl(["apply", "-f", "-"], {
+      stdin: `apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata: { name: bad }
+spec:
+  scaleTargetRef: { apiVersion: apps/v1, kind: Deployment, name: web }
+  maxReplicas: 0
+  metrics:
+  - type: Pods
+    pods: { metric: { name: qps }, target: { type: AverageValue, averageValue: "1" } }
+`,
+    });
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain("spec.maxReplicas");
+    expect(bad.stderr).toContain('spec.metrics[0].type: Unsupported value: "Pods"');
   });
 });

@@ -109,7 +109,7 @@ export class HorizontalState {
   normalize(key: string, hpa: HorizontalPodAutoscaler, current: number, desired: number, min: number, nowMs: number): { replicas: number; conditions: ConditionUpdate[] } {
     const cutoff = nowMs - this.downscaleStabilizationMs;
     let stabilized = desired;
-    for (const r of this.recommendations.get(key) ?? []) if (r.atMs >= cutoff && r.replicas > stabilized) stabilized = r.replicas;
+    for (const r of this.recommendations.get(key) ?? []) if (r.atMs > cutoff && r.replicas > stabilized) stabilized = r.replicas;
     this.record(key, desired, nowMs, (r) => r.atMs < cutoff);
     const conditions: ConditionUpdate[] = [
       stabilized !== desired
