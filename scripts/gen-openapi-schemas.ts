@@ -5,7 +5,7 @@
 //   bun scripts/gen-openapi-schemas.ts          writes the file
 //   generateDefinitions()                       the same content in memory (used by the test)
 import { fileURLToPath } from "node:url";
-import { RESOURCES, groupVersion } from "../src/apis/registry.ts";
+import { CONVERTED_RESOURCES, RESOURCES, groupVersion } from "../src/apis/registry.ts";
 
 export type Schema = Record<string, unknown>;
 
@@ -37,7 +37,10 @@ const PACKAGES: Record<string, string[]> = {
     "StatefulSetSpec", "StatefulSetStatus", "StatefulSetUpdateStrategy", "RollingUpdateStatefulSetStrategy",
   ],
   "io.k8s.api.storage.v1": ["StorageClass", "StorageClassList"],
-  "io.k8s.api.autoscaling.v1": ["Scale", "ScaleSpec", "ScaleStatus"],
+  "io.k8s.api.autoscaling.v1": [
+    "Scale", "ScaleSpec", "ScaleStatus", "HorizontalPodAutoscaler", "HorizontalPodAutoscalerList", "HorizontalPodAutoscalerSpec",
+    "HorizontalPodAutoscalerStatus", "CrossVersionObjectReference",
+  ],
   "io.k8s.api.coordination.v1": ["Lease", "LeaseList", "LeaseSpec"],
   "io.k8s.api.rbac.v1": [
     "AggregationRule", "ClusterRole", "ClusterRoleBinding", "ClusterRoleBindingList", "ClusterRoleList", "PolicyRule", "Role",
@@ -272,7 +275,7 @@ export function rootKinds(): Map<string, GVK[]> {
   const roots = new Map<string, GVK[]>();
   const add = (className: string, gvk: GVK) => roots.set(className, [...(roots.get(className) ?? []), gvk]);
   const served = new Map<string, GVK>();
-  for (const r of RESOURCES) {
+  for (const r of [...RESOURCES, ...CONVERTED_RESOURCES]) {
     const prefix = r.kind === "Event" ? "CoreV1" : r.version === "v2" ? "V2" : "V1";
     add(`${prefix}${r.kind}`, { group: r.group, version: r.version, kind: r.kind });
     // Create-only kinds (SelfSubjectAccessReview) have no list.

@@ -1,5 +1,5 @@
 // Classic discovery documents: /api, /apis, /api/v1, /apis/{group}/{version}, /version.
-import { groupVersion, RESOURCES, resourcesIn, type ResourceInfo } from "../apis/registry.ts";
+import { CONVERTED_RESOURCES, groupVersion, RESOURCES, resourcesIn, type ResourceInfo } from "../apis/registry.ts";
 import { METRICS_RESOURCES } from "../apis/metrics/metrics.ts";
 
 export const KUBERNETES_VERSION = { major: "1", minor: "32", gitVersion: "v1.32.0-kubun" };
@@ -20,7 +20,8 @@ export function versionInfo() {
 function groups(): { name: string; versions: string[] }[] {
   const out = new Map<string, Set<string>>();
   // metrics.k8s.io is computed, not stored (src/api/metrics/), but discovered like the others.
-  for (const r of [...RESOURCES, ...METRICS_RESOURCES]) {
+  // Converted versions come after the stored one, which stays the preferred version.
+  for (const r of [...RESOURCES, ...CONVERTED_RESOURCES, ...METRICS_RESOURCES]) {
     if (!r.group) continue;
     if (!out.has(r.group)) out.set(r.group, new Set());
     out.get(r.group)!.add(r.version);

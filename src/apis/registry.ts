@@ -125,6 +125,19 @@ export const RESOURCES: readonly ResourceInfo[] = [
   res("authentication.k8s.io", "v1", "selfsubjectreviews", "SelfSubjectReview", false, { verbs: ["create"] }),
 ];
 
+/**
+ * Resources also served in an older version, stored in the version RESOURCES lists and
+ * converted at the API's edge (conversion.ts): discovered and routed, but not in RESOURCES, so
+ * that what walks every kind (garbage collector, quota, namespace deletion) sees each once.
+ */
+export const CONVERTED_RESOURCES: readonly ResourceInfo[] = [
+  res("autoscaling", "v1", "horizontalpodautoscalers", "HorizontalPodAutoscaler", true, {
+    shortNames: ["hpa"],
+    categories: ["all"],
+    subresources: [status("HorizontalPodAutoscaler")],
+  }),
+];
+
 // Endpoints' singular is "endpoints" in Kubernetes discovery.
 for (const r of RESOURCES) if (r.resource === "endpoints") r.singular = "endpoints";
 
@@ -132,7 +145,7 @@ export function groupVersion(r: Pick<ResourceInfo, "group" | "version">): string
   return r.group ? `${r.group}/${r.version}` : r.version;
 }
 
-const byPath = new Map(RESOURCES.map((r) => [`${groupVersion(r)}/${r.resource}`, r]));
+const byPath = new Map([...RESOURCES, ...CONVERTED_RESOURCES].map((r) => [`${groupVersion(r)}/${r.resource}`, r]));
 
 /** Looks a resource up by group, version and plural name as they appear in a URL. */
 export function findResource(group: string, version: string, resource: string): ResourceInfo | undefined {
@@ -140,7 +153,7 @@ export function findResource(group: string, version: string, resource: string): 
 }
 
 export function resourcesIn(group: string, version: string): ResourceInfo[] {
-  return RESOURCES.filter((r) => r.group === group && r.version === version);
+  return [...RESOURCES, ...CONVERTED_RESOURCES].filter((r) => r.group === group && r.version === version);
 }
 
 /** The store key prefix of a resource: "/registry/<group>/<resource>/". */

@@ -2758,6 +2758,159 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/apis/autoscaling/v1/horizontalpodautoscalers": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description list or watch objects of kind HorizontalPodAutoscaler */
+        get: operations["listAutoscalingV1HorizontalPodAutoscalerForAllNamespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apis/autoscaling/v1/namespaces/{namespace}/horizontalpodautoscalers": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description list or watch objects of kind HorizontalPodAutoscaler */
+        get: operations["listAutoscalingV1NamespacedHorizontalPodAutoscaler"];
+        put?: never;
+        /** @description create a HorizontalPodAutoscaler */
+        post: operations["createAutoscalingV1NamespacedHorizontalPodAutoscaler"];
+        /** @description delete collection of HorizontalPodAutoscaler */
+        delete: operations["deletecollectionAutoscalingV1NamespacedHorizontalPodAutoscaler"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apis/autoscaling/v1/namespaces/{namespace}/horizontalpodautoscalers/{name}": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description read the specified HorizontalPodAutoscaler */
+        get: operations["readAutoscalingV1NamespacedHorizontalPodAutoscaler"];
+        /** @description replace the specified HorizontalPodAutoscaler */
+        put: operations["replaceAutoscalingV1NamespacedHorizontalPodAutoscaler"];
+        post?: never;
+        /** @description delete a HorizontalPodAutoscaler */
+        delete: operations["deleteAutoscalingV1NamespacedHorizontalPodAutoscaler"];
+        options?: never;
+        head?: never;
+        /** @description partially update the specified HorizontalPodAutoscaler */
+        patch: operations["patchAutoscalingV1NamespacedHorizontalPodAutoscaler"];
+        trace?: never;
+    };
+    "/apis/autoscaling/v1/namespaces/{namespace}/horizontalpodautoscalers/{name}/status": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description read status of the specified HorizontalPodAutoscaler */
+        get: operations["readAutoscalingV1NamespacedHorizontalPodAutoscalerStatus"];
+        /** @description replace status of the specified HorizontalPodAutoscaler */
+        put: operations["replaceAutoscalingV1NamespacedHorizontalPodAutoscalerStatus"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** @description partially update status of the specified HorizontalPodAutoscaler */
+        patch: operations["patchAutoscalingV1NamespacedHorizontalPodAutoscalerStatus"];
+        trace?: never;
+    };
+    "/apis/autoscaling/v1/watch/horizontalpodautoscalers": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description watch individual changes to a list of HorizontalPodAutoscaler. deprecated: use the 'watch' parameter with a list operation instead. */
+        get: operations["watchAutoscalingV1HorizontalPodAutoscalerListForAllNamespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apis/autoscaling/v1/watch/namespaces/{namespace}/horizontalpodautoscalers": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description watch individual changes to a list of HorizontalPodAutoscaler. deprecated: use the 'watch' parameter with a list operation instead. */
+        get: operations["watchAutoscalingV1NamespacedHorizontalPodAutoscalerList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apis/autoscaling/v1/watch/namespaces/{namespace}/horizontalpodautoscalers/{name}": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description watch changes to an object of kind HorizontalPodAutoscaler. deprecated: use the 'watch' parameter with a list operation instead, filtered to a single item with the 'fieldSelector' parameter. */
+        get: operations["watchAutoscalingV1NamespacedHorizontalPodAutoscaler"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/apis/autoscaling/v2/horizontalpodautoscalers": {
         parameters: {
             query?: {
@@ -4532,6 +4685,79 @@ export interface components {
             nonResourceRules: components["schemas"]["io.k8s.api.authorization.v1.NonResourceRule"][];
             /** @description resourceRules is the list of actions the subject is allowed to perform on resources. The list ordering isn't significant, may contain duplicates, and possibly be incomplete. */
             resourceRules: components["schemas"]["io.k8s.api.authorization.v1.ResourceRule"][];
+        };
+        /** @description CrossVersionObjectReference contains enough information to let you identify the referred resource. */
+        "io.k8s.api.autoscaling.v1.CrossVersionObjectReference": {
+            /** @description apiVersion is the API version of the referent */
+            apiVersion?: string;
+            /** @description kind is the kind of the referent; More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds */
+            kind: string;
+            /** @description name is the name of the referent; More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names */
+            name: string;
+        };
+        /** @description configuration of a horizontal pod autoscaler. */
+        "io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler": {
+            /** @description APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
+            apiVersion?: string;
+            /** @description Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds */
+            kind?: string;
+            metadata?: components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"];
+            spec: components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerSpec"];
+            status?: components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerStatus"];
+        };
+        /** @description list of horizontal pod autoscaler objects. */
+        "io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerList": {
+            /** @description APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
+            apiVersion?: string;
+            /** @description items is the list of horizontal pod autoscaler objects. */
+            items: components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"][];
+            /** @description Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds */
+            kind?: string;
+            metadata?: components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta"];
+        };
+        /** @description specification of a horizontal pod autoscaler. */
+        "io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerSpec": {
+            /**
+             * Format: int32
+             * @description maxReplicas is the upper limit for the number of pods that can be set by the autoscaler; cannot be smaller than MinReplicas.
+             */
+            maxReplicas: number;
+            /**
+             * Format: int32
+             * @description minReplicas is the lower limit for the number of replicas to which the autoscaler can scale down.  It defaults to 1 pod.  minReplicas is allowed to be 0 if the alpha feature gate HPAScaleToZero is enabled and at least one Object or External metric is configured.  Scaling is active as long as at least one metric value is available.
+             */
+            minReplicas?: number;
+            scaleTargetRef: components["schemas"]["io.k8s.api.autoscaling.v1.CrossVersionObjectReference"];
+            /**
+             * Format: int32
+             * @description targetCPUUtilizationPercentage is the target average CPU utilization (represented as a percentage of requested CPU) over all the pods; if not specified the default autoscaling policy will be used.
+             */
+            targetCPUUtilizationPercentage?: number;
+        };
+        /** @description current status of a horizontal pod autoscaler */
+        "io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerStatus": {
+            /**
+             * Format: int32
+             * @description currentCPUUtilizationPercentage is the current average CPU utilization over all pods, represented as a percentage of requested CPU, e.g. 70 means that an average pod is using now 70% of its requested CPU.
+             */
+            currentCPUUtilizationPercentage?: number;
+            /**
+             * Format: int32
+             * @description currentReplicas is the current number of replicas of pods managed by this autoscaler.
+             */
+            currentReplicas: number;
+            /**
+             * Format: int32
+             * @description desiredReplicas is the  desired number of replicas of pods managed by this autoscaler.
+             */
+            desiredReplicas: number;
+            /** @description lastScaleTime is the last time the HorizontalPodAutoscaler scaled the number of pods; used by the autoscaler to control how often the number of pods is changed. */
+            lastScaleTime?: components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Time"];
+            /**
+             * Format: int64
+             * @description observedGeneration is the most recent generation observed by this autoscaler.
+             */
+            observedGeneration?: number;
         };
         /** @description Scale represents a scaling request for a resource. */
         "io.k8s.api.autoscaling.v1.Scale": {
@@ -21912,6 +22138,779 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["io.k8s.api.authorization.v1.SubjectAccessReview"];
                     "application/yaml": components["schemas"]["io.k8s.api.authorization.v1.SubjectAccessReview"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    listAutoscalingV1HorizontalPodAutoscalerForAllNamespaces: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                allowWatchBookmarks?: boolean;
+                continue?: string;
+                fieldSelector?: string;
+                labelSelector?: string;
+                limit?: number;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+                watch?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerList"];
+                    "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerList"];
+                    "application/json;stream=watch": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    listAutoscalingV1NamespacedHorizontalPodAutoscaler: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                allowWatchBookmarks?: boolean;
+                continue?: string;
+                fieldSelector?: string;
+                labelSelector?: string;
+                limit?: number;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+                watch?: boolean;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerList"];
+                    "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerList"];
+                    "application/json;stream=watch": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    createAutoscalingV1NamespacedHorizontalPodAutoscaler: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                fieldManager?: string;
+                fieldValidation?: string;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                    "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                    "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                };
+            };
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                    "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    deletecollectionAutoscalingV1NamespacedHorizontalPodAutoscaler: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                continue?: string;
+                dryRun?: string;
+                fieldSelector?: string;
+                gracePeriodSeconds?: number;
+                labelSelector?: string;
+                limit?: number;
+                orphanDependents?: boolean;
+                propagationPolicy?: string;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    readAutoscalingV1NamespacedHorizontalPodAutoscaler: {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                    "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    replaceAutoscalingV1NamespacedHorizontalPodAutoscaler: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                fieldManager?: string;
+                fieldValidation?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                    "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                    "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    deleteAutoscalingV1NamespacedHorizontalPodAutoscaler: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                gracePeriodSeconds?: number;
+                orphanDependents?: boolean;
+                propagationPolicy?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    patchAutoscalingV1NamespacedHorizontalPodAutoscaler: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                fieldManager?: string;
+                fieldValidation?: string;
+                force?: boolean;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/merge-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/strategic-merge-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/apply-patch+yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                    "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                    "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    readAutoscalingV1NamespacedHorizontalPodAutoscalerStatus: {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                    "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    replaceAutoscalingV1NamespacedHorizontalPodAutoscalerStatus: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                fieldManager?: string;
+                fieldValidation?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                    "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                    "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    patchAutoscalingV1NamespacedHorizontalPodAutoscalerStatus: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                fieldManager?: string;
+                fieldValidation?: string;
+                force?: boolean;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/merge-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/strategic-merge-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/apply-patch+yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                    "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                    "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    watchAutoscalingV1HorizontalPodAutoscalerListForAllNamespaces: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                allowWatchBookmarks?: boolean;
+                continue?: string;
+                fieldSelector?: string;
+                labelSelector?: string;
+                limit?: number;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+                watch?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/json;stream=watch": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    watchAutoscalingV1NamespacedHorizontalPodAutoscalerList: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                allowWatchBookmarks?: boolean;
+                continue?: string;
+                fieldSelector?: string;
+                labelSelector?: string;
+                limit?: number;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+                watch?: boolean;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/json;stream=watch": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    watchAutoscalingV1NamespacedHorizontalPodAutoscaler: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                allowWatchBookmarks?: boolean;
+                continue?: string;
+                fieldSelector?: string;
+                labelSelector?: string;
+                limit?: number;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+                watch?: boolean;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/json;stream=watch": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
                 };
             };
             /** @description Unauthorized */
