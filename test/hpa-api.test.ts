@@ -108,3 +108,28 @@ spec:
   expect(d.stdout).toContain("Reference:");
   expect(d.stdout).toContain("Deployment/web");
 });
+
+test("view (through system:aggregated-metrics-reader) may read metrics.k8s.io; a user without it may not", async () => {
+  const ok = async (args: string[]) => {
+    const r = await s.kubectl(args);
+    expect(r.stderr).toBe("");
+    return r.stdout;
+  };
+  await ok(["create", "serviceaccount", "viewer"]);
+  await ok(["create", "serviceaccount", "nobody"]);
+  await ok(["create", "rolebinding", "viewer-view", "--clusterrole=view", "--serviceaccount=default:viewer"]);
+  const viewer = (await ok(["create", "token", "viewer"])).trim();
+  const nobody = (await ok(["create", "token", "nobody"])).trim();
+  const pods = "/apis/metrics.k8s.io/v1beta1/namespaces/default/pods";
+  expect((await s.api(pods, { token: viewer })).status).toBe(200);
+  expect((await s.api(pods, { token: nobody })).status).toBe(403);
+  const role = await json("/apis/rbac.authorization.k8s.io/v1/clusterroles/system:aggregated-metrics-reader");
+  expect(role.metadata.labels["rbac.authorization.k8s.io/aggregate-to-view"]).toBe("true");
+});
+
+test("a v1 watch streams v1 objects", async () => {
+  const res = await s.api(`${V1}?watch=1&timeoutSeconds=1`);
+  const lines = (await res.text()).trim().split("\n").map((l) => JSON.parse(l));
+  expect(lines.length).toBeGreaterThan(0);
+  expect(lines.every((e) => e.type === "ADDED" && e.object.apiVersion === "autoscaling/v1")).toBe(true);
+});
