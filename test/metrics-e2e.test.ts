@@ -58,6 +58,12 @@ describe("kubectl top", () => {
     expect(rows.burn).toBeGreaterThan(20);
     expect(rows.idle).toBeLessThan(rows.burn!);
 
+    // The figures come from containerd's CRI stats (the cgroup files are only the fallback).
+    const stats = await c.agent.runtime.listContainerStats();
+    const burn = stats.find((x) => x.attributes?.labels["io.kubernetes.container.name"] === "burn");
+    expect(Number(burn?.cpu?.usage_core_nano_seconds?.value)).toBeGreaterThan(0);
+    expect(Number(burn?.memory?.working_set_bytes?.value)).toBeGreaterThan(0);
+
     const all = await c.server.kubectl(["top", "pods", "-A", "--no-headers"]);
     expect(all.stdout).toContain("default");
     expect(all.stdout).toContain("busy");
