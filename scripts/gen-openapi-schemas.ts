@@ -37,6 +37,10 @@ const PACKAGES: Record<string, string[]> = {
     "StatefulSetSpec", "StatefulSetStatus", "StatefulSetUpdateStrategy", "RollingUpdateStatefulSetStrategy",
   ],
   "io.k8s.api.storage.v1": ["StorageClass", "StorageClassList"],
+  "io.k8s.api.admissionregistration.v1": [
+    "MatchCondition", "MutatingWebhook", "MutatingWebhookConfiguration", "MutatingWebhookConfigurationList", "RuleWithOperations",
+    "ValidatingWebhook", "ValidatingWebhookConfiguration", "ValidatingWebhookConfigurationList",
+  ],
   "io.k8s.api.autoscaling.v1": [
     "Scale", "ScaleSpec", "ScaleStatus", "HorizontalPodAutoscaler", "HorizontalPodAutoscalerList", "HorizontalPodAutoscalerSpec",
     "HorizontalPodAutoscalerStatus", "CrossVersionObjectReference",
@@ -62,7 +66,7 @@ const packageOf = new Map(Object.entries(PACKAGES).flatMap(([pkg, names]) => nam
 
 /** The Kubernetes definition name of a client-node model class. */
 export function definitionName(className: string): string {
-  const m = /^(CoreV1|DiscoveryV1|RbacV1|AuthenticationV1|V1|V2)([A-Z]\w*)$/.exec(className);
+  const m = /^(CoreV1|DiscoveryV1|RbacV1|AuthenticationV1|AdmissionregistrationV1|V1|V2)([A-Z]\w*)$/.exec(className);
   if (!m) throw new Error(`no Kubernetes package known for model ${className}`);
   const [, prefix, local] = m as unknown as [string, string, string];
   if (prefix === "V2") return `io.k8s.api.autoscaling.v2.${local}`; // the only v2 kubun serves
@@ -70,6 +74,7 @@ export function definitionName(className: string): string {
   if (prefix === "CoreV1") return `io.k8s.api.core.v1.${local}`;
   if (prefix === "RbacV1") return `io.k8s.api.rbac.v1.${local}`;
   if (prefix === "AuthenticationV1") return `io.k8s.api.authentication.v1.${local}`;
+  if (prefix === "AdmissionregistrationV1") return `io.k8s.api.admissionregistration.v1.${local}`;
   return `${packageOf.get(local) ?? "io.k8s.api.core.v1"}.${local}`;
 }
 
@@ -81,6 +86,8 @@ const PATCH_META: [string, string, string?, string[]?][] = [
   ["PodSpec.volumes", "merge,retainKeys", "name", ["name"]],
   ["PodSpec.initContainers", "merge", "name", ["name"]],
   ["PodSpec.containers", "merge", "name", ["name"]],
+  ["MutatingWebhookConfiguration.webhooks", "merge", "name", ["name"]],
+  ["ValidatingWebhookConfiguration.webhooks", "merge", "name", ["name"]],
   ["PodSpec.ephemeralContainers", "merge", "name", ["name"]],
   ["PodSpec.imagePullSecrets", "merge", "name", ["name"]],
   ["PodSpec.hostAliases", "merge", "ip", ["ip"]],

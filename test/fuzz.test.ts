@@ -40,6 +40,16 @@ type Rng = ReturnType<typeof rng>;
 const tmp = mkdtempSync(join(tmpdir(), "kubun-fuzz-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
+/** An admission webhook that is never called: the fuzz run writes only refused requests and dry runs. */
+const webhook = (name: string) => ({
+  name: `${name}.fuzz.kubun.io`,
+  clientConfig: { url: "https://127.0.0.1:1/x", caBundle: "" },
+  rules: [{ operations: ["CREATE"], apiGroups: [""], apiVersions: ["v1"], resources: ["configmaps", "pods/status"], scope: "Namespaced" }],
+  namespaceSelector: { matchLabels: { app: "fuzz" } },
+  sideEffects: "None",
+  admissionReviewVersions: ["v1"],
+});
+
 function seedObject(r: ResourceInfo, name: string): Record<string, unknown> {
   const metadata = { name, labels: { app: "fuzz" } };
   const base = { apiVersion: groupVersion(r), kind: r.kind, metadata };
@@ -71,6 +81,8 @@ function seedObject(r: ResourceInfo, name: string): Record<string, unknown> {
       },
     },
     clusterrolebindings: { roleRef, subjects: [{ kind: "Group", name: "g" }, { kind: "ServiceAccount", name: "sa", namespace: "default" }] },
+    validatingwebhookconfigurations: { webhooks: [webhook("v")] },
+    mutatingwebhookconfigurations: { webhooks: [{ ...webhook("m"), reinvocationPolicy: "IfNeeded" }] },
   };
   return { ...base, ...specs[r.resource] };
 }

@@ -19,13 +19,16 @@ import { handleFinalize } from "./handlers/finalize.ts";
 import { handlePatch } from "./handlers/patch.ts";
 import { handlePortForward } from "./handlers/portforward.ts";
 import { handleGet, handleList } from "./handlers/read.ts";
+import { handleHistory } from "./handlers/history.ts";
 import { handleBinding, handleLog, handleScale } from "./handlers/subresources.ts";
 import { handleWatch } from "./handlers/watch.ts";
+import { WebhookAdmission } from "./webhooks/index.ts";
 import { handleCreate, handleDelete, handleDeleteCollection, handleUpdate } from "./handlers/write.ts";
 import { negotiateOpenapiV2, OPENAPI_V2_PROTOBUF, openapiV2, openapiV2Protobuf, openapiV3GroupVersion, openapiV3Index } from "./openapi/index.ts";
 import { parseRequestInfo, splitGroupVersion } from "./request-info.ts";
 import { QuotaLocks } from "./quota-admission.ts";
 import { MetricsWindow, metricsRoutes } from "./metrics/index.ts";
+import { mountUi } from "../ui/index.ts";
 
 export interface AppOptions extends ApiDeps {
   auth: Authenticator;
@@ -66,6 +69,7 @@ async function dispatch(h: HandlerContext): Promise<Response> {
     allowed("watch");
     return handleWatch(h);
   }
+  if (subresource === "history" && name && method === "GET") return handleHistory(h);
   if (subresource) {
     const sub = h.r.subresources.find((s) => s.name === subresource);
     if (!sub || !name) throw notFound({ resource: `${h.r.resource}/${subresource}`, group: h.r.group }, name ?? "");
@@ -136,6 +140,7 @@ export function createApp(opts: AppOptions): Hono {
   const deps: ApiDeps = { storage: opts.storage, now: opts.now, logs: opts.logs, streams: opts.streams, escalation, watchBudget: opts.limits?.watch };
   deps.quota = { store: opts.storage.store, locks: new QuotaLocks(), now: opts.now };
   if (opts.podSecurityConfig) deps.podSecurity = { config: opts.podSecurityConfig, storage: opts.storage };
+  deps.webhooks = opts.webhooks ?? new WebhookAdmission(opts.storage);
 
   app.onError((err) => {
     if (err instanceof StatusError) return statusResponse(err);
@@ -146,6 +151,7 @@ export function createApp(opts: AppOptions): Hono {
 
   for (const p of ["/healthz", "/livez", "/readyz"]) app.get(p, (c) => c.text("ok"));
   app.get("/version", (c) => c.json(versionInfo()));
+  mountUi(app);
   app.use("*", authentication(opts.auth));
   if (opts.audit) app.use("*", auditing(opts.audit));
   app.use("*", limits(opts.limits));

@@ -37,6 +37,8 @@ import {
 import { defaultStorageClass, storageClassPrinter, validateStorageClass, validateStorageClassUpdate } from "./storage/storageclass.ts";
 import { resourceQuotaPrinter, validateResourceQuota } from "./core/resourcequota.ts";
 import { defaultLimitRange, limitRangePrinter, validateLimitRange } from "./core/limitrange.ts";
+import { defaultWebhookConfiguration, webhookConfigurationPrinter, type WebhookConfiguration } from "./admissionregistration/webhook.ts";
+import { validateMutatingWebhookConfiguration, validateValidatingWebhookConfiguration } from "./admissionregistration/validation.ts";
 
 import { defaultHorizontalPodAutoscaler, horizontalPodAutoscalerPrinter } from "./autoscaling/hpa.ts";
 import { validateHorizontalPodAutoscaler, validateHorizontalPodAutoscalerStatus } from "./autoscaling/hpa-validation.ts";
@@ -200,6 +202,19 @@ STRATEGIES["autoscaling/HorizontalPodAutoscaler"] = {
   validateStatus: validateHorizontalPodAutoscalerStatus,
   printer: horizontalPodAutoscalerPrinter,
   prepareForCreate: emptyStatus,
+};
+
+STRATEGIES["admissionregistration.k8s.io/ValidatingWebhookConfiguration"] = {
+  name: nameIsDNSSubdomain,
+  defaults: (cfg) => defaultWebhookConfiguration(cfg as WebhookConfiguration, false),
+  validate: validateValidatingWebhookConfiguration,
+  printer: webhookConfigurationPrinter,
+};
+STRATEGIES["admissionregistration.k8s.io/MutatingWebhookConfiguration"] = {
+  name: nameIsDNSSubdomain,
+  defaults: (cfg) => defaultWebhookConfiguration(cfg as WebhookConfiguration, true),
+  validate: validateMutatingWebhookConfiguration,
+  printer: webhookConfigurationPrinter,
 };
 
 export function strategyFor(r: { group: string; kind: string }): Strategy {

@@ -112,6 +112,7 @@ async function up(argv: string[]): Promise<void> {
   });
   console.log(`kubun up: node ${agent.nodeName} is up (pod CIDR ${agent.podCIDR})`);
   console.log(`\nPoint kubectl at the cluster:\n  export KUBECONFIG=${server.kubeconfigPath}\n  kubectl get nodes`);
+  console.log(`\nThe dashboard: ${server.url}/ui/ (log in with the token in ${server.dataDir}/admin.token)`);
   const shutdown = async (signal: string) => {
     console.log(`kubun up: ${signal}, stopping`);
     await agent.stop();

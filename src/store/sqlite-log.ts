@@ -121,6 +121,11 @@ export class SqliteLog {
       .map(this.toLogRow);
   }
 
+  /** Every row of one key still in the log (compaction drops superseded ones), oldest first. */
+  rowsOf(name: string): LogRow[] {
+    return this.db.select().from(kv).where(eq(kv.name, name)).orderBy(asc(kv.id)).all().map(this.toLogRow);
+  }
+
   /** The value written at revision `id` (decrypted), if that row is still in the log. */
   valueAt(id: number): string | undefined {
     const row = this.valueById.get({ id });

@@ -11,7 +11,7 @@ import { ColdEntry } from "./cold-entry.ts";
 import { Leases } from "./leases.ts";
 import { LiveState, resourceOf } from "./live-state.ts";
 import { SqliteLog, type LogOptions, type LogRow } from "./sqlite-log.ts";
-import type { Entry, ListResult, Store, StoreEvent, WatchHandle } from "./types.ts";
+import type { Entry, HistoryEntry, ListResult, Store, StoreEvent, WatchHandle } from "./types.ts";
 import { SubtreeTable } from "./subtrees.ts";
 import { WatchHub } from "./watch-hub.ts";
 
@@ -109,6 +109,19 @@ export class SqliteStore implements Store {
 
   get compactedRevision(): number {
     return this.compacted;
+  }
+
+  history(key: string): HistoryEntry[] {
+    const out: HistoryEntry[] = [];
+    let last: KubeObject | undefined;
+    for (const row of this.log.rowsOf(key)) {
+      // A tombstone's value is the object's last state; an empty one repeats the version before.
+      const object = row.value ? parseStored(row.value) : last;
+      if (!object) continue;
+      out.push({ revision: row.id, type: row.deleted ? "DELETED" : row.created ? "ADDED" : "MODIFIED", object });
+      last = object;
+    }
+    return out;
   }
 
   get(key: string): Entry | undefined {

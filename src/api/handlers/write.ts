@@ -8,6 +8,8 @@ import { converterFor } from "../../apis/conversion.ts";
 import { strictDecodingError, unknownFields } from "../openapi/index.ts";
 import { checkTypeMeta, respond, respondObject, withTypeMeta, writeOptions, type HandlerContext } from "./context.ts";
 import { listObjects } from "./read.ts";
+import { requestUser } from "../auth.ts";
+import { addAuditAnnotation } from "../audit/annotations.ts";
 
 export async function readObject(h: HandlerContext): Promise<Record<string, unknown>> {
   return expectObject(decodeBody(await readBody(h.c.req.raw), h.c.req.header("content-type") ?? null));
@@ -89,10 +91,26 @@ async function deleteOptions(h: HandlerContext): Promise<DeleteOptions> {
   };
 }
 
+/** The admission webhooks of a DELETE (webhooks/), with the object as it is now; its warnings. */
+async function admitDelete(h: HandlerContext, namespace: string | undefined, name: string, opts: DeleteOptions): Promise<string[]> {
+  const warnings: string[] = [];
+  if (!h.deps.webhooks) return warnings;
+  const current = h.deps.storage.get(h.r, namespace, name);
+  const options: Record<string, unknown> = { kind: "DeleteOptions", apiVersion: "meta.k8s.io/v1" };
+  if (opts.gracePeriodSeconds !== undefined) options.gracePeriodSeconds = opts.gracePeriodSeconds;
+  if (opts.propagationPolicy) options.propagationPolicy = opts.propagationPolicy;
+  if (opts.preconditions) options.preconditions = opts.preconditions;
+  if (opts.dryRun) options.dryRun = ["All"];
+  const request = { user: requestUser(h.c), subresource: undefined, dryRun: !!opts.dryRun, warnings, annotate: (k: string, v: string) => addAuditAnnotation(h.c, k, v) };
+  await h.deps.webhooks.admitDelete(h.r, request, current, options);
+  return warnings;
+}
+
 export async function handleDelete(h: HandlerContext): Promise<Response> {
   const opts = await deleteOptions(h);
+  const warnings = await admitDelete(h, h.info.namespace, h.info.name!, opts);
   const obj = await h.deps.storage.delete(h.r, h.info.namespace, h.info.name!, opts);
-  return respondObject(h, obj, 200);
+  return respondObject(h, obj, 200, warnings);
 }
 
 export async function handleDeleteCollection(h: HandlerContext): Promise<Response> {
@@ -101,6 +119,7 @@ export async function handleDeleteCollection(h: HandlerContext): Promise<Respons
   const deleted: KubeObject[] = [];
   for (const item of items) {
     try {
+      await admitDelete(h, item.metadata.namespace, item.metadata.name!, opts);
       deleted.push(await h.deps.storage.delete(h.r, item.metadata.namespace, item.metadata.name!, opts));
     } catch (err) {
       // Gone meanwhile: deletecollection is best effort per item, like Kubernetes'.

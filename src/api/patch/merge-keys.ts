@@ -1,7 +1,7 @@
 // Patch strategies of the fields of the kinds kubun serves, transcribed from the
 // `patchStrategy` / `patchMergeKey` struct tags (and, for server-side apply, the
-// `+listType=map` / `+listMapKey` markers) of k8s.io/api core/v1, apps/v1, coordination/v1 and
-// discovery/v1.
+// `+listType=map` / `+listMapKey` markers) of k8s.io/api core/v1, apps/v1, coordination/v1,
+// discovery/v1 and admissionregistration/v1.
 //
 // It is a small type graph rather than a table of paths, because PodSpec appears under Pod,
 // Deployment and ReplicaSet and ObjectMeta under everything. Fields not listed have the default
@@ -98,6 +98,9 @@ const TYPES: Readonly<Record<string, TypeSchema>> = {
   Namespace: { metadata, status: struct("NamespaceStatus") },
   NamespaceStatus: { conditions },
   ServiceAccount: { metadata, secrets: byKey("name") },
+
+  // admissionregistration/v1: webhooks are merged by name.
+  WebhookConfiguration: { metadata, webhooks: byKey("name") },
 };
 
 /** Kinds whose root type differs from the generic Object (metadata only). */
@@ -112,6 +115,8 @@ const ROOTS: Readonly<Record<string, string>> = {
   Node: "Node",
   Namespace: "Namespace",
   ServiceAccount: "ServiceAccount",
+  ValidatingWebhookConfiguration: "WebhookConfiguration",
+  MutatingWebhookConfiguration: "WebhookConfiguration",
 };
 
 /** The type name at the root of an object of this kind ("Object" when nothing is special). */
