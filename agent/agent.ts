@@ -22,6 +22,7 @@ import { agentStreaming } from "./streaming.ts";
 import { every, postNodeStatus, renewLease } from "./node/heartbeat.ts";
 import { addresses, capacity, defaultHostIP, systemInfo } from "./node/machine.ts";
 import { nodeObject, nodeStatus } from "./node/node-status.ts";
+import { reportUsage } from "./node/stats.ts";
 import { Backoff, type BackoffOptions } from "./pods/backoff.ts";
 import { MANAGED_BY, MANAGED_BY_VALUE, POD_UID } from "./pods/labels.ts";
 import { PodManager } from "./pods/manager.ts";
@@ -81,6 +82,8 @@ export interface AgentOptions {
   syncPeriodMs?: number;
   leaseRenewMs?: number;
   statusPeriodMs?: number;
+  /** How often the node's and its containers' usage goes to the API server for metrics.k8s.io (default 10 s). */
+  statsPeriodMs?: number;
   /** How long to wait for spec.podCIDR before giving up. */
   podCIDRTimeoutMs?: number;
   /** Route other nodes' podCIDRs via their node IPs (host-gw); default: when the agent runs its own CNI. */
@@ -252,6 +255,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     cleanups.push(
       every(opts.statusPeriodMs ?? 10_000, async () => void (node = await postNodeStatus(client, nodeName, await measure(node))), (e) => log(`node status: ${e}`)),
     );
+
+    cleanups.push(every(opts.statsPeriodMs ?? 10_000, () => reportUsage(client, nodeName, cri), (e) => log(`usage report: ${e}`)));
 
     // The proxy comes before pods, so their first DNS query and ClusterIP connection find it.
     const serviceProxy = opts.serviceProxy ?? true;

@@ -5,7 +5,7 @@
 //   bun scripts/gen-openapi-schemas.ts          writes the file
 //   generateDefinitions()                       the same content in memory (used by the test)
 import { fileURLToPath } from "node:url";
-import { RESOURCES, groupVersion } from "../src/apis/registry.ts";
+import { CONVERTED_RESOURCES, RESOURCES, groupVersion } from "../src/apis/registry.ts";
 
 export type Schema = Record<string, unknown>;
 
@@ -43,7 +43,10 @@ const PACKAGES: Record<string, string[]> = {
     "ValidatingWebhook", "ValidatingWebhookConfiguration", "ValidatingWebhookConfigurationList",
   ],
   "io.k8s.api.scheduling.v1": ["PriorityClass", "PriorityClassList"],
-  "io.k8s.api.autoscaling.v1": ["Scale", "ScaleSpec", "ScaleStatus"],
+  "io.k8s.api.autoscaling.v1": [
+    "Scale", "ScaleSpec", "ScaleStatus", "HorizontalPodAutoscaler", "HorizontalPodAutoscalerList", "HorizontalPodAutoscalerSpec",
+    "HorizontalPodAutoscalerStatus", "CrossVersionObjectReference",
+  ],
   "io.k8s.api.coordination.v1": ["Lease", "LeaseList", "LeaseSpec"],
   "io.k8s.api.rbac.v1": [
     "AggregationRule", "ClusterRole", "ClusterRoleBinding", "ClusterRoleBindingList", "ClusterRoleList", "PolicyRule", "Role",
@@ -65,9 +68,10 @@ const packageOf = new Map(Object.entries(PACKAGES).flatMap(([pkg, names]) => nam
 
 /** The Kubernetes definition name of a client-node model class. */
 export function definitionName(className: string): string {
-  const m = /^(CoreV1|DiscoveryV1|RbacV1|AuthenticationV1|AdmissionregistrationV1|V1)([A-Z]\w*)$/.exec(className);
+  const m = /^(CoreV1|DiscoveryV1|RbacV1|AuthenticationV1|AdmissionregistrationV1|V1|V2)([A-Z]\w*)$/.exec(className);
   if (!m) throw new Error(`no Kubernetes package known for model ${className}`);
   const [, prefix, local] = m as unknown as [string, string, string];
+  if (prefix === "V2") return `io.k8s.api.autoscaling.v2.${local}`; // the only v2 kubun serves
   if (prefix === "DiscoveryV1") return `io.k8s.api.discovery.v1.${local}`;
   if (prefix === "CoreV1") return `io.k8s.api.core.v1.${local}`;
   if (prefix === "RbacV1") return `io.k8s.api.rbac.v1.${local}`;
@@ -119,6 +123,7 @@ const PATCH_META: [string, string, string?, string[]?][] = [
   ["StatefulSetStatus.conditions", "merge", "type", ["type"]],
   ["PersistentVolumeClaimStatus.conditions", "merge", "type", ["type"]],
   ["PodDisruptionBudgetStatus.conditions", "merge", "type", ["type"]],
+  ["HorizontalPodAutoscalerStatus.conditions", "merge", "type", ["type"]],
 ];
 
 // client-node types resource.Quantity as a plain string.
@@ -130,7 +135,8 @@ const QUANTITIES = new Set([
   "PersistentVolumeClaimStatus.capacity", "PersistentVolumeClaimStatus.allocatedResources",
   "ResourceQuotaSpec.hard", "ResourceQuotaStatus.hard", "ResourceQuotaStatus.used",
   "LimitRangeItem.max", "LimitRangeItem.min", "LimitRangeItem.default", "LimitRangeItem.defaultRequest",
-  "LimitRangeItem.maxLimitRequestRatio",
+  "LimitRangeItem.maxLimitRequestRatio", "MetricTarget.value", "MetricTarget.averageValue", "MetricValueStatus.value",
+  "MetricValueStatus.averageValue",
 ]);
 
 // Leaf types that have no client-node model of their own.
@@ -279,8 +285,8 @@ export function rootKinds(): Map<string, GVK[]> {
   const roots = new Map<string, GVK[]>();
   const add = (className: string, gvk: GVK) => roots.set(className, [...(roots.get(className) ?? []), gvk]);
   const served = new Map<string, GVK>();
-  for (const r of RESOURCES) {
-    const prefix = r.kind === "Event" ? "CoreV1" : "V1";
+  for (const r of [...RESOURCES, ...CONVERTED_RESOURCES]) {
+    const prefix = r.kind === "Event" ? "CoreV1" : r.version === "v2" ? "V2" : "V1";
     add(`${prefix}${r.kind}`, { group: r.group, version: r.version, kind: r.kind });
     // Create-only kinds (SelfSubjectAccessReview) have no list.
     if (r.verbs.includes("list")) add(`${prefix}${r.listKind}`, { group: r.group, version: r.version, kind: r.listKind });

@@ -9,6 +9,8 @@ import type {
   Container,
   ContainerConfig,
   ContainerFilter,
+  ContainerStats,
+  ContainerStatsFilter,
   ContainerStatus,
   ExecRequest,
   ExecSyncResponse,
@@ -20,6 +22,7 @@ import type {
   PodSandboxStatus,
   RuntimeCondition,
   RuntimeService,
+  StatsService,
   StreamingService,
   VersionResponse,
 } from "./types.ts";
@@ -62,7 +65,7 @@ export interface CriClientOptions {
 }
 
 /** One gRPC channel to the runtime, serving both services. */
-export class CriClient implements RuntimeService, ImageService, StreamingService {
+export class CriClient implements RuntimeService, ImageService, StreamingService, StatsService {
   private readonly runtime: Stub;
   private readonly image: Stub;
   private readonly timeoutMs: number;
@@ -163,6 +166,11 @@ export class CriClient implements RuntimeService, ImageService, StreamingService
   async containerStatus(id: string): Promise<ContainerStatus | null> {
     const res = await this.orNull(this.call<{ status: ContainerStatus }>(this.runtime, "ContainerStatus", { container_id: id }));
     return res?.status ?? null;
+  }
+
+  async listContainerStats(filter?: ContainerStatsFilter): Promise<ContainerStats[]> {
+    const res = await this.call<{ stats?: ContainerStats[] }>(this.runtime, "ListContainerStats", { filter });
+    return res.stats ?? [];
   }
 
   execSync(id: string, cmd: string[], timeoutSeconds: number): Promise<ExecSyncResponse> {

@@ -267,3 +267,21 @@ export interface StreamingService {
   /** `ports` may stay empty: kubectl names the ports inside the SPDY session itself. */
   portForward(sandboxId: string, ports?: number[]): Promise<string>;
 }
+
+/** One container's usage as CRI reports it (uint64s as decimal strings: proto-loader's longs). */
+export interface ContainerStats {
+  attributes?: { id: string; metadata?: ContainerMetadata; labels: Record<string, string> };
+  cpu?: { timestamp: string; usage_core_nano_seconds?: { value: string } | null; usage_nano_cores?: { value: string } | null } | null;
+  memory?: { timestamp: string; working_set_bytes?: { value: string } | null; usage_bytes?: { value: string } | null } | null;
+}
+
+export interface ContainerStatsFilter {
+  id?: string;
+  pod_sandbox_id?: string;
+  label_selector?: Record<string, string>;
+}
+
+/** The stats half of CRI (ListContainerStats), what the agent's resource metrics read. */
+export interface StatsService {
+  listContainerStats(filter?: ContainerStatsFilter): Promise<ContainerStats[]>;
+}

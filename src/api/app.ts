@@ -31,6 +31,7 @@ import { negotiateOpenapiV2, OPENAPI_V2_PROTOBUF, openapiV2, openapiV2Protobuf, 
 import { parseRequestInfo, splitGroupVersion } from "./request-info.ts";
 import { QuotaLocks } from "./quota-admission.ts";
 import { healthCheckRoutes, healthRoutes, ServerHealth } from "./health.ts";
+import { MetricsWindow, metricsRoutes } from "./metrics/index.ts";
 import { mountUi } from "../ui/index.ts";
 
 export interface AppOptions extends ApiDeps {
@@ -53,6 +54,8 @@ export interface AppOptions extends ApiDeps {
   podSecurityConfig?: PodSecurityConfig;
   /** What /readyz, /livez and /healthz check (default: the storage's store, the server counted as started). */
   health?: ServerHealth;
+  /** The in-memory window metrics.k8s.io is served from (default: a new one). */
+  metrics?: MetricsWindow;
 }
 
 function statusResponse(err: StatusError): Response {
@@ -205,6 +208,8 @@ export function createApp(opts: AppOptions): Hono {
       handleTokenRequest(c, opts.storage, serviceAccountTokens, c.req.param("namespace"), c.req.param("name")),
     );
   }
+
+  metricsRoutes(app, { store: opts.storage.store, window: opts.metrics ?? new MetricsWindow(), now: opts.now });
 
   const resources = async (c: Context) => {
     const gv = splitGroupVersion(c.req.path);

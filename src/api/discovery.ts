@@ -1,5 +1,6 @@
 // Classic discovery documents: /api, /apis, /api/v1, /apis/{group}/{version}, /version.
-import { groupVersion, RESOURCES, resourcesIn, type ResourceInfo } from "../apis/registry.ts";
+import { CONVERTED_RESOURCES, groupVersion, RESOURCES, resourcesIn, type ResourceInfo } from "../apis/registry.ts";
+import { METRICS_RESOURCES } from "../apis/metrics/metrics.ts";
 
 export const KUBERNETES_VERSION = { major: "1", minor: "32", gitVersion: "v1.32.0-kubun" };
 
@@ -18,7 +19,9 @@ export function versionInfo() {
 /** Served groups (besides core) with their versions, in discovery order. */
 function groups(): { name: string; versions: string[] }[] {
   const out = new Map<string, Set<string>>();
-  for (const r of RESOURCES) {
+  // metrics.k8s.io is computed, not stored (src/api/metrics/), but discovered like the others.
+  // Converted versions come after the stored one, which stays the preferred version.
+  for (const r of [...RESOURCES, ...CONVERTED_RESOURCES, ...METRICS_RESOURCES]) {
     if (!r.group) continue;
     if (!out.has(r.group)) out.set(r.group, new Set());
     out.get(r.group)!.add(r.version);
@@ -75,7 +78,7 @@ function entries(r: ResourceInfo) {
 }
 
 export function apiResourceList(group: string, version: string) {
-  const rs = resourcesIn(group, version);
+  const rs = [...resourcesIn(group, version), ...METRICS_RESOURCES.filter((r) => r.group === group && r.version === version)];
   if (rs.length === 0) return undefined;
   return {
     kind: "APIResourceList",

@@ -2,11 +2,12 @@
 // (user system:node:<name>, group system:nodes) may do. It may read the cluster's nodes, pods
 // and services; it may read a secret, config map or service account only when a pod bound to
 // it refers to one; and it may write Nodes (NodeRestriction admission keeps it to its own),
-// its own Lease, the status of pods bound to it, and events. Kube decides on a graph of pods and their references; here the
+// its own Lease, the status of pods bound to it, events, and its own usage report. Kube decides on a graph of pods and their references; here the
 // store is small and local, so the node's pods in the namespace are simply looked at.
 import type { KubeObject } from "../apis/meta.ts";
 import { findResource, storeKey } from "../apis/registry.ts";
 import { localPathVolumeNode } from "../apis/core/persistentvolume.ts";
+import { NODE_USAGE_RESOURCE } from "../apis/metrics/metrics.ts";
 import type { Store } from "../store/index.ts";
 import { GROUP_NODES, NODE_USER_PREFIX, type UserInfo } from "./auth.ts";
 import type { Attributes } from "./authz-attributes.ts";
@@ -109,6 +110,11 @@ export class NodeAuthorizer implements Authorizer, RuleResolver {
       if (verb === "create" && !name) return ALLOW;
       if ([...WRITE_OWN, "delete"].includes(verb)) return name === node ? ALLOW : deny(`can only access lease ${JSON.stringify(node)}`);
       return NO_OPINION;
+    }
+    if (apiGroup === "kubun.io" && resource === NODE_USAGE_RESOURCE && !subresource && verb === "update") {
+      // Resource usage for metrics.k8s.io: a node reports only itself (and, checked when the
+      // report is read, only pods bound to it: src/api/metrics/routes.ts).
+      return name === node ? ALLOW : deny(`can only report the usage of node ${JSON.stringify(node)}`);
     }
     if ((core || apiGroup === "events.k8s.io") && resource === "events" && ["create", "update", "patch"].includes(verb)) return ALLOW;
     return NO_OPINION;

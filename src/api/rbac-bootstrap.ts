@@ -56,6 +56,9 @@ const ADMIN_ONLY_RULES: PolicyRule[] = [
   rule(["create"], ["authorization.k8s.io"], ["localsubjectaccessreviews"]),
 ];
 
+// metrics-server's system:aggregated-metrics-reader: `kubectl top` for view, edit and admin.
+const METRICS_READER_RULES: PolicyRule[] = [rule(["get", "list", "watch"], ["metrics.k8s.io"], ["pods", "nodes"])];
+
 export const BOOTSTRAP_CLUSTER_ROLES: Record<string, PolicyRule[]> = {
   "cluster-admin": [
     { verbs: ["*"], apiGroups: ["*"], resources: ["*"] },
@@ -64,6 +67,7 @@ export const BOOTSTRAP_CLUSTER_ROLES: Record<string, PolicyRule[]> = {
   "system:aggregate-to-admin": ADMIN_ONLY_RULES,
   "system:aggregate-to-edit": EDIT_ONLY_RULES,
   "system:aggregate-to-view": VIEW_RULES,
+  "system:aggregated-metrics-reader": METRICS_READER_RULES,
   "system:discovery": [{ verbs: ["get"], nonResourceURLs: ["/api", "/api/*", "/apis", "/apis/*", "/openapi", "/openapi/*", "/version", "/version/"] }],
   "system:public-info-viewer": [{ verbs: ["get"], nonResourceURLs: ["/healthz", "/livez", "/readyz", "/version", "/version/"] }],
   "system:basic-user": [
@@ -81,6 +85,7 @@ const ROLE_LABELS: Record<string, Record<string, string>> = {
   "system:aggregate-to-admin": aggregateTo("admin"),
   "system:aggregate-to-edit": aggregateTo("edit"),
   "system:aggregate-to-view": aggregateTo("view"),
+  "system:aggregated-metrics-reader": { ...aggregateTo("view"), ...aggregateTo("edit"), ...aggregateTo("admin") },
   edit: aggregateTo("admin"),
   view: aggregateTo("edit"),
 };
@@ -92,9 +97,9 @@ const ROLE_LABELS: Record<string, Record<string, string>> = {
  * built-in roles, in its order, so they grant from the first request on even before it runs.
  */
 export const AGGREGATED_CLUSTER_ROLES: Record<string, PolicyRule[]> = {
-  admin: [...VIEW_RULES, ...EDIT_ONLY_RULES, ...ADMIN_ONLY_RULES],
-  edit: [...VIEW_RULES, ...EDIT_ONLY_RULES],
-  view: VIEW_RULES,
+  admin: [...VIEW_RULES, ...METRICS_READER_RULES, ...EDIT_ONLY_RULES, ...ADMIN_ONLY_RULES],
+  edit: [...VIEW_RULES, ...METRICS_READER_RULES, ...EDIT_ONLY_RULES],
+  view: [...VIEW_RULES, ...METRICS_READER_RULES],
 };
 
 const group = (name: string): Subject => ({ kind: "Group", apiGroup: RBAC_GROUP, name });

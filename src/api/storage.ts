@@ -10,6 +10,7 @@ import { findResource, storeKey, storePrefix, type ResourceInfo } from "../apis/
 import { formatTime } from "../apis/time.ts";
 import { CompactedError, KeyExistsError, KeyNotFoundError, RevisionConflictError, type ListResult, type Store, type StoreEvent, type WatchHandle } from "../store/index.ts";
 import { strictDecodingError, unknownFields } from "./openapi/index.ts";
+import { converterFor } from "../apis/conversion.ts";
 import { updateManagedFields } from "./patch/index.ts";
 import { admitStorageCreate } from "./storage-admission.ts";
 import { gracePeriodSeconds, markDeleting, prepareForCreate, prepareForUpdate, readyToRemove, specFinalizers } from "./rest.ts";
@@ -289,7 +290,7 @@ export class Storage {
   /** Defaulting, then schema and semantic validation; throws the Status a client should see. */
   private async admit(r: ResourceInfo, obj: KubeObject, old: KubeObject | undefined, opts: WriteOptions): Promise<Release | void> {
     // A binding's pod is the stored one with nodeName set by the server: nothing of it is the client's.
-    const unknown = opts.fieldValidation === "Ignore" || opts.subresource === "binding" ? [] : unknownFields(r.group, r.version, r.kind, obj);
+    const unknown = opts.fieldValidation === "Ignore" || opts.subresource === "binding" ? [] : unknownFields(r.group, converterFor(r)?.storageVersion ?? r.version, r.kind, obj);
     if (unknown.length && opts.fieldValidation === "Strict") {
       throw strictDecodingError(r.kind, r.version, unknown);
     }

@@ -107,6 +107,11 @@ export const RESOURCES: readonly ResourceInfo[] = [
     categories: ["all"],
     subresources: [status("StatefulSet"), scale],
   }),
+  res("autoscaling", "v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler", true, {
+    shortNames: ["hpa"],
+    categories: ["all"],
+    subresources: [status("HorizontalPodAutoscaler")],
+  }),
   res("coordination.k8s.io", "v1", "leases", "Lease", true),
   res("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", true, { shortNames: ["pdb"], subresources: [status("PodDisruptionBudget")] }),
   res("storage.k8s.io", "v1", "storageclasses", "StorageClass", false, { shortNames: ["sc"] }),
@@ -125,6 +130,19 @@ export const RESOURCES: readonly ResourceInfo[] = [
   res("authentication.k8s.io", "v1", "selfsubjectreviews", "SelfSubjectReview", false, { verbs: ["create"] }),
 ];
 
+/**
+ * Resources also served in an older version, stored in the version RESOURCES lists and
+ * converted at the API's edge (conversion.ts): discovered and routed, but not in RESOURCES, so
+ * that what walks every kind (garbage collector, quota, namespace deletion) sees each once.
+ */
+export const CONVERTED_RESOURCES: readonly ResourceInfo[] = [
+  res("autoscaling", "v1", "horizontalpodautoscalers", "HorizontalPodAutoscaler", true, {
+    shortNames: ["hpa"],
+    categories: ["all"],
+    subresources: [status("HorizontalPodAutoscaler")],
+  }),
+];
+
 // Endpoints' singular is "endpoints" in Kubernetes discovery.
 for (const r of RESOURCES) if (r.resource === "endpoints") r.singular = "endpoints";
 
@@ -132,7 +150,7 @@ export function groupVersion(r: Pick<ResourceInfo, "group" | "version">): string
   return r.group ? `${r.group}/${r.version}` : r.version;
 }
 
-const byPath = new Map(RESOURCES.map((r) => [`${groupVersion(r)}/${r.resource}`, r]));
+const byPath = new Map([...RESOURCES, ...CONVERTED_RESOURCES].map((r) => [`${groupVersion(r)}/${r.resource}`, r]));
 
 /** Looks a resource up by group, version and plural name as they appear in a URL. */
 export function findResource(group: string, version: string, resource: string): ResourceInfo | undefined {
@@ -140,7 +158,7 @@ export function findResource(group: string, version: string, resource: string): 
 }
 
 export function resourcesIn(group: string, version: string): ResourceInfo[] {
-  return RESOURCES.filter((r) => r.group === group && r.version === version);
+  return [...RESOURCES, ...CONVERTED_RESOURCES].filter((r) => r.group === group && r.version === version);
 }
 
 /** The store key prefix of a resource: "/registry/<group>/<resource>/". */

@@ -42,6 +42,9 @@ import { emptyPdbStatus, podDisruptionBudgetPrinter, validatePodDisruptionBudget
 import { defaultWebhookConfiguration, webhookConfigurationPrinter, type WebhookConfiguration } from "./admissionregistration/webhook.ts";
 import { validateMutatingWebhookConfiguration, validateValidatingWebhookConfiguration } from "./admissionregistration/validation.ts";
 
+import { defaultHorizontalPodAutoscaler, horizontalPodAutoscalerPrinter } from "./autoscaling/hpa.ts";
+import { validateHorizontalPodAutoscaler, validateHorizontalPodAutoscalerStatus } from "./autoscaling/hpa-validation.ts";
+
 export type { Strategy } from "./strategies/strategy.ts";
 
 const STRATEGIES: Record<string, Strategy> = {
@@ -208,6 +211,15 @@ STRATEGIES["rbac.authorization.k8s.io/ClusterRoleBinding"] = {
   validate: validateClusterRoleBinding,
   validateUpdate: validateBindingUpdate,
   printer: roleBindingPrinter,
+};
+
+STRATEGIES["autoscaling/HorizontalPodAutoscaler"] = {
+  name: nameIsDNSSubdomain,
+  defaults: defaultHorizontalPodAutoscaler,
+  validate: validateHorizontalPodAutoscaler,
+  validateStatus: validateHorizontalPodAutoscalerStatus,
+  printer: horizontalPodAutoscalerPrinter,
+  prepareForCreate: emptyStatus,
 };
 
 STRATEGIES["admissionregistration.k8s.io/ValidatingWebhookConfiguration"] = {

@@ -7,6 +7,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { POD_SECURITY_FLAGS, podSecurityFromFlags } from "./pod-security-flags.ts";
 import { SCHEDULER_FLAGS, SCHEDULER_USAGE, schedulerOptionsFromFlags } from "../scheduler/cli-options.ts";
+import { CONTROLLER_MANAGER_FLAGS, CONTROLLER_MANAGER_USAGE, controllerManagerOptionsFromFlags } from "../controllers/cli-options.ts";
 
 const USAGE = `usage: kubun <command> [options]
 
@@ -16,12 +17,12 @@ commands:
            [--audit-log-path FILE|- --audit-policy-file FILE [--audit-log-maxsize MB] [--audit-log-maxbackup N]]
            [--pod-security-default enforce=baseline,warn=restricted] [--pod-security-exempt-usernames U,..]
            [--pod-security-exempt-namespaces NS,..] [--pod-security-exempt-runtime-classes RC,..]
-           [--disable-scheduler] [--disable-controller-manager] [scheduler options]
+           [--disable-scheduler] [--disable-controller-manager] [scheduler options] [controller-manager options]
            [--datastore-endpoint postgres://USER:PASS@HOST:PORT/DB [--token TOKEN]]
            [--tls-san NAME|IP ...] [--leader-elect true|false] [--leader-elect-lease-duration 15s] [--leader-elect-renew-deadline 10s] [--leader-elect-retry-period 2s]
            run the control plane (API server on its SQLite store, or on a PostgreSQL datastore
            that several servers share; --token joins the cluster of the first server's DIR/server.token)
-  controller-manager --kubeconfig FILE
+  controller-manager --kubeconfig FILE [controller-manager options]
            run the controllers alone, against any kubun API server
   scheduler --kubeconfig FILE [scheduler options]
            run the scheduler alone, against any kubun API server
@@ -35,6 +36,7 @@ commands:
            make an OCI image tarball for an agent's images folder
 
 scheduler options: ${SCHEDULER_USAGE}
+controller-manager options: ${CONTROLLER_MANAGER_USAGE}
   (defaults: binpack, kube-scheduler's weights fit=1,balanced=1,nodeAffinity=2,taintToleration=3, ties to the first node)
 `;
 
@@ -65,6 +67,7 @@ async function server(argv: string[]): Promise<void> {
       "leader-elect-retry-period": { type: "string" },
       ...SCHEDULER_FLAGS,
       ...POD_SECURITY_FLAGS,
+      ...CONTROLLER_MANAGER_FLAGS,
     },
   });
   const schedulerOptions = schedulerOptionsFromFlags(values);
@@ -72,7 +75,9 @@ async function server(argv: string[]): Promise<void> {
   const running = await startServer({
     scheduler: values["disable-scheduler"] ? false : schedulerOptions,
     // Pod CIDRs for nodes come from here, a /24 each (default 10.42.0.0/16: 256 nodes).
-    controllers: values["disable-controller-manager"] ? false : values["cluster-cidr"] ? { clusterCIDR: values["cluster-cidr"] } : true,
+    controllers: values["disable-controller-manager"]
+      ? false
+      : { ...controllerManagerOptionsFromFlags(values), ...(values["cluster-cidr"] ? { clusterCIDR: values["cluster-cidr"] } : {}) },
     serviceCIDR: values["service-cidr"],
     dataDir: values["data-dir"]!,
     port: Number(values.port),
@@ -176,10 +181,10 @@ async function up(argv: string[]): Promise<void> {
 }
 
 async function controllerManager(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { kubeconfig: { type: "string" } } });
+  const { values } = parseArgs({ args: argv, options: { kubeconfig: { type: "string" }, ...CONTROLLER_MANAGER_FLAGS } });
   if (!values.kubeconfig) throw new Error("controller-manager needs --kubeconfig FILE");
   const { runControllerManagerCommand } = await import("../controllers/command.ts");
-  await runControllerManagerCommand({ kubeconfig: values.kubeconfig });
+  await runControllerManagerCommand({ kubeconfig: values.kubeconfig, ...controllerManagerOptionsFromFlags(values) });
   process.exit(0);
 }
 

@@ -21,6 +21,7 @@ import { startPersistentVolumeBinder } from "./persistentvolume-binder.ts";
 import { startVolumeProtectionControllers } from "./volume-protection.ts";
 import { startStatefulSetController } from "./statefulset.ts";
 import { startDisruptionController } from "./disruption.ts";
+import { startHorizontalPodAutoscalerController } from "./horizontal.ts";
 
 export interface ControllerManagerOptions {
   /** Workers per controller (kube's --concurrent-*-syncs; default 5). */
@@ -33,6 +34,10 @@ export interface ControllerManagerOptions {
   nodeCIDRMaskSize?: number;
   /** The job controller's back-off after a failed pod (default 10 s, doubling to 6 min); tests shorten it. */
   jobBackoffBaseMs?: number;
+  /** --horizontal-pod-autoscaler-sync-period (default 15 s). */
+  hpaSyncPeriodMs?: number;
+  /** --horizontal-pod-autoscaler-downscale-stabilization (default 5 min); tests shorten it. */
+  hpaDownscaleStabilizationMs?: number;
 }
 
 export function startControllerManager(ctx: ControllerContext, opts: ControllerManagerOptions = {}): Running {
@@ -61,6 +66,7 @@ export function startControllerManager(ctx: ControllerContext, opts: ControllerM
     startStatefulSetController(ctx, { workers }),
     startResourceQuotaController(ctx),
     startDisruptionController(ctx),
+    startHorizontalPodAutoscalerController(ctx, { workers, syncPeriodMs: opts.hpaSyncPeriodMs, downscaleStabilizationMs: opts.hpaDownscaleStabilizationMs }),
   ];
   // Informers asked for above start now; starting an already started factory changes nothing.
   ctx.informers.start();

@@ -8,6 +8,7 @@ import type { AgentStreams } from "../streaming.ts";
 import type { Storage, WriteOptions } from "../storage.ts";
 import { badRequest } from "../../apis/errors.ts";
 import { objectJson } from "../../store/index.ts";
+import { converterFor } from "../../apis/conversion.ts";
 import { requestUser } from "../auth.ts";
 import { admissionFor } from "../admission.ts";
 import { addAuditAnnotation } from "../audit/annotations.ts";
@@ -80,7 +81,13 @@ export function respond(h: HandlerContext, body: unknown, status = 200, warnings
 
 /** The JSON of a stored object: made once per revision and shared by every answer (objectJson). */
 export function respondObject(h: HandlerContext, obj: KubeObject, status = 200, warnings: string[] = []): Response {
-  return respond(h, objectJson(obj), status, warnings);
+  return respond(h, servedJson(h.r, obj), status, warnings);
+}
+
+/** A stored object's JSON in the URL's version: the shared stored text, or its conversion (conversion.ts). */
+export function servedJson(r: ResourceInfo, obj: KubeObject): string {
+  const conv = converterFor(r);
+  return conv ? JSON.stringify(conv.fromStorage(obj)) : objectJson(obj);
 }
 
 /** Fills apiVersion/kind from the URL: client-node posts bodies without them. */

@@ -5,6 +5,7 @@ import { PATCH_TYPES, decodeBody, expectObject, mediaType, readBody } from "../c
 import { applyPatch, serverSideApply, APPLY_PATCH } from "../patch/index.ts";
 import { formatTime } from "../../apis/time.ts";
 import { qualified } from "../storage.ts";
+import { converterFor } from "../../apis/conversion.ts";
 import { checkTypeMeta, respond, respondObject, withTypeMeta, writeOptions, type HandlerContext } from "./context.ts";
 
 /** Applies a PATCH request's body to `current`; shared by resources and their subresources. */
@@ -31,6 +32,10 @@ export async function handlePatch(h: HandlerContext): Promise<Response> {
   const { type, body } = await readPatch(h);
   const opts = writeOptions(h);
   const { storage } = h.deps;
+  const conv = converterFor(h.r);
+  if (type === APPLY_PATCH && conv) {
+    throw badRequest(`server-side apply is not supported on ${h.r.group}/${h.r.version} ${h.r.resource}: apply the stored version instead`);
+  }
   if (type === APPLY_PATCH) {
     const manager = h.query.get("fieldManager");
     if (!manager) throw badRequest("PATCH requests with apply must specify fieldManager");
@@ -67,6 +72,8 @@ export async function handlePatch(h: HandlerContext): Promise<Response> {
     );
     return respondObject(h, updated, 200, opts.warnings);
   }
-  const updated = await storage.update(h.r, h.info.namespace, h.info.name!, (current) => patchObject(h, current, type, body), opts);
+  // A converted version is patched in its own shape: the stored object converted, patched, converted back.
+  const patch = conv ? (current: KubeObject) => conv.toStorage(patchObject(h, conv.fromStorage(current), type, body)) : (current: KubeObject) => patchObject(h, current, type, body);
+  const updated = await storage.update(h.r, h.info.namespace, h.info.name!, patch, opts);
   return respondObject(h, updated, 200, opts.warnings);
 }

@@ -5,11 +5,12 @@ import { badRequest, isResourceExpired, StatusError } from "../../apis/errors.ts
 import type { KubeObject, WatchEventType } from "../../apis/meta.ts";
 import { groupVersion } from "../../apis/registry.ts";
 import { objectJson, type StoreEvent, type WatchHandle } from "../../store/index.ts";
+import { converterFor } from "../../apis/conversion.ts";
 import { wantsTable } from "../content.ts";
 import { buildSelector, type Selector } from "../selectors.ts";
 import { requestUser } from "../auth.ts";
 import { DEFAULT_WATCH_BUDGET } from "../limits.ts";
-import type { HandlerContext } from "./context.ts";
+import { servedJson, type HandlerContext } from "./context.ts";
 import { WatchStream } from "./watch-stream.ts";
 
 const BOOKMARK_INTERVAL_MS = 30_000;
@@ -56,13 +57,16 @@ export function handleWatch(h: HandlerContext): Response {
   const asTable = wantsTable(h.c.req.header("accept"));
   const { storage } = h.deps;
 
+  const converted = converterFor(h.r) !== undefined;
   const eventLine = (type: WatchEventType, json: string) => encoder.encode(`{"type":"${type}","object":${json}}\n`);
   // Stored objects are serialised once per revision, and their events encoded once, however many
   // watchers see them; a Table row is the watcher's own (its age column moves with the clock).
   const objectEvent = (type: WatchEventType, obj: KubeObject): Uint8Array =>
     asTable
       ? eventLine(type, JSON.stringify(toTable(h.r, [obj], { now: h.deps.now(), includeObject: "Metadata", resourceVersion: obj.metadata.resourceVersion })))
-      : sharedEventBytes(type, obj);
+      : converted
+        ? eventLine(type, servedJson(h.r, obj))
+        : sharedEventBytes(type, obj);
 
   let handle: WatchHandle | undefined;
   let timeoutTimer: ReturnType<typeof setTimeout> | undefined;

@@ -4,6 +4,8 @@ import type { KubeObject } from "../../apis/meta.ts";
 import { groupVersion } from "../../apis/registry.ts";
 import { decodeBody, expectObject, readBody } from "../content.ts";
 import { qualified, type DeleteOptions } from "../storage.ts";
+import { converterFor } from "../../apis/conversion.ts";
+import { strictDecodingError, unknownFields } from "../openapi/index.ts";
 import { checkTypeMeta, respond, respondObject, withTypeMeta, writeOptions, type HandlerContext } from "./context.ts";
 import { listObjects } from "./read.ts";
 import { requestUser } from "../auth.ts";
@@ -21,7 +23,14 @@ async function readResourceBody(h: HandlerContext): Promise<KubeObject> {
   if (h.r.namespaced && obj.metadata.namespace !== undefined && obj.metadata.namespace !== h.info.namespace) {
     throw badRequest("the namespace of the provided object does not match the namespace sent on the request");
   }
-  return obj;
+  const conv = converterFor(h.r);
+  if (!conv) return obj;
+  // Fields the served version does not have are checked before conversion drops them (storage checks the stored version).
+  if ((h.query.get("fieldValidation") ?? "Warn") === "Strict") {
+    const unknown = unknownFields(h.r.group, h.r.version, h.r.kind, obj);
+    if (unknown.length) throw strictDecodingError(h.r.kind, h.r.version, unknown);
+  }
+  return conv.toStorage(obj);
 }
 
 export async function handleCreate(h: HandlerContext): Promise<Response> {

@@ -1,6 +1,6 @@
 // The REST operations kubun serves, derived from the resource registry in kube-apiserver's
 // shape (paths, operation ids, x-kubernetes-action). Format-neutral: v3.ts and v2.ts render it.
-import { RESOURCES, groupVersion, type ResourceInfo, type SubresourceInfo } from "../../apis/registry.ts";
+import { CONVERTED_RESOURCES, RESOURCES, groupVersion, type ResourceInfo, type SubresourceInfo } from "../../apis/registry.ts";
 import { definitionFor, type GroupVersionKind } from "./definitions.ts";
 import * as p from "./parameters.ts";
 import type { Parameter } from "./parameters.ts";
@@ -250,7 +250,7 @@ function connectOperations(r: ResourceInfo, s: SubresourceInfo): Operation[] {
 
 /** The paths of every resource served under a group-version, sorted by path. */
 export function groupVersionPaths(group: string, version: string): PathItem[] {
-  return RESOURCES.filter((r) => r.group === group && r.version === version)
+  return [...RESOURCES, ...CONVERTED_RESOURCES].filter((r) => r.group === group && r.version === version)
     .flatMap(resourcePaths)
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

@@ -53,6 +53,7 @@ function packageOf(group: string, version: string): string {
 const EXTRA_KINDS: Record<string, string> = {
   "v1/Binding": "k8s.io.api.core.v1.Binding",
   "autoscaling/v1/Scale": "k8s.io.api.autoscaling.v1.Scale",
+  "autoscaling/v1/HorizontalPodAutoscaler": "k8s.io.api.autoscaling.v1.HorizontalPodAutoscaler",
   "authentication.k8s.io/v1/TokenRequest": "k8s.io.api.authentication.v1.TokenRequest",
   "policy/v1/Eviction": "k8s.io.api.policy.v1.Eviction",
   "policy/v1beta1/Eviction": "k8s.io.api.policy.v1.Eviction",

@@ -2950,6 +2950,312 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/apis/autoscaling/v1/horizontalpodautoscalers": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description list or watch objects of kind HorizontalPodAutoscaler */
+        get: operations["listAutoscalingV1HorizontalPodAutoscalerForAllNamespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apis/autoscaling/v1/namespaces/{namespace}/horizontalpodautoscalers": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description list or watch objects of kind HorizontalPodAutoscaler */
+        get: operations["listAutoscalingV1NamespacedHorizontalPodAutoscaler"];
+        put?: never;
+        /** @description create a HorizontalPodAutoscaler */
+        post: operations["createAutoscalingV1NamespacedHorizontalPodAutoscaler"];
+        /** @description delete collection of HorizontalPodAutoscaler */
+        delete: operations["deletecollectionAutoscalingV1NamespacedHorizontalPodAutoscaler"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apis/autoscaling/v1/namespaces/{namespace}/horizontalpodautoscalers/{name}": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description read the specified HorizontalPodAutoscaler */
+        get: operations["readAutoscalingV1NamespacedHorizontalPodAutoscaler"];
+        /** @description replace the specified HorizontalPodAutoscaler */
+        put: operations["replaceAutoscalingV1NamespacedHorizontalPodAutoscaler"];
+        post?: never;
+        /** @description delete a HorizontalPodAutoscaler */
+        delete: operations["deleteAutoscalingV1NamespacedHorizontalPodAutoscaler"];
+        options?: never;
+        head?: never;
+        /** @description partially update the specified HorizontalPodAutoscaler */
+        patch: operations["patchAutoscalingV1NamespacedHorizontalPodAutoscaler"];
+        trace?: never;
+    };
+    "/apis/autoscaling/v1/namespaces/{namespace}/horizontalpodautoscalers/{name}/status": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description read status of the specified HorizontalPodAutoscaler */
+        get: operations["readAutoscalingV1NamespacedHorizontalPodAutoscalerStatus"];
+        /** @description replace status of the specified HorizontalPodAutoscaler */
+        put: operations["replaceAutoscalingV1NamespacedHorizontalPodAutoscalerStatus"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** @description partially update status of the specified HorizontalPodAutoscaler */
+        patch: operations["patchAutoscalingV1NamespacedHorizontalPodAutoscalerStatus"];
+        trace?: never;
+    };
+    "/apis/autoscaling/v1/watch/horizontalpodautoscalers": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description watch individual changes to a list of HorizontalPodAutoscaler. deprecated: use the 'watch' parameter with a list operation instead. */
+        get: operations["watchAutoscalingV1HorizontalPodAutoscalerListForAllNamespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apis/autoscaling/v1/watch/namespaces/{namespace}/horizontalpodautoscalers": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description watch individual changes to a list of HorizontalPodAutoscaler. deprecated: use the 'watch' parameter with a list operation instead. */
+        get: operations["watchAutoscalingV1NamespacedHorizontalPodAutoscalerList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apis/autoscaling/v1/watch/namespaces/{namespace}/horizontalpodautoscalers/{name}": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description watch changes to an object of kind HorizontalPodAutoscaler. deprecated: use the 'watch' parameter with a list operation instead, filtered to a single item with the 'fieldSelector' parameter. */
+        get: operations["watchAutoscalingV1NamespacedHorizontalPodAutoscaler"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apis/autoscaling/v2/horizontalpodautoscalers": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description list or watch objects of kind HorizontalPodAutoscaler */
+        get: operations["listAutoscalingV2HorizontalPodAutoscalerForAllNamespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apis/autoscaling/v2/namespaces/{namespace}/horizontalpodautoscalers": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description list or watch objects of kind HorizontalPodAutoscaler */
+        get: operations["listAutoscalingV2NamespacedHorizontalPodAutoscaler"];
+        put?: never;
+        /** @description create a HorizontalPodAutoscaler */
+        post: operations["createAutoscalingV2NamespacedHorizontalPodAutoscaler"];
+        /** @description delete collection of HorizontalPodAutoscaler */
+        delete: operations["deletecollectionAutoscalingV2NamespacedHorizontalPodAutoscaler"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apis/autoscaling/v2/namespaces/{namespace}/horizontalpodautoscalers/{name}": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description read the specified HorizontalPodAutoscaler */
+        get: operations["readAutoscalingV2NamespacedHorizontalPodAutoscaler"];
+        /** @description replace the specified HorizontalPodAutoscaler */
+        put: operations["replaceAutoscalingV2NamespacedHorizontalPodAutoscaler"];
+        post?: never;
+        /** @description delete a HorizontalPodAutoscaler */
+        delete: operations["deleteAutoscalingV2NamespacedHorizontalPodAutoscaler"];
+        options?: never;
+        head?: never;
+        /** @description partially update the specified HorizontalPodAutoscaler */
+        patch: operations["patchAutoscalingV2NamespacedHorizontalPodAutoscaler"];
+        trace?: never;
+    };
+    "/apis/autoscaling/v2/namespaces/{namespace}/horizontalpodautoscalers/{name}/status": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description read status of the specified HorizontalPodAutoscaler */
+        get: operations["readAutoscalingV2NamespacedHorizontalPodAutoscalerStatus"];
+        /** @description replace status of the specified HorizontalPodAutoscaler */
+        put: operations["replaceAutoscalingV2NamespacedHorizontalPodAutoscalerStatus"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** @description partially update status of the specified HorizontalPodAutoscaler */
+        patch: operations["patchAutoscalingV2NamespacedHorizontalPodAutoscalerStatus"];
+        trace?: never;
+    };
+    "/apis/autoscaling/v2/watch/horizontalpodautoscalers": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description watch individual changes to a list of HorizontalPodAutoscaler. deprecated: use the 'watch' parameter with a list operation instead. */
+        get: operations["watchAutoscalingV2HorizontalPodAutoscalerListForAllNamespaces"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apis/autoscaling/v2/watch/namespaces/{namespace}/horizontalpodautoscalers": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description watch individual changes to a list of HorizontalPodAutoscaler. deprecated: use the 'watch' parameter with a list operation instead. */
+        get: operations["watchAutoscalingV2NamespacedHorizontalPodAutoscalerList"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/apis/autoscaling/v2/watch/namespaces/{namespace}/horizontalpodautoscalers/{name}": {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        /** @description watch changes to an object of kind HorizontalPodAutoscaler. deprecated: use the 'watch' parameter with a list operation instead, filtered to a single item with the 'fieldSelector' parameter. */
+        get: operations["watchAutoscalingV2NamespacedHorizontalPodAutoscaler"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/apis/batch/v1/cronjobs": {
         parameters: {
             query?: {
@@ -4947,6 +5253,79 @@ export interface components {
             /** @description resourceRules is the list of actions the subject is allowed to perform on resources. The list ordering isn't significant, may contain duplicates, and possibly be incomplete. */
             resourceRules: components["schemas"]["io.k8s.api.authorization.v1.ResourceRule"][];
         };
+        /** @description CrossVersionObjectReference contains enough information to let you identify the referred resource. */
+        "io.k8s.api.autoscaling.v1.CrossVersionObjectReference": {
+            /** @description apiVersion is the API version of the referent */
+            apiVersion?: string;
+            /** @description kind is the kind of the referent; More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds */
+            kind: string;
+            /** @description name is the name of the referent; More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names */
+            name: string;
+        };
+        /** @description configuration of a horizontal pod autoscaler. */
+        "io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler": {
+            /** @description APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
+            apiVersion?: string;
+            /** @description Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds */
+            kind?: string;
+            metadata?: components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"];
+            spec: components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerSpec"];
+            status?: components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerStatus"];
+        };
+        /** @description list of horizontal pod autoscaler objects. */
+        "io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerList": {
+            /** @description APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
+            apiVersion?: string;
+            /** @description items is the list of horizontal pod autoscaler objects. */
+            items: components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"][];
+            /** @description Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds */
+            kind?: string;
+            metadata?: components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta"];
+        };
+        /** @description specification of a horizontal pod autoscaler. */
+        "io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerSpec": {
+            /**
+             * Format: int32
+             * @description maxReplicas is the upper limit for the number of pods that can be set by the autoscaler; cannot be smaller than MinReplicas.
+             */
+            maxReplicas: number;
+            /**
+             * Format: int32
+             * @description minReplicas is the lower limit for the number of replicas to which the autoscaler can scale down.  It defaults to 1 pod.  minReplicas is allowed to be 0 if the alpha feature gate HPAScaleToZero is enabled and at least one Object or External metric is configured.  Scaling is active as long as at least one metric value is available.
+             */
+            minReplicas?: number;
+            scaleTargetRef: components["schemas"]["io.k8s.api.autoscaling.v1.CrossVersionObjectReference"];
+            /**
+             * Format: int32
+             * @description targetCPUUtilizationPercentage is the target average CPU utilization (represented as a percentage of requested CPU) over all the pods; if not specified the default autoscaling policy will be used.
+             */
+            targetCPUUtilizationPercentage?: number;
+        };
+        /** @description current status of a horizontal pod autoscaler */
+        "io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerStatus": {
+            /**
+             * Format: int32
+             * @description currentCPUUtilizationPercentage is the current average CPU utilization over all pods, represented as a percentage of requested CPU, e.g. 70 means that an average pod is using now 70% of its requested CPU.
+             */
+            currentCPUUtilizationPercentage?: number;
+            /**
+             * Format: int32
+             * @description currentReplicas is the current number of replicas of pods managed by this autoscaler.
+             */
+            currentReplicas: number;
+            /**
+             * Format: int32
+             * @description desiredReplicas is the  desired number of replicas of pods managed by this autoscaler.
+             */
+            desiredReplicas: number;
+            /** @description lastScaleTime is the last time the HorizontalPodAutoscaler scaled the number of pods; used by the autoscaler to control how often the number of pods is changed. */
+            lastScaleTime?: components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Time"];
+            /**
+             * Format: int64
+             * @description observedGeneration is the most recent generation observed by this autoscaler.
+             */
+            observedGeneration?: number;
+        };
         /** @description Scale represents a scaling request for a resource. */
         "io.k8s.api.autoscaling.v1.Scale": {
             /** @description APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
@@ -4974,6 +5353,235 @@ export interface components {
             replicas: number;
             /** @description selector is the label query over pods that should match the replicas count. This is same as the label selector but in the string format to avoid introspection by clients. The string will be in the same format as the query-param syntax. More info about label selectors: https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/ */
             selector?: string;
+        };
+        /** @description ContainerResourceMetricSource indicates how to scale on a resource metric known to Kubernetes, as specified in requests and limits, describing each pod in the current scale target (e.g. CPU or memory).  The values will be averaged together before being compared to the target.  Such metrics are built in to Kubernetes, and have special scaling options on top of those available to normal per-pod metrics using the "pods" source.  Only one "target" type should be set. */
+        "io.k8s.api.autoscaling.v2.ContainerResourceMetricSource": {
+            /** @description container is the name of the container in the pods of the scaling target */
+            container: string;
+            /** @description name is the name of the resource in question. */
+            name: string;
+            target: components["schemas"]["io.k8s.api.autoscaling.v2.MetricTarget"];
+        };
+        /** @description ContainerResourceMetricStatus indicates the current value of a resource metric known to Kubernetes, as specified in requests and limits, describing a single container in each pod in the current scale target (e.g. CPU or memory).  Such metrics are built in to Kubernetes, and have special scaling options on top of those available to normal per-pod metrics using the "pods" source. */
+        "io.k8s.api.autoscaling.v2.ContainerResourceMetricStatus": {
+            /** @description container is the name of the container in the pods of the scaling target */
+            container: string;
+            current: components["schemas"]["io.k8s.api.autoscaling.v2.MetricValueStatus"];
+            /** @description name is the name of the resource in question. */
+            name: string;
+        };
+        /** @description CrossVersionObjectReference contains enough information to let you identify the referred resource. */
+        "io.k8s.api.autoscaling.v2.CrossVersionObjectReference": {
+            /** @description apiVersion is the API version of the referent */
+            apiVersion?: string;
+            /** @description kind is the kind of the referent; More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds */
+            kind: string;
+            /** @description name is the name of the referent; More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names/#names */
+            name: string;
+        };
+        /** @description ExternalMetricSource indicates how to scale on a metric not associated with any Kubernetes object (for example length of queue in cloud messaging service, or QPS from loadbalancer running outside of cluster). */
+        "io.k8s.api.autoscaling.v2.ExternalMetricSource": {
+            metric: components["schemas"]["io.k8s.api.autoscaling.v2.MetricIdentifier"];
+            target: components["schemas"]["io.k8s.api.autoscaling.v2.MetricTarget"];
+        };
+        /** @description ExternalMetricStatus indicates the current value of a global metric not associated with any Kubernetes object. */
+        "io.k8s.api.autoscaling.v2.ExternalMetricStatus": {
+            current: components["schemas"]["io.k8s.api.autoscaling.v2.MetricValueStatus"];
+            metric: components["schemas"]["io.k8s.api.autoscaling.v2.MetricIdentifier"];
+        };
+        /** @description HPAScalingPolicy is a single policy which must hold true for a specified past interval. */
+        "io.k8s.api.autoscaling.v2.HPAScalingPolicy": {
+            /**
+             * Format: int32
+             * @description periodSeconds specifies the window of time for which the policy should hold true. PeriodSeconds must be greater than zero and less than or equal to 1800 (30 min).
+             */
+            periodSeconds: number;
+            /** @description type is used to specify the scaling policy. */
+            type: string;
+            /**
+             * Format: int32
+             * @description value contains the amount of change which is permitted by the policy. It must be greater than zero
+             */
+            value: number;
+        };
+        /** @description HPAScalingRules configures the scaling behavior for one direction via scaling Policy Rules and a configurable metric tolerance.  Scaling Policy Rules are applied after calculating DesiredReplicas from metrics for the HPA. They can limit the scaling velocity by specifying scaling policies. They can prevent flapping by specifying the stabilization window, so that the number of replicas is not set instantly, instead, the safest value from the stabilization window is chosen.  The tolerance is applied to the metric values and prevents scaling too eagerly for small metric variations. (Note that setting a tolerance requires the beta HPAConfigurableTolerance feature gate to be enabled.) */
+        "io.k8s.api.autoscaling.v2.HPAScalingRules": {
+            /** @description policies is a list of potential scaling polices which can be used during scaling. If not set, use the default values: - For scale up: allow doubling the number of pods, or an absolute change of 4 pods in a 15s window. - For scale down: allow all pods to be removed in a 15s window. */
+            policies?: components["schemas"]["io.k8s.api.autoscaling.v2.HPAScalingPolicy"][];
+            /** @description selectPolicy is used to specify which policy should be used. If not set, the default value Max is used. */
+            selectPolicy?: string;
+            /**
+             * Format: int32
+             * @description stabilizationWindowSeconds is the number of seconds for which past recommendations should be considered while scaling up or scaling down. StabilizationWindowSeconds must be greater than or equal to zero and less than or equal to 3600 (one hour). If not set, use the default values: - For scale up: 0 (i.e. no stabilization is done). - For scale down: 300 (i.e. the stabilization window is 300 seconds long).
+             */
+            stabilizationWindowSeconds?: number;
+            /** @description tolerance is the tolerance on the ratio between the current and desired metric value under which no updates are made to the desired number of replicas (e.g. 0.01 for 1%). Must be greater than or equal to zero. If not set, the default cluster-wide tolerance is applied (by default 10%).  For example, if autoscaling is configured with a memory consumption target of 100Mi, and scale-down and scale-up tolerances of 5% and 1% respectively, scaling will be triggered when the actual consumption falls below 95Mi or exceeds 101Mi.  This is an beta field and requires the HPAConfigurableTolerance feature gate to be enabled. */
+            tolerance?: string;
+        };
+        /** @description HorizontalPodAutoscaler is the configuration for a horizontal pod autoscaler, which automatically manages the replica count of any resource implementing the scale subresource based on the metrics specified. */
+        "io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler": {
+            /** @description APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
+            apiVersion?: string;
+            /** @description Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds */
+            kind?: string;
+            metadata?: components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"];
+            spec: components["schemas"]["io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerSpec"];
+            status?: components["schemas"]["io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerStatus"];
+        };
+        /** @description HorizontalPodAutoscalerBehavior configures the scaling behavior of the target in both Up and Down directions (scaleUp and scaleDown fields respectively). */
+        "io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerBehavior": {
+            scaleDown?: components["schemas"]["io.k8s.api.autoscaling.v2.HPAScalingRules"];
+            scaleUp?: components["schemas"]["io.k8s.api.autoscaling.v2.HPAScalingRules"];
+        };
+        /** @description HorizontalPodAutoscalerCondition describes the state of a HorizontalPodAutoscaler at a certain point. */
+        "io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerCondition": {
+            /** @description lastTransitionTime is the last time the condition transitioned from one status to another */
+            lastTransitionTime?: components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Time"];
+            /** @description message is a human-readable explanation containing details about the transition */
+            message?: string;
+            /** @description reason is the reason for the condition's last transition. */
+            reason?: string;
+            /** @description status is the status of the condition (True, False, Unknown) */
+            status: string;
+            /** @description type describes the current condition */
+            type: string;
+        };
+        /** @description HorizontalPodAutoscalerList is a list of horizontal pod autoscaler objects. */
+        "io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerList": {
+            /** @description APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources */
+            apiVersion?: string;
+            /** @description items is the list of horizontal pod autoscaler objects. */
+            items: components["schemas"]["io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler"][];
+            /** @description Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds */
+            kind?: string;
+            metadata?: components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta"];
+        };
+        /** @description HorizontalPodAutoscalerSpec describes the desired functionality of the HorizontalPodAutoscaler. */
+        "io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerSpec": {
+            behavior?: components["schemas"]["io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerBehavior"];
+            /**
+             * Format: int32
+             * @description maxReplicas is the upper limit for the number of replicas to which the autoscaler can scale up. It cannot be less that minReplicas.
+             */
+            maxReplicas: number;
+            /** @description metrics contains the specifications for which to use to calculate the desired replica count (the maximum replica count across all metrics will be used).  The desired replica count is calculated multiplying the ratio between the target value and the current value by the current number of pods.  Ergo, metrics used must decrease as the pod count is increased, and vice-versa.  See the individual metric source types for more information about how each type of metric must respond. If not set, the default metric will be set to 80% average CPU utilization. */
+            metrics?: components["schemas"]["io.k8s.api.autoscaling.v2.MetricSpec"][];
+            /**
+             * Format: int32
+             * @description minReplicas is the lower limit for the number of replicas to which the autoscaler can scale down.  It defaults to 1 pod.  minReplicas is allowed to be 0 if the alpha feature gate HPAScaleToZero is enabled and at least one Object or External metric is configured.  Scaling is active as long as at least one metric value is available.
+             */
+            minReplicas?: number;
+            scaleTargetRef: components["schemas"]["io.k8s.api.autoscaling.v2.CrossVersionObjectReference"];
+        };
+        /** @description HorizontalPodAutoscalerStatus describes the current status of a horizontal pod autoscaler. */
+        "io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerStatus": {
+            /** @description conditions is the set of conditions required for this autoscaler to scale its target, and indicates whether or not those conditions are met. */
+            conditions?: components["schemas"]["io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerCondition"][];
+            /** @description currentMetrics is the last read state of the metrics used by this autoscaler. */
+            currentMetrics?: components["schemas"]["io.k8s.api.autoscaling.v2.MetricStatus"][];
+            /**
+             * Format: int32
+             * @description currentReplicas is current number of replicas of pods managed by this autoscaler, as last seen by the autoscaler.
+             */
+            currentReplicas?: number;
+            /**
+             * Format: int32
+             * @description desiredReplicas is the desired number of replicas of pods managed by this autoscaler, as last calculated by the autoscaler.
+             */
+            desiredReplicas: number;
+            /** @description lastScaleTime is the last time the HorizontalPodAutoscaler scaled the number of pods, used by the autoscaler to control how often the number of pods is changed. */
+            lastScaleTime?: components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Time"];
+            /**
+             * Format: int64
+             * @description observedGeneration is the most recent generation observed by this autoscaler.
+             */
+            observedGeneration?: number;
+        };
+        /** @description MetricIdentifier defines the name and optionally selector for a metric */
+        "io.k8s.api.autoscaling.v2.MetricIdentifier": {
+            /** @description name is the name of the given metric */
+            name: string;
+            selector?: components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector"];
+        };
+        /** @description MetricSpec specifies how to scale based on a single metric (only `type` and one other matching field should be set at once). */
+        "io.k8s.api.autoscaling.v2.MetricSpec": {
+            containerResource?: components["schemas"]["io.k8s.api.autoscaling.v2.ContainerResourceMetricSource"];
+            external?: components["schemas"]["io.k8s.api.autoscaling.v2.ExternalMetricSource"];
+            object?: components["schemas"]["io.k8s.api.autoscaling.v2.ObjectMetricSource"];
+            pods?: components["schemas"]["io.k8s.api.autoscaling.v2.PodsMetricSource"];
+            resource?: components["schemas"]["io.k8s.api.autoscaling.v2.ResourceMetricSource"];
+            /** @description type is the type of metric source.  It should be one of "ContainerResource", "External", "Object", "Pods" or "Resource", each mapping to a matching field in the object. */
+            type: string;
+        };
+        /** @description MetricStatus describes the last-read state of a single metric. */
+        "io.k8s.api.autoscaling.v2.MetricStatus": {
+            containerResource?: components["schemas"]["io.k8s.api.autoscaling.v2.ContainerResourceMetricStatus"];
+            external?: components["schemas"]["io.k8s.api.autoscaling.v2.ExternalMetricStatus"];
+            object?: components["schemas"]["io.k8s.api.autoscaling.v2.ObjectMetricStatus"];
+            pods?: components["schemas"]["io.k8s.api.autoscaling.v2.PodsMetricStatus"];
+            resource?: components["schemas"]["io.k8s.api.autoscaling.v2.ResourceMetricStatus"];
+            /** @description type is the type of metric source.  It will be one of "ContainerResource", "External", "Object", "Pods" or "Resource", each corresponds to a matching field in the object. */
+            type: string;
+        };
+        /** @description MetricTarget defines the target value, average value, or average utilization of a specific metric */
+        "io.k8s.api.autoscaling.v2.MetricTarget": {
+            /**
+             * Format: int32
+             * @description averageUtilization is the target value of the average of the resource metric across all relevant pods, represented as a percentage of the requested value of the resource for the pods. Currently only valid for Resource metric source type
+             */
+            averageUtilization?: number;
+            /** @description averageValue is the target value of the average of the metric across all relevant pods (as a quantity) */
+            averageValue?: components["schemas"]["io.k8s.apimachinery.pkg.api.resource.Quantity"];
+            /** @description type represents whether the metric type is Utilization, Value, or AverageValue */
+            type: string;
+            /** @description value is the target value of the metric (as a quantity). */
+            value?: components["schemas"]["io.k8s.apimachinery.pkg.api.resource.Quantity"];
+        };
+        /** @description MetricValueStatus holds the current value for a metric */
+        "io.k8s.api.autoscaling.v2.MetricValueStatus": {
+            /**
+             * Format: int32
+             * @description currentAverageUtilization is the current value of the average of the resource metric across all relevant pods, represented as a percentage of the requested value of the resource for the pods.
+             */
+            averageUtilization?: number;
+            /** @description averageValue is the current value of the average of the metric across all relevant pods (as a quantity) */
+            averageValue?: components["schemas"]["io.k8s.apimachinery.pkg.api.resource.Quantity"];
+            /** @description value is the current value of the metric (as a quantity). */
+            value?: components["schemas"]["io.k8s.apimachinery.pkg.api.resource.Quantity"];
+        };
+        /** @description ObjectMetricSource indicates how to scale on a metric describing a kubernetes object (for example, hits-per-second on an Ingress object). */
+        "io.k8s.api.autoscaling.v2.ObjectMetricSource": {
+            describedObject: components["schemas"]["io.k8s.api.autoscaling.v2.CrossVersionObjectReference"];
+            metric: components["schemas"]["io.k8s.api.autoscaling.v2.MetricIdentifier"];
+            target: components["schemas"]["io.k8s.api.autoscaling.v2.MetricTarget"];
+        };
+        /** @description ObjectMetricStatus indicates the current value of a metric describing a kubernetes object (for example, hits-per-second on an Ingress object). */
+        "io.k8s.api.autoscaling.v2.ObjectMetricStatus": {
+            current: components["schemas"]["io.k8s.api.autoscaling.v2.MetricValueStatus"];
+            describedObject: components["schemas"]["io.k8s.api.autoscaling.v2.CrossVersionObjectReference"];
+            metric: components["schemas"]["io.k8s.api.autoscaling.v2.MetricIdentifier"];
+        };
+        /** @description PodsMetricSource indicates how to scale on a metric describing each pod in the current scale target (for example, transactions-processed-per-second). The values will be averaged together before being compared to the target value. */
+        "io.k8s.api.autoscaling.v2.PodsMetricSource": {
+            metric: components["schemas"]["io.k8s.api.autoscaling.v2.MetricIdentifier"];
+            target: components["schemas"]["io.k8s.api.autoscaling.v2.MetricTarget"];
+        };
+        /** @description PodsMetricStatus indicates the current value of a metric describing each pod in the current scale target (for example, transactions-processed-per-second). */
+        "io.k8s.api.autoscaling.v2.PodsMetricStatus": {
+            current: components["schemas"]["io.k8s.api.autoscaling.v2.MetricValueStatus"];
+            metric: components["schemas"]["io.k8s.api.autoscaling.v2.MetricIdentifier"];
+        };
+        /** @description ResourceMetricSource indicates how to scale on a resource metric known to Kubernetes, as specified in requests and limits, describing each pod in the current scale target (e.g. CPU or memory).  The values will be averaged together before being compared to the target.  Such metrics are built in to Kubernetes, and have special scaling options on top of those available to normal per-pod metrics using the "pods" source.  Only one "target" type should be set. */
+        "io.k8s.api.autoscaling.v2.ResourceMetricSource": {
+            /** @description name is the name of the resource in question. */
+            name: string;
+            target: components["schemas"]["io.k8s.api.autoscaling.v2.MetricTarget"];
+        };
+        /** @description ResourceMetricStatus indicates the current value of a resource metric known to Kubernetes, as specified in requests and limits, describing each pod in the current scale target (e.g. CPU or memory).  Such metrics are built in to Kubernetes, and have special scaling options on top of those available to normal per-pod metrics using the "pods" source. */
+        "io.k8s.api.autoscaling.v2.ResourceMetricStatus": {
+            current: components["schemas"]["io.k8s.api.autoscaling.v2.MetricValueStatus"];
+            /** @description name is the name of the resource in question. */
+            name: string;
         };
         /** @description CronJob represents the configuration of a single cron job. */
         "io.k8s.api.batch.v1.CronJob": {
@@ -23259,6 +23867,1552 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["io.k8s.api.authorization.v1.SubjectAccessReview"];
                     "application/yaml": components["schemas"]["io.k8s.api.authorization.v1.SubjectAccessReview"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    listAutoscalingV1HorizontalPodAutoscalerForAllNamespaces: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                allowWatchBookmarks?: boolean;
+                continue?: string;
+                fieldSelector?: string;
+                labelSelector?: string;
+                limit?: number;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+                watch?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerList"];
+                    "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerList"];
+                    "application/json;stream=watch": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    listAutoscalingV1NamespacedHorizontalPodAutoscaler: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                allowWatchBookmarks?: boolean;
+                continue?: string;
+                fieldSelector?: string;
+                labelSelector?: string;
+                limit?: number;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+                watch?: boolean;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerList"];
+                    "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerList"];
+                    "application/json;stream=watch": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    createAutoscalingV1NamespacedHorizontalPodAutoscaler: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                fieldManager?: string;
+                fieldValidation?: string;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                    "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                    "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                };
+            };
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                    "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    deletecollectionAutoscalingV1NamespacedHorizontalPodAutoscaler: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                continue?: string;
+                dryRun?: string;
+                fieldSelector?: string;
+                gracePeriodSeconds?: number;
+                labelSelector?: string;
+                limit?: number;
+                orphanDependents?: boolean;
+                propagationPolicy?: string;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    readAutoscalingV1NamespacedHorizontalPodAutoscaler: {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                    "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    replaceAutoscalingV1NamespacedHorizontalPodAutoscaler: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                fieldManager?: string;
+                fieldValidation?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                    "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                    "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    deleteAutoscalingV1NamespacedHorizontalPodAutoscaler: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                gracePeriodSeconds?: number;
+                orphanDependents?: boolean;
+                propagationPolicy?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    patchAutoscalingV1NamespacedHorizontalPodAutoscaler: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                fieldManager?: string;
+                fieldValidation?: string;
+                force?: boolean;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/merge-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/strategic-merge-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/apply-patch+yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                    "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                    "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    readAutoscalingV1NamespacedHorizontalPodAutoscalerStatus: {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                    "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    replaceAutoscalingV1NamespacedHorizontalPodAutoscalerStatus: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                fieldManager?: string;
+                fieldValidation?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                    "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                    "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    patchAutoscalingV1NamespacedHorizontalPodAutoscalerStatus: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                fieldManager?: string;
+                fieldValidation?: string;
+                force?: boolean;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/merge-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/strategic-merge-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/apply-patch+yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                    "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                    "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    watchAutoscalingV1HorizontalPodAutoscalerListForAllNamespaces: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                allowWatchBookmarks?: boolean;
+                continue?: string;
+                fieldSelector?: string;
+                labelSelector?: string;
+                limit?: number;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+                watch?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/json;stream=watch": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    watchAutoscalingV1NamespacedHorizontalPodAutoscalerList: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                allowWatchBookmarks?: boolean;
+                continue?: string;
+                fieldSelector?: string;
+                labelSelector?: string;
+                limit?: number;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+                watch?: boolean;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/json;stream=watch": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    watchAutoscalingV1NamespacedHorizontalPodAutoscaler: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                allowWatchBookmarks?: boolean;
+                continue?: string;
+                fieldSelector?: string;
+                labelSelector?: string;
+                limit?: number;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+                watch?: boolean;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/json;stream=watch": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    listAutoscalingV2HorizontalPodAutoscalerForAllNamespaces: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                allowWatchBookmarks?: boolean;
+                continue?: string;
+                fieldSelector?: string;
+                labelSelector?: string;
+                limit?: number;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+                watch?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerList"];
+                    "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerList"];
+                    "application/json;stream=watch": components["schemas"]["io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    listAutoscalingV2NamespacedHorizontalPodAutoscaler: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                allowWatchBookmarks?: boolean;
+                continue?: string;
+                fieldSelector?: string;
+                labelSelector?: string;
+                limit?: number;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+                watch?: boolean;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerList"];
+                    "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerList"];
+                    "application/json;stream=watch": components["schemas"]["io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    createAutoscalingV2NamespacedHorizontalPodAutoscaler: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                fieldManager?: string;
+                fieldValidation?: string;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler"];
+                "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler"];
+                    "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler"];
+                    "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler"];
+                };
+            };
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler"];
+                    "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    deletecollectionAutoscalingV2NamespacedHorizontalPodAutoscaler: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                continue?: string;
+                dryRun?: string;
+                fieldSelector?: string;
+                gracePeriodSeconds?: number;
+                labelSelector?: string;
+                limit?: number;
+                orphanDependents?: boolean;
+                propagationPolicy?: string;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    readAutoscalingV2NamespacedHorizontalPodAutoscaler: {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler"];
+                    "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    replaceAutoscalingV2NamespacedHorizontalPodAutoscaler: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                fieldManager?: string;
+                fieldValidation?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler"];
+                "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler"];
+                    "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler"];
+                    "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    deleteAutoscalingV2NamespacedHorizontalPodAutoscaler: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                gracePeriodSeconds?: number;
+                orphanDependents?: boolean;
+                propagationPolicy?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    patchAutoscalingV2NamespacedHorizontalPodAutoscaler: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                fieldManager?: string;
+                fieldValidation?: string;
+                force?: boolean;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/merge-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/strategic-merge-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/apply-patch+yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler"];
+                    "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler"];
+                    "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    readAutoscalingV2NamespacedHorizontalPodAutoscalerStatus: {
+        parameters: {
+            query?: {
+                pretty?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler"];
+                    "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    replaceAutoscalingV2NamespacedHorizontalPodAutoscalerStatus: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                fieldManager?: string;
+                fieldValidation?: string;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler"];
+                "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler"];
+                    "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler"];
+                    "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    patchAutoscalingV2NamespacedHorizontalPodAutoscalerStatus: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                dryRun?: string;
+                fieldManager?: string;
+                fieldValidation?: string;
+                force?: boolean;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/merge-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/strategic-merge-patch+json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+                "application/apply-patch+yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Patch"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler"];
+                    "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler"];
+                    "application/yaml": components["schemas"]["io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    watchAutoscalingV2HorizontalPodAutoscalerListForAllNamespaces: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                allowWatchBookmarks?: boolean;
+                continue?: string;
+                fieldSelector?: string;
+                labelSelector?: string;
+                limit?: number;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+                watch?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/json;stream=watch": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    watchAutoscalingV2NamespacedHorizontalPodAutoscalerList: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                allowWatchBookmarks?: boolean;
+                continue?: string;
+                fieldSelector?: string;
+                labelSelector?: string;
+                limit?: number;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+                watch?: boolean;
+            };
+            header?: never;
+            path: {
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/json;stream=watch": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.Status"];
+                };
+            };
+        };
+    };
+    watchAutoscalingV2NamespacedHorizontalPodAutoscaler: {
+        parameters: {
+            query?: {
+                pretty?: string;
+                allowWatchBookmarks?: boolean;
+                continue?: string;
+                fieldSelector?: string;
+                labelSelector?: string;
+                limit?: number;
+                resourceVersion?: string;
+                resourceVersionMatch?: string;
+                sendInitialEvents?: boolean;
+                timeoutSeconds?: number;
+                watch?: boolean;
+            };
+            header?: never;
+            path: {
+                name: string;
+                namespace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/yaml": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
+                    "application/json;stream=watch": components["schemas"]["io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"];
                 };
             };
             /** @description Unauthorized */
