@@ -37,6 +37,10 @@ const PACKAGES: Record<string, string[]> = {
     "StatefulSetSpec", "StatefulSetStatus", "StatefulSetUpdateStrategy", "RollingUpdateStatefulSetStrategy",
   ],
   "io.k8s.api.storage.v1": ["StorageClass", "StorageClassList"],
+  "io.k8s.api.networking.v1": [
+    "NetworkPolicy", "NetworkPolicyList", "NetworkPolicySpec", "NetworkPolicyIngressRule", "NetworkPolicyEgressRule",
+    "NetworkPolicyPeer", "NetworkPolicyPort", "IPBlock",
+  ],
   "io.k8s.api.autoscaling.v1": ["Scale", "ScaleSpec", "ScaleStatus"],
   "io.k8s.api.coordination.v1": ["Lease", "LeaseList", "LeaseSpec"],
   "io.k8s.api.rbac.v1": [

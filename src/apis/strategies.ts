@@ -37,6 +37,7 @@ import {
 import { defaultStorageClass, storageClassPrinter, validateStorageClass, validateStorageClassUpdate } from "./storage/storageclass.ts";
 import { resourceQuotaPrinter, validateResourceQuota } from "./core/resourcequota.ts";
 import { defaultLimitRange, limitRangePrinter, validateLimitRange } from "./core/limitrange.ts";
+import { defaultNetworkPolicy, networkPolicyPrinter, validateNetworkPolicy } from "./networking/networkpolicy.ts";
 
 export type { Strategy } from "./strategies/strategy.ts";
 
@@ -170,6 +171,13 @@ STRATEGIES["/ResourceQuota"] = {
 };
 
 STRATEGIES["/LimitRange"] = { name: nameIsDNSSubdomain, defaults: defaultLimitRange, validate: validateLimitRange, printer: limitRangePrinter };
+
+STRATEGIES["networking.k8s.io/NetworkPolicy"] = {
+  name: nameIsDNSSubdomain,
+  defaults: defaultNetworkPolicy,
+  validate: validateNetworkPolicy,
+  printer: networkPolicyPrinter,
+};
 
 // RBAC names are path segments ("system:masters"), as kube's ValidateRBACName allows.
 const rbacName: NameValidator = (name) => isValidPathSegmentName(name);
