@@ -3,6 +3,7 @@
 // (httpd to serve, wget to fetch) and every probe of reachability is a real connection made
 // from inside a pod with `kubectl exec`. Policies go in with stock kubectl.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { agentId, names, podChain } from "../agent/netpol/index.ts";
 import type { Pod } from "../src/apis/index.ts";
 import { startNetnsCluster, type NetnsCluster, type NetnsNode } from "./helpers/netns-cluster.ts";
 import type { TestServer } from "./helpers/server.ts";
@@ -184,6 +185,12 @@ spec:
     ports: [{protocol: UDP, port: 53}, {protocol: TCP, port: 53}]
 `);
     await cluster.waitFor("DNS allowed", async () => (await lookup()).code === 0, 30_000);
+    // A pod that goes takes its chains with it (neighbour, on db's node, is under the dns policy).
+    const uid = (await podOf("np-b", "neighbour")).metadata.uid!;
+    const chain = podChain(names(agentId(n1.dataDir)), uid, "E");
+    expect(await ours(n1)).toContain(`-N ${chain}`);
+    await kubectl(["delete", "pod", "neighbour", "-n", "np-b", "--wait=false"]);
+    await cluster.waitFor("neighbour's chain gone", async () => !(await ours(n1)).includes(`-N ${chain}`), 30_000);
   }, 90_000);
 
   test("deleting the policies opens everything again and takes the chains away", async () => {
