@@ -109,12 +109,15 @@ describe("NetworkPolicy with real pods on two nodes", () => {
     await cluster.waitFor("the service routes", async () => reaches(C_REMOTE, `http://${ip.svc}:8080/`), 10_000);
   }, 60_000);
 
-  test("kubectl serves the kind: create, get with its columns", async () => {
+  test("kubectl serves the kind: create, get with its columns, describe", async () => {
     await apply(`apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: deny-all\n  namespace: np-a\nspec:\n  podSelector: {}\n`);
     const table = await kubectl(["get", "netpol", "-n", "np-a"]);
     expect(table).toMatch(/^NAME\s+POD-SELECTOR\s+AGE\ndeny-all\s+<none>\s+\d+s\n$/);
     const stored = JSON.parse(await kubectl(["get", "networkpolicy", "deny-all", "-n", "np-a", "-o", "json"]));
     expect(stored.spec.policyTypes).toEqual(["Ingress"]);
+    const described = await kubectl(["describe", "netpol", "deny-all", "-n", "np-a"]);
+    expect(described).toContain("Selected pods are isolated for ingress connectivity");
+    expect(described).toMatch(/Policy Types:\s+Ingress/);
   }, 30_000);
 
   test("default deny: no pod reaches db, from either node; db stays Ready (its node's probes pass)", async () => {
