@@ -99,6 +99,12 @@ test("the applied rules follow policies and pods; a pod that goes loses its chai
   // A pod on another node is not this node's to filter, but the proxy still asks about it.
   expect(applied.at(-1)!.chains.has(podChain(n, "uid-web", "I"))).toBe(false);
 
+  // A change that alters no rule (a status update) applies nothing again.
+  const count = applied.length;
+  api.put("Pod", { ...pod("web", "n2", "10.1.2.6", { app: "web" }), status: { phase: "Running", podIP: "10.1.2.6", hostIP: "192.0.2.2" } });
+  await Bun.sleep(50);
+  expect(applied.length).toBe(count);
+
   api.remove("Pod", pod("db", "n1", "10.1.1.5", { app: "db" }));
   await eventually("db's chain gone", () => !applied.at(-1)!.chains.has(dbChain));
   expect(running.allowsConnection("10.1.2.7", "10.1.1.5", 80, "TCP")).toBe(true);

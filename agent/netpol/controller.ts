@@ -23,6 +23,8 @@ export interface NetworkPolicyControllerOptions {
   clusterDNS?: string;
   /** Default: iptables and ipset in this network namespace. */
   backend?: PolicyBackend;
+  /** How often the whole ruleset is applied again even when nothing changed (default 5 min). */
+  resyncMs?: number;
   log?: (msg: string) => void;
 }
 
@@ -50,6 +52,7 @@ export async function startNetworkPolicyController(opts: NetworkPolicyController
   for (const i of [policies, pods, namespaces, nodes]) i.addEventHandler(enqueue as EventHandler<never>);
 
   let byIP = new Map<string, PodPolicy>();
+  let lastApplied = "";
   let firstSync!: () => void;
   const synced = new Promise<void>((r) => (firstSync = r));
 
@@ -69,12 +72,23 @@ export async function startNetworkPolicyController(opts: NetworkPolicyController
       podCIDR: self?.spec?.podCIDR,
       otherPodCIDRs: nodeList.map((x) => x.spec?.podCIDR).filter((c): c is string => !!c && !c.includes(":")),
     });
-    await backend.apply(rs);
+    // Most events (pod status updates) change nothing here: the same ruleset is not applied again.
+    const text = JSON.stringify([rs.sets, [...rs.chains], rs.nat]);
+    if (text !== lastApplied) {
+      await backend.apply(rs);
+      lastApplied = text;
+    }
     byIP = new Map(compiled.map((p) => [p.ip, p]));
     firstSync();
   }
 
   informers.start();
+  // Rules someone else removed (an iptables flush) come back within this period, as
+  // kube-router's periodic full sync brings them back.
+  const resync = setInterval(() => {
+    lastApplied = "";
+    queue.add("sync");
+  }, opts.resyncMs ?? 300_000);
   const workers = informers.waitForSync().then((ok) => {
     if (!ok) return;
     queue.add("sync");
@@ -89,6 +103,7 @@ export async function startNetworkPolicyController(opts: NetworkPolicyController
     },
     synced: () => synced,
     async stop(o = {}) {
+      clearInterval(resync);
       queue.shutDown();
       await informers.stop();
       await workers;
