@@ -33,7 +33,11 @@ const BRIDGE_NF = "/proc/sys/net/bridge/bridge-nf-call-iptables";
 export async function ensureBridgeNetfilter(log: (m: string) => void): Promise<void> {
   if (!existsSync(BRIDGE_NF)) await run(["modprobe", "br_netfilter"]);
   if (!existsSync(BRIDGE_NF)) return log("br_netfilter is not available: NetworkPolicies will not apply between pods of this node");
-  if (readFileSync(BRIDGE_NF, "utf8").trim() !== "1") writeFileSync(BRIDGE_NF, "1\n");
+  try {
+    if (readFileSync(BRIDGE_NF, "utf8").trim() !== "1") writeFileSync(BRIDGE_NF, "1\n");
+  } catch (err) {
+    log(`cannot turn on ${BRIDGE_NF} (${(err as Error).message}): NetworkPolicies will not apply between pods of this node`);
+  }
 }
 
 /** Our chains among `iptables -S` output of a table. */
