@@ -62,14 +62,18 @@ export const POLICY_PROTOCOLS: PolicyProtocol[] = ["TCP", "UDP", "SCTP"];
  * and an Egress one too when it has egress rules.
  */
 export function defaultNetworkPolicy(np: NetworkPolicy): void {
-  const spec = (np.spec ??= { podSelector: {} });
+  // Whatever arrives is defaulted before validation: a spec of the wrong shape is left for it to refuse.
+  if (np.spec === undefined || np.spec === null) np.spec = { podSelector: {} };
+  const spec: unknown = np.spec;
+  if (!isObject(spec)) return;
   spec.podSelector ??= {};
-  for (const rule of [...(spec.ingress ?? []), ...(spec.egress ?? [])]) {
+  const rules = [spec.ingress, spec.egress].flatMap((list) => (Array.isArray(list) ? list : []));
+  for (const rule of rules) {
     const ports: unknown = isObject(rule) ? rule.ports : undefined;
     for (const p of Array.isArray(ports) ? ports : []) if (isObject(p)) p.protocol ??= "TCP";
   }
-  if (!spec.policyTypes || spec.policyTypes.length === 0) {
-    spec.policyTypes = spec.egress && spec.egress.length > 0 ? ["Ingress", "Egress"] : ["Ingress"];
+  if (spec.policyTypes === undefined || spec.policyTypes === null || (Array.isArray(spec.policyTypes) && spec.policyTypes.length === 0)) {
+    spec.policyTypes = Array.isArray(spec.egress) && spec.egress.length > 0 ? ["Ingress", "Egress"] : ["Ingress"];
   }
 }
 
