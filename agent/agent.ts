@@ -1,7 +1,7 @@
 // The node agent (kubelet's role): starts or joins a containerd, imports local images, registers
 // the Node and keeps its Lease and status fresh, writes the CNI config for the node's podCIDR and
 // runs a pod worker for every pod bound to this node.
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { isAlreadyExists, isConflict } from "../src/apis/errors.ts";
@@ -15,7 +15,7 @@ import { containerdPaths, startContainerd, type SupervisedContainerd } from "./c
 import { CriClient } from "./cri/index.ts";
 import { APISERVER_KUBELET_CLIENT, startClientCertGate, type ClientCertGate } from "./endpoint-tls.ts";
 import { agentEventRecorder } from "./events.ts";
-import { imageImporter } from "./images/index.ts";
+import { imageImporter, ImageGC, nodeImages, readRegistries, watchRegistries, type ImageGCPolicy } from "./images/index.ts";
 import { agentLogHandler } from "./logs.ts";
 import { agentStreaming } from "./streaming.ts";
 import { every, postNodeStatus, renewLease } from "./node/heartbeat.ts";
@@ -24,6 +24,7 @@ import { nodeObject, nodeStatus } from "./node/node-status.ts";
 import { Backoff, type BackoffOptions } from "./pods/backoff.ts";
 import { MANAGED_BY, MANAGED_BY_VALUE, POD_UID } from "./pods/labels.ts";
 import { PodManager } from "./pods/manager.ts";
+import { PullQueue } from "./pods/image-puller.ts";
 import { kubePodApi } from "./pods/pod-api.ts";
 import { teardownPod } from "./pods/runtime-pod.ts";
 import { startHostRoutes } from "./routes.ts";
@@ -31,7 +32,10 @@ import { startNetworkPolicyController, type RunningNetworkPolicyController } fro
 import { DEFAULT_CLUSTER_DNS_IP } from "../src/dns/index.ts";
 import { loadRouteTableModule, startNodeProxy } from "../src/proxy/index.ts";
 
-export const DEFAULT_SANDBOX_IMAGE = "docker.io/local/pause:1";
+/** kubelet's and k3s's kind of default: a real registry image, so a node that reaches a registry needs nothing else. */
+export const DEFAULT_SANDBOX_IMAGE = "registry.k8s.io/pause:3.10";
+/** The sandbox image built from the static busybox (scripts/build-test-images.ts) for nodes without a registry. */
+export const LOCAL_SANDBOX_IMAGE = "docker.io/local/pause:1";
 
 export interface AgentOptions {
   server: string;
@@ -45,7 +49,16 @@ export interface AgentOptions {
   podCIDR?: string;
   nodeIP?: string;
   labels?: Record<string, string>;
+  /** The pause image RunPodSandbox starts (`--pause-image`; default registry.k8s.io/pause:3.10). */
   sandboxImage?: string;
+  /** One image pull at a time (kubelet's --serialize-image-pulls, default true). */
+  serializeImagePulls?: boolean;
+  /** How long one image pull may take (default 5 min). */
+  imagePullDeadlineMs?: number;
+  /** A k3s registries.yaml: mirrors and per-registry auth and TLS, rendered into containerd's config. */
+  registryConfig?: string;
+  /** Image garbage collection by the image filesystem's usage (percent; kubelet: 85 and 80). */
+  imageGC?: ImageGCPolicy & { periodMs?: number };
   /** Further folders of image tarballs to import besides <data-dir>/images. */
   imageDirs?: string[];
   clusterDNS?: string[];
@@ -163,9 +176,13 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     const paths = containerdPaths(dataDir);
     const bridge = bridgeName(dataDir);
     let containerd: SupervisedContainerd | undefined;
+    if (opts.registryConfig && opts.containerdSocket) throw new Error("--registry-config needs the agent's own containerd: configure the registries of the containerd at --containerd-socket in its own config");
+    // A registries.yaml that can't be used stops the agent here, naming the field.
+    const registries = opts.registryConfig ? readRegistries(opts.registryConfig) : undefined;
     if (!opts.containerdSocket) {
-      containerd = await startContainerd({ paths, sandboxImage: opts.sandboxImage ?? DEFAULT_SANDBOX_IMAGE, onExit: (code) => log(`containerd exited (${code}), restarting`) });
+      containerd = await startContainerd({ paths, sandboxImage: opts.sandboxImage ?? DEFAULT_SANDBOX_IMAGE, registries, onExit: (code) => log(`containerd exited (${code}), restarting`) });
     }
+    if (opts.registryConfig && containerd) cleanups.push(watchRegistries(opts.registryConfig, containerd, log));
     const socket = opts.containerdSocket ?? paths.socket;
     let stopContainerd = true;
     cleanups.push(() => (stopContainerd ? containerd?.stop() : undefined));
@@ -203,6 +220,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     const measure = async (previous?: Node) => {
       const conditions = await cri.status().catch(() => null);
       const down = conditions === null ? "container runtime is down" : conditions.filter((c) => !c.status).map((c) => `${c.type}: ${c.message || c.reason}`).join("; ");
+      const images = await cri.listImages().then(nodeImages, () => undefined);
       return nodeStatus({
         capacity: capacity(dataDir),
         addresses: addresses(hostIP, nodeName),
@@ -211,6 +229,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
         runtimeMessage: down || undefined,
         previous: previous?.status?.conditions,
         logPort: logServer?.port,
+        images,
         now: new Date(),
       });
     };
@@ -263,6 +282,22 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     });
     const recorder = agentEventRecorder(client, nodeName, (e) => log(`event: ${e}`));
     cleanups.push(() => Promise.race([recorder.flush(), Bun.sleep(2000)]));
+    const gcPolicy = opts.imageGC ?? { highPercent: 85, lowPercent: 80 };
+    if (gcPolicy.highPercent < 100) {
+      const nodeRef = { apiVersion: "v1", kind: "Node", metadata: { name: nodeName, uid: nodeName } };
+      const gc = new ImageGC({
+        images: cri,
+        runtime: cri,
+        policy: gcPolicy,
+        // An existing containerd keeps its images under its own root (the packaged default here).
+        fsPath: opts.containerdSocket ? (existsSync("/var/lib/containerd") ? "/var/lib/containerd" : "/") : paths.root,
+        pinned: [opts.sandboxImage ?? DEFAULT_SANDBOX_IMAGE],
+        log,
+        warn: (reason, message) => recorder.event(nodeRef, "Warning", reason, message),
+      });
+      // kubelet's ImageGCPeriod: every 5 minutes.
+      cleanups.push(every(gcPolicy.periodMs ?? 300_000, async () => void (await gc.run()), (e) => log(`image GC: ${e}`)));
+    }
     const manager = new PodManager({
       runtime: cri,
       images: cri,
@@ -274,6 +309,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       recorder,
       importImages,
       imageBackoff: opts.imageBackoff,
+      pullQueue: new PullQueue(opts.serializeImagePulls === false ? Infinity : 1),
+      pullDeadlineMs: opts.imagePullDeadlineMs,
       volumeRefreshMs: opts.volumeRefreshMs,
       nodeAllocatable: node.status?.allocatable,
       clusterDNS,

@@ -1,11 +1,13 @@
 // `kubun agent --server URL --token T [--node-name N] [--data-dir D] [--containerd-socket S]
 //               [--ca-file F] [--pod-cidr C] [--node-ip IP] [--log-port P] [--service-interface NAME]
-//               [--volume-refresh-period DURATION]`
+//               [--volume-refresh-period DURATION] [--pause-image IMAGE] [--serialize-image-pulls=false]
+//               [--image-pull-deadline DURATION] [--registry-config FILE]
+//               [--image-gc-high-threshold PERCENT] [--image-gc-low-threshold PERCENT]`
 import { readFileSync } from "node:fs";
 import { startAgent, type AgentOptions } from "./agent.ts";
 
 const USAGE =
-  "usage: kubun agent --server URL --token T [--node-name N] [--data-dir D] [--containerd-socket S] [--ca-file F] [--pod-cidr C] [--node-ip IP] [--log-port P] [--service-interface NAME] [--volume-refresh-period DURATION]";
+  "usage: kubun agent --server URL --token T [--node-name N] [--data-dir D] [--containerd-socket S] [--ca-file F] [--pod-cidr C] [--node-ip IP] [--log-port P] [--service-interface NAME] [--volume-refresh-period DURATION] [--pause-image IMAGE] [--serialize-image-pulls=false] [--image-pull-deadline DURATION] [--registry-config FILE] [--image-gc-high-threshold PERCENT] [--image-gc-low-threshold PERCENT]";
 
 /** "500ms", "30s", "1m" or plain seconds, as kubelet's duration flags read. */
 export function durationMs(value: string): number {
@@ -13,6 +15,27 @@ export function durationMs(value: string): number {
   if (!m) throw new Error(`invalid duration ${value}: want e.g. 500ms, 30s, 1m\n${USAGE}`);
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? "s") as "ms" | "s" | "m" | "h"];
   return Math.round(Number(m[1]) * unit);
+}
+
+function bool(flag: string, value: string | undefined): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (value !== "true" && value !== "false") throw new Error(`--${flag} is true or false, got ${value}\n${USAGE}`);
+  return value === "true";
+}
+
+function percent(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 100) throw new Error(`--${flag} is a percentage from 0 to 100, got ${value}\n${USAGE}`);
+  return n;
+}
+
+/** kubelet's image GC thresholds: 85 and 80 percent of the image filesystem; high 100 turns GC off. */
+function imageGCFlags(high: string | undefined, low: string | undefined): AgentOptions["imageGC"] {
+  const highPercent = percent("image-gc-high-threshold", high, 85);
+  const lowPercent = percent("image-gc-low-threshold", low, 80);
+  if (lowPercent >= highPercent) throw new Error(`--image-gc-low-threshold (${lowPercent}) must be below --image-gc-high-threshold (${highPercent})\n${USAGE}`);
+  return { highPercent, lowPercent };
 }
 
 export function parseAgentArgs(argv: string[]): AgentOptions {
@@ -25,7 +48,10 @@ export function parseAgentArgs(argv: string[]): AgentOptions {
     if (v === undefined) throw new Error(`--${k} needs a value\n${USAGE}`);
     flags[k] = v;
   }
-  const known = ["server", "token", "node-name", "data-dir", "containerd-socket", "ca-file", "pod-cidr", "node-ip", "log-port", "service-interface", "volume-refresh-period"];
+  const known = [
+    "server", "token", "node-name", "data-dir", "containerd-socket", "ca-file", "pod-cidr", "node-ip", "log-port", "service-interface", "volume-refresh-period",
+    "pause-image", "serialize-image-pulls", "image-pull-deadline", "registry-config", "image-gc-high-threshold", "image-gc-low-threshold",
+  ];
   for (const k of Object.keys(flags)) if (!known.includes(k)) throw new Error(`unknown flag --${k}\n${USAGE}`);
   if (!flags.server || !flags.token) throw new Error(`--server and --token are required\n${USAGE}`);
   return {
@@ -39,6 +65,11 @@ export function parseAgentArgs(argv: string[]): AgentOptions {
     nodeIP: flags["node-ip"],
     serviceInterface: flags["service-interface"],
     volumeRefreshMs: flags["volume-refresh-period"] !== undefined ? durationMs(flags["volume-refresh-period"]) : undefined,
+    sandboxImage: flags["pause-image"],
+    serializeImagePulls: bool("serialize-image-pulls", flags["serialize-image-pulls"]),
+    imagePullDeadlineMs: flags["image-pull-deadline"] !== undefined ? durationMs(flags["image-pull-deadline"]) : undefined,
+    registryConfig: flags["registry-config"],
+    imageGC: imageGCFlags(flags["image-gc-high-threshold"], flags["image-gc-low-threshold"]),
     // kubelet's port by default: the API server reaches logs and exec there (mutual TLS needs the CA).
     logPort: flags["log-port"] !== undefined ? Number(flags["log-port"]) : flags["ca-file"] ? 10250 : undefined,
   };

@@ -1,9 +1,12 @@
 // The agent's own containerd: a config with its own root, state and socket under the agent's
 // data dir (so it never touches a system containerd), started as a child process and restarted
-// when it exits. Pods survive a containerd restart: their shims are re-parented.
+// when it exits. Pods survive a containerd restart: their shims are re-parented. Registry
+// settings (registries.yaml) go to hosts.toml files under config_path, re-read by containerd at
+// each pull; only per-host credentials live in the config itself, and changing them restarts it.
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { criRegistrySection, writeHostsDir, type Registries } from "./images/registries.ts";
 
 export interface ContainerdPaths {
   root: string;
@@ -15,6 +18,8 @@ export interface ContainerdPaths {
   cniIpamDir: string;
   /** PID of the running containerd, so a restarted agent finds the one it left behind. */
   pidFile: string;
+  /** The CRI registry config_path: one folder of hosts.toml per registry. */
+  hostsDir: string;
 }
 
 export function containerdPaths(dataDir: string): ContainerdPaths {
@@ -28,6 +33,7 @@ export function containerdPaths(dataDir: string): ContainerdPaths {
     cniConfDir: join(dataDir, "cni", "net.d"),
     cniIpamDir: join(dataDir, "cni", "ipam"),
     pidFile: join(base, "containerd.pid"),
+    hostsDir: join(base, "certs.d"),
   };
 }
 
@@ -36,6 +42,8 @@ export interface ContainerdConfigOptions {
   /** The image RunPodSandbox starts: must be imported locally (no registry is reachable). */
   sandboxImage: string;
   cniBinDir?: string;
+  /** Mirrors, registry TLS and credentials from registries.yaml. */
+  registries?: Registries;
 }
 
 const q = (s: string) => JSON.stringify(s);
@@ -93,7 +101,7 @@ disabled_plugins = [
       bin_dir = ${q(opts.cniBinDir ?? "/usr/lib/cni")}
       conf_dir = ${q(p.cniConfDir)}
       max_conf_num = 1
-  [plugins."io.containerd.internal.v1.opt"]
+${criRegistrySection(opts.registries, p.hostsDir)}  [plugins."io.containerd.internal.v1.opt"]
     path = ${q(join(p.root, "opt"))}
 `;
 }
@@ -104,6 +112,11 @@ export interface SupervisedContainerd {
   readonly pid: number | undefined;
   /** Stops containerd (SIGTERM, then SIGKILL after `graceMs`) and stops restarting it. */
   stop(graceMs?: number): Promise<void>;
+  /**
+   * New registry settings: the hosts.toml files are replaced (containerd reads them at each pull);
+   * when the config itself changes (credentials), containerd is restarted with it. Resolves true then.
+   */
+  setRegistries(registries: Registries | undefined): Promise<boolean>;
 }
 
 export interface StartContainerdOptions extends ContainerdConfigOptions {
@@ -145,7 +158,9 @@ async function stopLeftover(paths: ContainerdPaths): Promise<void> {
 export async function startContainerd(opts: StartContainerdOptions): Promise<SupervisedContainerd> {
   const p = opts.paths;
   for (const dir of [p.root, p.state, join(p.socket, ".."), p.cniConfDir, p.cniIpamDir]) mkdirSync(dir, { recursive: true });
-  writeFileSync(p.config, containerdConfig(opts));
+  let current = { ...opts };
+  writeHostsDir(opts.registries, p.hostsDir);
+  writeFileSync(p.config, containerdConfig(current));
   await stopLeftover(p);
   let proc: Subprocess | undefined;
   let stopping = false;
@@ -178,6 +193,23 @@ export async function startContainerd(opts: StartContainerdOptions): Promise<Sup
     socket: p.socket,
     get pid() {
       return proc?.pid;
+    },
+    async setRegistries(registries) {
+      writeHostsDir(registries, p.hostsDir);
+      const before = containerdConfig(current);
+      current = { ...current, registries };
+      const after = containerdConfig(current);
+      if (after === before) return false;
+      writeFileSync(p.config, after);
+      // The supervisor starts it again with the new config; pods' shims outlive it.
+      const running = proc;
+      if (running && running.exitCode === null && !stopping) {
+        running.kill("SIGTERM");
+        await running.exited;
+        const deadline = Date.now() + 20_000;
+        while (proc === running && Date.now() < deadline) await Bun.sleep(50);
+      }
+      return true;
     },
     async stop(graceMs = 5000) {
       stopping = true;

@@ -7,7 +7,8 @@
 # pid file and a log. Running it again updates the install and restarts the agent. uninstall.sh
 # undoes all of it.
 #
-# Optional: KUBUN_NODE_NAME, KUBUN_NODE_IP, KUBUN_POD_CIDR, KUBUN_EXTRA_ARGS; KUBUN_SOURCE (a kubun
+# Optional: KUBUN_NODE_NAME, KUBUN_NODE_IP, KUBUN_POD_CIDR, KUBUN_EXTRA_ARGS, KUBUN_PAUSE_IMAGE (default
+# the local pause image it imports), KUBUN_REGISTRIES (a registries.yaml to install); KUBUN_SOURCE (a kubun
 # checkout to copy; default: the one this script is in), KUBUN_LINK=1 (use KUBUN_SOURCE in place
 # instead of copying it), and the folders KUBUN_INSTALL_DIR, KUBUN_DATA_DIR, KUBUN_CONFIG_DIR,
 # KUBUN_BIN_DIR, KUBUN_RUN_DIR, KUBUN_LOG_DIR.
@@ -101,7 +102,19 @@ KUBUN_TOKEN=$KUBUN_TOKEN
 EOF
 umask 022
 
-ARGS="--server \${KUBUN_URL} --token \${KUBUN_TOKEN} --data-dir $DATA_DIR $CA_ARG"
+# A registries.yaml (k3s's format: mirrors, and configs with auth and tls) from KUBUN_REGISTRIES is
+# kept as $CONFIG_DIR/registries.yaml; the agent re-reads that file when it changes.
+if [ -n "${KUBUN_REGISTRIES:-}" ]; then
+  [ -f "$KUBUN_REGISTRIES" ] || fatal "KUBUN_REGISTRIES=$KUBUN_REGISTRIES is not a file"
+  cp "$KUBUN_REGISTRIES" "$CONFIG_DIR/registries.yaml"
+  chmod 600 "$CONFIG_DIR/registries.yaml" # it may hold registry passwords
+fi
+REGISTRIES_ARG=""
+[ ! -f "$CONFIG_DIR/registries.yaml" ] || REGISTRIES_ARG="--registry-config $CONFIG_DIR/registries.yaml"
+
+# The pause image is the local one imported above unless KUBUN_PAUSE_IMAGE names another (e.g.
+# registry.k8s.io/pause:3.10 on a VM that reaches a registry).
+ARGS="--server \${KUBUN_URL} --token \${KUBUN_TOKEN} --data-dir $DATA_DIR $CA_ARG --pause-image ${KUBUN_PAUSE_IMAGE:-docker.io/local/pause:1} $REGISTRIES_ARG"
 [ -z "${KUBUN_NODE_NAME:-}" ] || ARGS="$ARGS --node-name $KUBUN_NODE_NAME"
 [ -z "${KUBUN_NODE_IP:-}" ] || ARGS="$ARGS --node-ip $KUBUN_NODE_IP"
 [ -z "${KUBUN_POD_CIDR:-}" ] || ARGS="$ARGS --pod-cidr $KUBUN_POD_CIDR"

@@ -1,12 +1,16 @@
-// bun run bench:api — durable creates/s through the API and watch delivery latency, with two
-// ceilings measured in the same run: the raw bun:sqlite batched-insert rate (storage) and a bare
-// Bun HTTPS server answering the same requests with a fixed body (transport, bench/https-floor.ts).
+// bun run bench:api — durable creates/s through the API and watch delivery latency (one create at
+// a time, and under the 64-client burst), with three baselines measured in the same run: the raw
+// bun:sqlite batched-insert rate (storage), a bare Bun HTTPS server answering the same requests
+// with a fixed body (transport, bench/https-floor.ts), and etcd — the store under every
+// kube-apiserver — taking puts of the same size from the same clients (bench/etcd-peer.ts).
+// Only 201 answers count as creates; any failed request is printed and fails the run.
 //   --creates N (default 20000)  --clients N (default 64)  --watch-samples N (default 2000)  --json
 import { Database } from "bun:sqlite";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { ensureEtcd, etcdPut, startEtcd } from "./etcd-peer.ts";
 
 const { values: args } = parseArgs({
   args: process.argv.slice(2),
@@ -65,53 +69,59 @@ async function startServer(): Promise<{ proc: Bun.Subprocess; url: string; token
   return { proc, url, token: readFileSync(join(dataDir, "admin.token"), "utf8").trim(), ca: readFileSync(join(dataDir, "tls", "ca.crt"), "utf8") };
 }
 
-/** CLIENTS concurrent loops POSTing `count` ConfigMaps to `url`; returns requests/s and non-201 answers. */
-async function createLoad(url: string, headers: Record<string, string>, ca: string, count: number): Promise<{ perS: number; failed: number }> {
+interface LoadResult {
+  perS: number;
+  ok: number;
+  failed: number;
+  /** The first few failures, as "status body". */
+  failures: string[];
+}
+
+/**
+ * CLIENTS concurrent loops sending `count` POSTs made by `request(i)`; a request counts when
+ * `expected` is its status. `sent`, when given, records when request i was sent.
+ */
+async function load(count: number, request: (i: number) => { url: string; body: string }, headers: Record<string, string>, ca: string, expected: number, sent?: Map<string, number>, nameOf?: (i: number) => string): Promise<LoadResult> {
   let next = 0;
+  let ok = 0;
+  const failures: string[] = [];
   let failed = 0;
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: CLIENTS }, async () => {
       while (next < count) {
         const i = next++;
-        const body = JSON.stringify({ metadata: { name: `cm-${i}` }, data: { i: String(i) } });
-        const res = await fetch(`${url}/api/v1/namespaces/bench/configmaps`, { method: "POST", body, headers, tls: { ca } } as RequestInit);
-        if (res.status !== 201) failed++;
-        await res.arrayBuffer();
+        const { url, body } = request(i);
+        if (sent && nameOf) sent.set(nameOf(i), performance.now());
+        try {
+          const res = await fetch(url, { method: "POST", body, headers, tls: { ca } } as RequestInit);
+          const text = await res.text();
+          if (res.status === expected) ok++;
+          else {
+            failed++;
+            if (failures.length < 5) failures.push(`${res.status} ${text.slice(0, 200)}`);
+          }
+        } catch (err) {
+          failed++;
+          if (failures.length < 5) failures.push(String(err));
+        }
       }
     }),
   );
-  return { perS: count / ((performance.now() - t0) / 1000), failed };
+  return { perS: ok / ((performance.now() - t0) / 1000), ok, failed, failures };
 }
 
-const progress = (msg: string) => process.stderr.write(`bench:api: ${msg}\n`);
+const createRequest = (url: string) => (i: number) => ({ url: `${url}/api/v1/namespaces/bench/configmaps`, body: JSON.stringify({ metadata: { name: `cm-${i}` }, data: { i: String(i) } }) });
 
-async function main(): Promise<void> {
-  progress("raw bun:sqlite ceiling");
-  const raw = rawCeiling(CREATES);
-  progress("starting kubun server");
-  const server = await startServer();
-  const headers = { authorization: `Bearer ${server.token}`, "content-type": "application/json" };
-  const call = (path: string, init: RequestInit = {}) => fetch(`${server.url}${path}`, { ...init, headers, tls: { ca: server.ca } } as RequestInit);
-  await call("/api/v1/namespaces", { method: "POST", body: JSON.stringify({ metadata: { name: "bench" } }) });
-
-  // 1. Durable creates/s with CLIENTS concurrent clients.
-  progress(`${CREATES} creates from ${CLIENTS} clients`);
-  const { perS: createsPerS, failed } = await createLoad(server.url, headers, server.ca, CREATES);
-
-  // 2. Watch delivery: time from sending a create to its event arriving on a watch.
-  progress(`watch delivery over ${WATCH_SAMPLES} creates`);
-  const list: any = await (await call("/api/v1/namespaces/bench/configmaps?limit=1")).json();
+/** A watch on the bench namespace's ConfigMaps that times each event against when its create was sent. */
+function watchLatencies(call: (path: string, init?: RequestInit) => Promise<Response>, resourceVersion: string, sent: Map<string, number>) {
   const ac = new AbortController();
-  // Bun's fetch resolves only at the first event: start the watch, then write.
-  const watching = call(`/api/v1/namespaces/bench/configmaps?watch=1&resourceVersion=${list.metadata.resourceVersion}`, { signal: ac.signal });
-  const sentAt = new Map<string, number>();
   const latencies: number[] = [];
-  let resolveAll!: () => void;
-  const allSeen = new Promise<void>((r) => (resolveAll = r));
+  const waiters: { n: number; resolve: () => void }[] = [];
+  // Bun's fetch resolves only at the first event: start the watch, then write.
+  const watching = call(`/api/v1/namespaces/bench/configmaps?watch=1&resourceVersion=${resourceVersion}`, { signal: ac.signal });
   (async () => {
-    const watch = await watching;
-    const reader = watch.body!.getReader();
+    const reader = (await watching).body!.getReader();
     const decoder = new TextDecoder();
     let buf = "";
     try {
@@ -125,20 +135,62 @@ async function main(): Promise<void> {
           buf = buf.slice(nl + 1);
           if (!line) continue; // the server opens a watch with a bare newline
           const event = JSON.parse(line);
-          const sent = sentAt.get(event.object.metadata.name);
-          if (sent !== undefined) latencies.push(performance.now() - sent);
-          if (latencies.length === WATCH_SAMPLES) resolveAll();
+          const at = sent.get(event.object.metadata.name);
+          if (at !== undefined) latencies.push(performance.now() - at);
+          for (const w of waiters.filter((w) => latencies.length >= w.n)) w.resolve();
         }
       }
     } catch {}
   })();
+  return {
+    latencies,
+    /** Resolves once `n` events have been timed, or after `ms`. */
+    seen: (n: number, ms = 30_000) => new Promise<void>((resolve) => {
+      if (latencies.length >= n) return resolve();
+      waiters.push({ n, resolve });
+      setTimeout(resolve, ms);
+    }),
+    stop: () => ac.abort(),
+  };
+}
+
+const progress = (msg: string) => process.stderr.write(`bench:api: ${msg}\n`);
+
+async function main(): Promise<void> {
+  progress("raw bun:sqlite ceiling");
+  const raw = rawCeiling(CREATES);
+  progress("starting kubun server");
+  const server = await startServer();
+  const headers = { authorization: `Bearer ${server.token}`, "content-type": "application/json" };
+  const call = (path: string, init: RequestInit = {}) => fetch(`${server.url}${path}`, { ...init, headers, tls: { ca: server.ca } } as RequestInit);
+  await call("/api/v1/namespaces", { method: "POST", body: JSON.stringify({ metadata: { name: "bench" } }) });
+
+  // 1. Durable creates/s with CLIENTS concurrent clients, a watch timing each create's event.
+  progress(`${CREATES} creates from ${CLIENTS} clients, watched`);
+  const before: any = await (await call("/api/v1/namespaces/bench/configmaps?limit=1")).json();
+  const burstSent = new Map<string, number>();
+  const burstWatch = watchLatencies(call, before.metadata.resourceVersion, burstSent);
+  await Bun.sleep(200);
+  const creates = await load(CREATES, createRequest(server.url), headers, server.ca, 201, burstSent, (i) => `cm-${i}`);
+  await burstWatch.seen(creates.ok);
+  burstWatch.stop();
+  const underLoad = burstWatch.latencies;
+  // The size of what kubun stored for one create: etcd's puts carry values this big.
+  const stored = await (await call("/api/v1/namespaces/bench/configmaps/cm-0")).text();
+
+  // 2. Watch delivery one create at a time: from sending a create to its event arriving.
+  progress(`watch delivery over ${WATCH_SAMPLES} creates`);
+  const list: any = await (await call("/api/v1/namespaces/bench/configmaps?limit=1")).json();
+  const sentAt = new Map<string, number>();
+  const single = watchLatencies(call, list.metadata.resourceVersion, sentAt);
   for (let i = 0; i < WATCH_SAMPLES; i++) {
     const name = `w-${i}`;
     sentAt.set(name, performance.now());
     await (await call("/api/v1/namespaces/bench/configmaps", { method: "POST", body: JSON.stringify({ metadata: { name } }) })).arrayBuffer();
   }
-  await allSeen;
-  ac.abort();
+  await single.seen(WATCH_SAMPLES);
+  single.stop();
+  const latencies = single.latencies;
   server.proc.kill();
   await server.proc.exited;
 
@@ -146,9 +198,24 @@ async function main(): Promise<void> {
   progress(`transport ceiling: ${CREATES} requests from ${CLIENTS} clients to a bare Bun HTTPS server`);
   const tls = join(tmp, "server", "tls");
   const floor = await spawnListening([process.execPath, "bench/https-floor.ts", join(tls, "serving.crt"), join(tls, "serving.key")]);
-  const transport = await createLoad(floor.url, headers, server.ca, CREATES);
+  const transport = await load(CREATES, createRequest(floor.url), headers, server.ca, 201);
   floor.proc.kill();
   await floor.proc.exited;
+
+  // 4. The peer: etcd taking puts of the same size from the same clients, over TLS on loopback.
+  const etcdNote = await ensureEtcd();
+  let etcd: LoadResult | undefined;
+  if (!etcdNote) {
+    progress(`etcd: ${CREATES} puts of ${stored.length} bytes from ${CLIENTS} clients`);
+    const peer = await startEtcd({ certFile: join(tls, "serving.crt"), keyFile: join(tls, "serving.key"), caPem: server.ca });
+    try {
+      etcd = await load(CREATES, (i) => ({ url: `${peer.url}/v3/kv/put`, body: etcdPut(`/registry/configmaps/bench/cm-${i}`, stored) }), { "content-type": "application/json" }, server.ca, 200);
+    } finally {
+      await peer.stop();
+    }
+  }
+  const failed = creates.failed;
+  const createsPerS = creates.perS;
 
   const result = {
     creates: CREATES,
@@ -162,15 +229,37 @@ async function main(): Promise<void> {
     watch_samples: latencies.length,
     watch_p50_ms: Number(percentile(latencies, 50).toFixed(2)),
     watch_p99_ms: Number(percentile(latencies, 99).toFixed(2)),
+    watch_samples_under_load: underLoad.length,
+    watch_p50_under_load_ms: Number(percentile(underLoad, 50).toFixed(2)),
+    watch_p99_under_load_ms: Number(percentile(underLoad, 99).toFixed(2)),
+    etcd_value_bytes: stored.length,
+    etcd_puts_per_s: etcd ? Math.round(etcd.perS) : null,
+    ratio_of_etcd: etcd ? Number((createsPerS / etcd.perS).toFixed(3)) : null,
+    etcd_note: etcdNote ?? null,
   };
   if (!args.json) {
     console.log("kubun API bench (durable writes: WAL, synchronous=FULL)");
     console.log(`  raw bun:sqlite batched inserts   ${result.raw_sqlite_inserts_per_s.toLocaleString()} rows/s (ceiling)`);
     console.log(`  bare Bun HTTPS, fixed answer     ${result.bare_https_requests_per_s.toLocaleString()} requests/s (transport ceiling, same client)`);
     console.log(`  API creates, ${CLIENTS} clients          ${result.api_creates_per_s.toLocaleString()} creates/s (${(result.ratio_of_ceiling * 100).toFixed(1)}% of storage ceiling, ${(result.ratio_of_transport * 100).toFixed(1)}% of transport ceiling, ${failed} failed)`);
-    console.log(`  watch delivery (send → event)    p50 ${result.watch_p50_ms} ms, p99 ${result.watch_p99_ms} ms over ${result.watch_samples} creates`);
+    console.log(`  etcd puts of ${result.etcd_value_bytes} B, ${CLIENTS} clients  ${etcd ? `${result.etcd_puts_per_s!.toLocaleString()} puts/s (kubun = ${result.ratio_of_etcd}× etcd)` : `not measured: ${etcdNote}`}`);
+    console.log(`  watch delivery (send → event)    p50 ${result.watch_p50_ms} ms, p99 ${result.watch_p99_ms} ms over ${result.watch_samples} creates one at a time`);
+    console.log(`  watch delivery under the burst   p50 ${result.watch_p50_under_load_ms} ms, p99 ${result.watch_p99_under_load_ms} ms over ${result.watch_samples_under_load} creates`);
   }
   console.log(JSON.stringify(result));
+  // Failures don't count as creates, and fail the run.
+  const failures = [["kubun", creates], ["bare HTTPS", transport], ...(etcd ? [["etcd", etcd] as const] : [])] as const;
+  let bad = false;
+  for (const [name, r] of failures) {
+    if (r.failed === 0) continue;
+    bad = true;
+    console.error(`bench:api: ${r.failed} ${name} requests failed, e.g.:\n  ${r.failures.join("\n  ")}`);
+  }
+  if (underLoad.length !== creates.ok) {
+    bad = true;
+    console.error(`bench:api: the watch saw ${underLoad.length} of ${creates.ok} creates made under load`);
+  }
+  if (bad) process.exitCode = 1;
 }
 
 try {

@@ -41,6 +41,11 @@ const PACKAGES: Record<string, string[]> = {
     "NetworkPolicy", "NetworkPolicyList", "NetworkPolicySpec", "NetworkPolicyIngressRule", "NetworkPolicyEgressRule",
     "NetworkPolicyPeer", "NetworkPolicyPort", "IPBlock",
   ],
+  "io.k8s.api.policy.v1": ["Eviction", "PodDisruptionBudget", "PodDisruptionBudgetList", "PodDisruptionBudgetSpec", "PodDisruptionBudgetStatus"],
+  "io.k8s.api.admissionregistration.v1": [
+    "MatchCondition", "MutatingWebhook", "MutatingWebhookConfiguration", "MutatingWebhookConfigurationList", "RuleWithOperations",
+    "ValidatingWebhook", "ValidatingWebhookConfiguration", "ValidatingWebhookConfigurationList",
+  ],
   "io.k8s.api.autoscaling.v1": ["Scale", "ScaleSpec", "ScaleStatus"],
   "io.k8s.api.coordination.v1": ["Lease", "LeaseList", "LeaseSpec"],
   "io.k8s.api.rbac.v1": [
@@ -63,13 +68,14 @@ const packageOf = new Map(Object.entries(PACKAGES).flatMap(([pkg, names]) => nam
 
 /** The Kubernetes definition name of a client-node model class. */
 export function definitionName(className: string): string {
-  const m = /^(CoreV1|DiscoveryV1|RbacV1|AuthenticationV1|V1)([A-Z]\w*)$/.exec(className);
+  const m = /^(CoreV1|DiscoveryV1|RbacV1|AuthenticationV1|AdmissionregistrationV1|V1)([A-Z]\w*)$/.exec(className);
   if (!m) throw new Error(`no Kubernetes package known for model ${className}`);
   const [, prefix, local] = m as unknown as [string, string, string];
   if (prefix === "DiscoveryV1") return `io.k8s.api.discovery.v1.${local}`;
   if (prefix === "CoreV1") return `io.k8s.api.core.v1.${local}`;
   if (prefix === "RbacV1") return `io.k8s.api.rbac.v1.${local}`;
   if (prefix === "AuthenticationV1") return `io.k8s.api.authentication.v1.${local}`;
+  if (prefix === "AdmissionregistrationV1") return `io.k8s.api.admissionregistration.v1.${local}`;
   return `${packageOf.get(local) ?? "io.k8s.api.core.v1"}.${local}`;
 }
 
@@ -81,6 +87,8 @@ const PATCH_META: [string, string, string?, string[]?][] = [
   ["PodSpec.volumes", "merge,retainKeys", "name", ["name"]],
   ["PodSpec.initContainers", "merge", "name", ["name"]],
   ["PodSpec.containers", "merge", "name", ["name"]],
+  ["MutatingWebhookConfiguration.webhooks", "merge", "name", ["name"]],
+  ["ValidatingWebhookConfiguration.webhooks", "merge", "name", ["name"]],
   ["PodSpec.ephemeralContainers", "merge", "name", ["name"]],
   ["PodSpec.imagePullSecrets", "merge", "name", ["name"]],
   ["PodSpec.hostAliases", "merge", "ip", ["ip"]],
@@ -113,6 +121,7 @@ const PATCH_META: [string, string, string?, string[]?][] = [
   ["JobStatus.conditions", "merge", "type"],
   ["StatefulSetStatus.conditions", "merge", "type", ["type"]],
   ["PersistentVolumeClaimStatus.conditions", "merge", "type", ["type"]],
+  ["PodDisruptionBudgetStatus.conditions", "merge", "type", ["type"]],
 ];
 
 // client-node types resource.Quantity as a plain string.
@@ -285,6 +294,7 @@ export function rootKinds(): Map<string, GVK[]> {
   }
   add("V1Scale", { group: "autoscaling", version: "v1", kind: "Scale" });
   add("V1Binding", { group: "", version: "v1", kind: "Binding" });
+  add("V1Eviction", { group: "policy", version: "v1", kind: "Eviction" });
   add("AuthenticationV1TokenRequest", { group: "authentication.k8s.io", version: "v1", kind: "TokenRequest" });
   add("V1Status", { group: "", version: "v1", kind: "Status" });
   // Every group accepts DeleteOptions and streams WatchEvents, as in kube-apiserver.

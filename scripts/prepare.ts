@@ -15,6 +15,13 @@ const HOST_PACKAGES: Record<string, string> = {
   "/bin/ip": "iproute2", // CNI, the service proxy's interface, host routes, test network namespaces
 };
 
+// Only the test suite needs these (--test).
+const TEST_PACKAGES: Record<string, string> = {
+  "/usr/bin/chromium": "chromium", // the dashboard's browser tests (driven by playwright-core)
+  "/usr/bin/docker-registry": "docker-registry", // the registry e2e tests pull from (CNCF distribution)
+  "/usr/bin/skopeo": "skopeo", // copies the test images into it
+};
+
 async function run(cmd: string[], env: Record<string, string> = {}): Promise<void> {
   console.log(`prepare: ${cmd.join(" ")}`);
   const proc = Bun.spawn(cmd, { stdout: "inherit", stderr: "inherit", stdin: "ignore", env: { ...process.env, ...env } });
@@ -22,8 +29,9 @@ async function run(cmd: string[], env: Record<string, string> = {}): Promise<voi
   if (code !== 0) throw new Error(`${cmd.join(" ")} exited with ${code}`);
 }
 
-async function hostPackages(): Promise<void> {
-  const missing = Object.entries(HOST_PACKAGES)
+async function hostPackages(forTests: boolean): Promise<void> {
+  const wanted = forTests ? { ...HOST_PACKAGES, ...TEST_PACKAGES } : HOST_PACKAGES;
+  const missing = Object.entries(wanted)
     .filter(([path]) => !existsSync(path) && !(path === "/usr/sbin/runc" && existsSync("/usr/bin/runc")))
     .map(([, pkg]) => pkg);
   if (missing.length === 0) return;
@@ -46,7 +54,7 @@ async function images(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  await hostPackages();
+  await hostPackages(process.argv.includes("--test"));
   await wasm();
   await images();
 }

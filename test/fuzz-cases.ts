@@ -226,3 +226,20 @@ export const BAD_NETWORK_POLICIES: [unknown, string][] = [
   [{ podSelector: {}, ingress: "all" }, "spec.ingress"],
   [{ podSelector: {}, ingress: [{ from: [{ podSelector: { matchExpressions: [{ key: "a", operator: "In" }] } }] }] }, "spec.ingress[0].from[0].podSelector.matchExpressions[0].values"],
 ];
+
+// PodDisruptionBudget specs that must be refused: [what, spec, the field the 422 names].
+export const BAD_PDBS: [string, unknown, string][] = [
+  ["minAvailable and maxUnavailable both", { minAvailable: 1, maxUnavailable: 1, selector: { matchLabels: { a: "b" } } }, "spec"],
+  ["a negative minAvailable", { minAvailable: -3 }, "spec.minAvailable"],
+  ["a negative maxUnavailable", { maxUnavailable: -1 }, "spec.maxUnavailable"],
+  ["a percent over 100", { minAvailable: "101%" }, "spec.minAvailable"],
+  ["a string that is no percent", { maxUnavailable: "one" }, "spec.maxUnavailable"],
+  ["a fraction", { minAvailable: 1.5 }, "spec.minAvailable"],
+  ["an object for minAvailable", { minAvailable: { x: 1 } }, "spec.minAvailable"],
+  ["a hostile percent", { minAvailable: "'; DROP TABLE kv; --%" }, "spec.minAvailable"],
+  ["an unknown unhealthyPodEvictionPolicy", { minAvailable: 1, unhealthyPodEvictionPolicy: "Never" }, "spec.unhealthyPodEvictionPolicy"],
+  ["a selector operator that does not exist", { minAvailable: 1, selector: { matchExpressions: [{ key: "a", operator: "Like", values: ["x"] }] } }, "spec.selector.matchExpressions[0].operator"],
+  ["In without values", { minAvailable: 1, selector: { matchExpressions: [{ key: "a", operator: "In" }] } }, "spec.selector.matchExpressions[0].values"],
+  ["a bad label value in the selector", { minAvailable: 1, selector: { matchLabels: { a: "not a value!" } } }, "spec.selector.matchLabels"],
+  ["a spec that is a list", [], "spec"],
+];

@@ -16,7 +16,7 @@ import { ensureDefaultNamespaces } from "../src/api/bootstrap.ts";
 import { Storage } from "../src/api/storage.ts";
 import { groupVersion, RESOURCES, storePrefix, type ResourceInfo } from "../src/apis/registry.ts";
 import { SqliteStore } from "../src/store/index.ts";
-import { ACCEPTS, BAD_NETWORK_POLICIES, BAD_PATCHES, BAD_QUERIES, HOSTILE_NAMES, HOSTILE_STRINGS, PATCH_TYPES, REFUSED_WRITE_QUERIES, UNSUPPORTED_CONTENT_TYPES } from "./fuzz-cases.ts";
+import { ACCEPTS, BAD_NETWORK_POLICIES, BAD_PATCHES, BAD_PDBS, BAD_QUERIES, HOSTILE_NAMES, HOSTILE_STRINGS, PATCH_TYPES, REFUSED_WRITE_QUERIES, UNSUPPORTED_CONTENT_TYPES } from "./fuzz-cases.ts";
 
 const SEED = Number(process.env.FUZZ_SEED ?? 7);
 const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 10_500);
@@ -39,6 +39,16 @@ type Rng = ReturnType<typeof rng>;
 
 const tmp = mkdtempSync(join(tmpdir(), "kubun-fuzz-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** An admission webhook that is never called: the fuzz run writes only refused requests and dry runs. */
+const webhook = (name: string) => ({
+  name: `${name}.fuzz.kubun.io`,
+  clientConfig: { url: "https://127.0.0.1:1/x", caBundle: "" },
+  rules: [{ operations: ["CREATE"], apiGroups: [""], apiVersions: ["v1"], resources: ["configmaps", "pods/status"], scope: "Namespaced" }],
+  namespaceSelector: { matchLabels: { app: "fuzz" } },
+  sideEffects: "None",
+  admissionReviewVersions: ["v1"],
+});
 
 function seedObject(r: ResourceInfo, name: string): Record<string, unknown> {
   const metadata = { name, labels: { app: "fuzz" } };
@@ -78,6 +88,9 @@ function seedObject(r: ResourceInfo, name: string): Record<string, unknown> {
       },
     },
     clusterrolebindings: { roleRef, subjects: [{ kind: "Group", name: "g" }, { kind: "ServiceAccount", name: "sa", namespace: "default" }] },
+    poddisruptionbudgets: { spec: { minAvailable: 1, selector, unhealthyPodEvictionPolicy: "AlwaysAllow" } },
+    validatingwebhookconfigurations: { webhooks: [webhook("v")] },
+    mutatingwebhookconfigurations: { webhooks: [{ ...webhook("m"), reinvocationPolicy: "IfNeeded" }] },
   };
   return { ...base, ...specs[r.resource] };
 }
@@ -333,6 +346,28 @@ test(`fuzz: ${REQUESTS} hostile requests, no 5xx, store unchanged`, async () => 
   expect(diskChanged).toEqual([]);
   expect(replayed.size).toBe(before.size);
 }, 300_000);
+
+// Bad PodDisruptionBudgets: each a 422 naming the field, nothing stored.
+describe("bad PodDisruptionBudgets", () => {
+  const pdbs = "/apis/policy/v1/namespaces/default/poddisruptionbudgets";
+  test.each(BAD_PDBS)("%s", async (_what, spec, field) => {
+    const dir = mkdtempSync(join(tmp, "pdb-"));
+    const store = new SqliteStore(join(dir, "state.db"));
+    const storage = new Storage(store);
+    await ensureDefaultNamespaces(storage);
+    const app = fuzzApp(storage);
+    const revision = store.revision;
+    const body = JSON.stringify({ apiVersion: "policy/v1", kind: "PodDisruptionBudget", metadata: { name: "bad" }, spec });
+    const res = await app.request(pdbs, { method: "POST", body, headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" } });
+    expect(res.status).toBe(422);
+    const status = (await res.json()) as { reason: string; details: { causes: { field: string }[] } };
+    expect(status.reason).toBe("Invalid");
+    expect(status.details.causes.map((c) => c.field)).toContain(field);
+    await store.settled();
+    expect(store.revision).toBe(revision);
+    await store.close();
+  });
+});
 
 // What earlier fuzz runs found, kept as plain cases: each was a 5xx or a write that should not have happened.
 describe("fuzz findings", () => {

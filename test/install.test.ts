@@ -1,10 +1,10 @@
 // agent/install.sh on this machine with --no-systemd against a test server: it copies a checkout
 // that was never built (no build/, as a fresh clone) and builds the WebAssembly modules the agent
 // needs; the agent starts in the background and its Node registers; running it again is harmless;
-// uninstall.sh leaves none of its folders, processes or bridge behind. Every folder is redirected
+// KUBUN_REGISTRIES reaches containerd; uninstall.sh leaves none of its folders, processes or bridge behind. Every folder is redirected
 // into a temp dir.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { bridgeName } from "../agent/cni.ts";
@@ -34,12 +34,14 @@ beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), "kubun-in-"));
   source = unbuiltCheckout();
   writeFileSync(join(root, "ca.crt"), server.ca.cert);
+  writeFileSync(join(root, "registries.yaml"), 'mirrors:\n  registry.example.com:\n    endpoint: ["https://mirror.example.com"]\n');
   env = {
     PATH: `${join(ROOT, "node_modules/.bin")}:${process.env.PATH}`,
     KUBUN_URL: server.url,
     // The join token, as a VM joining the cluster gets it: the agent trades it for its own node credential.
     KUBUN_TOKEN: server.joinToken,
     KUBUN_CA_FILE: join(root, "ca.crt"),
+    KUBUN_REGISTRIES: join(root, "registries.yaml"),
     KUBUN_NODE_NAME: "installed",
     KUBUN_POD_CIDR: "10.213.30.0/24",
     KUBUN_INSTALL_DIR: join(root, "opt"),
@@ -94,6 +96,9 @@ test("install.sh --no-systemd with the join token starts an agent whose node reg
   const pid1 = Number(readFileSync(join(root, "run", "kubun-agent.pid"), "utf8"));
   if (!pidAlive(pid1)) throw new Error(`the agent died:\n${readFileSync(join(root, "log", "kubun-agent.log"), "utf8").slice(-2000)}`);
   expect(readFileSync(join(root, "etc", "agent.env"), "utf8")).toContain(`KUBUN_URL=${server.url}`);
+  // KUBUN_REGISTRIES is kept in the config folder (it may hold passwords) and reaches containerd's hosts.toml.
+  expect(statSync(join(root, "etc", "registries.yaml")).mode & 0o777).toBe(0o600);
+  expect(readFileSync(join(root, "d", "containerd", "certs.d", "registry.example.com", "hosts.toml"), "utf8")).toContain('[host."https://mirror.example.com"]');
 
   // A pod runs there: the agent found its sandbox and busybox images in the images folder the install filled.
   const pod = { metadata: { name: "on-installed", namespace: "default" }, spec: { nodeName: "installed", containers: [{ name: "c", image: "local/busybox:1" }] } };
@@ -123,7 +128,7 @@ test("install.sh --no-systemd with the join token starts an agent whose node reg
   expect(pidAlive(pid2)).toBe(false);
   expect(pidAlive(containerd)).toBe(false);
   // The bin folder is /usr/local/bin on a real machine: it stays, without kubun-agent.
-  expect(readdirSync(root).sort()).toEqual(["bin", "ca.crt"]);
+  expect(readdirSync(root).sort()).toEqual(["bin", "ca.crt", "registries.yaml"]);
   expect(readdirSync(join(root, "bin"))).toEqual([]);
   const links = await new Response(Bun.spawn(["ip", "-br", "link"], { stdout: "pipe" }).stdout).text();
   expect(links).not.toContain(bridgeName(join(root, "d")));

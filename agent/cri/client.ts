@@ -5,6 +5,7 @@ import * as protoLoader from "@grpc/proto-loader";
 import { fileURLToPath } from "node:url";
 import type {
   AttachRequest,
+  AuthConfig,
   Container,
   ContainerConfig,
   ContainerFilter,
@@ -197,8 +198,8 @@ export class CriClient implements RuntimeService, ImageService, StreamingService
     return res.images ?? [];
   }
 
-  async pullImage(image: string): Promise<string> {
-    const res = await this.call<{ image_ref: string }>(this.image, "PullImage", { image: { image } }, 300_000);
+  async pullImage(image: string, auth?: AuthConfig, deadlineMs = 300_000): Promise<string> {
+    const res = await this.call<{ image_ref: string }>(this.image, "PullImage", { image: { image }, auth }, deadlineMs - this.timeoutMs);
     return res.image_ref;
   }
 

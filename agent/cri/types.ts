@@ -237,12 +237,23 @@ export interface RuntimeService {
   execSync(id: string, cmd: string[], timeoutSeconds: number): Promise<ExecSyncResponse>;
 }
 
+/** Registry credentials for one pull (CRI AuthConfig): username/password, or a token. */
+export interface AuthConfig {
+  username?: string;
+  password?: string;
+  auth?: string;
+  server_address?: string;
+  identity_token?: string;
+  registry_token?: string;
+}
+
 /** The image half of CRI. */
 export interface ImageService {
   /** null when the image is not present. */
   imageStatus(image: string): Promise<Image | null>;
   listImages(): Promise<Image[]>;
-  pullImage(image: string): Promise<string>;
+  /** Resolves with the image's id (image_ref); `deadlineMs` bounds the whole pull. */
+  pullImage(image: string, auth?: AuthConfig, deadlineMs?: number): Promise<string>;
   removeImage(image: string): Promise<void>;
 }
 

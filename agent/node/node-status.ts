@@ -1,5 +1,6 @@
 // The Node object the agent registers and the status it keeps posting: capacity, addresses,
-// system info and the Ready / pressure conditions (a pure function of what was measured).
+// system info, the images on the node and the Ready / pressure conditions (a pure function of
+// what was measured).
 import type { Node, NodeCondition, NodeStatus, ResourceList } from "../../src/apis/index.ts";
 import type { NodeAddress, NodeSystemInfo } from "../../src/apis/index.ts";
 import { formatTime } from "../../src/apis/time.ts";
@@ -13,6 +14,8 @@ export interface NodeStatusInput {
   runtimeMessage?: string;
   previous?: NodeCondition[];
   logPort?: number;
+  /** The node's images as kubelet reports them (nodeImages: the 50 largest). */
+  images?: { names: string[]; sizeBytes: number }[];
   now: Date;
 }
 
@@ -37,6 +40,7 @@ export function nodeStatus(input: NodeStatusInput): NodeStatus {
     addresses: input.addresses,
     nodeInfo: input.nodeInfo,
     ...(input.logPort ? { daemonEndpoints: { kubeletEndpoint: { Port: input.logPort } } } : {}),
+    ...(input.images ? { images: input.images } : {}),
     conditions: [
       condition(previous, "MemoryPressure", false, "KubeletHasSufficientMemory", "kubelet has sufficient memory available", now),
       condition(previous, "DiskPressure", false, "KubeletHasNoDiskPressure", "kubelet has no disk pressure", now),

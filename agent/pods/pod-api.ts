@@ -4,6 +4,7 @@ import type { ConfigMap, Pod, PodStatus, Secret } from "../../src/apis/index.ts"
 import { resourceFor, type KubeClient } from "../../src/client/index.ts";
 import type { PersistentVolume, PersistentVolumeClaim } from "../../src/apis/core/persistentvolume.ts";
 import type { ObjectSource } from "./env.ts";
+import { KUBELET_CONDITIONS } from "./status.ts";
 
 export interface PodApi extends ObjectSource {
   /** Replaces the pod's status; resolves false when the pod no longer exists. */
@@ -43,8 +44,13 @@ export function kubePodApi(client: KubeClient, caCert = ""): PodApi {
     persistentVolume: (name) => orNull(client.get<PersistentVolume>(resourceFor("PersistentVolume"), undefined, name)),
     async patchStatus(pod, status) {
       try {
-        // A JSON merge patch replaces lists whole: containerStatuses and conditions are ours.
-        await client.patch(PODS, pod.metadata.namespace, pod.metadata.name!, { metadata: { uid: pod.metadata.uid }, status }, "merge", { subresource: "status" });
+        // A strategic merge patch, as kubelet sends: conditions merge by type and only the
+        // agent's own are sent, so those of other writers (readiness gates, DisruptionTarget)
+        // stay as the server has them; a reason or message that no longer applies is removed
+        // explicitly (null). containerStatuses has no merge key and is replaced whole.
+        const conditions = status.conditions?.filter((c) => KUBELET_CONDITIONS.has(c.type)).map((c) => ({ reason: null, message: null, ...c }));
+        const body = { metadata: { uid: pod.metadata.uid }, status: { ...status, ...(conditions && { conditions }) } };
+        await client.patch(PODS, pod.metadata.namespace, pod.metadata.name!, body, "strategic", { subresource: "status" });
         return true;
       } catch (err) {
         if (isNotFound(err) || isConflict(err)) return false;

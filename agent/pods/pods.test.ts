@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import type { ConfigMap, Pod, Secret } from "../../src/apis/index.ts";
+import type { ConfigMap, Pod, PodCondition, Secret } from "../../src/apis/index.ts";
 import type { ContainerStatus } from "../cri/index.ts";
 import { Backoff } from "./backoff.ts";
 import { linuxResources } from "./container-config.ts";
@@ -141,6 +141,39 @@ describe("pod status", () => {
     expect(s.podIP).toBe("10.0.0.2");
     expect(s.containerStatuses![0]).toMatchObject({ ready: true, containerID: "containerd://abc", imageID: "sha256:1", state: { running: { startedAt: nsToTime(ns(2000)) } } });
     expect(s.conditions!.find((c) => c.type === "Ready")?.status).toBe("True");
+  });
+
+  test("readiness gates: Ready only when every gate's condition is True, with kubelet's message", () => {
+    const running = [view({ current: cri("CONTAINER_RUNNING"), ready: true })];
+    const gated = (conditions: PodCondition[]) => {
+      const p = pod({ readinessGates: [{ conditionType: "example.io/lb" }, { conditionType: "example.io/dns" }] });
+      p.status = { conditions };
+      return podStatus({ pod: p, sandboxReady: true, init: [], containers: running, now: new Date(0) }).conditions!;
+    };
+    const none = gated([]);
+    expect(none.find((c) => c.type === "Ready")).toMatchObject({
+      status: "False",
+      reason: "ReadinessGatesNotReady",
+      message: 'corresponding condition of pod readiness gate "example.io/lb" does not exist., corresponding condition of pod readiness gate "example.io/dns" does not exist.',
+    });
+    expect(none.find((c) => c.type === "ContainersReady")?.status).toBe("True");
+    const half = gated([{ type: "example.io/lb", status: "True" }, { type: "example.io/dns", status: "False" }]);
+    expect(half.find((c) => c.type === "Ready")?.message).toBe('the status of pod readiness gate "example.io/dns" is not "True", but False');
+    const all = gated([{ type: "example.io/lb", status: "True" }, { type: "example.io/dns", status: "True" }]);
+    expect(all.find((c) => c.type === "Ready")).toMatchObject({ status: "True" });
+    // The gates' own conditions are kept as their writer left them.
+    expect(all.filter((c) => c.type.startsWith("example.io/")).length).toBe(2);
+  });
+
+  test("conditions other writers own survive the agent's status", () => {
+    const p = pod();
+    const foreign = { type: "example.io/Foo", status: "True" as const, reason: "Mine" };
+    const evicted = { type: "DisruptionTarget", status: "True" as const, reason: "EvictionByEvictionAPI" };
+    p.status = { conditions: [foreign, { type: "Ready", status: "False" }, evicted] };
+    const s = podStatus({ pod: p, sandboxReady: true, init: [], containers: [view({ current: cri("CONTAINER_RUNNING"), ready: true })], now: new Date(0) });
+    expect(s.conditions).toContainEqual(foreign);
+    expect(s.conditions).toContainEqual(evicted);
+    expect(s.conditions!.filter((c) => c.type === "Ready").length).toBe(1);
   });
 
   test("a crash loop shows the last termination as lastState", () => {

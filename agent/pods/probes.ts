@@ -1,9 +1,10 @@
-// Container probes: one check (httpGet to the pod IP, tcpSocket, exec through the runtime), the
+// Container probes: one check (httpGet to the pod IP, tcpSocket, grpc health, exec through the runtime), the
 // per-container bookkeeping of periods, initial delay and success/failure thresholds, and a pod's
 // set of them in kubelet's order.
 import { connect } from "node:net";
 import type { Container, Probe } from "../../src/apis/index.ts";
 import type { ContainerStatus } from "../cri/index.ts";
+import { grpcHealthFailure } from "./grpc-health.ts";
 
 export type ProbeKind = "liveness" | "readiness" | "startup";
 
@@ -41,6 +42,7 @@ export async function probeFailure(probe: Probe, c: Container, target: ProbeTarg
       const code = await target.exec(probe.exec.command ?? [], timeoutSeconds);
       return code === 0 ? undefined : `command ${JSON.stringify((probe.exec.command ?? []).join(" "))} exited with ${code}`;
     }
+    // gRPC probes have no host field: always the pod IP, as kubelet dials.
     const host = probe.httpGet?.host || probe.tcpSocket?.host || target.podIP;
     if (!host) return "the pod has no IP";
     if (probe.httpGet) {
@@ -55,10 +57,11 @@ export async function probeFailure(probe: Probe, c: Container, target: ProbeTarg
       const port = resolvePort(probe.tcpSocket.port, c);
       return (await tcpCheck(host, port, timeoutSeconds * 1000)) ? undefined : `dial tcp ${host}:${port}: connection refused or timed out`;
     }
+    if (probe.grpc) return await grpcHealthFailure(host, probe.grpc.port, probe.grpc.service ?? "", timeoutSeconds);
   } catch (err) {
     return (err as Error).message;
   }
-  return undefined; // grpc probes are not supported: treated as passing rather than killing the pod
+  return "the probe has no handler";
 }
 
 /** One probe of one container instance: when it is due and what it currently says. */

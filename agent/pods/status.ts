@@ -121,6 +121,20 @@ function condition(old: PodCondition[] | undefined, type: string, ok: boolean, n
   };
 }
 
+/** The conditions the agent computes; every other type belongs to another writer and survives its status writes (kubelet's mergePodStatus). */
+export const KUBELET_CONDITIONS = new Set(["PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled"]);
+
+/** Why the pod's readiness gates hold it unready, in kubelet's words; empty when every gate's condition is True. */
+export function readinessGateMessages(pod: Pod, conditions: PodCondition[] | undefined): string[] {
+  const out: string[] = [];
+  for (const g of pod.spec?.readinessGates ?? []) {
+    const c = conditions?.find((x) => x.type === g.conditionType);
+    if (!c) out.push(`corresponding condition of pod readiness gate "${g.conditionType}" does not exist.`);
+    else if (c.status !== "True") out.push(`the status of pod readiness gate "${g.conditionType}" is not "True", but ${c.status}`);
+  }
+  return out;
+}
+
 export function podStatus(input: PodStatusInput): PodStatus {
   const { pod, now } = input;
   const old = pod.status?.conditions;
@@ -131,17 +145,22 @@ export function podStatus(input: PodStatusInput): PodStatus {
   const initialized = input.init.every(isSucceeded) || statuses.some((s) => s.state?.running || s.state?.terminated);
   const unready = statuses.filter((s) => !s.ready).map((s) => s.name);
   const pendingInit = input.init.filter((v) => !isSucceeded(v)).map((v) => v.spec.name);
-  const gates = (pod.spec?.readinessGates ?? []).every((g) => old?.find((c) => c.type === g.conditionType)?.status === "True");
+  const gates = readinessGateMessages(pod, old);
   const containersReady = unready.length === 0 && !terminal;
   const notReadyReason = terminal ? "PodCompleted" : "ContainersNotReady";
   const notReadyMessage = terminal ? undefined : `containers with unready status: [${unready.join(" ")}]`;
+  const ready = containersReady
+    ? condition(old, "Ready", gates.length === 0, now, "ReadinessGatesNotReady", gates.join(", "))
+    : condition(old, "Ready", false, now, notReadyReason, notReadyMessage);
 
   const conditions: PodCondition[] = [
     condition(old, "PodReadyToStartContainers", input.sandboxReady, now),
     condition(old, "Initialized", initialized, now, "ContainersNotInitialized", `containers with incomplete status: [${pendingInit.join(" ")}]`),
-    condition(old, "Ready", containersReady && gates, now, containersReady ? "ReadinessGatesNotReady" : notReadyReason, notReadyMessage),
+    ready,
     condition(old, "ContainersReady", containersReady, now, notReadyReason, notReadyMessage),
     old?.find((c) => c.type === "PodScheduled") ?? condition(undefined, "PodScheduled", true, now),
+    // Conditions other writers own (readiness gates, DisruptionTarget, example.io/Foo) are theirs: kept as they are.
+    ...(old ?? []).filter((c) => !KUBELET_CONDITIONS.has(c.type)),
   ];
   const status: PodStatus = {
     phase,

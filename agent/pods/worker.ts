@@ -13,7 +13,8 @@ import type { Backoff, BackoffOptions } from "./backoff.ts";
 import { containerConfig } from "./container-config.ts";
 import { ContainerConfigError, containerEnv } from "./env.ts";
 import { MINIMUM_GRACE_SECONDS, POST_START_TIMEOUT_SECONDS, runHook, runPreStop, type HookTarget } from "./hooks.ts";
-import { ImagePuller, type Waiting } from "./image-puller.ts";
+import { criMessage, ImagePuller, type PullQueue, type Waiting } from "./image-puller.ts";
+import { pullCredentials } from "./pull-secrets.ts";
 import { CONTAINER_NAME } from "./labels.ts";
 import type { PodApi } from "./pod-api.ts";
 import { PodProber } from "./probes.ts";
@@ -44,6 +45,10 @@ export interface PodWorkerDeps {
   importImages?: () => Promise<unknown>;
   /** Back-off between pulls of a missing image (kubelet: 10 s doubling to 5 min). */
   imageBackoff?: BackoffOptions;
+  /** The node's pull queue (serialized pulls by default); absent: each worker pulls one at a time. */
+  pullQueue?: PullQueue;
+  /** How long one image pull may take. */
+  pullDeadlineMs?: number;
   /** How often configMap, secret, downwardAPI and projected volumes are re-read (kubelet: about a minute). */
   volumeRefreshMs?: number;
   now?: () => Date;
@@ -78,6 +83,7 @@ export class PodWorker {
   private readonly probes = new PodProber();
   private readonly images: ImagePuller;
   private volumesWrittenAt?: number;
+  private sandboxFailure?: string;
   readonly done: Promise<void>;
 
   constructor(
@@ -86,7 +92,14 @@ export class PodWorker {
   ) {
     this.pod = pod;
     this.startTime = pod.status?.startTime;
-    this.images = new ImagePuller({ images: deps.images, importImages: deps.importImages, backoff: deps.imageBackoff, now: () => this.now().getTime() });
+    this.images = new ImagePuller({
+      images: deps.images,
+      importImages: deps.importImages,
+      queue: deps.pullQueue,
+      pullDeadlineMs: deps.pullDeadlineMs,
+      backoff: deps.imageBackoff,
+      now: () => this.now().getTime(),
+    });
     this.done = this.run();
   }
 
@@ -169,7 +182,15 @@ export class PodWorker {
       return false;
     }
 
-    const { sandboxId, podIP, fresh } = await this.ensureSandbox(pod);
+    let sandbox: Awaited<ReturnType<PodWorker["ensureSandbox"]>>;
+    try {
+      sandbox = await this.ensureSandbox(pod);
+      this.sandboxFailure = undefined;
+    } catch (err) {
+      await this.sandboxFailed(pod, err);
+      return false;
+    }
+    const { sandboxId, podIP, fresh } = sandbox;
     // A sandbox made in this pass has no containers yet: listing them would only add a round trip.
     const instances = fresh ? new Map<string, RuntimeContainer[]>() : await podContainers(this.deps.runtime, this.uid);
     const init: ContainerView[] = [];
@@ -186,6 +207,23 @@ export class PodWorker {
     const status = podStatus({ pod, sandboxReady: true, podIP, hostIP: this.deps.hostIP, startTime: this.startTime, init, containers, now: this.now() });
     await this.report(status);
     return false;
+  }
+
+  /**
+   * No sandbox: the pod stays ContainerCreating and a FailedCreatePodSandBox Warning carries the
+   * runtime's message (told again only when it changes), as kubelet reports it; the next pass retries.
+   */
+  private async sandboxFailed(pod: Pod, err: unknown): Promise<void> {
+    const message = `Failed to create pod sandbox: ${criMessage(err)}`;
+    if (this.sandboxFailure !== message) {
+      this.sandboxFailure = message;
+      this.deps.log?.(`pod ${pod.metadata.namespace}/${pod.metadata.name}: ${message}`);
+      this.event("Warning", "FailedCreatePodSandBox", message);
+    }
+    const view = (c: Container): ContainerView => ({ spec: c, restartCount: 0, ready: false, started: false });
+    const init = (pod.spec?.initContainers ?? []).map(view);
+    const containers = (pod.spec?.containers ?? []).map(view);
+    await this.report(podStatus({ pod, sandboxReady: false, hostIP: this.deps.hostIP, startTime: this.startTime, init, containers, now: this.now() }));
   }
 
   private async report(status: PodStatus): Promise<void> {
@@ -284,7 +322,7 @@ export class PodWorker {
     const stuck = this.waiting.get(c.name)?.reason ?? "";
     const early = stuck.startsWith("ErrImage") || stuck === "ImagePullBackOff" ? undefined : prepare();
     early?.catch(() => undefined); // awaited below unless the image fails first
-    const imageWait = await this.images.ensure(c, (type, reason, message) => this.event(type, reason, message));
+    const imageWait = await this.images.ensure(c, (type, reason, message) => this.event(type, reason, message), (image) => pullCredentials(pod, image, this.deps.api, (type, reason, message) => this.event(type, reason, message)));
     if (imageWait) {
       this.waiting.set(c.name, imageWait);
       return null;

@@ -1,8 +1,10 @@
 // The admission steps of a write that need the request's user, run by the registry after
 // defaulting and validation (kube-apiserver runs them as admission plugins and, for RBAC, in
-// the policy-based storage): NodeRestriction for a node's writes to Nodes, and RBAC escalation
-// prevention for roles and bindings; then LimitRanger, PodSecurity (pods, workload templates and
-// namespaces) and ResourceQuota, in kube-apiserver's order. Each step decides whether it applies.
+// the policy-based storage), in kube-apiserver's order: the mutating LimitRanger, ServiceAccount
+// (a pod's image pull secrets) and mutating admission webhooks first, then the checks of the
+// object they leave: NodeRestriction for a node's writes to Nodes, RBAC escalation prevention for
+// roles and bindings, PodSecurity (pods, workload templates and namespaces), the validating
+// admission webhooks (webhooks/) and ResourceQuota. Each step decides whether it applies.
 import type { AdmitWrite, Release } from "./admit-write.ts";
 import type { ResourceInfo } from "../apis/registry.ts";
 import type { UserInfo } from "./auth.ts";
@@ -10,7 +12,9 @@ import { nodeRestriction } from "./node-restriction.ts";
 import { rbacEscalation, type EscalationDeps } from "./rbac-escalation.ts";
 import { resourceQuotaAdmission, type QuotaDeps } from "./quota-admission.ts";
 import { limitRangerAdmission } from "./limitranger-admission.ts";
+import { serviceAccountAdmission } from "./serviceaccount-admission.ts";
 import { podSecurity, type PodSecurityDeps } from "./pod-security/index.ts";
+import type { WebhookAdmission, WebhookRequest } from "./webhooks/index.ts";
 
 export type { AdmitWrite, Release } from "./admit-write.ts";
 
@@ -21,12 +25,18 @@ export function admissionFor(
   escalation: EscalationDeps | undefined,
   quota?: QuotaDeps,
   pss?: { deps: PodSecurityDeps | undefined; subresource: string | undefined; warnings: string[]; annotate?: (key: string, value: string) => void },
+  webhooks?: { admission: WebhookAdmission; request: WebhookRequest },
 ): AdmitWrite | undefined {
   const steps = [
+    limitRangerAdmission(r, quota?.store),
+    serviceAccountAdmission(r, quota?.store),
+    // MutatingAdmissionWebhook ends the mutating plugins: the checks after it see what it changed
+    // (as kube-apiserver validates only after all mutation, and checks RBAC escalation in storage).
+    webhooks?.admission.mutating(r, webhooks.request),
     nodeRestriction(user, r),
     rbacEscalation(user, r, escalation),
-    limitRangerAdmission(r, quota?.store),
     pss && podSecurity(user, r, pss.subresource, pss.deps, pss.warnings, pss.annotate),
+    webhooks?.admission.validating(r, webhooks.request),
     resourceQuotaAdmission(r, quota),
   ].filter((s) => s !== undefined);
   if (steps.length <= 1) return steps[0];

@@ -19,12 +19,18 @@ import { handleFinalize } from "./handlers/finalize.ts";
 import { handlePatch } from "./handlers/patch.ts";
 import { handlePortForward } from "./handlers/portforward.ts";
 import { handleGet, handleList } from "./handlers/read.ts";
+import { handleHistory } from "./handlers/history.ts";
+import { handleScheduling } from "./handlers/scheduling.ts";
 import { handleBinding, handleLog, handleScale } from "./handlers/subresources.ts";
+import { handleEviction } from "./handlers/eviction.ts";
 import { handleWatch } from "./handlers/watch.ts";
+import { WebhookAdmission } from "./webhooks/index.ts";
 import { handleCreate, handleDelete, handleDeleteCollection, handleUpdate } from "./handlers/write.ts";
 import { negotiateOpenapiV2, OPENAPI_V2_PROTOBUF, openapiV2, openapiV2Protobuf, openapiV3GroupVersion, openapiV3Index } from "./openapi/index.ts";
 import { parseRequestInfo, splitGroupVersion } from "./request-info.ts";
 import { QuotaLocks } from "./quota-admission.ts";
+import { healthCheckRoutes, healthRoutes, ServerHealth } from "./health.ts";
+import { mountUi } from "../ui/index.ts";
 
 export interface AppOptions extends ApiDeps {
   auth: Authenticator;
@@ -44,6 +50,8 @@ export interface AppOptions extends ApiDeps {
   limits?: LimitOptions;
   /** PodSecurity admission (defaults and exemptions); omitted, no Pod Security checks run. */
   podSecurityConfig?: PodSecurityConfig;
+  /** What /readyz, /livez and /healthz check (default: the storage's store, the server counted as started). */
+  health?: ServerHealth;
 }
 
 function statusResponse(err: StatusError): Response {
@@ -63,6 +71,8 @@ async function dispatch(h: HandlerContext): Promise<Response> {
     allowed("watch");
     return handleWatch(h);
   }
+  if (subresource === "history" && name && method === "GET") return handleHistory(h);
+  if (subresource === "scheduling" && name && method === "GET") return handleScheduling(h);
   if (subresource) {
     const sub = h.r.subresources.find((s) => s.name === subresource);
     if (!sub || !name) throw notFound({ resource: `${h.r.resource}/${subresource}`, group: h.r.group }, name ?? "");
@@ -72,6 +82,9 @@ async function dispatch(h: HandlerContext): Promise<Response> {
       case "binding":
         if (method !== "POST") throw methodNotAllowed();
         return handleBinding(h);
+      case "eviction":
+        if (method !== "POST") throw methodNotAllowed();
+        return handleEviction(h);
       case "log":
         if (method !== "GET") throw methodNotAllowed();
         return handleLog(h);
@@ -133,6 +146,7 @@ export function createApp(opts: AppOptions): Hono {
   const deps: ApiDeps = { storage: opts.storage, now: opts.now, logs: opts.logs, streams: opts.streams, escalation, watchBudget: opts.limits?.watch };
   deps.quota = { store: opts.storage.store, locks: new QuotaLocks(), now: opts.now };
   if (opts.podSecurityConfig) deps.podSecurity = { config: opts.podSecurityConfig, storage: opts.storage };
+  deps.webhooks = opts.webhooks ?? new WebhookAdmission(opts.storage);
 
   app.onError((err) => {
     if (err instanceof StatusError) return statusResponse(err);
@@ -141,12 +155,15 @@ export function createApp(opts: AppOptions): Hono {
   });
   app.notFound(() => statusResponse(pathNotFound()));
 
-  for (const p of ["/healthz", "/livez", "/readyz"]) app.get(p, (c) => c.text("ok"));
+  const health = opts.health ?? new ServerHealth(opts.storage.store, { ready: true });
+  healthRoutes(app, health);
   app.get("/version", (c) => c.json(versionInfo()));
+  mountUi(app);
   app.use("*", authentication(opts.auth));
   if (opts.audit) app.use("*", auditing(opts.audit));
   app.use("*", limits(opts.limits));
   app.use("*", authorization(authorizer));
+  healthCheckRoutes(app, health);
 
   app.get("/api", (c) => c.json(apiVersions(opts.serverAddress ?? new URL(c.req.url).host)));
   app.get("/apis", (c) => c.json(apiGroupList()));

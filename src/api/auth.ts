@@ -62,12 +62,34 @@ export function requestUser(c: { get(key: never): unknown }): UserInfo | undefin
   return c.get("user" as never) as UserInfo | undefined;
 }
 
+const WEBSOCKET_BEARER = "base64url.bearer.authorization.k8s.io.";
+
+/**
+ * The bearer token of a request: the Authorization header or, for a WebSocket upgrade (browsers
+ * can't set headers on one), the `base64url.bearer.authorization.k8s.io.<token>` subprotocol,
+ * as kube-apiserver's WebSocket protocol authenticator reads it.
+ */
+export function bearerToken(authorization: string | undefined, upgrade: string | undefined, protocols: string | undefined): string | undefined {
+  const m = /^Bearer\s+(\S+)$/i.exec(authorization ?? "");
+  if (m) return m[1];
+  if ((upgrade ?? "").toLowerCase() !== "websocket" || !protocols) return undefined;
+  for (const p of protocols.split(",").map((s) => s.trim())) {
+    if (!p.startsWith(WEBSOCKET_BEARER)) continue;
+    try {
+      const token = Buffer.from(p.slice(WEBSOCKET_BEARER.length), "base64url").toString("utf8");
+      return token || undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
 export function authentication(auth: Authenticator): MiddlewareHandler {
   return async (c, next) => {
     if (OPEN_PATHS.has(c.req.path)) return next();
-    const header = c.req.header("authorization") ?? "";
-    const m = /^Bearer\s+(\S+)$/i.exec(header);
-    const user = m ? await auth.authenticate(m[1]!) : undefined;
+    const token = bearerToken(c.req.header("authorization"), c.req.header("upgrade"), c.req.header("sec-websocket-protocol"));
+    const user = token ? await auth.authenticate(token) : undefined;
     if (!user) throw unauthorized();
     c.set("user" as never, user as never);
     return next();

@@ -14,6 +14,11 @@ describe("requestAttributes", () => {
     ["GET", "/api/v1/watch/namespaces/ns/pods", "watch||pods||ns|"],
     ["GET", "/api/v1/namespaces/ns/pods/p", "get||pods||ns|p"],
     ["GET", "/api/v1/namespaces/ns/pods/p/log", "get||pods|log|ns|p"],
+    // An object's history is authorized as a get of it; a Secret's needs get secrets/history.
+    ["GET", "/api/v1/namespaces/ns/configmaps/c/history", "get||configmaps||ns|c"],
+    ["GET", "/apis/apps/v1/namespaces/ns/deployments/d/history", "get|apps|deployments||ns|d"],
+    ["GET", "/api/v1/namespaces/ns/secrets/s/history", "get||secrets|history|ns|s"],
+    ["GET", "/api/v1/namespaces/ns/pods/p/scheduling", "get||pods||ns|p"],
     ["PATCH", "/api/v1/namespaces/ns/pods/p/status", "patch||pods|status|ns|p"],
     ["GET", "/api/v1/namespaces/ns/pods/p/exec?command=ls", "create||pods|exec|ns|p"],
     ["POST", "/api/v1/namespaces/ns/serviceaccounts/default/token", "create||serviceaccounts|token|ns|default"],

@@ -79,6 +79,13 @@ export function requestAttributes(method: string, path: string, query: URLSearch
     if (verb === "delete") verb = "deletecollection";
   }
   if (verb === "get" && STREAM_SUBRESOURCES.has(subresource)) verb = "create";
+  // An object's history (kubun's GET <object>/history) shows what a `get` of it showed before:
+  // it is authorized as that get — except a Secret's, whose past values a reader of the current
+  // one has no claim to: that takes `get secrets/history`.
+  // A pod's scheduling diagnosis (kubun's GET pods/NAME/scheduling) is read as a get of the pod.
+  if (verb === "get" && ((subresource === "history" && !(apiGroup === "" && resource === "secrets")) || (subresource === "scheduling" && apiGroup === "" && resource === "pods"))) {
+    return { verb, resourceRequest: true, path, apiGroup, apiVersion, resource, subresource: "", namespace, name };
+  }
   const watch = query.get("watch");
   if ((watch === "true" || watch === "1") && (verb === "list" || verb === "get")) verb = "watch";
   return { verb, resourceRequest: true, path, apiGroup, apiVersion, resource, subresource, namespace, name };

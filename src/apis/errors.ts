@@ -83,8 +83,8 @@ export const unsupportedMediaType = (contentType: string) =>
 
 export const tooLarge = () => failure(413, "RequestEntityTooLarge", "Request entity too large: limit is 3145728");
 
-export const tooManyRequests = (retryAfterSeconds: number) =>
-  failure(429, "TooManyRequests", "Too many requests, please try again later.", { retryAfterSeconds });
+export const tooManyRequests = (retryAfterSeconds: number, message = "Too many requests, please try again later.") =>
+  failure(429, "TooManyRequests", message, { retryAfterSeconds });
 
 export const internalError = (message: string) => failure(500, "InternalError", `Internal error occurred: ${message}`);
 

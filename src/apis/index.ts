@@ -87,3 +87,6 @@ export type { Scale } from "./autoscaling/scale.ts";
 export type { Lease, LeaseSpec } from "./coordination/lease.ts";
 export type { EndpointSlice, Endpoint, EndpointConditions, EndpointSlicePort, AddressType } from "./discovery/endpointslice.ts";
 export { SERVICE_NAME_LABEL, MANAGED_BY_LABEL } from "./discovery/endpointslice.ts";
+export type { PodDisruptionBudget, PodDisruptionBudgetSpec, PodDisruptionBudgetStatus, Eviction, MetaCondition } from "./policy/poddisruptionbudget.ts";
+export { DISRUPTION_ALLOWED, SUFFICIENT_PODS, INSUFFICIENT_PODS, SYNC_FAILED } from "./policy/poddisruptionbudget.ts";
+export * from "./policy/disruption.ts";

@@ -38,6 +38,9 @@ import { defaultStorageClass, storageClassPrinter, validateStorageClass, validat
 import { resourceQuotaPrinter, validateResourceQuota } from "./core/resourcequota.ts";
 import { defaultLimitRange, limitRangePrinter, validateLimitRange } from "./core/limitrange.ts";
 import { defaultNetworkPolicy, networkPolicyPrinter, validateNetworkPolicy } from "./networking/networkpolicy.ts";
+import { emptyPdbStatus, podDisruptionBudgetPrinter, validatePodDisruptionBudget, validatePodDisruptionBudgetStatus } from "./policy/poddisruptionbudget.ts";
+import { defaultWebhookConfiguration, webhookConfigurationPrinter, type WebhookConfiguration } from "./admissionregistration/webhook.ts";
+import { validateMutatingWebhookConfiguration, validateValidatingWebhookConfiguration } from "./admissionregistration/validation.ts";
 
 export type { Strategy } from "./strategies/strategy.ts";
 
@@ -179,6 +182,15 @@ STRATEGIES["networking.k8s.io/NetworkPolicy"] = {
   printer: networkPolicyPrinter,
 };
 
+STRATEGIES["policy/PodDisruptionBudget"] = {
+  name: nameIsDNSSubdomain,
+  validate: validatePodDisruptionBudget,
+  validateStatus: validatePodDisruptionBudgetStatus,
+  printer: podDisruptionBudgetPrinter as Strategy["printer"],
+  // The disruption controller fills the status; until it has, no disruption is allowed.
+  prepareForCreate: emptyPdbStatus,
+};
+
 // RBAC names are path segments ("system:masters"), as kube's ValidateRBACName allows.
 const rbacName: NameValidator = (name) => isValidPathSegmentName(name);
 STRATEGIES["rbac.authorization.k8s.io/Role"] = { name: rbacName, validate: validateRole, printer: rolePrinter };
@@ -196,6 +208,19 @@ STRATEGIES["rbac.authorization.k8s.io/ClusterRoleBinding"] = {
   validate: validateClusterRoleBinding,
   validateUpdate: validateBindingUpdate,
   printer: roleBindingPrinter,
+};
+
+STRATEGIES["admissionregistration.k8s.io/ValidatingWebhookConfiguration"] = {
+  name: nameIsDNSSubdomain,
+  defaults: (cfg) => defaultWebhookConfiguration(cfg as WebhookConfiguration, false),
+  validate: validateValidatingWebhookConfiguration,
+  printer: webhookConfigurationPrinter,
+};
+STRATEGIES["admissionregistration.k8s.io/MutatingWebhookConfiguration"] = {
+  name: nameIsDNSSubdomain,
+  defaults: (cfg) => defaultWebhookConfiguration(cfg as WebhookConfiguration, true),
+  validate: validateMutatingWebhookConfiguration,
+  printer: webhookConfigurationPrinter,
 };
 
 export function strategyFor(r: { group: string; kind: string }): Strategy {

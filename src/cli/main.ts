@@ -12,6 +12,7 @@ const USAGE = `usage: kubun <command> [options]
 
 commands:
   server   --data-dir DIR --port PORT [--bind ADDR] [--history N] [--service-cidr CIDR] [--cluster-cidr CIDR] [--event-ttl 1h]
+           [--shutdown-delay-duration 5s]
            [--audit-log-path FILE|- --audit-policy-file FILE [--audit-log-maxsize MB] [--audit-log-maxbackup N]]
            [--pod-security-default enforce=baseline,warn=restricted] [--pod-security-exempt-usernames U,..]
            [--pod-security-exempt-namespaces NS,..] [--pod-security-exempt-runtime-classes RC,..]
@@ -22,8 +23,10 @@ commands:
   scheduler --kubeconfig FILE [scheduler options]
            run the scheduler alone, against any kubun API server
   agent    --server URL --token T [--node-name N] [--data-dir D] [--containerd-socket S] [--ca-file F]
+           [--pause-image IMAGE] [--registry-config registries.yaml] [--serialize-image-pulls=false]
+           [--image-pull-deadline 5m] [--image-gc-high-threshold 85] [--image-gc-low-threshold 80]
            run a node agent (kubelet role) that joins the cluster
-  up       [--data-dir D] [--port P]
+  up       [--data-dir D] [--port P] [--pause-image IMAGE] [--registry-config registries.yaml]
            a one-machine cluster: control plane and agent, state in D (default .data)
   image    build --rootfs DIR --name NAME:TAG [--entrypoint ...] [--cmd ...] -o FILE.tar
            make an OCI image tarball for an agent's images folder
@@ -43,6 +46,7 @@ async function server(argv: string[]): Promise<void> {
       "service-cidr": { type: "string" },
       "cluster-cidr": { type: "string" },
       "event-ttl": { type: "string" },
+      "shutdown-delay-duration": { type: "string" },
       "audit-log-path": { type: "string" },
       "audit-policy-file": { type: "string" },
       "audit-log-maxsize": { type: "string" },
@@ -65,6 +69,7 @@ async function server(argv: string[]): Promise<void> {
     bind: values.bind,
     history: values.history ? Number(values.history) : undefined,
     eventTTLSeconds: values["event-ttl"] === undefined ? undefined : seconds("--event-ttl", values["event-ttl"]),
+    shutdownDelaySeconds: values["shutdown-delay-duration"] === undefined ? undefined : seconds("--shutdown-delay-duration", values["shutdown-delay-duration"]),
     audit: values["audit-log-path"]
       ? {
           logPath: values["audit-log-path"],
@@ -90,10 +95,15 @@ async function server(argv: string[]): Promise<void> {
 async function up(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { "data-dir": { type: "string", default: ".data" }, port: { type: "string", default: "6443" } },
+    options: {
+      "data-dir": { type: "string", default: ".data" },
+      port: { type: "string", default: "6443" },
+      "pause-image": { type: "string" },
+      "registry-config": { type: "string" },
+    },
   });
   const dataDir = resolve(values["data-dir"]!);
-  const [{ startServer }, { startAgent }] = await Promise.all([import("./server.ts"), import("../../agent/index.ts")]);
+  const [{ startServer }, { startAgent, LOCAL_SANDBOX_IMAGE }] = await Promise.all([import("./server.ts"), import("../../agent/index.ts")]);
   console.log("kubun up: starting the control plane");
   const server = await startServer({ dataDir: join(dataDir, "server"), port: Number(values.port), bind: "0.0.0.0" });
   console.log(`kubun up: API server on ${server.url}; starting the agent and its containerd (images from build/images)`);
@@ -103,10 +113,14 @@ async function up(argv: string[]): Promise<void> {
     ca: server.ca.cert,
     dataDir: join(dataDir, "agent"),
     imageDirs: [resolve(import.meta.dir, "../../build/images")],
+    // The pause image up imports from build/images, so a machine without a registry runs pods.
+    sandboxImage: values["pause-image"] ?? LOCAL_SANDBOX_IMAGE,
+    registryConfig: values["registry-config"] ? resolve(values["registry-config"]) : undefined,
     logPort: 10250,
   });
   console.log(`kubun up: node ${agent.nodeName} is up (pod CIDR ${agent.podCIDR})`);
   console.log(`\nPoint kubectl at the cluster:\n  export KUBECONFIG=${server.kubeconfigPath}\n  kubectl get nodes`);
+  console.log(`\nThe dashboard: ${server.url}/ui/ (log in with the token in ${server.dataDir}/admin.token)`);
   const shutdown = async (signal: string) => {
     console.log(`kubun up: ${signal}, stopping`);
     await agent.stop();

@@ -16,6 +16,7 @@ import type { KubeObject } from "../apis/meta.ts";
 import { findResource, groupVersion, RESOURCES, storePrefix } from "../apis/registry.ts";
 import { objectKey } from "../api/storage.ts";
 import { createApp } from "../api/app.ts";
+import { ServerHealth } from "../api/health.ts";
 import type { LimitOptions } from "../api/limits.ts";
 import { DEFAULT_POD_SECURITY, type PodSecurityConfig } from "../api/pod-security/index.ts";
 import { advertiseAddress, bestEffortWrite, ensureDefaultNamespaces, ensureDefaultStorageClass, ensureKubernetesService } from "../api/bootstrap.ts";
@@ -58,12 +59,17 @@ export interface ServerOptions {
   audit?: { logPath: string; policyFile?: string; maxSizeMB?: number; maxBackups?: number };
   /** PodSecurity admission's defaults and exemptions (default: privileged everywhere, as upstream). */
   podSecurity?: PodSecurityConfig;
+  /** How long stop() keeps serving with /readyz failing before it closes (kube-apiserver's --shutdown-delay-duration; default 0). */
+  shutdownDelaySeconds?: number;
+  /** The event-loop stall that makes /livez fail (default 10 s; tests shorten it). */
+  maxEventLoopStallMs?: number;
 }
 
 export interface RunningServer extends ClusterFiles {
   url: string;
   port: number;
   store: SqliteStore;
+  health: ServerHealth;
   stop(): Promise<void>;
 }
 
@@ -142,7 +148,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const rbac = new RBACAuthorizer(store);
   const authorizer = new AuthorizerChain([mastersAuthorizer, new NodeAuthorizer(store), rbac]);
   const agentTls = { ...files.kubeletClient, ca: files.ca.cert };
-  const app = createApp({ storage, now, auth, authorizer, ruleResolver: rbac, audit, serviceAccountTokens, nodeTokens, logs: agentLogs(storage, agentTls), streams: agentStreams(storage, agentTls), limits: opts.limits, podSecurityConfig: opts.podSecurity ?? DEFAULT_POD_SECURITY });
+  // /readyz fails until the end of this function and from the start of stop() (src/api/health.ts).
+  const health = new ServerHealth(store, { eventLoop: { maxStallMs: opts.maxEventLoopStallMs } });
+  const app = createApp({ health, storage, now, auth, authorizer, ruleResolver: rbac, audit, serviceAccountTokens, nodeTokens, logs: agentLogs(storage, agentTls), streams: agentStreams(storage, agentTls), limits: opts.limits, podSecurityConfig: opts.podSecurity ?? DEFAULT_POD_SECURITY });
   const server = Bun.serve({
     hostname: bind,
     port: opts.port,
@@ -208,15 +216,21 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   );
 
   let stopped = false;
+  health.markStarted();
   return {
     ...files,
     kubeconfigPath,
     url,
     port,
     store,
+    health,
     async stop() {
       if (stopped) return;
       stopped = true;
+      health.markShuttingDown();
+      // Load balancers polling /readyz see it fail and stop sending before the listener closes.
+      if (opts.shutdownDelaySeconds) await Bun.sleep(opts.shutdownDelaySeconds * 1000);
+      health.stop();
       clearInterval(compactor);
       await controllers?.stop();
       await server.stop(true);

@@ -20,6 +20,7 @@ import { startNodeLifecycleController } from "./node-lifecycle.ts";
 import { startPersistentVolumeBinder } from "./persistentvolume-binder.ts";
 import { startVolumeProtectionControllers } from "./volume-protection.ts";
 import { startStatefulSetController } from "./statefulset.ts";
+import { startDisruptionController } from "./disruption.ts";
 
 export interface ControllerManagerOptions {
   /** Workers per controller (kube's --concurrent-*-syncs; default 5). */
@@ -59,6 +60,7 @@ export function startControllerManager(ctx: ControllerContext, opts: ControllerM
     startVolumeProtectionControllers(ctx),
     startStatefulSetController(ctx, { workers }),
     startResourceQuotaController(ctx),
+    startDisruptionController(ctx),
   ];
   // Informers asked for above start now; starting an already started factory changes nothing.
   ctx.informers.start();

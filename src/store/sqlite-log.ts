@@ -93,6 +93,37 @@ export class SqliteLog {
     });
   }
 
+  /**
+   * Why a write could not start now, or undefined when it could: takes SQLite's write lock and
+   * lets go of it at once (nothing is written), waiting at most `waitMs` for another holder.
+   */
+  writeFailure(waitMs = 250): string | undefined {
+    if (this.readOnly) return "the datastore is read-only";
+    try {
+      this.sqlite.exec(`PRAGMA busy_timeout = ${waitMs}`);
+      this.sqlite.exec("BEGIN IMMEDIATE");
+      this.sqlite.exec("ROLLBACK");
+      return undefined;
+    } catch (err) {
+      return (err as Error).message;
+    } finally {
+      this.sqlite.exec("PRAGMA busy_timeout = 5000");
+    }
+  }
+
+  /** Why the database cannot be read, or undefined when a read of the log answers within `waitMs`. */
+  readFailure(waitMs = 250): string | undefined {
+    try {
+      this.sqlite.exec(`PRAGMA busy_timeout = ${waitMs}`);
+      this.sqlite.query("SELECT max(id) FROM kv").get();
+      return undefined;
+    } catch (err) {
+      return (err as Error).message;
+    } finally {
+      this.sqlite.exec("PRAGMA busy_timeout = 5000");
+    }
+  }
+
   maxRevision(): number {
     const [row] = this.db.select({ rev: max(kv.id) }).from(kv).all();
     return Math.max(row?.rev ?? 0, this.compactedRevision());
@@ -119,6 +150,11 @@ export class SqliteLog {
       .limit(limit)
       .all()
       .map(this.toLogRow);
+  }
+
+  /** Every row of one key still in the log (compaction drops superseded ones), oldest first. */
+  rowsOf(name: string): LogRow[] {
+    return this.db.select().from(kv).where(eq(kv.name, name)).orderBy(asc(kv.id)).all().map(this.toLogRow);
   }
 
   /** The value written at revision `id` (decrypted), if that row is still in the log. */

@@ -213,6 +213,36 @@ describe("SqliteStore", () => {
     await s.close();
   });
 
+  test("writeFailure and readFailure say why the store cannot write or read (what /readyz and /livez report)", async () => {
+    const path = dbPath();
+    const s = new SqliteStore(path);
+    expect(s.writeFailure()).toBeUndefined();
+    expect(s.readFailure()).toBeUndefined();
+    // Another process holding the write lock.
+    const { Database } = await import("bun:sqlite");
+    const other = new Database(path);
+    other.exec("BEGIN IMMEDIATE");
+    expect(s.writeFailure()).toBe("database is locked");
+    expect(s.readFailure()).toBeUndefined(); // WAL readers go on
+    other.exec("ROLLBACK");
+    other.close();
+    expect(s.writeFailure()).toBeUndefined();
+    // A failed commit is reported until a commit succeeds.
+    const log = (s as unknown as { log: { append(rows: unknown[]): void } }).log;
+    const append = log.append;
+    log.append = () => {
+      throw new Error("database or disk is full");
+    };
+    await expect(s.create("/core/configmaps/ns/a", obj("a"))).rejects.toBeInstanceOf(StorageWriteError);
+    expect(s.writeFailure()).toContain("database or disk is full");
+    log.append = append;
+    await s.create("/core/configmaps/ns/b", obj("b"));
+    expect(s.writeFailure()).toBeUndefined();
+    await s.close();
+    expect(s.writeFailure()).toBe("the store is closed");
+    expect(s.readFailure()).toBe("the store is closed");
+  });
+
   test("a compaction step the disk refuses fails that compaction, not the ones after it", async () => {
     const s = new SqliteStore(dbPath());
     let e = await s.create("/core/configmaps/ns/a", obj("a"));

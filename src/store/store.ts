@@ -11,7 +11,7 @@ import { ColdEntry } from "./cold-entry.ts";
 import { Leases } from "./leases.ts";
 import { LiveState, resourceOf } from "./live-state.ts";
 import { SqliteLog, type LogOptions, type LogRow } from "./sqlite-log.ts";
-import type { Entry, ListResult, Store, StoreEvent, WatchHandle } from "./types.ts";
+import type { Entry, HistoryEntry, ListResult, Store, StoreEvent, WatchHandle } from "./types.ts";
 import { SubtreeTable } from "./subtrees.ts";
 import { WatchHub } from "./watch-hub.ts";
 
@@ -78,6 +78,8 @@ export class SqliteStore implements Store {
   private committed: number;
   private compacted: number;
   private closed = false;
+  /** Why the last commit failed, until one succeeds (readyz reports it). */
+  private lastCommitFailure: string | undefined;
   /** The compaction whose steps are still running. */
   private compacting: Promise<void> | undefined;
 
@@ -109,6 +111,19 @@ export class SqliteStore implements Store {
 
   get compactedRevision(): number {
     return this.compacted;
+  }
+
+  history(key: string): HistoryEntry[] {
+    const out: HistoryEntry[] = [];
+    let last: KubeObject | undefined;
+    for (const row of this.log.rowsOf(key)) {
+      // A tombstone's value is the object's last state; an empty one repeats the version before.
+      const object = row.value ? parseStored(row.value) : last;
+      if (!object) continue;
+      out.push({ revision: row.id, type: row.deleted ? "DELETED" : row.created ? "ADDED" : "MODIFIED", object });
+      last = object;
+    }
+    return out;
   }
 
   get(key: string): Entry | undefined {
@@ -240,6 +255,18 @@ export class SqliteStore implements Store {
     return expired;
   }
 
+  /** Why the store cannot take writes now (closed, read-only, locked by another process, the last commit failed), or undefined. */
+  writeFailure(): string | undefined {
+    if (this.closed) return "the store is closed";
+    return this.log.writeFailure() ?? this.lastCommitFailure;
+  }
+
+  /** Why the store cannot answer reads from its database, or undefined. */
+  readFailure(): string | undefined {
+    if (this.closed) return "the store is closed";
+    return this.log.readFailure();
+  }
+
   settled(): Promise<void> {
     if (this.queue.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.settledWaiters.push(resolve));
@@ -306,9 +333,11 @@ export class SqliteStore implements Store {
       // Nothing of the batch was committed, so nothing of it is applied in memory either;
       // the revisions it took stay unused.
       const failure = new StorageWriteError(err);
+      this.lastCommitFailure = failure.message;
       for (const w of batch) w.reject(failure);
       return;
     }
+    this.lastCommitFailure = undefined;
     const now = this.now();
     for (const { event } of batch) {
       const resource = resourceOf(event.key);

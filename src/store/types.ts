@@ -18,6 +18,14 @@ export interface StoreEvent {
   prev?: KubeObject;
 }
 
+/** One past version of a key, as the revision log still holds it. */
+export interface HistoryEntry {
+  revision: number;
+  type: "ADDED" | "MODIFIED" | "DELETED";
+  /** The object written at that revision (for DELETED, its last state). */
+  object: KubeObject;
+}
+
 export interface ListResult {
   items: Entry[];
   revision: number;
@@ -45,7 +53,16 @@ export interface Store {
    */
   watch(prefix: string, revision: number, listener: (events: readonly StoreEvent[]) => void): WatchHandle;
   compact(revision: number): void;
+  /**
+   * The versions of `key` the log still holds, oldest first (compaction bounds how far back).
+   * Optional: a backend that can't answer leaves it out, and the API says history isn't kept.
+   */
+  history?(key: string): HistoryEntry[];
   /** Resolves once the writes queued so far are committed (or failed): readers then see them. */
   settled(): Promise<void>;
+  /** Why writes cannot be taken now, or undefined (the API server's readyz). */
+  writeFailure?(): string | undefined;
+  /** Why the database cannot be read, or undefined (the API server's livez). */
+  readFailure?(): string | undefined;
   close(): Promise<void>;
 }

@@ -4,7 +4,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startAgent, type AgentOptions, type RunningAgent } from "../../agent/index.ts";
+import { LOCAL_SANDBOX_IMAGE, startAgent, type AgentOptions, type RunningAgent } from "../../agent/index.ts";
 import { buildTestImages } from "../../scripts/build-test-images.ts";
 import type { Pod } from "../../src/apis/index.ts";
 import type { ServerOptions } from "../../src/cli/server.ts";
@@ -73,6 +73,7 @@ export async function startAgentCluster(clusterOpts: AgentClusterOptions = {}): 
       dataDir,
       podCIDR: "10.213.7.0/24",
       imageDirs: [join(images.pause, "..")],
+      sandboxImage: LOCAL_SANDBOX_IMAGE,
       backoff: { initialMs: 1000, maxMs: 8000 },
       syncPeriodMs: 300,
       statusPeriodMs: 2000,

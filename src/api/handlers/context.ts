@@ -15,6 +15,7 @@ import type { EscalationDeps } from "../rbac-escalation.ts";
 import type { QuotaDeps } from "../quota-admission.ts";
 import type { WatchBudget } from "../limits.ts";
 import type { PodSecurityDeps } from "../pod-security/index.ts";
+import type { WebhookAdmission } from "../webhooks/index.ts";
 
 export interface ApiDeps {
   storage: Storage;
@@ -30,6 +31,8 @@ export interface ApiDeps {
   watchBudget?: WatchBudget;
   /** PodSecurity admission's configuration; without it (the API alone, in tests) no check runs. */
   podSecurity?: PodSecurityDeps;
+  /** Admission webhooks (webhooks/); without them (the API alone, in tests) none are called. */
+  webhooks?: WebhookAdmission;
 }
 
 export interface HandlerContext {
@@ -49,14 +52,20 @@ export function writeOptions(h: HandlerContext): WriteOptions {
     throw badRequest(`fieldValidation must be one of Ignore, Warn, Strict (got ${fv})`);
   }
   const warnings: string[] = [];
+  const annotate = (k: string, v: string) => addAuditAnnotation(h.c, k, v);
+  const fieldManager = q.get("fieldManager") ?? h.c.req.header("user-agent")?.split("/")[0] ?? undefined;
+  const webhooks = h.deps.webhooks && {
+    admission: h.deps.webhooks,
+    request: { user: requestUser(h.c), subresource: h.info.subresource, dryRun: dryRun.length > 0, fieldManager, warnings, annotate },
+  };
   return {
     dryRun: dryRun.length > 0,
     // Kubernetes names an unnamed manager after the client: the User-Agent up to its first "/".
-    fieldManager: q.get("fieldManager") ?? h.c.req.header("user-agent")?.split("/")[0] ?? undefined,
+    fieldManager,
     fieldValidation: fv as WriteOptions["fieldValidation"],
     warnings,
     subresource: h.info.subresource,
-    admit: admissionFor(requestUser(h.c), h.r, h.deps.escalation, h.deps.quota, { deps: h.deps.podSecurity, subresource: h.info.subresource, warnings, annotate: (k, v) => addAuditAnnotation(h.c, k, v) }),
+    admit: admissionFor(requestUser(h.c), h.r, h.deps.escalation, h.deps.quota, { deps: h.deps.podSecurity, subresource: h.info.subresource, warnings, annotate }, webhooks),
   };
 }
 

@@ -5,6 +5,8 @@ import { badRequest, serviceUnavailable } from "../../apis/errors.ts";
 import type { KubeObject } from "../../apis/meta.ts";
 import { REMOTE_COMMAND_PROTOCOLS, requireWebSocket, upgradeAndRelay, type AgentStreams } from "../streaming.ts";
 import type { HandlerContext } from "./context.ts";
+import { requestUser } from "../auth.ts";
+import { addAuditAnnotation } from "../audit/annotations.ts";
 
 type Obj = Record<string, any>;
 
@@ -35,7 +37,23 @@ export function streamPod(h: HandlerContext, streams: AgentStreams | undefined):
   return { pod, streams };
 }
 
-export function handleExec(h: HandlerContext, kind: "exec" | "attach"): Response {
+export function handleExec(h: HandlerContext, kind: "exec" | "attach"): Response | Promise<Response> {
+  const q = h.query;
+  const flag = (k: string) => ["true", "1"].includes(q.get(k) ?? "");
+  const options: Record<string, unknown> = { kind: kind === "exec" ? "PodExecOptions" : "PodAttachOptions", apiVersion: "v1", stdin: flag("stdin"), stdout: flag("stdout"), stderr: flag("stderr"), tty: flag("tty") };
+  if (q.get("container")) options.container = q.get("container");
+  if (kind === "exec") options.command = q.getAll("command");
+  const admitted = connectAdmission(h, options);
+  return admitted ? admitted.then(() => execAdmitted(h, kind)) : execAdmitted(h, kind);
+}
+
+/** The CONNECT admission webhooks of a stream, before anything else (as kube-apiserver's connect handler). */
+export function connectAdmission(h: HandlerContext, options: Record<string, unknown>): Promise<void> | undefined {
+  const request = { user: requestUser(h.c), subresource: h.info.subresource, dryRun: false, warnings: [], annotate: (k: string, v: string) => addAuditAnnotation(h.c, k, v) };
+  return h.deps.webhooks?.connect(h.r, request, h.info.namespace ?? "", h.info.name!, options);
+}
+
+function execAdmitted(h: HandlerContext, kind: "exec" | "attach"): Response {
   // The request is checked before the upgrade: kubectl then shows why, whichever protocol it tried.
   const { pod, streams } = streamPod(h, h.deps.streams);
   const container = streamContainer(pod, h.query.get("container") ?? undefined);

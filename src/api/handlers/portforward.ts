@@ -3,9 +3,15 @@
 // /portforward/{namespace}/{pod}/{uid}, which hands it to the runtime's streaming server.
 import { PORT_FORWARD_PROTOCOLS, requireWebSocket, upgradeAndRelay } from "../streaming.ts";
 import type { HandlerContext } from "./context.ts";
-import { streamPod } from "./exec.ts";
+import { connectAdmission, streamPod } from "./exec.ts";
 
-export function handlePortForward(h: HandlerContext): Response {
+export function handlePortForward(h: HandlerContext): Response | Promise<Response> {
+  const ports = h.query.getAll("ports").map(Number);
+  const admitted = connectAdmission(h, { kind: "PodPortForwardOptions", apiVersion: "v1", ports });
+  return admitted ? admitted.then(() => portForwardAdmitted(h)) : portForwardAdmitted(h);
+}
+
+function portForwardAdmitted(h: HandlerContext): Response {
   const { pod, streams } = streamPod(h, h.deps.streams);
   const protocol = requireWebSocket(h.c, PORT_FORWARD_PROTOCOLS);
   const { namespace, name, uid } = pod.metadata;

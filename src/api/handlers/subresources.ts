@@ -1,27 +1,18 @@
 // Subresources other than status: scale (autoscaling/v1 Scale), binding (pods) and log (pods).
 import { badRequest, conflict, invalid, serviceUnavailable } from "../../apis/errors.ts";
 import { formatTime } from "../../apis/time.ts";
-import { selectorString, validateScale } from "../../apis/index.ts";
+import { validateScale } from "../../apis/index.ts";
 import type { KubeObject, StatusCause } from "../../apis/meta.ts";
 import { qualified } from "../storage.ts";
 import { checkTypeMeta, respond, writeOptions, type HandlerContext } from "./context.ts";
 import { patchObject, readPatch } from "./patch.ts";
 import { readObject } from "./write.ts";
 import { APPLY_PATCH } from "../patch/index.ts";
+import { toScale } from "../../apis/autoscaling/scale.ts";
 
 type Obj = Record<string, any>;
 
-export function toScale(obj: KubeObject): KubeObject {
-  const o = obj as Obj;
-  const m = obj.metadata;
-  return {
-    kind: "Scale",
-    apiVersion: "autoscaling/v1",
-    metadata: { name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, creationTimestamp: m.creationTimestamp },
-    spec: { replicas: o.spec?.replicas ?? 0 },
-    status: { replicas: o.status?.replicas ?? 0, selector: selectorString(o.spec?.selector) },
-  };
-}
+export { toScale };
 
 export async function handleScale(h: HandlerContext): Promise<Response> {
   const { storage } = h.deps;

@@ -6,6 +6,8 @@ import { decodeBody, expectObject, readBody } from "../content.ts";
 import { qualified, type DeleteOptions } from "../storage.ts";
 import { checkTypeMeta, respond, respondObject, withTypeMeta, writeOptions, type HandlerContext } from "./context.ts";
 import { listObjects } from "./read.ts";
+import { requestUser } from "../auth.ts";
+import { addAuditAnnotation } from "../audit/annotations.ts";
 
 export async function readObject(h: HandlerContext): Promise<Record<string, unknown>> {
   return expectObject(decodeBody(await readBody(h.c.req.raw), h.c.req.header("content-type") ?? null));
@@ -52,6 +54,11 @@ export async function handleUpdate(h: HandlerContext): Promise<Response> {
 async function deleteOptions(h: HandlerContext): Promise<DeleteOptions> {
   const bytes = await readBody(h.c.req.raw);
   const body = bytes.byteLength ? expectObject(decodeBody(bytes, h.c.req.header("content-type") ?? "application/json"), "DeleteOptions") : {};
+  return parseDeleteOptions(h, body);
+}
+
+/** A DeleteOptions object (a delete's body, an Eviction's deleteOptions) with the query's options added. */
+export function parseDeleteOptions(h: HandlerContext, body: Record<string, unknown>): DeleteOptions {
   // Another kind of object is no DeleteOptions: deleting on its strength would ignore what it says.
   const deleteOptionsVersions = ["v1", "meta.k8s.io/v1", groupVersion(h.r)];
   checkTypeMeta(h.r, body, "DeleteOptions", deleteOptionsVersions.includes(body.apiVersion as string) ? (body.apiVersion as string) : "v1");
@@ -80,10 +87,26 @@ async function deleteOptions(h: HandlerContext): Promise<DeleteOptions> {
   };
 }
 
+/** The admission webhooks of a DELETE (webhooks/), with the object as it is now; its warnings. */
+async function admitDelete(h: HandlerContext, namespace: string | undefined, name: string, opts: DeleteOptions): Promise<string[]> {
+  const warnings: string[] = [];
+  if (!h.deps.webhooks) return warnings;
+  const current = h.deps.storage.get(h.r, namespace, name);
+  const options: Record<string, unknown> = { kind: "DeleteOptions", apiVersion: "meta.k8s.io/v1" };
+  if (opts.gracePeriodSeconds !== undefined) options.gracePeriodSeconds = opts.gracePeriodSeconds;
+  if (opts.propagationPolicy) options.propagationPolicy = opts.propagationPolicy;
+  if (opts.preconditions) options.preconditions = opts.preconditions;
+  if (opts.dryRun) options.dryRun = ["All"];
+  const request = { user: requestUser(h.c), subresource: undefined, dryRun: !!opts.dryRun, warnings, annotate: (k: string, v: string) => addAuditAnnotation(h.c, k, v) };
+  await h.deps.webhooks.admitDelete(h.r, request, current, options);
+  return warnings;
+}
+
 export async function handleDelete(h: HandlerContext): Promise<Response> {
   const opts = await deleteOptions(h);
+  const warnings = await admitDelete(h, h.info.namespace, h.info.name!, opts);
   const obj = await h.deps.storage.delete(h.r, h.info.namespace, h.info.name!, opts);
-  return respondObject(h, obj, 200);
+  return respondObject(h, obj, 200, warnings);
 }
 
 export async function handleDeleteCollection(h: HandlerContext): Promise<Response> {
@@ -92,6 +115,7 @@ export async function handleDeleteCollection(h: HandlerContext): Promise<Respons
   const deleted: KubeObject[] = [];
   for (const item of items) {
     try {
+      await admitDelete(h, item.metadata.namespace, item.metadata.name!, opts);
       deleted.push(await h.deps.storage.delete(h.r, item.metadata.namespace, item.metadata.name!, opts));
     } catch (err) {
       // Gone meanwhile: deletecollection is best effort per item, like Kubernetes'.

@@ -1,7 +1,7 @@
 // Patch strategies of the fields of the kinds kubun serves, transcribed from the
 // `patchStrategy` / `patchMergeKey` struct tags (and, for server-side apply, the
-// `+listType=map` / `+listMapKey` markers) of k8s.io/api core/v1, apps/v1, coordination/v1 and
-// discovery/v1.
+// `+listType=map` / `+listMapKey` markers) of k8s.io/api core/v1, apps/v1, coordination/v1,
+// discovery/v1 and admissionregistration/v1.
 //
 // It is a small type graph rather than a table of paths, because PodSpec appears under Pod,
 // Deployment and ReplicaSet and ObjectMeta under everything. Fields not listed have the default
@@ -23,6 +23,8 @@ export interface FieldStrategy {
    * merge still merges it key by key, as Kubernetes does.
    */
   atomic?: boolean;
+  /** patchStrategy "replace": a strategic merge patch replaces the value whole (a PDB's selector). */
+  replace?: boolean;
 }
 
 type TypeSchema = Readonly<Record<string, FieldStrategy>>;
@@ -98,6 +100,12 @@ const TYPES: Readonly<Record<string, TypeSchema>> = {
   Namespace: { metadata, status: struct("NamespaceStatus") },
   NamespaceStatus: { conditions },
   ServiceAccount: { metadata, secrets: byKey("name") },
+  // policy/v1: the selector is atomic, conditions merge by type.
+  PodDisruptionBudget: { metadata, spec: struct("PodDisruptionBudgetSpec"), status: struct("WorkloadStatus") },
+  PodDisruptionBudgetSpec: { selector: { atomic: true, replace: true } },
+
+  // admissionregistration/v1: webhooks are merged by name.
+  WebhookConfiguration: { metadata, webhooks: byKey("name") },
 };
 
 /** Kinds whose root type differs from the generic Object (metadata only). */
@@ -112,6 +120,9 @@ const ROOTS: Readonly<Record<string, string>> = {
   Node: "Node",
   Namespace: "Namespace",
   ServiceAccount: "ServiceAccount",
+  PodDisruptionBudget: "PodDisruptionBudget",
+  ValidatingWebhookConfiguration: "WebhookConfiguration",
+  MutatingWebhookConfiguration: "WebhookConfiguration",
 };
 
 /** The type name at the root of an object of this kind ("Object" when nothing is special). */

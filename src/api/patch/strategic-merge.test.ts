@@ -231,3 +231,12 @@ describe("strategicMerge errors", () => {
     expect(err.message).toContain(message);
   });
 });
+
+test("a PodDisruptionBudget's selector is replaced whole (patchStrategy replace); its conditions merge by type", () => {
+  const live = { spec: { minAvailable: 1, selector: { matchLabels: { a: "1" } } }, status: { conditions: [{ type: "X", status: "True" }] } };
+  const patch = { spec: { selector: { matchLabels: { b: "2" } } }, status: { conditions: [{ type: "DisruptionAllowed", status: "True" }] } };
+  expect(strategicMerge(live, patch, "PodDisruptionBudget")).toEqual({
+    spec: { minAvailable: 1, selector: { matchLabels: { b: "2" } } },
+    status: { conditions: [{ type: "DisruptionAllowed", status: "True" }, { type: "X", status: "True" }] },
+  });
+});

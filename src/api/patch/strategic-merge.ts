@@ -52,6 +52,7 @@ function mergeMap(original: JsonObject, patch: JsonObject, type: string | undefi
 }
 
 function mergeValue(current: unknown, patch: unknown, field: FieldStrategy): unknown {
+  if (field.replace) return patch;
   if (isObject(patch)) return mergeMap(isObject(current) ? current : {}, patch, field.type);
   if (Array.isArray(patch) && field.strategy === "merge") {
     return mergeList(Array.isArray(current) ? current : [], patch, field);

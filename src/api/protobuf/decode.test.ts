@@ -213,3 +213,26 @@ describe("malformed bodies are 400 BadRequest", () => {
     badRequestOf(() => decodeKubeProtobuf(bytes));
   });
 });
+
+describe("policy/v1", () => {
+  test("an Eviction as kubectl drain sends it, with its DeleteOptions", () => {
+    const body = envelope("policy/v1", "Eviction", "k8s.io.api.policy.v1.Eviction", {
+      metadata: { name: "web-1", namespace: "default" },
+      deleteOptions: { gracePeriodSeconds: 30 },
+    });
+    expect(decodeKubeProtobuf(body).object).toMatchObject({
+      apiVersion: "policy/v1",
+      kind: "Eviction",
+      metadata: { name: "web-1", namespace: "default" },
+      deleteOptions: { gracePeriodSeconds: 30 },
+    });
+  });
+
+  test("a PodDisruptionBudget with an int and a percent", () => {
+    const body = envelope("policy/v1", "PodDisruptionBudget", "k8s.io.api.policy.v1.PodDisruptionBudget", {
+      metadata: { name: "web" },
+      spec: { minAvailable: { type: 1, strVal: "50%" }, selector: { matchLabels: { app: "web" } } },
+    });
+    expect(decodeKubeProtobuf(body).object).toMatchObject({ kind: "PodDisruptionBudget", spec: { minAvailable: "50%", selector: { matchLabels: { app: "web" } } } });
+  });
+});

@@ -21,6 +21,7 @@ const PROTO_FILES = [
   "authorization.proto",
   "authentication.proto",
   "rbac.proto",
+  "policy.proto",
 ];
 
 export const META = "k8s.io.apimachinery.pkg.apis.meta.v1";
@@ -52,6 +53,8 @@ const EXTRA_KINDS: Record<string, string> = {
   "v1/Binding": "k8s.io.api.core.v1.Binding",
   "autoscaling/v1/Scale": "k8s.io.api.autoscaling.v1.Scale",
   "authentication.k8s.io/v1/TokenRequest": "k8s.io.api.authentication.v1.TokenRequest",
+  "policy/v1/Eviction": "k8s.io.api.policy.v1.Eviction",
+  "policy/v1beta1/Eviction": "k8s.io.api.policy.v1.Eviction",
 };
 
 let kinds: Map<string, string> | undefined;
