@@ -30,6 +30,7 @@ import { PullQueue } from "./pods/image-puller.ts";
 import { kubePodApi } from "./pods/pod-api.ts";
 import { teardownPod } from "./pods/runtime-pod.ts";
 import { startHostRoutes } from "./routes.ts";
+import { startNetworkPolicyController, type RunningNetworkPolicyController } from "./netpol/index.ts";
 import { DEFAULT_CLUSTER_DNS_IP } from "../src/dns/index.ts";
 import { loadRouteTableModule, startNodeProxy } from "../src/proxy/index.ts";
 
@@ -88,6 +89,8 @@ export interface AgentOptions {
   podCIDRTimeoutMs?: number;
   /** Route other nodes' podCIDRs via their node IPs (host-gw); default: when the agent runs its own CNI. */
   hostRoutes?: boolean;
+  /** Enforce NetworkPolicies for this node's pods with iptables/ipset; default: when the agent runs its own CNI. */
+  networkPolicy?: boolean;
   log?: (msg: string) => void;
 }
 
@@ -261,8 +264,18 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     // The proxy comes before pods, so their first DNS query and ClusterIP connection find it.
     const serviceProxy = opts.serviceProxy ?? true;
     const clusterDNS = opts.clusterDNS ?? (serviceProxy ? [DEFAULT_CLUSTER_DNS_IP] : undefined);
+    // Policies are in place before pods start and before the proxy forwards its first connection.
+    let netpol: RunningNetworkPolicyController | undefined;
+    let removePolicyRules = false;
+    if (opts.networkPolicy ?? !opts.containerdSocket) {
+      const controller = await startNetworkPolicyController({ client, nodeName, dataDir, clusterDNS: clusterDNS?.[0], log: (m) => log(`netpol: ${m}`) });
+      netpol = controller;
+      cleanups.push(() => controller.stop({ remove: removePolicyRules }));
+      await Promise.race([controller.synced(), Bun.sleep(10_000)]);
+    }
     if (serviceProxy) {
-      const proxy = await startNodeProxy({ client, nodeIPs: [hostIP], interfaceName: opts.serviceInterface, clusterDNS: clusterDNS?.[0], log });
+      const allowConnection = netpol && ((clientIP: string, ep: { ip: string; port: number }, protocol: string) => netpol.allowsConnection(clientIP, ep.ip, ep.port, protocol));
+      const proxy = await startNodeProxy({ client, nodeIPs: [hostIP], interfaceName: opts.serviceInterface, clusterDNS: clusterDNS?.[0], allowConnection, log });
       cleanups.push(() => proxy.stop());
     }
     const informer = new Informer<Pod>(client.listerWatcher<Pod>(PODS, { fieldSelector: `spec.nodeName=${nodeName}` }), { onError: (e) => log(`pod watch: ${e}`) });
@@ -327,6 +340,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       async stop(o = {}) {
         stopContainerd = o.stopContainerd ?? true;
         removePods = o.removePods ?? false;
+        // The pods' policy chains go with the pods; pods kept running keep their policies.
+        removePolicyRules = removePods;
         await stopAll();
       },
     };

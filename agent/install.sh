@@ -45,6 +45,9 @@ command -v containerd >/dev/null 2>&1 || missing="$missing containerd"
 command -v runc >/dev/null 2>&1 || [ -x /usr/sbin/runc ] || missing="$missing runc"
 [ -x /usr/lib/cni/bridge ] || [ -x /opt/cni/bin/bridge ] || missing="$missing containernetworking-plugins"
 command -v busybox >/dev/null 2>&1 || missing="$missing busybox-static"
+# NetworkPolicy enforcement (agent/netpol): iptables chains and ipsets.
+command -v iptables-restore >/dev/null 2>&1 || [ -x /usr/sbin/iptables-restore ] || missing="$missing iptables"
+command -v ipset >/dev/null 2>&1 || [ -x /usr/sbin/ipset ] || missing="$missing ipset"
 if [ -n "$missing" ]; then
   command -v apt-get >/dev/null 2>&1 || fatal "missing$missing and no apt-get: install them by hand (only Debian/Ubuntu are automated)"
   info "installing$missing"

@@ -53,6 +53,19 @@ done
 # The service proxy's interface (its ClusterIPs and the cluster DNS address).
 ip link del "${KUBUN_SERVICE_INTERFACE:-kubun-svc0}" 2>/dev/null || true
 ip -4 route show proto 177 2>/dev/null | while read -r dst _; do ip route del "$dst" proto 177 2>/dev/null || true; done
+# NetworkPolicy enforcement (agent/netpol): the jumps to this agent's chains, the chains, its
+# ipsets; their names carry the first 8 hex digits of sha256(data dir), as rules.ts agentId().
+NP_ID=$(printf %s "$DATA_DIR" | sha256sum | cut -c1-8)
+for t in filter nat; do
+  iptables -w -t "$t" -S 2>/dev/null | sed -n "s/^-A \([A-Z]*\) \(.*-j KUBUN-NP-$NP_ID-[A-Z]*\)\$/\1 \2/p" | while read -r parent rule; do
+    # shellcheck disable=SC2086
+    iptables -w -t "$t" -D "$parent" $rule 2>/dev/null || true
+  done
+  chains=$(iptables -w -t "$t" -S 2>/dev/null | sed -n "s/^-N \(KUBUN-NP-$NP_ID-[A-Z]*\|KNP-$NP_ID-[IE]-[0-9a-f]*\)\$/\1/p")
+  for c in $chains; do iptables -w -t "$t" -F "$c" 2>/dev/null || true; done
+  for c in $chains; do iptables -w -t "$t" -X "$c" 2>/dev/null || true; done
+done
+for s in $(ipset list -n 2>/dev/null | grep "^knp-$NP_ID-"); do ipset destroy "$s" 2>/dev/null || true; done
 awk -v d="$DATA_DIR" 'index($2, d) == 1 { print $2 }' /proc/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
 
 rm -rf "$DATA_DIR" "$CONFIG_DIR" "$RUN_DIR" "$LOG_DIR" "$BIN_DIR/kubun-agent"

@@ -37,6 +37,10 @@ const PACKAGES: Record<string, string[]> = {
     "StatefulSetSpec", "StatefulSetStatus", "StatefulSetUpdateStrategy", "RollingUpdateStatefulSetStrategy",
   ],
   "io.k8s.api.storage.v1": ["StorageClass", "StorageClassList"],
+  "io.k8s.api.networking.v1": [
+    "NetworkPolicy", "NetworkPolicyList", "NetworkPolicySpec", "NetworkPolicyIngressRule", "NetworkPolicyEgressRule",
+    "NetworkPolicyPeer", "NetworkPolicyPort", "IPBlock",
+  ],
   "io.k8s.api.policy.v1": ["Eviction", "PodDisruptionBudget", "PodDisruptionBudgetList", "PodDisruptionBudgetSpec", "PodDisruptionBudgetStatus"],
   "io.k8s.api.admissionregistration.v1": [
     "MatchCondition", "MutatingWebhook", "MutatingWebhookConfiguration", "MutatingWebhookConfigurationList", "RuleWithOperations",

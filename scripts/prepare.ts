@@ -10,6 +10,7 @@ const HOST_PACKAGES: Record<string, string> = {
   "/usr/sbin/runc": "runc",
   "/usr/lib/cni/bridge": "containernetworking-plugins",
   "/usr/sbin/iptables": "iptables",
+  "/usr/sbin/ipset": "ipset", // NetworkPolicy enforcement (agent/netpol)
   "/bin/busybox": "busybox-static",
   "/bin/ip": "iproute2", // CNI, the service proxy's interface, host routes, test network namespaces
 };

@@ -201,6 +201,32 @@ export const ACCEPTS = [
   "x".repeat(20_000),
 ];
 
+/** NetworkPolicy specs the API must refuse with 422 naming the field (never a 500): [spec, field]. */
+export const BAD_NETWORK_POLICIES: [unknown, string][] = [
+  [{ podSelector: { matchExpressions: [{ key: "a", operator: "Bogus" }] } }, "spec.podSelector.matchExpressions[0].operator"],
+  [{ podSelector: "x" }, "spec.podSelector"],
+  [{ podSelector: {}, policyTypes: ["Ingress", "Sideways"] }, "spec.policyTypes[1]"],
+  [{ podSelector: {}, policyTypes: ["Ingress", "Egress", "Ingress"] }, "spec.policyTypes"],
+  [{ podSelector: {}, ingress: [{ ports: [{ protocol: "ICMP", port: 80 }] }] }, "spec.ingress[0].ports[0].protocol"],
+  [{ podSelector: {}, ingress: [{ ports: [{ port: 0 }] }] }, "spec.ingress[0].ports[0].port"],
+  [{ podSelector: {}, ingress: [{ ports: [{ port: 70000 }] }] }, "spec.ingress[0].ports[0].port"],
+  [{ podSelector: {}, ingress: [{ ports: [{ port: "Not_A_Name" }] }] }, "spec.ingress[0].ports[0].port"],
+  [{ podSelector: {}, ingress: [{ ports: [{ port: 80, endPort: 79 }] }] }, "spec.ingress[0].ports[0].endPort"],
+  [{ podSelector: {}, ingress: [{ ports: [{ port: "http", endPort: 90 }] }] }, "spec.ingress[0].ports[0].endPort"],
+  [{ podSelector: {}, egress: [{ ports: [{ endPort: 90 }] }] }, "spec.egress[0].ports[0].endPort"],
+  [{ podSelector: {}, egress: [{ ports: [{ port: 80, endPort: "x" }] }] }, "spec.egress[0].ports[0].endPort"],
+  [{ podSelector: {}, ingress: [{ from: [{}] }] }, "spec.ingress[0].from[0]"],
+  [{ podSelector: {}, ingress: [{ from: [{ ipBlock: { cidr: "10.0.0.0/8" }, podSelector: {} }] }] }, "spec.ingress[0].from[0]"],
+  [{ podSelector: {}, egress: [{ to: [{ ipBlock: { cidr: "10.0.0.0/33" } }] }] }, "spec.egress[0].to[0].ipBlock.cidr"],
+  [{ podSelector: {}, egress: [{ to: [{ ipBlock: { cidr: "" } }] }] }, "spec.egress[0].to[0].ipBlock.cidr"],
+  [{ podSelector: {}, egress: [{ to: [{ ipBlock: { cidr: "10.0.0.0/8", except: ["11.0.0.0/16"] } }] }] }, "spec.egress[0].to[0].ipBlock.except[0]"],
+  [{ podSelector: {}, egress: [{ to: [{ ipBlock: { cidr: "10.0.0.0/8", except: ["10.0.0.0/8"] } }] }] }, "spec.egress[0].to[0].ipBlock.except[0]"],
+  [{ podSelector: {}, egress: [{ to: [{ ipBlock: { cidr: "10.0.0.0/8", except: ["nope"] } }] }] }, "spec.egress[0].to[0].ipBlock.except[0]"],
+  [{ podSelector: {}, egress: [{ to: [{ namespaceSelector: { matchLabels: { "bad key!": "x" } } }] }] }, "spec.egress[0].to[0].namespaceSelector.matchLabels"],
+  [{ podSelector: {}, ingress: "all" }, "spec.ingress"],
+  [{ podSelector: {}, ingress: [{ from: [{ podSelector: { matchExpressions: [{ key: "a", operator: "In" }] } }] }] }, "spec.ingress[0].from[0].podSelector.matchExpressions[0].values"],
+];
+
 // PodDisruptionBudget specs that must be refused: [what, spec, the field the 422 names].
 export const BAD_PDBS: [string, unknown, string][] = [
   ["minAvailable and maxUnavailable both", { minAvailable: 1, maxUnavailable: 1, selector: { matchLabels: { a: "b" } } }, "spec"],

@@ -16,7 +16,7 @@ import { ensureDefaultNamespaces } from "../src/api/bootstrap.ts";
 import { Storage } from "../src/api/storage.ts";
 import { groupVersion, RESOURCES, storePrefix, type ResourceInfo } from "../src/apis/registry.ts";
 import { SqliteStore } from "../src/store/index.ts";
-import { ACCEPTS, BAD_PATCHES, BAD_PDBS, BAD_QUERIES, HOSTILE_NAMES, HOSTILE_STRINGS, PATCH_TYPES, REFUSED_WRITE_QUERIES, UNSUPPORTED_CONTENT_TYPES } from "./fuzz-cases.ts";
+import { ACCEPTS, BAD_NETWORK_POLICIES, BAD_PATCHES, BAD_PDBS, BAD_QUERIES, HOSTILE_NAMES, HOSTILE_STRINGS, PATCH_TYPES, REFUSED_WRITE_QUERIES, UNSUPPORTED_CONTENT_TYPES } from "./fuzz-cases.ts";
 
 const SEED = Number(process.env.FUZZ_SEED ?? 7);
 const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 10_500);
@@ -78,6 +78,13 @@ function seedObject(r: ResourceInfo, name: string): Record<string, unknown> {
           { type: "Container", max: { cpu: "2" }, min: { cpu: "100m" }, default: { cpu: "1", memory: "256Mi" }, defaultRequest: { cpu: "500m" }, maxLimitRequestRatio: { cpu: 4 } },
           { type: "Pod", max: { memory: "1Gi" } },
         ],
+      },
+    },
+    networkpolicies: {
+      spec: {
+        podSelector: selector,
+        ingress: [{ from: [{ podSelector: selector, namespaceSelector: {} }, { ipBlock: { cidr: "10.0.0.0/8", except: ["10.1.0.0/16"] } }], ports: [{ port: 80, endPort: 90 }, { port: "http" }] }],
+        egress: [{ to: [{ namespaceSelector: selector }], ports: [{ protocol: "UDP", port: 53 }] }],
       },
     },
     clusterrolebindings: { roleRef, subjects: [{ kind: "Group", name: "g" }, { kind: "ServiceAccount", name: "sa", namespace: "default" }] },
@@ -392,6 +399,26 @@ describe("fuzz findings", () => {
     if (want >= 400) expect(((await res.json()) as { kind: string }).kind).toBe("Status");
     await store.settled();
     expect(store.revision).toBe(revision);
+    await store.close();
+  });
+});
+
+describe("bad NetworkPolicies", () => {
+  test.each(BAD_NETWORK_POLICIES.map(([spec, field], i) => [i, field, spec] as const))("#%d: 422 naming %s", async (i, field, spec) => {
+    const dir = mkdtempSync(join(tmp, "np-"));
+    const store = new SqliteStore(join(dir, "state.db"));
+    const storage = new Storage(store);
+    await ensureDefaultNamespaces(storage);
+    const app = fuzzApp(storage);
+    const res = await app.request("/apis/networking.k8s.io/v1/namespaces/default/networkpolicies", {
+      method: "POST",
+      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: `bad-${i}` }, spec }),
+    });
+    const status = (await res.json()) as { kind: string; reason: string; details?: { causes?: { field: string }[] } };
+    expect(res.status).toBe(422);
+    expect(status.reason).toBe("Invalid");
+    expect(status.details?.causes?.map((c) => c.field)).toContain(field);
     await store.close();
   });
 });

@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSyn
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { bridgeName } from "../agent/cni.ts";
+import { agentId } from "../agent/netpol/index.ts";
 import { wasmEntries, wasmModuleState } from "../wasm/modules.ts";
 import { requireContainerHost } from "./helpers/agent-cluster.ts";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
@@ -120,6 +121,8 @@ test("install.sh --no-systemd with the join token starts an agent whose node reg
   await waitFor("the new agent's containerd", async () => existsSync(join(root, "d", "containerd", "containerd.pid")));
   const containerd = Number(readFileSync(join(root, "d", "containerd", "containerd.pid"), "utf8"));
 
+  const iptablesS = async (table: string) => new Response(Bun.spawn(["iptables", "-w", "-t", table, "-S"], { stdout: "pipe" }).stdout).text();
+  expect(await iptablesS("filter")).toContain(`-A FORWARD -j KUBUN-NP-${agentId(join(root, "d"))}-FWD`);
   const un = await sh("agent/uninstall.sh");
   expect(un.code).toBe(0);
   expect(pidAlive(pid2)).toBe(false);
@@ -130,4 +133,8 @@ test("install.sh --no-systemd with the join token starts an agent whose node reg
   const links = await new Response(Bun.spawn(["ip", "-br", "link"], { stdout: "pipe" }).stdout).text();
   expect(links).not.toContain(bridgeName(join(root, "d")));
   expect(links).not.toContain("kubun-svc0");
+  // The agent's NetworkPolicy chains and sets (agent/netpol) went too.
+  const id = agentId(join(root, "d"));
+  for (const table of ["filter", "nat"]) expect(await iptablesS(table)).not.toContain(id);
+  expect(await new Response(Bun.spawn(["ipset", "list", "-n"], { stdout: "pipe" }).stdout).text()).not.toContain(id);
 }, 150_000);

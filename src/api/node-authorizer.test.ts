@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { nodeNameOf, podReferences } from "./node-authorizer.ts";
+import { NodeAuthorizer, nodeNameOf, podReferences } from "./node-authorizer.ts";
 
 test("podReferences finds every secret, config map, claim and the service account a pod needs", () => {
   const refs = podReferences({
@@ -36,4 +36,17 @@ test.each([
   [{ name: "admin", groups: ["system:nodes"] }, undefined],
 ])("nodeNameOf(%p) = %p", (user, want) => {
   expect(nodeNameOf(user)).toBe(want);
+});
+
+test.each([
+  ["list", "", "namespaces", "", true],
+  ["watch", "networking.k8s.io", "networkpolicies", "", true],
+  ["get", "networking.k8s.io", "networkpolicies", "team-a", true],
+  ["create", "networking.k8s.io", "networkpolicies", "team-a", false],
+  ["delete", "", "namespaces", "", false],
+])("a node may %s %s/%s (the agent's NetworkPolicy controller): %p", (verb, apiGroup, resource, namespace, allowed) => {
+  const authz = new NodeAuthorizer({ get: () => undefined, list: () => ({ items: [] }) } as never);
+  const user = { name: "system:node:n1", groups: ["system:nodes"] };
+  const d = authz.authorize({ user, verb, resourceRequest: true, path: "", apiGroup, apiVersion: "v1", resource, subresource: "", namespace, name: "" });
+  expect(d.allowed).toBe(allowed);
 });

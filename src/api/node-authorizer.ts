@@ -1,6 +1,6 @@
 // The node authorizer (after plugin/pkg/auth/authorizer/node): what a node's credential
-// (user system:node:<name>, group system:nodes) may do. It may read the cluster's nodes, pods
-// and services; it may read a secret, config map or service account only when a pod bound to
+// (user system:node:<name>, group system:nodes) may do. It may read the cluster's nodes, pods,
+// services, namespaces and network policies; it may read a secret, config map or service account only when a pod bound to
 // it refers to one; and it may write Nodes (NodeRestriction admission keeps it to its own),
 // its own Lease, the status of pods bound to it, events, and its own usage report. Kube decides on a graph of pods and their references; here the
 // store is small and local, so the node's pods in the namespace are simply looked at.
@@ -98,6 +98,12 @@ export class NodeAuthorizer implements Authorizer, RuleResolver {
       return pv && localPathVolumeNode(pv) === node ? ALLOW : deny(`can only delete the released local-path volumes of node ${JSON.stringify(node)}`);
     }
     if (apiGroup === "discovery.k8s.io" && resource === "endpointslices" && READ.has(verb)) return ALLOW;
+    // The agent enforces NetworkPolicies for its pods (agent/netpol/), which takes every policy,
+    // namespace and pod of the cluster. k3s grants its agents' embedded policy controller the
+    // same reads (ClusterRole system:k3s-controller: namespaces, pods, networkpolicies); kubun's
+    // agent has only its node credential, so the node authorizer grants them to nodes.
+    if (core && resource === "namespaces" && !subresource && READ.has(verb)) return ALLOW;
+    if (apiGroup === "networking.k8s.io" && resource === "networkpolicies" && !subresource && READ.has(verb)) return ALLOW;
     if (core && ["secrets", "configmaps", "serviceaccounts", "persistentvolumeclaims"].includes(resource)) {
       const token = resource === "serviceaccounts" && subresource === "token" && verb === "create";
       if (!(token || (!subresource && verb === "get")) || !name) return NO_OPINION;

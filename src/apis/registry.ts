@@ -117,6 +117,7 @@ export const RESOURCES: readonly ResourceInfo[] = [
   res("storage.k8s.io", "v1", "storageclasses", "StorageClass", false, { shortNames: ["sc"] }),
   res("scheduling.k8s.io", "v1", "priorityclasses", "PriorityClass", false, { shortNames: ["pc"] }),
   res("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", true),
+  res("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", true, { shortNames: ["netpol"] }),
   res("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false),
   res("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", false),
   res("rbac.authorization.k8s.io", "v1", "roles", "Role", true),

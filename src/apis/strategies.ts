@@ -38,6 +38,7 @@ import { defaultStorageClass, storageClassPrinter, validateStorageClass, validat
 import { defaultPriorityClass, priorityClassPrinter, validatePriorityClass, validatePriorityClassUpdate } from "./scheduling/priorityclass.ts";
 import { resourceQuotaPrinter, validateResourceQuota } from "./core/resourcequota.ts";
 import { defaultLimitRange, limitRangePrinter, validateLimitRange } from "./core/limitrange.ts";
+import { defaultNetworkPolicy, networkPolicyPrinter, validateNetworkPolicy } from "./networking/networkpolicy.ts";
 import { emptyPdbStatus, podDisruptionBudgetPrinter, validatePodDisruptionBudget, validatePodDisruptionBudgetStatus } from "./policy/poddisruptionbudget.ts";
 import { defaultWebhookConfiguration, webhookConfigurationPrinter, type WebhookConfiguration } from "./admissionregistration/webhook.ts";
 import { validateMutatingWebhookConfiguration, validateValidatingWebhookConfiguration } from "./admissionregistration/validation.ts";
@@ -184,6 +185,13 @@ STRATEGIES["/ResourceQuota"] = {
 };
 
 STRATEGIES["/LimitRange"] = { name: nameIsDNSSubdomain, defaults: defaultLimitRange, validate: validateLimitRange, printer: limitRangePrinter };
+
+STRATEGIES["networking.k8s.io/NetworkPolicy"] = {
+  name: nameIsDNSSubdomain,
+  defaults: defaultNetworkPolicy,
+  validate: validateNetworkPolicy,
+  printer: networkPolicyPrinter,
+};
 
 STRATEGIES["policy/PodDisruptionBudget"] = {
   name: nameIsDNSSubdomain,

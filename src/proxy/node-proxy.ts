@@ -5,7 +5,7 @@
 // port 53 to it even when a kube-dns Service claims the IP.
 import { SharedInformerFactory, type ListWatchSource } from "../client/index.ts";
 import { DEFAULT_CLUSTER_DNS_IP, hostUpstream, listerDirectory, startClusterDNS, type Upstream } from "../dns/index.ts";
-import { startServiceProxy } from "./service-proxy.ts";
+import { startServiceProxy, type ServiceProxyOptions } from "./service-proxy.ts";
 
 export interface NodeProxyOptions {
   client: ListWatchSource;
@@ -17,6 +17,8 @@ export interface NodeProxyOptions {
   clusterDomain?: string;
   /** Where non-cluster names go; default: the first nameserver of /etc/resolv.conf. null: nowhere. */
   upstream?: Upstream | null;
+  /** Passed to the service proxy: the NetworkPolicy check of each proxied connection. */
+  allowConnection?: ServiceProxyOptions["allowConnection"];
   log?: (msg: string) => void;
 }
 
@@ -43,6 +45,7 @@ export async function startNodeProxy(opts: NodeProxyOptions): Promise<RunningNod
       { protocol: "UDP", hostname: dnsIP, port: 53 },
       { protocol: "TCP", hostname: dnsIP, port: 53 },
     ],
+    allowConnection: opts.allowConnection,
     log,
   });
   // Another node's DNS on this network namespace (agents sharing a host in tests) holds the

@@ -8,7 +8,7 @@ import type { EndpointSlice } from "../apis/discovery/endpointslice.ts";
 import type { Service } from "../apis/index.ts";
 import { type ListWatchSource, type Lister, objectKey, SharedInformerFactory, splitKey, WorkQueue } from "../client/index.ts";
 import { Forwarder, type ListenAddress } from "./forwarder.ts";
-import type { RouteTable } from "./route-table.ts";
+import type { Endpoint, RouteTable } from "./route-table.ts";
 import { linkServiceAddresses, type ServiceAddresses } from "./service-interface.ts";
 import { clusterIPv4, type ServiceRoute, serviceRoutes, sliceServiceKey } from "./service-routes.ts";
 import { createWasmRouteTable } from "./wasm-route-table.ts";
@@ -30,6 +30,12 @@ export interface ServiceProxyOptions {
   extraAddresses?: readonly string[];
   /** Addresses and ports another server listens on (the cluster DNS): never forwarded. */
   reserved?: readonly ListenAddress[];
+  /**
+   * Asked before a client is connected to the endpoint picked for it; false refuses the
+   * connection. The agent's NetworkPolicy controller answers it: a proxied connection reaches the
+   * pod from this node's address, so the policies of client and endpoint are checked here.
+   */
+  allowConnection?: (clientIP: string, endpoint: Endpoint, protocol: string) => boolean;
   log?: (msg: string) => void;
 }
 
@@ -71,7 +77,11 @@ export async function startServiceProxy(opts: ServiceProxyOptions): Promise<Runn
   await addresses.create();
   for (const ip of opts.extraAddresses ?? []) await addresses.add(ip);
 
-  const routeOf = (key: string) => (clientIP: string) => table.pick(key, clientIP, performance.now());
+  const allow = opts.allowConnection;
+  const routeOf = (key: string, protocol: string) => (clientIP: string) => {
+    const ep = table.pick(key, clientIP, performance.now());
+    return ep && (!allow || allow(clientIP, ep, protocol)) ? ep : undefined;
+  };
 
   async function sync(serviceKey: string): Promise<void> {
     const { namespace = "", name } = splitKey(serviceKey);
@@ -99,7 +109,7 @@ export async function startServiceProxy(opts: ServiceProxyOptions): Promise<Runn
       for (const a of r.listen) {
         wanted.add(listenKey(a));
         try {
-          await forwarder.listen(a, routeOf(r.key));
+          await forwarder.listen(a, routeOf(r.key, a.protocol));
           listenerOwner.set(listenKey(a), r.key);
         } catch (err) {
           errors.push(new Error(`listen ${a.protocol} ${a.hostname}:${a.port} for ${r.key}: ${(err as Error).message}`));

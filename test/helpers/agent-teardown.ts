@@ -1,12 +1,13 @@
 // Ends what an agent that died (kill -9) left behind in its data dir: its pods, through its
 // still-running containerd; that containerd, by the PID the agent recorded; its CNI bridge and
-// service-proxy interface; the mounts under the data dir; and the files.
+// service-proxy interface; its NetworkPolicy chains and sets; the mounts under the data dir; and the files.
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { bridgeName } from "../../agent/cni.ts";
 import { containerdPaths } from "../../agent/containerd.ts";
 import { CriClient } from "../../agent/cri/index.ts";
 import { MANAGED_BY, MANAGED_BY_VALUE, POD_UID } from "../../agent/pods/labels.ts";
 import { teardownPod } from "../../agent/pods/runtime-pod.ts";
+import { agentId, iptablesBackend, names } from "../../agent/netpol/index.ts";
 
 async function quiet(cmd: string[]): Promise<void> {
   await Bun.spawn(cmd, { stdout: "ignore", stderr: "ignore" }).exited;
@@ -37,6 +38,8 @@ export async function teardownAgentDataDir(dataDir: string, serviceInterface?: s
   }
   await quiet(["ip", "link", "del", bridgeName(dataDir)]);
   if (serviceInterface) await quiet(["ip", "link", "del", serviceInterface]);
+  // Its NetworkPolicy chains, jumps and ipsets (named after the data dir).
+  await iptablesBackend(names(agentId(dataDir))).remove().catch(() => undefined);
   // Mounts containerd left (netns, shm, rootfs) under the data dir: deepest first.
   const mounts = readFileSync("/proc/mounts", "utf8")
     .split("\n")
