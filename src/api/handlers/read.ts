@@ -48,7 +48,7 @@ export interface ListPage {
 
 export function listObjects(h: HandlerContext): ListPage {
   const q = h.query;
-  const select = buildSelector(h.r.kind, q.get("labelSelector") ?? undefined, q.get("fieldSelector") ?? undefined);
+  const select = buildSelector(h.r.kind, q.get("labelSelector") ?? undefined, q.get("fieldSelector") ?? undefined, h.r.custom?.selectableFields);
   const limitParam = q.get("limit");
   const limit = limitParam ? Number(limitParam) : 0;
   if (!Number.isInteger(limit) || limit < 0) throw badRequest(`invalid limit: ${limitParam}`);

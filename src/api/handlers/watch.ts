@@ -42,7 +42,7 @@ function sharedEventBytes(type: WatchEventType, obj: KubeObject): Uint8Array {
 
 export function handleWatch(h: HandlerContext): Response {
   const q = h.query;
-  let select = buildSelector(h.r.kind, q.get("labelSelector") ?? undefined, q.get("fieldSelector") ?? undefined);
+  let select = buildSelector(h.r.kind, q.get("labelSelector") ?? undefined, q.get("fieldSelector") ?? undefined, h.r.custom?.selectableFields);
   if (h.info.name) {
     const name = h.info.name;
     const inner = select;
