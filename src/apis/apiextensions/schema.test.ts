@@ -97,7 +97,7 @@ describe("prune", () => {
 
 describe("applySchemaDefaults", () => {
   test("fills missing fields, in lists too, and leaves set ones alone", () => {
-    const obj = { spec: { image: "x", color: "red", ports: [{ name: "a" }, { name: "b", port: 8080 }] } };
+    const obj: { spec: Record<string, unknown> } = { spec: { image: "x", color: "red", ports: [{ name: "a" }, { name: "b", port: 8080 }] } };
     applySchemaDefaults(obj, schema);
     expect(obj.spec).toEqual({ image: "x", color: "red", replicas: 1, ports: [{ name: "a", port: 80 }, { name: "b", port: 8080 }] });
   });
