@@ -99,6 +99,67 @@ describe("kubectl", () => {
   });
 });
 
+const gadgets = (extra = "") => `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: gadgets.example.com}
+spec:
+  group: example.com
+  scope: Cluster
+  names: {plural: gadgets, kind: Gadget}
+${extra}  versions:
+  - {name: v1beta1, served: true, storage: false, schema: {openAPIV3Schema: {type: object, properties: {spec: {type: object, properties: {size: {type: integer}}}}}}}
+  - {name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object, properties: {spec: {type: object, properties: {size: {type: integer}}}}}}}
+`;
+
+describe("CRD lifecycle", () => {
+  test("a Webhook conversion is refused with a 422 naming the field", async () => {
+    const r = await s.kubectl(["apply", "-f", "-"], { stdin: gadgets("  conversion:\n    strategy: Webhook\n    webhook: {conversionReviewVersions: [v1], clientConfig: {url: 'https://x'}}\n") });
+    expect(r.stderr).toContain('spec.conversion.strategy: Unsupported value: "Webhook": supported values: "None"');
+  });
+
+  test("several versions, conversion None: written in one, stored in the storage version, read in any", async () => {
+    await ok(["apply", "-f", "-"], gadgets());
+    const created = await s.api("/apis/example.com/v1beta1/gadgets", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ apiVersion: "example.com/v1beta1", kind: "Gadget", metadata: { name: "g" }, spec: { size: 2 } }) });
+    expect(created.status).toBe(201);
+    expect((await created.json()).apiVersion).toBe("example.com/v1beta1");
+    expect(s.store.get("/example.com/gadgets/g")!.object.apiVersion).toBe("example.com/v1");
+    expect(JSON.parse(await ok(["get", "--raw", "/apis/example.com/v1beta1/gadgets/g"])).apiVersion).toBe("example.com/v1beta1");
+    expect(JSON.parse(await ok(["get", "--raw", "/apis/example.com/v1/gadgets"])).items[0].apiVersion).toBe("example.com/v1");
+    const group = JSON.parse(await ok(["get", "--raw", "/apis/example.com"]));
+    expect(group.versions.map((v: { version: string }) => v.version).sort()).toEqual(["v1", "v1beta1"]);
+  });
+
+  test("a second CRD with names in use is not accepted, not established and not served", async () => {
+    await ok(["apply", "-f", "-"], gadgets().replace("gadgets.example.com", "widgets.example.com").replace("plural: gadgets", "plural: widgets"));
+    let status: { conditions: { type: string; status: string; reason: string; message: string }[] } | undefined;
+    for (let i = 0; i < 50 && !status?.conditions?.length; i++) {
+      status = JSON.parse((await ok(["get", "crd", "widgets.example.com", "-o", "jsonpath={.status}"])) || "{}");
+      if (!status?.conditions?.length) await Bun.sleep(50);
+    }
+    const names = status!.conditions.find((c) => c.type === "NamesAccepted")!;
+    expect([names.status, names.reason, names.message]).toEqual(["False", "SingularConflict", '"gadget" is already in use']);
+    expect(status!.conditions.find((c) => c.type === "Established")!.status).toBe("False");
+    expect((await s.api("/apis/example.com/v1/widgets")).status).toBe(404);
+    await ok(["delete", "crd", "widgets.example.com"]);
+  });
+
+  test("a custom resource's own finalizer holds the CRD's deletion until it is removed", async () => {
+    await ok(["patch", "gadget", "g", "--type=merge", "-p", '{"metadata":{"finalizers":["example.com/hold"]}}']);
+    await ok(["delete", "crd", "gadgets.example.com", "--wait=false"]);
+    await Bun.sleep(300);
+    const crd = JSON.parse(await ok(["get", "crd", "gadgets.example.com", "-o", "json"]));
+    expect(crd.metadata.finalizers).toEqual(["customresourcecleanup.apiextensions.k8s.io"]);
+    expect(crd.status.conditions.find((c: { type: string }) => c.type === "Terminating")).toMatchObject({ status: "True", reason: "InstanceDeletionInProgress" });
+    expect(JSON.parse(await ok(["get", "--raw", "/apis/example.com/v1/gadgets/g"])).metadata.deletionTimestamp).toBeString();
+    // While terminating, no new objects.
+    const create = await s.api("/apis/example.com/v1/gadgets", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ apiVersion: "example.com/v1", kind: "Gadget", metadata: { name: "late" } }) });
+    expect(create.status).toBe(405);
+    await ok(["patch", "gadget", "g", "--type=merge", "-p", '{"metadata":{"finalizers":null}}']);
+    await ok(["wait", "--for=delete", "crd/gadgets.example.com", "--timeout=20s"]);
+    expect(s.store.list("/example.com/gadgets/").items).toEqual([]);
+  });
+});
+
 test("client-node CustomObjectsApi", async () => {
   const proc = Bun.spawn(["node", join(import.meta.dir, "crd", "custom-objects.mjs")], {
     env: { ...process.env, KUBECONFIG: s.kubeconfigPath, HOME: s.tmp },

@@ -14,13 +14,15 @@ import { type CustomResourceDefinition, type CustomResourceDefinitionVersion, ty
 
 const ALL_VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
 
-export function customStrategy(v: CustomResourceDefinitionVersion): Strategy {
+/** `storedAs`: the apiVersion objects are stored in (the CRD's storage version; conversion None). */
+export function customStrategy(v: CustomResourceDefinitionVersion, storedAs: string): Strategy {
   const schema: JSONSchemaProps = v.schema?.openAPIV3Schema ?? { type: "object", "x-kubernetes-preserve-unknown-fields": true };
   const hasStatus = !!v.subresources?.status;
   return {
     name: nameIsDNSSubdomain,
     unknownFields: (obj) => prune(structuredClone(obj) as unknown as JsonObject, schema).map((p) => `unknown field "${p}"`),
     defaults(obj) {
+      obj.apiVersion = storedAs;
       prune(obj as unknown as JsonObject, schema);
       applySchemaDefaults(obj, schema);
     },
@@ -60,7 +62,7 @@ export function customResources(crd: CustomResourceDefinition): ResourceInfo[] {
         subresources,
         custom: {
           crd: crd.metadata.name!,
-          strategy: customStrategy(v),
+          strategy: customStrategy(v, `${crd.spec.group}/${storage.name}`),
           scale: v.subresources?.scale,
           selectableFields: (v.selectableFields ?? []).map((f) => f.jsonPath.slice(1)),
           storageVersion: storage.name,
