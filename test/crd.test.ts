@@ -121,7 +121,7 @@ describe("CRD lifecycle", () => {
     await ok(["apply", "-f", "-"], gadgets());
     const created = await s.api("/apis/example.com/v1beta1/gadgets", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ apiVersion: "example.com/v1beta1", kind: "Gadget", metadata: { name: "g" }, spec: { size: 2 } }) });
     expect(created.status).toBe(201);
-    expect((await created.json()).apiVersion).toBe("example.com/v1beta1");
+    expect(((await created.json()) as { apiVersion: string }).apiVersion).toBe("example.com/v1beta1");
     expect(s.store.get("/example.com/gadgets/g")!.object.apiVersion).toBe("example.com/v1");
     expect(JSON.parse(await ok(["get", "--raw", "/apis/example.com/v1beta1/gadgets/g"])).apiVersion).toBe("example.com/v1beta1");
     expect(JSON.parse(await ok(["get", "--raw", "/apis/example.com/v1/gadgets"])).items[0].apiVersion).toBe("example.com/v1");
