@@ -54,3 +54,28 @@ test("deleting a namespace deletes its custom resources", async () => {
   await until("the namespace to go", async () => (await status("/api/v1/namespaces/sites")) === 404);
   expect(s.store.list("/example.com/websites/sites/").items).toEqual([]);
 });
+
+test("RBAC: a ClusterRole aggregated into `view` by label grants reading the custom resource", async () => {
+  await json("/apis/rbac.authorization.k8s.io/v1/clusterroles", {
+    method: "POST",
+    body: JSON.stringify({
+      metadata: { name: "websites-view", labels: { "rbac.authorization.k8s.io/aggregate-to-view": "true" } },
+      rules: [{ apiGroups: ["example.com"], resources: ["websites"], verbs: ["get", "list", "watch"] }],
+    }),
+  });
+  await until("view to aggregate the rule", async () => {
+    const view = await json("/apis/rbac.authorization.k8s.io/v1/clusterroles/view");
+    return (view.rules ?? []).some((r: { resources?: string[] }) => r.resources?.includes("websites"));
+  });
+  await json("/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings", {
+    method: "POST",
+    body: JSON.stringify({ metadata: { name: "viewer" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "view" }, subjects: [{ kind: "User", name: "viewer" }] }),
+  });
+  const review = (verb: string) =>
+    json("/apis/authorization.k8s.io/v1/subjectaccessreviews", {
+      method: "POST",
+      body: JSON.stringify({ spec: { user: "viewer", resourceAttributes: { group: "example.com", resource: "websites", verb, namespace: "default" } } }),
+    });
+  await until("the binding to take effect", async () => (await review("list")).status?.allowed === true);
+  expect((await review("delete")).status.allowed).toBe(false);
+});
