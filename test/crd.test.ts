@@ -56,6 +56,15 @@ describe("kubectl", () => {
     expect(await ok(["get", "ws", "pruned", "-o", "jsonpath={.spec}"])).toBe('{"color":"green","image":"x","replicas":1}');
   });
 
+  test("CEL rules: messageExpression and fieldPath on create, a transition rule on update", async () => {
+    const untagged = await s.kubectl(["apply", "-f", "-"], { stdin: website("untagged", "{image: 'nginx:latest'}") });
+    expect(untagged.stderr).toContain('spec.image: Invalid value: "object": image nginx:latest must not use the latest tag');
+    const recolor = await s.kubectl(["patch", "ws", "home", "--type=merge", "-p", '{"spec":{"color":"blue"}}']);
+    expect(recolor.stderr).toContain('spec: Invalid value: "object": color is immutable');
+    const bad = await s.kubectl(["apply", "-f", "-"], { stdin: gadgetsLike("self.size >") });
+    expect(bad.stderr).toContain("compilation failed");
+  });
+
   test("scale and patch --subresource=status", async () => {
     expect(await ok(["scale", "ws", "home", "--replicas=3"])).toBe("website.example.com/home scaled\n");
     expect(await ok(["get", "ws", "home", "-o", "jsonpath={.spec.replicas}"])).toBe("3");
@@ -98,6 +107,20 @@ describe("kubectl", () => {
     expect(r.stderr).toContain('no matches for kind "Nope" in version "nope.io/v1"');
   });
 });
+
+/** A CRD whose one CEL rule is `rule`. */
+function gadgetsLike(rule: string): string {
+  return `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: things.example.com}
+spec:
+  group: example.com
+  scope: Cluster
+  names: {plural: things, kind: Thing}
+  versions:
+  - {name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object, x-kubernetes-validations: [{rule: "${rule}"}]}}}
+`;
+}
 
 const gadgets = (extra = "") => `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition

@@ -227,6 +227,11 @@ export const FUZZ_CRD = {
               spec: {
                 type: "object",
                 required: ["color"],
+                "x-kubernetes-validations": [
+                  { rule: "!has(self.name) || self.name.size() <= 10", messageExpression: "'name ' + self.name + ' is too long'", fieldPath: ".name" },
+                  { rule: "!has(self.ports) || self.ports.all(p, p.name != '')" },
+                  { rule: "self.color == oldSelf.color", message: "color is immutable" },
+                ],
                 properties: {
                   color: { type: "string", enum: ["red", "blue"], default: "red" },
                   replicas: { type: "integer", minimum: 0, maximum: 5, default: 1 },

@@ -10,6 +10,17 @@ import { nameIsDNSSubdomain } from "../validation.ts";
 import { customPrinter } from "./printer.ts";
 import { applySchemaDefaults, prune } from "./schema-prune.ts";
 import { validateCustomResource } from "./schema-validation.ts";
+import { validateCelRules } from "./cel-validation.ts";
+
+/** Only the transition rules: validateCelRules on update runs every rule, which validate already did. */
+function validateTransitionRules(errs: Causes, schema: JSONSchemaProps, obj: JsonObject, old: JsonObject): void {
+  const all: Causes = [];
+  validateCelRules(all, "", schema, obj, old, true);
+  const plain: Causes = [];
+  validateCelRules(plain, "", schema, obj, undefined, false);
+  const seen = new Set(plain.map((c) => `${c.field}|${c.message}`));
+  errs.push(...all.filter((c) => !seen.has(`${c.field}|${c.message}`)));
+}
 import { type CustomResourceDefinition, type CustomResourceDefinitionVersion, type JSONSchemaProps, storageVersionOf } from "./types.ts";
 
 const ALL_VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
@@ -26,8 +37,16 @@ export function customStrategy(v: CustomResourceDefinitionVersion, storedAs: str
       prune(obj as unknown as JsonObject, schema);
       applySchemaDefaults(obj, schema);
     },
-    validate: (errs: Causes, obj: JsonObject) => validateCustomResource(errs, schema, obj),
-    validateStatus: (errs: Causes, obj: JsonObject) => validateCustomResource(errs, schema, obj),
+    validate(errs: Causes, obj: JsonObject) {
+      validateCustomResource(errs, schema, obj);
+      validateCelRules(errs, "", schema, obj, undefined, false);
+    },
+    // Transition rules (those reading oldSelf) need the stored object; the others ran in validate.
+    validateUpdate: (errs: Causes, obj: JsonObject, old: JsonObject) => validateTransitionRules(errs, schema, obj, old),
+    validateStatus(errs: Causes, obj: JsonObject, old: JsonObject) {
+      validateCustomResource(errs, schema, obj);
+      validateCelRules(errs, "", schema, obj, old, true);
+    },
     printer: customPrinter(v.additionalPrinterColumns),
     prepareForCreate(obj: KubeObject) {
       // With a status subresource, status is written only through it.

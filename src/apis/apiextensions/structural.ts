@@ -6,6 +6,7 @@
 import { fieldForbidden, fieldInvalid, fieldNotSupported, fieldRequired } from "../errors.ts";
 import { type Causes, isObject } from "../field.ts";
 import type { JSONSchemaProps } from "./types.ts";
+import { validateRules } from "./cel-validation.ts";
 
 const TYPES = ["object", "array", "string", "integer", "number", "boolean"];
 
@@ -55,7 +56,10 @@ function node(errs: Causes, path: string, s: JSONSchemaProps, opts: StructuralOp
   if (!isObject(s)) return void errs.push(fieldInvalid(path, s, "must be an object"));
   for (const k of Object.keys(s)) {
     if (k === "$ref") errs.push(fieldForbidden(`${path}.$ref`, "$ref is not supported"));
-    else if (k === "x-kubernetes-validations" && !opts.celSupported) errs.push(fieldForbidden(`${path}.x-kubernetes-validations`, "CEL validation rules are not supported by this server"));
+    else if (k === "x-kubernetes-validations") {
+      if (!opts.celSupported) errs.push(fieldForbidden(`${path}.x-kubernetes-validations`, "CEL validation rules are not supported by this server"));
+      else validateRules(errs, path, s[k]);
+    }
     else if (!KNOWN.has(k)) errs.push(fieldForbidden(`${path}.${k}`, "is not supported by this server"));
   }
   if (at.junctor) {
