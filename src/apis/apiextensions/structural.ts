@@ -3,6 +3,7 @@
 // properties and additionalProperties don't mix, metadata at the root says no more than name
 // and generateName. Only a structural schema can be pruned and defaulted, so v1 CRDs must have
 // one. Also refused here: schema features kubun does not act on (see UNSUPPORTED).
+import { RE2JS } from "@bufbuild/re2";
 import { fieldForbidden, fieldInvalid, fieldNotSupported, fieldRequired } from "../errors.ts";
 import { type Causes, isObject } from "../field.ts";
 import type { JSONSchemaProps } from "./types.ts";
@@ -84,9 +85,9 @@ function node(errs: Causes, path: string, s: JSONSchemaProps, opts: StructuralOp
   if (s.additionalProperties === false) errs.push(fieldForbidden(`${path}.additionalProperties`, "must not be false"));
   if (s.pattern !== undefined) {
     try {
-      new RegExp(String(s.pattern), "u");
-    } catch {
-      errs.push(fieldInvalid(`${path}.pattern`, s.pattern, "must be a valid regular expression"));
+      RE2JS.compile(String(s.pattern));
+    } catch (err) {
+      errs.push(fieldInvalid(`${path}.pattern`, s.pattern, `must be a valid regular expression, but isn't: ${(err as Error).message}`));
     }
   }
   const listType = s["x-kubernetes-list-type"];
