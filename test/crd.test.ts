@@ -65,6 +65,13 @@ describe("kubectl", () => {
     expect(bad.stderr).toContain("compilation failed");
   });
 
+  test("apply again (kubectl merges a custom resource with a JSON merge patch); strategic merge is refused", async () => {
+    expect(await ok(["apply", "-f", "-"], website("home", "{image: 'nginx:1', replicas: 2, port: 8080}"))).toBe("website.example.com/home configured\n");
+    expect(await ok(["get", "ws", "home", "-o", "jsonpath={.spec.port}"])).toBe("8080");
+    const smp = await s.kubectl(["patch", "ws", "home", "-p", '{"spec":{"replicas":2}}']);
+    expect(smp.stderr).toContain("the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml");
+  });
+
   test("scale and patch --subresource=status", async () => {
     expect(await ok(["scale", "ws", "home", "--replicas=3"])).toBe("website.example.com/home scaled\n");
     expect(await ok(["get", "ws", "home", "-o", "jsonpath={.spec.replicas}"])).toBe("3");
@@ -149,7 +156,8 @@ describe("CRD lifecycle", () => {
     expect(JSON.parse(await ok(["get", "--raw", "/apis/example.com/v1beta1/gadgets/g"])).apiVersion).toBe("example.com/v1beta1");
     expect(JSON.parse(await ok(["get", "--raw", "/apis/example.com/v1/gadgets"])).items[0].apiVersion).toBe("example.com/v1");
     const group = JSON.parse(await ok(["get", "--raw", "/apis/example.com"]));
-    expect(group.versions.map((v: { version: string }) => v.version).sort()).toEqual(["v1", "v1beta1"]);
+    expect(group.versions.map((v: { version: string }) => v.version)).toEqual(["v1", "v1beta1"]);
+    expect(group.preferredVersion.version).toBe("v1");
   });
 
   test("a second CRD with names in use is not accepted, not established and not served", async () => {

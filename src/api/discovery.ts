@@ -15,6 +15,23 @@ export function versionInfo() {
   };
 }
 
+/**
+ * Kubernetes' version order (version.CompareKubeAwareVersionStrings): GA before beta before
+ * alpha, higher numbers first, other strings last alphabetically. A group's first version is
+ * its preferred one, which kubectl uses unless told otherwise.
+ */
+export function byVersionPriority(a: string, b: string): number {
+  const parse = (v: string) => {
+    const m = /^v(\d+)(?:(alpha|beta)(\d+))?$/.exec(v);
+    if (!m) return undefined;
+    return { major: Number(m[1]), level: m[2] === "alpha" ? 0 : m[2] === "beta" ? 1 : 2, minor: Number(m[3] ?? 0) };
+  };
+  const x = parse(a);
+  const y = parse(b);
+  if (!x || !y) return x ? -1 : y ? 1 : a < b ? -1 : a > b ? 1 : 0;
+  return y.level - x.level || y.major - x.major || y.minor - x.minor;
+}
+
 /** Served groups (besides core) with their versions, in discovery order. */
 function groups(): { name: string; versions: string[] }[] {
   const out = new Map<string, Set<string>>();
@@ -23,7 +40,7 @@ function groups(): { name: string; versions: string[] }[] {
     if (!out.has(r.group)) out.set(r.group, new Set());
     out.get(r.group)!.add(r.version);
   }
-  return [...out].map(([name, versions]) => ({ name, versions: [...versions] }));
+  return [...out].map(([name, versions]) => ({ name, versions: [...versions].sort(byVersionPriority) }));
 }
 
 export function apiVersions(serverAddress: string) {

@@ -57,3 +57,11 @@ describe("desiredStatus", () => {
     expect(desiredStatus(c, [], "2030-01-01T00:00:00Z")).toEqual(c.status);
   });
 });
+
+import { byVersionPriority } from "../discovery.ts";
+
+test("versions sort as Kubernetes prefers them", () => {
+  expect(["v1alpha1", "v1beta1", "foo", "v2", "v1", "v2beta2", "v10", "v1beta2", "bar"].sort(byVersionPriority)).toEqual([
+    "v10", "v2", "v1", "v2beta2", "v1beta2", "v1beta1", "v1alpha1", "bar", "foo",
+  ]);
+});

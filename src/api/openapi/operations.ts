@@ -151,7 +151,8 @@ function operationsOf(r: ResourceInfo, gvk: GroupVersionKind, def: string, suffi
       description: `partially update ${what}`,
       action: "patch",
       parameters: p.patchParameters,
-      body: { definition: PATCH, contentTypes: PATCH_CONTENT_TYPES },
+      // Custom resources take no strategic merge patch (kubectl reads this to pick its patch type).
+      body: { definition: PATCH, contentTypes: r.custom ? PATCH_CONTENT_TYPES.filter((t) => !t.includes("strategic")) : PATCH_CONTENT_TYPES },
       responses: { 200: def, 201: def },
     }),
     // kube-apiserver answers a Pod delete with the Pod (graceful deletion), others with a Status.
