@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startServer } from "../src/cli/server.ts";
-import { setCustomResources } from "../src/apis/registry.ts";
+import { customResourcesOf } from "../src/apis/registry.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "kubun-crd-restart-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -33,8 +33,8 @@ test("custom resources are served after a restart, and a watch resumes from an o
   const rv = ((await created!.json()) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
   expect((await api("/apis/example.com/v1/namespaces/default/notes", { method: "POST", body: JSON.stringify({ apiVersion: "example.com/v1", kind: "Note", metadata: { name: "b" }, text: "two" }) })).status).toBe(201);
   await server.stop();
-  // A fresh process knows nothing of the CRD: forget what this one served.
-  setCustomResources("notes.example.com", []);
+  // A stopped server serves no custom resources: the next start finds them in the store.
+  expect(customResourcesOf("notes.example.com")).toEqual([]);
 
   server = await startServer(opts);
   const got = await api("/apis/example.com/v1/namespaces/default/notes/a");

@@ -25,6 +25,7 @@ export class CRDRegistrar {
   private stopped = false;
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private idle: (() => void)[] = [];
+  private readonly served = new Set<string>();
 
   constructor(
     private readonly storage: Storage,
@@ -43,11 +44,14 @@ export class CRDRegistrar {
     await this.settled();
   }
 
+  /** Stops following CRDs and stops serving those it served: a stopped server serves none. */
   stop(): void {
     this.stopped = true;
     this.handle?.close();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    for (const name of this.served) setCustomResources(name, []);
+    this.served.clear();
   }
 
   /** Resolves when no CRD is waiting to be reconciled (tests, start-up). */
@@ -96,6 +100,7 @@ export class CRDRegistrar {
     const entry = this.storage.store.get(`${storePrefix(CRDS)}${name}`);
     if (!entry) {
       setCustomResources(name, []);
+      this.served.delete(name);
       // Names it held may be free for a CRD that wanted them.
       for (const e of this.storage.list(CRDS, undefined).items) {
         if ((e.object as CustomResourceDefinition).status?.conditions?.some((c) => c.type === "NamesAccepted" && c.status === "False")) this.queue.add(e.object.metadata.name!);
@@ -112,6 +117,7 @@ export class CRDRegistrar {
     const terminating = !!crd.metadata.deletionTimestamp;
     const served = customResources(crd).map((r) => (terminating ? { ...r, verbs: r.verbs.filter((v) => v !== "create") } : r));
     setCustomResources(name, served);
+    this.served.add(name);
     if (terminating && crd.metadata.finalizers?.includes(CLEANUP_FINALIZER)) return this.cleanup(crd);
     return true;
   }
