@@ -32,6 +32,19 @@ describe("kubectl", () => {
     expect(cond).toEqual({ NamesAccepted: "True", Established: "True" });
     expect(status.storedVersions).toEqual(["v1"]);
     expect(await ok(["api-resources", "--api-group=example.com", "--no-headers"])).toMatch(/^websites\s+ws\s+example.com\/v1\s+true\s+Website\n$/);
+    // Aggregated discovery, as kubectl asks for it first.
+    const res = await s.api("/apis", { headers: { accept: "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json" } });
+    expect(res.headers.get("content-type")).toBe("application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList");
+    const group = ((await res.json()) as { items: { metadata: { name: string }; versions: { version: string; resources: any[] }[] }[] }).items.find((g) => g.metadata.name === "example.com")!;
+    expect(group.versions[0]!.resources[0]).toMatchObject({
+      resource: "websites",
+      responseKind: { group: "example.com", version: "v1", kind: "Website" },
+      scope: "Namespaced",
+      singularResource: "website",
+      shortNames: ["ws"],
+      categories: ["all"],
+      subresources: [{ subresource: "status" }, { subresource: "scale", responseKind: { group: "autoscaling", version: "v1", kind: "Scale" } }],
+    });
   });
 
   test("apply a custom resource: defaulted, printed with its columns, in `get all`", async () => {

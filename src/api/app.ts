@@ -12,7 +12,7 @@ import { handleTokenRequest } from "./handlers/token-request.ts";
 import { NODE_TOKEN_PATH, type NodeTokens } from "./tokens-node.ts";
 import type { ServiceAccountTokens } from "./tokens.ts";
 import { limits, type LimitOptions } from "./limits.ts";
-import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from "./discovery.ts";
+import { AGGREGATED_DISCOVERY, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo, wantsAggregatedDiscovery } from "./discovery.ts";
 import type { ApiDeps, HandlerContext } from "./handlers/context.ts";
 import { handleExec } from "./handlers/exec.ts";
 import { handleFinalize } from "./handlers/finalize.ts";
@@ -148,8 +148,11 @@ export function createApp(opts: AppOptions): Hono {
   app.use("*", limits(opts.limits));
   app.use("*", authorization(authorizer));
 
-  app.get("/api", (c) => c.json(apiVersions(opts.serverAddress ?? new URL(c.req.url).host)));
-  app.get("/apis", (c) => c.json(apiGroupList()));
+  // kubectl asks for aggregated discovery first: one answer instead of a request per group-version.
+  const aggregated = (c: Context, core: boolean) =>
+    new Response(JSON.stringify(aggregatedDiscovery(core)), { headers: { "content-type": AGGREGATED_DISCOVERY, vary: "Accept" } });
+  app.get("/api", (c) => (wantsAggregatedDiscovery(c.req.header("accept")) ? aggregated(c, true) : c.json(apiVersions(opts.serverAddress ?? new URL(c.req.url).host))));
+  app.get("/apis", (c) => (wantsAggregatedDiscovery(c.req.header("accept")) ? aggregated(c, false) : c.json(apiGroupList())));
   app.get("/api/:version", (c) => jsonOr404(c, apiResourceList("", c.req.param("version"))));
   app.get("/apis/:group", (c) => jsonOr404(c, apiGroup(c.req.param("group"))));
   app.get("/apis/:group/:version", (c) => jsonOr404(c, apiResourceList(c.req.param("group"), c.req.param("version"))));

@@ -101,3 +101,55 @@ export function apiResourceList(group: string, version: string) {
     resources: rs.flatMap(entries),
   };
 }
+
+/** The media type of aggregated discovery (apidiscovery.k8s.io/v2), exactly as clients match it. */
+export const AGGREGATED_DISCOVERY = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
+
+/** Whether an Accept header asks for aggregated discovery v2 before plain JSON (kubectl 1.30+ does). */
+export function wantsAggregatedDiscovery(accept: string | undefined): boolean {
+  if (!accept) return false;
+  for (const range of accept.split(",")) {
+    const params = range.split(";").map((p) => p.trim().toLowerCase());
+    if (params.includes("g=apidiscovery.k8s.io") && params.includes("v=v2") && params.includes("as=apigroupdiscoverylist")) return true;
+    if (params[0] === "application/json" && params.length === 1) return false;
+  }
+  return false;
+}
+
+function resourceDiscovery(r: ResourceInfo) {
+  return {
+    resource: r.resource,
+    responseKind: { group: r.group, version: r.version, kind: r.kind },
+    scope: r.namespaced ? "Namespaced" : "Cluster",
+    singularResource: r.singular,
+    verbs: r.verbs,
+    ...(r.shortNames ? { shortNames: r.shortNames } : {}),
+    ...(r.categories ? { categories: r.categories } : {}),
+    ...(r.subresources.length
+      ? {
+          subresources: r.subresources.map((s) => ({
+            subresource: s.name,
+            responseKind: { group: s.group ?? r.group, version: s.version ?? r.version, kind: s.kind },
+            verbs: s.verbs,
+          })),
+        }
+      : {}),
+  };
+}
+
+/**
+ * Aggregated discovery (apidiscovery.k8s.io/v2 APIGroupDiscoveryList): every group, version and
+ * resource in one answer — /api's for the core group, /apis's for the others, preferred
+ * versions first. Built from the same registry as the classic documents, custom resources included.
+ */
+export function aggregatedDiscovery(core: boolean) {
+  const names = core ? [""] : groups().map((g) => g.name);
+  const items = names.map((name) => {
+    const versions = core ? ["v1"] : groups().find((g) => g.name === name)!.versions;
+    return {
+      metadata: { name },
+      versions: versions.map((version) => ({ version, resources: resourcesIn(name, version).map(resourceDiscovery), freshness: "Current" })),
+    };
+  });
+  return { kind: "APIGroupDiscoveryList", apiVersion: "apidiscovery.k8s.io/v2", metadata: {}, items };
+}
