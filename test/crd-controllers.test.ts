@@ -79,3 +79,16 @@ test("RBAC: a ClusterRole aggregated into `view` by label grants reading the cus
   await until("the binding to take effect", async () => (await review("list")).status?.allowed === true);
   expect((await review("delete")).status.allowed).toBe(false);
 });
+
+test("ResourceQuota counts custom resources: count/websites.example.com", async () => {
+  await json("/api/v1/namespaces", { method: "POST", body: JSON.stringify({ metadata: { name: "quoted" } }) });
+  await json("/api/v1/namespaces/quoted/resourcequotas", { method: "POST", body: JSON.stringify({ metadata: { name: "q" }, spec: { hard: { "count/websites.example.com": "1" } } }) });
+  const create = (name: string) =>
+    s.api("/apis/example.com/v1/namespaces/quoted/websites", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ apiVersion: "example.com/v1", kind: "Website", metadata: { name }, spec: { image: "x" } }) });
+  await until("the quota's status", async () => (await json("/api/v1/namespaces/quoted/resourcequotas/q")).status?.used?.["count/websites.example.com"] === "0");
+  expect((await create("one")).status).toBe(201);
+  const second = await create("two");
+  expect(second.status).toBe(403);
+  expect(((await second.json()) as { message: string }).message).toContain("exceeded quota: q");
+  await until("used to count it", async () => (await json("/api/v1/namespaces/quoted/resourcequotas/q")).status?.used?.["count/websites.example.com"] === "1");
+});
