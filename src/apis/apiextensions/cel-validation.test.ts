@@ -36,7 +36,7 @@ const schema: JSONSchemaProps = {
 const good = { name: "a", image: "registry.example/web", minReplicas: 1, maxReplicas: 3, tags: ["a", "b"], ports: [{ name: "http", port: 80 }] };
 const run = (spec: object, old?: object) => {
   const errs: StatusCause[] = [];
-  validateCelRules(errs, "", schema, { spec }, old ? { spec: old } : undefined, old !== undefined);
+  validateCelRules(errs, "", schema, { spec }, old ? { spec: old } : undefined, old !== undefined ? "all" : "plain");
   return errs.map((e) => `${e.field}: ${e.message}`);
 };
 

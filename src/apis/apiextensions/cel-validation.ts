@@ -82,14 +82,17 @@ function cause(reason: string | undefined, field: string, s: JSONSchemaProps, me
   return fieldInvalid(field, typeOf(s), message);
 }
 
-function runRules(errs: Causes, path: string, s: JSONSchemaProps, value: unknown, old: unknown, update: boolean): void {
+/** Which rules a pass runs: "plain" (no oldSelf), "transition" (oldSelf, where an old value exists), or both. */
+export type RuleSet = "plain" | "transition" | "all";
+
+function runRules(errs: Causes, path: string, s: JSONSchemaProps, value: unknown, old: unknown, which: RuleSet): void {
   const rules = compiledOf(s);
   if (!rules.length) return;
   const self = toCel(value, s);
   const oldSelf = old === undefined ? undefined : toCel(old, s);
   for (const c of rules) {
     // Transition rules run on updates where an old value exists; the others on create and update alike.
-    if (c.transition && (!update || old === undefined)) continue;
+    if (c.transition ? which === "plain" || old === undefined : which === "transition") continue;
     const field = `${path}${c.rule.fieldPath ?? ""}`.replace(/^\./, "") || path;
     const result = c.program.run(c.transition ? { self, oldSelf } : { self });
     if ("error" in result) {
@@ -110,9 +113,9 @@ function runRules(errs: Causes, path: string, s: JSONSchemaProps, value: unknown
  * Runs every rule of the schema against `obj` (and `old`, on updates). `path` is "" at the root;
  * a value of the wrong type was reported by schema validation and is not walked into.
  */
-export function validateCelRules(errs: Causes, path: string, s: JSONSchemaProps, value: unknown, old: unknown, update: boolean): void {
+export function validateCelRules(errs: Causes, path: string, s: JSONSchemaProps, value: unknown, old: unknown, which: RuleSet): void {
   if (value === undefined || value === null) return;
-  runRules(errs, path, s, value, old, update);
+  runRules(errs, path, s, value, old, which);
   if (Array.isArray(value)) {
     if (!s.items) return;
     const keys = s["x-kubernetes-list-type"] === "map" ? (s["x-kubernetes-list-map-keys"] ?? []) : undefined;
@@ -122,7 +125,7 @@ export function validateCelRules(errs: Causes, path: string, s: JSONSchemaProps,
       let o: unknown;
       if (keys && isObject(v)) o = olds.find((x) => isObject(x) && keys.every((k) => x[k] === v[k]));
       else if (s["x-kubernetes-list-type"] === "set") o = olds.find((x) => Bun.deepEquals(x, v)) !== undefined ? v : undefined;
-      validateCelRules(errs, `${path}[${i}]`, s.items!, v, o, update);
+      validateCelRules(errs, `${path}[${i}]`, s.items!, v, o, which);
     });
     return;
   }
@@ -130,6 +133,6 @@ export function validateCelRules(errs: Causes, path: string, s: JSONSchemaProps,
   const oldObj = isObject(old) ? old : undefined;
   for (const [k, v] of Object.entries(value)) {
     const child = s.properties?.[k] ?? (isObject(s.additionalProperties) ? (s.additionalProperties as JSONSchemaProps) : undefined);
-    if (child) validateCelRules(errs, path ? `${path}.${k}` : k, child, v, oldObj?.[k], update);
+    if (child) validateCelRules(errs, path ? `${path}.${k}` : k, child, v, oldObj?.[k], which);
   }
 }

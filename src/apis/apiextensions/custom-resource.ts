@@ -11,16 +11,6 @@ import { customPrinter } from "./printer.ts";
 import { applySchemaDefaults, prune } from "./schema-prune.ts";
 import { validateCustomResource } from "./schema-validation.ts";
 import { validateCelRules } from "./cel-validation.ts";
-
-/** Only the transition rules: validateCelRules on update runs every rule, which validate already did. */
-function validateTransitionRules(errs: Causes, schema: JSONSchemaProps, obj: JsonObject, old: JsonObject): void {
-  const all: Causes = [];
-  validateCelRules(all, "", schema, obj, old, true);
-  const plain: Causes = [];
-  validateCelRules(plain, "", schema, obj, undefined, false);
-  const seen = new Set(plain.map((c) => `${c.field}|${c.message}`));
-  errs.push(...all.filter((c) => !seen.has(`${c.field}|${c.message}`)));
-}
 import { type CustomResourceDefinition, type CustomResourceDefinitionVersion, type JSONSchemaProps, storageVersionOf } from "./types.ts";
 
 const ALL_VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
@@ -39,13 +29,13 @@ export function customStrategy(v: CustomResourceDefinitionVersion, storedAs: str
     },
     validate(errs: Causes, obj: JsonObject) {
       validateCustomResource(errs, schema, obj);
-      validateCelRules(errs, "", schema, obj, undefined, false);
+      validateCelRules(errs, "", schema, obj, undefined, "plain");
     },
     // Transition rules (those reading oldSelf) need the stored object; the others ran in validate.
-    validateUpdate: (errs: Causes, obj: JsonObject, old: JsonObject) => validateTransitionRules(errs, schema, obj, old),
+    validateUpdate: (errs: Causes, obj: JsonObject, old: JsonObject) => validateCelRules(errs, "", schema, obj, old, "transition"),
     validateStatus(errs: Causes, obj: JsonObject, old: JsonObject) {
       validateCustomResource(errs, schema, obj);
-      validateCelRules(errs, "", schema, obj, old, true);
+      validateCelRules(errs, "", schema, obj, old, "all");
     },
     printer: customPrinter(v.additionalPrinterColumns),
     prepareForCreate(obj: KubeObject) {
