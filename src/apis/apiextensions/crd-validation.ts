@@ -19,7 +19,7 @@ const COLUMN_FORMATS = ["int32", "int64", "float", "double", "byte", "date", "da
 const SPEC_KEYS = new Set(["group", "names", "scope", "versions", "conversion", "preserveUnknownFields"]);
 const VERSION_KEYS = new Set(["name", "served", "storage", "deprecated", "deprecationWarning", "schema", "subresources", "additionalPrinterColumns", "selectableFields"]);
 
-/** v1 defaults: singular and listKind from the kind, conversion None, an Age column for versions without columns is the printer's. */
+/** v1 defaults: singular and listKind from the kind, conversion None (a version without columns prints NAME and AGE). */
 export function defaultCRD(obj: KubeObject): void {
   const spec = (obj as JsonObject).spec;
   if (!isObject(spec)) return;
@@ -29,11 +29,6 @@ export function defaultCRD(obj: KubeObject): void {
     if (!names.listKind) names.listKind = `${names.kind}List`;
   }
   if (spec.conversion === undefined) spec.conversion = { strategy: "None" };
-  if (Array.isArray(spec.versions)) {
-    for (const v of spec.versions) {
-      if (isObject(v) && Array.isArray(v.additionalPrinterColumns)) for (const c of v.additionalPrinterColumns) if (isObject(c) && c.priority === undefined) c.priority = 0;
-    }
-  }
 }
 
 function dns1035(errs: Causes, path: string, v: unknown, required = true): string | undefined {
