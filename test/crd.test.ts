@@ -150,7 +150,7 @@ spec:
   scope: Cluster
   names: {plural: gadgets, kind: Gadget}
 ${extra}  versions:
-  - {name: v1beta1, served: true, storage: false, schema: {openAPIV3Schema: {type: object, properties: {spec: {type: object, properties: {size: {type: integer}}}}}}}
+  - {name: v1beta1, served: true, storage: false, deprecated: true, schema: {openAPIV3Schema: {type: object, properties: {spec: {type: object, properties: {size: {type: integer}}}}}}}
   - {name: v1, served: true, storage: true, schema: {openAPIV3Schema: {type: object, properties: {spec: {type: object, properties: {size: {type: integer}}}}}}}
 `;
 
@@ -167,6 +167,8 @@ describe("CRD lifecycle", () => {
     expect(((await created.json()) as { apiVersion: string }).apiVersion).toBe("example.com/v1beta1");
     expect(s.store.get("/example.com/gadgets/g")!.object.apiVersion).toBe("example.com/v1");
     expect(JSON.parse(await ok(["get", "--raw", "/apis/example.com/v1beta1/gadgets/g"])).apiVersion).toBe("example.com/v1beta1");
+    // The deprecated version warns, as kubectl shows it.
+    expect((await s.kubectl(["get", "gadgets.v1beta1.example.com"])).stderr).toContain("Warning: example.com/v1beta1 Gadget is deprecated");
     expect(JSON.parse(await ok(["get", "--raw", "/apis/example.com/v1/gadgets"])).items[0].apiVersion).toBe("example.com/v1");
     const group = JSON.parse(await ok(["get", "--raw", "/apis/example.com"]));
     expect(group.versions.map((v: { version: string }) => v.version)).toEqual(["v1", "v1beta1"]);

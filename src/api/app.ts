@@ -185,7 +185,11 @@ export function createApp(opts: AppOptions): Hono {
     if (!gv) throw pathNotFound();
     const info = parseRequestInfo(gv);
     const query = new URL(c.req.url).searchParams;
-    return dispatch({ c, deps, info, r: info.resource, query });
+    const res = await dispatch({ c, deps, info, r: info.resource, query });
+    // A deprecated custom resource version says so on every answer, as kube-apiserver does.
+    const deprecated = info.resource.custom?.deprecationWarning;
+    if (deprecated) res.headers.append("warning", `299 - ${JSON.stringify(deprecated).replace(/[^\x20-\x7e]/g, "?")}`);
+    return res;
   };
   app.all("/api/:version/*", resources);
   app.all("/apis/:group/:version/*", resources);

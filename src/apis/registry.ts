@@ -39,6 +39,8 @@ export interface CustomResourceInfo {
   storageVersion: string;
   /** The version's openAPIV3Schema, for OpenAPI documents. */
   schema?: Record<string, unknown>;
+  /** Set when the version is deprecated: the Warning every answer carries. */
+  deprecationWarning?: string;
 }
 
 const ALL_VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];

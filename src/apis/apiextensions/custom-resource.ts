@@ -76,6 +76,7 @@ export function customResources(crd: CustomResourceDefinition): ResourceInfo[] {
           selectableFields: (v.selectableFields ?? []).map((f) => f.jsonPath.slice(1)),
           storageVersion: storage.name,
           schema: v.schema?.openAPIV3Schema,
+          deprecationWarning: v.deprecated ? (v.deprecationWarning ?? `${crd.spec.group}/${v.name} ${names.kind} is deprecated`) : undefined,
         },
       };
     });
