@@ -6,6 +6,7 @@ import { RE2JS } from "@bufbuild/re2";
 import { fieldDuplicate, fieldInvalid, fieldNotSupported, fieldRequired } from "../errors.ts";
 import { type Causes, isObject } from "../field.ts";
 import { isQuantity } from "../quantity.ts";
+import { validateAnnotations, validateLabels } from "../metadata.ts";
 import type { StatusCause } from "../meta.ts";
 import type { JSONSchemaProps } from "./types.ts";
 
@@ -116,6 +117,7 @@ export function validateValue(errs: Causes, path: string, s: JSONSchemaProps, va
       });
     }
   }
+  if (isObject(value) && s["x-kubernetes-embedded-resource"]) validateEmbedded(errs, path, value);
   if (isObject(value)) {
     const n = Object.keys(value).length;
     if (s.maxProperties !== undefined && n > s.maxProperties) errs.push({ reason: "FieldValueTooMany", field: path, message: `Too many: ${n}: must have at most ${s.maxProperties} items` });
@@ -129,6 +131,21 @@ export function validateValue(errs: Causes, path: string, s: JSONSchemaProps, va
     }
   }
   junctors(errs, path, name, s, value);
+}
+
+/** An embedded object (a pod template, a raw manifest) is an object of its own: typed, with valid metadata. */
+function validateEmbedded(errs: Causes, path: string, value: Record<string, unknown>): void {
+  const at = (f: string) => (path ? `${path}.${f}` : f);
+  for (const f of ["apiVersion", "kind"]) {
+    if (value[f] === undefined || value[f] === "") errs.push(fieldRequired(at(f), "Required value: must not be empty"));
+    else if (typeof value[f] !== "string") errs.push(fieldInvalid(at(f), value[f], "must be a string"));
+  }
+  const meta = value.metadata;
+  if (meta === undefined) return;
+  if (!isObject(meta)) return void errs.push(fieldInvalid(at("metadata"), meta, "must be an object"));
+  validateLabels(errs, at("metadata.labels"), meta.labels);
+  validateAnnotations(errs, at("metadata.annotations"), meta.annotations);
+  if (meta.name !== undefined && typeof meta.name !== "string") errs.push(fieldInvalid(at("metadata.name"), meta.name, "must be a string"));
 }
 
 function failures(s: JSONSchemaProps, path: string, value: unknown): StatusCause[] {

@@ -57,6 +57,11 @@ describe("validateCustomResource", () => {
     ["map keys", { spec: { image: "x", ports: [{ name: "a" }, { name: "a" }] } }, ['spec.ports[1]: Duplicate value: {"name":"a"}']],
     ["additionalProperties", { spec: { image: "x", labels: { a: 1 } } }, ['spec.labels.a: Invalid value: "integer": spec.labels.a in body must be of type string: "integer"']],
     ["anyOf", { spec: { image: "x", choice: "c" } }, ['spec.choice: Invalid value: "c": spec.choice in body must be of anyOf the given schemas']],
+    ["an embedded resource needs apiVersion and kind, and valid labels", { spec: { image: "x", template: { metadata: { labels: { "bad key!": "v" } } } } }, [
+      "spec.template.apiVersion: Required value: must not be empty",
+      "spec.template.kind: Required value: must not be empty",
+      expect.stringContaining("spec.template.metadata.labels: Invalid value: \"bad key!\""),
+    ]],
     ["null where not nullable", { spec: { image: null } }, ['spec.image: Invalid value: "null": spec.image in body must be of type string: "null"']],
   ])("%s", (_name, obj, want) => {
     expect(causes(obj)).toEqual(want);
