@@ -24,6 +24,14 @@ describe("Kubernetes CEL libraries", () => {
     ["self.split(',').size()", "a,b,c", 3n],
     ["self.x + 1", { x: 1 }, 2n],
     ["has(self.x) && !has(self.y)", { x: 1 }, true],
+    ["isQuantity(self) && !isQuantity('1 Gi')", "500Mi", true],
+    ["quantity(self).isLessThan(quantity('1Gi'))", "500Mi", true],
+    ["quantity(self).compareTo(quantity('1024Mi'))", "1Gi", 0n],
+    ["quantity(self).add(quantity('500m')).isGreaterThan(quantity('1'))", "600m", true],
+    ["quantity(self).sub(quantity('1')).sign()", "500m", -1n],
+    ["quantity(self).asInteger()", "2k", 2000n],
+    ["quantity(self).isInteger()", "1500m", false],
+    ["quantity(self).asApproximateFloat()", "1500m", 1.5],
   ])("%s on %j", (expr, self, want) => {
     const got = run(expr, self);
     expect(Array.isArray(want) ? [...(got as Iterable<unknown>)] : got).toEqual(want);
