@@ -32,6 +32,10 @@ describe("Kubernetes CEL libraries", () => {
     ["quantity(self).asInteger()", "2k", 2000n],
     ["quantity(self).isInteger()", "1500m", false],
     ["quantity(self).asApproximateFloat()", "1500m", 1.5],
+    ["isURL(self) && !isURL('not a url')", "https://example.com:8443/a%20b?x=1&x=2", true],
+    ["url(self).getScheme() + ' ' + url(self).getHostname() + ' ' + url(self).getPort() + ' ' + url(self).getEscapedPath()", "https://example.com:8443/a%20b?x=1", "https example.com 8443 /a%20b"],
+    ["url(self).getQuery()['x']", "https://example.com/?x=1&x=2", ["1", "2"]],
+    ["url(self).getHost()", "/just/a/path", ""],
   ])("%s on %j", (expr, self, want) => {
     const got = run(expr, self);
     expect(Array.isArray(want) ? [...(got as Iterable<unknown>)] : got).toEqual(want);

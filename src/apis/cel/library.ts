@@ -1,13 +1,14 @@
 // Kubernetes' CEL extension libraries (k8s.io/apiserver/pkg/cel/library) on top of
 // @bufbuild/cel's standard functions and strings extension: the ones CRD authors reach for —
 // lists (isSorted, sum, min, max, indexOf, lastIndexOf), regex (find, findAll), quantity
-// (quantity.ts). Each is a
+// (quantity.ts), url (url.ts). Each is a
 // plain function over CEL values, registered once; admission (matchConditions,
 // ValidatingAdmissionPolicy) takes the same set from here.
 import { type CelFunc, CelScalar, celMethod, listType } from "@bufbuild/cel";
 import { strings } from "@bufbuild/cel/ext";
 import { RE2JS } from "@bufbuild/re2";
 import { QUANTITY_FUNCS } from "./quantity.ts";
+import { URL_FUNCS } from "./url.ts";
 
 const LIST = listType(CelScalar.DYN);
 type Comparable = bigint | number | string | boolean;
@@ -67,4 +68,4 @@ const regexes: CelFunc[] = [
 ];
 
 /** The functions every Kubernetes CEL environment has, besides CEL's standard ones. */
-export const KUBERNETES_FUNCS: CelFunc[] = [...strings, ...lists, ...regexes, ...QUANTITY_FUNCS];
+export const KUBERNETES_FUNCS: CelFunc[] = [...strings, ...lists, ...regexes, ...QUANTITY_FUNCS, ...URL_FUNCS];
