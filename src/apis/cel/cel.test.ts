@@ -36,6 +36,8 @@ describe("Kubernetes CEL libraries", () => {
     ["url(self).getScheme() + ' ' + url(self).getHostname() + ' ' + url(self).getPort() + ' ' + url(self).getEscapedPath()", "https://example.com:8443/a%20b?x=1", "https example.com 8443 /a%20b"],
     ["url(self).getQuery()['x']", "https://example.com/?x=1&x=2", ["1", "2"]],
     ["url(self).getHost()", "/just/a/path", ""],
+    ["self.replace('a', 'b')", "banana", "bbnbnb"],
+    ["self.replace('a', 'b', 1)", "banana", "bbnana"],
   ])("%s on %j", (expr, self, want) => {
     const got = run(expr, self);
     expect(Array.isArray(want) ? [...(got as Iterable<unknown>)] : got).toEqual(want);
@@ -46,6 +48,9 @@ describe("Kubernetes CEL libraries", () => {
     expect(String(run("self.min()", []))).toStartWith("error:");
     expect(String(run("self.find('(a+)+$')", "aaaa"))).toStartWith("error:");
     expect(String(run("self.find('(?=a)')", "aaaa"))).toStartWith("error:");
+    // Each replace of "" multiplies the length by 65: three of them pass the 1 MiB cap.
+    const grow = ["x", "y", "z"].map((c) => `.replace('', '${c.repeat(64)}')`).join("");
+    expect(String(run(`self${grow}`, "abcdefgh"))).toBe("error: operation cancelled: actual cost limit exceeded");
   });
 
   test("the cost rule: nested comprehensions are refused at compile time", () => {

@@ -67,5 +67,25 @@ const regexes: CelFunc[] = [
   }),
 ];
 
+// replace is the one string function whose result can outgrow its inputs many times over (a
+// chain of replaces of "" multiplies the length): its results are capped, as kube-apiserver's
+// runtime cost limit would stop it.
+const MAX_STRING = 1 << 20;
+const capped = (s: string) => {
+  if (s.length > MAX_STRING) throw new Error("operation cancelled: actual cost limit exceeded");
+  return s;
+};
+const replaces: CelFunc[] = [
+  celMethod("replace", CelScalar.STRING, [CelScalar.STRING, CelScalar.STRING], CelScalar.STRING, function (from, to) {
+    return capped(this.split(from).join(to));
+  }),
+  celMethod("replace", CelScalar.STRING, [CelScalar.STRING, CelScalar.STRING, CelScalar.INT], CelScalar.STRING, function (from, to, n) {
+    if (n < 0n) return capped(this.split(from).join(to));
+    const parts = this.split(from);
+    const k = Number(n < BigInt(parts.length - 1) ? n : BigInt(parts.length - 1));
+    return capped(parts.slice(0, k + 1).join(to) + (k < parts.length - 1 ? from + parts.slice(k + 1).join(from) : ""));
+  }),
+];
+
 /** The functions every Kubernetes CEL environment has, besides CEL's standard ones. */
-export const KUBERNETES_FUNCS: CelFunc[] = [...strings, ...lists, ...regexes, ...QUANTITY_FUNCS, ...URL_FUNCS];
+export const KUBERNETES_FUNCS: CelFunc[] = [...strings.filter((f) => f.name !== "replace"), ...replaces, ...lists, ...regexes, ...QUANTITY_FUNCS, ...URL_FUNCS];
