@@ -4,7 +4,8 @@
 // value rather than an exception. The cost rule: a comprehension (all, exists, map, filter)
 // may not contain another, so evaluating a rule is linear in the size of the object it reads
 // (the request body is bounded) — where kube-apiserver estimates a cost from maxItems and
-// maxLength, kubun refuses what could be quadratic.
+// maxLength, kubun refuses what could be quadratic; the one function whose output can outgrow
+// its input many times, replace, is capped at run time (library.ts).
 import { celEnv, isCelError, parse, plan, type CelValue } from "@bufbuild/cel";
 import { KUBERNETES_FUNCS } from "./library.ts";
 
