@@ -206,6 +206,44 @@ describe("CRD lifecycle", () => {
   });
 });
 
+test("server-side apply merges x-kubernetes-list-type map lists by key; other lists stay atomic", async () => {
+  await ok(["apply", "-f", "-"], `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: services.ssa.example.com}
+spec:
+  group: ssa.example.com
+  scope: Namespaced
+  names: {plural: services, kind: Svc}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              ports: {type: array, x-kubernetes-list-type: map, x-kubernetes-list-map-keys: [name], items: {type: object, required: [name], properties: {name: {type: string}, port: {type: integer}}}}
+              tags: {type: array, items: {type: string}}
+`);
+  const apply = async (manager: string, spec: string) => {
+    for (let i = 0; i < 50; i++) {
+      const r = await s.kubectl(["apply", "--server-side", `--field-manager=${manager}`, "-f", "-"], { stdin: `apiVersion: ssa.example.com/v1\nkind: Svc\nmetadata: {name: x}\nspec: ${spec}\n` });
+      if (!r.stderr.includes("ensure CRDs are installed first")) return r;
+      await Bun.sleep(50);
+    }
+    throw new Error("the CRD was never served");
+  };
+  expect((await apply("a", "{ports: [{name: http, port: 80}], tags: [a]}")).code).toBe(0);
+  expect((await apply("b", "{ports: [{name: https, port: 443}]}")).code).toBe(0);
+  const ports = JSON.parse(await ok(["get", "svc.ssa.example.com", "x", "-o", "jsonpath={.spec.ports}"])).map((p: { name: string }) => p.name).sort();
+  expect(ports).toEqual(["http", "https"]);
+  expect((await apply("b", "{tags: [b]}")).stderr).toContain('conflict with "a": .spec.tags');
+  await ok(["delete", "crd", "services.ssa.example.com"]);
+});
+
 test("client-node CustomObjectsApi", async () => {
   const proc = Bun.spawn(["node", join(import.meta.dir, "crd", "custom-objects.mjs")], {
     env: { ...process.env, KUBECONFIG: s.kubeconfigPath, HOME: s.tmp },

@@ -13,6 +13,7 @@ import { customResourcesOf, findResource, type ResourceInfo, setCustomResources,
 import { formatTime } from "../../apis/time.ts";
 import type { WatchHandle } from "../../store/index.ts";
 import type { Storage } from "../storage.ts";
+import { setCustomKindSchema } from "../patch/index.ts";
 import { desiredStatus } from "./naming.ts";
 
 export const CRDS = findResource("apiextensions.k8s.io", "v1", "customresourcedefinitions")!;
@@ -117,6 +118,9 @@ export class CRDRegistrar {
     const terminating = !!crd.metadata.deletionTimestamp;
     const served = customResources(crd).map((r) => (terminating ? { ...r, verbs: r.verbs.filter((v) => v !== "create") } : r));
     setCustomResources(name, served);
+    // Server-side apply merges the kind's lists and maps as its (storage version's) schema says.
+    const storage = served.find((r) => r.version === r.custom?.storageVersion) ?? served[0];
+    setCustomKindSchema(crd.spec.names.kind, storage?.custom?.schema);
     this.served.add(name);
     if (terminating && crd.metadata.finalizers?.includes(CLEANUP_FINALIZER)) return this.cleanup(crd);
     return true;
