@@ -13,7 +13,7 @@ import { handleTokenRequest } from "./handlers/token-request.ts";
 import { NODE_TOKEN_PATH, type NodeTokens } from "./tokens-node.ts";
 import type { ServiceAccountTokens } from "./tokens.ts";
 import { limits, type LimitOptions } from "./limits.ts";
-import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from "./discovery.ts";
+import { AGGREGATED_DISCOVERY, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo, wantsAggregatedDiscovery } from "./discovery.ts";
 import type { ApiDeps, HandlerContext } from "./handlers/context.ts";
 import { handleExec } from "./handlers/exec.ts";
 import { handleFinalize } from "./handlers/finalize.ts";
@@ -180,8 +180,11 @@ export function createApp(opts: AppOptions): Hono {
   app.use("*", authorization(authorizer));
   healthCheckRoutes(app, health);
 
-  app.get("/api", (c) => c.json(apiVersions(opts.serverAddress ?? new URL(c.req.url).host)));
-  app.get("/apis", (c) => c.json(apiGroupList()));
+  // kubectl asks for aggregated discovery first: one answer instead of a request per group-version.
+  const aggregated = (c: Context, core: boolean) =>
+    new Response(JSON.stringify(aggregatedDiscovery(core)), { headers: { "content-type": AGGREGATED_DISCOVERY, vary: "Accept" } });
+  app.get("/api", (c) => (wantsAggregatedDiscovery(c.req.header("accept")) ? aggregated(c, true) : c.json(apiVersions(opts.serverAddress ?? new URL(c.req.url).host))));
+  app.get("/apis", (c) => (wantsAggregatedDiscovery(c.req.header("accept")) ? aggregated(c, false) : c.json(apiGroupList())));
   app.get("/api/:version", (c) => jsonOr404(c, apiResourceList("", c.req.param("version"))));
   app.get("/apis/:group", (c) => jsonOr404(c, apiGroup(c.req.param("group"))));
   app.get("/apis/:group/:version", (c) => jsonOr404(c, apiResourceList(c.req.param("group"), c.req.param("version"))));
@@ -216,7 +219,11 @@ export function createApp(opts: AppOptions): Hono {
     if (!gv) throw pathNotFound();
     const info = parseRequestInfo(gv);
     const query = new URL(c.req.url).searchParams;
-    return dispatch({ c, deps, info, r: info.resource, query });
+    const res = await dispatch({ c, deps, info, r: info.resource, query });
+    // A deprecated custom resource version says so on every answer, as kube-apiserver does.
+    const deprecated = info.resource.custom?.deprecationWarning;
+    if (deprecated) res.headers.append("warning", `299 - ${JSON.stringify(deprecated).replace(/[^\x20-\x7e]/g, "?")}`);
+    return res;
   };
   app.all("/api/:version/*", resources);
   app.all("/apis/:group/:version/*", resources);

@@ -1,5 +1,5 @@
 // Classic discovery documents: /api, /apis, /api/v1, /apis/{group}/{version}, /version.
-import { CONVERTED_RESOURCES, groupVersion, RESOURCES, resourcesIn, type ResourceInfo } from "../apis/registry.ts";
+import { allResources, CONVERTED_RESOURCES, groupVersion, resourcesIn, type ResourceInfo } from "../apis/registry.ts";
 import { METRICS_RESOURCES } from "../apis/metrics/metrics.ts";
 
 export const KUBERNETES_VERSION = { major: "1", minor: "32", gitVersion: "v1.32.0-kubun" };
@@ -16,17 +16,34 @@ export function versionInfo() {
   };
 }
 
+/**
+ * Kubernetes' version order (version.CompareKubeAwareVersionStrings): GA before beta before
+ * alpha, higher numbers first, other strings last alphabetically. A group's first version is
+ * its preferred one, which kubectl uses unless told otherwise.
+ */
+export function byVersionPriority(a: string, b: string): number {
+  const parse = (v: string) => {
+    const m = /^v(\d+)(?:(alpha|beta)(\d+))?$/.exec(v);
+    if (!m) return undefined;
+    return { major: Number(m[1]), level: m[2] === "alpha" ? 0 : m[2] === "beta" ? 1 : 2, minor: Number(m[3] ?? 0) };
+  };
+  const x = parse(a);
+  const y = parse(b);
+  if (!x || !y) return x ? -1 : y ? 1 : a < b ? -1 : a > b ? 1 : 0;
+  return y.level - x.level || y.major - x.major || y.minor - x.minor;
+}
+
 /** Served groups (besides core) with their versions, in discovery order. */
 function groups(): { name: string; versions: string[] }[] {
   const out = new Map<string, Set<string>>();
   // metrics.k8s.io is computed, not stored (src/api/metrics/), but discovered like the others.
   // Converted versions come after the stored one, which stays the preferred version.
-  for (const r of [...RESOURCES, ...CONVERTED_RESOURCES, ...METRICS_RESOURCES]) {
+  for (const r of [...allResources(), ...CONVERTED_RESOURCES, ...METRICS_RESOURCES]) {
     if (!r.group) continue;
     if (!out.has(r.group)) out.set(r.group, new Set());
     out.get(r.group)!.add(r.version);
   }
-  return [...out].map(([name, versions]) => ({ name, versions: [...versions] }));
+  return [...out].map(([name, versions]) => ({ name, versions: [...versions].sort(byVersionPriority) }));
 }
 
 export function apiVersions(serverAddress: string) {
@@ -86,4 +103,56 @@ export function apiResourceList(group: string, version: string) {
     groupVersion: group ? `${group}/${version}` : version,
     resources: rs.flatMap(entries),
   };
+}
+
+/** The media type of aggregated discovery (apidiscovery.k8s.io/v2), exactly as clients match it. */
+export const AGGREGATED_DISCOVERY = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
+
+/** Whether an Accept header asks for aggregated discovery v2 before plain JSON (kubectl 1.30+ does). */
+export function wantsAggregatedDiscovery(accept: string | undefined): boolean {
+  if (!accept) return false;
+  for (const range of accept.split(",")) {
+    const params = range.split(";").map((p) => p.trim().toLowerCase());
+    if (params.includes("g=apidiscovery.k8s.io") && params.includes("v=v2") && params.includes("as=apigroupdiscoverylist")) return true;
+    if (params[0] === "application/json" && params.length === 1) return false;
+  }
+  return false;
+}
+
+function resourceDiscovery(r: ResourceInfo) {
+  return {
+    resource: r.resource,
+    responseKind: { group: r.group, version: r.version, kind: r.kind },
+    scope: r.namespaced ? "Namespaced" : "Cluster",
+    singularResource: r.singular,
+    verbs: r.verbs,
+    ...(r.shortNames ? { shortNames: r.shortNames } : {}),
+    ...(r.categories ? { categories: r.categories } : {}),
+    ...(r.subresources.length
+      ? {
+          subresources: r.subresources.map((s) => ({
+            subresource: s.name,
+            responseKind: { group: s.group ?? r.group, version: s.version ?? r.version, kind: s.kind },
+            verbs: s.verbs,
+          })),
+        }
+      : {}),
+  };
+}
+
+/**
+ * Aggregated discovery (apidiscovery.k8s.io/v2 APIGroupDiscoveryList): every group, version and
+ * resource in one answer — /api's for the core group, /apis's for the others, preferred
+ * versions first. Built from the same registry as the classic documents, custom resources included.
+ */
+export function aggregatedDiscovery(core: boolean) {
+  const names = core ? [""] : groups().map((g) => g.name);
+  const items = names.map((name) => {
+    const versions = core ? ["v1"] : groups().find((g) => g.name === name)!.versions;
+    return {
+      metadata: { name },
+      versions: versions.map((version) => ({ version, resources: resourcesIn(name, version).map(resourceDiscovery), freshness: "Current" })),
+    };
+  });
+  return { kind: "APIGroupDiscoveryList", apiVersion: "apidiscovery.k8s.io/v2", metadata: {}, items };
 }

@@ -37,6 +37,8 @@ import {
 import { defaultStorageClass, storageClassPrinter, validateStorageClass, validateStorageClassUpdate } from "./storage/storageclass.ts";
 import { defaultPriorityClass, priorityClassPrinter, validatePriorityClass, validatePriorityClassUpdate } from "./scheduling/priorityclass.ts";
 import { resourceQuotaPrinter, validateResourceQuota } from "./core/resourcequota.ts";
+import { crdStrategy } from "./apiextensions/crd.ts";
+import type { CustomResourceInfo } from "./registry.ts";
 import { defaultLimitRange, limitRangePrinter, validateLimitRange } from "./core/limitrange.ts";
 import { defaultNetworkPolicy, networkPolicyPrinter, validateNetworkPolicy } from "./networking/networkpolicy.ts";
 import { emptyPdbStatus, podDisruptionBudgetPrinter, validatePodDisruptionBudget, validatePodDisruptionBudgetStatus } from "./policy/poddisruptionbudget.ts";
@@ -243,6 +245,9 @@ STRATEGIES["admissionregistration.k8s.io/MutatingWebhookConfiguration"] = {
   printer: webhookConfigurationPrinter,
 };
 
-export function strategyFor(r: { group: string; kind: string }): Strategy {
+STRATEGIES["apiextensions.k8s.io/CustomResourceDefinition"] = crdStrategy;
+
+export function strategyFor(r: { group: string; kind: string; custom?: CustomResourceInfo }): Strategy {
+  if (r.custom) return r.custom.strategy as Strategy;
   return STRATEGIES[`${r.group}/${r.kind}`] ?? GENERIC;
 }

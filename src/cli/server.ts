@@ -18,6 +18,7 @@ import { findResource, groupVersion, RESOURCES, storePrefix } from "../apis/regi
 import { objectKey } from "../api/storage.ts";
 import { createApp } from "../api/app.ts";
 import { ServerHealth } from "../api/health.ts";
+import { CRDRegistrar } from "../api/crd/index.ts";
 import type { LimitOptions } from "../api/limits.ts";
 import { DEFAULT_POD_SECURITY, type PodSecurityConfig } from "../api/pod-security/index.ts";
 import { advertiseAddress, bestEffortWrite, ensureDefaultNamespaces, ensureDefaultStorageClass, ensureKubernetesService, ensureSystemPriorityClasses } from "../api/bootstrap.ts";
@@ -171,6 +172,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const serviceWatch = opts.datastoreEndpoint ? store.watch("/core/services/", store.revision, (events) => events.forEach((e) => services.observe(e))) : undefined;
   const storage = new Storage(store, undefined, services);
   await bestEffortWrite("creating the default namespaces", () => ensureDefaultNamespaces(storage));
+  // CustomResourceDefinitions are served before the first request is (src/api/crd/).
+  const crds = new CRDRegistrar(storage, now);
+  await crds.start();
   await bestEffortWrite("creating the default storage class", () => ensureDefaultStorageClass(storage));
   await bestEffortWrite("creating the system priority classes", () => ensureSystemPriorityClasses(storage));
 
@@ -286,6 +290,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       clearInterval(compactor);
       await controllers?.stop();
       await endpoints?.stop().catch(() => {});
+      crds.stop();
       await server.stop(true);
       rbac.close();
       serviceWatch?.close();

@@ -4,7 +4,7 @@
 // (`kubectl describe quota`) and clients. Handlers only enqueue the quotas of the object's
 // namespace; sync(key) recomputes one quota from the informer caches.
 import type { KubeObject } from "../apis/meta.ts";
-import { RESOURCES, type ResourceInfo } from "../apis/registry.ts";
+import { allResources, type ResourceInfo } from "../apis/registry.ts";
 import type { ResourceQuota } from "../apis/core/resourcequota.ts";
 import { quotaUsage, resourceTracks, toResourceList, type Amounts } from "../apis/core/quota-usage.ts";
 import { parseQuantity } from "../apis/quantity.ts";
@@ -17,10 +17,18 @@ class CachesNotSynced extends Error {}
 const QUOTAS = resourceFor("ResourceQuota");
 const WORKERS = 1;
 
-/** The served, listable namespaced resources a quota's keys count (pods for compute names). */
+/**
+ * The served, listable namespaced resources a quota's keys count (pods for compute names),
+ * custom resources included (count/websites.example.com); one version of each group/resource.
+ */
 export function trackedResources(hard: Record<string, unknown>): ResourceInfo[] {
   const names = Object.keys(hard);
-  return RESOURCES.filter((r) => r.namespaced && r.verbs.includes("list") && names.some((n) => resourceTracks(r, n)));
+  const seen = new Set<string>();
+  return allResources().filter((r) => {
+    if (!r.namespaced || !r.verbs.includes("list") || !names.some((n) => resourceTracks(r, n)) || seen.has(`${r.group}/${r.resource}`)) return false;
+    seen.add(`${r.group}/${r.resource}`);
+    return true;
+  });
 }
 
 /** status.used of a quota: every hard name, 0 when nothing counts under it. */

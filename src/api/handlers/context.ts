@@ -84,10 +84,16 @@ export function respondObject(h: HandlerContext, obj: KubeObject, status = 200, 
   return respond(h, servedJson(h.r, obj), status, warnings);
 }
 
-/** A stored object's JSON in the URL's version: the shared stored text, or its conversion (conversion.ts). */
+/**
+ * A stored object's JSON in the URL's version: the shared stored text, its conversion
+ * (conversion.ts), or — for a custom resource stored in another version of its CRD — the object
+ * with the URL's apiVersion, as the `None` conversion strategy converts.
+ */
 export function servedJson(r: ResourceInfo, obj: KubeObject): string {
   const conv = converterFor(r);
-  return conv ? JSON.stringify(conv.fromStorage(obj)) : objectJson(obj);
+  if (conv) return JSON.stringify(conv.fromStorage(obj));
+  if (!r.custom || obj.apiVersion === groupVersion(r)) return objectJson(obj);
+  return JSON.stringify({ ...obj, apiVersion: groupVersion(r) });
 }
 
 /** Fills apiVersion/kind from the URL: client-node posts bodies without them. */

@@ -21,6 +21,12 @@ export function patchObject(h: HandlerContext, current: KubeObject, type: string
 export async function readPatch(h: HandlerContext): Promise<{ type: string; body: unknown }> {
   const type = mediaType(h.c.req.header("content-type"));
   if (!(PATCH_TYPES as readonly string[]).includes(type)) throw unsupportedMediaType(type);
+  // Custom resources have no patch strategies to merge by, so kube-apiserver refuses strategic merge for them.
+  if (h.r.custom && type === "application/strategic-merge-patch+json") {
+    const err = unsupportedMediaType(type);
+    err.status.message = "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml";
+    throw err;
+  }
   const body = decodeBody(await readBody(h.c.req.raw), type);
   if (type === "application/json-patch+json") {
     if (!Array.isArray(body)) throw badRequest("json patch must be an array of operations");

@@ -14,10 +14,23 @@ type Obj = Record<string, any>;
 
 export { toScale };
 
+function setPath(obj: Obj, path: string, value: unknown): void {
+  const fields = path.slice(1).split(".");
+  let cur = obj;
+  for (const f of fields.slice(0, -1)) {
+    if (!cur[f] || typeof cur[f] !== "object") cur[f] = {};
+    cur = cur[f];
+  }
+  cur[fields.at(-1)!] = value;
+}
+
+type ScalePaths = NonNullable<NonNullable<HandlerContext["r"]["custom"]>["scale"]>;
+
 export async function handleScale(h: HandlerContext): Promise<Response> {
   const { storage } = h.deps;
   const method = h.c.req.method;
-  if (method === "GET") return respond(h, toScale(storage.get(h.r, h.info.namespace, h.info.name!)));
+  const paths = h.r.custom?.scale;
+  if (method === "GET") return respond(h, toScale(storage.get(h.r, h.info.namespace, h.info.name!), paths));
   const opts = { ...writeOptions(h), subresource: undefined };
   let desired: (scale: KubeObject) => KubeObject;
   if (method === "PUT") {
@@ -38,17 +51,18 @@ export async function handleScale(h: HandlerContext): Promise<Response> {
     h.info.namespace,
     h.info.name!,
     (current) => {
-      const scale = desired(toScale(current)) as Obj;
+      const scale = desired(toScale(current, paths)) as Obj;
       const causes: StatusCause[] = [];
       validateScale(causes, scale);
       if (causes.length) throw invalid("Scale", h.info.name!, causes, "autoscaling");
       const replicas = scale.spec?.replicas;
-      (current as Obj).spec = { ...(current as Obj).spec, replicas };
+      if (paths) setPath(current as Obj, paths.specReplicasPath, replicas);
+      else (current as Obj).spec = { ...(current as Obj).spec, replicas };
       return current;
     },
     opts,
   );
-  return respond(h, toScale(updated));
+  return respond(h, toScale(updated, paths));
 }
 
 export async function handleBinding(h: HandlerContext): Promise<Response> {

@@ -43,7 +43,7 @@ function sharedEventBytes(type: WatchEventType, obj: KubeObject): Uint8Array {
 
 export function handleWatch(h: HandlerContext): Response {
   const q = h.query;
-  let select = buildSelector(h.r.kind, q.get("labelSelector") ?? undefined, q.get("fieldSelector") ?? undefined);
+  let select = buildSelector(h.r.kind, q.get("labelSelector") ?? undefined, q.get("fieldSelector") ?? undefined, h.r.custom?.selectableFields);
   if (h.info.name) {
     const name = h.info.name;
     const inner = select;
@@ -64,7 +64,7 @@ export function handleWatch(h: HandlerContext): Response {
   const objectEvent = (type: WatchEventType, obj: KubeObject): Uint8Array =>
     asTable
       ? eventLine(type, JSON.stringify(toTable(h.r, [obj], { now: h.deps.now(), includeObject: "Metadata", resourceVersion: obj.metadata.resourceVersion })))
-      : converted
+      : converted || (h.r.custom && obj.apiVersion !== groupVersion(h.r))
         ? eventLine(type, servedJson(h.r, obj))
         : sharedEventBytes(type, obj);
 

@@ -1,6 +1,6 @@
 // The REST operations kubun serves, derived from the resource registry in kube-apiserver's
 // shape (paths, operation ids, x-kubernetes-action). Format-neutral: v3.ts and v2.ts render it.
-import { CONVERTED_RESOURCES, RESOURCES, groupVersion, type ResourceInfo, type SubresourceInfo } from "../../apis/registry.ts";
+import { allResources, CONVERTED_RESOURCES, groupVersion, type ResourceInfo, type SubresourceInfo } from "../../apis/registry.ts";
 import { definitionFor, type GroupVersionKind } from "./definitions.ts";
 import * as p from "./parameters.ts";
 import type { Parameter } from "./parameters.ts";
@@ -45,7 +45,7 @@ export const TEXT = "text";
 /** Every group-version kubun serves, including autoscaling/v1 for the scale subresource. */
 export function servedGroupVersions(): { group: string; version: string }[] {
   const seen = new Map<string, { group: string; version: string }>();
-  for (const r of RESOURCES) {
+  for (const r of allResources()) {
     seen.set(groupVersion(r), { group: r.group, version: r.version });
     for (const s of r.subresources) {
       if (s.group !== undefined && s.version) seen.set(groupVersion({ group: s.group, version: s.version }), { group: s.group, version: s.version });
@@ -151,7 +151,8 @@ function operationsOf(r: ResourceInfo, gvk: GroupVersionKind, def: string, suffi
       description: `partially update ${what}`,
       action: "patch",
       parameters: p.patchParameters,
-      body: { definition: PATCH, contentTypes: PATCH_CONTENT_TYPES },
+      // Custom resources take no strategic merge patch (kubectl reads this to pick its patch type).
+      body: { definition: PATCH, contentTypes: r.custom ? PATCH_CONTENT_TYPES.filter((t) => !t.includes("strategic")) : PATCH_CONTENT_TYPES },
       responses: { 200: def, 201: def },
     }),
     // kube-apiserver answers a Pod delete with the Pod (graceful deletion), others with a Status.
@@ -250,7 +251,7 @@ function connectOperations(r: ResourceInfo, s: SubresourceInfo): Operation[] {
 
 /** The paths of every resource served under a group-version, sorted by path. */
 export function groupVersionPaths(group: string, version: string): PathItem[] {
-  return [...RESOURCES, ...CONVERTED_RESOURCES].filter((r) => r.group === group && r.version === version)
+  return [...allResources(), ...CONVERTED_RESOURCES].filter((r) => r.group === group && r.version === version)
     .flatMap(resourcePaths)
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

@@ -11,6 +11,7 @@ export { mergePatch } from "./merge-patch.ts";
 export { jsonPatch, MAX_JSON_PATCH_OPERATIONS } from "./json-patch.ts";
 export { strategicMerge } from "./strategic-merge.ts";
 export { fieldStrategy, rootType, type FieldStrategy } from "./merge-keys.ts";
+export { setCustomKindSchema } from "./custom-types.ts";
 export { serverSideApply, BEFORE_FIRST_APPLY, type ApplyOptions } from "./apply.ts";
 export { updateManagedFields } from "./managed-fields.ts";
 export { FieldSet, fieldsOf, pathString } from "./field-set.ts";

@@ -9,6 +9,8 @@
 // example, tolerations, readinessGates, envFrom, node taints, container statuses, Endpoints
 // subsets and EndpointSlice endpoints are absent: they carry no patch tags in k8s.io/api.
 
+import { customField, customRoot } from "./custom-types.ts";
+
 export interface FieldStrategy {
   /** "merge": a list merged item by item (by mergeKey), or a set of primitives when no key. */
   strategy?: "merge";
@@ -128,12 +130,12 @@ const ROOTS: Readonly<Record<string, string>> = {
 /** The type name at the root of an object of this kind ("Object" when nothing is special). */
 export function rootType(kind: string): string {
   const root = ROOTS[kind];
-  return root && TYPES[root] ? root : "Object";
+  return root && TYPES[root] ? root : (customRoot(kind) ?? "Object");
 }
 
 /** The patch strategy of field `name` inside a value of `type` (undefined type: no schema). */
 export function fieldStrategy(type: string | undefined, name: string): FieldStrategy {
-  return (type && TYPES[type]?.[name]) || ATOMIC;
+  return (type && (TYPES[type]?.[name] ?? customField(type, name))) || ATOMIC;
 }
 
 /** The key fields that identify an item of a merged list in server-side apply. */

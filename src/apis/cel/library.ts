@@ -1,0 +1,91 @@
+// Kubernetes' CEL extension libraries (k8s.io/apiserver/pkg/cel/library) on top of
+// @bufbuild/cel's standard functions and strings extension: the ones CRD authors reach for —
+// lists (isSorted, sum, min, max, indexOf, lastIndexOf), regex (find, findAll), quantity
+// (quantity.ts), url (url.ts). Each is a
+// plain function over CEL values, registered once; admission (matchConditions,
+// ValidatingAdmissionPolicy) takes the same set from here.
+import { type CelFunc, CelScalar, celMethod, listType } from "@bufbuild/cel";
+import { strings } from "@bufbuild/cel/ext";
+import { RE2JS } from "@bufbuild/re2";
+import { QUANTITY_FUNCS } from "./quantity.ts";
+import { URL_FUNCS } from "./url.ts";
+
+const LIST = listType(CelScalar.DYN);
+type Comparable = bigint | number | string | boolean;
+
+function items(list: Iterable<unknown>): Comparable[] {
+  return [...list] as Comparable[];
+}
+
+const cmp = (a: Comparable, b: Comparable) => (a < b ? -1 : a > b ? 1 : 0);
+
+const lists: CelFunc[] = [
+  celMethod("isSorted", LIST, [], CelScalar.BOOL, function () {
+    const a = items(this);
+    return a.every((v, i) => i === 0 || cmp(a[i - 1]!, v) <= 0);
+  }),
+  celMethod("sum", LIST, [], CelScalar.DYN, function () {
+    const a = items(this);
+    if (!a.length) return 0n;
+    return a.reduce((x, y) => (x as number) + (y as number)) as bigint | number;
+  }),
+  celMethod("min", LIST, [], CelScalar.DYN, function () {
+    const a = items(this);
+    if (!a.length) throw new Error("min called on empty list");
+    return a.reduce((x, y) => (cmp(y, x) < 0 ? y : x));
+  }),
+  celMethod("max", LIST, [], CelScalar.DYN, function () {
+    const a = items(this);
+    if (!a.length) throw new Error("max called on empty list");
+    return a.reduce((x, y) => (cmp(y, x) > 0 ? y : x));
+  }),
+  celMethod("indexOf", LIST, [CelScalar.DYN], CelScalar.INT, function (v) {
+    return BigInt(items(this).findIndex((x) => x === v));
+  }),
+  celMethod("lastIndexOf", LIST, [CelScalar.DYN], CelScalar.INT, function (v) {
+    return BigInt(items(this).lastIndexOf(v as Comparable));
+  }),
+];
+
+// Regexes of rules are RE2 in Kubernetes; the `matches` of @bufbuild/cel already is (@bufbuild/re2).
+// find/findAll need match positions, which that engine does not expose: they run JavaScript's
+// engine on patterns that are valid RE2 (no backreferences, no lookarounds) and hold no quantified
+// group that itself repeats, the shape that makes a backtracking engine blow up.
+const NESTED_QUANTIFIER = /\([^)]*[+*}][^)]*\)\s*[+*{]/;
+const regex = (p: string) => {
+  RE2JS.compile(p);
+  if (NESTED_QUANTIFIER.test(p)) throw new Error(`regex ${JSON.stringify(p)} repeats a repeated group: not supported by find and findAll`);
+  return new RegExp(p, "gu");
+};
+
+const regexes: CelFunc[] = [
+  celMethod("find", CelScalar.STRING, [CelScalar.STRING], CelScalar.STRING, function (p) {
+    return regex(p).exec(this)?.[0] ?? "";
+  }),
+  celMethod("findAll", CelScalar.STRING, [CelScalar.STRING], listType(CelScalar.STRING), function (p) {
+    return [...this.matchAll(regex(p))].map((m) => m[0]);
+  }),
+];
+
+// replace is the one string function whose result can outgrow its inputs many times over (a
+// chain of replaces of "" multiplies the length): its results are capped, as kube-apiserver's
+// runtime cost limit would stop it.
+const MAX_STRING = 1 << 20;
+const capped = (s: string) => {
+  if (s.length > MAX_STRING) throw new Error("operation cancelled: actual cost limit exceeded");
+  return s;
+};
+const replaces: CelFunc[] = [
+  celMethod("replace", CelScalar.STRING, [CelScalar.STRING, CelScalar.STRING], CelScalar.STRING, function (from, to) {
+    return capped(this.split(from).join(to));
+  }),
+  celMethod("replace", CelScalar.STRING, [CelScalar.STRING, CelScalar.STRING, CelScalar.INT], CelScalar.STRING, function (from, to, n) {
+    if (n < 0n) return capped(this.split(from).join(to));
+    const parts = this.split(from);
+    const k = Number(n < BigInt(parts.length - 1) ? n : BigInt(parts.length - 1));
+    return capped(parts.slice(0, k + 1).join(to) + (k < parts.length - 1 ? from + parts.slice(k + 1).join(from) : ""));
+  }),
+];
+
+/** The functions every Kubernetes CEL environment has, besides CEL's standard ones. */
+export const KUBERNETES_FUNCS: CelFunc[] = [...strings.filter((f) => f.name !== "replace"), ...replaces, ...lists, ...regexes, ...QUANTITY_FUNCS, ...URL_FUNCS];
