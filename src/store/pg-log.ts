@@ -158,6 +158,12 @@ export class PostgresLog {
     return rows.map((r) => (r.value === "" ? { ...r, id: Number(r.id) } : this.toLogRow(r)));
   }
 
+  /** Every row of one key still in the log, oldest first (an object's history). */
+  async rowsOf(name: string): Promise<LogRow[]> {
+    const rows = await guarded("reading the datastore", () => this.db.select().from(kv).where(eq(kv.name, name)).orderBy(asc(kv.id)));
+    return rows.map((r) => this.toLogRow(r));
+  }
+
   /** Rows by revision (those still in the log). */
   async rowsAt(ids: readonly number[]): Promise<Map<number, LogRow>> {
     if (ids.length === 0) return new Map();

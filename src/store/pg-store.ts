@@ -24,10 +24,11 @@ import { forgetJson, keepStored, objectJson, parseStored } from "./json.ts";
 import { expireKeys, Leases } from "./leases.ts";
 import { LiveState, resourceOf } from "./live-state.ts";
 import { PostgresLog, type LatestRow } from "./pg-log.ts";
+import { historyOf } from "./history.ts";
 import type { LogRow } from "./sqlite-log.ts";
 import { withRevision } from "./store.ts";
 import { SubtreeTable } from "./subtrees.ts";
-import type { Entry, ListResult, ServerStore, StoreEvent, WatchHandle } from "./types.ts";
+import type { Entry, HistoryEntry, ListResult, ServerStore, StoreEvent, WatchHandle } from "./types.ts";
 import { WatchHub } from "./watch-hub.ts";
 
 export interface PostgresStoreOptions {
@@ -117,6 +118,10 @@ export class PostgresStore implements ServerStore {
 
   get revision(): number {
     return this.applied;
+  }
+
+  async history(key: string): Promise<HistoryEntry[]> {
+    return historyOf(await this.log.rowsOf(key));
   }
 
   get compactedRevision(): number {

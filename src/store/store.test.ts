@@ -96,6 +96,22 @@ describe.each(havePostgres ? [sqlite, postgres] : [sqlite])("store contract on $
       await s.close();
     });
 
+    test("history lists a key's versions still in the log, oldest first, the delete included", async () => {
+      const s = await backend.at(await backend.data());
+      const a = await s.create("/core/configmaps/ns/h", obj("h", { v: "1" }));
+      const b = await s.update("/core/configmaps/ns/h", obj("h", { v: "2" }), a.revision);
+      await s.create("/core/configmaps/ns/other", obj("other"));
+      const gone = await s.delete("/core/configmaps/ns/h");
+      const versions = await s.history!("/core/configmaps/ns/h");
+      expect(versions.map((v) => [v.revision, v.type, (v.object as { data?: Record<string, string> }).data?.v])).toEqual([
+        [a.revision, "ADDED", "1"],
+        [b.revision, "MODIFIED", "2"],
+        [gone.revision, "DELETED", "2"],
+      ]);
+      expect(await s.history!("/core/configmaps/ns/never")).toEqual([]);
+      await s.close();
+    });
+
     test("compare-and-swap: a stale revision loses, exactly one concurrent writer wins", async () => {
       const s = await backend.at(await backend.data());
       const a = await s.create("/core/configmaps/ns/a", obj("a"));

@@ -8,6 +8,7 @@ import type { KubeObject } from "../apis/meta.ts";
 import { CompactedError, KeyExistsError, KeyNotFoundError, RevisionConflictError, StorageWriteError, StoreClosedError } from "./errors.ts";
 import { forgetJson, keepStored, objectJson, parseStored, storedForm } from "./json.ts";
 import { ColdEntry } from "./cold-entry.ts";
+import { historyOf } from "./history.ts";
 import { expireKeys, Leases } from "./leases.ts";
 import { LiveState, resourceOf } from "./live-state.ts";
 import { SqliteLog, type LogOptions, type LogRow } from "./sqlite-log.ts";
@@ -111,16 +112,7 @@ export class SqliteStore implements ServerStore {
   }
 
   history(key: string): HistoryEntry[] {
-    const out: HistoryEntry[] = [];
-    let last: KubeObject | undefined;
-    for (const row of this.log.rowsOf(key)) {
-      // A tombstone's value is the object's last state; an empty one repeats the version before.
-      const object = row.value ? parseStored(row.value) : last;
-      if (!object) continue;
-      out.push({ revision: row.id, type: row.deleted ? "DELETED" : row.created ? "ADDED" : "MODIFIED", object });
-      last = object;
-    }
-    return out;
+    return historyOf(this.log.rowsOf(key));
   }
 
   get(key: string): Entry | undefined {

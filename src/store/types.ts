@@ -57,7 +57,7 @@ export interface Store {
    * The versions of `key` the log still holds, oldest first (compaction bounds how far back).
    * Optional: a backend that can't answer leaves it out, and the API says history isn't kept.
    */
-  history?(key: string): HistoryEntry[];
+  history?(key: string): HistoryEntry[] | Promise<HistoryEntry[]>;
   /** Resolves once the writes queued so far are committed (or failed): readers then see them. */
   settled(): Promise<void>;
   /** Why writes cannot be taken now, or undefined (the API server's readyz). */

@@ -37,11 +37,11 @@ export function changedBy(obj: KubeObject, prev: KubeObject | undefined): Manage
   return entries.sort((a, b) => (b.time ?? "").localeCompare(a.time ?? ""))[0];
 }
 
-export function handleHistory(h: HandlerContext): Response {
+export async function handleHistory(h: HandlerContext): Promise<Response> {
   const store = h.deps.storage.store;
   if (!store.history) throw serviceUnavailable("this datastore does not serve object history");
   const key = storeKey(h.r, h.info.namespace, h.info.name!);
-  const versions = store.history(key);
+  const versions = await store.history(key);
   if (versions.length === 0) throw notFound({ resource: h.r.resource, group: h.r.group }, h.info.name!);
   const items: ObjectHistoryItem[] = versions.map((v, i) => {
     const by = v.type === "DELETED" ? undefined : changedBy(v.object, versions[i - 1]?.object);
