@@ -55,6 +55,12 @@ const PACKAGES: Record<string, string[]> = {
   "io.k8s.api.authentication.v1": [
     "BoundObjectReference", "TokenRequestSpec", "TokenRequestStatus", "SelfSubjectReview", "SelfSubjectReviewStatus", "UserInfo",
   ],
+  "io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1": [
+    "CustomResourceColumnDefinition", "CustomResourceConversion", "CustomResourceDefinition", "CustomResourceDefinitionCondition",
+    "CustomResourceDefinitionList", "CustomResourceDefinitionNames", "CustomResourceDefinitionSpec", "CustomResourceDefinitionStatus",
+    "CustomResourceDefinitionVersion", "CustomResourceSubresourceScale", "CustomResourceSubresources", "CustomResourceValidation",
+    "ExternalDocumentation", "JSONSchemaProps", "SelectableField", "ValidationRule", "WebhookConversion",
+  ],
   "io.k8s.api.discovery.v1": [
     "Endpoint", "EndpointConditions", "EndpointHints", "EndpointSlice", "EndpointSliceList", "ForNode", "ForZone",
   ],
@@ -63,7 +69,7 @@ const packageOf = new Map(Object.entries(PACKAGES).flatMap(([pkg, names]) => nam
 
 /** The Kubernetes definition name of a client-node model class. */
 export function definitionName(className: string): string {
-  const m = /^(CoreV1|DiscoveryV1|RbacV1|AuthenticationV1|AdmissionregistrationV1|V1)([A-Z]\w*)$/.exec(className);
+  const m = /^(CoreV1|DiscoveryV1|RbacV1|AuthenticationV1|AdmissionregistrationV1|ApiextensionsV1|V1)([A-Z]\w*)$/.exec(className);
   if (!m) throw new Error(`no Kubernetes package known for model ${className}`);
   const [, prefix, local] = m as unknown as [string, string, string];
   if (prefix === "DiscoveryV1") return `io.k8s.api.discovery.v1.${local}`;
@@ -71,6 +77,7 @@ export function definitionName(className: string): string {
   if (prefix === "RbacV1") return `io.k8s.api.rbac.v1.${local}`;
   if (prefix === "AuthenticationV1") return `io.k8s.api.authentication.v1.${local}`;
   if (prefix === "AdmissionregistrationV1") return `io.k8s.api.admissionregistration.v1.${local}`;
+  if (prefix === "ApiextensionsV1") return `io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.${local}`;
   return `${packageOf.get(local) ?? "io.k8s.api.core.v1"}.${local}`;
 }
 

@@ -200,3 +200,62 @@ export const ACCEPTS = [
   ";;;,,,",
   "x".repeat(20_000),
 ];
+
+// A CustomResourceDefinition whose schema exercises what pruning, defaulting and validation
+// walk (nested objects, typed maps, map lists, int-or-string, preserved and embedded fields):
+// the fuzz creates it, then sends hostile bodies to both the CRD and its custom resource.
+export const FUZZ_CRD = {
+  apiVersion: "apiextensions.k8s.io/v1",
+  kind: "CustomResourceDefinition",
+  metadata: { name: "fuzzes.fuzz.example.com" },
+  spec: {
+    group: "fuzz.example.com",
+    scope: "Namespaced",
+    names: { plural: "fuzzes", singular: "fuzz", kind: "Fuzz", shortNames: ["fz"], categories: ["all"] },
+    versions: [
+      {
+        name: "v1",
+        served: true,
+        storage: true,
+        subresources: { status: {}, scale: { specReplicasPath: ".spec.replicas", statusReplicasPath: ".status.replicas" } },
+        additionalPrinterColumns: [{ name: "Replicas", type: "integer", jsonPath: ".spec.replicas" }, { name: "Ready", type: "string", jsonPath: '.status.conditions[?(@.type=="Ready")].status' }],
+        selectableFields: [{ jsonPath: ".spec.color" }],
+        schema: {
+          openAPIV3Schema: {
+            type: "object",
+            properties: {
+              spec: {
+                type: "object",
+                required: ["color"],
+                "x-kubernetes-validations": [
+                  { rule: "!has(self.name) || self.name.size() <= 10", messageExpression: "'name ' + self.name + ' is too long'", fieldPath: ".name" },
+                  { rule: "!has(self.ports) || self.ports.all(p, p.name != '')" },
+                  { rule: "self.color == oldSelf.color", message: "color is immutable" },
+                ],
+                properties: {
+                  color: { type: "string", enum: ["red", "blue"], default: "red" },
+                  replicas: { type: "integer", minimum: 0, maximum: 5, default: 1 },
+                  name: { type: "string", pattern: "^[a-z]{1,10}$", maxLength: 10 },
+                  port: { "x-kubernetes-int-or-string": true },
+                  labels: { type: "object", additionalProperties: { type: "string" } },
+                  ports: { type: "array", "x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"], items: { type: "object", required: ["name"], properties: { name: { type: "string" }, port: { type: "integer", default: 80 } } } },
+                  raw: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
+                  template: { type: "object", "x-kubernetes-embedded-resource": true, "x-kubernetes-preserve-unknown-fields": true },
+                  when: { type: "string", format: "date-time" },
+                  deep: { type: "array", items: { type: "array", items: { type: "object", properties: { x: { type: "number", multipleOf: 0.5 } } } } },
+                },
+              },
+              status: { type: "object", properties: { replicas: { type: "integer" }, conditions: { type: "array", items: { type: "object", properties: { type: { type: "string" }, status: { type: "string" } } } } } },
+            },
+          },
+        },
+      },
+    ],
+  },
+};
+
+/** A custom resource of FUZZ_CRD that validates. */
+export const FUZZ_CR_SPEC = {
+  spec: { color: "blue", replicas: 2, name: "abc", port: "http", labels: { a: "b" }, ports: [{ name: "web" }], raw: { any: ["thing"] }, template: { apiVersion: "v1", kind: "Pod", metadata: { name: "p" } }, when: "2026-01-01T00:00:00Z", deep: [[{ x: 1.5 }]] },
+  status: { replicas: 1, conditions: [{ type: "Ready", status: "True" }] },
+};

@@ -14,9 +14,10 @@ import { createApp } from "../src/api/app.ts";
 import { StaticTokens } from "../src/api/auth.ts";
 import { ensureDefaultNamespaces } from "../src/api/bootstrap.ts";
 import { Storage } from "../src/api/storage.ts";
-import { groupVersion, RESOURCES, storePrefix, type ResourceInfo } from "../src/apis/registry.ts";
+import { allResources, groupVersion, RESOURCES, storePrefix, type ResourceInfo } from "../src/apis/registry.ts";
+import { CRDRegistrar } from "../src/api/crd/index.ts";
 import { SqliteStore } from "../src/store/index.ts";
-import { ACCEPTS, BAD_PATCHES, BAD_QUERIES, HOSTILE_NAMES, HOSTILE_STRINGS, PATCH_TYPES, REFUSED_WRITE_QUERIES, UNSUPPORTED_CONTENT_TYPES } from "./fuzz-cases.ts";
+import { ACCEPTS, BAD_PATCHES, FUZZ_CR_SPEC, FUZZ_CRD, BAD_QUERIES, HOSTILE_NAMES, HOSTILE_STRINGS, PATCH_TYPES, REFUSED_WRITE_QUERIES, UNSUPPORTED_CONTENT_TYPES } from "./fuzz-cases.ts";
 
 const SEED = Number(process.env.FUZZ_SEED ?? 7);
 const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 10_500);
@@ -83,7 +84,9 @@ function seedObject(r: ResourceInfo, name: string): Record<string, unknown> {
     clusterrolebindings: { roleRef, subjects: [{ kind: "Group", name: "g" }, { kind: "ServiceAccount", name: "sa", namespace: "default" }] },
     validatingwebhookconfigurations: { webhooks: [webhook("v")] },
     mutatingwebhookconfigurations: { webhooks: [{ ...webhook("m"), reinvocationPolicy: "IfNeeded" }] },
+    customresourcedefinitions: { spec: FUZZ_CRD.spec },
   };
+  if (r.custom) return { ...base, ...FUZZ_CR_SPEC };
   return { ...base, ...specs[r.resource] };
 }
 
@@ -165,7 +168,7 @@ class Generator {
     private readonly rand: Rng,
     private readonly existing: Map<ResourceInfo, string>,
   ) {
-    const groups = [...new Set(RESOURCES.map((r) => r.group).filter((g) => g))];
+    const groups = [...new Set(allResources().map((r) => r.group).filter((g) => g))];
     this.discovery = [
       "/api", "/api/v1", "/api/v2", "/apis", "/version", "/healthz", "/openapi/v2", "/openapi/v3",
       "/openapi/v3/api/v1", "/openapi/v3/apis/apps/v1", "/openapi/v3/..%2F..%2Fetc", "/openapi/v3/%ff",
@@ -181,7 +184,7 @@ class Generator {
       const path = rand.pick(this.discovery);
       return { method: rand.pick(["GET", "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]), path, headers: this.headers(), body: rand.chance(0.3) ? randomBytes(rand, 64) : undefined, mustRefuse: true };
     }
-    const r = rand.pick(RESOURCES);
+    const r = rand.pick([...this.existing.keys()]);
     const ns = r.namespaced ? rand.pick(["default", "default", "kube-system", "no-such-ns", "%27%3B--", "..", "%ff"]) : undefined;
     const base = `/${r.group ? `apis/${r.group}` : "api"}/${r.version}`;
     const collection = ns === undefined ? `${base}/${r.resource}` : rand.chance(0.1) ? `${base}/${r.resource}` : `${base}/namespaces/${ns}/${r.resource}`;
@@ -261,7 +264,7 @@ function fuzzApp(storage: Storage) {
 
 function dump(store: SqliteStore): Map<string, string> {
   const out = new Map<string, string>();
-  for (const r of RESOURCES) {
+  for (const r of allResources()) {
     for (const e of store.list(storePrefix(r)).items) out.set(e.key, JSON.stringify(e));
   }
   out.set("#revision", String(store.revision));
@@ -276,15 +279,28 @@ test(`fuzz: ${REQUESTS} hostile requests, no 5xx, store unchanged`, async () => 
   const app = fuzzApp(storage);
 
   const existing = new Map<ResourceInfo, string>();
-  for (const r of RESOURCES) {
-    const name = r.resource === "namespaces" ? "fuzz" : `${r.resource.slice(0, 3)}-seed`;
+  // The CRD of FUZZ_CRD is created with the built-in kinds; once served, its custom resource is fuzzed too.
+  const crds = new CRDRegistrar(storage);
+  await crds.start();
+  const seed = async (resources: readonly ResourceInfo[]) => {
+  for (const r of resources) {
+    const name = r.resource === "namespaces" ? "fuzz" : r.resource === "customresourcedefinitions" ? FUZZ_CRD.metadata.name : `${r.resource.slice(0, 3)}-seed`;
     const base = `/${r.group ? `apis/${r.group}` : "api"}/${r.version}`;
     const path = r.namespaced ? `${base}/namespaces/default/${r.resource}` : `${base}/${r.resource}`;
     const res = await app.request(path, { method: "POST", body: JSON.stringify(seedObject(r, name)), headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" } });
     // Create-only resources (access reviews) and ones this seed doesn't fit are fuzzed with a name that isn't there.
     existing.set(r, res.status === 201 && r.verbs.includes("get") ? name : "not-there");
   }
+  };
+  await seed(RESOURCES);
   await store.settled();
+  await crds.settled();
+  const custom = allResources().filter((r) => r.custom);
+  expect(custom.map((r) => r.kind)).toEqual(["Fuzz"]);
+  await seed(custom);
+  expect(existing.get(custom[0]!)).toBe("fuz-seed");
+  await store.settled();
+  await crds.settled();
   const before = dump(store);
 
   const gen = new Generator(rng(SEED), existing);
@@ -319,6 +335,7 @@ test(`fuzz: ${REQUESTS} hostile requests, no 5xx, store unchanged`, async () => 
     }
   }
 
+  crds.stop();
   const after = dump(store);
   const changed = [...new Set([...before.keys(), ...after.keys()])].filter((k) => before.get(k) !== after.get(k));
   await store.close();

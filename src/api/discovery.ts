@@ -1,5 +1,5 @@
 // Classic discovery documents: /api, /apis, /api/v1, /apis/{group}/{version}, /version.
-import { groupVersion, RESOURCES, resourcesIn, type ResourceInfo } from "../apis/registry.ts";
+import { allResources, groupVersion, resourcesIn, type ResourceInfo } from "../apis/registry.ts";
 
 export const KUBERNETES_VERSION = { major: "1", minor: "32", gitVersion: "v1.32.0-kubun" };
 
@@ -18,7 +18,7 @@ export function versionInfo() {
 /** Served groups (besides core) with their versions, in discovery order. */
 function groups(): { name: string; versions: string[] }[] {
   const out = new Map<string, Set<string>>();
-  for (const r of RESOURCES) {
+  for (const r of allResources()) {
     if (!r.group) continue;
     if (!out.has(r.group)) out.set(r.group, new Set());
     out.get(r.group)!.add(r.version);

@@ -64,3 +64,13 @@ export function readyToRemove(r: ResourceInfo, obj: KubeObject): boolean {
   if (specFinalizers(r, obj).length > 0) return false;
   return !!m.deletionTimestamp && !(m.finalizers?.length) && !(m.deletionGracePeriodSeconds ?? 0);
 }
+
+/** Finalizers the kind adds on an object's first delete (a CRD's customresourcecleanup). */
+export function finalizersOnDelete(r: ResourceInfo, obj: KubeObject): readonly string[] {
+  return strategyFor(r).finalizersOnDelete?.(obj) ?? [];
+}
+
+/** The fields a kind of its own would drop from `obj` (custom resources' pruning); undefined: ask the built-in schemas. */
+export function kindUnknownFields(r: ResourceInfo, obj: KubeObject): string[] | undefined {
+  return strategyFor(r).unknownFields?.(obj);
+}

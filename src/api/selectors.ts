@@ -133,12 +133,16 @@ const KIND_FIELDS: Record<string, Set<string>> = {
   ReplicaSet: new Set(["status.replicas"]),
 };
 
-export const supportedField = (kind: string) => (field: string) => COMMON_FIELDS.has(field) || (KIND_FIELDS[kind]?.has(field) ?? false);
+export const supportedField = (kind: string, selectable: readonly string[] = []) => (field: string) =>
+  COMMON_FIELDS.has(field) || (KIND_FIELDS[kind]?.has(field) ?? false) || selectable.includes(field);
 
-/** Builds one predicate from a list request's labelSelector and fieldSelector. Throws BadRequest when malformed. */
-export function buildSelector(kind: string, labelSelector?: string, fieldSelector?: string): Selector {
+/**
+ * Builds one predicate from a list request's labelSelector and fieldSelector. Throws BadRequest
+ * when malformed. `selectable`: a custom resource's selectableFields.
+ */
+export function buildSelector(kind: string, labelSelector?: string, fieldSelector?: string, selectable?: readonly string[]): Selector {
   const labels = parseLabelSelector(labelSelector);
-  const fields = parseFieldSelector(fieldSelector, supportedField(kind));
+  const fields = parseFieldSelector(fieldSelector, supportedField(kind, selectable));
   if (labels.length === 0 && fields.length === 0) return everything;
   return (obj) => matchesLabels(labels, obj.metadata.labels) && matchesFields(fields, obj);
 }

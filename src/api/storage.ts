@@ -11,7 +11,7 @@ import { CompactedError, KeyExistsError, KeyNotFoundError, RevisionConflictError
 import { strictDecodingError, unknownFields } from "./openapi/index.ts";
 import { updateManagedFields } from "./patch/index.ts";
 import { admitStorageCreate } from "./storage-admission.ts";
-import { gracePeriodSeconds, markDeleting, prepareForCreate, prepareForUpdate, readyToRemove, specFinalizers } from "./rest.ts";
+import { finalizersOnDelete, gracePeriodSeconds, kindUnknownFields, markDeleting, prepareForCreate, prepareForUpdate, readyToRemove, specFinalizers } from "./rest.ts";
 import { copyOfStored } from "./json-copy.ts";
 import type { AdmitWrite, Release } from "./admit-write.ts";
 
@@ -237,6 +237,8 @@ export class Storage {
       // only shorten the grace period.
       const pendingGraceful = !!m.deletionTimestamp && (m.deletionGracePeriodSeconds ?? 0) > 0 && grace >= m.deletionGracePeriodSeconds!;
       const finalizers = pendingGraceful ? (m.finalizers ?? []) : gcFinalizers(m.finalizers ?? [], opts.propagationPolicy);
+      // A kind's cleanup finalizers join on the first delete only (a CRD's customresourcecleanup).
+      if (!m.deletionTimestamp) for (const f of finalizersOnDelete(r, current.object)) if (!finalizers.includes(f)) finalizers.push(f);
       let next: KubeObject | undefined;
       if (grace > 0 || finalizers.length || nsFinalizers.length) {
         next = copyOfStored(current.object);
@@ -282,7 +284,7 @@ export class Storage {
   /** Defaulting, then schema and semantic validation; throws the Status a client should see. */
   private async admit(r: ResourceInfo, obj: KubeObject, old: KubeObject | undefined, opts: WriteOptions): Promise<Release | void> {
     // A binding's pod is the stored one with nodeName set by the server: nothing of it is the client's.
-    const unknown = opts.fieldValidation === "Ignore" || opts.subresource === "binding" ? [] : unknownFields(r.group, r.version, r.kind, obj);
+    const unknown = opts.fieldValidation === "Ignore" || opts.subresource === "binding" ? [] : (kindUnknownFields(r, obj) ?? unknownFields(r.group, r.version, r.kind, obj));
     if (unknown.length && opts.fieldValidation === "Strict") {
       throw strictDecodingError(r.kind, r.version, unknown);
     }

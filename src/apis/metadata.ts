@@ -68,7 +68,7 @@ export function validateLabelSelector(errs: Causes, path: string, v: unknown): v
 }
 
 // Finalizers Kubernetes itself uses without a domain prefix.
-const STANDARD_FINALIZERS = new Set(["kubernetes", "orphan", "foregroundDeletion"]);
+const STANDARD_FINALIZERS = new Set(["kubernetes", "orphan", "foregroundDeletion", "customresourcecleanup.apiextensions.k8s.io"]);
 
 export function validateFinalizers(errs: Causes, path: string, v: unknown): void {
   const finalizers = stringListAt(errs, path, v);

@@ -21,6 +21,24 @@ export interface ResourceInfo {
   categories?: string[];
   verbs: string[];
   subresources: SubresourceInfo[];
+  /** Set for a custom resource: what its CustomResourceDefinition says (src/apis/apiextensions/). */
+  custom?: CustomResourceInfo;
+}
+
+/** The parts of a served CustomResourceDefinition version the generic machinery asks for. */
+export interface CustomResourceInfo {
+  /** The CRD's name ("websites.example.com"). */
+  crd: string;
+  /** The kind's strategy (a Strategy of strategies/strategy.ts; typed loosely to keep this file a leaf). */
+  strategy: unknown;
+  /** scale subresource paths (`.spec.replicas` ...), when the version has one. */
+  scale?: { specReplicasPath: string; statusReplicasPath: string; labelSelectorPath?: string };
+  /** Field paths list and watch may select on, besides metadata.name and metadata.namespace. */
+  selectableFields: string[];
+  /** The version objects are stored in (their apiVersion in the store). */
+  storageVersion: string;
+  /** The version's openAPIV3Schema, for OpenAPI documents. */
+  schema?: Record<string, unknown>;
 }
 
 const ALL_VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
@@ -109,6 +127,11 @@ export const RESOURCES: readonly ResourceInfo[] = [
   res("coordination.k8s.io", "v1", "leases", "Lease", true),
   res("storage.k8s.io", "v1", "storageclasses", "StorageClass", false, { shortNames: ["sc"] }),
   res("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", true),
+  res("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false, {
+    shortNames: ["crd", "crds"],
+    categories: ["api-extensions"],
+    subresources: [status("CustomResourceDefinition")],
+  }),
   res("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false),
   res("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", false),
   res("rbac.authorization.k8s.io", "v1", "roles", "Role", true),
@@ -131,13 +154,40 @@ export function groupVersion(r: Pick<ResourceInfo, "group" | "version">): string
 
 const byPath = new Map(RESOURCES.map((r) => [`${groupVersion(r)}/${r.resource}`, r]));
 
+// Custom resources, by the CRD that defines them: set by the API server's CRD registrar
+// (src/api/crd/) as CustomResourceDefinitions become Established, removed when they go. Like
+// RESOURCES this is process-wide: one API server per process serves one set of CRDs.
+const customByCRD = new Map<string, ResourceInfo[]>();
+let customByPath = new Map<string, ResourceInfo>();
+let generation = 0;
+
+/** Bumped on every change to the served custom resources: derived documents (OpenAPI) rebuild when it moves. */
+export const customGeneration = (): number => generation;
+
+/** Serves (or, with an empty list, stops serving) the resources of one CustomResourceDefinition. */
+export function setCustomResources(crd: string, resources: ResourceInfo[]): void {
+  if (resources.length) customByCRD.set(crd, resources);
+  else customByCRD.delete(crd);
+  generation++;
+  customByPath = new Map([...customByCRD.values()].flat().map((r) => [`${groupVersion(r)}/${r.resource}`, r]));
+}
+
+/** The resources a CRD currently serves. */
+export const customResourcesOf = (crd: string): readonly ResourceInfo[] => customByCRD.get(crd) ?? [];
+
+/** Built-in and custom resources, built-in first. */
+export function allResources(): ResourceInfo[] {
+  return customByPath.size ? [...RESOURCES, ...customByPath.values()] : (RESOURCES as ResourceInfo[]);
+}
+
 /** Looks a resource up by group, version and plural name as they appear in a URL. */
 export function findResource(group: string, version: string, resource: string): ResourceInfo | undefined {
-  return byPath.get(`${group ? `${group}/` : ""}${version}/${resource}`);
+  const key = `${group ? `${group}/` : ""}${version}/${resource}`;
+  return byPath.get(key) ?? customByPath.get(key);
 }
 
 export function resourcesIn(group: string, version: string): ResourceInfo[] {
-  return RESOURCES.filter((r) => r.group === group && r.version === version);
+  return allResources().filter((r) => r.group === group && r.version === version);
 }
 
 /** The store key prefix of a resource: "/registry/<group>/<resource>/". */

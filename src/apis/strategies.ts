@@ -36,6 +36,8 @@ import {
 } from "./core/persistentvolume-validation.ts";
 import { defaultStorageClass, storageClassPrinter, validateStorageClass, validateStorageClassUpdate } from "./storage/storageclass.ts";
 import { resourceQuotaPrinter, validateResourceQuota } from "./core/resourcequota.ts";
+import { crdStrategy } from "./apiextensions/crd.ts";
+import type { CustomResourceInfo } from "./registry.ts";
 import { defaultLimitRange, limitRangePrinter, validateLimitRange } from "./core/limitrange.ts";
 import { defaultWebhookConfiguration, webhookConfigurationPrinter, type WebhookConfiguration } from "./admissionregistration/webhook.ts";
 import { validateMutatingWebhookConfiguration, validateValidatingWebhookConfiguration } from "./admissionregistration/validation.ts";
@@ -205,6 +207,9 @@ STRATEGIES["admissionregistration.k8s.io/MutatingWebhookConfiguration"] = {
   printer: webhookConfigurationPrinter,
 };
 
-export function strategyFor(r: { group: string; kind: string }): Strategy {
+STRATEGIES["apiextensions.k8s.io/CustomResourceDefinition"] = crdStrategy;
+
+export function strategyFor(r: { group: string; kind: string; custom?: CustomResourceInfo }): Strategy {
+  if (r.custom) return r.custom.strategy as Strategy;
   return STRATEGIES[`${r.group}/${r.kind}`] ?? GENERIC;
 }

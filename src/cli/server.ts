@@ -16,6 +16,7 @@ import type { KubeObject } from "../apis/meta.ts";
 import { findResource, groupVersion, RESOURCES, storePrefix } from "../apis/registry.ts";
 import { objectKey } from "../api/storage.ts";
 import { createApp } from "../api/app.ts";
+import { CRDRegistrar } from "../api/crd/index.ts";
 import type { LimitOptions } from "../api/limits.ts";
 import { DEFAULT_POD_SECURITY, type PodSecurityConfig } from "../api/pod-security/index.ts";
 import { advertiseAddress, bestEffortWrite, ensureDefaultNamespaces, ensureDefaultStorageClass, ensureKubernetesService } from "../api/bootstrap.ts";
@@ -125,6 +126,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   services.rebuild(store);
   const storage = new Storage(store, undefined, services);
   await bestEffortWrite("creating the default namespaces", () => ensureDefaultNamespaces(storage));
+  // CustomResourceDefinitions are served before the first request is (src/api/crd/).
+  const crds = new CRDRegistrar(storage, now);
+  await crds.start();
   await bestEffortWrite("creating the default storage class", () => ensureDefaultStorageClass(storage));
 
   // Identities (auth.ts) and what they may do (authz.ts): masters, then nodes, then RBAC.
@@ -219,6 +223,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       stopped = true;
       clearInterval(compactor);
       await controllers?.stop();
+      crds.stop();
       await server.stop(true);
       rbac.close();
       audit?.sink.close();

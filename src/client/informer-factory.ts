@@ -40,6 +40,14 @@ export class SharedInformerFactory {
     return informer as unknown as Informer<T>;
   }
 
+  /** Stops and drops the informer of a resource that is no longer served (a deleted CRD's). */
+  async forget(resource: ResourceInfo, scope: Scope = {}): Promise<void> {
+    const key = [resource.group, resource.resource, scope.namespace ?? "", scope.labelSelector ?? "", scope.fieldSelector ?? ""].join("|");
+    const informer = this.informers.get(key);
+    this.informers.delete(key);
+    await informer?.stop();
+  }
+
   start(): void {
     this.started = true;
     for (const informer of this.informers.values()) informer.start();

@@ -5,7 +5,7 @@
 // removed before its orphan finalizer goes. The ownership graph is two cache indexes (by uid,
 // by owner uid) on the shared informers; a key is an object's uid.
 import type { KubeObject, OwnerReference } from "../apis/meta.ts";
-import { RESOURCES, type ResourceInfo } from "../apis/registry.ts";
+import { allResources, type ResourceInfo } from "../apis/registry.ts";
 import { type Informer, type ControllerContext, type Running, WorkQueue, warnUnlessConflict } from "../client/index.ts";
 import {
   blockingDependents,
@@ -30,14 +30,9 @@ const WORKERS = 4;
 const collected = (r: ResourceInfo) => r.kind !== "Event" && ["list", "watch", "delete"].every((v) => r.verbs.includes(v));
 
 /** Its handlers added to the shared informers; runController (or a test) runs its sync. */
-export function newGarbageCollector(ctx: ControllerContext): Controller {
+export function newGarbageCollector(ctx: ControllerContext): Controller & { refreshResources(): void } {
   const queue = new WorkQueue<string>();
-  const watched: { r: ResourceInfo; informer: Informer }[] = RESOURCES.filter(collected).map((r) => {
-    const informer = ctx.informers.informerFor(r);
-    informer.addIndexer(UID_INDEX, byUid);
-    informer.addIndexer(OWNER_UID_INDEX, byOwnerUid);
-    return { r, informer };
-  });
+  const watched: { r: ResourceInfo; informer: Informer; remove?: () => void }[] = [];
 
   const find = (uid: string): { r: ResourceInfo; obj: KubeObject } | undefined => {
     for (const { r, informer } of watched) {
@@ -66,16 +61,56 @@ export function newGarbageCollector(ctx: ControllerContext): Controller {
       enqueueOwners(old, (old.metadata.ownerReferences ?? []).filter((r) => !kept.has(r.uid)));
     }
   };
-  const removers = watched.map(({ informer }) =>
-    informer.addEventHandler({
+  const removers: (() => void)[] = [];
+  const watch = (r: ResourceInfo) => {
+    const informer = ctx.informers.informerFor(r);
+    informer.addIndexer(UID_INDEX, byUid);
+    informer.addIndexer(OWNER_UID_INDEX, byOwnerUid);
+    const remove = informer.addEventHandler({
       onAdd: (obj) => onChange(obj),
       onUpdate: (old, obj) => onChange(obj, old),
       onDelete: (obj) => {
         enqueueOwners(obj);
         if (obj.metadata.uid) enqueueDependents(obj);
       },
-    }),
-  );
+    });
+    removers.push(remove);
+    watched.push({ r, informer, remove });
+  };
+  const key = (r: ResourceInfo) => `${r.group}/${r.resource}`;
+  /**
+   * Follows the served resources as CRDs come and go (kube's GC re-reads discovery): one informer
+   * per group/resource, whichever version is served first.
+   */
+  const refreshResources = () => {
+    const served = new Map<string, ResourceInfo>();
+    for (const r of allResources().filter(collected)) if (!served.has(key(r))) served.set(key(r), r);
+    for (const w of [...watched]) {
+      if (served.has(key(w.r))) continue;
+      watched.splice(watched.indexOf(w), 1);
+      w.remove?.();
+      void ctx.informers.forget(w.r);
+    }
+    for (const [k, r] of served) {
+      if (watched.some((w) => key(w.r) === k)) continue;
+      watch(r);
+      if (started) recheckDependentsOf(r);
+    }
+  };
+  /**
+   * A resource watched only now may have had owners go before its informer saw them: its
+   * dependents are looked at again (their owners by live read).
+   */
+  const recheckDependentsOf = (r: ResourceInfo) => {
+    for (const { informer } of watched) {
+      for (const obj of informer.lister.list()) {
+        if (obj.metadata.ownerReferences?.some((ref) => ref.kind === r.kind && ref.apiVersion.split("/")[0] === r.group)) queue.add(obj.metadata.uid!);
+      }
+    }
+  };
+  let started = false;
+  refreshResources();
+  started = true;
 
   /** The owner as the cache has it, confirmed by a live read when the cache has not seen it. */
   async function lookupOwner(dependent: KubeObject, ref: OwnerReference): Promise<OwnerLookup> {
@@ -156,13 +191,24 @@ export function newGarbageCollector(ctx: ControllerContext): Controller {
   }
 
   // 409s are optimistic concurrency doing its job: the key is retried without a warning.
-  return { queue, sync, removers, onError: warnUnlessConflict("garbage collector") };
+  return { queue, sync, removers, refreshResources, onError: warnUnlessConflict("garbage collector") };
 }
+
+/** How often the collector looks for resources that came or went with CRDs. */
+const RESOURCE_REFRESH_MS = 1000;
 
 export function startGarbageCollector(ctx: ControllerContext): Running {
   const c = newGarbageCollector(ctx);
   // Waiting for every informer: decisions on a half-filled cache would send owners to live reads for nothing.
-  return runController(ctx.informers, c.queue, WORKERS, c.sync, c.removers, { onError: c.onError });
+  const running = runController(ctx.informers, c.queue, WORKERS, c.sync, c.removers, { onError: c.onError });
+  const refresher = setInterval(c.refreshResources, RESOURCE_REFRESH_MS);
+  return {
+    ...running,
+    async stop() {
+      clearInterval(refresher);
+      await running.stop();
+    },
+  };
 }
 
 /** A 404 means the object went meanwhile, which is what the collector wanted or no longer cares about. */

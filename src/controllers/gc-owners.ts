@@ -2,7 +2,7 @@
 // owner of a dependent stands (solid, dangling, waiting for its dependents), and what follows.
 // Pure functions: the collector feeds them objects from its caches and live reads.
 import type { KubeObject, OwnerReference } from "../apis/meta.ts";
-import { groupVersion, RESOURCES, type ResourceInfo } from "../apis/registry.ts";
+import { allResources, groupVersion, RESOURCES, type ResourceInfo } from "../apis/registry.ts";
 import type { IndexFunc } from "../client/index.ts";
 
 export { FINALIZER_FOREGROUND, FINALIZER_ORPHAN } from "../apis/meta.ts";
@@ -16,9 +16,9 @@ export const byOwnerUid: IndexFunc = (obj) => (obj.metadata.ownerReferences ?? [
 
 const byApiVersionKind = new Map(RESOURCES.map((r) => [`${groupVersion(r)}|${r.kind}`, r]));
 
-/** The served resource an ownerReference points into; undefined for kinds kubun does not serve. */
+/** The served resource an ownerReference points into (built-in or custom); undefined for kinds kubun does not serve. */
 export const ownerResource = (ref: Pick<OwnerReference, "apiVersion" | "kind">): ResourceInfo | undefined =>
-  byApiVersionKind.get(`${ref.apiVersion}|${ref.kind}`);
+  byApiVersionKind.get(`${ref.apiVersion}|${ref.kind}`) ?? allResources().find((r) => r.custom && groupVersion(r) === ref.apiVersion && r.kind === ref.kind);
 
 export const hasFinalizer = (obj: KubeObject, f: string): boolean => obj.metadata.finalizers?.includes(f) ?? false;
 

@@ -3,7 +3,7 @@
 // resource allows it, then counted again. What remains (pods a node is still stopping, objects
 // held by finalizers) makes the namespace wait.
 import type { KubeObject } from "../apis/meta.ts";
-import { RESOURCES, type ResourceInfo } from "../apis/registry.ts";
+import { allResources, type ResourceInfo } from "../apis/registry.ts";
 import { resourcePath, type KubeClient } from "../client/index.ts";
 import { isNotFound } from "../apis/errors.ts";
 
@@ -15,8 +15,14 @@ const rank = (r: ResourceInfo) => {
   return i < 0 ? ORDER.length : i;
 };
 
-export const namespacedResources = (): ResourceInfo[] =>
-  RESOURCES.filter((r) => r.namespaced && r.verbs.includes("list") && r.verbs.includes("delete")).sort((a, b) => rank(a) - rank(b));
+/** Built-in and custom namespaced resources (a CRD's served versions share one store: one of them is enough). */
+export const namespacedResources = (): ResourceInfo[] => {
+  const seen = new Set<string>();
+  return allResources()
+    .filter((r) => r.namespaced && r.verbs.includes("list") && r.verbs.includes("delete"))
+    .filter((r) => !seen.has(`${r.group}/${r.resource}`) && !!seen.add(`${r.group}/${r.resource}`))
+    .sort((a, b) => rank(a) - rank(b));
+};
 
 const BACKGROUND = { kind: "DeleteOptions", apiVersion: "v1", propagationPolicy: "Background" };
 

@@ -80,7 +80,16 @@ export function respond(h: HandlerContext, body: unknown, status = 200, warnings
 
 /** The JSON of a stored object: made once per revision and shared by every answer (objectJson). */
 export function respondObject(h: HandlerContext, obj: KubeObject, status = 200, warnings: string[] = []): Response {
-  return respond(h, objectJson(obj), status, warnings);
+  return respond(h, servedJson(h.r, obj), status, warnings);
+}
+
+/**
+ * The JSON of a stored object as the request's version serves it: a custom resource stored in
+ * another version of its CRD is converted as the `None` strategy converts, by its apiVersion.
+ */
+export function servedJson(r: ResourceInfo, obj: KubeObject): string {
+  if (!r.custom || obj.apiVersion === groupVersion(r)) return objectJson(obj);
+  return JSON.stringify({ ...obj, apiVersion: groupVersion(r) });
 }
 
 /** Fills apiVersion/kind from the URL: client-node posts bodies without them. */

@@ -3,11 +3,10 @@ import { toTable } from "../../apis/index.ts";
 import { badRequest } from "../../apis/errors.ts";
 import type { KubeObject } from "../../apis/meta.ts";
 import { groupVersion } from "../../apis/registry.ts";
-import { objectJson } from "../../store/index.ts";
 import { wantsTable } from "../content.ts";
 import { buildSelector } from "../selectors.ts";
 import type { HandlerContext } from "./context.ts";
-import { respond, respondObject } from "./context.ts";
+import { respond, respondObject, servedJson } from "./context.ts";
 
 type IncludeObject = "None" | "Metadata" | "Object";
 
@@ -48,7 +47,7 @@ export interface ListPage {
 
 export function listObjects(h: HandlerContext): ListPage {
   const q = h.query;
-  const select = buildSelector(h.r.kind, q.get("labelSelector") ?? undefined, q.get("fieldSelector") ?? undefined);
+  const select = buildSelector(h.r.kind, q.get("labelSelector") ?? undefined, q.get("fieldSelector") ?? undefined, h.r.custom?.selectableFields);
   const limitParam = q.get("limit");
   const limit = limitParam ? Number(limitParam) : 0;
   if (!Number.isInteger(limit) || limit < 0) throw badRequest(`invalid limit: ${limitParam}`);
@@ -90,5 +89,5 @@ export function handleList(h: HandlerContext): Response {
   }
   // Items are spliced in as their stored JSON text rather than serialised again.
   const head = JSON.stringify({ kind: h.r.listKind, apiVersion: groupVersion(h.r), metadata });
-  return respond(h, `${head.slice(0, -1)},"items":[${page.items.map(objectJson).join(",")}]}`);
+  return respond(h, `${head.slice(0, -1)},"items":[${page.items.map((o) => servedJson(h.r, o)).join(",")}]}`);
 }

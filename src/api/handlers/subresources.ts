@@ -1,6 +1,7 @@
 // Subresources other than status: scale (autoscaling/v1 Scale), binding (pods) and log (pods).
 import { badRequest, conflict, invalid, serviceUnavailable } from "../../apis/errors.ts";
 import { formatTime } from "../../apis/time.ts";
+import { selectorString } from "../../apis/selector.ts";
 import { validateScale } from "../../apis/index.ts";
 import type { KubeObject, StatusCause } from "../../apis/meta.ts";
 import { qualified } from "../storage.ts";
@@ -8,16 +9,48 @@ import { checkTypeMeta, respond, writeOptions, type HandlerContext } from "./con
 import { patchObject, readPatch } from "./patch.ts";
 import { readObject } from "./write.ts";
 import { APPLY_PATCH } from "../patch/index.ts";
-import { toScale } from "../../apis/autoscaling/scale.ts";
 
 type Obj = Record<string, any>;
 
-export { toScale };
+/** A field by a CRD scale path (".spec.replicas"). */
+function atPath(obj: unknown, path: string): unknown {
+  let cur = obj;
+  for (const f of path.slice(1).split(".")) cur = cur && typeof cur === "object" ? (cur as Obj)[f] : undefined;
+  return cur;
+}
+
+function setPath(obj: Obj, path: string, value: unknown): void {
+  const fields = path.slice(1).split(".");
+  let cur = obj;
+  for (const f of fields.slice(0, -1)) {
+    if (!cur[f] || typeof cur[f] !== "object") cur[f] = {};
+    cur = cur[f];
+  }
+  cur[fields.at(-1)!] = value;
+}
+
+export function toScale(obj: KubeObject, paths?: ScalePaths): KubeObject {
+  const o = obj as Obj;
+  const m = obj.metadata;
+  const spec = paths ? atPath(o, paths.specReplicasPath) : o.spec?.replicas;
+  const status = paths ? atPath(o, paths.statusReplicasPath) : o.status?.replicas;
+  const selector = paths ? (paths.labelSelectorPath ? atPath(o, paths.labelSelectorPath) : undefined) : selectorString(o.spec?.selector);
+  return {
+    kind: "Scale",
+    apiVersion: "autoscaling/v1",
+    metadata: { name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, creationTimestamp: m.creationTimestamp },
+    spec: { replicas: typeof spec === "number" ? spec : 0 },
+    status: { replicas: typeof status === "number" ? status : 0, ...(typeof selector === "string" ? { selector } : {}) },
+  };
+}
+
+type ScalePaths = NonNullable<NonNullable<HandlerContext["r"]["custom"]>["scale"]>;
 
 export async function handleScale(h: HandlerContext): Promise<Response> {
   const { storage } = h.deps;
   const method = h.c.req.method;
-  if (method === "GET") return respond(h, toScale(storage.get(h.r, h.info.namespace, h.info.name!)));
+  const paths = h.r.custom?.scale;
+  if (method === "GET") return respond(h, toScale(storage.get(h.r, h.info.namespace, h.info.name!), paths));
   const opts = { ...writeOptions(h), subresource: undefined };
   let desired: (scale: KubeObject) => KubeObject;
   if (method === "PUT") {
@@ -38,17 +71,18 @@ export async function handleScale(h: HandlerContext): Promise<Response> {
     h.info.namespace,
     h.info.name!,
     (current) => {
-      const scale = desired(toScale(current)) as Obj;
+      const scale = desired(toScale(current, paths)) as Obj;
       const causes: StatusCause[] = [];
       validateScale(causes, scale);
       if (causes.length) throw invalid("Scale", h.info.name!, causes, "autoscaling");
       const replicas = scale.spec?.replicas;
-      (current as Obj).spec = { ...(current as Obj).spec, replicas };
+      if (paths) setPath(current as Obj, paths.specReplicasPath, replicas);
+      else (current as Obj).spec = { ...(current as Obj).spec, replicas };
       return current;
     },
     opts,
   );
-  return respond(h, toScale(updated));
+  return respond(h, toScale(updated, paths));
 }
 
 export async function handleBinding(h: HandlerContext): Promise<Response> {

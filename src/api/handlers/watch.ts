@@ -10,6 +10,7 @@ import { buildSelector, type Selector } from "../selectors.ts";
 import { requestUser } from "../auth.ts";
 import { DEFAULT_WATCH_BUDGET } from "../limits.ts";
 import type { HandlerContext } from "./context.ts";
+import { servedJson } from "./context.ts";
 import { WatchStream } from "./watch-stream.ts";
 
 const BOOKMARK_INTERVAL_MS = 30_000;
@@ -42,7 +43,7 @@ function sharedEventBytes(type: WatchEventType, obj: KubeObject): Uint8Array {
 
 export function handleWatch(h: HandlerContext): Response {
   const q = h.query;
-  let select = buildSelector(h.r.kind, q.get("labelSelector") ?? undefined, q.get("fieldSelector") ?? undefined);
+  let select = buildSelector(h.r.kind, q.get("labelSelector") ?? undefined, q.get("fieldSelector") ?? undefined, h.r.custom?.selectableFields);
   if (h.info.name) {
     const name = h.info.name;
     const inner = select;
@@ -62,7 +63,9 @@ export function handleWatch(h: HandlerContext): Response {
   const objectEvent = (type: WatchEventType, obj: KubeObject): Uint8Array =>
     asTable
       ? eventLine(type, JSON.stringify(toTable(h.r, [obj], { now: h.deps.now(), includeObject: "Metadata", resourceVersion: obj.metadata.resourceVersion })))
-      : sharedEventBytes(type, obj);
+      : h.r.custom && obj.apiVersion !== groupVersion(h.r)
+        ? encoder.encode(`{"type":"${type}","object":${servedJson(h.r, obj)}}\n`)
+        : sharedEventBytes(type, obj);
 
   let handle: WatchHandle | undefined;
   let timeoutTimer: ReturnType<typeof setTimeout> | undefined;

@@ -1,6 +1,7 @@
 // Typed access to the generated definitions (definitions.json, written by
 // scripts/gen-openapi-schemas.ts). Refs inside use Swagger 2.0 form: "#/definitions/<name>".
 import raw from "./definitions.json" with { type: "json" };
+import { customDefinitions } from "./custom.ts";
 
 export interface Schema {
   type?: string;
@@ -32,14 +33,28 @@ for (const [name, schema] of Object.entries(definitions)) {
   for (const gvk of (schema[GVK_EXTENSION] as GroupVersionKind[] | undefined) ?? []) byGroupVersionKind.set(gvkKey(gvk), name);
 }
 
+/** A definition by name: a built-in one, or one of a served custom resource (custom.ts). */
+export const definitionNamed = (name: string): Schema | undefined => definitions[name] ?? (customDefinitions()[name] as Schema | undefined);
+
+/** Built-in definitions and those of the custom resources served now. */
+export function allDefinitions(): Readonly<Record<string, Schema>> {
+  const custom = customDefinitions();
+  return Object.keys(custom).length ? { ...definitions, ...(custom as Record<string, Schema>) } : definitions;
+}
+
 /** The definition name of a kind, e.g. ("apps", "v1", "Deployment") → "io.k8s.api.apps.v1.Deployment". */
 export function definitionFor(group: string, version: string, kind: string): string | undefined {
-  return byGroupVersionKind.get(gvkKey({ group, version, kind }));
+  const builtIn = byGroupVersionKind.get(gvkKey({ group, version, kind }));
+  if (builtIn) return builtIn;
+  for (const [name, schema] of Object.entries(customDefinitions())) {
+    if ((schema[GVK_EXTENSION] as GroupVersionKind[]).some((g) => g.group === group && g.version === version && g.kind === kind)) return name;
+  }
+  return undefined;
 }
 
 /** The group-version-kinds a definition is served as (empty for nested types). */
 export function groupVersionKinds(name: string): GroupVersionKind[] {
-  return (definitions[name]?.[GVK_EXTENSION] as GroupVersionKind[] | undefined) ?? [];
+  return (definitionNamed(name)?.[GVK_EXTENSION] as GroupVersionKind[] | undefined) ?? [];
 }
 
 /** The definition a `$ref` schema points at. */
@@ -51,7 +66,7 @@ export function refName(schema: Schema): string | undefined {
 export function resolve(schema: Schema): Schema {
   const name = refName(schema);
   if (!name) return schema;
-  const target = definitions[name];
+  const target = definitionNamed(name);
   if (!target) throw new Error(`dangling schema reference ${schema.$ref}`);
   return target;
 }
@@ -73,9 +88,10 @@ export function closure(names: Iterable<string>): string[] {
   while (queue.length) {
     const name = queue.pop()!;
     if (seen.has(name)) continue;
-    if (!definitions[name]) throw new Error(`unknown definition ${name}`);
+    const def = definitionNamed(name);
+    if (!def) throw new Error(`unknown definition ${name}`);
     seen.add(name);
-    collectRefs(definitions[name], queue);
+    collectRefs(def, queue);
   }
   return [...seen].sort();
 }

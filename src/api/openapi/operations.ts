@@ -1,6 +1,6 @@
 // The REST operations kubun serves, derived from the resource registry in kube-apiserver's
 // shape (paths, operation ids, x-kubernetes-action). Format-neutral: v3.ts and v2.ts render it.
-import { RESOURCES, groupVersion, type ResourceInfo, type SubresourceInfo } from "../../apis/registry.ts";
+import { allResources, groupVersion, type ResourceInfo, type SubresourceInfo } from "../../apis/registry.ts";
 import { definitionFor, type GroupVersionKind } from "./definitions.ts";
 import * as p from "./parameters.ts";
 import type { Parameter } from "./parameters.ts";
@@ -45,7 +45,7 @@ export const TEXT = "text";
 /** Every group-version kubun serves, including autoscaling/v1 for the scale subresource. */
 export function servedGroupVersions(): { group: string; version: string }[] {
   const seen = new Map<string, { group: string; version: string }>();
-  for (const r of RESOURCES) {
+  for (const r of allResources()) {
     seen.set(groupVersion(r), { group: r.group, version: r.version });
     for (const s of r.subresources) {
       if (s.group !== undefined && s.version) seen.set(groupVersion({ group: s.group, version: s.version }), { group: s.group, version: s.version });
@@ -250,7 +250,7 @@ function connectOperations(r: ResourceInfo, s: SubresourceInfo): Operation[] {
 
 /** The paths of every resource served under a group-version, sorted by path. */
 export function groupVersionPaths(group: string, version: string): PathItem[] {
-  return RESOURCES.filter((r) => r.group === group && r.version === version)
+  return allResources().filter((r) => r.group === group && r.version === version)
     .flatMap(resourcePaths)
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

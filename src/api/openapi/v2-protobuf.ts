@@ -180,9 +180,15 @@ export function encodeOpenapiV2(json: object): Uint8Array<ArrayBuffer> {
 let encoded: Uint8Array<ArrayBuffer> | undefined;
 
 /** kubun's /openapi/v2 document in protobuf; encoded on first request, then served from memory. */
+let encodedFrom: object | undefined;
+
 export function openapiV2Protobuf(): Uint8Array<ArrayBuffer> {
-  encoded ??= encodeOpenapiV2(openapiV2());
-  return encoded;
+  const doc = openapiV2();
+  if (doc !== encodedFrom) {
+    encoded = encodeOpenapiV2(doc);
+    encodedFrom = doc;
+  }
+  return encoded!;
 }
 
 export type OpenapiV2Encoding = "json" | "protobuf";

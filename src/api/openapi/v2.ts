@@ -1,6 +1,7 @@
 // The Swagger 2.0 document served at /openapi/v2: every definition and every path in one
 // document. `kubectl explain` and client-side apply's strategic merge patch read it.
-import { GVK_EXTENSION, definitions } from "./definitions.ts";
+import { allDefinitions, GVK_EXTENSION } from "./definitions.ts";
+import { customGeneration } from "../../apis/registry.ts";
 import { TEXT, groupVersionPaths, servedGroupVersions, type Operation } from "./operations.ts";
 import type { Parameter } from "./parameters.ts";
 import { INFO } from "./v3.ts";
@@ -53,16 +54,21 @@ function build(): object {
     swagger: "2.0",
     info: INFO,
     paths,
-    definitions,
+    definitions: allDefinitions(),
     securityDefinitions: { BearerToken: { description: "Bearer Token authentication", type: "apiKey", name: "authorization", in: "header" } },
     security: [{ BearerToken: [] }],
   };
 }
 
 let document: object | undefined;
+let documentGeneration = -1;
 
-/** The Swagger 2.0 document of everything kubun serves; built once. */
+/** The Swagger 2.0 document of everything kubun serves; built again when the served CRDs change. */
 export function openapiV2(): object {
+  if (documentGeneration !== customGeneration()) {
+    document = undefined;
+    documentGeneration = customGeneration();
+  }
   document ??= build();
   return document;
 }

@@ -9,7 +9,7 @@ type Doc = {
 };
 const doc = (gv: string) => openapiV3GroupVersion(gv) as Doc;
 const GROUP_VERSIONS = [
-  "api/v1", "apis/admissionregistration.k8s.io/v1", "apis/apps/v1", "apis/authentication.k8s.io/v1", "apis/authorization.k8s.io/v1", "apis/autoscaling/v1", "apis/batch/v1",
+  "api/v1", "apis/admissionregistration.k8s.io/v1", "apis/apiextensions.k8s.io/v1", "apis/apps/v1", "apis/authentication.k8s.io/v1", "apis/authorization.k8s.io/v1", "apis/autoscaling/v1", "apis/batch/v1",
   "apis/coordination.k8s.io/v1", "apis/discovery.k8s.io/v1", "apis/rbac.authorization.k8s.io/v1", "apis/storage.k8s.io/v1",
 ];
 

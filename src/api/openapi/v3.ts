@@ -2,8 +2,8 @@
 // document per group-version, each reachable at a URL carrying its content hash so that
 // clients (kubectl) can cache it forever.
 import { createHash } from "node:crypto";
-import { groupVersion } from "../../apis/registry.ts";
-import { GVK_EXTENSION, closure, definitions, groupVersionKinds, type Schema } from "./definitions.ts";
+import { customGeneration, groupVersion } from "../../apis/registry.ts";
+import { allDefinitions, definitionNamed, GVK_EXTENSION, closure, groupVersionKinds, type Schema } from "./definitions.ts";
 import { TEXT, groupVersionPaths, servedGroupVersions, type Operation, type PathItem } from "./operations.ts";
 import type { Parameter } from "./parameters.ts";
 
@@ -29,7 +29,7 @@ export function toV3Schema(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(toV3Schema);
   if (!value || typeof value !== "object") return value;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = k === "$ref" ? (v as string).replace("#/definitions/", "#/components/schemas/") : toV3Schema(v);
+  for (const [k, v] of Object.entries(value)) out[k] = k === "$ref" && typeof v === "string" ? v.replace("#/definitions/", "#/components/schemas/") : toV3Schema(v);
   if (typeof out.$ref === "string" && Object.keys(out).length > 1) {
     const { $ref, ...rest } = out;
     return { allOf: [{ $ref }], ...rest };
@@ -38,7 +38,7 @@ export function toV3Schema(value: unknown): unknown {
 }
 
 function v3Definition(name: string): unknown {
-  const schema = toV3Schema(definitions[name]) as Schema;
+  const schema = toV3Schema(definitionNamed(name)) as Schema;
   const leaf = V3_LEAVES[name];
   if (!leaf) return schema;
   const { type: _type, ...rest } = schema;
@@ -103,7 +103,7 @@ function schemaRoots(group: string, version: string, items: PathItem[]): string[
     if (op.body) roots.add(op.body.definition);
     for (const d of Object.values(op.responses)) if (d !== TEXT) roots.add(d);
   }
-  for (const name of Object.keys(definitions)) {
+  for (const name of Object.keys(allDefinitions())) {
     if (groupVersionKinds(name).some((g) => g.group === group && g.version === version)) roots.add(name);
   }
   return [...roots];
@@ -130,7 +130,14 @@ interface Cached {
 }
 const documents = new Map<string, Cached>();
 
+let documentsGeneration = customGeneration();
+
 function cached(gv: string): Cached | undefined {
+  // Served CRDs changed: every document may have (a group's versions, a kind's schema).
+  if (documentsGeneration !== customGeneration()) {
+    documents.clear();
+    documentsGeneration = customGeneration();
+  }
   const served = servedGroupVersions().find((g) => indexPath(g) === gv || groupVersion(g) === gv);
   if (!served) return undefined;
   const key = indexPath(served);

@@ -18,6 +18,10 @@ export interface Strategy {
   /** Rules for writes to the status subresource. */
   validateStatus?(errs: Causes, obj: JsonObject, old: JsonObject): void;
   printer?: Printer;
+  /** Fields of a request body the kind would drop (a custom resource's pruning); default: from the built-in schemas. */
+  unknownFields?(obj: KubeObject): string[];
+  /** Finalizers a first delete adds, held until a controller has cleaned up (a CRD's customresourcecleanup). */
+  finalizersOnDelete?(obj: KubeObject): readonly string[];
 
   /** PrepareForCreate: the status a new object starts with (clients don't write it on create). */
   prepareForCreate?(obj: KubeObject): void;
