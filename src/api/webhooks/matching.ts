@@ -40,7 +40,7 @@ export type NamespaceLabels = (namespace: string) => Record<string, string> | un
 
 export class NamespaceNotFound extends Error {}
 
-/** Whether the webhook is called for the request (matchConditions are refused by validation). */
+/** Whether the webhook's rules and selectors take the request (matchConditions are dispatch.ts's). */
 export function webhookMatches(hook: Webhook, a: AdmissionAttributes, namespaceLabels: NamespaceLabels): boolean {
   if (EXEMPT.has(a.resource.resource) && a.resource.group === "admissionregistration.k8s.io") return false;
   if (!(hook.rules ?? []).some((r) => ruleMatches(r, a))) return false;
