@@ -3,8 +3,8 @@
 // the policy-based storage), in kube-apiserver's order: the mutating LimitRanger and mutating
 // admission webhooks first, then the checks of the object they leave: NodeRestriction for a
 // node's writes to Nodes, RBAC escalation prevention for roles and bindings, PodSecurity (pods,
-// workload templates and namespaces), the validating admission webhooks (webhooks/) and
-// ResourceQuota. Each step decides whether it applies.
+// workload templates and namespaces), ValidatingAdmissionPolicy (admission-policy/), the
+// validating admission webhooks (webhooks/) and ResourceQuota. Each step decides whether it applies.
 import type { AdmitWrite, Release } from "./admit-write.ts";
 import type { ResourceInfo } from "../apis/registry.ts";
 import type { UserInfo } from "./auth.ts";
@@ -14,6 +14,7 @@ import { resourceQuotaAdmission, type QuotaDeps } from "./quota-admission.ts";
 import { limitRangerAdmission } from "./limitranger-admission.ts";
 import { podSecurity, type PodSecurityDeps } from "./pod-security/index.ts";
 import type { WebhookAdmission, WebhookRequest } from "./webhooks/index.ts";
+import type { PolicyAdmission } from "./admission-policy/index.ts";
 
 export type { AdmitWrite, Release } from "./admit-write.ts";
 
@@ -24,7 +25,7 @@ export function admissionFor(
   escalation: EscalationDeps | undefined,
   quota?: QuotaDeps,
   pss?: { deps: PodSecurityDeps | undefined; subresource: string | undefined; warnings: string[]; annotate?: (key: string, value: string) => void },
-  webhooks?: { admission: WebhookAdmission; request: WebhookRequest },
+  webhooks?: { admission: WebhookAdmission; request: WebhookRequest; policies?: PolicyAdmission },
 ): AdmitWrite | undefined {
   const steps = [
     limitRangerAdmission(r, quota?.store),
@@ -34,6 +35,7 @@ export function admissionFor(
     nodeRestriction(user, r),
     rbacEscalation(user, r, escalation),
     pss && podSecurity(user, r, pss.subresource, pss.deps, pss.warnings, pss.annotate),
+    webhooks?.policies?.validating(r, webhooks.request),
     webhooks?.admission.validating(r, webhooks.request),
     resourceQuotaAdmission(r, quota),
   ].filter((s) => s !== undefined);

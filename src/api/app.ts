@@ -23,6 +23,7 @@ import { handleHistory } from "./handlers/history.ts";
 import { handleBinding, handleLog, handleScale } from "./handlers/subresources.ts";
 import { handleWatch } from "./handlers/watch.ts";
 import { WebhookAdmission } from "./webhooks/index.ts";
+import { PolicyAdmission } from "./admission-policy/index.ts";
 import { handleCreate, handleDelete, handleDeleteCollection, handleUpdate } from "./handlers/write.ts";
 import { negotiateOpenapiV2, OPENAPI_V2_PROTOBUF, openapiV2, openapiV2Protobuf, openapiV3GroupVersion, openapiV3Index } from "./openapi/index.ts";
 import { parseRequestInfo, splitGroupVersion } from "./request-info.ts";
@@ -138,6 +139,7 @@ export function createApp(opts: AppOptions): Hono {
   deps.quota = { store: opts.storage.store, locks: new QuotaLocks(), now: opts.now };
   if (opts.podSecurityConfig) deps.podSecurity = { config: opts.podSecurityConfig, storage: opts.storage };
   deps.webhooks = opts.webhooks ?? new WebhookAdmission(opts.storage);
+  deps.policies = new PolicyAdmission(opts.storage);
 
   app.onError((err) => {
     if (err instanceof StatusError) return statusResponse(err);

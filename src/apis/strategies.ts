@@ -41,6 +41,8 @@ import type { CustomResourceInfo } from "./registry.ts";
 import { defaultLimitRange, limitRangePrinter, validateLimitRange } from "./core/limitrange.ts";
 import { defaultWebhookConfiguration, webhookConfigurationPrinter, type WebhookConfiguration } from "./admissionregistration/webhook.ts";
 import { validateMutatingWebhookConfiguration, validateValidatingWebhookConfiguration } from "./admissionregistration/validation.ts";
+import { bindingPrinter as policyBindingPrinter, defaultBinding as defaultPolicyBinding, defaultPolicy, policyPrinter, type ValidatingAdmissionPolicy, type ValidatingAdmissionPolicyBinding } from "./admissionregistration/policy.ts";
+import { validateBinding as validatePolicyBinding, validatePolicy } from "./admissionregistration/policy-validation.ts";
 
 export type { Strategy } from "./strategies/strategy.ts";
 
@@ -207,6 +209,19 @@ STRATEGIES["admissionregistration.k8s.io/MutatingWebhookConfiguration"] = {
   printer: webhookConfigurationPrinter,
 };
 
+STRATEGIES["admissionregistration.k8s.io/ValidatingAdmissionPolicy"] = {
+  name: nameIsDNSSubdomain,
+  defaults: (p) => defaultPolicy(p as ValidatingAdmissionPolicy),
+  validate: validatePolicy,
+  printer: policyPrinter,
+  prepareForCreate: emptyStatus,
+};
+STRATEGIES["admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding"] = {
+  name: nameIsDNSSubdomain,
+  defaults: (b) => defaultPolicyBinding(b as ValidatingAdmissionPolicyBinding),
+  validate: validatePolicyBinding,
+  printer: policyBindingPrinter,
+};
 STRATEGIES["apiextensions.k8s.io/CustomResourceDefinition"] = crdStrategy;
 
 export function strategyFor(r: { group: string; kind: string; custom?: CustomResourceInfo }): Strategy {

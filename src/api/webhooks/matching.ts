@@ -52,14 +52,14 @@ function isEverything(sel: LabelSelector | undefined): boolean {
   return !sel || (!Object.keys(sel.matchLabels ?? {}).length && !(sel.matchExpressions ?? []).length);
 }
 
-function objectSelectorMatches(sel: LabelSelector | undefined, a: AdmissionAttributes): boolean {
+export function objectSelectorMatches(sel: LabelSelector | undefined, a: AdmissionAttributes): boolean {
   if (isEverything(sel)) return true;
   const labelsOf = (o: unknown) => ((o as { metadata?: { labels?: Record<string, string> } } | undefined)?.metadata?.labels ?? {});
   const objects = [a.object, a.oldObject].filter((o) => o !== undefined);
   return objects.some((o) => selectorMatches(sel, labelsOf(o)));
 }
 
-function namespaceSelectorMatches(sel: LabelSelector | undefined, a: AdmissionAttributes, namespaceLabels: NamespaceLabels): boolean {
+export function namespaceSelectorMatches(sel: LabelSelector | undefined, a: AdmissionAttributes, namespaceLabels: NamespaceLabels): boolean {
   const isNamespace = a.resource.group === "" && a.resource.resource === "namespaces";
   // Cluster-scoped objects other than namespaces are not in any namespace: the selector passes.
   if (!a.resource.namespaced && !isNamespace) return true;

@@ -57,7 +57,7 @@ function oneOf(errs: Causes, path: string, v: unknown, supported: string[]): voi
   if (!absent(v) && !supported.includes(v as string)) errs.push(fieldNotSupported(path, v, supported));
 }
 
-function validateRule(errs: Causes, rule: JsonObject, path: string): void {
+export function validateRule(errs: Causes, rule: JsonObject, path: string): void {
   const ops = stringListAt(errs, child(path, "operations"), rule.operations) ?? [];
   if (!ops.length) errs.push(fieldRequired(child(path, "operations")));
   if (ops.length > 1 && ops.includes("*")) errs.push(fieldInvalid(child(path, "operations"), ops, "if '*' is present, must not specify other operations"));
