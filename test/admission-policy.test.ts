@@ -155,6 +155,36 @@ test("failurePolicy: an expression that errors refuses under Fail and is ignored
   await ok(["delete", "deployment", "erroring"]);
 });
 
+test("params from a ConfigMap: by name in the binding's namespace, by selector in the request's, and parameterNotFoundAction", async () => {
+  await ok(["create", "namespace", "vap-params"]);
+  await ok(["create", "configmap", "limits", "-n", "vap-params", "--from-literal=maxReplicas=3"]);
+  const parameterized = policy("param-max", {
+    paramKind: { apiVersion: "v1", kind: "ConfigMap" },
+    validations: [{ expression: "object.spec.replicas <= int(params.data.maxReplicas)", messageExpression: "'at most ' + params.data.maxReplicas + ' replicas'" }],
+  });
+  const byName = binding("param-max-by-name", "param-max", { paramRef: { name: "limits", namespace: "vap-params", parameterNotFoundAction: "Deny" } });
+  await withObjects(list(parameterized, byName), async () => {
+    expect(await fails(["create", "-f", "-"], deployment("p4", 4))).toContain("ValidatingAdmissionPolicy 'param-max' with binding 'param-max-by-name' denied request: at most 3 replicas");
+    await ok(["create", "-f", "-"], deployment("p3", 3));
+    await ok(["delete", "deployment", "p3"]);
+    await ok(["get", "validatingadmissionpolicybinding", "param-max-by-name"]);
+    expect((await ok(["get", "validatingadmissionpolicybindings"])).stdout).toMatch(/param-max-by-name\s+param-max\s+vap-params\/limits\s+/);
+  });
+  // By selector, in the request's namespace; none there: Deny refuses, Allow admits.
+  const bySelector = (action: string) => binding("param-max-by-label", "param-max", { paramRef: { selector: { matchLabels: { limits: "yes" } }, parameterNotFoundAction: action } });
+  await withObjects(list(parameterized, bySelector("Deny")), async () => {
+    expect(await fails(["create", "-f", "-"], deployment("p1", 1, "default"))).toContain("denied request: failed to configure binding: no params found for policy binding with `Deny` parameterNotFoundAction");
+    await ok(["label", "configmap", "limits", "-n", "vap-params", "limits=yes"]);
+    expect(await fails(["create", "-f", "-"], deployment("p5", 5, "vap-params"))).toContain("denied request: at most 3 replicas");
+    await ok(["create", "-f", "-"], deployment("p2", 2, "vap-params"));
+  });
+  await withObjects(list(parameterized, bySelector("Allow")), async () => {
+    await ok(["create", "-f", "-"], deployment("p9", 9, "default"));
+    await ok(["delete", "deployment", "p9"]);
+  });
+  await ok(["delete", "namespace", "vap-params", "--wait=false"]);
+});
+
 test("kubectl get lists policies and bindings with upstream's columns", async () => {
   await withObjects(list(policy("listed", { validations: [{ expression: "true" }, { expression: "true" }] }), binding("listed-b", "listed")), async () => {
     expect((await ok(["get", "validatingadmissionpolicies"])).stdout).toMatch(/^NAME\s+VALIDATIONS\s+PARAMKIND\s+AGE\n(.*\n)*listed\s+2\s+<unset>\s+/);
@@ -176,14 +206,16 @@ const BAD: [string, Record<string, unknown>, string][] = [
   ["a reason of Teapot", policy("bad", { validations: [{ expression: "true", reason: "Teapot" }] }), 'spec.validations[0].reason: Unsupported value: "Teapot"'],
   ["a message with a line break", policy("bad", { validations: [{ expression: "true", message: "a\nb" }] }), "spec.validations[0].message: Invalid value"],
   ["failurePolicy Maybe", policy("bad", { validations: [{ expression: "true" }], failurePolicy: "Maybe" }), 'spec.failurePolicy: Unsupported value: "Maybe"'],
-  ["a paramKind", policy("bad", { validations: [{ expression: "true" }], paramKind: { apiVersion: "v1", kind: "ConfigMap" } }), "spec.paramKind: Forbidden: params (paramKind) are not supported by kubun yet"],
+  ["a paramKind without a kind", policy("bad", { validations: [{ expression: "true" }], paramKind: { apiVersion: "v1" } }), "spec.paramKind.kind: Required value"],
   ["a variable that is not a CEL identifier", policy("bad", { validations: [{ expression: "true" }], variables: [{ name: "a-b", expression: "1" }] }), "spec.variables[0].name: Invalid value: \"a-b\": name is not a valid CEL identifier"],
   ["no resourceRules", policy("bad", { validations: [{ expression: "true" }], matchConstraints: {} }), "spec.matchConstraints.resourceRules: Required value"],
   ["a duplicate matchCondition name", policy("bad", { validations: [{ expression: "true" }], matchConditions: [{ name: "a", expression: "true" }, { name: "a", expression: "true" }] }), 'spec.matchConditions[1].name: Duplicate value: "a"'],
   ["a binding with both Deny and Warn", binding("bad", "p", { validationActions: ["Deny", "Warn"] }), "spec.validationActions: Invalid value"],
   ["a binding without actions", binding("bad", "p", { validationActions: [] }), "spec.validationActions: Required value"],
   ["a binding without a policyName", binding("bad", "", {}), "spec.policyName: Required value"],
-  ["a binding with a paramRef", binding("bad", "p", { paramRef: { name: "x" } }), "spec.paramRef: Forbidden: params (paramRef) are not supported by kubun yet"],
+  ["a paramRef without parameterNotFoundAction", binding("bad", "p", { paramRef: { name: "x" } }), "spec.paramRef.parameterNotFoundAction: Required value"],
+  ["a paramRef with both name and selector", binding("bad", "p", { paramRef: { name: "x", selector: {}, parameterNotFoundAction: "Deny" } }), "spec.paramRef.name: Forbidden: name and selector are mutually exclusive"],
+  ["a paramRef with neither", binding("bad", "p", { paramRef: { parameterNotFoundAction: "Deny" } }), "spec.paramRef: Required value: one of name or selector must be specified"],
 ];
 
 test.each(BAD)("%s is refused with a 422 naming the field", async (_, obj, message) => {

@@ -266,6 +266,7 @@ export const FUZZ_CR_SPEC = {
 export const FUZZ_POLICY_SPEC = {
   spec: {
     failurePolicy: "Fail",
+    paramKind: { apiVersion: "v1", kind: "ConfigMap" },
     matchConstraints: {
       resourceRules: [{ apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["deployments"], resourceNames: ["a"] }],
       excludeResourceRules: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["*"], resources: ["pods/*"] }],
@@ -278,5 +279,5 @@ export const FUZZ_POLICY_SPEC = {
   },
 };
 export const FUZZ_BINDING_SPEC = {
-  spec: { policyName: "fuzz-policy", validationActions: ["Warn", "Audit"], matchResources: { objectSelector: { matchExpressions: [{ key: "a", operator: "Exists" }] } } },
+  spec: { policyName: "fuzz-policy", validationActions: ["Warn", "Audit"], paramRef: { selector: { matchLabels: { p: "x" } }, namespace: "default", parameterNotFoundAction: "Allow" }, matchResources: { objectSelector: { matchExpressions: [{ key: "a", operator: "Exists" }] } } },
 };

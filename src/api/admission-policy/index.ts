@@ -18,6 +18,7 @@ import { requestAttributes, sendsOwnObject, type WebhookRequest } from "../webho
 import { NamespaceNotFound, type NamespaceLabels } from "../webhooks/matching.ts";
 import { admissionReview } from "../webhooks/review.ts";
 import { PolicyCache } from "./cache.ts";
+import { ParamSource } from "./params.ts";
 import { matchResourcesMatch } from "./matching.ts";
 import { evaluatePolicy, type Decision } from "./validator.ts";
 
@@ -35,9 +36,11 @@ interface Denial {
 export class PolicyAdmission {
   private readonly cache: PolicyCache;
   private readonly namespace: (name: string) => KubeObject | undefined;
+  private readonly params: ParamSource;
 
   constructor(storage: Storage) {
     this.cache = new PolicyCache(storage);
+    this.params = new ParamSource(storage);
     this.namespace = (name) => storage.store.get(objectKey(NAMESPACES, undefined, name))?.object;
   }
 
@@ -74,13 +77,21 @@ export class PolicyAdmission {
         const annotations = new Map<string, string[]>();
         for (const binding of policyBindings) {
           if (!matchResourcesMatch(binding.spec?.matchResources, a, labels, false)) continue;
-          bindings ??= this.bindings(a);
-          const result = evaluatePolicy(policy, bindings);
-          for (const [key, value] of result.auditAnnotations) {
-            const values = annotations.get(key) ?? [];
-            if (!values.includes(value)) annotations.set(key, [...values, value]);
+          const params = this.params.collect(policy, binding, a);
+          if ("error" in params) {
+            // A configuration error: failurePolicy decides, as for an evaluation error.
+            if (policy.spec?.failurePolicy !== "Ignore") denials.push({ policy, binding, decision: { index: -1, message: `failed to configure binding: ${params.error}` } });
+            continue;
           }
-          this.act(policy, binding, result.decisions, req, denials);
+          bindings ??= this.bindings(a);
+          for (const param of params.objects) {
+            const result = evaluatePolicy(policy, { ...bindings, params: admissionValue(param) });
+            for (const [key, value] of result.auditAnnotations) {
+              const values = annotations.get(key) ?? [];
+              if (!values.includes(value)) annotations.set(key, [...values, value]);
+            }
+            this.act(policy, binding, result.decisions, req, denials);
+          }
         }
         for (const [key, values] of annotations) req.annotate?.(`${policy.metadata.name}/${key}`, values.join(", "));
       }
@@ -105,7 +116,7 @@ export class PolicyAdmission {
     }
   }
 
-  /** The CEL variables of a request (object, oldObject, request, namespaceObject; params null). */
+  /** The CEL variables of a request but params: object, oldObject, request, namespaceObject. */
   private bindings(a: AdmissionAttributes): Record<string, unknown> {
     const request = admissionReview(a, "", ["v1"]).request;
     const isNamespace = a.kind.group === "" && a.kind.kind === "Namespace";
@@ -115,7 +126,6 @@ export class PolicyAdmission {
       oldObject: admissionValue(a.oldObject),
       request: admissionValue(request),
       namespaceObject: admissionValue(ns),
-      params: null,
     };
   }
 }

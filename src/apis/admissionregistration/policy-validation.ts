@@ -2,13 +2,12 @@
 // kube-apiserver's pkg/apis/admissionregistration/validation (field paths and messages as
 // upstream's). Every expression is compiled at write time (validations, messageExpressions,
 // variables, auditAnnotations, matchConditions), so a policy that is stored can be evaluated;
-// a reference to `variables.x` must name a variable declared before it. Params (paramKind,
-// paramRef) are not implemented in kubun yet: they are refused rather than stored and ignored.
+// a reference to `variables.x` must name a variable declared before it.
 import { compileAdmission, isCompileError, POLICY_VARIABLES } from "../cel/index.ts";
 import { fieldDuplicate, fieldForbidden, fieldInvalid, fieldNotSupported, fieldRequired } from "../errors.ts";
 import { type Causes, type JsonObject, absent, child, index, objectAt, objectsAt, stringAt, stringListAt } from "../field.ts";
 import { validateLabelSelector } from "../metadata.ts";
-import { isQualifiedName, isValidPathSegmentName } from "../validation.ts";
+import { isDNS1123Label, isQualifiedName, isValidPathSegmentName } from "../validation.ts";
 import { validateMatchConditions } from "./match-conditions.ts";
 import { validateRule } from "./validation.ts";
 
@@ -64,7 +63,14 @@ function validateMatchResources(errs: Causes, path: string, m: JsonObject, requi
 export function validatePolicy(errs: Causes, policy: JsonObject): void {
   const spec = objectAt(errs, "spec", policy.spec);
   if (!spec) return void errs.push(fieldRequired("spec"));
-  if (!absent(spec.paramKind)) errs.push(fieldForbidden("spec.paramKind", "params (paramKind) are not supported by kubun yet"));
+  const paramKind = objectAt(errs, "spec.paramKind", spec.paramKind);
+  if (paramKind) {
+    const apiVersion = stringAt(errs, "spec.paramKind.apiVersion", paramKind.apiVersion);
+    if (!apiVersion) errs.push(fieldRequired("spec.paramKind.apiVersion"));
+    else if (apiVersion.split("/").length > 2 || apiVersion.split("/").some((p) => !p)) errs.push(fieldInvalid("spec.paramKind.apiVersion", apiVersion, "must be a valid group/version"));
+    const kind = stringAt(errs, "spec.paramKind.kind", paramKind.kind);
+    if (!kind) errs.push(fieldRequired("spec.paramKind.kind"));
+  }
   const mc = objectAt(errs, "spec.matchConstraints", spec.matchConstraints);
   if (!mc) errs.push(fieldRequired("spec.matchConstraints"));
   else validateMatchResources(errs, "spec.matchConstraints", mc, true);
@@ -119,7 +125,18 @@ export function validateBinding(errs: Causes, binding: JsonObject): void {
   if (!spec) return void errs.push(fieldRequired("spec"));
   const policyName = stringAt(errs, "spec.policyName", spec.policyName);
   if (!policyName) errs.push(fieldRequired("spec.policyName"));
-  if (!absent(spec.paramRef)) errs.push(fieldForbidden("spec.paramRef", "params (paramRef) are not supported by kubun yet"));
+  const ref = objectAt(errs, "spec.paramRef", spec.paramRef);
+  if (ref) {
+    const name = stringAt(errs, "spec.paramRef.name", ref.name);
+    if (name && absent(ref.selector)) for (const msg of isValidPathSegmentName(name)) errs.push(fieldInvalid("spec.paramRef.name", name, msg));
+    if (name && !absent(ref.selector)) errs.push(fieldForbidden("spec.paramRef.name", "name and selector are mutually exclusive"));
+    if (!name && absent(ref.selector)) errs.push(fieldRequired("spec.paramRef", "Required value: one of name or selector must be specified"));
+    validateLabelSelector(errs, "spec.paramRef.selector", ref.selector);
+    const ns = stringAt(errs, "spec.paramRef.namespace", ref.namespace);
+    if (ns) for (const msg of isDNS1123Label(ns)) errs.push(fieldInvalid("spec.paramRef.namespace", ns, msg));
+    if (absent(ref.parameterNotFoundAction)) errs.push(fieldRequired("spec.paramRef.parameterNotFoundAction"));
+    else oneOf(errs, "spec.paramRef.parameterNotFoundAction", ref.parameterNotFoundAction, ["Allow", "Deny"]);
+  }
   const mr = objectAt(errs, "spec.matchResources", spec.matchResources);
   if (mr) validateMatchResources(errs, "spec.matchResources", mr, false);
   const actions = stringListAt(errs, "spec.validationActions", spec.validationActions) ?? [];

@@ -1,6 +1,6 @@
 // admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy and ValidatingAdmissionPolicyBinding:
-// types, defaults (upstream's SetDefaults_ValidatingAdmissionPolicySpec, _MatchResources,
-// _ParamRef) and `kubectl get` columns (upstream's printers). Validation is beside
+// types, defaults (upstream's SetDefaults_ValidatingAdmissionPolicySpec and _MatchResources)
+// and `kubectl get` columns (upstream's printers). Validation is beside
 // (policy-validation.ts); the API server enforces them in src/api/admission-policy/.
 import type { KubeObject } from "../meta.ts";
 import type { LabelSelector } from "../selector.ts";
@@ -92,8 +92,6 @@ export function defaultPolicy(p: ValidatingAdmissionPolicy): void {
 export function defaultBinding(b: ValidatingAdmissionPolicyBinding): void {
   if (typeof b.spec !== "object" || b.spec === null) return;
   defaultMatchResources(b.spec.matchResources);
-  const ref = b.spec.paramRef;
-  if (typeof ref === "object" && ref !== null) ref.parameterNotFoundAction ??= "Deny";
 }
 
 /** NAME VALIDATIONS PARAMKIND AGE, as upstream's printer. */
