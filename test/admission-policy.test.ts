@@ -96,6 +96,20 @@ test("the upstream docs' example: replicas <= 5 bound with Deny refuses 6 replic
   });
 });
 
+test("a policy on deployments/scale sees the autoscaling/v1 Scale of `kubectl scale`", async () => {
+  const scalePolicy = policy("scale-cap", {
+    matchConstraints: { resourceRules: [{ ...DEPLOYMENTS, operations: ["UPDATE"], resources: ["deployments/scale"] }] },
+    validations: [{ expression: "object.kind == 'Scale' && object.spec.replicas <= 4", message: "scale to at most 4" }],
+  });
+  await ok(["create", "-f", "-"], deployment("scaled", 1));
+  await withObjects(list(scalePolicy, binding("scale-cap-b", "scale-cap")), async () => {
+    expect(await fails(["scale", "deployment", "scaled", "--replicas=5"])).toContain("ValidatingAdmissionPolicy 'scale-cap' with binding 'scale-cap-b' denied request: scale to at most 4");
+    await ok(["scale", "deployment", "scaled", "--replicas=4"]);
+    await ok(["patch", "deployment", "scaled", "--type=merge", "-p", '{"spec":{"replicas":9}}']); // not the scale subresource
+  });
+  await ok(["delete", "deployment", "scaled"]);
+});
+
 test("Warn prints kubectl's Warning and admits; Audit writes the validation_failure annotation into the audit log", async () => {
   const objs = list(
     policy("max-replicas", { validations: [{ expression: "object.spec.replicas <= 2", messageExpression: "'replicas ' + string(object.spec.replicas) + ' > 2'" }] }),

@@ -14,7 +14,7 @@ import type { ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding } from
 import type { AdmitWrite } from "../admit-write.ts";
 import { objectKey, type Storage } from "../storage.ts";
 import { admissionForbidden, type AdmissionAttributes } from "../webhooks/attributes.ts";
-import { requestAttributes, sendsOwnObject, type WebhookRequest } from "../webhooks/index.ts";
+import { requestAttributes, scaleAttributes, sendsOwnObject, type WebhookRequest } from "../webhooks/index.ts";
 import { NamespaceNotFound, type NamespaceLabels } from "../webhooks/matching.ts";
 import { admissionReview } from "../webhooks/review.ts";
 import { PolicyCache } from "./cache.ts";
@@ -46,10 +46,19 @@ export class PolicyAdmission {
 
   /** The ValidatingAdmissionPolicy step of a create or update of `r`. */
   validating(r: ResourceInfo, req: WebhookRequest): AdmitWrite | undefined {
-    if (!sendsOwnObject(r, req.subresource) || req.subresource === "scale") return undefined;
+    if (req.subresource === "scale") {
+      return async (obj, old) => {
+        if (this.cache.hooks.length) this.admit(scaleAttributes(r, req, obj, old), req);
+      };
+    }
+    if (!sendsOwnObject(r, req.subresource)) return undefined;
     return async (obj, old) => {
       if (this.cache.hooks.length) this.admit(requestAttributes(r, req, obj, old), req);
     };
+  }
+
+  get active(): boolean {
+    return this.cache.hooks.length > 0;
   }
 
   /** A DELETE of `current`: the object is oldObject, object is null, as upstream sends deletes. */

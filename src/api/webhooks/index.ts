@@ -26,6 +26,8 @@ const NAMESPACES = findResource("", "v1", "namespaces")!;
 
 /** The ValidatingAdmissionPolicy plugin as the webhook plugins see it (admission-policy/). */
 export interface PolicyStep {
+  /** Whether any policy is bound (else CONNECT streams upgrade without a wait). */
+  readonly active: boolean;
   admit(a: AdmissionAttributes, req: WebhookRequest): void;
 }
 
@@ -99,8 +101,7 @@ export class WebhookAdmission {
   }
 
   private scaleAttributes(r: ResourceInfo, req: WebhookRequest, obj: KubeObject, old: KubeObject | undefined): AdmissionAttributes {
-    const a = this.attributes(r, req, obj, old);
-    return { ...a, kind: { group: "autoscaling", version: "v1", kind: "Scale" }, object: toScale(obj), oldObject: old && toScale(old) };
+    return scaleAttributes(r, req, obj, old);
   }
 
   /**
@@ -119,13 +120,14 @@ export class WebhookAdmission {
    * A CONNECT (pods/exec, attach, portforward): `options` is the request's *Options object, sent
    * as the object. Undefined when no webhook is configured, so streams upgrade without a wait.
    */
-  connect(r: ResourceInfo, req: WebhookRequest, namespace: string, name: string, options: Record<string, unknown>): Promise<void> | undefined {
-    if (!this.cache.mutating.length && !this.cache.validating.length) return undefined;
+  connect(r: ResourceInfo, req: WebhookRequest, namespace: string, name: string, options: Record<string, unknown>, policies?: PolicyStep): Promise<void> | undefined {
+    if (!this.cache.mutating.length && !this.cache.validating.length && !policies?.active) return undefined;
     const sub = r.subresources.find((s) => s.name === req.subresource);
     const kind = { group: sub?.group ?? r.group, version: sub?.version ?? r.version, kind: sub?.kind ?? r.kind };
     const a: AdmissionAttributes = { operation: "CONNECT", resource: r, subresource: req.subresource ?? "", kind, namespace, name, object: options, user: req.user, dryRun: false };
     return (async () => {
       if (this.cache.mutating.length) await mutate(this.cache.mutating, a, undefined, this.deps, req);
+      policies?.admit(a, req);
       if (this.cache.validating.length) await validate(this.cache.validating, a, this.deps, req);
     })();
   }
@@ -161,6 +163,12 @@ export function requestAttributes(r: ResourceInfo, req: WebhookRequest, obj: Kub
     dryRun: req.dryRun,
     options,
   };
+}
+
+/** A write to <object>/scale as admission sees it: autoscaling/v1 Scale objects. */
+export function scaleAttributes(r: ResourceInfo, req: WebhookRequest, obj: KubeObject, old: KubeObject | undefined): AdmissionAttributes {
+  const a = requestAttributes(r, req, obj, old);
+  return { ...a, kind: { group: "autoscaling", version: "v1", kind: "Scale" }, object: toScale(obj), oldObject: old && toScale(old) };
 }
 
 function splitGroupVersion(gv: string): [string, string] {
