@@ -23,7 +23,8 @@ import { matchResourcesMatch } from "./matching.ts";
 import { evaluatePolicy, type Decision } from "./validator.ts";
 
 const NAMESPACES = findResource("", "v1", "namespaces")!;
-const EXEMPT = new Set(["validatingadmissionpolicies", "validatingadmissionpolicybindings"]);
+// As upstream, the admission configuration kinds are never subject to policies: a bad policy can always be removed.
+const EXEMPT = new Set(["validatingwebhookconfigurations", "mutatingwebhookconfigurations", "validatingadmissionpolicies", "validatingadmissionpolicybindings"]);
 
 const CODES: Record<string, number> = { Unauthorized: 401, Forbidden: 403, RequestEntityTooLarge: 413, Invalid: 422 };
 
