@@ -45,6 +45,9 @@ const PACKAGES: Record<string, string[]> = {
   "io.k8s.api.admissionregistration.v1": [
     "MatchCondition", "MutatingWebhook", "MutatingWebhookConfiguration", "MutatingWebhookConfigurationList", "RuleWithOperations",
     "ValidatingWebhook", "ValidatingWebhookConfiguration", "ValidatingWebhookConfigurationList",
+    "AuditAnnotation", "ExpressionWarning", "MatchResources", "NamedRuleWithOperations", "ParamKind", "ParamRef", "TypeChecking",
+    "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "ValidatingAdmissionPolicyBindingList", "ValidatingAdmissionPolicyBindingSpec",
+    "ValidatingAdmissionPolicyList", "ValidatingAdmissionPolicySpec", "ValidatingAdmissionPolicyStatus", "Validation", "Variable",
   ],
   "io.k8s.api.scheduling.v1": ["PriorityClass", "PriorityClassList"],
   "io.k8s.api.autoscaling.v1": [

@@ -302,3 +302,25 @@ export const FUZZ_CR_SPEC = {
   spec: { color: "blue", replicas: 2, name: "abc", port: "http", labels: { a: "b" }, ports: [{ name: "web" }], raw: { any: ["thing"] }, template: { apiVersion: "v1", kind: "Pod", metadata: { name: "p" } }, when: "2026-01-01T00:00:00Z", deep: [[{ x: 1.5 }]] },
   status: { replicas: 1, conditions: [{ type: "Ready", status: "True" }] },
 };
+
+// A ValidatingAdmissionPolicy and a binding whose every expression compiles (variables,
+// messageExpression, auditAnnotations, matchConditions): the fuzz poisons their strings, so
+// the CEL compiler sees hostile expressions at write time.
+export const FUZZ_POLICY_SPEC = {
+  spec: {
+    failurePolicy: "Fail",
+    paramKind: { apiVersion: "v1", kind: "ConfigMap" },
+    matchConstraints: {
+      resourceRules: [{ apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["deployments"], resourceNames: ["a"] }],
+      excludeResourceRules: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["*"], resources: ["pods/*"] }],
+      namespaceSelector: { matchLabels: { fuzz: "yes" } },
+    },
+    variables: [{ name: "replicas", expression: "object.spec.replicas" }],
+    matchConditions: [{ name: "not-system", expression: "!request.userInfo.username.startsWith('system:')" }],
+    validations: [{ expression: "variables.replicas <= 5", messageExpression: "'too many: ' + string(variables.replicas)", reason: "Forbidden" }],
+    auditAnnotations: [{ key: "replicas", valueExpression: "string(variables.replicas)" }],
+  },
+};
+export const FUZZ_BINDING_SPEC = {
+  spec: { policyName: "fuzz-policy", validationActions: ["Warn", "Audit"], paramRef: { selector: { matchLabels: { p: "x" } }, namespace: "default", parameterNotFoundAction: "Allow" }, matchResources: { objectSelector: { matchExpressions: [{ key: "a", operator: "Exists" }] } } },
+};

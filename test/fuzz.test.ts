@@ -17,7 +17,7 @@ import { Storage } from "../src/api/storage.ts";
 import { allResources, groupVersion, RESOURCES, storePrefix, type ResourceInfo } from "../src/apis/registry.ts";
 import { CRDRegistrar } from "../src/api/crd/index.ts";
 import { SqliteStore } from "../src/store/index.ts";
-import { ACCEPTS, BAD_NETWORK_POLICIES, BAD_PATCHES, BAD_PDBS, BAD_QUERIES, FUZZ_CR_SPEC, FUZZ_CRD, HOSTILE_NAMES, HOSTILE_STRINGS, PATCH_TYPES, REFUSED_WRITE_QUERIES, UNSUPPORTED_CONTENT_TYPES } from "./fuzz-cases.ts";
+import { ACCEPTS, BAD_NETWORK_POLICIES, BAD_PATCHES, BAD_PDBS, BAD_QUERIES, FUZZ_BINDING_SPEC, FUZZ_CR_SPEC, FUZZ_CRD, FUZZ_POLICY_SPEC, HOSTILE_NAMES, HOSTILE_STRINGS, PATCH_TYPES, REFUSED_WRITE_QUERIES, UNSUPPORTED_CONTENT_TYPES } from "./fuzz-cases.ts";
 
 const SEED = Number(process.env.FUZZ_SEED ?? 7);
 const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 10_500);
@@ -49,6 +49,7 @@ const webhook = (name: string) => ({
   namespaceSelector: { matchLabels: { app: "fuzz" } },
   sideEffects: "None",
   admissionReviewVersions: ["v1"],
+  matchConditions: [{ name: "has-object", expression: "object != null && request.operation == 'CREATE'" }],
 });
 
 function seedObject(r: ResourceInfo, name: string): Record<string, unknown> {
@@ -93,6 +94,8 @@ function seedObject(r: ResourceInfo, name: string): Record<string, unknown> {
     validatingwebhookconfigurations: { webhooks: [webhook("v")] },
     mutatingwebhookconfigurations: { webhooks: [{ ...webhook("m"), reinvocationPolicy: "IfNeeded" }] },
     customresourcedefinitions: { spec: FUZZ_CRD.spec },
+    validatingadmissionpolicies: FUZZ_POLICY_SPEC,
+    validatingadmissionpolicybindings: FUZZ_BINDING_SPEC,
   };
   if (r.custom) return { ...base, ...FUZZ_CR_SPEC };
   return { ...base, ...specs[r.resource] };

@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startAgent, type RunningAgent } from "../agent/index.ts";
+import { LOCAL_SANDBOX_IMAGE } from "../agent/agent.ts";
 import { buildTestImages } from "../scripts/build-test-images.ts";
 import { requireContainerHost } from "./helpers/agent-cluster.ts";
 import { havePostgres, startPostgres, type TestPostgres } from "./helpers/postgres.ts";
@@ -72,6 +73,7 @@ test.skipIf(!havePostgres)("an agent whose server dies keeps its pods running, f
     dataDir: agentDir,
     podCIDR: "10.214.19.0/24",
     imageDirs: [join(images.pause, "..")],
+    sandboxImage: LOCAL_SANDBOX_IMAGE,
     syncPeriodMs: 300,
     statusPeriodMs: 2000,
     log: () => {},

@@ -356,6 +356,39 @@ test("reinvocationPolicy IfNeeded calls a webhook again after a later one change
   });
 });
 
+test("matchConditions: a false condition skips the webhook, all true call it; it sees object, oldObject and request", async () => {
+  const conditions = [
+    { name: "not-skipped", expression: "!has(object.metadata.labels) || !('skip' in object.metadata.labels)" },
+    { name: "by-admin", expression: "request.userInfo.username == 'admin' && request.operation in ['CREATE', 'UPDATE']" },
+    { name: "changed", expression: "oldObject == null || oldObject.data != object.data" },
+  ];
+  const yaml = configuration("ValidatingWebhookConfiguration", "conditions", [{ name: "cond.test.kubun.io", path: "/validate", extra: { matchConditions: conditions } }]);
+  await withConfig(yaml, async () => {
+    received["/validate"] = [];
+    const skipped = await s.kubectl(["create", "configmap", "mc-skipped", "--from-literal=a=1"], {});
+    expect(skipped.code).toBe(0);
+    await ok(["label", "configmap", "mc-skipped", "skip=yes", "deny=true"]); // would be refused if called
+    expect(received["/validate"]!.map((r) => r.request.name)).toEqual(["mc-skipped"]); // the create only
+    const denied = await fails(["create", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "mc-denied", labels: { deny: "true" } } }));
+    expect(denied).toContain('admission webhook "cond.test.kubun.io" denied the request: label deny=true is not welcome here');
+  });
+});
+
+test("matchConditions that fail to evaluate: failurePolicy Fail refuses with upstream's error, Ignore skips the webhook", async () => {
+  const erroring = [{ name: "reads-missing", expression: "object.data.missing == 'x'" }];
+  const fail = configuration("ValidatingWebhookConfiguration", "cond-fail", [{ name: "cond-fail.test.kubun.io", path: "/allow", extra: { matchConditions: erroring, failurePolicy: "Fail" } }]);
+  await withConfig(fail, async () => {
+    const err = await fails(["create", "configmap", "mc-error", "--from-literal=a=1"]);
+    expect(err).toContain(`configmaps "mc-error" is forbidden: failed calling webhook "cond-fail.test.kubun.io": expression 'object.data.missing == 'x'' resulted in error:`);
+  });
+  const ignore = configuration("ValidatingWebhookConfiguration", "cond-ignore", [{ name: "cond-ignore.test.kubun.io", path: "/validate", extra: { matchConditions: erroring, failurePolicy: "Ignore" } }]);
+  await withConfig(ignore, async () => {
+    received["/validate"] = [];
+    await ok(["create", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "mc-ignored", labels: { deny: "true" } }, data: { a: "1" } }));
+    expect(received["/validate"]).toEqual([]);
+  });
+});
+
 test("kubectl get lists configurations with their webhook counts", async () => {
   await withConfig(configuration("ValidatingWebhookConfiguration", "two", [{ name: "a.test.kubun.io", path: "/allow" }, { name: "b.test.kubun.io", path: "/allow" }]), async () => {
     const out = (await ok(["get", "validatingwebhookconfigurations"])).stdout;
@@ -366,7 +399,13 @@ test("kubectl get lists configurations with their webhook counts", async () => {
 
 const BAD_CONFIGS: [string, Record<string, unknown>, string][] = [
   ["a name of fewer than three segments", { name: "short.name" }, "webhooks[0].name: Invalid value"],
-  ["matchConditions (CEL)", { matchConditions: [{ name: "x", expression: "true" }] }, "webhooks[0].matchConditions: Forbidden: matchConditions (CEL) are not supported by kubun yet"],
+  ["a matchCondition that does not compile", { matchConditions: [{ name: "x", expression: "object.metadata.name ==" }] }, "webhooks[0].matchConditions[0].expression: Invalid value: \"object.metadata.name ==\": compilation failed: "],
+  ["a matchCondition reading an undeclared variable", { matchConditions: [{ name: "x", expression: "params.x == 1" }] }, "undeclared reference to 'params' (in container '')"],
+  ["a matchCondition reading authorizer", { matchConditions: [{ name: "x", expression: "authorizer.group('').resource('pods').check('get').allowed()" }] }, "the `authorizer` variable is not supported by kubun"],
+  ["duplicate matchCondition names", { matchConditions: [{ name: "x", expression: "true" }, { name: "x", expression: "false" }] }, 'webhooks[0].matchConditions[1].name: Duplicate value: "x"'],
+  ["a matchCondition without a name", { matchConditions: [{ expression: "true" }] }, "webhooks[0].matchConditions[0].name: Required value"],
+  ["65 matchConditions", { matchConditions: Array.from({ length: 65 }, (_, i) => ({ name: `c${i}`, expression: "true" })) }, "webhooks[0].matchConditions: Too many: 65: must have at most 64 items"],
+  ["nested comprehensions in a matchCondition", { matchConditions: [{ name: "x", expression: "object.data.all(k, object.data.exists(j, j == k))" }] }, "estimated rule cost exceeds budget"],
   ["an http url", { clientConfig: { url: "http://127.0.0.1/x" } }, "webhooks[0].clientConfig.url: Invalid value: \"http\": 'https' is the only allowed URL scheme"],
   ["both url and service", { clientConfig: { url: "https://a/x", service: { namespace: "a", name: "b" } } }, "webhooks[0].clientConfig: Required value: exactly one of url or service is required"],
   ["sideEffects Some", { sideEffects: "Some" }, 'webhooks[0].sideEffects: Unsupported value: "Some"'],
@@ -431,5 +470,5 @@ test("client-node's AdmissionregistrationV1Api creates, lists and deletes config
   expect(out.defaults).toEqual({ failurePolicy: "Fail", timeoutSeconds: 10, reinvocationPolicy: "Never" });
   expect(out.listed).toContain("cn");
   expect(out.refusedCode).toBe(422);
-  expect(out.refusedBody).toContain("webhooks[0].matchConditions: Forbidden: matchConditions (CEL) are not supported by kubun yet");
+  expect(out.refusedBody).toContain("webhooks[0].matchConditions[0].expression: Invalid value: \"nosuch == 1\": compilation failed: ERROR: <input>:1:1: undeclared reference to 'nosuch' (in container '')");
 });

@@ -1,10 +1,11 @@
 // The admission steps of a write that need the request's user, run by the registry after
 // defaulting and validation (kube-apiserver runs them as admission plugins and, for RBAC, in
 // the policy-based storage), in kube-apiserver's order: the mutating LimitRanger, ServiceAccount
-// (a pod's image pull secrets) and mutating admission webhooks first, then the checks of the
-// object they leave: NodeRestriction for a node's writes to Nodes, RBAC escalation prevention for
-// roles and bindings, PodSecurity (pods, workload templates and namespaces), the validating
-// admission webhooks (webhooks/) and ResourceQuota. Each step decides whether it applies.
+// (a pod's image pull secrets), Priority and mutating admission webhooks first, then the checks
+// of the object they leave: NodeRestriction for a node's writes to Nodes, RBAC escalation
+// prevention for roles and bindings, PodSecurity (pods, workload templates and namespaces),
+// ValidatingAdmissionPolicy (admission-policy/), the validating admission webhooks (webhooks/)
+// and ResourceQuota. Each step decides whether it applies.
 import type { AdmitWrite, Release } from "./admit-write.ts";
 import type { ResourceInfo } from "../apis/registry.ts";
 import type { UserInfo } from "./auth.ts";
@@ -16,6 +17,7 @@ import { serviceAccountAdmission } from "./serviceaccount-admission.ts";
 import { podSecurity, type PodSecurityDeps } from "./pod-security/index.ts";
 import type { WebhookAdmission, WebhookRequest } from "./webhooks/index.ts";
 import { priorityAdmission } from "./priority-admission.ts";
+import type { PolicyAdmission } from "./admission-policy/index.ts";
 
 export type { AdmitWrite, Release } from "./admit-write.ts";
 
@@ -26,7 +28,7 @@ export function admissionFor(
   escalation: EscalationDeps | undefined,
   quota?: QuotaDeps,
   pss?: { deps: PodSecurityDeps | undefined; subresource: string | undefined; warnings: string[]; annotate?: (key: string, value: string) => void },
-  webhooks?: { admission: WebhookAdmission; request: WebhookRequest },
+  webhooks?: { admission: WebhookAdmission; request: WebhookRequest; policies?: PolicyAdmission },
 ): AdmitWrite | undefined {
   const steps = [
     limitRangerAdmission(r, quota?.store),
@@ -38,6 +40,7 @@ export function admissionFor(
     nodeRestriction(user, r),
     rbacEscalation(user, r, escalation),
     pss && podSecurity(user, r, pss.subresource, pss.deps, pss.warnings, pss.annotate),
+    webhooks?.policies?.validating(r, webhooks.request),
     webhooks?.admission.validating(r, webhooks.request),
     resourceQuotaAdmission(r, quota),
   ].filter((s) => s !== undefined);

@@ -26,6 +26,7 @@ import { handleBinding, handleLog, handleScale } from "./handlers/subresources.t
 import { handleEviction } from "./handlers/eviction.ts";
 import { handleWatch } from "./handlers/watch.ts";
 import { WebhookAdmission } from "./webhooks/index.ts";
+import { PolicyAdmission } from "./admission-policy/index.ts";
 import { handleCreate, handleDelete, handleDeleteCollection, handleUpdate } from "./handlers/write.ts";
 import { negotiateOpenapiV2, OPENAPI_V2_PROTOBUF, openapiV2, openapiV2Protobuf, openapiV3GroupVersion, openapiV3Index } from "./openapi/index.ts";
 import { parseRequestInfo, splitGroupVersion } from "./request-info.ts";
@@ -161,6 +162,7 @@ export function createApp(opts: AppOptions): Hono {
   deps.quota = { store: opts.storage.store, locks: new QuotaLocks(), now: opts.now };
   if (opts.podSecurityConfig) deps.podSecurity = { config: opts.podSecurityConfig, storage: opts.storage };
   deps.webhooks = opts.webhooks ?? new WebhookAdmission(opts.storage);
+  deps.policies = new PolicyAdmission(opts.storage);
 
   app.onError((err) => {
     if (err instanceof StatusError) return statusResponse(err);

@@ -149,6 +149,11 @@ export const RESOURCES: readonly ResourceInfo[] = [
   res("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", true),
   res("admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations", "ValidatingWebhookConfiguration", false, { categories: ["api-extensions"] }),
   res("admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations", "MutatingWebhookConfiguration", false, { categories: ["api-extensions"] }),
+  res("admissionregistration.k8s.io", "v1", "validatingadmissionpolicies", "ValidatingAdmissionPolicy", false, {
+    categories: ["api-extensions"],
+    subresources: [status("ValidatingAdmissionPolicy")],
+  }),
+  res("admissionregistration.k8s.io", "v1", "validatingadmissionpolicybindings", "ValidatingAdmissionPolicyBinding", false, { categories: ["api-extensions"] }),
   // Virtual, create-only: the answer is computed, nothing is stored.
   res("authorization.k8s.io", "v1", "selfsubjectaccessreviews", "SelfSubjectAccessReview", false, { verbs: ["create"] }),
   res("authorization.k8s.io", "v1", "subjectaccessreviews", "SubjectAccessReview", false, { verbs: ["create"] }),

@@ -44,6 +44,8 @@ import { defaultNetworkPolicy, networkPolicyPrinter, validateNetworkPolicy } fro
 import { emptyPdbStatus, podDisruptionBudgetPrinter, validatePodDisruptionBudget, validatePodDisruptionBudgetStatus } from "./policy/poddisruptionbudget.ts";
 import { defaultWebhookConfiguration, webhookConfigurationPrinter, type WebhookConfiguration } from "./admissionregistration/webhook.ts";
 import { validateMutatingWebhookConfiguration, validateValidatingWebhookConfiguration } from "./admissionregistration/validation.ts";
+import { bindingPrinter as policyBindingPrinter, defaultBinding as defaultPolicyBinding, defaultPolicy, policyPrinter, type ValidatingAdmissionPolicy, type ValidatingAdmissionPolicyBinding } from "./admissionregistration/policy.ts";
+import { validateBinding as validatePolicyBinding, validatePolicy } from "./admissionregistration/policy-validation.ts";
 
 import { defaultHorizontalPodAutoscaler, horizontalPodAutoscalerPrinter } from "./autoscaling/hpa.ts";
 import { validateHorizontalPodAutoscaler, validateHorizontalPodAutoscalerStatus } from "./autoscaling/hpa-validation.ts";
@@ -245,6 +247,19 @@ STRATEGIES["admissionregistration.k8s.io/MutatingWebhookConfiguration"] = {
   printer: webhookConfigurationPrinter,
 };
 
+STRATEGIES["admissionregistration.k8s.io/ValidatingAdmissionPolicy"] = {
+  name: nameIsDNSSubdomain,
+  defaults: (p) => defaultPolicy(p as ValidatingAdmissionPolicy),
+  validate: validatePolicy,
+  printer: policyPrinter,
+  prepareForCreate: emptyStatus,
+};
+STRATEGIES["admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding"] = {
+  name: nameIsDNSSubdomain,
+  defaults: (b) => defaultPolicyBinding(b as ValidatingAdmissionPolicyBinding),
+  validate: validatePolicyBinding,
+  printer: policyBindingPrinter,
+};
 STRATEGIES["apiextensions.k8s.io/CustomResourceDefinition"] = crdStrategy;
 
 export function strategyFor(r: { group: string; kind: string; custom?: CustomResourceInfo }): Strategy {

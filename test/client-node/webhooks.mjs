@@ -23,7 +23,7 @@ out.defaults = created.webhooks?.[0] && {
 out.listed = (await api.listMutatingWebhookConfiguration()).items.map((i) => i.metadata?.name);
 await api.deleteMutatingWebhookConfiguration({ name: "cn" });
 try {
-  await api.createValidatingWebhookConfiguration({ body: { metadata: { name: "cel" }, webhooks: [{ ...hook, matchConditions: [{ name: "m", expression: "true" }] }] } });
+  await api.createValidatingWebhookConfiguration({ body: { metadata: { name: "cel" }, webhooks: [{ ...hook, matchConditions: [{ name: "m", expression: "nosuch == 1" }] }] } });
 } catch (err) {
   out.refusedCode = err.code;
   out.refusedBody = JSON.parse(err.body).message;

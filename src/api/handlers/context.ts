@@ -17,6 +17,7 @@ import type { QuotaDeps } from "../quota-admission.ts";
 import type { WatchBudget } from "../limits.ts";
 import type { PodSecurityDeps } from "../pod-security/index.ts";
 import type { WebhookAdmission } from "../webhooks/index.ts";
+import type { PolicyAdmission } from "../admission-policy/index.ts";
 
 export interface ApiDeps {
   storage: Storage;
@@ -34,6 +35,8 @@ export interface ApiDeps {
   podSecurity?: PodSecurityDeps;
   /** Admission webhooks (webhooks/); without them (the API alone, in tests) none are called. */
   webhooks?: WebhookAdmission;
+  /** ValidatingAdmissionPolicies (admission-policy/); without them none are enforced. */
+  policies?: PolicyAdmission;
 }
 
 export interface HandlerContext {
@@ -57,6 +60,7 @@ export function writeOptions(h: HandlerContext): WriteOptions {
   const fieldManager = q.get("fieldManager") ?? h.c.req.header("user-agent")?.split("/")[0] ?? undefined;
   const webhooks = h.deps.webhooks && {
     admission: h.deps.webhooks,
+    policies: h.deps.policies,
     request: { user: requestUser(h.c), subresource: h.info.subresource, dryRun: dryRun.length > 0, fieldManager, warnings, annotate },
   };
   return {

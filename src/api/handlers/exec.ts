@@ -47,10 +47,10 @@ export function handleExec(h: HandlerContext, kind: "exec" | "attach"): Response
   return admitted ? admitted.then(() => execAdmitted(h, kind)) : execAdmitted(h, kind);
 }
 
-/** The CONNECT admission webhooks of a stream, before anything else (as kube-apiserver's connect handler). */
+/** The CONNECT admission webhooks and policies of a stream, before anything else (as kube-apiserver's connect handler). */
 export function connectAdmission(h: HandlerContext, options: Record<string, unknown>): Promise<void> | undefined {
   const request = { user: requestUser(h.c), subresource: h.info.subresource, dryRun: false, warnings: [], annotate: (k: string, v: string) => addAuditAnnotation(h.c, k, v) };
-  return h.deps.webhooks?.connect(h.r, request, h.info.namespace ?? "", h.info.name!, options);
+  return h.deps.webhooks?.connect(h.r, request, h.info.namespace ?? "", h.info.name!, options, h.deps.policies);
 }
 
 function execAdmitted(h: HandlerContext, kind: "exec" | "attach"): Response {

@@ -1,6 +1,7 @@
 // Subresources other than status: scale (autoscaling/v1 Scale), binding (pods) and log (pods).
 import { badRequest, conflict, invalid, serviceUnavailable } from "../../apis/errors.ts";
 import { formatTime } from "../../apis/time.ts";
+import { toScale } from "../../apis/autoscaling/scale.ts";
 import { validateScale } from "../../apis/index.ts";
 import type { KubeObject, StatusCause } from "../../apis/meta.ts";
 import { qualified } from "../storage.ts";
@@ -8,7 +9,6 @@ import { checkTypeMeta, respond, writeOptions, type HandlerContext } from "./con
 import { patchObject, readPatch } from "./patch.ts";
 import { readObject } from "./write.ts";
 import { APPLY_PATCH } from "../patch/index.ts";
-import { toScale } from "../../apis/autoscaling/scale.ts";
 
 type Obj = Record<string, any>;
 
@@ -24,7 +24,6 @@ function setPath(obj: Obj, path: string, value: unknown): void {
   cur[fields.at(-1)!] = value;
 }
 
-type ScalePaths = NonNullable<NonNullable<HandlerContext["r"]["custom"]>["scale"]>;
 
 export async function handleScale(h: HandlerContext): Promise<Response> {
   const { storage } = h.deps;

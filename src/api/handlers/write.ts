@@ -107,7 +107,7 @@ async function admitDelete(h: HandlerContext, namespace: string | undefined, nam
   if (opts.preconditions) options.preconditions = opts.preconditions;
   if (opts.dryRun) options.dryRun = ["All"];
   const request = { user: requestUser(h.c), subresource: undefined, dryRun: !!opts.dryRun, warnings, annotate: (k: string, v: string) => addAuditAnnotation(h.c, k, v) };
-  await h.deps.webhooks.admitDelete(h.r, request, current, options);
+  await h.deps.webhooks.admitDelete(h.r, request, current, options, h.deps.policies);
   return warnings;
 }
 

@@ -5,6 +5,7 @@
 import type { KubeObject } from "../../apis/meta.ts";
 import type { ResourceInfo } from "../../apis/registry.ts";
 import type { UserInfo } from "../auth.ts";
+import { forbidden, type StatusError } from "../../apis/errors.ts";
 
 export type AdmissionOperation = "CREATE" | "UPDATE" | "DELETE" | "CONNECT";
 
@@ -23,4 +24,15 @@ export interface AdmissionAttributes {
   dryRun: boolean;
   /** CreateOptions / UpdateOptions / DeleteOptions / the CONNECT options, as meta.k8s.io/v1 sends them. */
   options?: Record<string, unknown>;
+}
+
+/**
+ * admission.NewForbidden: `<resource>.<group> "<name>" is forbidden: <message>`, with the
+ * group, resource and name in details, as every admission plugin's refusal reads.
+ */
+export function admissionForbidden(a: AdmissionAttributes, message: string): StatusError {
+  const resource = a.resource.group ? `${a.resource.resource}.${a.resource.group}` : a.resource.resource;
+  const e = forbidden(`${resource} ${JSON.stringify(a.name)} is forbidden: ${message}`);
+  e.status.details = { name: a.name, group: a.resource.group, kind: a.resource.resource };
+  return e;
 }

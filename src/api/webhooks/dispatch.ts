@@ -19,7 +19,9 @@ import { badRequest, fieldForbidden, internalError, invalid, notFound, StatusErr
 import type { KubeObject, Status } from "../../apis/meta.ts";
 import { jsonPatch } from "../patch/index.ts";
 import type { Webhook } from "../../apis/admissionregistration/webhook.ts";
-import type { AdmissionAttributes } from "./attributes.ts";
+import { admissionForbidden, type AdmissionAttributes } from "./attributes.ts";
+import { compileConditions, matchConditions } from "../../apis/admissionregistration/match-conditions.ts";
+import { admissionValue, WEBHOOK_MATCH_VARIABLES } from "../../apis/cel/index.ts";
 import { CallError, type WebhookClient } from "./client.ts";
 import type { ConfiguredWebhook } from "./config-cache.ts";
 import { webhookMatches, NamespaceNotFound, type NamespaceLabels } from "./matching.ts";
@@ -40,13 +42,28 @@ function matching(hooks: readonly ConfiguredWebhook[], a: AdmissionAttributes, d
   const out: [ConfiguredWebhook, number][] = [];
   hooks.forEach((h, i) => {
     try {
-      if (webhookMatches(h.hook, a, deps.namespaceLabels)) out.push([h, i]);
+      if (webhookMatches(h.hook, a, deps.namespaceLabels) && conditionsMatch(h.hook, a)) out.push([h, i]);
     } catch (err) {
       if (err instanceof NamespaceNotFound) throw notFound({ resource: "namespaces" }, a.namespace);
       throw err;
     }
   });
   return out;
+}
+
+/**
+ * The webhook's matchConditions (after generic/webhook.go ShouldCallHook): a false condition
+ * skips the webhook; an evaluation error skips it under failurePolicy Ignore and refuses the
+ * request under Fail, with upstream's Forbidden `failed calling webhook "x": ...`.
+ */
+function conditionsMatch(hook: Webhook, a: AdmissionAttributes): boolean {
+  if (!hook.matchConditions?.length) return true;
+  const programs = compileConditions(hook, hook.matchConditions, WEBHOOK_MATCH_VARIABLES);
+  const request = admissionReview(a, "", ["v1"]).request as Record<string, unknown>;
+  const result = matchConditions(programs, { object: admissionValue(a.object), oldObject: admissionValue(a.oldObject), request: admissionValue(request) });
+  if ("matches" in result) return result.matches;
+  if (hook.failurePolicy === "Ignore") return false;
+  throw admissionForbidden(a, `failed calling webhook ${JSON.stringify(hook.name)}: ${result.error}`);
 }
 
 /** Calls one webhook; CallError when it cannot be called or answers nonsense. */

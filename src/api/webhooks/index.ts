@@ -24,6 +24,13 @@ export { deniedError } from "./dispatch.ts";
 
 const NAMESPACES = findResource("", "v1", "namespaces")!;
 
+/** The ValidatingAdmissionPolicy plugin as the webhook plugins see it (admission-policy/). */
+export interface PolicyStep {
+  /** Whether any policy is bound (else CONNECT streams upgrade without a wait). */
+  readonly active: boolean;
+  admit(a: AdmissionAttributes, req: WebhookRequest): void;
+}
+
 /** One request's facts the webhooks are told besides the object. */
 export interface WebhookRequest extends RequestRecorder {
   user: UserInfo | undefined;
@@ -94,18 +101,18 @@ export class WebhookAdmission {
   }
 
   private scaleAttributes(r: ResourceInfo, req: WebhookRequest, obj: KubeObject, old: KubeObject | undefined): AdmissionAttributes {
-    const a = this.attributes(r, req, obj, old);
-    return { ...a, kind: { group: "autoscaling", version: "v1", kind: "Scale" }, object: toScale(obj), oldObject: old && toScale(old) };
+    return scaleAttributes(r, req, obj, old);
   }
 
   /**
    * A DELETE of `current`: mutating webhooks are called (a patch has nothing to change), then
    * validating ones; both get the object as oldObject and no object, as upstream sends deletes.
    */
-  async admitDelete(r: ResourceInfo, req: WebhookRequest, current: KubeObject, options: Record<string, unknown>): Promise<void> {
-    if (!this.cache.mutating.length && !this.cache.validating.length) return;
+  async admitDelete(r: ResourceInfo, req: WebhookRequest, current: KubeObject, options: Record<string, unknown>, policies?: PolicyStep): Promise<void> {
     const a: AdmissionAttributes = { ...this.attributes(r, req, undefined, current), operation: "DELETE", options };
     if (this.cache.mutating.length) await mutate(this.cache.mutating, a, undefined, this.deps, req);
+    // ValidatingAdmissionPolicy sits between the two webhook plugins, as in kube-apiserver.
+    policies?.admit(a, req);
     if (this.cache.validating.length) await validate(this.cache.validating, a, this.deps, req);
   }
 
@@ -113,13 +120,14 @@ export class WebhookAdmission {
    * A CONNECT (pods/exec, attach, portforward): `options` is the request's *Options object, sent
    * as the object. Undefined when no webhook is configured, so streams upgrade without a wait.
    */
-  connect(r: ResourceInfo, req: WebhookRequest, namespace: string, name: string, options: Record<string, unknown>): Promise<void> | undefined {
-    if (!this.cache.mutating.length && !this.cache.validating.length) return undefined;
+  connect(r: ResourceInfo, req: WebhookRequest, namespace: string, name: string, options: Record<string, unknown>, policies?: PolicyStep): Promise<void> | undefined {
+    if (!this.cache.mutating.length && !this.cache.validating.length && !policies?.active) return undefined;
     const sub = r.subresources.find((s) => s.name === req.subresource);
     const kind = { group: sub?.group ?? r.group, version: sub?.version ?? r.version, kind: sub?.kind ?? r.kind };
     const a: AdmissionAttributes = { operation: "CONNECT", resource: r, subresource: req.subresource ?? "", kind, namespace, name, object: options, user: req.user, dryRun: false };
     return (async () => {
       if (this.cache.mutating.length) await mutate(this.cache.mutating, a, undefined, this.deps, req);
+      policies?.admit(a, req);
       if (this.cache.validating.length) await validate(this.cache.validating, a, this.deps, req);
     })();
   }
@@ -130,26 +138,37 @@ export class WebhookAdmission {
   }
 
   private attributes(r: ResourceInfo, req: WebhookRequest, obj: KubeObject | undefined, old: KubeObject | undefined): AdmissionAttributes {
-    const operation: AdmissionOperation = old && obj ? "UPDATE" : "CREATE";
-    const meta = (obj ?? old)!.metadata;
-    const options: Record<string, unknown> = { kind: operation === "CREATE" ? "CreateOptions" : "UpdateOptions", apiVersion: "meta.k8s.io/v1" };
-    if (req.dryRun) options.dryRun = ["All"];
-    if (req.fieldManager) options.fieldManager = req.fieldManager;
-    const [group, version] = splitGroupVersion(groupVersion(r));
-    return {
-      operation,
-      resource: r,
-      subresource: req.subresource ?? "",
-      kind: { group, version, kind: r.kind },
-      namespace: meta.namespace ?? "",
-      name: meta.name ?? "",
-      object: obj,
-      oldObject: old,
-      user: req.user,
-      dryRun: req.dryRun,
-      options,
-    };
+    return requestAttributes(r, req, obj, old);
   }
+}
+
+/** The admission attributes of a create (no `old`) or an update of `r`. */
+export function requestAttributes(r: ResourceInfo, req: WebhookRequest, obj: KubeObject | undefined, old: KubeObject | undefined): AdmissionAttributes {
+  const operation: AdmissionOperation = old && obj ? "UPDATE" : "CREATE";
+  const meta = (obj ?? old)!.metadata;
+  const options: Record<string, unknown> = { kind: operation === "CREATE" ? "CreateOptions" : "UpdateOptions", apiVersion: "meta.k8s.io/v1" };
+  if (req.dryRun) options.dryRun = ["All"];
+  if (req.fieldManager) options.fieldManager = req.fieldManager;
+  const [group, version] = splitGroupVersion(groupVersion(r));
+  return {
+    operation,
+    resource: r,
+    subresource: req.subresource ?? "",
+    kind: { group, version, kind: r.kind },
+    namespace: meta.namespace ?? "",
+    name: meta.name ?? "",
+    object: obj,
+    oldObject: old,
+    user: req.user,
+    dryRun: req.dryRun,
+    options,
+  };
+}
+
+/** A write to <object>/scale as admission sees it: autoscaling/v1 Scale objects. */
+export function scaleAttributes(r: ResourceInfo, req: WebhookRequest, obj: KubeObject, old: KubeObject | undefined): AdmissionAttributes {
+  const a = requestAttributes(r, req, obj, old);
+  return { ...a, kind: { group: "autoscaling", version: "v1", kind: "Scale" }, object: toScale(obj), oldObject: old && toScale(old) };
 }
 
 function splitGroupVersion(gv: string): [string, string] {
@@ -161,7 +180,7 @@ function splitGroupVersion(gv: string): [string, string] {
  * Writes whose object is the resource's own kind (the main resource, status); scale has a view
  * of its own above. The binding subresource never reaches admission in kubun's registry.
  */
-function sendsOwnObject(r: ResourceInfo, subresource: string | undefined): boolean {
+export function sendsOwnObject(r: ResourceInfo, subresource: string | undefined): boolean {
   if (!subresource) return true;
   const sub = r.subresources.find((s) => s.name === subresource);
   return !!sub && sub.kind === r.kind && !sub.group;

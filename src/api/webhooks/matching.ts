@@ -40,7 +40,7 @@ export type NamespaceLabels = (namespace: string) => Record<string, string> | un
 
 export class NamespaceNotFound extends Error {}
 
-/** Whether the webhook is called for the request (matchConditions are refused by validation). */
+/** Whether the webhook's rules and selectors take the request (matchConditions are dispatch.ts's). */
 export function webhookMatches(hook: Webhook, a: AdmissionAttributes, namespaceLabels: NamespaceLabels): boolean {
   if (EXEMPT.has(a.resource.resource) && a.resource.group === "admissionregistration.k8s.io") return false;
   if (!(hook.rules ?? []).some((r) => ruleMatches(r, a))) return false;
@@ -52,14 +52,14 @@ function isEverything(sel: LabelSelector | undefined): boolean {
   return !sel || (!Object.keys(sel.matchLabels ?? {}).length && !(sel.matchExpressions ?? []).length);
 }
 
-function objectSelectorMatches(sel: LabelSelector | undefined, a: AdmissionAttributes): boolean {
+export function objectSelectorMatches(sel: LabelSelector | undefined, a: AdmissionAttributes): boolean {
   if (isEverything(sel)) return true;
   const labelsOf = (o: unknown) => ((o as { metadata?: { labels?: Record<string, string> } } | undefined)?.metadata?.labels ?? {});
   const objects = [a.object, a.oldObject].filter((o) => o !== undefined);
   return objects.some((o) => selectorMatches(sel, labelsOf(o)));
 }
 
-function namespaceSelectorMatches(sel: LabelSelector | undefined, a: AdmissionAttributes, namespaceLabels: NamespaceLabels): boolean {
+export function namespaceSelectorMatches(sel: LabelSelector | undefined, a: AdmissionAttributes, namespaceLabels: NamespaceLabels): boolean {
   const isNamespace = a.resource.group === "" && a.resource.resource === "namespaces";
   // Cluster-scoped objects other than namespaces are not in any namespace: the selector passes.
   if (!a.resource.namespaced && !isNamespace) return true;

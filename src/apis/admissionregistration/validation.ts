@@ -1,10 +1,12 @@
 // Validation of Validating/MutatingWebhookConfiguration, after kube-apiserver's
 // pkg/apis/admissionregistration/validation (v1 rules: sideEffects None or NoneOnDryRun, https
-// only, timeouts of 1–30 s), with its field paths and messages. matchConditions need CEL,
-// which kubun's API server does not evaluate yet: they are refused rather than ignored.
+// only, timeouts of 1–30 s), with its field paths and messages. matchConditions are compiled
+// here (match-conditions.ts), so a configuration whose CEL does not compile is refused.
 import { fieldDuplicate, fieldForbidden, fieldInvalid, fieldNotSupported, fieldRequired } from "../errors.ts";
-import { type Causes, type JsonObject, absent, arrayAt, child, index, intAt, objectAt, objectsAt, stringAt, stringListAt } from "../field.ts";
+import { type Causes, type JsonObject, absent, child, index, intAt, objectAt, objectsAt, stringAt, stringListAt } from "../field.ts";
 import { validateLabelSelector } from "../metadata.ts";
+import { WEBHOOK_MATCH_VARIABLES } from "../cel/index.ts";
+import { validateMatchConditions } from "./match-conditions.ts";
 import { isDNS1035Label, isDNS1123Subdomain, isValidPortNum } from "../validation.ts";
 
 const OPERATIONS = ["*", "CONNECT", "CREATE", "DELETE", "UPDATE"];
@@ -48,17 +50,14 @@ function validateWebhook(errs: Causes, hook: JsonObject, path: string, mutating:
   validateReviewVersions(errs, hook.admissionReviewVersions, child(path, "admissionReviewVersions"));
   if (mutating) oneOf(errs, child(path, "reinvocationPolicy"), hook.reinvocationPolicy, ["IfNeeded", "Never"]);
   else if (!absent(hook.reinvocationPolicy)) errs.push(fieldForbidden(child(path, "reinvocationPolicy"), "only mutating webhooks are reinvoked"));
-  const conditions = arrayAt(errs, child(path, "matchConditions"), hook.matchConditions);
-  if (conditions?.length) {
-    errs.push(fieldForbidden(child(path, "matchConditions"), "matchConditions (CEL) are not supported by kubun yet"));
-  }
+  validateMatchConditions(errs, child(path, "matchConditions"), hook.matchConditions, WEBHOOK_MATCH_VARIABLES);
 }
 
 function oneOf(errs: Causes, path: string, v: unknown, supported: string[]): void {
   if (!absent(v) && !supported.includes(v as string)) errs.push(fieldNotSupported(path, v, supported));
 }
 
-function validateRule(errs: Causes, rule: JsonObject, path: string): void {
+export function validateRule(errs: Causes, rule: JsonObject, path: string): void {
   const ops = stringListAt(errs, child(path, "operations"), rule.operations) ?? [];
   if (!ops.length) errs.push(fieldRequired(child(path, "operations")));
   if (ops.length > 1 && ops.includes("*")) errs.push(fieldInvalid(child(path, "operations"), ops, "if '*' is present, must not specify other operations"));

@@ -4,6 +4,7 @@
 import type { KubeObject } from "../meta.ts";
 import type { LabelSelector } from "../selector.ts";
 import { type Printer, age, column } from "../table.ts";
+import type { MatchCondition } from "./match-conditions.ts";
 
 export type Operation = "CREATE" | "UPDATE" | "DELETE" | "CONNECT" | "*";
 
@@ -40,7 +41,7 @@ export interface Webhook {
   sideEffects?: "None" | "NoneOnDryRun" | "Some" | "Unknown";
   timeoutSeconds?: number;
   admissionReviewVersions?: string[];
-  matchConditions?: unknown[];
+  matchConditions?: MatchCondition[];
   /** Mutating webhooks only. */
   reinvocationPolicy?: "Never" | "IfNeeded";
 }

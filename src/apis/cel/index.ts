@@ -4,3 +4,4 @@
 export { compile, isCompileError, type CelProgram } from "./program.ts";
 export { KUBERNETES_FUNCS } from "./library.ts";
 export { toCel } from "./values.ts";
+export { compileAdmission, admissionValue, runCondition, POLICY_VARIABLES, WEBHOOK_MATCH_VARIABLES } from "./admission.ts";
