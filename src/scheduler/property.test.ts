@@ -11,6 +11,10 @@ import { createTsScorer } from "./ts-scorer.ts";
 import type { NodeInfo, PodQuery, PodUsage, Scorer, ScorerOptions } from "./types.ts";
 import { type WasmScorerOptions, createWasmScorer } from "./wasm-scorer.ts";
 
+// Hundreds of random sessions a test: ~15 s on an idle 2-core machine, several times that when the
+// machine is loaded (CI with e2e tests beside them); the bound is for a hang, not for speed.
+const PROPERTY_TIMEOUT_MS = 180_000;
+
 ensureWasmBuilt("scheduler");
 
 /** Runs a session on one scorer and records every decision. */
@@ -64,7 +68,7 @@ describe("wasm scorer agrees with the TypeScript reference", () => {
       }),
       { numRuns: 250 },
     );
-  });
+  }, PROPERTY_TIMEOUT_MS);
 
   test.each(CONFIGS)("bursts of replicas filling small nodes, preferred terms (%s)", (_name, config) => {
     fc.assert(
@@ -74,7 +78,7 @@ describe("wasm scorer agrees with the TypeScript reference", () => {
       }),
       { numRuns: 250 },
     );
-  });
+  }, PROPERTY_TIMEOUT_MS);
 });
 
 /** Pods of the pool with per-node extra scores (the TS plugins' InterPodAffinity/PodTopologySpread share), from a seed. */
@@ -97,7 +101,7 @@ describe("per-node extra scores (plugins run beside the core)", () => {
       }),
       { numRuns: 100 },
     );
-  }, 30_000);
+  }, PROPERTY_TIMEOUT_MS);
 });
 
 const small = (name: string, o: Partial<NodeInfo> = {}) =>
