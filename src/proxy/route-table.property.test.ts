@@ -96,7 +96,8 @@ test("wasm and TypeScript tables pick the same endpoints", () => {
     }),
     { numRuns: 300 },
   );
-});
+  // A bound for a hang, not for speed: ~10 s on an idle machine, a minute beside e2e tests.
+}, 180_000);
 
 test("the sequences reach the interesting states", () => {
   // Guards the generator: without picks that hit pinned and re-pinned clients, the property
