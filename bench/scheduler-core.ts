@@ -8,6 +8,7 @@
 import { createTsScorer, createWasmScorer } from "../src/scheduler/index.ts";
 import type { NodeInfo, PodQuery, Scorer, ScorerOptions, WasmScorerOptions } from "../src/scheduler/index.ts";
 import { createTsTwin } from "../src/scheduler/ts-twin.ts";
+import type { SchedulerExports } from "../src/scheduler/wasm-loader.ts";
 import { XorShift32 } from "../src/scheduler/tie-break.ts";
 
 const GI = 2 ** 30;
@@ -120,6 +121,13 @@ export interface CoreResult {
   reference: CoreRun;
   scanRatio: number;
   indexedRatio: number;
+  /**
+   * Microseconds a pod spends inside schedule(header) alone on the indexed path (separate timed
+   * runs): the rest of a pod's work (encoding its query, finding its class) is the same
+   * TypeScript for both, so this is the language comparison the indexed rates dilute.
+   */
+  wasmIndexedCallUs: number;
+  tsIndexedCallUs: number;
   /** Choices compared with the wasm full scan's (every pod of every run) and how many differed. */
   checked: number;
   differing: number;
@@ -130,6 +138,21 @@ const twin = (o: WasmScorerOptions) => createWasmScorer({ ...o, core: createTsTw
 const scanOf = (make: (o: WasmScorerOptions) => Scorer) => (o: ScorerOptions) => make({ ...o, equivalenceCache: false });
 const WASM_SCAN = scanOf(createWasmScorer);
 const TS_SCAN = scanOf(twin);
+
+/** A scorer whose core calls are timed; `seconds` adds up the time spent inside them. */
+function timedCore(core: (m: SchedulerExports) => (ctx: number) => number) {
+  const t = { seconds: 0, make: (o: ScorerOptions) => createWasmScorer({ ...o, core: timed }) };
+  function timed(m: SchedulerExports) {
+    const f = core(m);
+    return (ctx: number) => {
+      const started = performance.now();
+      const best = f(ctx);
+      t.seconds += (performance.now() - started) / 1000;
+      return best;
+    };
+  }
+  return t;
+}
 
 /** Differences between `run` and the full scan's choices, over all of `run`'s pods. */
 function differences(run: Int32Array, scan: Int32Array): number {
@@ -158,13 +181,18 @@ export function benchCoreOn(nodes: NodeInfo[], pods: PodQuery[], tsPods: number,
   const wasmIndexed = runCore(createWasmScorer, nodes, pods, opts);
   const tsIndexed = runCore(twin, nodes, pods, opts);
   const reference = runCore(createTsScorer, nodes, pods.slice(0, Math.min(tsPods, pods.length)), opts);
-  const runs = [tsScan, wasmIndexed, tsIndexed, reference];
+  const wasmCalls = timedCore((m) => m.schedule);
+  const tsCalls = timedCore(createTsTwin);
+  const timedRuns = [runCore(wasmCalls.make, nodes, pods, opts), runCore(tsCalls.make, nodes, pods, opts)];
+  const runs = [tsScan, wasmIndexed, tsIndexed, reference, ...timedRuns];
   return {
     nodes: nodes.length,
     pods: pods.length,
     wasmScan, tsScan, wasmIndexed, tsIndexed, reference,
     scanRatio: wasmScan.podsPerSecond / tsScan.podsPerSecond,
     indexedRatio: wasmIndexed.podsPerSecond / tsIndexed.podsPerSecond,
+    wasmIndexedCallUs: (wasmCalls.seconds * 1e6) / pods.length,
+    tsIndexedCallUs: (tsCalls.seconds * 1e6) / pods.length,
     checked: runs.reduce((sum, r) => sum + r.choices.length, 0),
     differing: runs.reduce((sum, r) => sum + differences(r.choices, wasmScan.choices), 0),
   };

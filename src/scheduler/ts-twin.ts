@@ -32,8 +32,8 @@ import {
 
 const TWO_32 = 4294967296;
 
-/** schedule(header) over `memory`, choosing as the wasm module's export does. */
-export function createTsTwin(memory: WebAssembly.Memory): (ctx: number) => number {
+/** schedule(header) over the module's memory, choosing as the module's own export does. */
+export function createTsTwin({ memory }: { memory: WebAssembly.Memory }): (ctx: number) => number {
   let buffer: ArrayBuffer = memory.buffer;
   let u8 = new Uint8Array(buffer);
   let i32 = new Int32Array(buffer);
