@@ -3,10 +3,12 @@
 // as the scheduler's loop (podPlacement's filters and scores beside the core, constrainedQuery,
 // then one wasm call and an assume). Every pod reads every placed pod, as the plugins do, so no
 // equivalence cache can hide this work: its figures are reported apart from the core bench's
-// hot-cache mixes. The TypeScript reference runs the same stream on a prefix and must agree.
+// hot-cache mixes. The wasm module's TypeScript twin runs the same stream, the TypeScript
+// reference a prefix of it; both must agree.
 import type { KubeObject } from "../src/apis/meta.ts";
 import { createTsScorer, createWasmScorer } from "../src/scheduler/index.ts";
 import type { NodeInfo, PodQuery, Scorer, ScorerOptions } from "../src/scheduler/index.ts";
+import { createTsTwin } from "../src/scheduler/ts-twin.ts";
 import { constrainedQuery, podPlacement } from "../src/scheduler/pod-placement.ts";
 import type { PlacedPod, TopologySnapshot } from "../src/scheduler/pod-topology.ts";
 import { fakeNodes } from "./scheduler-core.ts";
@@ -82,6 +84,8 @@ export interface ConstraintResult {
   nodes: number;
   pods: number;
   wasm: ConstraintRun;
+  /** The wasm scorer with the TypeScript twin of the module (all pods; must choose as wasm). */
+  twin: ConstraintRun;
   ts: ConstraintRun;
   /** The wasm scorer chose the same nodes as the TS reference on its prefix. */
   identical: boolean;
@@ -91,9 +95,13 @@ export function benchConstraints(nodeCount: number, podCount: number, tsPods: nu
   const nodes = fakeNodes(nodeCount);
   const pods = constrainedPods(podCount);
   runConstraints(createWasmScorer, nodes.slice(0, 50), pods.slice(0, 500), opts);
+  const twinScorer = (o: ScorerOptions) => createWasmScorer({ ...o, core: createTsTwin });
+  runConstraints(twinScorer, nodes.slice(0, 50), pods.slice(0, 500), opts);
   const wasm = runConstraints(createWasmScorer, nodes, pods, opts);
+  const twin = runConstraints(twinScorer, nodes, pods, opts);
   const ts = runConstraints(createTsScorer, nodes, pods.slice(0, Math.min(tsPods, podCount)), opts);
   let identical = true;
   for (let k = 0; k < ts.choices.length; k++) if (ts.choices[k] !== wasm.choices[k]) identical = false;
-  return { nodes: nodeCount, pods: podCount, wasm, ts, identical };
+  for (let k = 0; k < twin.choices.length; k++) if (twin.choices[k] !== wasm.choices[k]) identical = false;
+  return { nodes: nodeCount, pods: podCount, wasm, twin, ts, identical };
 }

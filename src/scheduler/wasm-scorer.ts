@@ -15,7 +15,7 @@ import {
 import { ChangeLog } from "./wasm-change-log.ts";
 import { ClassCache, ClassKeyer } from "./wasm-class-cache.ts";
 import { NodeTable, WasmHeap } from "./wasm-heap.ts";
-import { instantiateScheduler } from "./wasm-loader.ts";
+import { type SchedulerExports, instantiateScheduler } from "./wasm-loader.ts";
 import { QueryEncoder, hostIPId, hostPortKey } from "./wasm-query.ts";
 
 export interface WasmScorerOptions extends ScorerOptions {
@@ -29,6 +29,11 @@ export interface WasmScorerOptions extends ScorerOptions {
   maxClasses?: number;
   /** Initial node table capacity (tests shrink it to force growth); default 256. */
   nodeCapacity?: number;
+  /**
+   * Another implementation of the module's schedule(header) over the same memory, in place of
+   * the wasm export (the bench and its test pass the TypeScript twin, ts-twin.ts).
+   */
+  core?: (module: SchedulerExports) => (ctx: number) => number;
 }
 
 /** A growable array region owned by this scorer (value table, taint flags, program...). */
@@ -63,6 +68,7 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
   const wasm = instantiateScheduler(options.wasmPath);
   const heap = new WasmHeap(wasm.memory, wasm.heapBase());
   const header = heap.alloc(L.HEADER_WORDS * 4);
+  const scheduleCore = options.core ? options.core(wasm) : wasm.schedule;
   const podPtr = heap.alloc(L.POD_DOUBLES * 8);
   const table = new NodeTable(heap, options.nodeCapacity);
   const log = new ChangeLog(heap, options.changeLogSize);
@@ -341,7 +347,7 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
 
     schedule(pod: PodQuery): Decision {
       writeHeader(pod);
-      const best = wasm.schedule(header);
+      const best = scheduleCore(header);
       const w = h();
       const rejections = readRejections();
       if (best < 0) return { nodeIndex: -1, feasible: 0, rejections };
