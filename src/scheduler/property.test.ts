@@ -14,6 +14,9 @@ import { type WasmScorerOptions, createWasmScorer } from "./wasm-scorer.ts";
 // Hundreds of random sessions a test: ~15 s on an idle 2-core machine, several times that when the
 // machine is loaded (CI with e2e tests beside them); the bound is for a hang, not for speed.
 const PROPERTY_TIMEOUT_MS = 180_000;
+// Runs a property: enough to catch a divergence in CI (fast-check draws new cases every run, so
+// coverage adds up across runs), fewer than a deep local check (KUBUN_PROPERTY_RUNS=1000).
+const RUNS = Number(process.env.KUBUN_PROPERTY_RUNS ?? 80);
 
 ensureWasmBuilt("scheduler");
 
@@ -66,7 +69,7 @@ describe("wasm scorer agrees with the TypeScript reference", () => {
         const want = run(createTsScorer(options), nodes, pool, steps);
         expect(run(createWasmScorer({ ...options, ...config }), nodes, pool, steps)).toEqual(want);
       }),
-      { numRuns: 250 },
+      { numRuns: RUNS },
     );
   }, PROPERTY_TIMEOUT_MS);
 
@@ -76,7 +79,7 @@ describe("wasm scorer agrees with the TypeScript reference", () => {
         const want = run(createTsScorer(options), nodes, pool, steps);
         expect(run(createWasmScorer({ ...options, ...config }), nodes, pool, steps)).toEqual(want);
       }),
-      { numRuns: 250 },
+      { numRuns: RUNS },
     );
   }, PROPERTY_TIMEOUT_MS);
 });
@@ -99,7 +102,7 @@ describe("per-node extra scores (plugins run beside the core)", () => {
         const want = run(createTsScorer(options), nodes, scored, steps);
         expect(run(createWasmScorer({ ...options, ...config }), nodes, scored, steps)).toEqual(want);
       }),
-      { numRuns: 100 },
+      { numRuns: Math.ceil(RUNS / 2) },
     );
   }, PROPERTY_TIMEOUT_MS);
 });

@@ -11,6 +11,11 @@ import { createTsTwin } from "./ts-twin.ts";
 import type { NodeInfo, PodQuery, PodUsage, Scorer } from "./types.ts";
 import { type WasmScorerOptions, createWasmScorer } from "./wasm-scorer.ts";
 
+// Cases a property: enough to catch a divergence in CI (new cases every run), fewer than a deep
+// local check (KUBUN_PROPERTY_RUNS=1000). Sessions run slowly late in a full suite, hence the bound.
+const RUNS = Math.ceil(Number(process.env.KUBUN_PROPERTY_RUNS ?? 80) / 4);
+const TIMEOUT_MS = 180_000;
+
 ensureWasmBuilt("scheduler");
 
 function run(scorer: Scorer, nodes: NodeInfo[], pool: PodQuery[], steps: Step[]): unknown[] {
@@ -65,9 +70,9 @@ describe("the TypeScript twin decides as the wasm module", () => {
         const want = run(createWasmScorer({ ...options, ...config }), nodes, pods, steps);
         expect(run(createWasmScorer({ ...options, ...config, core: createTsTwin }), nodes, pods, steps)).toEqual(want);
       }),
-      { numRuns: 100 },
+      { numRuns: RUNS },
     );
-  });
+  }, TIMEOUT_MS);
 
   test.each(CONFIGS)("bursts filling small nodes, preferred terms (%s)", (_name, config) => {
     fc.assert(
@@ -75,7 +80,7 @@ describe("the TypeScript twin decides as the wasm module", () => {
         const want = run(createWasmScorer({ ...options, ...config }), nodes, pool, steps);
         expect(run(createWasmScorer({ ...options, ...config, core: createTsTwin }), nodes, pool, steps)).toEqual(want);
       }),
-      { numRuns: 100 },
+      { numRuns: RUNS },
     );
-  });
+  }, TIMEOUT_MS);
 });
