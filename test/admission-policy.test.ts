@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startTestServer, type TestServer } from "./helpers/server.ts";
+import { startTestServer, succeeded, type TestServer } from "./helpers/server.ts";
 
 let s: TestServer;
 const dir = mkdtempSync(join(tmpdir(), "kubun-vap-test-"));
@@ -24,11 +24,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function ok(args: string[], stdin?: string): Promise<{ stdout: string; stderr: string }> {
-  const r = await s.kubectl(args, { stdin });
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")} failed (${r.code}): ${r.stderr}`);
-  return r;
-}
+const ok = async (args: string[], stdin?: string) => succeeded(await s.kubectl(args, { stdin }), args);
 
 async function fails(args: string[], stdin?: string): Promise<string> {
   const r = await s.kubectl(args, { stdin });

@@ -17,11 +17,7 @@ afterAll(async () => {
 
 const IMAGE = "local/busybox:1";
 
-async function kubectl(...args: string[]): Promise<string> {
-  const r = await c.server.kubectl(args);
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")}: ${r.stderr}`);
-  return r.stdout;
-}
+const kubectl = (...args: string[]) => c.server.kubectlOk(args);
 
 const apply = (manifest: unknown) => c.server.kubectl(["apply", "-f", "-"], { stdin: JSON.stringify(manifest) });
 

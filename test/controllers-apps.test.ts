@@ -294,11 +294,7 @@ spec:
     const auto = new FakeKubelet(client);
     await auto.start(ns);
     try {
-      const kubectl = async (...args: string[]) => {
-        const r = await s.kubectl([...args, "-n", ns]);
-        if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")}: ${r.stderr}`);
-        return r.stdout;
-      };
+      const kubectl = (...args: string[]) => s.kubectlOk([...args, "-n", ns]);
       const status = () => kubectl("rollout", "status", "deployment/web", "--timeout=30s");
       const images = async () => new Set((await activePods(ns)).map((p) => p.spec?.containers[0]?.image));
 

@@ -170,11 +170,7 @@ spec:
       containers: [{name: c, image: busybox:1}]
 `;
 
-async function kubectlOk(args: string[], stdin?: string): Promise<string> {
-  const r = await s.kubectl(args, { stdin });
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")} failed (${r.code}): ${r.stderr}`);
-  return r.stdout;
-}
+const kubectlOk = (args: string[], stdin?: string) => s.kubectlOk(args, stdin);
 
 const listIn = async (r: typeof CM, ns: string) => (await client.list(r, { namespace: ns })).items;
 

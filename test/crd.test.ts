@@ -19,11 +19,7 @@ afterAll(async () => {
   await s.close();
 });
 
-async function ok(args: string[], stdin?: string): Promise<string> {
-  const r = await s.kubectl(args, { stdin });
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")}: ${r.stderr}`);
-  return r.stdout;
-}
+const ok = (args: string[], stdin?: string) => s.kubectlOk(args, stdin);
 
 describe("kubectl", () => {
   test("the CRD is Established with its names accepted, and served at once", async () => {

@@ -21,11 +21,7 @@ afterAll(async () => {
   await cluster?.close();
 }, 120_000);
 
-async function kubectl(...args: string[]): Promise<string> {
-  const r = await cluster.server.kubectl(args);
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")}: ${r.stderr}`);
-  return r.stdout;
-}
+const kubectl = (...args: string[]) => cluster.server.kubectlOk(args);
 
 const getDs = async () => (await (await cluster.server.api("/apis/apps/v1/namespaces/default/daemonsets/agent")).json()) as DaemonSet;
 

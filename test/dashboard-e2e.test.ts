@@ -17,15 +17,8 @@ let c: AgentCluster;
 let browser: Browser;
 let page: Page;
 
-async function kubectl(...args: string[]): Promise<string> {
-  const r = await c.server.kubectl(args);
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")}: ${r.stderr}`);
-  return r.stdout;
-}
-const apply = async (manifest: unknown) => {
-  const r = await c.server.kubectl(["apply", "-f", "-"], { stdin: JSON.stringify(manifest) });
-  if (r.code !== 0) throw new Error(`kubectl apply: ${r.stderr}`);
-};
+const kubectl = (...args: string[]) => c.server.kubectlOk(args);
+const apply = (manifest: unknown) => c.server.kubectlOk(["apply", "-f", "-"], JSON.stringify(manifest));
 async function shot(name: string): Promise<void> {
   if (!SHOTS) return;
   mkdirSync(SHOTS, { recursive: true });

@@ -29,11 +29,7 @@ afterAll(async () => {
   await cluster?.close();
 }, 120_000);
 
-async function kubectl(args: string[], stdin?: string): Promise<string> {
-  const r = await cluster.server.kubectl(args, stdin === undefined ? {} : { stdin });
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")}: ${r.stderr}`);
-  return r.stdout;
-}
+const kubectl = (args: string[], stdin?: string) => cluster.server.kubectlOk(args, stdin);
 
 async function get<T>(path: string): Promise<T> {
   return (await (await cluster.server.api(path)).json()) as T;

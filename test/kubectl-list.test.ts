@@ -50,11 +50,7 @@ const list = (...items: string[]) =>
   `apiVersion: v1\nkind: List\nitems:\n${items.map((i) => "- " + i.trimEnd().replace(/\n/g, "\n  ")).join("\n")}\n`;
 const threeOf = (ns: string, image?: string) => list(configMap(ns), deployment(ns, image), service(ns));
 
-async function ok(args: string[], stdin?: string): Promise<string> {
-  const r = await s.kubectl(args, { stdin });
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")} failed (${r.code}): ${r.stderr}`);
-  return r.stdout;
-}
+const ok = (args: string[], stdin?: string) => s.kubectlOk(args, stdin);
 
 async function namespace(name: string): Promise<string> {
   await ok(["create", "namespace", name]);

@@ -30,11 +30,7 @@ spec:
         - containerPort: 80
 ${extra}`;
 
-async function ok(args: string[], stdin?: string): Promise<string> {
-  const r = await s.kubectl(args, { stdin });
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")} failed (${r.code}): ${r.stderr}`);
-  return r.stdout;
-}
+const ok = (args: string[], stdin?: string) => s.kubectlOk(args, stdin);
 
 async function getJson(args: string[]): Promise<any> {
   return JSON.parse(await ok([...args, "-o", "json"]));

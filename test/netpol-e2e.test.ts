@@ -14,11 +14,7 @@ let n1: NetnsNode;
 let n2: NetnsNode;
 const ip: Record<string, string> = {};
 
-async function kubectl(args: string[], stdin?: string): Promise<string> {
-  const r = await server.kubectl(args, stdin === undefined ? undefined : { stdin });
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")}: ${r.stderr}`);
-  return r.stdout;
-}
+const kubectl = (args: string[], stdin?: string) => server.kubectlOk(args, stdin);
 const apply = (yaml: string) => kubectl(["apply", "-f", "-"], yaml);
 
 // db serves "db" on port 80 (named "web") and on port 81 (named "alt").

@@ -10,11 +10,7 @@ import { waitFor } from "./helpers/wait.ts";
 let s: TestServer;
 const NS = "esc";
 
-async function ok(args: string[], stdin?: string): Promise<string> {
-  const r = await s.kubectl(args, stdin === undefined ? {} : { stdin });
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")}: ${r.stderr}`);
-  return r.stdout;
-}
+const ok = (args: string[], stdin?: string) => s.kubectlOk(args, stdin);
 
 /** A service account in NS with the given role rules bound in NS (and cluster rules bound cluster-wide); its token. */
 async function account(name: string, rules: object[], clusterRules: object[] = []): Promise<string> {

@@ -10,11 +10,7 @@ let s: TestServer;
 let alice: string; // token of service account team/alice
 const ALICE = "system:serviceaccount:team:alice";
 
-async function ok(args: string[], stdin?: string) {
-  const r = await s.kubectl(args, stdin === undefined ? {} : { stdin });
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")}: ${r.stderr}`);
-  return r.stdout;
-}
+const ok = (args: string[], stdin?: string) => s.kubectlOk(args, stdin);
 
 async function status(path: string, token: string, init: RequestInit = {}): Promise<number> {
   const res = await s.api(path, { ...init, token });

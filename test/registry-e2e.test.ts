@@ -74,11 +74,7 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 }, 60_000);
 
-const kubectl = async (...args: string[]) => {
-  const r = await cluster.server.kubectl(args);
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")}: ${r.stderr}`);
-  return r.stdout;
-};
+const kubectl = (...args: string[]) => cluster.server.kubectlOk(args);
 
 async function pod(name: string): Promise<Pod> {
   return (await (await cluster.server.api(`/api/v1/namespaces/default/pods/${name}`)).json()) as Pod;

@@ -5,6 +5,7 @@
 // high-priority pod preempts a low-priority one, which gets DisruptionTarget and terminates.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { Pod } from "../src/apis/index.ts";
+import { ndjson } from "../src/client/ndjson.ts";
 import { startNetnsCluster, type NetnsCluster } from "./helpers/netns-cluster.ts";
 
 type Json = any;
@@ -23,11 +24,7 @@ afterAll(async () => {
   await cluster?.close();
 }, 120_000);
 
-async function kubectl(args: string[], stdin?: string): Promise<string> {
-  const r = await cluster.server.kubectl(args, { stdin });
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")}: ${r.stderr}`);
-  return r.stdout;
-}
+const kubectl = (args: string[], stdin?: string) => cluster.server.kubectlOk(args, stdin);
 const apply = (obj: Json) => kubectl(["apply", "-f", "-"], JSON.stringify(obj));
 const podsOf = async (selector: string): Promise<Pod[]> => JSON.parse(await kubectl(["get", "pods", "-l", selector, "-o", "json"])).items;
 const gone = (selector: string) => cluster.waitFor(`pods ${selector} gone`, async () => (await podsOf(selector)).length === 0, 60_000);
@@ -119,22 +116,10 @@ test("a high-priority pod preempts a low-priority one", async () => {
   const watch = cluster.server.api("/api/v1/namespaces/default/pods?watch=1&labelSelector=tier%3Dlow");
   const watching = (async () => {
     const res = await watch;
-    const reader = res.body!.getReader();
-    let buf = "";
-    const decoder = new TextDecoder();
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      buf += decoder.decode(value, { stream: true });
-      let nl: number;
-      while ((nl = buf.indexOf("\n")) >= 0) {
-        const line = buf.slice(0, nl).trim();
-        buf = buf.slice(nl + 1);
-        if (!line) continue;
-        const ev = JSON.parse(line);
-        victimStates.push(ev.object);
-        if (ev.type === "DELETED") return reader.cancel();
-      }
+    for await (const value of ndjson(res.body!)) {
+      const ev = value as { type: string; object: Pod };
+      victimStates.push(ev.object);
+      if (ev.type === "DELETED") return; // leaving the loop cancels the watch
     }
   })();
   await apply({

@@ -65,8 +65,7 @@ spec: { selector: { app: nobody }, ports: [{ port: 80 }] }
 `;
 
 async function apply(manifests: (node: string) => string): Promise<void> {
-  const r = await cluster().server.kubectl(["apply", "-f", "-"], { stdin: manifests(cluster().agent.nodeName) });
-  if (r.code !== 0) throw new Error(`kubectl apply: ${r.stderr}`);
+  await cluster().server.kubectlOk(["apply", "-f", "-"], manifests(cluster().agent.nodeName));
 }
 
 async function get<T>(path: string): Promise<T | null> {
@@ -104,9 +103,7 @@ const httpGet = (url: string) => fetch(url, { signal: AbortSignal.timeout(3000) 
 async function runClient(name: string, script: string): Promise<string[]> {
   await cluster().createPod(name, { restartPolicy: "Never", containers: [{ name: "client", image: IMAGE, command: ["sh", "-c", script] }] });
   await waitFor(`pod ${name} to finish`, async () => ["Succeeded", "Failed"].includes((await get<Pod>(`/api/v1/namespaces/default/pods/${name}`))?.status?.phase ?? ""), { timeoutMs: 60_000 });
-  const logs = await cluster().server.kubectl(["logs", name]);
-  if (logs.code !== 0) throw new Error(`kubectl logs ${name}: ${logs.stderr}`);
-  return logs.stdout.split("\n").filter(Boolean);
+  return (await cluster().server.kubectlOk(["logs", name])).split("\n").filter(Boolean);
 }
 
 describe("services on a real node", () => {

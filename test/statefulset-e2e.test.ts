@@ -26,11 +26,7 @@ afterAll(async () => {
   await c?.close();
 }, 60_000);
 
-async function ok(args: string[], stdin?: string): Promise<string> {
-  const r = await c.server.kubectl(args, { stdin });
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")} failed (${r.code}): ${r.stderr}`);
-  return r.stdout;
-}
+const ok = (args: string[], stdin?: string) => c.server.kubectlOk(args, stdin);
 const get = async <T>(args: string[]): Promise<T> => JSON.parse(await ok(["get", ...args, "-o", "json"])) as T;
 const exists = async (args: string[]) => (await c.server.kubectl(["get", ...args])).code === 0;
 

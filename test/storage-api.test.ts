@@ -12,11 +12,7 @@ afterAll(async () => {
   await s.close();
 });
 
-async function ok(args: string[], stdin?: string): Promise<string> {
-  const r = await s.kubectl(args, { stdin });
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")} failed (${r.code}): ${r.stderr}`);
-  return r.stdout;
-}
+const ok = (args: string[], stdin?: string) => s.kubectlOk(args, stdin);
 
 const claim = (name: string, extra = "") => `apiVersion: v1
 kind: PersistentVolumeClaim

@@ -14,7 +14,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createCA, issueCertificate, type KeyPairPem } from "../src/pki/index.ts";
-import { startTestServer, type TestServer } from "./helpers/server.ts";
+import { startTestServer, succeeded, type TestServer } from "./helpers/server.ts";
 
 let s: TestServer;
 let hooks: ReturnType<typeof Bun.serve>;
@@ -117,11 +117,7 @@ function configuration(kind: "ValidatingWebhookConfiguration" | "MutatingWebhook
   return JSON.stringify({ apiVersion: "admissionregistration.k8s.io/v1", kind, metadata: { name }, webhooks });
 }
 
-async function ok(args: string[], stdin?: string): Promise<{ stdout: string; stderr: string }> {
-  const r = await s.kubectl(args, { stdin });
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")} failed (${r.code}): ${r.stderr}`);
-  return r;
-}
+const ok = async (args: string[], stdin?: string) => succeeded(await s.kubectl(args, { stdin }), args);
 
 async function fails(args: string[], stdin?: string): Promise<string> {
   const r = await s.kubectl(args, { stdin });

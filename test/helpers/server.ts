@@ -8,7 +8,9 @@ import { startServer, type RunningServer, type ServerOptions } from "../../src/c
 export interface TestServer extends RunningServer {
   tmp: string;
   /** Runs kubectl against the server; resolves with its output and exit code. */
-  kubectl(args: string[], opts?: { stdin?: string; env?: Record<string, string>; bin?: string }): Promise<KubectlResult>;
+  kubectl(args: string[], opts?: KubectlOptions): Promise<KubectlResult>;
+  /** Runs kubectl and resolves with its standard output; a non-zero exit throws with its stderr. */
+  kubectlOk(args: string[], stdin?: string, opts?: KubectlOptions): Promise<string>;
   /** fetch against the server with the admin token and the cluster CA. */
   api(path: string, init?: RequestInit & { token?: string | null }): Promise<Response>;
   close(): Promise<void>;
@@ -20,6 +22,18 @@ export interface KubectlResult {
   stderr: string;
 }
 
+export interface KubectlOptions {
+  stdin?: string;
+  env?: Record<string, string>;
+  bin?: string;
+}
+
+/** The result of a kubectl run that must have succeeded; a non-zero exit throws with its stderr. */
+export function succeeded(r: KubectlResult, args: string[]): KubectlResult {
+  if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")} failed (${r.code}): ${r.stderr}`);
+  return r;
+}
+
 export const KUBECTL = process.env.KUBECTL ?? "/usr/bin/kubectl";
 
 export async function startTestServer(opts: Partial<ServerOptions> = {}): Promise<TestServer> {
@@ -27,7 +41,7 @@ export async function startTestServer(opts: Partial<ServerOptions> = {}): Promis
   // No in-process controllers or scheduler unless asked for: their tests start their own, with short test intervals.
   const server = await startServer({ dataDir: join(tmp, "data"), port: 0, bind: "127.0.0.1", controllers: false, scheduler: false, ...opts });
   let homes = 0;
-  return {
+  const test: TestServer = {
     ...server,
     tmp,
     async kubectl(args, o = {}) {
@@ -42,6 +56,9 @@ export async function startTestServer(opts: Partial<ServerOptions> = {}): Promis
       const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
       return { code, stdout, stderr };
     },
+    async kubectlOk(args, stdin, o = {}) {
+      return succeeded(await test.kubectl(args, stdin === undefined ? o : { ...o, stdin }), args).stdout;
+    },
     api(path, init = {}) {
       const headers = new Headers(init.headers);
       if (init.token !== null) headers.set("authorization", `Bearer ${init.token ?? server.adminToken}`);
@@ -52,4 +69,5 @@ export async function startTestServer(opts: Partial<ServerOptions> = {}): Promis
       rmSync(tmp, { recursive: true, force: true });
     },
   };
+  return test;
 }
