@@ -170,10 +170,20 @@ async function up(argv: string[]): Promise<void> {
   console.log(`kubun up: node ${agent.nodeName} is up (pod CIDR ${agent.podCIDR})`);
   console.log(`\nPoint kubectl at the cluster:\n  export KUBECONFIG=${server.kubeconfigPath}\n  kubectl get nodes`);
   console.log(`\nThe dashboard: ${server.url}/ui/ (log in with the token in ${server.dataDir}/admin.token)`);
+  console.log(`\nCtrl-C stops the cluster and its pods; the cluster's objects stay in ${dataDir}, and \`up\` again starts their pods anew.`);
+  let stopping = false;
   const shutdown = async (signal: string) => {
-    console.log(`kubun up: ${signal}, stopping`);
-    await agent.stop();
+    if (stopping) return;
+    stopping = true;
+    console.log(`kubun up: ${signal}, stopping the pods, the node and the control plane`);
+    // A one-machine cluster in the foreground leaves nothing running when it stops, as a user
+    // expects of Ctrl-C: the pods go (with their network namespaces, CNI rules and policy
+    // chains), then containerd and the bridge. (`kubun agent` alone keeps its pods running
+    // across a restart, as kubelet does.)
+    await agent.stop({ removePods: true, stopContainerd: true });
+    await Bun.spawn(["ip", "link", "del", agent.bridge], { stdout: "ignore", stderr: "ignore" }).exited;
     await server.stop();
+    console.log("kubun up: stopped");
     process.exit(0);
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));

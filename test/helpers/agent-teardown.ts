@@ -1,7 +1,7 @@
 // Ends what an agent that died (kill -9) left behind in its data dir: its pods, through its
 // still-running containerd; that containerd, by the PID the agent recorded; its CNI bridge and
 // service-proxy interface; its NetworkPolicy chains and sets; the mounts under the data dir; and the files.
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { bridgeName } from "../../agent/cni.ts";
 import { containerdPaths } from "../../agent/containerd.ts";
 import { CriClient } from "../../agent/cri/index.ts";
@@ -14,6 +14,36 @@ async function quiet(cmd: string[]): Promise<void> {
 }
 
 const isGone = (pid: number) => !existsSync(`/proc/${pid}`) || readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z ");
+
+/** PIDs of the processes whose command line names this containerd socket: its shims. */
+export function shimsOf(socket: string): number[] {
+  return readdirSync("/proc")
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        return readFileSync(`/proc/${d}/cmdline`, "utf8").split("\0").includes(socket);
+      } catch {
+        return false; // gone meanwhile
+      }
+    })
+    .map(Number);
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch {
+    // already gone
+  }
+}
 
 export async function teardownAgentDataDir(dataDir: string, serviceInterface?: string): Promise<void> {
   const paths = containerdPaths(dataDir);
@@ -35,6 +65,12 @@ export async function teardownAgentDataDir(dataDir: string, serviceInterface?: s
     } catch {
       // already gone
     }
+  }
+  // Shims whose containerd was already gone (nothing could ask them to stop): found by the
+  // socket address on their command line, with their containers (the shim's children).
+  for (const pid of shimsOf(paths.socket)) {
+    for (const child of childrenOf(pid)) killQuietly(child);
+    killQuietly(pid);
   }
   await quiet(["ip", "link", "del", bridgeName(dataDir)]);
   if (serviceInterface) await quiet(["ip", "link", "del", serviceInterface]);
