@@ -6,22 +6,20 @@
 //
 // Every mutating request is built to be refused or to be a dry run, so any change to the
 // store is a bug; the request that caused it is named. The run is seeded: a failure replays.
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createApp } from "../src/api/app.ts";
-import { StaticTokens } from "../src/api/auth.ts";
 import { ensureDefaultNamespaces } from "../src/api/bootstrap.ts";
 import { Storage } from "../src/api/storage.ts";
 import { allResources, groupVersion, RESOURCES, storePrefix, type ResourceInfo } from "../src/apis/registry.ts";
 import { CRDRegistrar } from "../src/api/crd/index.ts";
 import { SqliteStore } from "../src/store/index.ts";
-import { ACCEPTS, BAD_NETWORK_POLICIES, BAD_PATCHES, BAD_PDBS, BAD_QUERIES, FUZZ_BINDING_SPEC, FUZZ_CR_SPEC, FUZZ_CRD, FUZZ_POLICY_SPEC, HOSTILE_NAMES, HOSTILE_STRINGS, PATCH_TYPES, REFUSED_WRITE_QUERIES, UNSUPPORTED_CONTENT_TYPES } from "./fuzz-cases.ts";
+import { ACCEPTS, BAD_PATCHES, BAD_QUERIES, FUZZ_BINDING_SPEC, FUZZ_CR_SPEC, FUZZ_CRD, FUZZ_POLICY_SPEC, HOSTILE_NAMES, HOSTILE_STRINGS, PATCH_TYPES, REFUSED_WRITE_QUERIES, UNSUPPORTED_CONTENT_TYPES } from "./fuzz-cases.ts";
+import { FUZZ_TOKEN as TOKEN, fuzzApp } from "./helpers/fuzz-app.ts";
 
 const SEED = Number(process.env.FUZZ_SEED ?? 7);
 const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 10_500);
-const TOKEN = "fuzz-admin-token";
 
 /** mulberry32: small, seedable, good enough to pick cases. */
 function rng(seed: number) {
@@ -262,17 +260,6 @@ function decodeURIComponentSafe(s: string): string {
   }
 }
 
-/** The API app as `kubun server` builds it, with stand-ins for the agents behind logs and exec. */
-function fuzzApp(storage: Storage) {
-  return createApp({
-    storage,
-    now: () => new Date("2026-01-01T00:00:00Z"),
-    auth: new StaticTokens().add(TOKEN, { name: "admin", groups: ["system:masters"] }),
-    logs: async () => new Response("fuzz log line\n", { headers: { "content-type": "text/plain" } }),
-    streams: () => ({ url: "wss://127.0.0.1:9/nowhere", tls: { cert: "", key: "", ca: "" } }),
-  });
-}
-
 function dump(store: SqliteStore, resources: readonly ResourceInfo[]): Map<string, string> {
   const out = new Map<string, string>();
   for (const r of resources) {
@@ -368,79 +355,3 @@ test(`fuzz: ${REQUESTS} hostile requests, no 5xx, store unchanged`, async () => 
   expect(diskChanged).toEqual([]);
   expect(replayed.size).toBe(before.size);
 }, 300_000);
-
-// Bad PodDisruptionBudgets: each a 422 naming the field, nothing stored.
-describe("bad PodDisruptionBudgets", () => {
-  const pdbs = "/apis/policy/v1/namespaces/default/poddisruptionbudgets";
-  test.each(BAD_PDBS)("%s", async (_what, spec, field) => {
-    const dir = mkdtempSync(join(tmp, "pdb-"));
-    const store = new SqliteStore(join(dir, "state.db"));
-    const storage = new Storage(store);
-    await ensureDefaultNamespaces(storage);
-    const app = fuzzApp(storage);
-    const revision = store.revision;
-    const body = JSON.stringify({ apiVersion: "policy/v1", kind: "PodDisruptionBudget", metadata: { name: "bad" }, spec });
-    const res = await app.request(pdbs, { method: "POST", body, headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" } });
-    expect(res.status).toBe(422);
-    const status = (await res.json()) as { reason: string; details: { causes: { field: string }[] } };
-    expect(status.reason).toBe("Invalid");
-    expect(status.details.causes.map((c) => c.field)).toContain(field);
-    await store.settled();
-    expect(store.revision).toBe(revision);
-    await store.close();
-  });
-});
-
-// What earlier fuzz runs found, kept as plain cases: each was a 5xx or a write that should not have happened.
-describe("fuzz findings", () => {
-  const cm = "/api/v1/namespaces/default/configmaps";
-  test.each([
-    ["a malformed escape in the path", "GET", `${cm}/%ff%fe`, undefined, undefined, 400],
-    ["a lone % in the namespace", "GET", "/api/v1/namespaces/%/configmaps", undefined, undefined, 400],
-    ["apply of a YAML !!binary scalar", "PATCH", `${cm}/seed?fieldManager=f`, "!!binary AAAA", "application/apply-patch+yaml", 400],
-    ["apply without metadata, apiVersion or kind", "PATCH", `${cm}/seed?fieldManager=f`, "kind: ConfigMap", "application/apply-patch+yaml", 400],
-    ["DeleteOptions whose dryRun isn't a list", "DELETE", `${cm}/seed`, '{"dryRun":5}', "application/json", 400],
-    ["DeleteOptions whose preconditions aren't an object", "DELETE", `${cm}/seed`, '{"preconditions":"x"}', "application/json", 400],
-    ["another kind of object as DeleteOptions", "DELETE", `${cm}/seed`, '{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"x"}}', "application/json", 400],
-    ["deletecollection with another kind as DeleteOptions", "DELETE", cm, '{"kind":"ReplicaSet","apiVersion":"apps/v1"}', "application/json", 400],
-    ["delete with an unknown dryRun value", "DELETE", `${cm}/seed?dryRun=Some`, undefined, undefined, 400],
-    ["a warning naming a non-ASCII field", "PATCH", `${cm}/seed?dryRun=All`, '{"🙂\u202e":{"x":1}}', "application/merge-patch+json", 200],
-    ["DeleteOptions as kubectl sends it, dry run", "DELETE", `${cm}/seed?dryRun=All`, '{"kind":"DeleteOptions","apiVersion":"v1","propagationPolicy":"Background"}', "application/json", 200],
-  ])("%s", async (what, method, path, body, contentType, want) => {
-    const dir = mkdtempSync(join(tmp, "case-"));
-    const store = new SqliteStore(join(dir, "state.db"));
-    const storage = new Storage(store);
-    await ensureDefaultNamespaces(storage);
-    const app = fuzzApp(storage);
-    const headers = { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" };
-    expect((await app.request(cm, { method: "POST", headers, body: '{"metadata":{"name":"seed"},"data":{"k":"v"}}' })).status).toBe(201);
-    const revision = store.revision;
-    const res = await app.request(path, { method, body, headers: { ...headers, "content-type": contentType ?? "application/json" } });
-    expect(res.status).toBe(want);
-    if (what.includes("warning")) expect(res.headers.get("warning")).toContain("\\ud83d\\ude42\\u202e");
-    if (want >= 400) expect(((await res.json()) as { kind: string }).kind).toBe("Status");
-    await store.settled();
-    expect(store.revision).toBe(revision);
-    await store.close();
-  });
-});
-
-describe("bad NetworkPolicies", () => {
-  test.each(BAD_NETWORK_POLICIES.map(([spec, field], i) => [i, field, spec] as const))("#%d: 422 naming %s", async (i, field, spec) => {
-    const dir = mkdtempSync(join(tmp, "np-"));
-    const store = new SqliteStore(join(dir, "state.db"));
-    const storage = new Storage(store);
-    await ensureDefaultNamespaces(storage);
-    const app = fuzzApp(storage);
-    const res = await app.request("/apis/networking.k8s.io/v1/namespaces/default/networkpolicies", {
-      method: "POST",
-      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-      body: JSON.stringify({ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: `bad-${i}` }, spec }),
-    });
-    const status = (await res.json()) as { kind: string; reason: string; details?: { causes?: { field: string }[] } };
-    expect(res.status).toBe(422);
-    expect(status.reason).toBe("Invalid");
-    expect(status.details?.causes?.map((c) => c.field)).toContain(field);
-    await store.close();
-  });
-});
