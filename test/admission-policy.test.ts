@@ -44,15 +44,7 @@ function binding(name: string, policyName: string, spec: Record<string, unknown>
 
 const list = (...items: unknown[]) => JSON.stringify({ apiVersion: "v1", kind: "List", items });
 
-/** Applies objects and deletes them when `body` is done. */
-async function withObjects<T>(yaml: string, body: () => Promise<T>): Promise<T> {
-  await ok(["apply", "-f", "-"], yaml);
-  try {
-    return await body();
-  } finally {
-    await ok(["delete", "-f", "-"], yaml);
-  }
-}
+const withObjects = <T>(yaml: string, body: () => Promise<T>) => s.withApplied(yaml, body);
 
 function deployment(name: string, replicas: number, namespace = "default", labels: Record<string, string> = {}): string {
   return JSON.stringify({

@@ -11,6 +11,8 @@ export interface TestServer extends RunningServer {
   kubectl(args: string[], opts?: KubectlOptions): Promise<KubectlResult>;
   /** Runs kubectl and resolves with its standard output; a non-zero exit throws with its stderr. */
   kubectlOk(args: string[], stdin?: string, opts?: KubectlOptions): Promise<string>;
+  /** `kubectl apply`s the manifest, runs `body`, then `kubectl delete`s the manifest (also when body throws). */
+  withApplied<T>(manifest: string, body: () => Promise<T>): Promise<T>;
   /** fetch against the server with the admin token and the cluster CA. */
   api(path: string, init?: RequestInit & { token?: string | null }): Promise<Response>;
   close(): Promise<void>;
@@ -58,6 +60,14 @@ export async function startTestServer(opts: Partial<ServerOptions> = {}): Promis
     },
     async kubectlOk(args, stdin, o = {}) {
       return succeeded(await test.kubectl(args, stdin === undefined ? o : { ...o, stdin }), args).stdout;
+    },
+    async withApplied(manifest, body) {
+      await test.kubectlOk(["apply", "-f", "-"], manifest);
+      try {
+        return await body();
+      } finally {
+        await test.kubectlOk(["delete", "-f", "-"], manifest);
+      }
     },
     api(path, init = {}) {
       const headers = new Headers(init.headers);
