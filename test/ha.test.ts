@@ -149,6 +149,36 @@ describe.skipIf(!havePostgres)("two servers, one datastore", () => {
     expect(out).toBe("2");
   }, 120_000);
 
+  test("services created at once through both servers get distinct cluster IPs and node ports", async () => {
+    const url = await pg.createDatabase("services");
+    // A /27 leaves 28 addresses for services (the kubernetes and DNS ones kept): 24 services
+    // picked at random by two servers that learn of each other's picks only by watch would collide.
+    const flags = ["--disable-scheduler", "--disable-controller-manager", "--service-cidr", "10.96.0.0/27"];
+    const a = await server("sa", url, flags);
+    const token = readFileSync(join(a.dir, "server.token"), "utf8").trim();
+    const b = await server("sb", url, [...flags, "--token", token]);
+    const service = (name: string) => JSON.stringify({ apiVersion: "v1", kind: "Service", metadata: { name }, spec: { type: "NodePort", ports: [{ port: 80 }] } });
+    const SVCS = "/api/v1/namespaces/default/services";
+    const created = await Promise.all(
+      Array.from({ length: 24 }, async (_, i) => {
+        const res = await (i % 2 ? b : a).api(SVCS, { method: "POST", body: service(`s${i}`) });
+        expect(res.status).toBe(201);
+        return (await res.json()) as { spec: { clusterIP: string; ports: { nodePort: number }[] } };
+      }),
+    );
+    const ips = created.map((s) => s.spec.clusterIP);
+    expect(new Set(ips).size).toBe(24);
+    expect(new Set(created.map((s) => s.spec.ports[0]!.nodePort)).size).toBe(24);
+    // An address one server handed out is taken on the other too, even asked for by value at once.
+    const taken = await b.api(SVCS, { method: "POST", body: JSON.stringify({ apiVersion: "v1", kind: "Service", metadata: { name: "copy" }, spec: { clusterIP: ips[0], ports: [{ port: 80 }] } }) });
+    expect(taken.status).toBe(422);
+    expect(((await taken.json()) as { message: string }).message).toContain("provided IP is already allocated");
+    // Deleted through one server, its address is free through the other.
+    expect((await a.api(`${SVCS}/s0`, { method: "DELETE" })).status).toBe(200);
+    const reuse = await b.api(SVCS, { method: "POST", body: JSON.stringify({ apiVersion: "v1", kind: "Service", metadata: { name: "reuse" }, spec: { clusterIP: ips[0], ports: [{ port: 80 }] } }) });
+    expect(reuse.status).toBe(201);
+  }, 120_000);
+
   test("a server with the wrong token refuses to join, saying so", async () => {
     const url = await pg.createDatabase("wrong_token");
     await server("c", url, ["--disable-scheduler", "--disable-controller-manager"]);

@@ -2,7 +2,12 @@ import { describe, expect, test } from "bun:test";
 import { StatusError } from "../apis/errors.ts";
 import type { KubeObject } from "../apis/meta.ts";
 import { findResource } from "../apis/registry.ts";
-import { RangeBitmap, ServiceAllocator, formatIPv4, parseIPv4, parseServiceCIDR } from "./service-allocator.ts";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { SqliteStore } from "../store/index.ts";
+import { formatIPv4, parseIPv4, parseServiceCIDR, RangeBitmap } from "./ip-range.ts";
+import { RESERVATION_PREFIX, ServiceAllocator } from "./service-allocator.ts";
 import { statusErrorOf } from "../apis/errors-testing.ts";
 
 const SERVICES = findResource("", "v1", "services")!;
@@ -174,5 +179,96 @@ describe("services written by another API server on the same datastore", () => {
     expect([a.isAllocatedIP("10.96.0.5"), a.isAllocatedNodePort(30080)]).toEqual([true, false]);
     a.observe({ type: "DELETED", object: changed, prev: changed });
     expect(a.isAllocatedIP("10.96.0.5")).toBe(false);
+  });
+});
+
+// Two API servers on one datastore, each with its own bitmaps (which a watch would update late):
+// the reservations in the shared store keep their values apart. A real SQLite store stands in
+// for PostgreSQL here: both decide "create if absent" for every writer (test/ha-services.test.ts
+// runs two real servers on PostgreSQL).
+describe("ServiceAllocator on a shared datastore", () => {
+  const shared = () => {
+    const dir = mkdtempSync(join(tmpdir(), "kubun-alloc-"));
+    const store = new SqliteStore(join(dir, "state.db"));
+    return { store, close: async () => (await store.close(), rmSync(dir, { recursive: true, force: true })) };
+  };
+  /** Reserves and commits, as a successful create on a shared store does. */
+  async function createShared(a: ServiceAllocator, s: KubeObject) {
+    const allocation = a.begin(SERVICES, s, undefined)!;
+    try {
+      await allocation.reserve?.();
+    } catch (err) {
+      await allocation.revert();
+      throw err;
+    }
+    await allocation.commit();
+    return s as KubeObject & { spec: Spec };
+  }
+  const reservations = (store: SqliteStore) => store.list(RESERVATION_PREFIX).items.map((e) => e.key).sort();
+
+  test("an automatic cluster IP or node port the other server reserved first is replaced by a free one", async () => {
+    const { store, close } = shared();
+    // Both servers start their search at the same place: without reservations they would collide.
+    const one = new ServiceAllocator({ serviceCIDR: "10.96.0.0/28", shared: store, random: () => 0 });
+    const two = new ServiceAllocator({ serviceCIDR: "10.96.0.0/28", shared: store, random: () => 0 });
+    const a = await createShared(one, svc("a", { type: "NodePort" }));
+    const b = await createShared(two, svc("b", { type: "NodePort", ports: [{ port: 53, protocol: "TCP" }, { port: 53, protocol: "UDP" }] }));
+    expect(b.spec.clusterIP).not.toBe(a.spec.clusterIP);
+    expect(b.spec.clusterIPs).toEqual([b.spec.clusterIP]);
+    expect(b.spec.ports[0].nodePort).not.toBe(a.spec.ports[0].nodePort);
+    // One port number over two protocols keeps one node port, also when it was replaced.
+    expect(b.spec.ports[1].nodePort).toBe(b.spec.ports[0].nodePort);
+    // The value `two` lost stays marked taken there: it is the other server's.
+    expect(two.isAllocatedIP(a.spec.clusterIP)).toBe(true);
+    expect(reservations(store)).toEqual([
+      `${RESERVATION_PREFIX}nodeports/${a.spec.ports[0].nodePort}`,
+      `${RESERVATION_PREFIX}nodeports/${b.spec.ports[0].nodePort}`,
+      `${RESERVATION_PREFIX}serviceips/${a.spec.clusterIP}`,
+      `${RESERVATION_PREFIX}serviceips/${b.spec.clusterIP}`,
+    ].sort());
+    await close();
+  });
+
+  test("a cluster IP or node port asked for that the other server reserved is a 422; the write reserves nothing", async () => {
+    const { store, close } = shared();
+    const one = new ServiceAllocator({ serviceCIDR: "10.96.0.0/28", shared: store });
+    const two = new ServiceAllocator({ serviceCIDR: "10.96.0.0/28", shared: store });
+    await createShared(one, svc("a", { clusterIP: "10.96.0.7", type: "NodePort", ports: [{ port: 80, protocol: "TCP", nodePort: 30080 }] }));
+    const before = reservations(store);
+    const ip = await createShared(two, svc("b", { clusterIP: "10.96.0.7" })).catch((e) => e);
+    expect(ip.status.details.causes[0]).toMatchObject({ field: "spec.clusterIP", message: "Invalid value: \"10.96.0.7\": failed to allocate IP 10.96.0.7: provided IP is already allocated" });
+    const port = await createShared(two, svc("c", { type: "NodePort", ports: [{ port: 80, protocol: "TCP", nodePort: 30080 }] })).catch((e) => e);
+    expect(port.status.details.causes[0]).toMatchObject({ field: "spec.ports[0].nodePort", message: "Invalid value: 30080: provided port is already allocated" });
+    expect(reservations(store)).toEqual(before);
+    // The same service created by a server that has not seen it yet (both servers ensure the
+    // kubernetes service at start): its reservation is the service's own, so the store decides
+    // (AlreadyExists), and a failed write would not give the reservation back.
+    const three = new ServiceAllocator({ serviceCIDR: "10.96.0.0/28", shared: store });
+    const again = three.begin(SERVICES, svc("a", { clusterIP: "10.96.0.7" }), undefined)!;
+    await again.reserve!();
+    await again.revert();
+    expect(reservations(store)).toEqual(before);
+    await close();
+  });
+
+  test("a deleted service's values are free for every server; repair adds missing reservations and drops stale ones", async () => {
+    const { store, close } = shared();
+    let now = new Date("2026-12-01T00:00:00Z");
+    const one = new ServiceAllocator({ serviceCIDR: "10.96.0.0/28", shared: store, now: () => now });
+    const a = await createShared(one, svc("a", { clusterIP: "10.96.0.7" }));
+    await one.begin(SERVICES, undefined, a)!.commit();
+    expect(reservations(store)).toEqual([]);
+    const two = new ServiceAllocator({ serviceCIDR: "10.96.0.0/28", shared: store });
+    expect((await createShared(two, svc("b", { clusterIP: "10.96.0.7" }))).spec.clusterIP).toBe("10.96.0.7");
+
+    // Repair: a service stored without its reservation gets one; a reservation of no service
+    // goes once it is older than the grace period (a younger one may be a write in flight).
+    await store.create("/core/services/default/old", svc("old", { clusterIP: "10.96.0.9" }));
+    await store.create(`${RESERVATION_PREFIX}serviceips/10.96.0.11`, { apiVersion: "kubun.io/v1", kind: "ServiceIPReservation", metadata: { name: "10.96.0.11", creationTimestamp: "2026-12-01T00:00:00Z" } } as KubeObject);
+    expect(await one.repair(store)).toEqual({ created: 1, removed: 0 });
+    now = new Date("2026-12-01T01:00:00Z");
+    expect(await one.repair(store)).toEqual({ created: 0, removed: 1 });
+    expect(reservations(store)).toEqual([`${RESERVATION_PREFIX}serviceips/10.96.0.7`, `${RESERVATION_PREFIX}serviceips/10.96.0.9`]);
+    await close();
   });
 });

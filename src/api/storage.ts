@@ -57,10 +57,12 @@ const resourcePrefix = (r: ResourceInfo, namespace: string | undefined) => (name
 
 /** A claim on something an object holds outside the store, settled once the write is known. */
 export interface Allocation {
+  /** Before the write (not in a dry run): makes the claims good across API servers sharing the datastore. */
+  reserve?(): Promise<void>;
   /** The write landed: give back what the old object held and the new one doesn't. */
-  commit(): void;
+  commit(): void | Promise<void>;
   /** The write failed or was a dry run: give back what was claimed. */
-  revert(): void;
+  revert(): void | Promise<void>;
 }
 
 /**
@@ -138,16 +140,17 @@ export class Storage {
     const meta = obj.metadata;
     const allocation = this.allocator?.begin(r, obj, undefined);
     if (opts.dryRun) {
-      allocation?.revert();
+      await allocation?.revert();
       if (this.store.get(objectKey(r, namespace, meta.name!))) throw alreadyExists(qualified(r), meta.name!);
       return obj;
     }
     try {
+      await allocation?.reserve?.();
       const created = (await this.store.create(objectKey(r, namespace, meta.name!), obj)).object;
-      allocation?.commit();
+      await allocation?.commit();
       return created;
     } catch (err) {
-      allocation?.revert();
+      await allocation?.revert();
       if (err instanceof KeyExistsError) throw alreadyExists(qualified(r), meta.name!);
       throw err;
     }
@@ -186,15 +189,16 @@ export class Storage {
         const removing = readyToRemove(r, next);
         const allocation = this.allocator?.begin(r, removing ? undefined : next, current.object);
         if (opts.dryRun) {
-          allocation?.revert();
+          await allocation?.revert();
           return next;
         }
         try {
+          await allocation?.reserve?.();
           const written = removing ? await this.store.delete(key, current.revision) : await this.store.update(key, next, current.revision);
-          allocation?.commit();
+          await allocation?.commit();
           return written.object;
         } catch (err) {
-          allocation?.revert();
+          await allocation?.revert();
           if (err instanceof RevisionConflictError && attempt < MAX_UPDATE_RETRIES) {
             // The newer revision may still be on its way to disk: retry on top of it once it lands.
             await this.store.settled();
@@ -268,10 +272,10 @@ export class Storage {
       try {
         if (next) return (await this.store.update(key, next, current.revision)).object;
         const removed = (await this.store.delete(key, current.revision)).object;
-        allocation?.commit();
+        await allocation?.commit();
         return removed;
       } catch (err) {
-        allocation?.revert();
+        await allocation?.revert();
         if (err instanceof RevisionConflictError && attempt < MAX_UPDATE_RETRIES) {
           // The newer revision may still be on its way to disk: retry on top of it once it lands.
           await this.store.settled();

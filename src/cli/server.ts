@@ -166,8 +166,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const store: ServerStore = opts.datastoreEndpoint
     ? await PostgresStore.open(opts.datastoreEndpoint, { transformer, expiring, now: () => now().getTime() })
     : new SqliteStore(files.dbPath, { synchronous: opts.synchronous, transformer, coldResources: [events], expiring, now: () => now().getTime() });
-  const services = new ServiceAllocator({ serviceCIDR: opts.serviceCIDR });
+  // On a datastore other servers share, each cluster IP and node port is also reserved in it.
+  const services = new ServiceAllocator({ serviceCIDR: opts.serviceCIDR, shared: opts.datastoreEndpoint ? store : undefined, now });
   services.rebuild(store);
+  await bestEffortWrite("repairing the service IP and node port reservations", () => services.repair(store));
   // Other servers on the datastore allocate cluster IPs and node ports too: follow their services.
   const serviceWatch = opts.datastoreEndpoint ? store.watch("/core/services/", store.revision, (events) => events.forEach((e) => services.observe(e))) : undefined;
   const storage = new Storage(store, undefined, services);
