@@ -75,6 +75,16 @@ function storageUnavailable(err: StorageUnavailableError): Response {
 
 const isWatch = (q: URLSearchParams) => q.get("watch") === "true" || q.get("watch") === "1";
 
+/**
+ * A get or list without a resourceVersion asks for the newest state (kube's default, a quorum
+ * read): where other servers share the datastore, this server first applies what they committed.
+ * resourceVersion "0" (any), or a continue token (its own revision), read what this server has.
+ */
+async function fresh(h: HandlerContext, serve: (h: HandlerContext) => Response): Promise<Response> {
+  if (!h.query.get("resourceVersion") && !h.query.get("continue")) await h.deps.storage.store.consistentRead?.();
+  return serve(h);
+}
+
 async function dispatch(h: HandlerContext): Promise<Response> {
   const method = h.c.req.method;
   const { name, subresource } = h.info;
@@ -115,7 +125,7 @@ async function dispatch(h: HandlerContext): Promise<Response> {
         if (method !== "PUT") throw methodNotAllowed();
         return handleFinalize(h);
       case "status":
-        if (method === "GET") return handleGet(h);
+        if (method === "GET") return fresh(h, handleGet);
         if (method === "PUT") return handleUpdate(h);
         if (method === "PATCH") return handlePatch(h);
         throw methodNotAllowed();
@@ -127,7 +137,7 @@ async function dispatch(h: HandlerContext): Promise<Response> {
     switch (method) {
       case "GET":
         allowed("get");
-        return handleGet(h);
+        return fresh(h, handleGet);
       case "PUT":
         allowed("update");
         return handleUpdate(h);
@@ -143,7 +153,7 @@ async function dispatch(h: HandlerContext): Promise<Response> {
   switch (method) {
     case "GET":
       allowed("list");
-      return handleList(h);
+      return fresh(h, handleList);
     case "POST":
       allowed("create");
       return handleCreate(h);

@@ -171,6 +171,12 @@ export class PostgresLog {
     return new Map(rows.map((r) => [r.id, this.toLogRow(r)]));
   }
 
+  /** The newest revision any server has committed: the counter, which commits with its writes. */
+  async headRevision(): Promise<number> {
+    const [row] = await guarded("reading the datastore", () => this.db.select().from(meta).where(eq(meta.key, "revision")));
+    return row?.value ?? 0;
+  }
+
   async compactedRevision(): Promise<number> {
     const [row] = await guarded("reading the datastore", () => this.db.select().from(meta).where(eq(meta.key, "compact_rev")));
     return row?.value ?? 0;

@@ -69,6 +69,8 @@ export class PostgresStore implements ServerStore {
   private readonly now: () => number;
   private log!: PostgresLog;
   private applied = 0;
+  /** Every write up to this revision is applied (some may be gaps): consistentRead's shortcut. */
+  private readTo = 0;
   private compacted = 0;
   private queue: QueuedWrite[] = [];
   private writing: Promise<void> | undefined;
@@ -118,6 +120,14 @@ export class PostgresStore implements ServerStore {
 
   get revision(): number {
     return this.applied;
+  }
+
+  async consistentRead(): Promise<void> {
+    const head = await this.log.headRevision();
+    // A tail pass that starts after the head was read applies every row up to it (a revision a
+    // failed write took is a gap: the counter can stay ahead of the last row until the next write).
+    if (head > Math.max(this.applied, this.readTo)) await this.catchUp();
+    this.readTo = Math.max(this.readTo, head);
   }
 
   async history(key: string): Promise<HistoryEntry[]> {

@@ -60,6 +60,12 @@ export interface Store {
   history?(key: string): HistoryEntry[] | Promise<HistoryEntry[]>;
   /** Resolves once the writes queued so far are committed (or failed): readers then see them. */
   settled(): Promise<void>;
+  /**
+   * Where other servers write to the same datastore: resolves once this server has applied every
+   * write committed anywhere before the call, so a read after it is as fresh as etcd's quorum
+   * read (kube's consistent reads from the watch cache). Absent where this server is the only writer.
+   */
+  consistentRead?(): Promise<void>;
   /** Why writes cannot be taken now, or undefined (the API server's readyz). */
   writeFailure?(): string | undefined;
   /** Why the database cannot be read, or undefined (the API server's livez). */
