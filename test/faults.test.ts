@@ -20,6 +20,7 @@ import { ensureDefaultNamespaces } from "../src/api/bootstrap.ts";
 import { Storage } from "../src/api/storage.ts";
 import { SqliteStore } from "../src/store/index.ts";
 import { spawnServer as spawnProcess, type ServerProcess } from "./helpers/server-process.ts";
+import { ndjson } from "../src/client/ndjson.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "kubun-faults-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -44,22 +45,14 @@ describe("kill -9 during concurrent writes", () => {
     w.done = (async () => {
       const res = await call(`/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=${fromRV}`, { signal: abort.signal });
       expect(res.status).toBe(200);
-      const decoder = new TextDecoder();
-      let buf = "";
       try {
-        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-          buf += decoder.decode(chunk, { stream: true });
-          for (let nl = buf.indexOf("\n"); nl >= 0; nl = buf.indexOf("\n")) {
-            const line = buf.slice(0, nl);
-            buf = buf.slice(nl + 1);
-            if (!line.trim()) continue;
-            const ev = JSON.parse(line) as { type: string; object: { metadata: { name: string; resourceVersion: string } } };
-            const e = { type: ev.type, name: ev.object.metadata.name, rv: Number(ev.object.metadata.resourceVersion) };
-            if (e.type === "BOOKMARK") continue;
-            events.push(e);
-            w.lastRV = e.rv;
-            w.seen(e);
-          }
+        for await (const value of ndjson(res.body as ReadableStream<Uint8Array>)) {
+          const ev = value as { type: string; object: { metadata: { name: string; resourceVersion: string } } };
+          const e = { type: ev.type, name: ev.object.metadata.name, rv: Number(ev.object.metadata.resourceVersion) };
+          if (e.type === "BOOKMARK") continue;
+          events.push(e);
+          w.lastRV = e.rv;
+          w.seen(e);
         }
       } catch {
         // stopped, or the server died under the stream: what arrived before is what the watcher knows

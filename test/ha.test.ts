@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { havePostgres, startPostgres, type TestPostgres } from "./helpers/postgres.ts";
 import { KUBECTL } from "./helpers/server.ts";
 import { spawnServer, type ServerProcess } from "./helpers/server-process.ts";
+import { ndjson } from "../src/client/ndjson.ts";
 
 let pg: TestPostgres;
 let tmp: string;
@@ -61,17 +62,8 @@ function watch(s: Server, path: string) {
   const done = (async () => {
     const res = await s.api(path, { signal: abort.signal });
     expect(res.status).toBe(200);
-    const decoder = new TextDecoder();
-    let buf = "";
     try {
-      for await (const chunk of res.body as ReadableStream<Uint8Array>) {
-        buf += decoder.decode(chunk, { stream: true });
-        for (let nl = buf.indexOf("\n"); nl >= 0; nl = buf.indexOf("\n")) {
-          const line = buf.slice(0, nl).trim();
-          buf = buf.slice(nl + 1);
-          if (line) events.push(JSON.parse(line));
-        }
-      }
+      for await (const event of ndjson(res.body as ReadableStream<Uint8Array>)) events.push(event as (typeof events)[number]);
     } catch {
       // aborted
     }

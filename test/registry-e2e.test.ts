@@ -15,6 +15,7 @@ import { buildImage } from "../agent/images/index.ts";
 import { startAgentCluster, type AgentCluster } from "./helpers/agent-cluster.ts";
 import { startTestRegistry, type TestRegistry } from "./helpers/registry.ts";
 import { waitFor } from "./helpers/wait.ts";
+import { ndjson } from "../src/client/ndjson.ts";
 
 let private1: TestRegistry; // pull secrets and the TLS failure
 let mirror: TestRegistry; // docker.io's mirror, its credentials in registries.yaml
@@ -133,17 +134,10 @@ describe("pull secrets", () => {
     const abort = new AbortController();
     const res = await cluster.server.api("/api/v1/namespaces/default/pods?watch=1&fieldSelector=metadata.name%3Dno-secret", { signal: abort.signal });
     const reader = (async () => {
-      const decoder = new TextDecoder();
-      let buf = "";
       try {
-        for await (const chunk of res.body as ReadableStream<Uint8Array>) {
-          buf += decoder.decode(chunk, { stream: true });
-          for (let nl = buf.indexOf("\n"); nl >= 0; nl = buf.indexOf("\n")) {
-            const line = buf.slice(0, nl).trim();
-            buf = buf.slice(nl + 1);
-            const reason = line ? (JSON.parse(line).object as Pod).status?.containerStatuses?.[0]?.state?.waiting?.reason : undefined;
-            if (reason && seen.at(-1) !== reason) seen.push(reason);
-          }
+        for await (const event of ndjson(res.body as ReadableStream<Uint8Array>)) {
+          const reason = ((event as { object: Pod }).object).status?.containerStatuses?.[0]?.state?.waiting?.reason;
+          if (reason && seen.at(-1) !== reason) seen.push(reason);
         }
       } catch {
         // aborted

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { connect, type TLSSocket } from "node:tls";
 import { startTestServer } from "./helpers/server.ts";
 import { waitFor } from "./helpers/wait.ts";
+import { ndjson } from "../src/client/ndjson.ts";
 
 const SLOW_WATCHERS = 30;
 const CONFIGMAPS = 2000;
@@ -67,16 +68,8 @@ test("slow watchers are closed and the server's memory stays bounded; a fast wat
     const fast = await api("/api/v1/namespaces/default/configmaps?watch=1");
     const seen = new Set<string>();
     const reading = (async () => {
-      const decoder = new TextDecoder();
-      let buffered = "";
-      for await (const chunk of fast.body as ReadableStream<Uint8Array>) {
-        buffered += decoder.decode(chunk, { stream: true });
-        let nl: number;
-        while ((nl = buffered.indexOf("\n")) >= 0) {
-          const line = buffered.slice(0, nl).trim();
-          buffered = buffered.slice(nl + 1);
-          if (line) seen.add((JSON.parse(line) as { object: { metadata: { name: string } } }).object.metadata.name);
-        }
+      for await (const event of ndjson(fast.body as ReadableStream<Uint8Array>)) {
+        seen.add((event as { object: { metadata: { name: string } } }).object.metadata.name);
         if (seen.size === CONFIGMAPS) return;
       }
     })();
