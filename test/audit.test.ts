@@ -117,3 +117,23 @@ test("a pod the namespace's Pod Security audit level would refuse carries the au
   const ok = events().find((x) => x.objectRef?.name === "tight" && x.verb === "create")!;
   expect(ok.annotations?.["pod-security.kubernetes.io/audit-violations"]).toBeUndefined();
 });
+
+test("a request refused for its credentials is logged once, saying which were tried", async () => {
+  const wrong = await s.api("/api/v1/namespaces/default/pods/refused-wrong", { token: "not-a-token" });
+  const none = await s.api("/api/v1/namespaces/default/pods/refused-none", { token: null });
+  expect([wrong.status, none.status]).toEqual([401, 401]);
+  await waitFor("the refusals in the audit log", async () => about("refused-wrong").length > 0 && about("refused-none").length > 0);
+  const [w, ...moreW] = about("refused-wrong");
+  expect(moreW).toEqual([]);
+  expect(w).toMatchObject({
+    kind: "Event",
+    apiVersion: "audit.k8s.io/v1",
+    level: "Metadata",
+    stage: "ResponseStarted",
+    verb: "get",
+    user: {},
+    objectRef: { resource: "pods", namespace: "default", name: "refused-wrong", apiVersion: "v1" },
+    responseStatus: { metadata: {}, message: "Authentication failed, attempted: bearer", code: 401 },
+  });
+  expect(about("refused-none")[0]?.responseStatus).toEqual({ metadata: {}, message: "Authentication failed, no credentials provided", code: 401 });
+});

@@ -3,7 +3,7 @@ import { Hono, type Context } from "hono";
 import { internalError, methodNotAllowed, notAcceptable, notFound, pathNotFound, serviceUnavailable, StatusError } from "../apis/errors.ts";
 import { StorageUnavailableError } from "../store/errors.ts";
 import { authentication, requestUser, type Authenticator } from "./auth.ts";
-import { auditing, type AuditOptions } from "./audit/middleware.ts";
+import { auditing, auditingFailedAuthentication, type AuditOptions } from "./audit/middleware.ts";
 import { admitNodeRequest } from "./node-restriction.ts";
 import type { PodSecurityConfig } from "./pod-security/index.ts";
 import { alwaysAllow, authorization, type Authorizer, type RuleResolver } from "./authz.ts";
@@ -186,6 +186,7 @@ export function createApp(opts: AppOptions): Hono {
   healthRoutes(app, health);
   app.get("/version", (c) => c.json(versionInfo()));
   mountUi(app);
+  if (opts.audit) app.use("*", auditingFailedAuthentication(opts.audit));
   app.use("*", authentication(opts.auth));
   if (opts.audit) app.use("*", auditing(opts.audit));
   app.use("*", limits(opts.limits));

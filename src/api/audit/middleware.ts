@@ -147,3 +147,48 @@ function sourceIP(c: Context): string | undefined {
   const server = c.env as { requestIP?(r: Request): { address: string } | null } | undefined;
   return server?.requestIP?.(c.req.raw)?.address;
 }
+
+/**
+ * Requests refused for want of a valid credential never reach the audit filter (it runs after
+ * authentication, to know the user): as kube-apiserver's WithFailedAuthenticationAudit, each
+ * 401 the policy selects for an unknown user is logged as one ResponseStarted Event, whose
+ * responseStatus says which credentials were tried.
+ */
+export function auditingFailedAuthentication(opts: AuditOptions): MiddlewareHandler {
+  const now = opts.now ?? (() => new Date());
+  return async (c, next) => {
+    const received = now();
+    await next();
+    if (c.res.status !== 401 || requestUser(c)) return;
+    const query = new URL(c.req.url).searchParams;
+    const attrs = requestAttributes(c.req.method, c.req.path, query);
+    const decision = decide(opts.policy, undefined, attrs);
+    if (decision.level === "None" || decision.omitStages.has("ResponseStarted")) return;
+    opts.sink.write({
+      kind: "Event",
+      apiVersion: "audit.k8s.io/v1",
+      level: decision.level,
+      auditID: c.req.header("audit-id") || crypto.randomUUID(),
+      stage: "ResponseStarted",
+      requestURI: c.req.url.slice(new URL(c.req.url).origin.length),
+      verb: attrs.verb,
+      user: {},
+      sourceIPs: [sourceIP(c)].filter(Boolean),
+      userAgent: c.req.header("user-agent"),
+      objectRef: objectRef(attrs),
+      responseStatus: { metadata: {}, message: attemptedCredentials(c, query), code: 401 },
+      requestReceivedTimestamp: formatMicroTime(received),
+      stageTimestamp: formatMicroTime(now()),
+    });
+  };
+}
+
+/** kube's getAuthMethods: which kinds of credential the refused request carried. */
+function attemptedCredentials(c: Context, query: URLSearchParams): string {
+  const methods: string[] = [];
+  const [scheme, rest] = (c.req.header("authorization") ?? "").trim().split(/\s+/, 2);
+  if (scheme?.toLowerCase() === "basic" && rest) methods.push("basic");
+  if (scheme?.toLowerCase() === "bearer" && rest) methods.push("bearer");
+  if (query.get("access_token")?.trim()) methods.push("access_token");
+  return methods.length ? `Authentication failed, attempted: ${methods.join(", ")}` : "Authentication failed, no credentials provided";
+}
