@@ -70,8 +70,39 @@ test("a count/configmaps quota refuses the configmap past it", async () => {
 test("a quota naming what kubun can't count is refused with 422 naming the field", async () => {
   const r = await s.kubectl(["create", "quota", "bad", "-n", "default", "--hard=widgets=1"]);
   expect(r.stderr).toContain("spec.hard[widgets]");
-  const sel = await s.kubectl(["create", "quota", "sel", "-n", "default", "--hard=pods=1", "--scopes=PriorityClass"]);
-  expect(sel.code).not.toBe(0);
+});
+
+test("a quota scoped to a PriorityClass counts and refuses only that class's pods", async () => {
+  expect((await s.kubectl(["create", "namespace", "q3"])).code).toBe(0);
+  expect((await s.kubectl(["create", "priorityclass", "high", "--value=1000"])).code).toBe(0);
+  const quota = { apiVersion: "v1", kind: "ResourceQuota", metadata: { name: "high-pods", namespace: "q3" }, spec: { hard: { pods: "1" }, scopeSelector: { matchExpressions: [{ scopeName: "PriorityClass", operator: "In", values: ["high"] }] } } };
+  expect((await s.kubectl(["create", "-f", "-"], { stdin: JSON.stringify(quota) })).stderr).toBe("");
+  const classed = (name: string, priorityClassName?: string) =>
+    JSON.stringify({ apiVersion: "v1", kind: "Pod", metadata: { name, namespace: "q3" }, spec: { priorityClassName, containers: [{ name: "c", image: "busybox" }] } });
+  expect((await s.kubectl(["create", "-f", "-"], { stdin: classed("high-1", "high") })).stderr).toBe("");
+  const second = await s.kubectl(["create", "-f", "-"], { stdin: classed("high-2", "high") });
+  expect(second.stderr).toContain('pods "high-2" is forbidden: exceeded quota: high-pods, requested: pods=1, used: pods=1, limited: pods=1');
+  // Pods of no class, or of another, are not the quota's business.
+  for (const name of ["plain-1", "plain-2"]) expect((await s.kubectl(["create", "-f", "-"], { stdin: classed(name) })).stderr).toBe("");
+  await waitFor("the quota's status", async () => (await used("q3", "high-pods"))?.pods === "1");
+  // `kubectl create quota --scopes` takes the scope by name (Exists: any class).
+  expect((await s.kubectl(["create", "quota", "any-class", "-n", "q3", "--hard=pods=5", "--scopes=PriorityClass"])).stderr).toBe("");
+  await waitFor("the scoped quota's status", async () => (await used("q3", "any-class"))?.pods === "1");
+});
+
+test.each([
+  ["an unknown scope", [{ scopeName: "Galaxy", operator: "Exists" }], { pods: "1" }, "spec.scopeSelector.matchExpressions[0].scopeName: Invalid value: \"Galaxy\": unsupported scope"],
+  ["In without values", [{ scopeName: "PriorityClass", operator: "In" }], { pods: "1" }, "spec.scopeSelector.matchExpressions[0].values: Required value: must be at least one value when `operator` is 'In' or 'NotIn' for scope selector"],
+  ["Exists with values", [{ scopeName: "PriorityClass", operator: "Exists", values: ["x"] }], { pods: "1" }, "spec.scopeSelector.matchExpressions[0].values: Invalid value: [\"x\"]: must be no value when `operator` is 'Exist' or 'DoesNotExist' for scope selector"],
+  ["In on Terminating", [{ scopeName: "Terminating", operator: "In", values: ["x"] }], { pods: "1" }, "spec.scopeSelector.matchExpressions[0].operator: Invalid value: \"In\": must be 'Exist' when scope is any of"],
+  ["an unknown operator", [{ scopeName: "PriorityClass", operator: "Near" }], { pods: "1" }, "spec.scopeSelector.matchExpressions[0].operator: Unsupported value: \"Near\""],
+  ["conflicting scopes", [{ scopeName: "BestEffort", operator: "Exists" }, { scopeName: "NotBestEffort", operator: "Exists" }], { pods: "1" }, "spec.scopeSelector.matchExpressions: Invalid value"],
+  ["a scope that cannot track the resource", [{ scopeName: "PriorityClass", operator: "Exists" }], { "count/configmaps": "1" }, "unsupported scope applied to resource"],
+])("a scopeSelector with %s is refused with 422 naming the field", async (_, matchExpressions, hard, message) => {
+  const quota = { apiVersion: "v1", kind: "ResourceQuota", metadata: { name: "bad-selector", namespace: "default" }, spec: { hard, scopeSelector: { matchExpressions } } };
+  const r = await s.kubectl(["create", "-f", "-"], { stdin: JSON.stringify(quota) });
+  expect(r.code).not.toBe(0);
+  expect(r.stderr).toContain(message);
 });
 
 test("a LimitRange's defaults land in the stored pod, its max is enforced, and quota charges the defaulted pod", async () => {

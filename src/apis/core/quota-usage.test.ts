@@ -63,6 +63,31 @@ test.each([
   expect(quotaMatches({ metadata: {}, spec: { hard: { pods: "1" }, scopes: [scope] } }, PODS, p)).toBe(want);
 });
 
+describe("scopeSelector, as upstream's podMatchesScopeFunc reads it", () => {
+  const classed = (name?: string, affinity?: unknown) => ({ ...pod([{ name: "a" }]), spec: { ...pod([{ name: "a" }]).spec, priorityClassName: name, affinity } }) as unknown as Pod;
+  const selecting = (...matchExpressions: { scopeName: string; operator: string; values?: string[] }[]): ResourceQuota => ({ metadata: {}, spec: { hard: { pods: "1" }, scopeSelector: { matchExpressions } } });
+  test.each([
+    ["PriorityClass In [high]", selecting({ scopeName: "PriorityClass", operator: "In", values: ["high"] }), classed("high"), true],
+    ["PriorityClass In [high]", selecting({ scopeName: "PriorityClass", operator: "In", values: ["high"] }), classed("low"), false],
+    ["PriorityClass In [high]", selecting({ scopeName: "PriorityClass", operator: "In", values: ["high"] }), classed(), false],
+    ["PriorityClass NotIn [high]", selecting({ scopeName: "PriorityClass", operator: "NotIn", values: ["high"] }), classed(), true],
+    ["PriorityClass NotIn [high]", selecting({ scopeName: "PriorityClass", operator: "NotIn", values: ["high"] }), classed("high"), false],
+    ["PriorityClass Exists", selecting({ scopeName: "PriorityClass", operator: "Exists" }), classed("low"), true],
+    ["PriorityClass Exists", selecting({ scopeName: "PriorityClass", operator: "Exists" }), classed(), false],
+    // The key is always in upstream's label set ("" for no class): DoesNotExist matches nothing.
+    ["PriorityClass DoesNotExist", selecting({ scopeName: "PriorityClass", operator: "DoesNotExist" }), classed(), false],
+    ["CrossNamespacePodAffinity", selecting({ scopeName: "CrossNamespacePodAffinity", operator: "Exists" }), classed(undefined, { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: "z", namespaces: ["other"] }] } }), true],
+    ["CrossNamespacePodAffinity", selecting({ scopeName: "CrossNamespacePodAffinity", operator: "Exists" }), classed(undefined, { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 1, podAffinityTerm: { topologyKey: "z", namespaceSelector: {} } }] } }), true],
+    ["CrossNamespacePodAffinity", selecting({ scopeName: "CrossNamespacePodAffinity", operator: "Exists" }), classed(undefined, { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: "z" }] } }), false],
+    ["scopes and scopeSelector together", { metadata: {}, spec: { hard: { pods: "1" }, scopes: ["Terminating"], scopeSelector: { matchExpressions: [{ scopeName: "PriorityClass", operator: "Exists" }] } } }, classed("high"), false],
+  ] as const)("%s selects %#: %p", (_, quota, p, want) => {
+    expect(quotaMatches(quota as ResourceQuota, PODS, p)).toBe(want);
+  });
+  test("a scopeSelector selects pods only", () => {
+    expect(quotaMatches(selecting({ scopeName: "PriorityClass", operator: "Exists" }), { group: "", resource: "configmaps" }, { metadata: { name: "c" } })).toBe(false);
+  });
+});
+
 test.each([
   ["nothing required", { pods: "2" }, [{ name: "a" }], undefined],
   ["requests.cpu missing", { "requests.cpu": "1" }, [{ name: "a" }], "must specify requests.cpu for: a"],

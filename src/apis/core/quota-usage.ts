@@ -7,7 +7,7 @@ import { type ParsedQuantity, formatQuantity, parseQuantity, compareQuantities, 
 import type { KubeObject } from "../meta.ts";
 import type { Pod } from "./pod.ts";
 import { qosClass } from "./pod-defaults.ts";
-import { LEGACY_COUNTS, POD_COMPUTE_RESOURCES, type ResourceQuota } from "./resourcequota.ts";
+import { LEGACY_COUNTS, POD_COMPUTE_RESOURCES, scopeRequirements, type ResourceQuota, type ScopeRequirement } from "./resourcequota.ts";
 
 export type Amounts = Map<string, ParsedQuantity>;
 
@@ -104,18 +104,45 @@ export function objectUsage(r: { group: string; resource: string }, obj: KubeObj
   return out;
 }
 
-/** Whether a quota's scopes select the object (scopes only ever select pods). */
+/** Whether a quota's scopes and scopeSelector select the object (they only ever select pods). */
 export function quotaMatches(quota: ResourceQuota, r: { group: string; resource: string }, obj: KubeObject): boolean {
-  const scopes = quota.spec?.scopes ?? [];
-  if (!scopes.length) return true;
+  const requirements = scopeRequirements(quota);
+  if (!requirements.length) return true;
   if (r.group || r.resource !== "pods") return false;
-  const pod = obj as Pod;
-  const terminating = (pod.spec as { activeDeadlineSeconds?: number } | undefined)?.activeDeadlineSeconds !== undefined;
-  const bestEffort = qosClass(pod) === "BestEffort";
-  return scopes.every((s) =>
-    s === "BestEffort" ? bestEffort : s === "NotBestEffort" ? !bestEffort : s === "Terminating" ? terminating : s === "NotTerminating" ? !terminating : false,
-  );
+  return requirements.every((req) => podMatchesScope(obj as Pod, req));
 }
+
+// Upstream's podMatchesScopeFunc.
+function podMatchesScope(pod: Pod, req: ScopeRequirement): boolean {
+  const spec = (pod.spec ?? {}) as { activeDeadlineSeconds?: number; priorityClassName?: string; affinity?: Record<string, { requiredDuringSchedulingIgnoredDuringExecution?: AffinityTerm[]; preferredDuringSchedulingIgnoredDuringExecution?: { podAffinityTerm?: AffinityTerm }[] } | undefined> };
+  switch (req.scopeName) {
+    case "Terminating":
+      return spec.activeDeadlineSeconds !== undefined;
+    case "NotTerminating":
+      return spec.activeDeadlineSeconds === undefined;
+    case "BestEffort":
+      return qosClass(pod) === "BestEffort";
+    case "NotBestEffort":
+      return qosClass(pod) !== "BestEffort";
+    case "PriorityClass": {
+      const name = spec.priorityClassName ?? "";
+      // Exists asks for a class; the other operators read a label set that always holds the key
+      // (with "" for no class), so DoesNotExist never matches, as upstream.
+      if (req.operator === "Exists") return name !== "";
+      if (req.operator === "In") return (req.values ?? []).includes(name);
+      if (req.operator === "NotIn") return !(req.values ?? []).includes(name);
+      return false;
+    }
+    case "CrossNamespacePodAffinity":
+      return [spec.affinity?.podAffinity, spec.affinity?.podAntiAffinity].some(
+        (a) => (a?.requiredDuringSchedulingIgnoredDuringExecution ?? []).some(crossNamespace) || (a?.preferredDuringSchedulingIgnoredDuringExecution ?? []).some((w) => crossNamespace(w.podAffinityTerm)),
+      );
+  }
+  return false;
+}
+
+type AffinityTerm = { namespaces?: string[]; namespaceSelector?: unknown };
+const crossNamespace = (t: AffinityTerm | undefined) => (t?.namespaces?.length ?? 0) > 0 || (t?.namespaceSelector !== undefined && t?.namespaceSelector !== null);
 
 /** Only the amounts the quota tracks. */
 export function mask(a: Amounts, hard: Record<string, unknown>): Amounts {

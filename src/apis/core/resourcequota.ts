@@ -1,7 +1,7 @@
 // core/v1 ResourceQuota: types, validation and the `kubectl get quota` columns. Only the
-// resource names kubun can count are accepted (so every accepted quota is enforced), and of
-// the scopes only those decided by the pod itself; scopeSelector is refused.
-import { fieldInvalid, fieldNotSupported, fieldForbidden } from "../errors.ts";
+// resource names kubun can count are accepted (so every accepted quota is enforced); scopes
+// and scopeSelector take upstream's scopes, each decided by the pod itself.
+import { fieldInvalid, fieldNotSupported, fieldRequired } from "../errors.ts";
 import { type Causes, type JsonObject, arrayAt, key, objectAt, index, stringAt } from "../field.ts";
 import type { KubeObject } from "../meta.ts";
 import { QUANTITY_FORMAT_MESSAGE, formatQuantity, isNegativeQuantity, isQuantity } from "../quantity.ts";
@@ -12,7 +12,7 @@ export type ResourceList = Record<string, string>;
 export interface ResourceQuota extends KubeObject {
   apiVersion?: "v1";
   kind?: "ResourceQuota";
-  spec?: { hard?: ResourceList; scopes?: string[]; scopeSelector?: unknown };
+  spec?: { hard?: ResourceList; scopes?: string[]; scopeSelector?: { matchExpressions?: ScopeRequirement[] } };
   status?: { hard?: ResourceList; used?: ResourceList };
 }
 
@@ -35,13 +35,28 @@ export const LEGACY_COUNTS: Record<string, string> = {
 
 const OTHER_RESOURCES = new Set(["services.nodeports", "services.loadbalancers", "requests.storage"]);
 
-// Upstream's scopes and what a scoped quota may track (ValidateResourceQuotaSpec).
+/** One requirement of a scopeSelector; a `scopes` entry is the same with operator Exists. */
+export interface ScopeRequirement {
+  scopeName: string;
+  operator: string;
+  values?: string[];
+}
+
+// Upstream's scopes and what a scoped quota may track (IsResourceQuotaScopeValidForResource).
 const SCOPE_RESOURCES: Record<string, Set<string>> = {
   BestEffort: new Set(["pods", "count/pods"]),
   NotBestEffort: new Set([...POD_COMPUTE_RESOURCES, "count/pods"]),
   Terminating: new Set([...POD_COMPUTE_RESOURCES, "count/pods"]),
   NotTerminating: new Set([...POD_COMPUTE_RESOURCES, "count/pods"]),
+  PriorityClass: new Set([...POD_COMPUTE_RESOURCES, "count/pods"]),
+  CrossNamespacePodAffinity: new Set([...POD_COMPUTE_RESOURCES, "count/pods"]),
 };
+const OPERATORS = ["In", "NotIn", "Exists", "DoesNotExist"];
+
+/** What selects the quota's objects: its scopes (each as Exists) and its scopeSelector's requirements. */
+export function scopeRequirements(quota: ResourceQuota): ScopeRequirement[] {
+  return [...(quota.spec?.scopes ?? []).map((scopeName) => ({ scopeName, operator: "Exists" })), ...(quota.spec?.scopeSelector?.matchExpressions ?? [])];
+}
 
 const COUNT = /^count\/[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
@@ -68,18 +83,45 @@ export function validateResourceQuota(errs: Causes, rq: JsonObject): void {
       if (!allowed.has(name)) errs.push(fieldInvalid("spec.hard", name, `unsupported scope applied to resource`));
     }
   });
-  const set = new Set(scopes);
-  if ((set.has("BestEffort") && set.has("NotBestEffort")) || (set.has("Terminating") && set.has("NotTerminating"))) {
-    errs.push(fieldInvalid("spec.scopes", scopes, "conflicting scopes"));
-  }
-  if (spec.scopeSelector !== undefined && spec.scopeSelector !== null) {
-    errs.push(fieldForbidden("spec.scopeSelector", "scopeSelector (PriorityClass, CrossNamespacePodAffinity) is not supported by kubun"));
-  }
+  if (conflicting(new Set(scopes))) errs.push(fieldInvalid("spec.scopes", scopes, "conflicting scopes"));
+  if (spec.scopeSelector !== undefined && spec.scopeSelector !== null) validateScopeSelector(errs, spec.scopeSelector, Object.keys(hard));
   const status = objectAt(errs, "status", rq.status) ?? {};
   for (const field of ["hard", "used"]) {
     const list = objectAt(errs, `status.${field}`, status[field]) ?? {};
     for (const [name, q] of Object.entries(list)) validateQuantity(errs, key(`status.${field}`, name), q);
   }
+}
+
+const conflicting = (set: Set<unknown>) => (set.has("BestEffort") && set.has("NotBestEffort")) || (set.has("Terminating") && set.has("NotTerminating"));
+
+// Upstream's validateScopedResourceSelectorRequirement, message for message.
+function validateScopeSelector(errs: Causes, value: unknown, hard: string[]): void {
+  const selector = objectAt(errs, "spec.scopeSelector", value) ?? {};
+  const path = "spec.scopeSelector.matchExpressions";
+  const expressions = arrayAt(errs, path, selector.matchExpressions) ?? [];
+  const names = new Set<string>();
+  expressions.forEach((e, i) => {
+    const req = objectAt(errs, index(path, i), e);
+    if (!req) return;
+    const scope = stringAt(errs, `${index(path, i)}.scopeName`, req.scopeName);
+    const operator = stringAt(errs, `${index(path, i)}.operator`, req.operator);
+    const values = arrayAt(errs, `${index(path, i)}.values`, req.values) ?? [];
+    values.forEach((v, j) => stringAt(errs, index(`${index(path, i)}.values`, j), v));
+    if (scope === undefined || operator === undefined) return;
+    const allowed = SCOPE_RESOURCES[scope];
+    if (!allowed) errs.push(fieldInvalid(`${index(path, i)}.scopeName`, scope, "unsupported scope"));
+    else if (hard.some((name) => !allowed.has(name))) errs.push(fieldInvalid(path, value, "unsupported scope applied to resource"));
+    if (scope !== "PriorityClass" && allowed && operator !== "Exists") {
+      errs.push(fieldInvalid(`${index(path, i)}.operator`, operator, "must be 'Exist' when scope is any of ResourceQuotaScopeTerminating, ResourceQuotaScopeNotTerminating, ResourceQuotaScopeBestEffort, ResourceQuotaScopeNotBestEffort or ResourceQuotaScopeCrossNamespacePodAffinity"));
+    }
+    if (operator === "In" || operator === "NotIn") {
+      if (values.length === 0) errs.push(fieldRequired(`${index(path, i)}.values`, "Required value: must be at least one value when `operator` is 'In' or 'NotIn' for scope selector"));
+    } else if (operator === "Exists" || operator === "DoesNotExist") {
+      if (values.length !== 0) errs.push(fieldInvalid(`${index(path, i)}.values`, values, "must be no value when `operator` is 'Exist' or 'DoesNotExist' for scope selector"));
+    } else errs.push(fieldNotSupported(`${index(path, i)}.operator`, operator, OPERATORS));
+    names.add(scope);
+  });
+  if (conflicting(names)) errs.push(fieldInvalid(path, value, "conflicting scopes"));
 }
 
 function validateQuantity(errs: Causes, path: string, q: unknown): void {
