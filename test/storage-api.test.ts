@@ -87,3 +87,19 @@ test("a claim's spec is immutable, and a class's provisioner too", async () => {
   expect(sc.code).not.toBe(0);
   expect(sc.stderr).toContain("reclaimPolicy: Forbidden: updates to reclaimPolicy are forbidden.");
 });
+
+test("a LimitRange's PersistentVolumeClaim min and max hold claims' storage requests", async () => {
+  await ok(["create", "namespace", "limited"]);
+  await ok(["apply", "-n", "limited", "-f", "-"], `apiVersion: v1
+kind: LimitRange
+metadata: {name: storage}
+spec:
+  limits: [{type: PersistentVolumeClaim, min: {storage: 500Mi}, max: {storage: 1Gi}}]`);
+  const sized = (name: string, storage: string) => claim(name).replace("storage: 1Gi", `storage: ${storage}`);
+  await ok(["create", "-n", "limited", "-f", "-"], sized("fits", "1Gi"));
+  const big = await s.kubectl(["create", "-n", "limited", "-f", "-"], { stdin: sized("big", "2Gi") });
+  expect(big.stderr).toContain('persistentvolumeclaims "big" is forbidden: maximum storage usage per PersistentVolumeClaim is 1Gi, but request is 2Gi');
+  const small = await s.kubectl(["create", "-n", "limited", "-f", "-"], { stdin: sized("small", "100Mi") });
+  expect(small.stderr).toContain('persistentvolumeclaims "small" is forbidden: minimum storage usage per PersistentVolumeClaim is 500Mi, but request is 100Mi');
+  expect(await ok(["get", "pvc", "-n", "limited", "-o", "name"])).toBe("persistentvolumeclaim/fits\n");
+});

@@ -31,7 +31,7 @@ export function admissionFor(
   webhooks?: { admission: WebhookAdmission; request: WebhookRequest; policies?: PolicyAdmission },
 ): AdmitWrite | undefined {
   const steps = [
-    limitRangerAdmission(r, quota?.store),
+    limitRangerAdmission(r, quota?.store, pss?.subresource),
     serviceAccountAdmission(r, quota?.store),
     priorityAdmission(r, quota?.store),
     // MutatingAdmissionWebhook ends the mutating plugins: the checks after it see what it changed

@@ -1,6 +1,7 @@
 // LimitRanger admission, after kube-apiserver's plugin of that name: on a pod create, the
 // namespace's LimitRanges fill in missing container requests/limits, then their min/max/ratio
-// are enforced (403 with upstream's messages). It runs before ResourceQuota, so quota charges
+// are enforced (403 with upstream's messages); a claim's storage request, on create and on a
+// resize, is held to their PersistentVolumeClaim min/max. It runs before ResourceQuota, so quota charges
 // the defaulted pod, and the defaulted pod is what is stored.
 //
 // kube-apiserver validates after mutating admission; kubun's registry validates before
@@ -10,7 +11,7 @@ import { forbidden, invalid } from "../apis/errors.ts";
 import { validateObject } from "../apis/index.ts";
 import { findResource, storePrefix, type ResourceInfo } from "../apis/registry.ts";
 import type { LimitRange } from "../apis/core/limitrange.ts";
-import { applyLimitDefaults, limitViolations } from "../apis/core/limitranger.ts";
+import { applyLimitDefaults, claimLimitViolations, limitViolations } from "../apis/core/limitranger.ts";
 import type { Pod } from "../apis/core/pod.ts";
 import { qosClass } from "../apis/core/pod-defaults.ts";
 import type { Store } from "../store/index.ts";
@@ -19,11 +20,23 @@ import type { AdmitWrite } from "./admit-write.ts";
 const LIMIT_RANGES = findResource("", "v1", "limitranges")!;
 const ANNOTATION = "kubernetes.io/limit-ranger";
 
-export function limitRangerAdmission(r: ResourceInfo, store: Store | undefined): AdmitWrite | undefined {
-  if (!store || r.group || r.kind !== "Pod") return undefined;
+const refusal = (resource: string, name: string | undefined, violations: string[]) =>
+  forbidden(`${resource} ${JSON.stringify(name)} is forbidden: ${violations.length === 1 ? violations[0] : `[${violations.join(", ")}]`}`);
+
+export function limitRangerAdmission(r: ResourceInfo, store: Store | undefined, subresource?: string): AdmitWrite | undefined {
+  // Subresource writes (a claim's status) are not the LimitRanger's, as upstream.
+  if (!store || r.group || subresource) return undefined;
+  const rangesOf = (namespace: string | undefined) => store.list(`${storePrefix(LIMIT_RANGES)}${namespace}/`).items.map((e) => e.object as LimitRange);
+  if (r.kind === "PersistentVolumeClaim") {
+    return (obj) => {
+      const violations = claimLimitViolations(obj, rangesOf(obj.metadata.namespace));
+      if (violations.length) throw refusal("persistentvolumeclaims", obj.metadata.name, violations);
+    };
+  }
+  if (r.kind !== "Pod") return undefined;
   return (obj, old) => {
     if (old) return; // containers' resources never change after create
-    const ranges = store.list(`${storePrefix(LIMIT_RANGES)}${obj.metadata.namespace}/`).items.map((e) => e.object as LimitRange);
+    const ranges = rangesOf(obj.metadata.namespace);
     if (!ranges.length) return;
     const pod = obj as Pod;
     const note = applyLimitDefaults(pod, ranges);
@@ -33,8 +46,6 @@ export function limitRangerAdmission(r: ResourceInfo, store: Store | undefined):
     const causes = validateObject(r, pod);
     if (causes.length) throw invalid(r.kind, pod.metadata.name ?? "", causes);
     const violations = limitViolations(pod, ranges);
-    if (!violations.length) return;
-    const text = violations.length === 1 ? violations[0] : `[${violations.join(", ")}]`;
-    throw forbidden(`pods ${JSON.stringify(pod.metadata.name)} is forbidden: ${text}`);
+    if (violations.length) throw refusal("pods", pod.metadata.name, violations);
   };
 }

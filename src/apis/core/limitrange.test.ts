@@ -36,8 +36,16 @@ describe("validateLimitRange", () => {
   ])("%s", (_, lr, want) => {
     expect(check(lr).map((m) => m.replace(/^(\S+): Invalid value: "([^"]*)": /, '$1: Invalid value: "$2": '))).toEqual(want as string[]);
   });
+  test("a claim item takes storage min/max only, and at least one of them", () => {
+    expect(check({ spec: { limits: [{ type: "PersistentVolumeClaim", min: { storage: "1Gi" }, max: { storage: "10Gi" } }] } })).toEqual([]);
+    expect(check({ spec: { limits: [{ type: "PersistentVolumeClaim" }] } })).toEqual(["spec.limits[0].limits: Required value: either minimum or maximum storage value is required, but neither was provided"]);
+    const errs = check({ spec: { limits: [{ type: "PersistentVolumeClaim", max: { storage: "1Gi", cpu: "1" }, default: { storage: "1Gi" } }] } });
+    expect(errs).toContain('spec.limits[0].max[cpu]: Invalid value: "cpu": must be a standard limit type or extended resource');
+    expect(errs).toContain("spec.limits[0].default: Forbidden: may not be specified when `type` is 'PersistentVolumeClaim' (kubun applies only min and max to claims)");
+    expect(check({ spec: { limits: [{ type: "Container", max: { storage: "1Gi" } }] } })).toEqual(['spec.limits[0].max[storage]: Invalid value: "storage": must be a standard limit type or extended resource']);
+  });
   test("unknown types, resources and quantities are refused", () => {
-    const errs = check({ spec: { limits: [{ type: "PersistentVolumeClaim" }, { type: "Container", max: { gpu: "1", cpu: "lots" } }] } });
+    const errs = check({ spec: { limits: [{ type: "Volume" }, { type: "Container", max: { gpu: "1", cpu: "lots" } }] } });
     expect(errs.length).toBe(3);
     expect(errs.join("\n")).toContain("spec.limits[0].type");
     expect(errs.join("\n")).toContain("spec.limits[1].max[gpu]");

@@ -1,7 +1,8 @@
 // core/v1 LimitRange: types, defaults (SetDefaults_LimitRangeItem), validation
-// (ValidateLimitRange) and the `kubectl get limits` columns. Types Container and Pod are
-// enforced by the LimitRanger admission (src/api/limitranger-admission.ts); kubun serves no
-// PersistentVolumeClaims yet, so that type is refused rather than accepted and ignored.
+// (ValidateLimitRange) and the `kubectl get limits` columns. Every type (Container, Pod,
+// PersistentVolumeClaim) is enforced by the LimitRanger admission (src/api/limitranger-admission.ts).
+// A claim item takes only storage min/max: upstream accepts defaults and ratios there and
+// never applies them, so kubun refuses them instead.
 import { fieldForbidden, fieldInvalid, fieldNotSupported, fieldRequired } from "../errors.ts";
 import { type Causes, type JsonObject, key, objectAt, objectsAt, stringAt } from "../field.ts";
 import type { KubeObject } from "../meta.ts";
@@ -24,9 +25,10 @@ export interface LimitRange extends KubeObject {
   spec?: { limits?: LimitRangeItem[] };
 }
 
-const TYPES = ["Container", "Pod"];
+const TYPES = ["Container", "Pod", "PersistentVolumeClaim"];
 const LISTS = ["max", "min", "default", "defaultRequest", "maxLimitRequestRatio"] as const;
 const RESOURCES = new Set(["cpu", "memory", "ephemeral-storage"]);
+const CLAIM_RESOURCES = new Set(["storage"]);
 
 /** A container's default limit is its max, its default request its default limit, else its min. */
 export function defaultLimitRange(lr: KubeObject): void {
@@ -51,7 +53,7 @@ export function validateLimitRange(errs: Causes, lr: JsonObject): void {
       lists[name] = objectAt(errs, `${p}.${name}`, item[name]) ?? {};
       for (const [res, q] of Object.entries(lists[name]!)) {
         const qp = key(`${p}.${name}`, res);
-        if (!RESOURCES.has(res)) errs.push(fieldInvalid(qp, res, "must be a standard limit type or extended resource"));
+        if (!(type === "PersistentVolumeClaim" ? CLAIM_RESOURCES : RESOURCES).has(res)) errs.push(fieldInvalid(qp, res, "must be a standard limit type or extended resource"));
         if (!isQuantity(q)) errs.push(fieldInvalid(qp, q, QUANTITY_FORMAT_MESSAGE));
         else if (isNegativeQuantity(q)) errs.push(fieldInvalid(qp, formatQuantity(q), "must be greater than or equal to 0"));
       }
@@ -59,6 +61,14 @@ export function validateLimitRange(errs: Causes, lr: JsonObject): void {
     if (type === "Pod") {
       if (Object.keys(lists.default!).length) errs.push(fieldForbidden(`${p}.default`, "may not be specified when `type` is 'Pod'"));
       if (Object.keys(lists.defaultRequest!).length) errs.push(fieldForbidden(`${p}.defaultRequest`, "may not be specified when `type` is 'Pod'"));
+    }
+    if (type === "PersistentVolumeClaim") {
+      for (const name of ["default", "defaultRequest", "maxLimitRequestRatio"]) {
+        if (Object.keys(lists[name]!).length) errs.push(fieldForbidden(`${p}.${name}`, "may not be specified when `type` is 'PersistentVolumeClaim' (kubun applies only min and max to claims)"));
+      }
+      if (lists.min!.storage === undefined && lists.max!.storage === undefined) {
+        errs.push(fieldRequired(`${p}.limits`, "Required value: either minimum or maximum storage value is required, but neither was provided"));
+      }
     }
     validateOrder(errs, p, lists);
   }

@@ -1,8 +1,10 @@
-// The LimitRanger's rules for a pod, after plugin/pkg/admission/limitranger: fill each
-// container's missing limits from `default` and missing requests from `defaultRequest`, then
-// check min/max/maxLimitRequestRatio per Container and per Pod. Pure; the admission step in
+// The LimitRanger's rules, after plugin/pkg/admission/limitranger: fill each container's
+// missing limits from `default` and missing requests from `defaultRequest`, then check
+// min/max/maxLimitRequestRatio per Container and per Pod, and a claim's storage request against
+// min/max per PersistentVolumeClaim. Pure; the admission step in
 // src/api/limitranger-admission.ts reads the namespace's LimitRanges and applies these.
 import { compareQuantities, formatQuantity, type ParsedQuantity } from "../quantity.ts";
+import type { KubeObject } from "../meta.ts";
 import type { Pod } from "./pod.ts";
 import type { LimitRange, LimitRangeItem } from "./limitrange.ts";
 import { amountsOf, podAmounts, type Amounts } from "./quota-usage.ts";
@@ -54,6 +56,32 @@ export function limitViolations(pod: Pod, ranges: LimitRange[]): string[] {
         for (const c of containersOf(pod)) out.push(...check(item, "Container", amountsOf(c.resources?.requests), amountsOf(c.resources?.limits)));
       } else if (item.type === "Pod") {
         out.push(...check(item, "Pod", podTotal(pod, "requests"), podTotal(pod, "limits")));
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Every violation of the ranges' PersistentVolumeClaim items by a claim's storage request, in
+ * upstream's words (PersistentVolumeClaimValidateLimitFunc: a claim has requests, no limits).
+ */
+export function claimLimitViolations(claim: KubeObject, ranges: LimitRange[]): string[] {
+  const requests = amountsOf((claim as { spec?: { resources?: { requests?: Record<string, string> } } }).spec?.resources?.requests);
+  const out: string[] = [];
+  const q = formatQuantity;
+  for (const lr of ranges) {
+    for (const item of lr.spec?.limits ?? []) {
+      if (item.type !== "PersistentVolumeClaim") continue;
+      for (const [res, enforced] of [...amountsOf(item.min)].sort(([a], [b]) => a.localeCompare(b))) {
+        const req = requests.get(res);
+        if (!req) out.push(`minimum ${res} usage per PersistentVolumeClaim is ${q(enforced)}.  No request is specified`);
+        else if (compareQuantities(req, enforced) < 0) out.push(`minimum ${res} usage per PersistentVolumeClaim is ${q(enforced)}, but request is ${q(req)}`);
+      }
+      for (const [res, enforced] of [...amountsOf(item.max)].sort(([a], [b]) => a.localeCompare(b))) {
+        const req = requests.get(res);
+        if (!req) out.push(`maximum ${res} usage per PersistentVolumeClaim is ${q(enforced)}.  No request is specified`);
+        else if (compareQuantities(req, enforced) > 0) out.push(`maximum ${res} usage per PersistentVolumeClaim is ${q(enforced)}, but request is ${q(req)}`);
       }
     }
   }
