@@ -8,6 +8,7 @@ import { badRequest } from "../apis/errors.ts";
 import { addAuditAnnotation } from "./audit/annotations.ts";
 import { GROUP_MASTERS, requestUser, withAuthenticatedGroup, type UserInfo } from "./auth.ts";
 import { forbiddenError, requestAttributes, type Attributes } from "./authz-attributes.ts";
+import { stageEnd, stageStart } from "../store/stage-timers.ts";
 
 export interface Decision {
   allowed: boolean;
@@ -137,6 +138,7 @@ export function authorization(authorizer: Authorizer): MiddlewareHandler {
   return async (c, next) => {
     const caller = requestUser(c);
     if (!caller) return next(); // open paths: no user, nothing to authorize
+    const t = stageStart();
     const user = await impersonate(c.req.raw.headers, caller, authorizer);
     if (user !== caller) c.set("user" as never, user as never);
     const a: Attributes = { user, ...requestAttributes(c.req.method, c.req.path, new URL(c.req.url).searchParams) };
@@ -144,6 +146,7 @@ export function authorization(authorizer: Authorizer): MiddlewareHandler {
     addAuditAnnotation(c, "authorization.k8s.io/decision", d.allowed ? "allow" : "forbid");
     if (d.reason) addAuditAnnotation(c, "authorization.k8s.io/reason", d.reason);
     if (!d.allowed) throw forbiddenError(a, d.reason);
+    stageEnd("authz", t);
     return next();
   };
 }

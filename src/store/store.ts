@@ -15,6 +15,7 @@ import { SqliteLog, type LogOptions, type LogRow } from "./sqlite-log.ts";
 import type { Entry, HistoryEntry, ListResult, ServerStore, StoreEvent, WatchHandle } from "./types.ts";
 import { SubtreeTable } from "./subtrees.ts";
 import { WatchHub } from "./watch-hub.ts";
+import { stageEnd, stageStart } from "./stage-timers.ts";
 
 export interface StoreOptions extends LogOptions {
   /** Events kept in memory for resuming watches. */
@@ -127,7 +128,9 @@ export class SqliteStore implements ServerStore {
     this.assertOpen();
     if (this.newest(key)) return Promise.reject(new KeyExistsError(key));
     const revision = ++this.assigned;
+    const t = stageStart();
     const stored = withRevision(object, revision, this.partsFor(key));
+    stageEnd("encode", t);
     const entry: Entry = { key, revision, createRevision: revision, object: stored };
     const prevRevision = this.tombstones.get(key) ?? 0;
     return this.enqueue(entry, { type: "ADDED", key, revision, object: stored }, prevRevision, true, false);
@@ -301,6 +304,7 @@ export class SqliteStore implements ServerStore {
   }
 
   private commit(batch: PendingWrite[]): void {
+    let t = stageStart();
     try {
       this.log.append(batch.map((w) => w.row));
     } catch (err) {
@@ -312,6 +316,8 @@ export class SqliteStore implements ServerStore {
       return;
     }
     this.lastCommitFailure = undefined;
+    stageEnd("commit", t);
+    t = stageStart();
     const now = this.now();
     for (const { event } of batch) {
       const resource = resourceOf(event.key);
@@ -330,7 +336,10 @@ export class SqliteStore implements ServerStore {
       }
       this.committed = event.revision;
     }
+    stageEnd("apply", t);
+    t = stageStart();
     this.hub.publish(batch.map((w) => w.event));
+    stageEnd("fanout", t);
     for (const w of batch) w.resolve({ key: w.event.key, revision: w.event.revision, createRevision: w.row.createRevision, object: w.event.object });
   }
 
