@@ -3,7 +3,10 @@
 // Writes are checked (compare-and-swap) against the newest state, including writes not yet
 // committed, and queued; one flush per event-loop turn appends the whole queue in a single
 // transaction (group commit: one fsync for many requests). Only after that commit are the
-// writes visible to readers, published to watchers, and acknowledged to callers.
+// writes visible to readers, published to watchers, and acknowledged to callers. The appends
+// run on the log writer's thread (log-writer.ts) where the file allows it, so the event loop
+// serves the next requests while a group is written; several groups may be in flight, and
+// they commit in revision order.
 import type { KubeObject } from "../apis/meta.ts";
 import { CompactedError, KeyExistsError, KeyNotFoundError, RevisionConflictError, StorageWriteError, StoreClosedError } from "./errors.ts";
 import { forgetJson, keepStored, objectJson, parseStored, storedForm } from "./json.ts";
@@ -12,6 +15,7 @@ import { historyOf } from "./history.ts";
 import { expireKeys, Leases } from "./leases.ts";
 import { LiveState, resourceOf } from "./live-state.ts";
 import { SqliteLog, type LogOptions, type LogRow } from "./sqlite-log.ts";
+import { LogWriter } from "./log-writer.ts";
 import type { Entry, HistoryEntry, ListResult, ServerStore, StoreEvent, WatchHandle } from "./types.ts";
 import { SubtreeTable } from "./subtrees.ts";
 import { WatchHub } from "./watch-hub.ts";
@@ -37,6 +41,11 @@ export interface StoreOptions extends LogOptions {
   expiring?: Readonly<Record<string, number>>;
   /** The clock of the leases above, in ms (default Date.now); tests pass their own. */
   now?: () => number;
+  /**
+   * Append on the event loop's thread rather than the log writer's (log-writer.ts). Always so
+   * for ":memory:" (a second connection would see another database) and a read-only file.
+   */
+  inlineCommit?: boolean;
 }
 
 interface PendingWrite {
@@ -61,8 +70,14 @@ export class SqliteStore implements ServerStore {
   private readonly hub: WatchHub;
   /** Committed current state (live-state.ts). */
   private readonly live = new LiveState();
-  /** Newest state of keys written but not yet committed (null: deleted). */
-  private readonly pending = new Map<string, Entry | null>();
+  /** Newest state of keys written but not yet committed (entry null: deleted), with its revision. */
+  private readonly pending = new Map<string, { entry: Entry | null; revision: number }>();
+  /** Appends off the event loop (log-writer.ts), or undefined to append inline. */
+  private readonly writer: LogWriter | undefined;
+  /** Groups handed to the writer and not yet settled, in revision order. */
+  private inflight = 0;
+  /** The highest revision whose write has settled (committed or failed). */
+  private settledRevision: number;
   /** Revision of each deleted key's tombstone: the CAS base of its next create. */
   private readonly tombstones = new Map<string, number>();
   /** Parts of stored objects, shared between objects that are alike (subtrees.ts). */
@@ -71,7 +86,7 @@ export class SqliteStore implements ServerStore {
   private readonly leases: Leases;
   private readonly now: () => number;
   private queue: PendingWrite[] = [];
-  private settledWaiters: (() => void)[] = [];
+  private settledWaiters: { revision: number; resolve: () => void }[] = [];
   private flushScheduled = false;
   private assigned: number;
   private committed: number;
@@ -101,7 +116,8 @@ export class SqliteStore implements ServerStore {
     const started = this.now();
     for (const resource of Object.keys(opts.expiring ?? {})) for (const key of this.live.keysOf(resource)) this.leases.wrote(key, started, false);
     this.compacted = this.log.compactedRevision();
-    this.committed = this.assigned = this.log.maxRevision();
+    this.committed = this.assigned = this.settledRevision = this.log.maxRevision();
+    if (!opts.inlineCommit && path !== ":memory:" && !this.log.readOnly) this.writer = new LogWriter(path, opts.synchronous);
   }
 
   get revision(): number {
@@ -132,7 +148,8 @@ export class SqliteStore implements ServerStore {
     const stored = withRevision(object, revision, this.partsFor(key));
     stageEnd("encode", t);
     const entry: Entry = { key, revision, createRevision: revision, object: stored };
-    const prevRevision = this.tombstones.get(key) ?? 0;
+    // A delete of the key still on its way to disk is the tombstone this create follows.
+    const prevRevision = this.pending.get(key)?.revision ?? this.tombstones.get(key) ?? 0;
     return this.enqueue(entry, { type: "ADDED", key, revision, object: stored }, prevRevision, true, false);
   }
 
@@ -244,15 +261,18 @@ export class SqliteStore implements ServerStore {
     return this.log.readFailure();
   }
 
+  /** Resolves once every write made so far has committed or failed. */
   settled(): Promise<void> {
-    if (this.queue.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.settledWaiters.push(resolve));
+    const revision = this.assigned;
+    if (revision <= this.settledRevision) return Promise.resolve();
+    return new Promise((resolve) => this.settledWaiters.push({ revision, resolve }));
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.flush();
     this.closed = true;
+    await this.writer?.close();
     await this.compacting?.catch(() => {});
     this.log.close();
   }
@@ -264,7 +284,7 @@ export class SqliteStore implements ServerStore {
 
   private newest(key: string): Entry | undefined {
     const p = this.pending.get(key);
-    if (p !== undefined) return p ?? undefined;
+    if (p !== undefined) return p.entry ?? undefined;
     return this.get(key);
   }
 
@@ -278,7 +298,7 @@ export class SqliteStore implements ServerStore {
       prevRevision,
       value: objectJson(entry.object),
     };
-    this.pending.set(entry.key, deleted ? null : entry);
+    this.pending.set(entry.key, { entry: deleted ? null : entry, revision: entry.revision });
     return new Promise<Entry>((resolve, reject) => {
       this.queue.push({ row, event, resolve, reject });
       if (!this.flushScheduled) {
@@ -293,31 +313,77 @@ export class SqliteStore implements ServerStore {
     const batch = this.queue;
     if (batch.length === 0) return;
     this.queue = [];
-    this.pending.clear();
-    const waiters = this.settledWaiters;
-    this.settledWaiters = [];
-    try {
+    const last = batch[batch.length - 1]!.row.id;
+    if (!this.writer) {
+      let t = stageStart();
+      try {
+        this.log.append(batch.map((w) => w.row));
+      } catch (err) {
+        this.pending.clear();
+        this.failed(batch, err);
+        return this.settle(last);
+      }
+      stageEnd("commit", t);
+      this.pending.clear();
       this.commit(batch);
-    } finally {
-      for (const w of waiters) w();
+      return this.settle(last);
+    }
+    const t = stageStart();
+    const rows = batch.map((w) => ({ ...w.row, value: this.log.storedValue(w.row) }));
+    let written: Promise<void>;
+    try {
+      written = this.writer.append(rows);
+    } catch (err) {
+      written = Promise.reject(err); // the group could not even be handed over
+    }
+    stageEnd("commit", t);
+    this.inflight++;
+    written.then(
+      () => {
+        this.inflight--;
+        // Keys written again since stay pending: their newest state is not on disk yet.
+        for (const w of batch) if (this.pending.get(w.row.name)?.revision === w.row.id) this.pending.delete(w.row.name);
+        this.commit(batch);
+        this.settle(last);
+      },
+      (err) => {
+        this.inflight--;
+        this.failed(batch, err);
+        // What was checked against it — groups behind it (the writer refuses them) and writes
+        // still queued — is not written either: nothing that is not on disk stays pending.
+        const queued = this.queue;
+        this.queue = [];
+        this.pending.clear();
+        this.failed(queued, err);
+        this.settle(this.assigned);
+      },
+    );
+  }
+
+  /** A group that did not commit: nothing of it is applied in memory; the revisions it took stay unused. */
+  private failed(batch: PendingWrite[], err: unknown): void {
+    if (batch.length === 0) return;
+    const failure = err instanceof StorageWriteError ? err : new StorageWriteError(err);
+    this.lastCommitFailure = failure.message;
+    for (const w of batch) w.reject(failure);
+  }
+
+  /** Writes up to `revision` have settled: wake settled() callers waiting for them. */
+  private settle(revision: number): void {
+    if (revision > this.settledRevision) this.settledRevision = revision;
+    if (this.settledWaiters.length === 0) return;
+    const waiting = this.settledWaiters;
+    this.settledWaiters = [];
+    for (const w of waiting) {
+      if (w.revision <= this.settledRevision) w.resolve();
+      else this.settledWaiters.push(w);
     }
   }
 
+  /** Applies a committed group: current state, tombstones, leases, then watchers and callers. */
   private commit(batch: PendingWrite[]): void {
-    let t = stageStart();
-    try {
-      this.log.append(batch.map((w) => w.row));
-    } catch (err) {
-      // Nothing of the batch was committed, so nothing of it is applied in memory either;
-      // the revisions it took stay unused.
-      const failure = new StorageWriteError(err);
-      this.lastCommitFailure = failure.message;
-      for (const w of batch) w.reject(failure);
-      return;
-    }
     this.lastCommitFailure = undefined;
-    stageEnd("commit", t);
-    t = stageStart();
+    let t = stageStart();
     const now = this.now();
     for (const { event } of batch) {
       const resource = resourceOf(event.key);
