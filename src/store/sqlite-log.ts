@@ -85,18 +85,11 @@ export class SqliteLog {
 
   /** Appends rows in one transaction: one fsync for the whole group. Throws if any row violates the CAS index. */
   append(rows: readonly LogRow[]): void {
-    this.appendStored(rows.map((r) => ({ ...r, value: this.storedValue(r) })));
-  }
-
-  /** A row's value as it goes to disk (encrypted where the transformer says so). */
-  storedValue(row: LogRow): string {
-    return this.transformer.toStorage(row.name, row.value);
-  }
-
-  /** append for rows whose values are already in their stored form (storedValue): what the log writer's thread does. */
-  appendStored(rows: readonly LogRow[]): void {
     this.db.transaction(() => {
-      for (const r of rows) this.insert.run({ ...r, created: r.created ? 1 : 0, deleted: r.deleted ? 1 : 0 });
+      for (const r of rows) {
+        const value = this.transformer.toStorage(r.name, r.value);
+        this.insert.run({ ...r, value, created: r.created ? 1 : 0, deleted: r.deleted ? 1 : 0 });
+      }
     });
   }
 

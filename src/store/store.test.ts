@@ -40,20 +40,14 @@ interface Backend {
 }
 
 const sqlite: Backend = { name: "SQLite", data: async () => dbPath(), at: async (path, opts) => new SqliteStore(path, opts) };
-// The same store appending on the event loop's thread, as it does for ":memory:" and read-only files.
-const sqliteInline: Backend = { name: "SQLite, appends inline", data: async () => dbPath(), at: async (path, opts) => new SqliteStore(path, { ...opts, inlineCommit: true }) };
 
-type Append = (rows: { length: number }[] & unknown[]) => void | Promise<void>;
-/**
- * Replaces how a store appends a group of rows — on the log writer's thread (log-writer.ts) or,
- * without one, inline — by `wrap(original)`; returns the undo.
- */
+type Append = (rows: unknown[]) => void;
+/** Replaces how a store appends a group of rows to its log by `wrap(original)`; returns the undo. */
 function wrapAppend(s: SqliteStore, wrap: (original: Append) => Append): () => void {
-  const internals = s as unknown as { writer?: { append: Append }; log: { append: Append } };
-  const target = internals.writer ?? internals.log;
-  const original = target.append;
-  target.append = wrap(original.bind(target));
-  return () => (target.append = original);
+  const log = (s as unknown as { log: { append: Append } }).log;
+  const original = log.append;
+  log.append = wrap(original.bind(log));
+  return () => (log.append = original);
 }
 
 // One private PostgreSQL for this file (test/helpers/postgres.ts), a database of its own per test.
@@ -74,7 +68,7 @@ afterAll(async () => {
 // The contract every backend keeps. PostgreSQL is installed by scripts/prepare.ts --test; a
 // machine without it runs the SQLite half and says so.
 if (!havePostgres) console.warn("store.test.ts: PostgreSQL is not installed (scripts/prepare.ts --test): its backend is not tested");
-describe.each(havePostgres ? [sqlite, sqliteInline, postgres] : [sqlite, sqliteInline])("store contract on $name", (backend) => {
+describe.each(havePostgres ? [sqlite, postgres] : [sqlite])("store contract on $name", (backend) => {
     test("an object whose event left the ring answers the same JSON, made anew", async () => {
       const s = await backend.at(await backend.data(), { ringSize: 4 });
       const first = await s.create("/core/configmaps/ns/first", obj("first", { k: "v" }));
@@ -393,7 +387,7 @@ describe("SqliteStore", () => {
     const batches: number[] = [];
     wrapAppend(s, (append) => (rows) => {
       batches.push(rows.length);
-      return append(rows);
+      append(rows);
     });
     expect(await s.expire(Date.now() + 1000)).toBe(1200);
     expect(s.list(EVENTS).items).toEqual([]);
@@ -458,14 +452,12 @@ describe("SqliteStore", () => {
     });
   });
 });
-describe("SqliteStore, appends on the log writer's thread", () => {
-  const turn = () => new Promise((r) => setImmediate(r));
-
-  test("a delete and a create of one key on their way to disk together both commit, the create after the delete", async () => {
+describe("SqliteStore group commit", () => {
+  test("a delete and a create of one key in one group both commit, the create after the delete", async () => {
     const path = dbPath();
     const s = new SqliteStore(path);
     const first = await s.create("/core/configmaps/ns/a", obj("a", { v: "1" }));
-    // Neither awaited: the create is checked against the delete still pending, and follows its tombstone.
+    // Neither awaited: the create is checked against the delete still queued, and follows its tombstone.
     const deleted = s.delete("/core/configmaps/ns/a", first.revision);
     const again = s.create("/core/configmaps/ns/a", obj("a", { v: "2" }));
     const [d, c] = await Promise.all([deleted, again]);
@@ -478,7 +470,7 @@ describe("SqliteStore, appends on the log writer's thread", () => {
     await reopened.close();
   });
 
-  test("a group that fails on disk takes with it every write checked against it; nothing of them is applied or written", async () => {
+  test("a group the disk refuses takes every write of it along; nothing of them is applied or written", async () => {
     const path = dbPath();
     const s = new SqliteStore(path);
     await s.create("/core/configmaps/ns/seed", obj("seed"));
@@ -490,16 +482,15 @@ describe("SqliteStore, appends on the log writer's thread", () => {
     other.close();
     const events = collect();
     s.watch("/core/configmaps/", s.revision, events.listener);
+    // In the same group: the create, and an update checked against it.
     const created = s.create("/core/configmaps/ns/a", obj("a"));
-    await turn(); // the create's group is handed to the writer
-    // Checked against the create still in flight: an update of it, in a group of its own or still queued.
     const updated = s.update("/core/configmaps/ns/a", obj("a", { v: "2" }), s.revision + 1);
     const results = await Promise.allSettled([created, updated]);
     expect(results.map((r) => r.status === "rejected" && r.reason instanceof StorageWriteError)).toEqual([true, true]);
     expect(s.get("/core/configmaps/ns/a")).toBeUndefined();
     expect(s.writeFailure()).toContain("UNIQUE");
     // The store goes on; the failed writes are nowhere, in memory, in watches or on disk.
-    const b = await s.create("/core/configmaps/ns/b", obj("b"));
+    await s.create("/core/configmaps/ns/b", obj("b"));
     expect(s.writeFailure()).toBeUndefined();
     await tick();
     expect(events.events.map((e) => e.key)).toEqual(["/core/configmaps/ns/b"]);
@@ -508,18 +499,5 @@ describe("SqliteStore, appends on the log writer's thread", () => {
     const rows = check.query("SELECT id, prev_revision FROM kv WHERE name = '/core/configmaps/ns/a'").all();
     check.close();
     expect(rows).toEqual([{ id: 1000, prev_revision: 0 }]);
-    expect(b.revision).toBeGreaterThan(1);
-  });
-
-  test("settled() waits for the groups in flight", async () => {
-    const s = new SqliteStore(dbPath());
-    const writes = Array.from({ length: 50 }, (_, i) => s.create(`/core/configmaps/ns/c${i}`, obj(`c${i}`)));
-    await turn();
-    const more = s.create("/core/configmaps/ns/last", obj("last"));
-    await s.settled();
-    expect(s.get("/core/configmaps/ns/last")).toBeDefined();
-    expect(s.list("/core/configmaps/").items).toHaveLength(51);
-    await Promise.all([...writes, more]);
-    await s.close();
   });
 });

@@ -3,10 +3,7 @@
 // Writes are checked (compare-and-swap) against the newest state, including writes not yet
 // committed, and queued; one flush per event-loop turn appends the whole queue in a single
 // transaction (group commit: one fsync for many requests). Only after that commit are the
-// writes visible to readers, published to watchers, and acknowledged to callers. The appends
-// run on the log writer's thread (log-writer.ts) where the file allows it, so the event loop
-// serves the next requests while a group is written; several groups may be in flight, and
-// they commit in revision order.
+// writes visible to readers, published to watchers, and acknowledged to callers.
 import type { KubeObject } from "../apis/meta.ts";
 import { CompactedError, KeyExistsError, KeyNotFoundError, RevisionConflictError, StorageWriteError, StoreClosedError } from "./errors.ts";
 import { forgetJson, keepStored, objectJson, parseStored, storedForm } from "./json.ts";
@@ -15,7 +12,6 @@ import { historyOf } from "./history.ts";
 import { expireKeys, Leases } from "./leases.ts";
 import { LiveState, resourceOf } from "./live-state.ts";
 import { SqliteLog, type LogOptions, type LogRow } from "./sqlite-log.ts";
-import { LogWriter } from "./log-writer.ts";
 import type { Entry, HistoryEntry, ListResult, ServerStore, StoreEvent, WatchHandle } from "./types.ts";
 import { SubtreeTable } from "./subtrees.ts";
 import { WatchHub } from "./watch-hub.ts";
@@ -41,11 +37,6 @@ export interface StoreOptions extends LogOptions {
   expiring?: Readonly<Record<string, number>>;
   /** The clock of the leases above, in ms (default Date.now); tests pass their own. */
   now?: () => number;
-  /**
-   * Append on the event loop's thread rather than the log writer's (log-writer.ts). Always so
-   * for ":memory:" (a second connection would see another database) and a read-only file.
-   */
-  inlineCommit?: boolean;
 }
 
 interface PendingWrite {
@@ -72,12 +63,6 @@ export class SqliteStore implements ServerStore {
   private readonly live = new LiveState();
   /** Newest state of keys written but not yet committed (entry null: deleted), with its revision. */
   private readonly pending = new Map<string, { entry: Entry | null; revision: number }>();
-  /** Appends off the event loop (log-writer.ts), or undefined to append inline. */
-  private readonly writer: LogWriter | undefined;
-  /** Groups handed to the writer and not yet settled, in revision order. */
-  private inflight = 0;
-  /** The highest revision whose write has settled (committed or failed). */
-  private settledRevision: number;
   /** Revision of each deleted key's tombstone: the CAS base of its next create. */
   private readonly tombstones = new Map<string, number>();
   /** Parts of stored objects, shared between objects that are alike (subtrees.ts). */
@@ -86,7 +71,7 @@ export class SqliteStore implements ServerStore {
   private readonly leases: Leases;
   private readonly now: () => number;
   private queue: PendingWrite[] = [];
-  private settledWaiters: { revision: number; resolve: () => void }[] = [];
+  private settledWaiters: (() => void)[] = [];
   private flushScheduled = false;
   private assigned: number;
   private committed: number;
@@ -116,8 +101,7 @@ export class SqliteStore implements ServerStore {
     const started = this.now();
     for (const resource of Object.keys(opts.expiring ?? {})) for (const key of this.live.keysOf(resource)) this.leases.wrote(key, started, false);
     this.compacted = this.log.compactedRevision();
-    this.committed = this.assigned = this.settledRevision = this.log.maxRevision();
-    if (!opts.inlineCommit && path !== ":memory:" && !this.log.readOnly) this.writer = new LogWriter(path, opts.synchronous);
+    this.committed = this.assigned = this.log.maxRevision();
   }
 
   get revision(): number {
@@ -148,7 +132,7 @@ export class SqliteStore implements ServerStore {
     const stored = withRevision(object, revision, this.partsFor(key));
     stageEnd("encode", t);
     const entry: Entry = { key, revision, createRevision: revision, object: stored };
-    // A delete of the key still on its way to disk is the tombstone this create follows.
+    // A delete of the key still queued is the tombstone this create follows.
     const prevRevision = this.pending.get(key)?.revision ?? this.tombstones.get(key) ?? 0;
     return this.enqueue(entry, { type: "ADDED", key, revision, object: stored }, prevRevision, true, false);
   }
@@ -261,18 +245,15 @@ export class SqliteStore implements ServerStore {
     return this.log.readFailure();
   }
 
-  /** Resolves once every write made so far has committed or failed. */
   settled(): Promise<void> {
-    const revision = this.assigned;
-    if (revision <= this.settledRevision) return Promise.resolve();
-    return new Promise((resolve) => this.settledWaiters.push({ revision, resolve }));
+    if (this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.settledWaiters.push(resolve));
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.flush();
     this.closed = true;
-    await this.writer?.close();
     await this.compacting?.catch(() => {});
     this.log.close();
   }
@@ -313,77 +294,31 @@ export class SqliteStore implements ServerStore {
     const batch = this.queue;
     if (batch.length === 0) return;
     this.queue = [];
-    const last = batch[batch.length - 1]!.row.id;
-    if (!this.writer) {
-      let t = stageStart();
-      try {
-        this.log.append(batch.map((w) => w.row));
-      } catch (err) {
-        this.pending.clear();
-        this.failed(batch, err);
-        return this.settle(last);
-      }
-      stageEnd("commit", t);
-      this.pending.clear();
-      this.commit(batch);
-      return this.settle(last);
-    }
-    const t = stageStart();
-    const rows = batch.map((w) => ({ ...w.row, value: this.log.storedValue(w.row) }));
-    let written: Promise<void>;
-    try {
-      written = this.writer.append(rows);
-    } catch (err) {
-      written = Promise.reject(err); // the group could not even be handed over
-    }
-    stageEnd("commit", t);
-    this.inflight++;
-    written.then(
-      () => {
-        this.inflight--;
-        // Keys written again since stay pending: their newest state is not on disk yet.
-        for (const w of batch) if (this.pending.get(w.row.name)?.revision === w.row.id) this.pending.delete(w.row.name);
-        this.commit(batch);
-        this.settle(last);
-      },
-      (err) => {
-        this.inflight--;
-        this.failed(batch, err);
-        // What was checked against it — groups behind it (the writer refuses them) and writes
-        // still queued — is not written either: nothing that is not on disk stays pending.
-        const queued = this.queue;
-        this.queue = [];
-        this.pending.clear();
-        this.failed(queued, err);
-        this.settle(this.assigned);
-      },
-    );
-  }
-
-  /** A group that did not commit: nothing of it is applied in memory; the revisions it took stay unused. */
-  private failed(batch: PendingWrite[], err: unknown): void {
-    if (batch.length === 0) return;
-    const failure = err instanceof StorageWriteError ? err : new StorageWriteError(err);
-    this.lastCommitFailure = failure.message;
-    for (const w of batch) w.reject(failure);
-  }
-
-  /** Writes up to `revision` have settled: wake settled() callers waiting for them. */
-  private settle(revision: number): void {
-    if (revision > this.settledRevision) this.settledRevision = revision;
-    if (this.settledWaiters.length === 0) return;
-    const waiting = this.settledWaiters;
+    this.pending.clear();
+    const waiters = this.settledWaiters;
     this.settledWaiters = [];
-    for (const w of waiting) {
-      if (w.revision <= this.settledRevision) w.resolve();
-      else this.settledWaiters.push(w);
+    try {
+      this.commit(batch);
+    } finally {
+      for (const w of waiters) w();
     }
   }
 
-  /** Applies a committed group: current state, tombstones, leases, then watchers and callers. */
   private commit(batch: PendingWrite[]): void {
-    this.lastCommitFailure = undefined;
     let t = stageStart();
+    try {
+      this.log.append(batch.map((w) => w.row));
+    } catch (err) {
+      // Nothing of the batch was committed, so nothing of it is applied in memory either;
+      // the revisions it took stay unused.
+      const failure = new StorageWriteError(err);
+      this.lastCommitFailure = failure.message;
+      for (const w of batch) w.reject(failure);
+      return;
+    }
+    this.lastCommitFailure = undefined;
+    stageEnd("commit", t);
+    t = stageStart();
     const now = this.now();
     for (const { event } of batch) {
       const resource = resourceOf(event.key);
