@@ -90,7 +90,7 @@ interface LoadResult {
  * CLIENTS concurrent loops sending `count` POSTs made by `request(i)`; a request counts when
  * `expected` is its status. `sent`, when given, records when request i was sent.
  */
-async function load(count: number, request: (i: number) => { url: string; body: string }, headers: Record<string, string>, ca: string, expected: number, sent?: Map<string, number>, nameOf?: (i: number) => string): Promise<LoadResult> {
+async function load(count: number, request: (i: number) => { url: string; body: string }, headers: Record<string, string>, ca: string, expected: number, sent?: Map<string, number>, nameOf?: (i: number) => string, acked?: Map<string, number>): Promise<LoadResult> {
   let next = 0;
   let ok = 0;
   const failures: string[] = [];
@@ -105,6 +105,7 @@ async function load(count: number, request: (i: number) => { url: string; body: 
         try {
           const res = await fetch(url, { method: "POST", body, headers, tls: { ca } } as RequestInit);
           const text = await res.text();
+          if (acked && nameOf) acked.set(nameOf(i), performance.now());
           if (res.status === expected) ok++;
           else {
             failed++;
@@ -186,6 +187,8 @@ async function postgresFigures(): Promise<Record<string, number>> {
 function watchLatencies(call: (path: string, init?: RequestInit) => Promise<Response>, resourceVersion: string, sent: Map<string, number>) {
   const ac = new AbortController();
   const latencies: number[] = [];
+  /** When each object's event arrived, by name. */
+  const arrived = new Map<string, number>();
   const waiters: { n: number; resolve: () => void }[] = [];
   // Bun's fetch resolves only at the first event: start the watch, then write.
   const watching = call(`/api/v1/namespaces/bench/configmaps?watch=1&resourceVersion=${resourceVersion}`, { signal: ac.signal });
@@ -205,6 +208,7 @@ function watchLatencies(call: (path: string, init?: RequestInit) => Promise<Resp
           if (!line) continue; // the server opens a watch with a bare newline
           const event = JSON.parse(line);
           const at = sent.get(event.object.metadata.name);
+          arrived.set(event.object.metadata.name, performance.now());
           if (at !== undefined) latencies.push(performance.now() - at);
           for (const w of waiters.filter((w) => latencies.length >= w.n)) w.resolve();
         }
@@ -213,6 +217,7 @@ function watchLatencies(call: (path: string, init?: RequestInit) => Promise<Resp
   })();
   return {
     latencies,
+    arrived,
     /** Resolves once `n` events have been timed, or after `ms`. */
     seen: (n: number, ms = 30_000) => new Promise<void>((resolve) => {
       if (latencies.length >= n) return resolve();
@@ -273,11 +278,16 @@ async function main(): Promise<void> {
   progress(`${CREATES} creates from ${CLIENTS} clients, watched`);
   const before: any = await (await call("/api/v1/namespaces/bench/configmaps?limit=1")).json();
   const burstSent = new Map<string, number>();
+  const burstAcked = new Map<string, number>();
   const burstWatch = watchLatencies(call, before.metadata.resourceVersion, burstSent);
   await Bun.sleep(200);
   if (args.stages) await stageTotals(server.proc, stagesFile);
-  const creates = await load(CREATES, createRequest(server.url), headers, server.ca, 201, burstSent, (i) => `cm-${i}`);
+  const creates = await load(CREATES, createRequest(server.url), headers, server.ca, 201, burstSent, (i) => `cm-${i}`, burstAcked);
   await burstWatch.seen(creates.ok);
+  // Under a closed loop of CLIENTS, send → event is at least a create's own round trip (CLIENTS /
+  // rate, by Little's law); answer → event is what the watch adds: the event's lag behind the
+  // 201 its create got (0 when the event came first).
+  const afterAck = [...burstAcked].map(([name, at]) => Math.max(0, (burstWatch.arrived.get(name) ?? Infinity) - at));
   const stages = args.stages ? stageBreakdown(await stageTotals(server.proc, stagesFile), creates.ok) : undefined;
   burstWatch.stop();
   const underLoad = burstWatch.latencies;
@@ -341,6 +351,8 @@ async function main(): Promise<void> {
     watch_samples_under_load: underLoad.length,
     watch_p50_under_load_ms: Number(percentile(underLoad, 50).toFixed(2)),
     watch_p99_under_load_ms: Number(percentile(underLoad, 99).toFixed(2)),
+    watch_after_answer_p50_under_load_ms: Number(percentile(afterAck, 50).toFixed(2)),
+    watch_after_answer_p99_under_load_ms: Number(percentile(afterAck, 99).toFixed(2)),
     etcd_value_bytes: stored.length,
     etcd_puts_per_s: etcd ? Math.round(etcd.perS) : null,
     ratio_of_etcd: etcd ? Number((createsPerS / etcd.perS).toFixed(3)) : null,
@@ -355,6 +367,7 @@ async function main(): Promise<void> {
     console.log(`  etcd puts of ${result.etcd_value_bytes} B, ${CLIENTS} clients  ${etcd ? `${result.etcd_puts_per_s!.toLocaleString()} puts/s (kubun = ${result.ratio_of_etcd}× etcd)` : `not measured: ${etcdNote}`}`);
     console.log(`  watch delivery (send → event)    p50 ${result.watch_p50_ms} ms, p99 ${result.watch_p99_ms} ms over ${result.watch_samples} creates one at a time`);
     console.log(`  watch delivery under the burst   p50 ${result.watch_p50_under_load_ms} ms, p99 ${result.watch_p99_under_load_ms} ms over ${result.watch_samples_under_load} creates`);
+    console.log(`    event after the create's answer p50 ${result.watch_after_answer_p50_under_load_ms} ms, p99 ${result.watch_after_answer_p99_under_load_ms} ms (a create's own round trip is ${((CLIENTS / createsPerS) * 1000).toFixed(1)} ms on average)`);
     if (stages) {
       console.log(`  CPU per create under the burst, by stage (µs; batched stages spread over their creates):`);
       for (const [name, us] of Object.entries(stages)) console.log(`    ${name.padEnd(16)} ${us.toFixed(1).padStart(7)}`);
