@@ -258,6 +258,8 @@ function stageBreakdown(t: { stages: Record<string, { ms: number; count: number 
   }
   out.untimed = Number((((t.cpuMs - timed) * 1000) / creates).toFixed(1));
   out.cpu_total = Number(((t.cpuMs * 1000) / creates).toFixed(1));
+  // Creates per group commit (one fsync each): what the commit's cost is spread over.
+  if (t.stages.commit) out.creates_per_commit = Number((creates / t.stages.commit.count).toFixed(1));
   return out;
 }
 
