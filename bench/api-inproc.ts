@@ -53,6 +53,7 @@ try {
     const t = stageTotals();
     out.cpu_us_per_create = Number((((t.cpuMs - before.cpuMs) * 1000) / CREATES).toFixed(1));
     out.stages_us_per_create = Object.fromEntries(Object.entries(t.stages).map(([k, v]) => [k, Number(((v.ms * 1000) / CREATES).toFixed(1))]));
+    if (t.stages.commit) out.creates_per_commit = Number((CREATES / t.stages.commit.count).toFixed(1));
   }
   console.log(JSON.stringify(out));
   await store.close();
