@@ -5,6 +5,9 @@
 // kube-apiserver — taking puts of the same size from the same clients (bench/etcd-peer.ts).
 // Only 201 answers count as creates; any failed request is printed and fails the run.
 //   --creates N (default 20000)  --clients N (default 64)  --watch-samples N (default 2000)  --json
+//   --stages: the server times the stages of its write path (KUBUN_STAGE_TIMERS, src/store/stage-timers.ts)
+//   and the breakdown per create under the burst is printed (bench/README.md)
+//   --cpu-prof DIR: the server runs under Bun's CPU profiler and writes its profile into DIR
 //   --datastore postgres: also the same creates on a private PostgreSQL (fsync on), with one server
 //   and with two (clients spread over both), and watch latency from a write on one server to a watch on the other.
 import { Database } from "bun:sqlite";
@@ -23,6 +26,8 @@ const { values: args } = parseArgs({
     "watch-samples": { type: "string", default: "2000" },
     json: { type: "boolean", default: false },
     datastore: { type: "string" },
+    stages: { type: "boolean", default: false },
+    "cpu-prof": { type: "string" },
   },
 });
 const CREATES = Number(args.creates);
@@ -56,8 +61,8 @@ function rawCeiling(rows: number): number {
 }
 
 /** Spawns `cmd` and waits for the "listening on https://…" line it prints. */
-async function spawnListening(cmd: string[]): Promise<{ proc: Bun.Subprocess; url: string }> {
-  const proc = Bun.spawn(cmd, { stdout: "pipe", stderr: "inherit" });
+async function spawnListening(cmd: string[], env?: Record<string, string>): Promise<{ proc: Bun.Subprocess; url: string }> {
+  const proc = Bun.spawn(cmd, { stdout: "pipe", stderr: "inherit", env: env && { ...process.env, ...env } });
   let out = "";
   for await (const chunk of proc.stdout as ReadableStream<Uint8Array>) {
     out += new TextDecoder().decode(chunk);
@@ -67,9 +72,9 @@ async function spawnListening(cmd: string[]): Promise<{ proc: Bun.Subprocess; ur
   throw new Error(`${cmd.join(" ")} did not start`);
 }
 
-async function startServer(name = "server", extra: string[] = []): Promise<{ proc: Bun.Subprocess; url: string; token: string; ca: string }> {
+async function startServer(name = "server", extra: string[] = [], env?: Record<string, string>, runtime: string[] = []): Promise<{ proc: Bun.Subprocess; url: string; token: string; ca: string }> {
   const dataDir = join(tmp, name);
-  const { proc, url } = await spawnListening([process.execPath, "src/cli/main.ts", "server", "--data-dir", dataDir, "--port", "0", "--bind", "127.0.0.1", ...extra]);
+  const { proc, url } = await spawnListening([process.execPath, ...runtime, "src/cli/main.ts", "server", "--data-dir", dataDir, "--port", "0", "--bind", "127.0.0.1", ...extra], env);
   return { proc, url, token: readFileSync(join(dataDir, "admin.token"), "utf8").trim(), ca: readFileSync(join(dataDir, "tls", "ca.crt"), "utf8") };
 }
 
@@ -85,7 +90,7 @@ interface LoadResult {
  * CLIENTS concurrent loops sending `count` POSTs made by `request(i)`; a request counts when
  * `expected` is its status. `sent`, when given, records when request i was sent.
  */
-async function load(count: number, request: (i: number) => { url: string; body: string }, headers: Record<string, string>, ca: string, expected: number, sent?: Map<string, number>, nameOf?: (i: number) => string): Promise<LoadResult> {
+async function load(count: number, request: (i: number) => { url: string; body: string }, headers: Record<string, string>, ca: string, expected: number, sent?: Map<string, number>, nameOf?: (i: number) => string, acked?: Map<string, number>): Promise<LoadResult> {
   let next = 0;
   let ok = 0;
   const failures: string[] = [];
@@ -100,6 +105,7 @@ async function load(count: number, request: (i: number) => { url: string; body: 
         try {
           const res = await fetch(url, { method: "POST", body, headers, tls: { ca } } as RequestInit);
           const text = await res.text();
+          if (acked && nameOf) acked.set(nameOf(i), performance.now());
           if (res.status === expected) ok++;
           else {
             failed++;
@@ -181,6 +187,8 @@ async function postgresFigures(): Promise<Record<string, number>> {
 function watchLatencies(call: (path: string, init?: RequestInit) => Promise<Response>, resourceVersion: string, sent: Map<string, number>) {
   const ac = new AbortController();
   const latencies: number[] = [];
+  /** When each object's event arrived, by name. */
+  const arrived = new Map<string, number>();
   const waiters: { n: number; resolve: () => void }[] = [];
   // Bun's fetch resolves only at the first event: start the watch, then write.
   const watching = call(`/api/v1/namespaces/bench/configmaps?watch=1&resourceVersion=${resourceVersion}`, { signal: ac.signal });
@@ -200,6 +208,7 @@ function watchLatencies(call: (path: string, init?: RequestInit) => Promise<Resp
           if (!line) continue; // the server opens a watch with a bare newline
           const event = JSON.parse(line);
           const at = sent.get(event.object.metadata.name);
+          arrived.set(event.object.metadata.name, performance.now());
           if (at !== undefined) latencies.push(performance.now() - at);
           for (const w of waiters.filter((w) => latencies.length >= w.n)) w.resolve();
         }
@@ -208,6 +217,7 @@ function watchLatencies(call: (path: string, init?: RequestInit) => Promise<Resp
   })();
   return {
     latencies,
+    arrived,
     /** Resolves once `n` events have been timed, or after `ms`. */
     seen: (n: number, ms = 30_000) => new Promise<void>((resolve) => {
       if (latencies.length >= n) return resolve();
@@ -218,13 +228,50 @@ function watchLatencies(call: (path: string, init?: RequestInit) => Promise<Resp
   };
 }
 
+/** What the server's stage timers counted since the last call (each call starts them afresh): SIGUSR2, then the file it writes. */
+async function stageTotals(proc: Bun.Subprocess, file: string): Promise<{ stages: Record<string, { ms: number; count: number }>; cpuMs: number }> {
+  rmSync(file, { force: true });
+  proc.kill("SIGUSR2");
+  for (let i = 0; i < 500; i++) {
+    try {
+      return JSON.parse(readFileSync(file, "utf8"));
+    } catch {
+      await Bun.sleep(10);
+    }
+  }
+  throw new Error("the server wrote no stage timings");
+}
+
+/** The order stages run in for a create, for printing. */
+const STAGE_ORDER = ["authn", "authz", "decode", "managedFields", "unknownFields", "defaults", "validation", "admission", "encode", "commit", "apply", "fanout", "response"];
+
+/** µs per create of each stage (batched stages' totals spread over the creates), and what no stage covers. */
+function stageBreakdown(t: { stages: Record<string, { ms: number; count: number }>; cpuMs: number }, creates: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  let timed = 0;
+  const names = [...STAGE_ORDER, ...Object.keys(t.stages).filter((s) => !STAGE_ORDER.includes(s))];
+  for (const name of names) {
+    const s = t.stages[name];
+    if (!s) continue;
+    out[name] = Number(((s.ms * 1000) / creates).toFixed(1));
+    timed += s.ms;
+  }
+  out.untimed = Number((((t.cpuMs - timed) * 1000) / creates).toFixed(1));
+  out.cpu_total = Number(((t.cpuMs * 1000) / creates).toFixed(1));
+  // Creates per group commit (one fsync each): what the commit's cost is spread over.
+  if (t.stages.commit) out.creates_per_commit = Number((creates / t.stages.commit.count).toFixed(1));
+  return out;
+}
+
 const progress = (msg: string) => process.stderr.write(`bench:api: ${msg}\n`);
 
 async function main(): Promise<void> {
   progress("raw bun:sqlite ceiling");
   const raw = rawCeiling(CREATES);
   progress("starting kubun server");
-  const server = await startServer();
+  const stagesFile = join(tmp, "stages.json");
+  const profDir = args["cpu-prof"];
+  const server = await startServer("server", [], args.stages ? { KUBUN_STAGE_TIMERS: stagesFile } : undefined, profDir ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`, "--cpu-prof-md"] : []);
   const headers = { authorization: `Bearer ${server.token}`, "content-type": "application/json" };
   const call = (path: string, init: RequestInit = {}) => fetch(`${server.url}${path}`, { ...init, headers, tls: { ca: server.ca } } as RequestInit);
   await call("/api/v1/namespaces", { method: "POST", body: JSON.stringify({ metadata: { name: "bench" } }) });
@@ -233,10 +280,17 @@ async function main(): Promise<void> {
   progress(`${CREATES} creates from ${CLIENTS} clients, watched`);
   const before: any = await (await call("/api/v1/namespaces/bench/configmaps?limit=1")).json();
   const burstSent = new Map<string, number>();
+  const burstAcked = new Map<string, number>();
   const burstWatch = watchLatencies(call, before.metadata.resourceVersion, burstSent);
   await Bun.sleep(200);
-  const creates = await load(CREATES, createRequest(server.url), headers, server.ca, 201, burstSent, (i) => `cm-${i}`);
+  if (args.stages) await stageTotals(server.proc, stagesFile);
+  const creates = await load(CREATES, createRequest(server.url), headers, server.ca, 201, burstSent, (i) => `cm-${i}`, burstAcked);
   await burstWatch.seen(creates.ok);
+  // Under a closed loop of CLIENTS, send → event is at least a create's own round trip (CLIENTS /
+  // rate, by Little's law); answer → event is what the watch adds: the event's lag behind the
+  // 201 its create got (0 when the event came first).
+  const afterAck = [...burstAcked].map(([name, at]) => Math.max(0, (burstWatch.arrived.get(name) ?? Infinity) - at));
+  const stages = args.stages ? stageBreakdown(await stageTotals(server.proc, stagesFile), creates.ok) : undefined;
   burstWatch.stop();
   const underLoad = burstWatch.latencies;
   // The size of what kubun stored for one create: etcd's puts carry values this big.
@@ -299,10 +353,13 @@ async function main(): Promise<void> {
     watch_samples_under_load: underLoad.length,
     watch_p50_under_load_ms: Number(percentile(underLoad, 50).toFixed(2)),
     watch_p99_under_load_ms: Number(percentile(underLoad, 99).toFixed(2)),
+    watch_after_answer_p50_under_load_ms: Number(percentile(afterAck, 50).toFixed(2)),
+    watch_after_answer_p99_under_load_ms: Number(percentile(afterAck, 99).toFixed(2)),
     etcd_value_bytes: stored.length,
     etcd_puts_per_s: etcd ? Math.round(etcd.perS) : null,
     ratio_of_etcd: etcd ? Number((createsPerS / etcd.perS).toFixed(3)) : null,
     etcd_note: etcdNote ?? null,
+    ...(stages ? { stages_us_per_create: stages } : {}),
   };
   if (!args.json) {
     console.log("kubun API bench (durable writes: WAL, synchronous=FULL)");
@@ -312,6 +369,11 @@ async function main(): Promise<void> {
     console.log(`  etcd puts of ${result.etcd_value_bytes} B, ${CLIENTS} clients  ${etcd ? `${result.etcd_puts_per_s!.toLocaleString()} puts/s (kubun = ${result.ratio_of_etcd}× etcd)` : `not measured: ${etcdNote}`}`);
     console.log(`  watch delivery (send → event)    p50 ${result.watch_p50_ms} ms, p99 ${result.watch_p99_ms} ms over ${result.watch_samples} creates one at a time`);
     console.log(`  watch delivery under the burst   p50 ${result.watch_p50_under_load_ms} ms, p99 ${result.watch_p99_under_load_ms} ms over ${result.watch_samples_under_load} creates`);
+    console.log(`    event after the create's answer p50 ${result.watch_after_answer_p50_under_load_ms} ms, p99 ${result.watch_after_answer_p99_under_load_ms} ms (a create's own round trip is ${((CLIENTS / createsPerS) * 1000).toFixed(1)} ms on average)`);
+    if (stages) {
+      console.log(`  CPU per create under the burst, by stage (µs; batched stages spread over their creates):`);
+      for (const [name, us] of Object.entries(stages)) console.log(`    ${name.padEnd(16)} ${us.toFixed(1).padStart(7)}`);
+    }
     if ("pg_one_server_creates_per_s" in pg) {
       console.log(`  PostgreSQL (fsync on), 1 server  ${pg.pg_one_server_creates_per_s!.toLocaleString()} creates/s`);
       console.log(`  PostgreSQL, 2 servers            ${pg.pg_two_servers_creates_per_s!.toLocaleString()} creates/s (clients spread over both, ${pg.pg_failed} failed)`);

@@ -3,6 +3,7 @@
 // names the user. What that user may do is authorization's business (authz.ts).
 import type { MiddlewareHandler } from "hono";
 import { unauthorized } from "../apis/errors.ts";
+import { stageEnd, stageStart } from "../store/stage-timers.ts";
 
 export interface UserInfo {
   name: string;
@@ -88,8 +89,12 @@ export function bearerToken(authorization: string | undefined, upgrade: string |
 export function authentication(auth: Authenticator): MiddlewareHandler {
   return async (c, next) => {
     if (OPEN_PATHS.has(c.req.path)) return next();
+    // Timed up to the authenticator's answer, not across its await (other requests run meanwhile).
+    const t = stageStart();
     const token = bearerToken(c.req.header("authorization"), c.req.header("upgrade"), c.req.header("sec-websocket-protocol"));
-    const user = token ? await auth.authenticate(token) : undefined;
+    const answer = token ? auth.authenticate(token) : undefined;
+    stageEnd("authn", t);
+    const user = await answer;
     if (!user) throw unauthorized();
     c.set("user" as never, user as never);
     return next();

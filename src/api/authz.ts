@@ -8,6 +8,7 @@ import { badRequest } from "../apis/errors.ts";
 import { addAuditAnnotation } from "./audit/annotations.ts";
 import { GROUP_MASTERS, requestUser, withAuthenticatedGroup, type UserInfo } from "./auth.ts";
 import { forbiddenError, requestAttributes, type Attributes } from "./authz-attributes.ts";
+import { stageEnd, stageStart } from "../store/stage-timers.ts";
 
 export interface Decision {
   allowed: boolean;
@@ -137,12 +138,21 @@ export function authorization(authorizer: Authorizer): MiddlewareHandler {
   return async (c, next) => {
     const caller = requestUser(c);
     if (!caller) return next(); // open paths: no user, nothing to authorize
-    const user = await impersonate(c.req.raw.headers, caller, authorizer);
+    // Timed in its synchronous runs, not across awaits (other requests run meanwhile).
+    let t = stageStart();
+    const assumed = impersonate(c.req.raw.headers, caller, authorizer);
+    stageEnd("authz", t);
+    const user = await assumed;
+    t = stageStart();
     if (user !== caller) c.set("user" as never, user as never);
     const a: Attributes = { user, ...requestAttributes(c.req.method, c.req.path, new URL(c.req.url).searchParams) };
-    const d = await authorizer.authorize(a);
+    const decision = authorizer.authorize(a);
+    stageEnd("authz", t);
+    const d = await decision;
+    t = stageStart();
     addAuditAnnotation(c, "authorization.k8s.io/decision", d.allowed ? "allow" : "forbid");
     if (d.reason) addAuditAnnotation(c, "authorization.k8s.io/reason", d.reason);
+    stageEnd("authz", t);
     if (!d.allowed) throw forbiddenError(a, d.reason);
     return next();
   };

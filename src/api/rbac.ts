@@ -2,7 +2,9 @@
 // RoleBindings in their namespace, each through the rules of the Role or ClusterRole it refers
 // to. Roles and bindings are read from the store and indexed once per change: the store
 // publishes a write to watchers before acknowledging it, so a binding is in force as soon as
-// its create returns.
+// its create returns. Decisions are remembered by who asked what (user, groups and every
+// attribute a rule can look at) until the next change of a role or binding: the scheduler, the
+// controllers and the kubelets ask the same few questions thousands of times.
 import type { KubeObject } from "../apis/meta.ts";
 import type { Store, WatchHandle } from "../store/index.ts";
 import type { Attributes } from "./authz-attributes.ts";
@@ -42,13 +44,22 @@ function toBinding(kind: Binding["kind"], obj: KubeObject): Binding {
   };
 }
 
+/** Decisions remembered at most; past it they are forgotten all at once. */
+const MAX_DECISIONS = 10_000;
+
+/** Everything a decision depends on: the user's name and groups (subjects), the request's attributes (rules; the path only for non-resource URLs). */
+const decisionKey = (a: Attributes) =>
+  [a.user.name, a.user.groups.join("\u0001"), a.verb, a.resourceRequest ? "r" : `n${a.path}`, a.apiGroup, a.resource, a.subresource, a.namespace, a.name].join("\u0000");
+
 export class RBACAuthorizer implements Authorizer, RuleResolver {
   private index: PolicyIndex | undefined;
+  private readonly decisions = new Map<string, Decision>();
   private readonly watch: WatchHandle;
 
   constructor(private readonly store: Store) {
     this.watch = store.watch(PREFIX, store.revision, () => {
       this.index = undefined;
+      this.decisions.clear();
     });
   }
 
@@ -57,6 +68,16 @@ export class RBACAuthorizer implements Authorizer, RuleResolver {
   }
 
   authorize(a: Attributes): Decision {
+    const key = decisionKey(a);
+    const known = this.decisions.get(key);
+    if (known) return known;
+    const decision = this.decide(a);
+    if (this.decisions.size >= MAX_DECISIONS) this.decisions.clear();
+    this.decisions.set(key, decision);
+    return decision;
+  }
+
+  private decide(a: Attributes): Decision {
     const index = this.policy();
     const check = (bindings: Binding[]): Decision | undefined => {
       for (const b of bindings) {

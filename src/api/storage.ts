@@ -16,6 +16,7 @@ import { admitStorageCreate } from "./storage-admission.ts";
 import { finalizersOnDelete, gracePeriodSeconds, kindUnknownFields, markDeleting, prepareForCreate, prepareForUpdate, readyToRemove, specFinalizers } from "./rest.ts";
 import { copyOfStored } from "./json-copy.ts";
 import type { AdmitWrite, Release } from "./admit-write.ts";
+import { stageEnd, stageStart } from "../store/stage-timers.ts";
 
 export interface WriteOptions {
   dryRun?: boolean;
@@ -127,7 +128,9 @@ export class Storage {
     meta.creationTimestamp = formatTime(this.now());
     delete meta.generation;
     prepareForCreate(r, obj);
+    const t = stageStart();
     obj = this.recordManager(undefined, obj, opts);
+    stageEnd("managedFields", t);
     const release = await this.admit(r, obj, undefined, opts);
     try {
       return await this.write(r, namespace, obj, opts);
@@ -296,17 +299,27 @@ export class Storage {
   /** Defaulting, then schema and semantic validation; throws the Status a client should see. */
   private async admit(r: ResourceInfo, obj: KubeObject, old: KubeObject | undefined, opts: WriteOptions): Promise<Release | void> {
     // A binding's pod is the stored one with nodeName set by the server: nothing of it is the client's.
+    let t = stageStart();
     const unknown = opts.fieldValidation === "Ignore" || opts.subresource === "binding" ? [] : (kindUnknownFields(r, obj) ?? unknownFields(r.group, converterFor(r)?.storageVersion ?? r.version, r.kind, obj));
     if (unknown.length && opts.fieldValidation === "Strict") {
       throw strictDecodingError(r.kind, r.version, unknown);
     }
     if (unknown.length) opts.warnings?.push(...unknown);
+    stageEnd("unknownFields", t);
+    t = stageStart();
     applyDefaults(r, obj);
     if (!old) admitStorageCreate(r, obj, this.store);
+    stageEnd("defaults", t);
     if (opts.subresource === "binding") return; // the binding handler changes only nodeName and a condition
+    t = stageStart();
     const causes = old && opts.subresource === "status" ? validateStatusUpdate(r, obj, old) : validateObject(r, obj, old);
+    stageEnd("validation", t);
     if (causes.length) throw invalid(r.kind, obj.metadata?.name ?? "", causes, r.group || undefined);
-    return await opts.admit?.(obj, old);
+    if (!opts.admit) return;
+    t = stageStart();
+    const admitted = opts.admit(obj, old);
+    stageEnd("admission", t);
+    return await admitted;
   }
 
   private checkNamespaceOpen(namespace: string): void {

@@ -41,6 +41,15 @@ interface Backend {
 
 const sqlite: Backend = { name: "SQLite", data: async () => dbPath(), at: async (path, opts) => new SqliteStore(path, opts) };
 
+type Append = (rows: unknown[]) => void;
+/** Replaces how a store appends a group of rows to its log by `wrap(original)`; returns the undo. */
+function wrapAppend(s: SqliteStore, wrap: (original: Append) => Append): () => void {
+  const log = (s as unknown as { log: { append: Append } }).log;
+  const original = log.append;
+  log.append = wrap(original.bind(log));
+  return () => (log.append = original);
+}
+
 // One private PostgreSQL for this file (test/helpers/postgres.ts), a database of its own per test.
 let pg: TestPostgres | undefined;
 let databases = 0;
@@ -314,14 +323,12 @@ describe("SqliteStore", () => {
     other.close();
     expect(s.writeFailure()).toBeUndefined();
     // A failed commit is reported until a commit succeeds.
-    const log = (s as unknown as { log: { append(rows: unknown[]): void } }).log;
-    const append = log.append;
-    log.append = () => {
+    const undo = wrapAppend(s, () => () => {
       throw new Error("database or disk is full");
-    };
+    });
     await expect(s.create("/core/configmaps/ns/a", obj("a"))).rejects.toBeInstanceOf(StorageWriteError);
     expect(s.writeFailure()).toContain("database or disk is full");
-    log.append = append;
+    undo();
     await s.create("/core/configmaps/ns/b", obj("b"));
     expect(s.writeFailure()).toBeUndefined();
     await s.close();
@@ -377,13 +384,11 @@ describe("SqliteStore", () => {
     const EVENTS = "/core/events/";
     const s = new SqliteStore(dbPath(), { expiring: { [EVENTS]: 1000 } });
     await Promise.all(Array.from({ length: 1200 }, (_, i) => s.create(`${EVENTS}ns/e${i}`, obj(`e${i}`))));
-    const log = (s as unknown as { log: { append(rows: unknown[]): void } }).log;
-    const append = log.append.bind(log);
     const batches: number[] = [];
-    log.append = (rows) => {
+    wrapAppend(s, (append) => (rows) => {
       batches.push(rows.length);
       append(rows);
-    };
+    });
     expect(await s.expire(Date.now() + 1000)).toBe(1200);
     expect(s.list(EVENTS).items).toEqual([]);
     expect(batches).toEqual([500, 500, 200]);
@@ -445,5 +450,54 @@ describe("SqliteStore", () => {
       expect(s.get(`${EVENTS}ns/x`)!.object.data).toEqual({ big: "y".repeat(1000) });
       await s.close();
     });
+  });
+});
+describe("SqliteStore group commit", () => {
+  test("a delete and a create of one key in one group both commit, the create after the delete", async () => {
+    const path = dbPath();
+    const s = new SqliteStore(path);
+    const first = await s.create("/core/configmaps/ns/a", obj("a", { v: "1" }));
+    // Neither awaited: the create is checked against the delete still queued, and follows its tombstone.
+    const deleted = s.delete("/core/configmaps/ns/a", first.revision);
+    const again = s.create("/core/configmaps/ns/a", obj("a", { v: "2" }));
+    const [d, c] = await Promise.all([deleted, again]);
+    expect(c.revision).toBeGreaterThan(d.revision);
+    expect(s.get("/core/configmaps/ns/a")!.object.data).toEqual({ v: "2" });
+    await s.close();
+    const reopened = new SqliteStore(path);
+    expect(reopened.get("/core/configmaps/ns/a")!.object.data).toEqual({ v: "2" });
+    expect(reopened.history("/core/configmaps/ns/a").map((h) => h.type)).toEqual(["ADDED", "DELETED", "ADDED"]);
+    await reopened.close();
+  });
+
+  test("a group the disk refuses takes every write of it along; nothing of them is applied or written", async () => {
+    const path = dbPath();
+    const s = new SqliteStore(path);
+    await s.create("/core/configmaps/ns/seed", obj("seed"));
+    // A row another process slipped in makes the create of "a" break the log's CAS index on disk.
+    const { Database } = await import("bun:sqlite");
+    const other = new Database(path);
+    other.exec("PRAGMA busy_timeout = 5000");
+    other.run("INSERT INTO kv (id, name, created, deleted, create_revision, prev_revision, value) VALUES (1000, '/core/configmaps/ns/a', 1, 0, 1000, 0, '{}')");
+    other.close();
+    const events = collect();
+    s.watch("/core/configmaps/", s.revision, events.listener);
+    // In the same group: the create, and an update checked against it.
+    const created = s.create("/core/configmaps/ns/a", obj("a"));
+    const updated = s.update("/core/configmaps/ns/a", obj("a", { v: "2" }), s.revision + 1);
+    const results = await Promise.allSettled([created, updated]);
+    expect(results.map((r) => r.status === "rejected" && r.reason instanceof StorageWriteError)).toEqual([true, true]);
+    expect(s.get("/core/configmaps/ns/a")).toBeUndefined();
+    expect(s.writeFailure()).toContain("UNIQUE");
+    // The store goes on; the failed writes are nowhere, in memory, in watches or on disk.
+    await s.create("/core/configmaps/ns/b", obj("b"));
+    expect(s.writeFailure()).toBeUndefined();
+    await tick();
+    expect(events.events.map((e) => e.key)).toEqual(["/core/configmaps/ns/b"]);
+    await s.close();
+    const check = new Database(path);
+    const rows = check.query("SELECT id, prev_revision FROM kv WHERE name = '/core/configmaps/ns/a'").all();
+    check.close();
+    expect(rows).toEqual([{ id: 1000, prev_revision: 0 }]);
   });
 });

@@ -15,6 +15,7 @@ import { SqliteLog, type LogOptions, type LogRow } from "./sqlite-log.ts";
 import type { Entry, HistoryEntry, ListResult, ServerStore, StoreEvent, WatchHandle } from "./types.ts";
 import { SubtreeTable } from "./subtrees.ts";
 import { WatchHub } from "./watch-hub.ts";
+import { stageEnd, stageStart } from "./stage-timers.ts";
 
 export interface StoreOptions extends LogOptions {
   /** Events kept in memory for resuming watches. */
@@ -60,8 +61,8 @@ export class SqliteStore implements ServerStore {
   private readonly hub: WatchHub;
   /** Committed current state (live-state.ts). */
   private readonly live = new LiveState();
-  /** Newest state of keys written but not yet committed (null: deleted). */
-  private readonly pending = new Map<string, Entry | null>();
+  /** Newest state of keys written but not yet committed (entry null: deleted), with its revision. */
+  private readonly pending = new Map<string, { entry: Entry | null; revision: number }>();
   /** Revision of each deleted key's tombstone: the CAS base of its next create. */
   private readonly tombstones = new Map<string, number>();
   /** Parts of stored objects, shared between objects that are alike (subtrees.ts). */
@@ -127,9 +128,12 @@ export class SqliteStore implements ServerStore {
     this.assertOpen();
     if (this.newest(key)) return Promise.reject(new KeyExistsError(key));
     const revision = ++this.assigned;
+    const t = stageStart();
     const stored = withRevision(object, revision, this.partsFor(key));
+    stageEnd("encode", t);
     const entry: Entry = { key, revision, createRevision: revision, object: stored };
-    const prevRevision = this.tombstones.get(key) ?? 0;
+    // A delete of the key still queued is the tombstone this create follows.
+    const prevRevision = this.pending.get(key)?.revision ?? this.tombstones.get(key) ?? 0;
     return this.enqueue(entry, { type: "ADDED", key, revision, object: stored }, prevRevision, true, false);
   }
 
@@ -261,7 +265,7 @@ export class SqliteStore implements ServerStore {
 
   private newest(key: string): Entry | undefined {
     const p = this.pending.get(key);
-    if (p !== undefined) return p ?? undefined;
+    if (p !== undefined) return p.entry ?? undefined;
     return this.get(key);
   }
 
@@ -275,7 +279,7 @@ export class SqliteStore implements ServerStore {
       prevRevision,
       value: objectJson(entry.object),
     };
-    this.pending.set(entry.key, deleted ? null : entry);
+    this.pending.set(entry.key, { entry: deleted ? null : entry, revision: entry.revision });
     return new Promise<Entry>((resolve, reject) => {
       this.queue.push({ row, event, resolve, reject });
       if (!this.flushScheduled) {
@@ -301,6 +305,7 @@ export class SqliteStore implements ServerStore {
   }
 
   private commit(batch: PendingWrite[]): void {
+    let t = stageStart();
     try {
       this.log.append(batch.map((w) => w.row));
     } catch (err) {
@@ -312,6 +317,8 @@ export class SqliteStore implements ServerStore {
       return;
     }
     this.lastCommitFailure = undefined;
+    stageEnd("commit", t);
+    t = stageStart();
     const now = this.now();
     for (const { event } of batch) {
       const resource = resourceOf(event.key);
@@ -330,7 +337,10 @@ export class SqliteStore implements ServerStore {
       }
       this.committed = event.revision;
     }
+    stageEnd("apply", t);
+    t = stageStart();
     this.hub.publish(batch.map((w) => w.event));
+    stageEnd("fanout", t);
     for (const w of batch) w.resolve({ key: w.event.key, revision: w.event.revision, createRevision: w.row.createRevision, object: w.event.object });
   }
 

@@ -100,10 +100,17 @@ export class WatchStream {
     if (this.pending.length) {
       let moved = 0;
       let i = 0;
-      for (; i < this.pending.length && (i === 0 || moved < HANDOFF_BYTES); i++) {
-        const event = this.pending[i]!;
-        controller.enqueue(event);
-        moved += event.byteLength;
+      for (; i < this.pending.length && (i === 0 || moved < HANDOFF_BYTES); i++) moved += this.pending[i]!.byteLength;
+      // One chunk per handoff: the connection writes (and TLS seals) once for the events that
+      // piled up since the client last read, not once per event.
+      if (i === 1) controller.enqueue(this.pending[0]!);
+      else {
+        const frame = new Uint8Array(moved);
+        for (let j = 0, at = 0; j < i; j++) {
+          frame.set(this.pending[j]!, at);
+          at += this.pending[j]!.byteLength;
+        }
+        controller.enqueue(frame);
       }
       this.pending.splice(0, i);
       this.queuedBytes -= moved;

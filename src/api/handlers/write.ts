@@ -10,6 +10,7 @@ import { checkTypeMeta, respond, respondObject, withTypeMeta, writeOptions, type
 import { listObjects } from "./read.ts";
 import { requestUser } from "../auth.ts";
 import { addAuditAnnotation } from "../audit/annotations.ts";
+import { stageEnd, stageStart } from "../../store/stage-timers.ts";
 
 export async function readObject(h: HandlerContext): Promise<Record<string, unknown>> {
   return expectObject(decodeBody(await readBody(h.c.req.raw), h.c.req.header("content-type") ?? null));
@@ -17,7 +18,11 @@ export async function readObject(h: HandlerContext): Promise<Record<string, unkn
 
 /** The body of a create or update: the URL's kind, apiVersion and namespace, or none. */
 async function readResourceBody(h: HandlerContext): Promise<KubeObject> {
-  const body = await readObject(h);
+  return resourceBody(h, await readBody(h.c.req.raw));
+}
+
+function resourceBody(h: HandlerContext, bytes: Uint8Array): KubeObject {
+  const body = expectObject(decodeBody(bytes, h.c.req.header("content-type") ?? null));
   checkTypeMeta(h.r, body);
   const obj = withTypeMeta(h.r, { ...body, metadata: { ...((body.metadata as object) ?? {}) } } as KubeObject);
   if (h.r.namespaced && obj.metadata.namespace !== undefined && obj.metadata.namespace !== h.info.namespace) {
@@ -34,11 +39,17 @@ async function readResourceBody(h: HandlerContext): Promise<KubeObject> {
 }
 
 export async function handleCreate(h: HandlerContext): Promise<Response> {
-  const obj = await readResourceBody(h);
+  const bytes = await readBody(h.c.req.raw);
+  let t = stageStart();
+  const obj = resourceBody(h, bytes);
   const ns = h.info.namespace;
   const opts = writeOptions(h);
+  stageEnd("decode", t);
   const created = await h.deps.storage.create(h.r, ns, obj, opts);
-  return respondObject(h, created, 201, opts.warnings);
+  t = stageStart();
+  const res = respondObject(h, created, 201, opts.warnings);
+  stageEnd("response", t);
+  return res;
 }
 
 export async function handleUpdate(h: HandlerContext): Promise<Response> {

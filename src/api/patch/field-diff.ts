@@ -42,11 +42,14 @@ function diffMap(
     if (keep && !keep(name)) continue;
     const field = fieldStrategy(type, name);
     const p = [...path, `f:${name}`];
+    const into = special?.(name, field);
     if (!Object.hasOwn(old, name)) {
-      walkValue(value, p, field, diff.changed);
+      // New metadata (a create's) is entered like one that changed, so its system fields are
+      // passed over here rather than collected and filtered out after.
+      if (into && shapeOf(value, field) === "map") into({}, value as JsonObject, p);
+      else walkValue(value, p, field, diff.changed);
       continue;
     }
-    const into = special?.(name, field);
     if (into && shapeOf(value, field) === "map" && shapeOf(old[name], field) === "map") into(old[name] as JsonObject, value as JsonObject, p);
     else diffValue(old[name], value, p, field, diff);
   }

@@ -44,11 +44,16 @@ export class FieldSet {
   }
 
   minus(other: FieldSet): FieldSet {
-    return new FieldSet([...this].filter((p) => !other.has(p)));
+    const out = new FieldSet();
+    for (const [key, path] of this.paths) if (!other.paths.has(key)) out.paths.set(key, path);
+    return out;
   }
 
+  /** The paths `keep` keeps (their keys copied, not made again: this is on every write's path). */
   filter(keep: (path: FieldPath) => boolean): FieldSet {
-    return new FieldSet([...this].filter(keep));
+    const out = new FieldSet();
+    for (const [key, path] of this.paths) if (keep(path)) out.paths.set(key, path);
+    return out;
   }
 
   static fromFieldsV1(tree: unknown): FieldSet {

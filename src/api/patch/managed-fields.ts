@@ -31,6 +31,13 @@ const SYSTEM_METADATA = new Set([
   "f:managedFields",
 ]);
 
+/** The same fields by name, for the walk that skips them (no "f:" prefix made per field). */
+const TOP_LEVEL_NAMES = new Set([...TOP_LEVEL].map((t) => t.slice(2)));
+const SYSTEM_METADATA_NAMES = new Set([...SYSTEM_METADATA].map((t) => t.slice(2)));
+const keepMetadata = (name: string) => !SYSTEM_METADATA_NAMES.has(name);
+const keepMain = (name: string) => !TOP_LEVEL_NAMES.has(name) && name !== "status";
+const keepStatus = (name: string) => name === "status";
+
 /**
  * Which paths a write through the main resource (or the status subresource) can own: the main
  * resource never owns status, the status subresource owns nothing else.
@@ -55,8 +62,7 @@ export function ownableFields(obj: KubeObject, kind: string, subresource?: strin
 export function changedFields(old: KubeObject | undefined, updated: KubeObject, kind: string, subresource?: string): FieldDiff {
   const scope = inScope(subresource);
   try {
-    const keepTop = (name: string) => !TOP_LEVEL.has(`f:${name}`) && (subresource === "status" ? name === "status" : name !== "status");
-    const diff = diffFields(old, updated, kind, keepTop, (name) => !SYSTEM_METADATA.has(`f:${name}`));
+    const diff = diffFields(old, updated, kind, subresource === "status" ? keepStatus : keepMain, keepMetadata);
     return { changed: diff.changed.filter(scope), removed: diff.removed.filter(scope) };
   } catch (err) {
     if (!(err instanceof DuplicateListKeys)) throw err;

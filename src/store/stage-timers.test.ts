@@ -1,0 +1,44 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const dir = mkdtempSync(join(tmpdir(), "kubun-stages-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Runs `script` in a Bun of its own (the timers read their switch once, at load), with `env`. */
+function run(script: string, env: Record<string, string>) {
+  const module = join(import.meta.dir, "stage-timers.ts");
+  const r = Bun.spawnSync([process.execPath, "-e", `const t = await import(${JSON.stringify(module)});\n${script}`], { env: { ...process.env, ...env } });
+  if (r.exitCode !== 0) throw new Error(r.stderr.toString());
+  return r.stdout.toString().trim();
+}
+
+describe("stage timers", () => {
+  test("off: nothing is counted", () => {
+    const out = run(`const s = t.stageStart(); t.stageEnd("decode", s); console.log(JSON.stringify([t.STAGE_TIMERS, s, t.stageTotals().stages]));`, { KUBUN_STAGE_TIMERS: "" });
+    expect(JSON.parse(out)).toEqual([false, 0, {}]);
+  });
+
+  test("on: SIGUSR2 writes the totals since the last one to the file, then counts afresh", () => {
+    const file = join(dir, "st.json");
+    run(
+      `for (let i = 0; i < 3; i++) t.stageEnd("decode", t.stageStart());
+       process.kill(process.pid, "SIGUSR2");
+       await Bun.sleep(50);
+       const first = await Bun.file(${JSON.stringify(file)}).text();
+       t.stageEnd("commit", t.stageStart());
+       process.kill(process.pid, "SIGUSR2");
+       await Bun.sleep(50);
+       await Bun.write(${JSON.stringify(`${file}.first`)}, first);`,
+      { KUBUN_STAGE_TIMERS: file },
+    );
+    const first = JSON.parse(readFileSync(`${file}.first`, "utf8"));
+    const second = JSON.parse(readFileSync(file, "utf8"));
+    expect(Object.keys(first.stages)).toEqual(["decode"]);
+    expect(first.stages.decode.count).toBe(3);
+    expect(Object.keys(second.stages)).toEqual(["commit"]);
+    expect(second.stages.commit.count).toBe(1);
+    expect(typeof second.cpuMs).toBe("number");
+  });
+});
