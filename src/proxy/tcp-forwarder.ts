@@ -120,6 +120,15 @@ function afterFlush(h: Half): void {
   }
 }
 
+/** What a client may send before its endpoint has connected without being paused. */
+const CONNECTING_QUEUE_LIMIT = 64 << 10;
+
+function queuedBytes(h: Half): number {
+  let n = 0;
+  for (const chunk of h.queue) n += chunk.byteLength;
+  return n;
+}
+
 function pause(h: Half): void {
   if (h.paused) return;
   h.paused = true;
@@ -130,7 +139,12 @@ function forward(from: Half, data: Uint8Array): void {
   const to = from.peer;
   // Data for a socket that is gone: what the kernel does too, reset the sender.
   if (to.closed) return reset(from.conn);
-  if (!to.socket || to.queue.length > 0) {
+  if (!to.socket) {
+    // The endpoint is still connecting: a request's first bytes wait here without a pause and
+    // resume (two epoll_ctl and a spurious writable wake-up); a sender that keeps going is paused.
+    to.queue.push(data);
+    if (queuedBytes(to) >= CONNECTING_QUEUE_LIMIT) pause(from);
+  } else if (to.queue.length > 0) {
     to.queue.push(data);
     pause(from);
   } else {
