@@ -275,8 +275,8 @@ export function listenTcp(options: TcpForwarderOptions): TcpForwarder {
         conn.client.socket = socket as Socket<Half>;
         socket.data = conn.client;
         // Not paused while the endpoint connects: what the client sends meanwhile is queued for
-        // it (and the client paused then), which costs nothing when it sends nothing. No
-        // setNoDelay either: Bun sets TCP_NODELAY on every socket it accepts or connects.
+        // it (the client paused only past CONNECTING_QUEUE_LIMIT). No setNoDelay either: Bun
+        // sets TCP_NODELAY on every socket it accepts or connects (seen in strace).
         Bun.connect<Half | undefined>({
           hostname: endpoint.ip,
           port: endpoint.port,
