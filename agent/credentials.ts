@@ -9,7 +9,8 @@
 // beside the token and asked for again when the node's addresses change.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { certificateHosts, type KeyPairPem } from "../src/pki/index.ts";
+import type { KeyPairPem } from "../src/pki/index.ts";
+import { certificateHosts } from "../src/pki/hosts.ts";
 import { KubeClient } from "../src/client/index.ts";
 import { isUnauthorized } from "../src/apis/errors.ts";
 

@@ -12,7 +12,11 @@
 // k3s's `rewrite` needs k3s's patched containerd: it is refused, naming the field, never ignored.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import YAML from "yaml";
+import type YAMLModule from "yaml";
+
+// Loaded on the first registries.yaml: most nodes have none, and the parser is ~280 kB of source
+// an agent would otherwise compile and keep for nothing.
+const yaml = (): typeof YAMLModule => require("yaml");
 
 export interface RegistryTLS {
   ca_file?: string;
@@ -65,7 +69,7 @@ const REWRITE = "not supported: repository rewrites need k3s's patched container
 export function parseRegistries(text: string): Registries {
   let doc: unknown;
   try {
-    doc = YAML.parse(text) ?? {};
+    doc = yaml().parse(text) ?? {};
   } catch (err) {
     throw new RegistriesError("(file)", `not YAML: ${(err as Error).message}`);
   }

@@ -1,7 +1,7 @@
 // ContainerConfig from a pod's container: command/args, env, working dir, mounts, resources as
 // Linux cgroup settings, and the labels that let the agent find the container again.
 import type { Container, Pod } from "../../src/apis/index.ts";
-import { quantityMilliValue, quantityValue } from "../../src/apis/index.ts";
+import { quantityMilliValue, quantityValue } from "../../src/apis/quantity.ts";
 import type { ContainerConfig, LinuxContainerResources, Mount } from "../cri/index.ts";
 import { ContainerConfigError, expandVars } from "./env.ts";
 import { seccompFor, supplementalGroups } from "./security-context.ts";

@@ -3,7 +3,7 @@
 // references expanded against the variables defined before.
 import type { PersistentVolume, PersistentVolumeClaim } from "../../src/apis/core/persistentvolume.ts";
 import type { ConfigMap, Container, Pod, ResourceList, Secret } from "../../src/apis/index.ts";
-import { quantityMilliValue, quantityValue } from "../../src/apis/index.ts";
+import { quantityMilliValue, quantityValue } from "../../src/apis/quantity.ts";
 
 /** Reads the objects env and volumes refer to; null when they do not exist. */
 export interface ObjectSource {

@@ -1,62 +1,32 @@
 // One pod worker per pod (kubelet's podWorkers + syncPod): drives the runtime towards the pod's
 // spec — sandbox, init containers in order, then the app containers with their restart policy,
 // back-off, probes and lifecycle hooks — keeps the pod's configMap/secret volumes up to date, and
-// reports what it sees as the pod's status. On deletion it runs the preStop hooks and stops the
+// reports what it sees as the pod's status (its containers' own lifecycle is containers.ts). On deletion it runs the preStop hooks and stops the
 // containers within the grace period, removes the sandbox and confirms the deletion to the API.
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import type { Container, Pod, PodStatus, ResourceList } from "../../src/apis/index.ts";
+import type { Container, Pod, PodStatus } from "../../src/apis/index.ts";
+import { formatTime } from "../../src/apis/time.ts";
 import type { EventRecorder } from "../../src/client/index.ts";
-import { verifyRunAsNonRoot } from "./security-context.ts";
-import type { ContainerStatus, ImageService, PodSandboxConfig, Container as RuntimeContainer, RuntimeService } from "../cri/index.ts";
-import type { Backoff, BackoffOptions } from "./backoff.ts";
-import { containerConfig } from "./container-config.ts";
-import { ContainerConfigError, containerEnv } from "./env.ts";
-import { MINIMUM_GRACE_SECONDS, POST_START_TIMEOUT_SECONDS, runHook, runPreStop, type HookTarget } from "./hooks.ts";
-import { criMessage, ImagePuller, type PullQueue, type Waiting } from "./image-puller.ts";
-import { pullCredentials } from "./pull-secrets.ts";
+import type { PodSandboxConfig, Container as RuntimeContainer } from "../cri/index.ts";
+import { PodContainers, type PodContainersDeps } from "./containers.ts";
+import { criMessage } from "./image-puller.ts";
 import { CONTAINER_NAME } from "./labels.ts";
-import type { PodApi } from "./pod-api.ts";
-import { PodProber } from "./probes.ts";
-import { instanceStatus, podContainers, podSandboxes, restartCountOf, teardownPod } from "./runtime-pod.ts";
+import { podContainers, podSandboxes, teardownPod } from "./runtime-pod.ts";
 import { sandboxConfig } from "./sandbox-config.ts";
 import { podStatus, type ContainerView } from "./status.ts";
-import { prepareVolumes, refreshVolumes } from "./volumes.ts";
-import { formatTime } from "../../src/apis/time.ts";
 
 /** How long agent shutdown waits for a pod worker's pass in flight. */
 const STOP_WAIT_MS = 2000;
 
-export interface PodWorkerDeps {
-  runtime: RuntimeService;
-  images: ImageService;
-  api: PodApi;
-  backoff: Backoff;
-  hostIP: string;
-  /** Holds pods/<uid>/ (volumes) and logs/<ns>_<name>_<uid>/ (container logs). */
-  dataDir: string;
+export interface PodWorkerDeps extends PodContainersDeps {
   /** How often a worker re-checks its pod's containers and probes. */
   syncPeriodMs: number;
-  nodeAllocatable?: ResourceList;
   clusterDNS?: string[];
   /** Where the worker records Events about its pod (hook failures, image pulls). */
   recorder?: EventRecorder;
-  /** Imports image tarballs that appeared since the last call, before a missing image is pulled. */
-  importImages?: () => Promise<unknown>;
-  /** Back-off between pulls of a missing image (kubelet: 10 s doubling to 5 min). */
-  imageBackoff?: BackoffOptions;
-  /** The node's pull queue (serialized pulls by default); absent: each worker pulls one at a time. */
-  pullQueue?: PullQueue;
-  /** How long one image pull may take. */
-  pullDeadlineMs?: number;
-  /** How often configMap, secret, downwardAPI and projected volumes are re-read (kubelet: about a minute). */
-  volumeRefreshMs?: number;
   now?: () => Date;
-  log?: (msg: string) => void;
 }
-
-/** kubelet's sync frequency, the period of its volume remounts. */
-const DEFAULT_VOLUME_REFRESH_MS = 60_000;
 
 export const podLogDir = (dataDir: string, pod: Pod) => join(dataDir, "logs", `${pod.metadata.namespace ?? "default"}_${pod.metadata.name}_${pod.metadata.uid}`);
 
@@ -79,10 +49,7 @@ export class PodWorker {
   private patching?: string;
   private startTime?: string;
   private sandboxConfig?: PodSandboxConfig;
-  private readonly waiting = new Map<string, Waiting>();
-  private readonly probes = new PodProber();
-  private readonly images: ImagePuller;
-  private volumesWrittenAt?: number;
+  private readonly containers: PodContainers;
   private sandboxFailure?: string;
   readonly done: Promise<void>;
 
@@ -92,14 +59,23 @@ export class PodWorker {
   ) {
     this.pod = pod;
     this.startTime = pod.status?.startTime;
-    this.images = new ImagePuller({
-      images: deps.images,
-      importImages: deps.importImages,
-      queue: deps.pullQueue,
-      pullDeadlineMs: deps.pullDeadlineMs,
-      backoff: deps.imageBackoff,
-      now: () => this.now().getTime(),
-    });
+    const worker = this;
+    this.containers = new PodContainers(
+      {
+        get pod() {
+          return worker.pod;
+        },
+        get uid() {
+          return worker.uid;
+        },
+        get sandboxConfig() {
+          return worker.sandboxConfig;
+        },
+        now: () => this.now(),
+        event: (type: "Normal" | "Warning", reason: string, message: string) => this.event(type, reason, message),
+      },
+      deps,
+    );
     this.done = this.run();
   }
 
@@ -165,7 +141,7 @@ export class PodWorker {
       const preStop = (c: RuntimeContainer, g: number) => {
         const name = c.labels[CONTAINER_NAME] ?? c.metadata.name;
         if (c.state === "CONTAINER_RUNNING") this.event("Normal", "Killing", `Stopping container ${name}`);
-        return this.preStop(pod, name, c.id, pod.status?.podIP, g);
+        return this.containers.preStop(pod, name, c.id, pod.status?.podIP, g);
       };
       await teardownPod(this.deps.runtime, this.uid, grace, preStop);
       rmSync(join(this.deps.dataDir, "pods", this.uid), { recursive: true, force: true });
@@ -196,13 +172,13 @@ export class PodWorker {
     const init: ContainerView[] = [];
     let initDone = true;
     for (const c of pod.spec?.initContainers ?? []) {
-      const view = await this.syncContainer(pod, c, sandboxId, podIP, instances.get(c.name) ?? [], true, initDone);
+      const view = await this.containers.sync(pod, c, sandboxId, podIP, instances.get(c.name) ?? [], true, initDone);
       init.push(view);
       if (!(view.current?.state === "CONTAINER_EXITED" && view.current.exit_code === 0 && !view.waiting)) initDone = false;
     }
     const containers: ContainerView[] = [];
-    for (const c of pod.spec?.containers ?? []) containers.push(await this.syncContainer(pod, c, sandboxId, podIP, instances.get(c.name) ?? [], false, initDone));
-    if ([...init, ...containers].some((v) => v.current)) await this.refreshVolumesIfDue(pod, podIP);
+    for (const c of pod.spec?.containers ?? []) containers.push(await this.containers.sync(pod, c, sandboxId, podIP, instances.get(c.name) ?? [], false, initDone));
+    if ([...init, ...containers].some((v) => v.current)) await this.containers.refreshVolumesIfDue(pod, podIP);
 
     const status = podStatus({ pod, sandboxReady: true, podIP, hostIP: this.deps.hostIP, startTime: this.startTime, init, containers, now: this.now() });
     await this.report(status);
@@ -264,161 +240,8 @@ export class PodWorker {
     return { sandboxId, podIP, fresh };
   }
 
-  private async syncContainer(pod: Pod, c: Container, sandboxId: string, podIP: string | undefined, instances: { id: string; annotations: Record<string, string> }[], isInit: boolean, mayStart: boolean): Promise<ContainerView> {
-    const rt = this.deps.runtime;
-    // Keep the newest two instances (current and previous, for lastState and `logs --previous`).
-    for (const old of instances.slice(2)) await rt.removeContainer(old.id).catch(() => undefined);
-    let current = await instanceStatus(rt, instances[0]);
-    let previous = (await instanceStatus(rt, instances[1])) ?? undefined;
-    let restartCount = current ? restartCountOf(current) : 0;
-    const key = `${this.uid}/${c.name}`;
-    const nowMs = this.now().getTime();
-
-    if (mayStart && current?.state === "CONTAINER_RUNNING") await this.runProbes(c, current, podIP, nowMs);
-    if (mayStart && current?.state === "CONTAINER_CREATED") {
-      // Created but never started (the agent stopped in between): start it over.
-      await rt.removeContainer(current.id).catch(() => undefined);
-      current = null;
-    }
-    if (mayStart && (!current || current.state === "CONTAINER_EXITED")) {
-      const policy = pod.spec?.restartPolicy ?? "Always";
-      const exitCode = current?.exit_code ?? 0;
-      const restart = !current || (isInit ? exitCode !== 0 && policy !== "Never" : policy === "Always" || (policy === "OnFailure" && exitCode !== 0));
-      if (restart) {
-        const finishedMs = current ? Number(BigInt(current.finished_at || "0") / 1_000_000n) : 0;
-        if (current) this.deps.backoff.observeRun(key, finishedMs - Number(BigInt(current.started_at || "0") / 1_000_000n));
-        const delay = current ? this.deps.backoff.delay(key) : 0;
-        if (current && nowMs < finishedMs + delay) {
-          if (this.waiting.get(c.name)?.reason !== "CrashLoopBackOff") {
-            this.event("Warning", "BackOff", `Back-off restarting failed container ${c.name} in pod ${pod.metadata.name}_${pod.metadata.namespace}(${this.uid})`);
-          }
-          this.waiting.set(c.name, { reason: "CrashLoopBackOff", message: `back-off ${Math.round(delay / 1000)}s restarting failed container=${c.name} pod=${pod.metadata.name}_${pod.metadata.namespace}(${this.uid})` });
-        } else {
-          const count = current ? restartCount + 1 : 0;
-          const id = await this.startContainer(pod, c, sandboxId, podIP, count);
-          if (id) {
-            if (current) this.deps.backoff.next(key);
-            // The new instance is the current one and the one it replaces the previous: no need to list them again.
-            previous = current ?? previous;
-            current = await rt.containerStatus(id);
-            restartCount = count;
-          }
-        }
-      } else this.waiting.delete(c.name);
-    }
-    const running = current?.state === "CONTAINER_RUNNING";
-    if (!running) this.probes.clear(c.name);
-    const started = running && this.probes.started(c);
-    const ready = running && started && this.probes.ready(c) && !isInit;
-    return { spec: c, current: current ?? undefined, previous, restartCount, waiting: this.waiting.get(c.name), ready, started };
-  }
-
-  /** Creates and starts one instance, resolving with its id; on failure records why the container is waiting. */
-  private async startContainer(pod: Pod, c: Container, sandboxId: string, podIP: string | undefined, restartCount: number): Promise<string | null> {
-    // The image check and the container's volumes and env (API round trips for tokens, ConfigMaps
-    // and Secrets) don't depend on each other. A container stuck on its image keeps them in order,
-    // so that it doesn't ask the API for them on every pass.
-    const prepare = () => this.prepareContainer(pod, c, podIP);
-    const stuck = this.waiting.get(c.name)?.reason ?? "";
-    const early = stuck.startsWith("ErrImage") || stuck === "ImagePullBackOff" ? undefined : prepare();
-    early?.catch(() => undefined); // awaited below unless the image fails first
-    const imageWait = await this.images.ensure(c, (type, reason, message) => this.event(type, reason, message), (image) => pullCredentials(pod, image, this.deps.api, (type, reason, message) => this.event(type, reason, message)));
-    if (imageWait) {
-      this.waiting.set(c.name, imageWait);
-      return null;
-    }
-    try {
-      const { volumes, env } = await (early ?? prepare());
-      verifyRunAsNonRoot(pod, c, (await this.deps.images.imageStatus(c.image ?? "")) ?? undefined);
-      const config = containerConfig({ pod, container: c, restartCount, env, volumes });
-      const id = await this.deps.runtime.createContainer(sandboxId, config, this.sandboxConfig!);
-      this.event("Normal", "Created", `Created container: ${c.name}`);
-      try {
-        await this.deps.runtime.startContainer(id);
-      } catch (err) {
-        this.setWaiting(c.name, { reason: "RunContainerError", message: (err as Error).message });
-        return id; // the instance exists (exited): back-off applies to it like to a crash
-      }
-      this.event("Normal", "Started", `Started container ${c.name}`);
-      // postStart holds up the pass (and the containers after this one), as it does kubelet's.
-      const postStart = c.lifecycle?.postStart;
-      const failure = postStart && (await runHook(postStart, pod, c, this.hookTarget(id, podIP), POST_START_TIMEOUT_SECONDS));
-      if (failure) {
-        this.deps.log?.(`pod ${pod.metadata.namespace}/${pod.metadata.name}: ${failure}`);
-        // The hook's own message stays out of the Event: it may hold secrets (kubelet's choice too).
-        this.event("Warning", "FailedPostStartHook", "PostStartHook failed");
-        await this.killContainer(pod, c, id, podIP, pod.spec?.terminationGracePeriodSeconds ?? 30);
-        this.waiting.set(c.name, { reason: "PostStartHookError", message: failure });
-        return id; // exited: restarted per restartPolicy, with back-off, like a crash
-      }
-      this.waiting.delete(c.name);
-      return id;
-    } catch (err) {
-      const reason = err instanceof ContainerConfigError ? err.reason : "CreateContainerError";
-      this.setWaiting(c.name, { reason, message: (err as Error).message });
-      return null;
-    }
-  }
-
-  private async prepareContainer(pod: Pod, c: Container, podIP: string | undefined) {
-    this.volumesWrittenAt = this.now().getTime();
-    const volumes = await prepareVolumes(pod, join(this.deps.dataDir, "pods", this.uid), this.deps.api, podIP);
-    const env = await containerEnv(pod, c, { source: this.deps.api, podIP, hostIP: this.deps.hostIP, nodeAllocatable: this.deps.nodeAllocatable });
-    return { volumes, env };
-  }
-
-  /** kubelet's volume remount: the pod's configMap/secret/downward volumes follow their sources. */
-  private async refreshVolumesIfDue(pod: Pod, podIP: string | undefined): Promise<void> {
-    const nowMs = this.now().getTime();
-    if (this.volumesWrittenAt !== undefined && nowMs < this.volumesWrittenAt + (this.deps.volumeRefreshMs ?? DEFAULT_VOLUME_REFRESH_MS)) return;
-    this.volumesWrittenAt = nowMs;
-    for (const failure of await refreshVolumes(pod, join(this.deps.dataDir, "pods", this.uid), this.deps.api, podIP)) {
-      this.deps.log?.(`pod ${pod.metadata.namespace}/${pod.metadata.name}: ${failure}`);
-      this.event("Warning", "FailedMount", failure);
-    }
-  }
-
-  private hookTarget(id: string, podIP: string | undefined): HookTarget {
-    return { podIP, exec: (cmd, timeoutSeconds) => this.deps.runtime.execSync(id, cmd, timeoutSeconds) };
-  }
-
-  /** Runs the container's preStop hook within the grace period; resolves with the grace left. */
-  private preStop(pod: Pod, name: string, id: string, podIP: string | undefined, graceSeconds: number): Promise<number> {
-    const c = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].find((x) => x.name === name);
-    return runPreStop(pod, c, this.hookTarget(id, podIP), graceSeconds, (failure) => {
-      this.deps.log?.(`pod ${pod.metadata.namespace}/${pod.metadata.name}: ${failure}`);
-      this.event("Warning", "FailedPreStopHook", "PreStopHook failed");
-    });
-  }
-
-  /** Stops one instance the way kubelet's killContainer does: preStop, then SIGTERM, then SIGKILL. */
-  private async killContainer(pod: Pod, c: Container, id: string, podIP: string | undefined, graceSeconds: number): Promise<void> {
-    const left = await this.preStop(pod, c.name, id, podIP, graceSeconds);
-    await this.deps.runtime.stopContainer(id, Math.max(left, MINIMUM_GRACE_SECONDS));
-  }
-
-  /** Records why a container waits, with kubelet's Failed event when that changed (not on every pass). */
-  private setWaiting(name: string, waiting: { reason: string; message: string }): void {
-    const before = this.waiting.get(name);
-    if (before?.reason !== waiting.reason || before.message !== waiting.message) this.event("Warning", "Failed", `Error: ${waiting.message}`);
-    this.waiting.set(name, waiting);
-  }
-
   private event(type: "Normal" | "Warning", reason: string, message: string): void {
     // Pods from a list carry no kind; the Event's involvedObject needs one.
     this.deps.recorder?.event({ ...this.pod, apiVersion: "v1", kind: "Pod" }, type, reason, message);
-  }
-
-  private async runProbes(c: Container, s: ContainerStatus, podIP: string | undefined, nowMs: number): Promise<void> {
-    const target = { podIP, exec: async (cmd: string[], timeout: number) => (await this.deps.runtime.execSync(s.id, cmd, timeout)).exit_code };
-    const unhealthy = (kind: string, output: string) => this.event("Warning", "Unhealthy", `${kind[0]!.toUpperCase()}${kind.slice(1)} probe failed: ${output}`);
-    const failed = await this.probes.run(c, s, target, nowMs, unhealthy);
-    if (!failed) return;
-    // A failed liveness or startup probe restarts the container, with its grace period.
-    const grace = failed.probe.terminationGracePeriodSeconds ?? this.pod.spec?.terminationGracePeriodSeconds ?? 30;
-    this.deps.log?.(`pod ${this.pod.metadata.name}: container ${c.name} failed its ${failed.kind} probe, restarting`);
-    this.event("Normal", "Killing", `Container ${c.name} failed ${failed.kind} probe, will be restarted`);
-    await this.killContainer(this.pod, c, s.id, podIP, grace);
-    this.probes.clear(c.name);
   }
 }

@@ -3,7 +3,11 @@
 // Client certificates and exec plugins are not supported: kubun authenticates with tokens.
 import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, join } from "node:path";
-import { parse } from "yaml";
+import type YAMLModule from "yaml";
+
+// Loaded with the first kubeconfig: a node agent reads none, and would otherwise compile and keep
+// the ~280 kB parser for nothing.
+const parse = (text: string): unknown => (require("yaml") as typeof YAMLModule).parse(text);
 
 export interface ConnectionOptions {
   /** https URL of the API server */

@@ -84,10 +84,3 @@ export async function issueCertificate(ca: KeyPairPem, opts: IssueOptions): Prom
   });
   return { cert: cert.toString("pem"), key: await exportKey(keys.privateKey) };
 }
-
-/** Host names and addresses a certificate covers, to decide whether it must be reissued. */
-export function certificateHosts(certPem: string): string[] {
-  const cert = new x509.X509Certificate(certPem);
-  const san = cert.getExtension(x509.SubjectAlternativeNameExtension);
-  return san ? san.names.items.map((n) => n.value) : [];
-}

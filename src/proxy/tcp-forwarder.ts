@@ -58,6 +58,8 @@ interface Half {
   readEnded: boolean;
   /** FIN was sent on this socket (after its queue emptied). */
   writeShut: boolean;
+  /** Reading is paused until the peer's queue drains (resume() only then: each call costs epoll_ctl). */
+  paused: boolean;
   closed: boolean;
   conn: Connection;
 }
@@ -77,7 +79,7 @@ interface Connection {
 
 function newConnection(live: Set<Connection>, splicer: Splicer | undefined, spliceAfterBytes: number): Connection {
   const conn = { live, reset: false, splicer, spliceAfterBytes } as Connection & { client: Half; upstream: Half };
-  const half = (): Half => ({ queue: [], readEnded: false, writeShut: false, closed: false, conn, peer: undefined! });
+  const half = (): Half => ({ queue: [], readEnded: false, writeShut: false, paused: false, closed: false, conn, peer: undefined! });
   conn.client = half();
   conn.upstream = half();
   conn.client.peer = conn.upstream;
@@ -108,26 +110,49 @@ function flush(h: Half): boolean {
 /** After h's queue emptied: let its source send again, and pass on the source's FIN. */
 function afterFlush(h: Half): void {
   const source = h.peer;
-  if (!source.closed) source.socket?.resume();
+  if (source.paused && !source.closed) {
+    source.paused = false;
+    source.socket?.resume();
+  }
   if (source.readEnded && !h.writeShut) {
     h.writeShut = true;
     h.socket!.shutdown();
   }
 }
 
+/** What a client may send before its endpoint has connected without being paused. */
+const CONNECTING_QUEUE_LIMIT = 64 << 10;
+
+function queuedBytes(h: Half): number {
+  let n = 0;
+  for (const chunk of h.queue) n += chunk.byteLength;
+  return n;
+}
+
+function pause(h: Half): void {
+  if (h.paused) return;
+  h.paused = true;
+  h.socket!.pause();
+}
+
 function forward(from: Half, data: Uint8Array): void {
   const to = from.peer;
   // Data for a socket that is gone: what the kernel does too, reset the sender.
   if (to.closed) return reset(from.conn);
-  if (!to.socket || to.queue.length > 0) {
+  if (!to.socket) {
+    // The endpoint is still connecting: a request's first bytes wait here without a pause and
+    // resume (two epoll_ctl and a spurious writable wake-up); a sender that keeps going is paused.
     to.queue.push(data);
-    from.socket!.pause();
+    if (queuedBytes(to) >= CONNECTING_QUEUE_LIMIT) pause(from);
+  } else if (to.queue.length > 0) {
+    to.queue.push(data);
+    pause(from);
   } else {
     const n = to.socket.write(data);
     if (n < 0) return reset(to.conn);
     if (n < data.byteLength) {
       to.queue.push(data.subarray(n));
-      from.socket!.pause();
+      pause(from);
     }
   }
   const { splicer, spliceAfterBytes } = from.conn;
@@ -217,7 +242,6 @@ const upstreamHandler: SocketHandler<Half | undefined> = {
     const h = socket.data!;
     h.socket = socket as Socket<Half>;
     if (h.conn.reset) return socket.terminate();
-    socket.setNoDelay(true);
     if (h.conn.splicer && h.conn.spliceAfterBytes === 0 && handOver(h.conn, h.conn.splicer)) return;
     if (flush(h)) afterFlush(h);
   },
@@ -250,8 +274,9 @@ export function listenTcp(options: TcpForwarderOptions): TcpForwarder {
         const conn = newConnection(live, options.splicer, options.spliceAfterBytes ?? DEFAULT_SPLICE_AFTER_BYTES);
         conn.client.socket = socket as Socket<Half>;
         socket.data = conn.client;
-        socket.setNoDelay(true);
-        socket.pause();
+        // Not paused while the endpoint connects: what the client sends meanwhile is queued for
+        // it (the client paused only past CONNECTING_QUEUE_LIMIT). No setNoDelay either: Bun
+        // sets TCP_NODELAY on every socket it accepts or connects (seen in strace).
         Bun.connect<Half | undefined>({
           hostname: endpoint.ip,
           port: endpoint.port,
