@@ -1,12 +1,12 @@
 // bun run bench:podstart — pod create → Running as seen by a watch, against a real `kubun agent`
 // process and its containerd, with the image already on the node: pods pre-bound to the node
-// (spec.nodeName set) one at a time, then a burst, then pods that go through the scheduler one at
-// a time (no nodeName: create → bound → Running); in the same run the raw CRI floor
-// (RunPodSandbox + CreateContainer + StartContainer straight to the agent's containerd, one at a
-// time and as a burst), the agent's RSS with the burst's pods running, and as its baseline the RSS
-// of an idle bun process with only the agent's wire libraries loaded. Goal: p50 ≤ 300 ms, p99 ≤ 1 s, ≤ 80 ms above the
-// floor, RSS ≤ 60 MB with 20 pods.
-//   --sequential N (default 20)  --burst N (default 20)  --scheduled N (default 20)  --floor N (default 10)
+// (spec.nodeName set) and pods that go through the scheduler (no nodeName: create → bound →
+// Running), one at a time, in rounds with the raw CRI floor (RunPodSandbox + CreateContainer +
+// StartContainer straight to the agent's containerd); then a burst, and the floor's burst. Also
+// the agent's RSS with the burst's pods running, and as its baseline the RSS of an idle bun
+// process with only the agent's wire libraries loaded. Goals: p50 ≤ 300 ms, p99 ≤ 1 s, ≤ 80 ms
+// above the floor (pre-bound and scheduled), RSS ≤ 1.5× the library floor with 20 pods.
+//   --sequential N (default 20)  --burst N (default 20)  --scheduled N (default 20)  --floor N (default 20)
 // Its last line is one JSON object (p50_ms, p99_ms, scheduled_p50_ms, floor_p50_ms, agent_rss_mb ...).
 // For profiling: KUBUN_BENCH_AGENT_FLAGS="--heap-prof --heap-prof-dir=D" passes bun flags to the
 // agent process; KUBUN_BENCH_AGENT_SMAPS=FILE saves its /proc/PID/smaps next to the RSS figure.
@@ -17,6 +17,7 @@ import { parseArgs } from "node:util";
 import { bridgeName } from "../agent/cni.ts";
 import { containerdPaths } from "../agent/containerd.ts";
 import { CriClient, type ContainerConfig, type PodSandboxConfig } from "../agent/cri/index.ts";
+import { agentId, iptablesBackend, names } from "../agent/netpol/index.ts";
 import { POD_UID } from "../agent/pods/labels.ts";
 import { teardownPod } from "../agent/pods/runtime-pod.ts";
 import type { Pod } from "../src/apis/index.ts";
@@ -29,7 +30,7 @@ const { values: args } = parseArgs({
     sequential: { type: "string", default: "20" },
     burst: { type: "string", default: "20" },
     scheduled: { type: "string", default: "20" },
-    floor: { type: "string", default: "10" },
+    floor: { type: "string", default: "20" },
     json: { type: "boolean", default: false },
   },
 });
@@ -135,30 +136,7 @@ function memoryOf(pid: number): { rss: number; anon: number; file: number } {
   return { rss: mb("VmRSS"), anon: mb("RssAnon"), file: mb("RssFile") };
 }
 
-// 1. one pod at a time
-const sequential: number[] = [];
-const seqNames = Array.from({ length: Number(args.sequential) }, (_, i) => `seq-${i}`);
-for (const n of seqNames) sequential.push(await createPod(n));
-progress(`sequential: ${JSON.stringify(summary(sequential))}`);
-await deleteAll(seqNames);
-
-// 2. a burst
-const burstNames = Array.from({ length: Number(args.burst) }, (_, i) => `burst-${i}`);
-const burst = await Promise.all(burstNames.map((n) => createPod(n)));
-progress(`burst: ${JSON.stringify(summary(burst))}`);
-await Bun.sleep(1000);
-const memory = memoryOf(agent.pid);
-if (process.env.KUBUN_BENCH_AGENT_SMAPS) writeFileSync(process.env.KUBUN_BENCH_AGENT_SMAPS, readFileSync(`/proc/${agent.pid}/smaps`));
-await deleteAll(burstNames);
-
-// 2b. one pod at a time through the scheduler (the server runs it in-process, as `kubun server` does)
-const scheduled: number[] = [];
-const schedNames = Array.from({ length: Number(args.scheduled) }, (_, i) => `sched-${i}`);
-for (const n of schedNames) scheduled.push(await createPod(n, true));
-progress(`scheduled: ${JSON.stringify(summary(scheduled))}`);
-await deleteAll(schedNames);
-
-// 3. the floor: the same sandbox and container straight through CRI
+// The floor: the same sandbox and container straight through CRI.
 /** One pod straight through CRI; resolves with its start time and its uid (for teardown). */
 async function criPod(i: number): Promise<{ ms: number; uid: string }> {
   const uid = crypto.randomUUID();
@@ -179,14 +157,41 @@ async function criPod(i: number): Promise<{ ms: number; uid: string }> {
   await cri.startContainer(cid);
   return { ms: performance.now() - t0, uid };
 }
+
+// 1. one pod at a time, in rounds: a raw CRI pod (the floor), a pre-bound pod, a pod through the
+// scheduler (the server runs it in-process, as `kubun server` does). Interleaved, the three see
+// the same machine: a load that comes and goes weighs on each alike, so their differences hold.
+const sequential: number[] = [];
+const scheduled: number[] = [];
 const floor: number[] = [];
-for (let i = 0; i < Number(args.floor); i++) {
-  const { ms, uid } = await criPod(i);
-  floor.push(ms);
-  await teardownPod(cri, uid, 0);
+const seqNames = Array.from({ length: Number(args.sequential) }, (_, i) => `seq-${i}`);
+const schedNames = Array.from({ length: Number(args.scheduled) }, (_, i) => `sched-${i}`);
+const floorUids: string[] = [];
+for (let i = 0; i < Math.max(seqNames.length, schedNames.length, Number(args.floor)); i++) {
+  if (i < Number(args.floor)) {
+    const { ms, uid } = await criPod(i);
+    floor.push(ms);
+    floorUids.push(uid);
+  }
+  if (i < seqNames.length) sequential.push(await createPod(seqNames[i]!));
+  if (i < schedNames.length) scheduled.push(await createPod(schedNames[i]!, true));
 }
 progress(`floor: ${JSON.stringify(summary(floor))}`);
-// The same burst straight through CRI: what containerd and CNI themselves allow in parallel.
+progress(`pre-bound: ${JSON.stringify(summary(sequential))}`);
+progress(`scheduled: ${JSON.stringify(summary(scheduled))}`);
+for (const uid of floorUids) await teardownPod(cri, uid, 0);
+await deleteAll([...seqNames, ...schedNames]);
+
+// 2. a burst
+const burstNames = Array.from({ length: Number(args.burst) }, (_, i) => `burst-${i}`);
+const burst = await Promise.all(burstNames.map((n) => createPod(n)));
+progress(`burst: ${JSON.stringify(summary(burst))}`);
+await Bun.sleep(1000);
+const memory = memoryOf(agent.pid);
+if (process.env.KUBUN_BENCH_AGENT_SMAPS) writeFileSync(process.env.KUBUN_BENCH_AGENT_SMAPS, readFileSync(`/proc/${agent.pid}/smaps`));
+await deleteAll(burstNames);
+
+// 3. the same burst straight through CRI: what containerd and CNI themselves allow in parallel.
 const floorBurstPods = await Promise.all(burstNames.map((_, i) => criPod(1000 + i)));
 const floorBurst = floorBurstPods.map((p) => p.ms);
 for (const p of floorBurstPods) await teardownPod(cri, p.uid, 0);
@@ -221,6 +226,8 @@ watch.abort();
 agent.kill("SIGTERM"); // stops its containerd too; the pods are already gone
 await agent.exited;
 await Bun.spawn(["ip", "link", "del", bridgeName(dataDir)], { stdout: "ignore", stderr: "ignore" }).exited;
+// A stopped agent keeps its NetworkPolicy chains (its pods may still run); the bench's are done.
+await iptablesBackend(names(agentId(dataDir))).remove().catch(() => undefined);
 const mounts = readFileSync("/proc/mounts", "utf8")
   .split("\n")
   .map((l) => l.split(" ")[1] ?? "")
