@@ -4,6 +4,12 @@
 // at, the outcome and the raw scores, plus the class's incremental index (score and maxima
 // trees, rejection histogram: wasm/assembly/_class-index.ts). A bounded number of slots is
 // recycled least recently used.
+//
+// A class gets a slot at its second pod, not its first: building the index costs a full scan
+// and more (every node's results stored, three trees built), which only pays when another pod of
+// the class follows. One-of-a-kind pods (a Job's single pod, a pod with its own requests) take
+// the plain full scan instead and never evict a busy workload's index; a class seen once is
+// remembered by key alone, in a bounded set.
 import { META_VALID, META_WORDS, POD_DOUBLES } from "./layout.ts";
 import type { WasmHeap } from "./wasm-heap.ts";
 
@@ -32,8 +38,12 @@ export function treeLeaves(capacity: number): number {
   return n;
 }
 
+/** Keys of classes seen once and not (yet) given a slot, remembered. */
+const SEEN_ONCE = 4096;
+
 export class ClassCache {
   private readonly slots = new Map<string, ClassSlot>();
+  private readonly seenOnce = new Set<string>();
   private capacity = 0;
 
   constructor(private readonly heap: WasmHeap, private readonly maxClasses = 32) {}
@@ -44,11 +54,12 @@ export class ClassCache {
   }
 
   /**
-   * The slot for `key`, creating (or recycling) one with no valid entries. `nodeCapacity` is the
-   * node table's capacity: when it grows every slot is dropped, they are sized for the old one.
+   * The slot for `key`, creating (or recycling) one with no valid entries; undefined the first
+   * time a key is seen (that pod takes the full scan). `nodeCapacity` is the node table's
+   * capacity: when it grows every slot is dropped, they are sized for the old one.
    * `reasons` is the histogram length the class needs (fixed per key: the key covers the taints).
    */
-  slot(key: string, nodeCapacity: number, reasons: number): ClassSlot {
+  slot(key: string, nodeCapacity: number, reasons: number): ClassSlot | undefined {
     if (nodeCapacity !== this.capacity) {
       this.slots.clear();
       this.capacity = nodeCapacity;
@@ -61,7 +72,12 @@ export class ClassCache {
       return slot;
     }
     if (slot) this.slots.delete(key);
-    else if (this.slots.size >= this.maxClasses) {
+    else if (!this.seenOnce.delete(key)) {
+      // Set keeps insertion order: the oldest key is forgotten first.
+      if (this.seenOnce.size >= SEEN_ONCE) this.seenOnce.delete(this.seenOnce.values().next().value!);
+      this.seenOnce.add(key);
+      return undefined;
+    } else if (this.slots.size >= this.maxClasses) {
       const [oldest, recycled] = this.slots.entries().next().value!;
       this.slots.delete(oldest);
       slot = recycled;

@@ -273,6 +273,11 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
     const slot = classes.slot(key, table.capacity, reasons);
     // A new slot may have grown memory, detaching `w`.
     const w2 = h();
+    if (!slot) {
+      // The class's first pod: the full scan (classes are indexed from their second pod).
+      w2[L.H_CLASS_STAMP] = 0;
+      return;
+    }
     w2[L.H_CLASS_STAMP] = slot.stamp;
     w2[L.H_CLASS_OUTCOME] = slot.outcome;
     w2[L.H_CLASS_BASE] = slot.base;
