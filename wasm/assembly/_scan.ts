@@ -15,7 +15,7 @@
 // SIMD: where the pod has nothing but requests to check (no selector, ports, node name,
 // preferred terms), pairs of plain nodes (present, ready, schedulable, untainted) go through the
 // resource filter and the score in f64x2 lanes: the same IEEE operations in the same order as
-// _filters.ts, so the same results. A pair with any other node takes the scalar path.
+// _filters.ts, so the same results. Any other node takes the scalar path, its lane masked off.
 import {
   H_NODE_COUNT, H_STATE, H_REJECT, H_REASON_COUNT, H_SCRATCH_IDX, H_SCRATCH_BASE, H_SCRATCH_AFF,
   H_SCRATCH_TAINT, H_W_AFFINITY, H_W_TAINT, H_TIE_RANDOM, H_RNG, H_TAINT_SCORING, H_Q_PREF_COUNT,
@@ -130,6 +130,8 @@ function requestsOnly(ctx: usize): bool {
     word(ctx, H_Q_PORT_COUNT) == 0 && word(ctx, H_REQUIRED_NODE) == -1 && word(ctx, H_Q_PREF_COUNT) == 0;
 }
 
+const PLAIN = NODE_PRESENT | NODE_READY;
+
 /** floorDiv of _filters.ts in lanes; both corrections cannot apply at once (b > 0). */
 @inline function floorDiv2(a: v128, b: v128, one: v128): v128 {
   const q = f64x2.floor(f64x2.div(a, b));
@@ -182,6 +184,9 @@ function scanPairs(ctx: usize, n: i32): i32 {
   const two = f64x2.splat(2);
   const hundred = f64x2.splat(100);
   const minusOne = f64x2.splat(-1);
+  const both = i64x2.splat(-1);
+  const first = i64x2.replace_lane(i64x2.splat(0), 0, -1);
+  const second = i64x2.replace_lane(i64x2.splat(0), 1, -1);
   const vPodCpu = f64x2.splat(podCpu);
   const vPodMem = f64x2.splat(podMem);
   const vPodEph = f64x2.splat(podEph);
@@ -204,27 +209,40 @@ function scanPairs(ctx: usize, n: i32): i32 {
 
   let i = 0;
   for (; i + 1 < n; i += 2) {
-    // Both present and ready, neither unschedulable nor tainted.
-    if (load<u16>(state + <usize>i) != <u16>((NODE_PRESENT | NODE_READY) * 0x101) || load<u64>(taintCount + (<usize>i << 2)) != 0) {
-      visit(ctx, i);
-      visit(ctx, i + 1);
-      idx = f64x2.add(idx, two);
-      continue;
+    // The lanes take plain nodes: present and ready, neither unschedulable nor tainted. A pair
+    // with one other node sends that one through visit() and masks its lane off.
+    let lanes = both;
+    if (load<u16>(state + <usize>i) != <u16>(PLAIN * 0x101) || load<u64>(taintCount + (<usize>i << 2)) != 0) {
+      const plain0 = load<u8>(state + <usize>i) == PLAIN && load<i32>(taintCount + (<usize>i << 2)) == 0;
+      const plain1 = load<u8>(state + <usize>(i + 1)) == PLAIN && load<i32>(taintCount + (<usize>(i + 1) << 2)) == 0;
+      if (!plain0 && !plain1) {
+        visit(ctx, i);
+        visit(ctx, i + 1);
+        idx = f64x2.add(idx, two);
+        continue;
+      }
+      if (plain0) {
+        visit(ctx, i + 1);
+        lanes = first;
+      } else {
+        visit(ctx, i);
+        lanes = second;
+      }
     }
     const o = <usize>i << 3;
     const aCpu = v128.load(allocCpu + o);
     const aMem = v128.load(allocMem + o);
     const rCpu = v128.load(reqCpu + o);
     const rMem = v128.load(reqMem + o);
-    const sPods = f64x2.gt(f64x2.add(v128.load(reqPods + o), one), v128.load(allocPods + o));
-    const sCpu = v128.and(checkCpu, f64x2.gt(vPodCpu, f64x2.sub(aCpu, rCpu)));
-    const sMem = v128.and(checkMem, f64x2.gt(vPodMem, f64x2.sub(aMem, rMem)));
-    const sEph = checkEph ? f64x2.gt(vPodEph, f64x2.sub(v128.load(allocEph + o), v128.load(reqEph + o))) : zero;
+    const sPods = v128.and(lanes, f64x2.gt(f64x2.add(v128.load(reqPods + o), one), v128.load(allocPods + o)));
+    const sCpu = v128.and(lanes, v128.and(checkCpu, f64x2.gt(vPodCpu, f64x2.sub(aCpu, rCpu))));
+    const sMem = v128.and(lanes, v128.and(checkMem, f64x2.gt(vPodMem, f64x2.sub(aMem, rMem))));
+    const sEph = checkEph ? v128.and(lanes, f64x2.gt(vPodEph, f64x2.sub(v128.load(allocEph + o), v128.load(reqEph + o)))) : zero;
     shortPods = i64x2.sub(shortPods, sPods);
     shortCpu = i64x2.sub(shortCpu, sCpu);
     shortMem = i64x2.sub(shortMem, sMem);
     shortEph = i64x2.sub(shortEph, sEph);
-    const ok = v128.not(v128.or(v128.or(sPods, sCpu), v128.or(sMem, sEph)));
+    const ok = v128.andnot(lanes, v128.or(v128.or(sPods, sCpu), v128.or(sMem, sEph)));
     fit2 = i64x2.sub(fit2, ok);
 
     // NodeResourcesFit score over the non-zero requests: mean of the resources with allocatable > 0.
