@@ -182,6 +182,7 @@ function scanPairs(ctx: usize, n: i32): i32 {
   const zero = f64x2.splat(0);
   const one = f64x2.splat(1);
   const two = f64x2.splat(2);
+  const half = f64x2.splat(0.5);
   const hundred = f64x2.splat(100);
   const minusOne = f64x2.splat(-1);
   const both = i64x2.splat(-1);
@@ -250,16 +251,18 @@ function scanPairs(ctx: usize, n: i32): i32 {
     const posMem = f64x2.gt(aMem, zero);
     const fc = resourceScore2(f64x2.add(v128.load(nzCpu + o), vNzCpu), aCpu, most, zero, one, hundred);
     const fm = resourceScore2(f64x2.add(v128.load(nzMem + o), vNzMem), aMem, most, zero, one, hundred);
+    // sum / weights with weights 1 or 2 is sum · 1 or sum · 0.5, exactly (no division needed).
     const sum = f64x2.add(v128.and(fc, posCpu), v128.and(fm, posMem));
-    const weights = f64x2.add(v128.and(one, posCpu), v128.and(one, posMem));
-    const fit = v128.and(f64x2.floor(f64x2.div(sum, weights)), v128.or(posCpu, posMem));
+    const bothPos = v128.and(posCpu, posMem);
+    const fit = v128.and(f64x2.floor(f64x2.mul(sum, v128.bitselect(half, one, bothPos))), v128.or(posCpu, posMem));
     // NodeResourcesBalancedAllocation over the requests.
     let fcb = f64x2.div(f64x2.add(rCpu, vPodCpu), aCpu);
     let fmb = f64x2.div(f64x2.add(rMem, vPodMem), aMem);
     fcb = v128.bitselect(one, fcb, f64x2.gt(fcb, one));
     fmb = v128.bitselect(one, fmb, f64x2.gt(fmb, one));
-    const std = f64x2.abs(f64x2.div(f64x2.sub(fcb, fmb), two));
-    const balanced = v128.bitselect(f64x2.trunc(f64x2.mul(f64x2.sub(one, std), hundred)), hundred, v128.and(posCpu, posMem));
+    // Halving is exact, as a division by 2 is.
+    const std = f64x2.abs(f64x2.mul(f64x2.sub(fcb, fmb), half));
+    const balanced = v128.bitselect(f64x2.trunc(f64x2.mul(f64x2.sub(one, std), hundred)), hundred, bothPos);
 
     let score = f64x2.add(f64x2.add(f64x2.mul(wFit, fit), f64x2.mul(wBalanced, balanced)), offset);
     if (extra != 0) score = f64x2.add(score, f64x2.convert_low_i32x4_s(v128.load64_zero(extra + (<usize>i << 2))));
