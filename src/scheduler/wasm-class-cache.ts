@@ -27,6 +27,8 @@ export interface ClassSlot {
   avoidMax: number;
   hist: number;
   histCapacity: number;
+  /** ClassCache's use count when the slot was last used. */
+  used: number;
 }
 
 const PER_NODE_ARRAYS = 5;
@@ -45,6 +47,8 @@ export class ClassCache {
   private readonly slots = new Map<string, ClassSlot>();
   private readonly seenOnce = new Set<string>();
   private capacity = 0;
+  /** Counts slot uses; a slot's `used` is the count at its last use (least recently used goes first). */
+  private clock = 0;
 
   constructor(private readonly heap: WasmHeap, private readonly maxClasses = 32) {}
 
@@ -66,9 +70,7 @@ export class ClassCache {
     }
     let slot = this.slots.get(key);
     if (slot && slot.histCapacity >= reasons) {
-      // Map keeps insertion order: re-inserting marks the slot most recently used.
-      this.slots.delete(key);
-      this.slots.set(key, slot);
+      slot.used = ++this.clock;
       return slot;
     }
     if (slot) this.slots.delete(key);
@@ -78,10 +80,13 @@ export class ClassCache {
       this.seenOnce.add(key);
       return undefined;
     } else if (this.slots.size >= this.maxClasses) {
-      const [oldest, recycled] = this.slots.entries().next().value!;
+      // The least recently used slot: a scan of the few slots, paid only when one is recycled.
+      let oldest = "";
+      for (const [k, s] of this.slots) if (!slot || s.used < slot.used) { oldest = k; slot = s; }
       this.slots.delete(oldest);
-      slot = recycled;
     } else slot = this.allocate(nodeCapacity);
+    slot = slot!;
+    slot.used = ++this.clock;
     if (slot.histCapacity < reasons) {
       slot.histCapacity = Math.max(reasons, 2 * slot.histCapacity);
       slot.hist = this.heap.alloc(slot.histCapacity * 4);
@@ -111,6 +116,7 @@ export class ClassCache {
       avoidMax: maxima + leaves * 2 * 4,
       hist: 0,
       histCapacity: 0,
+      used: 0,
     };
   }
 }
