@@ -50,7 +50,6 @@ export type TwinFilters = ReturnType<typeof createTwinFilters>;
 export function createTwinFilters(m: TwinMemory) {
   let u8 = m.u8;
   let i32 = m.i32;
-  let u32 = m.u32;
   let f64 = m.f64;
   let h = 0;
   const word = (field: number) => i32[h + field]!;
@@ -60,7 +59,6 @@ export function createTwinFilters(m: TwinMemory) {
   function sync(): void {
     u8 = m.u8;
     i32 = m.i32;
-    u32 = m.u32;
     f64 = m.f64;
     h = m.h;
   }

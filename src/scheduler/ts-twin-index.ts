@@ -19,7 +19,6 @@ const TWO_32 = 4294967296;
 
 /** scheduleIndexed() of the module, for the header `m` serves. */
 export function createTwinIndex(m: TwinMemory, filters: TwinFilters): () => number {
-  let u8 = m.u8;
   let i32 = m.i32;
   let u32 = m.u32;
   let f64 = m.f64;
@@ -29,7 +28,6 @@ export function createTwinIndex(m: TwinMemory, filters: TwinFilters): () => numb
   const p8 = (field: number) => i32[h + field]! >> 3;
   /** Takes the current views and header from `m` (once per schedule() call). */
   function sync(): void {
-    u8 = m.u8;
     i32 = m.i32;
     u32 = m.u32;
     f64 = m.f64;
