@@ -181,9 +181,9 @@ export function warmUp(nodes: NodeInfo[], pods: PodQuery[], opts: ScorerOptions)
 export function benchCoreOn(nodes: NodeInfo[], pods: PodQuery[], tsPods: number, opts: ScorerOptions): CoreResult {
   const wasmScan = runCore(WASM_SCAN, nodes, pods, opts);
   const tsScan = runCore(TS_SCAN, nodes, pods, opts);
-  // Indexed runs are short (tens of milliseconds on the hot mix): each runs INDEXED_ROUNDS times, wasm and twin
-  // alternating, and the fastest round of each counts (a neighbour's burst on a shared machine
-  // slows a round, never speeds one). Every round's choices are checked.
+  // Indexed runs are short (tens of milliseconds on the hot mix): each runs INDEXED_ROUNDS times,
+  // wasm and twin alternating, and the fastest round of each counts (a neighbour's burst on a
+  // shared machine slows a round, never speeds one). Every round's choices are checked.
   const wasmRounds: CoreRun[] = [];
   const tsRounds: CoreRun[] = [];
   for (let k = 0; k < INDEXED_ROUNDS; k++) {
