@@ -5,7 +5,7 @@
 import { expect, test } from "bun:test";
 import { ensureWasmBuilt } from "../wasm/build.ts";
 import { createWasmScorer } from "../src/scheduler/index.ts";
-import { benchCoreOn, fakeNodes, fakePods } from "./scheduler-core.ts";
+import { INDEXED_ROUNDS, benchCoreOn, fakeNodes, fakePods } from "./scheduler-core.ts";
 import { coldPods, constrainedCorePods, constrainedNodes } from "./scheduler-mixes.ts";
 
 ensureWasmBuilt("scheduler");
@@ -18,8 +18,8 @@ const MIXES = [
 
 test.each(MIXES)("%s mix: every choice checked and equal to the full scan's", (_name, nodes, pods) => {
   const r = benchCoreOn(nodes(), pods(), 50, { scoring: "binpack" });
-  // Scan and both indexed runs twice (the second pair with timed core calls), and the reference.
-  expect(r.checked).toBe(400 * 5 + 50);
+  // The twin's scan, each round of both indexed runs, both timed-call runs, and the reference.
+  expect(r.checked).toBe(400 * (1 + 2 * INDEXED_ROUNDS + 2) + 50);
   expect(r.differing).toBe(0);
   expect(r.wasmIndexed.scheduled).toBeGreaterThan(0);
 });

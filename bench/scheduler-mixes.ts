@@ -1,7 +1,7 @@
 // The scheduler core bench's two harder workloads, reported apart from the default (hot) mix:
 //  - cold: nine pods in ten of a class of their own (distinct requests), far more classes than
-//    the wasm scorer's class cache holds (32), so nearly every pod recycles a class slot and its
-//    index is rebuilt from scratch: the incremental path's worst case, close to a full scan;
+//    the wasm scorer's class cache holds (32): each such pod is a class-cache miss, which takes a
+//    full scan of every node (a class is only indexed from its second pod), the index's worst case;
 //  - constrained: required node affinity (several terms, In/NotIn/Exists/Gt), nodes with many
 //    taints (NoSchedule and PreferNoSchedule, partly tolerated) and host ports that fill up, so
 //    the filters do real work and taint scoring takes the two-pass path.

@@ -24,6 +24,8 @@ export function buildWasm(entry: string): void {
     "--shrinkLevel", "0",
     "--runtime", "stub",
     "--noAssert",
+    // v128 lanes for the scan over the node columns (wasm/assembly/_scan.ts); Bun and Node run SIMD.
+    "--enable", "simd",
     "--initialMemory", "1",
   ];
   // Run asc's node script with whichever runtime runs us, so a machine with only Bun works.

@@ -4,6 +4,12 @@
 // at, the outcome and the raw scores, plus the class's incremental index (score and maxima
 // trees, rejection histogram: wasm/assembly/_class-index.ts). A bounded number of slots is
 // recycled least recently used.
+//
+// A class gets a slot at its second pod, not its first: building the index costs a full scan
+// and more (every node's results stored, three trees built), which only pays when another pod of
+// the class follows. One-of-a-kind pods (a Job's single pod, a pod with its own requests) take
+// the plain full scan instead and never evict a busy workload's index; a class seen once is
+// remembered by key alone, in a bounded set.
 import { META_VALID, META_WORDS, POD_DOUBLES } from "./layout.ts";
 import type { WasmHeap } from "./wasm-heap.ts";
 
@@ -21,6 +27,8 @@ export interface ClassSlot {
   avoidMax: number;
   hist: number;
   histCapacity: number;
+  /** ClassCache's use count when the slot was last used. */
+  used: number;
 }
 
 const PER_NODE_ARRAYS = 5;
@@ -32,9 +40,15 @@ export function treeLeaves(capacity: number): number {
   return n;
 }
 
+/** Keys of classes seen once and not (yet) given a slot, remembered. */
+const SEEN_ONCE = 4096;
+
 export class ClassCache {
   private readonly slots = new Map<string, ClassSlot>();
+  private readonly seenOnce = new Set<string>();
   private capacity = 0;
+  /** Counts slot uses; a slot's `used` is the count at its last use (least recently used goes first). */
+  private clock = 0;
 
   constructor(private readonly heap: WasmHeap, private readonly maxClasses = 32) {}
 
@@ -44,28 +58,35 @@ export class ClassCache {
   }
 
   /**
-   * The slot for `key`, creating (or recycling) one with no valid entries. `nodeCapacity` is the
-   * node table's capacity: when it grows every slot is dropped, they are sized for the old one.
+   * The slot for `key`, creating (or recycling) one with no valid entries; undefined the first
+   * time a key is seen (that pod takes the full scan). `nodeCapacity` is the node table's
+   * capacity: when it grows every slot is dropped, they are sized for the old one.
    * `reasons` is the histogram length the class needs (fixed per key: the key covers the taints).
    */
-  slot(key: string, nodeCapacity: number, reasons: number): ClassSlot {
+  slot(key: string, nodeCapacity: number, reasons: number): ClassSlot | undefined {
     if (nodeCapacity !== this.capacity) {
       this.slots.clear();
       this.capacity = nodeCapacity;
     }
     let slot = this.slots.get(key);
     if (slot && slot.histCapacity >= reasons) {
-      // Map keeps insertion order: re-inserting marks the slot most recently used.
-      this.slots.delete(key);
-      this.slots.set(key, slot);
+      slot.used = ++this.clock;
       return slot;
     }
     if (slot) this.slots.delete(key);
-    else if (this.slots.size >= this.maxClasses) {
-      const [oldest, recycled] = this.slots.entries().next().value!;
+    else if (!this.seenOnce.delete(key)) {
+      // Set keeps insertion order: the oldest key is forgotten first.
+      if (this.seenOnce.size >= SEEN_ONCE) this.seenOnce.delete(this.seenOnce.values().next().value!);
+      this.seenOnce.add(key);
+      return undefined;
+    } else if (this.slots.size >= this.maxClasses) {
+      // The least recently used slot: a scan of the few slots, paid only when one is recycled.
+      let oldest = "";
+      for (const [k, s] of this.slots) if (!slot || s.used < slot.used) { oldest = k; slot = s; }
       this.slots.delete(oldest);
-      slot = recycled;
     } else slot = this.allocate(nodeCapacity);
+    slot = slot!;
+    slot.used = ++this.clock;
     if (slot.histCapacity < reasons) {
       slot.histCapacity = Math.max(reasons, 2 * slot.histCapacity);
       slot.hist = this.heap.alloc(slot.histCapacity * 4);
@@ -95,6 +116,7 @@ export class ClassCache {
       avoidMax: maxima + leaves * 2 * 4,
       hist: 0,
       histCapacity: 0,
+      used: 0,
     };
   }
 }

@@ -84,6 +84,8 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
   const hostIPs = new Interner(1);
   const taintIds = new Interner(0);
   const taints: Taint[] = [];
+  /** Each interned taint's rejection message, built once. */
+  const taintReasons: string[] = [];
   const encoder = new QueryEncoder({ columns, values, hostIPs, slots });
   // Pods of one workload share tolerations: their per-taint flags are computed once.
   const flagCache = new Map<string, { key: string; flags: Uint8Array; scoring: boolean }>();
@@ -92,8 +94,9 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
   // Views are rebuilt only when wasm memory grows (which detaches them): schedule() is hot.
   let mem = memoryViews(heap.buffer);
   const views = () => (mem.buffer === heap.buffer ? mem : (mem = memoryViews(heap.buffer)));
-  const h = () => views().i32.subarray(header >> 2, (header >> 2) + L.HEADER_WORDS);
-  h()[L.H_RNG] = opts.seed | 0;
+  /** The header's word index: header words are read and written through views().i32 at hw + H_*. */
+  const hw = header >> 2;
+  views().i32[hw + L.H_RNG] = opts.seed | 0;
   const keyer = new ClassKeyer();
 
   function internValue(v: string): number {
@@ -108,6 +111,7 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
     const id = taintIds.intern(`${t.key}\u0000${t.value ?? ""}\u0000${t.effect}`);
     if (taintIds.size !== before) {
       taints[id] = { key: t.key, value: t.value ?? "", effect: t.effect };
+      taintReasons[id] = taintReason(taints[id]!);
       flagCache.clear();
     }
     return id;
@@ -185,54 +189,54 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
     m.u8.set(flags, taintFlags.ptr);
 
     const p = table.ptr;
-    const w = m.i32.subarray(header >> 2, (header >> 2) + L.HEADER_WORDS);
-    w[L.H_NODE_COUNT] = slots.highWater;
-    w[L.H_STATE] = p.state;
-    w[L.H_ALLOC_CPU] = p.f64.allocCpu;
-    w[L.H_ALLOC_MEM] = p.f64.allocMem;
-    w[L.H_ALLOC_EPH] = p.f64.allocEph;
-    w[L.H_ALLOC_PODS] = p.f64.allocPods;
-    w[L.H_REQ_CPU] = p.f64.reqCpu;
-    w[L.H_REQ_MEM] = p.f64.reqMem;
-    w[L.H_REQ_EPH] = p.f64.reqEph;
-    w[L.H_REQ_PODS] = p.f64.reqPods;
-    w[L.H_NZ_CPU] = p.f64.nzCpu;
-    w[L.H_NZ_MEM] = p.f64.nzMem;
-    w[L.H_LABELS] = p.labels;
-    w[L.H_LABEL_STRIDE] = table.labelStride;
-    w[L.H_TAINT_COUNT] = p.taintCount;
-    w[L.H_TAINTS] = p.taints;
-    w[L.H_TAINT_STRIDE] = table.taintStride;
-    w[L.H_PORT_COUNT] = p.portCount;
-    w[L.H_PORTS] = p.ports;
-    w[L.H_PORT_STRIDE] = table.portStride;
-    w[L.H_VALUE_NUM] = valueNum.ptr;
-    w[L.H_TAINT_FLAGS] = taintFlags.ptr;
-    w[L.H_REJECT] = reject.ptr;
-    w[L.H_REASON_COUNT] = reasons;
-    w[L.H_SCRATCH_IDX] = p.scratchIdx;
-    w[L.H_SCRATCH_BASE] = p.scratchBase;
-    w[L.H_SCRATCH_AFF] = p.scratchAff;
-    w[L.H_SCRATCH_TAINT] = p.scratchTaint;
-    w[L.H_W_FIT] = opts.weights.fit;
-    w[L.H_W_BALANCED] = opts.weights.balanced;
-    w[L.H_W_AFFINITY] = opts.weights.nodeAffinity;
-    w[L.H_W_TAINT] = opts.weights.taintToleration;
-    w[L.H_MOST_ALLOCATED] = opts.scoring === "binpack" ? 1 : 0;
-    w[L.H_TIE_RANDOM] = opts.tieBreak === "random" ? 1 : 0;
-    w[L.H_POD] = podPtr;
-    w[L.H_REQUIRED_NODE] = pod.nodeName ? slots.indexOf(pod.nodeName) ?? -2 : -1;
-    w[L.H_TOLERATE_UNSCHEDULABLE] = toleratedBy(pod.tolerations, UNSCHEDULABLE_TAINT) ? 1 : 0;
-    w[L.H_TAINT_SCORING] = scoring ? 1 : 0;
+    const w = m.i32;
+    w[hw + L.H_NODE_COUNT] = slots.highWater;
+    w[hw + L.H_STATE] = p.state;
+    w[hw + L.H_ALLOC_CPU] = p.f64.allocCpu;
+    w[hw + L.H_ALLOC_MEM] = p.f64.allocMem;
+    w[hw + L.H_ALLOC_EPH] = p.f64.allocEph;
+    w[hw + L.H_ALLOC_PODS] = p.f64.allocPods;
+    w[hw + L.H_REQ_CPU] = p.f64.reqCpu;
+    w[hw + L.H_REQ_MEM] = p.f64.reqMem;
+    w[hw + L.H_REQ_EPH] = p.f64.reqEph;
+    w[hw + L.H_REQ_PODS] = p.f64.reqPods;
+    w[hw + L.H_NZ_CPU] = p.f64.nzCpu;
+    w[hw + L.H_NZ_MEM] = p.f64.nzMem;
+    w[hw + L.H_LABELS] = p.labels;
+    w[hw + L.H_LABEL_STRIDE] = table.labelStride;
+    w[hw + L.H_TAINT_COUNT] = p.taintCount;
+    w[hw + L.H_TAINTS] = p.taints;
+    w[hw + L.H_TAINT_STRIDE] = table.taintStride;
+    w[hw + L.H_PORT_COUNT] = p.portCount;
+    w[hw + L.H_PORTS] = p.ports;
+    w[hw + L.H_PORT_STRIDE] = table.portStride;
+    w[hw + L.H_VALUE_NUM] = valueNum.ptr;
+    w[hw + L.H_TAINT_FLAGS] = taintFlags.ptr;
+    w[hw + L.H_REJECT] = reject.ptr;
+    w[hw + L.H_REASON_COUNT] = reasons;
+    w[hw + L.H_SCRATCH_IDX] = p.scratchIdx;
+    w[hw + L.H_SCRATCH_BASE] = p.scratchBase;
+    w[hw + L.H_SCRATCH_AFF] = p.scratchAff;
+    w[hw + L.H_SCRATCH_TAINT] = p.scratchTaint;
+    w[hw + L.H_W_FIT] = opts.weights.fit;
+    w[hw + L.H_W_BALANCED] = opts.weights.balanced;
+    w[hw + L.H_W_AFFINITY] = opts.weights.nodeAffinity;
+    w[hw + L.H_W_TAINT] = opts.weights.taintToleration;
+    w[hw + L.H_MOST_ALLOCATED] = opts.scoring === "binpack" ? 1 : 0;
+    w[hw + L.H_TIE_RANDOM] = opts.tieBreak === "random" ? 1 : 0;
+    w[hw + L.H_POD] = podPtr;
+    w[hw + L.H_REQUIRED_NODE] = pod.nodeName ? slots.indexOf(pod.nodeName) ?? -2 : -1;
+    w[hw + L.H_TOLERATE_UNSCHEDULABLE] = toleratedBy(pod.tolerations, UNSCHEDULABLE_TAINT) ? 1 : 0;
+    w[hw + L.H_TAINT_SCORING] = scoring ? 1 : 0;
     const at = (word: number) => program.ptr + word * 4;
-    w[L.H_Q_REQUIRED] = at(enc.required[0]);
-    w[L.H_Q_REQUIRED_END] = at(enc.required[1]);
-    w[L.H_Q_TERM_COUNT] = enc.termCount;
-    w[L.H_Q_TERMS] = at(enc.terms);
-    w[L.H_Q_PREF_COUNT] = enc.prefCount;
-    w[L.H_Q_PREFS] = at(enc.prefs);
-    w[L.H_Q_PORT_COUNT] = enc.portCount;
-    w[L.H_Q_PORTS] = at(enc.ports);
+    w[hw + L.H_Q_REQUIRED] = at(enc.required[0]);
+    w[hw + L.H_Q_REQUIRED_END] = at(enc.required[1]);
+    w[hw + L.H_Q_TERM_COUNT] = enc.termCount;
+    w[hw + L.H_Q_TERMS] = at(enc.terms);
+    w[hw + L.H_Q_PREF_COUNT] = enc.prefCount;
+    w[hw + L.H_Q_PREFS] = at(enc.prefs);
+    w[hw + L.H_Q_PORT_COUNT] = enc.portCount;
+    w[hw + L.H_Q_PORTS] = at(enc.ports);
 
     const podAt = podPtr >> 3;
     m.f64[podAt + L.POD_CPU] = pod.requests.cpu;
@@ -241,11 +245,11 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
     m.f64[podAt + L.POD_NZ_CPU] = pod.nonZero.cpu;
     m.f64[podAt + L.POD_NZ_MEM] = pod.nonZero.memory;
 
-    w[L.H_NODE_VERSION] = p.version;
-    w[L.H_LOG] = log.ptr;
-    w[L.H_LOG_MASK] = log.mask;
-    w[L.H_LOG_SEQ] = log.seq | 0;
-    w[L.H_EXTRA_SCORES] = 0;
+    w[hw + L.H_NODE_VERSION] = p.version;
+    w[hw + L.H_LOG] = log.ptr;
+    w[hw + L.H_LOG_MASK] = log.mask;
+    w[hw + L.H_LOG_SEQ] = log.seq | 0;
+    w[hw + L.H_EXTRA_SCORES] = 0;
     if (pod.extraScores) {
       extra.ensure(slots.highWater);
       const m2 = views();
@@ -255,35 +259,40 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
         const i = slots.indexOf(name);
         if (i !== undefined) m2.i32[at + i] = score;
       }
-      const w3 = h();
-      w3[L.H_EXTRA_SCORES] = extra.ptr;
+      const w3 = views().i32;
+      w3[hw + L.H_EXTRA_SCORES] = extra.ptr;
       // Scores of this pod alone: no class shares them, so the full scan serves it.
-      w3[L.H_CLASS_STAMP] = 0;
+      w3[hw + L.H_CLASS_STAMP] = 0;
       return;
     }
     if (!classes) {
-      w[L.H_CLASS_STAMP] = 0;
+      w[hw + L.H_CLASS_STAMP] = 0;
       return;
     }
     // Everything the wasm side reads about the pod, so equal keys mean equal per-node results.
     const key = keyer.key(tolerationsKey, m.i32, podPtr >> 2, [
-      w[L.H_REQUIRED_NODE]!, w[L.H_TOLERATE_UNSCHEDULABLE]!, enc.required[1], enc.termCount, enc.terms,
+      w[hw + L.H_REQUIRED_NODE]!, w[hw + L.H_TOLERATE_UNSCHEDULABLE]!, enc.required[1], enc.termCount, enc.terms,
       enc.prefCount, enc.prefs, enc.portCount,
     ], enc.words, enc.length);
     const slot = classes.slot(key, table.capacity, reasons);
     // A new slot may have grown memory, detaching `w`.
-    const w2 = h();
-    w2[L.H_CLASS_STAMP] = slot.stamp;
-    w2[L.H_CLASS_OUTCOME] = slot.outcome;
-    w2[L.H_CLASS_BASE] = slot.base;
-    w2[L.H_CLASS_AFF] = slot.affinity;
-    w2[L.H_CLASS_TAINT] = slot.avoid;
-    w2[L.H_CLASS_META] = slot.meta;
-    w2[L.H_CLASS_TREE] = slot.tree;
-    w2[L.H_CLASS_AFF_MAX] = slot.affinityMax;
-    w2[L.H_CLASS_TAINT_MAX] = slot.avoidMax;
-    w2[L.H_CLASS_HIST] = slot.hist;
-    w2[L.H_TREE_LEAVES] = classes.leaves;
+    const w2 = views().i32;
+    if (!slot) {
+      // The class's first pod: the full scan (classes are indexed from their second pod).
+      w2[hw + L.H_CLASS_STAMP] = 0;
+      return;
+    }
+    w2[hw + L.H_CLASS_STAMP] = slot.stamp;
+    w2[hw + L.H_CLASS_OUTCOME] = slot.outcome;
+    w2[hw + L.H_CLASS_BASE] = slot.base;
+    w2[hw + L.H_CLASS_AFF] = slot.affinity;
+    w2[hw + L.H_CLASS_TAINT] = slot.avoid;
+    w2[hw + L.H_CLASS_META] = slot.meta;
+    w2[hw + L.H_CLASS_TREE] = slot.tree;
+    w2[hw + L.H_CLASS_AFF_MAX] = slot.affinityMax;
+    w2[hw + L.H_CLASS_TAINT_MAX] = slot.avoidMax;
+    w2[hw + L.H_CLASS_HIST] = slot.hist;
+    w2[hw + L.H_TREE_LEAVES] = classes.leaves;
   }
 
   function readRejections(): Rejections {
@@ -293,7 +302,7 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
     for (let r = 0; r < L.R_TAINT_BASE + taints.length; r++) {
       const n = counts[at + r]!;
       if (n === 0) continue;
-      addRejection(out, r < L.R_TAINT_BASE ? FIXED_REASONS[r]! : taintReason(taints[r - L.R_TAINT_BASE]!), n);
+      addRejection(out, r < L.R_TAINT_BASE ? FIXED_REASONS[r]! : taintReasons[r - L.R_TAINT_BASE]!, n);
     }
     return out;
   }
@@ -348,10 +357,10 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
     schedule(pod: PodQuery): Decision {
       writeHeader(pod);
       const best = scheduleCore(header);
-      const w = h();
+      const w = views().i32;
       const rejections = readRejections();
       if (best < 0) return { nodeIndex: -1, feasible: 0, rejections };
-      return { node: slots.nameAt(best), nodeIndex: best, score: w[L.H_OUT_SCORE]!, feasible: w[L.H_OUT_FEASIBLE]!, rejections };
+      return { node: slots.nameAt(best), nodeIndex: best, score: w[hw + L.H_OUT_SCORE]!, feasible: w[hw + L.H_OUT_FEASIBLE]!, rejections };
     },
   };
 }
