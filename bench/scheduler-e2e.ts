@@ -10,6 +10,8 @@
 //   bun bench/scheduler-e2e.ts [--nodes 5000] [--pods 10000] [--clients 64] [--scoring binpack|spread]
 //                              [--paced-pods 2000] (0: no paced part)
 //                              [--profile DIR]   (CPU profiles of server and scheduler, as markdown)
+//                              [--heartbeats]    (every node's Lease renewed every 10 s, as agents do,
+//                                                 for the whole pod part: the goal's "lease/status traffic")
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -35,6 +37,8 @@ export interface E2EOptions {
   profileDir?: string;
   /** Pods of the paced part (default 2,000; 0 skips it). */
   pacedPods?: number;
+  /** Renew every node's Lease every 10 s (kubelet's heartbeat) while pods are created and bound. */
+  heartbeats?: boolean;
 }
 
 export interface E2EResult {
@@ -55,6 +59,8 @@ export interface E2EResult {
   scheduler_stats: SchedulerStats | null;
   /** The paced part: pods created evenly at `rate`/s (half the burst's e2e rate), and their create→bound latency. */
   paced: { pods: number; rate: number; bound: number; p50_ms: number; p99_ms: number } | null;
+  /** Node Lease renewals made while pods were created and bound (null: --heartbeats not asked for). */
+  heartbeats: { renewals: number; per_s: number } | null;
   /** Requests/s a bare HTTPS server answers to the same clients: no API server can be faster. */
   transport_req_per_s: number;
   /** transport_req_per_s over the REQUESTS_PER_POD a scheduled pod costs: the e2e rate's ceiling here. */
@@ -179,6 +185,47 @@ function poster(url: string, token: string, ca: string) {
   };
 }
 
+const LEASES = "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases";
+const microTime = () => new Date().toISOString().replace("Z", "000Z");
+
+/**
+ * Every node's Lease created, then renewed every 10 s (a merge patch of renewTime, as the agent
+ * sends it), spread evenly over the 10 s: 500 writes/s at 5,000 nodes, beside the pod traffic.
+ * Paced like the agents are, each on its own clock: a slow answer delays no other renewal.
+ */
+async function startHeartbeats(url: string, token: string, ca: string, names: string[], clients: number) {
+  const post = poster(url, token, ca);
+  await concurrently(names.length, clients, (i) =>
+    post(LEASES, { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name: names[i], namespace: "kube-node-lease" }, spec: { holderIdentity: names[i], leaseDurationSeconds: 40, renewTime: microTime() } }),
+  );
+  const headers = { authorization: `Bearer ${token}`, "content-type": "application/merge-patch+json" };
+  let renewals = 0;
+  let failures = 0;
+  let running = true;
+  const began = performance.now();
+  const intervalMs = 10_000 / names.length;
+  void (async () => {
+    for (let k = 0; running; k++) {
+      const wait = began + k * intervalMs - performance.now();
+      if (wait > 1) await Bun.sleep(wait);
+      const name = names[k % names.length]!;
+      void fetch(`${url}${LEASES}/${name}`, { method: "PATCH", headers, body: JSON.stringify({ spec: { renewTime: microTime() } }), tls: { ca } } as RequestInit)
+        .then(async (res) => {
+          await res.arrayBuffer();
+          if (res.ok) renewals++;
+          else failures++;
+        }, () => failures++);
+    }
+  })();
+  return {
+    stop() {
+      running = false;
+      if (failures) throw new Error(`${failures} lease renewals failed`);
+      return { renewals, per_s: Math.round(renewals / ((performance.now() - began) / 1000)) };
+    },
+  };
+}
+
 /** Runs `n` at a time over `count` items. */
 export async function concurrently(count: number, n: number, each: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
@@ -234,6 +281,9 @@ export async function benchE2E(o: E2EOptions): Promise<E2EResult> {
     });
     const nodesPerS = nodes.length / ((performance.now() - t) / 1000);
     o.log(`created ${nodes.length} nodes (${Math.round(nodesPerS)}/s)`);
+
+    const heartbeats = o.heartbeats ? await startHeartbeats(url, token, ca, nodes.map((n) => n.name), o.clients) : undefined;
+    if (heartbeats) o.log(`renewing ${nodes.length} node leases every 10 s`);
 
     scheduler = spawn(["bench/run-scheduler.ts", "--kubeconfig", join(dataDir, "admin.kubeconfig"), "--scoring", o.scoring], join(tmp, "scheduler.log"), o.profileDir);
     await waitForLine(scheduler, /scheduler ready/, "scheduler");
@@ -302,6 +352,7 @@ export async function benchE2E(o: E2EOptions): Promise<E2EResult> {
       waits.sort((a, b) => a - b);
       paced = { pods: pacedPods, rate, bound: pacedBound, p50_ms: round(percentile(waits, 50)), p99_ms: round(percentile(waits, 99)) };
     }
+    const beats = heartbeats?.stop();
     const rss = { server: round(peakRssMb(server.proc.pid)), scheduler: round(peakRssMb(scheduler.proc.pid)) };
     watchAbort.abort();
     await watching.catch(() => {});
@@ -333,6 +384,7 @@ export async function benchE2E(o: E2EOptions): Promise<E2EResult> {
       cpu_s: { server: cpu[0]!, scheduler: cpu[1]!, bench: cpu[2]! },
       scheduler_stats: schedulerStats,
       paced,
+      heartbeats: beats ?? null,
       transport_req_per_s: Math.round(transportReqPerS),
       transport_pods_per_s: Math.round(transportReqPerS / REQUESTS_PER_POD),
     };
@@ -359,6 +411,7 @@ export function parseE2EArgs(argv: string[]): Omit<E2EOptions, "log"> & { json: 
       json: { type: "boolean", default: false },
       profile: { type: "string" },
       "paced-pods": { type: "string", default: "2000" },
+      heartbeats: { type: "boolean", default: false },
     },
   });
   const int = (name: string, v: string) => {
@@ -369,7 +422,7 @@ export function parseE2EArgs(argv: string[]): Omit<E2EOptions, "log"> & { json: 
   if (values.scoring !== "binpack" && values.scoring !== "spread") throw new Error("--scoring must be binpack or spread");
   const pacedPods = Number(values["paced-pods"]);
   if (!Number.isInteger(pacedPods) || pacedPods < 0) throw new Error(`--paced-pods must be a non-negative integer, got ${values["paced-pods"]}`);
-  return { nodes: int("nodes", values.nodes), pods: int("pods", values.pods), clients: int("clients", values.clients), scoring: values.scoring, json: values.json, profileDir: values.profile ? resolve(values.profile) : undefined, pacedPods };
+  return { nodes: int("nodes", values.nodes), pods: int("pods", values.pods), clients: int("clients", values.clients), scoring: values.scoring, json: values.json, profileDir: values.profile ? resolve(values.profile) : undefined, pacedPods, heartbeats: values.heartbeats };
 }
 
 if (import.meta.main) {

@@ -8,7 +8,7 @@ import type { KubeList, KubeObject, ObjectMeta } from "../apis/meta.ts";
 import type { ResourceInfo } from "../apis/registry.ts";
 import { loadKubeconfig, type ConnectionOptions } from "./kubeconfig.ts";
 import { eventObject } from "./event-object.ts";
-import { ndjson } from "./ndjson.ts";
+import { ndjsonBatches } from "./ndjson.ts";
 import { apiVersionOf, resourceFor, resourcePath } from "./paths.ts";
 import { isStatus, responseError } from "./response-error.ts";
 import {
@@ -62,6 +62,11 @@ export interface RequestOptions {
   body?: unknown;
   contentType?: string;
   signal?: AbortSignal;
+  /**
+   * Only success or failure matters: a 2xx body is drained unread (no decode of an object the
+   * caller would drop), an error's body still becomes the StatusError.
+   */
+  discardBody?: boolean;
 }
 
 const queryString = (q: Query = {}): string => {
@@ -152,9 +157,10 @@ export class KubeClient {
     return this.request("DELETE", resourcePath(r, namespace, name), { body });
   }
 
-  /** Binds a pod to a node (POST pods/{name}/binding), as the scheduler does. */
+  /** Binds a pod to a node (POST pods/{name}/binding), as the scheduler does; the Status answered is not decoded. */
   async bind(namespace: string, podName: string, nodeName: string, opts: { podUID?: string } = {}): Promise<void> {
     await this.request("POST", resourcePath(resourceFor("Pod"), namespace, podName, "binding"), {
+      discardBody: true,
       body: {
         apiVersion: "v1",
         kind: "Binding",
@@ -195,10 +201,12 @@ export class KubeClient {
         watch: true,
       });
       if (res.statusCode >= 300) throw responseError(res.statusCode, await res.body.text());
-      for await (const value of ndjson(res.body)) {
-        const event = value as { type: string; object: unknown };
-        if (event.type === "ERROR") throw responseError(isStatus(event.object) ? event.object.code : 500, JSON.stringify(event.object));
-        onEvent(event as ObjectEvent<T>);
+      for await (const values of ndjsonBatches(res.body)) {
+        for (const value of values) {
+          const event = value as { type: string; object: unknown };
+          if (event.type === "ERROR") throw responseError(isStatus(event.object) ? event.object.code : 500, JSON.stringify(event.object));
+          onEvent(event as ObjectEvent<T>);
+        }
       }
     } catch (err) {
       if (isAbort(err, signal)) return;
@@ -217,6 +225,10 @@ export class KubeClient {
   /** Any JSON request against the API server, for paths the verbs above do not cover. */
   async request<T>(method: Dispatcher.HttpMethod, path: string, opts: RequestOptions = {}): Promise<T> {
     const res = await this.send(method, path, opts);
+    if (opts.discardBody && res.statusCode < 300) {
+      await res.body.dump({ limit: Infinity });
+      return undefined as T;
+    }
     const text = await res.body.text();
     if (res.statusCode >= 300) throw responseError(res.statusCode, text);
     return (text ? JSON.parse(text) : undefined) as T;

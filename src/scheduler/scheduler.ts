@@ -1,9 +1,10 @@
 // The scheduler as an API client (kube-scheduler's role): informers on pods and nodes feed the
 // scheduling queue and the cache (node state and pod accounting, incrementally in the scorer);
 // one loop pops the highest-priority pending pod, filters and scores every node in one call,
-// assumes the pod on the winner and starts its binding without waiting for it. A failed binding
-// forgets the pod and requeues it; a pod that fits nowhere gets PodScheduled=False
-// (Unschedulable) and a FailedScheduling event, and waits for a cluster change.
+// assumes the pod on the winner and starts its binding without waiting for it. The API writes of
+// a verdict are binder.ts's: a failed binding forgets the pod and requeues it; a pod that fits
+// nowhere gets PodScheduled=False (Unschedulable) and a FailedScheduling event, and waits here for
+// a cluster change.
 import type { PodDisruptionBudget } from "../apis/policy/poddisruptionbudget.ts";
 import { isConflict, isNotFound } from "../apis/errors.ts";
 import type { KubeObject } from "../apis/meta.ts";
@@ -11,15 +12,15 @@ import { resourceFor, type ControllerContext, type EventRecorder, type Running }
 import { SchedulerCache } from "./cache.ts";
 import { nodeInfoFrom, podQueryFrom } from "./convert.ts";
 import { InFlightLimiter } from "./limiter.ts";
+import { Binder } from "./binder.ts";
 import {
   DEFAULT_SCHEDULER_NAME, boundNode, isPendingFor, isTerminal, podConditionPatch, podCreated, podKey, podPriority, podUpdated,
 } from "./pod-status.ts";
 import { type QueuedPod, SchedulingQueue, type SchedulingQueueOptions } from "./queue.ts";
-import { unschedulableCondition, unschedulableMessage } from "./reasons.ts";
 import type { Decision, PodUsage, Scorer, ScorerOptions } from "./types.ts";
 import { filterByVolumes, podVolumes, type VolumeListers } from "./volume-binding.ts";
 import { createWasmScorer } from "./wasm-scorer.ts";
-import { SELECTED_NODE_ANNOTATION, type PersistentVolume, type PersistentVolumeClaim } from "../apis/core/persistentvolume.ts";
+import type { PersistentVolume, PersistentVolumeClaim } from "../apis/core/persistentvolume.ts";
 import type { StorageClass } from "../apis/storage/storageclass.ts";
 import { REASON_NODE_AFFINITY } from "./reasons.ts";
 import { constrainedQuery, defaultSelectorFor, hasPodPlacementRules, podPlacement, type WorkloadListers } from "./pod-placement.ts";
@@ -81,7 +82,6 @@ export function startScheduler(ctx: ControllerContext, opts: SchedulerOptions = 
   const volumes = ctx.informers.informerFor<PersistentVolume>("PersistentVolume");
   const classes = ctx.informers.informerFor<StorageClass>("StorageClass");
   const volumeListers: VolumeListers = { claims: claims.lister, volumes: volumes.lister, classes: classes.lister };
-  const claimResource = resourceFor("PersistentVolumeClaim");
   const namespaces = ctx.informers.informerFor("Namespace");
   const services = ctx.informers.informerFor("Service");
   const replicaSets = ctx.informers.informerFor("ReplicaSet");
@@ -105,6 +105,7 @@ export function startScheduler(ctx: ControllerContext, opts: SchedulerOptions = 
   /** Pods parked on a pod-to-pod rule: a pod placed elsewhere may let them fit (upstream's AssignedPodAdd). */
   const waitingOnPods = new Set<string>();
   const abort = new AbortController();
+  const binder = new Binder({ ctx, recorder, limiter, cache, queue, stats, nodeCount: () => scorer.nodeCount, clusterChanged: () => clusterChanged(), onError });
 
   // Coalesces the cluster changes of one burst (a thousand nodes registering) into one pass
   // over the parked pods.
@@ -175,48 +176,6 @@ export function startScheduler(ctx: ControllerContext, opts: SchedulerOptions = 
   const storageChanged = { onAdd: clusterChanged, onUpdate: clusterChanged, onDelete: clusterChanged };
   // A claim bound or a volume made may let a parked pod fit; so may a namespace's labels (namespaceSelector).
   const removeStorageHandlers = [claims, volumes, classes, namespaces].map((i) => i.addEventHandler(storageChanged));
-
-  function bind(pod: KubeObject, queued: QueuedPod, node: string, toProvision: PersistentVolumeClaim[]): void {
-    const { namespace, name, uid } = pod.metadata;
-    limiter.run(async () => {
-      try {
-        // PreBind: WaitForFirstConsumer claims learn their node, and the binder provisions there.
-        for (const pvc of toProvision) {
-          const patch = { metadata: { annotations: { [SELECTED_NODE_ANNOTATION]: node } } };
-          await ctx.client.patch(claimResource, pvc.metadata.namespace, pvc.metadata.name!, patch, "merge");
-        }
-        await ctx.client.bind(namespace!, name!, node, { podUID: uid });
-        stats.bound++;
-        // The first line of `kubectl describe pod`'s Events, in kube-scheduler's words.
-        recorder.event(pod, "Normal", "Scheduled", `Successfully assigned ${namespace}/${name} to ${node}`);
-      } catch (err) {
-        stats.bindFailures++;
-        cache.forget(queued.key);
-        // The room it held is free again for parked pods.
-        clusterChanged();
-        if (isNotFound(err)) return;
-        // A conflict (bound meanwhile, or being deleted) is settled at the next pop from the informer's view.
-        if (!isConflict(err)) onError(`binding ${queued.key} to ${node}`, err);
-        recorder.event(pod, "Warning", "FailedScheduling", `Binding rejected: ${err instanceof Error ? err.message : String(err)}`);
-        queue.requeueBackoff(queued);
-      }
-    });
-  }
-
-  /** `preFilter`: a reason that holds for every node (kube's PreFilter failures), said once. */
-  function recordUnschedulable(pod: KubeObject, decision: Pick<Decision, "rejections">, preFilter?: string, postFilter?: string): void {
-    let message = preFilter && scorer.nodeCount ? `0/${scorer.nodeCount} nodes are available: ${preFilter}.` : unschedulableMessage(scorer.nodeCount, decision.rejections);
-    if (postFilter && scorer.nodeCount) message += ` ${postFilter}`;
-    recorder.event(pod, "Warning", "FailedScheduling", message);
-    const patch = podConditionPatch(pod, { ...unschedulableCondition(scorer.nodeCount, decision.rejections, ctx.now()), message });
-    if (!patch) return;
-    const { namespace, name } = pod.metadata;
-    limiter.run(() =>
-      ctx.client.patch(podResource, namespace, name!, patch, "strategic", { subresource: "status" }).catch((err) => {
-        if (!isNotFound(err)) onError(`recording ${namespace}/${name} unschedulable`, err);
-      }),
-    );
-  }
 
   /** Every placed pod (bound, or assumed and binding) with the nodes and namespaces, for the pod-to-pod plugins. */
   function topologySnapshot(): TopologySnapshot {
@@ -322,7 +281,7 @@ export function startScheduler(ctx: ControllerContext, opts: SchedulerOptions = 
     if (vols.unschedulable) {
       stats.unschedulable++;
       queue.requeueUnschedulable(queued);
-      return recordUnschedulable(pod, { rejections: {} }, vols.unschedulable);
+      return binder.recordUnschedulable(pod, { rejections: {} }, vols.unschedulable);
     }
     let query = podQueryFrom(pod);
     // InterPodAffinity and PodTopologySpread (TypeScript, beside the core): only when the pod has
@@ -353,7 +312,7 @@ export function startScheduler(ctx: ControllerContext, opts: SchedulerOptions = 
       if (placement?.filter) waitingOnPods.add(queued.key);
       queue.requeueUnschedulable(queued);
       const postFilter = preempt(pod, vols.filter ? filterByVolumes(podQueryFrom(pod), allNodes.length ? allNodes : nodes.lister.list(), vols.filter).query : podQueryFrom(pod));
-      return recordUnschedulable(pod, decision, undefined, postFilter);
+      return binder.recordUnschedulable(pod, decision, undefined, postFilter);
     }
     stats.scheduled++;
     cache.assume(queued.key, query, decision.node);
@@ -363,7 +322,7 @@ export function startScheduler(ctx: ControllerContext, opts: SchedulerOptions = 
       clusterChanged();
     }
     queue.done(queued.key);
-    bind(pod, queued, decision.node, vols.toProvision);
+    binder.bind(pod, queued, decision.node, vols.toProvision);
   }
 
   async function run(): Promise<boolean> {
