@@ -6,7 +6,7 @@
 //   bun bench/index.ts [--nodes 5000] [--pods 50000] [--ts-pods 1500] [--scoring binpack|spread]
 //                      [--mix-pods 10000] [--no-mixes] [--no-constraints]
 //                      [--e2e-pods 10000] [--e2e-nodes N (default --nodes)] [--clients 64]
-//                      [--no-sweep] [--no-e2e] [--e2e-heartbeats] [--json]
+//                      [--no-sweep] [--no-e2e] [--e2e-no-kubelets] [--json]
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -30,7 +30,7 @@ export interface BenchOptions {
   /** The constraint workload (pod affinity, topology spread), reported apart; undefined skips it. */
   constraints?: { nodes: number; pods: number };
   /** End-to-end run; undefined skips it. */
-  e2e?: { nodes: number; pods: number; clients: number; heartbeats?: boolean };
+  e2e?: { nodes: number; pods: number; clients: number; kubelets?: boolean };
 }
 
 const SWEEP_NODES = [500, 1000, 2000, 5000];
@@ -138,7 +138,10 @@ export async function runBench(o: BenchOptions): Promise<Record<string, unknown>
     e2e = await benchE2E({ ...o.e2e, scoring: o.scoring, log: (s) => log(`  ${s}`) });
     log(`  ${fmt(e2e.bound)}/${fmt(e2e.pods)} bound: ${fmt(e2e.e2e_pods_per_s)} pods/s, create→bound p50 ${e2e.e2e_p50_ms} ms, p99 ${e2e.e2e_p99_ms} ms`);
     log(`  server peak RSS ${e2e.server_rss_mb} MB (scheduler ${e2e.scheduler_rss_mb} MB); CPU s: server ${e2e.cpu_s.server}, scheduler ${e2e.cpu_s.scheduler}, bench ${e2e.cpu_s.bench}`);
-    if (e2e.heartbeats) log(`  node leases renewed meanwhile: ${fmt(e2e.heartbeats.renewals)} (${fmt(e2e.heartbeats.per_s)}/s)`);
+    if (e2e.heartbeats && e2e.kubelet_writes) {
+      log(`  fake kubelets meanwhile: ${fmt(e2e.heartbeats.renewals)} lease renewals (${fmt(e2e.heartbeats.per_s)}/s), ${fmt(e2e.kubelet_writes.node_status)} node status posts, ${fmt(e2e.kubelet_writes.pods_running)} pods marked Running`);
+    }
+    log(`  Scheduled events: ${fmt(e2e.events.written)} written by the scheduler's recorder, ${fmt(e2e.events.dropped)} bound pods without one`);
     if (e2e.paced) log(`  paced at ${fmt(e2e.paced.rate)} pods/s (half that rate): ${fmt(e2e.paced.bound)}/${fmt(e2e.paced.pods)} bound, create→bound p50 ${e2e.paced.p50_ms} ms, p99 ${e2e.paced.p99_ms} ms`);
     log(`  baseline, same run: a bare HTTPS server answers these clients ${fmt(e2e.transport_req_per_s)} req/s → at most ${fmt(e2e.transport_pods_per_s)} pods/s at ${REQUESTS_PER_POD} requests a pod (e2e is ${Math.round((100 * e2e.e2e_pods_per_s) / e2e.transport_pods_per_s)}% of it)`);
   }
@@ -171,6 +174,9 @@ export async function runBench(o: BenchOptions): Promise<Record<string, unknown>
     e2e_paced_p50_ms: e2e?.paced?.p50_ms ?? null,
     e2e_paced_p99_ms: e2e?.paced?.p99_ms ?? null,
     e2e_transport_pods_per_s: e2e?.transport_pods_per_s ?? null,
+    e2e_events_written: e2e?.events.written ?? null,
+    e2e_events_dropped: e2e?.events.dropped ?? null,
+    e2e_pods_marked_running: e2e?.kubelet_writes?.pods_running ?? null,
     server_rss_mb: e2e?.server_rss_mb ?? null,
   };
 
@@ -208,7 +214,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       "constraint-pods": { type: "string", default: "3000" },
       "e2e-pods": { type: "string", default: "10000" },
       "e2e-nodes": { type: "string" },
-      "e2e-heartbeats": { type: "boolean", default: false },
+      "e2e-no-kubelets": { type: "boolean", default: false },
       clients: { type: "string", default: "64" },
       json: { type: "boolean", default: false },
       results: { type: "string", default: join(import.meta.dir, "results") },
@@ -234,7 +240,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       : { nodes: int("constraint-nodes", values["constraint-nodes"]), pods: int("constraint-pods", values["constraint-pods"]) },
     e2e: values["no-e2e"]
       ? undefined
-      : { nodes: int("e2e-nodes", values["e2e-nodes"] ?? values.nodes), pods: int("e2e-pods", values["e2e-pods"]), clients: int("clients", values.clients), heartbeats: values["e2e-heartbeats"] },
+      : { nodes: int("e2e-nodes", values["e2e-nodes"] ?? values.nodes), pods: int("e2e-pods", values["e2e-pods"]), clients: int("clients", values.clients), kubelets: !values["e2e-no-kubelets"] },
   };
 }
 

@@ -10,8 +10,12 @@
 //   bun bench/scheduler-e2e.ts [--nodes 5000] [--pods 10000] [--clients 64] [--scoring binpack|spread]
 //                              [--paced-pods 2000] (0: no paced part)
 //                              [--profile DIR]   (CPU profiles of server and scheduler, as markdown)
-//                              [--heartbeats]    (every node's Lease renewed every 10 s, as agents do,
-//                                                 for the whole pod part: the goal's "lease/status traffic")
+//                              [--no-kubelets]   (without the fake kubelets' traffic, below)
+// The fake nodes behave as kubelets do while pods are created and bound: each renews its Lease
+// every 10 s and posts its status every 5 minutes (kubelet's nodeStatusReportFrequency), spread
+// evenly, and each bound pod is marked Running by a status write (phase, conditions, podIP,
+// containerStatuses), as its kubelet would. Events the scheduler's recorder wrote are counted
+// against the pods bound; a run where pods stay unbound, or a kubelet write fails, exits non-zero.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -37,8 +41,8 @@ export interface E2EOptions {
   profileDir?: string;
   /** Pods of the paced part (default 2,000; 0 skips it). */
   pacedPods?: number;
-  /** Renew every node's Lease every 10 s (kubelet's heartbeat) while pods are created and bound. */
-  heartbeats?: boolean;
+  /** The fake kubelets' traffic (default on): Lease renewals, node status, each bound pod marked Running. */
+  kubelets?: boolean;
 }
 
 export interface E2EResult {
@@ -59,8 +63,12 @@ export interface E2EResult {
   scheduler_stats: SchedulerStats | null;
   /** The paced part: pods created evenly at `rate`/s (half the burst's e2e rate), and their create→bound latency. */
   paced: { pods: number; rate: number; bound: number; p50_ms: number; p99_ms: number } | null;
-  /** Node Lease renewals made while pods were created and bound (null: --heartbeats not asked for). */
+  /** Node Lease renewals made while pods were created and bound (null: --no-kubelets). */
   heartbeats: { renewals: number; per_s: number } | null;
+  /** Node status posts, and pods the fake kubelets marked Running (a status write each), meanwhile (null: --no-kubelets). */
+  kubelet_writes: { node_status: number; pods_running: number } | null;
+  /** Scheduled events the scheduler's recorder wrote for the burst's pods, and how many bound pods got none. */
+  events: { written: number; dropped: number };
   /** Requests/s a bare HTTPS server answers to the same clients: no API server can be faster. */
   transport_req_per_s: number;
   /** transport_req_per_s over the REQUESTS_PER_POD a scheduled pod costs: the e2e rate's ceiling here. */
@@ -191,37 +199,56 @@ const microTime = () => new Date().toISOString().replace("Z", "000Z");
 /**
  * Every node's Lease created, then renewed every 10 s (a merge patch of renewTime, as the agent
  * sends it), spread evenly over the 10 s: 500 writes/s at 5,000 nodes, beside the pod traffic.
- * Paced like the agents are, each on its own clock: a slow answer delays no other renewal.
+ * Each node's status is posted every 5 minutes likewise (17/s at 5,000 nodes), and `markRunning`
+ * writes a bound pod's status as its kubelet would once its container runs. Paced like the agents
+ * are, each on its own clock: a slow answer delays no other write.
  */
-async function startHeartbeats(url: string, token: string, ca: string, names: string[], clients: number) {
+async function startKubelets(url: string, token: string, ca: string, names: string[], clients: number) {
   const post = poster(url, token, ca);
   await concurrently(names.length, clients, (i) =>
     post(LEASES, { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name: names[i], namespace: "kube-node-lease" }, spec: { holderIdentity: names[i], leaseDurationSeconds: 40, renewTime: microTime() } }),
   );
   const headers = { authorization: `Bearer ${token}`, "content-type": "application/merge-patch+json" };
-  let renewals = 0;
-  let failures = 0;
+  const counts = { renewals: 0, nodeStatus: 0, podsRunning: 0 };
+  const failures: string[] = [];
+  const patch = (path: string, body: unknown, counted: keyof typeof counts) =>
+    void fetch(`${url}${path}`, { method: "PATCH", headers, body: JSON.stringify(body), tls: { ca } } as RequestInit).then(
+      async (res) => {
+        const text = await res.text();
+        if (res.ok) counts[counted]++;
+        else failures.push(`PATCH ${path}: ${res.status} ${text.slice(0, 200)}`);
+      },
+      (err) => failures.push(`PATCH ${path}: ${err}`),
+    );
   let running = true;
   const began = performance.now();
-  const intervalMs = 10_000 / names.length;
-  void (async () => {
-    for (let k = 0; running; k++) {
-      const wait = began + k * intervalMs - performance.now();
-      if (wait > 1) await Bun.sleep(wait);
-      const name = names[k % names.length]!;
-      void fetch(`${url}${LEASES}/${name}`, { method: "PATCH", headers, body: JSON.stringify({ spec: { renewTime: microTime() } }), tls: { ca } } as RequestInit)
-        .then(async (res) => {
-          await res.arrayBuffer();
-          if (res.ok) renewals++;
-          else failures++;
-        }, () => failures++);
-    }
-  })();
+  /** One write every period/n ms, round the nodes, each due at its own time. */
+  const every = (periodMs: number, write: (name: string) => void) =>
+    void (async () => {
+      for (let k = 0; running; k++) {
+        const wait = began + (k * periodMs) / names.length - performance.now();
+        if (wait > 1) await Bun.sleep(wait);
+        if (running) write(names[k % names.length]!);
+      }
+    })();
+  every(10_000, (name) => patch(`${LEASES}/${name}`, { spec: { renewTime: microTime() } }, "renewals"));
+  every(300_000, (name) => {
+    const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+    patch(`/api/v1/nodes/${name}/status`, { status: { conditions: [{ type: "Ready", status: "True", reason: "KubeletReady", message: "kubelet is posting ready status", lastHeartbeatTime: now, lastTransitionTime: now }] } }, "nodeStatus");
+  });
   return {
+    /** The pod's status once its kubelet has started it: phase, conditions, its IP, its container running. */
+    markRunning(pod: Json, i: number) {
+      const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+      const conditions = ["PodReadyToStartContainers", "Initialized", "ContainersReady", "Ready", "PodScheduled"].map((type) => ({ type, status: "True", lastTransitionTime: now }));
+      const containerStatuses = (pod.spec.containers as Json[]).map((c) => ({ name: c.name, image: c.image, imageID: `${c.image}@sha256:${"0".repeat(64)}`, containerID: `containerd://${i.toString(16).padStart(64, "0")}`, ready: true, started: true, restartCount: 0, state: { running: { startedAt: now } } }));
+      const podIP = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+      patch(`/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}/status`, { status: { phase: "Running", conditions, hostIP: "10.255.0.1", podIP, podIPs: [{ ip: podIP }], startTime: now, containerStatuses, qosClass: pod.status?.qosClass } }, "podsRunning");
+    },
     stop() {
       running = false;
-      if (failures) throw new Error(`${failures} lease renewals failed`);
-      return { renewals, per_s: Math.round(renewals / ((performance.now() - began) / 1000)) };
+      if (failures.length) throw new Error(`${failures.length} kubelet writes failed, the first: ${failures[0]}`);
+      return { renewals: counts.renewals, per_s: Math.round(counts.renewals / ((performance.now() - began) / 1000)), nodeStatus: counts.nodeStatus, podsRunning: counts.podsRunning };
     },
   };
 }
@@ -282,8 +309,8 @@ export async function benchE2E(o: E2EOptions): Promise<E2EResult> {
     const nodesPerS = nodes.length / ((performance.now() - t) / 1000);
     o.log(`created ${nodes.length} nodes (${Math.round(nodesPerS)}/s)`);
 
-    const heartbeats = o.heartbeats ? await startHeartbeats(url, token, ca, nodes.map((n) => n.name), o.clients) : undefined;
-    if (heartbeats) o.log(`renewing ${nodes.length} node leases every 10 s`);
+    const kubelets = o.kubelets !== false ? await startKubelets(url, token, ca, nodes.map((n) => n.name), o.clients) : undefined;
+    if (kubelets) o.log(`fake kubelets: ${nodes.length} leases renewed every 10 s, node status every 5 min, bound pods marked Running`);
 
     scheduler = spawn(["bench/run-scheduler.ts", "--kubeconfig", join(dataDir, "admin.kubeconfig"), "--scoring", o.scoring], join(tmp, "scheduler.log"), o.profileDir);
     await waitForLine(scheduler, /scheduler ready/, "scheduler");
@@ -308,6 +335,7 @@ export async function benchE2E(o: E2EOptions): Promise<E2EResult> {
       const i = Number(obj.metadata.name.slice(4));
       if (boundAt[i] !== 0) return;
       boundAt[i] = performance.now();
+      kubelets?.markRunning(obj, i);
       if (i < o.pods && ++bound === o.pods) allBound();
       if (i >= o.pods && ++pacedBound === pacedPods) allPacedBound();
     }, watchAbort.signal);
@@ -352,7 +380,12 @@ export async function benchE2E(o: E2EOptions): Promise<E2EResult> {
       waits.sort((a, b) => a - b);
       paced = { pods: pacedPods, rate, bound: pacedBound, p50_ms: round(percentile(waits, 50)), p99_ms: round(percentile(waits, 99)) };
     }
-    const beats = heartbeats?.stop();
+    // Every pod of the burst must be bound, and of the paced part too: a run that timed out is a failure, not a figure.
+    if (bound !== o.pods) throw new Error(`only ${bound} of ${o.pods} pods were bound within ${timeoutMs / 1000} s`);
+    if (paced && paced.bound !== pacedPods) throw new Error(`only ${paced.bound} of ${pacedPods} paced pods were bound within ${timeoutMs / 1000} s`);
+    // The last pods' Running writes are on their way: let them land before the count.
+    if (kubelets) await Bun.sleep(1000);
+    const beats = kubelets?.stop();
     const rss = { server: round(peakRssMb(server.proc.pid)), scheduler: round(peakRssMb(scheduler.proc.pid)) };
     watchAbort.abort();
     await watching.catch(() => {});
@@ -363,6 +396,11 @@ export async function benchE2E(o: E2EOptions): Promise<E2EResult> {
       Bun.sleep(5000).then(() => undefined),
     ]);
     const schedulerStats = statsLine ? JSON.parse(statsLine).stats : null;
+    // The Scheduled events the recorder wrote (it flushes as the scheduler stops) against the pods bound.
+    const eventList = (await api.list(resourceFor("Event"), { namespace: "bench" })) as { items: Json[] };
+    const scheduledFor = new Set(eventList.items.filter((e) => e.reason === "Scheduled").map((e) => e.involvedObject?.name as string));
+    const written = [...scheduledFor].filter((n) => Number(n?.slice(4)) < total).length;
+    const events = { written, dropped: Math.max(0, bound + (paced?.bound ?? 0) - written) };
 
     const latencies: number[] = [];
     for (let i = 0; i < o.pods; i++) if (boundAt[i] !== 0) latencies.push(boundAt[i]! - sentAt[i]!);
@@ -384,7 +422,9 @@ export async function benchE2E(o: E2EOptions): Promise<E2EResult> {
       cpu_s: { server: cpu[0]!, scheduler: cpu[1]!, bench: cpu[2]! },
       scheduler_stats: schedulerStats,
       paced,
-      heartbeats: beats ?? null,
+      heartbeats: beats ? { renewals: beats.renewals, per_s: beats.per_s } : null,
+      kubelet_writes: beats ? { node_status: beats.nodeStatus, pods_running: beats.podsRunning } : null,
+      events,
       transport_req_per_s: Math.round(transportReqPerS),
       transport_pods_per_s: Math.round(transportReqPerS / REQUESTS_PER_POD),
     };
@@ -411,7 +451,7 @@ export function parseE2EArgs(argv: string[]): Omit<E2EOptions, "log"> & { json: 
       json: { type: "boolean", default: false },
       profile: { type: "string" },
       "paced-pods": { type: "string", default: "2000" },
-      heartbeats: { type: "boolean", default: false },
+      "no-kubelets": { type: "boolean", default: false },
     },
   });
   const int = (name: string, v: string) => {
@@ -422,7 +462,7 @@ export function parseE2EArgs(argv: string[]): Omit<E2EOptions, "log"> & { json: 
   if (values.scoring !== "binpack" && values.scoring !== "spread") throw new Error("--scoring must be binpack or spread");
   const pacedPods = Number(values["paced-pods"]);
   if (!Number.isInteger(pacedPods) || pacedPods < 0) throw new Error(`--paced-pods must be a non-negative integer, got ${values["paced-pods"]}`);
-  return { nodes: int("nodes", values.nodes), pods: int("pods", values.pods), clients: int("clients", values.clients), scoring: values.scoring, json: values.json, profileDir: values.profile ? resolve(values.profile) : undefined, pacedPods, heartbeats: values.heartbeats };
+  return { nodes: int("nodes", values.nodes), pods: int("pods", values.pods), clients: int("clients", values.clients), scoring: values.scoring, json: values.json, profileDir: values.profile ? resolve(values.profile) : undefined, pacedPods, kubelets: !values["no-kubelets"] };
 }
 
 if (import.meta.main) {
