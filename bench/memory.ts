@@ -7,6 +7,7 @@
 // the status a kubelet writes (phase, conditions, IPs, container statuses), and every node renews
 // its Lease in kube-node-lease every 10 s, as agents do, for the whole run.
 //   bun bench/memory.ts [--nodes 5000] [--pods 50000] [--clients 64] [--settle 10] [--smol]
+//                       [--governor on|off]   (the server's memory governor, src/cli/memory-governor.ts)
 //                       [--heap]   (the server's heap by object type, from bun:jsc heapStats)
 //                       [--snapshot FILE]   (also a V8-format heap snapshot of the settled server)
 //                       [--json]
@@ -36,6 +37,7 @@ const { values: args } = parseArgs({
     json: { type: "boolean", default: false },
     snapshot: { type: "string" },
     serve: { type: "string" },
+    governor: { type: "string", default: "on" },
   },
 });
 
@@ -50,7 +52,13 @@ const { values: args } = parseArgs({
  * V8-format heap snapshot (Chrome DevTools' Memory tab reads it) before the counts.
  */
 async function serve(dataDir: string): Promise<void> {
-  const running = await startServer({ dataDir, port: 0, bind: "127.0.0.1", controllers: { nodeMonitorGracePeriodSeconds: 86_400, clusterCIDR: "10.0.0.0/10" } });
+  const running = await startServer({
+    dataDir,
+    port: 0,
+    bind: "127.0.0.1",
+    controllers: { nodeMonitorGracePeriodSeconds: 86_400, clusterCIDR: "10.0.0.0/10" },
+    memoryGovernor: args.governor !== "off",
+  });
   const statsFile = process.env.KUBUN_HEAP_STATS;
   const snapshotFile = process.env.KUBUN_HEAP_SNAPSHOT;
   if (statsFile) {
@@ -60,7 +68,8 @@ async function serve(dataDir: string): Promise<void> {
       const s = heapStats();
       const top = Object.entries(s.objectTypeCounts).sort((a, b) => b[1] - a[1]).slice(0, 25);
       const mem = process.memoryUsage();
-      Bun.write(statsFile, JSON.stringify({ heapSize: s.heapSize, heapCapacity: s.heapCapacity, extraMemorySize: s.extraMemorySize, objectCount: s.objectCount, rssAfterGc: mem.rss, fds: readdirSync("/proc/self/fd").length, top }));
+      const store = running.store.memoryStats?.();
+      Bun.write(statsFile, JSON.stringify({ heapSize: s.heapSize, heapCapacity: s.heapCapacity, extraMemorySize: s.extraMemorySize, objectCount: s.objectCount, rssAfterGc: mem.rss, fds: readdirSync("/proc/self/fd").length, top, store }));
     });
   }
   console.log(`kubun server listening on ${running.url}`);
@@ -147,7 +156,7 @@ async function main(): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), "kubun-bench-memory-"));
   const dataDir = join(tmp, "server");
   const heapFile = join(tmp, "heap.json");
-  const proc = Bun.spawn([process.execPath, ...(args.smol ? ["--smol"] : []), "bench/memory.ts", "--serve", dataDir], {
+  const proc = Bun.spawn([process.execPath, ...(args.smol ? ["--smol"] : []), "bench/memory.ts", "--serve", dataDir, "--governor", args.governor], {
     cwd: ROOT,
     stdin: "ignore",
     stdout: "pipe",
@@ -297,6 +306,7 @@ async function main(): Promise<void> {
       lease_renewals: renewals,
       clients,
       smol: args.smol,
+      governor: args.governor !== "off",
       creates_per_s: Math.round(podCount / createSeconds),
       server_cpu_s: Number(serverCpu.toFixed(1)),
       rss_idle_mb: Number(rssIdle.toFixed(1)),
@@ -311,7 +321,7 @@ async function main(): Promise<void> {
       events: eventCount,
       event_json_mb: mb(jsonBytes.events),
       sqlite_mb: mb(fileBytes),
-      ...(heap ? { heap_mb: mb(heap.heapSize), heap_capacity_mb: mb(heap.heapCapacity), heap_extra_mb: mb(heap.extraMemorySize), heap_objects: heap.objectCount, open_fds: heap.fds, rss_after_gc_mb: mb(heap.rssAfterGc) } : {}),
+      ...(heap ? { ring_events: heap.store?.ringEvents, ring_json_mb: heap.store && mb(heap.store.ringTextBytes), heap_mb: mb(heap.heapSize), heap_capacity_mb: mb(heap.heapCapacity), heap_extra_mb: mb(heap.extraMemorySize), heap_objects: heap.objectCount, open_fds: heap.fds, rss_after_gc_mb: mb(heap.rssAfterGc) } : {}),
     };
     if (!args.json) {
       const rows: [string, string][] = [
@@ -330,6 +340,11 @@ async function main(): Promise<void> {
       if (heap) {
         rows.push(["JS heap size / capacity / extra", `${result.heap_mb} / ${result.heap_capacity_mb} / ${result.heap_extra_mb} MB, ${heap.objectCount} objects`]);
         rows.push(["server RSS after a full GC", `${result.rss_after_gc_mb} MB`]);
+        if (heap.store) {
+          const keys = Object.entries(heap.store.keys as Record<string, number>).sort((a, b) => b[1] - a[1]).slice(0, 6);
+          rows.push(["store: live keys", keys.map(([r, n]) => `${r} ${n}`).join(", ")]);
+          rows.push(["store: watch ring", `${heap.store.ringEvents} events, ${mb(heap.store.ringTextBytes)} MB of JSON; ${heap.store.sharedParts} shared parts`]);
+        }
       }
       console.log("kubun server memory");
       for (const [k, v] of rows) console.log(`  ${k.padEnd(36)} ${v}`);
