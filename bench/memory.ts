@@ -7,7 +7,6 @@
 // the status a kubelet writes (phase, conditions, IPs, container statuses), and every node renews
 // its Lease in kube-node-lease every 10 s, as agents do, for the whole run.
 //   bun bench/memory.ts [--nodes 5000] [--pods 50000] [--clients 64] [--settle 10] [--smol]
-//                       [--governor on|off]   (the server's memory governor, src/cli/memory-governor.ts)
 //                       [--heap]   (the server's heap by object type, from bun:jsc heapStats)
 //                       [--snapshot FILE]   (also a V8-format heap snapshot of the settled server)
 //                       [--json]
@@ -37,7 +36,6 @@ const { values: args } = parseArgs({
     json: { type: "boolean", default: false },
     snapshot: { type: "string" },
     serve: { type: "string" },
-    governor: { type: "string", default: "on" },
   },
 });
 
@@ -57,7 +55,6 @@ async function serve(dataDir: string): Promise<void> {
     port: 0,
     bind: "127.0.0.1",
     controllers: { nodeMonitorGracePeriodSeconds: 86_400, clusterCIDR: "10.0.0.0/10" },
-    memoryGovernor: args.governor !== "off",
   });
   const statsFile = process.env.KUBUN_HEAP_STATS;
   const snapshotFile = process.env.KUBUN_HEAP_SNAPSHOT;
@@ -156,7 +153,7 @@ async function main(): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), "kubun-bench-memory-"));
   const dataDir = join(tmp, "server");
   const heapFile = join(tmp, "heap.json");
-  const proc = Bun.spawn([process.execPath, ...(args.smol ? ["--smol"] : []), "bench/memory.ts", "--serve", dataDir, "--governor", args.governor], {
+  const proc = Bun.spawn([process.execPath, ...(args.smol ? ["--smol"] : []), "bench/memory.ts", "--serve", dataDir], {
     cwd: ROOT,
     stdin: "ignore",
     stdout: "pipe",
@@ -306,7 +303,6 @@ async function main(): Promise<void> {
       lease_renewals: renewals,
       clients,
       smol: args.smol,
-      governor: args.governor !== "off",
       creates_per_s: Math.round(podCount / createSeconds),
       server_cpu_s: Number(serverCpu.toFixed(1)),
       rss_idle_mb: Number(rssIdle.toFixed(1)),

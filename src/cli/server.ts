@@ -38,7 +38,6 @@ import { kubeconfig, prepareDataDir, type ClusterFiles } from "./data-dir.ts";
 import type { AuditOptions } from "../api/audit/middleware.ts";
 import { openAuditLog } from "../api/audit/log-writer.ts";
 import { parsePolicy } from "../api/audit/policy.ts";
-import { startMemoryGovernor, type MemoryGovernorOptions } from "./memory-governor.ts";
 
 export interface ServerOptions {
   dataDir: string;
@@ -83,8 +82,6 @@ export interface ServerOptions {
   leaderElection?: boolean | Pick<LeaderElectionConfig, "leaseDurationMs" | "renewDeadlineMs" | "retryPeriodMs">;
   /** More names or addresses the serving certificate covers (k3s's --tls-san): a load balancer in front of several servers. */
   tlsSANs?: string[];
-  /** Garbage collection by resident-set growth (memory-governor.ts; default on, false turns it off). */
-  memoryGovernor?: boolean | MemoryGovernorOptions;
 }
 
 export interface RunningServer extends ClusterFiles {
@@ -274,7 +271,6 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     COMPACT_EVERY_MS,
   );
 
-  const governor = opts.memoryGovernor === false ? undefined : startMemoryGovernor(typeof opts.memoryGovernor === "object" ? opts.memoryGovernor : {});
   let stopped = false;
   health.markStarted();
   return {
@@ -292,7 +288,6 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       if (opts.shutdownDelaySeconds) await Bun.sleep(opts.shutdownDelaySeconds * 1000);
       health.stop();
       clearInterval(compactor);
-      governor?.stop();
       await controllers?.stop();
       await endpoints?.stop().catch(() => {});
       crds.stop();
