@@ -7,6 +7,8 @@
 // the status a kubelet writes (phase, conditions, IPs, container statuses), and every node renews
 // its Lease in kube-node-lease every 10 s, as agents do, for the whole run.
 //   bun bench/memory.ts [--nodes 5000] [--pods 50000] [--clients 64] [--settle 10] [--smol]
+//                       [--jsc NAME=VALUE ...]   (JavaScriptCore options for the server, as BUN_JSC_NAME=VALUE:
+//                                                 --jsc forceMiniVMMode=1 measures JSC's small-heap mode)
 //                       [--heap]   (the server's heap by object type, from bun:jsc heapStats)
 //                       [--snapshot FILE]   (also a V8-format heap snapshot of the settled server)
 //                       [--json]
@@ -32,6 +34,7 @@ const { values: args } = parseArgs({
     clients: { type: "string", default: "64" },
     settle: { type: "string", default: "10" },
     smol: { type: "boolean", default: false },
+    jsc: { type: "string", multiple: true, default: [] },
     heap: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
     snapshot: { type: "string" },
@@ -74,6 +77,17 @@ async function serve(dataDir: string): Promise<void> {
     await running.stop();
     process.exit(0);
   });
+}
+
+/** --jsc NAME=VALUE options as the BUN_JSC_NAME=VALUE variables Bun hands JavaScriptCore at start. */
+function jscEnv(options: readonly string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const o of options) {
+    const m = /^([A-Za-z][A-Za-z0-9]*)=(.+)$/.exec(o);
+    if (!m) throw new Error(`--jsc takes NAME=VALUE (a JavaScriptCore option), got ${o}`);
+    env[`BUN_JSC_${m[1]}`] = m[2]!;
+  }
+  return env;
 }
 
 const int = (name: string, v: string) => {
@@ -158,7 +172,7 @@ async function main(): Promise<void> {
     stdin: "ignore",
     stdout: "pipe",
     stderr: Bun.file(join(tmp, "server.log")),
-    env: { ...process.env, KUBUN_HEAP_STATS: heapFile, ...(args.snapshot ? { KUBUN_HEAP_SNAPSHOT: resolve(args.snapshot) } : {}) },
+    env: { ...process.env, ...jscEnv(args.jsc), KUBUN_HEAP_STATS: heapFile, ...(args.snapshot ? { KUBUN_HEAP_SNAPSHOT: resolve(args.snapshot) } : {}) },
   });
   const api = { client: undefined as KubeClient | undefined };
   try {
@@ -303,6 +317,7 @@ async function main(): Promise<void> {
       lease_renewals: renewals,
       clients,
       smol: args.smol,
+      jsc_options: args.jsc.join(" "),
       creates_per_s: Math.round(podCount / createSeconds),
       server_cpu_s: Number(serverCpu.toFixed(1)),
       rss_idle_mb: Number(rssIdle.toFixed(1)),
@@ -321,7 +336,7 @@ async function main(): Promise<void> {
     };
     if (!args.json) {
       const rows: [string, string][] = [
-        ["cluster", `${nodes} nodes, ${podCount} pods (${boundCount} bound by the in-server scheduler), ${clients} clients${args.smol ? ", bun --smol" : ""}`],
+        ["cluster", `${nodes} nodes, ${podCount} pods (${boundCount} bound by the in-server scheduler), ${clients} clients${args.smol ? ", bun --smol" : ""}${args.jsc.length ? `, JSC ${args.jsc.join(" ")}` : ""}`],
         ["pod creates", `${result.creates_per_s}/s, server CPU ${result.server_cpu_s} s`],
         ["kubelet-like traffic", `${statusCount} pod status writes, ${renewals} node lease renewals (every 10 s)`],
         ["server RSS idle / after nodes", `${result.rss_idle_mb} MB / ${result.rss_after_nodes_mb} MB`],
