@@ -1,4 +1,4 @@
-// bun bench/heap-snapshot.ts FILE [--by type|retainer] — what a V8-format heap snapshot (the one
+// bun bench/heap-snapshot.ts FILE [--retainers TYPE] [--top N] — what a V8-format heap snapshot (the one
 // `bun run bench:memory --snapshot FILE` writes of the settled server) holds, summed by type:
 // the "where are the bytes" table of bench/README.md's Memory section. JSC's own heapStats()
 // only counts objects; this sums their self sizes, sorts strings by size and names the
