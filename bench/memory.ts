@@ -7,6 +7,8 @@
 // the status a kubelet writes (phase, conditions, IPs, container statuses), and every node renews
 // its Lease in kube-node-lease every 10 s, as agents do, for the whole run.
 //   bun bench/memory.ts [--nodes 5000] [--pods 50000] [--clients 64] [--settle 10] [--smol]
+//                       [--jsc NAME=VALUE ...]   (JavaScriptCore options for the server, as BUN_JSC_NAME=VALUE:
+//                                                 --jsc forceMiniVMMode=1 measures JSC's small-heap mode)
 //                       [--heap]   (the server's heap by object type, from bun:jsc heapStats)
 //                       [--snapshot FILE]   (also a V8-format heap snapshot of the settled server)
 //                       [--json]
@@ -32,6 +34,7 @@ const { values: args } = parseArgs({
     clients: { type: "string", default: "64" },
     settle: { type: "string", default: "10" },
     smol: { type: "boolean", default: false },
+    jsc: { type: "string", multiple: true, default: [] },
     heap: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
     snapshot: { type: "string" },
@@ -50,7 +53,12 @@ const { values: args } = parseArgs({
  * V8-format heap snapshot (Chrome DevTools' Memory tab reads it) before the counts.
  */
 async function serve(dataDir: string): Promise<void> {
-  const running = await startServer({ dataDir, port: 0, bind: "127.0.0.1", controllers: { nodeMonitorGracePeriodSeconds: 86_400, clusterCIDR: "10.0.0.0/10" } });
+  const running = await startServer({
+    dataDir,
+    port: 0,
+    bind: "127.0.0.1",
+    controllers: { nodeMonitorGracePeriodSeconds: 86_400, clusterCIDR: "10.0.0.0/10" },
+  });
   const statsFile = process.env.KUBUN_HEAP_STATS;
   const snapshotFile = process.env.KUBUN_HEAP_SNAPSHOT;
   if (statsFile) {
@@ -60,7 +68,8 @@ async function serve(dataDir: string): Promise<void> {
       const s = heapStats();
       const top = Object.entries(s.objectTypeCounts).sort((a, b) => b[1] - a[1]).slice(0, 25);
       const mem = process.memoryUsage();
-      Bun.write(statsFile, JSON.stringify({ heapSize: s.heapSize, heapCapacity: s.heapCapacity, extraMemorySize: s.extraMemorySize, objectCount: s.objectCount, rssAfterGc: mem.rss, fds: readdirSync("/proc/self/fd").length, top }));
+      const store = running.store.memoryStats?.();
+      Bun.write(statsFile, JSON.stringify({ heapSize: s.heapSize, heapCapacity: s.heapCapacity, extraMemorySize: s.extraMemorySize, objectCount: s.objectCount, rssAfterGc: mem.rss, fds: readdirSync("/proc/self/fd").length, top, store }));
     });
   }
   console.log(`kubun server listening on ${running.url}`);
@@ -68,6 +77,17 @@ async function serve(dataDir: string): Promise<void> {
     await running.stop();
     process.exit(0);
   });
+}
+
+/** --jsc NAME=VALUE options as the BUN_JSC_NAME=VALUE variables Bun hands JavaScriptCore at start. */
+function jscEnv(options: readonly string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const o of options) {
+    const m = /^([A-Za-z][A-Za-z0-9]*)=(.+)$/.exec(o);
+    if (!m) throw new Error(`--jsc takes NAME=VALUE (a JavaScriptCore option), got ${o}`);
+    env[`BUN_JSC_${m[1]}`] = m[2]!;
+  }
+  return env;
 }
 
 const int = (name: string, v: string) => {
@@ -152,7 +172,7 @@ async function main(): Promise<void> {
     stdin: "ignore",
     stdout: "pipe",
     stderr: Bun.file(join(tmp, "server.log")),
-    env: { ...process.env, KUBUN_HEAP_STATS: heapFile, ...(args.snapshot ? { KUBUN_HEAP_SNAPSHOT: resolve(args.snapshot) } : {}) },
+    env: { ...process.env, ...jscEnv(args.jsc), KUBUN_HEAP_STATS: heapFile, ...(args.snapshot ? { KUBUN_HEAP_SNAPSHOT: resolve(args.snapshot) } : {}) },
   });
   const api = { client: undefined as KubeClient | undefined };
   try {
@@ -297,6 +317,7 @@ async function main(): Promise<void> {
       lease_renewals: renewals,
       clients,
       smol: args.smol,
+      jsc_options: args.jsc.join(" "),
       creates_per_s: Math.round(podCount / createSeconds),
       server_cpu_s: Number(serverCpu.toFixed(1)),
       rss_idle_mb: Number(rssIdle.toFixed(1)),
@@ -311,11 +332,11 @@ async function main(): Promise<void> {
       events: eventCount,
       event_json_mb: mb(jsonBytes.events),
       sqlite_mb: mb(fileBytes),
-      ...(heap ? { heap_mb: mb(heap.heapSize), heap_capacity_mb: mb(heap.heapCapacity), heap_extra_mb: mb(heap.extraMemorySize), heap_objects: heap.objectCount, open_fds: heap.fds, rss_after_gc_mb: mb(heap.rssAfterGc) } : {}),
+      ...(heap ? { ring_events: heap.store?.ringEvents, ring_json_mb: heap.store && mb(heap.store.ringTextBytes), heap_mb: mb(heap.heapSize), heap_capacity_mb: mb(heap.heapCapacity), heap_extra_mb: mb(heap.extraMemorySize), heap_objects: heap.objectCount, open_fds: heap.fds, rss_after_gc_mb: mb(heap.rssAfterGc) } : {}),
     };
     if (!args.json) {
       const rows: [string, string][] = [
-        ["cluster", `${nodes} nodes, ${podCount} pods (${boundCount} bound by the in-server scheduler), ${clients} clients${args.smol ? ", bun --smol" : ""}`],
+        ["cluster", `${nodes} nodes, ${podCount} pods (${boundCount} bound by the in-server scheduler), ${clients} clients${args.smol ? ", bun --smol" : ""}${args.jsc.length ? `, JSC ${args.jsc.join(" ")}` : ""}`],
         ["pod creates", `${result.creates_per_s}/s, server CPU ${result.server_cpu_s} s`],
         ["kubelet-like traffic", `${statusCount} pod status writes, ${renewals} node lease renewals (every 10 s)`],
         ["server RSS idle / after nodes", `${result.rss_idle_mb} MB / ${result.rss_after_nodes_mb} MB`],
@@ -330,6 +351,11 @@ async function main(): Promise<void> {
       if (heap) {
         rows.push(["JS heap size / capacity / extra", `${result.heap_mb} / ${result.heap_capacity_mb} / ${result.heap_extra_mb} MB, ${heap.objectCount} objects`]);
         rows.push(["server RSS after a full GC", `${result.rss_after_gc_mb} MB`]);
+        if (heap.store) {
+          const keys = Object.entries(heap.store.keys as Record<string, number>).sort((a, b) => b[1] - a[1]).slice(0, 6);
+          rows.push(["store: live keys", keys.map(([r, n]) => `${r} ${n}`).join(", ")]);
+          rows.push(["store: watch ring", `${heap.store.ringEvents} events, ${mb(heap.store.ringTextBytes)} MB of JSON; ${heap.store.sharedParts} shared parts`]);
+        }
       }
       console.log("kubun server memory");
       for (const [k, v] of rows) console.log(`  ${k.padEnd(36)} ${v}`);

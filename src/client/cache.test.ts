@@ -53,6 +53,28 @@ describe("ObjectCache", () => {
     expect(c.byIndex("nodeName", "n9")).toEqual([]);
   });
 
+  test("an index value goes from one object to several and back, and to none", () => {
+    const c = new ObjectCache();
+    c.addIndexer("nodeName", podsByNodeName);
+    c.set(pod("a", "x", {}, "n1"));
+    expect(names(c.byIndex("nodeName", "n1"))).toEqual(["x"]);
+    c.set(pod("a", "x", { v: "2" }, "n1")); // the same key filed again: still once
+    c.set(pod("a", "y", {}, "n1"));
+    c.set(pod("a", "z", {}, "n1"));
+    expect(names(c.byIndex("nodeName", "n1"))).toEqual(["x", "y", "z"]);
+    c.delete("a/x");
+    c.set(pod("a", "y", {}, "n2"));
+    expect(names(c.byIndex("nodeName", "n1"))).toEqual(["z"]);
+    c.set(pod("a", "w", {}, "n1"));
+    expect(names(c.byIndex("nodeName", "n1"))).toEqual(["w", "z"]);
+    c.delete("a/z");
+    c.delete("a/w");
+    expect(c.byIndex("nodeName", "n1")).toEqual([]);
+    expect(names(c.byIndex("nodeName", "n2"))).toEqual(["y"]);
+    c.delete("a/w"); // gone already: nothing changes
+    expect(names(c.byIndex("nodeName", "n2"))).toEqual(["y"]);
+  });
+
   test("an index added later files the objects already there", () => {
     const c = new ObjectCache();
     c.set(pod("a", "x", {}, "n1"));

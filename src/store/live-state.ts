@@ -37,6 +37,13 @@ export class LiveState {
     return items;
   }
 
+  /** Live keys by resource, for memory accounting (bench:memory). */
+  counts(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [resource, entries] of this.resources) out[resource] = entries.size;
+    return out;
+  }
+
   /** The keys of one resource, in no particular order. */
   keysOf(resource: string): Iterable<string> {
     return this.resources.get(resource)?.keys() ?? [];

@@ -28,7 +28,7 @@ import { historyOf } from "./history.ts";
 import type { LogRow } from "./sqlite-log.ts";
 import { withRevision } from "./store.ts";
 import { SubtreeTable } from "./subtrees.ts";
-import type { Entry, HistoryEntry, ListResult, ServerStore, StoreEvent, WatchHandle } from "./types.ts";
+import type { Entry, HistoryEntry, ListResult, ServerStore, StoreEvent, StoreMemoryStats, WatchHandle } from "./types.ts";
 import { WatchHub } from "./watch-hub.ts";
 
 export interface PostgresStoreOptions {
@@ -137,6 +137,10 @@ export class PostgresStore implements ServerStore {
   get compactedRevision(): number {
     return this.compacted;
   }
+  memoryStats(): StoreMemoryStats {
+    return { keys: this.live.counts(), ringEvents: this.hub.ringLength, ringTextBytes: this.hub.ringTextBytes, sharedParts: this.parts.size };
+  }
+
 
   get(key: string): Entry | undefined {
     return this.live.get(key);

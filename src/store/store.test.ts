@@ -80,6 +80,21 @@ describe.each(havePostgres ? [sqlite, postgres] : [sqlite])("store contract on $
       await s.close();
     });
 
+    test("memoryStats counts the live keys by resource, the ring's events and its JSON", async () => {
+      const s = await backend.at(await backend.data(), { ringSize: 100 });
+      const before = s.memoryStats!();
+      const a = await s.create("/core/configmaps/ns/a", obj("a", { k: "v" }));
+      await s.create("/core/secrets/ns/b", obj("b"));
+      await s.update("/core/configmaps/ns/a", obj("a", { k: "w" }), a.revision);
+      await s.delete("/core/secrets/ns/b");
+      const stats = s.memoryStats!();
+      expect(stats.keys["/core/configmaps/"]).toBe((before.keys["/core/configmaps/"] ?? 0) + 1);
+      expect(stats.keys["/core/secrets/"] ?? 0).toBe(before.keys["/core/secrets/"] ?? 0);
+      expect(stats.ringEvents).toBe(before.ringEvents + 4);
+      expect(stats.ringTextBytes).toBeGreaterThan(before.ringTextBytes);
+      await s.close();
+    });
+
     test("objects alike share their equal parts; each stays what was written", async () => {
       const s = await backend.at(await backend.data());
       const a = await s.create("/core/configmaps/ns/a", { metadata: { name: "a", labels: { app: "web" } }, data: { k: "v" } });

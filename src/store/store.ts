@@ -12,7 +12,7 @@ import { historyOf } from "./history.ts";
 import { expireKeys, Leases } from "./leases.ts";
 import { LiveState, resourceOf } from "./live-state.ts";
 import { SqliteLog, type LogOptions, type LogRow } from "./sqlite-log.ts";
-import type { Entry, HistoryEntry, ListResult, ServerStore, StoreEvent, WatchHandle } from "./types.ts";
+import type { Entry, HistoryEntry, ListResult, ServerStore, StoreEvent, StoreMemoryStats, WatchHandle } from "./types.ts";
 import { SubtreeTable } from "./subtrees.ts";
 import { WatchHub } from "./watch-hub.ts";
 import { stageEnd, stageStart } from "./stage-timers.ts";
@@ -111,6 +111,10 @@ export class SqliteStore implements ServerStore {
   get compactedRevision(): number {
     return this.compacted;
   }
+  memoryStats(): StoreMemoryStats {
+    return { keys: this.live.counts(), ringEvents: this.hub.ringLength, ringTextBytes: this.hub.ringTextBytes, sharedParts: this.parts.size };
+  }
+
 
   history(key: string): HistoryEntry[] {
     return historyOf(this.log.rowsOf(key));

@@ -73,8 +73,20 @@ export interface Store {
   close(): Promise<void>;
 }
 
+/** What the store holds in memory, counted (bench:memory's breakdown). */
+export interface StoreMemoryStats {
+  /** Live keys by resource prefix ("/core/pods/": 50000). */
+  keys: Record<string, number>;
+  /** Events in the watch ring, and the JSON characters their texts hold. */
+  ringEvents: number;
+  ringTextBytes: number;
+  /** Parts the subtree table can hand out for sharing (subtrees.ts). */
+  sharedParts: number;
+}
+
 /** The store as the server runs it: one it also expires and compacts on its timers (SQLite or PostgreSQL). */
 export interface ServerStore extends Store {
+  memoryStats?(): StoreMemoryStats;
   compact(revision: number): Promise<void>;
   /** Deletes the expiring resources' keys past their TTL at `now`; resolves with how many. */
   expire(now?: number): Promise<number>;

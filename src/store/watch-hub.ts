@@ -61,6 +61,11 @@ export class WatchHub {
     return this.ring.length;
   }
 
+  /** JSON characters the ring's events hold (a prev text shared with the event before it counts twice). */
+  get ringTextBytes(): number {
+    return this.ringBytes;
+  }
+
   /** Called once per committed batch, in revision order. */
   publish(events: readonly StoreEvent[]): void {
     if (events.length === 0) return;

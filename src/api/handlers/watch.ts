@@ -29,15 +29,25 @@ export function viewOf(event: StoreEvent, select: Selector): WatchEventType | un
   return undefined;
 }
 
-// One event's bytes for every watcher that sends it: a change seen by many watchers (and queued
-// for the slow ones) is held once. Keyed by the stored object, so it lives as long as it does.
-const eventBytes = new WeakMap<KubeObject, { type: WatchEventType; bytes: Uint8Array }>();
+// One event's bytes for every watcher that sends it: a change is published to all its watchers
+// in one turn of the event loop, so it is encoded once and the queues of slow watchers hold that
+// one copy. The cache is let go after the turn: kept for the stored object's whole life, it held
+// an encoded copy of every current object beside its parsed form (170 MB at 50,000 pods).
+let eventBytes = new WeakMap<KubeObject, { type: WatchEventType; bytes: Uint8Array }>();
+let forgetScheduled = false;
 
 function sharedEventBytes(type: WatchEventType, obj: KubeObject): Uint8Array {
   const cached = eventBytes.get(obj);
   if (cached?.type === type) return cached.bytes;
   const bytes = encoder.encode(`{"type":"${type}","object":${objectJson(obj)}}\n`);
   eventBytes.set(obj, { type, bytes });
+  if (!forgetScheduled) {
+    forgetScheduled = true;
+    setImmediate(() => {
+      eventBytes = new WeakMap();
+      forgetScheduled = false;
+    });
+  }
   return bytes;
 }
 
