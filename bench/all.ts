@@ -55,14 +55,26 @@ function rows(name: string, r: Json): Row[] {
         r.core_all_choices_checked !== undefined
           ? row(`choices differing from a full scan of all nodes (of ${r.core_all_choices_checked} checked)`, r.core_all_choices_differing, "0", r.core_all_choices_differing === 0)
           : row("choices equal to a full scan", r.core_identical_to_full_scan ? 1 : 0, "1 (all)", r.core_identical_to_full_scan === true),
+        ...(["cold", "constrained"] as const)
+          .filter((mix) => r.mixes?.[mix])
+          .map((mix) => row(`${mix} mix, wasm pods/s (${r.mixes[mix].nodes ?? r.nodes} nodes)`, r.mixes[mix].core_wasm_indexed_pods_per_s, ">= 50,000", atLeast(r.mixes[mix].core_wasm_indexed_pods_per_s, 50_000), `twin ${r.mixes[mix].core_ts_indexed_pods_per_s} pods/s`, r.mixes[mix].core_indexed_ratio)),
+        ...(r.core_indexed_call_ratio !== undefined
+          ? [row("wasm / TS inside the indexed schedule() call alone", r.core_indexed_call_ratio, "(for readers)", null, `TS ${r.core_ts_indexed_call_us} µs a pod`, r.core_indexed_call_ratio)]
+          : []),
         row("end to end pods/s bound", r.e2e_pods_per_s, ">= 5,000", atLeast(r.e2e_pods_per_s, 5000), `transport allows ${r.e2e_transport_pods_per_s} pods/s`, div(r.e2e_pods_per_s, r.e2e_transport_pods_per_s)),
         row("paced create→bound p99 ms", r.e2e_paced_p99_ms, "<= 100", atMost(r.e2e_paced_p99_ms, 100)),
+        ...(r.e2e_events_written !== undefined && r.e2e_events_written !== null
+          ? [row("end to end: bound pods without a Scheduled event", r.e2e_events_dropped, "0", r.e2e_events_dropped === 0, `${r.e2e_events_written} written; ${r.e2e_pods_marked_running} pods marked Running by the fake kubelets`)]
+          : []),
       ];
     case "api":
       return [
         row("durable creates/s", r.api_creates_per_s, ">= 50% of bare HTTPS", atLeast(r.ratio_of_transport, 0.5), `bare HTTPS ${r.bare_https_requests_per_s}/s`, r.ratio_of_transport),
         row("creates/s vs etcd puts/s", r.api_creates_per_s, ">= 2× etcd", atLeast(r.ratio_of_etcd, 2), r.etcd_puts_per_s ? `etcd ${r.etcd_puts_per_s} puts/s` : `etcd: ${r.etcd_note}`, r.ratio_of_etcd),
         row("watch delivery p99 ms under load", r.watch_p99_under_load_ms, "<= 10", atMost(r.watch_p99_under_load_ms, 10)),
+        ...(r.watch_after_answer_p99_under_load_ms !== undefined
+          ? [row("watch event after the create's answer, p99 ms under load", r.watch_after_answer_p99_under_load_ms, "(for readers)", null, "what the watch adds to a create's round trip")]
+          : []),
         row("failed requests", r.failed, "0", r.failed === 0),
       ];
     case "memory":
