@@ -59,6 +59,8 @@ interface OwnWrite {
 }
 
 const TAIL_ROWS = 1000;
+/** How often a consistent read's query is tried before the read fails (503). */
+const READ_ATTEMPTS = 4;
 const COMPACT_STEP_ROWS = 500;
 
 export class PostgresStore implements ServerStore {
@@ -123,11 +125,21 @@ export class PostgresStore implements ServerStore {
   }
 
   async consistentRead(): Promise<void> {
-    const head = await this.log.headRevision();
-    // A tail pass that starts after the head was read applies every row up to it (a revision a
-    // failed write took is a gap: the counter can stay ahead of the last row until the next write).
-    if (head > Math.max(this.applied, this.readTo)) await this.catchUp();
-    this.readTo = Math.max(this.readTo, head);
+    // Reads are safe to try again: a connection the database dropped (a restart) fails one query
+    // before the client reconnects, which should not fail the read that happened to draw it.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const head = await this.log.headRevision();
+        // A tail pass that starts after the head was read applies every row up to it (a revision a
+        // failed write took is a gap: the counter can stay ahead of the last row until the next write).
+        if (head > Math.max(this.applied, this.readTo)) await this.catchUp();
+        this.readTo = Math.max(this.readTo, head);
+        return;
+      } catch (err) {
+        if (attempt >= READ_ATTEMPTS || this.closed) throw err;
+        await Bun.sleep(50 * attempt);
+      }
+    }
   }
 
   async history(key: string): Promise<HistoryEntry[]> {
