@@ -10,6 +10,7 @@ import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
 import { bridgeName } from "../agent/cni.ts";
 import { containerdPaths } from "../agent/containerd.ts";
+import { CriClient } from "../agent/cri/index.ts";
 import { agentId, names } from "../agent/netpol/index.ts";
 import { buildTestImages } from "../scripts/build-test-images.ts";
 import { requireContainerHost } from "./helpers/agent-cluster.ts";
@@ -56,8 +57,8 @@ async function linkExists(name: string): Promise<boolean> {
   return (await Bun.spawn(["ip", "link", "show", name], { stdout: "ignore", stderr: "ignore" }).exited) === 0;
 }
 
-async function iptablesSave(): Promise<string> {
-  const p = Bun.spawn(["iptables-save"], { stdout: "pipe", stderr: "ignore" });
+async function iptablesSave(table = "filter"): Promise<string> {
+  const p = Bun.spawn(["iptables-save", "-t", table], { stdout: "pipe", stderr: "ignore" });
   return new Response(p.stdout).text();
 }
 
@@ -92,6 +93,11 @@ test("kubectl drives the cluster `up` started, and Ctrl-C leaves nothing running
   const agentDir = join(dataDir, "agent");
   const socket = containerdPaths(agentDir).socket;
   expect(shimsOf(socket).length).toBeGreaterThan(0);
+  // The pods' sandboxes: their CNI NAT rules carry the sandbox id, and must go with them.
+  const cri = new CriClient({ socket, timeoutMs: 10_000 });
+  const sandboxes = (await cri.listPodSandbox()).map((s) => s.id);
+  cri.close();
+  expect(sandboxes.length).toBeGreaterThan(0);
 
   up!.kill("SIGINT");
   expect(await Promise.race([up!.exited, Bun.sleep(60_000).then(() => "still running")])).toBe(0);
@@ -100,6 +106,8 @@ test("kubectl drives the cluster `up` started, and Ctrl-C leaves nothing running
   expect(await linkExists(bridgeName(agentDir))).toBe(false);
   expect(readFileSync("/proc/mounts", "utf8").split("\n").filter((l) => l.split(" ")[1]?.startsWith(dataDir))).toEqual([]);
   expect(await iptablesSave()).not.toContain(names(agentId(agentDir)).forward);
+  const nat = await iptablesSave("nat");
+  expect(sandboxes.filter((id) => nat.includes(id))).toEqual([]);
 
   // The objects stayed: `up` again runs the Deployment's pod anew.
   up = await startUp();
