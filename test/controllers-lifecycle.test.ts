@@ -34,7 +34,7 @@ beforeAll(async () => {
   running.push(
     startGarbageCollector(ctx),
     startNamespaceController(ctx, { retryMs: 200 }),
-    startNodeLifecycleController(ctx, { nodeMonitorGracePeriodSeconds: 1, podEvictionTimeoutSeconds: 1, monitorPeriodMs: 200 }),
+    startNodeLifecycleController(ctx, { nodeMonitorGracePeriodSeconds: 1, podEvictionTimeoutSeconds: 1, monitorPeriodMs: 200, orphanQuarantineSeconds: 1 }),
     startNodeIpamController(ctx, {}),
   );
   try {

@@ -30,6 +30,8 @@ export interface ControllerManagerOptions {
   podEvictionTimeoutSeconds?: number;
   /** How often the node lifecycle controller checks every node. */
   nodeMonitorPeriodMs?: number;
+  /** How long a node must be missing before pods bound to it are deleted (default 40 s, as kube's PodGC). */
+  orphanQuarantineSeconds?: number;
   clusterCIDR?: string;
   nodeCIDRMaskSize?: number;
   /** The job controller's back-off after a failed pod (default 10 s, doubling to 6 min); tests shorten it. */
@@ -59,6 +61,7 @@ export function startControllerManager(ctx: ControllerContext, opts: ControllerM
       nodeMonitorGracePeriodSeconds: opts.nodeMonitorGracePeriodSeconds,
       podEvictionTimeoutSeconds: opts.podEvictionTimeoutSeconds,
       monitorPeriodMs: opts.nodeMonitorPeriodMs,
+      orphanQuarantineSeconds: opts.orphanQuarantineSeconds,
     }),
     startNodeIpamController(ctx, { clusterCIDR: opts.clusterCIDR, nodeCIDRMaskSize: opts.nodeCIDRMaskSize }),
     startPersistentVolumeBinder(ctx),

@@ -34,12 +34,33 @@ test("a node silent past the grace period gets Ready=Unknown", async () => {
   controller.queue.shutDown();
 });
 
-test("pods bound to a node that is gone are force-deleted", async () => {
-  const { controller, client, seed } = setup();
+test("pods bound to a node that is gone are force-deleted once it has been missing for the quarantine (40 s)", async () => {
+  const { controller, client, seed, advance } = setup();
   seed("Pod", [podOn("p1", "gone"), podOn("p2", "gone"), podOn("p3", "other")]);
   await controller.sync("gone");
-  expect(client.calls).toEqual(["delete pods ns/p1", "delete pods ns/p2"]);
-  expect(client.bodies[0]).toEqual({ gracePeriodSeconds: 0, preconditions: { uid: "uid-p1" } });
+  expect(client.calls.filter((c) => c.startsWith("delete"))).toEqual([]);
+  advance(39_000);
+  await controller.sync("gone");
+  expect(client.calls.filter((c) => c.startsWith("delete"))).toEqual([]);
+  advance(1_000);
+  await controller.sync("gone");
+  expect(client.calls.filter((c) => c.startsWith("delete"))).toEqual(["delete pods ns/p1", "delete pods ns/p2"]);
+  expect(client.bodies[client.calls.indexOf("delete pods ns/p1")]).toEqual({ gracePeriodSeconds: 0, preconditions: { uid: "uid-p1" } });
+  controller.queue.shutDown();
+});
+
+test("a node that comes back within the quarantine keeps its pods, and its clock starts over", async () => {
+  const { controller, client, seed, advance } = setup();
+  seed("Pod", [podOn("p1", "flaky")]);
+  await controller.sync("flaky");
+  advance(30_000);
+  client.objects.set("nodes flaky", readyNode("flaky"));
+  await controller.sync("flaky");
+  client.objects.delete("nodes flaky");
+  advance(30_000);
+  await controller.sync("flaky");
+  expect(client.calls.filter((c) => c.startsWith("delete"))).toEqual([]);
+  controller.queue.shutDown();
 });
 
 test("a node the cache has not seen yet but the API has keeps its pods", async () => {

@@ -3,7 +3,9 @@
 // Ready False/Unknown and cordon become taints; pods that do not tolerate a node's NoExecute
 // taints are evicted once their tolerationSeconds run out. It also does pod GC's part for
 // nodes that cannot confirm a deletion: terminating pods on a node that is not Ready, and pods
-// bound to a node that no longer exists, are force-deleted.
+// bound to a node that no longer exists, are force-deleted — the latter, as kube's PodGC, only
+// once the node has been missing for the quarantine (40 s): a node deleted and registered again
+// meanwhile keeps its pods, and a pod created bound to a node about to register is not lost.
 import type { Lease, Node, Pod } from "../apis/index.ts";
 import { resourceFor, type ControllerContext, type Running, WorkQueue, warnUnlessConflict } from "../client/index.ts";
 import { runController, type Controller } from "./controller-utils.ts";
@@ -19,6 +21,8 @@ export interface NodeLifecycleOptions {
   podEvictionTimeoutSeconds?: number;
   /** How often every node is checked (default 5 s). */
   monitorPeriodMs?: number;
+  /** How long a node must be missing before pods bound to it are deleted (kube's PodGC quarantine, default 40 s). */
+  orphanQuarantineSeconds?: number;
 }
 
 export const NODE_LEASE_NAMESPACE = "kube-node-lease";
@@ -30,6 +34,9 @@ const podResource = resourceFor("Pod");
 /** Its handlers added to the shared informers; runController (or a test) runs its sync. */
 export function newNodeLifecycleController(ctx: ControllerContext, opts: NodeLifecycleOptions = {}): Controller & { nodeNames(): Iterable<string> } {
   const graceMs = (opts.nodeMonitorGracePeriodSeconds ?? 40) * 1000;
+  const quarantineMs = (opts.orphanQuarantineSeconds ?? 40) * 1000;
+  /** When each node with pods bound to it was first found missing. */
+  const missingSince = new Map<string, number>();
   const queue = new WorkQueue<string>();
   const recorder = ctx.recorder("node-controller");
   const nodes = ctx.informers.informerFor<Node>("Node");
@@ -63,19 +70,26 @@ export function newNodeLifecycleController(ctx: ControllerContext, opts: NodeLif
   async function collectOrphans(name: string): Promise<void> {
     health.delete(name);
     const orphans = podsOn(name);
-    if (orphans.length === 0) return;
+    if (orphans.length === 0) return void missingSince.delete(name);
     try {
       await ctx.client.get(nodeResource, undefined, name);
+      missingSince.delete(name);
       return; // the cache lags: the node exists
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
+    const now = ctx.now().getTime();
+    const since = missingSince.get(name) ?? now;
+    missingSince.set(name, since);
+    if (now - since < quarantineMs) return void queue.addAfter(name, since + quarantineMs - now);
+    missingSince.delete(name);
     for (const pod of orphans) await forceDelete(pod);
   }
 
   async function sync(name: string): Promise<void> {
     const node = nodes.lister.get(undefined, name);
     if (!node) return collectOrphans(name);
+    missingSince.delete(name);
     const now = ctx.now().getTime();
     const seen = observeHealth(health.get(name), node, leases.lister.get(NODE_LEASE_NAMESPACE, name), now);
     health.set(name, seen);
