@@ -159,19 +159,30 @@ spec:
     };
 
     await waitFor("scaled up to 3", async () => ((await replicas()) === 3 ? true : null), { timeoutMs: 60_000, detail: () => seen });
-    const hpa = (await (await c.server.api("/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers/web")).json()) as any;
+    // The controller writes the scale first, then its own status: the status follows a moment later.
+    const hpa = await waitFor("the HPA's status after the scale", async () => {
+      const h = (await (await c.server.api("/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers/web")).json()) as any;
+      return h.status?.lastScaleTime ? h : null;
+    }, { timeoutMs: 30_000, detail: () => seen });
     expect(hpa.status.lastScaleTime).toBeString();
     expect(hpa.status.conditions.find((x: any) => x.type === "AbleToScale").status).toBe("True");
     const get = await c.server.kubectl(["get", "hpa", "web", "--no-headers"]);
     expect(get.stdout).toMatch(/^web\s+Deployment\/web\s+cpu: (\d+%|<unknown>)\/50%\s+1\s+3\s+\d/);
-    const events = await c.server.kubectl(["get", "events", "--field-selector", "involvedObject.kind=HorizontalPodAutoscaler", "-o", "jsonpath={.items[*].message}"]);
+    // Events are recorded asynchronously (the recorder's queue): wait for the rescale's.
+    const events = await waitFor("the rescale event", async () => {
+      const r = await c.server.kubectl(["get", "events", "--field-selector", "involvedObject.kind=HorizontalPodAutoscaler", "-o", "jsonpath={.items[*].message}"]);
+      return r.stdout.includes("reason: cpu resource utilization (percentage of request) above target") ? r : null;
+    }, { timeoutMs: 30_000 });
     expect(events.stdout).toContain("reason: cpu resource utilization (percentage of request) above target");
 
     // Stop the burn: the config map changes, every pod's loop ends.
     const patched = await c.server.kubectl(["patch", "configmap", "load", "-p", '{"data":{"mode":"idle"}}']);
     expect(patched.code).toBe(0);
     await waitFor("scaled back to 1", async () => ((await replicas()) === 1 ? true : null), { timeoutMs: 90_000, detail: () => seen });
-    const after = await c.server.kubectl(["get", "events", "--field-selector", "involvedObject.kind=HorizontalPodAutoscaler", "-o", "jsonpath={.items[*].message}"]);
+    const after = await waitFor("the scale-down event", async () => {
+      const r = await c.server.kubectl(["get", "events", "--field-selector", "involvedObject.kind=HorizontalPodAutoscaler", "-o", "jsonpath={.items[*].message}"]);
+      return r.stdout.includes("New size: 1; reason: All metrics below target") ? r : null;
+    }, { timeoutMs: 30_000 });
     expect(after.stdout).toContain("New size: 1; reason: All metrics below target");
     await c.server.kubectl(["delete", "-f", "-", "--wait=false"], { stdin: manifest });
   }, 180_000);
