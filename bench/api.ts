@@ -15,6 +15,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { ndjson } from "../src/client/ndjson.ts";
 import { ensureEtcd, etcdPut, startEtcd } from "./etcd-peer.ts";
 import { startPostgres } from "../test/helpers/postgres.ts";
 
@@ -193,25 +194,13 @@ function watchLatencies(call: (path: string, init?: RequestInit) => Promise<Resp
   // Bun's fetch resolves only at the first event: start the watch, then write.
   const watching = call(`/api/v1/namespaces/bench/configmaps?watch=1&resourceVersion=${resourceVersion}`, { signal: ac.signal });
   (async () => {
-    const reader = (await watching).body!.getReader();
-    const decoder = new TextDecoder();
-    let buf = "";
     try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        buf += decoder.decode(value, { stream: true });
-        let nl: number;
-        while ((nl = buf.indexOf("\n")) >= 0) {
-          const line = buf.slice(0, nl).trim();
-          buf = buf.slice(nl + 1);
-          if (!line) continue; // the server opens a watch with a bare newline
-          const event = JSON.parse(line);
-          const at = sent.get(event.object.metadata.name);
-          arrived.set(event.object.metadata.name, performance.now());
-          if (at !== undefined) latencies.push(performance.now() - at);
-          for (const w of waiters.filter((w) => latencies.length >= w.n)) w.resolve();
-        }
+      for await (const value of ndjson((await watching).body!)) {
+        const name = (value as { object: { metadata: { name: string } } }).object.metadata.name;
+        const at = sent.get(name);
+        arrived.set(name, performance.now());
+        if (at !== undefined) latencies.push(performance.now() - at);
+        for (const w of waiters.filter((w) => latencies.length >= w.n)) w.resolve();
       }
     } catch {}
   })();

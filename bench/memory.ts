@@ -21,7 +21,8 @@ import { startServer } from "../src/cli/server.ts";
 import { KubeClient, resourceFor } from "../src/client/index.ts";
 import { XorShift32 } from "../src/scheduler/tie-break.ts";
 import { fakeNodes } from "./scheduler-core.ts";
-import { concurrently, cpuSeconds, nodeObject, peakRssMb, WORKLOADS } from "./scheduler-e2e.ts";
+import { concurrently } from "./fake-kubelets.ts";
+import { cpuSeconds, nodeObject, peakRssMb, WORKLOADS } from "./scheduler-e2e.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 type Json = any;

@@ -18,7 +18,9 @@ import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import { IDENTITY, type ValueTransformer } from "./encryption.ts";
 import { StorageUnavailableError } from "./errors.ts";
 import { COMPACTION_LOCK, kv, meta, MIGRATION_LOCK, MIGRATIONS, NOTIFY_CHANNEL, SCHEMA_VERSION } from "./pg-schema.ts";
+import { parseStored } from "./json.ts";
 import type { LogRow } from "./sqlite-log.ts";
+import type { StoreEvent } from "./types.ts";
 
 /** A key's newest row, as a write's precondition sees it. */
 export interface LatestRow {
@@ -175,6 +177,22 @@ export class PostgresLog {
   async headRevision(): Promise<number> {
     const [row] = await guarded("reading the datastore", () => this.db.select().from(meta).where(eq(meta.key, "revision")));
     return row?.value ?? 0;
+  }
+
+  /** The events of the keys under `prefix` after `revision` up to `upTo`, each with the object it replaced (a watch's replay). */
+  async eventsBetween(prefix: string, revision: number, upTo: number): Promise<StoreEvent[]> {
+    const events: StoreEvent[] = [];
+    for (let after = revision; ; ) {
+      const rows = await this.rowsAfter(after, 5000, { prefix, upTo });
+      if (rows.length === 0) return events;
+      const prevs = await this.rowsAt(rows.filter((r) => !r.created).map((r) => r.prevRevision));
+      for (const row of rows) {
+        const type = row.created ? "ADDED" : row.deleted ? "DELETED" : "MODIFIED";
+        const prevRow = row.created ? undefined : prevs.get(row.prevRevision);
+        events.push({ type, key: row.name, revision: row.id, object: parseStored(row.value), prev: prevRow && parseStored(prevRow.value) });
+      }
+      after = rows[rows.length - 1]!.id;
+    }
   }
 
   async compactedRevision(): Promise<number> {

@@ -4,8 +4,8 @@
 //
 // - Writes are queued and committed in groups, one transaction at a time per server
 //   (pg-log.ts). Preconditions (create-if-absent, resourceVersion) are decided inside that
-//   transaction from the keys' newest rows in the database, under the lock that orders every
-//   commit of the cluster; never from this server's memory, which may be behind a peer's write.
+//   transaction from the keys' newest rows in the database (pg-writes.ts), under the lock that
+//   orders every commit of the cluster; never from this server's memory, which may lag a peer.
 // - Current state in memory is a cache of the log: it changes only by tailing the log in
 //   revision order (`id > applied`), after this server's own commits, when a peer's commit is
 //   NOTIFY'd, and once a second in case a notification was lost (a reconnect). Watches on every
@@ -19,14 +19,14 @@
 // would be a round trip to the database inside the store's synchronous get().
 import type { KubeObject } from "../apis/meta.ts";
 import type { ValueTransformer } from "./encryption.ts";
-import { CompactedError, KeyExistsError, KeyNotFoundError, RevisionConflictError, StorageUnavailableError, StorageWriteError, StoreClosedError } from "./errors.ts";
-import { forgetJson, keepStored, objectJson, parseStored } from "./json.ts";
+import { CompactedError, StorageUnavailableError, StorageWriteError, StoreClosedError } from "./errors.ts";
+import { forgetJson, keepStored } from "./json.ts";
 import { expireKeys, Leases } from "./leases.ts";
 import { LiveState, resourceOf } from "./live-state.ts";
-import { PostgresLog, type LatestRow } from "./pg-log.ts";
+import { PostgresLog } from "./pg-log.ts";
+import { decideWrite, type OwnWrite, type QueuedWrite } from "./pg-writes.ts";
 import { historyOf } from "./history.ts";
 import type { LogRow } from "./sqlite-log.ts";
-import { withRevision } from "./store.ts";
 import { SubtreeTable } from "./subtrees.ts";
 import type { Entry, HistoryEntry, ListResult, ServerStore, StoreEvent, StoreMemoryStats, WatchHandle } from "./types.ts";
 import { WatchHub } from "./watch-hub.ts";
@@ -41,21 +41,6 @@ export interface PostgresStoreOptions {
   pollIntervalMs?: number;
   /** Connections to the database (default 10). */
   maxConnections?: number;
-}
-
-interface QueuedWrite {
-  kind: "create" | "update" | "delete";
-  key: string;
-  object?: KubeObject;
-  expected?: number;
-  resolve: (e: Entry) => void;
-  reject: (err: unknown) => void;
-}
-
-/** A committed write of this server, waiting for the tail to apply it. */
-interface OwnWrite {
-  object: KubeObject;
-  resolve: (e: Entry) => void;
 }
 
 const TAIL_ROWS = 1000;
@@ -152,7 +137,6 @@ export class PostgresStore implements ServerStore {
   memoryStats(): StoreMemoryStats {
     return { keys: this.live.counts(), ringEvents: this.hub.ringLength, ringTextBytes: this.hub.ringTextBytes, sharedParts: this.parts.size };
   }
-
 
   get(key: string): Entry | undefined {
     return this.live.get(key);
@@ -291,7 +275,7 @@ export class PostgresStore implements ServerStore {
           const state = new Map(latest);
           const out: LogRow[] = [];
           batch.forEach((w, i) => {
-            const decided = this.decide(w, state.get(w.key), first + i);
+            const decided = decideWrite(w, state.get(w.key), first + i, this.parts, this.live.get(w.key));
             if (decided instanceof Error) return void outcomes.push(decided);
             const { row, object } = decided;
             state.set(w.key, { id: row.id, deleted: row.deleted, createRevision: row.createRevision, value: row.value });
@@ -317,25 +301,6 @@ export class PostgresStore implements ServerStore {
     });
     // Acknowledged once applied: the tail resolves them (and retries until the database answers).
     await this.catchUp().catch(() => {});
-  }
-
-  /** A write's precondition against the key's newest row in the database, and the row it appends. */
-  private decide(w: QueuedWrite, latest: LatestRow | undefined, revision: number): { row: LogRow; object: KubeObject } | Error {
-    const current = latest && !latest.deleted ? latest : undefined;
-    const row = (object: KubeObject, created: boolean, deleted: boolean, createRevision: number): { row: LogRow; object: KubeObject } => ({
-      row: { id: revision, name: w.key, created, deleted, createRevision, prevRevision: latest?.id ?? 0, value: objectJson(object) },
-      object,
-    });
-    if (w.kind === "create") {
-      if (current) return new KeyExistsError(w.key);
-      return row(withRevision(w.object!, revision, this.parts), true, false, revision);
-    }
-    if (!current) return new KeyNotFoundError(w.key);
-    if (w.expected !== undefined && current.id !== w.expected) return new RevisionConflictError(w.key, w.expected, current.id);
-    if (w.kind === "update") return row(withRevision(w.object!, revision, this.parts), false, false, current.createRevision);
-    const cached = this.live.get(w.key);
-    const last = cached?.revision === current.id ? cached.object : parseStored(current.value);
-    return row(withRevision(last, revision, this.parts), false, true, current.createRevision);
   }
 
   /** Reads the log after the last applied revision up to its head; one reader at a time, again if asked meanwhile. */
@@ -398,19 +363,7 @@ export class PostgresStore implements ServerStore {
     // The database may be away for a moment: the watch waits for it rather than miss its history.
     for (let delay = 100; open(); delay = Math.min(delay * 2, 2000)) {
       try {
-        const events: StoreEvent[] = [];
-        for (let after = revision; ; ) {
-          const rows = await this.log.rowsAfter(after, 5000, { prefix, upTo });
-          if (rows.length === 0) break;
-          const prevs = await this.log.rowsAt(rows.filter((r) => !r.created).map((r) => r.prevRevision));
-          for (const row of rows) {
-            const type = row.created ? "ADDED" : row.deleted ? "DELETED" : "MODIFIED";
-            const prevRow = row.created ? undefined : prevs.get(row.prevRevision);
-            events.push({ type, key: row.name, revision: row.id, object: parseStored(row.value), prev: prevRow && parseStored(prevRow.value) });
-          }
-          after = rows[rows.length - 1]!.id;
-        }
-        return events;
+        return await this.log.eventsBetween(prefix, revision, upTo);
       } catch {
         await Bun.sleep(delay);
       }
