@@ -5,10 +5,10 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { ensureWasmBuilt } from "../../wasm/build.ts";
-import { type Step, session, tightSession } from "../../test/helpers/scheduler-arbitraries.ts";
+import { runSession, session, tightSession, type Step } from "../../test/helpers/scheduler-arbitraries.ts";
 import { GI, makeNode, makePod } from "../../test/helpers/scheduler-fixtures.ts";
 import { createTsScorer } from "./ts-scorer.ts";
-import type { NodeInfo, PodQuery, PodUsage, Scorer, ScorerOptions } from "./types.ts";
+import type { NodeInfo, PodQuery, ScorerOptions } from "./types.ts";
 import { type WasmScorerOptions, createWasmScorer } from "./wasm-scorer.ts";
 
 // Hundreds of random sessions a test: ~15 s on an idle 2-core machine, several times that when the
@@ -20,35 +20,6 @@ const RUNS = Number(process.env.KUBUN_PROPERTY_RUNS ?? 80);
 
 ensureWasmBuilt("scheduler");
 
-/** Runs a session on one scorer and records every decision. */
-function run(scorer: Scorer, nodes: NodeInfo[], pool: PodQuery[], steps: Step[]) {
-  for (const n of nodes) scorer.upsertNode(n);
-  const bound: { pod: PodUsage; node: string }[] = [];
-  const out: unknown[] = [];
-  const schedule = (pod: PodQuery, bind: boolean) => {
-    const d = scorer.schedule(pod);
-    out.push(d);
-    if (bind && d.node !== undefined) {
-      scorer.assume(pod, d.nodeIndex);
-      bound.push({ pod, node: d.node });
-    }
-  };
-  for (const s of steps) {
-    if (s.kind === "schedule") schedule(s.pod ?? pool[s.pick % pool.length]!, s.bind);
-    else if (s.kind === "burst") {
-      for (let k = 0; k < s.count; k++) schedule(pool[s.pick % pool.length]!, true);
-    } else if (s.kind === "upsert") {
-      out.push(["upsert", scorer.upsertNode(s.node)]);
-    } else if (s.kind === "remove") {
-      out.push(["remove", scorer.removeNode(s.name)]);
-      for (let i = bound.length - 1; i >= 0; i--) if (bound[i]!.node === s.name) bound.splice(i, 1);
-    } else {
-      const last = bound.pop();
-      if (last) scorer.forget(last.pod, scorer.nodeIndex(last.node)!);
-    }
-  }
-  return out;
-}
 
 const CONFIGS: [string, WasmScorerOptions][] = [
   ["equivalence cache", {}],
@@ -66,8 +37,8 @@ describe("wasm scorer agrees with the TypeScript reference", () => {
   test.each(CONFIGS)("random clusters, pods and cluster changes (%s)", (_name, config) => {
     fc.assert(
       fc.property(session, ({ options, nodes, pool, steps }) => {
-        const want = run(createTsScorer(options), nodes, pool, steps);
-        expect(run(createWasmScorer({ ...options, ...config }), nodes, pool, steps)).toEqual(want);
+        const want = runSession(createTsScorer(options), nodes, pool, steps);
+        expect(runSession(createWasmScorer({ ...options, ...config }), nodes, pool, steps)).toEqual(want);
       }),
       { numRuns: RUNS },
     );
@@ -76,8 +47,8 @@ describe("wasm scorer agrees with the TypeScript reference", () => {
   test.each(CONFIGS)("bursts of replicas filling small nodes, preferred terms (%s)", (_name, config) => {
     fc.assert(
       fc.property(tightSession, ({ options, nodes, pool, steps }) => {
-        const want = run(createTsScorer(options), nodes, pool, steps);
-        expect(run(createWasmScorer({ ...options, ...config }), nodes, pool, steps)).toEqual(want);
+        const want = runSession(createTsScorer(options), nodes, pool, steps);
+        expect(runSession(createWasmScorer({ ...options, ...config }), nodes, pool, steps)).toEqual(want);
       }),
       { numRuns: RUNS },
     );
@@ -99,8 +70,8 @@ describe("per-node extra scores (plugins run beside the core)", () => {
     fc.assert(
       fc.property(session, fc.nat(1000), ({ options, nodes, pool, steps }, seed) => {
         const scored = withExtraScores(nodes, pool, seed);
-        const want = run(createTsScorer(options), nodes, scored, steps);
-        expect(run(createWasmScorer({ ...options, ...config }), nodes, scored, steps)).toEqual(want);
+        const want = runSession(createTsScorer(options), nodes, scored, steps);
+        expect(runSession(createWasmScorer({ ...options, ...config }), nodes, scored, steps)).toEqual(want);
       }),
       { numRuns: Math.ceil(RUNS / 2) },
     );
@@ -156,11 +127,11 @@ const MAXIMA_LOST: [string, NodeInfo[], PodQuery, Step[]][] = [
 describe("class index when a normalisation maximum disappears", () => {
   test.each(MAXIMA_LOST)("%s", (_name, nodes, pod, steps) => {
     const options: ScorerOptions = { scoring: "spread" };
-    const want = run(createTsScorer(options), nodes, [pod], steps);
+    const want = runSession(createTsScorer(options), nodes, [pod], steps);
     // The last pod finds every node full.
     expect(want.at(-1)).toMatchObject({ nodeIndex: -1 });
     for (const [, config] of CONFIGS) {
-      expect(run(createWasmScorer({ ...options, ...config }), nodes, [pod], steps)).toEqual(want);
+      expect(runSession(createWasmScorer({ ...options, ...config }), nodes, [pod], steps)).toEqual(want);
     }
   });
 });

@@ -6,9 +6,9 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { ensureWasmBuilt } from "../../wasm/build.ts";
-import { type Step, session, tightSession } from "../../test/helpers/scheduler-arbitraries.ts";
+import { runSession, session, tightSession } from "../../test/helpers/scheduler-arbitraries.ts";
 import { createTsTwin } from "./ts-twin.ts";
-import type { NodeInfo, PodQuery, PodUsage, Scorer } from "./types.ts";
+import type { NodeInfo, PodQuery } from "./types.ts";
 import { type WasmScorerOptions, createWasmScorer } from "./wasm-scorer.ts";
 
 // Cases a property: enough to catch a divergence in CI (new cases every run), fewer than a deep
@@ -18,32 +18,6 @@ const TIMEOUT_MS = 180_000;
 
 ensureWasmBuilt("scheduler");
 
-function run(scorer: Scorer, nodes: NodeInfo[], pool: PodQuery[], steps: Step[]): unknown[] {
-  for (const n of nodes) scorer.upsertNode(n);
-  const bound: { pod: PodUsage; node: string }[] = [];
-  const out: unknown[] = [];
-  const schedule = (pod: PodQuery, bind: boolean) => {
-    const d = scorer.schedule(pod);
-    out.push(d);
-    if (bind && d.node !== undefined) {
-      scorer.assume(pod, d.nodeIndex);
-      bound.push({ pod, node: d.node });
-    }
-  };
-  for (const s of steps) {
-    if (s.kind === "schedule") schedule(s.pod ?? pool[s.pick % pool.length]!, s.bind);
-    else if (s.kind === "burst") for (let k = 0; k < s.count; k++) schedule(pool[s.pick % pool.length]!, true);
-    else if (s.kind === "upsert") out.push(["upsert", scorer.upsertNode(s.node)]);
-    else if (s.kind === "remove") {
-      out.push(["remove", scorer.removeNode(s.name)]);
-      for (let i = bound.length - 1; i >= 0; i--) if (bound[i]!.node === s.name) bound.splice(i, 1);
-    } else {
-      const last = bound.pop();
-      if (last) scorer.forget(last.pod, scorer.nodeIndex(last.node)!);
-    }
-  }
-  return out;
-}
 
 const CONFIGS: [string, WasmScorerOptions][] = [
   ["class index", {}],
@@ -67,8 +41,8 @@ describe("the TypeScript twin decides as the wasm module", () => {
     fc.assert(
       fc.property(session, fc.nat(1000), ({ options, nodes, pool, steps }, seed) => {
         const pods = withExtraScores(nodes, pool, seed);
-        const want = run(createWasmScorer({ ...options, ...config }), nodes, pods, steps);
-        expect(run(createWasmScorer({ ...options, ...config, core: createTsTwin }), nodes, pods, steps)).toEqual(want);
+        const want = runSession(createWasmScorer({ ...options, ...config }), nodes, pods, steps);
+        expect(runSession(createWasmScorer({ ...options, ...config, core: createTsTwin }), nodes, pods, steps)).toEqual(want);
       }),
       { numRuns: RUNS },
     );
@@ -77,8 +51,8 @@ describe("the TypeScript twin decides as the wasm module", () => {
   test.each(CONFIGS)("bursts filling small nodes, preferred terms (%s)", (_name, config) => {
     fc.assert(
       fc.property(tightSession, ({ options, nodes, pool, steps }) => {
-        const want = run(createWasmScorer({ ...options, ...config }), nodes, pool, steps);
-        expect(run(createWasmScorer({ ...options, ...config, core: createTsTwin }), nodes, pool, steps)).toEqual(want);
+        const want = runSession(createWasmScorer({ ...options, ...config }), nodes, pool, steps);
+        expect(runSession(createWasmScorer({ ...options, ...config, core: createTsTwin }), nodes, pool, steps)).toEqual(want);
       }),
       { numRuns: RUNS },
     );

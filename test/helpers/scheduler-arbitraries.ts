@@ -2,7 +2,7 @@
 // that labels, taints, ports and resources collide often and every filter and score gets exercised.
 import fc from "fast-check";
 import type {
-  HostPort, NodeInfo, NodeSelectorRequirement, NodeSelectorTerm, PodQuery, ScorerOptions, Taint, Toleration,
+  HostPort, NodeInfo, NodeSelectorRequirement, NodeSelectorTerm, PodQuery, PodUsage, Scorer, ScorerOptions, Taint, Toleration,
 } from "../../src/scheduler/types.ts";
 
 const KEYS = ["zone", "disk", "gpu", "rank", "node-role"];
@@ -163,3 +163,33 @@ export const tightSession = fc.record({
   pool: fc.array(fc.oneof(preferringPod, pod), { minLength: 1, maxLength: 3 }),
   steps: fc.array(stepOf(tightNode, 6), { minLength: 1, maxLength: 25 }),
 });
+
+/** Runs a session on one scorer and records every decision. */
+export function runSession(scorer: Scorer, nodes: NodeInfo[], pool: PodQuery[], steps: Step[]): unknown[] {
+  for (const n of nodes) scorer.upsertNode(n);
+  const bound: { pod: PodUsage; node: string }[] = [];
+  const out: unknown[] = [];
+  const schedule = (pod: PodQuery, bind: boolean) => {
+    const d = scorer.schedule(pod);
+    out.push(d);
+    if (bind && d.node !== undefined) {
+      scorer.assume(pod, d.nodeIndex);
+      bound.push({ pod, node: d.node });
+    }
+  };
+  for (const s of steps) {
+    if (s.kind === "schedule") schedule(s.pod ?? pool[s.pick % pool.length]!, s.bind);
+    else if (s.kind === "burst") {
+      for (let k = 0; k < s.count; k++) schedule(pool[s.pick % pool.length]!, true);
+    } else if (s.kind === "upsert") {
+      out.push(["upsert", scorer.upsertNode(s.node)]);
+    } else if (s.kind === "remove") {
+      out.push(["remove", scorer.removeNode(s.name)]);
+      for (let i = bound.length - 1; i >= 0; i--) if (bound[i]!.node === s.name) bound.splice(i, 1);
+    } else {
+      const last = bound.pop();
+      if (last) scorer.forget(last.pod, scorer.nodeIndex(last.node)!);
+    }
+  }
+  return out;
+}
