@@ -27,10 +27,10 @@ import { startEndpointReconciler } from "../api/apiserver-endpoints.ts";
 import { agentStreams, streamingWebSocket } from "../api/streaming.ts";
 import { ServiceAllocator } from "../api/service-allocator.ts";
 import { Storage } from "../api/storage.ts";
-import { KubeClient, runLeaderElection, SharedInformerFactory, type LeaderElectionConfig, type LineInterner } from "../client/index.ts";
+import { KubeClient, runLeaderElection, SharedInformerFactory, type LeaderElectionConfig } from "../client/index.ts";
 import { createControllerContext, startControllerManager, type ControllerManagerOptions } from "../controllers/manager.ts";
 import { startScheduler, type SchedulerOptions } from "../scheduler/scheduler.ts";
-import { objectJson, PostgresStore, SqliteStore, type ServerStore } from "../store/index.ts";
+import { PostgresStore, recentEventLines, SqliteStore, type ServerStore } from "../store/index.ts";
 import { loadSchedulerModule } from "../scheduler/wasm-loader.ts";
 import { loadOrCreateKey, secretsEncryption } from "../store/encryption.ts";
 import { fetchBootstrap, serverToken, storeBootstrap } from "./cluster-bootstrap.ts";
@@ -107,34 +107,6 @@ function storedCopy(store: ServerStore): (obj: KubeObject) => KubeObject | undef
     if (!r || !obj.metadata.name) return undefined;
     const stored = store.get(objectKey(r, obj.metadata.namespace, obj.metadata.name))?.object;
     return stored && stored.metadata.resourceVersion === obj.metadata.resourceVersion && stored.apiVersion === obj.apiVersion ? stored : undefined;
-  };
-}
-
-const EVENT_HEADS = (["ADDED", "MODIFIED"] as const).map((type) => ({ type, head: `{"type":"${type}","object":` }));
-const RESOURCE_VERSION = '"resourceVersion":"';
-
-/**
- * storedCopy before decoding: a watch event's line that is exactly the watch handler's encoding
- * of a recent write's stored object (its stored JSON text) is that object's event, and is not
- * parsed into a copy the informer would swap for it anyway. Anything else (another version, a
- * text that differs in any byte) is parsed as before.
- */
-function storedEvent(store: ServerStore): LineInterner | undefined {
-  if (!store.recentObject) return undefined;
-  return (line) => {
-    const e = EVENT_HEADS.find((e) => line.startsWith(e.head));
-    if (!e) return undefined;
-    const start = e.head.length;
-    // The first resourceVersion in the text is the object's when the text is the stored one; if
-    // it is not, the text comparison below tells.
-    const at = line.indexOf(RESOURCE_VERSION, start);
-    if (at < 0) return undefined;
-    const from = at + RESOURCE_VERSION.length;
-    const revision = Number(line.slice(from, line.indexOf('"', from)));
-    const object = revision > 0 ? store.recentObject!(revision) : undefined;
-    if (!object) return undefined;
-    const text = objectJson(object);
-    return line.length === start + text.length + 1 && line.endsWith("}") && line.startsWith(text, start) ? { type: e.type, object } : undefined;
   };
 }
 
@@ -261,7 +233,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const loopbackOptions = { unix: socketPath, fetch: app.fetch, idleTimeout: 0, maxRequestBodySize: TRANSPORT_BODY_LIMIT };
     const loopback = Bun.serve(loopbackOptions as Omit<typeof loopbackOptions, "idleTimeout">);
     const client = new KubeClient({ server: "http://localhost", socketPath, token: files.adminToken, userAgent: "kubun-control-plane" });
-    const ctx = { ...createControllerContext(client, { now }), informers: new SharedInformerFactory(client, { intern: storedCopy(store), internLine: storedEvent(store) }) };
+    const ctx = { ...createControllerContext(client, { now }), informers: new SharedInformerFactory(client, { intern: storedCopy(store), internLine: recentEventLines(store) }) };
     const running: { stop(): Promise<void> }[] = [];
     const election = opts.leaderElection ?? opts.datastoreEndpoint !== undefined;
     // kube's hostname_uuid, with the port: which of several servers on one host leads shows in the Lease.
