@@ -9,6 +9,8 @@
 //   bun bench/memory.ts [--nodes 5000] [--pods 50000] [--clients 64] [--settle 10] [--smol]
 //                       [--jsc NAME=VALUE ...]   (JavaScriptCore options for the server, as BUN_JSC_NAME=VALUE:
 //                                                 --jsc forceMiniVMMode=1 measures JSC's small-heap mode)
+//                       [--untuned]   (the server without the heap setting the kubun command starts with,
+//                                      src/cli/heap-settings.ts: JSC's defaults, the same-run comparison)
 //                       [--heap]   (the server's heap by object type, from bun:jsc heapStats)
 //                       [--snapshot FILE]   (also a V8-format heap snapshot of the settled server)
 //                       [--json]
@@ -17,6 +19,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { KUBUN_JSC_ENV } from "../src/cli/heap-settings.ts";
 import { startServer } from "../src/cli/server.ts";
 import { KubeClient, resourceFor } from "../src/client/index.ts";
 import { XorShift32 } from "../src/scheduler/tie-break.ts";
@@ -36,6 +39,7 @@ const { values: args } = parseArgs({
     settle: { type: "string", default: "10" },
     smol: { type: "boolean", default: false },
     jsc: { type: "string", multiple: true, default: [] },
+    untuned: { type: "boolean", default: false },
     heap: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
     snapshot: { type: "string" },
@@ -168,12 +172,14 @@ async function main(): Promise<void> {
   const tmp = mkdtempSync(join(tmpdir(), "kubun-bench-memory-"));
   const dataDir = join(tmp, "server");
   const heapFile = join(tmp, "heap.json");
+  // The server starts as `kubun server` does (package.json's script sets KUBUN_JSC_ENV), unless --untuned.
+  const jsc = { ...(args.untuned ? {} : KUBUN_JSC_ENV), ...jscEnv(args.jsc) };
   const proc = Bun.spawn([process.execPath, ...(args.smol ? ["--smol"] : []), "bench/memory.ts", "--serve", dataDir], {
     cwd: ROOT,
     stdin: "ignore",
     stdout: "pipe",
     stderr: Bun.file(join(tmp, "server.log")),
-    env: { ...process.env, ...jscEnv(args.jsc), KUBUN_HEAP_STATS: heapFile, ...(args.snapshot ? { KUBUN_HEAP_SNAPSHOT: resolve(args.snapshot) } : {}) },
+    env: { ...process.env, ...jsc, KUBUN_HEAP_STATS: heapFile, ...(args.snapshot ? { KUBUN_HEAP_SNAPSHOT: resolve(args.snapshot) } : {}) },
   });
   const api = { client: undefined as KubeClient | undefined };
   try {
@@ -319,6 +325,7 @@ async function main(): Promise<void> {
       clients,
       smol: args.smol,
       jsc_options: args.jsc.join(" "),
+      jsc_env: Object.entries(jsc).map(([k, v]) => `${k}=${v}`).join(" "),
       creates_per_s: Math.round(podCount / createSeconds),
       server_cpu_s: Number(serverCpu.toFixed(1)),
       rss_idle_mb: Number(rssIdle.toFixed(1)),
@@ -337,7 +344,7 @@ async function main(): Promise<void> {
     };
     if (!args.json) {
       const rows: [string, string][] = [
-        ["cluster", `${nodes} nodes, ${podCount} pods (${boundCount} bound by the in-server scheduler), ${clients} clients${args.smol ? ", bun --smol" : ""}${args.jsc.length ? `, JSC ${args.jsc.join(" ")}` : ""}`],
+        ["cluster", `${nodes} nodes, ${podCount} pods (${boundCount} bound by the in-server scheduler), ${clients} clients${args.smol ? ", bun --smol" : ""}${result.jsc_env ? `, ${result.jsc_env}` : ", JSC defaults"}`],
         ["pod creates", `${result.creates_per_s}/s, server CPU ${result.server_cpu_s} s`],
         ["kubelet-like traffic", `${statusCount} pod status writes, ${renewals} node lease renewals (every 10 s)`],
         ["server RSS idle / after nodes", `${result.rss_idle_mb} MB / ${result.rss_after_nodes_mb} MB`],

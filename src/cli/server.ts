@@ -30,7 +30,7 @@ import { Storage } from "../api/storage.ts";
 import { KubeClient, runLeaderElection, SharedInformerFactory, type LeaderElectionConfig } from "../client/index.ts";
 import { createControllerContext, startControllerManager, type ControllerManagerOptions } from "../controllers/manager.ts";
 import { startScheduler, type SchedulerOptions } from "../scheduler/scheduler.ts";
-import { PostgresStore, SqliteStore, type ServerStore } from "../store/index.ts";
+import { PostgresStore, recentEventLines, SqliteStore, type ServerStore } from "../store/index.ts";
 import { loadSchedulerModule } from "../scheduler/wasm-loader.ts";
 import { loadOrCreateKey, secretsEncryption } from "../store/encryption.ts";
 import { fetchBootstrap, serverToken, storeBootstrap } from "./cluster-bootstrap.ts";
@@ -233,7 +233,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const loopbackOptions = { unix: socketPath, fetch: app.fetch, idleTimeout: 0, maxRequestBodySize: TRANSPORT_BODY_LIMIT };
     const loopback = Bun.serve(loopbackOptions as Omit<typeof loopbackOptions, "idleTimeout">);
     const client = new KubeClient({ server: "http://localhost", socketPath, token: files.adminToken, userAgent: "kubun-control-plane" });
-    const ctx = { ...createControllerContext(client, { now }), informers: new SharedInformerFactory(client, { intern: storedCopy(store) }) };
+    const ctx = { ...createControllerContext(client, { now }), informers: new SharedInformerFactory(client, { intern: storedCopy(store), internLine: recentEventLines(store) }) };
     const running: { stop(): Promise<void> }[] = [];
     const election = opts.leaderElection ?? opts.datastoreEndpoint !== undefined;
     // kube's hostname_uuid, with the port: which of several servers on one host leads shows in the Lease.

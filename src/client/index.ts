@@ -5,7 +5,7 @@ export { KubeClient, fromKubeconfig, type KubeClientOptions, type RequestOptions
 export { loadKubeconfig, parseKubeconfig, type ConnectionOptions, type KubeconfigContext } from "./kubeconfig.ts";
 export { apiVersionOf, groupVersionPath, objectKey, resourceFor, resourcePath, splitKey } from "./paths.ts";
 export { isStatus, responseError } from "./response-error.ts";
-export { ndjson } from "./ndjson.ts";
+export { ndjson, type LineInterner } from "./ndjson.ts";
 export { ObjectCache, podsByNodeName, type IndexFunc, type Lister, type ObjectSelector } from "./cache.ts";
 export { Informer, type EventHandler, type InformerOptions } from "./informer.ts";
 export { SharedInformerFactory, type ListWatchSource, type SharedInformerOptions } from "./informer-factory.ts";

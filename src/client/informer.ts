@@ -6,6 +6,7 @@
 import { isGone, isResourceExpired } from "../apis/errors.ts";
 import type { KubeList, KubeObject } from "../apis/meta.ts";
 import { ObjectCache, type IndexFunc, type Lister } from "./cache.ts";
+import type { LineInterner } from "./ndjson.ts";
 import { objectKey } from "./paths.ts";
 import type { ListerWatcher, ObjectEvent } from "./types.ts";
 
@@ -32,6 +33,13 @@ export interface InformerOptions<T extends KubeObject = KubeObject> {
    * the API and sees exactly what it sent, without a second copy of every object in memory.
    */
   intern?: (obj: KubeObject) => KubeObject | undefined;
+  /**
+   * The same for a watch event before it is parsed: the event of an object this process holds,
+   * from its line (ndjson.ts's LineInterner); the line is parsed when it answers undefined.
+   * `kubun server`'s informers skip decoding each event of an object they would then swap for
+   * the store's copy anyway (the decoding was most of their garbage).
+   */
+  internLine?: LineInterner;
 }
 
 // client-go's reflector relists on either: the revision was compacted, or the server says gone.
@@ -126,7 +134,7 @@ export class Informer<T extends KubeObject = KubeObject> {
         const began = Date.now();
         let events = 0;
         await this.lw.watch(
-          { resourceVersion: this.lastRV, allowWatchBookmarks: true, timeoutSeconds: this.watchTimeout() },
+          { resourceVersion: this.lastRV, allowWatchBookmarks: true, timeoutSeconds: this.watchTimeout(), internLine: this.opts.internLine },
           (event) => {
             events++;
             this.apply(event);

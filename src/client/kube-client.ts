@@ -191,7 +191,7 @@ export class KubeClient {
     signal?: AbortSignal,
   ): Promise<void> {
     if (signal?.aborted) return;
-    const { namespace, ...params } = opts;
+    const { namespace, internLine, ...params } = opts;
     try {
       const res = await this.send("GET", resourcePath(r, namespace), {
         query: { ...params, watch: true },
@@ -201,7 +201,7 @@ export class KubeClient {
         watch: true,
       });
       if (res.statusCode >= 300) throw responseError(res.statusCode, await res.body.text());
-      for await (const values of ndjsonBatches(res.body)) {
+      for await (const values of ndjsonBatches(res.body, internLine)) {
         for (const value of values) {
           const event = value as { type: string; object: unknown };
           if (event.type === "ERROR") throw responseError(isStatus(event.object) ? event.object.code : 500, JSON.stringify(event.object));

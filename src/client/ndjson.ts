@@ -4,7 +4,14 @@
 // over together (ndjsonBatches): a busy watch (a scheduler's pods at thousands of events a second)
 // then pays one await per chunk rather than one per event, and no string is re-sliced per line.
 
-export async function* ndjsonBatches(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<unknown[]> {
+/**
+ * The value of a line this process already holds (the API server's own stored object, for its
+ * in-process informers), or undefined: the line is then parsed. It must only answer with a value
+ * exactly equal to what JSON.parse would make of the line.
+ */
+export type LineInterner = (line: string) => unknown;
+
+export async function* ndjsonBatches(chunks: AsyncIterable<Uint8Array>, intern?: LineInterner): AsyncGenerator<unknown[]> {
   const decoder = new TextDecoder();
   let rest = "";
   for await (const chunk of chunks) {
@@ -22,7 +29,7 @@ export async function* ndjsonBatches(chunks: AsyncIterable<Uint8Array>): AsyncGe
       if (line.length > 2 || line.trim()) {
         let value: unknown;
         try {
-          value = JSON.parse(line);
+          value = intern?.(line) ?? JSON.parse(line);
         } catch (err) {
           // The values before a malformed line still happened.
           if (values.length) yield values;

@@ -1,6 +1,7 @@
 // The options of the client's verbs (the query parameters Kubernetes takes) and the
 // list+watch contract an informer runs on.
 import type { KubeList, KubeObject, Status } from "../apis/meta.ts";
+import type { LineInterner } from "./ndjson.ts";
 
 /** Which objects a list or watch covers. */
 export interface Scope {
@@ -22,6 +23,11 @@ export interface WatchOptions extends Scope {
   allowWatchBookmarks?: boolean;
   /** The server ends the watch after this long; the caller then re-watches. */
   timeoutSeconds?: number;
+  /**
+   * Not sent: events this process already holds as objects, taken instead of parsing their line
+   * (ndjson.ts's LineInterner; `kubun server`'s informers get the store's own copy this way).
+   */
+  internLine?: LineInterner;
 }
 
 /** The events a watch delivers; an ERROR event instead ends the watch with a StatusError. */
@@ -72,7 +78,7 @@ export interface ListerWatcher<T extends KubeObject = KubeObject> {
    * or it fails (rejects: a StatusError for an HTTP error or an ERROR event, else the network error).
    */
   watch(
-    opts: { resourceVersion: string; allowWatchBookmarks?: boolean; timeoutSeconds?: number },
+    opts: { resourceVersion: string; allowWatchBookmarks?: boolean; timeoutSeconds?: number; internLine?: LineInterner },
     onEvent: (event: ObjectEvent<T>) => void,
     signal: AbortSignal,
   ): Promise<void>;

@@ -3,3 +3,4 @@ export * from "./types.ts";
 export { SqliteStore, type StoreOptions } from "./store.ts";
 export { PostgresStore, type PostgresStoreOptions } from "./pg-store.ts";
 export { objectJson } from "./json.ts";
+export { recentEventLines } from "./event-lines.ts";

@@ -6,6 +6,8 @@ import postgres from "postgres";
 import type { KubeObject } from "../apis/meta.ts";
 import { havePostgres, startPostgres, type TestPostgres } from "../../test/helpers/postgres.ts";
 import { CompactedError, KeyExistsError, RevisionConflictError, StorageUnavailableError } from "./errors.ts";
+import { recentEventLines } from "./event-lines.ts";
+import { objectJson } from "./json.ts";
 import { PostgresStore } from "./pg-store.ts";
 import { SCHEMA_VERSION } from "./pg-schema.ts";
 import type { StoreEvent } from "./types.ts";
@@ -38,6 +40,21 @@ async function pair(opts: { pollIntervalMs?: number } = {}): Promise<[PostgresSt
 }
 
 describe.skipIf(!havePostgres)("PostgresStore: several servers on one datastore", () => {
+  test("a recent write's watch line is its object on the server that wrote it and on the other (recentEventLines)", async () => {
+    const [a, b] = await pair();
+    const created = await a.create("/core/configmaps/ns/x", obj("x", { k: "v" }));
+    await until(() => b.get("/core/configmaps/ns/x") !== undefined, "b to apply a's write");
+    for (const s of [a, b]) {
+      const object = s.get("/core/configmaps/ns/x")!.object;
+      const event = recentEventLines(s)!(`{"type":"ADDED","object":${objectJson(object)}}`);
+      expect(event).toEqual({ type: "ADDED", object });
+      expect(event!.object).toBe(object);
+      expect(event).toEqual(JSON.parse(`{"type":"ADDED","object":${objectJson(created.object)}}`));
+    }
+    await a.close();
+    await b.close();
+  });
+
   test("a write on one is seen by a watch on the other; preconditions are decided by the database", async () => {
     // A poll far longer than the test: only NOTIFY can wake B.
     const [a, b] = await pair({ pollIntervalMs: 60_000 });

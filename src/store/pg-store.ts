@@ -134,6 +134,13 @@ export class PostgresStore implements ServerStore {
   get compactedRevision(): number {
     return this.compacted;
   }
+  /** The current object written at `revision` while that write is recent (see SqliteStore.recentObject). */
+  recentObject(revision: number): KubeObject | undefined {
+    const key = this.hub.keyAt(revision);
+    const entry = key === undefined ? undefined : this.live.get(key);
+    return entry?.revision === revision ? entry.object : undefined;
+  }
+
   memoryStats(): StoreMemoryStats {
     return { keys: this.live.counts(), ringEvents: this.hub.ringLength, ringTextBytes: this.hub.ringTextBytes, sharedParts: this.parts.size };
   }

@@ -116,6 +116,17 @@ export class SqliteStore implements ServerStore {
   }
 
 
+  /**
+   * The object written at `revision` if it is still its key's current object and that write's
+   * event is still in the watch ring (a recent write: the in-process informers ask for the object
+   * of each event they receive, rather than decode a copy of it). Not for cold resources.
+   */
+  recentObject(revision: number): KubeObject | undefined {
+    const key = this.hub.keyAt(revision);
+    const entry = key === undefined ? undefined : this.live.get(key);
+    return entry?.revision === revision && !(entry instanceof ColdEntry) ? entry.object : undefined;
+  }
+
   history(key: string): HistoryEntry[] {
     return historyOf(this.log.rowsOf(key));
   }

@@ -87,6 +87,8 @@ export interface StoreMemoryStats {
 /** The store as the server runs it: one it also expires and compacts on its timers (SQLite or PostgreSQL). */
 export interface ServerStore extends Store {
   memoryStats?(): StoreMemoryStats;
+  /** The current object written at `revision` while that write is recent, else undefined (store.ts). */
+  recentObject?(revision: number): KubeObject | undefined;
   compact(revision: number): Promise<void>;
   /** Deletes the expiring resources' keys past their TTL at `now`; resolves with how many. */
   expire(now?: number): Promise<number>;

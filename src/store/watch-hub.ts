@@ -86,7 +86,22 @@ export class WatchHub {
   replay(prefix: string, revision: number): StoreEvent[] | undefined {
     if (revision < this.ringStart) return undefined;
     const out: StoreEvent[] = [];
-    // The ring is ordered by revision: binary-search the first event after `revision`.
+    for (let i = this.firstAfter(revision); i < this.ring.length; i++) {
+      const e = this.ring[i]!;
+      if (!e.key.startsWith(prefix)) continue;
+      out.push({ type: e.type, key: e.key, revision: e.revision, object: parseStored(e.json), prev: e.prevJson === undefined ? undefined : parseStored(e.prevJson) });
+    }
+    return out;
+  }
+
+  /** The key written at `revision`, while its event is in the ring. */
+  keyAt(revision: number): string | undefined {
+    const e = this.ring[this.firstAfter(revision - 1)];
+    return e?.revision === revision ? e.key : undefined;
+  }
+
+  /** The index of the ring's first event after `revision` (the ring is ordered by revision). */
+  private firstAfter(revision: number): number {
     let lo = 0;
     let hi = this.ring.length;
     while (lo < hi) {
@@ -94,12 +109,7 @@ export class WatchHub {
       if (this.ring[mid]!.revision <= revision) lo = mid + 1;
       else hi = mid;
     }
-    for (let i = lo; i < this.ring.length; i++) {
-      const e = this.ring[i]!;
-      if (!e.key.startsWith(prefix)) continue;
-      out.push({ type: e.type, key: e.key, revision: e.revision, object: parseStored(e.json), prev: e.prevJson === undefined ? undefined : parseStored(e.prevJson) });
-    }
-    return out;
+    return lo;
   }
 
   subscribe(prefix: string, listener: Listener): () => void {

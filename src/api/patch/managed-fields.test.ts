@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import type { KubeObject } from "../../apis/meta.ts";
 import { serverSideApply } from "./apply.ts";
 import { FieldSet, pathString } from "./field-set.ts";
-import { updateManagedFields } from "./managed-fields.ts";
+import { changedFields, isManager, readOwners, updateManagedFields, writeOwners } from "./managed-fields.ts";
 
 const T0 = "2025-01-01T00:00:00Z";
 const T1 = "2025-01-01T00:01:00Z";
@@ -94,5 +94,55 @@ describe("updateManagedFields", () => {
     const body = pod("a");
     updateManagedFields(undefined, body, "m", "Update", T0);
     expect(body.metadata.managedFields).toBeUndefined();
+  });
+});
+
+describe("updateManagedFields keeps the sets of managers a write does not touch", () => {
+  /** The definition: every manager's set decoded, changed and encoded again (writeOwners). */
+  function byDefinition(old: KubeObject | undefined, updated: KubeObject, manager: string, now: string, subresource?: string): KubeObject {
+    const { changed, removed } = changedFields(old, updated, updated.kind ?? "", subresource);
+    const sent = updated.metadata.managedFields;
+    const owners = readOwners(sent && sent.length > 0 ? sent : old?.metadata.managedFields);
+    let mine = owners.find((o) => isManager(o.entry, manager, "Update", updated.apiVersion ?? "", subresource));
+    if (!mine) owners.push((mine = { entry: { manager, operation: "Update", apiVersion: updated.apiVersion ?? "", ...(subresource ? { subresource } : {}) }, fields: new FieldSet() }));
+    for (const o of owners) if (o !== mine) for (const p of [...changed, ...removed]) o.fields.delete(p);
+    for (const p of removed) mine.fields.delete(p);
+    for (const p of changed) mine.fields.add(p);
+    if (changed.size > 0 || removed.size > 0) mine.entry.time = now;
+    const entries = writeOwners(owners);
+    const metadata = { ...updated.metadata };
+    if (entries.length > 0) metadata.managedFields = entries;
+    else delete metadata.managedFields;
+    return { ...updated, metadata };
+  }
+  const entry = (manager: string, fieldsV1: Record<string, unknown>, subresource?: string) => ({ manager, operation: "Update" as const, apiVersion: "v1", time: T0, fieldsType: "FieldsV1", fieldsV1, ...(subresource ? { subresource } : {}) });
+  const base = pod("a", { status: { phase: "Pending" } });
+  const created = updateManagedFields(undefined, base, "creator", "Update", T0);
+  const bound = updateManagedFields(created, { ...created, spec: { ...(created.spec as object), nodeName: "n1" } } as KubeObject, "scheduler", "Update", T0);
+  const running = { ...bound, status: { phase: "Running", podIPs: [{ ip: "10.0.0.1" }] } } as KubeObject;
+  // Sets as a client may send them: out of order, "." alone, values that are not sets, empty.
+  const odd = (mf: unknown[]) => ({ ...bound, metadata: { ...bound.metadata, managedFields: mf } }) as KubeObject;
+  const unsorted = entry("unsorted", { "f:spec": { "f:nodeName": {} }, "f:metadata": { "f:labels": { "f:app": {} } } });
+  const dotAlone = entry("dot", { "f:metadata": { "f:labels": { ".": {} } } });
+  const notAnObject = entry("value", { "f:metadata": { "f:labels": { "f:app": 1 } } });
+  const empty = entry("empty", {});
+  const dotLast = entry("dotlast", { "f:spec": { "f:containers": { 'k:{"name":"c"}': {}, ".": {} } } });
+
+  test.each([
+    ["a status write beside the creator and the scheduler", bound, running, "kubelet", "status"],
+    ["a spec write that takes a field from the creator", bound, { ...bound, spec: { ...(bound.spec as object), containers: [{ name: "c", image: "b" }] } }, "kubectl", undefined],
+    ["a write by the creator itself", bound, { ...bound, metadata: { ...bound.metadata, labels: { app: "x" } } }, "creator", undefined],
+    ["a write that removes a field", bound, { ...bound, metadata: { ...bound.metadata, labels: {} } }, "kubectl", undefined],
+    ["a write that changes nothing", bound, bound, "kubectl", undefined],
+    ["odd sets carried over from the live object", odd([unsorted, dotAlone, notAnObject, empty, dotLast, ...bound.metadata.managedFields!]), { ...running, metadata: { ...running.metadata, managedFields: [] } }, "kubelet", "status"],
+    ["odd sets sent in the body", bound, { ...running, metadata: { ...running.metadata, managedFields: [dotLast, unsorted, empty, dotAlone] } }, "kubelet", "status"],
+  ] as [string, KubeObject, KubeObject, string, string | undefined][])("%s: the same bytes as decoding and encoding every set", (_, old, updated, manager, subresource) => {
+    const got = updateManagedFields(old, updated, manager, "Update", T1, subresource);
+    expect(JSON.stringify(got)).toBe(JSON.stringify(byDefinition(old, updated, manager, T1, subresource)));
+  });
+
+  test("an untouched set is the live object's own", () => {
+    const got = updateManagedFields(bound, running, "kubelet", "Update", T1, "status");
+    expect(got.metadata.managedFields![0]!.fieldsV1).toBe(bound.metadata.managedFields![0]!.fieldsV1);
   });
 });

@@ -1,0 +1,26 @@
+// The heap setting of heap-settings.ts is what the `kubun` command really starts with.
+import { expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { KUBUN_JSC_ENV, kubunJscAssignments } from "./heap-settings.ts";
+
+const ROOT = join(import.meta.dir, "..", "..");
+
+test("package.json's kubun and up scripts and main.ts's shebang start bun with KUBUN_JSC_ENV", () => {
+  const scripts = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).scripts;
+  expect(scripts.kubun).toBe(`${kubunJscAssignments()} bun src/cli/main.ts`);
+  expect(scripts.up).toContain(`&& ${kubunJscAssignments()} bun src/cli/main.ts up`);
+  const shebang = readFileSync(join(ROOT, "src", "cli", "main.ts"), "utf8").split("\n")[0];
+  expect(shebang).toBe(`#!/usr/bin/env -S ${kubunJscAssignments()} bun`);
+});
+
+test("a process started as the kubun script starts has the setting (JSC accepts it)", async () => {
+  const proc = Bun.spawn([process.execPath, "-e", "console.log(process.env.BUN_JSC_forceRAMSize)"], {
+    env: { ...process.env, ...KUBUN_JSC_ENV },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  expect((await new Response(proc.stdout).text()).trim()).toBe(KUBUN_JSC_ENV.BUN_JSC_forceRAMSize!);
+  // An option JSC does not know makes bun refuse to start.
+  expect(await proc.exited).toBe(0);
+});
