@@ -110,3 +110,37 @@ describe("paths", () => {
     expect(pathString(path)).toBe(want);
   });
 });
+
+describe("FieldSet.fromFieldsV1 → toFieldsV1", () => {
+  const canonical = () => fieldsOf(deployment(), rootType("Deployment")).toFieldsV1();
+
+  test("an unchanged set read from toFieldsV1's form is written as the tree it was read from", () => {
+    const tree = canonical();
+    expect(FieldSet.fromFieldsV1(tree).toFieldsV1()).toBe(tree);
+  });
+
+  test("a set changed after reading is encoded anew, and says what it now holds", () => {
+    const tree = canonical();
+    const added = FieldSet.fromFieldsV1(tree);
+    added.add(["f:spec", "f:paused"]);
+    expect(added.toFieldsV1()).not.toBe(tree);
+    expect(added.toFieldsV1()).toEqual({ ...tree, "f:spec": { ...(tree["f:spec"] as object), "f:paused": {} } });
+    const removed = FieldSet.fromFieldsV1(tree);
+    removed.delete(["f:spec", "f:replicas"]);
+    expect(Object.keys(removed.toFieldsV1()["f:spec"] as object)).toEqual(["f:selector", "f:template"]);
+    // Adding a path it holds already, or deleting one it lacks, changes nothing.
+    const same = FieldSet.fromFieldsV1(tree);
+    same.add(["f:spec", "f:replicas"]);
+    same.delete(["f:spec", "f:nothing"]);
+    expect(same.toFieldsV1()).toBe(tree);
+  });
+
+  test.each([
+    ["tokens out of order", { "f:spec": {}, "f:metadata": {} }, { "f:metadata": {}, "f:spec": {} }],
+    ['a "." with nothing beside it', { "f:spec": { ".": {} } }, { "f:spec": {} }],
+    ['a "." that is not empty', { "f:spec": { ".": { "f:x": {} }, "f:a": {} } }, { "f:spec": { ".": {}, "f:a": {} } }],
+    ["a value that is not a tree", { "f:spec": {}, "f:x": 1 }, { "f:spec": {} }],
+  ])("a tree not in toFieldsV1's form (%s) is written in it", (_, tree, written) => {
+    expect(FieldSet.fromFieldsV1(tree).toFieldsV1()).toEqual(written);
+  });
+});

@@ -16,16 +16,24 @@ const keyOf = (path: FieldPath) => path.join("\0");
 
 export class FieldSet {
   private readonly paths = new Map<string, FieldPath>();
+  /**
+   * The FieldsV1 tree this set was read from, while the set is unchanged and the tree is what
+   * toFieldsV1 would make of it: every write re-encodes every manager's set, and most are as
+   * they were (a Lease renewal changes no one's fields), so the tree read is the tree written.
+   */
+  private source: JsonObject | undefined;
 
   constructor(paths: Iterable<FieldPath> = []) {
     for (const path of paths) this.add(path);
   }
 
   add(path: FieldPath): void {
+    const size = this.paths.size;
     this.paths.set(keyOf(path), path);
+    if (this.paths.size !== size) this.source = undefined;
   }
   delete(path: FieldPath): void {
-    this.paths.delete(keyOf(path));
+    if (this.paths.delete(keyOf(path))) this.source = undefined;
   }
   has(path: FieldPath): boolean {
     return this.paths.has(keyOf(path));
@@ -58,20 +66,33 @@ export class FieldSet {
 
   static fromFieldsV1(tree: unknown): FieldSet {
     const set = new FieldSet();
+    // Whether the tree is in toFieldsV1's form: tokens sorted, every value a tree, "." only
+    // empty and beside other tokens (a member with members below it).
+    let canonical = isObject(tree);
     const walk = (node: unknown, path: string[]) => {
-      if (!isObject(node)) return;
+      if (!isObject(node)) {
+        canonical = false;
+        return;
+      }
       const tokens = Object.keys(node);
       if (tokens.length === 0 && path.length > 0) set.add(path);
+      let previous = "";
       for (const token of tokens) {
-        if (token === ".") set.add(path);
-        else walk(node[token], [...path, token]);
+        if (token <= previous) canonical = false;
+        previous = token;
+        if (token === ".") {
+          if (tokens.length === 1 || !isObject(node[token]) || Object.keys(node[token]).length > 0) canonical = false;
+          set.add(path);
+        } else walk(node[token], [...path, token]);
       }
     };
     walk(tree, []);
+    if (canonical) set.source = tree as JsonObject;
     return set;
   }
 
   toFieldsV1(): JsonObject {
+    if (this.source) return this.source;
     interface Node {
       member: boolean;
       children: Map<string, Node>;
