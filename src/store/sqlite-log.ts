@@ -1,11 +1,7 @@
 // The durable half of the store: appends, replays and compacts the revision log in SQLite
-// through Drizzle. Everything here is synchronous (bun:sqlite is), except the flush of appended
-// rows to the disk (sync): an append commits into the WAL without waiting for the disk, and
-// sync() fdatasyncs the WAL on a thread of the pool, so the event loop goes on serving requests
-// meanwhile and the writes of every append made in the meantime share the next flush. Batching
-// and acknowledging only what is flushed happen above (store.ts).
+// through Drizzle. Everything here is synchronous (bun:sqlite is); batching happens above.
 import { constants, Database } from "bun:sqlite";
-import { accessSync, closeSync, constants as fs, existsSync, fdatasync, fsyncSync, openSync } from "node:fs";
+import { accessSync, constants as fs, existsSync } from "node:fs";
 import { dirname } from "node:path";
 import { and, asc, eq, gt, gte, inArray, lt, lte, max, sql } from "drizzle-orm";
 import { drizzle, type BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
@@ -62,25 +58,13 @@ export class SqliteLog {
   private readonly transformer: ValueTransformer;
   /** The data dir's file system is read-only: reads are served, every append fails. */
   readonly readOnly: boolean;
-  /**
-   * An append is on disk only after sync() (synchronous "full" on a file): SQLite itself runs
-   * with synchronous=NORMAL, which in WAL mode writes a commit to the WAL without an fsync, and
-   * sync() makes up for it. False: appends need no sync (synchronous "normal", ":memory:").
-   */
-  readonly needsSync: boolean;
-  private readonly path: string;
-  /** The WAL file, opened at the first sync (it exists once a transaction has committed). */
-  private walFd: number | undefined;
 
   constructor(path: string, opts: LogOptions = {}) {
-    this.path = path;
     this.transformer = opts.transformer ?? IDENTITY;
     this.readOnly = path !== ":memory:" && !writable(dirname(path));
-    this.needsSync = path !== ":memory:" && !this.readOnly && opts.synchronous !== "normal";
     this.sqlite = this.readOnly ? openReadOnly(path) : new Database(path, { create: true });
     if (!this.readOnly) this.sqlite.exec("PRAGMA journal_mode = WAL");
-    // "FULL" on a read-only file (nothing is written); on a writable one the WAL's flush is sync()'s.
-    this.sqlite.exec(`PRAGMA synchronous = ${opts.synchronous === "normal" || this.needsSync ? "NORMAL" : "FULL"}`);
+    this.sqlite.exec(`PRAGMA synchronous = ${opts.synchronous === "normal" ? "NORMAL" : "FULL"}`);
     this.sqlite.exec("PRAGMA busy_timeout = 5000");
     this.db = drizzle(this.sqlite);
     if (!this.readOnly) for (const stmt of createStatements) this.db.run(stmt);
@@ -99,11 +83,7 @@ export class SqliteLog {
     this.valueById = this.db.select({ name: kv.name, value: kv.value }).from(kv).where(eq(kv.id, sql.placeholder("id"))).prepare();
   }
 
-  /**
-   * Appends rows in one transaction. Throws if any row violates the CAS index. With needsSync
-   * the rows are committed (readers of the file see them) but on disk only once a sync() that
-   * started after this append has succeeded.
-   */
+  /** Appends rows in one transaction: one fsync for the whole group. Throws if any row violates the CAS index. */
   append(rows: readonly LogRow[]): void {
     this.db.transaction(() => {
       for (const r of rows) {
@@ -111,38 +91,6 @@ export class SqliteLog {
         this.insert.run({ ...r, value, created: r.created ? 1 : 0, deleted: r.deleted ? 1 : 0 });
       }
     });
-  }
-
-  /**
-   * Flushes every append so far to the disk, as SQLite's synchronous=FULL would at each commit
-   * (fdatasync of the WAL), on a thread of the pool; `done` gets the error, if any, on the event
-   * loop. Checkpoints stay SQLite's: it syncs the WAL before copying it into the database.
-   */
-  sync(done: (err: Error | null) => void): void {
-    let fd: number;
-    try {
-      fd = this.walFd ??= this.openWal();
-    } catch (err) {
-      done(err as Error);
-      return;
-    }
-    fdatasync(fd, done);
-  }
-
-  /**
-   * The WAL stays the same file while this connection is open (SQLite deletes it only when the
-   * last connection closes, and truncates it in place). Its directory entry is flushed once, as
-   * SQLite does when it first syncs a file it created.
-   */
-  private openWal(): number {
-    const fd = openSync(`${this.path}-wal`, "r");
-    const dir = openSync(dirname(this.path), "r");
-    try {
-      fsyncSync(dir);
-    } finally {
-      closeSync(dir);
-    }
-    return fd;
   }
 
   /**
@@ -269,7 +217,5 @@ export class SqliteLog {
 
   close(): void {
     this.sqlite.close();
-    if (this.walFd !== undefined) closeSync(this.walFd);
-    this.walFd = undefined;
   }
 }

@@ -2,11 +2,8 @@
 //
 // Writes are checked (compare-and-swap) against the newest state, including writes not yet
 // committed, and queued; one flush per event-loop turn appends the whole queue in a single
-// transaction (group commit). The transaction's flush to disk (fdatasync of the WAL) runs on a
-// thread of the pool while the event loop goes on serving requests; the writes queued meanwhile
-// wait for it and then go as the next group, one commit and one fsync for them all (a lone write
-// waits for nothing but its own). Only once a group is on disk are its writes visible to
-// readers, published to watchers, and acknowledged to callers, in revision order.
+// transaction (group commit: one fsync for many requests). Only after that commit are the
+// writes visible to readers, published to watchers, and acknowledged to callers.
 import type { KubeObject } from "../apis/meta.ts";
 import { CompactedError, KeyExistsError, KeyNotFoundError, RevisionConflictError, StorageWriteError, StoreClosedError } from "./errors.ts";
 import { forgetJson, keepStored, objectJson, parseStored, storedForm } from "./json.ts";
@@ -49,12 +46,6 @@ interface PendingWrite {
   reject: (err: unknown) => void;
 }
 
-/** The writes one flush appended, numbered in flush order. */
-interface Group {
-  seq: number;
-  writes: PendingWrite[];
-}
-
 /** Log rows a step of compaction looks at: a few milliseconds of the event loop. */
 const COMPACT_STEP_ROWS = 500;
 
@@ -70,7 +61,7 @@ export class SqliteStore implements ServerStore {
   private readonly hub: WatchHub;
   /** Committed current state (live-state.ts). */
   private readonly live = new LiveState();
-  /** Newest state of keys written but not yet applied (entry null: deleted), with its revision. */
+  /** Newest state of keys written but not yet committed (entry null: deleted), with its revision. */
   private readonly pending = new Map<string, { entry: Entry | null; revision: number }>();
   /** Revision of each deleted key's tombstone: the CAS base of its next create. */
   private readonly tombstones = new Map<string, number>();
@@ -80,12 +71,7 @@ export class SqliteStore implements ServerStore {
   private readonly leases: Leases;
   private readonly now: () => number;
   private queue: PendingWrite[] = [];
-  /** The group appended to the log and on its way to disk (undefined: none). */
-  private syncing: Group | undefined;
-  /** Groups flushed so far (the last one's seq). */
-  private flushed = 0;
-  /** Who waits in settled(): for every group up to `through` to be applied or failed. */
-  private settledWaiters: { through: number; resolve: () => void }[] = [];
+  private settledWaiters: (() => void)[] = [];
   private flushScheduled = false;
   private assigned: number;
   private committed: number;
@@ -93,8 +79,6 @@ export class SqliteStore implements ServerStore {
   private closed = false;
   /** Why the last commit failed, until one succeeds (readyz reports it). */
   private lastCommitFailure: string | undefined;
-  /** Why a flush to disk failed: from then on every write fails. */
-  private syncFailure: string | undefined;
   /** The compaction whose steps are still running. */
   private compacting: Promise<void> | undefined;
 
@@ -256,7 +240,7 @@ export class SqliteStore implements ServerStore {
   /** Why the store cannot take writes now (closed, read-only, locked by another process, the last commit failed), or undefined. */
   writeFailure(): string | undefined {
     if (this.closed) return "the store is closed";
-    return this.syncFailure ?? this.log.writeFailure() ?? this.lastCommitFailure;
+    return this.log.writeFailure() ?? this.lastCommitFailure;
   }
 
   /** Why the store cannot answer reads from its database, or undefined. */
@@ -266,17 +250,14 @@ export class SqliteStore implements ServerStore {
   }
 
   settled(): Promise<void> {
-    const through = this.queue.length > 0 ? this.flushed + 1 : this.flushed;
-    if (through < this.firstUnsettled()) return Promise.resolve();
-    return new Promise((resolve) => this.settledWaiters.push({ through, resolve }));
+    if (this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.settledWaiters.push(resolve));
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.flush();
     this.closed = true;
-    // Writes already appended are acknowledged (or failed) before the file closes.
-    await this.settled();
     await this.compacting?.catch(() => {});
     this.log.close();
   }
@@ -314,64 +295,36 @@ export class SqliteStore implements ServerStore {
 
   private flush(): void {
     this.flushScheduled = false;
-    // While a group is on its way to disk, the writes queued meanwhile wait: its sync's end
-    // appends them all as the next group (one commit and one fsync for what arrived meanwhile).
-    if (this.syncing) return;
-    const writes = this.queue;
-    if (writes.length === 0) return;
+    const batch = this.queue;
+    if (batch.length === 0) return;
     this.queue = [];
-    const group = { seq: ++this.flushed, writes };
-    const t = stageStart();
+    this.pending.clear();
+    const waiters = this.settledWaiters;
+    this.settledWaiters = [];
     try {
-      if (this.syncFailure) throw new Error(`an earlier flush to disk failed: ${this.syncFailure}`);
-      this.log.append(writes.map((w) => w.row));
+      this.commit(batch);
+    } finally {
+      for (const w of waiters) w();
+    }
+  }
+
+  private commit(batch: PendingWrite[]): void {
+    let t = stageStart();
+    try {
+      this.log.append(batch.map((w) => w.row));
     } catch (err) {
-      // Nothing of the group was committed, so nothing of it is applied in memory either;
+      // Nothing of the batch was committed, so nothing of it is applied in memory either;
       // the revisions it took stay unused.
       const failure = new StorageWriteError(err);
       this.lastCommitFailure = failure.message;
-      this.forgetPending(writes);
-      for (const w of writes) w.reject(failure);
-      this.settle();
+      for (const w of batch) w.reject(failure);
       return;
     }
+    this.lastCommitFailure = undefined;
     stageEnd("commit", t);
-    if (this.log.needsSync) this.sync(group);
-    else {
-      this.lastCommitFailure = undefined;
-      this.apply(group);
-      this.settle();
-    }
-  }
-
-  /** Flushes an appended group to disk; once that succeeds it is applied. Then the next group goes. */
-  private sync(group: Group): void {
-    this.syncing = group;
-    this.log.sync((err) => {
-      this.syncing = undefined;
-      if (err) {
-        // Committed in the file but not known to be on disk: not acknowledged, not applied. The
-        // file now holds rows the memory lacks, and a disk that failed a flush may have lost any
-        // of them: every later write fails too (readyz says why) until a restart reads the file.
-        const failure = new StorageWriteError(err);
-        this.syncFailure = this.lastCommitFailure = failure.message;
-        this.forgetPending(group.writes);
-        for (const w of group.writes) w.reject(failure);
-      } else {
-        this.lastCommitFailure = undefined;
-        this.apply(group);
-      }
-      this.flush();
-      this.settle();
-    });
-  }
-
-  /** A group's writes, on disk: into current state, out to watchers, back to their callers. */
-  private apply(group: Group): void {
-    const writes = group.writes;
-    let t = stageStart();
+    t = stageStart();
     const now = this.now();
-    for (const { event } of writes) {
+    for (const { event } of batch) {
       const resource = resourceOf(event.key);
       if (this.leases.covers(resource)) this.leases.wrote(event.key, now, event.type === "DELETED");
       if (event.type === "DELETED") {
@@ -387,45 +340,12 @@ export class SqliteStore implements ServerStore {
         );
       }
       this.committed = event.revision;
-      // Readers now see this write: the newest state of its key is the live one again, unless a later write is on its way.
-      if (this.pending.get(event.key)?.revision === event.revision) this.pending.delete(event.key);
     }
     stageEnd("apply", t);
     t = stageStart();
-    this.hub.publish(writes.map((w) => w.event));
+    this.hub.publish(batch.map((w) => w.event));
     stageEnd("fanout", t);
-    for (const w of writes) w.resolve({ key: w.event.key, revision: w.event.revision, createRevision: w.row.createRevision, object: w.event.object });
-  }
-
-  /**
-   * Failed writes are no one's newest state: their keys' pending entries are made again from
-   * the writes still on their way (appended and syncing, then queued), in revision order.
-   */
-  private forgetPending(failed: readonly PendingWrite[]): void {
-    const keys = new Set(failed.map((w) => w.row.name));
-    for (const key of keys) this.pending.delete(key);
-    const live = [...(this.syncing?.writes ?? []), ...this.queue];
-    for (const w of live) {
-      if (!keys.has(w.row.name)) continue;
-      this.pending.set(w.row.name, { entry: w.row.deleted ? null : { key: w.row.name, revision: w.row.id, createRevision: w.row.createRevision, object: w.event.object }, revision: w.row.id });
-    }
-  }
-
-  /** The oldest group not yet applied or failed (queued writes count as the next group). */
-  private firstUnsettled(): number {
-    if (this.syncing) return this.syncing.seq;
-    return this.queue.length > 0 ? this.flushed + 1 : Infinity;
-  }
-
-  private settle(): void {
-    if (this.settledWaiters.length === 0) return;
-    const first = this.firstUnsettled();
-    const still: typeof this.settledWaiters = [];
-    for (const w of this.settledWaiters) {
-      if (w.through < first) w.resolve();
-      else still.push(w);
-    }
-    this.settledWaiters = still;
+    for (const w of batch) w.resolve({ key: w.event.key, revision: w.event.revision, createRevision: w.row.createRevision, object: w.event.object });
   }
 
   private replayFromLog(prefix: string, revision: number): StoreEvent[] {
