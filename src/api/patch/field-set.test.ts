@@ -144,3 +144,24 @@ describe("FieldSet.fromFieldsV1 → toFieldsV1", () => {
     expect(FieldSet.fromFieldsV1(tree).toFieldsV1()).toEqual(written);
   });
 });
+
+describe("a FieldSet read from a tree answers as its decoding does, before it is decoded", () => {
+  const trees: [string, Record<string, unknown>][] = [
+    ["toFieldsV1's form", fieldsOf(deployment(), rootType("Deployment")).toFieldsV1()],
+    ["out of order, a lone \".\", a value that is not a tree", { "f:spec": { ".": {} }, "f:b": { "f:y": {}, "f:x": 1 }, "f:a": {}, ".": {} }],
+    ["empty", {}],
+  ];
+  test.each(trees)("%s", (_, tree) => {
+    const paths = [...FieldSet.fromFieldsV1(tree)];
+    expect(FieldSet.fromFieldsV1(tree).size).toBe(paths.length);
+    const probes = [...paths, ["f:spec", "f:nothing"], ["f:b", "f:x"], ["f:b"], [], ["f:spec", "f:template"]];
+    for (const probe of probes) {
+      const lazy = FieldSet.fromFieldsV1(tree);
+      expect(lazy.has(probe)).toBe(paths.some((p) => p.join("\0") === probe.join("\0")));
+      lazy.delete(probe);
+      expect(lazy.size).toBe(paths.filter((p) => p.join("\0") !== probe.join("\0")).length);
+      lazy.add(["f:new"]);
+      expect(lazy.has(["f:new"])).toBe(true);
+    }
+  });
+});
