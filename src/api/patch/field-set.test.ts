@@ -165,3 +165,42 @@ describe("a FieldSet read from a tree answers as its decoding does, before it is
     }
   });
 });
+
+describe("toFieldsV1's order", () => {
+  /** The encoding by its definition: each node's tokens sorted, "." first on a member with members below it. */
+  function byDefinition(paths: Iterable<readonly string[]>): Record<string, unknown> {
+    type Node = { member: boolean; children: Map<string, Node> };
+    const root: Node = { member: false, children: new Map() };
+    for (const path of paths) {
+      let node = root;
+      for (const token of path) {
+        let child = node.children.get(token);
+        if (!child) node.children.set(token, (child = { member: false, children: new Map() }));
+        node = child;
+      }
+      node.member = true;
+    }
+    const encode = (node: Node): Record<string, unknown> => {
+      const out: Record<string, unknown> = {};
+      if (node.member && node.children.size > 0) out["."] = {};
+      for (const token of [...node.children.keys()].sort()) out[token] = encode(node.children.get(token)!);
+      return out;
+    };
+    return encode(root);
+  }
+  const pod = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "p", labels: { z: "1", a: "2" } },
+    spec: { containers: [{ name: "b", image: "x", ports: [{ containerPort: 81 }, { containerPort: 80 }] }, { name: "a", image: "y" }], tolerations: [{ key: "k" }] },
+    status: { conditions: [{ type: "Ready", status: "True" }, { type: "Initialized", status: "True" }], podIPs: [{ ip: "10.0.0.2" }, { ip: "10.0.0.1" }] },
+  };
+  test.each([
+    ["a Deployment", fieldsOf(deployment(), rootType("Deployment"))],
+    ["a Pod with keyed lists out of order", fieldsOf(pod, rootType("Pod"))],
+    ["paths added in reverse, the root a member", new FieldSet([["f:b", "f:y"], ["f:b"], ["f:a"], []].reverse())],
+    ["nothing", new FieldSet()],
+  ])("%s: tokens sorted at every level, byte for byte", (_, set) => {
+    expect(JSON.stringify(set.toFieldsV1())).toBe(JSON.stringify(byDefinition(set)));
+  });
+});

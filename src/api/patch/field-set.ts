@@ -98,28 +98,36 @@ export class FieldSet {
 
   toFieldsV1(): JsonObject {
     if (this.source !== undefined && (this.canonical ??= countMembers(this.source, false) >= 0)) return this.source;
-    interface Node {
-      member: boolean;
-      children: Map<string, Node>;
-    }
-    const root: Node = { member: false, children: new Map() };
-    for (const path of this) {
+    // Paths in token order make every node's tokens come in sorted, so no node is sorted on its
+    // own; a member whose first member below it arrives gets its "." (which sorts first) then.
+    const paths = [...this.decoded().values()].sort(comparePaths);
+    const root: JsonObject = {};
+    const leaves = new Set<JsonObject>();
+    for (const path of paths) {
       let node = root;
       for (const token of path) {
-        let child = node.children.get(token);
-        if (!child) node.children.set(token, (child = { member: false, children: new Map() }));
+        let child = node[token] as JsonObject | undefined;
+        if (child === undefined) {
+          if (leaves.delete(node)) node["."] = {};
+          node[token] = child = {};
+        }
         node = child;
       }
-      node.member = true;
+      leaves.add(node);
     }
-    const encode = (node: Node): JsonObject => {
-      const out: JsonObject = {};
-      if (node.member && node.children.size > 0) out["."] = {};
-      for (const token of [...node.children.keys()].sort()) out[token] = encode(node.children.get(token)!);
-      return out;
-    };
-    return encode(root);
+    return root;
   }
+}
+
+/** Token by token, a path before the paths below it. */
+function comparePaths(a: FieldPath, b: FieldPath): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return a.length - b.length;
 }
 
 /**
