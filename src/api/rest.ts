@@ -4,7 +4,7 @@
 import type { KubeObject } from "../apis/meta.ts";
 import type { ResourceInfo } from "../apis/registry.ts";
 import { strategyFor } from "../apis/strategies.ts";
-import { jsonCopy } from "./json-copy.ts";
+import { copyOfStored, jsonCopy } from "./json-copy.ts";
 
 type Obj = Record<string, any>;
 
@@ -18,11 +18,12 @@ export function prepareForCreate(r: ResourceInfo, obj: KubeObject): void {
 
 /**
  * Merges an update into the current object: writes to the main resource keep the current
- * status, writes to /status keep everything but the status.
+ * status, writes to /status keep everything but the status. `current` is the stored object
+ * (its JSON text is cached: copying it is one parse).
  */
 export function prepareForUpdate(r: ResourceInfo, next: KubeObject, current: KubeObject, subresource?: string): KubeObject {
   if (subresource === "status") {
-    return { ...jsonCopy(current), status: jsonCopy((next as Obj).status) };
+    return { ...copyOfStored(current), status: jsonCopy((next as Obj).status) };
   }
   const strategy = strategyFor(r);
   const merged = next as Obj;

@@ -110,3 +110,97 @@ describe("paths", () => {
     expect(pathString(path)).toBe(want);
   });
 });
+
+describe("FieldSet.fromFieldsV1 → toFieldsV1", () => {
+  const canonical = () => fieldsOf(deployment(), rootType("Deployment")).toFieldsV1();
+
+  test("an unchanged set read from toFieldsV1's form is written as the tree it was read from", () => {
+    const tree = canonical();
+    expect(FieldSet.fromFieldsV1(tree).toFieldsV1()).toBe(tree);
+  });
+
+  test("a set changed after reading is encoded anew, and says what it now holds", () => {
+    const tree = canonical();
+    const added = FieldSet.fromFieldsV1(tree);
+    added.add(["f:spec", "f:paused"]);
+    expect(added.toFieldsV1()).not.toBe(tree);
+    expect(added.toFieldsV1()).toEqual({ ...tree, "f:spec": { ...(tree["f:spec"] as object), "f:paused": {} } });
+    const removed = FieldSet.fromFieldsV1(tree);
+    removed.delete(["f:spec", "f:replicas"]);
+    expect(Object.keys(removed.toFieldsV1()["f:spec"] as object)).toEqual(["f:selector", "f:template"]);
+    // Adding a path it holds already, or deleting one it lacks, changes nothing.
+    const same = FieldSet.fromFieldsV1(tree);
+    same.add(["f:spec", "f:replicas"]);
+    same.delete(["f:spec", "f:nothing"]);
+    expect(same.toFieldsV1()).toBe(tree);
+  });
+
+  test.each([
+    ["tokens out of order", { "f:spec": {}, "f:metadata": {} }, { "f:metadata": {}, "f:spec": {} }],
+    ['a "." with nothing beside it', { "f:spec": { ".": {} } }, { "f:spec": {} }],
+    ['a "." that is not empty', { "f:spec": { ".": { "f:x": {} }, "f:a": {} } }, { "f:spec": { ".": {}, "f:a": {} } }],
+    ["a value that is not a tree", { "f:spec": {}, "f:x": 1 }, { "f:spec": {} }],
+  ])("a tree not in toFieldsV1's form (%s) is written in it", (_, tree, written) => {
+    expect(FieldSet.fromFieldsV1(tree).toFieldsV1()).toEqual(written);
+  });
+});
+
+describe("a FieldSet read from a tree answers as its decoding does, before it is decoded", () => {
+  const trees: [string, Record<string, unknown>][] = [
+    ["toFieldsV1's form", fieldsOf(deployment(), rootType("Deployment")).toFieldsV1()],
+    ["out of order, a lone \".\", a value that is not a tree", { "f:spec": { ".": {} }, "f:b": { "f:y": {}, "f:x": 1 }, "f:a": {}, ".": {} }],
+    ["empty", {}],
+  ];
+  test.each(trees)("%s", (_, tree) => {
+    const paths = [...FieldSet.fromFieldsV1(tree)];
+    expect(FieldSet.fromFieldsV1(tree).size).toBe(paths.length);
+    const probes = [...paths, ["f:spec", "f:nothing"], ["f:b", "f:x"], ["f:b"], [], ["f:spec", "f:template"]];
+    for (const probe of probes) {
+      const lazy = FieldSet.fromFieldsV1(tree);
+      expect(lazy.has(probe)).toBe(paths.some((p) => p.join("\0") === probe.join("\0")));
+      lazy.delete(probe);
+      expect(lazy.size).toBe(paths.filter((p) => p.join("\0") !== probe.join("\0")).length);
+      lazy.add(["f:new"]);
+      expect(lazy.has(["f:new"])).toBe(true);
+    }
+  });
+});
+
+describe("toFieldsV1's order", () => {
+  /** The encoding by its definition: each node's tokens sorted, "." first on a member with members below it. */
+  function byDefinition(paths: Iterable<readonly string[]>): Record<string, unknown> {
+    type Node = { member: boolean; children: Map<string, Node> };
+    const root: Node = { member: false, children: new Map() };
+    for (const path of paths) {
+      let node = root;
+      for (const token of path) {
+        let child = node.children.get(token);
+        if (!child) node.children.set(token, (child = { member: false, children: new Map() }));
+        node = child;
+      }
+      node.member = true;
+    }
+    const encode = (node: Node): Record<string, unknown> => {
+      const out: Record<string, unknown> = {};
+      if (node.member && node.children.size > 0) out["."] = {};
+      for (const token of [...node.children.keys()].sort()) out[token] = encode(node.children.get(token)!);
+      return out;
+    };
+    return encode(root);
+  }
+  const pod = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "p", labels: { z: "1", a: "2" } },
+    spec: { containers: [{ name: "b", image: "x", ports: [{ containerPort: 81 }, { containerPort: 80 }] }, { name: "a", image: "y" }], tolerations: [{ key: "k" }] },
+    status: { conditions: [{ type: "Ready", status: "True" }, { type: "Initialized", status: "True" }], podIPs: [{ ip: "10.0.0.2" }, { ip: "10.0.0.1" }] },
+  };
+  test.each([
+    ["a Deployment", fieldsOf(deployment(), rootType("Deployment"))],
+    ["a Pod with keyed lists out of order", fieldsOf(pod, rootType("Pod"))],
+    ["paths added in reverse, the root a member", new FieldSet([["f:b", "f:y"], ["f:b"], ["f:a"], []].reverse())],
+    ["nothing", new FieldSet()],
+  ])("%s: tokens sorted at every level, byte for byte", (_, set) => {
+    expect(JSON.stringify(set.toFieldsV1())).toBe(JSON.stringify(byDefinition(set)));
+  });
+});

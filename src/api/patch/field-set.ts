@@ -15,26 +15,41 @@ const KEY_DEFAULTS: Readonly<Record<string, unknown>> = { protocol: "TCP" };
 const keyOf = (path: FieldPath) => path.join("\0");
 
 export class FieldSet {
-  private readonly paths = new Map<string, FieldPath>();
+  /** The paths by key; undefined while the set is only its FieldsV1 tree (decoded when needed). */
+  private paths: Map<string, FieldPath> | undefined = new Map();
+  /**
+   * The FieldsV1 tree this set was read from, while the set is unchanged. Every write reads and
+   * writes back every manager's set, and most stay as they were (a Lease renewal changes no
+   * one's fields): such a set is answered from its tree, never decoded, and written back as
+   * that tree when the tree is in toFieldsV1's form.
+   */
+  private source: JsonObject | undefined;
+  /** Whether `source` is in toFieldsV1's form (undefined: not checked yet). */
+  private canonical: boolean | undefined;
 
   constructor(paths: Iterable<FieldPath> = []) {
     for (const path of paths) this.add(path);
   }
 
   add(path: FieldPath): void {
-    this.paths.set(keyOf(path), path);
+    if (this.paths === undefined && memberOf(this.source, path)) return;
+    const paths = this.decoded();
+    const size = paths.size;
+    paths.set(keyOf(path), path);
+    if (paths.size !== size) this.source = undefined;
   }
   delete(path: FieldPath): void {
-    this.paths.delete(keyOf(path));
+    if (this.paths === undefined && !memberOf(this.source, path)) return;
+    if (this.decoded().delete(keyOf(path))) this.source = undefined;
   }
   has(path: FieldPath): boolean {
-    return this.paths.has(keyOf(path));
+    return this.paths === undefined ? memberOf(this.source, path) : this.paths.has(keyOf(path));
   }
   get size(): number {
-    return this.paths.size;
+    return this.paths === undefined ? countMembers(this.source, true) : this.paths.size;
   }
   [Symbol.iterator](): IterableIterator<FieldPath> {
-    return this.paths.values();
+    return this.decoded().values();
   }
 
   /** Whether the set has this path or any path below it. */
@@ -45,55 +60,119 @@ export class FieldSet {
 
   minus(other: FieldSet): FieldSet {
     const out = new FieldSet();
-    for (const [key, path] of this.paths) if (!other.paths.has(key)) out.paths.set(key, path);
+    const theirs = other.decoded();
+    for (const [key, path] of this.decoded()) if (!theirs.has(key)) out.paths!.set(key, path);
     return out;
   }
 
   /** The paths `keep` keeps (their keys copied, not made again: this is on every write's path). */
   filter(keep: (path: FieldPath) => boolean): FieldSet {
     const out = new FieldSet();
-    for (const [key, path] of this.paths) if (keep(path)) out.paths.set(key, path);
+    for (const [key, path] of this.decoded()) if (keep(path)) out.paths!.set(key, path);
     return out;
   }
 
+  /** A set read from a FieldsV1 tree; the tree is decoded only if the set is asked for its paths or changed. */
   static fromFieldsV1(tree: unknown): FieldSet {
     const set = new FieldSet();
-    const walk = (node: unknown, path: string[]) => {
-      if (!isObject(node)) return;
-      const tokens = Object.keys(node);
-      if (tokens.length === 0 && path.length > 0) set.add(path);
-      for (const token of tokens) {
-        if (token === ".") set.add(path);
-        else walk(node[token], [...path, token]);
-      }
-    };
-    walk(tree, []);
+    set.paths = undefined;
+    set.source = isObject(tree) ? tree : {};
     return set;
   }
 
+  private decoded(): Map<string, FieldPath> {
+    if (this.paths !== undefined) return this.paths;
+    const paths = (this.paths = new Map());
+    const walk = (node: unknown, path: string[]) => {
+      if (!isObject(node)) return;
+      const tokens = Object.keys(node);
+      if (tokens.length === 0 && path.length > 0) paths.set(keyOf(path), path);
+      for (const token of tokens) {
+        if (token === ".") paths.set(keyOf(path), path);
+        else walk(node[token], [...path, token]);
+      }
+    };
+    walk(this.source, []);
+    return paths;
+  }
+
   toFieldsV1(): JsonObject {
-    interface Node {
-      member: boolean;
-      children: Map<string, Node>;
-    }
-    const root: Node = { member: false, children: new Map() };
-    for (const path of this) {
+    if (this.source !== undefined && (this.canonical ??= countMembers(this.source, false) >= 0)) return this.source;
+    // Paths in token order make every node's tokens come in sorted, so no node is sorted on its
+    // own; a member whose first member below it arrives gets its "." (which sorts first) then.
+    const paths = [...this.decoded().values()].sort(comparePaths);
+    const root: JsonObject = {};
+    const leaves = new Set<JsonObject>();
+    for (const path of paths) {
       let node = root;
       for (const token of path) {
-        let child = node.children.get(token);
-        if (!child) node.children.set(token, (child = { member: false, children: new Map() }));
+        let child = node[token] as JsonObject | undefined;
+        if (child === undefined) {
+          if (leaves.delete(node)) node["."] = {};
+          node[token] = child = {};
+        }
         node = child;
       }
-      node.member = true;
+      leaves.add(node);
     }
-    const encode = (node: Node): JsonObject => {
-      const out: JsonObject = {};
-      if (node.member && node.children.size > 0) out["."] = {};
-      for (const token of [...node.children.keys()].sort()) out[token] = encode(node.children.get(token)!);
-      return out;
-    };
-    return encode(root);
+    return root;
   }
+}
+
+/** Token by token, a path before the paths below it. */
+function comparePaths(a: FieldPath, b: FieldPath): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return a.length - b.length;
+}
+
+/**
+ * Whether a FieldsV1 tree holds `path` as a member, as its decoding would: the node the path
+ * names is an empty tree below the root, or has a "." token.
+ */
+function memberOf(tree: JsonObject | undefined, path: FieldPath): boolean {
+  let node: unknown = tree;
+  for (const token of path) {
+    if (!isObject(node) || !Object.hasOwn(node, token)) return false;
+    node = node[token];
+  }
+  if (!isObject(node)) return false;
+  if (Object.hasOwn(node, ".")) return true;
+  return path.length > 0 && Object.keys(node).length === 0;
+}
+
+/**
+ * The members of a FieldsV1 tree, counted without decoding it. With `lenient` false, -1 for a
+ * tree not in toFieldsV1's form (tokens sorted, every value a tree, "." empty and only beside
+ * other tokens), whose decoding would then be written otherwise.
+ */
+function countMembers(tree: JsonObject | undefined, lenient: boolean): number {
+  let members = 0;
+  let canonical = true;
+  const walk = (node: unknown, depth: number): void => {
+    if (!isObject(node)) {
+      canonical = false;
+      return;
+    }
+    const tokens = Object.keys(node);
+    if (tokens.length === 0 && depth > 0) members++;
+    let previous = "";
+    for (const token of tokens) {
+      if (token <= previous) canonical = false;
+      previous = token;
+      if (token === ".") {
+        const dot = node[token];
+        if (tokens.length === 1 || !isObject(dot) || Object.keys(dot).length > 0) canonical = false;
+        members++;
+      } else walk(node[token], depth + 1);
+    }
+  };
+  walk(tree, 0);
+  return canonical || lenient ? members : -1;
 }
 
 /**
