@@ -5,7 +5,7 @@
 // changed; writes take those fields away from every other manager, as in Kubernetes. Entries
 // are not merged across apiVersions (kubun serves one version per group).
 import type { KubeObject, ManagedFieldsEntry } from "../../apis/meta.ts";
-import { deepEqual, isObject } from "./json-value.ts";
+import { deepEqual } from "./json-value.ts";
 import { DuplicateListKeys, diffFields, type FieldDiff } from "./field-diff.ts";
 import { FieldSet, fieldsOf, valueAt, type FieldPath } from "./field-set.ts";
 import { rootType } from "./merge-keys.ts";
@@ -89,53 +89,17 @@ export function readOwners(entries: readonly ManagedFieldsEntry[] | undefined): 
 
 /** Encodes owners back into managedFields, dropping managers left with no fields. */
 export function writeOwners(owners: readonly Owner[]): ManagedFieldsEntry[] {
-  return owners.filter((o) => o.fields.size > 0).map(({ entry, fields }) => encodeEntry(entry, fields.toFieldsV1()));
-}
-
-function encodeEntry(entry: ManagedFieldsEntry, fieldsV1: Record<string, unknown>): ManagedFieldsEntry {
-  return {
-    manager: entry.manager,
-    operation: entry.operation,
-    apiVersion: entry.apiVersion,
-    time: entry.time,
-    fieldsType: "FieldsV1",
-    fieldsV1,
-    ...(entry.subresource ? { subresource: entry.subresource } : {}),
-  };
-}
-
-/** Whether `path` is a member of the FieldsV1 tree (what FieldSet.fromFieldsV1(tree).has(path) says, without decoding it). */
-function treeHas(tree: unknown, path: FieldPath): boolean {
-  let node = tree;
-  for (const token of path) {
-    if (!isObject(node) || !Object.hasOwn(node, token)) return false;
-    node = node[token];
-  }
-  // A member is a leaf ({}) or a node marked "." beside its children.
-  return isObject(node) && (Object.hasOwn(node, ".") || Object.keys(node).length === 0);
-}
-
-/**
- * Whether a FieldsV1 tree is already what FieldSet.toFieldsV1 makes of it (its members sorted,
- * "." first and only beside children, every value an object) and not empty: such a tree is
- * written back as it is when a write leaves its owner's fields alone.
- */
-function canonicalTree(tree: unknown, root = true): boolean {
-  if (!isObject(tree)) return false;
-  const keys = Object.keys(tree);
-  if (keys.length === 0) return !root;
-  let i = 0;
-  if (keys[0] === ".") {
-    const dot = tree["."];
-    if (keys.length === 1 || !isObject(dot) || Object.keys(dot).length > 0) return false;
-    i = 1;
-  }
-  for (let prev = ""; i < keys.length; i++) {
-    const k = keys[i]!;
-    if (k === "." || (prev !== "" && !(prev < k)) || !canonicalTree(tree[k], false)) return false;
-    prev = k;
-  }
-  return true;
+  return owners
+    .filter((o) => o.fields.size > 0)
+    .map(({ entry, fields }) => ({
+      manager: entry.manager,
+      operation: entry.operation,
+      apiVersion: entry.apiVersion,
+      time: entry.time,
+      fieldsType: "FieldsV1",
+      fieldsV1: fields.toFieldsV1(),
+      ...(entry.subresource ? { subresource: entry.subresource } : {}),
+    }));
 }
 
 /** Managers are told apart by name, operation, subresource and (for updates) apiVersion. */
@@ -168,34 +132,11 @@ export function updateManagedFields(
   const { changed, removed } = changedFields(old, updated, kind, subresource);
 
   const sent = updated.metadata.managedFields;
-  const given = sent && sent.length > 0 ? sent : (old?.metadata.managedFields ?? []);
-  // Another manager none of whose fields this write touches keeps its field set as it is, when
-  // that is already in the form writeOwners would give it: no decoding and encoding it again on
-  // every write (a pod's status writes leave its creator's and the scheduler's sets alone).
-  const touches = (e: ManagedFieldsEntry) => {
-    for (const p of changed) if (treeHas(e.fieldsV1, p)) return true;
-    for (const p of removed) if (treeHas(e.fieldsV1, p)) return true;
-    return false;
-  };
-  // The given entries in their order, each kept as it is or decoded; a new owner comes last.
-  const slots: (ManagedFieldsEntry | Owner)[] = [];
-  const owners: Owner[] = [];
-  let mine: Owner | undefined;
-  for (const entry of given) {
-    const isMine = !mine && isManager(entry, manager, operation, apiVersion, subresource);
-    if (!isMine && !touches(entry) && canonicalTree(entry.fieldsV1)) {
-      slots.push(encodeEntry(entry, entry.fieldsV1!));
-      continue;
-    }
-    const owner = readOwners([entry])[0]!;
-    owners.push(owner);
-    slots.push(owner);
-    if (isMine) mine = owner;
-  }
+  const owners = readOwners(sent && sent.length > 0 ? sent : old?.metadata.managedFields);
+  let mine = owners.find((o) => isManager(o.entry, manager, operation, apiVersion, subresource));
   if (!mine) {
     mine = { entry: { manager, operation, apiVersion, ...(subresource ? { subresource } : {}) }, fields: new FieldSet() };
     owners.push(mine);
-    slots.push(mine);
   }
   for (const owner of owners) {
     if (owner === mine) continue;
@@ -206,7 +147,7 @@ export function updateManagedFields(
   for (const p of changed) mine.fields.add(p);
   if (changed.size > 0 || removed.size > 0) mine.entry.time = now;
 
-  const entries = slots.flatMap((s) => ("fields" in s ? writeOwners([s]) : [s]));
+  const entries = writeOwners(owners);
   if (entries.length > 0) result.metadata.managedFields = entries;
   else delete result.metadata.managedFields;
   return result;
