@@ -382,5 +382,8 @@ async function main(): Promise<void> {
   }
 }
 
-if (args.serve) await serve(args.serve);
-else await main();
+// Only as a command: a script that imports this file for its helpers must not start a run.
+if (import.meta.main) {
+  if (args.serve) await serve(args.serve);
+  else await main();
+}

@@ -212,6 +212,10 @@ export async function benchE2E(o: E2EOptions): Promise<E2EResult> {
   const server = spawn(["src/cli/main.ts", "server", "--data-dir", dataDir, "--port", "0", "--bind", "127.0.0.1", "--disable-scheduler", "--cluster-cidr", "10.0.0.0/8"], join(tmp, "server.log"), o.profileDir);
   let scheduler: Proc | undefined;
   const client = { current: undefined as KubeClient | undefined };
+  // Ended in `finally` too: a run that failed (pods left unbound) must not leave the watch or the
+  // kubelets' timers holding the client open, or the bench never exits.
+  const watchAbort = new AbortController();
+  let kubelets: Awaited<ReturnType<typeof startKubelets>> | undefined;
   try {
     const url = (await waitForLine(server, /listening on (https:\/\/\S+)/, "kubun server"))[1]!;
     const token = readFileSync(join(dataDir, "admin.token"), "utf8").trim();
@@ -229,7 +233,7 @@ export async function benchE2E(o: E2EOptions): Promise<E2EResult> {
     const nodesPerS = nodes.length / ((performance.now() - t) / 1000);
     o.log(`created ${nodes.length} nodes (${Math.round(nodesPerS)}/s)`);
 
-    const kubelets = o.kubelets !== false ? await startKubelets(url, token, ca, nodes.map((n) => n.name), o.clients) : undefined;
+    kubelets = o.kubelets !== false ? await startKubelets(url, token, ca, nodes.map((n) => n.name), o.clients) : undefined;
     if (kubelets) o.log(`fake kubelets: ${nodes.length} leases renewed every 10 s, node status every 5 min, bound pods marked Running`);
 
     scheduler = spawn(["bench/run-scheduler.ts", "--kubeconfig", join(dataDir, "admin.kubeconfig"), "--scoring", o.scoring], join(tmp, "scheduler.log"), o.profileDir);
@@ -248,7 +252,6 @@ export async function benchE2E(o: E2EOptions): Promise<E2EResult> {
     const done = new Promise<void>((r) => (allBound = r));
     const pacedDone = new Promise<void>((r) => (allPacedBound = r));
     const rv = (await api.list(pods, { namespace: "bench", limit: 1 })).metadata.resourceVersion;
-    const watchAbort = new AbortController();
     const watching = api.watch(pods, { namespace: "bench", resourceVersion: rv }, (ev) => {
       const obj = ev.object as Json;
       if (ev.type !== "MODIFIED" || !obj.spec?.nodeName) return;
@@ -349,6 +352,12 @@ export async function benchE2E(o: E2EOptions): Promise<E2EResult> {
       transport_pods_per_s: Math.round(transportReqPerS / REQUESTS_PER_POD),
     };
   } finally {
+    watchAbort.abort();
+    try {
+      kubelets?.stop();
+    } catch {
+      // Already reported by the run's own stop, or the run failed for another reason first.
+    }
     await client.current?.close();
     for (const p of [scheduler, server]) {
       if (!p) continue;
