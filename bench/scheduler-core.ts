@@ -138,7 +138,7 @@ export const INDEXED_ROUNDS = 3;
 
 /** The TypeScript twin of the wasm module (src/scheduler/ts-twin.ts) behind the same scorer. */
 const twin = (o: WasmScorerOptions) => createWasmScorer({ ...o, core: createTsTwin });
-const scanOf = (make: (o: WasmScorerOptions) => Scorer) => (o: ScorerOptions) => make({ ...o, equivalenceCache: false });
+const scanOf = (make: (o: WasmScorerOptions) => Scorer) => (o: ScorerOptions) => make({ ...o, equivalenceCache: false, equivalenceGroups: false });
 const WASM_SCAN = scanOf(createWasmScorer);
 const TS_SCAN = scanOf(twin);
 

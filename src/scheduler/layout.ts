@@ -79,7 +79,25 @@ export const H_LOG_SEQ = 63;
 // computed for this pod, already weighted: i32 per node slot, added to the combined score.
 // 0 = none; a pod with them takes the full scan (its scores are its own, never a class's).
 export const H_EXTRA_SCORES = 64;
+// Equivalence groups of nodes (wasm/assembly/_groups.ts): one block of G_* words and arrays,
+// 0 = off. Nodes equal in everything a label-free pod's filters and scores read fall into one
+// group; a full scan for such a pod evaluates each group once, at its lowest-index member.
+export const H_GROUPS = 65;
 export const HEADER_WORDS = 72;
+
+// Words at the start of the H_GROUPS block, then its arrays (see groupArrays in _groups.ts):
+// per node slot the group, the next and previous member and the version grouped at; per group
+// its first and last member, size, hash, next group in its hash bucket, position in the live
+// list; the live list, the free list; the hash buckets.
+export const G_VALID = 0;
+export const G_SEEN = 1;
+export const G_LIVE = 2;
+export const G_FREE = 3;
+export const G_CAPACITY = 4;
+export const G_BUCKETS = 5;
+export const G_WORDS = 8;
+/** Arrays of G_CAPACITY words in a group block (after G_WORDS; the buckets come last). */
+export const G_ARRAYS = 12;
 
 // Class state words at H_CLASS_META.
 export const META_VALID = 0;

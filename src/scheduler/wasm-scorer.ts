@@ -14,6 +14,7 @@ import {
 } from "./types.ts";
 import { ChangeLog } from "./wasm-change-log.ts";
 import { ClassCache, ClassKeyer } from "./wasm-class-cache.ts";
+import { GroupBlock } from "./wasm-groups.ts";
 import { NodeTable, WasmHeap } from "./wasm-heap.ts";
 import { type SchedulerExports, instantiateScheduler } from "./wasm-loader.ts";
 import { QueryEncoder, hostIPId, hostPortKey } from "./wasm-query.ts";
@@ -23,6 +24,11 @@ export interface WasmScorerOptions extends ScorerOptions {
   wasmPath?: string;
   /** Reuse per-node results across pods of the same equivalence class (default true). */
   equivalenceCache?: boolean;
+  /**
+   * Scan label-free pods without an index over equivalence groups of equal nodes, not node by
+   * node (default true; the bench's node-by-node scan turns it off).
+   */
+  equivalenceGroups?: boolean;
   /** Change log entries (tests shrink it to force index rebuilds); default 16384. */
   changeLogSize?: number;
   /** Classes kept by the equivalence cache (tests shrink it to force recycling); default 32. */
@@ -90,6 +96,7 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
   // Pods of one workload share tolerations: their per-taint flags are computed once.
   const flagCache = new Map<string, { key: string; flags: Uint8Array; scoring: boolean }>();
   const classes = options.equivalenceCache === false ? undefined : new ClassCache(heap, options.maxClasses);
+  const groups = options.equivalenceGroups === false ? undefined : new GroupBlock(heap);
 
   // Views are rebuilt only when wasm memory grows (which detaches them): schedule() is hot.
   let mem = memoryViews(heap.buffer);
@@ -179,6 +186,7 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
 
   function writeHeader(pod: PodQuery): void {
     const enc = encoder.encode(pod);
+    const groupBlock = groups ? groups.ensure(table.capacity) : 0;
     program.ensure(enc.length);
     const { key: tolerationsKey, flags, scoring } = taintFlagsFor(pod.tolerations);
     taintFlags.ensure(taints.length);
@@ -250,6 +258,7 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
     w[hw + L.H_LOG_MASK] = log.mask;
     w[hw + L.H_LOG_SEQ] = log.seq | 0;
     w[hw + L.H_EXTRA_SCORES] = 0;
+    w[hw + L.H_GROUPS] = groupBlock;
     if (pod.extraScores) {
       extra.ensure(slots.highWater);
       const m2 = views();
