@@ -16,8 +16,11 @@
 //
 // A pod without an index whose checks read no label (_groups.ts) is scanned over equivalence
 // groups of nodes rather than node by node, with the same result.
-import { H_CLASS_STAMP, H_EXTRA_SCORES, H_GROUPS, H_TIE_RANDOM } from "../../src/scheduler/layout";
+import {
+  H_CLASS_STAMP, H_CLASS_TABLE, H_EXTRA_SCORES, H_GROUPS, H_OUT_RECORD, H_TIE_RANDOM,
+} from "../../src/scheduler/layout";
 import { scheduleIndexed } from "./_class-index";
+import { findClass } from "./_class-key";
 import { ptr, word } from "./_filters";
 import { labelFree, scanGroups } from "./_groups";
 import { scan } from "./_scan";
@@ -32,6 +35,12 @@ export function heapBase(): usize {
  * index or -1, with the rejection histogram, best score and feasible count in the header.
  */
 export function schedule(ctx: usize): i32 {
+  // The pod's class (a pod with plugin scores of its own has none).
+  if (ptr(ctx, H_CLASS_TABLE) != 0 && ptr(ctx, H_EXTRA_SCORES) == 0) findClass(ctx);
+  else {
+    store<i32>(ctx + (<usize>H_CLASS_STAMP << 2), 0);
+    store<i32>(ctx + (<usize>H_OUT_RECORD << 2), -1);
+  }
   const simple = word(ctx, H_TIE_RANDOM) == 0 && ptr(ctx, H_EXTRA_SCORES) == 0;
   if (ptr(ctx, H_CLASS_STAMP) != 0 && simple) return scheduleIndexed(ctx);
   if (ptr(ctx, H_CLASS_STAMP) == 0 && simple && ptr(ctx, H_GROUPS) != 0 && labelFree(ctx)) return scanGroups(ctx);
