@@ -32,7 +32,6 @@ export interface EncodedQuery {
   ports: number;
 }
 
-const NEVER = [-1, OP_IN, 0];
 const PROTOCOLS: Record<string, number> = { TCP: 0, UDP: 1, SCTP: 2 };
 
 export function hostPortKey(p: HostPort): number {
@@ -51,47 +50,51 @@ const f64Words = new Int32Array(f64.buffer);
 export class QueryEncoder {
   private words = new Int32Array(256);
   private length = 0;
+  /** Reused for every pod (the scorer reads it before the next encode). */
+  private readonly out: EncodedQuery = {
+    words: this.words, length: 0, required: [0, 0], termCount: -1, terms: 0, prefCount: 0, prefs: 0, portCount: 0, ports: 0,
+  };
 
   constructor(private readonly t: EncodeTables) {}
 
   encode(pod: PodQuery): EncodedQuery {
     this.length = 0;
-    const requiredStart = this.length;
+    const out = this.out;
     for (const key in pod.nodeSelector) {
       const column = this.t.columns.get(key);
       const value = this.t.values.get(pod.nodeSelector[key]!);
-      if (column === undefined || value === undefined) this.push(NEVER);
-      else this.push([column, OP_IN, 1, value]);
+      if (column === undefined || value === undefined) this.never();
+      else this.push4(column, OP_IN, 1, value);
     }
-    const required: [number, number] = [requiredStart, this.length];
+    out.required[0] = 0;
+    out.required[1] = this.length;
 
-    const terms = this.length;
-    let termCount = -1;
+    out.terms = this.length;
+    out.termCount = -1;
     if (pod.requiredTerms) {
-      termCount = 0;
+      out.termCount = 0;
       for (const term of pod.requiredTerms) {
         if (isEmptyTerm(term)) continue;
-        termCount++;
+        out.termCount++;
         this.term(term);
       }
     }
 
-    const prefs = this.length;
-    let prefCount = 0;
+    out.prefs = this.length;
+    out.prefCount = 0;
     for (const { weight, preference } of pod.preferredTerms) {
       if (weight === 0 || isEmptyTerm(preference)) continue;
-      prefCount++;
+      out.prefCount++;
       this.push([weight]);
       this.term(preference);
     }
 
-    const ports = this.length;
+    out.ports = this.length;
     for (const p of pod.hostPorts) this.push([hostPortKey(p), hostIPId(p, this.t.hostIPs, false)]);
-
-    return {
-      words: this.words, length: this.length, required, termCount, terms, prefCount, prefs,
-      portCount: pod.hostPorts.length, ports,
-    };
+    out.portCount = pod.hostPorts.length;
+    out.words = this.words;
+    out.length = this.length;
+    return out;
   }
 
   /** [wordCount, expressions...] */
@@ -119,22 +122,43 @@ export class QueryEncoder {
       case "Lt":
         f64[0] = values.length === 1 ? parseLabelInt(values[0]!) : NaN;
         return this.push([column, r.operator === "Gt" ? OP_GT : OP_LT, 2, f64Words[0]!, f64Words[1]!]);
-      default: return this.push(NEVER);
+      default: return this.never();
     }
   }
 
   private field(r: NodeSelectorRequirement): void {
-    if (r.key !== "metadata.name" || (r.operator !== "In" && r.operator !== "NotIn")) return this.push(NEVER);
+    if (r.key !== "metadata.name" || (r.operator !== "In" && r.operator !== "NotIn")) return this.never();
     const ids = (r.values ?? []).map((name) => this.t.slots.indexOf(name)).filter((i): i is number => i !== undefined);
     this.push([0, r.operator === "In" ? OP_NAME_IN : OP_NAME_NOT_IN, ids.length, ...ids]);
   }
 
+  /** An expression no node matches. */
+  private never(): void {
+    this.push4(-1, OP_IN, 0, 0);
+    this.length--;
+  }
+
+  private reserve(n: number): void {
+    if (this.length + n <= this.words.length) return;
+    const bigger = new Int32Array(Math.max(this.words.length * 2, this.length + n));
+    bigger.set(this.words);
+    this.words = bigger;
+  }
+
+  /** A nodeSelector entry's expression without an array per call (the common case). */
+  private push4(a: number, b: number, c: number, d: number): void {
+    this.reserve(4);
+    const w = this.words;
+    const at = this.length;
+    w[at] = a;
+    w[at + 1] = b;
+    w[at + 2] = c;
+    w[at + 3] = d;
+    this.length = at + 4;
+  }
+
   private push(ws: number[]): void {
-    if (this.length + ws.length > this.words.length) {
-      const bigger = new Int32Array(Math.max(this.words.length * 2, this.length + ws.length));
-      bigger.set(this.words);
-      this.words = bigger;
-    }
+    this.reserve(ws.length);
     this.words.set(ws, this.length);
     this.length += ws.length;
   }

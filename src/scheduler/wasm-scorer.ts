@@ -1,8 +1,11 @@
 // The WebAssembly scorer: node state in struct-of-arrays inside the module's memory, updated in
 // place on every node/binding change (each one also written to the change log); schedule() writes
-// the pod's encoded query and makes ONE call into wasm, which brings the pod class's index up to
-// date with the nodes changed since and reads its best node, the same one a scan of every node
-// would pick. Semantics are those of ts-scorer.ts.
+// the pod's encoded query and makes ONE call into wasm, which finds the pod's class (its key is
+// built and hashed there), brings the class's index up to date with the nodes changed since and
+// reads its best node, the same one a scan of every node would pick; a pod without an index is
+// scanned over equivalence groups of nodes where its checks allow. Semantics are those of
+// ts-scorer.ts. Per pod only the words that depend on it are written; addresses are rewritten
+// after an allocation.
 import { Interner } from "./intern.ts";
 import * as L from "./layout.ts";
 import { NodeSlots } from "./node-slots.ts";
@@ -318,10 +321,14 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
     const counts = views().i32;
     const at = reject.ptr >> 2;
     const out: Rejections = {};
-    for (let r = 0; r < L.R_TAINT_BASE + taints.length; r++) {
+    // Fixed reasons are distinct strings; two taints may share a message, so those add up.
+    for (let r = 0; r < L.R_TAINT_BASE; r++) {
       const n = counts[at + r]!;
-      if (n === 0) continue;
-      addRejection(out, r < L.R_TAINT_BASE ? FIXED_REASONS[r]! : taintReasons[r - L.R_TAINT_BASE]!, n);
+      if (n !== 0) out[FIXED_REASONS[r]!] = n;
+    }
+    for (let r = L.R_TAINT_BASE; r < L.R_TAINT_BASE + taints.length; r++) {
+      const n = counts[at + r]!;
+      if (n !== 0) addRejection(out, taintReasons[r - L.R_TAINT_BASE]!, n);
     }
     return out;
   }
