@@ -9,11 +9,11 @@
 import { Interner } from "./intern.ts";
 import * as L from "./layout.ts";
 import { NodeSlots } from "./node-slots.ts";
-import { UNSCHEDULABLE_TAINT, parseLabelInt, taintReason, toleratedBy } from "./predicates.ts";
+import { parseLabelInt } from "./predicates.ts";
 import { FIXED_REASONS, addRejection } from "./reasons.ts";
 import {
   type Decision, type NodeInfo, type PodQuery, type PodUsage, type Rejections, type Scorer, type ScorerOptions,
-  type Taint, type Toleration, resolveOptions,
+  resolveOptions,
 } from "./types.ts";
 import { ChangeLog } from "./wasm-change-log.ts";
 import { ClassCache } from "./wasm-class-cache.ts";
@@ -21,6 +21,7 @@ import { GroupBlock } from "./wasm-groups.ts";
 import { NodeTable, WasmHeap } from "./wasm-heap.ts";
 import { type SchedulerExports, instantiateScheduler } from "./wasm-loader.ts";
 import { QueryEncoder, hostIPId, hostPortKey } from "./wasm-query.ts";
+import { type TaintFlags, TaintTable } from "./wasm-taints.ts";
 
 export interface WasmScorerOptions extends ScorerOptions {
   /** Another build of the module (tests); defaults to build/wasm/scheduler.wasm. */
@@ -61,16 +62,6 @@ class Region {
   }
 }
 
-/** A pod's tolerations against the interned taints: flags per taint, computed once per workload. */
-interface TaintFlags {
-  id: number;
-  flags: Uint8Array;
-  /** Some taint is PreferNoSchedule and not tolerated: the taint score needs its two passes. */
-  scoring: boolean;
-  /** The pod tolerates node.kubernetes.io/unschedulable. */
-  unschedulable: boolean;
-}
-
 interface MemoryViews {
   grows: number;
   u8: Uint8Array;
@@ -102,15 +93,8 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
   const columns = new Interner(0);
   const values = new Interner(1);
   const hostIPs = new Interner(1);
-  const taintIds = new Interner(0);
-  const taints: Taint[] = [];
-  /** Each interned taint's rejection message, built once. */
-  const taintReasons: string[] = [];
+  const taintTable = new TaintTable();
   const encoder = new QueryEncoder({ columns, values, hostIPs, slots });
-  // Pods of one workload share tolerations: their per-taint flags are computed once.
-  const flagCache = new Map<string, TaintFlags>();
-  /** Ids of flag entries, never reused (a class key names its tolerations by this id). */
-  let flagIds = 0;
   const classes = options.equivalenceCache === false ? undefined : new ClassCache(heap, options.maxClasses);
   const groups = options.equivalenceGroups === false ? undefined : new GroupBlock(heap);
 
@@ -126,37 +110,6 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
     valueNum.ensure(id + 1);
     new Float64Array(heap.buffer, valueNum.ptr, valueNum.capacity)[id] = parseLabelInt(v);
     return id;
-  }
-
-  function internTaint(t: Taint): number {
-    const before = taintIds.size;
-    const id = taintIds.intern(`${t.key}\u0000${t.value ?? ""}\u0000${t.effect}`);
-    if (taintIds.size !== before) {
-      taints[id] = { key: t.key, value: t.value ?? "", effect: t.effect };
-      taintReasons[id] = taintReason(taints[id]!);
-      flagCache.clear();
-    }
-    return id;
-  }
-
-  function taintFlagsFor(tolerations: Toleration[]): TaintFlags {
-    const key = tolerations.length === 0 ? "" : JSON.stringify(tolerations);
-    let entry = flagCache.get(key);
-    if (entry) return entry;
-    const flags = new Uint8Array(taints.length);
-    let scoring = false;
-    for (let t = 0; t < taints.length; t++) {
-      const taint = taints[t]!;
-      if (toleratedBy(tolerations, taint)) continue;
-      if (taint.effect === "PreferNoSchedule") {
-        flags[t] = L.TAINT_PREFER_AVOID;
-        scoring = true;
-      } else flags[t] = L.TAINT_BLOCKS;
-    }
-    if (flagCache.size > 1024) flagCache.clear();
-    entry = { id: ++flagIds, flags, scoring, unschedulable: toleratedBy(tolerations, UNSCHEDULABLE_TAINT) };
-    flagCache.set(key, entry);
-    return entry;
   }
 
   /** Every change of a node's state: cached per-class results for it become stale. */
@@ -257,12 +210,12 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
 
   function writeHeader(pod: PodQuery): void {
     const enc = encoder.encode(pod);
-    const reasons = L.R_TAINT_BASE + taints.length;
+    const reasons = L.R_TAINT_BASE + taintTable.size;
     // Everything that may allocate comes first; writeLayout() then sees every address.
     if (groups) groups.ensure(table.capacity);
     program.ensure(enc.length);
-    const tolerations = taintFlagsFor(pod.tolerations);
-    taintFlags.ensure(taints.length);
+    const tolerations = taintTable.flagsFor(pod.tolerations);
+    taintFlags.ensure(taintTable.size);
     reject.ensure(reasons);
     if (classes) classes.prepare(table.capacity, reasons, L.KEY_FIXED + enc.length);
     if (pod.extraScores) extra.ensure(slots.highWater);
@@ -326,9 +279,9 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
       const n = counts[at + r]!;
       if (n !== 0) out[FIXED_REASONS[r]!] = n;
     }
-    for (let r = L.R_TAINT_BASE; r < L.R_TAINT_BASE + taints.length; r++) {
+    for (let r = L.R_TAINT_BASE; r < L.R_TAINT_BASE + taintTable.size; r++) {
       const n = counts[at + r]!;
-      if (n !== 0) addRejection(out, taintReasons[r - L.R_TAINT_BASE]!, n);
+      if (n !== 0) addRejection(out, taintTable.reasons[r - L.R_TAINT_BASE]!, n);
     }
     return out;
   }
@@ -347,7 +300,7 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
       table.ensureLabelStride(columns.size);
       table.ensureTaintStride(node.taints.length);
       const labelIds = labelKeys.map((k) => internValue(node.labels[k]!));
-      const taintRow = node.taints.map(internTaint);
+      const taintRow = node.taints.map((t) => taintTable.intern(t));
 
       touch(index);
       const v = table.views;
