@@ -85,12 +85,15 @@ export class QueryEncoder {
     for (const { weight, preference } of pod.preferredTerms) {
       if (weight === 0 || isEmptyTerm(preference)) continue;
       out.prefCount++;
-      this.push([weight]);
+      this.push1(weight);
       this.term(preference);
     }
 
     out.ports = this.length;
-    for (const p of pod.hostPorts) this.push([hostPortKey(p), hostIPId(p, this.t.hostIPs, false)]);
+    for (const p of pod.hostPorts) {
+      this.push1(hostPortKey(p));
+      this.push1(hostIPId(p, this.t.hostIPs, false));
+    }
     out.portCount = pod.hostPorts.length;
     out.words = this.words;
     out.length = this.length;
@@ -100,42 +103,70 @@ export class QueryEncoder {
   /** [wordCount, expressions...] */
   private term(term: NodeSelectorTerm): void {
     const lengthAt = this.length;
-    this.push([0]);
-    for (const r of term.matchExpressions ?? []) this.expression(r);
-    for (const r of term.matchFields ?? []) this.field(r);
+    this.push1(0);
+    if (term.matchExpressions) for (const r of term.matchExpressions) this.expression(r);
+    if (term.matchFields) for (const r of term.matchFields) this.field(r);
     this.words[lengthAt] = this.length - lengthAt - 1;
   }
 
   private expression(r: NodeSelectorRequirement): void {
     const column = this.t.columns.get(r.key) ?? -1;
-    const values = r.values ?? [];
     switch (r.operator) {
       case "In":
-      case "NotIn": {
-        const ids = values.map((v) => this.t.values.get(v)).filter((id): id is number => id !== undefined);
-        this.push([column, r.operator === "In" ? OP_IN : OP_NOT_IN, ids.length, ...ids]);
-        return;
-      }
-      case "Exists": return this.push([column, OP_EXISTS, 0]);
-      case "DoesNotExist": return this.push([column, OP_DOES_NOT_EXIST, 0]);
+      case "NotIn":
+        return this.list(column, r.operator === "In" ? OP_IN : OP_NOT_IN, r.values, (v) => this.t.values.get(v));
+      case "Exists": return this.push3(column, OP_EXISTS, 0);
+      case "DoesNotExist": return this.push3(column, OP_DOES_NOT_EXIST, 0);
       case "Gt":
       case "Lt":
-        f64[0] = values.length === 1 ? parseLabelInt(values[0]!) : NaN;
-        return this.push([column, r.operator === "Gt" ? OP_GT : OP_LT, 2, f64Words[0]!, f64Words[1]!]);
+        f64[0] = r.values?.length === 1 ? parseLabelInt(r.values[0]!) : NaN;
+        this.push3(column, r.operator === "Gt" ? OP_GT : OP_LT, 2);
+        this.push1(f64Words[0]!);
+        return this.push1(f64Words[1]!);
       default: return this.never();
     }
   }
 
   private field(r: NodeSelectorRequirement): void {
     if (r.key !== "metadata.name" || (r.operator !== "In" && r.operator !== "NotIn")) return this.never();
-    const ids = (r.values ?? []).map((name) => this.t.slots.indexOf(name)).filter((i): i is number => i !== undefined);
-    this.push([0, r.operator === "In" ? OP_NAME_IN : OP_NAME_NOT_IN, ids.length, ...ids]);
+    this.list(0, r.operator === "In" ? OP_NAME_IN : OP_NAME_NOT_IN, r.values, (name) => this.t.slots.indexOf(name));
+  }
+
+  /** [column, op, count, ids...]: the ids of the values that have one (unknown values match nothing). */
+  private list(column: number, op: number, values: string[] | undefined, id: (v: string) => number | undefined): void {
+    const n = values?.length ?? 0;
+    this.reserve(3 + n);
+    const w = this.words;
+    const at = this.length;
+    w[at] = column;
+    w[at + 1] = op;
+    let count = 0;
+    for (let k = 0; k < n; k++) {
+      const v = id(values![k]!);
+      if (v !== undefined) w[at + 3 + count++] = v;
+    }
+    w[at + 2] = count;
+    this.length = at + 3 + count;
+  }
+
+  private push1(a: number): void {
+    this.reserve(1);
+    this.words[this.length++] = a;
+  }
+
+  private push3(a: number, b: number, c: number): void {
+    this.reserve(3);
+    const w = this.words;
+    const at = this.length;
+    w[at] = a;
+    w[at + 1] = b;
+    w[at + 2] = c;
+    this.length = at + 3;
   }
 
   /** An expression no node matches. */
   private never(): void {
-    this.push4(-1, OP_IN, 0, 0);
-    this.length--;
+    this.push3(-1, OP_IN, 0);
   }
 
   private reserve(n: number): void {
@@ -155,11 +186,5 @@ export class QueryEncoder {
     w[at + 2] = c;
     w[at + 3] = d;
     this.length = at + 4;
-  }
-
-  private push(ws: number[]): void {
-    this.reserve(ws.length);
-    this.words.set(ws, this.length);
-    this.length += ws.length;
   }
 }
