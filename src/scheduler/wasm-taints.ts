@@ -32,6 +32,19 @@ function tolerationsKey(tolerations: Toleration[]): string {
   return key;
 }
 
+/** A copy to compare later pods with (the caller's list may change after the call). */
+const copy = (tolerations: Toleration[]): Toleration[] => tolerations.map((t) => ({ ...t }));
+
+function sameTolerations(a: Toleration[], b: Toleration[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) {
+    const x = a[k]!;
+    const y = b[k]!;
+    if (x.key !== y.key || x.operator !== y.operator || x.value !== y.value || x.effect !== y.effect) return false;
+  }
+  return true;
+}
+
 export class TaintTable {
   readonly taints: Taint[] = [];
   /** Each interned taint's rejection message. */
@@ -40,6 +53,9 @@ export class TaintTable {
   private readonly cache = new Map<string, TaintFlags>();
   /** Pods without tolerations (most of them) skip the key and the map. */
   private none?: TaintFlags;
+  /** The last list looked up and its entry: the next pod of the workload usually has equal tolerations. */
+  private last: Toleration[] = [];
+  private lastEntry?: TaintFlags;
   private lastId = 0;
 
   get size(): number {
@@ -54,15 +70,21 @@ export class TaintTable {
       this.reasons[id] = taintReason(this.taints[id]!);
       this.cache.clear();
       this.none = undefined;
+      this.lastEntry = undefined;
     }
     return id;
   }
 
   flagsFor(tolerations: Toleration[]): TaintFlags {
     if (tolerations.length === 0 && this.none) return this.none;
+    if (this.lastEntry && sameTolerations(tolerations, this.last)) return this.lastEntry;
     const key = tolerationsKey(tolerations);
     let entry = this.cache.get(key);
-    if (entry) return entry;
+    if (entry) {
+      this.last = copy(tolerations);
+      this.lastEntry = entry;
+      return entry;
+    }
     const flags = new Uint8Array(this.taints.length);
     let scoring = false;
     for (let t = 0; t < this.taints.length; t++) {
@@ -77,8 +99,10 @@ export class TaintTable {
       this.cache.clear();
       this.none = undefined;
     }
+    this.last = copy(tolerations);
     entry = { id: ++this.lastId, flags, scoring, unschedulable: toleratedBy(tolerations, UNSCHEDULABLE_TAINT) };
     this.cache.set(key, entry);
+    this.lastEntry = entry;
     if (tolerations.length === 0) this.none = entry;
     return entry;
   }
