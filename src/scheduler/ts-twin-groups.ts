@@ -9,7 +9,10 @@ import {
   H_PORT_COUNT, H_PORT_STRIDE, H_Q_PREF_COUNT, H_Q_REQUIRED, H_Q_REQUIRED_END, H_Q_TERM_COUNT,
   H_REASON_COUNT, H_REJECT, H_REQUIRED_NODE, H_SCRATCH_BASE, H_SCRATCH_IDX, H_SCRATCH_TAINT,
   H_STATE, H_TAINTS, H_TAINT_COUNT, H_TAINT_SCORING, H_TAINT_STRIDE, H_W_TAINT, NODE_PRESENT,
-  OUTCOME_FEASIBLE,
+  OUTCOME_FEASIBLE, H_POD, H_MOST_ALLOCATED, H_W_FIT, H_W_BALANCED, H_TOLERATE_UNSCHEDULABLE,
+  H_TAINT_FLAGS, H_Q_PORT_COUNT, POD_CPU, POD_MEM, POD_EPH, POD_NZ_CPU, POD_NZ_MEM, NODE_READY,
+  NODE_UNSCHEDULABLE, TAINT_BLOCKS, TAINT_PREFER_AVOID, R_NOT_READY, R_UNSCHEDULABLE, R_TAINT_BASE,
+  OUTCOME_RESOURCES,
 } from "./layout.ts";
 import type { TwinFilters, TwinMemory } from "./ts-twin-filters.ts";
 
@@ -17,6 +20,7 @@ import type { TwinFilters, TwinMemory } from "./ts-twin-filters.ts";
 export function createTwinGroups(m: TwinMemory, filters: TwinFilters) {
   let i32 = m.i32;
   let u8 = m.u8;
+  let f64 = m.f64;
   let h = 0;
   const word = (field: number) => i32[h + field]!;
   const p4 = (field: number) => i32[h + field]! >> 2;
@@ -51,6 +55,7 @@ export function createTwinGroups(m: TwinMemory, filters: TwinFilters) {
   function bind(): void {
     i32 = m.i32;
     u8 = m.u8;
+    f64 = m.f64;
     h = m.h;
     meta = p4(H_GROUPS);
     cap = i32[meta + G_CAPACITY]!;
@@ -237,6 +242,58 @@ export function createTwinGroups(m: TwinMemory, filters: TwinFilters) {
     i32[meta + G_SEEN] = seq | 0;
   }
 
+  // The pod's values for evaluateGroup(), read from the header once per group scan.
+  let podCpu = 0;
+  let podMem = 0;
+  let podEph = 0;
+  let podNzCpu = 0;
+  let podNzMem = 0;
+  let most = false;
+  let wFit = 0;
+  let wBalanced = 0;
+  let tolerateUnschedulable = false;
+  let taintFlags = 0;
+  let withPorts = false;
+  let groupBase = 0;
+  let groupAvoid = 0;
+
+  /** f64 of column c (0..9 from H_ALLOC_CPU) at node i. */
+  const column = (c: number, i: number) => f64[(columns[c]! >> 1) + i]!;
+
+  function evaluateGroup(i: number, s: number): number {
+    if (withPorts) {
+      const outcome = filters.evaluate(i, s);
+      groupBase = filters.last.base;
+      groupAvoid = filters.last.avoid;
+      return outcome;
+    }
+    if ((s & NODE_READY) === 0) return R_NOT_READY;
+    if ((s & NODE_UNSCHEDULABLE) !== 0 && !tolerateUnschedulable) return R_UNSCHEDULABLE;
+    const tc = i32[taintCount + i]!;
+    const t = taints + i * taintStride;
+    let avoid = 0;
+    for (let j = 0; j < tc; j++) {
+      const id = i32[t + j]!;
+      const f = u8[taintFlags + id]!;
+      if ((f & TAINT_BLOCKS) !== 0) return R_TAINT_BASE + id;
+      if ((f & TAINT_PREFER_AVOID) !== 0) avoid++;
+    }
+    const aCpu = column(0, i);
+    const aMem = column(1, i);
+    const rCpu = column(4, i);
+    const rMem = column(5, i);
+    let short = 0;
+    if (column(7, i) + 1 > column(3, i)) short |= 1;
+    if (podCpu > 0 && podCpu > aCpu - rCpu) short |= 2;
+    if (podMem > 0 && podMem > aMem - rMem) short |= 4;
+    if (podEph > 0 && podEph > column(2, i) - column(6, i)) short |= 8;
+    if (short !== 0) return OUTCOME_RESOURCES | short;
+    const fit = filters.fitScore(column(8, i) + podNzCpu, aCpu, column(9, i) + podNzMem, aMem, most);
+    groupBase = wFit * fit + wBalanced * filters.balancedScore(rCpu + podCpu, aCpu, rMem + podMem, aMem);
+    groupAvoid = avoid;
+    return OUTCOME_FEASIBLE;
+  }
+
   function scanGroups(): number {
     bind();
     catchUp();
@@ -247,7 +304,19 @@ export function createTwinGroups(m: TwinMemory, filters: TwinFilters) {
     const scratchIdx = p4(H_SCRATCH_IDX);
     const scratchBase = p4(H_SCRATCH_BASE);
     const scratchTaint = p4(H_SCRATCH_TAINT);
-    const { last, evaluate, countRejection } = filters;
+    const { countRejection } = filters;
+    const pod = i32[h + H_POD]! >> 3;
+    podCpu = f64[pod + POD_CPU]!;
+    podMem = f64[pod + POD_MEM]!;
+    podEph = f64[pod + POD_EPH]!;
+    podNzCpu = f64[pod + POD_NZ_CPU]!;
+    podNzMem = f64[pod + POD_NZ_MEM]!;
+    most = word(H_MOST_ALLOCATED) !== 0;
+    wFit = word(H_W_FIT);
+    wBalanced = word(H_W_BALANCED);
+    tolerateUnschedulable = word(H_TOLERATE_UNSCHEDULABLE) !== 0;
+    taintFlags = word(H_TAINT_FLAGS);
+    withPorts = word(H_Q_PORT_COUNT) > 0;
     let feasible = 0;
     let deferred = 0;
     let best = -1;
@@ -258,22 +327,22 @@ export function createTwinGroups(m: TwinMemory, filters: TwinFilters) {
       const g = i32[live + k]!;
       const i = i32[head + g]!;
       const count = i32[size + g]!;
-      const outcome = evaluate(i, u8[state + i]!);
+      const outcome = evaluateGroup(i, u8[state + i]!);
       if (outcome !== OUTCOME_FEASIBLE) {
         countRejection(reject, outcome, count);
         continue;
       }
       feasible += count;
-      const avoid = last.avoid;
+      const avoid = groupAvoid;
       if (twoPass && avoid !== 0) {
         if (avoid > maxTaint) maxTaint = avoid;
         i32[scratchIdx + deferred] = i;
-        i32[scratchBase + deferred] = last.base;
+        i32[scratchBase + deferred] = groupBase;
         i32[scratchTaint + deferred] = avoid;
         deferred++;
         continue;
       }
-      const score = last.base + wTaint * 100;
+      const score = groupBase + wTaint * 100;
       if (score > bestScore || (score === bestScore && i < best)) { best = i; bestScore = score; }
     }
     for (let k = 0; k < deferred; k++) {

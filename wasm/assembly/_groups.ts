@@ -21,10 +21,15 @@ import {
   H_TAINT_COUNT, H_TAINTS, H_TAINT_STRIDE, H_PORT_COUNT, H_PORTS, H_PORT_STRIDE, H_REJECT,
   H_REASON_COUNT, H_TAINT_SCORING, H_W_TAINT, H_SCRATCH_IDX, H_SCRATCH_BASE, H_SCRATCH_TAINT,
   H_OUT_SCORE, H_OUT_FEASIBLE, H_Q_REQUIRED, H_Q_REQUIRED_END, H_Q_TERM_COUNT, H_Q_PREF_COUNT,
-  H_REQUIRED_NODE, G_VALID, G_SEEN, G_LIVE, G_FREE, G_CAPACITY, G_BUCKETS, G_WORDS,
+  H_REQUIRED_NODE, H_POD, H_TAINT_FLAGS, H_TOLERATE_UNSCHEDULABLE, H_Q_PORT_COUNT, H_MOST_ALLOCATED,
+  H_W_FIT, H_W_BALANCED, POD_CPU, POD_MEM, POD_EPH, POD_NZ_CPU, POD_NZ_MEM, NODE_READY,
+  NODE_UNSCHEDULABLE, TAINT_BLOCKS, TAINT_PREFER_AVOID, R_NOT_READY, R_UNSCHEDULABLE, R_TAINT_BASE,
+  OUTCOME_RESOURCES, G_VALID, G_SEEN, G_LIVE, G_FREE, G_CAPACITY, G_BUCKETS, G_WORDS,
   NODE_PRESENT, OUTCOME_FEASIBLE,
 } from "../../src/scheduler/layout";
-import { countRejection, evalAvoid, evalBase, evaluate, i32At, ptr, word } from "./_filters";
+import {
+  balancedScore, countRejection, evalAvoid, evalBase, evaluate, f64At, fitScore, i32At, ptr, word,
+} from "./_filters";
 
 // The block's arrays (byte addresses), bound by bind() once per call.
 let meta: usize = 0;
@@ -260,6 +265,63 @@ function catchUp(ctx: usize): void {
   put(meta, G_SEEN, <i32>seq);
 }
 
+// The pod's values for evaluateGroup(), read from the header once per group scan.
+let podCpu: f64 = 0;
+let podMem: f64 = 0;
+let podEph: f64 = 0;
+let podNzCpu: f64 = 0;
+let podNzMem: f64 = 0;
+let most = false;
+let wFit = 0;
+let wBalanced = 0;
+let tolerateUnschedulable = false;
+let taintFlags: usize = 0;
+let withPorts = false;
+let groupBase = 0;
+let groupAvoid = 0;
+
+@inline function column(ctx: usize, c: i32): usize {
+  return <usize>load<u32>(columns + (<usize>c << 2));
+}
+
+/**
+ * _filters.ts's evaluate() for a label-free pod with the pod's values hoisted out of the loop
+ * (the same checks in the same order, the same arithmetic); a pod with host ports takes evaluate().
+ */
+function evaluateGroup(ctx: usize, i: i32, s: u8): i32 {
+  if (withPorts) {
+    const outcome = evaluate(ctx, i, s);
+    groupBase = evalBase;
+    groupAvoid = evalAvoid;
+    return outcome;
+  }
+  if ((s & NODE_READY) == 0) return R_NOT_READY;
+  if ((s & NODE_UNSCHEDULABLE) != 0 && !tolerateUnschedulable) return R_UNSCHEDULABLE;
+  const tc = get(taintCount, i);
+  const t = taints + (<usize>(i * taintStride) << 2);
+  let avoid = 0;
+  for (let j = 0; j < tc; j++) {
+    const id = get(t, j);
+    const f = load<u8>(taintFlags + <usize>id);
+    if ((f & TAINT_BLOCKS) != 0) return R_TAINT_BASE + id;
+    if ((f & TAINT_PREFER_AVOID) != 0) avoid++;
+  }
+  const aCpu = f64At(column(ctx, 0), i);
+  const aMem = f64At(column(ctx, 1), i);
+  const rCpu = f64At(column(ctx, 4), i);
+  const rMem = f64At(column(ctx, 5), i);
+  let short = 0;
+  if (f64At(column(ctx, 7), i) + 1 > f64At(column(ctx, 3), i)) short |= 1;
+  if (podCpu > 0 && podCpu > aCpu - rCpu) short |= 2;
+  if (podMem > 0 && podMem > aMem - rMem) short |= 4;
+  if (podEph > 0 && podEph > f64At(column(ctx, 2), i) - f64At(column(ctx, 6), i)) short |= 8;
+  if (short != 0) return OUTCOME_RESOURCES | short;
+  const fit = fitScore(f64At(column(ctx, 8), i) + podNzCpu, aCpu, f64At(column(ctx, 9), i) + podNzMem, aMem, most);
+  groupBase = wFit * fit + wBalanced * balancedScore(rCpu + podCpu, aCpu, rMem + podMem, aMem);
+  groupAvoid = avoid;
+  return OUTCOME_FEASIBLE;
+}
+
 /**
  * The full scan for a label-free pod over groups instead of nodes: the same outcome, histogram,
  * feasible count, best score and node as _scan.ts's scan() (first tie-break, no plugin scores).
@@ -274,6 +336,18 @@ export function scanGroups(ctx: usize): i32 {
   const scratchIdx = ptr(ctx, H_SCRATCH_IDX);
   const scratchBase = ptr(ctx, H_SCRATCH_BASE);
   const scratchTaint = ptr(ctx, H_SCRATCH_TAINT);
+  const pod = ptr(ctx, H_POD);
+  podCpu = f64At(pod, POD_CPU);
+  podMem = f64At(pod, POD_MEM);
+  podEph = f64At(pod, POD_EPH);
+  podNzCpu = f64At(pod, POD_NZ_CPU);
+  podNzMem = f64At(pod, POD_NZ_MEM);
+  most = word(ctx, H_MOST_ALLOCATED) != 0;
+  wFit = word(ctx, H_W_FIT);
+  wBalanced = word(ctx, H_W_BALANCED);
+  tolerateUnschedulable = word(ctx, H_TOLERATE_UNSCHEDULABLE) != 0;
+  taintFlags = ptr(ctx, H_TAINT_FLAGS);
+  withPorts = word(ctx, H_Q_PORT_COUNT) > 0;
   let feasible = 0;
   let deferred = 0;
   let best = -1;
@@ -284,23 +358,23 @@ export function scanGroups(ctx: usize): i32 {
     const g = get(live, k);
     const i = get(head, g);
     const count = get(size, g);
-    const outcome = evaluate(ctx, i, load<u8>(state + <usize>i));
+    const outcome = evaluateGroup(ctx, i, load<u8>(state + <usize>i));
     if (outcome != OUTCOME_FEASIBLE) {
       countRejection(reject, outcome, count);
       continue;
     }
     feasible += count;
-    const avoid = evalAvoid;
+    const avoid = groupAvoid;
     if (twoPass && avoid != 0) {
       if (avoid > maxTaint) maxTaint = avoid;
       put(scratchIdx, deferred, i);
-      put(scratchBase, deferred, evalBase);
+      put(scratchBase, deferred, groupBase);
       put(scratchTaint, deferred, avoid);
       deferred++;
       continue;
     }
     // No avoided taint: the taint score normalises to 100 whatever the maximum.
-    const score = evalBase + wTaint * 100;
+    const score = groupBase + wTaint * 100;
     if (score > bestScore || (score == bestScore && i < best)) { best = i; bestScore = score; }
   }
   for (let k = 0; k < deferred; k++) {
