@@ -1,8 +1,9 @@
 // Scheduler core bench: filter + score + assume in-process on a fake cluster of mixed node sizes.
 // The wasm module is timed against its TypeScript twin (src/scheduler/ts-twin.ts: the same
-// algorithm over the same memory) twice: as a full scan of every node for every pod (cache off)
-// and with the per-class index, whose choices equal a full scan of all nodes while re-evaluating
-// only the nodes changed since (incremental). The object-based reference (ts-scorer.ts) runs
+// algorithm over the same memory) twice: as a full scan of every node for every pod (class cache
+// and node equivalence groups off) and as the scheduler runs it: the per-class index, whose
+// choices equal a full scan of all nodes while re-evaluating only the nodes changed since
+// (incremental), and for a pod without an index a scan over equivalence groups of equal nodes. The object-based reference (ts-scorer.ts) runs
 // beside them on a prefix, as a third column. No sampling, unlike kube-scheduler's
 // percentageOfNodesToScore. Every choice of every run is checked against the wasm full scan's.
 import { createTsScorer, createWasmScorer } from "../src/scheduler/index.ts";
@@ -138,7 +139,7 @@ export const INDEXED_ROUNDS = 3;
 
 /** The TypeScript twin of the wasm module (src/scheduler/ts-twin.ts) behind the same scorer. */
 const twin = (o: WasmScorerOptions) => createWasmScorer({ ...o, core: createTsTwin });
-const scanOf = (make: (o: WasmScorerOptions) => Scorer) => (o: ScorerOptions) => make({ ...o, equivalenceCache: false });
+const scanOf = (make: (o: WasmScorerOptions) => Scorer) => (o: ScorerOptions) => make({ ...o, equivalenceCache: false, equivalenceGroups: false });
 const WASM_SCAN = scanOf(createWasmScorer);
 const TS_SCAN = scanOf(twin);
 

@@ -79,7 +79,56 @@ export const H_LOG_SEQ = 63;
 // computed for this pod, already weighted: i32 per node slot, added to the combined score.
 // 0 = none; a pod with them takes the full scan (its scores are its own, never a class's).
 export const H_EXTRA_SCORES = 64;
-export const HEADER_WORDS = 72;
+// Equivalence groups of nodes (wasm/assembly/_groups.ts): one block of G_* words and arrays,
+// 0 = off. Nodes equal in everything a label-free pod's filters and scores read fall into one
+// group; a full scan for such a pod evaluates each group once, at its lowest-index member.
+export const H_GROUPS = 65;
+// The class cache's records (wasm/assembly/_class-key.ts): the core builds the pod's class key
+// from the query (into H_KEY), hashes it and looks it up among H_CLASS_RECORDS records of
+// REC_WORDS words at H_CLASS_TABLE (0 = cache off); a hit fills the H_CLASS_* words above. Out:
+// the key's hash and length, and the record used (-1: none), for the TypeScript side's policy.
+export const H_CLASS_TABLE = 66;
+export const H_CLASS_RECORDS = 67;
+export const H_KEY = 68;
+export const H_TOLERATIONS_ID = 69;
+export const H_Q_LENGTH = 70;
+export const H_OUT_HASH = 71;
+export const H_OUT_KEY_LENGTH = 72;
+export const H_OUT_RECORD = 73;
+export const HEADER_WORDS = 80;
+
+// One class record: its key (hash, where, how many words; length -1 = free record) and the
+// addresses of the class's per-node arrays and index, as the H_CLASS_* header words want them.
+export const REC_HASH = 0;
+export const REC_KEY = 1;
+export const REC_KEY_LENGTH = 2;
+export const REC_STAMP = 3;
+export const REC_OUTCOME = 4;
+export const REC_BASE = 5;
+export const REC_AFF = 6;
+export const REC_TAINT = 7;
+export const REC_META = 8;
+export const REC_TREE = 9;
+export const REC_AFF_MAX = 10;
+export const REC_TAINT_MAX = 11;
+export const REC_HIST = 12;
+export const REC_WORDS = 16;
+/** Key words before the program's: the pod's request doubles and the pod-dependent header words. */
+export const KEY_FIXED = 21;
+
+// Words at the start of the H_GROUPS block, then its arrays (see groupArrays in _groups.ts):
+// per node slot the group, the next and previous member and the version grouped at; per group
+// its first and last member, size, hash, next group in its hash bucket, position in the live
+// list; the live list, the free list; the hash buckets.
+export const G_VALID = 0;
+export const G_SEEN = 1;
+export const G_LIVE = 2;
+export const G_FREE = 3;
+export const G_CAPACITY = 4;
+export const G_BUCKETS = 5;
+export const G_WORDS = 8;
+/** Arrays of G_CAPACITY words in a group block (after G_WORDS; the buckets come last). */
+export const G_ARRAYS = 12;
 
 // Class state words at H_CLASS_META.
 export const META_VALID = 0;

@@ -244,5 +244,5 @@ export function createTwinFilters(m: TwinMemory) {
     return (s & NODE_PRESENT) === 0 ? OUTCOME_ABSENT : evaluate(i, s);
   }
 
-  return { sync, last, evaluate, evaluateSlot, countRejection };
+  return { sync, last, evaluate, evaluateSlot, countRejection, fitScore, balancedScore };
 }

@@ -12,12 +12,14 @@
 // module's scan also runs pairs of plain nodes through f64x2 lanes; that is the same arithmetic
 // on two nodes at once (the wasm's own advantage), so the twin visits those nodes one by one.
 import {
-  H_CLASS_AFF, H_CLASS_BASE, H_CLASS_OUTCOME, H_CLASS_STAMP, H_CLASS_TAINT, H_EXTRA_SCORES,
-  H_NODE_COUNT, H_NODE_VERSION, H_OUT_FEASIBLE, H_OUT_SCORE, H_Q_PREF_COUNT, H_REASON_COUNT,
+  H_CLASS_AFF, H_CLASS_BASE, H_CLASS_OUTCOME, H_CLASS_STAMP, H_CLASS_TABLE, H_CLASS_TAINT, H_OUT_RECORD, H_EXTRA_SCORES,
+  H_GROUPS, H_NODE_COUNT, H_NODE_VERSION, H_OUT_FEASIBLE, H_OUT_SCORE, H_Q_PREF_COUNT, H_REASON_COUNT,
   H_REJECT, H_RNG, H_SCRATCH_AFF, H_SCRATCH_BASE, H_SCRATCH_IDX, H_SCRATCH_TAINT, H_STATE,
   H_TAINT_SCORING, H_TIE_RANDOM, H_W_AFFINITY, H_W_TAINT, NODE_PRESENT, OUTCOME_FEASIBLE,
 } from "./layout.ts";
 import { TwinMemory, createTwinFilters } from "./ts-twin-filters.ts";
+import { createTwinClassKey } from "./ts-twin-class-key.ts";
+import { createTwinGroups } from "./ts-twin-groups.ts";
 import { createTwinIndex } from "./ts-twin-index.ts";
 
 /** schedule(header) over the module's memory, choosing as the module's own export does. */
@@ -26,6 +28,8 @@ export function createTsTwin({ memory }: { memory: WebAssembly.Memory }): (ctx: 
   const filters = createTwinFilters(m);
   const { last, evaluate, countRejection } = filters;
   const scheduleIndexed = createTwinIndex(m, filters);
+  const groups = createTwinGroups(m, filters);
+  const findClass = createTwinClassKey(m);
   let u8 = m.u8;
   let i32 = m.i32;
   let u32 = m.u32;
@@ -180,7 +184,14 @@ export function createTsTwin({ memory }: { memory: WebAssembly.Memory }): (ctx: 
     u32 = m.u32;
     h = m.h;
     filters.sync();
-    if (word(H_CLASS_STAMP) !== 0 && word(H_TIE_RANDOM) === 0 && word(H_EXTRA_SCORES) === 0) return scheduleIndexed();
+    if (word(H_CLASS_TABLE) !== 0 && word(H_EXTRA_SCORES) === 0) findClass();
+    else {
+      i32[h + H_CLASS_STAMP] = 0;
+      i32[h + H_OUT_RECORD] = -1;
+    }
+    const simple = word(H_TIE_RANDOM) === 0 && word(H_EXTRA_SCORES) === 0;
+    if (word(H_CLASS_STAMP) !== 0 && simple) return scheduleIndexed();
+    if (word(H_CLASS_STAMP) === 0 && simple && word(H_GROUPS) !== 0 && groups.labelFree()) return groups.scanGroups();
     return scan();
   };
 }

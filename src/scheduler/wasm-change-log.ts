@@ -11,6 +11,7 @@ export class ChangeLog {
   /** Entries ever written, mod 2^32 (the wasm side compares sequences with u32 arithmetic). */
   seq = 0;
   private view?: Int32Array;
+  private viewAt = -1;
 
   /** `size` is rounded up to a power of two. */
   constructor(private readonly heap: WasmHeap, size = 16384) {
@@ -21,7 +22,10 @@ export class ChangeLog {
   }
 
   record(index: number): void {
-    if (!this.view || this.view.buffer !== this.heap.buffer) this.view = new Int32Array(this.heap.buffer, this.ptr, this.mask + 1);
+    if (this.viewAt !== this.heap.grows || !this.view) {
+      this.view = new Int32Array(this.heap.buffer, this.ptr, this.mask + 1);
+      this.viewAt = this.heap.grows;
+    }
     this.view[this.seq & this.mask] = index;
     this.seq = (this.seq + 1) >>> 0;
   }

@@ -1,32 +1,25 @@
-// Equivalence classes of pods for the wasm scorer's per-node result cache. Pods whose encoded
-// query is identical (same requests, selectors, tolerations...: typically one workload's
-// replicas) share a class; each class slot holds, per node, the node version it was evaluated
-// at, the outcome and the raw scores, plus the class's incremental index (score and maxima
-// trees, rejection histogram: wasm/assembly/_class-index.ts). A bounded number of slots is
-// recycled least recently used.
+// The class cache's policy and memory: per pod equivalence class (a key of the pod's requests and
+// encoded query, built and looked up by the core: wasm/assembly/_class-key.ts) a record in wasm
+// memory with the key and the class's arrays: per node the version it was evaluated at, the
+// outcome and the raw scores, plus the class's incremental index (score and maxima trees,
+// rejection histogram: wasm/assembly/_class-index.ts). A bounded number of records is recycled
+// least recently used.
 //
-// A class gets a slot at its second pod, not its first: building the index costs a full scan
-// and more (every node's results stored, three trees built), which only pays when another pod of
-// the class follows. One-of-a-kind pods (a Job's single pod, a pod with its own requests) take
-// the plain full scan instead and never evict a busy workload's index; a class seen once is
-// remembered by key alone, in a bounded set.
-import { META_VALID, META_WORDS, POD_DOUBLES } from "./layout.ts";
+// A class gets a record at its second pod (indexed from its third), not its first: building the
+// index costs a full scan and more (every node's results stored, three trees built), which only
+// pays when more pods of the class follow. One-of-a-kind pods (a Job's single pod, a pod with its
+// own requests) take the plain full scan instead and never evict a busy workload's index; a class
+// seen once is remembered by its key's hash alone, in a bounded set (two classes sharing a hash
+// only make one of them get its record a pod early: the record holds the full key).
+import { META_VALID, META_WORDS, REC_AFF, REC_AFF_MAX, REC_BASE, REC_HASH, REC_HIST, REC_KEY, REC_KEY_LENGTH,
+  REC_META, REC_OUTCOME, REC_STAMP, REC_TAINT, REC_TAINT_MAX, REC_TREE, REC_WORDS } from "./layout.ts";
 import type { WasmHeap } from "./wasm-heap.ts";
 
-export interface ClassSlot {
-  stamp: number;
-  outcome: number;
-  base: number;
-  affinity: number;
-  avoid: number;
-  /** META_* words: whether the index is built, the change log position it has seen... */
-  meta: number;
-  /** Max tournament tree of i64 keys, 2 × leaves entries (index 0 unused). */
-  tree: number;
-  affinityMax: number;
-  avoidMax: number;
-  hist: number;
-  histCapacity: number;
+interface ClassSlot {
+  /** REC_STAMP..REC_HIST addresses. */
+  arrays: number[];
+  key: number;
+  keyCapacity: number;
   /** ClassCache's use count when the slot was last used. */
   used: number;
 }
@@ -40,17 +33,30 @@ export function treeLeaves(capacity: number): number {
   return n;
 }
 
-/** Keys of classes seen once and not (yet) given a slot, remembered. */
+/** Keys of classes seen once and not (yet) given a record, remembered by hash. */
 const SEEN_ONCE = 4096;
 
 export class ClassCache {
-  private readonly slots = new Map<string, ClassSlot>();
-  private readonly seenOnce = new Set<string>();
+  /** The records' address (maxClasses × REC_WORDS words). */
+  readonly records: number;
+  /** Where the core writes each pod's key; `keyCapacity` words. */
+  key = 0;
+  private keyCapacity = 0;
+  private readonly slots: ClassSlot[] = [];
+  private readonly seenOnce = new Set<number>();
   private capacity = 0;
+  private histCapacity = 0;
   /** Counts slot uses; a slot's `used` is the count at its last use (least recently used goes first). */
   private clock = 0;
 
-  constructor(private readonly heap: WasmHeap, private readonly maxClasses = 32) {}
+  constructor(private readonly heap: WasmHeap, private readonly maxClasses = 32) {
+    this.records = heap.alloc(maxClasses * REC_WORDS * 4);
+  }
+
+  /** Records in use (the core looks at the first `count`). */
+  get count(): number {
+    return this.slots.length;
+  }
 
   /** Leaves of every slot's trees at the current node capacity. */
   get leaves(): number {
@@ -58,90 +64,93 @@ export class ClassCache {
   }
 
   /**
-   * The slot for `key`, creating (or recycling) one with no valid entries; undefined the first
-   * time a key is seen (that pod takes the full scan). `nodeCapacity` is the node table's
-   * capacity: when it grows every slot is dropped, they are sized for the old one.
-   * `reasons` is the histogram length the class needs (fixed per key: the key covers the taints).
+   * Before a pod's call: every record is dropped when the node table grew (they are sized for
+   * the old one); histograms grow to `reasons` entries (their indexes are rebuilt); the key area
+   * holds `keyWords`.
    */
-  slot(key: string, nodeCapacity: number, reasons: number): ClassSlot | undefined {
+  prepare(nodeCapacity: number, reasons: number, keyWords: number): void {
     if (nodeCapacity !== this.capacity) {
-      this.slots.clear();
+      this.slots.length = 0;
       this.capacity = nodeCapacity;
     }
-    let slot = this.slots.get(key);
-    if (slot && slot.histCapacity >= reasons) {
-      slot.used = ++this.clock;
-      return slot;
+    if (reasons > this.histCapacity) {
+      this.histCapacity = Math.max(reasons, 2 * this.histCapacity);
+      for (let r = 0; r < this.slots.length; r++) {
+        const slot = this.slots[r]!;
+        slot.arrays[REC_HIST - REC_STAMP] = this.heap.alloc(this.histCapacity * 4);
+        this.writeRecord(r, slot, -1, 0);
+        new Int32Array(this.heap.buffer, slot.arrays[REC_META - REC_STAMP]!, META_WORDS)[META_VALID] = 0;
+      }
     }
-    if (slot) this.slots.delete(key);
-    else if (!this.seenOnce.delete(key)) {
-      // Set keeps insertion order: the oldest key is forgotten first.
-      if (this.seenOnce.size >= SEEN_ONCE) this.seenOnce.delete(this.seenOnce.values().next().value!);
-      this.seenOnce.add(key);
-      return undefined;
-    } else if (this.slots.size >= this.maxClasses) {
-      // The least recently used slot: a scan of the few slots, paid only when one is recycled.
-      let oldest = "";
-      for (const [k, s] of this.slots) if (!slot || s.used < slot.used) { oldest = k; slot = s; }
-      this.slots.delete(oldest);
-    } else slot = this.allocate(nodeCapacity);
-    slot = slot!;
-    slot.used = ++this.clock;
-    if (slot.histCapacity < reasons) {
-      slot.histCapacity = Math.max(reasons, 2 * slot.histCapacity);
-      slot.hist = this.heap.alloc(slot.histCapacity * 4);
+    if (keyWords > this.keyCapacity) {
+      this.keyCapacity = Math.max(keyWords, 2 * this.keyCapacity, 64);
+      this.key = this.heap.alloc(this.keyCapacity * 4);
     }
-    // Node versions start at 1, so a zero stamp never matches; an invalid index is rebuilt.
-    new Uint32Array(this.heap.buffer, slot.stamp, nodeCapacity).fill(0);
-    new Int32Array(this.heap.buffer, slot.meta, META_WORDS)[META_VALID] = 0;
-    this.slots.set(key, slot);
-    return slot;
   }
 
-  private allocate(nodeCapacity: number): ClassSlot {
+  /** After a call that used record `r`. */
+  hit(r: number): void {
+    this.slots[r]!.used = ++this.clock;
+  }
+
+  /**
+   * After a call whose class had no record: the key (`length` words at `key`, hash `hash`) is
+   * remembered the first time, given a record (new or the least recently used) the second.
+   */
+  miss(hash: number, length: number): void {
+    if (!this.seenOnce.delete(hash)) {
+      // Set keeps insertion order: the oldest key is forgotten first.
+      if (this.seenOnce.size >= SEEN_ONCE) this.seenOnce.delete(this.seenOnce.values().next().value!);
+      this.seenOnce.add(hash);
+      return;
+    }
+    let r = this.slots.length;
+    if (r >= this.maxClasses) {
+      r = 0;
+      for (let k = 1; k < this.slots.length; k++) if (this.slots[k]!.used < this.slots[r]!.used) r = k;
+    } else this.slots.push(this.allocate());
+    const slot = this.slots[r]!;
+    slot.used = ++this.clock;
+    if (slot.keyCapacity < length) {
+      slot.keyCapacity = Math.max(length, 2 * slot.keyCapacity, 32);
+      slot.key = this.heap.alloc(slot.keyCapacity * 4);
+    }
+    const b = this.heap.buffer;
+    new Int32Array(b, slot.key, length).set(new Int32Array(b, this.key, length));
+    // Node versions start at 1, so a zero stamp never matches; an invalid index is rebuilt.
+    new Uint32Array(b, slot.arrays[0]!, this.capacity).fill(0);
+    new Int32Array(b, slot.arrays[REC_META - REC_STAMP]!, META_WORDS)[META_VALID] = 0;
+    this.writeRecord(r, slot, hash, length);
+  }
+
+  private writeRecord(r: number, slot: ClassSlot, hash: number, length: number): void {
+    const rec = new Int32Array(this.heap.buffer, this.records + r * REC_WORDS * 4, REC_WORDS);
+    if (length >= 0) {
+      rec[REC_HASH] = hash;
+      rec[REC_KEY] = slot.key;
+      rec[REC_KEY_LENGTH] = length;
+    }
+    for (let k = 0; k < slot.arrays.length; k++) rec[REC_STAMP + k] = slot.arrays[k]!;
+  }
+
+  private allocate(): ClassSlot {
+    const nodeCapacity = this.capacity;
     const bytes = nodeCapacity * 4;
     const leaves = treeLeaves(nodeCapacity);
     const ptr = this.heap.alloc(bytes * PER_NODE_ARRAYS);
     const tree = this.heap.alloc(leaves * 2 * 8);
     const maxima = this.heap.alloc(leaves * 2 * 4 * 2);
-    return {
-      stamp: ptr,
-      outcome: ptr + bytes,
-      base: ptr + 2 * bytes,
-      affinity: ptr + 3 * bytes,
-      avoid: ptr + 4 * bytes,
-      meta: this.heap.alloc(META_WORDS * 4),
-      tree,
-      affinityMax: maxima,
-      avoidMax: maxima + leaves * 2 * 4,
-      hist: 0,
-      histCapacity: 0,
-      used: 0,
-    };
-  }
-}
-
-/**
- * Builds class keys without formatting numbers: the pod's request doubles (as raw words), the
- * pod-dependent header words and the program become one string of UTF-16 code units after the
- * tolerations key. JSON cannot contain U+0000, so the separator keeps the encoding injective.
- */
-export class ClassKeyer {
-  private words = new Int32Array(64);
-  private units = new Uint16Array(this.words.buffer);
-
-  key(tolerationsKey: string, memory: Int32Array, podWord: number, scalars: number[], program: Int32Array, length: number): string {
-    const podWords = POD_DOUBLES * 2;
-    const n = podWords + scalars.length + length;
-    if (this.words.length < n) {
-      this.words = new Int32Array(2 * n);
-      this.units = new Uint16Array(this.words.buffer);
-    }
-    const w = this.words;
-    for (let k = 0; k < podWords; k++) w[k] = memory[podWord + k]!;
-    for (let k = 0; k < scalars.length; k++) w[podWords + k] = scalars[k]!;
-    for (let k = 0; k < length; k++) w[podWords + scalars.length + k] = program[k]!;
-    const units = this.units.subarray(0, 2 * n) as unknown as number[];
-    return `${tolerationsKey}\u0000${String.fromCharCode.apply(null, units)}`;
+    const arrays: number[] = [];
+    arrays[REC_STAMP - REC_STAMP] = ptr;
+    arrays[REC_OUTCOME - REC_STAMP] = ptr + bytes;
+    arrays[REC_BASE - REC_STAMP] = ptr + 2 * bytes;
+    arrays[REC_AFF - REC_STAMP] = ptr + 3 * bytes;
+    arrays[REC_TAINT - REC_STAMP] = ptr + 4 * bytes;
+    arrays[REC_META - REC_STAMP] = this.heap.alloc(META_WORDS * 4);
+    arrays[REC_TREE - REC_STAMP] = tree;
+    arrays[REC_AFF_MAX - REC_STAMP] = maxima;
+    arrays[REC_TAINT_MAX - REC_STAMP] = maxima + leaves * 2 * 4;
+    arrays[REC_HIST - REC_STAMP] = this.heap.alloc(Math.max(this.histCapacity, 1) * 4);
+    return { arrays, key: 0, keyCapacity: 0, used: 0 };
   }
 }

@@ -7,6 +7,13 @@ const PAGE = 65536;
 
 export class WasmHeap {
   private top: number;
+  /**
+   * Allocations so far: header words holding addresses are rewritten only when this moved. Only
+   * alloc() grows the memory (the module allocates nothing), so views compare `grows` rather than
+   * reading `memory.buffer`, which costs a call on every access.
+   */
+  allocations = 0;
+  grows = 0;
 
   constructor(readonly memory: WebAssembly.Memory, base: number) {
     this.top = base;
@@ -15,8 +22,12 @@ export class WasmHeap {
   alloc(bytes: number): number {
     const ptr = Math.ceil(this.top / 16) * 16;
     this.top = ptr + bytes;
+    this.allocations++;
     const missing = this.top - this.memory.buffer.byteLength;
-    if (missing > 0) this.memory.grow(Math.ceil(missing / PAGE));
+    if (missing > 0) {
+      this.memory.grow(Math.ceil(missing / PAGE));
+      this.grows++;
+    }
     return ptr;
   }
 
@@ -68,13 +79,17 @@ export class NodeTable {
   portStride = 0;
   ptr!: Pointers;
   private cached?: NodeViews;
+  private cachedAt = -1;
 
   constructor(private readonly heap: WasmHeap, capacity = 256) {
     this.relayout(capacity, 8, 4, 2);
   }
 
   get views(): NodeViews {
-    if (!this.cached || this.cached.state.buffer !== this.heap.buffer) this.cached = this.makeViews();
+    if (this.cachedAt !== this.heap.grows || !this.cached) {
+      this.cached = this.makeViews();
+      this.cachedAt = this.heap.grows;
+    }
     return this.cached;
   }
 

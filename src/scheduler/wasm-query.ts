@@ -32,7 +32,6 @@ export interface EncodedQuery {
   ports: number;
 }
 
-const NEVER = [-1, OP_IN, 0];
 const PROTOCOLS: Record<string, number> = { TCP: 0, UDP: 1, SCTP: 2 };
 
 export function hostPortKey(p: HostPort): number {
@@ -51,91 +50,141 @@ const f64Words = new Int32Array(f64.buffer);
 export class QueryEncoder {
   private words = new Int32Array(256);
   private length = 0;
+  /** Reused for every pod (the scorer reads it before the next encode). */
+  private readonly out: EncodedQuery = {
+    words: this.words, length: 0, required: [0, 0], termCount: -1, terms: 0, prefCount: 0, prefs: 0, portCount: 0, ports: 0,
+  };
 
   constructor(private readonly t: EncodeTables) {}
 
   encode(pod: PodQuery): EncodedQuery {
     this.length = 0;
-    const requiredStart = this.length;
+    const out = this.out;
     for (const key in pod.nodeSelector) {
       const column = this.t.columns.get(key);
       const value = this.t.values.get(pod.nodeSelector[key]!);
-      if (column === undefined || value === undefined) this.push(NEVER);
-      else this.push([column, OP_IN, 1, value]);
+      if (column === undefined || value === undefined) this.never();
+      else this.push4(column, OP_IN, 1, value);
     }
-    const required: [number, number] = [requiredStart, this.length];
+    out.required[0] = 0;
+    out.required[1] = this.length;
 
-    const terms = this.length;
-    let termCount = -1;
+    out.terms = this.length;
+    out.termCount = -1;
     if (pod.requiredTerms) {
-      termCount = 0;
+      out.termCount = 0;
       for (const term of pod.requiredTerms) {
         if (isEmptyTerm(term)) continue;
-        termCount++;
+        out.termCount++;
         this.term(term);
       }
     }
 
-    const prefs = this.length;
-    let prefCount = 0;
+    out.prefs = this.length;
+    out.prefCount = 0;
     for (const { weight, preference } of pod.preferredTerms) {
       if (weight === 0 || isEmptyTerm(preference)) continue;
-      prefCount++;
-      this.push([weight]);
+      out.prefCount++;
+      this.push1(weight);
       this.term(preference);
     }
 
-    const ports = this.length;
-    for (const p of pod.hostPorts) this.push([hostPortKey(p), hostIPId(p, this.t.hostIPs, false)]);
-
-    return {
-      words: this.words, length: this.length, required, termCount, terms, prefCount, prefs,
-      portCount: pod.hostPorts.length, ports,
-    };
+    out.ports = this.length;
+    for (const p of pod.hostPorts) {
+      this.push1(hostPortKey(p));
+      this.push1(hostIPId(p, this.t.hostIPs, false));
+    }
+    out.portCount = pod.hostPorts.length;
+    out.words = this.words;
+    out.length = this.length;
+    return out;
   }
 
   /** [wordCount, expressions...] */
   private term(term: NodeSelectorTerm): void {
     const lengthAt = this.length;
-    this.push([0]);
-    for (const r of term.matchExpressions ?? []) this.expression(r);
-    for (const r of term.matchFields ?? []) this.field(r);
+    this.push1(0);
+    if (term.matchExpressions) for (const r of term.matchExpressions) this.expression(r);
+    if (term.matchFields) for (const r of term.matchFields) this.field(r);
     this.words[lengthAt] = this.length - lengthAt - 1;
   }
 
   private expression(r: NodeSelectorRequirement): void {
     const column = this.t.columns.get(r.key) ?? -1;
-    const values = r.values ?? [];
     switch (r.operator) {
       case "In":
-      case "NotIn": {
-        const ids = values.map((v) => this.t.values.get(v)).filter((id): id is number => id !== undefined);
-        this.push([column, r.operator === "In" ? OP_IN : OP_NOT_IN, ids.length, ...ids]);
-        return;
-      }
-      case "Exists": return this.push([column, OP_EXISTS, 0]);
-      case "DoesNotExist": return this.push([column, OP_DOES_NOT_EXIST, 0]);
+      case "NotIn":
+        return this.list(column, r.operator === "In" ? OP_IN : OP_NOT_IN, r.values, (v) => this.t.values.get(v));
+      case "Exists": return this.push3(column, OP_EXISTS, 0);
+      case "DoesNotExist": return this.push3(column, OP_DOES_NOT_EXIST, 0);
       case "Gt":
       case "Lt":
-        f64[0] = values.length === 1 ? parseLabelInt(values[0]!) : NaN;
-        return this.push([column, r.operator === "Gt" ? OP_GT : OP_LT, 2, f64Words[0]!, f64Words[1]!]);
-      default: return this.push(NEVER);
+        f64[0] = r.values?.length === 1 ? parseLabelInt(r.values[0]!) : NaN;
+        this.push3(column, r.operator === "Gt" ? OP_GT : OP_LT, 2);
+        this.push1(f64Words[0]!);
+        return this.push1(f64Words[1]!);
+      default: return this.never();
     }
   }
 
   private field(r: NodeSelectorRequirement): void {
-    if (r.key !== "metadata.name" || (r.operator !== "In" && r.operator !== "NotIn")) return this.push(NEVER);
-    const ids = (r.values ?? []).map((name) => this.t.slots.indexOf(name)).filter((i): i is number => i !== undefined);
-    this.push([0, r.operator === "In" ? OP_NAME_IN : OP_NAME_NOT_IN, ids.length, ...ids]);
+    if (r.key !== "metadata.name" || (r.operator !== "In" && r.operator !== "NotIn")) return this.never();
+    this.list(0, r.operator === "In" ? OP_NAME_IN : OP_NAME_NOT_IN, r.values, (name) => this.t.slots.indexOf(name));
   }
 
-  private push(ws: number[]): void {
-    if (this.length + ws.length > this.words.length) {
-      const bigger = new Int32Array(Math.max(this.words.length * 2, this.length + ws.length));
-      bigger.set(this.words);
-      this.words = bigger;
+  /** [column, op, count, ids...]: the ids of the values that have one (unknown values match nothing). */
+  private list(column: number, op: number, values: string[] | undefined, id: (v: string) => number | undefined): void {
+    const n = values?.length ?? 0;
+    this.reserve(3 + n);
+    const w = this.words;
+    const at = this.length;
+    w[at] = column;
+    w[at + 1] = op;
+    let count = 0;
+    for (let k = 0; k < n; k++) {
+      const v = id(values![k]!);
+      if (v !== undefined) w[at + 3 + count++] = v;
     }
-    this.words.set(ws, this.length);
-    this.length += ws.length;
+    w[at + 2] = count;
+    this.length = at + 3 + count;
+  }
+
+  private push1(a: number): void {
+    this.reserve(1);
+    this.words[this.length++] = a;
+  }
+
+  private push3(a: number, b: number, c: number): void {
+    this.reserve(3);
+    const w = this.words;
+    const at = this.length;
+    w[at] = a;
+    w[at + 1] = b;
+    w[at + 2] = c;
+    this.length = at + 3;
+  }
+
+  /** An expression no node matches. */
+  private never(): void {
+    this.push3(-1, OP_IN, 0);
+  }
+
+  private reserve(n: number): void {
+    if (this.length + n <= this.words.length) return;
+    const bigger = new Int32Array(Math.max(this.words.length * 2, this.length + n));
+    bigger.set(this.words);
+    this.words = bigger;
+  }
+
+  /** A nodeSelector entry's expression without an array per call (the common case). */
+  private push4(a: number, b: number, c: number, d: number): void {
+    this.reserve(4);
+    const w = this.words;
+    const at = this.length;
+    w[at] = a;
+    w[at + 1] = b;
+    w[at + 2] = c;
+    w[at + 3] = d;
+    this.length = at + 4;
   }
 }

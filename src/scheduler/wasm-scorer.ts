@@ -1,28 +1,38 @@
 // The WebAssembly scorer: node state in struct-of-arrays inside the module's memory, updated in
 // place on every node/binding change (each one also written to the change log); schedule() writes
-// the pod's encoded query and makes ONE call into wasm, which brings the pod class's index up to
-// date with the nodes changed since and reads its best node, the same one a scan of every node
-// would pick. Semantics are those of ts-scorer.ts.
+// the pod's encoded query and makes ONE call into wasm, which finds the pod's class (its key is
+// built and hashed there), brings the class's index up to date with the nodes changed since and
+// reads its best node, the same one a scan of every node would pick; a pod without an index is
+// scanned over equivalence groups of nodes where its checks allow. Semantics are those of
+// ts-scorer.ts. Per pod only the words that depend on it are written; addresses are rewritten
+// after an allocation.
 import { Interner } from "./intern.ts";
 import * as L from "./layout.ts";
 import { NodeSlots } from "./node-slots.ts";
-import { UNSCHEDULABLE_TAINT, parseLabelInt, taintReason, toleratedBy } from "./predicates.ts";
+import { parseLabelInt } from "./predicates.ts";
 import { FIXED_REASONS, addRejection } from "./reasons.ts";
 import {
   type Decision, type NodeInfo, type PodQuery, type PodUsage, type Rejections, type Scorer, type ScorerOptions,
-  type Taint, type Toleration, resolveOptions,
+  resolveOptions,
 } from "./types.ts";
 import { ChangeLog } from "./wasm-change-log.ts";
-import { ClassCache, ClassKeyer } from "./wasm-class-cache.ts";
+import { ClassCache } from "./wasm-class-cache.ts";
+import { GroupBlock } from "./wasm-groups.ts";
 import { NodeTable, WasmHeap } from "./wasm-heap.ts";
 import { type SchedulerExports, instantiateScheduler } from "./wasm-loader.ts";
 import { QueryEncoder, hostIPId, hostPortKey } from "./wasm-query.ts";
+import { type TaintFlags, TaintTable } from "./wasm-taints.ts";
 
 export interface WasmScorerOptions extends ScorerOptions {
   /** Another build of the module (tests); defaults to build/wasm/scheduler.wasm. */
   wasmPath?: string;
   /** Reuse per-node results across pods of the same equivalence class (default true). */
   equivalenceCache?: boolean;
+  /**
+   * Scan label-free pods without an index over equivalence groups of equal nodes, not node by
+   * node (default true; the bench's node-by-node scan turns it off).
+   */
+  equivalenceGroups?: boolean;
   /** Change log entries (tests shrink it to force index rebuilds); default 16384. */
   changeLogSize?: number;
   /** Classes kept by the equivalence cache (tests shrink it to force recycling); default 32. */
@@ -53,14 +63,15 @@ class Region {
 }
 
 interface MemoryViews {
-  buffer: ArrayBuffer;
+  grows: number;
   u8: Uint8Array;
   i32: Int32Array;
   f64: Float64Array;
 }
 
-function memoryViews(buffer: ArrayBuffer): MemoryViews {
-  return { buffer, u8: new Uint8Array(buffer), i32: new Int32Array(buffer), f64: new Float64Array(buffer) };
+function memoryViews(heap: WasmHeap): MemoryViews {
+  const buffer = heap.buffer;
+  return { grows: heap.grows, u8: new Uint8Array(buffer), i32: new Int32Array(buffer), f64: new Float64Array(buffer) };
 }
 
 export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
@@ -82,59 +93,23 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
   const columns = new Interner(0);
   const values = new Interner(1);
   const hostIPs = new Interner(1);
-  const taintIds = new Interner(0);
-  const taints: Taint[] = [];
-  /** Each interned taint's rejection message, built once. */
-  const taintReasons: string[] = [];
+  const taintTable = new TaintTable();
   const encoder = new QueryEncoder({ columns, values, hostIPs, slots });
-  // Pods of one workload share tolerations: their per-taint flags are computed once.
-  const flagCache = new Map<string, { key: string; flags: Uint8Array; scoring: boolean }>();
   const classes = options.equivalenceCache === false ? undefined : new ClassCache(heap, options.maxClasses);
+  const groups = options.equivalenceGroups === false ? undefined : new GroupBlock(heap);
 
   // Views are rebuilt only when wasm memory grows (which detaches them): schedule() is hot.
-  let mem = memoryViews(heap.buffer);
-  const views = () => (mem.buffer === heap.buffer ? mem : (mem = memoryViews(heap.buffer)));
+  let mem = memoryViews(heap);
+  const views = () => (mem.grows === heap.grows ? mem : (mem = memoryViews(heap)));
   /** The header's word index: header words are read and written through views().i32 at hw + H_*. */
   const hw = header >> 2;
   views().i32[hw + L.H_RNG] = opts.seed | 0;
-  const keyer = new ClassKeyer();
 
   function internValue(v: string): number {
     const id = values.intern(v);
     valueNum.ensure(id + 1);
     new Float64Array(heap.buffer, valueNum.ptr, valueNum.capacity)[id] = parseLabelInt(v);
     return id;
-  }
-
-  function internTaint(t: Taint): number {
-    const before = taintIds.size;
-    const id = taintIds.intern(`${t.key}\u0000${t.value ?? ""}\u0000${t.effect}`);
-    if (taintIds.size !== before) {
-      taints[id] = { key: t.key, value: t.value ?? "", effect: t.effect };
-      taintReasons[id] = taintReason(taints[id]!);
-      flagCache.clear();
-    }
-    return id;
-  }
-
-  function taintFlagsFor(tolerations: Toleration[]): { key: string; flags: Uint8Array; scoring: boolean } {
-    const key = tolerations.length === 0 ? "" : JSON.stringify(tolerations);
-    let entry = flagCache.get(key);
-    if (entry) return entry;
-    const flags = new Uint8Array(taints.length);
-    let scoring = false;
-    for (let t = 0; t < taints.length; t++) {
-      const taint = taints[t]!;
-      if (toleratedBy(tolerations, taint)) continue;
-      if (taint.effect === "PreferNoSchedule") {
-        flags[t] = L.TAINT_PREFER_AVOID;
-        scoring = true;
-      } else flags[t] = L.TAINT_BLOCKS;
-    }
-    if (flagCache.size > 1024) flagCache.clear();
-    entry = { key: `${key}#${taints.length}`, flags, scoring };
-    flagCache.set(key, entry);
-    return entry;
   }
 
   /** Every change of a node's state: cached per-class results for it become stale. */
@@ -177,20 +152,15 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
     }
   }
 
-  function writeHeader(pod: PodQuery): void {
-    const enc = encoder.encode(pod);
-    program.ensure(enc.length);
-    const { key: tolerationsKey, flags, scoring } = taintFlagsFor(pod.tolerations);
-    taintFlags.ensure(taints.length);
-    const reasons = L.R_TAINT_BASE + taints.length;
-    reject.ensure(reasons);
-    const m = views();
-    for (let k = 0, at = program.ptr >> 2; k < enc.length; k++) m.i32[at + k] = enc.words[k]!;
-    m.u8.set(flags, taintFlags.ptr);
-
+  /**
+   * The header words that hold addresses, strides and settings: rewritten only when something was
+   * allocated since (an address may have moved), not for every pod.
+   */
+  let layoutAt = -1;
+  function writeLayout(): void {
+    if (layoutAt === heap.allocations) return;
     const p = table.ptr;
-    const w = m.i32;
-    w[hw + L.H_NODE_COUNT] = slots.highWater;
+    const w = views().i32;
     w[hw + L.H_STATE] = p.state;
     w[hw + L.H_ALLOC_CPU] = p.f64.allocCpu;
     w[hw + L.H_ALLOC_MEM] = p.f64.allocMem;
@@ -213,7 +183,6 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
     w[hw + L.H_VALUE_NUM] = valueNum.ptr;
     w[hw + L.H_TAINT_FLAGS] = taintFlags.ptr;
     w[hw + L.H_REJECT] = reject.ptr;
-    w[hw + L.H_REASON_COUNT] = reasons;
     w[hw + L.H_SCRATCH_IDX] = p.scratchIdx;
     w[hw + L.H_SCRATCH_BASE] = p.scratchBase;
     w[hw + L.H_SCRATCH_AFF] = p.scratchAff;
@@ -225,84 +194,94 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
     w[hw + L.H_MOST_ALLOCATED] = opts.scoring === "binpack" ? 1 : 0;
     w[hw + L.H_TIE_RANDOM] = opts.tieBreak === "random" ? 1 : 0;
     w[hw + L.H_POD] = podPtr;
-    w[hw + L.H_REQUIRED_NODE] = pod.nodeName ? slots.indexOf(pod.nodeName) ?? -2 : -1;
-    w[hw + L.H_TOLERATE_UNSCHEDULABLE] = toleratedBy(pod.tolerations, UNSCHEDULABLE_TAINT) ? 1 : 0;
-    w[hw + L.H_TAINT_SCORING] = scoring ? 1 : 0;
-    const at = (word: number) => program.ptr + word * 4;
-    w[hw + L.H_Q_REQUIRED] = at(enc.required[0]);
-    w[hw + L.H_Q_REQUIRED_END] = at(enc.required[1]);
-    w[hw + L.H_Q_TERM_COUNT] = enc.termCount;
-    w[hw + L.H_Q_TERMS] = at(enc.terms);
-    w[hw + L.H_Q_PREF_COUNT] = enc.prefCount;
-    w[hw + L.H_Q_PREFS] = at(enc.prefs);
-    w[hw + L.H_Q_PORT_COUNT] = enc.portCount;
-    w[hw + L.H_Q_PORTS] = at(enc.ports);
-
-    const podAt = podPtr >> 3;
-    m.f64[podAt + L.POD_CPU] = pod.requests.cpu;
-    m.f64[podAt + L.POD_MEM] = pod.requests.memory;
-    m.f64[podAt + L.POD_EPH] = pod.requests.ephemeralStorage;
-    m.f64[podAt + L.POD_NZ_CPU] = pod.nonZero.cpu;
-    m.f64[podAt + L.POD_NZ_MEM] = pod.nonZero.memory;
-
     w[hw + L.H_NODE_VERSION] = p.version;
     w[hw + L.H_LOG] = log.ptr;
     w[hw + L.H_LOG_MASK] = log.mask;
+    w[hw + L.H_GROUPS] = groups ? groups.ptr : 0;
+    w[hw + L.H_CLASS_TABLE] = classes ? classes.records : 0;
+    w[hw + L.H_KEY] = classes ? classes.key : 0;
+    w[hw + L.H_TREE_LEAVES] = classes ? classes.leaves : 0;
+    layoutAt = heap.allocations;
+  }
+
+  /** Taint flags last copied into wasm memory (pods of one workload share them). */
+  let flagsCopied: TaintFlags | undefined;
+  let flagsAt = -1;
+
+  function writeHeader(pod: PodQuery): void {
+    const enc = encoder.encode(pod);
+    const reasons = L.R_TAINT_BASE + taintTable.size;
+    // Everything that may allocate comes first; writeLayout() then sees every address.
+    if (groups) groups.ensure(table.capacity);
+    program.ensure(enc.length);
+    const tolerations = taintTable.flagsFor(pod.tolerations);
+    taintFlags.ensure(taintTable.size);
+    reject.ensure(reasons);
+    if (classes) classes.prepare(table.capacity, reasons, L.KEY_FIXED + enc.length);
+    if (pod.extraScores) extra.ensure(slots.highWater);
+    writeLayout();
+
+    const m = views();
+    const w = m.i32;
+    const words = enc.words;
+    for (let k = 0, at = program.ptr >> 2; k < enc.length; k++) w[at + k] = words[k]!;
+    if (flagsCopied !== tolerations || flagsAt !== heap.allocations) {
+      m.u8.set(tolerations.flags, taintFlags.ptr);
+      flagsCopied = tolerations;
+      flagsAt = heap.allocations;
+    }
+    w[hw + L.H_NODE_COUNT] = slots.highWater;
+    w[hw + L.H_REASON_COUNT] = reasons;
+    w[hw + L.H_REQUIRED_NODE] = pod.nodeName ? slots.indexOf(pod.nodeName) ?? -2 : -1;
+    w[hw + L.H_TOLERATE_UNSCHEDULABLE] = tolerations.unschedulable ? 1 : 0;
+    w[hw + L.H_TAINT_SCORING] = tolerations.scoring ? 1 : 0;
+    w[hw + L.H_TOLERATIONS_ID] = tolerations.id;
+    const at = program.ptr;
+    w[hw + L.H_Q_REQUIRED] = at + enc.required[0] * 4;
+    w[hw + L.H_Q_REQUIRED_END] = at + enc.required[1] * 4;
+    w[hw + L.H_Q_TERM_COUNT] = enc.termCount;
+    w[hw + L.H_Q_TERMS] = at + enc.terms * 4;
+    w[hw + L.H_Q_PREF_COUNT] = enc.prefCount;
+    w[hw + L.H_Q_PREFS] = at + enc.prefs * 4;
+    w[hw + L.H_Q_PORT_COUNT] = enc.portCount;
+    w[hw + L.H_Q_PORTS] = at + enc.ports * 4;
+    w[hw + L.H_Q_LENGTH] = enc.length;
     w[hw + L.H_LOG_SEQ] = log.seq | 0;
+    w[hw + L.H_CLASS_RECORDS] = classes ? classes.count : 0;
+
+    const f = m.f64;
+    const podAt = podPtr >> 3;
+    f[podAt + L.POD_CPU] = pod.requests.cpu;
+    f[podAt + L.POD_MEM] = pod.requests.memory;
+    f[podAt + L.POD_EPH] = pod.requests.ephemeralStorage;
+    f[podAt + L.POD_NZ_CPU] = pod.nonZero.cpu;
+    f[podAt + L.POD_NZ_MEM] = pod.nonZero.memory;
+
     w[hw + L.H_EXTRA_SCORES] = 0;
     if (pod.extraScores) {
-      extra.ensure(slots.highWater);
-      const m2 = views();
+      // Scores of this pod alone: no class shares them, so the full scan serves it.
       const at = extra.ptr >> 2;
-      m2.i32.fill(0, at, at + slots.highWater);
+      w.fill(0, at, at + slots.highWater);
       for (const [name, score] of pod.extraScores) {
         const i = slots.indexOf(name);
-        if (i !== undefined) m2.i32[at + i] = score;
+        if (i !== undefined) w[at + i] = score;
       }
-      const w3 = views().i32;
-      w3[hw + L.H_EXTRA_SCORES] = extra.ptr;
-      // Scores of this pod alone: no class shares them, so the full scan serves it.
-      w3[hw + L.H_CLASS_STAMP] = 0;
-      return;
+      w[hw + L.H_EXTRA_SCORES] = extra.ptr;
     }
-    if (!classes) {
-      w[hw + L.H_CLASS_STAMP] = 0;
-      return;
-    }
-    // Everything the wasm side reads about the pod, so equal keys mean equal per-node results.
-    const key = keyer.key(tolerationsKey, m.i32, podPtr >> 2, [
-      w[hw + L.H_REQUIRED_NODE]!, w[hw + L.H_TOLERATE_UNSCHEDULABLE]!, enc.required[1], enc.termCount, enc.terms,
-      enc.prefCount, enc.prefs, enc.portCount,
-    ], enc.words, enc.length);
-    const slot = classes.slot(key, table.capacity, reasons);
-    // A new slot may have grown memory, detaching `w`.
-    const w2 = views().i32;
-    if (!slot) {
-      // The class's first pod: the full scan (classes are indexed from their second pod).
-      w2[hw + L.H_CLASS_STAMP] = 0;
-      return;
-    }
-    w2[hw + L.H_CLASS_STAMP] = slot.stamp;
-    w2[hw + L.H_CLASS_OUTCOME] = slot.outcome;
-    w2[hw + L.H_CLASS_BASE] = slot.base;
-    w2[hw + L.H_CLASS_AFF] = slot.affinity;
-    w2[hw + L.H_CLASS_TAINT] = slot.avoid;
-    w2[hw + L.H_CLASS_META] = slot.meta;
-    w2[hw + L.H_CLASS_TREE] = slot.tree;
-    w2[hw + L.H_CLASS_AFF_MAX] = slot.affinityMax;
-    w2[hw + L.H_CLASS_TAINT_MAX] = slot.avoidMax;
-    w2[hw + L.H_CLASS_HIST] = slot.hist;
-    w2[hw + L.H_TREE_LEAVES] = classes.leaves;
   }
 
   function readRejections(): Rejections {
     const counts = views().i32;
     const at = reject.ptr >> 2;
     const out: Rejections = {};
-    for (let r = 0; r < L.R_TAINT_BASE + taints.length; r++) {
+    // Fixed reasons are distinct strings; two taints may share a message, so those add up.
+    for (let r = 0; r < L.R_TAINT_BASE; r++) {
       const n = counts[at + r]!;
-      if (n === 0) continue;
-      addRejection(out, r < L.R_TAINT_BASE ? FIXED_REASONS[r]! : taintReasons[r - L.R_TAINT_BASE]!, n);
+      if (n !== 0) out[FIXED_REASONS[r]!] = n;
+    }
+    for (let r = L.R_TAINT_BASE; r < L.R_TAINT_BASE + taintTable.size; r++) {
+      const n = counts[at + r]!;
+      if (n !== 0) addRejection(out, taintTable.reasons[r - L.R_TAINT_BASE]!, n);
     }
     return out;
   }
@@ -321,7 +300,7 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
       table.ensureLabelStride(columns.size);
       table.ensureTaintStride(node.taints.length);
       const labelIds = labelKeys.map((k) => internValue(node.labels[k]!));
-      const taintRow = node.taints.map(internTaint);
+      const taintRow = node.taints.map((t) => taintTable.intern(t));
 
       touch(index);
       const v = table.views;
@@ -359,8 +338,16 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
       const best = scheduleCore(header);
       const w = views().i32;
       const rejections = readRejections();
-      if (best < 0) return { nodeIndex: -1, feasible: 0, rejections };
-      return { node: slots.nameAt(best), nodeIndex: best, score: w[hw + L.H_OUT_SCORE]!, feasible: w[hw + L.H_OUT_FEASIBLE]!, rejections };
+      const decision: Decision = best < 0
+        ? { nodeIndex: -1, feasible: 0, rejections }
+        : { node: slots.nameAt(best), nodeIndex: best, score: w[hw + L.H_OUT_SCORE]!, feasible: w[hw + L.H_OUT_FEASIBLE]!, rejections };
+      // The class cache's policy, after the decision was read (a new record may grow memory).
+      if (classes && !pod.extraScores) {
+        const record = w[hw + L.H_OUT_RECORD]!;
+        if (record >= 0) classes.hit(record);
+        else classes.miss(w[hw + L.H_OUT_HASH]!, w[hw + L.H_OUT_KEY_LENGTH]!);
+      }
+      return decision;
     },
   };
 }

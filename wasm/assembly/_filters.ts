@@ -135,7 +135,7 @@ function portsConflict(ctx: usize, node: i32): bool {
 }
 
 /** NodeResourcesFit score over cpu and memory (non-zero requests), as in kube-scheduler. */
-@inline function fitScore(reqCpu: f64, allocCpu: f64, reqMem: f64, allocMem: f64, most: bool): i32 {
+@inline export function fitScore(reqCpu: f64, allocCpu: f64, reqMem: f64, allocMem: f64, most: bool): i32 {
   let sum: f64 = 0;
   let weights = 0;
   if (allocCpu > 0) {
@@ -150,7 +150,7 @@ function portsConflict(ctx: usize, node: i32): bool {
 }
 
 /** NodeResourcesBalancedAllocation: 100 × (1 − std of the cpu/memory fractions). */
-@inline function balancedScore(reqCpu: f64, allocCpu: f64, reqMem: f64, allocMem: f64): i32 {
+@inline export function balancedScore(reqCpu: f64, allocCpu: f64, reqMem: f64, allocMem: f64): i32 {
   if (allocCpu <= 0 || allocMem <= 0) return 100;
   let fc = reqCpu / allocCpu;
   let fm = reqMem / allocMem;

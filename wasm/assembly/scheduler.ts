@@ -13,9 +13,16 @@
 // would compute now. The combined score of each feasible node is then the same integer formula
 // (recomputed for all nodes whenever a normalisation maximum moves), and the tournament tree's
 // root is the maximum score with the lowest index among equals, which is the node the scan keeps.
-import { H_CLASS_STAMP, H_EXTRA_SCORES, H_TIE_RANDOM } from "../../src/scheduler/layout";
+//
+// A pod without an index whose checks read no label (_groups.ts) is scanned over equivalence
+// groups of nodes rather than node by node, with the same result.
+import {
+  H_CLASS_STAMP, H_CLASS_TABLE, H_EXTRA_SCORES, H_GROUPS, H_OUT_RECORD, H_TIE_RANDOM,
+} from "../../src/scheduler/layout";
 import { scheduleIndexed } from "./_class-index";
+import { findClass } from "./_class-key";
 import { ptr, word } from "./_filters";
+import { labelFree, scanGroups } from "./_groups";
 import { scan } from "./_scan";
 
 /** Where the TypeScript side may start allocating. */
@@ -28,6 +35,14 @@ export function heapBase(): usize {
  * index or -1, with the rejection histogram, best score and feasible count in the header.
  */
 export function schedule(ctx: usize): i32 {
-  if (ptr(ctx, H_CLASS_STAMP) != 0 && word(ctx, H_TIE_RANDOM) == 0 && ptr(ctx, H_EXTRA_SCORES) == 0) return scheduleIndexed(ctx);
+  // The pod's class (a pod with plugin scores of its own has none).
+  if (ptr(ctx, H_CLASS_TABLE) != 0 && ptr(ctx, H_EXTRA_SCORES) == 0) findClass(ctx);
+  else {
+    store<i32>(ctx + (<usize>H_CLASS_STAMP << 2), 0);
+    store<i32>(ctx + (<usize>H_OUT_RECORD << 2), -1);
+  }
+  const simple = word(ctx, H_TIE_RANDOM) == 0 && ptr(ctx, H_EXTRA_SCORES) == 0;
+  if (ptr(ctx, H_CLASS_STAMP) != 0 && simple) return scheduleIndexed(ctx);
+  if (ptr(ctx, H_CLASS_STAMP) == 0 && simple && ptr(ctx, H_GROUPS) != 0 && labelFree(ctx)) return scanGroups(ctx);
   return scan(ctx);
 }
