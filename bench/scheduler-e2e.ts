@@ -353,11 +353,8 @@ export async function benchE2E(o: E2EOptions): Promise<E2EResult> {
     };
   } finally {
     watchAbort.abort();
-    try {
-      kubelets?.stop();
-    } catch {
-      // Already reported by the run's own stop, or the run failed for another reason first.
-    }
+    // Their failures were already reported by the run's own stop, or the run failed before it.
+    try { kubelets?.stop(); } catch {}
     await client.current?.close();
     for (const p of [scheduler, server]) {
       if (!p) continue;
