@@ -100,7 +100,7 @@ export class Forwarder {
     if (mode === "copy") return undefined;
     // Its worker thread starts with the first connection worth splicing (lazySplicer), not with
     // the first listener: every node listens for the kubernetes Service, few stream through it.
-    if (this.splicer === undefined) this.splicer = lazySplicer() ?? false;
+    if (this.splicer === undefined) this.splicer = lazySplicer({}, mode === "splice") ?? false;
     if (!this.splicer && mode === "splice") {
       throw new Error("TCP forwarding by splice is unavailable here (it needs Linux, libc through bun:ffi and a worker thread)");
     }

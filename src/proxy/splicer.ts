@@ -152,13 +152,15 @@ export function startSplicer(options: SplicerOptions = {}): Splicer | undefined 
 }
 
 /**
- * A Splicer that starts its worker with the first connection handed to it, or undefined where
- * splice(2) through bun:ffi is unavailable. A node whose Services never stream never pays for
- * the thread (a JS VM of its own, several MB); the first streaming connection's handover waits
- * for the worker to come up, its bytes held in the kernel's socket buffers meanwhile.
+ * A Splicer that starts its worker with the first connection handed to it; undefined off Linux,
+ * or with `probe` where splice(2) through bun:ffi is unavailable. A node whose Services never
+ * stream never pays for the thread (a JS VM of its own, several MB) nor for bun:ffi's compiled
+ * stubs; the first streaming connection's handover waits for the worker to come up, its bytes
+ * held in the kernel's socket buffers meanwhile. Without `probe`, a splicer that turns out
+ * unavailable prepares nothing, and connections keep being copied.
  */
-export function lazySplicer(options: SplicerOptions = {}): Splicer | undefined {
-  if (!openLibc()) return undefined;
+export function lazySplicer(options: SplicerOptions = {}, probe = false): Splicer | undefined {
+  if (process.platform !== "linux" || (probe && !openLibc())) return undefined;
   let started: Splicer | false | undefined;
   return {
     prepare(clientFd, upstreamFd) {
