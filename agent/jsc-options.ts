@@ -8,7 +8,7 @@
 // code costs the VM, not its data: bytecode with the profiling data the JIT tiers feed on, JIT
 // code, the compilers' own pages. With JSC's defaults the agent is about 105 MB against a 50 MB
 // library floor; with the baseline JIT (and so every tier above it) off and the small-heap
-// "mini VM" mode, about 78 MB. BUN_JSC_useJIT=0 does as well for memory, but bun:ffi refuses
+// "mini VM" mode, about 80 MB. BUN_JSC_useJIT=0 does as well for memory, but bun:ffi refuses
 // to load without the JIT, and the service proxy's splice(2) path needs it; without the
 // baseline JIT, JSC still has a JIT for bun:ffi's stubs (and wasm), it just never compiles JS.
 // The agent is not CPU-bound (a pod start spends its time in containerd and runc); its hot path,
