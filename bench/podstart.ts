@@ -129,6 +129,11 @@ async function deleteAll(names: string[]): Promise<void> {
   }
 }
 
+/** The JavaScriptCore options (BUN_JSC_*) a process runs with, from its environment: `kubun agent` sets its own (agent/jsc-options.ts). */
+function jscOptionsOf(pid: number): string[] {
+  return readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").filter((kv) => kv.startsWith("BUN_JSC_"));
+}
+
 /** The agent's memory from /proc, in MB: resident total, its anonymous part (heap) and file-backed part (the bun binary's pages). */
 function memoryOf(pid: number): { rss: number; anon: number; file: number } {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
@@ -188,6 +193,7 @@ const burst = await Promise.all(burstNames.map((n) => createPod(n)));
 progress(`burst: ${JSON.stringify(summary(burst))}`);
 await Bun.sleep(1000);
 const memory = memoryOf(agent.pid);
+const agentJscOptions = jscOptionsOf(agent.pid);
 if (process.env.KUBUN_BENCH_AGENT_SMAPS) writeFileSync(process.env.KUBUN_BENCH_AGENT_SMAPS, readFileSync(`/proc/${agent.pid}/smaps`));
 await deleteAll(burstNames);
 
@@ -199,8 +205,10 @@ cri.close();
 progress(`floor burst: ${JSON.stringify(summary(floorBurst))}`);
 
 // 4. The memory floor: a Bun process that only loads the agent's two wire libraries (the gRPC
-// client for CRI and undici for the API), idle. Whatever the agent does costs on top of this.
-const floorProc = Bun.spawn([process.execPath, "-e", "await import('@grpc/grpc-js'); await import('undici/index.js'); console.log('ready'); setInterval(() => {}, 1000);"], { cwd: ROOT, stdout: "pipe" });
+// client for CRI and undici for the API), idle, with JSC's defaults (no BUN_JSC_* options, even
+// if this bench was given some). Whatever the agent does costs on top of this.
+const floorEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("BUN_JSC_")));
+const floorProc = Bun.spawn([process.execPath, "-e", "await import('@grpc/grpc-js'); await import('undici/index.js'); console.log('ready'); setInterval(() => {}, 1000);"], { cwd: ROOT, stdout: "pipe", env: floorEnv });
 await (floorProc.stdout as ReadableStream<Uint8Array>).getReader().read();
 await Bun.sleep(1000);
 const memoryFloor = memoryOf(floorProc.pid);
@@ -220,6 +228,8 @@ const result = {
   agentRssFileMB: memory.file,
   libraryFloorRssMB: memoryFloor.rss,
   libraryFloorRssAnonMB: memoryFloor.anon,
+  /** What the agent process ran with (JSC options), against the floor's defaults. */
+  agentJscOptions,
 };
 
 watch.abort();
@@ -242,7 +252,8 @@ if (!args.json) {
   for (const [k, s] of [["pre-bound, one at a time", result.sequential], [`pre-bound, burst of ${burst.length}`, result.burst], ["scheduled, one at a time", result.scheduled], ["raw CRI floor", result.criFloor], [`raw CRI floor, burst of ${burst.length}`, result.criFloorBurst]] as const)
     console.log(`${k.padEnd(30)} ${String(s.n).padStart(2)} ${String(s.p50).padStart(6)} ${String(s.p99).padStart(6)} ${String(s.max).padStart(6)}`);
   console.log(`one-at-a-time p50 above the floor: ${result.aboveFloorP50} ms pre-bound, ${result.scheduledAboveFloorP50} ms scheduled (goal <= 80 ms); agent RSS with ${burst.length} pods: ${result.agentRssMB} MB (anonymous ${result.agentRssAnonMB} MB, file-backed ${result.agentRssFileMB} MB)`);
-  console.log(`memory floor: an idle bun process with only @grpc/grpc-js and undici loaded: ${result.libraryFloorRssMB} MB (anonymous ${result.libraryFloorRssAnonMB} MB)`);
+  console.log(`memory floor: an idle bun process with only @grpc/grpc-js and undici loaded: ${result.libraryFloorRssMB} MB (anonymous ${result.libraryFloorRssAnonMB} MB), JSC's defaults`);
+  console.log(`the agent ran with: ${agentJscOptions.length > 0 ? agentJscOptions.join(" ") : "JSC's defaults"}`);
 }
 writeFileSync(join(ROOT, "bench/results/podstart.json"), `${JSON.stringify(result, null, 2)}\n`);
 // The last line, for scripts (bench:all): the figures by the names the issue tracker uses.
@@ -258,4 +269,5 @@ console.log(JSON.stringify({
   scheduled_above_floor_p50_ms: result.scheduledAboveFloorP50,
   agent_rss_mb: result.agentRssMB,
   floor_rss_mb: result.libraryFloorRssMB,
+  agent_jsc_options: agentJscOptions.join(" "),
 }));

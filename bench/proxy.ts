@@ -6,11 +6,15 @@
 //
 //   bun bench/proxy.ts [--bulk-mb 1024] [--bulk-conns 4] [--rounds 3] [--seconds 2] [--rr-conns 16]
 //                      [--pings 20000] [--haproxy-threads CORES] [--no-haproxy] [--modes auto,splice,copy]
+//                      [--kubun-jsc agent|defaults]
+// kubun's forwarder runs with the JSC options `kubun agent` runs with (agent/jsc-options.ts), as
+// the proxy lives in the agent's process; --kubun-jsc defaults gives it JSC's defaults instead.
 import type { Socket } from "bun";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { AGENT_JSC_OPTIONS } from "../agent/jsc-options.ts";
 import { Forwarder, type TcpForwarding } from "../src/proxy/forwarder.ts";
 import { ensureRouteTableBuilt } from "../src/proxy/wasm-route-loader.ts";
 import { createWasmRouteTable } from "../src/proxy/wasm-route-table.ts";
@@ -147,8 +151,8 @@ const percentile = (xs: number[], p: number) => {
 
 // ---- targets ------------------------------------------------------------------------------
 
-async function startChild(args: string[]): Promise<{ ports: Ports; kill: () => void }> {
-  const proc = Bun.spawn([process.execPath, import.meta.path, ...args], { stdout: "pipe", stderr: "inherit" });
+async function startChild(args: string[], env?: Record<string, string>): Promise<{ ports: Ports; kill: () => void }> {
+  const proc = Bun.spawn([process.execPath, import.meta.path, ...args], { stdout: "pipe", stderr: "inherit", env: { ...process.env, ...env } });
   const reader = proc.stdout.getReader();
   let text = "";
   while (!text.includes("\n")) {
@@ -248,7 +252,7 @@ async function main(): Promise<void> {
       "bulk-mb": { type: "string", default: "1024" }, "bulk-conns": { type: "string", default: "4" },
       seconds: { type: "string", default: "2" }, "rr-conns": { type: "string", default: "16" },
       pings: { type: "string", default: "20000" }, "haproxy-threads": { type: "string", default: String(availableParallelism()) }, rounds: { type: "string", default: "3" },
-      "no-haproxy": { type: "boolean", default: false }, modes: { type: "string", default: "auto,splice,copy" }, mode: { type: "string" },
+      "no-haproxy": { type: "boolean", default: false }, "kubun-jsc": { type: "string", default: "agent" }, modes: { type: "string", default: "auto,splice,copy" }, mode: { type: "string" },
     },
   });
   if (v.role === "backend") return backend();
@@ -261,14 +265,17 @@ async function main(): Promise<void> {
   const threads = Number(v["haproxy-threads"]);
   const back = await startChild(["--role", "backend"]);
   const modes = v.modes!.split(",") as TcpForwarding[];
-  const kubuns = await Promise.all(modes.map((mode) => startChild(["--role", "kubun", "--mode", mode, "--target", JSON.stringify(back.ports)])));
+  // The proxy runs inside `kubun agent`, so by default with the agent's JSC options.
+  const kubunEnv: Record<string, string> = v["kubun-jsc"] === "defaults" ? {} : { ...AGENT_JSC_OPTIONS };
+  const kubunJscOptions = Object.entries(kubunEnv).map(([k, val]) => `${k}=${val}`).join(" ");
+  const kubuns = await Promise.all(modes.map((mode) => startChild(["--role", "kubun", "--mode", mode, "--target", JSON.stringify(back.ports)], kubunEnv)));
   const haproxyNote = v["no-haproxy"] ? "skipped (--no-haproxy)" : await ensureHaproxy();
   const haproxy = haproxyNote ? undefined : await startHaproxy(back.ports, threads);
 
   const results: Record<string, Result> = {};
   try {
     console.log(`proxy bench: bulk ${v["bulk-mb"]} MB over ${o.bulkConns} connections (median of ${v.rounds} rounds), ${o.rrConns} request/response connections ` +
-      `for ${o.seconds}s, ${o.pings} pings of 64 B, connect loop x16; ${FRONT} -> ${BACKEND}`);
+      `for ${o.seconds}s, ${o.pings} pings of 64 B, connect loop x16; ${FRONT} -> ${BACKEND}; kubun runs with ${kubunJscOptions || "JSC's defaults"}`);
     const targets: [string, Target][] = [
       ["direct", { host: BACKEND, ...back.ports }],
       ...modes.map((mode, i): [string, Target] => [`kubun (${mode})`, { host: FRONT, ...kubuns[i]!.ports }]),
@@ -306,6 +313,7 @@ async function main(): Promise<void> {
     bench: "proxy",
     results,
     kubunMode: modes[0],
+    kubunJscOptions,
     kubunBulkVsDirect: k.bulkMBps / d.bulkMBps,
     kubunBulkVsHaproxy: h ? k.bulkMBps / h.bulkMBps : null,
     kubunAddedP50us: k.p50us - d.p50us,

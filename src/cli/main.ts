@@ -222,6 +222,8 @@ async function scheduler(argv: string[]): Promise<void> {
 }
 
 async function agent(argv: string[]): Promise<void> {
+  // Before the agent's code loads: the process starts again under the agent's JSC options.
+  (await import("../../agent/jsc-options.ts")).reexecWithAgentOptions();
   const { runAgentCommand } = await import("../../agent/index.ts");
   process.exit(await runAgentCommand(argv));
 }

@@ -3,7 +3,7 @@
 // the Services: listen() for every ClusterIP and NodePort port, with a route that asks the
 // routing table; close() when a port goes away. Closing stops accepting but never cuts what is
 // established: open connections drain, UDP flows expire.
-import { type Splicer, startSplicer } from "./splicer.ts";
+import { lazySplicer, type Splicer } from "./splicer.ts";
 import { type Route, type TcpForwarder, listenTcp } from "./tcp-forwarder.ts";
 import { type UdpForwarder, listenUdp } from "./udp-forwarder.ts";
 
@@ -37,7 +37,7 @@ const keyOf = (a: ListenAddress) => `${a.protocol}|${a.hostname}|${a.port}`;
 
 export class Forwarder {
   private readonly listeners = new Map<string, Listener>();
-  /** Started with the first TCP listener that splices; false once it turned out unavailable. */
+  /** Made with the first TCP listener that splices; false where splice is unavailable. */
   private splicer: Splicer | false | undefined;
 
   constructor(private readonly options: ForwarderOptions = {}) {}
@@ -98,10 +98,9 @@ export class Forwarder {
   private tcpSplicer(): Splicer | undefined {
     const mode = this.options.tcpForwarding ?? "auto";
     if (mode === "copy") return undefined;
-    // Started with the first TCP listener, not with the first connection worth splicing: the
-    // worker takes a moment to come up, which the first bulk transfer would otherwise wait out.
-    // It costs about 5 MB (a thread with its own JS heap).
-    if (this.splicer === undefined) this.splicer = startSplicer() ?? false;
+    // Its worker thread starts with the first connection worth splicing (lazySplicer), not with
+    // the first listener: every node listens for the kubernetes Service, few stream through it.
+    if (this.splicer === undefined) this.splicer = lazySplicer({}, mode === "splice") ?? false;
     if (!this.splicer && mode === "splice") {
       throw new Error("TCP forwarding by splice is unavailable here (it needs Linux, libc through bun:ffi and a worker thread)");
     }

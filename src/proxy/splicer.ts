@@ -67,7 +67,8 @@ export function startSplicer(options: SplicerOptions = {}): Splicer | undefined 
   if (eventfd < 0) return undefined;
   let worker: Worker;
   try {
-    worker = new Worker(new URL("./splice-worker.ts", import.meta.url));
+    // smol: the worker's heap only ever holds its connections' small records.
+    worker = new Worker(new URL("./splice-worker.ts", import.meta.url), { smol: true });
   } catch {
     libc.close(eventfd);
     return undefined;
@@ -146,6 +147,29 @@ export function startSplicer(options: SplicerOptions = {}): Splicer | undefined 
     },
     stop() {
       if (!dead) send({ kind: "stop" });
+    },
+  };
+}
+
+/**
+ * A Splicer that starts its worker with the first connection handed to it; undefined off Linux,
+ * or with `probe` where splice(2) through bun:ffi is unavailable. A node whose Services never
+ * stream never pays for the thread (a JS VM of its own, several MB) nor for bun:ffi's compiled
+ * stubs; the first streaming connection's handover waits for the worker to come up, its bytes
+ * held in the kernel's socket buffers meanwhile. Without `probe`, a splicer that turns out
+ * unavailable prepares nothing, and connections keep being copied.
+ */
+export function lazySplicer(options: SplicerOptions = {}, probe = false): Splicer | undefined {
+  if (process.platform !== "linux" || (probe && !openLibc())) return undefined;
+  let started: Splicer | false | undefined;
+  return {
+    prepare(clientFd, upstreamFd) {
+      if (started === undefined) started = startSplicer(options) ?? false;
+      return started ? started.prepare(clientFd, upstreamFd) : undefined;
+    },
+    stop() {
+      if (started) started.stop();
+      started = false;
     },
   };
 }
