@@ -5,8 +5,15 @@
 //
 // A table of recently seen parts, keyed by a structural hash, finds the earlier copy. Parts are
 // shared bottom-up, so two equal parts have identical children and equality is one shallow
-// comparison. The table is bounded, oldest entries leave first: a part that is not found is
-// merely kept unshared (a popular part that left is back with the next object that has it).
+// comparison. The table is bounded and direct-mapped (a part's hash picks its one slot; a newer
+// part landing there replaces it): a part that is not found is merely kept unshared (a popular
+// part that left is back with the next object that has it). 32,768 slots share as well as a
+// 16,384-entry first-in-first-out table did (bench/subtrees.ts: the same distinct parts).
+//
+// It runs for every node of every object the store keeps, so it is written for the CPU: no
+// allocation per node (a part's hash is returned, the part to hold is left in a field), keys'
+// hashes cached (JSON.parse makes keys atoms, cheap to look up), no hash for the root or its
+// metadata (never equal to another object's), shallow comparison without Object.keys.
 
 type Json = unknown;
 type Container = Record<string, Json> | Json[];
@@ -57,15 +64,21 @@ function shallowEqual(a: Container, b: Container): boolean {
 }
 
 export class SubtreeTable {
-  private readonly parts = new Map<number, Container>();
-  /** Hashes in the order they came in, a ring: eviction without iterating the map. */
-  private readonly order: Int32Array;
-  private next = 0;
+  /** Direct-mapped, a power of two of slots: the slot a hash picks holds the last part with a hash landing there, and that hash. */
+  private readonly slots: (Container | undefined)[];
+  private readonly hashes: Int32Array;
+  private readonly mask: number;
+  private filled = 0;
   /** The part the last `intern` call found or kept: its result besides the hash (no tuple per node). */
   private found: Container | undefined = undefined;
 
-  constructor(private readonly capacity = 16_384) {
-    this.order = new Int32Array(capacity);
+  /** `capacity`: slots, rounded up to a power of two. */
+  constructor(capacity = 32_768) {
+    let n = 1;
+    while (n < capacity) n *= 2;
+    this.mask = n - 1;
+    this.slots = new Array(n).fill(undefined);
+    this.hashes = new Int32Array(n);
   }
 
   /**
@@ -86,7 +99,7 @@ export class SubtreeTable {
 
   /** Parts the table can hand out now. */
   get size(): number {
-    return this.parts.size;
+    return this.filled;
   }
 
   /**
@@ -162,18 +175,16 @@ export class SubtreeTable {
         } else h = mix(h, hashPrimitive(v));
       }
     }
-    const seen = this.parts.get(h);
-    if (seen !== undefined && seen !== c && shallowEqual(seen, c)) {
+    h |= 0; // as the Int32Array holds it (a seed alone is above 2^31)
+    const i = (h ^ (h >>> 17)) & this.mask;
+    const seen = this.slots[i];
+    if (seen !== undefined && this.hashes[i] === h && seen !== c && shallowEqual(seen, c)) {
       this.found = seen;
       return h;
     }
-    if (seen === undefined) {
-      // Full: the oldest insertion leaves (if a newer part took its hash since, that one does).
-      if (this.parts.size >= this.capacity) this.parts.delete(this.order[this.next]!);
-      this.order[this.next] = h;
-      this.next = (this.next + 1) % this.capacity;
-    }
-    this.parts.set(h, c);
+    if (seen === undefined) this.filled++;
+    this.slots[i] = c;
+    this.hashes[i] = h;
     this.found = c;
     return h;
   }
