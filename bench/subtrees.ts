@@ -9,6 +9,7 @@
 //   bun bench/subtrees.ts [--pods 10000] [--rounds 5] [--baseline PATH]
 //     --baseline: another subtrees.ts (e.g. main's) measured in the same run, for a before/after.
 // Run it under `flock /tmp/kubun-bench.lock`; the last line is one JSON object.
+import { heapStats } from "bun:jsc";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { SubtreeTable } from "../src/store/subtrees.ts";
@@ -86,7 +87,7 @@ function distinctParts(roots: Json[]): number {
 }
 
 /** Nanoseconds per object of each phase: parse only, and parse + share (a fresh table each round). */
-function measure(make: (() => Table) | null): { us: number[]; parts: number } {
+function measure(make: (() => Table) | null): { us: number[]; parts: number; heapMb: number } {
   const best = [Infinity, Infinity, Infinity];
   let kept: Json[] = [];
   for (let r = 0; r < ROUNDS; r++) {
@@ -102,7 +103,13 @@ function measure(make: (() => Table) | null): { us: number[]; parts: number } {
       if (p === 2) kept = out;
     }
   }
-  return { us: best, parts: distinctParts(kept) };
+  // The heap with the last round's running pods (and its table) alive, after a full collection.
+  let table: Table | undefined = make?.();
+  if (table) for (let i = 0; i < N; i++) kept[i] = table.share(JSON.parse(phases[2]![i]!));
+  Bun.gc(true);
+  const heapMb = heapStats().heapSize / 1e6;
+  table = undefined;
+  return { us: best, parts: distinctParts(kept), heapMb };
 }
 
 const variants: [string, (() => Table) | null][] = [["parse_only", null], ["current", () => new SubtreeTable()]];
@@ -111,21 +118,22 @@ if (args.baseline) {
   variants.push(["baseline", () => new mod.SubtreeTable()]);
 }
 const result: Record<string, unknown> = { pods: N, rounds: ROUNDS };
-const results = new Map<string, { us: number[]; parts: number }>();
+const results = new Map<string, { us: number[]; parts: number; heapMb: number }>();
 for (const [name, make] of variants) results.set(name, measure(make));
 // Once more in reverse order, keeping the better figure: the machine is shared.
 for (const [name, make] of [...variants].reverse()) {
   const again = measure(make);
   const prev = results.get(name)!;
-  results.set(name, { us: prev.us.map((u, i) => Math.min(u, again.us[i]!)), parts: again.parts });
+  results.set(name, { us: prev.us.map((u, i) => Math.min(u, again.us[i]!)), parts: again.parts, heapMb: Math.min(prev.heapMb, again.heapMb) });
 }
 const parse = results.get("parse_only")!;
 const names = ["create", "bind", "status"];
 for (const [name, r] of results) {
   const row = names.map((p, i) => `${p} ${r.us[i]!.toFixed(2)} µs` + (name === "parse_only" ? "" : ` (share ${(r.us[i]! - parse.us[i]!).toFixed(2)})`));
-  console.log(`${name.padEnd(10)} ${row.join(", ")}; distinct parts of ${N} running pods: ${r.parts}`);
+  console.log(`${name.padEnd(10)} ${row.join(", ")}; ${N} running pods: ${r.parts} distinct parts, heap ${r.heapMb.toFixed(1)} MB`);
   result[`${name}_us`] = r.us.map((u) => Number(u.toFixed(3)));
   if (name !== "parse_only") result[`${name}_share_us`] = r.us.map((u, i) => Number((u - parse.us[i]!).toFixed(3)));
   result[`${name}_parts`] = r.parts;
+  result[`${name}_heap_mb`] = Number(r.heapMb.toFixed(1));
 }
 console.log(JSON.stringify(result));
