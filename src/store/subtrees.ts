@@ -5,8 +5,15 @@
 //
 // A table of recently seen parts, keyed by a structural hash, finds the earlier copy. Parts are
 // shared bottom-up, so two equal parts have identical children and equality is one shallow
-// comparison. The table is bounded, oldest entries leave first: a part that is not found is
-// merely kept unshared (a popular part that left is back with the next object that has it).
+// comparison. The table is bounded and direct-mapped (a part's hash picks its one slot; a newer
+// part landing there replaces it): a part that is not found is merely kept unshared (a popular
+// part that left is back with the next object that has it). 32,768 slots share as well as a
+// 16,384-entry first-in-first-out table did (bench/subtrees.ts: the same distinct parts).
+//
+// It runs for every node of every object the store keeps, so it is written for the CPU: no
+// allocation per node (a part's hash is returned, the part to hold is left in a field), keys'
+// hashes cached (JSON.parse makes keys atoms, cheap to look up), no hash for the root or its
+// metadata (never equal to another object's), shallow comparison without Object.keys.
 
 type Json = unknown;
 type Container = Record<string, Json> | Json[];
@@ -27,13 +34,17 @@ function hashPrimitive(v: Json): number {
     case "string":
       return hashString(v, 0x9e3779b9);
     case "number":
-      return hashString(String(v), 0x27d4eb2f);
+      // Small integers (most numbers in objects) without making their text.
+      return (v | 0) === v ? mix(0x27d4eb2f, v) : hashString(String(v), 0x27d4eb2f);
     case "boolean":
       return v ? 0x1234567 : 0x7654321;
     default:
       return 0x55555555; // null
   }
 }
+
+/** Keys of the part being compared, reused: comparing allocates nothing. */
+const scratch: string[] = [];
 
 /** Same keys in the same order with identical values: equal, once the children are shared. */
 function shallowEqual(a: Container, b: Container): boolean {
@@ -43,79 +54,138 @@ function shallowEqual(a: Container, b: Container): boolean {
     return true;
   }
   if (Array.isArray(b)) return false;
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  if (ka.length !== kb.length) return false;
-  for (let i = 0; i < ka.length; i++) {
-    const k = ka[i]!;
-    if (k !== kb[i] || a[k] !== (b as Record<string, Json>)[k]) return false;
+  let n = 0;
+  for (const k in a) scratch[n++] = k;
+  let i = 0;
+  for (const k in b) {
+    if (i >= n || k !== scratch[i++] || a[k] !== (b as Record<string, Json>)[k]) return false;
   }
-  return true;
+  return i === n;
 }
 
 export class SubtreeTable {
-  private readonly parts = new Map<number, Container>();
-  /** Hashes in the order they came in, a ring: eviction without iterating the map. */
-  private readonly order: Int32Array;
-  private next = 0;
+  /** Direct-mapped, a power of two of slots: the slot a hash picks holds the last part with a hash landing there, and that hash. */
+  private readonly slots: (Container | undefined)[];
+  private readonly hashes: Int32Array;
+  private readonly mask: number;
+  private filled = 0;
+  /** The part the last `intern` call found or kept: its result besides the hash (no tuple per node). */
+  private found: Container | undefined = undefined;
 
-  constructor(private readonly capacity = 16_384) {
-    this.order = new Int32Array(capacity);
+  /** `capacity`: slots, rounded up to a power of two. */
+  constructor(capacity = 32_768) {
+    let n = 1;
+    while (n < capacity) n *= 2;
+    this.mask = n - 1;
+    this.slots = new Array(n).fill(undefined);
+    this.hashes = new Int32Array(n);
+  }
+
+  /**
+   * Hashes of keys seen: keys repeat in every object (JSON.parse makes them atoms, whose lookup
+   * in a Map is cheap), hashing their characters each time is not. Bounded: cleared when full.
+   */
+  private readonly keys = new Map<string, number>();
+
+  private keyHash(k: string): number {
+    let h = this.keys.get(k);
+    if (h === undefined) {
+      if (this.keys.size >= 4096) this.keys.clear();
+      h = hashString(k, 0x3c6ef372);
+      this.keys.set(k, h);
+    }
+    return h;
   }
 
   /** Parts the table can hand out now. */
   get size(): number {
-    return this.parts.size;
+    return this.filled;
   }
 
   /**
    * Replaces, in place, every part of `root` (a freshly parsed JSON value no one else holds yet)
    * that equals one seen before with that earlier part. `root` itself stays: it is the object
-   * being stored.
+   * being stored. Neither the root nor its `metadata` (name, uid, resourceVersion: never equal
+   * to another object's) is looked up, so neither is hashed; their parts are.
    */
   share<T>(root: T): T {
-    if (typeof root === "object" && root !== null) this.children(root as Container);
+    if (typeof root !== "object" || root === null) return root;
+    const c = root as Container;
+    if (Array.isArray(c)) {
+      this.walk(c);
+      return root;
+    }
+    for (const k in c) {
+      const v = c[k];
+      if (typeof v !== "object" || v === null) continue;
+      if (k === "metadata" && !Array.isArray(v)) this.walk(v as Container);
+      else {
+        this.intern(v as Container);
+        c[k] = this.found;
+      }
+    }
+    this.found = undefined;
     return root;
   }
 
-  /** Shares the children of `c` and returns its hash. */
-  private children(c: Container): number {
+  /** Shares the parts of `c` without hashing `c` itself. */
+  private walk(c: Container): void {
     if (Array.isArray(c)) {
-      let h = ARRAY_SEED;
       for (let i = 0; i < c.length; i++) {
         const v = c[i];
         if (typeof v === "object" && v !== null) {
-          const [part, vh] = this.part(v as Container);
-          c[i] = part;
-          h = mix(h, vh);
-        } else h = mix(h, hashPrimitive(v));
+          this.intern(v as Container);
+          c[i] = this.found;
+        }
       }
-      return h;
+      return;
     }
-    let h = OBJECT_SEED;
     for (const k in c) {
-      h = hashString(k, h);
       const v = c[k];
       if (typeof v === "object" && v !== null) {
-        const [part, vh] = this.part(v as Container);
-        c[k] = part;
-        h = mix(h, vh);
-      } else h = mix(h, hashPrimitive(v));
+        this.intern(v as Container);
+        c[k] = this.found;
+      }
     }
-    return h;
   }
 
-  private part(c: Container): [Container, number] {
-    const h = this.children(c);
-    const seen = this.parts.get(h);
-    if (seen !== undefined && seen !== c && shallowEqual(seen, c)) return [seen, h];
-    if (seen === undefined) {
-      // Full: the oldest insertion leaves (if a newer part took its hash since, that one does).
-      if (this.parts.size >= this.capacity) this.parts.delete(this.order[this.next]!);
-      this.order[this.next] = h;
-      this.next = (this.next + 1) % this.capacity;
+  /**
+   * Shares the parts of `c`, then `c` itself: returns its hash and leaves in `found` the part to
+   * hold in its place (an earlier equal one, or `c`).
+   */
+  private intern(c: Container): number {
+    let h: number;
+    if (Array.isArray(c)) {
+      h = ARRAY_SEED;
+      for (let i = 0; i < c.length; i++) {
+        const v = c[i];
+        if (typeof v === "object" && v !== null) {
+          h = mix(h, this.intern(v as Container));
+          c[i] = this.found;
+        } else h = mix(h, hashPrimitive(v));
+      }
+    } else {
+      h = OBJECT_SEED;
+      for (const k in c) {
+        h = mix(h, this.keyHash(k));
+        const v = c[k];
+        if (typeof v === "object" && v !== null) {
+          h = mix(h, this.intern(v as Container));
+          c[k] = this.found;
+        } else h = mix(h, hashPrimitive(v));
+      }
     }
-    this.parts.set(h, c);
-    return [c, h];
+    h |= 0; // as the Int32Array holds it (a seed alone is above 2^31)
+    const i = (h ^ (h >>> 17)) & this.mask;
+    const seen = this.slots[i];
+    if (seen !== undefined && this.hashes[i] === h && seen !== c && shallowEqual(seen, c)) {
+      this.found = seen;
+      return h;
+    }
+    if (seen === undefined) this.filled++;
+    this.slots[i] = c;
+    this.hashes[i] = h;
+    this.found = c;
+    return h;
   }
 }

@@ -8,11 +8,15 @@ import { qualified } from "../storage.ts";
 import { converterFor } from "../../apis/conversion.ts";
 import { checkTypeMeta, respond, respondObject, withTypeMeta, writeOptions, type HandlerContext } from "./context.ts";
 
-/** Applies a PATCH request's body to `current`; shared by resources and their subresources. */
-export function patchObject(h: HandlerContext, current: KubeObject, type: string, body: unknown, kind = h.r.kind): KubeObject {
-  const patched = applyPatch(type, current, body, kind);
+/**
+ * Applies a PATCH request's body to `current`; shared by resources and their subresources.
+ * `owned`: `current` is storage.update's private copy, which the patch may consume (in place).
+ */
+export function patchObject(h: HandlerContext, current: KubeObject, type: string, body: unknown, kind = h.r.kind, owned = false): KubeObject {
+  const resourceVersion = current.metadata.resourceVersion; // read before `current` may be patched in place
+  const patched = applyPatch(type, current, body, kind, owned);
   // A patch that names a resourceVersion is a precondition (kubectl patch --resource-version).
-  if (patched.metadata?.resourceVersion !== current.metadata.resourceVersion) {
+  if (patched.metadata?.resourceVersion !== resourceVersion) {
     throw staleConflict(qualified(h.r), h.info.name!);
   }
   return patched;
@@ -79,7 +83,8 @@ export async function handlePatch(h: HandlerContext): Promise<Response> {
     return respondObject(h, updated, 200, opts.warnings);
   }
   // A converted version is patched in its own shape: the stored object converted, patched, converted back.
-  const patch = conv ? (current: KubeObject) => conv.toStorage(patchObject(h, conv.fromStorage(current), type, body)) : (current: KubeObject) => patchObject(h, current, type, body);
+  // Otherwise `current` is storage.update's private copy (copyOfStored): the patch may consume it.
+  const patch = conv ? (current: KubeObject) => conv.toStorage(patchObject(h, conv.fromStorage(current), type, body)) : (current: KubeObject) => patchObject(h, current, type, body, h.r.kind, true);
   const updated = await storage.update(h.r, h.info.namespace, h.info.name!, patch, opts);
   return respondObject(h, updated, 200, opts.warnings);
 }

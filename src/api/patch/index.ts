@@ -4,10 +4,10 @@ import { badRequest, unsupportedMediaType } from "../../apis/errors.ts";
 import type { KubeObject } from "../../apis/meta.ts";
 import { isObject } from "./json-value.ts";
 import { jsonPatch } from "./json-patch.ts";
-import { mergePatch } from "./merge-patch.ts";
+import { mergePatch, mergePatchInPlace } from "./merge-patch.ts";
 import { strategicMerge } from "./strategic-merge.ts";
 
-export { mergePatch } from "./merge-patch.ts";
+export { mergePatch, mergePatchInPlace } from "./merge-patch.ts";
 export { jsonPatch, MAX_JSON_PATCH_OPERATIONS } from "./json-patch.ts";
 export { strategicMerge } from "./strategic-merge.ts";
 export { fieldStrategy, rootType, type FieldStrategy } from "./merge-keys.ts";
@@ -30,15 +30,16 @@ export function patchMediaType(contentType: string): string {
  * Applies one of the three classic patch types, chosen by Content-Type; body is the parsed JSON
  * request body (the list of operations for a JSON patch). Server-side apply
  * (application/apply-patch+yaml) needs a manager and force, so callers route it to
- * serverSideApply; here it is, like any other media type, a 415.
+ * serverSideApply; here it is, like any other media type, a 415. `ownsLive`: `live` is a private
+ * copy the caller gives up (storage.update's), which a merge patch then patches in place.
  */
-export function applyPatch(contentType: string, live: KubeObject, body: unknown, kind: string): KubeObject {
+export function applyPatch(contentType: string, live: KubeObject, body: unknown, kind: string, ownsLive = false): KubeObject {
   let result: unknown;
   switch (patchMediaType(contentType)) {
     case MERGE_PATCH:
       // The apiserver's merge patch library rejects anything but an object (ErrBadJSONPatch).
       if (!isObject(body)) throw badRequest("Invalid JSON Patch");
-      result = mergePatch(live, body);
+      result = ownsLive ? mergePatchInPlace(live, body) : mergePatch(live, body);
       break;
     case JSON_PATCH:
       result = jsonPatch(live, body);

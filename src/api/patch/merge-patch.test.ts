@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { mergePatch } from "./merge-patch.ts";
+import { mergePatch, mergePatchInPlace } from "./merge-patch.ts";
 
 describe("mergePatch (RFC 7386 appendix A)", () => {
   test.each([
@@ -20,6 +20,10 @@ describe("mergePatch (RFC 7386 appendix A)", () => {
     [{}, { a: { bb: { ccc: null } } }, { a: { bb: {} } }],
   ])("%j + %j", (target, patch, want) => {
     expect(mergePatch(target, patch)).toEqual(want);
+    // In place, on a private copy: the same result, and the patch still untouched.
+    const patchText = JSON.stringify(patch);
+    expect(mergePatchInPlace(structuredClone(target), patch)).toEqual(want);
+    expect(JSON.stringify(patch)).toBe(patchText);
   });
 });
 
@@ -61,5 +65,20 @@ describe("mergePatch on Kubernetes objects", () => {
     const out = mergePatch({}, JSON.parse('{"__proto__": {"polluted": true}}')) as any;
     expect(Object.keys(out)).toEqual(["__proto__"]);
     expect(out.polluted).toBeUndefined();
+  });
+
+  test("in place: the target itself is patched and returned; the result shares no object with the patch", () => {
+    const target = deployment();
+    const patch = { metadata: { labels: { tier: null, env: "prod" } }, spec: { extra: { a: 1 }, list: [{ b: 1 }] } };
+    const out = mergePatchInPlace(target, patch) as any;
+    expect(out).toBe(target);
+    expect(out.metadata.labels).toEqual({ app: "web", env: "prod" });
+    expect(out).toEqual(mergePatch(deployment(), patch));
+    out.spec.extra.a = 2;
+    out.spec.list[0].b = 2;
+    expect(patch.spec.extra.a).toBe(1);
+    expect(patch.spec.list[0]!.b).toBe(1);
+    // Applied again (a retried update), the patch gives the same result.
+    expect(mergePatchInPlace(deployment(), patch)).toEqual(mergePatch(deployment(), patch));
   });
 });

@@ -8,6 +8,15 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
   return mergeInto(jsonCopy(target), patch);
 }
 
+/**
+ * mergePatch for a target the caller owns outright — a private copy no one else holds, such as
+ * the one storage.update hands its tryUpdate: patched in place (and returned) instead of copied
+ * a second time. The patch is still not mutated (a retried update applies it again).
+ */
+export function mergePatchInPlace(target: unknown, patch: unknown): unknown {
+  return mergeInto(target, patch);
+}
+
 function mergeInto(target: unknown, patch: unknown): unknown {
   // A non-object patch (including an array) replaces the target wholesale.
   if (!isObject(patch)) return jsonCopy(patch);
