@@ -129,6 +129,8 @@ export const G_BUCKETS = 5;
 export const G_WORDS = 8;
 /** Arrays of G_CAPACITY words in a group block (after G_WORDS; the buckets come last). */
 export const G_ARRAYS = 12;
+/** Bytes per slot after the buckets: the wasm group lanes' dense copies (_group-lanes.ts), plus 16 to align. */
+export const G_DENSE_BYTES = 10 * 8 + 3 * 4;
 
 // Class state words at H_CLASS_META.
 export const META_VALID = 0;

@@ -1,9 +1,10 @@
 // The memory block of the node equivalence groups (wasm/assembly/_groups.ts, twin: ts-twin-groups.ts)
 // inside the scheduler module's memory: a few G_* words, then G_ARRAYS arrays of one word per node
-// slot (or group: there are never more groups than slots), then the hash buckets. The block is
+// slot (or group: there are never more groups than slots), then the hash buckets, then the wasm
+// lanes' dense per-group copies (G_DENSE_BYTES per slot; the twin leaves them unused). The block is
 // sized for the node table's capacity; when the table grows a new, invalid block replaces it and
 // the core rebuilds the groups from scratch on its next group scan.
-import { G_ARRAYS, G_BUCKETS, G_CAPACITY, G_VALID, G_WORDS } from "./layout.ts";
+import { G_ARRAYS, G_BUCKETS, G_CAPACITY, G_DENSE_BYTES, G_VALID, G_WORDS } from "./layout.ts";
 import { treeLeaves } from "./wasm-class-cache.ts";
 import type { WasmHeap } from "./wasm-heap.ts";
 
@@ -17,7 +18,7 @@ export class GroupBlock {
   ensure(capacity: number): number {
     if (capacity === this.capacity) return this.ptr;
     const buckets = treeLeaves(capacity);
-    this.ptr = this.heap.alloc((G_WORDS + G_ARRAYS * capacity + buckets) * 4);
+    this.ptr = this.heap.alloc((G_WORDS + G_ARRAYS * capacity + buckets) * 4 + G_DENSE_BYTES * capacity + 16);
     this.capacity = capacity;
     const words = new Int32Array(this.heap.buffer, this.ptr, G_WORDS);
     words.fill(0);

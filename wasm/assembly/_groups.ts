@@ -16,20 +16,21 @@
 // hash table of group signatures; a signature compares equal bit for bit). Members are kept in a
 // doubly linked list in index order, so the first member is the lowest index. A log that wrapped,
 // or a new block (the node table grew), rebuilds every group in index order.
+//
+// Plain groups (present and ready, schedulable, untainted) are evaluated in f64x2 lanes over
+// dense per-group copies of the columns (_group-lanes.ts, kept current by resync() below); the
+// others one at a time by evaluateGroup() (_group-eval.ts). The twin does all of them one at a time.
 import {
   H_STATE, H_NODE_VERSION, H_LOG, H_LOG_MASK, H_LOG_SEQ, H_GROUPS, H_NODE_COUNT, H_ALLOC_CPU,
   H_TAINT_COUNT, H_TAINTS, H_TAINT_STRIDE, H_PORT_COUNT, H_PORTS, H_PORT_STRIDE, H_REJECT,
   H_REASON_COUNT, H_TAINT_SCORING, H_W_TAINT, H_SCRATCH_IDX, H_SCRATCH_BASE, H_SCRATCH_TAINT,
   H_OUT_SCORE, H_OUT_FEASIBLE, H_Q_REQUIRED, H_Q_REQUIRED_END, H_Q_TERM_COUNT, H_Q_PREF_COUNT,
-  H_REQUIRED_NODE, H_POD, H_TAINT_FLAGS, H_TOLERATE_UNSCHEDULABLE, H_Q_PORT_COUNT, H_MOST_ALLOCATED,
-  H_W_FIT, H_W_BALANCED, POD_CPU, POD_MEM, POD_EPH, POD_NZ_CPU, POD_NZ_MEM, NODE_READY,
-  NODE_UNSCHEDULABLE, TAINT_BLOCKS, TAINT_PREFER_AVOID, R_NOT_READY, R_UNSCHEDULABLE, R_TAINT_BASE,
-  OUTCOME_RESOURCES, G_VALID, G_SEEN, G_LIVE, G_FREE, G_CAPACITY, G_BUCKETS, G_WORDS,
-  NODE_PRESENT, OUTCOME_FEASIBLE,
+  H_REQUIRED_NODE, G_VALID, G_SEEN, G_LIVE, G_FREE, G_CAPACITY, G_BUCKETS, G_WORDS, NODE_PRESENT,
+  OUTCOME_FEASIBLE,
 } from "../../src/scheduler/layout";
-import {
-  balancedScore, countRejection, evalAvoid, evalBase, evaluate, f64At, fitScore, i32At, ptr, word,
-} from "./_filters";
+import { countRejection, i32At, ptr, word } from "./_filters";
+import { bindPod, evaluateGroup, groupAvoid, groupBase, withPorts } from "./_group-eval";
+import { bindLanes, isPlain, laneBest, laneBestScore, scanGroupLanes, sync } from "./_group-lanes";
 
 // The block's arrays (byte addresses), bound by bind() once per call.
 let meta: usize = 0;
@@ -99,6 +100,12 @@ function bind(ctx: usize): void {
   portCount = ptr(ctx, H_PORT_COUNT);
   ports = ptr(ctx, H_PORTS);
   portStride = word(ctx, H_PORT_STRIDE);
+  bindLanes(buckets + ((<usize>mask + 1) << 2), cap);
+}
+
+/** Refreshes group g's dense copy for the lanes (_group-lanes.ts) at its live position. */
+function resync(g: i32): void {
+  sync(get(liveAt, g), get(head, g), get(size, g), columns, state, taintCount);
 }
 
 /** True when the pod's checks and scores read no label and no node name (groups apply). */
@@ -162,7 +169,10 @@ function leave(i: i32): void {
   else put(tail, g, p);
   const left = get(size, g) - 1;
   put(size, g, left);
-  if (left > 0) return;
+  if (left > 0) {
+    resync(g);
+    return;
+  }
   const b = <i32>(<u32>get(hashes, g) & mask);
   let k = get(buckets, b);
   if (k == g) put(buckets, b, get(chain, g));
@@ -176,14 +186,21 @@ function leave(i: i32): void {
   put(live, pos, moved);
   put(liveAt, moved, pos);
   put(meta, G_LIVE, liveCount);
+  if (moved != g) resync(moved);
   const freeCount = get(meta, G_FREE);
   put(free, freeCount, g);
   put(meta, G_FREE, freeCount + 1);
 }
 
-/** Puts present node i into the group of its signature (a new one if none), in index order. */
+/** Puts present node i into the group of its signature, then refreshes that group's copy. */
 function join(i: i32): void {
   if ((load<u8>(state + <usize>i) & NODE_PRESENT) == 0) return;
+  place(i);
+  resync(get(groupOf, i));
+}
+
+/** Puts node i into the group of its signature (a new one if none), in index order. */
+function place(i: i32): void {
   const h = signatureHash(i);
   const b = <i32>(h & mask);
   let g = get(buckets, b);
@@ -265,63 +282,6 @@ function catchUp(ctx: usize): void {
   put(meta, G_SEEN, <i32>seq);
 }
 
-// The pod's values for evaluateGroup(), read from the header once per group scan.
-let podCpu: f64 = 0;
-let podMem: f64 = 0;
-let podEph: f64 = 0;
-let podNzCpu: f64 = 0;
-let podNzMem: f64 = 0;
-let most = false;
-let wFit = 0;
-let wBalanced = 0;
-let tolerateUnschedulable = false;
-let taintFlags: usize = 0;
-let withPorts = false;
-let groupBase = 0;
-let groupAvoid = 0;
-
-@inline function column(ctx: usize, c: i32): usize {
-  return <usize>load<u32>(columns + (<usize>c << 2));
-}
-
-/**
- * _filters.ts's evaluate() for a label-free pod with the pod's values hoisted out of the loop
- * (the same checks in the same order, the same arithmetic); a pod with host ports takes evaluate().
- */
-function evaluateGroup(ctx: usize, i: i32, s: u8): i32 {
-  if (withPorts) {
-    const outcome = evaluate(ctx, i, s);
-    groupBase = evalBase;
-    groupAvoid = evalAvoid;
-    return outcome;
-  }
-  if ((s & NODE_READY) == 0) return R_NOT_READY;
-  if ((s & NODE_UNSCHEDULABLE) != 0 && !tolerateUnschedulable) return R_UNSCHEDULABLE;
-  const tc = get(taintCount, i);
-  const t = taints + (<usize>(i * taintStride) << 2);
-  let avoid = 0;
-  for (let j = 0; j < tc; j++) {
-    const id = get(t, j);
-    const f = load<u8>(taintFlags + <usize>id);
-    if ((f & TAINT_BLOCKS) != 0) return R_TAINT_BASE + id;
-    if ((f & TAINT_PREFER_AVOID) != 0) avoid++;
-  }
-  const aCpu = f64At(column(ctx, 0), i);
-  const aMem = f64At(column(ctx, 1), i);
-  const rCpu = f64At(column(ctx, 4), i);
-  const rMem = f64At(column(ctx, 5), i);
-  let short = 0;
-  if (f64At(column(ctx, 7), i) + 1 > f64At(column(ctx, 3), i)) short |= 1;
-  if (podCpu > 0 && podCpu > aCpu - rCpu) short |= 2;
-  if (podMem > 0 && podMem > aMem - rMem) short |= 4;
-  if (podEph > 0 && podEph > f64At(column(ctx, 2), i) - f64At(column(ctx, 6), i)) short |= 8;
-  if (short != 0) return OUTCOME_RESOURCES | short;
-  const fit = fitScore(f64At(column(ctx, 8), i) + podNzCpu, aCpu, f64At(column(ctx, 9), i) + podNzMem, aMem, most);
-  groupBase = wFit * fit + wBalanced * balancedScore(rCpu + podCpu, aCpu, rMem + podMem, aMem);
-  groupAvoid = avoid;
-  return OUTCOME_FEASIBLE;
-}
-
 /**
  * The full scan for a label-free pod over groups instead of nodes: the same outcome, histogram,
  * feasible count, best score and node as _scan.ts's scan() (first tie-break, no plugin scores).
@@ -336,25 +296,23 @@ export function scanGroups(ctx: usize): i32 {
   const scratchIdx = ptr(ctx, H_SCRATCH_IDX);
   const scratchBase = ptr(ctx, H_SCRATCH_BASE);
   const scratchTaint = ptr(ctx, H_SCRATCH_TAINT);
-  const pod = ptr(ctx, H_POD);
-  podCpu = f64At(pod, POD_CPU);
-  podMem = f64At(pod, POD_MEM);
-  podEph = f64At(pod, POD_EPH);
-  podNzCpu = f64At(pod, POD_NZ_CPU);
-  podNzMem = f64At(pod, POD_NZ_MEM);
-  most = word(ctx, H_MOST_ALLOCATED) != 0;
-  wFit = word(ctx, H_W_FIT);
-  wBalanced = word(ctx, H_W_BALANCED);
-  tolerateUnschedulable = word(ctx, H_TOLERATE_UNSCHEDULABLE) != 0;
-  taintFlags = ptr(ctx, H_TAINT_FLAGS);
-  withPorts = word(ctx, H_Q_PORT_COUNT) > 0;
+  bindPod(ctx);
   let feasible = 0;
   let deferred = 0;
   let best = -1;
   let bestScore = -1;
   let maxTaint = 0;
   const liveCount = get(meta, G_LIVE);
+  // Plain groups at even-paired positions go through the lanes; the rest (and all of a pod with
+  // host ports) through evaluateGroup() below.
+  const lanesEnd = withPorts ? 0 : liveCount & ~1;
+  if (lanesEnd > 0) {
+    feasible = scanGroupLanes(ctx, lanesEnd, reject);
+    best = laneBest;
+    bestScore = laneBestScore;
+  }
   for (let k = 0; k < liveCount; k++) {
+    if (k < lanesEnd && isPlain(k)) continue;
     const g = get(live, k);
     const i = get(head, g);
     const count = get(size, g);

@@ -141,7 +141,7 @@ const PLAIN = NODE_PRESENT | NODE_READY;
 }
 
 /** leastAllocated / mostAllocated of _filters.ts in lanes. */
-@inline function resourceScore2(r: v128, a: v128, most: bool, zero: v128, one: v128, hundred: v128): v128 {
+@inline export function resourceScore2(r: v128, a: v128, most: bool, zero: v128, one: v128, hundred: v128): v128 {
   const over = f64x2.gt(r, a);
   if (most) return floorDiv2(f64x2.mul(v128.bitselect(a, r, over), hundred), a, one);
   return v128.bitselect(zero, floorDiv2(f64x2.mul(f64x2.sub(a, r), hundred), a, one), over);
