@@ -20,7 +20,7 @@ import {
   H_MOST_ALLOCATED, H_W_TAINT, NODE_PRESENT, NODE_READY, R_TOO_MANY_PODS,
 } from "../../src/scheduler/layout";
 import { f64At, ptr, word } from "./_filters";
-import { resourceScore2 } from "./_scan";
+import { weightedScore2 } from "./_scan";
 
 const PLAIN = NODE_PRESENT | NODE_READY;
 
@@ -98,8 +98,6 @@ export function scanGroupLanes(ctx: usize, end: i32, reject: usize): i32 {
   const checkEph = podEph > 0;
   const zero = f64x2.splat(0);
   const one = f64x2.splat(1);
-  const half = f64x2.splat(0.5);
-  const hundred = f64x2.splat(100);
   const minusOne = f64x2.splat(-1);
   const vPodCpu = f64x2.splat(podCpu);
   const vPodMem = f64x2.splat(podMem);
@@ -158,21 +156,7 @@ export function scanGroupLanes(ctx: usize, end: i32, reject: usize): i32 {
     if (!v128.any_true(ok)) continue;
 
     // NodeResourcesFit and NodeResourcesBalancedAllocation, as _scan.ts's lanes compute them.
-    const posCpu = f64x2.gt(aCpu, zero);
-    const posMem = f64x2.gt(aMem, zero);
-    const fc = resourceScore2(f64x2.add(v128.load(nzCpu + o), vNzCpu), aCpu, most, zero, one, hundred);
-    const fm = resourceScore2(f64x2.add(v128.load(nzMem + o), vNzMem), aMem, most, zero, one, hundred);
-    const sum = f64x2.add(v128.and(fc, posCpu), v128.and(fm, posMem));
-    const bothPos = v128.and(posCpu, posMem);
-    const fit = v128.and(f64x2.floor(f64x2.mul(sum, v128.bitselect(half, one, bothPos))), v128.or(posCpu, posMem));
-    let fcb = f64x2.div(f64x2.add(rCpu, vPodCpu), aCpu);
-    let fmb = f64x2.div(f64x2.add(rMem, vPodMem), aMem);
-    fcb = v128.bitselect(one, fcb, f64x2.gt(fcb, one));
-    fmb = v128.bitselect(one, fmb, f64x2.gt(fmb, one));
-    const std = f64x2.abs(f64x2.mul(f64x2.sub(fcb, fmb), half));
-    const balanced = v128.bitselect(f64x2.trunc(f64x2.mul(f64x2.sub(one, std), hundred)), hundred, bothPos);
-
-    let score = f64x2.add(f64x2.add(f64x2.mul(wFit, fit), f64x2.mul(wBalanced, balanced)), offset);
+    let score = weightedScore2(f64x2.add(v128.load(nzCpu + o), vNzCpu), f64x2.add(v128.load(nzMem + o), vNzMem), f64x2.add(rCpu, vPodCpu), f64x2.add(rMem, vPodMem), aCpu, aMem, most, wFit, wBalanced, offset);
     score = v128.bitselect(score, minusOne, ok);
     // Per lane: the higher score, or the equal score of a lower head (groups are not in index order).
     const better = v128.or(f64x2.gt(score, laneScore), v128.and(f64x2.eq(score, laneScore), f64x2.lt(head2, laneHead)));

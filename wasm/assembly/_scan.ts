@@ -147,6 +147,35 @@ const PLAIN = NODE_PRESENT | NODE_READY;
   return v128.bitselect(zero, floorDiv2(f64x2.mul(f64x2.sub(a, r), hundred), a, one), over);
 }
 
+/**
+ * Two lanes' weighted score plus `offset`: NodeResourcesFit over the non-zero requests (`nzCpu`,
+ * `nzMem`, the pod's included), the mean of the resources with allocatable > 0, and
+ * NodeResourcesBalancedAllocation over the requests (`cpu`, `mem`, the pod's included). The node
+ * scan's lanes and the group lanes (_group-lanes.ts) both score with it.
+ */
+@inline export function weightedScore2(nzCpu: v128, nzMem: v128, cpu: v128, mem: v128, aCpu: v128, aMem: v128, most: bool, wFit: v128, wBalanced: v128, offset: v128): v128 {
+  const zero = f64x2.splat(0);
+  const one = f64x2.splat(1);
+  const half = f64x2.splat(0.5);
+  const hundred = f64x2.splat(100);
+  const posCpu = f64x2.gt(aCpu, zero);
+  const posMem = f64x2.gt(aMem, zero);
+  const fc = resourceScore2(nzCpu, aCpu, most, zero, one, hundred);
+  const fm = resourceScore2(nzMem, aMem, most, zero, one, hundred);
+  // sum / weights with weights 1 or 2 is sum · 1 or sum · 0.5, exactly (no division needed).
+  const sum = f64x2.add(v128.and(fc, posCpu), v128.and(fm, posMem));
+  const bothPos = v128.and(posCpu, posMem);
+  const fit = v128.and(f64x2.floor(f64x2.mul(sum, v128.bitselect(half, one, bothPos))), v128.or(posCpu, posMem));
+  let fcb = f64x2.div(cpu, aCpu);
+  let fmb = f64x2.div(mem, aMem);
+  fcb = v128.bitselect(one, fcb, f64x2.gt(fcb, one));
+  fmb = v128.bitselect(one, fmb, f64x2.gt(fmb, one));
+  // Halving is exact, as a division by 2 is.
+  const std = f64x2.abs(f64x2.mul(f64x2.sub(fcb, fmb), half));
+  const balanced = v128.bitselect(f64x2.trunc(f64x2.mul(f64x2.sub(one, std), hundred)), hundred, bothPos);
+  return f64x2.add(f64x2.add(f64x2.mul(wFit, fit), f64x2.mul(wBalanced, balanced)), offset);
+}
+
 @inline function laneSum(counts: v128): i32 {
   return <i32>(i64x2.extract_lane(counts, 0) + i64x2.extract_lane(counts, 1));
 }
@@ -182,8 +211,6 @@ function scanPairs(ctx: usize, n: i32): i32 {
   const zero = f64x2.splat(0);
   const one = f64x2.splat(1);
   const two = f64x2.splat(2);
-  const half = f64x2.splat(0.5);
-  const hundred = f64x2.splat(100);
   const minusOne = f64x2.splat(-1);
   const both = i64x2.splat(-1);
   const first = i64x2.replace_lane(i64x2.splat(0), 0, -1);
@@ -246,25 +273,7 @@ function scanPairs(ctx: usize, n: i32): i32 {
     const ok = v128.andnot(lanes, v128.or(v128.or(sPods, sCpu), v128.or(sMem, sEph)));
     fit2 = i64x2.sub(fit2, ok);
 
-    // NodeResourcesFit score over the non-zero requests: mean of the resources with allocatable > 0.
-    const posCpu = f64x2.gt(aCpu, zero);
-    const posMem = f64x2.gt(aMem, zero);
-    const fc = resourceScore2(f64x2.add(v128.load(nzCpu + o), vNzCpu), aCpu, most, zero, one, hundred);
-    const fm = resourceScore2(f64x2.add(v128.load(nzMem + o), vNzMem), aMem, most, zero, one, hundred);
-    // sum / weights with weights 1 or 2 is sum · 1 or sum · 0.5, exactly (no division needed).
-    const sum = f64x2.add(v128.and(fc, posCpu), v128.and(fm, posMem));
-    const bothPos = v128.and(posCpu, posMem);
-    const fit = v128.and(f64x2.floor(f64x2.mul(sum, v128.bitselect(half, one, bothPos))), v128.or(posCpu, posMem));
-    // NodeResourcesBalancedAllocation over the requests.
-    let fcb = f64x2.div(f64x2.add(rCpu, vPodCpu), aCpu);
-    let fmb = f64x2.div(f64x2.add(rMem, vPodMem), aMem);
-    fcb = v128.bitselect(one, fcb, f64x2.gt(fcb, one));
-    fmb = v128.bitselect(one, fmb, f64x2.gt(fmb, one));
-    // Halving is exact, as a division by 2 is.
-    const std = f64x2.abs(f64x2.mul(f64x2.sub(fcb, fmb), half));
-    const balanced = v128.bitselect(f64x2.trunc(f64x2.mul(f64x2.sub(one, std), hundred)), hundred, bothPos);
-
-    let score = f64x2.add(f64x2.add(f64x2.mul(wFit, fit), f64x2.mul(wBalanced, balanced)), offset);
+    let score = weightedScore2(f64x2.add(v128.load(nzCpu + o), vNzCpu), f64x2.add(v128.load(nzMem + o), vNzMem), f64x2.add(rCpu, vPodCpu), f64x2.add(rMem, vPodMem), aCpu, aMem, most, wFit, wBalanced, offset);
     if (extra != 0) score = f64x2.add(score, f64x2.convert_low_i32x4_s(v128.load64_zero(extra + (<usize>i << 2))));
     score = v128.bitselect(score, minusOne, ok);
     const better = f64x2.gt(score, laneScore);
