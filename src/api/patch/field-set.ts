@@ -24,8 +24,8 @@ export class FieldSet {
    * that tree when the tree is in toFieldsV1's form.
    */
   private source: JsonObject | undefined;
-  /** Whether `source` is in toFieldsV1's form (undefined: not checked yet). */
-  private canonical: boolean | undefined;
+  /** `source`'s member count and whether it is in toFieldsV1's form, found in one walk when first asked. */
+  private surveyed: TreeSurvey | undefined;
 
   constructor(paths: Iterable<FieldPath> = []) {
     for (const path of paths) this.add(path);
@@ -46,7 +46,7 @@ export class FieldSet {
     return this.paths === undefined ? memberOf(this.source, path) : this.paths.has(keyOf(path));
   }
   get size(): number {
-    return this.paths === undefined ? countMembers(this.source, true) : this.paths.size;
+    return this.paths === undefined ? this.survey().members : this.paths.size;
   }
   [Symbol.iterator](): IterableIterator<FieldPath> {
     return this.decoded().values();
@@ -80,6 +80,11 @@ export class FieldSet {
     return set;
   }
 
+  /** Only while the set is its unchanged `source` (the survey is of that tree). */
+  private survey(): TreeSurvey {
+    return (this.surveyed ??= surveyTree(this.source));
+  }
+
   private decoded(): Map<string, FieldPath> {
     if (this.paths !== undefined) return this.paths;
     const paths = (this.paths = new Map());
@@ -97,7 +102,7 @@ export class FieldSet {
   }
 
   toFieldsV1(): JsonObject {
-    if (this.source !== undefined && (this.canonical ??= countMembers(this.source, false) >= 0)) return this.source;
+    if (this.source !== undefined && this.survey().canonical) return this.source;
     // Paths in token order make every node's tokens come in sorted, so no node is sorted on its
     // own; a member whose first member below it arrives gets its "." (which sorts first) then.
     const paths = [...this.decoded().values()].sort(comparePaths);
@@ -145,12 +150,17 @@ function memberOf(tree: JsonObject | undefined, path: FieldPath): boolean {
   return path.length > 0 && Object.keys(node).length === 0;
 }
 
+interface TreeSurvey {
+  members: number;
+  canonical: boolean;
+}
+
 /**
- * The members of a FieldsV1 tree, counted without decoding it. With `lenient` false, -1 for a
- * tree not in toFieldsV1's form (tokens sorted, every value a tree, "." empty and only beside
- * other tokens), whose decoding would then be written otherwise.
+ * The members of a FieldsV1 tree, counted without decoding it, and whether the tree is in
+ * toFieldsV1's form (tokens sorted, every value a tree, "." empty and only beside other tokens);
+ * a tree that is not would be written otherwise once decoded.
  */
-function countMembers(tree: JsonObject | undefined, lenient: boolean): number {
+function surveyTree(tree: JsonObject | undefined): TreeSurvey {
   let members = 0;
   let canonical = true;
   const walk = (node: unknown, depth: number): void => {
@@ -172,7 +182,7 @@ function countMembers(tree: JsonObject | undefined, lenient: boolean): number {
     }
   };
   walk(tree, 0);
-  return canonical || lenient ? members : -1;
+  return { members, canonical };
 }
 
 /**
