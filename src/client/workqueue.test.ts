@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { Clock } from "./clock.ts";
-import { ExponentialBackoff, WorkQueue } from "./workqueue.ts";
+import { alreadyExists, conflict } from "../apis/errors.ts";
+import { ExponentialBackoff, WorkQueue, warnUnlessConflict } from "./workqueue.ts";
 
 /** A clock that only moves when the test says so. */
 class FakeClock implements Clock {
@@ -230,5 +231,23 @@ describe("runWorkers", () => {
     await done;
     expect(runs).toBe(2);
     expect(maxRunning).toBe(1);
+  });
+});
+
+describe("warnUnlessConflict", () => {
+  const pods = { group: "", resource: "pods" };
+  test("stays quiet about the races a requeue settles, warns about anything else", () => {
+    const warned: unknown[][] = [];
+    const warn = console.warn;
+    console.warn = (...args: unknown[]) => void warned.push(args);
+    try {
+      const onError = warnUnlessConflict("endpoints");
+      onError("ns/a", conflict(pods, "a", "the object has been modified"));
+      onError("ns/a", alreadyExists(pods, "a"));
+      onError("ns/b", new Error("boom"));
+    } finally {
+      console.warn = warn;
+    }
+    expect(warned).toEqual([["endpoints: ns/b:", "boom"]]);
   });
 });

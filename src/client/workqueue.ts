@@ -5,7 +5,7 @@
 // with a delay per node would otherwise hold thousands of timers).
 import { type Clock, realClock } from "./clock.ts";
 import { Heap } from "./heap.ts";
-import { isConflict } from "../apis/errors.ts";
+import { isAlreadyExists, isConflict } from "../apis/errors.ts";
 
 /** Decides how long a failing key waits before its next attempt. */
 export interface RateLimiter<K> {
@@ -48,10 +48,12 @@ export interface WorkQueueOptions<K> {
 
 /**
  * An onError for runWorkers that stays quiet about conflicts: the key is retried against a fresh
- * read anyway, and a conflict is the normal outcome of racing another writer.
+ * read anyway, and a conflict is the normal outcome of racing another writer. AlreadyExists is
+ * the same race seen from a create: the informer has not yet seen the object (or its deletion
+ * being replaced), and the requeued sync finds it in the cache.
  */
 export const warnUnlessConflict = (who: string) => (key: unknown, err: unknown): void => {
-  if (!isConflict(err)) console.warn(`${who}: ${String(key)}:`, (err as Error).message ?? err);
+  if (!isConflict(err) && !isAlreadyExists(err)) console.warn(`${who}: ${String(key)}:`, (err as Error).message ?? err);
 };
 
 export interface RunWorkersOptions<K> {

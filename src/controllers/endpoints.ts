@@ -5,7 +5,7 @@
 import type { Endpoints } from "../apis/core/endpoints.ts";
 import type { Pod } from "../apis/core/pod.ts";
 import type { Service } from "../apis/core/service.ts";
-import { type EventHandler, type Lister, objectKey, resourceFor, splitKey, type ControllerContext, type Running, WorkQueue } from "../client/index.ts";
+import { type EventHandler, type Lister, objectKey, resourceFor, splitKey, type ControllerContext, type Running, WorkQueue, warnUnlessConflict } from "../client/index.ts";
 import { runController } from "./controller-utils.ts";
 import { buildSubsets } from "./endpoints-subsets.ts";
 import { HEADLESS_LABEL, kubeObjectWriter, serviceHandlers, serviceSelector, type ObjectWriter } from "./endpoints-util.ts";
@@ -86,5 +86,7 @@ export function startEndpointsController(ctx: ControllerContext, opts: Endpoints
     pods.addEventHandler(controller.podHandler),
     endpoints.addEventHandler(controller.endpointsHandler),
   ];
-  return runController(ctx.informers, controller.queue, opts.workers ?? 5, (key) => controller.sync(key), removers);
+  return runController(ctx.informers, controller.queue, opts.workers ?? 5, (key) => controller.sync(key), removers, {
+    onError: warnUnlessConflict("endpoints"),
+  });
 }

@@ -6,7 +6,7 @@
 import type { Pod } from "../apis/core/pod.ts";
 import type { Service } from "../apis/core/service.ts";
 import { MANAGED_BY_LABEL, SERVICE_NAME_LABEL, type EndpointSlice } from "../apis/discovery/endpointslice.ts";
-import { type EventHandler, type Lister, objectKey, resourceFor, splitKey, type ControllerContext, type Running, WorkQueue } from "../client/index.ts";
+import { type EventHandler, type Lister, objectKey, resourceFor, splitKey, type ControllerContext, type Running, WorkQueue, warnUnlessConflict } from "../client/index.ts";
 import { runController } from "./controller-utils.ts";
 import { ENDPOINTSLICE_CONTROLLER, desiredSlices, sameSlice } from "./endpointslice-build.ts";
 import { kubeObjectWriter, serviceHandlers, serviceSelector, type ObjectWriter } from "./endpoints-util.ts";
@@ -91,5 +91,7 @@ export function startEndpointSliceController(ctx: ControllerContext, opts: Endpo
     pods.addEventHandler(controller.podHandler),
     slices.addEventHandler(controller.sliceHandler),
   ];
-  return runController(ctx.informers, controller.queue, opts.workers ?? 5, (key) => controller.sync(key), removers);
+  return runController(ctx.informers, controller.queue, opts.workers ?? 5, (key) => controller.sync(key), removers, {
+    onError: warnUnlessConflict("endpointslice"),
+  });
 }
