@@ -31,8 +31,8 @@ describe("IdleCollector", () => {
     s.rss = 500 * MiB; // a burst: grown by 300 MiB
     pass(0.95);
     expect(c.look()).toBe(false); // busy
-    pass(0.6);
-    expect(c.look()).toBe(false); // still more than half a core
+    pass(0.3);
+    expect(c.look()).toBe(false); // still more than a quarter of a core
     s.afterCollect = 320 * MiB;
     pass(0.1);
     expect(c.look()).toBe(true);
@@ -72,12 +72,21 @@ describe("IdleCollector", () => {
   });
 
   test("the collection's own CPU does not count as load at the next look", () => {
-    const { s, c, pass } = rig();
+    const s = { now: 0, cpu: 0, rss: 200 * MiB };
+    const c = new IdleCollector({
+      now: () => s.now,
+      cpuMicros: () => s.cpu,
+      rss: () => s.rss,
+      collect: () => {
+        s.cpu += 3_000_000; // 3 s of CPU on its marker threads
+        s.now += 300;
+        s.rss = 300 * MiB;
+      },
+    });
+    const pass = (cores: number) => ((s.now += 2000), (s.cpu += cores * 2_000_000));
     s.rss = 400 * MiB;
-    s.afterCollect = 300 * MiB;
     pass(0);
     expect(c.look()).toBe(true);
-    s.cpu += 3_000_000; // the collection used 3 s of CPU on its marker threads
     s.rss = 400 * MiB;
     for (let i = 0; i < 5; i++) pass(0);
     expect(c.look()).toBe(true);
@@ -109,17 +118,19 @@ describe("IdleCollector", () => {
   });
 });
 
-test("IdleCollector: a steady load above half a core still lets the end of a burst through", () => {
+test("IdleCollector: a server with steady work below its burst's is not idle, and is not paused", () => {
   const MiB2 = 2 ** 20;
   const s = { now: 0, cpu: 0, rss: 200 * MiB2, collected: 0 };
   const c = new IdleCollector({ now: () => s.now, cpuMicros: () => s.cpu, rss: () => s.rss, collect: () => void s.collected++ });
   const pass = (cores: number) => ((s.now += 2000), (s.cpu += cores * 2_000_000));
-  pass(0.7); // steady load alone: not quiet
   s.rss = 400 * MiB2;
-  expect(c.look()).toBe(false);
   pass(1.6); // a burst
   expect(c.look()).toBe(false);
-  pass(0.7); // back to the steady load: under half the burst's
+  for (let i = 0; i < 10; i++) {
+    pass(0.45); // then steady work at a third of it
+    expect(c.look()).toBe(false);
+  }
+  pass(0.1); // idle
   expect(c.look()).toBe(true);
   expect(s.collected).toBe(1);
 });
