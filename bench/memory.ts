@@ -11,6 +11,7 @@
 //                                                 --jsc forceMiniVMMode=1 measures JSC's small-heap mode)
 //                       [--untuned]   (the server without the heap setting the kubun command starts with,
 //                                      src/cli/heap-settings.ts: JSC's defaults, the same-run comparison)
+//                       [--no-idle-collection]   (the server without its full collection after bursts, src/cli/idle-collector.ts)
 //                       [--heap]   (the server's heap by object type, from bun:jsc heapStats)
 //                       [--snapshot FILE]   (also a V8-format heap snapshot of the settled server)
 //                       [--json]
@@ -40,6 +41,7 @@ const { values: args } = parseArgs({
     smol: { type: "boolean", default: false },
     jsc: { type: "string", multiple: true, default: [] },
     untuned: { type: "boolean", default: false },
+    "no-idle-collection": { type: "boolean", default: false },
     heap: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
     snapshot: { type: "string" },
@@ -63,6 +65,7 @@ async function serve(dataDir: string): Promise<void> {
     port: 0,
     bind: "127.0.0.1",
     controllers: { nodeMonitorGracePeriodSeconds: 86_400, clusterCIDR: "10.0.0.0/10" },
+    ...(process.env.KUBUN_BENCH_NO_IDLE_COLLECTION === "1" ? { idleCollection: false as const } : {}),
   });
   const statsFile = process.env.KUBUN_HEAP_STATS;
   const snapshotFile = process.env.KUBUN_HEAP_SNAPSHOT;
@@ -74,7 +77,8 @@ async function serve(dataDir: string): Promise<void> {
       const top = Object.entries(s.objectTypeCounts).sort((a, b) => b[1] - a[1]).slice(0, 25);
       const mem = process.memoryUsage();
       const store = running.store.memoryStats?.();
-      Bun.write(statsFile, JSON.stringify({ heapSize: s.heapSize, heapCapacity: s.heapCapacity, extraMemorySize: s.extraMemorySize, objectCount: s.objectCount, rssAfterGc: mem.rss, fds: readdirSync("/proc/self/fd").length, top, store }));
+      const idle = running.idleCollector?.stats;
+      Bun.write(statsFile, JSON.stringify({ idle, heapSize: s.heapSize, heapCapacity: s.heapCapacity, extraMemorySize: s.extraMemorySize, objectCount: s.objectCount, rssAfterGc: mem.rss, fds: readdirSync("/proc/self/fd").length, top, store }));
     });
   }
   console.log(`kubun server listening on ${running.url}`);
@@ -179,7 +183,7 @@ async function main(): Promise<void> {
     stdin: "ignore",
     stdout: "pipe",
     stderr: Bun.file(join(tmp, "server.log")),
-    env: { ...process.env, ...jsc, KUBUN_HEAP_STATS: heapFile, ...(args.snapshot ? { KUBUN_HEAP_SNAPSHOT: resolve(args.snapshot) } : {}) },
+    env: { ...process.env, ...jsc, KUBUN_HEAP_STATS: heapFile, ...(args["no-idle-collection"] ? { KUBUN_BENCH_NO_IDLE_COLLECTION: "1" } : {}), ...(args.snapshot ? { KUBUN_HEAP_SNAPSHOT: resolve(args.snapshot) } : {}) },
   });
   const api = { client: undefined as KubeClient | undefined };
   try {
@@ -294,7 +298,9 @@ async function main(): Promise<void> {
     log(`${statusCount} pod statuses written as kubelets write them; ${renewals} lease renewals so far`);
     const serverCpu = cpuSeconds(proc.pid) - cpuBefore;
     log(`${boundCount} pods bound after ${boundSeconds.toFixed(1)} s; settling ${args.settle} s`);
+    const cpuSettleFrom = cpuSeconds(proc.pid);
     await Bun.sleep(int("settle", args.settle) * 1000);
+    const settleCpu = cpuSeconds(proc.pid) - cpuSettleFrom;
     const peak = peakRssMb(proc.pid);
     const settled = rssMb(proc.pid);
     const heap = args.heap || args.snapshot ? await heapOf(proc.pid, heapFile) : undefined;
@@ -328,6 +334,8 @@ async function main(): Promise<void> {
       jsc_env: Object.entries(jsc).map(([k, v]) => `${k}=${v}`).join(" "),
       creates_per_s: Math.round(podCount / createSeconds),
       server_cpu_s: Number(serverCpu.toFixed(1)),
+      server_cpu_settle_s: Number(settleCpu.toFixed(1)),
+      idle_collection: !args["no-idle-collection"],
       rss_idle_mb: Number(rssIdle.toFixed(1)),
       rss_after_nodes_mb: Number(rssNodes.toFixed(1)),
       peak_rss_mb: Number(peak.toFixed(1)),
@@ -340,12 +348,12 @@ async function main(): Promise<void> {
       events: eventCount,
       event_json_mb: mb(jsonBytes.events),
       sqlite_mb: mb(fileBytes),
-      ...(heap ? { ring_events: heap.store?.ringEvents, ring_json_mb: heap.store && mb(heap.store.ringTextBytes), heap_mb: mb(heap.heapSize), heap_capacity_mb: mb(heap.heapCapacity), heap_extra_mb: mb(heap.extraMemorySize), heap_objects: heap.objectCount, open_fds: heap.fds, rss_after_gc_mb: mb(heap.rssAfterGc) } : {}),
+      ...(heap ? { ring_events: heap.store?.ringEvents, ring_json_mb: heap.store && mb(heap.store.ringTextBytes), heap_mb: mb(heap.heapSize), heap_capacity_mb: mb(heap.heapCapacity), heap_extra_mb: mb(heap.extraMemorySize), heap_objects: heap.objectCount, open_fds: heap.fds, rss_after_gc_mb: mb(heap.rssAfterGc), idle_collections: heap.idle?.collections ?? 0, idle_collect_ms: Math.round(heap.idle?.collectMs ?? 0) } : {}),
     };
     if (!args.json) {
       const rows: [string, string][] = [
         ["cluster", `${nodes} nodes, ${podCount} pods (${boundCount} bound by the in-server scheduler), ${clients} clients${args.smol ? ", bun --smol" : ""}${result.jsc_env ? `, ${result.jsc_env}` : ", JSC defaults"}`],
-        ["pod creates", `${result.creates_per_s}/s, server CPU ${result.server_cpu_s} s`],
+        ["pod creates", `${result.creates_per_s}/s, server CPU ${result.server_cpu_s} s (${result.server_cpu_settle_s} s while settling)`],
         ["kubelet-like traffic", `${statusCount} pod status writes, ${renewals} node lease renewals (every 10 s)`],
         ["server RSS idle / after nodes", `${result.rss_idle_mb} MB / ${result.rss_after_nodes_mb} MB`],
         ["server peak RSS (VmHWM)", `${result.peak_rss_mb} MB (goal <= 400 MB at 5,000 nodes / 50,000 pods)`],
@@ -359,6 +367,7 @@ async function main(): Promise<void> {
       if (heap) {
         rows.push(["JS heap size / capacity / extra", `${result.heap_mb} / ${result.heap_capacity_mb} / ${result.heap_extra_mb} MB, ${heap.objectCount} objects`]);
         rows.push(["server RSS after a full GC", `${result.rss_after_gc_mb} MB`]);
+        rows.push(["idle collections (after bursts)", `${result.idle_collections}, ${result.idle_collect_ms} ms in all${result.idle_collection ? "" : " (off: --no-idle-collection)"}`]);
         if (heap.store) {
           const keys = Object.entries(heap.store.keys as Record<string, number>).sort((a, b) => b[1] - a[1]).slice(0, 6);
           rows.push(["store: live keys", keys.map(([r, n]) => `${r} ${n}`).join(", ")]);

@@ -33,6 +33,7 @@ import { startScheduler, type SchedulerOptions } from "../scheduler/scheduler.ts
 import { PostgresStore, recentEventLines, SqliteStore, type ServerStore } from "../store/index.ts";
 import { loadSchedulerModule } from "../scheduler/wasm-loader.ts";
 import { loadOrCreateKey, secretsEncryption } from "../store/encryption.ts";
+import { IdleCollector, type IdleCollectorOptions } from "./idle-collector.ts";
 import { fetchBootstrap, serverToken, storeBootstrap } from "./cluster-bootstrap.ts";
 import { kubeconfig, prepareDataDir, type ClusterFiles } from "./data-dir.ts";
 import type { AuditOptions } from "../api/audit/middleware.ts";
@@ -82,6 +83,8 @@ export interface ServerOptions {
   leaderElection?: boolean | Pick<LeaderElectionConfig, "leaseDurationMs" | "renewDeadlineMs" | "retryPeriodMs">;
   /** More names or addresses the serving certificate covers (k3s's --tls-san): a load balancer in front of several servers. */
   tlsSANs?: string[];
+  /** A full collection once the server is quiet after a burst of work (idle-collector.ts; default on), or false. */
+  idleCollection?: IdleCollectorOptions | false;
 }
 
 export interface RunningServer extends ClusterFiles {
@@ -89,6 +92,8 @@ export interface RunningServer extends ClusterFiles {
   port: number;
   store: ServerStore;
   health: ServerHealth;
+  /** The collector that returns memory after bursts, when on: its stats (bench:memory reports them). */
+  idleCollector?: IdleCollector;
   stop(): Promise<void>;
 }
 
@@ -273,6 +278,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     COMPACT_EVERY_MS,
   );
 
+  const idleCollector = opts.idleCollection === false ? undefined : new IdleCollector(opts.idleCollection || {}).start();
   let stopped = false;
   health.markStarted();
   return {
@@ -282,6 +288,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     port,
     store,
     health,
+    idleCollector,
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -290,6 +297,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       if (opts.shutdownDelaySeconds) await Bun.sleep(opts.shutdownDelaySeconds * 1000);
       health.stop();
       clearInterval(compactor);
+      idleCollector?.stop();
       await controllers?.stop();
       await endpoints?.stop().catch(() => {});
       crds.stop();
