@@ -10,9 +10,8 @@ import { Interner } from "./intern.ts";
 import * as L from "./layout.ts";
 import { NodeSlots } from "./node-slots.ts";
 import { parseLabelInt } from "./predicates.ts";
-import { FIXED_REASONS, addRejection } from "./reasons.ts";
 import {
-  type Decision, type NodeInfo, type PodQuery, type PodUsage, type Rejections, type Scorer, type ScorerOptions,
+  type Decision, type NodeInfo, type PodQuery, type PodUsage, type Scorer, type ScorerOptions,
   resolveOptions,
 } from "./types.ts";
 import { ChangeLog } from "./wasm-change-log.ts";
@@ -21,6 +20,7 @@ import { GroupBlock } from "./wasm-groups.ts";
 import { NodeTable, WasmHeap } from "./wasm-heap.ts";
 import { type SchedulerCore, type SchedulerExports, instantiateScheduler } from "./wasm-loader.ts";
 import { QueryEncoder, hostIPId, hostPortKey } from "./wasm-query.ts";
+import { RejectionList } from "./wasm-rejections.ts";
 import { type TaintFlags, TaintTable } from "./wasm-taints.ts";
 
 export interface WasmScorerOptions extends ScorerOptions {
@@ -304,42 +304,10 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
     }
   }
 
-  /**
-   * Per class record, the rejections last built from its list, and that list: the pods of a class
-   * mostly see the same rejections, so they share one (frozen) object while the list is unchanged.
-   */
-  const shared: { list: Int32Array; words: number; rejections: Rejections }[] = [];
-  const NO_REJECTIONS: Rejections = Object.freeze({});
-
-  /** The rejections from the core's list of non-zero (reason, count) pairs; read-only (may be shared). */
-  function readRejections(record: number): Rejections {
+  const rejections = new RejectionList(taintTable.reasons);
+  function readRejections(record: number) {
     const w = views().i32;
-    const words = w[hw + L.H_OUT_REJECTED]! * 2;
-    if (words === 0) return NO_REJECTIONS;
-    const at = rejectList.ptr >> 2;
-    const last = record >= 0 ? shared[record] : undefined;
-    if (last !== undefined && last.words === words) {
-      let k = 0;
-      while (k < words && last.list[k] === w[at + k]) k++;
-      if (k === words) return last.rejections;
-    }
-    const out: Rejections = {};
-    for (let k = 0; k < words; k += 2) {
-      const r = w[at + k]!;
-      // Fixed reasons are distinct strings; two taints may share a message, so those add up.
-      if (r < L.R_TAINT_BASE) out[FIXED_REASONS[r]!] = w[at + k + 1]!;
-      else addRejection(out, taintTable.reasons[r - L.R_TAINT_BASE]!, w[at + k + 1]!);
-    }
-    Object.freeze(out);
-    if (record >= 0) {
-      // The record's list buffer is reused (grown when needed): no allocation per change.
-      const entry = last ?? (shared[record] = { list: new Int32Array(Math.max(words, 16)), words: 0, rejections: out });
-      if (entry.list.length < words) entry.list = new Int32Array(2 * words);
-      for (let k = 0; k < words; k++) entry.list[k] = w[at + k]!;
-      entry.words = words;
-      entry.rejections = out;
-    }
-    return out;
+    return rejections.read(w, rejectList.ptr >> 2, w[hw + L.H_OUT_REJECTED]! * 2, record);
   }
 
   return {
@@ -396,10 +364,10 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
       const best = scheduleCore(header);
       pending = 0;
       const w = views().i32;
-      const rejections = readRejections(w[hw + L.H_OUT_RECORD]!);
+      const rejected = readRejections(w[hw + L.H_OUT_RECORD]!);
       const decision: Decision = best < 0
-        ? { nodeIndex: -1, feasible: 0, rejections }
-        : { node: slots.nameAt(best), nodeIndex: best, score: w[hw + L.H_OUT_SCORE]!, feasible: w[hw + L.H_OUT_FEASIBLE]!, rejections };
+        ? { nodeIndex: -1, feasible: 0, rejections: rejected }
+        : { node: slots.nameAt(best), nodeIndex: best, score: w[hw + L.H_OUT_SCORE]!, feasible: w[hw + L.H_OUT_FEASIBLE]!, rejections: rejected };
       // The class cache's policy, after the decision was read (a new record may grow memory).
       if (classes && !pod.extraScores) {
         const record = w[hw + L.H_OUT_RECORD]!;
