@@ -9,7 +9,7 @@
 import { createTsScorer, createWasmScorer } from "../src/scheduler/index.ts";
 import type { NodeInfo, PodQuery, Scorer, ScorerOptions, WasmScorerOptions } from "../src/scheduler/index.ts";
 import { createTsTwin } from "../src/scheduler/ts-twin.ts";
-import type { SchedulerExports } from "../src/scheduler/wasm-loader.ts";
+import type { SchedulerCore, SchedulerExports } from "../src/scheduler/wasm-loader.ts";
 import { XorShift32 } from "../src/scheduler/tie-break.ts";
 
 const GI = 2 ** 30;
@@ -143,16 +143,23 @@ const scanOf = (make: (o: WasmScorerOptions) => Scorer) => (o: ScorerOptions) =>
 const WASM_SCAN = scanOf(createWasmScorer);
 const TS_SCAN = scanOf(twin);
 
-/** A scorer whose core calls are timed; `seconds` adds up the time spent inside them. */
-function timedCore(core: (m: SchedulerExports) => (ctx: number) => number) {
+/** A scorer whose core calls (schedule, and flush when a node changes) are timed; `seconds` adds up the time spent inside them. */
+function timedCore(core: (m: SchedulerExports) => SchedulerCore) {
   const t = { seconds: 0, make: (o: ScorerOptions) => createWasmScorer({ ...o, core: timed }) };
-  function timed(m: SchedulerExports) {
+  function timed(m: SchedulerExports): SchedulerCore {
     const f = core(m);
-    return (ctx: number) => {
-      const started = performance.now();
-      const best = f(ctx);
-      t.seconds += (performance.now() - started) / 1000;
-      return best;
+    return {
+      schedule(ctx) {
+        const started = performance.now();
+        const best = f.schedule(ctx);
+        t.seconds += (performance.now() - started) / 1000;
+        return best;
+      },
+      flush(ctx) {
+        const started = performance.now();
+        f.flush(ctx);
+        t.seconds += (performance.now() - started) / 1000;
+      },
     };
   }
   return t;
@@ -195,7 +202,7 @@ export function benchCoreOn(nodes: NodeInfo[], pods: PodQuery[], tsPods: number,
   const wasmIndexed = fastest(wasmRounds);
   const tsIndexed = fastest(tsRounds);
   const reference = runCore(createTsScorer, nodes, pods.slice(0, Math.min(tsPods, pods.length)), opts);
-  const wasmCalls = timedCore((m) => m.schedule);
+  const wasmCalls = timedCore((m) => m);
   const tsCalls = timedCore(createTsTwin);
   const timedRuns = [runCore(wasmCalls.make, nodes, pods, opts), runCore(tsCalls.make, nodes, pods, opts)];
   const runs = [tsScan, ...wasmRounds, ...tsRounds, reference, ...timedRuns];

@@ -95,6 +95,18 @@ export const H_Q_LENGTH = 70;
 export const H_OUT_HASH = 71;
 export const H_OUT_KEY_LENGTH = 72;
 export const H_OUT_RECORD = 73;
+// The rejections as a compact list the core writes after every call: H_OUT_REJECTED pairs of
+// (reason id, count) at H_REJECT_LIST (room for 2 × H_REASON_COUNT words), only non-zero counts,
+// in reason order, so the TypeScript side reads a pod's few reasons rather than walking them all.
+export const H_REJECT_LIST = 74;
+export const H_OUT_REJECTED = 75;
+// Pods assumed or forgotten since the last call (wasm/assembly/_outputs.ts): H_PENDING_COUNT
+// entries of PENDING_DOUBLES f64 at H_PENDING (node index, sign, the five request doubles, change
+// log sequence), applied to the node columns by the core at the start of its next call.
+export const H_PENDING = 76;
+export const H_PENDING_COUNT = 77;
+export const PENDING_DOUBLES = 8;
+export const PENDING_MAX = 256;
 export const HEADER_WORDS = 80;
 
 // One class record: its key (hash, where, how many words; length -1 = free record) and the

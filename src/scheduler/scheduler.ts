@@ -301,18 +301,20 @@ export function startScheduler(ctx: ControllerContext, opts: SchedulerOptions = 
     if (decision.node === undefined) {
       // The wasm core saw the nodes rejected beside it as failing the narrowed node affinity: say why.
       // (A node that failed an earlier filter, not ready say, keeps that reason, as in kube-scheduler.)
+      // (The scorer's rejections are read-only, shared by pods of a class: the message gets a copy.)
+      const rejections = { ...decision.rejections };
       for (const [reason, n] of Object.entries(constrained?.rejections ?? {})) {
-        const moved = Math.min(n, decision.rejections[REASON_NODE_AFFINITY] ?? 0);
+        const moved = Math.min(n, rejections[REASON_NODE_AFFINITY] ?? 0);
         if (!moved) continue;
-        decision.rejections[REASON_NODE_AFFINITY]! -= moved;
-        if (!decision.rejections[REASON_NODE_AFFINITY]) delete decision.rejections[REASON_NODE_AFFINITY];
-        decision.rejections[reason] = (decision.rejections[reason] ?? 0) + moved;
+        rejections[REASON_NODE_AFFINITY]! -= moved;
+        if (!rejections[REASON_NODE_AFFINITY]) delete rejections[REASON_NODE_AFFINITY];
+        rejections[reason] = (rejections[reason] ?? 0) + moved;
       }
       stats.unschedulable++;
       if (placement?.filter) waitingOnPods.add(queued.key);
       queue.requeueUnschedulable(queued);
       const postFilter = preempt(pod, vols.filter ? filterByVolumes(podQueryFrom(pod), allNodes.length ? allNodes : nodes.lister.list(), vols.filter).query : podQueryFrom(pod));
-      return binder.recordUnschedulable(pod, decision, undefined, postFilter);
+      return binder.recordUnschedulable(pod, { rejections }, undefined, postFilter);
     }
     stats.scheduled++;
     cache.assume(queued.key, query, decision.node);

@@ -32,9 +32,12 @@ export class TwinMemory {
     this.f64 = new Float64Array(this.buffer);
   }
 
-  /** Points at the header at byte `ctx`, first rebuilding the views if wasm memory grew (detaching them). */
+  /**
+   * Points at the header at byte `ctx`, first rebuilding the views if wasm memory grew: growing
+   * detaches the old buffer, which leaves its views 0 long (no call to memory.buffer per pod).
+   */
   serve(ctx: number): void {
-    if (this.memory.buffer !== this.buffer) {
+    if (this.u8.length === 0) {
       this.buffer = this.memory.buffer;
       this.u8 = new Uint8Array(this.buffer);
       this.i32 = new Int32Array(this.buffer);

@@ -12,6 +12,8 @@
 // module's scan also runs pairs of plain nodes through f64x2 lanes; that is the same arithmetic
 // on two nodes at once (the wasm's own advantage), so the twin visits those nodes one by one.
 import {
+  H_LOG, H_LOG_MASK, H_NZ_CPU, H_NZ_MEM, H_OUT_REJECTED, H_PENDING, H_PENDING_COUNT, H_REJECT_LIST, H_REQ_CPU,
+  H_REQ_EPH, H_REQ_MEM, H_REQ_PODS, PENDING_DOUBLES,
   H_CLASS_AFF, H_CLASS_BASE, H_CLASS_OUTCOME, H_CLASS_STAMP, H_CLASS_TABLE, H_CLASS_TAINT, H_OUT_RECORD, H_EXTRA_SCORES,
   H_GROUPS, H_NODE_COUNT, H_NODE_VERSION, H_OUT_FEASIBLE, H_OUT_SCORE, H_Q_PREF_COUNT, H_REASON_COUNT,
   H_REJECT, H_RNG, H_SCRATCH_AFF, H_SCRATCH_BASE, H_SCRATCH_IDX, H_SCRATCH_TAINT, H_STATE,
@@ -21,9 +23,10 @@ import { TwinMemory, createTwinFilters } from "./ts-twin-filters.ts";
 import { createTwinClassKey } from "./ts-twin-class-key.ts";
 import { createTwinGroups } from "./ts-twin-groups.ts";
 import { createTwinIndex } from "./ts-twin-index.ts";
+import type { SchedulerCore } from "./wasm-loader.ts";
 
-/** schedule(header) over the module's memory, choosing as the module's own export does. */
-export function createTsTwin({ memory }: { memory: WebAssembly.Memory }): (ctx: number) => number {
+/** schedule(header) and flush(header) over the module's memory, doing what the module's own exports do. */
+export function createTsTwin({ memory }: { memory: WebAssembly.Memory }): SchedulerCore {
   const m = new TwinMemory(memory);
   const filters = createTwinFilters(m);
   const { last, evaluate, countRejection } = filters;
@@ -177,13 +180,7 @@ export function createTsTwin({ memory }: { memory: WebAssembly.Memory }): (ctx: 
     return best;
   }
 
-  return function schedule(ctx: number): number {
-    m.serve(ctx);
-    u8 = m.u8;
-    i32 = m.i32;
-    u32 = m.u32;
-    h = m.h;
-    filters.sync();
+  function choose(): number {
     if (word(H_CLASS_TABLE) !== 0 && word(H_EXTRA_SCORES) === 0) findClass();
     else {
       i32[h + H_CLASS_STAMP] = 0;
@@ -193,5 +190,76 @@ export function createTsTwin({ memory }: { memory: WebAssembly.Memory }): (ctx: 
     if (word(H_CLASS_STAMP) !== 0 && simple) return scheduleIndexed();
     if (word(H_CLASS_STAMP) === 0 && simple && word(H_GROUPS) !== 0 && groups.labelFree()) return groups.scanGroups();
     return scan();
-  };
+  }
+
+  // ---- _outputs.ts: the rejection list and the pending accounts ----
+
+  function listRejections(): void {
+    const reject = p4(H_REJECT);
+    const n = word(H_REASON_COUNT);
+    let out = p4(H_REJECT_LIST);
+    let pairs = 0;
+    for (let r = 0; r < n; r++) {
+      const count = i32[reject + r]!;
+      if (count === 0) continue;
+      i32[out] = r;
+      i32[out + 1] = count;
+      out += 2;
+      pairs++;
+    }
+    i32[h + H_OUT_REJECTED] = pairs;
+  }
+
+  function schedule(ctx: number): number {
+    serve(ctx);
+    filters.sync();
+    applyPending();
+    const best = choose();
+    listRejections();
+    return best;
+  }
+
+  function applyPending(): void {
+    const count = i32[h + H_PENDING_COUNT]!;
+    if (count === 0) return;
+    const f = m.f64;
+    const versions = p4(H_NODE_VERSION);
+    const log = p4(H_LOG);
+    const mask = word(H_LOG_MASK);
+    const reqCpu = i32[h + H_REQ_CPU]! >> 3;
+    const reqMem = i32[h + H_REQ_MEM]! >> 3;
+    const reqEph = i32[h + H_REQ_EPH]! >> 3;
+    const reqPods = i32[h + H_REQ_PODS]! >> 3;
+    const nzCpu = i32[h + H_NZ_CPU]! >> 3;
+    const nzMem = i32[h + H_NZ_MEM]! >> 3;
+    let e = i32[h + H_PENDING]! >> 3;
+    for (let k = 0; k < count; k++, e += PENDING_DOUBLES) {
+      const i = f[e]!;
+      const sign = f[e + 1]!;
+      u32[versions + i] = u32[versions + i]! + 1;
+      i32[log + (f[e + 7]! & mask)] = i;
+      f[reqCpu + i]! += sign * f[e + 2]!;
+      f[reqMem + i]! += sign * f[e + 3]!;
+      f[reqEph + i]! += sign * f[e + 4]!;
+      f[reqPods + i]! += sign;
+      f[nzCpu + i]! += sign * f[e + 5]!;
+      f[nzMem + i]! += sign * f[e + 6]!;
+    }
+    i32[h + H_PENDING_COUNT] = 0;
+  }
+
+  function serve(ctx: number): void {
+    m.serve(ctx);
+    u8 = m.u8;
+    i32 = m.i32;
+    u32 = m.u32;
+    h = m.h;
+  }
+
+  function flush(ctx: number): void {
+    serve(ctx);
+    applyPending();
+  }
+
+  return { schedule, flush };
 }

@@ -96,8 +96,11 @@ export interface Decision {
   /** Weighted sum of the plugin scores of the chosen node. */
   score?: number;
   feasible: number;
-  /** Nodes rejected per reason; a node can count under several resource reasons. */
-  rejections: Rejections;
+  /**
+   * Nodes rejected per reason; a node can count under several resource reasons. Read-only: the
+   * wasm scorer shares one frozen object between the pods of a class that see the same counts.
+   */
+  rejections: Readonly<Rejections>;
 }
 
 export interface ScoreWeights {

@@ -50,12 +50,13 @@ describe("class keys that share a hash", () => {
   test.each([["wasm", false], ["twin", true]] as const)("keep separate classes (%s)", (_name, twin) => {
     const hashes: number[] = [];
     const core = (m: SchedulerExports) => {
-      const inner = twin ? createTsTwin(m) : m.schedule;
-      return (ctx: number) => {
-        const best = inner(ctx);
+      const inner = twin ? createTsTwin(m) : m;
+      const schedule = (ctx: number) => {
+        const best = inner.schedule(ctx);
         hashes.push(new Int32Array(m.memory.buffer)[(ctx >> 2) + H_OUT_HASH]!);
         return best;
       };
+      return { schedule, flush: inner.flush };
     };
     const s = cluster(createWasmScorer({ scoring: "binpack", core }));
     const ref = cluster(createTsScorer({ scoring: "binpack" }));

@@ -4,10 +4,19 @@
 import { existsSync, readFileSync } from "node:fs";
 import { requireWasmModule, wasmPath } from "../../wasm/modules.ts";
 
-export interface SchedulerExports {
+/**
+ * What the scorer calls, from the module or from another implementation over the same memory
+ * (the TypeScript twin, ts-twin.ts): schedule(header) applies the pods assumed or forgotten since
+ * the last call, then picks a node; flush(header) only applies them (before a node changes).
+ */
+export interface SchedulerCore {
+  schedule(ctx: number): number;
+  flush(ctx: number): void;
+}
+
+export interface SchedulerExports extends SchedulerCore {
   memory: WebAssembly.Memory;
   heapBase(): number;
-  schedule(ctx: number): number;
 }
 
 export const SCHEDULER_WASM = wasmPath("scheduler");

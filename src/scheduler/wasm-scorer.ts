@@ -10,17 +10,17 @@ import { Interner } from "./intern.ts";
 import * as L from "./layout.ts";
 import { NodeSlots } from "./node-slots.ts";
 import { parseLabelInt } from "./predicates.ts";
-import { FIXED_REASONS, addRejection } from "./reasons.ts";
 import {
-  type Decision, type NodeInfo, type PodQuery, type PodUsage, type Rejections, type Scorer, type ScorerOptions,
+  type Decision, type NodeInfo, type PodQuery, type PodUsage, type Scorer, type ScorerOptions,
   resolveOptions,
 } from "./types.ts";
 import { ChangeLog } from "./wasm-change-log.ts";
 import { ClassCache } from "./wasm-class-cache.ts";
 import { GroupBlock } from "./wasm-groups.ts";
 import { NodeTable, WasmHeap } from "./wasm-heap.ts";
-import { type SchedulerExports, instantiateScheduler } from "./wasm-loader.ts";
+import { type SchedulerCore, type SchedulerExports, instantiateScheduler } from "./wasm-loader.ts";
 import { QueryEncoder, hostIPId, hostPortKey } from "./wasm-query.ts";
+import { RejectionList } from "./wasm-rejections.ts";
 import { type TaintFlags, TaintTable } from "./wasm-taints.ts";
 
 export interface WasmScorerOptions extends ScorerOptions {
@@ -40,10 +40,10 @@ export interface WasmScorerOptions extends ScorerOptions {
   /** Initial node table capacity (tests shrink it to force growth); default 256. */
   nodeCapacity?: number;
   /**
-   * Another implementation of the module's schedule(header) over the same memory, in place of
-   * the wasm export (the bench and its test pass the TypeScript twin, ts-twin.ts).
+   * Another implementation of the module's schedule(header) and account() over the same memory,
+   * in place of the wasm exports (the bench and its test pass the TypeScript twin, ts-twin.ts).
    */
-  core?: (module: SchedulerExports) => (ctx: number) => number;
+  core?: (module: SchedulerExports) => SchedulerCore;
 }
 
 /** A growable array region owned by this scorer (value table, taint flags, program...). */
@@ -79,13 +79,19 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
   const wasm = instantiateScheduler(options.wasmPath);
   const heap = new WasmHeap(wasm.memory, wasm.heapBase());
   const header = heap.alloc(L.HEADER_WORDS * 4);
-  const scheduleCore = options.core ? options.core(wasm) : wasm.schedule;
+  const core = options.core ? options.core(wasm) : wasm;
+  const scheduleCore = core.schedule;
+  const flushCore = core.flush;
   const podPtr = heap.alloc(L.POD_DOUBLES * 8);
   const table = new NodeTable(heap, options.nodeCapacity);
   const log = new ChangeLog(heap, options.changeLogSize);
   const valueNum = new Region(heap, 8);
   const taintFlags = new Region(heap, 1);
   const reject = new Region(heap, 4);
+  const rejectList = new Region(heap, 8);
+  /** Pods assumed or forgotten since the last core call, applied by the core (wasm/assembly/_outputs.ts). */
+  const pendingPtr = heap.alloc(L.PENDING_MAX * L.PENDING_DOUBLES * 8);
+  let pending = 0;
   const program = new Region(heap, 4);
   const extra = new Region(heap, 4);
 
@@ -118,18 +124,42 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
     log.record(index);
   }
 
+  /**
+   * A pod's usage counted on a node (sign 1) or taken off (-1). Host ports are kept here; the
+   * requests, the node's version and its change log entry are queued for the core, which applies
+   * them at its next call (wasm, or the twin's TypeScript: each language pays for its own).
+   */
   function account(pod: PodUsage, index: number, sign: 1 | -1): void {
     if (slots.nameAt(index) === undefined) throw new Error(`no node at index ${index}`);
+    if (pod.hostPorts.length !== 0) accountPorts(pod, index, sign);
+    if (pending === L.PENDING_MAX) flush();
+    const f = views().f64;
+    const e = (pendingPtr >> 3) + pending * L.PENDING_DOUBLES;
+    const r = pod.requests;
+    f[e] = index;
+    f[e + 1] = sign;
+    f[e + 2] = r.cpu;
+    f[e + 3] = r.memory;
+    f[e + 4] = r.ephemeralStorage;
+    f[e + 5] = pod.nonZero.cpu;
+    f[e + 6] = pod.nonZero.memory;
+    f[e + 7] = log.seq;
+    log.seq = (log.seq + 1) >>> 0;
+    pending++;
+  }
+
+  /** Has the core apply the queued accounts now: before the TypeScript side writes a node. */
+  function flush(): void {
+    if (pending === 0) return;
+    writeLayout();
+    views().i32[hw + L.H_PENDING_COUNT] = pending;
+    flushCore(header);
+    pending = 0;
+  }
+
+  function accountPorts(pod: PodUsage, index: number, sign: 1 | -1): void {
     if (sign > 0) table.ensurePortStride(table.views.portCount[index]! + pod.hostPorts.length);
-    touch(index);
     const v = table.views;
-    const f = v.f64;
-    f.reqCpu[index]! += sign * pod.requests.cpu;
-    f.reqMem[index]! += sign * pod.requests.memory;
-    f.reqEph[index]! += sign * pod.requests.ephemeralStorage;
-    f.reqPods[index]! += sign;
-    f.nzCpu[index]! += sign * pod.nonZero.cpu;
-    f.nzMem[index]! += sign * pod.nonZero.memory;
     const row = index * table.portStride * 2;
     for (const p of pod.hostPorts) {
       const key = hostPortKey(p);
@@ -183,6 +213,8 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
     w[hw + L.H_VALUE_NUM] = valueNum.ptr;
     w[hw + L.H_TAINT_FLAGS] = taintFlags.ptr;
     w[hw + L.H_REJECT] = reject.ptr;
+    w[hw + L.H_REJECT_LIST] = rejectList.ptr;
+    w[hw + L.H_PENDING] = pendingPtr;
     w[hw + L.H_SCRATCH_IDX] = p.scratchIdx;
     w[hw + L.H_SCRATCH_BASE] = p.scratchBase;
     w[hw + L.H_SCRATCH_AFF] = p.scratchAff;
@@ -217,6 +249,7 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
     const tolerations = taintTable.flagsFor(pod.tolerations);
     taintFlags.ensure(taintTable.size);
     reject.ensure(reasons);
+    rejectList.ensure(reasons);
     if (classes) classes.prepare(table.capacity, reasons, L.KEY_FIXED + enc.length);
     if (pod.extraScores) extra.ensure(slots.highWater);
     writeLayout();
@@ -248,6 +281,7 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
     w[hw + L.H_Q_LENGTH] = enc.length;
     w[hw + L.H_LOG_SEQ] = log.seq | 0;
     w[hw + L.H_CLASS_RECORDS] = classes ? classes.count : 0;
+    w[hw + L.H_PENDING_COUNT] = pending;
 
     const f = m.f64;
     const podAt = podPtr >> 3;
@@ -270,20 +304,10 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
     }
   }
 
-  function readRejections(): Rejections {
-    const counts = views().i32;
-    const at = reject.ptr >> 2;
-    const out: Rejections = {};
-    // Fixed reasons are distinct strings; two taints may share a message, so those add up.
-    for (let r = 0; r < L.R_TAINT_BASE; r++) {
-      const n = counts[at + r]!;
-      if (n !== 0) out[FIXED_REASONS[r]!] = n;
-    }
-    for (let r = L.R_TAINT_BASE; r < L.R_TAINT_BASE + taintTable.size; r++) {
-      const n = counts[at + r]!;
-      if (n !== 0) addRejection(out, taintTable.reasons[r - L.R_TAINT_BASE]!, n);
-    }
-    return out;
+  const rejections = new RejectionList(taintTable.reasons);
+  function readRejections(record: number) {
+    const w = views().i32;
+    return rejections.read(w, rejectList.ptr >> 2, w[hw + L.H_OUT_REJECTED]! * 2, record);
   }
 
   return {
@@ -293,6 +317,7 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
     nodeIndex: (name) => slots.indexOf(name),
 
     upsertNode(node: NodeInfo): number {
+      flush();
       const { index, created } = slots.acquire(node.name);
       table.ensureCapacity(slots.highWater);
       const labelKeys = Object.keys(node.labels);
@@ -323,6 +348,7 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
     },
 
     removeNode(name: string): boolean {
+      flush();
       const index = slots.release(name);
       if (index === undefined) return false;
       table.views.state[index] = 0;
@@ -336,11 +362,12 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
     schedule(pod: PodQuery): Decision {
       writeHeader(pod);
       const best = scheduleCore(header);
+      pending = 0;
       const w = views().i32;
-      const rejections = readRejections();
+      const rejected = readRejections(w[hw + L.H_OUT_RECORD]!);
       const decision: Decision = best < 0
-        ? { nodeIndex: -1, feasible: 0, rejections }
-        : { node: slots.nameAt(best), nodeIndex: best, score: w[hw + L.H_OUT_SCORE]!, feasible: w[hw + L.H_OUT_FEASIBLE]!, rejections };
+        ? { nodeIndex: -1, feasible: 0, rejections: rejected }
+        : { node: slots.nameAt(best), nodeIndex: best, score: w[hw + L.H_OUT_SCORE]!, feasible: w[hw + L.H_OUT_FEASIBLE]!, rejections: rejected };
       // The class cache's policy, after the decision was read (a new record may grow memory).
       if (classes && !pod.extraScores) {
         const record = w[hw + L.H_OUT_RECORD]!;

@@ -45,6 +45,8 @@ function sameTolerations(a: Toleration[], b: Toleration[]): boolean {
   return true;
 }
 
+const RECENT = 8;
+
 export class TaintTable {
   readonly taints: Taint[] = [];
   /** Each interned taint's rejection message. */
@@ -53,9 +55,12 @@ export class TaintTable {
   private readonly cache = new Map<string, TaintFlags>();
   /** Pods without tolerations (most of them) skip the key and the map. */
   private none?: TaintFlags;
-  /** The last list looked up and its entry: the next pod of the workload usually has equal tolerations. */
-  private last: Toleration[] = [];
-  private lastEntry?: TaintFlags;
+  /**
+   * The last RECENT lists looked up and their entries, compared field by field before any key is
+   * built: the next pod usually belongs to one of a few workloads interleaving.
+   */
+  private recent: { list: Toleration[]; entry: TaintFlags }[] = [];
+  private recentNext = 0;
   private lastId = 0;
 
   get size(): number {
@@ -70,19 +75,18 @@ export class TaintTable {
       this.reasons[id] = taintReason(this.taints[id]!);
       this.cache.clear();
       this.none = undefined;
-      this.lastEntry = undefined;
+      this.recent = [];
     }
     return id;
   }
 
   flagsFor(tolerations: Toleration[]): TaintFlags {
     if (tolerations.length === 0 && this.none) return this.none;
-    if (this.lastEntry && sameTolerations(tolerations, this.last)) return this.lastEntry;
+    for (const r of this.recent) if (sameTolerations(tolerations, r.list)) return r.entry;
     const key = tolerationsKey(tolerations);
     let entry = this.cache.get(key);
     if (entry) {
-      this.last = copy(tolerations);
-      this.lastEntry = entry;
+      this.remember(tolerations, entry);
       return entry;
     }
     const flags = new Uint8Array(this.taints.length);
@@ -99,11 +103,17 @@ export class TaintTable {
       this.cache.clear();
       this.none = undefined;
     }
-    this.last = copy(tolerations);
     entry = { id: ++this.lastId, flags, scoring, unschedulable: toleratedBy(tolerations, UNSCHEDULABLE_TAINT) };
     this.cache.set(key, entry);
-    this.lastEntry = entry;
+    this.remember(tolerations, entry);
     if (tolerations.length === 0) this.none = entry;
     return entry;
+  }
+
+  private remember(tolerations: Toleration[], entry: TaintFlags): void {
+    const r = { list: copy(tolerations), entry };
+    if (this.recent.length < RECENT) this.recent.push(r);
+    else this.recent[this.recentNext] = r;
+    this.recentNext = (this.recentNext + 1) % RECENT;
   }
 }

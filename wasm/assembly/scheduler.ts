@@ -23,7 +23,13 @@ import { scheduleIndexed } from "./_class-index";
 import { findClass } from "./_class-key";
 import { ptr, word } from "./_filters";
 import { labelFree, scanGroups } from "./_groups";
+import { applyPending, listRejections } from "./_outputs";
 import { scan } from "./_scan";
+
+/** Applies the pods assumed or forgotten since the last call (before the TypeScript side changes a node). */
+export function flush(ctx: usize): void {
+  applyPending(ctx);
+}
 
 /** Where the TypeScript side may start allocating. */
 export function heapBase(): usize {
@@ -31,10 +37,18 @@ export function heapBase(): usize {
 }
 
 /**
- * Filters then scores every node for the pod described in the header; returns the chosen node
- * index or -1, with the rejection histogram, best score and feasible count in the header.
+ * Applies the pods assumed since the last call, then filters and scores every node for the pod
+ * described in the header; returns the chosen node index or -1, with the rejection histogram (and
+ * its non-zero entries as a list), best score and feasible count in the header.
  */
 export function schedule(ctx: usize): i32 {
+  applyPending(ctx);
+  const best = choose(ctx);
+  listRejections(ctx);
+  return best;
+}
+
+function choose(ctx: usize): i32 {
   // The pod's class (a pod with plugin scores of its own has none).
   if (ptr(ctx, H_CLASS_TABLE) != 0 && ptr(ctx, H_EXTRA_SCORES) == 0) findClass(ctx);
   else {

@@ -1,0 +1,135 @@
+// The core's per-pod bookkeeping (wasm/assembly/_outputs.ts and its twin in ts-twin.ts): assumed
+// and forgotten pods are queued and applied by the core at its next call, so a node written by
+// the TypeScript side (upsert, removal) must see the queue applied first, and a queue longer than
+// its area is applied early; the rejections come back as a list of non-zero counts, shared by the
+// pods of a class only while the counts are unchanged. Each case decides as the object-based
+// reference does, in the module and in the twin.
+import { describe, expect, test } from "bun:test";
+import { ensureWasmBuilt } from "../../wasm/build.ts";
+import { GI, makeNode, makePod } from "../../test/helpers/scheduler-fixtures.ts";
+import { PENDING_MAX } from "./layout.ts";
+import { createTsScorer } from "./ts-scorer.ts";
+import { createTsTwin } from "./ts-twin.ts";
+import type { Decision, NodeInfo, PodQuery, Scorer, ScorerOptions } from "./types.ts";
+import { createWasmScorer } from "./wasm-scorer.ts";
+
+ensureWasmBuilt("scheduler");
+
+const IMPLEMENTATIONS: [string, (o: ScorerOptions) => Scorer][] = [
+  ["wasm", (o) => createWasmScorer(o)],
+  ["twin", (o) => createWasmScorer({ ...o, core: createTsTwin })],
+  ["wasm, no class cache", (o) => createWasmScorer({ ...o, equivalenceCache: false })],
+  ["twin, change log of 2", (o) => createWasmScorer({ ...o, changeLogSize: 2, core: createTsTwin })],
+];
+
+type Op =
+  | { schedule: PodQuery; assume?: boolean }
+  | { assumeOn: string; pod: PodQuery; times?: number }
+  | { forgetOn: string; pod: PodQuery }
+  | { upsert: NodeInfo }
+  | { remove: string };
+
+function run(make: (o: ScorerOptions) => Scorer, nodes: NodeInfo[], ops: Op[], o: ScorerOptions): Decision[] {
+  const s = make(o);
+  for (const n of nodes) s.upsertNode(n);
+  const out: Decision[] = [];
+  for (const op of ops) {
+    if ("schedule" in op) {
+      const d = s.schedule(op.schedule);
+      out.push(d);
+      if (op.assume && d.node !== undefined) s.assume(op.schedule, d.nodeIndex);
+    } else if ("assumeOn" in op) {
+      for (let k = 0; k < (op.times ?? 1); k++) s.assume(op.pod, s.nodeIndex(op.assumeOn)!);
+    } else if ("forgetOn" in op) s.forget(op.pod, s.nodeIndex(op.forgetOn)!);
+    else if ("upsert" in op) s.upsertNode(op.upsert);
+    else s.removeNode(op.remove);
+  }
+  return out;
+}
+
+const nodes = Array.from({ length: 6 }, (_, i) => makeNode(`n${i}`));
+const pod = (cpu: number) => makePod({ cpu, memory: GI / 8 });
+
+describe("queued accounts", () => {
+  const cases: [string, Op[]][] = [
+    [
+      // Pods assumed on n1, then n1 removed and added back: it comes back empty, as the queue was
+      // applied before the removal (applied after, the pods would land on the new node).
+      "a node removed and added back after pods were assumed on it",
+      [
+        { assumeOn: "n1", pod: pod(3000) },
+        { assumeOn: "n2", pod: pod(3500) },
+        { remove: "n1" },
+        { upsert: makeNode("n1") },
+        { schedule: pod(3900) },
+        { schedule: pod(100) },
+      ],
+    ],
+    [
+      "a node's allocatable changed after pods were assumed on it",
+      [
+        { assumeOn: "n0", pod: pod(1000) },
+        { upsert: makeNode("n0", { allocatable: { cpu: 8000, memory: 8 * GI, ephemeralStorage: 100 * GI, pods: 110 } }) },
+        { assumeOn: "n0", pod: pod(1000) },
+        { schedule: pod(5000) },
+        { forgetOn: "n0", pod: pod(1000) },
+        { schedule: pod(6500) },
+      ],
+    ],
+    [
+      // More pods than the queue's area holds between two calls: it is applied early.
+      "more assumed pods between two calls than the queue holds",
+      [
+        { schedule: pod(10), assume: true },
+        { assumeOn: "n3", pod: pod(10), times: PENDING_MAX + 40 },
+        { assumeOn: "n4", pod: pod(1), times: PENDING_MAX - 1 },
+        { schedule: pod(10), assume: true },
+        { schedule: pod(200) },
+      ],
+    ],
+  ];
+  for (const scoring of ["binpack", "spread"] as const) {
+    for (const [name, ops] of cases) {
+      const want = run(createTsScorer, nodes, ops, { scoring });
+      test.each(IMPLEMENTATIONS)(`${name} (%s, ${scoring})`, (_impl, make) => {
+        expect(run(make, nodes, ops, { scoring })).toEqual(want);
+      });
+    }
+  }
+});
+
+describe("rejections from the core's list", () => {
+  // One class filling small nodes: its rejection counts change pod after pod (Insufficient cpu,
+  // Too many pods), beside counts that stay (a cordoned node, a tainted one).
+  const cluster = [
+    ...Array.from({ length: 8 }, (_, i) => makeNode(`s${i}`, { allocatable: { cpu: 1000 + 500 * (i % 3), memory: 8 * GI, ephemeralStorage: GI, pods: 3 } })),
+    makeNode("cordoned", { unschedulable: true }),
+    makeNode("gpu", { taints: [{ key: "gpu", value: "x", effect: "NoSchedule" }] }),
+    makeNode("gpu2", { taints: [{ key: "gpu", value: "y", effect: "NoSchedule" }] }),
+  ];
+  const stream: Op[] = Array.from({ length: 60 }, (_, k) => ({ schedule: k % 3 === 2 ? pod(700) : pod(300), assume: true }));
+
+  test.each(IMPLEMENTATIONS)("follow the counts as they change (%s)", (_impl, make) => {
+    const want = run(createTsScorer, cluster, stream, { scoring: "binpack" });
+    const got = run(make, cluster, stream, { scoring: "binpack" });
+    expect(new Set(want.map((d) => JSON.stringify(d.rejections))).size).toBeGreaterThan(5);
+    expect(want.some((d) => d.node === undefined)).toBe(true);
+    expect(got).toEqual(want);
+  });
+
+  test("are read-only, and shared by pods of a class only while unchanged", () => {
+    const s = createWasmScorer({ scoring: "binpack" });
+    for (const n of cluster) s.upsertNode(n);
+    const p = pod(300);
+    // The class gets its record at its second pod and its index from its third.
+    const d = [s.schedule(p), s.schedule(p), s.schedule(p), s.schedule(p)];
+    expect(Object.isFrozen(d[3]!.rejections)).toBe(true);
+    expect(d[3]!.rejections).toBe(d[2]!.rejections);
+    s.assume(p, d[3]!.nodeIndex);
+    s.assume(p, d[3]!.nodeIndex);
+    s.assume(p, d[3]!.nodeIndex);
+    const full = s.schedule(p);
+    expect(full.rejections).not.toBe(d[3]!.rejections);
+    expect(full.rejections["Too many pods"]).toBe(1);
+  });
+});
