@@ -1,9 +1,9 @@
 // The API client the scheduler, controllers and agent share (client-go's role): the REST verbs
 // keyed by ResourceInfo over one keep-alive undici Agent, answers typed as API objects, failures
 // as the server's own Status in a StatusError.
-// "undici/index.js", not "undici": Bun swaps the bare specifier for a fetch-based stand-in whose
-// Agent cannot carry a CA or keep connections.
-import { Agent, type Dispatcher } from "undici/index.js";
+// undici's Agent alone (undici-agent.ts), not the whole library; its types from "undici/index.js".
+import type { Dispatcher } from "undici/index.js";
+import { Agent } from "./undici-agent.ts";
 import type { KubeList, KubeObject, ObjectMeta } from "../apis/meta.ts";
 import type { ResourceInfo } from "../apis/registry.ts";
 import { loadKubeconfig, type ConnectionOptions } from "./kubeconfig.ts";
