@@ -85,13 +85,8 @@ export class KubeClient {
   private servers: Endpoint[];
   private current = 0;
   private readonly headers: Record<string, string>;
-  /** The API server's unix socket (the in-process loopback), when that is how it is reached. */
-  private readonly socketPath?: string;
-  /** Ends the watches made through fetch on close(), as closing the undici pools ends theirs. */
-  private readonly fetchWatches = new AbortController();
 
   constructor(opts: KubeClientOptions) {
-    this.socketPath = opts.socketPath;
     this.servers = [opts.server, ...(opts.fallbackServers ?? [])].map(endpointOf);
     this.headers = { accept: "application/json", "user-agent": opts.userAgent ?? "kubun-client" };
     if (opts.token) this.headers.authorization = `Bearer ${opts.token}`;
@@ -110,7 +105,6 @@ export class KubeClient {
 
   /** Closes the pooled connections; open watches end. */
   async close(): Promise<void> {
-    this.fetchWatches.abort();
     await Promise.all([this.agent.close(), this.watchAgent.close()]);
   }
 
@@ -199,8 +193,15 @@ export class KubeClient {
     if (signal?.aborted) return;
     const { namespace, internLine, ...params } = opts;
     try {
-      const body = await this.openWatch(resourcePath(r, namespace), { ...params, watch: true }, signal);
-      for await (const values of ndjsonBatches(body, internLine)) {
+      const res = await this.send("GET", resourcePath(r, namespace), {
+        query: { ...params, watch: true },
+        signal,
+        // A quiet watch is healthy: no limit on the time between events.
+        bodyTimeout: 0,
+        watch: true,
+      });
+      if (res.statusCode >= 300) throw responseError(res.statusCode, await res.body.text());
+      for await (const values of ndjsonBatches(res.body, internLine)) {
         for (const value of values) {
           const event = value as { type: string; object: unknown };
           if (event.type === "ERROR") throw responseError(isStatus(event.object) ? event.object.code : 500, JSON.stringify(event.object));
@@ -211,29 +212,6 @@ export class KubeClient {
       if (isAbort(err, signal)) return;
       throw err;
     }
-  }
-
-  /**
-   * A watch's response body, once the server has answered 2xx. Over the in-process loopback's
-   * unix socket it comes through Bun's fetch, whose HTTP client reads the socket and parses the
-   * chunked body natively, off the JavaScript thread that also serves the API: undici does both
-   * in JavaScript on that one thread, per chunk of every watch of the controllers and scheduler.
-   * Over TCP (a CA, failover across servers) it stays with the undici watch pool.
-   */
-  private async openWatch(path: string, query: Query, signal?: AbortSignal): Promise<AsyncIterable<Uint8Array>> {
-    if (this.socketPath) {
-      const server = this.servers[0]!;
-      // No idle timeout: a quiet watch is healthy (the server ends it after timeoutSeconds).
-      const ended = signal ? AbortSignal.any([signal, this.fetchWatches.signal]) : this.fetchWatches.signal;
-      const init = { headers: this.headers, signal: ended, unix: this.socketPath, timeout: false };
-      const res = await fetch(`http://localhost${server.basePath}${path}${queryString(query)}`, init as RequestInit);
-      if (res.status >= 300 || !res.body) throw responseError(res.status, await res.text());
-      return res.body as unknown as AsyncIterable<Uint8Array>;
-    }
-    // A quiet watch is healthy: no limit on the time between events.
-    const res = await this.send("GET", path, { query, signal, bodyTimeout: 0, watch: true });
-    if (res.statusCode >= 300) throw responseError(res.statusCode, await res.body.text());
-    return res.body;
   }
 
   /** The list+watch pair an informer runs on, bound to one resource and scope. */
