@@ -13,16 +13,32 @@ import {
   type ListerWatcher,
   type ObjectEvent,
 } from "../src/client/index.ts";
+import { join } from "node:path";
 import { startTestServer, type TestServer } from "./helpers/server.ts";
 
 let s: TestServer;
 let client: KubeClient;
+/** A client of the same server through a unix socket, as the server's in-process loopback client is. */
+let unixClient: KubeClient;
+let unixProxy: ReturnType<typeof Bun.serve>;
 beforeAll(async () => {
   s = await startTestServer();
   client = new KubeClient({ server: s.url, token: s.adminToken, ca: s.ca.cert });
+  const socketPath = join(s.tmp, "api.sock");
+  // Relays to the server over TLS, streaming: a watch's events pass as they come.
+  unixProxy = Bun.serve({
+    unix: socketPath,
+    fetch: (req) => {
+      const url = new URL(req.url);
+      return fetch(`${s.url}${url.pathname}${url.search}`, { method: req.method, headers: req.headers, body: req.body, signal: req.signal, tls: { ca: s.ca.cert } } as RequestInit);
+    },
+  } as Parameters<typeof Bun.serve>[0]);
+  unixClient = new KubeClient({ server: "http://localhost", socketPath, token: s.adminToken });
 });
 afterAll(async () => {
   await client.close();
+  await unixClient.close();
+  await unixProxy.stop(true);
   await s.close();
 });
 
@@ -152,12 +168,14 @@ describe("KubeClient verbs", () => {
   });
 });
 
-describe("KubeClient.watch", () => {
+describe.each([["TLS", () => client], ["a unix socket", () => unixClient]])("KubeClient.watch over %s", (via, clientFor) => {
+  const w = via === "TLS" ? "w" : "u";
   test("streams every change after a resourceVersion, in order, until aborted", async () => {
-    const first = await client.create(CM, "kube-system", { metadata: { name: "w1" } });
-    await client.patch(CM, "kube-system", "w1", { data: { a: "1" } }, "merge");
-    await client.create(CM, "kube-system", { metadata: { name: "w2" } });
-    await client.delete(CM, "kube-system", "w1");
+    const client = clientFor();
+    const first = await client.create(CM, "kube-system", { metadata: { name: `${w}1` } });
+    await client.patch(CM, "kube-system", `${w}1`, { data: { a: "1" } }, "merge");
+    await client.create(CM, "kube-system", { metadata: { name: `${w}2` } });
+    await client.delete(CM, "kube-system", `${w}1`);
     const seen: string[] = [];
     const abort = new AbortController();
     const watching = client.watch(CM, { namespace: "kube-system", resourceVersion: first.metadata.resourceVersion }, (e: ObjectEvent) => {
@@ -165,21 +183,30 @@ describe("KubeClient.watch", () => {
       if (seen.length === 3) abort.abort();
     }, abort.signal);
     await watching;
-    expect(seen).toEqual(["MODIFIED w1", "ADDED w2", "DELETED w1"]);
+    expect(seen).toEqual([`MODIFIED ${w}1`, `ADDED ${w}2`, `DELETED ${w}1`]);
   });
 
   test("ends when the server's timeout passes", async () => {
     const seen: string[] = [];
-    await client.watch(CM, { namespace: "kube-system", fieldSelector: "metadata.name=w2", timeoutSeconds: 1 }, (e) => seen.push(e.type));
+    await clientFor().watch(CM, { namespace: "kube-system", fieldSelector: `metadata.name=${w}2`, timeoutSeconds: 1 }, (e) => seen.push(e.type));
     // Without a resourceVersion the current object comes first as ADDED.
     expect(seen).toEqual(["ADDED"]);
   });
 
   test("a compacted resourceVersion fails with 410 Expired", async () => {
-    const old = await client.create(CM, "kube-system", { metadata: { name: "before-compaction" } });
-    await client.create(CM, "kube-system", { metadata: { name: "after-compaction" } });
+    const client = clientFor();
+    const old = await client.create(CM, "kube-system", { metadata: { name: `${w}-before-compaction` } });
+    await client.create(CM, "kube-system", { metadata: { name: `${w}-after-compaction` } });
     await s.store.compact(s.store.revision);
     await expectStatus(client.watch(CM, { resourceVersion: old.metadata.resourceVersion }, () => {}), 410, "Expired");
+  });
+
+  test("a refused watch fails with the server's Status (401 for an unknown token)", async () => {
+    const anonymous = via === "TLS"
+      ? new KubeClient({ server: s.url, token: "no-such-token", ca: s.ca.cert })
+      : new KubeClient({ server: "http://localhost", socketPath: join(s.tmp, "api.sock"), token: "no-such-token" });
+    await expectStatus(anonymous.watch(CM, { namespace: "kube-system" }, () => {}), 401, "Unauthorized");
+    await anonymous.close();
   });
 });
 

@@ -70,3 +70,42 @@ test("a node the cache has not seen yet but the API has keeps its pods", async (
   await controller.sync("new");
   expect(client.calls).toEqual([]);
 });
+
+/** Feeds an event to the shared informer of `kind` as its watch would (handlers run). */
+function deliver(fake: ReturnType<typeof setup>, kind: string, type: "ADDED" | "MODIFIED", object: object) {
+  const informer = fake.ctx.informers.informerFor(kind) as unknown as { apply(e: { type: string; object: object }): void };
+  informer.apply({ type, object });
+}
+
+test("the node's Lease in kube-node-lease is its heartbeat, read from the one shared Lease informer; other Leases are not", () => {
+  const fake = setup();
+  const lease = (namespace: string, name: string) => ({ apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { namespace, name, resourceVersion: "7" }, spec: { renewTime: "2025-01-01T00:00:00.000000Z" } });
+  deliver(fake, "Lease", "ADDED", lease("kube-system", "kube-scheduler"));
+  expect(fake.controller.queue.len()).toBe(0);
+  deliver(fake, "Lease", "ADDED", lease("kube-node-lease", "n1"));
+  expect(fake.controller.queue.len()).toBe(1);
+  fake.controller.queue.shutDown();
+});
+
+test("a pod's write brings its node's sync only where that sync acts on pods (node gone, not Ready, or tainted NoExecute)", () => {
+  const fake = setup();
+  const tainted: Node = { ...readyNode("tainted"), spec: { taints: [{ key: "k", effect: "NoExecute" }] } };
+  const notReady: Node = { ...readyNode("down"), status: { conditions: [{ type: "Ready", status: "False" }] } };
+  fake.seed("Node", [readyNode("ready"), tainted, notReady]);
+  deliver(fake, "Pod", "ADDED", podOn("p1", "ready"));
+  expect(fake.controller.queue.len()).toBe(0);
+  for (const [i, node] of ["tainted", "down", "missing"].entries()) {
+    deliver(fake, "Pod", "ADDED", podOn(`q${i}`, node));
+    expect(fake.controller.queue.len()).toBe(i + 1);
+  }
+  fake.controller.queue.shutDown();
+});
+
+test("a Ready node without NoExecute taints leaves its pods alone, terminating ones included", async () => {
+  const { controller, client, seed } = setup();
+  seed("Node", [readyNode("n1")]);
+  seed("Pod", [{ ...podOn("p1", "n1"), metadata: { ...podOn("p1", "n1").metadata, deletionTimestamp: "2025-01-01T00:00:00Z" } }]);
+  await controller.sync("n1");
+  expect(client.calls).toEqual([]);
+  controller.queue.shutDown();
+});

@@ -40,16 +40,29 @@ export function newNodeLifecycleController(ctx: ControllerContext, opts: NodeLif
   const queue = new WorkQueue<string>();
   const recorder = ctx.recorder("node-controller");
   const nodes = ctx.informers.informerFor<Node>("Node");
-  const leases = ctx.informers.informerFor<Lease>("Lease", { namespace: NODE_LEASE_NAMESPACE });
+  // The process's one Lease informer (the garbage collector watches every Lease already), as
+  // kube's controller reads the shared one: a second, namespaced watch would bring every
+  // renewal twice. Leases elsewhere (leader election's) are passed over by the handler.
+  const leases = ctx.informers.informerFor<Lease>("Lease");
   const pods = ctx.informers.informerFor<Pod>("Pod");
   pods.addIndexer(NODE_NAME_INDEX, (pod) => ((pod as Pod).spec?.nodeName ? [(pod as Pod).spec!.nodeName!] : []));
   const health = new Map<string, NodeHealth>();
 
   const byName = (obj: { metadata: { name?: string } }) => obj.metadata.name && queue.add(obj.metadata.name);
-  const byPodNode = (pod: Pod) => pod.spec?.nodeName && queue.add(pod.spec.nodeName);
+  const byLease = (lease: Lease) => lease.metadata.namespace === NODE_LEASE_NAMESPACE && byName(lease);
+  // A pod's change matters to its node's sync only where that sync acts on pods: a node gone
+  // (pod GC), not Ready (terminating pods) or tainted NoExecute (eviction). A Ready node without
+  // such taints has its health and taints looked after by its own, its Lease's and the periodic
+  // events; syncing it for each of its pods' writes did nothing more.
+  const byPodNode = (pod: Pod) => {
+    const name = pod.spec?.nodeName;
+    if (!name) return;
+    const node = nodes.lister.get(undefined, name);
+    if (!node || actsOnPods(node)) queue.add(name);
+  };
   const removers = [
     nodes.addEventHandler({ onAdd: byName, onUpdate: (_, n) => byName(n), onDelete: byName }),
-    leases.addEventHandler({ onAdd: byName, onUpdate: (_, l) => byName(l) }),
+    leases.addEventHandler({ onAdd: byLease, onUpdate: (_, l) => byLease(l) }),
     pods.addEventHandler({ onAdd: byPodNode, onUpdate: (_, p) => byPodNode(p) }),
   ];
 
@@ -110,6 +123,7 @@ export function newNodeLifecycleController(ctx: ControllerContext, opts: NodeLif
       return;
     }
 
+    if (!actsOnPods(node)) return;
     const ready = readyCondition(node)?.status === "True";
     let nextEviction = Infinity;
     for (const pod of podsOn(name)) {
@@ -136,6 +150,11 @@ export function newNodeLifecycleController(ctx: ControllerContext, opts: NodeLif
 
   // 409s are optimistic concurrency doing its job: the key is retried without a warning.
   return { queue, sync, removers, onError: warnUnlessConflict("node lifecycle"), nodeNames: () => nodes.cache.keys() };
+}
+
+/** Whether a node's sync has anything to do for its pods: force-deletes when not Ready, evictions under NoExecute taints. */
+function actsOnPods(node: Node): boolean {
+  return readyCondition(node)?.status !== "True" || (node.spec?.taints ?? []).some((t) => t.effect === "NoExecute");
 }
 
 export function startNodeLifecycleController(ctx: ControllerContext, opts: NodeLifecycleOptions = {}): Running {
