@@ -8,6 +8,8 @@
 //   --stages: the server times the stages of its write path (KUBUN_STAGE_TIMERS, src/store/stage-timers.ts)
 //   and the breakdown per create under the burst is printed (bench/README.md)
 //   --cpu-prof DIR: the server runs under Bun's CPU profiler and writes its profile into DIR
+//   --untuned: the server runs with JSC's defaults instead of the settings the `kubun` command starts
+//   with (KUBUN_JSC_ENV, src/cli/heap-settings.ts), which it runs with otherwise, as bench:memory's does
 //   --datastore postgres: also the same creates on a private PostgreSQL (fsync on), with one server
 //   and with two (clients spread over both), and watch latency from a write on one server to a watch on the other.
 import { Database } from "bun:sqlite";
@@ -18,6 +20,7 @@ import { parseArgs } from "node:util";
 import { ndjson } from "../src/client/ndjson.ts";
 import { ensureEtcd, etcdPut, startEtcd } from "./etcd-peer.ts";
 import { startPostgres } from "../test/helpers/postgres.ts";
+import { KUBUN_JSC_ENV } from "../src/cli/heap-settings.ts";
 
 const { values: args } = parseArgs({
   args: process.argv.slice(2),
@@ -29,6 +32,7 @@ const { values: args } = parseArgs({
     datastore: { type: "string" },
     stages: { type: "boolean", default: false },
     "cpu-prof": { type: "string" },
+    untuned: { type: "boolean", default: false },
   },
 });
 const CREATES = Number(args.creates);
@@ -73,9 +77,12 @@ async function spawnListening(cmd: string[], env?: Record<string, string>): Prom
   throw new Error(`${cmd.join(" ")} did not start`);
 }
 
+/** The JSC settings the server runs with: the `kubun` command's (package.json's script, main.ts's shebang), or none with --untuned. */
+const SERVER_JSC: Record<string, string> = args.untuned ? {} : { ...KUBUN_JSC_ENV };
+
 async function startServer(name = "server", extra: string[] = [], env?: Record<string, string>, runtime: string[] = []): Promise<{ proc: Bun.Subprocess; url: string; token: string; ca: string }> {
   const dataDir = join(tmp, name);
-  const { proc, url } = await spawnListening([process.execPath, ...runtime, "src/cli/main.ts", "server", "--data-dir", dataDir, "--port", "0", "--bind", "127.0.0.1", ...extra], env);
+  const { proc, url } = await spawnListening([process.execPath, ...runtime, "src/cli/main.ts", "server", "--data-dir", dataDir, "--port", "0", "--bind", "127.0.0.1", ...extra], { ...SERVER_JSC, ...env });
   return { proc, url, token: readFileSync(join(dataDir, "admin.token"), "utf8").trim(), ca: readFileSync(join(dataDir, "tls", "ca.crt"), "utf8") };
 }
 
@@ -348,6 +355,7 @@ async function main(): Promise<void> {
     etcd_puts_per_s: etcd ? Math.round(etcd.perS) : null,
     ratio_of_etcd: etcd ? Number((createsPerS / etcd.perS).toFixed(3)) : null,
     etcd_note: etcdNote ?? null,
+    server_jsc_env: Object.entries(SERVER_JSC).map(([k, v]) => `${k}=${v}`).join(" "),
     ...(stages ? { stages_us_per_create: stages } : {}),
   };
   if (!args.json) {
