@@ -8,6 +8,9 @@
 //   --stages: the server times the stages of its write path (KUBUN_STAGE_TIMERS, src/store/stage-timers.ts)
 //   and the breakdown per create under the burst is printed (bench/README.md)
 //   --cpu-prof DIR: the server runs under Bun's CPU profiler and writes its profile into DIR
+//   --warmup S (default 15): before the timed creates, S seconds of the same creates (another namespace)
+//   bring the server to its steady state: a fresh JSC spends its first tens of thousands of requests
+//   compiling the request path (bench/README.md), which a server that runs for days pays once
 //   --untuned: the server runs with JSC's defaults instead of the settings the `kubun` command starts
 //   with (KUBUN_JSC_ENV, src/cli/heap-settings.ts), which it runs with otherwise, as bench:memory's does
 //   --datastore postgres: also the same creates on a private PostgreSQL (fsync on), with one server
@@ -33,11 +36,13 @@ const { values: args } = parseArgs({
     stages: { type: "boolean", default: false },
     "cpu-prof": { type: "string" },
     untuned: { type: "boolean", default: false },
+    warmup: { type: "string", default: "15" },
   },
 });
 const CREATES = Number(args.creates);
 const CLIENTS = Number(args.clients);
 const WATCH_SAMPLES = Number(args["watch-samples"]);
+const WARMUP_S = Number(args.warmup);
 const tmp = mkdtempSync(join(tmpdir(), "kubun-bench-api-"));
 
 const percentile = (xs: number[], p: number) => {
@@ -259,6 +264,27 @@ function stageBreakdown(t: { stages: Record<string, { ms: number; count: number 
   return out;
 }
 
+/** WARMUP_S seconds of creates from CLIENTS clients in a namespace of their own; how many were made. */
+async function warmUp(url: string, headers: Record<string, string>, ca: string): Promise<number> {
+  if (!(WARMUP_S > 0)) return 0;
+  progress(`warming the server up: ${WARMUP_S} s of creates`);
+  const post = (path: string, body: string) => fetch(`${url}${path}`, { method: "POST", body, headers, tls: { ca } } as RequestInit);
+  await (await post("/api/v1/namespaces", JSON.stringify({ metadata: { name: "warmup" } }))).arrayBuffer();
+  const stopAt = performance.now() + WARMUP_S * 1000;
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      while (performance.now() < stopAt) {
+        const i = next++;
+        const res = await post("/api/v1/namespaces/warmup/configmaps", JSON.stringify({ metadata: { name: `cm-${i}` }, data: { i: String(i) } }));
+        const text = await res.text();
+        if (res.status !== 201) throw new Error(`warm-up create ${i}: ${res.status} ${text.slice(0, 200)}`);
+      }
+    }),
+  );
+  return next;
+}
+
 const progress = (msg: string) => process.stderr.write(`bench:api: ${msg}\n`);
 
 async function main(): Promise<void> {
@@ -271,6 +297,7 @@ async function main(): Promise<void> {
   const headers = { authorization: `Bearer ${server.token}`, "content-type": "application/json" };
   const call = (path: string, init: RequestInit = {}) => fetch(`${server.url}${path}`, { ...init, headers, tls: { ca: server.ca } } as RequestInit);
   await call("/api/v1/namespaces", { method: "POST", body: JSON.stringify({ metadata: { name: "bench" } }) });
+  const warmedUp = await warmUp(server.url, headers, server.ca);
 
   // 1. Durable creates/s with CLIENTS concurrent clients, a watch timing each create's event.
   progress(`${CREATES} creates from ${CLIENTS} clients, watched`);
@@ -355,6 +382,8 @@ async function main(): Promise<void> {
     etcd_puts_per_s: etcd ? Math.round(etcd.perS) : null,
     ratio_of_etcd: etcd ? Number((createsPerS / etcd.perS).toFixed(3)) : null,
     etcd_note: etcdNote ?? null,
+    warmup_s: WARMUP_S,
+    warmup_creates: warmedUp,
     server_jsc_env: Object.entries(SERVER_JSC).map(([k, v]) => `${k}=${v}`).join(" "),
     ...(stages ? { stages_us_per_create: stages } : {}),
   };

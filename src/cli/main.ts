@@ -1,4 +1,4 @@
-#!/usr/bin/env -S BUN_JSC_forceRAMSize=1073741824 BUN_JSC_useFTLJIT=0 bun
+#!/usr/bin/env -S BUN_JSC_forceRAMSize=1073741824 bun
 // The `kubun` command. Each subcommand takes its input as options, so tests call the
 // functions directly rather than going through process.argv. Each one imports its own code when
 // it runs: an agent process then never loads the API server, the controllers or the scheduler
