@@ -8,8 +8,8 @@
 //   --stages: the server times the stages of its write path (KUBUN_STAGE_TIMERS, src/store/stage-timers.ts)
 //   and the breakdown per create under the burst is printed (bench/README.md)
 //   --cpu-prof DIR: the server runs under Bun's CPU profiler and writes its profile into DIR
-//   --warmup S (default 15): before the timed creates, S seconds of the same creates (another namespace)
-//   bring the server to its steady state: a fresh JSC spends its first tens of thousands of requests
+//   --warmup S (default 15): before each timed run (kubun, the bare HTTPS server, etcd), S seconds of the
+//   same requests (kubun's and etcd's under other names) bring it to its steady state: a fresh JSC spends its first tens of thousands of requests
 //   compiling the request path (bench/README.md), which a server that runs for days pays once
 //   --untuned: the server runs with JSC's defaults instead of the settings the `kubun` command starts
 //   with (KUBUN_JSC_ENV, src/cli/heap-settings.ts), which it runs with otherwise, as bench:memory's does
@@ -264,21 +264,22 @@ function stageBreakdown(t: { stages: Record<string, { ms: number; count: number 
   return out;
 }
 
-/** WARMUP_S seconds of creates from CLIENTS clients in a namespace of their own; how many were made. */
-async function warmUp(url: string, headers: Record<string, string>, ca: string): Promise<number> {
+/**
+ * WARMUP_S seconds of the same requests from CLIENTS clients before a timed run; how many were made.
+ * Every side gets it (kubun, the bare HTTPS server, etcd), so each is timed in its steady state.
+ */
+async function warmUp(what: string, request: (i: number) => { url: string; body: string }, headers: Record<string, string>, ca: string, expected: number): Promise<number> {
   if (!(WARMUP_S > 0)) return 0;
-  progress(`warming the server up: ${WARMUP_S} s of creates`);
-  const post = (path: string, body: string) => fetch(`${url}${path}`, { method: "POST", body, headers, tls: { ca } } as RequestInit);
-  await (await post("/api/v1/namespaces", JSON.stringify({ metadata: { name: "warmup" } }))).arrayBuffer();
+  progress(`warming ${what} up: ${WARMUP_S} s of the same requests`);
   const stopAt = performance.now() + WARMUP_S * 1000;
   let next = 0;
   await Promise.all(
     Array.from({ length: CLIENTS }, async () => {
       while (performance.now() < stopAt) {
-        const i = next++;
-        const res = await post("/api/v1/namespaces/warmup/configmaps", JSON.stringify({ metadata: { name: `cm-${i}` }, data: { i: String(i) } }));
+        const { url, body } = request(next++);
+        const res = await fetch(url, { method: "POST", body, headers, tls: { ca } } as RequestInit);
         const text = await res.text();
-        if (res.status !== 201) throw new Error(`warm-up create ${i}: ${res.status} ${text.slice(0, 200)}`);
+        if (res.status !== expected) throw new Error(`${what} warm-up: ${res.status} ${text.slice(0, 200)}`);
       }
     }),
   );
@@ -297,7 +298,9 @@ async function main(): Promise<void> {
   const headers = { authorization: `Bearer ${server.token}`, "content-type": "application/json" };
   const call = (path: string, init: RequestInit = {}) => fetch(`${server.url}${path}`, { ...init, headers, tls: { ca: server.ca } } as RequestInit);
   await call("/api/v1/namespaces", { method: "POST", body: JSON.stringify({ metadata: { name: "bench" } }) });
-  const warmedUp = await warmUp(server.url, headers, server.ca);
+  // The warm-up's creates go to a namespace of their own, so the timed ones start from the same names.
+  await call("/api/v1/namespaces", { method: "POST", body: JSON.stringify({ metadata: { name: "warmup" } }) });
+  const warmedUp = await warmUp("the server", (i) => ({ url: `${server.url}/api/v1/namespaces/warmup/configmaps`, body: JSON.stringify({ metadata: { name: `cm-${i}` }, data: { i: String(i) } }) }), headers, server.ca, 201);
 
   // 1. Durable creates/s with CLIENTS concurrent clients, a watch timing each create's event.
   progress(`${CREATES} creates from ${CLIENTS} clients, watched`);
@@ -339,6 +342,7 @@ async function main(): Promise<void> {
   progress(`transport ceiling: ${CREATES} requests from ${CLIENTS} clients to a bare Bun HTTPS server`);
   const tls = join(tmp, "server", "tls");
   const floor = await spawnListening([process.execPath, "bench/https-floor.ts", join(tls, "serving.crt"), join(tls, "serving.key")]);
+  await warmUp("the bare HTTPS server", createRequest(floor.url), headers, server.ca, 201);
   const transport = await load(CREATES, createRequest(floor.url), headers, server.ca, 201);
   floor.proc.kill();
   await floor.proc.exited;
@@ -350,6 +354,7 @@ async function main(): Promise<void> {
     progress(`etcd: ${CREATES} puts of ${stored.length} bytes from ${CLIENTS} clients`);
     const peer = await startEtcd({ certFile: join(tls, "serving.crt"), keyFile: join(tls, "serving.key"), caPem: server.ca });
     try {
+      await warmUp("etcd", (i) => ({ url: `${peer.url}/v3/kv/put`, body: etcdPut(`/registry/configmaps/warmup/cm-${i}`, stored) }), { "content-type": "application/json" }, server.ca, 200);
       etcd = await load(CREATES, (i) => ({ url: `${peer.url}/v3/kv/put`, body: etcdPut(`/registry/configmaps/bench/cm-${i}`, stored) }), { "content-type": "application/json" }, server.ca, 200);
     } finally {
       await peer.stop();
