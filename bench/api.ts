@@ -8,6 +8,11 @@
 //   --stages: the server times the stages of its write path (KUBUN_STAGE_TIMERS, src/store/stage-timers.ts)
 //   and the breakdown per create under the burst is printed (bench/README.md)
 //   --cpu-prof DIR: the server runs under Bun's CPU profiler and writes its profile into DIR
+//   --warmup S (default 15): before each timed run (kubun, the bare HTTPS server, etcd), S seconds of the
+//   same requests (kubun's and etcd's under other names) bring it to its steady state: a fresh JSC spends its first tens of thousands of requests
+//   compiling the request path (bench/README.md), which a server that runs for days pays once
+//   --untuned: the server runs with JSC's defaults instead of the settings the `kubun` command starts
+//   with (KUBUN_JSC_ENV, src/cli/heap-settings.ts), which it runs with otherwise, as bench:memory's does
 //   --datastore postgres: also the same creates on a private PostgreSQL (fsync on), with one server
 //   and with two (clients spread over both), and watch latency from a write on one server to a watch on the other.
 import { Database } from "bun:sqlite";
@@ -18,6 +23,7 @@ import { parseArgs } from "node:util";
 import { ndjson } from "../src/client/ndjson.ts";
 import { ensureEtcd, etcdPut, startEtcd } from "./etcd-peer.ts";
 import { startPostgres } from "../test/helpers/postgres.ts";
+import { KUBUN_JSC_ENV } from "../src/cli/heap-settings.ts";
 
 const { values: args } = parseArgs({
   args: process.argv.slice(2),
@@ -29,11 +35,14 @@ const { values: args } = parseArgs({
     datastore: { type: "string" },
     stages: { type: "boolean", default: false },
     "cpu-prof": { type: "string" },
+    untuned: { type: "boolean", default: false },
+    warmup: { type: "string", default: "15" },
   },
 });
 const CREATES = Number(args.creates);
 const CLIENTS = Number(args.clients);
 const WATCH_SAMPLES = Number(args["watch-samples"]);
+const WARMUP_S = Number(args.warmup);
 const tmp = mkdtempSync(join(tmpdir(), "kubun-bench-api-"));
 
 const percentile = (xs: number[], p: number) => {
@@ -73,9 +82,12 @@ async function spawnListening(cmd: string[], env?: Record<string, string>): Prom
   throw new Error(`${cmd.join(" ")} did not start`);
 }
 
+/** The JSC settings the server runs with: the `kubun` command's (package.json's script, main.ts's shebang), or none with --untuned. */
+const SERVER_JSC: Record<string, string> = args.untuned ? {} : { ...KUBUN_JSC_ENV };
+
 async function startServer(name = "server", extra: string[] = [], env?: Record<string, string>, runtime: string[] = []): Promise<{ proc: Bun.Subprocess; url: string; token: string; ca: string }> {
   const dataDir = join(tmp, name);
-  const { proc, url } = await spawnListening([process.execPath, ...runtime, "src/cli/main.ts", "server", "--data-dir", dataDir, "--port", "0", "--bind", "127.0.0.1", ...extra], env);
+  const { proc, url } = await spawnListening([process.execPath, ...runtime, "src/cli/main.ts", "server", "--data-dir", dataDir, "--port", "0", "--bind", "127.0.0.1", ...extra], { ...SERVER_JSC, ...env });
   return { proc, url, token: readFileSync(join(dataDir, "admin.token"), "utf8").trim(), ca: readFileSync(join(dataDir, "tls", "ca.crt"), "utf8") };
 }
 
@@ -252,6 +264,28 @@ function stageBreakdown(t: { stages: Record<string, { ms: number; count: number 
   return out;
 }
 
+/**
+ * WARMUP_S seconds of the same requests from CLIENTS clients before a timed run; how many were made.
+ * Every side gets it (kubun, the bare HTTPS server, etcd), so each is timed in its steady state.
+ */
+async function warmUp(what: string, request: (i: number) => { url: string; body: string }, headers: Record<string, string>, ca: string, expected: number): Promise<number> {
+  if (!(WARMUP_S > 0)) return 0;
+  progress(`warming ${what} up: ${WARMUP_S} s of the same requests`);
+  const stopAt = performance.now() + WARMUP_S * 1000;
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      while (performance.now() < stopAt) {
+        const { url, body } = request(next++);
+        const res = await fetch(url, { method: "POST", body, headers, tls: { ca } } as RequestInit);
+        const text = await res.text();
+        if (res.status !== expected) throw new Error(`${what} warm-up: ${res.status} ${text.slice(0, 200)}`);
+      }
+    }),
+  );
+  return next;
+}
+
 const progress = (msg: string) => process.stderr.write(`bench:api: ${msg}\n`);
 
 async function main(): Promise<void> {
@@ -264,6 +298,9 @@ async function main(): Promise<void> {
   const headers = { authorization: `Bearer ${server.token}`, "content-type": "application/json" };
   const call = (path: string, init: RequestInit = {}) => fetch(`${server.url}${path}`, { ...init, headers, tls: { ca: server.ca } } as RequestInit);
   await call("/api/v1/namespaces", { method: "POST", body: JSON.stringify({ metadata: { name: "bench" } }) });
+  // The warm-up's creates go to a namespace of their own, so the timed ones start from the same names.
+  await call("/api/v1/namespaces", { method: "POST", body: JSON.stringify({ metadata: { name: "warmup" } }) });
+  const warmedUp = await warmUp("the server", (i) => ({ url: `${server.url}/api/v1/namespaces/warmup/configmaps`, body: JSON.stringify({ metadata: { name: `cm-${i}` }, data: { i: String(i) } }) }), headers, server.ca, 201);
 
   // 1. Durable creates/s with CLIENTS concurrent clients, a watch timing each create's event.
   progress(`${CREATES} creates from ${CLIENTS} clients, watched`);
@@ -305,6 +342,7 @@ async function main(): Promise<void> {
   progress(`transport ceiling: ${CREATES} requests from ${CLIENTS} clients to a bare Bun HTTPS server`);
   const tls = join(tmp, "server", "tls");
   const floor = await spawnListening([process.execPath, "bench/https-floor.ts", join(tls, "serving.crt"), join(tls, "serving.key")]);
+  await warmUp("the bare HTTPS server", createRequest(floor.url), headers, server.ca, 201);
   const transport = await load(CREATES, createRequest(floor.url), headers, server.ca, 201);
   floor.proc.kill();
   await floor.proc.exited;
@@ -316,6 +354,7 @@ async function main(): Promise<void> {
     progress(`etcd: ${CREATES} puts of ${stored.length} bytes from ${CLIENTS} clients`);
     const peer = await startEtcd({ certFile: join(tls, "serving.crt"), keyFile: join(tls, "serving.key"), caPem: server.ca });
     try {
+      await warmUp("etcd", (i) => ({ url: `${peer.url}/v3/kv/put`, body: etcdPut(`/registry/configmaps/warmup/cm-${i}`, stored) }), { "content-type": "application/json" }, server.ca, 200);
       etcd = await load(CREATES, (i) => ({ url: `${peer.url}/v3/kv/put`, body: etcdPut(`/registry/configmaps/bench/cm-${i}`, stored) }), { "content-type": "application/json" }, server.ca, 200);
     } finally {
       await peer.stop();
@@ -348,6 +387,9 @@ async function main(): Promise<void> {
     etcd_puts_per_s: etcd ? Math.round(etcd.perS) : null,
     ratio_of_etcd: etcd ? Number((createsPerS / etcd.perS).toFixed(3)) : null,
     etcd_note: etcdNote ?? null,
+    warmup_s: WARMUP_S,
+    warmup_creates: warmedUp,
+    server_jsc_env: Object.entries(SERVER_JSC).map(([k, v]) => `${k}=${v}`).join(" "),
     ...(stages ? { stages_us_per_create: stages } : {}),
   };
   if (!args.json) {
