@@ -64,12 +64,13 @@ const B_LOCAL: [string, string] = ["np-b", "neighbour"]; // team b, on db's node
 const C_REMOTE: [string, string] = ["np-c", "client"]; // team c, on the other node
 
 beforeAll(async () => {
-  // The controllers make the Service's EndpointSlices; their IPAM hands out only the two podCIDRs the agents ask for.
+  // The controllers make the Service's EndpointSlices, and their IPAM gives each node one of the
+  // two /24s of 10.214.2.0/23. The agents are given no --pod-cidr fallback: with one, an agent
+  // could write a /24 the IPAM had just given the other node, and both would hold it.
   cluster = await startNetnsCluster({
     tag: "np",
     nodes: 2,
     subnet: "172.31.230",
-    podCIDRs: ["10.214.2.0/24", "10.214.3.0/24"],
     serverOptions: { controllers: { clusterCIDR: "10.214.2.0/23", nodeCIDRMaskSize: 24 } },
   });
   server = cluster.server;
