@@ -4,7 +4,7 @@
 // Each kind runs N requests, C at once, in rounds (the first ones warm the JIT); the last round's
 // process CPU per request is reported. A watch over all pods reads every event, as the
 // scheduler's does. For A/B runs on the shared machine (under flock /tmp/kubun-bench.lock) and for
-// a CPU profile of one kind (`bun --cpu-prof-md bench/api-kinds.ts --only status`).
+// a CPU profile of one kind (`bun --cpu-prof-md bench/api-kinds.ts --only status_patch`: only that kind and the ones it needs).
 //   --requests N (default 2000)  --clients C (default 64)  --rounds R (default 2)  --only KIND
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -70,9 +70,11 @@ try {
   })();
   const only = args.only as Kind | undefined;
   const out: Record<string, unknown> = {};
+  // With --only, the kinds it needs before it (pods to bind, leases to renew) run unmeasured, no others.
+  const NEEDS: Record<Kind, Kind[]> = { pod_create: [], binding: ["pod_create"], event_create: [], status_patch: ["pod_create", "binding"], lease_create: [], lease_renewal: ["lease_create"] };
+  const kinds = only ? KINDS.filter((k) => k === only || NEEDS[only].includes(k)) : KINDS;
   for (let round = 0; round < ROUNDS; round++) {
-    for (const kind of KINDS) {
-      // The kinds a measured kind needs before it (pods to bind, leases to renew) run unmeasured.
+    for (const kind of kinds) {
       let next = 0;
       const cpu0 = process.cpuUsage();
       const stages0 = STAGE_TIMERS ? Object.fromEntries(Object.entries(stageTotals().stages).map(([k, v]) => [k, { ms: v.ms }])) : {};
