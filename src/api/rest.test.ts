@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import type { KubeObject } from "../apis/meta.ts";
 import { findResource } from "../apis/registry.ts";
 import { gracePeriodSeconds, prepareForCreate, prepareForUpdate, readyToRemove } from "./rest.ts";
+import { sameJson } from "./json-copy.ts";
 
 const R = {
   pods: findResource("", "v1", "pods")!,
@@ -40,6 +41,49 @@ describe("prepareForUpdate", () => {
     const next = prepareForUpdate(R.services, obj({ spec: { type: "ClusterIP", ports: [{ port: 80, nodePort: 30080 }] } }), current) as unknown as { spec: Record<string, any> };
     expect(next.spec.clusterIP).toBe("10.43.0.5");
     expect(next.spec.ports).toEqual([{ port: 80 }]);
+  });
+
+  // The status subresource takes the request's copy of the other parts only where they are still
+  // as stored: any change, added key or reordering gives back the stored part.
+  test.each([
+    ["untouched", (n: any) => n],
+    ["a label changed", (n: any) => ((n.metadata.labels.a = "2"), n)],
+    ["a spec field added", (n: any) => ((n.spec.extra = 1), n)],
+    ["spec keys reordered", (n: any) => ({ ...n, spec: { b: n.spec.b, a: n.spec.a } })],
+    ["a top-level field added", (n: any) => ({ ...n, extra: { x: 1 } })],
+    ["status moved to the front", (n: any) => ({ status: n.status, ...n })],
+    ["spec removed", (n: any) => ((delete n.spec), n)],
+    ["status removed", (n: any) => ((delete n.status), n)],
+  ])("a /status write keeps the rest exactly as stored: %s", (_, change) => {
+    const current = Object.freeze(JSON.parse('{"apiVersion":"v1","kind":"Pod","metadata":{"name":"x","labels":{"a":"1"}},"spec":{"a":[1,{"b":2}],"b":"c"},"status":{"phase":"Pending"},"z":true}')) as KubeObject;
+    const next = change({ ...JSON.parse(JSON.stringify(current)), status: { phase: "Running", podIP: "10.0.0.1" } });
+    const want = { ...JSON.parse(JSON.stringify(current)), status: (next as any).status };
+    const out = prepareForUpdate(R.pods, next, current, "status");
+    expect(JSON.stringify(out)).toBe(JSON.stringify(want));
+    // A private object: nothing of it is the stored object's or the request's status.
+    expect((out as any).spec).not.toBe((current as any).spec);
+    expect(out.metadata).not.toBe(current.metadata);
+    if ((next as any).status) expect((out as any).status).not.toBe((next as any).status);
+  });
+
+  test("a /status write on an object stored without status appends it, as a spread would", () => {
+    const current = JSON.parse('{"metadata":{"name":"x"},"spec":{}}') as KubeObject;
+    const out = prepareForUpdate(R.pods, { ...JSON.parse(JSON.stringify(current)), status: { phase: "Running" } }, current, "status");
+    expect(Object.keys(out)).toEqual(["metadata", "spec", "status"]);
+  });
+});
+
+describe("sameJson: the same text JSON.stringify would write", () => {
+  test.each([
+    [{ a: 1, b: [1, { c: null }] }, { a: 1, b: [1, { c: null }] }, true],
+    [{ a: 1, b: 2 }, { b: 2, a: 1 }, false],
+    [{ a: 1 }, { a: 1, b: undefined }, false],
+    [[1, 2], [1, 2, 3], false],
+    [[], {}, false],
+    [{ a: "1" }, { a: 1 }, false],
+    [null, {}, false],
+  ])("%j %j", (a, b, want) => {
+    expect(sameJson(a, b)).toBe(want);
   });
 });
 

@@ -4,7 +4,8 @@
 import type { KubeObject } from "../apis/meta.ts";
 import type { ResourceInfo } from "../apis/registry.ts";
 import { strategyFor } from "../apis/strategies.ts";
-import { copyOfStored, jsonCopy } from "./json-copy.ts";
+import { jsonCopy, sameJson } from "./json-copy.ts";
+import { setField } from "./patch/json-value.ts";
 
 type Obj = Record<string, any>;
 
@@ -18,13 +19,11 @@ export function prepareForCreate(r: ResourceInfo, obj: KubeObject): void {
 
 /**
  * Merges an update into the current object: writes to the main resource keep the current
- * status, writes to /status keep everything but the status. `current` is the stored object
- * (its JSON text is cached: copying it is one parse).
+ * status, writes to /status keep everything but the status. `current` is the stored object;
+ * `next` is the request's own (storage.update's private copy, patched or replaced).
  */
 export function prepareForUpdate(r: ResourceInfo, next: KubeObject, current: KubeObject, subresource?: string): KubeObject {
-  if (subresource === "status") {
-    return { ...copyOfStored(current), status: jsonCopy((next as Obj).status) };
-  }
+  if (subresource === "status") return withStatusOf(next, current);
   const strategy = strategyFor(r);
   const merged = next as Obj;
   // Binding sets spec.nodeName and the PodScheduled condition together.
@@ -42,6 +41,23 @@ export function prepareForUpdate(r: ResourceInfo, next: KubeObject, current: Kub
   if (m.generation === undefined) delete m.generation;
   else if (!Bun.deepEquals(merged.spec, (current as Obj).spec)) m.generation = (c.generation ?? 0) + 1;
   return merged as KubeObject;
+}
+
+/**
+ * `{ ...current, status: next.status }` as a private object: the status copied from `next`, every
+ * other part `next`'s own where it is still as stored (same JSON, same key order: a status write
+ * leaves them so), a copy of the stored part otherwise. The stored object is not parsed again for
+ * what the request already holds a copy of.
+ */
+function withStatusOf(next: KubeObject, current: KubeObject): KubeObject {
+  const n = next as Obj;
+  const out: Obj = {};
+  for (const key of Object.keys(current)) {
+    const value = key === "status" ? jsonCopy(n.status) : sameJson(n[key], (current as Obj)[key]) ? n[key] : jsonCopy((current as Obj)[key]);
+    setField(out, key, value);
+  }
+  if (!Object.hasOwn(current, "status")) out.status = jsonCopy(n.status);
+  return out as KubeObject;
 }
 
 /** Seconds a delete waits before the object goes: the kind's say (pods a node runs), else none. */

@@ -175,20 +175,31 @@ export class Storage {
     for (let attempt = 0; ; attempt++) {
       const current = this.store.get(key);
       if (!current) throw notFound(qualified(r), name);
-      const desired = await tryUpdate(copyOfStored(current.object));
+      let t = stageStart();
+      const copy = copyOfStored(current.object);
+      stageEnd("copy", t);
+      const desired = await tryUpdate(copy);
+      t = stageStart();
       if (desired.metadata?.name !== undefined && desired.metadata.name !== name) {
         throw badRequest(`the name of the object (${desired.metadata.name}) does not match the name on the URL (${name})`);
       }
       desired.metadata = { ...desired.metadata, name, namespace: current.object.metadata.namespace };
       if (!r.namespaced) delete desired.metadata.namespace;
-      const next = this.recordManager(current.object, prepareForUpdate(r, desired, current.object, opts.subresource), opts);
+      const prepared = prepareForUpdate(r, desired, current.object, opts.subresource);
+      stageEnd("prepare", t);
+      t = stageStart();
+      const next = this.recordManager(current.object, prepared, opts);
+      stageEnd("managedFields", t);
       next.apiVersion = current.object.apiVersion;
       next.kind = current.object.kind;
       const release = await this.admit(r, next, current.object, opts);
       // Held until this attempt's write has settled: quota admission's namespace lock (quota-admission.ts).
       try {
         next.metadata.resourceVersion = current.object.metadata.resourceVersion;
-        if (Bun.deepEquals(next, current.object, true)) return current.object;
+        t = stageStart();
+        const unchanged = Bun.deepEquals(next, current.object, true);
+        stageEnd("noop check", t);
+        if (unchanged) return current.object;
         const removing = readyToRemove(r, next);
         const allocation = this.allocator?.begin(r, removing ? undefined : next, current.object);
         if (opts.dryRun) {

@@ -160,7 +160,9 @@ export class SqliteStore implements ServerStore {
       return Promise.reject(new RevisionConflictError(key, expectedRevision, current.revision));
     }
     const revision = ++this.assigned;
+    const t = stageStart();
     const stored = withRevision(object, revision, this.partsFor(key));
+    stageEnd("encode", t);
     const entry: Entry = { key, revision, createRevision: current.createRevision, object: stored };
     const event: StoreEvent = { type: "MODIFIED", key, revision, object: stored, prev: current.object };
     return this.enqueue(entry, event, current.revision, false, false);

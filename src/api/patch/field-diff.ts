@@ -38,8 +38,9 @@ function diffMap(
   keep?: Keep,
   special?: (name: string, field: FieldStrategy) => Into | undefined,
 ): void {
-  for (const [name, value] of Object.entries(updated)) {
+  for (const name of Object.keys(updated)) {
     if (keep && !keep(name)) continue;
+    const value = updated[name];
     const field = fieldStrategy(type, name);
     const p = [...path, `f:${name}`];
     const into = special?.(name, field);
@@ -53,9 +54,9 @@ function diffMap(
     if (into && shapeOf(value, field) === "map" && shapeOf(old[name], field) === "map") into(old[name] as JsonObject, value as JsonObject, p);
     else diffValue(old[name], value, p, field, diff);
   }
-  for (const [name, value] of Object.entries(old)) {
+  for (const name of Object.keys(old)) {
     if ((keep && !keep(name)) || Object.hasOwn(updated, name)) continue;
-    walkValue(value, [...path, `f:${name}`], fieldStrategy(type, name), diff.removed);
+    walkValue(old[name], [...path, `f:${name}`], fieldStrategy(type, name), diff.removed);
   }
 }
 

@@ -198,7 +198,8 @@ export function fieldsOf(obj: unknown, type: string | undefined): FieldSet {
 
 /** Adds the fields of a map (typed by `type`) below `path` to `set`. */
 export function walkMap(obj: JsonObject, path: string[], type: string | undefined, set: FieldSet): void {
-  for (const [name, value] of Object.entries(obj)) walkValue(value, [...path, `f:${name}`], fieldStrategy(type, name), set);
+  // Keys, not entries: no [name, value] pair made per field (this walk is on every write's path).
+  for (const name of Object.keys(obj)) walkValue(obj[name], [...path, `f:${name}`], fieldStrategy(type, name), set);
 }
 
 /** Adds the fields a value at `path` sets (the path itself for a leaf) to `set`. */

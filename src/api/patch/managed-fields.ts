@@ -63,11 +63,20 @@ export function changedFields(old: KubeObject | undefined, updated: KubeObject, 
   const scope = inScope(subresource);
   try {
     const diff = diffFields(old, updated, kind, subresource === "status" ? keepStatus : keepMain, keepMetadata);
-    return { changed: diff.changed.filter(scope), removed: diff.removed.filter(scope) };
+    return { changed: inScopeOnly(diff.changed, scope), removed: inScopeOnly(diff.removed, scope) };
   } catch (err) {
     if (!(err instanceof DuplicateListKeys)) throw err;
     return changedFieldsBySets(old, updated, kind, subresource);
   }
+}
+
+/**
+ * The set's paths in scope. The walk above enters only the parts in scope, so this is almost
+ * always the whole set, which is then kept as it is rather than copied.
+ */
+function inScopeOnly(set: FieldSet, scope: (path: FieldPath) => boolean): FieldSet {
+  for (const p of set) if (!scope(p)) return set.filter(scope);
+  return set;
 }
 
 /** changedFields by its definition: both objects' full field sets compared path by path. */
@@ -134,8 +143,11 @@ export function updateManagedFields(
   const sent = updated.metadata.managedFields;
   const owners = readOwners(sent && sent.length > 0 ? sent : old?.metadata.managedFields);
   let mine = owners.find((o) => isManager(o.entry, manager, operation, apiVersion, subresource));
+  // A new manager's set is exactly what it changed (removing from an empty set does nothing):
+  // the changed set itself, not its paths keyed again one by one (a kubelet's first status write).
+  const fresh = !mine;
   if (!mine) {
-    mine = { entry: { manager, operation, apiVersion, ...(subresource ? { subresource } : {}) }, fields: new FieldSet() };
+    mine = { entry: { manager, operation, apiVersion, ...(subresource ? { subresource } : {}) }, fields: changed };
     owners.push(mine);
   }
   for (const owner of owners) {
@@ -143,8 +155,10 @@ export function updateManagedFields(
     for (const p of changed) owner.fields.delete(p);
     for (const p of removed) owner.fields.delete(p);
   }
-  for (const p of removed) mine.fields.delete(p);
-  for (const p of changed) mine.fields.add(p);
+  if (!fresh) {
+    for (const p of removed) mine.fields.delete(p);
+    for (const p of changed) mine.fields.add(p);
+  }
   if (changed.size > 0 || removed.size > 0) mine.entry.time = now;
 
   const entries = writeOwners(owners);
