@@ -6,13 +6,15 @@ import { authentication, requestUser, type Authenticator } from "./auth.ts";
 import { auditing, auditingFailedAuthentication, type AuditOptions } from "./audit/middleware.ts";
 import { admitNodeRequest } from "./node-restriction.ts";
 import type { PodSecurityConfig } from "./pod-security/index.ts";
-import { alwaysAllow, authorization, type Authorizer, type RuleResolver } from "./authz.ts";
+import { alwaysAllow, type Authorizer, type RuleResolver } from "./authz.ts";
 import { handleAccessReview } from "./handlers/access-review.ts";
 import { handleSelfSubjectReview, handleSelfSubjectRulesReview } from "./handlers/self-review.ts";
 import { handleTokenRequest } from "./handlers/token-request.ts";
 import { NODE_TOKEN_PATH, type NodeTokens } from "./tokens-node.ts";
 import type { ServiceAccountTokens } from "./tokens.ts";
-import { limits, type LimitOptions } from "./limits.ts";
+import { RequestLimits, type LimitOptions } from "./limits.ts";
+import { requestFilter } from "./filters.ts";
+import { requestQuery } from "./request-query.ts";
 import { AGGREGATED_DISCOVERY, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo, wantsAggregatedDiscovery } from "./discovery.ts";
 import type { ApiDeps, HandlerContext } from "./handlers/context.ts";
 import { handleExec } from "./handlers/exec.ts";
@@ -186,11 +188,14 @@ export function createApp(opts: AppOptions): Hono {
   healthRoutes(app, health);
   app.get("/version", (c) => c.json(versionInfo()));
   mountUi(app);
-  if (opts.audit) app.use("*", auditingFailedAuthentication(opts.audit));
-  app.use("*", authentication(opts.auth));
-  if (opts.audit) app.use("*", auditing(opts.audit));
-  app.use("*", limits(opts.limits));
-  app.use("*", authorization(authorizer));
+  // Authentication, the limits and authorization run as one filter (filters.ts); with an audit
+  // log, its filters wrap authentication and sit between it and the limits, as kube-apiserver's.
+  if (opts.audit) {
+    app.use("*", auditingFailedAuthentication(opts.audit));
+    app.use("*", authentication(opts.auth));
+    app.use("*", auditing(opts.audit));
+  }
+  app.use("*", requestFilter(opts.audit ? undefined : opts.auth, new RequestLimits(opts.limits), authorizer));
   healthCheckRoutes(app, health);
 
   // kubectl asks for aggregated discovery first: one answer instead of a request per group-version.
@@ -231,7 +236,7 @@ export function createApp(opts: AppOptions): Hono {
     const gv = splitGroupVersion(c.req.path);
     if (!gv) throw pathNotFound();
     const info = parseRequestInfo(gv);
-    const query = new URL(c.req.url).searchParams;
+    const query = requestQuery(c);
     const res = await dispatch({ c, deps, info, r: info.resource, query });
     // A deprecated custom resource version says so on every answer, as kube-apiserver does.
     const deprecated = info.resource.custom?.deprecationWarning;
