@@ -87,10 +87,11 @@ async function fresh(h: HandlerContext, serve: (h: HandlerContext) => Response):
   return serve(h);
 }
 
-async function dispatch(h: HandlerContext): Promise<Response> {
+/** Not async itself: the handler's own promise is the answer, without another hop around it. */
+function dispatch(h: HandlerContext): Response | Promise<Response> {
   const method = h.c.req.method;
   const { name, subresource } = h.info;
-  if (name && ["PUT", "PATCH", "DELETE"].includes(method)) admitNodeRequest(requestUser(h.c), h.r, name);
+  if (name && (method === "PUT" || method === "PATCH" || method === "DELETE")) admitNodeRequest(requestUser(h.c), h.r, name);
   const allowed = (verb: string) => {
     if (!h.r.verbs.includes(verb)) throw methodNotAllowed();
   };
@@ -232,20 +233,25 @@ export function createApp(opts: AppOptions): Hono {
 
   metricsRoutes(app, { store: opts.storage.store, window: opts.metrics ?? new MetricsWindow(), now: opts.now });
 
-  const resources = async (c: Context) => {
+  const resources = (c: Context) => {
     const gv = splitGroupVersion(c.req.path);
     if (!gv) throw pathNotFound();
     const info = parseRequestInfo(gv);
     const query = requestQuery(c);
-    const res = await dispatch({ c, deps, info, r: info.resource, query });
+    const res = dispatch({ c, deps, info, r: info.resource, query });
     // A deprecated custom resource version says so on every answer, as kube-apiserver does.
     const deprecated = info.resource.custom?.deprecationWarning;
-    if (deprecated) res.headers.append("warning", `299 - ${JSON.stringify(deprecated).replace(/[^\x20-\x7e]/g, "?")}`);
-    return res;
+    return deprecated ? withWarning(res, `299 - ${JSON.stringify(deprecated).replace(/[^\x20-\x7e]/g, "?")}`) : res;
   };
   app.all("/api/:version/*", resources);
   app.all("/apis/:group/:version/*", resources);
   return app;
+}
+
+async function withWarning(answer: Response | Promise<Response>, warning: string): Promise<Response> {
+  const res = await answer;
+  res.headers.append("warning", warning);
+  return res;
 }
 
 function jsonOr404(c: Context, body: unknown): Response {

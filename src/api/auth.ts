@@ -105,7 +105,9 @@ export const isOpenPath = (path: string) => OPEN_PATHS.has(path);
 export function authenticateRequest(c: Context, auth: Authenticator): UserInfo | Promise<UserInfo> {
   // Timed up to the authenticator's answer, not across its await (other requests run meanwhile).
   const t = stageStart();
-  const token = bearerToken(c.req.header("authorization"), c.req.header("upgrade"), c.req.header("sec-websocket-protocol"));
+  // The WebSocket headers are read only when the Authorization header names no bearer token.
+  const authorization = c.req.header("authorization");
+  const token = bearerToken(authorization, undefined, undefined) ?? bearerToken(authorization, c.req.header("upgrade"), c.req.header("sec-websocket-protocol"));
   const answer = token ? auth.authenticate(token) : undefined;
   stageEnd("authn", t);
   return answer instanceof Promise ? answer.then((user) => authenticated(c, user)) : authenticated(c, answer);

@@ -28,6 +28,9 @@ const NAMESPACE_SUBRESOURCES = new Set(["status", "finalize"]);
 // "create", the verb their SPDY POST has (AuthorizePodWebsocketUpgradeCreatePermission).
 const STREAM_SUBRESOURCES = new Set(["exec", "attach", "portforward"]);
 
+/** A path segment unescaped; most have nothing escaped, and decoding would answer them unchanged. */
+const decodePart = (p: string) => (p.includes("%") ? decodeURIComponent(p) : p);
+
 export function requestAttributes(method: string, path: string, query: URLSearchParams): RequestAttributes {
   const nonResource: RequestAttributes = {
     verb: method.toLowerCase(),
@@ -56,7 +59,7 @@ export function requestAttributes(method: string, path: string, query: URLSearch
   }
   let decoded: string[];
   try {
-    decoded = parts.map(decodeURIComponent);
+    decoded = parts.map(decodePart);
   } catch {
     return nonResource;
   }

@@ -21,6 +21,7 @@ export interface GroupVersion {
 
 /** A malformed escape ("%ff", "%") is the client's error, as Go's URL parsing makes it. */
 function decodeSegment(segment: string): string {
+  if (!segment.includes("%")) return segment; // nothing escaped: decoding would answer the same string
   try {
     return decodeURIComponent(segment);
   } catch {
