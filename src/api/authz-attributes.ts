@@ -3,6 +3,7 @@
 // name) or a non-resource request (verb, path). Pure string parsing: it needs no registry, so
 // a request for an unknown resource is still authorized before it is found missing.
 import { StatusError } from "../apis/errors.ts";
+import { pathSegments } from "./path-segments.ts";
 import type { UserInfo } from "./auth.ts";
 
 export interface Attributes {
@@ -43,7 +44,7 @@ export function requestAttributes(method: string, path: string, query: URLSearch
     namespace: "",
     name: "",
   };
-  let parts = path.split("/").filter((p) => p !== "");
+  let parts = pathSegments(path);
   let apiGroup: string;
   let apiVersion: string;
   if (parts[0] === "api" && parts.length >= 3) {
