@@ -6,13 +6,15 @@ import { authentication, requestUser, type Authenticator } from "./auth.ts";
 import { auditing, auditingFailedAuthentication, type AuditOptions } from "./audit/middleware.ts";
 import { admitNodeRequest } from "./node-restriction.ts";
 import type { PodSecurityConfig } from "./pod-security/index.ts";
-import { alwaysAllow, authorization, type Authorizer, type RuleResolver } from "./authz.ts";
+import { alwaysAllow, type Authorizer, type RuleResolver } from "./authz.ts";
 import { handleAccessReview } from "./handlers/access-review.ts";
 import { handleSelfSubjectReview, handleSelfSubjectRulesReview } from "./handlers/self-review.ts";
 import { handleTokenRequest } from "./handlers/token-request.ts";
 import { NODE_TOKEN_PATH, type NodeTokens } from "./tokens-node.ts";
 import type { ServiceAccountTokens } from "./tokens.ts";
-import { limits, type LimitOptions } from "./limits.ts";
+import { RequestLimits, type LimitOptions } from "./limits.ts";
+import { requestFilter } from "./filters.ts";
+import { requestQuery } from "./request-query.ts";
 import { AGGREGATED_DISCOVERY, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo, wantsAggregatedDiscovery } from "./discovery.ts";
 import type { ApiDeps, HandlerContext } from "./handlers/context.ts";
 import { handleExec } from "./handlers/exec.ts";
@@ -85,10 +87,11 @@ async function fresh(h: HandlerContext, serve: (h: HandlerContext) => Response):
   return serve(h);
 }
 
-async function dispatch(h: HandlerContext): Promise<Response> {
+/** Not async itself: the handler's own promise is the answer, without another hop around it. */
+function dispatch(h: HandlerContext): Response | Promise<Response> {
   const method = h.c.req.method;
   const { name, subresource } = h.info;
-  if (name && ["PUT", "PATCH", "DELETE"].includes(method)) admitNodeRequest(requestUser(h.c), h.r, name);
+  if (name && (method === "PUT" || method === "PATCH" || method === "DELETE")) admitNodeRequest(requestUser(h.c), h.r, name);
   const allowed = (verb: string) => {
     if (!h.r.verbs.includes(verb)) throw methodNotAllowed();
   };
@@ -186,11 +189,14 @@ export function createApp(opts: AppOptions): Hono {
   healthRoutes(app, health);
   app.get("/version", (c) => c.json(versionInfo()));
   mountUi(app);
-  if (opts.audit) app.use("*", auditingFailedAuthentication(opts.audit));
-  app.use("*", authentication(opts.auth));
-  if (opts.audit) app.use("*", auditing(opts.audit));
-  app.use("*", limits(opts.limits));
-  app.use("*", authorization(authorizer));
+  // Authentication, the limits and authorization run as one filter (filters.ts); with an audit
+  // log, its filters wrap authentication and sit between it and the limits, as kube-apiserver's.
+  if (opts.audit) {
+    app.use("*", auditingFailedAuthentication(opts.audit));
+    app.use("*", authentication(opts.auth));
+    app.use("*", auditing(opts.audit));
+  }
+  app.use("*", requestFilter(opts.audit ? undefined : opts.auth, new RequestLimits(opts.limits), authorizer));
   healthCheckRoutes(app, health);
 
   // kubectl asks for aggregated discovery first: one answer instead of a request per group-version.
@@ -227,20 +233,25 @@ export function createApp(opts: AppOptions): Hono {
 
   metricsRoutes(app, { store: opts.storage.store, window: opts.metrics ?? new MetricsWindow(), now: opts.now });
 
-  const resources = async (c: Context) => {
+  const resources = (c: Context) => {
     const gv = splitGroupVersion(c.req.path);
     if (!gv) throw pathNotFound();
     const info = parseRequestInfo(gv);
-    const query = new URL(c.req.url).searchParams;
-    const res = await dispatch({ c, deps, info, r: info.resource, query });
+    const query = requestQuery(c);
+    const res = dispatch({ c, deps, info, r: info.resource, query });
     // A deprecated custom resource version says so on every answer, as kube-apiserver does.
     const deprecated = info.resource.custom?.deprecationWarning;
-    if (deprecated) res.headers.append("warning", `299 - ${JSON.stringify(deprecated).replace(/[^\x20-\x7e]/g, "?")}`);
-    return res;
+    return deprecated ? withWarning(res, `299 - ${JSON.stringify(deprecated).replace(/[^\x20-\x7e]/g, "?")}`) : res;
   };
   app.all("/api/:version/*", resources);
   app.all("/apis/:group/:version/*", resources);
   return app;
+}
+
+async function withWarning(answer: Response | Promise<Response>, warning: string): Promise<Response> {
+  const res = await answer;
+  res.headers.append("warning", warning);
+  return res;
 }
 
 function jsonOr404(c: Context, body: unknown): Response {

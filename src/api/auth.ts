@@ -1,7 +1,7 @@
 // Authentication: who a request comes from. A chain of authenticators, each of which knows one
 // kind of bearer token (static, node, service account); the first that recognises the token
 // names the user. What that user may do is authorization's business (authz.ts).
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { unauthorized } from "../apis/errors.ts";
 import { stageEnd, stageStart } from "../store/stage-timers.ts";
 
@@ -38,13 +38,22 @@ export class StaticTokens implements Authenticator {
   }
 }
 
-/** Tries each authenticator in turn, as kube-apiserver's union token authenticator does. */
+/**
+ * Tries each authenticator in turn, as kube-apiserver's union token authenticator does. The
+ * answer is synchronous as long as the authenticators asked were (static and node tokens are
+ * map lookups): only a link that answers with a promise makes the rest of the chain wait.
+ */
 export class AuthenticatorChain implements Authenticator {
   constructor(private readonly chain: Authenticator[]) {}
 
-  async authenticate(token: string): Promise<UserInfo | undefined> {
-    for (const a of this.chain) {
-      const user = await a.authenticate(token);
+  authenticate(token: string): UserInfo | undefined | Promise<UserInfo | undefined> {
+    return this.#from(token, 0);
+  }
+
+  #from(token: string, first: number): UserInfo | undefined | Promise<UserInfo | undefined> {
+    for (let i = first; i < this.chain.length; i++) {
+      const user = this.chain[i]!.authenticate(token);
+      if (user instanceof Promise) return user.then((u) => (u ? withAuthenticatedGroup(u) : this.#from(token, i + 1)));
       if (user) return withAuthenticatedGroup(user);
     }
     return undefined;
@@ -86,17 +95,35 @@ export function bearerToken(authorization: string | undefined, upgrade: string |
   return undefined;
 }
 
+/** The paths anyone may ask without a credential. */
+export const isOpenPath = (path: string) => OPEN_PATHS.has(path);
+
+/**
+ * The request's user, or a 401 thrown; a promise only when the authenticator that knew the token
+ * answered with one. Sets the user on the context for the steps after.
+ */
+export function authenticateRequest(c: Context, auth: Authenticator): UserInfo | Promise<UserInfo> {
+  // Timed up to the authenticator's answer, not across its await (other requests run meanwhile).
+  const t = stageStart();
+  // The WebSocket headers are read only when the Authorization header names no bearer token.
+  const authorization = c.req.header("authorization");
+  const token = bearerToken(authorization, undefined, undefined) ?? bearerToken(authorization, c.req.header("upgrade"), c.req.header("sec-websocket-protocol"));
+  const answer = token ? auth.authenticate(token) : undefined;
+  stageEnd("authn", t);
+  return answer instanceof Promise ? answer.then((user) => authenticated(c, user)) : authenticated(c, answer);
+}
+
+function authenticated(c: Context, user: UserInfo | undefined): UserInfo {
+  if (!user) throw unauthorized();
+  c.set("user" as never, user as never);
+  return user;
+}
+
 export function authentication(auth: Authenticator): MiddlewareHandler {
   return async (c, next) => {
     if (OPEN_PATHS.has(c.req.path)) return next();
-    // Timed up to the authenticator's answer, not across its await (other requests run meanwhile).
-    const t = stageStart();
-    const token = bearerToken(c.req.header("authorization"), c.req.header("upgrade"), c.req.header("sec-websocket-protocol"));
-    const answer = token ? auth.authenticate(token) : undefined;
-    stageEnd("authn", t);
-    const user = await answer;
-    if (!user) throw unauthorized();
-    c.set("user" as never, user as never);
+    const user = authenticateRequest(c, auth);
+    if (user instanceof Promise) await user;
     return next();
   };
 }

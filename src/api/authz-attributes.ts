@@ -3,6 +3,7 @@
 // name) or a non-resource request (verb, path). Pure string parsing: it needs no registry, so
 // a request for an unknown resource is still authorized before it is found missing.
 import { StatusError } from "../apis/errors.ts";
+import { pathSegments } from "./path-segments.ts";
 import type { UserInfo } from "./auth.ts";
 
 export interface Attributes {
@@ -28,6 +29,9 @@ const NAMESPACE_SUBRESOURCES = new Set(["status", "finalize"]);
 // "create", the verb their SPDY POST has (AuthorizePodWebsocketUpgradeCreatePermission).
 const STREAM_SUBRESOURCES = new Set(["exec", "attach", "portforward"]);
 
+/** A path segment unescaped; most have nothing escaped, and decoding would answer them unchanged. */
+const decodePart = (p: string) => (p.includes("%") ? decodeURIComponent(p) : p);
+
 export function requestAttributes(method: string, path: string, query: URLSearchParams): RequestAttributes {
   const nonResource: RequestAttributes = {
     verb: method.toLowerCase(),
@@ -40,7 +44,7 @@ export function requestAttributes(method: string, path: string, query: URLSearch
     namespace: "",
     name: "",
   };
-  let parts = path.split("/").filter((p) => p !== "");
+  let parts = pathSegments(path);
   let apiGroup: string;
   let apiVersion: string;
   if (parts[0] === "api" && parts.length >= 3) {
@@ -56,7 +60,7 @@ export function requestAttributes(method: string, path: string, query: URLSearch
   }
   let decoded: string[];
   try {
-    decoded = parts.map(decodeURIComponent);
+    decoded = parts.map(decodePart);
   } catch {
     return nonResource;
   }

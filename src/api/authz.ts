@@ -3,7 +3,8 @@
 // the node authorizer, then RBAC; the first that allows wins, and a refusal is a 403 Status in
 // Kubernetes' words. Impersonation (Impersonate-User/-Group/-Uid headers) is resolved here too,
 // because it is itself authorized: the caller needs the "impersonate" verb on what it assumes.
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
+import { requestQuery } from "./request-query.ts";
 import { badRequest } from "../apis/errors.ts";
 import { addAuditAnnotation } from "./audit/annotations.ts";
 import { GROUP_MASTERS, requestUser, withAuthenticatedGroup, type UserInfo } from "./auth.ts";
@@ -76,10 +77,15 @@ export class AuthorizerChain implements Authorizer, RuleResolver {
     return out;
   }
 
-  async authorize(a: Attributes): Promise<Decision> {
-    let reason: string | undefined;
-    for (const z of this.chain) {
-      const d = await z.authorize(a);
+  /** Synchronous as long as the authorizers asked were (masters, Node and RBAC all are). */
+  authorize(a: Attributes): Decision | Promise<Decision> {
+    return this.#from(a, 0, undefined);
+  }
+
+  #from(a: Attributes, first: number, reason: string | undefined): Decision | Promise<Decision> {
+    for (let i = first; i < this.chain.length; i++) {
+      const d = this.chain[i]!.authorize(a);
+      if (d instanceof Promise) return d.then((d) => (d.allowed ? d : this.#from(a, i + 1, reason ?? d.reason)));
       if (d.allowed) return d;
       reason ??= d.reason;
     }
@@ -94,8 +100,14 @@ export function isRuleResolver(z: unknown): z is RuleResolver {
 const SA_PREFIX = "system:serviceaccount:";
 
 /** The user the request acts as: the impersonated one if the caller may impersonate it. */
-export async function impersonate(headers: Headers, user: UserInfo, authorizer: Authorizer): Promise<UserInfo> {
+export function impersonate(headers: Headers, user: UserInfo, authorizer: Authorizer): UserInfo | Promise<UserInfo> {
+  // Almost every request impersonates no one: that answer needs no promise.
   const name = headers.get("impersonate-user");
+  if (!name && !headers.has("impersonate-group") && !headers.has("impersonate-uid")) return user;
+  return impersonating(headers, name, user, authorizer);
+}
+
+async function impersonating(headers: Headers, name: string | null, user: UserInfo, authorizer: Authorizer): Promise<UserInfo> {
   const groups = (headers.get("impersonate-group") ?? "")
     .split(",")
     .map((g) => g.trim())
@@ -134,26 +146,42 @@ export async function impersonate(headers: Headers, user: UserInfo, authorizer: 
   return name === "system:anonymous" ? assumed : withAuthenticatedGroup({ ...assumed, groups: [...new Set(assumed.groups)] });
 }
 
+/**
+ * Impersonation resolved and the request authorized, or a 403 thrown; a promise only where an
+ * impersonation check or an authorizer answered with one (system:masters, Node and RBAC answer
+ * at once). Requests without a user (the open paths) have nothing to authorize.
+ */
+export function authorizeRequest(c: Context, authorizer: Authorizer): void | Promise<void> {
+  const caller = requestUser(c);
+  if (!caller) return;
+  // Timed in its synchronous runs, not across awaits (other requests run meanwhile).
+  const t = stageStart();
+  const assumed = impersonate(c.req.raw.headers, caller, authorizer);
+  stageEnd("authz", t);
+  return assumed instanceof Promise ? assumed.then((user) => authorizeAs(c, authorizer, caller, user)) : authorizeAs(c, authorizer, caller, assumed);
+}
+
+function authorizeAs(c: Context, authorizer: Authorizer, caller: UserInfo, user: UserInfo): void | Promise<void> {
+  const t = stageStart();
+  if (user !== caller) c.set("user" as never, user as never);
+  const a: Attributes = { user, ...requestAttributes(c.req.method, c.req.path, requestQuery(c)) };
+  const decision = authorizer.authorize(a);
+  stageEnd("authz", t);
+  return decision instanceof Promise ? decision.then((d) => decided(c, a, d)) : decided(c, a, decision);
+}
+
+function decided(c: Context, a: Attributes, d: Decision): void {
+  const t = stageStart();
+  addAuditAnnotation(c, "authorization.k8s.io/decision", d.allowed ? "allow" : "forbid");
+  if (d.reason) addAuditAnnotation(c, "authorization.k8s.io/reason", d.reason);
+  stageEnd("authz", t);
+  if (!d.allowed) throw forbiddenError(a, d.reason);
+}
+
 export function authorization(authorizer: Authorizer): MiddlewareHandler {
   return async (c, next) => {
-    const caller = requestUser(c);
-    if (!caller) return next(); // open paths: no user, nothing to authorize
-    // Timed in its synchronous runs, not across awaits (other requests run meanwhile).
-    let t = stageStart();
-    const assumed = impersonate(c.req.raw.headers, caller, authorizer);
-    stageEnd("authz", t);
-    const user = await assumed;
-    t = stageStart();
-    if (user !== caller) c.set("user" as never, user as never);
-    const a: Attributes = { user, ...requestAttributes(c.req.method, c.req.path, new URL(c.req.url).searchParams) };
-    const decision = authorizer.authorize(a);
-    stageEnd("authz", t);
-    const d = await decision;
-    t = stageStart();
-    addAuditAnnotation(c, "authorization.k8s.io/decision", d.allowed ? "allow" : "forbid");
-    if (d.reason) addAuditAnnotation(c, "authorization.k8s.io/reason", d.reason);
-    stageEnd("authz", t);
-    if (!d.allowed) throw forbiddenError(a, d.reason);
+    const authorized = authorizeRequest(c, authorizer);
+    if (authorized) await authorized;
     return next();
   };
 }

@@ -12,6 +12,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { tooManyRequests } from "../apis/errors.ts";
 import type { UserInfo } from "./auth.ts";
+import { requestQuery } from "./request-query.ts";
 
 export interface RateBudget {
   /** Tokens added per second. */
@@ -164,21 +165,61 @@ class OpenStreams {
   }
 }
 
-/** Runs after authentication: it reads the user the authenticator put on the context. */
-export function limits(opts: LimitOptions = {}): MiddlewareHandler {
-  const o = { ...DEFAULT_LIMITS, ...opts };
-  const now = opts.now ?? (() => performance.now());
-  const users = o.user && new TokenBuckets(o.user, now);
-  const nodes = o.node && new TokenBuckets(o.node, now);
-  let inFlight = 0;
-  const streams = new OpenStreams();
+/**
+ * The limits' state and steps, for `limits` below and for the API's request filter
+ * (filters.ts), which runs the same steps without a middleware layer of their own.
+ * They run after authentication: they read the user the authenticator put on the context.
+ */
+export class RequestLimits {
+  private readonly o: Required<Omit<LimitOptions, "now">>;
+  private readonly users: TokenBuckets | undefined;
+  private readonly nodes: TokenBuckets | undefined;
+  private inFlight = 0;
+  private readonly streams = new OpenStreams();
+
+  constructor(opts: LimitOptions = {}) {
+    this.o = { ...DEFAULT_LIMITS, ...opts };
+    const now = opts.now ?? (() => performance.now());
+    this.users = this.o.user && new TokenBuckets(this.o.user, now);
+    this.nodes = this.o.node && new TokenBuckets(this.o.node, now);
+  }
+
+  /** Paths no limit applies to (health checks, /version). */
+  unlimited(path: string): boolean {
+    return UNLIMITED_PATHS.has(path);
+  }
+
+  /** The 429 of a user over its budget, or undefined when it may go on. */
+  rateLimited(c: Context): Response | undefined {
+    const user = c.get("user" as never) as UserInfo | undefined;
+    if (!user || user.groups.some((g) => this.o.exemptGroups.includes(g))) return undefined;
+    const buckets = user.groups.includes("system:nodes") ? this.nodes : this.users;
+    const wait = buckets ? buckets.take(user.name) : 0;
+    return wait > 0 ? rejected(wait) : undefined;
+  }
+
+  /** A short request takes a slot (true), or there is none left (false: answer `tooBusy`). */
+  enter(): boolean {
+    if (this.o.maxInFlight > 0 && this.inFlight >= this.o.maxInFlight) return false;
+    this.inFlight++;
+    return true;
+  }
+
+  leave(): void {
+    this.inFlight--;
+  }
+
+  tooBusy(): Response {
+    return rejected(1, "Too many requests in flight, please try again later.");
+  }
 
   /** A watch or log follow: counted against its user's cap until its body ends. */
-  const longRunning = async (c: Context, next: () => Promise<void>) => {
+  async longRunning(c: Context, next: () => Promise<void>): Promise<Response | void> {
+    const o = this.o;
     const user = c.get("user" as never) as UserInfo | undefined;
     if (!user || user.groups.some((g) => o.exemptGroups.includes(g))) return next();
     const cap = user.groups.includes("system:nodes") ? o.longRunningPerNode : o.longRunningPerUser;
-    const release = streams.acquire(user.name, cap);
+    const release = this.streams.acquire(user.name, cap);
     if (!release) return rejected(1, `Too many long-running requests (watches, log follows) open for user ${JSON.stringify(user.name)}: at most ${cap}`);
     try {
       await next();
@@ -189,29 +230,23 @@ export function limits(opts: LimitOptions = {}): MiddlewareHandler {
     const body = c.res.body;
     if (!body || c.res.status === 101) return release();
     c.res = new Response(untilDone(body, release), c.res);
-  };
+  }
+}
 
-  const rateLimit = (c: Context): number => {
-    const user = c.get("user" as never) as UserInfo | undefined;
-    if (!user || user.groups.some((g) => o.exemptGroups.includes(g))) return 0;
-    const buckets = user.groups.includes("system:nodes") ? nodes : users;
-    return buckets ? buckets.take(user.name) : 0;
-  };
-
+/** The limits as a middleware of their own (the API runs them in its request filter, filters.ts). */
+export function limits(opts: LimitOptions = {}): MiddlewareHandler {
+  const l = new RequestLimits(opts);
   return async (c, next) => {
     const path = c.req.path;
-    if (UNLIMITED_PATHS.has(path)) return next();
-    const wait = rateLimit(c);
-    if (wait > 0) return rejected(wait);
-    if (isLongRunning(path, new URL(c.req.url).searchParams)) return longRunning(c, next);
-    if (o.maxInFlight > 0 && inFlight >= o.maxInFlight) {
-      return rejected(1, "Too many requests in flight, please try again later.");
-    }
-    inFlight++;
+    if (l.unlimited(path)) return next();
+    const refused = l.rateLimited(c);
+    if (refused) return refused;
+    if (isLongRunning(path, requestQuery(c))) return l.longRunning(c, next);
+    if (!l.enter()) return l.tooBusy();
     try {
       await next();
     } finally {
-      inFlight--;
+      l.leave();
     }
   };
 }

@@ -2,6 +2,7 @@
 //   /api/v1/namespaces/{ns}/pods/{name}/status, /apis/apps/v1/deployments, /api/v1/namespaces/{name} ...
 import { findResource, type ResourceInfo } from "../apis/registry.ts";
 import { badRequest, pathNotFound } from "../apis/errors.ts";
+import { pathSegments } from "./path-segments.ts";
 
 export interface RequestInfo {
   resource: ResourceInfo;
@@ -21,6 +22,7 @@ export interface GroupVersion {
 
 /** A malformed escape ("%ff", "%") is the client's error, as Go's URL parsing makes it. */
 function decodeSegment(segment: string): string {
+  if (!segment.includes("%")) return segment; // nothing escaped: decoding would answer the same string
   try {
     return decodeURIComponent(segment);
   } catch {
@@ -30,7 +32,7 @@ function decodeSegment(segment: string): string {
 
 /** Splits "/api/v1/..." or "/apis/g/v/..." into group, version and the remaining segments. */
 export function splitGroupVersion(path: string): GroupVersion | undefined {
-  const parts = path.split("/").filter((p) => p !== "");
+  const parts = pathSegments(path);
   if (parts[0] === "api" && parts.length >= 2) return { group: "", version: parts[1]!, rest: parts.slice(2).map(decodeSegment) };
   if (parts[0] === "apis" && parts.length >= 3) return { group: parts[1]!, version: parts[2]!, rest: parts.slice(3).map(decodeSegment) };
   return undefined;

@@ -76,12 +76,17 @@ export function writeOptions(h: HandlerContext): WriteOptions {
 
 /** JSON answer with the Warning headers collected while writing. */
 export function respond(h: HandlerContext, body: unknown, status = 200, warnings: string[] = []): Response {
-  const headers = new Headers({ "content-type": "application/json" });
+  const text = typeof body === "string" ? body : JSON.stringify(body);
+  // Most answers carry no warning: their headers are one shared object, copied by the Response.
+  if (warnings.length === 0) return new Response(text, { status, headers: JSON_HEADERS });
+  const headers = new Headers(JSON_HEADERS);
   // Header values are ASCII: anything else in a warning (an unknown field named "🙂") goes \u-escaped.
   const ascii = (w: string) => JSON.stringify(w).replace(/[^\x20-\x7e]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
   for (const w of warnings) headers.append("warning", `299 - ${ascii(w)}`);
-  return new Response(typeof body === "string" ? body : JSON.stringify(body), { status, headers });
+  return new Response(text, { status, headers });
 }
+
+const JSON_HEADERS = { "content-type": "application/json" };
 
 /** The JSON of a stored object: made once per revision and shared by every answer (objectJson). */
 export function respondObject(h: HandlerContext, obj: KubeObject, status = 200, warnings: string[] = []): Response {
