@@ -8,11 +8,11 @@
 // feasible count, rejection histogram) against the object-based reference and the scalar twin.
 import { describe, expect, test } from "bun:test";
 import { ensureWasmBuilt } from "../../wasm/build.ts";
-import { GI, makeNode, makePod } from "../../test/helpers/scheduler-fixtures.ts";
+import { GI, makeNode, makePod, runScorerOps, type ScorerOp } from "../../test/helpers/scheduler-fixtures.ts";
 import { XorShift32 } from "./tie-break.ts";
 import { createTsScorer } from "./ts-scorer.ts";
 import { createTsTwin } from "./ts-twin.ts";
-import type { Decision, NodeInfo, PodQuery, Scorer, ScorerOptions } from "./types.ts";
+import type { NodeInfo, PodQuery, Scorer, ScorerOptions } from "./types.ts";
 import { createWasmScorer } from "./wasm-scorer.ts";
 
 ensureWasmBuilt("scheduler");
@@ -66,20 +66,8 @@ function ops(nodeCount: number, count: number, seed: number): Op[] {
 }
 
 /** Every decision; scheduled pods are assumed, so groups split as nodes fill. */
-function run(make: (o: ScorerOptions) => Scorer, nodes: NodeInfo[], stream: Op[], o: ScorerOptions): Decision[] {
-  const s = make(o);
-  for (const n of nodes) s.upsertNode(n);
-  const out: Decision[] = [];
-  for (const op of stream) {
-    if ("schedule" in op) {
-      const d = s.schedule(op.schedule);
-      out.push(d);
-      if (d.node !== undefined) s.assume(op.schedule, d.nodeIndex);
-    } else if ("upsert" in op) s.upsertNode(op.upsert);
-    else s.removeNode(op.remove);
-  }
-  return out;
-}
+const run = (make: (o: ScorerOptions) => Scorer, nodes: NodeInfo[], stream: Op[], o: ScorerOptions) =>
+  runScorerOps(make, nodes, stream.map((op): ScorerOp => ("schedule" in op ? { ...op, assume: true } : op)), o);
 
 // The class cache off: every label-free pod takes the group scan.
 const wasmGroups = (o: ScorerOptions) => createWasmScorer({ ...o, equivalenceCache: false });

@@ -5,10 +5,10 @@
 // feasible count, rejection histogram), in the module and in its TypeScript twin.
 import { describe, expect, test } from "bun:test";
 import { ensureWasmBuilt } from "../../wasm/build.ts";
-import { GI, makeNode, makePod } from "../../test/helpers/scheduler-fixtures.ts";
+import { GI, makeNode, makePod, runScorerOps, type ScorerOp } from "../../test/helpers/scheduler-fixtures.ts";
 import { createTsScorer } from "./ts-scorer.ts";
 import { createTsTwin } from "./ts-twin.ts";
-import type { Decision, NodeInfo, PodQuery, Scorer, ScorerOptions } from "./types.ts";
+import type { PodQuery, Scorer, ScorerOptions } from "./types.ts";
 import { createWasmScorer } from "./wasm-scorer.ts";
 
 ensureWasmBuilt("scheduler");
@@ -24,30 +24,8 @@ const IMPLEMENTATIONS: [string, (o: ScorerOptions) => Scorer][] = [
   ["twin, groups, node table of 1", (o) => createWasmScorer({ ...o, equivalenceCache: false, nodeCapacity: 1, core: createTsTwin })],
 ];
 
-type Op =
-  | { schedule: PodQuery; assume?: boolean }
-  | { assumeOn: string; pod: PodQuery }
-  | { forgetOn: string; pod: PodQuery }
-  | { upsert: NodeInfo }
-  | { remove: string };
-
-/** Runs the ops; returns every decision (node names resolved). */
-function run(make: (o: ScorerOptions) => Scorer, nodes: NodeInfo[], ops: Op[], o: ScorerOptions): Decision[] {
-  const s = make(o);
-  for (const n of nodes) s.upsertNode(n);
-  const out: Decision[] = [];
-  for (const op of ops) {
-    if ("schedule" in op) {
-      const d = s.schedule(op.schedule);
-      out.push(d);
-      if (op.assume && d.node !== undefined) s.assume(op.schedule, d.nodeIndex);
-    } else if ("assumeOn" in op) s.assume(op.pod, s.nodeIndex(op.assumeOn)!);
-    else if ("forgetOn" in op) s.forget(op.pod, s.nodeIndex(op.forgetOn)!);
-    else if ("upsert" in op) s.upsertNode(op.upsert);
-    else s.removeNode(op.remove);
-  }
-  return out;
-}
+type Op = ScorerOp;
+const run = runScorerOps;
 
 const nodes = Array.from({ length: 10 }, (_, i) => makeNode(`n${i}`, { labels: { "kubernetes.io/hostname": `n${i}` } }));
 const pod = (cpu: number, o: Partial<PodQuery> = {}) => makePod({ cpu, memory: GI / 4, ...o });

@@ -6,11 +6,11 @@
 // reference does, in the module and in the twin.
 import { describe, expect, test } from "bun:test";
 import { ensureWasmBuilt } from "../../wasm/build.ts";
-import { GI, makeNode, makePod } from "../../test/helpers/scheduler-fixtures.ts";
+import { GI, makeNode, makePod, runScorerOps, type ScorerOp } from "../../test/helpers/scheduler-fixtures.ts";
 import { PENDING_MAX } from "./layout.ts";
 import { createTsScorer } from "./ts-scorer.ts";
 import { createTsTwin } from "./ts-twin.ts";
-import type { Decision, NodeInfo, PodQuery, Scorer, ScorerOptions } from "./types.ts";
+import type { Scorer, ScorerOptions } from "./types.ts";
 import { createWasmScorer } from "./wasm-scorer.ts";
 
 ensureWasmBuilt("scheduler");
@@ -22,30 +22,8 @@ const IMPLEMENTATIONS: [string, (o: ScorerOptions) => Scorer][] = [
   ["twin, change log of 2", (o) => createWasmScorer({ ...o, changeLogSize: 2, core: createTsTwin })],
 ];
 
-type Op =
-  | { schedule: PodQuery; assume?: boolean }
-  | { assumeOn: string; pod: PodQuery; times?: number }
-  | { forgetOn: string; pod: PodQuery }
-  | { upsert: NodeInfo }
-  | { remove: string };
-
-function run(make: (o: ScorerOptions) => Scorer, nodes: NodeInfo[], ops: Op[], o: ScorerOptions): Decision[] {
-  const s = make(o);
-  for (const n of nodes) s.upsertNode(n);
-  const out: Decision[] = [];
-  for (const op of ops) {
-    if ("schedule" in op) {
-      const d = s.schedule(op.schedule);
-      out.push(d);
-      if (op.assume && d.node !== undefined) s.assume(op.schedule, d.nodeIndex);
-    } else if ("assumeOn" in op) {
-      for (let k = 0; k < (op.times ?? 1); k++) s.assume(op.pod, s.nodeIndex(op.assumeOn)!);
-    } else if ("forgetOn" in op) s.forget(op.pod, s.nodeIndex(op.forgetOn)!);
-    else if ("upsert" in op) s.upsertNode(op.upsert);
-    else s.removeNode(op.remove);
-  }
-  return out;
-}
+type Op = ScorerOp;
+const run = runScorerOps;
 
 const nodes = Array.from({ length: 6 }, (_, i) => makeNode(`n${i}`));
 const pod = (cpu: number) => makePod({ cpu, memory: GI / 8 });
