@@ -15,7 +15,6 @@
 //   with (KUBUN_JSC_ENV, src/cli/heap-settings.ts), which it runs with otherwise, as bench:memory's does
 //   --datastore postgres: also the same creates on a private PostgreSQL (fsync on), with one server
 //   and with two (clients spread over both), and watch latency from a write on one server to a watch on the other.
-import { Database } from "bun:sqlite";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,6 +23,7 @@ import { ndjson } from "../src/client/ndjson.ts";
 import { ensureEtcd, etcdPut, startEtcd } from "./etcd-peer.ts";
 import { startPostgres } from "../test/helpers/postgres.ts";
 import { KUBUN_JSC_ENV } from "../src/cli/heap-settings.ts";
+import { rawCeiling, stageBreakdown, stageTotals } from "./api-stages.ts";
 
 const { values: args } = parseArgs({
   args: process.argv.slice(2),
@@ -49,26 +49,6 @@ const percentile = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
 };
-
-/** The ceiling: the same row shape inserted straight into bun:sqlite, WAL + synchronous=FULL, 500 rows per transaction. */
-function rawCeiling(rows: number): number {
-  const db = new Database(join(tmp, "raw.db"));
-  db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
-  db.exec("CREATE TABLE kv (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, created INTEGER, deleted INTEGER, create_revision INTEGER, prev_revision INTEGER, value TEXT)");
-  db.exec("CREATE UNIQUE INDEX kv_name_prev ON kv (name, prev_revision); CREATE INDEX kv_name_id ON kv (name, id);");
-  const insert = db.prepare("INSERT INTO kv (id, name, created, deleted, create_revision, prev_revision, value) VALUES (?, ?, 1, 0, ?, 0, ?)");
-  const batch = db.transaction((from: number, to: number) => {
-    for (let i = from; i < to; i++) {
-      const value = JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: `cm-${i}`, namespace: "bench", uid: crypto.randomUUID(), resourceVersion: String(i + 1) } });
-      insert.run(i + 1, `/core/configmaps/bench/cm-${i}`, i + 1, value);
-    }
-  });
-  const t0 = performance.now();
-  for (let i = 0; i < rows; i += 500) batch(i, Math.min(rows, i + 500));
-  const rate = rows / ((performance.now() - t0) / 1000);
-  db.close();
-  return rate;
-}
 
 /** Spawns `cmd` and waits for the "listening on https://…" line it prints. */
 async function spawnListening(cmd: string[], env?: Record<string, string>): Promise<{ proc: Bun.Subprocess; url: string }> {
@@ -229,41 +209,6 @@ function watchLatencies(call: (path: string, init?: RequestInit) => Promise<Resp
   };
 }
 
-/** What the server's stage timers counted since the last call (each call starts them afresh): SIGUSR2, then the file it writes. */
-async function stageTotals(proc: Bun.Subprocess, file: string): Promise<{ stages: Record<string, { ms: number; count: number }>; cpuMs: number }> {
-  rmSync(file, { force: true });
-  proc.kill("SIGUSR2");
-  for (let i = 0; i < 500; i++) {
-    try {
-      return JSON.parse(readFileSync(file, "utf8"));
-    } catch {
-      await Bun.sleep(10);
-    }
-  }
-  throw new Error("the server wrote no stage timings");
-}
-
-/** The order stages run in for a create, for printing. */
-const STAGE_ORDER = ["authn", "authz", "decode", "managedFields", "unknownFields", "defaults", "validation", "admission", "encode", "commit", "apply", "fanout", "response"];
-
-/** µs per create of each stage (batched stages' totals spread over the creates), and what no stage covers. */
-function stageBreakdown(t: { stages: Record<string, { ms: number; count: number }>; cpuMs: number }, creates: number): Record<string, number> {
-  const out: Record<string, number> = {};
-  let timed = 0;
-  const names = [...STAGE_ORDER, ...Object.keys(t.stages).filter((s) => !STAGE_ORDER.includes(s))];
-  for (const name of names) {
-    const s = t.stages[name];
-    if (!s) continue;
-    out[name] = Number(((s.ms * 1000) / creates).toFixed(1));
-    timed += s.ms;
-  }
-  out.untimed = Number((((t.cpuMs - timed) * 1000) / creates).toFixed(1));
-  out.cpu_total = Number(((t.cpuMs * 1000) / creates).toFixed(1));
-  // Creates per group commit (one fsync each): what the commit's cost is spread over.
-  if (t.stages.commit) out.creates_per_commit = Number((creates / t.stages.commit.count).toFixed(1));
-  return out;
-}
-
 /**
  * WARMUP_S seconds of the same requests from CLIENTS clients before a timed run; how many were made.
  * Every side gets it (kubun, the bare HTTPS server, etcd), so each is timed in its steady state.
@@ -290,7 +235,7 @@ const progress = (msg: string) => process.stderr.write(`bench:api: ${msg}\n`);
 
 async function main(): Promise<void> {
   progress("raw bun:sqlite ceiling");
-  const raw = rawCeiling(CREATES);
+  const raw = rawCeiling(CREATES, tmp);
   progress("starting kubun server");
   const stagesFile = join(tmp, "stages.json");
   const profDir = args["cpu-prof"];
