@@ -203,6 +203,17 @@ describe("the API server's rule: a node's podCIDR may not overlap another node's
     expect(((await (await server.api("/api/v1/nodes/o-b")).json()) as Node).spec?.podCIDR).toBeUndefined();
   });
 
+  test("a user's own Node with a unique podCIDR (kubectl create -f node.yaml) is created as before", async () => {
+    const manifest = "apiVersion: v1\nkind: Node\nmetadata:\n  name: o-user\nspec:\n  podCIDR: 10.95.20.0/24\n";
+    expect(await server.kubectlOk(["create", "-f", "-"], manifest)).toContain("node/o-user created");
+    const stored = (await (await server.api("/api/v1/nodes/o-user")).json()) as Node;
+    expect(stored.spec).toMatchObject({ podCIDR: "10.95.20.0/24", podCIDRs: ["10.95.20.0/24"] });
+    // The same file for another node is refused, as kubectl shows it.
+    const again = await server.kubectl(["create", "-f", "-"], { stdin: manifest.replace("o-user", "o-user2") });
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain('spec.podCIDR: Invalid value: "10.95.20.0/24": node "o-user" already holds this pod CIDR');
+  });
+
   test("a create naming a held CIDR is refused as an update is", async () => {
     const node = { ...bare("o-new"), spec: { podCIDR: "10.95.8.0/24" } };
     const res = await server.api("/api/v1/nodes", { method: "POST", body: JSON.stringify(node) });

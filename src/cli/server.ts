@@ -179,8 +179,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   // Other servers on the datastore allocate cluster IPs and node ports too: follow their services.
   const serviceWatch = opts.datastoreEndpoint ? store.watch("/core/services/", store.revision, (events) => events.forEach((e) => services.observe(e))) : undefined;
   // One pod CIDR, one node, whoever writes it (the node IPAM or an agent's --pod-cidr).
-  const podCIDRs = new NodeCIDRGuard();
+  const podCIDRs = new NodeCIDRGuard({ shared: opts.datastoreEndpoint ? store : undefined, now });
   podCIDRs.rebuild(store);
+  await bestEffortWrite("repairing the pod CIDR reservations", () => podCIDRs.repair(store));
   const nodeWatch = opts.datastoreEndpoint ? store.watch("/core/nodes/", store.revision, (events) => events.forEach((e) => podCIDRs.observe(e))) : undefined;
   const storage = new Storage(store, undefined, allocators(services, podCIDRs));
   await bestEffortWrite("creating the default namespaces", () => ensureDefaultNamespaces(storage));
