@@ -4,7 +4,6 @@
 import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { isAlreadyExists, isConflict } from "../src/apis/errors.ts";
 import type { Node, Pod } from "../src/apis/index.ts";
 import { Informer, KubeClient, resourceFor } from "../src/client/index.ts";
 import { learnServers } from "./server-list.ts";
@@ -22,6 +21,7 @@ import { agentStreaming } from "./streaming.ts";
 import { every, postNodeStatus, renewLease } from "./node/heartbeat.ts";
 import { addresses, capacity, defaultHostIP, systemInfo } from "./node/machine.ts";
 import { nodeObject, nodeStatus } from "./node/node-status.ts";
+import { registerNode, waitForPodCIDR } from "./node/registration.ts";
 import { reportUsage } from "./node/stats.ts";
 import { Backoff, type BackoffOptions } from "./pods/backoff.ts";
 import { MANAGED_BY, MANAGED_BY_VALUE, POD_UID } from "./pods/labels.ts";
@@ -49,7 +49,10 @@ export interface AgentOptions {
   dataDir: string;
   /** Use this containerd instead of starting one (its CNI config is then its own business). */
   containerdSocket?: string;
-  /** Used when the control plane has not allocated one (sets spec.podCIDR if it is empty). */
+  /**
+   * A fallback for when the control plane has not allocated one: set as spec.podCIDR if that is
+   * empty and no other node holds an overlapping CIDR (else the agent waits for the node IPAM).
+   */
   podCIDR?: string;
   nodeIP?: string;
   labels?: Record<string, string>;
@@ -112,7 +115,6 @@ export interface RunningAgent {
   stop(opts?: { stopContainerd?: boolean; removePods?: boolean }): Promise<void>;
 }
 
-const NODES = resourceFor("Node");
 const PODS = resourceFor("Pod");
 
 async function waitForRuntime(cri: CriClient, timeoutMs: number): Promise<string> {
@@ -125,38 +127,6 @@ async function waitForRuntime(cri: CriClient, timeoutMs: number): Promise<string
       if (Date.now() > deadline) throw err;
       await Bun.sleep(100);
     }
-  }
-}
-
-async function registerNode(client: KubeClient, node: Node, podCIDR?: string): Promise<Node> {
-  let stored: Node;
-  try {
-    stored = await client.create<Node>(NODES, undefined, node);
-  } catch (err) {
-    if (!isAlreadyExists(err)) throw err;
-    stored = await postNodeStatus(client, node.metadata.name!, node.status!);
-  }
-  if (podCIDR && !stored.spec?.podCIDR) {
-    // Only on the Node as just read: if the IPAM controller allocated a podCIDR meanwhile, the
-    // precondition fails and that allocation stands (kubelet's --pod-cidr is a fallback too).
-    const patch = { metadata: { resourceVersion: stored.metadata.resourceVersion }, spec: { podCIDR, podCIDRs: [podCIDR] } };
-    try {
-      stored = await client.patch<Node>(NODES, undefined, node.metadata.name!, patch, "merge");
-    } catch (err) {
-      if (!isConflict(err)) throw err;
-      stored = await client.get<Node>(NODES, undefined, node.metadata.name!);
-    }
-  }
-  return stored;
-}
-
-async function waitForPodCIDR(client: KubeClient, name: string, timeoutMs: number): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const node = await client.get<Node>(NODES, undefined, name);
-    if (node.spec?.podCIDR) return node.spec.podCIDR;
-    if (Date.now() > deadline) throw new Error(`node ${name} got no spec.podCIDR within ${timeoutMs} ms: pass --pod-cidr or run the IPAM controller`);
-    await Bun.sleep(500);
   }
 }
 
@@ -240,7 +210,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       });
     };
     // The network is not ready until the CNI config exists, so the first status may say NotReady.
-    let node = await registerNode(client, nodeObject(nodeName, opts.labels ?? {}, await measure()), opts.podCIDR);
+    let node = await registerNode(client, nodeObject(nodeName, opts.labels ?? {}, await measure()), opts.podCIDR, log);
     const podCIDR = node.spec?.podCIDR ?? (await waitForPodCIDR(client, nodeName, opts.podCIDRTimeoutMs ?? 120_000));
     if (!opts.containerdSocket) {
       await removeStaleBridge(bridge, podCIDR, log);

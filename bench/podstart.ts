@@ -57,7 +57,7 @@ const api = (path: string, init: RequestInit = {}) =>
   fetch(`${server.url}${path}`, { ...init, headers: { authorization: `Bearer ${server.adminToken}`, "content-type": "application/json", ...init.headers }, tls: { ca: server.ca.cert } } as RequestInit);
 
 // The agent as it runs in production: its own process, its own containerd.
-const agent = Bun.spawn([process.execPath, ...(process.env.KUBUN_BENCH_AGENT_FLAGS?.split(" ").filter(Boolean) ?? []), "src/cli/main.ts", "agent", "--server", server.url, "--token", server.adminToken, "--ca-file", caFile, "--data-dir", dataDir, "--node-name", NODE, "--pod-cidr", "10.213.40.0/24", "--pause-image", "docker.io/local/pause:1"], {
+const agent = Bun.spawn([process.execPath, ...(process.env.KUBUN_BENCH_AGENT_FLAGS?.split(" ").filter(Boolean) ?? []), "src/cli/main.ts", "agent", "--server", server.url, "--token", server.adminToken, "--ca-file", caFile, "--data-dir", dataDir, "--node-name", NODE, "--pod-cidr", "10.213.40.0/24", "--log-port", "0", "--pause-image", "docker.io/local/pause:1"], {
   cwd: ROOT,
   stdout: "pipe",
   stderr: "inherit",

@@ -32,7 +32,7 @@ let output = "";
 /** Starts `kubun agent` as a process; resolves once it reports the node ready. */
 async function startAgentProcess(): Promise<Subprocess> {
   const proc = Bun.spawn(
-    ["bun", "src/cli/main.ts", "agent", "--server", server.url, "--token", token, "--ca-file", caFile, "--data-dir", dataDir, "--node-name", NODE, "--pod-cidr", "10.213.9.0/24", "--service-interface", SERVICE_INTERFACE, "--pause-image", "docker.io/local/pause:1"],
+    ["bun", "src/cli/main.ts", "agent", "--server", server.url, "--token", token, "--ca-file", caFile, "--data-dir", dataDir, "--node-name", NODE, "--pod-cidr", "10.213.9.0/24", "--log-port", "0", "--service-interface", SERVICE_INTERFACE, "--pause-image", "docker.io/local/pause:1"],
     { cwd: ROOT, env: { ...process.env, PATH: `${join(ROOT, "node_modules/.bin")}:${process.env.PATH}` }, stdout: "pipe", stderr: "pipe" },
   );
   let ready!: () => void;

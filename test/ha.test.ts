@@ -49,7 +49,7 @@ async function server(name: string, url: string, extra: string[] = []): Promise<
     api: (path, init = {}) => {
       const headers = new Headers(init.headers);
       headers.set("authorization", `Bearer ${token}`);
-      if (init.body) headers.set("content-type", "application/json");
+      if (init.body && !headers.has("content-type")) headers.set("content-type", "application/json");
       return fetch(`${p.url}${path}`, { ...init, headers, tls: { ca } } as RequestInit);
     },
   };
@@ -179,6 +179,41 @@ describe.skipIf(!havePostgres)("two servers, one datastore", () => {
     expect((await a.api(`${SVCS}/s0`, { method: "DELETE" })).status).toBe(200);
     const reuse = await b.api(SVCS, { method: "POST", body: JSON.stringify({ apiVersion: "v1", kind: "Service", metadata: { name: "reuse" }, spec: { clusterIP: ips[0], ports: [{ port: 80 }] } }) });
     expect(reuse.status).toBe(201);
+  }, 120_000);
+
+  test("nodes given pod CIDRs at once through both servers never share one: the datastore's reservation decides", async () => {
+    const url = await pg.createDatabase("podcidrs");
+    const flags = ["--disable-scheduler", "--disable-controller-manager"];
+    const a = await server("na", url, flags);
+    const token = readFileSync(join(a.dir, "server.token"), "utf8").trim();
+    const b = await server("nb", url, [...flags, "--token", token]);
+    const NODES = "/api/v1/nodes";
+    for (const n of ["n0", "n1", "n2", "n3"]) expect((await a.api(NODES, { method: "POST", body: JSON.stringify({ apiVersion: "v1", kind: "Node", metadata: { name: n } }) })).status).toBe(201);
+    // Both servers hold the nodes before either is written to.
+    for (let i = 0; i < 200 && ((await (await b.api(NODES)).json()) as { items: unknown[] }).items.length < 4; i++) await Bun.sleep(20);
+    // Two pairs of nodes, each pair given one /24 at the same moment through the two servers:
+    // neither server can have seen the other's write in time, yet exactly one of each pair lands.
+    const give = (s: Server, node: string, cidr: string) =>
+      s.api(`${NODES}/${node}`, { method: "PATCH", headers: { "content-type": "application/merge-patch+json" }, body: JSON.stringify({ spec: { podCIDR: cidr, podCIDRs: [cidr] } }) });
+    for (const [x, y, cidr] of [["n0", "n1", "10.95.1.0/24"], ["n2", "n3", "10.95.2.0/24"]] as const) {
+      const answers = await Promise.all([give(a, x, cidr), give(b, y, cidr)]);
+      expect(answers.map((r) => r.status).sort()).toEqual([200, 422]);
+      const refused = answers.find((r) => r.status === 422)!;
+      expect(((await refused.json()) as { details: { causes: { field: string }[] } }).details.causes[0]!.field).toBe("spec.podCIDR");
+    }
+    const held = ((await (await b.api(NODES)).json()) as { items: { spec?: { podCIDR?: string } }[] }).items.map((n) => n.spec?.podCIDR).filter(Boolean);
+    expect(held.sort()).toEqual(["10.95.1.0/24", "10.95.2.0/24"]);
+    // A node deleted through one server frees its CIDR for a node written through the other, once
+    // that server has seen the delete (until then it refuses: the safe side).
+    const holder = ((await (await a.api(NODES)).json()) as { items: { metadata: { name: string }; spec?: { podCIDR?: string } }[] }).items.find((n) => n.spec?.podCIDR === "10.95.1.0/24")!;
+    expect((await a.api(`${NODES}/${holder.metadata.name}`, { method: "DELETE" })).status).toBe(200);
+    const other = holder.metadata.name === "n0" ? "n1" : "n0";
+    let status = 0;
+    for (let i = 0; i < 200 && status !== 200; i++) {
+      status = (await give(b, other, "10.95.1.0/24")).status;
+      if (status !== 200) await Bun.sleep(20);
+    }
+    expect(status).toBe(200);
   }, 120_000);
 
   test("a server with the wrong token refuses to join, saying so", async () => {

@@ -44,6 +44,8 @@ beforeAll(async () => {
     KUBUN_REGISTRIES: join(root, "registries.yaml"),
     KUBUN_NODE_NAME: "installed",
     KUBUN_POD_CIDR: "10.213.30.0/24",
+    // Not kubelet's 10250: another agent on this machine (a bench, another test) may hold it.
+    KUBUN_EXTRA_ARGS: "--log-port 0",
     KUBUN_INSTALL_DIR: join(root, "opt"),
     KUBUN_DATA_DIR: join(root, "d"),
     KUBUN_CONFIG_DIR: join(root, "etc"),

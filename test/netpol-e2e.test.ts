@@ -65,8 +65,9 @@ const C_REMOTE: [string, string] = ["np-c", "client"]; // team c, on the other n
 
 beforeAll(async () => {
   // The controllers make the Service's EndpointSlices, and their IPAM gives each node one of the
-  // two /24s of 10.214.2.0/23. The agents are given no --pod-cidr fallback: with one, an agent
-  // could write a /24 the IPAM had just given the other node, and both would hold it.
+  // two /24s of 10.214.2.0/23. The agents are given no --pod-cidr fallback: in a cluster the
+  // IPAM owns spec.podCIDR (a fallback naming the other node's /24 would be refused by the API
+  // server and the agent would wait for the IPAM anyway: test/node-podcidr.test.ts).
   cluster = await startNetnsCluster({
     tag: "np",
     nodes: 2,

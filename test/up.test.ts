@@ -27,7 +27,7 @@ let kubeconfig = "";
 /** Starts `kubun up`; resolves once it prints how to point kubectl at the cluster. */
 async function startUp(): Promise<Subprocess> {
   output = "";
-  const proc = Bun.spawn(["bun", "src/cli/main.ts", "up", "--data-dir", dataDir, "--port", "0"], {
+  const proc = Bun.spawn(["bun", "src/cli/main.ts", "up", "--data-dir", dataDir, "--port", "0", "--log-port", "0"], {
     cwd: ROOT,
     env: { ...process.env, PATH: `${join(ROOT, "node_modules/.bin")}:${process.env.PATH}` },
     stdin: "ignore",

@@ -30,7 +30,7 @@ commands:
            [--pause-image IMAGE] [--registry-config registries.yaml] [--serialize-image-pulls=false]
            [--image-pull-deadline 5m] [--image-gc-high-threshold 85] [--image-gc-low-threshold 80]
            run a node agent (kubelet role) that joins the cluster
-  up       [--data-dir D] [--port P] [--pause-image IMAGE] [--registry-config registries.yaml]
+  up       [--data-dir D] [--port P] [--log-port 10250] [--pause-image IMAGE] [--registry-config registries.yaml]
            a one-machine cluster: control plane and agent, state in D (default .data)
   image    build --rootfs DIR --name NAME:TAG [--entrypoint ...] [--cmd ...] -o FILE.tar
            make an OCI image tarball for an agent's images folder
@@ -147,11 +147,15 @@ async function up(argv: string[]): Promise<void> {
     options: {
       "data-dir": { type: "string", default: ".data" },
       port: { type: "string", default: "6443" },
+      // The agent's log/exec endpoint (kubelet's 10250); 0 picks a free port (tests do).
+      "log-port": { type: "string", default: "10250" },
       "pause-image": { type: "string" },
       "registry-config": { type: "string" },
     },
   });
   const dataDir = resolve(values["data-dir"]!);
+  const logPort = Number(values["log-port"]);
+  if (!Number.isInteger(logPort) || logPort < 0 || logPort > 65535) throw new Error(`--log-port ${values["log-port"]}: not a port number (0 picks a free one)`);
   const [{ startServer }, { startAgent, LOCAL_SANDBOX_IMAGE }] = await Promise.all([import("./server.ts"), import("../../agent/index.ts")]);
   console.log("kubun up: starting the control plane");
   const server = await startServer({ dataDir: join(dataDir, "server"), port: Number(values.port), bind: "0.0.0.0" });
@@ -165,7 +169,7 @@ async function up(argv: string[]): Promise<void> {
     // The pause image up imports from build/images, so a machine without a registry runs pods.
     sandboxImage: values["pause-image"] ?? LOCAL_SANDBOX_IMAGE,
     registryConfig: values["registry-config"] ? resolve(values["registry-config"]) : undefined,
-    logPort: 10250,
+    logPort,
   });
   console.log(`kubun up: node ${agent.nodeName} is up (pod CIDR ${agent.podCIDR})`);
   console.log(`\nPoint kubectl at the cluster:\n  export KUBECONFIG=${server.kubeconfigPath}\n  kubectl get nodes`);

@@ -26,6 +26,7 @@ import { agentLogs } from "../api/pod-logs.ts";
 import { startEndpointReconciler } from "../api/apiserver-endpoints.ts";
 import { agentStreams, streamingWebSocket } from "../api/streaming.ts";
 import { ServiceAllocator } from "../api/service-allocator.ts";
+import { allocators, NodeCIDRGuard } from "../api/node-cidr-guard.ts";
 import { Storage } from "../api/storage.ts";
 import { KubeClient, runLeaderElection, SharedInformerFactory, type LeaderElectionConfig } from "../client/index.ts";
 import { createControllerContext, startControllerManager, type ControllerManagerOptions } from "../controllers/manager.ts";
@@ -177,7 +178,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   await bestEffortWrite("repairing the service IP and node port reservations", () => services.repair(store));
   // Other servers on the datastore allocate cluster IPs and node ports too: follow their services.
   const serviceWatch = opts.datastoreEndpoint ? store.watch("/core/services/", store.revision, (events) => events.forEach((e) => services.observe(e))) : undefined;
-  const storage = new Storage(store, undefined, services);
+  // One pod CIDR, one node, whoever writes it (the node IPAM or an agent's --pod-cidr).
+  const podCIDRs = new NodeCIDRGuard({ shared: opts.datastoreEndpoint ? store : undefined, now });
+  podCIDRs.rebuild(store);
+  await bestEffortWrite("repairing the pod CIDR reservations", () => podCIDRs.repair(store));
+  const nodeWatch = opts.datastoreEndpoint ? store.watch("/core/nodes/", store.revision, (events) => events.forEach((e) => podCIDRs.observe(e))) : undefined;
+  const storage = new Storage(store, undefined, allocators(services, podCIDRs));
   await bestEffortWrite("creating the default namespaces", () => ensureDefaultNamespaces(storage));
   // CustomResourceDefinitions are served before the first request is (src/api/crd/).
   const crds = new CRDRegistrar(storage, now);
@@ -304,6 +310,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       await server.stop(true);
       rbac.close();
       serviceWatch?.close();
+      nodeWatch?.close();
       audit?.sink.close();
       await store.close();
     },

@@ -85,6 +85,8 @@ export class KubeClient {
   private servers: Endpoint[];
   private current = 0;
   private readonly headers: Record<string, string>;
+  /** Aborted by close(): ends every open watch, which undici's Agent.close() would wait for. */
+  private readonly closing = new AbortController();
 
   constructor(opts: KubeClientOptions) {
     this.servers = [opts.server, ...(opts.fallbackServers ?? [])].map(endpointOf);
@@ -103,8 +105,13 @@ export class KubeClient {
     return new KubeClient({ ...loadKubeconfig(path, opts.context), userAgent: opts.userAgent });
   }
 
-  /** Closes the pooled connections; open watches end. */
+  /**
+   * Closes the pooled connections. Requests in flight complete; open watches end at once (each
+   * resolves as if its signal had aborted), since undici's Agent.close() waits for every request
+   * in flight and a watch is in flight until the server ends it.
+   */
   async close(): Promise<void> {
+    this.closing.abort();
     await Promise.all([this.agent.close(), this.watchAgent.close()]);
   }
 
@@ -190,12 +197,19 @@ export class KubeClient {
     onEvent: (event: ObjectEvent<T>) => void,
     signal?: AbortSignal,
   ): Promise<void> {
-    if (signal?.aborted) return;
+    if (signal?.aborted || this.closing.signal.aborted) return;
+    // Either the caller's signal or close() ends the watch; the listeners go with the watch (a
+    // client lives for days, its informers' watches restart every few minutes).
+    const ctl = new AbortController();
+    const ended = ctl.signal;
+    const abort = () => ctl.abort();
+    signal?.addEventListener("abort", abort, { once: true });
+    this.closing.signal.addEventListener("abort", abort, { once: true });
     const { namespace, internLine, ...params } = opts;
     try {
       const res = await this.send("GET", resourcePath(r, namespace), {
         query: { ...params, watch: true },
-        signal,
+        signal: ended,
         // A quiet watch is healthy: no limit on the time between events.
         bodyTimeout: 0,
         watch: true,
@@ -209,8 +223,11 @@ export class KubeClient {
         }
       }
     } catch (err) {
-      if (isAbort(err, signal)) return;
+      if (isAbort(err, ended)) return;
       throw err;
+    } finally {
+      signal?.removeEventListener("abort", abort);
+      this.closing.signal.removeEventListener("abort", abort);
     }
   }
 

@@ -28,8 +28,8 @@ export class CidrAllocator {
   private readonly count: number;
   /** Subnet index → the node holding it. */
   private readonly used = new Map<number, string>();
-  /** Node → the subnet index it was last given: allocation stays O(1) for a node that holds one. */
-  private readonly byNode = new Map<string, number>();
+  /** Node → the subnet indexes it holds, the one it was given first: allocation stays O(1) for a node that holds one. */
+  private readonly byNode = new Map<string, number[]>();
   /** No subnet below this index is free. */
   private lowestFree = 0;
 
@@ -40,25 +40,42 @@ export class CidrAllocator {
     this.count = 2 ** (maskSize - this.cluster.prefix);
   }
 
-  /** Marks a node's existing pod CIDR as used; false when it lies outside the cluster CIDR or is someone else's. */
+  /**
+   * Marks a node's existing pod CIDR as used: every subnet it overlaps (a wider CIDR covers
+   * several, a narrower one takes the subnet it lies in), as kube's cidrset.Occupy does. False
+   * when it lies outside the cluster CIDR or overlaps a subnet someone else holds.
+   */
   occupy(cidr: string, node: string): boolean {
-    const i = this.indexOf(cidr);
-    if (i === undefined) return false;
-    const holder = this.used.get(i);
-    if (holder !== undefined && holder !== node) return false;
-    this.used.set(i, node);
-    this.byNode.set(node, i);
+    const indexes = this.indexesOf(cidr);
+    if (indexes.length === 0 || this.holders(cidr, node).length > 0) return false;
+    const mine = this.byNode.get(node) ?? [];
+    for (const i of indexes) {
+      if (this.used.get(i) === node) continue;
+      this.used.set(i, node);
+      mine.push(i);
+    }
+    this.byNode.set(node, mine);
     return true;
+  }
+
+  /** The nodes (other than `except`) holding a subnet that `cidr` overlaps. */
+  holders(cidr: string, except?: string): string[] {
+    const found = new Set<string>();
+    for (const i of this.indexesOf(cidr)) {
+      const holder = this.used.get(i);
+      if (holder !== undefined && holder !== except) found.add(holder);
+    }
+    return [...found];
   }
 
   /** The node's subnet: the one it already holds, else the lowest free one; undefined when the range is full. */
   allocate(node: string): string | undefined {
-    const held = this.byNode.get(node);
+    const held = this.byNode.get(node)?.[0];
     if (held !== undefined) return this.format(held);
     for (let i = this.lowestFree; i < this.count; i++) {
       if (this.used.has(i)) continue;
       this.used.set(i, node);
-      this.byNode.set(node, i);
+      this.byNode.set(node, [i]);
       this.lowestFree = i + 1;
       return this.format(i);
     }
@@ -68,9 +85,11 @@ export class CidrAllocator {
 
   /** Frees whatever the node holds. */
   release(node: string): void {
-    if (!this.byNode.delete(node)) return;
-    for (const [i, holder] of this.used) {
-      if (holder !== node) continue;
+    const held = this.byNode.get(node);
+    if (!held) return;
+    this.byNode.delete(node);
+    for (const i of held) {
+      if (this.used.get(i) !== node) continue;
       this.used.delete(i);
       this.lowestFree = Math.min(this.lowestFree, i);
     }
@@ -80,16 +99,19 @@ export class CidrAllocator {
     return formatCidr({ base: this.cluster.base + i * this.subnetSize, prefix: this.maskSize });
   }
 
-  private indexOf(cidr: string): number | undefined {
+  /** The subnets of the cluster CIDR that `cidr` overlaps (none when it lies outside or is not IPv4). */
+  private indexesOf(cidr: string): number[] {
     let r: CidrRange;
     try {
       r = parseCidr(cidr);
     } catch {
-      return undefined;
+      return [];
     }
-    if (r.prefix !== this.maskSize) return undefined;
-    const offset = r.base - this.cluster.base;
-    if (offset < 0 || offset >= this.count * this.subnetSize) return undefined;
-    return offset / this.subnetSize;
+    const size = 2 ** (32 - r.prefix);
+    const start = Math.max(r.base, this.cluster.base);
+    const end = Math.min(r.base + size, this.cluster.base + this.count * this.subnetSize);
+    const indexes: number[] = [];
+    for (let at = start - ((start - this.cluster.base) % this.subnetSize); at < end; at += this.subnetSize) indexes.push((at - this.cluster.base) / this.subnetSize);
+    return indexes;
   }
 }

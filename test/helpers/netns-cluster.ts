@@ -108,7 +108,7 @@ export async function startNetnsCluster(opts: NetnsClusterOptions): Promise<Netn
 
   async function startNode(m: NetnsNode): Promise<void> {
     const url = `https://${hostIP}:${new URL(server!.url).port}`;
-    const args = ["agent", "--server", url, "--token", token, "--ca-file", caFile, "--data-dir", m.dataDir, "--node-name", m.name, "--node-ip", m.ip, "--pause-image", "docker.io/local/pause:1"];
+    const args = ["agent", "--server", url, "--token", token, "--ca-file", caFile, "--data-dir", m.dataDir, "--node-name", m.name, "--node-ip", m.ip, "--log-port", "0", "--pause-image", "docker.io/local/pause:1"];
     if (m.podCIDR) args.push("--pod-cidr", m.podCIDR);
     // nsenter, not `ip netns exec`: that one remounts /sys in a new mount namespace, which hides
     // the cgroup mounts runc needs ("no cgroup mount found in mountinfo").
