@@ -22,6 +22,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { KUBUN_JSC_ENV } from "../src/cli/heap-settings.ts";
 import { startServer } from "../src/cli/server.ts";
+import { recentEventCounts } from "../src/store/event-lines.ts";
 import { KubeClient, resourceFor } from "../src/client/index.ts";
 import { XorShift32 } from "../src/scheduler/tie-break.ts";
 import { fakeNodes } from "./scheduler-core.ts";
@@ -77,8 +78,9 @@ async function serve(dataDir: string): Promise<void> {
       const top = Object.entries(s.objectTypeCounts).sort((a, b) => b[1] - a[1]).slice(0, 25);
       const mem = process.memoryUsage();
       const store = running.store.memoryStats?.();
+      const informerEvents = { ...recentEventCounts };
       const idle = running.idleCollector?.stats;
-      Bun.write(statsFile, JSON.stringify({ idle, heapSize: s.heapSize, heapCapacity: s.heapCapacity, extraMemorySize: s.extraMemorySize, objectCount: s.objectCount, rssAfterGc: mem.rss, fds: readdirSync("/proc/self/fd").length, top, store }));
+      Bun.write(statsFile, JSON.stringify({ idle, heapSize: s.heapSize, heapCapacity: s.heapCapacity, extraMemorySize: s.extraMemorySize, objectCount: s.objectCount, rssAfterGc: mem.rss, informerEvents, fds: readdirSync("/proc/self/fd").length, top, store }));
     });
   }
   console.log(`kubun server listening on ${running.url}`);
@@ -348,7 +350,7 @@ async function main(): Promise<void> {
       events: eventCount,
       event_json_mb: mb(jsonBytes.events),
       sqlite_mb: mb(fileBytes),
-      ...(heap ? { ring_events: heap.store?.ringEvents, ring_json_mb: heap.store && mb(heap.store.ringTextBytes), heap_mb: mb(heap.heapSize), heap_capacity_mb: mb(heap.heapCapacity), heap_extra_mb: mb(heap.extraMemorySize), heap_objects: heap.objectCount, open_fds: heap.fds, rss_after_gc_mb: mb(heap.rssAfterGc), idle_collections: heap.idle?.collections ?? 0, idle_collect_ms: Math.round(heap.idle?.collectMs ?? 0) } : {}),
+      ...(heap ? { ring_events: heap.store?.ringEvents, ring_json_mb: heap.store && mb(heap.store.ringTextBytes), heap_mb: mb(heap.heapSize), heap_capacity_mb: mb(heap.heapCapacity), heap_extra_mb: mb(heap.extraMemorySize), heap_objects: heap.objectCount, open_fds: heap.fds, rss_after_gc_mb: mb(heap.rssAfterGc), idle_collections: heap.idle?.collections ?? 0, idle_collect_ms: Math.round(heap.idle?.collectMs ?? 0), informer_events_reused: heap.informerEvents?.reused, informer_events_parsed: heap.informerEvents?.parsed } : {}),
     };
     if (!args.json) {
       const rows: [string, string][] = [
@@ -371,6 +373,7 @@ async function main(): Promise<void> {
         if (heap.store) {
           const keys = Object.entries(heap.store.keys as Record<string, number>).sort((a, b) => b[1] - a[1]).slice(0, 6);
           rows.push(["store: live keys", keys.map(([r, n]) => `${r} ${n}`).join(", ")]);
+          rows.push(["informers: events from the ring", `${heap.informerEvents?.reused} taken as stored, ${heap.informerEvents?.parsed} parsed (not in the ring)`]);
           rows.push(["store: watch ring", `${heap.store.ringEvents} events, ${mb(heap.store.ringTextBytes)} MB of JSON; ${heap.store.sharedParts} shared parts`]);
         }
       }

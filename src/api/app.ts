@@ -30,7 +30,6 @@ import { handleWatch } from "./handlers/watch.ts";
 import { WebhookAdmission } from "./webhooks/index.ts";
 import { PolicyAdmission } from "./admission-policy/index.ts";
 import { handleCreate, handleDelete, handleDeleteCollection, handleUpdate } from "./handlers/write.ts";
-import { negotiateOpenapiV2, OPENAPI_V2_PROTOBUF, openapiV2, openapiV2Protobuf, openapiV3GroupVersion, openapiV3Index } from "./openapi/index.ts";
 import { parseRequestInfo, splitGroupVersion } from "./request-info.ts";
 import { QuotaLocks } from "./quota-admission.ts";
 import { healthCheckRoutes, healthRoutes, ServerHealth } from "./health.ts";
@@ -208,15 +207,19 @@ export function createApp(opts: AppOptions): Hono {
   app.get("/apis/:group", (c) => jsonOr404(c, apiGroup(c.req.param("group"))));
   app.get("/apis/:group/:version", (c) => jsonOr404(c, apiResourceList(c.req.param("group"), c.req.param("version"))));
 
-  app.get("/openapi/v2", (c) => {
+  // The OpenAPI documents' builders (and protobufjs, yaml) load with the first request for one:
+  // most servers' clients never ask, and the code stays out of the resident set until then.
+  const openapi = () => import("./openapi/index.ts");
+  app.get("/openapi/v2", async (c) => {
+    const { negotiateOpenapiV2, OPENAPI_V2_PROTOBUF, openapiV2, openapiV2Protobuf } = await openapi();
     // kubectl asks for the v2 document in gnostic's protobuf only; other clients take JSON.
     const encoding = negotiateOpenapiV2(c.req.header("accept"));
     if (!encoding) throw notAcceptable(`only application/json and ${OPENAPI_V2_PROTOBUF} are served for /openapi/v2`);
     if (encoding === "json") return c.json(openapiV2());
     return c.body(openapiV2Protobuf(), 200, { "content-type": OPENAPI_V2_PROTOBUF });
   });
-  app.get("/openapi/v3", (c) => c.json(openapiV3Index()));
-  app.get("/openapi/v3/*", (c) => jsonOr404(c, openapiV3GroupVersion(c.req.path.slice("/openapi/v3/".length))));
+  app.get("/openapi/v3", async (c) => c.json((await openapi()).openapiV3Index()));
+  app.get("/openapi/v3/*", async (c) => jsonOr404(c, (await openapi()).openapiV3GroupVersion(c.req.path.slice("/openapi/v3/".length))));
 
   // Virtual resources and subresources that are computed, not stored.
   app.post("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews", (c) => handleAccessReview(c, authorizer, "SelfSubjectAccessReview"));

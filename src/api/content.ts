@@ -1,9 +1,16 @@
 // Request bodies and response negotiation: JSON/YAML decoding with kube-apiserver's limits
 // and errors, and whether the client asked for a Table.
-import { parse as parseYaml } from "yaml";
+import type YAMLModule from "yaml";
 import { badRequest, tooLarge, unsupportedMediaType } from "../apis/errors.ts";
 import { APPLY_PATCH, JSON_PATCH, MERGE_PATCH, STRATEGIC_MERGE_PATCH } from "./patch/index.ts";
-import { decodeKubeProtobuf, PROTOBUF_MEDIA_TYPE } from "./protobuf/index.ts";
+import type * as KubeProtobuf from "./protobuf/decode.ts";
+import { PROTOBUF_MEDIA_TYPE } from "./protobuf/media-type.ts";
+
+// The YAML parser and the protobuf codec load with the first body that needs them (synchronously:
+// decodeBody is), not with the server: most servers' clients send JSON, and the two keep ~1 MB of
+// source compiled and resident for nothing.
+const parseYaml = (text: string, options: { maxAliasCount: number }): unknown => (require("yaml") as typeof YAMLModule).parse(text, options);
+const decodeKubeProtobuf = (bytes: Uint8Array): KubeProtobuf.DecodedObject => (require("./protobuf/decode.ts") as typeof KubeProtobuf).decodeKubeProtobuf(bytes);
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 const MAX_DEPTH = 100;

@@ -9,7 +9,7 @@ import { IMMORTAL_NAMESPACES } from "../apis/core/namespace.ts";
 import { findResource, storeKey, storePrefix, type ResourceInfo } from "../apis/registry.ts";
 import { formatTime } from "../apis/time.ts";
 import { CompactedError, KeyExistsError, KeyNotFoundError, RevisionConflictError, type ListResult, type Store, type StoreEvent, type WatchHandle } from "../store/index.ts";
-import { strictDecodingError, unknownFields } from "./openapi/index.ts";
+import { strictDecodingError, unknownFields } from "./openapi/validation.ts";
 import { converterFor } from "../apis/conversion.ts";
 import { updateManagedFields } from "./patch/index.ts";
 import { admitStorageCreate } from "./storage-admission.ts";

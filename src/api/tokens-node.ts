@@ -18,7 +18,7 @@ import { findResource } from "../apis/registry.ts";
 import { isDNS1123Subdomain } from "../apis/validation.ts";
 import { GROUP_NODES, NODE_USER_PREFIX, type Authenticator, type UserInfo } from "./auth.ts";
 import { decodeBody, expectObject, readBody } from "./content.ts";
-import { issueCertificate, type KeyPairPem } from "../pki/index.ts";
+import type { KeyPairPem } from "../pki/certificates.ts";
 import type { Storage } from "./storage.ts";
 
 export const NODE_TOKEN_PATH = "/apis/kubun.io/v1/nodetokens";
@@ -51,6 +51,8 @@ export class NodeTokens implements Authenticator {
   /** A serving certificate for the node's endpoint, kubelet's subject (system:node:<name> in system:nodes). */
   async issueServing(nodeName: string, addresses: string[]): Promise<KeyPairPem | undefined> {
     if (!this.ca || !addresses.length) return undefined;
+    // The issuer loads with the first node's certificate (see src/cli/data-dir.ts).
+    const { issueCertificate } = await import("../pki/certificates.ts");
     return issueCertificate(this.ca, { commonName: `${NODE_USER_PREFIX}${nodeName}`, organization: GROUP_NODES, hosts: addresses, usage: "server" });
   }
 

@@ -10,7 +10,8 @@
 import { createCipheriv, createDecipheriv, pbkdf2Sync, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { PostgresLog } from "../store/pg-log.ts";
+// PostgresLog (postgres.js, drizzle's postgres-js driver) loads when a datastore endpoint is given.
+const openLog = async (url: string) => (await import("../store/pg-log.ts")).PostgresLog.open(url);
 
 /** The data dir's files every server of a cluster must have alike (paths relative to it). */
 export const SHARED_FILES = [
@@ -77,7 +78,7 @@ export function serverToken(dataDir: string, given: string | undefined): string 
  * datastore, if a server stored them. Returns whether it did (false: this is the first server).
  */
 export async function fetchBootstrap(url: string, dataDir: string, token: string): Promise<boolean> {
-  const log = await PostgresLog.open(url);
+  const log = await openLog(url);
   try {
     const blob = await log.getBlob(BLOB_KEY);
     if (blob === undefined) return false;
@@ -96,7 +97,7 @@ export async function fetchBootstrap(url: string, dataDir: string, token: string
 export async function storeBootstrap(url: string, dataDir: string, token: string): Promise<boolean> {
   const files: Record<string, string> = {};
   for (const f of SHARED_FILES) files[f] = readFileSync(join(dataDir, f), "utf8");
-  const log = await PostgresLog.open(url);
+  const log = await openLog(url);
   try {
     const stored = await log.putBlobIfAbsent(BLOB_KEY, seal(files, token));
     const theirs = unseal(stored, token);

@@ -5,7 +5,13 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname, networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { APISERVER_KUBELET_CLIENT } from "../../agent/endpoint-tls.ts";
-import { certificateHosts, createCA, issueCertificate, type KeyPairPem } from "../pki/index.ts";
+import { certificateHosts } from "../pki/hosts.ts";
+import type { IssueOptions, KeyPairPem } from "../pki/certificates.ts";
+
+// The certificate issuer (@peculiar/x509 with its ASN.1 and dependency-injection libraries) loads
+// when a certificate is made: a server restarting on its data dir only reads its PEM files.
+const createCA = async () => (await import("../pki/certificates.ts")).createCA();
+const issueCertificate = async (ca: KeyPairPem, opts: IssueOptions) => (await import("../pki/certificates.ts")).issueCertificate(ca, opts);
 
 export interface ClusterFiles {
   dataDir: string;

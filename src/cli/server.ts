@@ -31,7 +31,7 @@ import { Storage } from "../api/storage.ts";
 import { KubeClient, runLeaderElection, SharedInformerFactory, type LeaderElectionConfig } from "../client/index.ts";
 import { createControllerContext, startControllerManager, type ControllerManagerOptions } from "../controllers/manager.ts";
 import { startScheduler, type SchedulerOptions } from "../scheduler/scheduler.ts";
-import { PostgresStore, recentEventLines, SqliteStore, type ServerStore } from "../store/index.ts";
+import { recentEventLines, SqliteStore, type ServerStore } from "../store/index.ts";
 import { loadSchedulerModule } from "../scheduler/wasm-loader.ts";
 import { loadOrCreateKey, secretsEncryption } from "../store/encryption.ts";
 import { IdleCollector, type IdleCollectorOptions } from "./idle-collector.ts";
@@ -170,7 +170,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const events = storePrefix(findResource("", "v1", "events")!);
   const expiring = { [events]: (opts.eventTTLSeconds ?? 3600) * 1000 };
   const store: ServerStore = opts.datastoreEndpoint
-    ? await PostgresStore.open(opts.datastoreEndpoint, { transformer, expiring, now: () => now().getTime() })
+    ? await (await import("../store/pg-store.ts")).PostgresStore.open(opts.datastoreEndpoint, { transformer, expiring, now: () => now().getTime() })
     : new SqliteStore(files.dbPath, { synchronous: opts.synchronous, transformer, coldResources: [events], expiring, now: () => now().getTime() });
   // On a datastore other servers share, each cluster IP and node port is also reserved in it.
   const services = new ServiceAllocator({ serviceCIDR: opts.serviceCIDR, shared: opts.datastoreEndpoint ? store : undefined, now });

@@ -20,7 +20,7 @@ import { stageEnd, stageStart } from "./stage-timers.ts";
 export interface StoreOptions extends LogOptions {
   /** Events kept in memory for resuming watches. */
   ringSize?: number;
-  /** JSON bytes the ring of events may hold (default 32 MiB): big objects make a shorter ring. */
+  /** JSON bytes the ring of events may hold (default 8 MiB, watch-hub.ts): big objects make a shorter ring. */
   ringBytes?: number;
   /**
    * Resources (store prefixes such as "/core/events/") whose current objects stay on disk: the

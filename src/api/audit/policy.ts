@@ -2,7 +2,7 @@
 // k8s.io/apiserver/pkg/audit/policy: rules are tried in order, the first that matches decides
 // the level (None, Metadata, Request, RequestResponse) and which stages are left out; a request
 // no rule matches is not audited.
-import YAML from "yaml";
+import type YAMLModule from "yaml";
 import type { UserInfo } from "../auth.ts";
 import type { RequestAttributes } from "../authz-attributes.ts";
 
@@ -55,7 +55,8 @@ function stages(v: unknown, where: string): Stage[] | undefined {
 
 /** Parses and checks a policy file's text (YAML or JSON); errors name the field. */
 export function parsePolicy(text: string): Policy {
-  const doc = YAML.parse(text) as Record<string, unknown> | null;
+  // The YAML parser loads with the first policy file: a server without one never needs it.
+  const doc = (require("yaml") as typeof YAMLModule).parse(text) as Record<string, unknown> | null;
   if (!doc || typeof doc !== "object") throw new Error("the audit policy must be an object");
   if (doc.kind !== "Policy" || (doc.apiVersion !== "audit.k8s.io/v1" && doc.apiVersion !== "audit.k8s.io/v1beta1")) {
     throw new Error(`the audit policy must be apiVersion audit.k8s.io/v1, kind Policy (got ${String(doc.apiVersion)}/${String(doc.kind)})`);

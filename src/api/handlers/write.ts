@@ -5,7 +5,7 @@ import { groupVersion } from "../../apis/registry.ts";
 import { decodeBody, expectObject, readBody } from "../content.ts";
 import { qualified, type DeleteOptions } from "../storage.ts";
 import { converterFor } from "../../apis/conversion.ts";
-import { strictDecodingError, unknownFields } from "../openapi/index.ts";
+import { strictDecodingError, unknownFields } from "../openapi/validation.ts";
 import { checkTypeMeta, respond, respondObject, withTypeMeta, writeOptions, type HandlerContext } from "./context.ts";
 import { listObjects } from "./read.ts";
 import { requestUser } from "../auth.ts";

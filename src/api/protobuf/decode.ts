@@ -4,8 +4,9 @@ import { badRequest, StatusError } from "../../apis/errors.ts";
 import type { KubeObject } from "../../apis/meta.ts";
 import { messageType, typeForKind } from "./schema.ts";
 import { messageToJson } from "./to-json.ts";
+import { PROTOBUF_MEDIA_TYPE } from "./media-type.ts";
 
-export const PROTOBUF_MEDIA_TYPE = "application/vnd.kubernetes.protobuf";
+export { PROTOBUF_MEDIA_TYPE };
 
 /** The envelope prefix of every Kubernetes protobuf object. */
 export const PROTOBUF_MAGIC = Uint8Array.of(0x6b, 0x38, 0x73, 0x00);

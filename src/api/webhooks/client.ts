@@ -5,8 +5,12 @@
 // CallError with upstream's wording (`Post "<url>?timeout=10s": <cause>`), which the
 // dispatchers turn into the Status the client sees or ignore, by failurePolicy.
 // "undici/index.js", not "undici": Bun swaps the bare specifier for a fetch-based stand-in whose
-// Agent cannot carry a CA (see src/client/kube-client.ts).
-import { Agent, request } from "undici/index.js";
+// Agent cannot carry a CA (see src/client/kube-client.ts). Loaded with the first webhook call:
+// the whole of undici (fetch, WebSocket, caches, mocks ...) is ~3 MB resident, and a server
+// without webhooks never calls one.
+import type * as Undici from "undici/index.js";
+type Agent = Undici.Agent;
+const undici = (): typeof Undici => require("undici/index.js") as typeof Undici;
 import type { Webhook } from "../../apis/admissionregistration/webhook.ts";
 import { DEFAULT_TIMEOUT_SECONDS } from "../../apis/admissionregistration/webhook.ts";
 import { resolveService, type ObjectGetter } from "./resolver.ts";
@@ -48,7 +52,7 @@ export class WebhookClient {
     try {
       const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json" };
       if (serverName) headers.host = new URL(display).host;
-      const r = await request(connect, { method: "POST", body: JSON.stringify(body), headers, dispatcher, signal });
+      const r = await undici().request(connect, { method: "POST", body: JSON.stringify(body), headers, dispatcher, signal });
       const chunks: Buffer[] = [];
       let size = 0;
       for await (const chunk of r.body) {
@@ -87,7 +91,7 @@ export class WebhookClient {
     let agent = this.agents.get(key);
     if (!agent) {
       // No plain HTTP and no unverified TLS: the CA given, else the system roots.
-      agent = new Agent({ connect: { ca, servername: serverName, rejectUnauthorized: true }, keepAliveTimeout: 30_000 });
+      agent = new (undici().Agent)({ connect: { ca, servername: serverName, rejectUnauthorized: true }, keepAliveTimeout: 30_000 });
       if (this.agents.size > 64) this.close();
       this.agents.set(key, agent);
     }

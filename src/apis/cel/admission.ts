@@ -7,12 +7,8 @@
 // have: expressions that read it are refused at write time rather than failing at run time.
 import { parse } from "@bufbuild/cel";
 import { compile, isCompileError, type CelProgram } from "./program.ts";
-import { toCel } from "./values.ts";
 
-/** Variables of matchConditions of admission webhooks. */
-export const WEBHOOK_MATCH_VARIABLES = ["object", "oldObject", "request"] as const;
-/** Variables of every ValidatingAdmissionPolicy expression. */
-export const POLICY_VARIABLES = ["object", "oldObject", "request", "params", "namespaceObject", "variables"] as const;
+export { POLICY_VARIABLES, WEBHOOK_MATCH_VARIABLES } from "./common.ts";
 
 const UNSUPPORTED: Record<string, string> = {
   authorizer: "the `authorizer` variable is not supported by kubun (no authorizer is bound into CEL)",
@@ -71,8 +67,7 @@ export function compileAdmission(expression: string, declared: readonly string[]
 
 export { isCompileError };
 
-/** A JSON value (object, request, params) as admission expressions see it. */
-export const admissionValue = (v: unknown): unknown => (v === undefined ? null : toCel(v));
+export { admissionValue } from "./common.ts";
 
 /** Runs a condition; true/false, or the error kube-apiserver reports for it. */
 export function runCondition(p: CelProgram, bindings: Record<string, unknown>): boolean | { error: string } {

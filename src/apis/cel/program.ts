@@ -8,13 +8,9 @@
 // its input many times, replace, is capped at run time (library.ts).
 import { celEnv, isCelError, parse, plan, type CelValue } from "@bufbuild/cel";
 import { KUBERNETES_FUNCS } from "./library.ts";
+import { isCompileError, type CelProgram } from "./common.ts";
 
-export interface CelProgram {
-  readonly expression: string;
-  /** Variables the expression reads (self, oldSelf, object ...). */
-  readonly variables: ReadonlySet<string>;
-  run(bindings: Record<string, unknown>): { value: CelValue } | { error: string };
-}
+export type { CelProgram };
 
 const MAX_EXPRESSION_LENGTH = 10_000;
 
@@ -71,4 +67,4 @@ export function compile(expression: string, allowed: readonly string[]): CelProg
   };
 }
 
-export const isCompileError = (p: CelProgram | { error: string }): p is { error: string } => "error" in p;
+export { isCompileError };
