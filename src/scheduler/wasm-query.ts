@@ -44,6 +44,11 @@ export function hostIPId(p: HostPort, hostIPs: Interner, grow: boolean): number 
   return grow ? hostIPs.intern(ip) : hostIPs.get(ip) ?? -1;
 }
 
+function noKeys(o: Record<string, string>): boolean {
+  for (const _ in o) return false;
+  return true;
+}
+
 const f64 = new Float64Array(1);
 const f64Words = new Int32Array(f64.buffer);
 
@@ -60,6 +65,15 @@ export class QueryEncoder {
   encode(pod: PodQuery): EncodedQuery {
     this.length = 0;
     const out = this.out;
+    if (pod.requiredTerms === undefined && pod.preferredTerms.length === 0 && pod.hostPorts.length === 0 && noKeys(pod.nodeSelector)) {
+      // No rules (most pods): the empty program, without walking the sections.
+      out.required[0] = out.required[1] = 0;
+      out.termCount = -1;
+      out.terms = out.prefs = out.ports = 0;
+      out.prefCount = out.portCount = 0;
+      out.length = 0;
+      return out;
+    }
     for (const key in pod.nodeSelector) {
       const column = this.t.columns.get(key);
       const value = this.t.values.get(pod.nodeSelector[key]!);

@@ -259,7 +259,10 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
     const words = enc.words;
     for (let k = 0, at = program.ptr >> 2; k < enc.length; k++) w[at + k] = words[k]!;
     if (flagsCopied !== tolerations || flagsAt !== heap.allocations) {
-      m.u8.set(tolerations.flags, taintFlags.ptr);
+      // A byte loop: a few taints at most in most clusters, where set() costs a call per pod.
+      const flags = tolerations.flags;
+      const u8 = m.u8;
+      for (let k = 0, at = taintFlags.ptr; k < flags.length; k++) u8[at + k] = flags[k]!;
       flagsCopied = tolerations;
       flagsAt = heap.allocations;
     }
