@@ -22,8 +22,8 @@ export function prepareForCreate(r: ResourceInfo, obj: KubeObject): void {
  * status, writes to /status keep everything but the status. `current` is the stored object;
  * `next` is the request's own (storage.update's private copy, patched or replaced).
  */
-export function prepareForUpdate(r: ResourceInfo, next: KubeObject, current: KubeObject, subresource?: string): KubeObject {
-  if (subresource === "status") return withStatusOf(next, current);
+export function prepareForUpdate(r: ResourceInfo, next: KubeObject, current: KubeObject, subresource?: string, touches?: ReadonlySet<string>): KubeObject {
+  if (subresource === "status") return withStatusOf(next, current, touches);
   const strategy = strategyFor(r);
   const merged = next as Obj;
   // Binding sets spec.nodeName and the PodScheduled condition together.
@@ -47,13 +47,16 @@ export function prepareForUpdate(r: ResourceInfo, next: KubeObject, current: Kub
  * `{ ...current, status: next.status }` as a private object: the status copied from `next`, every
  * other part `next`'s own where it is still as stored (same JSON, same key order: a status write
  * leaves them so), a copy of the stored part otherwise. The stored object is not parsed again for
- * what the request already holds a copy of.
+ * what the request already holds a copy of. `touches`: when known, the only top-level fields of
+ * `next` that may differ from the stored copy it was parsed from (a merge patch's keys); the
+ * others are its own without being compared (a pod's spec: a walk as long as hashing it).
  */
-function withStatusOf(next: KubeObject, current: KubeObject): KubeObject {
+function withStatusOf(next: KubeObject, current: KubeObject, touches?: ReadonlySet<string>): KubeObject {
   const n = next as Obj;
   const out: Obj = {};
   for (const key of Object.keys(current)) {
-    const value = key === "status" ? jsonCopy(n.status) : sameJson(n[key], (current as Obj)[key]) ? n[key] : jsonCopy((current as Obj)[key]);
+    const untouched = touches !== undefined && key !== "metadata" && !touches.has(key) && Object.hasOwn(n, key);
+    const value = key === "status" ? jsonCopy(n.status) : untouched || sameJson(n[key], (current as Obj)[key]) ? n[key] : jsonCopy((current as Obj)[key]);
     setField(out, key, value);
   }
   if (!Object.hasOwn(current, "status")) out.status = jsonCopy(n.status);

@@ -29,6 +29,13 @@ export interface WriteOptions {
   subresource?: string;
   /** Admission that needs the request's user (admission.ts), run after validation. */
   admit?: AdmitWrite;
+  /**
+   * For update: the top-level fields `tryUpdate` may change in the private copy it is handed (a
+   * merge patch applied in place changes only its own keys); every other field of the copy is
+   * still as stored. The status subresource then keeps those parts of the copy without comparing
+   * them with the stored object. Undefined: anything may have changed.
+   */
+  touches?: ReadonlySet<string>;
 }
 
 export interface DeleteOptions {
@@ -185,7 +192,7 @@ export class Storage {
       }
       desired.metadata = { ...desired.metadata, name, namespace: current.object.metadata.namespace };
       if (!r.namespaced) delete desired.metadata.namespace;
-      const prepared = prepareForUpdate(r, desired, current.object, opts.subresource);
+      const prepared = prepareForUpdate(r, desired, current.object, opts.subresource, desired === copy ? opts.touches : undefined);
       stageEnd("prepare", t);
       t = stageStart();
       const next = this.recordManager(current.object, prepared, opts);
