@@ -11,8 +11,18 @@ export type FieldPath = readonly string[];
 /** Defaults the apiserver fills into list key fields before keying items (ports' protocol). */
 const KEY_DEFAULTS: Readonly<Record<string, unknown>> = { protocol: "TCP" };
 
-/** A path's map key. Tokens never hold a raw NUL (JSON escapes it; field names are validated). */
-const keyOf = (path: FieldPath) => path.join("\0");
+/**
+ * A path's map key. Tokens never hold a raw NUL (JSON escapes it; field names are validated), and
+ * NUL sorts before every other character, so keys sort as their paths do token by token (a path
+ * before the paths below it): toFieldsV1 sorts the keys as plain strings. Concatenated rather
+ * than `join`ed: this runs for every field of every write, and join costs a third more.
+ */
+function keyOf(path: FieldPath): string {
+  if (path.length === 0) return "";
+  let key = path[0]!;
+  for (let i = 1; i < path.length; i++) key += "\0" + path[i]!;
+  return key;
+}
 
 export class FieldSet {
   /** The paths by key; undefined while the set is only its FieldsV1 tree (decoded when needed). */
@@ -105,10 +115,13 @@ export class FieldSet {
     if (this.source !== undefined && this.survey().canonical) return this.source;
     // Paths in token order make every node's tokens come in sorted, so no node is sorted on its
     // own; a member whose first member below it arrives gets its "." (which sorts first) then.
-    const paths = [...this.decoded().values()].sort(comparePaths);
+    // Their keys sort as they do (keyOf), natively, with no comparator called per pair.
+    const decoded = this.decoded();
+    const keys = [...decoded.keys()].sort();
     const root: JsonObject = {};
     const leaves = new Set<JsonObject>();
-    for (const path of paths) {
+    for (const key of keys) {
+      const path = decoded.get(key)!;
       let node = root;
       for (const token of path) {
         let child = node[token] as JsonObject | undefined;
@@ -122,17 +135,6 @@ export class FieldSet {
     }
     return root;
   }
-}
-
-/** Token by token, a path before the paths below it. */
-function comparePaths(a: FieldPath, b: FieldPath): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    if (x !== y) return x < y ? -1 : 1;
-  }
-  return a.length - b.length;
 }
 
 /**
