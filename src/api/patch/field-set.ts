@@ -222,13 +222,19 @@ export function walkValue(value: unknown, path: string[], field: FieldStrategy, 
   set.add(path);
 }
 
+/**
+ * A keyed list item's token: `k:` and the JSON of an object of its key fields, in the list's key
+ * order. Written out field by field, which is that JSON (key names are field names, never
+ * index-like, so JSON.stringify would keep their order): no object built and stringified per
+ * item of every list of every write (a pod status's conditions and containers).
+ */
 export function keyToken(item: JsonObject, field: FieldStrategy): string {
-  const key: JsonObject = {};
+  let body = "";
   for (const name of listKeys(field)) {
     const value = Object.hasOwn(item, name) ? item[name] : KEY_DEFAULTS[name];
-    if (value !== undefined) key[name] = value;
+    if (value !== undefined) body += `${body ? "," : ""}${JSON.stringify(name)}:${JSON.stringify(value)}`;
   }
-  return `k:${JSON.stringify(key)}`;
+  return `k:{${body}}`;
 }
 
 function matchesKey(item: unknown, key: JsonObject): boolean {
