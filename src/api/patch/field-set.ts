@@ -12,10 +12,9 @@ export type FieldPath = readonly string[];
 const KEY_DEFAULTS: Readonly<Record<string, unknown>> = { protocol: "TCP" };
 
 /**
- * A path's map key. Tokens never hold a raw NUL (JSON escapes it; field names are validated), and
- * NUL sorts before every other character, so keys sort as their paths do token by token (a path
- * before the paths below it): toFieldsV1 sorts the keys as plain strings. Concatenated rather
- * than `join`ed: this runs for every field of every write, and join costs a third more.
+ * A path's map key. Tokens never hold a raw NUL (JSON escapes it; field names are validated).
+ * Concatenated rather than `join`ed: this runs for every field of every write, and join costs a
+ * third more.
  */
 function keyOf(path: FieldPath): string {
   if (path.length === 0) return "";
@@ -115,7 +114,8 @@ export class FieldSet {
     if (this.source !== undefined && this.survey().canonical) return this.source;
     // Paths in token order make every node's tokens come in sorted, so no node is sorted on its
     // own; a member whose first member below it arrives gets its "." (which sorts first) then.
-    // Their keys sort as they do (keyOf), natively, with no comparator called per pair.
+    // Their keys sort as they do (NUL, which joins a key's tokens, sorts before every other
+    // character), natively, with no comparator called per pair.
     const decoded = this.decoded();
     const keys = [...decoded.keys()].sort();
     const root: JsonObject = {};
@@ -135,6 +135,61 @@ export class FieldSet {
     }
     return root;
   }
+}
+
+/**
+ * A node of a FieldsV1 tree being built (a create's set, managed-fields.ts): a member (a leaf
+ * field, a keyed list item, a set value), with the nodes below it by token. A node made as a walk
+ * goes may end up with nothing in it (a merged list of items that set no field): such a node is
+ * left out. Most nodes have a few tokens (a pod's spec the most, about ten): two small arrays
+ * searched in order cost less than a Map made for every node; a wide node gets an index.
+ */
+export interface TreeNode {
+  member: boolean;
+  tokens: string[];
+  kids: TreeNode[];
+  /** Positions by token, once the node is wide (a ConfigMap's data): searching in order would grow with the square. */
+  index: Map<string, number> | undefined;
+}
+
+/** Tokens a node holds before it gets an index. */
+const NARROW = 16;
+
+export const treeNode = (): TreeNode => ({ member: false, tokens: [], kids: [], index: undefined });
+
+export function kid(node: TreeNode, token: string): TreeNode {
+  const i = node.index ? (node.index.get(token) ?? -1) : node.tokens.indexOf(token);
+  if (i >= 0) return node.kids[i]!;
+  const child = treeNode();
+  node.index?.set(token, node.tokens.length);
+  node.tokens.push(token);
+  node.kids.push(child);
+  if (node.tokens.length === NARROW) node.index = new Map(node.tokens.map((t, at) => [t, at]));
+  return child;
+}
+
+/** The node as toFieldsV1 writes it: tokens sorted, "." first for a member with members below; undefined when empty. */
+export function emitTree(node: TreeNode): JsonObject | undefined {
+  const { tokens, kids } = node;
+  // Token order, compared as toFieldsV1's sort does (tokens in a node are distinct): by insertion
+  // for the few tokens most nodes have, by the native sort for a wide node.
+  let order: number[];
+  if (tokens.length < NARROW) {
+    order = [];
+    for (let i = 0; i < tokens.length; i++) {
+      let at = order.length;
+      while (at > 0 && tokens[order[at - 1]!]! > tokens[i]!) at--;
+      order.splice(at, 0, i);
+    }
+  } else order = tokens.map((_, i) => i).sort((a, b) => (tokens[a]! < tokens[b]! ? -1 : 1));
+  let out: JsonObject | undefined;
+  for (const i of order) {
+    const child = emitTree(kids[i]!);
+    if (child === undefined) continue;
+    out ??= node.member ? { ".": {} } : {};
+    out[tokens[i]!] = child;
+  }
+  return out ?? (node.member ? {} : undefined);
 }
 
 /**

@@ -178,6 +178,8 @@ describe("a create's managedFields, made in one walk", () => {
     { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "only-system", namespace: "ns", uid: "u", resourceVersion: "1" } },
     { apiVersion: "v1", kind: "ConfigMap", metadata: {} as KubeObject["metadata"], data: { "k:{}": "v", ".": "dot" } },
     { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" }, status: { phase: "x" } } as KubeObject,
+    // Wide nodes (past the few tokens searched in order), keys in no order.
+    { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "wide", labels: Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`l${(i * 7) % 40}`, "v"])) }, data: Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`k${(i * 131) % 300}`, String(i)])) },
   ];
   test.each(objects.map((o) => [`${o.kind} ${o.metadata.name ?? ""}`, o] as const))("%s", (_name, obj) => {
     const out = updateManagedFields(undefined, obj, "m", "Update", T0);

@@ -7,7 +7,7 @@
 import type { KubeObject, ManagedFieldsEntry } from "../../apis/meta.ts";
 import { deepEqual } from "./json-value.ts";
 import { DuplicateListKeys, diffFields, type FieldDiff } from "./field-diff.ts";
-import { FieldSet, fieldsOf, keyToken, valueAt, type FieldPath } from "./field-set.ts";
+import { FieldSet, emitTree, fieldsOf, keyToken, kid, treeNode, valueAt, type FieldPath, type TreeNode } from "./field-set.ts";
 import { fieldStrategy, listKeys, rootType, type FieldStrategy } from "./merge-keys.ts";
 import { isObject, type JsonObject } from "./json-value.ts";
 
@@ -177,30 +177,6 @@ export function updateManagedFields(
   return result;
 }
 
-/**
- * A node of the FieldsV1 tree a create's fields make: a member (a leaf field, a keyed list item, a
- * set value), with the nodes below it by token. Made as the walk goes, so a node may end up with
- * nothing in it (a merged list of items that set no field): such a node is left out. A node has a
- * few tokens below it (a pod's spec the most, about ten): two small arrays searched in order cost
- * less than a Map made for every node.
- */
-interface TreeNode {
-  member: boolean;
-  tokens: string[];
-  kids: TreeNode[];
-}
-
-const treeNode = (): TreeNode => ({ member: false, tokens: [], kids: [] });
-
-function kid(node: TreeNode, token: string): TreeNode {
-  const i = node.tokens.indexOf(token);
-  if (i >= 0) return node.kids[i]!;
-  const child = treeNode();
-  node.tokens.push(token);
-  node.kids.push(child);
-  return child;
-}
-
 /** As walkValue (field-set.ts) adds the fields a value sets, below `node`. */
 function treeValue(value: unknown, node: TreeNode, field: FieldStrategy): void {
   if (isObject(value) && Object.keys(value).length > 0 && !field.atomic) return treeMap(value, node, field.type);
@@ -224,26 +200,6 @@ function treeMap(obj: JsonObject, node: TreeNode, type: string | undefined, keep
     if (keep && !keep(name)) continue;
     treeValue(obj[name], kid(node, `f:${name}`), fieldStrategy(type, name));
   }
-}
-
-/** The node as toFieldsV1 writes it: tokens sorted, "." first for a member with members below; undefined when empty. */
-function emitTree(node: TreeNode): JsonObject | undefined {
-  const { tokens, kids } = node;
-  // Token order by insertion sort of positions: few tokens, compared as toFieldsV1's sort does.
-  const order: number[] = [];
-  for (let i = 0; i < tokens.length; i++) {
-    let at = order.length;
-    while (at > 0 && tokens[order[at - 1]!]! > tokens[i]!) at--;
-    order.splice(at, 0, i);
-  }
-  let out: JsonObject | undefined;
-  for (const i of order) {
-    const child = emitTree(kids[i]!);
-    if (child === undefined) continue;
-    out ??= node.member ? { ".": {} } : {};
-    out[tokens[i]!] = child;
-  }
-  return out ?? (node.member ? {} : undefined);
 }
 
 /**
