@@ -11,6 +11,7 @@
 //                              [--paced-pods 2000] (0: no paced part)
 //                              [--profile DIR]   (CPU profiles of server and scheduler, as markdown)
 //                              [--no-kubelets]   (without the fake kubelets' traffic, below)
+//                              [--disable-controller-manager] (the server without its in-process controllers: their share)
 // The fake nodes behave as kubelets do while pods are created and bound: each renews its Lease
 // every 10 s and posts its status every 5 minutes (kubelet's nodeStatusReportFrequency), spread
 // evenly, and each bound pod is marked Running by a status write (phase, conditions, podIP,
@@ -44,6 +45,8 @@ export interface E2EOptions {
   pacedPods?: number;
   /** The fake kubelets' traffic (default on): Lease renewals, node status, each bound pod marked Running. */
   kubelets?: boolean;
+  /** The server's in-process controllers (default on); off (`--disable-controller-manager`) to see their share. */
+  controllers?: boolean;
 }
 
 export interface E2EResult {
@@ -61,6 +64,10 @@ export interface E2EResult {
   seconds: number;
   /** CPU seconds each process spent from the first pod create to the last binding seen: where the time goes. */
   cpu_s: { server: number; scheduler: number; bench: number };
+  /** The server's CPU over the pods bound, µs (it also counts the renewals and node status of the time it took). */
+  server_cpu_us_per_pod: number;
+  /** Whether the server ran its in-process controllers (--disable-controller-manager: false). */
+  controllers: boolean;
   scheduler_stats: SchedulerStats | null;
   /** The paced part: pods created evenly at `rate`/s (half the burst's e2e rate), and their create→bound latency. */
   paced: { pods: number; rate: number; bound: number; p50_ms: number; p99_ms: number } | null;
@@ -209,7 +216,9 @@ export async function benchE2E(o: E2EOptions): Promise<E2EResult> {
   // The scheduler runs as its own process (the `kubun scheduler` code path) so its CPU and RSS are
   // measured apart. A cluster CIDR that holds a /24 for each of the thousands of nodes, as a real
   // cluster of that size would be configured (the default /16 holds 256).
-  const server = spawn(["src/cli/main.ts", "server", "--data-dir", dataDir, "--port", "0", "--bind", "127.0.0.1", "--disable-scheduler", "--cluster-cidr", "10.0.0.0/8"], join(tmp, "server.log"), o.profileDir);
+  const serverArgs = ["src/cli/main.ts", "server", "--data-dir", dataDir, "--port", "0", "--bind", "127.0.0.1", "--disable-scheduler", "--cluster-cidr", "10.0.0.0/8"];
+  if (o.controllers === false) serverArgs.push("--disable-controller-manager");
+  const server = spawn(serverArgs, join(tmp, "server.log"), o.profileDir);
   let scheduler: Proc | undefined;
   const client = { current: undefined as KubeClient | undefined };
   // Ended in `finally` too: a run that failed (pods left unbound) must not leave the watch or the
@@ -343,6 +352,8 @@ export async function benchE2E(o: E2EOptions): Promise<E2EResult> {
       scheduler_rss_mb: rss.scheduler,
       seconds: round(seconds, 2),
       cpu_s: { server: cpu[0]!, scheduler: cpu[1]!, bench: cpu[2]! },
+      server_cpu_us_per_pod: Math.round((cpu[0]! * 1e6) / Math.max(1, bound)),
+      controllers: o.controllers !== false,
       scheduler_stats: schedulerStats,
       paced,
       heartbeats: beats ? { renewals: beats.renewals, per_s: beats.per_s } : null,
@@ -378,6 +389,7 @@ export function parseE2EArgs(argv: string[]): Omit<E2EOptions, "log"> & { json: 
       profile: { type: "string" },
       "paced-pods": { type: "string", default: "2000" },
       "no-kubelets": { type: "boolean", default: false },
+      "disable-controller-manager": { type: "boolean", default: false },
     },
   });
   const int = (name: string, v: string) => {
@@ -388,7 +400,7 @@ export function parseE2EArgs(argv: string[]): Omit<E2EOptions, "log"> & { json: 
   if (values.scoring !== "binpack" && values.scoring !== "spread") throw new Error("--scoring must be binpack or spread");
   const pacedPods = Number(values["paced-pods"]);
   if (!Number.isInteger(pacedPods) || pacedPods < 0) throw new Error(`--paced-pods must be a non-negative integer, got ${values["paced-pods"]}`);
-  return { nodes: int("nodes", values.nodes), pods: int("pods", values.pods), clients: int("clients", values.clients), scoring: values.scoring, json: values.json, profileDir: values.profile ? resolve(values.profile) : undefined, pacedPods, kubelets: !values["no-kubelets"] };
+  return { nodes: int("nodes", values.nodes), pods: int("pods", values.pods), clients: int("clients", values.clients), scoring: values.scoring, json: values.json, profileDir: values.profile ? resolve(values.profile) : undefined, pacedPods, kubelets: !values["no-kubelets"], controllers: !values["disable-controller-manager"] };
 }
 
 if (import.meta.main) {

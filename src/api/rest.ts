@@ -22,8 +22,8 @@ export function prepareForCreate(r: ResourceInfo, obj: KubeObject): void {
  * status, writes to /status keep everything but the status. `current` is the stored object;
  * `next` is the request's own (storage.update's private copy, patched or replaced).
  */
-export function prepareForUpdate(r: ResourceInfo, next: KubeObject, current: KubeObject, subresource?: string): KubeObject {
-  if (subresource === "status") return withStatusOf(next, current);
+export function prepareForUpdate(r: ResourceInfo, next: KubeObject, current: KubeObject, subresource?: string, touches?: ReadonlySet<string>): KubeObject {
+  if (subresource === "status") return withStatusOf(next, current, touches);
   const strategy = strategyFor(r);
   const merged = next as Obj;
   // Binding sets spec.nodeName and the PodScheduled condition together.
@@ -47,16 +47,21 @@ export function prepareForUpdate(r: ResourceInfo, next: KubeObject, current: Kub
  * `{ ...current, status: next.status }` as a private object: the status copied from `next`, every
  * other part `next`'s own where it is still as stored (same JSON, same key order: a status write
  * leaves them so), a copy of the stored part otherwise. The stored object is not parsed again for
- * what the request already holds a copy of.
+ * what the request already holds a copy of. `touches`: when known, `next` is storage.update's
+ * private copy patched in place (its status already private, nothing to copy) and these are the
+ * only top-level fields that may differ from the stored object it was parsed from; the others are
+ * taken without being compared (a pod's spec and metadata: walks as long as hashing them).
  */
-function withStatusOf(next: KubeObject, current: KubeObject): KubeObject {
+function withStatusOf(next: KubeObject, current: KubeObject, touches?: ReadonlySet<string>): KubeObject {
   const n = next as Obj;
   const out: Obj = {};
+  const status = () => (touches ? n.status : jsonCopy(n.status));
   for (const key of Object.keys(current)) {
-    const value = key === "status" ? jsonCopy(n.status) : sameJson(n[key], (current as Obj)[key]) ? n[key] : jsonCopy((current as Obj)[key]);
+    const untouched = touches !== undefined && !touches.has(key) && Object.hasOwn(n, key);
+    const value = key === "status" ? status() : untouched || sameJson(n[key], (current as Obj)[key]) ? n[key] : jsonCopy((current as Obj)[key]);
     setField(out, key, value);
   }
-  if (!Object.hasOwn(current, "status")) out.status = jsonCopy(n.status);
+  if (!Object.hasOwn(current, "status")) out.status = status();
   return out as KubeObject;
 }
 

@@ -29,6 +29,13 @@ export interface WriteOptions {
   subresource?: string;
   /** Admission that needs the request's user (admission.ts), run after validation. */
   admit?: AdmitWrite;
+  /**
+   * For update: the top-level fields `tryUpdate` may change in the private copy it is handed (a
+   * merge patch applied in place changes only its own keys); every other field of the copy is
+   * still as stored. The status subresource then keeps those parts of the copy without comparing
+   * them with the stored object. Undefined: anything may have changed.
+   */
+  touches?: ReadonlySet<string>;
 }
 
 export interface DeleteOptions {
@@ -185,7 +192,7 @@ export class Storage {
       }
       desired.metadata = { ...desired.metadata, name, namespace: current.object.metadata.namespace };
       if (!r.namespaced) delete desired.metadata.namespace;
-      const prepared = prepareForUpdate(r, desired, current.object, opts.subresource);
+      const prepared = prepareForUpdate(r, desired, current.object, opts.subresource, desired === copy ? opts.touches : undefined);
       stageEnd("prepare", t);
       t = stageStart();
       const next = this.recordManager(current.object, prepared, opts);
@@ -197,7 +204,7 @@ export class Storage {
       try {
         next.metadata.resourceVersion = current.object.metadata.resourceVersion;
         t = stageStart();
-        const unchanged = Bun.deepEquals(next, current.object, true);
+        const unchanged = sameObject(next, current.object);
         stageEnd("noop check", t);
         if (unchanged) return current.object;
         const removing = readyToRemove(r, next);
@@ -340,6 +347,18 @@ export class Storage {
       throw forbidden(`unable to create new content in namespace ${namespace} because it is being terminated`);
     }
   }
+}
+
+/**
+ * Bun.deepEquals(next, current, true), with the parts writes change (status, spec) compared first:
+ * a write that changed them is told apart at once instead of after a walk of everything before
+ * them (metadata with its managedFields, and a status write's whole spec). Only a difference
+ * there answers early, so the result is the whole comparison's.
+ */
+function sameObject(next: KubeObject, current: KubeObject): boolean {
+  const n = next as { status?: unknown; spec?: unknown };
+  const c = current as { status?: unknown; spec?: unknown };
+  return Bun.deepEquals(n.status, c.status, true) && Bun.deepEquals(n.spec, c.spec, true) && Bun.deepEquals(next, current, true);
 }
 
 function badRequestConflict(r: ResourceInfo, name: string, message: string) {

@@ -99,7 +99,9 @@ export function serviceHandlers(services: Lister<Service>, enqueue: (key: string
     pod: {
       onAdd: forPod,
       onUpdate: (old, pod) => {
-        if (old.metadata.resourceVersion === pod.metadata.resourceVersion || !podEndpointsChanged(old, pod)) return;
+        if (old.metadata.resourceVersion === pod.metadata.resourceVersion) return;
+        // No service in the pod's namespace (a pod never changes namespace): none selects it now or did before.
+        if (services.list(pod.metadata.namespace).length === 0 || !podEndpointsChanged(old, pod)) return;
         forPod(pod);
         if (!Bun.deepEquals(old.metadata.labels ?? {}, pod.metadata.labels ?? {})) forPod(old);
       },

@@ -56,7 +56,8 @@ export function newGarbageCollector(ctx: ControllerContext): Controller & { refr
     if (deletingWithGcFinalizer(obj)) enqueueDependents(obj);
     // A dependent that starts going or drops a reference may be what a foreground owner waits for.
     if (obj.metadata.deletionTimestamp) enqueueOwners(obj);
-    if (old) {
+    // Owners the update dropped (most objects have none before or after: nothing to compare).
+    if (old?.metadata.ownerReferences?.length) {
       const kept = new Set((obj.metadata.ownerReferences ?? []).map((r) => r.uid));
       enqueueOwners(old, (old.metadata.ownerReferences ?? []).filter((r) => !kept.has(r.uid)));
     }

@@ -109,3 +109,23 @@ test("a Ready node without NoExecute taints leaves its pods alone, terminating o
   expect(client.calls).toEqual([]);
   controller.queue.shutDown();
 });
+
+test("the periodic pass looks at a healthy node in place, and syncs a node that is gone, silent, tainted or not Ready", async () => {
+  const { controller, client, seed, advance } = setup();
+  const tainted: Node = { ...readyNode("tainted"), spec: { taints: [{ key: "k", effect: "NoExecute" }] } };
+  const notReady: Node = { ...readyNode("down"), status: { conditions: [{ type: "Ready", status: "False" }] } };
+  const cordoned: Node = { ...readyNode("cordoned"), spec: { unschedulable: true } };
+  seed("Node", [readyNode("ready"), tainted, notReady, cordoned]);
+  expect(controller.needsSync("ready")).toBe(false);
+  expect(controller.needsSync("tainted")).toBe(true);
+  expect(controller.needsSync("down")).toBe(true); // its not-ready taints are missing, and it acts on pods
+  expect(controller.needsSync("cordoned")).toBe(true); // the unschedulable taint is missing
+  expect(controller.needsSync("missing")).toBe(true);
+  expect(client.calls).toEqual([]); // looking writes nothing
+  // Its health was noted as a sync notes it: silent past the grace period, it needs its sync, which marks it.
+  advance(41_000);
+  expect(controller.needsSync("ready")).toBe(true);
+  await controller.sync("ready");
+  expect(client.calls).toEqual(["updateStatus nodes ready"]);
+  controller.queue.shutDown();
+});

@@ -32,7 +32,7 @@ const nodeResource = resourceFor("Node");
 const podResource = resourceFor("Pod");
 
 /** Its handlers added to the shared informers; runController (or a test) runs its sync. */
-export function newNodeLifecycleController(ctx: ControllerContext, opts: NodeLifecycleOptions = {}): Controller & { nodeNames(): Iterable<string> } {
+export function newNodeLifecycleController(ctx: ControllerContext, opts: NodeLifecycleOptions = {}): Controller & { nodeNames(): Iterable<string>; needsSync(name: string): boolean } {
   const graceMs = (opts.nodeMonitorGracePeriodSeconds ?? 40) * 1000;
   const quarantineMs = (opts.orphanQuarantineSeconds ?? 40) * 1000;
   /** When each node with pods bound to it was first found missing. */
@@ -99,14 +99,39 @@ export function newNodeLifecycleController(ctx: ControllerContext, opts: NodeLif
     for (const pod of orphans) await forceDelete(pod);
   }
 
-  async function sync(name: string): Promise<void> {
-    const node = nodes.lister.get(undefined, name);
-    if (!node) return collectOrphans(name);
+  /**
+   * Notes what the node and its Lease show now (kube's tryUpdateNodeHealth) and, while it is not
+   * silent past the grace period, times its next check for when it would be; returns how long it
+   * has been silent.
+   */
+  function observe(name: string, node: Node, now: number): number {
     missingSince.delete(name);
-    const now = ctx.now().getTime();
     const seen = observeHealth(health.get(name), node, leases.lister.get(NODE_LEASE_NAMESPACE, name), now);
     health.set(name, seen);
     const silentFor = now - seen.probeTimestamp;
+    if (silentFor <= graceMs) queue.addAfter(name, graceMs - silentFor + 1);
+    return silentFor;
+  }
+
+  /**
+   * The periodic pass's look at one node, done in place as kube's monitorNodeHealth does (its
+   * health noted as sync notes it) rather than a trip through the queue for every node every
+   * pass: true when sync has more to do — the node is gone, silent past the grace period, its
+   * managed taints are out of line, or it acts on its pods.
+   */
+  function needsSync(name: string): boolean {
+    const node = nodes.lister.get(undefined, name);
+    if (!node) return true;
+    if (observe(name, node, ctx.now().getTime()) > graceMs) return true;
+    // The time is only written into taints added, and here only whether any change is asked.
+    return reconcileTaints(node, "") !== undefined || actsOnPods(node);
+  }
+
+  async function sync(name: string): Promise<void> {
+    const node = nodes.lister.get(undefined, name);
+    if (!node) return collectOrphans(name);
+    const now = ctx.now().getTime();
+    const silentFor = observe(name, node, now);
     if (silentFor > graceMs) {
       const conditions = silentNodeConditions(node, formatTime(now));
       if (conditions) {
@@ -115,7 +140,7 @@ export function newNodeLifecycleController(ctx: ControllerContext, opts: NodeLif
         recorder.event(node, "Normal", "NodeNotReady", `Node ${name} status is now: NodeNotReady`);
         return; // the update comes back as an event and a new sync
       }
-    } else queue.addAfter(name, graceMs - silentFor + 1);
+    }
 
     const taints = reconcileTaints(node, formatTime(now));
     if (taints) {
@@ -149,7 +174,7 @@ export function newNodeLifecycleController(ctx: ControllerContext, opts: NodeLif
   }
 
   // 409s are optimistic concurrency doing its job: the key is retried without a warning.
-  return { queue, sync, removers, onError: warnUnlessConflict("node lifecycle"), nodeNames: () => nodes.cache.keys() };
+  return { queue, sync, needsSync, removers, onError: warnUnlessConflict("node lifecycle"), nodeNames: () => nodes.cache.keys() };
 }
 
 /** Whether a node's sync has anything to do for its pods: force-deletes when not Ready, evictions under NoExecute taints. */
@@ -160,9 +185,10 @@ function actsOnPods(node: Node): boolean {
 export function startNodeLifecycleController(ctx: ControllerContext, opts: NodeLifecycleOptions = {}): Running {
   const c = newNodeLifecycleController(ctx, opts);
   const running = runController(ctx.informers, c.queue, WORKERS, c.sync, c.removers, { onError: c.onError });
-  // The periodic pass catches nodes that went silent: silence produces no events.
+  // The periodic pass catches nodes that went silent: silence produces no events. A node with
+  // nothing to do is looked at in place; the others are synced.
   const ticker = setInterval(() => {
-    for (const name of c.nodeNames()) c.queue.add(name);
+    for (const name of c.nodeNames()) if (c.needsSync(name)) c.queue.add(name);
   }, opts.monitorPeriodMs ?? 5_000);
   return {
     stop() {

@@ -61,4 +61,27 @@ describe("PATCH with a merge patch", () => {
     expect(ok.body.data).toEqual({ x: "3" });
     await store.close();
   });
+
+  test("a merge patch of the status subresource changes the status only, whatever else it names", async () => {
+    const { store, call } = await setup();
+    const pods = "/api/v1/namespaces/default/pods";
+    const created = await call("POST", pods, { metadata: { name: "p", labels: { app: "a" } }, spec: { containers: [{ name: "c", image: "busybox" }] } });
+    expect(created.status).toBe(201);
+    // Only status named: the spec and metadata stay as stored, key for key.
+    const running = await call("PATCH", `${pods}/p/status`, { status: { phase: "Running", podIP: "10.1.0.5" } }, MERGE);
+    expect(running.status).toBe(200);
+    expect(running.body.status.phase).toBe("Running");
+    expect(running.body.status.podIP).toBe("10.1.0.5");
+    expect(JSON.stringify(running.body.spec)).toBe(JSON.stringify(created.body.spec));
+    expect(running.body.metadata.labels).toEqual({ app: "a" });
+    // spec and labels named beside status: ignored through /status, as the apiserver's status strategy does.
+    const mixed = await call("PATCH", `${pods}/p/status`, { metadata: { labels: { app: "b" } }, spec: { containers: [{ name: "c", image: "nginx" }] }, status: { phase: "Succeeded" } }, MERGE);
+    expect(mixed.status).toBe(200);
+    expect(mixed.body.status.phase).toBe("Succeeded");
+    expect(mixed.body.spec.containers[0].image).toBe("busybox");
+    expect(JSON.stringify(mixed.body.spec)).toBe(JSON.stringify(created.body.spec));
+    expect(mixed.body.metadata.labels).toEqual({ app: "a" });
+    expect((await call("GET", `${pods}/p`)).body).toEqual(mixed.body);
+    await store.close();
+  });
 });

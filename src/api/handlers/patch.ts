@@ -2,7 +2,7 @@
 import { badRequest, staleConflict, unsupportedMediaType } from "../../apis/errors.ts";
 import type { KubeObject } from "../../apis/meta.ts";
 import { PATCH_TYPES, decodeBody, expectObject, mediaType, readBody } from "../content.ts";
-import { applyPatch, serverSideApply, APPLY_PATCH } from "../patch/index.ts";
+import { applyPatch, serverSideApply, APPLY_PATCH, MERGE_PATCH } from "../patch/index.ts";
 import { formatTime } from "../../apis/time.ts";
 import { qualified } from "../storage.ts";
 import { converterFor } from "../../apis/conversion.ts";
@@ -85,6 +85,8 @@ export async function handlePatch(h: HandlerContext): Promise<Response> {
   // A converted version is patched in its own shape: the stored object converted, patched, converted back.
   // Otherwise `current` is storage.update's private copy (copyOfStored): the patch may consume it.
   const patch = conv ? (current: KubeObject) => conv.toStorage(patchObject(h, conv.fromStorage(current), type, body)) : (current: KubeObject) => patchObject(h, current, type, body, h.r.kind, true);
+  // A merge patch applied in place to that copy changes only the top-level fields it names.
+  if (!conv && type === MERGE_PATCH) opts.touches = new Set(Object.keys(body as object));
   const updated = await storage.update(h.r, h.info.namespace, h.info.name!, patch, opts);
   return respondObject(h, updated, 200, opts.warnings);
 }

@@ -146,3 +146,48 @@ describe("updateManagedFields keeps the sets of managers a write does not touch"
     expect(got.metadata.managedFields![0]!.fieldsV1).toBe(bound.metadata.managedFields![0]!.fieldsV1);
   });
 });
+
+describe("a create's managedFields, made in one walk", () => {
+  // What the general path makes of a create (changedFields' set, written by toFieldsV1), byte for byte.
+  const general = (obj: KubeObject) => {
+    const changed = changedFields(undefined, obj, obj.kind ?? "").changed;
+    return changed.size > 0 ? JSON.stringify(changed.toFieldsV1()) : undefined;
+  };
+  const objects: KubeObject[] = [
+    pod("a", { status: { phase: "Pending" } }),
+    {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "p", namespace: "ns", generateName: "p-", labels: { b: "2", a: "1" }, annotations: {}, finalizers: ["x", "y", "x"], ownerReferences: [{ apiVersion: "apps/v1", kind: "ReplicaSet", name: "rs", uid: "u2", controller: true }] },
+      spec: {
+        containers: [
+          { name: "c", image: "i", ports: [{ containerPort: 80 }, { containerPort: 53, protocol: "UDP", name: "dns" }, { containerPort: 80 }], env: [{ name: "A", value: "1" }, { name: "B", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }], resources: { requests: { cpu: "1" } }, args: ["a", "b"] },
+          { name: "d", image: "j", volumeMounts: [] },
+        ],
+        tolerations: [{ key: "k", operator: "Exists" }],
+        nodeSelector: { zone: "a" },
+        securityContext: {},
+        volumes: [{ name: "v", emptyDir: {} }],
+      },
+    },
+    { apiVersion: "v1", kind: "Service", metadata: { name: "s" }, spec: { selector: { app: "a" }, ports: [{ port: 80, targetPort: 8080 }, { port: 80, protocol: "UDP" }], clusterIPs: ["10.0.0.1"] } },
+    { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "d", labels: { app: "d" } }, spec: { replicas: 2, selector: { matchLabels: { app: "d" } }, template: { metadata: { labels: { app: "d" } }, spec: { containers: [{ name: "c", image: "i" }] } } } },
+    { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name: "n1", namespace: "kube-node-lease", ownerReferences: [{ apiVersion: "v1", kind: "Node", name: "n1", uid: "u" }] }, spec: { holderIdentity: "n1", leaseDurationSeconds: 40, renewTime: "2025-01-01T00:00:00.000000Z" } },
+    { apiVersion: "v1", kind: "Event", metadata: { name: "p.1", namespace: "default" }, involvedObject: { apiVersion: "v1", kind: "Pod", namespace: "default", name: "p" }, reason: "Scheduled", message: "m", type: "Normal", source: { component: "default-scheduler" }, firstTimestamp: T0, lastTimestamp: T0, count: 1, reportingComponent: "default-scheduler" },
+    { apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w" }, spec: { list: [{ a: 1 }, 2, [3]], map: { "x.y": { z: null } }, empty: [] } },
+    { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "only-system", namespace: "ns", uid: "u", resourceVersion: "1" } },
+    { apiVersion: "v1", kind: "ConfigMap", metadata: {} as KubeObject["metadata"], data: { "k:{}": "v", ".": "dot" } },
+    { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" }, status: { phase: "x" } } as KubeObject,
+    // Wide nodes (past the few tokens searched in order), keys in no order.
+    { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "wide", labels: Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`l${(i * 7) % 40}`, "v"])) }, data: Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`k${(i * 131) % 300}`, String(i)])) },
+  ];
+  test.each(objects.map((o) => [`${o.kind} ${o.metadata.name ?? ""}`, o] as const))("%s", (_name, obj) => {
+    const out = updateManagedFields(undefined, obj, "m", "Update", T0);
+    const want = general(obj);
+    if (want === undefined) expect(out.metadata.managedFields).toBeUndefined();
+    else {
+      expect(JSON.stringify(out.metadata.managedFields![0]!.fieldsV1)).toBe(want);
+      expect(out.metadata.managedFields).toEqual([{ manager: "m", operation: "Update", apiVersion: obj.apiVersion!, time: T0, fieldsType: "FieldsV1", fieldsV1: JSON.parse(want) }]);
+    }
+  });
+});

@@ -7,8 +7,9 @@
 import type { KubeObject, ManagedFieldsEntry } from "../../apis/meta.ts";
 import { deepEqual } from "./json-value.ts";
 import { DuplicateListKeys, diffFields, type FieldDiff } from "./field-diff.ts";
-import { FieldSet, fieldsOf, valueAt, type FieldPath } from "./field-set.ts";
-import { rootType } from "./merge-keys.ts";
+import { FieldSet, emitTree, fieldsOf, keyToken, kid, treeNode, valueAt, type FieldPath, type TreeNode } from "./field-set.ts";
+import { fieldStrategy, listKeys, rootType, type FieldStrategy } from "./merge-keys.ts";
+import { isObject, type JsonObject } from "./json-value.ts";
 
 export type Operation = "Apply" | "Update";
 
@@ -138,9 +139,18 @@ export function updateManagedFields(
   const result: KubeObject = { ...updated, metadata: { ...updated.metadata } };
   const kind = updated.kind ?? old?.kind ?? "";
   const apiVersion = updated.apiVersion ?? old?.apiVersion ?? "";
+  const sent = updated.metadata.managedFields;
+  if (old === undefined && subresource === undefined && !(sent && sent.length > 0)) {
+    // A create with no managedFields of its own: the manager is the only one and owns every
+    // ownable field, written as its FieldsV1 tree in one walk (what the general path below
+    // makes of it through a field set: the same entry, byte for byte).
+    const fieldsV1 = createdFieldsV1(updated, kind);
+    if (fieldsV1) result.metadata.managedFields = [{ manager, operation, apiVersion, time: now, fieldsType: "FieldsV1", fieldsV1 }];
+    else delete result.metadata.managedFields;
+    return result;
+  }
   const { changed, removed } = changedFields(old, updated, kind, subresource);
 
-  const sent = updated.metadata.managedFields;
   const owners = readOwners(sent && sent.length > 0 ? sent : old?.metadata.managedFields);
   let mine = owners.find((o) => isManager(o.entry, manager, operation, apiVersion, subresource));
   // A new manager's set is exactly what it changed (removing from an empty set does nothing):
@@ -165,4 +175,50 @@ export function updateManagedFields(
   if (entries.length > 0) result.metadata.managedFields = entries;
   else delete result.metadata.managedFields;
   return result;
+}
+
+/** As walkValue (field-set.ts) adds the fields a value sets, below `node`. */
+function treeValue(value: unknown, node: TreeNode, field: FieldStrategy): void {
+  if (isObject(value) && Object.keys(value).length > 0 && !field.atomic) return treeMap(value, node, field.type);
+  if (Array.isArray(value) && value.length > 0 && field.strategy === "merge") {
+    const keyed = listKeys(field).length > 0;
+    for (const item of value) {
+      if (isObject(item) && keyed) {
+        const itemNode = kid(node, keyToken(item, field));
+        itemNode.member = true;
+        treeMap(item, itemNode, field.type);
+      } else if (!isObject(item) && !Array.isArray(item)) kid(node, `v:${JSON.stringify(item)}`).member = true;
+    }
+    return;
+  }
+  node.member = true;
+}
+
+/** As walkMap: the fields of a map, those `keep` keeps. */
+function treeMap(obj: JsonObject, node: TreeNode, type: string | undefined, keep?: (name: string) => boolean): void {
+  for (const name of Object.keys(obj)) {
+    if (keep && !keep(name)) continue;
+    treeValue(obj[name], kid(node, `f:${name}`), fieldStrategy(type, name));
+  }
+}
+
+/**
+ * The FieldsV1 set of everything a create through the main resource can own — what
+ * changedFields(undefined, obj) finds, in toFieldsV1's form — built in one walk without a path
+ * per field; undefined when the object sets no ownable field.
+ */
+export function createdFieldsV1(obj: KubeObject, kind: string): JsonObject | undefined {
+  const root = treeNode();
+  const type = rootType(kind);
+  const o = obj as unknown as JsonObject;
+  for (const name of Object.keys(o)) {
+    if (!keepMain(name)) continue;
+    const value = o[name];
+    const field = fieldStrategy(type, name);
+    // As diffFields enters new metadata: its system fields passed over (a metadata that is not
+    // a map is a field like any other).
+    if (name === "metadata" && isObject(value) && Object.keys(value).length > 0 && !field.atomic) treeMap(value, kid(root, "f:metadata"), field.type, keepMetadata);
+    else treeValue(value, kid(root, `f:${name}`), field);
+  }
+  return emitTree(root);
 }
