@@ -94,6 +94,8 @@ export interface AgentOptions {
   hostRoutes?: boolean;
   /** Enforce NetworkPolicies for this node's pods with iptables/ipset; default: when the agent runs its own CNI. */
   networkPolicy?: boolean;
+  /** Called on every event of this node's pods (`kubun agent` trims its compiled code when they go quiet: code-trim.ts). */
+  onPodEvent?: () => void;
   log?: (msg: string) => void;
 }
 
@@ -249,6 +251,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       cleanups.push(() => proxy.stop());
     }
     const informer = new Informer<Pod>(client.listerWatcher<Pod>(PODS, { fieldSelector: `spec.nodeName=${nodeName}` }), { onError: (e) => log(`pod watch: ${e}`) });
+    const onPodEvent = opts.onPodEvent;
+    if (onPodEvent) informer.addEventHandler({ onAdd: onPodEvent, onUpdate: onPodEvent, onDelete: onPodEvent });
     informer.start();
     cleanups.push(() => informer.stop());
     await informer.waitForSync();

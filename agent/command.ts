@@ -5,6 +5,7 @@
 //               [--image-gc-high-threshold PERCENT] [--image-gc-low-threshold PERCENT]`
 import { readFileSync } from "node:fs";
 import { startAgent, type AgentOptions } from "./agent.ts";
+import { codeTrimmer } from "./code-trim.ts";
 
 const USAGE =
   "usage: kubun agent --server URL [--server URL ...] --token T [--node-name N] [--data-dir D] [--containerd-socket S] [--ca-file F] [--pod-cidr C] [--node-ip IP] [--log-port P] [--service-interface NAME] [--volume-refresh-period DURATION] [--pause-image IMAGE] [--serialize-image-pulls=false] [--image-pull-deadline DURATION] [--registry-config FILE] [--image-gc-high-threshold PERCENT] [--image-gc-low-threshold PERCENT]";
@@ -88,11 +89,15 @@ export async function runAgentCommand(argv: string[]): Promise<number> {
     console.error((err as Error).message);
     return 2;
   }
-  const agent = await startAgent(opts);
+  // The process is the agent's alone: its compiled code goes when its work goes quiet.
+  const trimmer = codeTrimmer();
+  const agent = await startAgent({ ...opts, onPodEvent: () => trimmer.poke() });
+  trimmer.poke();
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);
     process.once("SIGTERM", resolve);
   });
+  trimmer.stop();
   await agent.stop();
   return 0;
 }

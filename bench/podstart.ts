@@ -7,6 +7,8 @@
 // process with only the agent's wire libraries loaded. Goals: p50 ≤ 300 ms, p99 ≤ 1 s, ≤ 80 ms
 // above the floor (pre-bound and scheduled), RSS ≤ 1.5× the library floor with 20 pods.
 //   --sequential N (default 20)  --burst N (default 20)  --scheduled N (default 20)  --floor N (default 20)
+//   --gap MS (default 0): a pause before each one-at-a-time round, so `kubun agent` has dropped its
+//   compiled code (agent/code-trim.ts: after 500 ms without pod events) before each pod it starts.
 // Its last line is one JSON object (p50_ms, p99_ms, scheduled_p50_ms, floor_p50_ms, agent_rss_mb ...).
 // For profiling: KUBUN_BENCH_AGENT_FLAGS="--heap-prof --heap-prof-dir=D" passes bun flags to the
 // agent process; KUBUN_BENCH_AGENT_SMAPS=FILE saves its /proc/PID/smaps next to the RSS figure.
@@ -31,6 +33,7 @@ const { values: args } = parseArgs({
     burst: { type: "string", default: "20" },
     scheduled: { type: "string", default: "20" },
     floor: { type: "string", default: "20" },
+    gap: { type: "string", default: "0" },
     json: { type: "boolean", default: false },
   },
 });
@@ -173,6 +176,7 @@ const seqNames = Array.from({ length: Number(args.sequential) }, (_, i) => `seq-
 const schedNames = Array.from({ length: Number(args.scheduled) }, (_, i) => `sched-${i}`);
 const floorUids: string[] = [];
 for (let i = 0; i < Math.max(seqNames.length, schedNames.length, Number(args.floor)); i++) {
+  if (Number(args.gap) > 0) await Bun.sleep(Number(args.gap));
   if (i < Number(args.floor)) {
     const { ms, uid } = await criPod(i);
     floor.push(ms);
@@ -253,7 +257,7 @@ if (!args.json) {
     console.log(`${k.padEnd(30)} ${String(s.n).padStart(2)} ${String(s.p50).padStart(6)} ${String(s.p99).padStart(6)} ${String(s.max).padStart(6)}`);
   console.log(`one-at-a-time p50 above the floor: ${result.aboveFloorP50} ms pre-bound, ${result.scheduledAboveFloorP50} ms scheduled (goal <= 80 ms); agent RSS with ${burst.length} pods: ${result.agentRssMB} MB (anonymous ${result.agentRssAnonMB} MB, file-backed ${result.agentRssFileMB} MB)`);
   console.log(`memory floor: an idle bun process with only @grpc/grpc-js and undici loaded: ${result.libraryFloorRssMB} MB (anonymous ${result.libraryFloorRssAnonMB} MB), JSC's defaults`);
-  console.log(`the agent ran with: ${agentJscOptions.length > 0 ? agentJscOptions.join(" ") : "JSC's defaults"}`);
+  console.log(`the agent ran with: ${agentJscOptions.length > 0 ? agentJscOptions.join(" ") : "JSC's defaults"}; as \`kubun agent\` it drops its compiled code once up and 500 ms after its pods' last event (agent/code-trim.ts)`);
 }
 writeFileSync(join(ROOT, "bench/results/podstart.json"), `${JSON.stringify(result, null, 2)}\n`);
 // The last line, for scripts (bench:all): the figures by the names the issue tracker uses.
@@ -270,4 +274,7 @@ console.log(JSON.stringify({
   agent_rss_mb: result.agentRssMB,
   floor_rss_mb: result.libraryFloorRssMB,
   agent_jsc_options: agentJscOptions.join(" "),
+  agent_rss_anon_mb: result.agentRssAnonMB,
+  agent_rss_file_mb: result.agentRssFileMB,
+  gap_ms: Number(args.gap),
 }));
