@@ -24,7 +24,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { KubeClient, resourceFor } from "../src/client/index.ts";
+import { Informer, KubeClient, resourceFor } from "../src/client/index.ts";
 import type { NodeInfo } from "../src/scheduler/index.ts";
 import type { SchedulerStats } from "../src/scheduler/scheduler.ts";
 import { XorShift32 } from "../src/scheduler/tie-break.ts";
@@ -260,7 +260,7 @@ export async function benchE2E(o: E2EOptions): Promise<E2EResult> {
   const client = { current: undefined as KubeClient | undefined };
   // Ended in `finally` too: a run that failed (pods left unbound) must not leave the watch or the
   // kubelets' timers holding the client open, or the bench never exits.
-  const watchAbort = new AbortController();
+  let stopWatch = async () => {};
   let kubelets: Awaited<ReturnType<typeof startKubelets>> | undefined;
   const watchLog: WatchLog = { watches: 0, events: 0, binds: 0, ends: [] };
   let failed = false;
@@ -304,14 +304,10 @@ export async function benchE2E(o: E2EOptions): Promise<E2EResult> {
     let allPacedBound!: () => void;
     const done = new Promise<void>((r) => (allBound = r));
     const pacedDone = new Promise<void>((r) => (allPacedBound = r));
-    const rv = (await api.list(pods, { namespace: "bench", limit: 1 })).metadata.resourceVersion;
     const watchStart = performance.now();
     const since = () => `+${((performance.now() - watchStart) / 1000).toFixed(1)} s`;
-    watchLog.watches++;
-    const watching = api.watch(pods, { namespace: "bench", resourceVersion: rv }, (ev) => {
-      watchLog.events++;
-      const obj = ev.object as Json;
-      if (ev.type !== "MODIFIED" || !obj.spec?.nodeName) return;
+    const onPod = (obj: Json) => {
+      if (!obj.spec?.nodeName) return;
       const i = Number(obj.metadata.name.slice(4));
       if (boundAt[i] !== 0) return;
       watchLog.binds++;
@@ -319,10 +315,36 @@ export async function benchE2E(o: E2EOptions): Promise<E2EResult> {
       kubelets?.markRunning(obj, i);
       if (i < o.pods && ++bound === o.pods) allBound();
       if (i >= o.pods && ++pacedBound === pacedPods) allPacedBound();
-    }, watchAbort.signal).then(
-      () => void (watchAbort.signal.aborted || watchLog.ends.push(`closed by the server at ${since()} after ${watchLog.events} events`)),
-      (err) => void watchLog.ends.push(`failed at ${since()} after ${watchLog.events} events: ${err}`),
+    };
+    // Watched as any client watches, through an informer: a watch the server closes (one that fell
+    // its whole budget behind, as a starved bench process can while it also creates the pods) is
+    // resumed from the last resourceVersion seen, and a compacted one re-listed. A bare watch would
+    // stop counting at its first close and fail the run with every later binding unseen.
+    const podLW = api.listerWatcher<Json>(pods, { namespace: "bench" });
+    const podInformer = new Informer<Json>(
+      {
+        list: (opts) => podLW.list(opts),
+        watch: (opts, onEvent, signal) => {
+          watchLog.watches++;
+          const before = watchLog.events;
+          return podLW.watch(opts, (ev) => {
+            watchLog.events++;
+            onEvent(ev);
+          }, signal).then(
+            () => void (signal?.aborted || watchLog.ends.push(`closed by the server at ${since()} after ${watchLog.events - before} events`)),
+            (err) => {
+              watchLog.ends.push(`failed at ${since()} after ${watchLog.events - before} events: ${err}`);
+              throw err;
+            },
+          );
+        },
+      },
+      { backoff: { initialMs: 100, maxMs: 2000 }, onError: () => {} },
     );
+    podInformer.addEventHandler({ onAdd: onPod, onUpdate: (_, obj) => onPod(obj) });
+    stopWatch = () => podInformer.stop();
+    podInformer.start();
+    if (!(await podInformer.waitForSync())) throw new Error("the bench's pod informer stopped before its first list");
     // A process that ends mid-run fails the run at once, with its stderr, not after the timeout.
     const exited = (p: Proc, name: string) => p.proc.exited.then((code) => `the ${name} exited (code ${code}, signal ${p.proc.signalCode ?? "none"}) while pods were created and bound`);
     const processDied = Promise.race([exited(server, "server"), exited(scheduler, "scheduler")]);
@@ -378,8 +400,7 @@ export async function benchE2E(o: E2EOptions): Promise<E2EResult> {
     if (kubelets) await Bun.sleep(1000);
     const beats = kubelets?.stop();
     const rss = { server: round(peakRssMb(server.proc.pid)), scheduler: round(peakRssMb(scheduler.proc.pid)) };
-    watchAbort.abort();
-    await watching.catch(() => {});
+    await stopWatch();
     // The scheduler prints its counters as it stops: bindings that failed and pods that did not fit.
     scheduler.proc.kill("SIGTERM");
     const statsLine = await Promise.race([
@@ -424,7 +445,7 @@ export async function benchE2E(o: E2EOptions): Promise<E2EResult> {
     // Any other failure (a create refused, a kubelet write failed, a process not ready) reports too.
     return await fail(err instanceof Error ? (err.stack ?? err.message) : String(err));
   } finally {
-    watchAbort.abort();
+    await stopWatch();
     // Their failures were already reported by the run's own stop, or the run failed before it.
     try { kubelets?.stop(); } catch {}
     await client.current?.close();
