@@ -401,6 +401,7 @@ export async function benchE2E(o: E2EOptions): Promise<E2EResult> {
     const beats = kubelets?.stop();
     const rss = { server: round(peakRssMb(server.proc.pid)), scheduler: round(peakRssMb(scheduler.proc.pid)) };
     await stopWatch();
+    if (watchLog.ends.length) o.log(`the bench's pod watch was resumed: ${watchLog.ends.join("; ")}`);
     // The scheduler prints its counters as it stops: bindings that failed and pods that did not fit.
     scheduler.proc.kill("SIGTERM");
     const statsLine = await Promise.race([
