@@ -17,11 +17,15 @@
 // evenly, and each bound pod is marked Running by a status write (phase, conditions, podIP,
 // containerStatuses), as its kubelet would. Events the scheduler's recorder wrote are counted
 // against the pods bound; a run where pods stay unbound, or a kubelet write fails, exits non-zero.
+// A failed run explains itself: its error carries the tails of the server's and the scheduler's
+// stderr, whether they still run, what the bench's own pod watch saw and how it ended, and how
+// many pods the server holds as bound; its temporary directory (both logs, the SQLite file) is
+// kept and named.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { KubeClient, resourceFor } from "../src/client/index.ts";
+import { Informer, KubeClient, resourceFor } from "../src/client/index.ts";
 import type { NodeInfo } from "../src/scheduler/index.ts";
 import type { SchedulerStats } from "../src/scheduler/scheduler.ts";
 import { XorShift32 } from "../src/scheduler/tie-break.ts";
@@ -181,6 +185,48 @@ async function waitForLine(p: Proc, re: RegExp, what: string): Promise<RegExpExe
   throw new Error(`${what} exited before it was ready:\n${stderrTail(p)}`);
 }
 
+/** What the bench's own pod watch went through: for the report of a run that failed. */
+interface WatchLog {
+  /** Watch requests made (more than one: the watch was resumed after it ended). */
+  watches: number;
+  /** Events received, of them MODIFIED events that bound a pod for the first time. */
+  events: number;
+  binds: number;
+  /** How each watch ended, in order ("closed by the server …", "failed: …"). */
+  ends: string[];
+}
+
+/** A process's state in a failure report: running, or how it ended. */
+const procState = (p: Proc | undefined) =>
+  !p ? "not started" : p.proc.exitCode !== null ? `exited with code ${p.proc.exitCode}` : p.proc.signalCode ? `killed by ${p.proc.signalCode}` : "running";
+
+/**
+ * Why a run failed, as far as the bench can tell: its own watch, the server's count of bound
+ * pods (a list with fieldSelector spec.nodeName!=), both processes and their last stderr lines.
+ */
+async function failureReport(why: string, f: { api?: KubeClient; server: Proc; scheduler?: Proc; watch: WatchLog; tmp: string }): Promise<string> {
+  const w = f.watch;
+  const lines = [
+    why,
+    `bench's pod watch: ${w.watches} watch request(s), ${w.events} events, ${w.binds} first bindings seen; ${w.ends.length ? `ended: ${w.ends.join("; ")}` : "still open"}`,
+  ];
+  if (f.api && f.server.proc.exitCode === null) {
+    const pods = resourceFor("Pod");
+    const count = async (fieldSelector?: string) => (await f.api!.list(pods, { namespace: "bench", fieldSelector })).items.length;
+    const counted = await Promise.race([
+      Promise.all([count(), count("spec.nodeName!=")]).then(([all, bound]) => `the server holds ${all} pods in bench, ${bound} of them bound (spec.nodeName set)`, (err) => `listing pods failed: ${err}`),
+      Bun.sleep(15_000).then(() => "listing pods took over 15 s"),
+    ]);
+    lines.push(counted);
+  }
+  lines.push(`server: ${procState(f.server)}; scheduler: ${procState(f.scheduler)}`);
+  for (const [name, p] of [["server", f.server], ["scheduler", f.scheduler]] as const) {
+    if (p) lines.push(`--- last lines of the ${name}'s stderr (${p.stderrPath}) ---`, stderrTail(p, 30) || "(empty)");
+  }
+  lines.push(`--- kept the run's temporary directory: ${f.tmp} ---`);
+  return lines.join("\n");
+}
+
 /** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
 export function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
@@ -223,8 +269,15 @@ export async function benchE2E(o: E2EOptions): Promise<E2EResult> {
   const client = { current: undefined as KubeClient | undefined };
   // Ended in `finally` too: a run that failed (pods left unbound) must not leave the watch or the
   // kubelets' timers holding the client open, or the bench never exits.
-  const watchAbort = new AbortController();
+  let stopWatch = async () => {};
   let kubelets: Awaited<ReturnType<typeof startKubelets>> | undefined;
+  const watchLog: WatchLog = { watches: 0, events: 0, binds: 0, ends: [] };
+  let failed = false;
+  /** Rejects with the failure report; the temporary directory is kept for it. */
+  const fail = async (why: string): Promise<never> => {
+    failed = true;
+    throw new Error(await failureReport(why, { api: client.current, server, scheduler, watch: watchLog, tmp }));
+  };
   try {
     const url = (await waitForLine(server, /listening on (https:\/\/\S+)/, "kubun server"))[1]!;
     const token = readFileSync(join(dataDir, "admin.token"), "utf8").trim();
@@ -260,17 +313,52 @@ export async function benchE2E(o: E2EOptions): Promise<E2EResult> {
     let allPacedBound!: () => void;
     const done = new Promise<void>((r) => (allBound = r));
     const pacedDone = new Promise<void>((r) => (allPacedBound = r));
-    const rv = (await api.list(pods, { namespace: "bench", limit: 1 })).metadata.resourceVersion;
-    const watching = api.watch(pods, { namespace: "bench", resourceVersion: rv }, (ev) => {
-      const obj = ev.object as Json;
-      if (ev.type !== "MODIFIED" || !obj.spec?.nodeName) return;
+    const watchStart = performance.now();
+    const since = () => `+${((performance.now() - watchStart) / 1000).toFixed(1)} s`;
+    const onPod = (obj: Json) => {
+      if (!obj.spec?.nodeName) return;
       const i = Number(obj.metadata.name.slice(4));
       if (boundAt[i] !== 0) return;
+      watchLog.binds++;
       boundAt[i] = performance.now();
       kubelets?.markRunning(obj, i);
       if (i < o.pods && ++bound === o.pods) allBound();
       if (i >= o.pods && ++pacedBound === pacedPods) allPacedBound();
-    }, watchAbort.signal);
+    };
+    // Watched as any client watches, through an informer: a watch the server closes (one that fell
+    // its whole budget behind, as a starved bench process can while it also creates the pods) is
+    // resumed from the last resourceVersion seen, and a compacted one re-listed. A bare watch would
+    // stop counting at its first close and fail the run with every later binding unseen.
+    const podLW = api.listerWatcher<Json>(pods, { namespace: "bench" });
+    const podInformer = new Informer<Json>(
+      {
+        list: (opts) => podLW.list(opts),
+        watch: (opts, onEvent, signal) => {
+          watchLog.watches++;
+          const before = watchLog.events;
+          return podLW.watch(opts, (ev) => {
+            watchLog.events++;
+            onEvent(ev);
+          }, signal).then(
+            () => void (signal?.aborted || watchLog.ends.push(`closed by the server at ${since()} after ${watchLog.events - before} events`)),
+            (err) => {
+              watchLog.ends.push(`failed at ${since()} after ${watchLog.events - before} events: ${err}`);
+              throw err;
+            },
+          );
+        },
+      },
+      { backoff: { initialMs: 100, maxMs: 2000 }, onError: () => {} },
+    );
+    podInformer.addEventHandler({ onAdd: onPod, onUpdate: (_, obj) => onPod(obj) });
+    stopWatch = () => podInformer.stop();
+    podInformer.start();
+    if (!(await podInformer.waitForSync())) throw new Error("the bench's pod informer stopped before its first list");
+    // A process that ends mid-run fails the run at once, with its stderr, not after the timeout.
+    const exited = (p: Proc, name: string) => p.proc.exited.then((code) => `the ${name} exited (code ${code}, signal ${p.proc.signalCode ?? "none"}) while pods were created and bound`);
+    const processDied = Promise.race([exited(server, "server"), exited(scheduler, "scheduler")]);
+    let died: string | undefined;
+    void processDied.then((why) => (died ??= why));
 
     const cpuBefore = [server.proc.pid, scheduler.proc.pid, process.pid].map(cpuSeconds);
     const rng = new XorShift32(7);
@@ -284,7 +372,8 @@ export async function benchE2E(o: E2EOptions): Promise<E2EResult> {
     const createsPerS = o.pods / ((performance.now() - t) / 1000);
     o.log(`created ${o.pods} pods (${Math.round(createsPerS)}/s)`);
     const timeoutMs = o.timeoutMs ?? 60_000;
-    await Promise.race([done, Bun.sleep(timeoutMs)]);
+    await Promise.race([done, processDied, Bun.sleep(timeoutMs)]);
+    if (died) await fail(died);
     const cpu = [server.proc.pid, scheduler.proc.pid, process.pid].map((pid, k) => round(cpuSeconds(pid) - cpuBefore[k]!, 2));
     let last = t;
     for (let i = 0; i < o.pods; i++) if (boundAt[i] !== 0) last = Math.max(last, boundAt[i]!);
@@ -306,21 +395,22 @@ export async function benchE2E(o: E2EOptions): Promise<E2EResult> {
         creates.push(createPod(o.pods + k));
       }
       await Promise.all(creates);
-      await Promise.race([pacedDone, Bun.sleep(timeoutMs)]);
+      await Promise.race([pacedDone, processDied, Bun.sleep(timeoutMs)]);
+      if (died) await fail(died);
       const waits: number[] = [];
       for (let i = o.pods; i < total; i++) if (boundAt[i] !== 0) waits.push(boundAt[i]! - sentAt[i]!);
       waits.sort((a, b) => a - b);
       paced = { pods: pacedPods, rate, bound: pacedBound, p50_ms: round(percentile(waits, 50)), p99_ms: round(percentile(waits, 99)) };
     }
     // Every pod of the burst must be bound, and of the paced part too: a run that timed out is a failure, not a figure.
-    if (bound !== o.pods) throw new Error(`only ${bound} of ${o.pods} pods were bound within ${timeoutMs / 1000} s`);
-    if (paced && paced.bound !== pacedPods) throw new Error(`only ${paced.bound} of ${pacedPods} paced pods were bound within ${timeoutMs / 1000} s`);
+    if (bound !== o.pods) await fail(`only ${bound} of ${o.pods} pods were bound within ${timeoutMs / 1000} s`);
+    if (paced && paced.bound !== pacedPods) await fail(`only ${paced.bound} of ${pacedPods} paced pods were bound within ${timeoutMs / 1000} s`);
     // The last pods' Running writes are on their way: let them land before the count.
     if (kubelets) await Bun.sleep(1000);
     const beats = kubelets?.stop();
     const rss = { server: round(peakRssMb(server.proc.pid)), scheduler: round(peakRssMb(scheduler.proc.pid)) };
-    watchAbort.abort();
-    await watching.catch(() => {});
+    await stopWatch();
+    if (watchLog.ends.length) o.log(`the bench's pod watch was resumed: ${watchLog.ends.join("; ")}`);
     // The scheduler prints its counters as it stops: bindings that failed and pods that did not fit.
     scheduler.proc.kill("SIGTERM");
     const statsLine = await Promise.race([
@@ -362,8 +452,12 @@ export async function benchE2E(o: E2EOptions): Promise<E2EResult> {
       transport_req_per_s: Math.round(transportReqPerS),
       transport_pods_per_s: Math.round(transportReqPerS / REQUESTS_PER_POD),
     };
+  } catch (err) {
+    if (failed) throw err;
+    // Any other failure (a create refused, a kubelet write failed, a process not ready) reports too.
+    return await fail(err instanceof Error ? (err.stack ?? err.message) : String(err));
   } finally {
-    watchAbort.abort();
+    await stopWatch();
     // Their failures were already reported by the run's own stop, or the run failed before it.
     try { kubelets?.stop(); } catch {}
     await client.current?.close();
@@ -373,7 +467,7 @@ export async function benchE2E(o: E2EOptions): Promise<E2EResult> {
       await Promise.race([p.proc.exited, Bun.sleep(5000)]);
       if (p.proc.exitCode === null) p.proc.kill("SIGKILL");
     }
-    rmSync(tmp, { recursive: true, force: true });
+    if (!failed) rmSync(tmp, { recursive: true, force: true });
   }
 }
 
