@@ -59,6 +59,15 @@ export class LiveState {
     entries.set(entry.key, entry);
   }
 
+  /** A key that is not there (a create's): put without looking for a current entry first. */
+  add(entry: Entry): void {
+    const resource = resourceOf(entry.key);
+    let entries = this.resources.get(resource);
+    if (!entries) this.resources.set(resource, (entries = new Map()));
+    this.sortedKeys.delete(resource);
+    entries.set(entry.key, entry);
+  }
+
   remove(key: string): void {
     const resource = resourceOf(key);
     if (this.resources.get(resource)?.delete(key)) this.sortedKeys.delete(resource);
