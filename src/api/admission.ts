@@ -8,6 +8,7 @@
 // and ResourceQuota. Each step decides whether it applies.
 import type { AdmitWrite, Release } from "./admit-write.ts";
 import type { ResourceInfo } from "../apis/registry.ts";
+import type { KubeObject } from "../apis/meta.ts";
 import type { UserInfo } from "./auth.ts";
 import { nodeRestriction } from "./node-restriction.ts";
 import { rbacEscalation, type EscalationDeps } from "./rbac-escalation.ts";
@@ -45,18 +46,42 @@ export function admissionFor(
     resourceQuotaAdmission(r, quota),
   ].filter((s) => s !== undefined);
   if (steps.length <= 1) return steps[0];
-  return async (obj, old) => {
-    const releases: Release[] = [];
-    const releaseAll = () => releases.forEach((release) => release());
-    try {
-      for (const step of steps) {
-        const release: unknown = await step(obj, old);
-        if (typeof release === "function") releases.push(release as Release);
-      }
-    } catch (err) {
-      releaseAll();
-      throw err;
-    }
-    return releaseAll;
-  };
+  return (obj, old) => runSteps(steps, obj, old);
 }
+
+/**
+ * The steps in order, synchronously while each answers at once (most do: no webhooks, no quota
+ * in the namespace), awaiting from the first that returns a promise on. A write whose admission
+ * has nothing to wait for takes no promise or microtask turn of it.
+ */
+function runSteps(steps: AdmitWrite[], obj: KubeObject, old: KubeObject | undefined): Release | Promise<Release> {
+  const releases: Release[] = [];
+  try {
+    for (let i = 0; i < steps.length; i++) {
+      const out = steps[i]!(obj, old);
+      if (out instanceof Promise) return awaitSteps(out, steps, i + 1, releases, obj, old);
+      if (typeof out === "function") releases.push(out);
+    }
+  } catch (err) {
+    releaseAll(releases);
+    throw err;
+  }
+  return () => releaseAll(releases);
+}
+
+async function awaitSteps(pending: Promise<void | Release>, steps: AdmitWrite[], next: number, releases: Release[], obj: KubeObject, old: KubeObject | undefined): Promise<Release> {
+  try {
+    const first = await pending;
+    if (typeof first === "function") releases.push(first);
+    for (let i = next; i < steps.length; i++) {
+      const release: unknown = await steps[i]!(obj, old);
+      if (typeof release === "function") releases.push(release as Release);
+    }
+  } catch (err) {
+    releaseAll(releases);
+    throw err;
+  }
+  return () => releaseAll(releases);
+}
+
+const releaseAll = (releases: Release[]) => releases.forEach((release) => release());

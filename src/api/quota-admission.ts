@@ -54,22 +54,28 @@ const listIn = (store: Store, r: ResourceInfo, namespace: string): KubeObject[] 
 export function resourceQuotaAdmission(r: ResourceInfo, deps: QuotaDeps | undefined): AdmitWrite | undefined {
   if (!deps || !r.namespaced || !r.verbs.includes("list")) return undefined;
   const isPod = !r.group && r.kind === "Pod";
-  return async (obj, old) => {
+  // Synchronous until a quota charges the write: most namespaces have none, and their writes
+  // take no promise of this step.
+  return (obj, old) => {
     if (old && isPod) return;
     const namespace = obj.metadata.namespace!;
     const now = deps.now?.() ?? new Date();
     // Only writes that ask for something wait for the lock; the check is redone under it.
     const charged = listIn(deps.store, QUOTAS, namespace).some((q) => requestedOf(q as ResourceQuota, r, obj, old, now).size > 0);
     if (!charged) return;
-    const release = await deps.locks.acquire(namespace);
-    try {
-      checkQuotas(deps, r, obj, old, namespace, now);
-    } catch (err) {
-      release();
-      throw err;
-    }
-    return release;
+    return chargeUnderLock(deps, r, obj, old, namespace, now);
   };
+}
+
+async function chargeUnderLock(deps: QuotaDeps, r: ResourceInfo, obj: KubeObject, old: KubeObject | undefined, namespace: string, now: Date): Promise<Release> {
+  const release = await deps.locks.acquire(namespace);
+  try {
+    checkQuotas(deps, r, obj, old, namespace, now);
+  } catch (err) {
+    release();
+    throw err;
+  }
+  return release;
 }
 
 /** What the quota tracks of the object's usage, and, for an update, that usage before. */

@@ -138,7 +138,8 @@ export class Storage {
     const t = stageStart();
     obj = this.recordManager(undefined, obj, opts);
     stageEnd("managedFields", t);
-    const release = await this.admit(r, obj, undefined, opts);
+    const admitted = this.admit(r, obj, undefined, opts);
+    const release = admitted instanceof Promise ? await admitted : admitted;
     try {
       return await this.write(r, namespace, obj, opts);
     } finally {
@@ -155,9 +156,10 @@ export class Storage {
       return obj;
     }
     try {
-      await allocation?.reserve?.();
+      // Most kinds allocate nothing: no await (and no microtask turn) for an absent allocation.
+      if (allocation?.reserve) await allocation.reserve();
       const created = (await this.store.create(objectKey(r, namespace, meta.name!), obj)).object;
-      await allocation?.commit();
+      if (allocation) await allocation.commit();
       return created;
     } catch (err) {
       await allocation?.revert();
@@ -314,8 +316,11 @@ export class Storage {
     return updateManagedFields(old, obj, opts.fieldManager, "Update", formatTime(this.now()), opts.subresource);
   }
 
-  /** Defaulting, then schema and semantic validation; throws the Status a client should see. */
-  private async admit(r: ResourceInfo, obj: KubeObject, old: KubeObject | undefined, opts: WriteOptions): Promise<Release | void> {
+  /**
+   * Defaulting, then schema and semantic validation; throws the Status a client should see. A
+   * promise only when an admission step is still at work (webhooks, a quota's lock).
+   */
+  private admit(r: ResourceInfo, obj: KubeObject, old: KubeObject | undefined, opts: WriteOptions): Release | void | Promise<Release | void> {
     // A binding's pod is the stored one with nodeName set by the server: nothing of it is the client's.
     let t = stageStart();
     const unknown = opts.fieldValidation === "Ignore" || opts.subresource === "binding" ? [] : (kindUnknownFields(r, obj) ?? unknownFields(r.group, converterFor(r)?.storageVersion ?? r.version, r.kind, obj));
@@ -337,7 +342,7 @@ export class Storage {
     t = stageStart();
     const admitted = opts.admit(obj, old);
     stageEnd("admission", t);
-    return await admitted;
+    return admitted;
   }
 
   private checkNamespaceOpen(namespace: string): void {

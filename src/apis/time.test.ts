@@ -9,3 +9,17 @@ test.each([
   expect(formatTime(t)).toBe(time);
   expect(formatMicroTime(t)).toBe(micro);
 });
+
+test("formatTime's remembered second gives each time its own second, before 1970 and past the last date too", () => {
+  const seconds = [1741064767, 1741064767, 1741064768, 1741064767, -1, 0, -2];
+  for (const s of seconds) {
+    for (const ms of [0, 1, 999]) {
+      const t = s * 1000 + ms;
+      expect(formatTime(t)).toBe(`${new Date(t).toISOString().slice(0, 19)}Z`);
+      expect(formatTime(new Date(t))).toBe(`${new Date(t).toISOString().slice(0, 19)}Z`);
+    }
+  }
+  expect(formatTime(8.64e15)).toBe(`${new Date(8.64e15).toISOString().slice(0, 19)}Z`);
+  expect(() => formatTime(8.64e15 + 1)).toThrow(RangeError);
+  expect(() => formatTime(NaN)).toThrow(RangeError);
+});

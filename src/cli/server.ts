@@ -31,7 +31,7 @@ import { Storage } from "../api/storage.ts";
 import { KubeClient, runLeaderElection, SharedInformerFactory, type LeaderElectionConfig } from "../client/index.ts";
 import { createControllerContext, startControllerManager, type ControllerManagerOptions } from "../controllers/manager.ts";
 import { startScheduler, type SchedulerOptions } from "../scheduler/scheduler.ts";
-import { recentEventLines, SqliteStore, type ServerStore } from "../store/index.ts";
+import { madeByStore, recentEventLines, SqliteStore, type ServerStore } from "../store/index.ts";
 import { loadSchedulerModule } from "../scheduler/wasm-loader.ts";
 import { loadOrCreateKey, secretsEncryption } from "../store/encryption.ts";
 import { IdleCollector, type IdleCollectorOptions } from "./idle-collector.ts";
@@ -109,6 +109,8 @@ const resourceOfKind = new Map(RESOURCES.map((r) => [`${groupVersion(r)}|${r.kin
  */
 function storedCopy(store: ServerStore): (obj: KubeObject) => KubeObject | undefined {
   return (obj) => {
+    // Already the store's own (an event line taken as a recent write's, event-lines.ts): the lookup would find it.
+    if (madeByStore(obj)) return obj;
     const r = resourceOfKind.get(`${obj.apiVersion}|${obj.kind}`);
     if (!r || !obj.metadata.name) return undefined;
     const stored = store.get(objectKey(r, obj.metadata.namespace, obj.metadata.name))?.object;

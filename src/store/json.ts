@@ -29,6 +29,15 @@ export function objectJson(obj: KubeObject): string {
   return texts.get(obj) ?? JSON.stringify(obj);
 }
 
+/**
+ * The object is one the store made (its text is kept: a recent stored object), not a copy
+ * decoded elsewhere: what the in-process informers get from recentEventLines, which needs no
+ * looking up in the store again.
+ */
+export function madeByStore(obj: object): boolean {
+  return texts.has(obj);
+}
+
 /** The object is no longer recent: its text need not be kept (objectJson makes it when asked). */
 export function forgetJson(obj: KubeObject): void {
   texts.delete(obj);

@@ -14,8 +14,28 @@ export class LiveState {
   /** Sorted keys of a resource, dropped when a key comes or goes. */
   private readonly sortedKeys = new Map<string, string[]>();
 
+  /**
+   * The last resources looked up, tried by `startsWith` before resourceOf: a key's resource
+   * sliced out of it is a new string, hashed anew for the map (a create looks up its namespace
+   * and its own key, a commit its keys).
+   */
+  private recent: { resource: string; entries: Map<string, Entry> }[] = [];
+
   get(key: string): Entry | undefined {
-    return this.resources.get(resourceOf(key))?.get(key);
+    return this.entriesOf(key)?.get(key);
+  }
+
+  private entriesOf(key: string): Map<string, Entry> | undefined {
+    // A resource's prefix ends at its key's third "/": a key that starts with it is of it.
+    for (const r of this.recent) if (key.startsWith(r.resource)) return r.entries;
+    const resource = resourceOf(key);
+    const entries = this.resources.get(resource);
+    // Only a whole resource's prefix ("/core/pods/"): resourceOf of a key without one is the key.
+    if (entries && resource.split("/").length === 4 && resource.endsWith("/")) {
+      this.recent.unshift({ resource, entries });
+      if (this.recent.length > 4) this.recent.pop();
+    }
+    return entries;
   }
 
   /** Entries under `prefix` in key order, from after `startAfter` when it is past the prefix. */
@@ -56,6 +76,15 @@ export class LiveState {
     const current = entries.get(entry.key);
     if (current) entry.key = current.key; // the map keeps its first key string: one copy, not one per revision
     else this.sortedKeys.delete(resource);
+    entries.set(entry.key, entry);
+  }
+
+  /** A key that is not there (a create's): put without looking for a current entry first. */
+  add(entry: Entry): void {
+    const resource = resourceOf(entry.key);
+    let entries = this.resources.get(resource);
+    if (!entries) this.resources.set(resource, (entries = new Map()));
+    this.sortedKeys.delete(resource);
     entries.set(entry.key, entry);
   }
 

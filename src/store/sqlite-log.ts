@@ -53,7 +53,8 @@ function openReadOnly(path: string): Database {
 export class SqliteLog {
   private readonly sqlite: Database;
   private readonly db: BunSQLiteDatabase;
-  private readonly insert;
+  /** The group's rows in one transaction (appendRows); made once, not per group. */
+  private readonly appendRows: (rows: readonly LogRow[]) => void;
   private readonly valueById;
   private readonly transformer: ValueTransformer;
   /** The data dir's file system is read-only: reads are served, every append fails. */
@@ -68,29 +69,24 @@ export class SqliteLog {
     this.sqlite.exec("PRAGMA busy_timeout = 5000");
     this.db = drizzle(this.sqlite);
     if (!this.readOnly) for (const stmt of createStatements) this.db.run(stmt);
-    this.insert = this.db
+    // The insert's SQL is Drizzle's; it runs as bun:sqlite's own statement with positional
+    // values: Drizzle's prepared query maps a named-placeholder object per row (a spread copy and
+    // a lookup per column), about a microsecond of a create's ~5 µs of SQLite work.
+    const insertSql = this.db
       .insert(kv)
-      .values({
-        id: sql.placeholder("id"),
-        name: sql.placeholder("name"),
-        created: sql.placeholder("created"),
-        deleted: sql.placeholder("deleted"),
-        createRevision: sql.placeholder("createRevision"),
-        prevRevision: sql.placeholder("prevRevision"),
-        value: sql.placeholder("value"),
-      })
-      .prepare();
+      .values({ id: 0, name: "", created: 0, deleted: 0, createRevision: 0, prevRevision: 0, value: "" })
+      .toSQL().sql;
+    const insert = this.sqlite.prepare(insertSql);
+    const transformer = this.transformer;
+    this.appendRows = this.sqlite.transaction((rows: readonly LogRow[]) => {
+      for (const r of rows) insert.run(r.id, r.name, r.created ? 1 : 0, r.deleted ? 1 : 0, r.createRevision, r.prevRevision, transformer.toStorage(r.name, r.value));
+    });
     this.valueById = this.db.select({ name: kv.name, value: kv.value }).from(kv).where(eq(kv.id, sql.placeholder("id"))).prepare();
   }
 
   /** Appends rows in one transaction: one fsync for the whole group. Throws if any row violates the CAS index. */
   append(rows: readonly LogRow[]): void {
-    this.db.transaction(() => {
-      for (const r of rows) {
-        const value = this.transformer.toStorage(r.name, r.value);
-        this.insert.run({ ...r, value, created: r.created ? 1 : 0, deleted: r.deleted ? 1 : 0 });
-      }
-    });
+    this.appendRows(rows);
   }
 
   /**

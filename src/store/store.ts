@@ -337,20 +337,24 @@ export class SqliteStore implements ServerStore {
     stageEnd("commit", t);
     t = stageStart();
     const now = this.now();
-    for (const { event } of batch) {
+    for (const { event, row } of batch) {
       const resource = resourceOf(event.key);
       if (this.leases.covers(resource)) this.leases.wrote(event.key, now, event.type === "DELETED");
       if (event.type === "DELETED") {
         this.live.remove(event.key);
         this.tombstones.set(event.key, event.revision);
       } else {
-        this.tombstones.delete(event.key);
-        const createRevision = event.type === "ADDED" ? event.revision : this.get(event.key)!.createRevision;
-        this.live.put(
-          this.cold.has(resource)
-            ? new ColdEntry(event.key, event.revision, createRevision, this.log).held(event.object)
-            : { key: event.key, revision: event.revision, createRevision, object: event.object },
-        );
+        // A create with no previous revision follows no tombstone: nothing to drop.
+        if (event.type !== "ADDED" || row.prevRevision !== 0) this.tombstones.delete(event.key);
+        // The row's createRevision is the current entry's (or, for a create, its own revision).
+        const createRevision = row.createRevision;
+        const entry = this.cold.has(resource)
+          ? new ColdEntry(event.key, event.revision, createRevision, this.log).held(event.object)
+          : { key: event.key, revision: event.revision, createRevision, object: event.object };
+        // A create's key is in no current state (create() checked, and a delete of it in this
+        // batch has gone before): no lookup for a current entry.
+        if (event.type === "ADDED") this.live.add(entry);
+        else this.live.put(entry);
       }
       this.committed = event.revision;
     }

@@ -65,3 +65,40 @@ describe("stored JSON", () => {
     expect(objectJson(parseStored(text))).toBe(text);
   });
 });
+
+describe("WatchHub subscribers", () => {
+  const event = (key: string, revision: number): StoreEvent => ({ type: "ADDED", key, revision, object: cm(key.split("/").pop()!, revision) });
+
+  test("each watcher gets the events under its prefix, in revision order, once per batch, whatever resources the batch mixes", () => {
+    const hub = new WatchHub(100);
+    const prefixes = ["/core/configmaps/", "/core/configmaps/ns/", "/core/configmaps/ns2/", "/core/", "/", "/core/secrets/", "/core/configmapsx/", "/rbac.authorization.k8s.io/"];
+    const got = new Map<string, number[][]>(prefixes.map((p) => [p, []]));
+    for (const p of prefixes) hub.subscribe(p, (events) => got.get(p)!.push(events.map((e) => e.revision)));
+    const batches = [
+      [event("/core/configmaps/ns/a", 1), event("/core/configmaps/ns/b", 2)],
+      [event("/core/secrets/ns/s", 3), event("/core/configmaps/ns2/c", 4), event("/core/configmapsx/ns/d", 5), event("/rbac.authorization.k8s.io/roles/ns/r", 6), event("/core/configmaps/ns/e", 7)],
+    ];
+    for (const b of batches) hub.publish(b);
+    const all = batches.flat();
+    for (const p of prefixes) {
+      const want = batches.map((b) => b.filter((e) => e.key.startsWith(p)).map((e) => e.revision)).filter((r) => r.length);
+      expect({ p, got: got.get(p) }).toEqual({ p, got: want });
+    }
+    expect(got.get("/")!.flat()).toEqual(all.map((e) => e.revision));
+  });
+
+  test("a watcher closed by another one's listener during a publish hears no more of it", () => {
+    const hub = new WatchHub(100);
+    const heard: string[] = [];
+    let closeSecond = () => {};
+    hub.subscribe("/core/configmaps/", () => {
+      heard.push("first");
+      closeSecond();
+    });
+    closeSecond = hub.subscribe("/core/configmaps/ns/", () => heard.push("second"));
+    hub.publish([event("/core/configmaps/ns/a", 1)]);
+    hub.publish([event("/core/configmaps/ns/b", 2)]);
+    expect(heard).toEqual(["first", "first"]);
+    expect(hub.watcherCount).toBe(1);
+  });
+});

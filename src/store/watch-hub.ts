@@ -7,12 +7,15 @@
 // a current object, the one its answers share). A replay parses it back.
 import { objectJson, parseStored } from "./json.ts";
 import type { StoreEvent } from "./types.ts";
+import { resourceOf } from "./live-state.ts";
 
 export type Listener = (events: readonly StoreEvent[]) => void;
 
 interface Subscriber {
   prefix: string;
   listener: Listener;
+  /** Unsubscribed: a publish under way skips it, as it skipped a watcher closed by an earlier one. */
+  closed: boolean;
 }
 
 interface RingEvent {
@@ -50,6 +53,14 @@ export const DEFAULT_RING_BYTES = 8 * 2 ** 20;
 
 export class WatchHub {
   private readonly subscribers = new Set<Subscriber>();
+  /**
+   * The subscribers whose prefix lies within one resource ("/core/configmaps/bench/"), by that
+   * resource: a batch's events are matched against its own resources' watchers only, not every
+   * watcher against every event (the in-server controllers alone hold a few dozen watches).
+   * A prefix above one resource (RBAC's whole group) is in `broad`.
+   */
+  private readonly byResource = new Map<string, Subscriber[]>();
+  private readonly broad: Subscriber[] = [];
   private ring: RingEvent[] = [];
   private ringBytes = 0;
   private readonly limits: RingLimits;
@@ -88,9 +99,10 @@ export class WatchHub {
       this.ringBytes += eventBytes(json, prevJson);
     }
     this.trim();
-    for (const s of this.subscribers) {
-      const mine = events.filter((e) => e.key.startsWith(s.prefix));
-      if (mine.length) s.listener(mine);
+    for (const s of this.broad) deliver(s, events, false);
+    for (const [resource, group] of splitByResource(events)) {
+      const subs = this.byResource.get(resource);
+      if (subs) for (const s of subs) deliver(s, group, s.prefix === resource);
     }
   }
 
@@ -125,9 +137,23 @@ export class WatchHub {
   }
 
   subscribe(prefix: string, listener: Listener): () => void {
-    const s = { prefix, listener };
+    const s: Subscriber = { prefix, listener, closed: false };
     this.subscribers.add(s);
-    return () => this.subscribers.delete(s);
+    // Copied on change, never changed in place: a publish under way goes on over the list it took.
+    const resource = resourceOf(prefix);
+    const within = isResource(resource);
+    if (within) this.byResource.set(resource, [...(this.byResource.get(resource) ?? []), s]);
+    else this.broad.push(s);
+    return () => {
+      if (!this.subscribers.delete(s)) return;
+      s.closed = true;
+      if (!within) this.broad.splice(this.broad.indexOf(s), 1);
+      else {
+        const rest = this.byResource.get(resource)!.filter((x) => x !== s);
+        if (rest.length) this.byResource.set(resource, rest);
+        else this.byResource.delete(resource);
+      }
+    };
   }
 
   get watcherCount(): number {
@@ -148,4 +174,30 @@ export class WatchHub {
     this.ring = this.ring.slice(cut);
     this.onTrim?.(dropped);
   }
+}
+
+/** "/core/pods/": a resource's whole prefix (resourceOf of a shorter prefix is that prefix itself). */
+const isResource = (prefix: string) => prefix.split("/").length === 4 && prefix.endsWith("/");
+
+/** The subscriber's events of a batch (all of `events` when its prefix is their whole resource). */
+function deliver(s: Subscriber, events: readonly StoreEvent[], all: boolean): void {
+  if (s.closed) return;
+  const mine = all ? events : events.filter((e) => e.key.startsWith(s.prefix));
+  if (mine.length) s.listener(mine);
+}
+
+/** A batch's events by resource, each in revision order: a batch is mostly of one resource. */
+function splitByResource(events: readonly StoreEvent[]): Iterable<[string, readonly StoreEvent[]]> {
+  const first = resourceOf(events[0]!.key);
+  let i = 1;
+  while (i < events.length && resourceOf(events[i]!.key) === first) i++;
+  if (i === events.length) return [[first, events]];
+  const groups = new Map<string, StoreEvent[]>();
+  for (const e of events) {
+    const resource = resourceOf(e.key);
+    const group = groups.get(resource);
+    if (group) group.push(e);
+    else groups.set(resource, [e]);
+  }
+  return groups;
 }

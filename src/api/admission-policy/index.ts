@@ -53,7 +53,8 @@ export class PolicyAdmission {
       };
     }
     if (!sendsOwnObject(r, req.subresource)) return undefined;
-    return async (obj, old) => {
+    // Synchronous: policies are evaluated in process, and most writes meet none.
+    return (obj, old) => {
       if (this.cache.hooks.length) this.admit(requestAttributes(r, req, obj, old), req);
     };
   }

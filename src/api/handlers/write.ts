@@ -6,7 +6,7 @@ import { decodeBody, expectObject, readBody } from "../content.ts";
 import { qualified, type DeleteOptions } from "../storage.ts";
 import { converterFor } from "../../apis/conversion.ts";
 import { strictDecodingError, unknownFields } from "../openapi/validation.ts";
-import { checkTypeMeta, respond, respondObject, withTypeMeta, writeOptions, type HandlerContext } from "./context.ts";
+import { checkTypeMeta, respond, respondObject, writeOptions, type HandlerContext } from "./context.ts";
 import { listObjects } from "./read.ts";
 import { requestUser } from "../auth.ts";
 import { addAuditAnnotation } from "../audit/annotations.ts";
@@ -24,7 +24,8 @@ async function readResourceBody(h: HandlerContext): Promise<KubeObject> {
 function resourceBody(h: HandlerContext, bytes: Uint8Array): KubeObject {
   const body = expectObject(decodeBody(bytes, h.c.req.header("content-type") ?? null));
   checkTypeMeta(h.r, body);
-  const obj = withTypeMeta(h.r, { ...body, metadata: { ...((body.metadata as object) ?? {}) } } as KubeObject);
+  // withTypeMeta's key order (apiVersion, kind, then the body's), with a copy of the metadata, in one copy.
+  const obj = { apiVersion: groupVersion(h.r), kind: h.r.kind, ...body, metadata: { ...((body.metadata as object) ?? {}) } } as KubeObject;
   if (h.r.namespaced && obj.metadata.namespace !== undefined && obj.metadata.namespace !== h.info.namespace) {
     throw badRequest("the namespace of the provided object does not match the namespace sent on the request");
   }
