@@ -27,7 +27,8 @@ import { KubeClient, resourceFor } from "../src/client/index.ts";
 import { XorShift32 } from "../src/scheduler/tie-break.ts";
 import { fakeNodes } from "./scheduler-core.ts";
 import { concurrently } from "./fake-kubelets.ts";
-import { cpuSeconds, nodeObject, peakRssMb, WORKLOADS } from "./scheduler-e2e.ts";
+import { nodeObject, WORKLOADS } from "./fake-objects.ts";
+import { cpuSeconds, peakRssMb, rssMb } from "./processes.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 type Json = any;
@@ -108,12 +109,6 @@ const int = (name: string, v: string) => {
 };
 const mb = (bytes: number) => Number((bytes / 2 ** 20).toFixed(1));
 const log = (s: string) => args.json || process.stderr.write(`bench:memory: ${s}\n`);
-
-/** Resident set now (VmRSS), in MB. */
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
 
 /** The status a kubelet writes once a pod's container runs: what makes a real pod's bytes. */
 export function kubeletStatus(name: string, node: string, i: number): Json {

@@ -26,13 +26,13 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { Informer, KubeClient, resourceFor } from "../src/client/index.ts";
-import type { NodeInfo } from "../src/scheduler/index.ts";
 import type { SchedulerStats } from "../src/scheduler/scheduler.ts";
 import { XorShift32 } from "../src/scheduler/tie-break.ts";
+import { failureReport, type WatchLog } from "./e2e-failure.ts";
 import { concurrently, poster, startKubelets } from "./fake-kubelets.ts";
+import { nodeObject, WORKLOADS } from "./fake-objects.ts";
+import { cpuSeconds, peakRssMb, spawn, waitForLine, type Proc } from "./processes.ts";
 import { fakeNodes } from "./scheduler-core.ts";
-
-const ROOT = resolve(import.meta.dir, "..");
 
 export interface E2EOptions {
   nodes: number;
@@ -95,144 +95,6 @@ type Json = any;
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 const round = (n: number, digits = 1) => Number(n.toFixed(digits));
 
-/** Peak resident set of a process (kB in /proc/<pid>/status VmHWM), in MB. */
-export function peakRssMb(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
-
-/** A Node object for one of the fake nodes, as an agent would register it. */
-export function nodeObject(n: NodeInfo): Json {
-  const allocatable = {
-    cpu: `${n.allocatable.cpu}m`,
-    memory: String(n.allocatable.memory),
-    "ephemeral-storage": String(n.allocatable.ephemeralStorage),
-    pods: String(n.allocatable.pods),
-  };
-  return {
-    apiVersion: "v1",
-    kind: "Node",
-    metadata: { name: n.name, labels: n.labels },
-    spec: { taints: n.taints.length ? n.taints : undefined, unschedulable: n.unschedulable || undefined },
-    status: {
-      capacity: allocatable,
-      allocatable,
-      conditions: [{ type: "Ready", status: n.ready ? "True" : "False", reason: "KubeletReady", message: "bench" }],
-    },
-  };
-}
-
-const container = (cpu?: string, memory?: string): Json => ({
-  name: "app",
-  image: "busybox",
-  resources: cpu ? { requests: { cpu, memory } } : {},
-});
-
-/** The pod shapes of the core bench: several workloads interleaved, as Deployments scaling at once. */
-export const WORKLOADS: Json[] = [
-  { containers: [container("100m", "128Mi")] },
-  { containers: [container("250m", "512Mi")] },
-  { containers: [container("500m", "1Gi")] },
-  { containers: [container()] },
-  { containers: [container("1", "2Gi")], nodeSelector: { "topology.kubernetes.io/zone": "zone-b" } },
-  {
-    containers: [container("2", "4Gi")],
-    tolerations: [{ key: "dedicated", operator: "Equal", value: "gpu", effect: "NoSchedule" }],
-    affinity: { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 50, preference: { matchExpressions: [{ key: "dedicated", operator: "In", values: ["gpu"] }] } }] } },
-  },
-];
-
-interface Proc {
-  proc: Bun.Subprocess<"ignore", "pipe", Bun.BunFile>;
-  lines: AsyncIterator<string>;
-  stderrPath: string;
-}
-
-async function* linesOf(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  const decoder = new TextDecoder();
-  let buf = "";
-  for await (const chunk of stream) {
-    buf += decoder.decode(chunk, { stream: true });
-    let nl: number;
-    while ((nl = buf.indexOf("\n")) >= 0) {
-      yield buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-    }
-  }
-}
-
-/** Starts a bun process; its stderr goes to `stderrPath` (a 5,000-node cluster makes the controllers chatty). */
-function spawn(args: string[], stderrPath: string, profileDir?: string): Proc {
-  const prof = profileDir ? ["--cpu-prof-md", `--cpu-prof-dir=${profileDir}`] : [];
-  const proc = Bun.spawn([process.execPath, ...prof, ...args], { cwd: ROOT, stdin: "ignore", stdout: "pipe", stderr: Bun.file(stderrPath) });
-  return { proc, lines: linesOf(proc.stdout)[Symbol.asyncIterator]() as AsyncIterator<string>, stderrPath };
-}
-
-/** The last lines a process wrote to stderr, for a failure report. */
-function stderrTail(p: Proc, lines = 20): string {
-  try {
-    return readFileSync(p.stderrPath, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
-  } catch {
-    return "";
-  }
-}
-
-async function waitForLine(p: Proc, re: RegExp, what: string): Promise<RegExpExecArray> {
-  for (let r = await p.lines.next(); !r.done; r = await p.lines.next()) {
-    const m = re.exec(r.value);
-    if (m) return m;
-  }
-  throw new Error(`${what} exited before it was ready:\n${stderrTail(p)}`);
-}
-
-/** What the bench's own pod watch went through: for the report of a run that failed. */
-interface WatchLog {
-  /** Watch requests made (more than one: the watch was resumed after it ended). */
-  watches: number;
-  /** Events received, of them MODIFIED events that bound a pod for the first time. */
-  events: number;
-  binds: number;
-  /** How each watch ended, in order ("closed by the server …", "failed: …"). */
-  ends: string[];
-}
-
-/** A process's state in a failure report: running, or how it ended. */
-const procState = (p: Proc | undefined) =>
-  !p ? "not started" : p.proc.exitCode !== null ? `exited with code ${p.proc.exitCode}` : p.proc.signalCode ? `killed by ${p.proc.signalCode}` : "running";
-
-/**
- * Why a run failed, as far as the bench can tell: its own watch, the server's count of bound
- * pods (a list with fieldSelector spec.nodeName!=), both processes and their last stderr lines.
- */
-async function failureReport(why: string, f: { api?: KubeClient; server: Proc; scheduler?: Proc; watch: WatchLog; tmp: string }): Promise<string> {
-  const w = f.watch;
-  const lines = [
-    why,
-    `bench's pod watch: ${w.watches} watch request(s), ${w.events} events, ${w.binds} first bindings seen; ${w.ends.length ? `ended: ${w.ends.join("; ")}` : "still open"}`,
-  ];
-  if (f.api && f.server.proc.exitCode === null) {
-    const pods = resourceFor("Pod");
-    const count = async (fieldSelector?: string) => (await f.api!.list(pods, { namespace: "bench", fieldSelector })).items.length;
-    const counted = await Promise.race([
-      Promise.all([count(), count("spec.nodeName!=")]).then(([all, bound]) => `the server holds ${all} pods in bench, ${bound} of them bound (spec.nodeName set)`, (err) => `listing pods failed: ${err}`),
-      Bun.sleep(15_000).then(() => "listing pods took over 15 s"),
-    ]);
-    lines.push(counted);
-  }
-  lines.push(`server: ${procState(f.server)}; scheduler: ${procState(f.scheduler)}`);
-  for (const [name, p] of [["server", f.server], ["scheduler", f.scheduler]] as const) {
-    if (p) lines.push(`--- last lines of the ${name}'s stderr (${p.stderrPath}) ---`, stderrTail(p, 30) || "(empty)");
-  }
-  lines.push(`--- kept the run's temporary directory: ${f.tmp} ---`);
-  return lines.join("\n");
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
-export function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  // utime and stime are fields 14 and 15 of stat; 11 and 12 after "pid (comm) ".
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 /**
  * The same-run baseline: REQUESTS_PER_POD × pods pod creates from the same clients (Bun's fetch,

@@ -13,7 +13,7 @@ import { heapStats } from "bun:jsc";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { SubtreeTable } from "../src/store/subtrees.ts";
-import { WORKLOADS } from "./scheduler-e2e.ts";
+import { WORKLOADS } from "./fake-objects.ts";
 
 type Json = any;
 interface Table {

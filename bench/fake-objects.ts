@@ -1,0 +1,46 @@
+// The fake cluster's objects shared by the benches: a Node as an agent registers it (from the
+// scheduler core's fake NodeInfo) and the pod shapes of the core bench's workloads.
+import type { NodeInfo } from "../src/scheduler/index.ts";
+
+type Json = any;
+
+/** A Node object for one of the fake nodes, as an agent would register it. */
+export function nodeObject(n: NodeInfo): Json {
+  const allocatable = {
+    cpu: `${n.allocatable.cpu}m`,
+    memory: String(n.allocatable.memory),
+    "ephemeral-storage": String(n.allocatable.ephemeralStorage),
+    pods: String(n.allocatable.pods),
+  };
+  return {
+    apiVersion: "v1",
+    kind: "Node",
+    metadata: { name: n.name, labels: n.labels },
+    spec: { taints: n.taints.length ? n.taints : undefined, unschedulable: n.unschedulable || undefined },
+    status: {
+      capacity: allocatable,
+      allocatable,
+      conditions: [{ type: "Ready", status: n.ready ? "True" : "False", reason: "KubeletReady", message: "bench" }],
+    },
+  };
+}
+
+const container = (cpu?: string, memory?: string): Json => ({
+  name: "app",
+  image: "busybox",
+  resources: cpu ? { requests: { cpu, memory } } : {},
+});
+
+/** The pod shapes of the core bench: several workloads interleaved, as Deployments scaling at once. */
+export const WORKLOADS: Json[] = [
+  { containers: [container("100m", "128Mi")] },
+  { containers: [container("250m", "512Mi")] },
+  { containers: [container("500m", "1Gi")] },
+  { containers: [container()] },
+  { containers: [container("1", "2Gi")], nodeSelector: { "topology.kubernetes.io/zone": "zone-b" } },
+  {
+    containers: [container("2", "4Gi")],
+    tolerations: [{ key: "dedicated", operator: "Equal", value: "gpu", effect: "NoSchedule" }],
+    affinity: { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 50, preference: { matchExpressions: [{ key: "dedicated", operator: "In", values: ["gpu"] }] } }] } },
+  },
+];

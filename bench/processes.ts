@@ -1,0 +1,73 @@
+// The benches' child processes: a `bun` process started with its stderr in a file and its stdout
+// read line by line, waiting for a line, the tail of its stderr for a failure report, and what
+// /proc says of a process (CPU seconds, peak and current resident set). Shared by the end-to-end
+// and memory benches.
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+
+const ROOT = resolve(import.meta.dir, "..");
+
+export interface Proc {
+  proc: Bun.Subprocess<"ignore", "pipe", Bun.BunFile>;
+  lines: AsyncIterator<string>;
+  stderrPath: string;
+}
+
+async function* linesOf(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const decoder = new TextDecoder();
+  let buf = "";
+  for await (const chunk of stream) {
+    buf += decoder.decode(chunk, { stream: true });
+    let nl: number;
+    while ((nl = buf.indexOf("\n")) >= 0) {
+      yield buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+    }
+  }
+}
+
+/** Starts a bun process; its stderr goes to `stderrPath` (a 5,000-node cluster makes the controllers chatty). */
+export function spawn(args: string[], stderrPath: string, profileDir?: string): Proc {
+  const prof = profileDir ? ["--cpu-prof-md", `--cpu-prof-dir=${profileDir}`] : [];
+  const proc = Bun.spawn([process.execPath, ...prof, ...args], { cwd: ROOT, stdin: "ignore", stdout: "pipe", stderr: Bun.file(stderrPath) });
+  return { proc, lines: linesOf(proc.stdout)[Symbol.asyncIterator]() as AsyncIterator<string>, stderrPath };
+}
+
+/** The last lines a process wrote to stderr, for a failure report. */
+export function stderrTail(p: Proc, lines = 20): string {
+  try {
+    return readFileSync(p.stderrPath, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
+  } catch {
+    return "";
+  }
+}
+
+export async function waitForLine(p: Proc, re: RegExp, what: string): Promise<RegExpExecArray> {
+  for (let r = await p.lines.next(); !r.done; r = await p.lines.next()) {
+    const m = re.exec(r.value);
+    if (m) return m;
+  }
+  throw new Error(`${what} exited before it was ready:\n${stderrTail(p)}`);
+}
+
+/** A process's state in a failure report: running, or how it ended. */
+export const procState = (p: Proc | undefined) =>
+  !p ? "not started" : p.proc.exitCode !== null ? `exited with code ${p.proc.exitCode}` : p.proc.signalCode ? `killed by ${p.proc.signalCode}` : "running";
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
+export function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  // utime and stime are fields 14 and 15 of stat; 11 and 12 after "pid (comm) ".
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Peak resident set of a process (kB in /proc/<pid>/status VmHWM), in MB. */
+export function peakRssMb(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/** Resident set now (VmRSS), in MB. */
+export function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
