@@ -9,7 +9,8 @@ import { join } from "node:path";
 import type { KubeObject } from "../apis/meta.ts";
 import { findResource } from "../apis/registry.ts";
 import { SqliteStore } from "../store/index.ts";
-import { allocators, NodeCIDRGuard, POD_CIDR_RESERVATIONS } from "./node-cidr-guard.ts";
+import { NodeCIDRGuard, POD_CIDR_RESERVATIONS } from "./node-cidr-guard.ts";
+import { allocators } from "./storage.ts";
 
 const NODES = findResource("", "v1", "nodes")!;
 const PODS = findResource("", "v1", "pods")!;

@@ -320,16 +320,3 @@ export class NodeCIDRGuard implements Allocator {
 }
 
 const reservedFor = (obj: KubeObject | undefined) => (obj as { spec?: { parentRef?: { name?: string } } } | undefined)?.spec?.parentRef?.name;
-
-/** Several allocators as one: each answers for its own kinds, the first that does wins. */
-export function allocators(...list: Allocator[]): Allocator {
-  return {
-    begin(r, next, current) {
-      for (const a of list) {
-        const allocation = a.begin(r, next, current);
-        if (allocation) return allocation;
-      }
-      return undefined;
-    },
-  };
-}

@@ -82,6 +82,19 @@ export interface Allocator {
   begin(r: ResourceInfo, next: KubeObject | undefined, current: KubeObject | undefined): Allocation | undefined;
 }
 
+/** Several allocators as one: each answers for its own kinds, the first that does wins. */
+export function allocators(...list: Allocator[]): Allocator {
+  return {
+    begin(r, next, current) {
+      for (const a of list) {
+        const allocation = a.begin(r, next, current);
+        if (allocation) return allocation;
+      }
+      return undefined;
+    },
+  };
+}
+
 export class Storage {
   constructor(
     readonly store: Store,
