@@ -31,7 +31,7 @@ import { XorShift32 } from "../src/scheduler/tie-break.ts";
 import { failureReport, type WatchLog } from "./e2e-failure.ts";
 import { concurrently, poster, startKubelets } from "./fake-kubelets.ts";
 import { nodeObject, WORKLOADS } from "./fake-objects.ts";
-import { cpuSeconds, peakRssMb, spawn, waitForLine, type Proc } from "./processes.ts";
+import { cpuSeconds, peakRssMb, spawn, threadCpuDelta, threadCpuSeconds, waitForLine, type Proc } from "./processes.ts";
 import { fakeNodes } from "./scheduler-core.ts";
 
 export interface E2EOptions {
@@ -68,6 +68,8 @@ export interface E2EResult {
   seconds: number;
   /** CPU seconds each process spent from the first pod create to the last binding seen: where the time goes. */
   cpu_s: { server: number; scheduler: number; bench: number };
+  /** The server's CPU seconds over the same time by thread name (user, system): JavaScript on `main`, JSC's collector and compiler, Bun's pools. */
+  server_threads: Record<string, { user: number; sys: number }>;
   /** The server's CPU over the pods bound, µs (it also counts the renewals and node status of the time it took). */
   server_cpu_us_per_pod: number;
   /** Whether the server ran its in-process controllers (--disable-controller-manager: false). */
@@ -223,6 +225,7 @@ export async function benchE2E(o: E2EOptions): Promise<E2EResult> {
     void processDied.then((why) => (died ??= why));
 
     const cpuBefore = [server.proc.pid, scheduler.proc.pid, process.pid].map(cpuSeconds);
+    const serverThreadsBefore = threadCpuSeconds(server.proc.pid);
     const rng = new XorShift32(7);
     const shapes = Array.from({ length: total }, () => WORKLOADS[rng.next() % WORKLOADS.length]!);
     const createPod = (i: number) => {
@@ -237,6 +240,7 @@ export async function benchE2E(o: E2EOptions): Promise<E2EResult> {
     await Promise.race([done, processDied, Bun.sleep(timeoutMs)]);
     if (died) await fail(died);
     const cpu = [server.proc.pid, scheduler.proc.pid, process.pid].map((pid, k) => round(cpuSeconds(pid) - cpuBefore[k]!, 2));
+    const serverThreads = threadCpuDelta(serverThreadsBefore, threadCpuSeconds(server.proc.pid));
     let last = t;
     for (let i = 0; i < o.pods; i++) if (boundAt[i] !== 0) last = Math.max(last, boundAt[i]!);
     const seconds = (last - t) / 1000;
@@ -267,8 +271,9 @@ export async function benchE2E(o: E2EOptions): Promise<E2EResult> {
     // Every pod of the burst must be bound, and of the paced part too: a run that timed out is a failure, not a figure.
     if (bound !== o.pods) await fail(`only ${bound} of ${o.pods} pods were bound within ${timeoutMs / 1000} s`);
     if (paced && paced.bound !== pacedPods) await fail(`only ${paced.bound} of ${pacedPods} paced pods were bound within ${timeoutMs / 1000} s`);
-    // The last pods' Running writes are on their way: let them land before the count.
-    if (kubelets) await Bun.sleep(1000);
+    // The last pods' Running writes are on their way (or queued behind the kubelets' bound of
+    // writes in flight): let them land before the count, for at most 10 s.
+    for (const until = performance.now() + 10_000; kubelets && kubelets.runningPending() > 0 && performance.now() < until; ) await Bun.sleep(50);
     const beats = kubelets?.stop();
     const rss = { server: round(peakRssMb(server.proc.pid)), scheduler: round(peakRssMb(scheduler.proc.pid)) };
     await stopWatch();
@@ -304,6 +309,7 @@ export async function benchE2E(o: E2EOptions): Promise<E2EResult> {
       scheduler_rss_mb: rss.scheduler,
       seconds: round(seconds, 2),
       cpu_s: { server: cpu[0]!, scheduler: cpu[1]!, bench: cpu[2]! },
+      server_threads: serverThreads,
       server_cpu_us_per_pod: Math.round((cpu[0]! * 1e6) / Math.max(1, bound)),
       controllers: o.controllers !== false,
       scheduler_stats: schedulerStats,
