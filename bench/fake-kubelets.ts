@@ -106,6 +106,7 @@ export async function startKubelets(url: string, token: string, ca: string, name
     runningPending: () => marked - counts.podsRunning - failedRunning,
     stop() {
       running = false;
+      waiting.length = 0; // writes not yet sent are dropped: the run has counted what it needs
       if (failures.length) throw new Error(`${failures.length} kubelet writes failed, the first: ${failures[0]}`);
       return { renewals: counts.renewals, per_s: Math.round(counts.renewals / ((performance.now() - began) / 1000)), nodeStatus: counts.nodeStatus, podsRunning: counts.podsRunning };
     },
