@@ -38,9 +38,9 @@ export async function startKubelets(url: string, token: string, ca: string, name
   const failures: string[] = [];
   // A kubelet sends its writes over its own client, a bounded number in flight (client-go's rate
   // limiter and the status manager's one sync at a time); writes due meanwhile wait their turn, in
-  // order. Unbounded, a burst of bindings put hundreds of status writes in flight at once: each a
-  // new TLS connection to the server (~1,000 a run through Bun's keep-alive pool), and resets under
-  // load. The fake nodes share `clients` writes in flight, as many as the creating clients, on
+  // order. Unbounded, a burst of bindings put hundreds of status writes in flight at once, most on a
+  // new TLS connection to the server (~750 a run through Bun's keep-alive pool; suspected of the
+  // resets seen under load). The fake nodes share `clients` writes in flight, as many as the creating clients, on
   // connections of their own: Bun's fetch keeps at most 64 idle connections per TLS configuration
   // and closes the rest after their answer, so sharing the creating clients' configuration (64 of
   // them) would still open a connection per write beyond 64. An explicit `serverName` (the URL's
