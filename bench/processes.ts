@@ -2,7 +2,7 @@
 // read line by line, waiting for a line, the tail of its stderr for a failure report, and what
 // /proc says of a process (CPU seconds, peak and current resident set). Shared by the end-to-end
 // and memory benches.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 
 const ROOT = resolve(import.meta.dir, "..");
@@ -58,6 +58,40 @@ export function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
   // utime and stime are fields 14 and 15 of stat; 11 and 12 after "pid (comm) ".
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * CPU seconds (user, system) a process's threads have used so far, summed by thread name
+ * (/proc/<pid>/task/<tid>/stat): the main thread's JavaScript apart from JSC's collector and
+ * compiler threads and Bun's HTTP client and thread pool.
+ */
+export function threadCpuSeconds(pid: number): Record<string, { user: number; sys: number }> {
+  const out: Record<string, { user: number; sys: number }> = {};
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+    } catch {
+      continue; // the thread ended meanwhile
+    }
+    const name = Number(tid) === pid ? "main" : stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")).replace(/\s*\d+$/, "");
+    const fields = stat.slice(stat.lastIndexOf(") ") + 2).split(" ");
+    const t = (out[name] ??= { user: 0, sys: 0 });
+    t.user += Number(fields[11]) / 100;
+    t.sys += Number(fields[12]) / 100;
+  }
+  return out;
+}
+
+/** What each thread name used between two `threadCpuSeconds` readings, seconds rounded to 10 ms. */
+export function threadCpuDelta(before: ReturnType<typeof threadCpuSeconds>, after: ReturnType<typeof threadCpuSeconds>): Record<string, { user: number; sys: number }> {
+  const out: Record<string, { user: number; sys: number }> = {};
+  for (const [name, a] of Object.entries(after)) {
+    const b = before[name] ?? { user: 0, sys: 0 };
+    const d = { user: Math.round((a.user - b.user) * 100) / 100, sys: Math.round((a.sys - b.sys) * 100) / 100 };
+    if (d.user > 0 || d.sys > 0) out[name] = d;
+  }
+  return out;
 }
 
 /** Peak resident set of a process (kB in /proc/<pid>/status VmHWM), in MB. */
