@@ -27,9 +27,10 @@ async function* linesOf(stream: ReadableStream<Uint8Array>): AsyncGenerator<stri
 }
 
 /** Starts a bun process; its stderr goes to `stderrPath` (a 5,000-node cluster makes the controllers chatty). */
-export function spawn(args: string[], stderrPath: string, profileDir?: string): Proc {
+/** `env` is added to this process's environment (e.g. the heap setting `kubun` starts with). */
+export function spawn(args: string[], stderrPath: string, profileDir?: string, env: Record<string, string> = {}): Proc {
   const prof = profileDir ? ["--cpu-prof-md", `--cpu-prof-dir=${profileDir}`] : [];
-  const proc = Bun.spawn([process.execPath, ...prof, ...args], { cwd: ROOT, stdin: "ignore", stdout: "pipe", stderr: Bun.file(stderrPath) });
+  const proc = Bun.spawn([process.execPath, ...prof, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdin: "ignore", stdout: "pipe", stderr: Bun.file(stderrPath) });
   return { proc, lines: linesOf(proc.stdout)[Symbol.asyncIterator]() as AsyncIterator<string>, stderrPath };
 }
 

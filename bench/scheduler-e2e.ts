@@ -30,6 +30,7 @@ import { parseArgs } from "node:util";
 import { Informer, KubeClient, resourceFor } from "../src/client/index.ts";
 import type { SchedulerStats } from "../src/scheduler/scheduler.ts";
 import { XorShift32 } from "../src/scheduler/tie-break.ts";
+import { KUBUN_JSC_ENV } from "../src/cli/heap-settings.ts";
 import { failureReport, type WatchLog } from "./e2e-failure.ts";
 import { concurrently, poster, startKubelets } from "./fake-kubelets.ts";
 import { nodeObject, WORKLOADS } from "./fake-objects.ts";
@@ -132,7 +133,9 @@ export async function benchE2E(o: E2EOptions): Promise<E2EResult> {
   // cluster of that size would be configured (the default /16 holds 256).
   const serverArgs = ["src/cli/main.ts", "server", "--data-dir", dataDir, "--port", "0", "--bind", "127.0.0.1", "--disable-scheduler", "--cluster-cidr", "10.0.0.0/8"];
   if (o.controllers === false) serverArgs.push("--disable-controller-manager");
-  const server = spawn(serverArgs, join(tmp, "server.log"), o.profileDir);
+  // The server starts as `kubun server` does, with the heap setting package.json's script gives it
+  // (as bench:api's and bench:memory's servers do).
+  const server = spawn(serverArgs, join(tmp, "server.log"), o.profileDir, { ...KUBUN_JSC_ENV });
   let scheduler: Proc | undefined;
   const client = { current: undefined as KubeClient | undefined };
   // Ended in `finally` too: a run that failed (pods left unbound) must not leave the watch or the
