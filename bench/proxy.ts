@@ -13,9 +13,11 @@
 // kubun's splice worker, which starts with the first connection worth splicing, running), then
 // --rounds rounds take every target in turn. A ratio to direct is the median of the rounds' own
 // ratios: a round's direct and proxied transfers run back to back, so a load that comes and goes
-// on this shared machine weighs on both alike.
+// on this shared machine weighs on both alike. `bulkCpuMsPerGB` says whose CPU a gigabyte costs
+// in the timed rounds (the load generator, the backend's sink, the proxy: every thread's run time
+// from /proc/PID/task/*/schedstat): on two cores bulk throughput is what the CPU allows.
 import type { Socket } from "bun";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -156,7 +158,20 @@ const percentile = (xs: number[], p: number) => {
 
 // ---- targets ------------------------------------------------------------------------------
 
-async function startChild(args: string[], env?: Record<string, string>): Promise<{ ports: Ports; kill: () => void }> {
+/** CPU time (s) of every thread of `pid` so far, from the scheduler's own accounting (ns). */
+function cpuSeconds(pid: number): number {
+  let ns = 0;
+  for (const t of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, "utf8").split(" ")[0]);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return ns / 1e9;
+}
+
+async function startChild(args: string[], env?: Record<string, string>): Promise<{ ports: Ports; pid: number; kill: () => void }> {
   const proc = Bun.spawn([process.execPath, import.meta.path, ...args], { stdout: "pipe", stderr: "inherit", env: { ...process.env, ...env } });
   const reader = proc.stdout.getReader();
   let text = "";
@@ -166,7 +181,7 @@ async function startChild(args: string[], env?: Record<string, string>): Promise
     text += new TextDecoder().decode(value);
   }
   reader.releaseLock();
-  return { ports: JSON.parse(text.split("\n")[0]!), kill: () => proc.kill() };
+  return { ports: JSON.parse(text.split("\n")[0]!), pid: proc.pid, kill: () => proc.kill() };
 }
 
 async function freePort(): Promise<number> {
@@ -204,7 +219,7 @@ export function haproxyConfig(threads: number, front: Ports, target: Ports): str
   ].join("\n") + "\n";
 }
 
-async function startHaproxy(target: Ports, threads: number): Promise<{ ports: Ports; config: string; kill: () => void }> {
+async function startHaproxy(target: Ports, threads: number): Promise<{ ports: Ports; pid: number; config: string; kill: () => void }> {
   const ports = { echo: await freePort(), sink: await freePort() };
   const dir = mkdtempSync(join(tmpdir(), "kubun-haproxy-"));
   const cfg = join(dir, "haproxy.cfg");
@@ -216,6 +231,7 @@ async function startHaproxy(target: Ports, threads: number): Promise<{ ports: Po
     if (up) {
       return {
         ports,
+        pid: proc.pid,
         config,
         kill: () => {
           proc.kill();
@@ -281,6 +297,8 @@ async function main(): Promise<void> {
   const results: Record<string, Result> = {};
   /** Every round's MB/s per target, in round order. */
   const bulkRounds: Record<string, number[]> = {};
+  /** CPU ms per GB moved in the timed bulk rounds, by process (see the README's agent section). */
+  const bulkCpuMsPerGB: Record<string, { client: number; backend: number; proxy: number }> = {};
   try {
     console.log(`proxy bench: bulk ${v["bulk-mb"]} MB over ${o.bulkConns} connections (median of ${v.rounds} rounds), ${o.rrConns} request/response connections ` +
       `for ${o.seconds}s, ${o.pings} pings of 64 B, connect loop x16; ${FRONT} -> ${BACKEND}; kubun runs with ${kubunJscOptions || "JSC's defaults"}`);
@@ -296,8 +314,26 @@ async function main(): Promise<void> {
     const bulks = new Map<string, number[]>(targets.map(([name]) => [name, []]));
     const warmupBytes = Number(v["warmup-mb"]) * (1 << 20);
     if (warmupBytes > 0) for (const [, t] of targets) await bulk(t.host, t.sink, warmupBytes, o.bulkConns);
+    // Whose CPU each byte costs: the load generator (this process), the backend's sink, the proxy.
+    const pidOf: Record<string, number | undefined> = Object.fromEntries([
+      ["direct", undefined], ...modes.map((mode, i) => [`kubun (${mode})`, kubuns[i]!.pid]), ["haproxy", haproxy?.pid],
+    ]);
+    const cpu = new Map<string, { client: number; backend: number; proxy: number; bytes: number }>(targets.map(([name]) => [name, { client: 0, backend: 0, proxy: 0, bytes: 0 }]));
     for (let round = 0; round < Number(v.rounds); round++) {
-      for (const [name, t] of targets) bulks.get(name)!.push(await bulk(t.host, t.sink, o.bulkBytes, o.bulkConns));
+      for (const [name, t] of targets) {
+        const proxyPid = pidOf[name];
+        const before = [cpuSeconds(process.pid), cpuSeconds(back.pid), proxyPid ? cpuSeconds(proxyPid) : 0];
+        bulks.get(name)!.push(await bulk(t.host, t.sink, o.bulkBytes, o.bulkConns));
+        const c = cpu.get(name)!;
+        c.client += cpuSeconds(process.pid) - before[0]!;
+        c.backend += cpuSeconds(back.pid) - before[1]!;
+        if (proxyPid) c.proxy += cpuSeconds(proxyPid) - before[2]!;
+        c.bytes += Math.floor(o.bulkBytes / o.bulkConns) * o.bulkConns;
+      }
+    }
+    for (const [name, c] of cpu) {
+      const perGB = (x: number) => Math.round((x / (c.bytes / 1e9)) * 1000);
+      bulkCpuMsPerGB[name] = { client: perGB(c.client), backend: perGB(c.backend), proxy: perGB(c.proxy) };
     }
     for (const [name] of targets) results[name] = { bulkMBps: percentile(bulks.get(name)!, 50) / 1e6, ...rest.get(name)! };
     for (const [name, xs] of bulks) bulkRounds[name] = xs.map((x) => Math.round(x / 1e6));
@@ -337,6 +373,7 @@ async function main(): Promise<void> {
     haproxyBulkVsDirectRounds,
     bulkRoundsMBps: bulkRounds,
     bulkWarmupMB: Number(v["warmup-mb"]),
+    bulkCpuMsPerGB,
     kubunBulkVsHaproxy: h ? percentile(roundRatios(`kubun (${modes[0]})`, "haproxy"), 50) : null,
     kubunAddedP50us: k.p50us - d.p50us,
     kubunAddedP99us: k.p99us - d.p99us,
@@ -350,6 +387,7 @@ async function main(): Promise<void> {
   if (haproxy) console.log(`\nHAProxy's configuration:\n${haproxy.config}`);
   console.log("");
   console.log(`bulk MB/s per round: ${Object.entries(bulkRounds).map(([n, xs]) => `${n} ${xs.join(" ")}`).join("; ")}`);
+  console.log(`bulk CPU ms per GB (load generator / backend sink / proxy): ${Object.entries(bulkCpuMsPerGB).map(([n, c]) => `${n} ${c.client} / ${c.backend} / ${c.proxy}`).join("; ")}`);
   console.log(`kubun (${modes[0]}) bulk / direct per round: ${kubunBulkVsDirectRounds.map((r) => r.toFixed(2)).join(" ")}` +
     (h ? `; HAProxy / direct per round: ${haproxyBulkVsDirectRounds.map((r) => r.toFixed(2)).join(" ")}` : ""));
   console.log(`kubun (${modes[0]}) bulk: ${(summary.kubunBulkVsDirect * 100).toFixed(0)}% of direct (median of the rounds' ratios; goal >= 60%)` +

@@ -8,6 +8,7 @@ import * as grpc from "@grpc/grpc-js";
 import protobuf from "protobufjs";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { useUtcBackoffDates } from "./grpc-utc-backoff.ts";
 import type {
   AttachRequest,
   AuthConfig,
@@ -109,6 +110,8 @@ export class CriClient implements RuntimeService, ImageService, StreamingService
 
   constructor(opts: CriClientOptions) {
     const { runtime, image } = criServices();
+    // grpc-js's reconnect back-off without local time (and so without ICU's time zones).
+    useUtcBackoffDates();
     const target = `unix://${opts.socket}`;
     const creds = grpc.credentials.createInsecure();
     // Both stubs share one channel: grpc-js pools channels by target and options.
