@@ -15,7 +15,8 @@
 //   with (KUBUN_JSC_ENV, src/cli/heap-settings.ts), which it runs with otherwise, as bench:memory's does
 //   --tail: the server also traces each create, group commit and long event-loop turn, and logs JSC's
 //   collections; what the burst's slow creates waited on is printed by round-trip band (bench/api-tail.ts)
-//   --server-env NAME=VALUE (repeatable): added to the server's environment (a JSC setting to compare)
+//   --server-env NAME=VALUE (repeatable): added to the server's environment (a JSC setting to compare);
+//   --server-arg ARG (repeatable): added to the server's command line (--disable-controller-manager)
 //   --datastore postgres: also the same creates on a private PostgreSQL (fsync on), with one server
 //   and with two (clients spread over both), and watch latency from a write on one server to a watch on the other.
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -42,6 +43,7 @@ const { values: args } = parseArgs({
     "cpu-prof": { type: "string" },
     untuned: { type: "boolean", default: false },
     "server-env": { type: "string", multiple: true, default: [] },
+    "server-arg": { type: "string", multiple: true, default: [] },
     warmup: { type: "string", default: "15" },
   },
 });
@@ -252,7 +254,7 @@ async function main(): Promise<void> {
   const stages_ = args.stages || args.tail;
   const gcLog = join(tmp, "server-gc.log");
   const traceEnv: Record<string, string> = args.tail ? { KUBUN_TAIL_TRACE: "1", BUN_JSC_logGC: "1" } : {};
-  const server = await startServer("server", [], stages_ ? { KUBUN_STAGE_TIMERS: stagesFile, ...traceEnv } : undefined, profDir ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`, "--cpu-prof-md"] : [], args.tail ? gcLog : undefined);
+  const server = await startServer("server", args["server-arg"]!, stages_ ? { KUBUN_STAGE_TIMERS: stagesFile, ...traceEnv } : undefined, profDir ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`, "--cpu-prof-md"] : [], args.tail ? gcLog : undefined);
   const headers = { authorization: `Bearer ${server.token}`, "content-type": "application/json" };
   const call = (path: string, init: RequestInit = {}) => fetch(`${server.url}${path}`, { ...init, headers, tls: { ca: server.ca } } as RequestInit);
   await call("/api/v1/namespaces", { method: "POST", body: JSON.stringify({ metadata: { name: "bench" } }) });
