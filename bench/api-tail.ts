@@ -1,7 +1,8 @@
 // bench:api --tail: what the slow creates of the 64-client burst waited on. The server traces
 // (KUBUN_TAIL_TRACE, src/store/stage-timers.ts) when each create's handler started and answered
 // and its revision, each group commit (queued, committed, published, size) and every event-loop
-// turn that held the loop 3 ms or more; JSC logs its collections (BUN_JSC_logGC) to a file. Each
+// turn that held the loop 3 ms or more (and the process's CPU time over it, which tells a turn
+// that ran from one that waited for a core); JSC logs its collections (BUN_JSC_logGC) to a file. Each
 // client round trip is matched with its create by revision, and the round trips are split into
 // bands (by percentile) with the mean of what each band's creates spent where, so the tail's
 // cause shows beside the median's (bench/README.md, "What the slow creates wait on").
@@ -106,11 +107,15 @@ export function tailBreakdown(trace: Trace, trips: RoundTrip[]): Record<string, 
   const commits = groups.map((g) => ({ s: g.start, e: g.end }));
   // Long turns that held no commit: a collection, or much JavaScript in one turn.
   const otherStalls: { s: number; e: number }[] = [];
-  for (let i = 0; i < trace.stalls.length; i += 2) {
+  // Of those, the ones in which the process used under half a core: it was waiting for one.
+  const coreless: { s: number; e: number }[] = [];
+  for (let i = 0; i < trace.stalls.length; i += 3) {
     const s = trace.stalls[i]! + o;
     const e = trace.stalls[i + 1]! + o;
     const inCommits = overlap(s, e, commits, firstEndingAfter(commits, s));
-    if (e - s - inCommits >= 3) otherStalls.push({ s, e });
+    if (e - s - inCommits < 3) continue;
+    otherStalls.push({ s, e });
+    if (trace.stalls[i + 2]! < 0.5 * (e - s)) coreless.push({ s, e });
   }
   const rows = trips
     .map((t) => ({ t, req: byRevision.get(t.revision), g: groupOf(t.revision) }))
@@ -134,6 +139,7 @@ export function tailBreakdown(trace: Trace, trips: RoundTrip[]): Record<string, 
       after_handler_ms: mean((r) => r.t.acked - r.req!.end),
       window_in_commits_ms: mean((r) => overlap(r.t.sent, r.t.acked, commits, firstEndingAfter(commits, r.t.sent))),
       window_in_other_stalls_ms: mean((r) => overlap(r.t.sent, r.t.acked, otherStalls, firstEndingAfter(otherStalls, r.t.sent))),
+      of_which_without_a_core_ms: mean((r) => overlap(r.t.sent, r.t.acked, coreless, firstEndingAfter(coreless, r.t.sent))),
     };
   }
   const sizes = groups.map((g) => g.size).sort((a, b) => a - b);
@@ -147,6 +153,8 @@ export function tailBreakdown(trace: Trace, trips: RoundTrip[]): Record<string, 
     commit_max_ms: Number((commitMs.at(-1) ?? 0).toFixed(2)),
     other_stalls: otherStalls.length,
     other_stalls_ms: Number(otherStalls.reduce((a, s) => a + s.e - s.s, 0).toFixed(1)),
+    without_a_core: coreless.length,
+    without_a_core_ms: Number(coreless.reduce((a, s) => a + s.e - s.s, 0).toFixed(1)),
     matched_creates: rows.length,
   };
   return out;

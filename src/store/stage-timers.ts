@@ -16,7 +16,7 @@ export const STAGE_TIMERS = !!target;
  * Whether, beside the totals, each create and each group commit is traced (KUBUN_TAIL_TRACE=1,
  * with KUBUN_STAGE_TIMERS): when a create's handler started and answered, what revision it got,
  * each group's size and when it was queued, committed and published, and every event-loop turn
- * that held the loop for 3 ms or more (a 1 ms timer's lateness). bench:api --tail matches them
+ * that held the loop for 3 ms or more (a 1 ms timer's lateness) with the process's CPU time over it. bench:api --tail matches them
  * with its clients' round trips to say what the slow creates waited on (bench/README.md).
  */
 export const TAIL_TRACE = STAGE_TIMERS && process.env.KUBUN_TAIL_TRACE === "1";
@@ -38,10 +38,15 @@ export function traceGroup(queued: number, commitStart: number, commitEnd: numbe
 
 if (TAIL_TRACE) {
   let last = performance.now();
+  let cpuLast = process.cpuUsage();
   setInterval(() => {
     const now = performance.now();
-    if (now - last >= 3) stalls.push(last, now);
+    const cpu = process.cpuUsage();
+    // With the process's CPU time over the turn (every thread's): near the turn's length when
+    // the loop was running (JavaScript, a collection), near none when the process had no core.
+    if (now - last >= 3) stalls.push(last, now, (cpu.user + cpu.system - cpuLast.user - cpuLast.system) / 1000);
     last = now;
+    cpuLast = cpu;
   }, 1).unref();
 }
 
