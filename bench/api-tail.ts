@@ -159,3 +159,17 @@ export function tailBreakdown(trace: Trace, trips: RoundTrip[]): Record<string, 
   };
   return out;
 }
+
+/** The p-th percentile of the round trips, in ms (2 decimals). */
+export function roundTrip(trips: RoundTrip[], p: number): number {
+  const ms = trips.map((t) => t.acked - t.sent).sort((a, b) => a - b);
+  return Number((ms[Math.min(ms.length - 1, Math.floor((p / 100) * ms.length))] ?? NaN).toFixed(2));
+}
+
+/** The breakdown as bench:api prints it. */
+export function tailLines(tail: Record<string, Record<string, number>>): string[] {
+  return [
+    `  what the burst's creates waited on, by round-trip band (ms, means; bench/api-tail.ts):`,
+    ...Object.entries(tail).map(([band, row]) => `    ${band.padEnd(8)} ${Object.entries(row).map(([k, v]) => `${k}=${v}`).join(" ")}`),
+  ];
+}

@@ -28,7 +28,7 @@ import { ensureEtcd, etcdPut, startEtcd } from "./etcd-peer.ts";
 import { startPostgres } from "../test/helpers/postgres.ts";
 import { KUBUN_JSC_ENV } from "../src/cli/heap-settings.ts";
 import { rawCeiling, stageBreakdown, stageTotals } from "./api-stages.ts";
-import { gcLogSince, gcSummary, tailBreakdown, type RoundTrip, type Trace } from "./api-tail.ts";
+import { gcLogSince, gcSummary, roundTrip, tailBreakdown, tailLines, type RoundTrip, type Trace } from "./api-tail.ts";
 
 const { values: args } = parseArgs({
   args: process.argv.slice(2),
@@ -241,8 +241,6 @@ async function warmUp(what: string, request: (i: number) => { url: string; body:
   return next;
 }
 
-const roundTrip = (trips: RoundTrip[], p: number) => Number(percentile(trips.map((t) => t.acked - t.sent), p).toFixed(2));
-
 const progress = (msg: string) => process.stderr.write(`bench:api: ${msg}\n`);
 
 async function main(): Promise<void> {
@@ -251,10 +249,10 @@ async function main(): Promise<void> {
   progress("starting kubun server");
   const stagesFile = join(tmp, "stages.json");
   const profDir = args["cpu-prof"];
-  const stages_ = args.stages || args.tail;
+  const timed = args.stages || args.tail;
   const gcLog = join(tmp, "server-gc.log");
   const traceEnv: Record<string, string> = args.tail ? { KUBUN_TAIL_TRACE: "1", BUN_JSC_logGC: "1" } : {};
-  const server = await startServer("server", args["server-arg"]!, stages_ ? { KUBUN_STAGE_TIMERS: stagesFile, ...traceEnv } : undefined, profDir ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`, "--cpu-prof-md"] : [], args.tail ? gcLog : undefined);
+  const server = await startServer("server", args["server-arg"]!, timed ? { KUBUN_STAGE_TIMERS: stagesFile, ...traceEnv } : undefined, profDir ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`, "--cpu-prof-md"] : [], args.tail ? gcLog : undefined);
   const headers = { authorization: `Bearer ${server.token}`, "content-type": "application/json" };
   const call = (path: string, init: RequestInit = {}) => fetch(`${server.url}${path}`, { ...init, headers, tls: { ca: server.ca } } as RequestInit);
   await call("/api/v1/namespaces", { method: "POST", body: JSON.stringify({ metadata: { name: "bench" } }) });
@@ -269,18 +267,17 @@ async function main(): Promise<void> {
   const burstAcked = new Map<string, number>();
   const burstWatch = watchLatencies(call, before.metadata.resourceVersion, burstSent);
   await Bun.sleep(200);
-  if (stages_) await stageTotals(server.proc, stagesFile);
+  if (timed) await stageTotals(server.proc, stagesFile);
   const gcFrom = args.tail ? statSync(gcLog).size : 0;
   const trips: RoundTrip[] = [];
   const creates = await load(CREATES, createRequest(server.url), headers, server.ca, 201, burstSent, (i) => `cm-${i}`, burstAcked, trips);
   const gcText = args.tail ? gcLogSince(gcLog, gcFrom) : "";
-  if (process.env.TAILDEBUG) require("node:fs").writeFileSync("/tmp/apicpu4-gc.log", gcText);
   await burstWatch.seen(creates.ok);
   // Under a closed loop of CLIENTS, send → event is at least a create's own round trip (CLIENTS /
   // rate, by Little's law); answer → event is what the watch adds: the event's lag behind the
   // 201 its create got (0 when the event came first).
   const afterAck = [...burstAcked].map(([name, at]) => Math.max(0, (burstWatch.arrived.get(name) ?? Infinity) - at));
-  const totals = stages_ ? await stageTotals(server.proc, stagesFile) : undefined;
+  const totals = timed ? await stageTotals(server.proc, stagesFile) : undefined;
   const stages = totals ? stageBreakdown(totals, creates.ok) : undefined;
   const tail = args.tail ? { ...tailBreakdown((totals as unknown as { trace: Trace }).trace, trips), gc: gcSummary(gcText) } : undefined;
   burstWatch.stop();
@@ -357,7 +354,7 @@ async function main(): Promise<void> {
     warmup_s: WARMUP_S,
     warmup_creates: warmedUp,
     server_jsc_env: Object.entries(SERVER_JSC).map(([k, v]) => `${k}=${v}`).join(" "),
-    ...(stages ? { stages_us_per_create: stages } : {}),
+    ...(stages ? { timedus_per_create: stages } : {}),
     create_round_trip_p50_ms: roundTrip(trips, 50),
     create_round_trip_p99_ms: roundTrip(trips, 99),
     bare_https_round_trip_p50_ms: roundTrip(floorTrips, 50),
@@ -378,10 +375,7 @@ async function main(): Promise<void> {
       for (const [name, us] of Object.entries(stages)) console.log(`    ${name.padEnd(16)} ${us.toFixed(1).padStart(7)}`);
     }
     console.log(`  round trips under the burst      creates p50 ${result.create_round_trip_p50_ms} ms, p99 ${result.create_round_trip_p99_ms} ms; bare HTTPS p50 ${result.bare_https_round_trip_p50_ms} ms, p99 ${result.bare_https_round_trip_p99_ms} ms`);
-    if (tail) {
-      console.log(`  what the burst's creates waited on, by round-trip band (ms, means; bench/api-tail.ts):`);
-      for (const [band, row] of Object.entries(tail)) console.log(`    ${band.padEnd(8)} ${Object.entries(row).map(([k, v]) => `${k}=${v}`).join(" ")}`);
-    }
+    if (tail) for (const line of tailLines(tail)) console.log(line);
     if ("pg_one_server_creates_per_s" in pg) {
       console.log(`  PostgreSQL (fsync on), 1 server  ${pg.pg_one_server_creates_per_s!.toLocaleString()} creates/s`);
       console.log(`  PostgreSQL, 2 servers            ${pg.pg_two_servers_creates_per_s!.toLocaleString()} creates/s (clients spread over both, ${pg.pg_failed} failed)`);

@@ -65,9 +65,11 @@ describe("stage timers", () => {
     expect(first.requests[2]).toBe(7);
     expect(first.requests[1] - first.requests[0]).toBeGreaterThanOrEqual(2);
     expect(first.groups).toEqual([1, 2, 3, 4, 7, 1]);
-    expect(first.stalls.length).toBeGreaterThanOrEqual(3);
-    expect(first.stalls[2]).toBeGreaterThan(0); // the busy loop's CPU time
-    expect(first.stalls[1] - first.stalls[0]).toBeGreaterThanOrEqual(3);
+    // Records of three: start, end, the process's CPU time; the busy loop's is one of them.
+    expect(first.stalls.length % 3).toBe(0);
+    const turns = Array.from({ length: first.stalls.length / 3 }, (_, i) => first.stalls.slice(i * 3, i * 3 + 3));
+    expect(turns.every(([s, e]: number[]) => e! - s! >= 3)).toBe(true);
+    expect(turns.some(([s, e, cpu]: number[]) => e! - s! >= 8 && cpu! > 0)).toBe(true);
     expect(typeof first.origin).toBe("number");
     const second = JSON.parse(readFileSync(file, "utf8")).trace;
     expect(second.requests).toEqual([]);

@@ -16,8 +16,9 @@ export const STAGE_TIMERS = !!target;
  * Whether, beside the totals, each create and each group commit is traced (KUBUN_TAIL_TRACE=1,
  * with KUBUN_STAGE_TIMERS): when a create's handler started and answered, what revision it got,
  * each group's size and when it was queued, committed and published, and every event-loop turn
- * that held the loop for 3 ms or more (a 1 ms timer's lateness) with the process's CPU time over it. bench:api --tail matches them
- * with its clients' round trips to say what the slow creates waited on (bench/README.md).
+ * that held the loop for 3 ms or more (a 1 ms timer's lateness) with the process's CPU time over
+ * it. bench:api --tail matches them with its clients' round trips to say what the slow creates
+ * waited on (bench/README.md). Each costs a branch on a constant when off.
  */
 export const TAIL_TRACE = STAGE_TIMERS && process.env.KUBUN_TAIL_TRACE === "1";
 
