@@ -54,13 +54,14 @@ try {
   const WARMUP = Number(args.warmup);
   if (WARMUP > 0) await burst("warmup", WARMUP);
   const before = STAGE_TIMERS ? stageTotals() : undefined;
+  const heap0 = process.memoryUsage().heapUsed;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await burst("cm", CREATES);
   await reading;
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
-  const out: Record<string, unknown> = { creates: CREATES, creates_per_s: Math.round(CREATES / (ms / 1000)), cpu_us_per_create: Number(((cpu.user + cpu.system) / CREATES).toFixed(1)) };
+  const out: Record<string, unknown> = { creates: CREATES, creates_per_s: Math.round(CREATES / (ms / 1000)), cpu_us_per_create: Number(((cpu.user + cpu.system) / CREATES).toFixed(1)), heap_growth_bytes_per_create: Math.round((process.memoryUsage().heapUsed - heap0) / CREATES) };
   if (before) {
     const t = stageTotals();
     out.stages_us_per_create = Object.fromEntries(Object.entries(t.stages).map(([k, v]) => [k, Number(((v.ms * 1000) / CREATES).toFixed(1))]));

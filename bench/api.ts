@@ -13,9 +13,13 @@
 //   compiling the request path (bench/README.md), which a server that runs for days pays once
 //   --untuned: the server runs with JSC's defaults instead of the settings the `kubun` command starts
 //   with (KUBUN_JSC_ENV, src/cli/heap-settings.ts), which it runs with otherwise, as bench:memory's does
+//   --tail: the server also traces each create, group commit and long event-loop turn, and logs JSC's
+//   collections; what the burst's slow creates waited on is printed by round-trip band (bench/api-tail.ts)
+//   --server-env NAME=VALUE (repeatable): added to the server's environment (a JSC setting to compare);
+//   --server-arg ARG (repeatable): added to the server's command line (--disable-controller-manager)
 //   --datastore postgres: also the same creates on a private PostgreSQL (fsync on), with one server
 //   and with two (clients spread over both), and watch latency from a write on one server to a watch on the other.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -24,6 +28,7 @@ import { ensureEtcd, etcdPut, startEtcd } from "./etcd-peer.ts";
 import { startPostgres } from "../test/helpers/postgres.ts";
 import { KUBUN_JSC_ENV } from "../src/cli/heap-settings.ts";
 import { rawCeiling, stageBreakdown, stageTotals } from "./api-stages.ts";
+import { gcLogSince, gcSummary, roundTrip, tailBreakdown, tailLines, type RoundTrip, type Trace } from "./api-tail.ts";
 
 const { values: args } = parseArgs({
   args: process.argv.slice(2),
@@ -34,8 +39,11 @@ const { values: args } = parseArgs({
     json: { type: "boolean", default: false },
     datastore: { type: "string" },
     stages: { type: "boolean", default: false },
+    tail: { type: "boolean", default: false },
     "cpu-prof": { type: "string" },
     untuned: { type: "boolean", default: false },
+    "server-env": { type: "string", multiple: true, default: [] },
+    "server-arg": { type: "string", multiple: true, default: [] },
     warmup: { type: "string", default: "15" },
   },
 });
@@ -51,8 +59,8 @@ const percentile = (xs: number[], p: number) => {
 };
 
 /** Spawns `cmd` and waits for the "listening on https://…" line it prints. */
-async function spawnListening(cmd: string[], env?: Record<string, string>): Promise<{ proc: Bun.Subprocess; url: string }> {
-  const proc = Bun.spawn(cmd, { stdout: "pipe", stderr: "inherit", env: env && { ...process.env, ...env } });
+async function spawnListening(cmd: string[], env?: Record<string, string>, stderrFile?: string): Promise<{ proc: Bun.Subprocess; url: string }> {
+  const proc = Bun.spawn(cmd, { stdout: "pipe", stderr: stderrFile ? Bun.file(stderrFile) : "inherit", env: env && { ...process.env, ...env } });
   let out = "";
   for await (const chunk of proc.stdout as ReadableStream<Uint8Array>) {
     out += new TextDecoder().decode(chunk);
@@ -63,11 +71,11 @@ async function spawnListening(cmd: string[], env?: Record<string, string>): Prom
 }
 
 /** The JSC settings the server runs with: the `kubun` command's (package.json's script, main.ts's shebang), or none with --untuned. */
-const SERVER_JSC: Record<string, string> = args.untuned ? {} : { ...KUBUN_JSC_ENV };
+const SERVER_JSC: Record<string, string> = { ...(args.untuned ? {} : KUBUN_JSC_ENV), ...Object.fromEntries(args["server-env"]!.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)])) };
 
-async function startServer(name = "server", extra: string[] = [], env?: Record<string, string>, runtime: string[] = []): Promise<{ proc: Bun.Subprocess; url: string; token: string; ca: string }> {
+async function startServer(name = "server", extra: string[] = [], env?: Record<string, string>, runtime: string[] = [], stderrFile?: string): Promise<{ proc: Bun.Subprocess; url: string; token: string; ca: string }> {
   const dataDir = join(tmp, name);
-  const { proc, url } = await spawnListening([process.execPath, ...runtime, "src/cli/main.ts", "server", "--data-dir", dataDir, "--port", "0", "--bind", "127.0.0.1", ...extra], { ...SERVER_JSC, ...env });
+  const { proc, url } = await spawnListening([process.execPath, ...runtime, "src/cli/main.ts", "server", "--data-dir", dataDir, "--port", "0", "--bind", "127.0.0.1", ...extra], { ...SERVER_JSC, ...env }, stderrFile);
   return { proc, url, token: readFileSync(join(dataDir, "admin.token"), "utf8").trim(), ca: readFileSync(join(dataDir, "tls", "ca.crt"), "utf8") };
 }
 
@@ -83,7 +91,7 @@ interface LoadResult {
  * CLIENTS concurrent loops sending `count` POSTs made by `request(i)`; a request counts when
  * `expected` is its status. `sent`, when given, records when request i was sent.
  */
-async function load(count: number, request: (i: number) => { url: string; body: string }, headers: Record<string, string>, ca: string, expected: number, sent?: Map<string, number>, nameOf?: (i: number) => string, acked?: Map<string, number>): Promise<LoadResult> {
+async function load(count: number, request: (i: number) => { url: string; body: string }, headers: Record<string, string>, ca: string, expected: number, sent?: Map<string, number>, nameOf?: (i: number) => string, acked?: Map<string, number>, trips?: RoundTrip[]): Promise<LoadResult> {
   let next = 0;
   let ok = 0;
   const failures: string[] = [];
@@ -94,11 +102,13 @@ async function load(count: number, request: (i: number) => { url: string; body: 
       while (next < count) {
         const i = next++;
         const { url, body } = request(i);
-        if (sent && nameOf) sent.set(nameOf(i), performance.now());
+        const sentAt = performance.now();
+        if (sent && nameOf) sent.set(nameOf(i), sentAt);
         try {
           const res = await fetch(url, { method: "POST", body, headers, tls: { ca } } as RequestInit);
           const text = await res.text();
           if (acked && nameOf) acked.set(nameOf(i), performance.now());
+          if (trips) trips.push({ sent: performance.timeOrigin + sentAt, acked: performance.timeOrigin + performance.now(), revision: Number(/"resourceVersion":"(\d+)"/.exec(text)?.[1]) });
           if (res.status === expected) ok++;
           else {
             failed++;
@@ -239,7 +249,10 @@ async function main(): Promise<void> {
   progress("starting kubun server");
   const stagesFile = join(tmp, "stages.json");
   const profDir = args["cpu-prof"];
-  const server = await startServer("server", [], args.stages ? { KUBUN_STAGE_TIMERS: stagesFile } : undefined, profDir ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`, "--cpu-prof-md"] : []);
+  const timed = args.stages || args.tail;
+  const gcLog = join(tmp, "server-gc.log");
+  const traceEnv: Record<string, string> = args.tail ? { KUBUN_TAIL_TRACE: "1", BUN_JSC_logGC: "1" } : {};
+  const server = await startServer("server", args["server-arg"]!, timed ? { KUBUN_STAGE_TIMERS: stagesFile, ...traceEnv } : undefined, profDir ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`, "--cpu-prof-md"] : [], args.tail ? gcLog : undefined);
   const headers = { authorization: `Bearer ${server.token}`, "content-type": "application/json" };
   const call = (path: string, init: RequestInit = {}) => fetch(`${server.url}${path}`, { ...init, headers, tls: { ca: server.ca } } as RequestInit);
   await call("/api/v1/namespaces", { method: "POST", body: JSON.stringify({ metadata: { name: "bench" } }) });
@@ -254,14 +267,19 @@ async function main(): Promise<void> {
   const burstAcked = new Map<string, number>();
   const burstWatch = watchLatencies(call, before.metadata.resourceVersion, burstSent);
   await Bun.sleep(200);
-  if (args.stages) await stageTotals(server.proc, stagesFile);
-  const creates = await load(CREATES, createRequest(server.url), headers, server.ca, 201, burstSent, (i) => `cm-${i}`, burstAcked);
+  if (timed) await stageTotals(server.proc, stagesFile);
+  const gcFrom = args.tail ? statSync(gcLog).size : 0;
+  const trips: RoundTrip[] = [];
+  const creates = await load(CREATES, createRequest(server.url), headers, server.ca, 201, burstSent, (i) => `cm-${i}`, burstAcked, trips);
+  const gcText = args.tail ? gcLogSince(gcLog, gcFrom) : "";
   await burstWatch.seen(creates.ok);
   // Under a closed loop of CLIENTS, send → event is at least a create's own round trip (CLIENTS /
   // rate, by Little's law); answer → event is what the watch adds: the event's lag behind the
   // 201 its create got (0 when the event came first).
   const afterAck = [...burstAcked].map(([name, at]) => Math.max(0, (burstWatch.arrived.get(name) ?? Infinity) - at));
-  const stages = args.stages ? stageBreakdown(await stageTotals(server.proc, stagesFile), creates.ok) : undefined;
+  const totals = timed ? await stageTotals(server.proc, stagesFile) : undefined;
+  const stages = totals ? stageBreakdown(totals, creates.ok) : undefined;
+  const tail = args.tail ? { ...tailBreakdown((totals as unknown as { trace: Trace }).trace, trips), gc: gcSummary(gcText) } : undefined;
   burstWatch.stop();
   const underLoad = burstWatch.latencies;
   // The size of what kubun stored for one create: etcd's puts carry values this big.
@@ -288,7 +306,8 @@ async function main(): Promise<void> {
   const tls = join(tmp, "server", "tls");
   const floor = await spawnListening([process.execPath, "bench/https-floor.ts", join(tls, "serving.crt"), join(tls, "serving.key")]);
   await warmUp("the bare HTTPS server", createRequest(floor.url), headers, server.ca, 201);
-  const transport = await load(CREATES, createRequest(floor.url), headers, server.ca, 201);
+  const floorTrips: RoundTrip[] = [];
+  const transport = await load(CREATES, createRequest(floor.url), headers, server.ca, 201, undefined, undefined, undefined, floorTrips);
   floor.proc.kill();
   await floor.proc.exited;
 
@@ -335,7 +354,12 @@ async function main(): Promise<void> {
     warmup_s: WARMUP_S,
     warmup_creates: warmedUp,
     server_jsc_env: Object.entries(SERVER_JSC).map(([k, v]) => `${k}=${v}`).join(" "),
-    ...(stages ? { stages_us_per_create: stages } : {}),
+    ...(stages ? { timedus_per_create: stages } : {}),
+    create_round_trip_p50_ms: roundTrip(trips, 50),
+    create_round_trip_p99_ms: roundTrip(trips, 99),
+    bare_https_round_trip_p50_ms: roundTrip(floorTrips, 50),
+    bare_https_round_trip_p99_ms: roundTrip(floorTrips, 99),
+    ...(tail ? { tail } : {}),
   };
   if (!args.json) {
     console.log("kubun API bench (durable writes: WAL, synchronous=FULL)");
@@ -350,6 +374,8 @@ async function main(): Promise<void> {
       console.log(`  CPU per create under the burst, by stage (µs; batched stages spread over their creates):`);
       for (const [name, us] of Object.entries(stages)) console.log(`    ${name.padEnd(16)} ${us.toFixed(1).padStart(7)}`);
     }
+    console.log(`  round trips under the burst      creates p50 ${result.create_round_trip_p50_ms} ms, p99 ${result.create_round_trip_p99_ms} ms; bare HTTPS p50 ${result.bare_https_round_trip_p50_ms} ms, p99 ${result.bare_https_round_trip_p99_ms} ms`);
+    if (tail) for (const line of tailLines(tail)) console.log(line);
     if ("pg_one_server_creates_per_s" in pg) {
       console.log(`  PostgreSQL (fsync on), 1 server  ${pg.pg_one_server_creates_per_s!.toLocaleString()} creates/s`);
       console.log(`  PostgreSQL, 2 servers            ${pg.pg_two_servers_creates_per_s!.toLocaleString()} creates/s (clients spread over both, ${pg.pg_failed} failed)`);

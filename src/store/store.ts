@@ -15,7 +15,7 @@ import { SqliteLog, type LogOptions, type LogRow } from "./sqlite-log.ts";
 import type { Entry, HistoryEntry, ListResult, ServerStore, StoreEvent, StoreMemoryStats, WatchHandle } from "./types.ts";
 import { SubtreeTable } from "./subtrees.ts";
 import { WatchHub } from "./watch-hub.ts";
-import { stageEnd, stageStart } from "./stage-timers.ts";
+import { stageEnd, stageStart, TAIL_TRACE, traceGroup } from "./stage-timers.ts";
 
 export interface StoreOptions extends LogOptions {
   /** Events kept in memory for resuming watches. */
@@ -73,6 +73,8 @@ export class SqliteStore implements ServerStore {
   private queue: PendingWrite[] = [];
   private settledWaiters: (() => void)[] = [];
   private flushScheduled = false;
+  /** When the queue's first write was queued (traced only: stage-timers.ts). */
+  private queuedAt = 0;
   private assigned: number;
   private committed: number;
   private compacted: number;
@@ -301,6 +303,7 @@ export class SqliteStore implements ServerStore {
       this.queue.push({ row, event, resolve, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
+        if (TAIL_TRACE) this.queuedAt = performance.now();
         setImmediate(() => this.flush());
       }
     });
@@ -323,6 +326,7 @@ export class SqliteStore implements ServerStore {
 
   private commit(batch: PendingWrite[]): void {
     let t = stageStart();
+    const commitStart = t;
     try {
       this.log.append(batch.map((w) => w.row));
     } catch (err) {
@@ -335,6 +339,7 @@ export class SqliteStore implements ServerStore {
     }
     this.lastCommitFailure = undefined;
     stageEnd("commit", t);
+    const commitEnd = TAIL_TRACE ? performance.now() : 0;
     t = stageStart();
     const now = this.now();
     for (const { event, row } of batch) {
@@ -362,6 +367,7 @@ export class SqliteStore implements ServerStore {
     t = stageStart();
     this.hub.publish(batch.map((w) => w.event));
     stageEnd("fanout", t);
+    if (TAIL_TRACE) traceGroup(this.queuedAt, commitStart, commitEnd, performance.now(), batch[0]!.row.id, batch.length);
     for (const w of batch) w.resolve({ key: w.event.key, revision: w.event.revision, createRevision: w.row.createRevision, object: w.event.object });
   }
 

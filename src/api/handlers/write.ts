@@ -10,7 +10,7 @@ import { checkTypeMeta, respond, respondObject, writeOptions, type HandlerContex
 import { listObjects } from "./read.ts";
 import { requestUser } from "../auth.ts";
 import { addAuditAnnotation } from "../audit/annotations.ts";
-import { stageEnd, stageStart } from "../../store/stage-timers.ts";
+import { stageEnd, stageStart, TAIL_TRACE, traceRequest } from "../../store/stage-timers.ts";
 
 export async function readObject(h: HandlerContext): Promise<Record<string, unknown>> {
   return expectObject(decodeBody(await readBody(h.c.req.raw), h.c.req.header("content-type") ?? null));
@@ -40,6 +40,7 @@ function resourceBody(h: HandlerContext, bytes: Uint8Array): KubeObject {
 }
 
 export async function handleCreate(h: HandlerContext): Promise<Response> {
+  const started = TAIL_TRACE ? performance.now() : 0;
   const bytes = await readBody(h.c.req.raw);
   let t = stageStart();
   const obj = resourceBody(h, bytes);
@@ -50,6 +51,7 @@ export async function handleCreate(h: HandlerContext): Promise<Response> {
   t = stageStart();
   const res = respondObject(h, created, 201, opts.warnings);
   stageEnd("response", t);
+  if (TAIL_TRACE) traceRequest(started, Number(created.metadata.resourceVersion));
   return res;
 }
 
