@@ -14,6 +14,7 @@
 //                       [--no-idle-collection]   (the server without its full collection after bursts, src/cli/idle-collector.ts)
 //                       [--heap]   (the server's heap by object type, from bun:jsc heapStats)
 //                       [--snapshot FILE]   (also a V8-format heap snapshot of the settled server)
+//                       [--server-log FILE]   (the server's stderr, kept: with --jsc logGC=1, every collection's heap before and after)
 //                       [--json]
 import { heapStats } from "bun:jsc";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -47,6 +48,7 @@ const { values: args } = parseArgs({
     heap: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
     snapshot: { type: "string" },
+    "server-log": { type: "string" },
     serve: { type: "string" },
   },
 });
@@ -179,7 +181,7 @@ async function main(): Promise<void> {
     cwd: ROOT,
     stdin: "ignore",
     stdout: "pipe",
-    stderr: Bun.file(join(tmp, "server.log")),
+    stderr: Bun.file(args["server-log"] ? resolve(args["server-log"]) : join(tmp, "server.log")),
     env: { ...process.env, ...jsc, KUBUN_HEAP_STATS: heapFile, ...(args["no-idle-collection"] ? { KUBUN_BENCH_NO_IDLE_COLLECTION: "1" } : {}), ...(args.snapshot ? { KUBUN_HEAP_SNAPSHOT: resolve(args.snapshot) } : {}) },
   });
   const api = { client: undefined as KubeClient | undefined };
