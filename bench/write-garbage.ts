@@ -59,13 +59,17 @@ try {
     for await (const chunk of watch.body! as unknown as AsyncIterable<Uint8Array>) watchBytes += chunk.byteLength;
   })();
 
-  const phases: Record<string, { kb: number; rssKb: number; stages: Record<string, number> }> = {};
+  const phases: Record<string, { kb: number; rssKb: number; cpuUs: number; stages: Record<string, number> }> = {};
   /** Runs `write(i)` `count` times, one at a time: the KB allocated per write, in all and by stage. */
   const phase = async (name: string, count: number, write: (i: number) => Promise<void>) => {
     const before = structuredClone(stageTotals().stages); // the totals are mutated in place
     const heap0 = heapUsed();
     const rss0 = process.memoryUsage.rss();
+    const cpu0 = process.cpuUsage();
     for (let i = 0; i < count; i++) await write(i);
+    // The process's CPU per write with nothing collected: the writes' own code, without the collector's share.
+    const cpu = process.cpuUsage(cpu0);
+    const cpuUs = (cpu.user + cpu.system) / count;
     await Bun.sleep(20);
     const kb = (heapUsed() - heap0) / count / 1024;
     // With nothing collected, the resident set grows by what the heap does and by what lives
@@ -76,7 +80,7 @@ try {
       const bytes = t.ms - (before[stage]?.ms ?? 0);
       if (bytes > 0) stages[stage] = Number((bytes / count / 1024).toFixed(2));
     }
-    phases[name] = { kb: Number(kb.toFixed(2)), rssKb: Number(rssKb.toFixed(2)), stages };
+    phases[name] = { kb: Number(kb.toFixed(2)), rssKb: Number(rssKb.toFixed(2)), cpuUs: Math.round(cpuUs), stages };
   };
   const pod = (i: number) => ({ apiVersion: "v1", kind: "Pod", metadata: { name: `pod-${i}`, labels: { app: `app-${i % 50}` } }, spec: WORKLOADS[i % 5] });
   // Warm-up: the same writes on other pods, so that compiled code and caches are in place.
@@ -101,12 +105,12 @@ try {
   const lease = (name: string) => ({ apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name, namespace: "default" }, spec: { holderIdentity: name, leaseDurationSeconds: 40, renewTime: new Date().toISOString().replace("Z", "000Z") } });
   for (let i = 0; i < leases; i++) await call("/apis/coordination.k8s.io/v1/namespaces/default/leases", "POST", lease(`node-${i}`));
   await phase("lease renewal", leases, (i) => call(`/apis/coordination.k8s.io/v1/namespaces/default/leases/node-${i}`, "PATCH", { spec: { renewTime: new Date().toISOString().replace("Z", "000Z") } }, merge));
-  const result = { pods: PODS, watch_mb: Number((watchBytes / 2 ** 20).toFixed(1)), ...Object.fromEntries(Object.entries(phases).flatMap(([k, v]) => [[`${k.replace(" ", "_")}_kb`, v.kb], [`${k.replace(" ", "_")}_rss_kb`, v.rssKb]])) };
+  const result = { pods: PODS, watch_mb: Number((watchBytes / 2 ** 20).toFixed(1)), ...Object.fromEntries(Object.entries(phases).flatMap(([k, v]) => [[`${k.replace(" ", "_")}_kb`, v.kb], [`${k.replace(" ", "_")}_rss_kb`, v.rssKb], [`${k.replace(" ", "_")}_cpu_us`, v.cpuUs]])) };
   if (!args.json) {
     console.log("KB the server allocates per write (in process, one write at a time; the stages timed in src/api and src/store)");
     for (const [k, v] of Object.entries(phases)) {
       const stages = Object.entries(v.stages).sort((a, b) => b[1] - a[1]);
-      console.log(`  ${k.padEnd(14)} ${v.kb.toFixed(1).padStart(6)} KB in the heap (${v.rssKb.toFixed(1)} KB resident): ${stages.map(([s, kb]) => `${s} ${kb.toFixed(1)}`).join(", ")}`);
+      console.log(`  ${k.padEnd(14)} ${v.kb.toFixed(1).padStart(6)} KB in the heap (${v.rssKb.toFixed(1)} KB resident), ${v.cpuUs} µs CPU: ${stages.map(([s, kb]) => `${s} ${kb.toFixed(1)}`).join(", ")}`);
     }
   }
   console.log(JSON.stringify(result));
