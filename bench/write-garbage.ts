@@ -1,16 +1,18 @@
 // The bytes the API server allocates per write, by kind of write: a pod's create, its binding, the
-// status a kubelet writes, a Lease renewal. In process, through the API's Hono app (no TLS, no
-// sockets: what is counted is the server's own work), with a watch on the pods reading every
-// event as a client's would. This is the garbage behind bench:memory's peak: every byte counted
-// here that does not stay in the stored object is collected later, and JSC lets the heap grow
-// by about what survived before it collects.
+// status a kubelet writes, a Lease renewal (and a GET, for what any request costs). In process,
+// through the API's Hono app (no TLS, no sockets), with a watch on the pods reading every event
+// as a client's would; the figures include the Request and Response objects the script makes
+// and reads (a few KB a request, as Bun.serve would make them). Garbage is what JSC collects:
+// the fewer bytes a write allocates, the fewer collections (server CPU) for the same traffic.
 // How: the script runs itself again with JSC's collector off (BUN_JSC_useGC=0), where the heap's
 // size (process.memoryUsage().heapUsed) grows by every byte allocated in it and never shrinks:
-// the growth over a phase's writes, divided by their count. The server's stage timers count
-// bytes instead of milliseconds (KUBUN_STAGE_BYTES, src/store/stage-timers.ts): what each stage
-// allocates. Not a timing: the counts are the same on a busy machine. Strings' characters and
-// buffers outside the heap count only as far as JSC reports them (big ones).
-//   bun bench/write-garbage.ts [--pods 2000] [--json]
+// the growth over a phase's writes, divided by their count; the resident set's growth beside it
+// adds what lives outside the heap (strings' characters, buffers). Also the process's CPU per
+// write, without the collector's share. With --stages the server's stage timers count bytes
+// instead of milliseconds (KUBUN_STAGE_BYTES, src/store/stage-timers.ts): what each stage
+// allocates (reading the heap's size at every stage adds CPU and a little heap: compare totals
+// between builds without --stages). The byte counts do not depend on the machine's load.
+//   bun bench/write-garbage.ts [--pods 2000] [--stages] [--json]
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -25,12 +27,15 @@ import { STAGE_TIMERS, stageTotals } from "../src/store/stage-timers.ts";
 import { WORKLOADS } from "./fake-objects.ts";
 import { kubeletStatus } from "./memory.ts";
 
-const { values: args } = parseArgs({ args: process.argv.slice(2), options: { pods: { type: "string", default: "2000" }, json: { type: "boolean", default: false } } });
+const { values: args } = parseArgs({ args: process.argv.slice(2), options: { pods: { type: "string", default: "2000" }, stages: { type: "boolean", default: false }, json: { type: "boolean", default: false } } });
 const PODS = Number(args.pods);
-if (!STAGE_TIMERS) {
-  // Again, with the collector off and the stages counting bytes.
+if (process.env.KUBUN_WRITE_GARBAGE_RUN !== "1") {
+  // Again, with the collector off (and with --stages, the stages counting bytes: reading the
+  // heap's size at every stage costs CPU and a little heap of its own, so the totals and CPU
+  // to compare between builds are those of a run without it).
+  const stages = args.stages ? { KUBUN_STAGE_TIMERS: "/dev/null", KUBUN_STAGE_BYTES: "1" } : {};
   const child = Bun.spawnSync([process.execPath, import.meta.path, ...process.argv.slice(2)], {
-    env: { ...process.env, BUN_JSC_useGC: "0", KUBUN_STAGE_TIMERS: "/dev/null", KUBUN_STAGE_BYTES: "1" },
+    env: { ...process.env, BUN_JSC_useGC: "0", KUBUN_WRITE_GARBAGE_RUN: "1", ...stages },
     stdio: ["ignore", "inherit", "inherit"],
   });
   process.exit(child.exitCode ?? 1);
@@ -62,7 +67,7 @@ try {
   const phases: Record<string, { kb: number; rssKb: number; cpuUs: number; stages: Record<string, number> }> = {};
   /** Runs `write(i)` `count` times, one at a time: the KB allocated per write, in all and by stage. */
   const phase = async (name: string, count: number, write: (i: number) => Promise<void>) => {
-    const before = structuredClone(stageTotals().stages); // the totals are mutated in place
+    const before = STAGE_TIMERS ? structuredClone(stageTotals().stages) : {}; // the totals are mutated in place
     const heap0 = heapUsed();
     const rss0 = process.memoryUsage.rss();
     const cpu0 = process.cpuUsage();
@@ -76,7 +81,7 @@ try {
     // outside it until a collection (strings' characters, buffers): the garbage JSC does not see.
     const rssKb = (process.memoryUsage.rss() - rss0) / count / 1024;
     const stages: Record<string, number> = {};
-    for (const [stage, t] of Object.entries(stageTotals().stages)) {
+    for (const [stage, t] of Object.entries(STAGE_TIMERS ? stageTotals().stages : {})) {
       const bytes = t.ms - (before[stage]?.ms ?? 0);
       if (bytes > 0) stages[stage] = Number((bytes / count / 1024).toFixed(2));
     }
