@@ -9,7 +9,6 @@ import { checkTypeMeta, respond, writeOptions, type HandlerContext } from "./con
 import { patchObject, readPatch } from "./patch.ts";
 import { readObject } from "./write.ts";
 import { APPLY_PATCH } from "../patch/index.ts";
-import { stageEnd, stageStart } from "../../store/stage-timers.ts";
 
 type Obj = Record<string, any>;
 
@@ -66,9 +65,7 @@ export async function handleScale(h: HandlerContext): Promise<Response> {
 }
 
 export async function handleBinding(h: HandlerContext): Promise<Response> {
-  const t = stageStart();
   const body = await readObject(h);
-  stageEnd("decode", t);
   checkTypeMeta(h.r, body, "Binding", "v1");
   const target = body.target as Obj | undefined;
   if (!target?.name) throw invalid("Binding", h.info.name!, [{ reason: "FieldValueRequired", field: "target.name", message: "Required value" }]);
