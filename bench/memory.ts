@@ -36,7 +36,8 @@ const ROOT = resolve(import.meta.dir, "..");
 type Json = any;
 
 const { values: args } = parseArgs({
-  args: process.argv.slice(2),
+  // A script that imports this file for its helpers (bench/write-garbage.ts) has options of its own.
+  args: import.meta.main ? process.argv.slice(2) : [],
   options: {
     nodes: { type: "string", default: "5000" },
     pods: { type: "string", default: "50000" },
