@@ -14,6 +14,8 @@
 //                       [--no-idle-collection]   (the server without its full collection after bursts, src/cli/idle-collector.ts)
 //                       [--heap]   (the server's heap by object type, from bun:jsc heapStats)
 //                       [--snapshot FILE]   (also a V8-format heap snapshot of the settled server)
+//                       [--server-log FILE]   (the server's stderr, kept)
+//                       (with --jsc logGC=1, a summary of JSC's collections: gc_* keys)
 //                       [--json]
 import { heapStats } from "bun:jsc";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -34,7 +36,8 @@ const ROOT = resolve(import.meta.dir, "..");
 type Json = any;
 
 const { values: args } = parseArgs({
-  args: process.argv.slice(2),
+  // A script that imports this file for its helpers (bench/write-garbage.ts) has options of its own.
+  args: import.meta.main ? process.argv.slice(2) : [],
   options: {
     nodes: { type: "string", default: "5000" },
     pods: { type: "string", default: "50000" },
@@ -47,6 +50,7 @@ const { values: args } = parseArgs({
     heap: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
     snapshot: { type: "string" },
+    "server-log": { type: "string" },
     serve: { type: "string" },
   },
 });
@@ -166,6 +170,30 @@ async function heapOf(pid: number, file: string): Promise<Json> {
   return JSON.parse(readFileSync(file, "utf8"));
 }
 
+/**
+ * JSC's collections over the run, from the server's stderr when it ran with `--jsc logGC=1`
+ * (each collection logs "START <kind> <size>kb => EdenCollection|FullCollection ... => <size>kb"):
+ * how many, the largest heap a collection started at, and what full and eden collections freed.
+ * Garbage that outlives an eden collection (a replaced revision, a text that left the watch ring)
+ * is freed only by a full one: what the full collections free is that old-generation garbage.
+ */
+export function gcSummary(log: string): { collections: number; full: number; maxStartMb: number; fullFreedMb: number; edenFreedMb: number } | undefined {
+  const re = /START \S+ (\d+)kb => (EdenCollection|FullCollection)[\s\S]*?=> (\d+)kb, p=/g;
+  const out = { collections: 0, full: 0, maxStartMb: 0, fullFreedMb: 0, edenFreedMb: 0 };
+  for (const m of log.matchAll(re)) {
+    const start = Number(m[1]) / 1024;
+    const freed = start - Number(m[3]) / 1024;
+    out.collections++;
+    out.maxStartMb = Math.max(out.maxStartMb, start);
+    if (m[2] === "FullCollection") {
+      out.full++;
+      out.fullFreedMb += freed;
+    } else out.edenFreedMb += freed;
+  }
+  if (out.collections === 0) return undefined;
+  return { ...out, maxStartMb: Math.round(out.maxStartMb), fullFreedMb: Math.round(out.fullFreedMb), edenFreedMb: Math.round(out.edenFreedMb) };
+}
+
 async function main(): Promise<void> {
   const nodes = int("nodes", args.nodes);
   const podCount = int("pods", args.pods);
@@ -175,11 +203,12 @@ async function main(): Promise<void> {
   const heapFile = join(tmp, "heap.json");
   // The server starts as `kubun server` does (package.json's script sets KUBUN_JSC_ENV), unless --untuned.
   const jsc = { ...(args.untuned ? {} : KUBUN_JSC_ENV), ...jscEnv(args.jsc) };
+  const serverLog = args["server-log"] ? resolve(args["server-log"]) : join(tmp, "server.log");
   const proc = Bun.spawn([process.execPath, ...(args.smol ? ["--smol"] : []), "bench/memory.ts", "--serve", dataDir], {
     cwd: ROOT,
     stdin: "ignore",
     stdout: "pipe",
-    stderr: Bun.file(join(tmp, "server.log")),
+    stderr: Bun.file(serverLog),
     env: { ...process.env, ...jsc, KUBUN_HEAP_STATS: heapFile, ...(args["no-idle-collection"] ? { KUBUN_BENCH_NO_IDLE_COLLECTION: "1" } : {}), ...(args.snapshot ? { KUBUN_HEAP_SNAPSHOT: resolve(args.snapshot) } : {}) },
   });
   const api = { client: undefined as KubeClient | undefined };
@@ -318,6 +347,7 @@ async function main(): Promise<void> {
     await renewer;
     const fileBytes = ["state.db", "state.db-wal"].map((f) => join(dataDir, f)).filter(existsSync).reduce((sum, f) => sum + statSync(f).size, 0);
 
+    const gc = jsc.BUN_JSC_logGC ? gcSummary(readFileSync(serverLog, "utf8")) : undefined;
     const perPod = ((settled - rssNodes) * 2 ** 20) / podCount;
     const result = {
       nodes,
@@ -345,6 +375,7 @@ async function main(): Promise<void> {
       events: eventCount,
       event_json_mb: mb(jsonBytes.events),
       sqlite_mb: mb(fileBytes),
+      ...(gc ? { gc_collections: gc.collections, gc_full_collections: gc.full, gc_heap_max_mb: gc.maxStartMb, gc_full_freed_mb: gc.fullFreedMb, gc_eden_freed_mb: gc.edenFreedMb } : {}),
       ...(heap ? { ring_events: heap.store?.ringEvents, ring_json_mb: heap.store && mb(heap.store.ringTextBytes), heap_mb: mb(heap.heapSize), heap_capacity_mb: mb(heap.heapCapacity), heap_extra_mb: mb(heap.extraMemorySize), heap_objects: heap.objectCount, open_fds: heap.fds, rss_after_gc_mb: mb(heap.rssAfterGc), idle_collections: heap.idle?.collections ?? 0, idle_collect_ms: Math.round(heap.idle?.collectMs ?? 0), informer_events_reused: heap.informerEvents?.reused, informer_events_parsed: heap.informerEvents?.parsed } : {}),
     };
     if (!args.json) {
@@ -361,6 +392,7 @@ async function main(): Promise<void> {
         ["data: Events (the scheduler's)", `${eventCount}, ${result.event_json_mb} MB JSON`],
         ["data: SQLite file + WAL", `${result.sqlite_mb} MB`],
       ];
+      if (gc) rows.push(["JSC collections (--jsc logGC=1)", `${gc.collections} (${gc.full} full); heap at most ${gc.maxStartMb} MB at a start; freed by full ${gc.fullFreedMb} MB, by eden ${gc.edenFreedMb} MB`]);
       if (heap) {
         rows.push(["JS heap size / capacity / extra", `${result.heap_mb} / ${result.heap_capacity_mb} / ${result.heap_extra_mb} MB, ${heap.objectCount} objects`]);
         rows.push(["server RSS after a full GC", `${result.rss_after_gc_mb} MB`]);

@@ -2,7 +2,7 @@
 // store writes to SQLite is also what every watch event, get and create answer sends while the
 // object is recent.
 import type { KubeObject } from "../apis/meta.ts";
-import type { SubtreeTable } from "./subtrees.ts";
+import { adoptUnchanged, type SubtreeTable } from "./subtrees.ts";
 
 const texts = new WeakMap<object, string>();
 
@@ -53,11 +53,13 @@ export function parseStored(text: string): KubeObject {
 
 /**
  * parseStored for an object the store keeps as current state: its parts equal to those of
- * objects stored before (found in `parts`) are shared with them. Not for passing copies
+ * objects stored before (found in `parts`) are shared with them, and with `prev` (the key's
+ * revision it replaces) its values equal to prev's. Not for passing copies
  * (replays): the table would only keep their parts alive longer.
  */
-export function keepStored(text: string, parts: SubtreeTable): KubeObject {
-  const obj = parts.share(JSON.parse(text) as KubeObject);
+export function keepStored(text: string, parts: SubtreeTable, prev?: KubeObject): KubeObject {
+  const parsed = JSON.parse(text) as KubeObject;
+  const obj = prev ? parts.share(adoptUnchanged(parsed, prev), prev) : parts.share(parsed);
   texts.set(obj, text);
   if (FREEZE) deepFreeze(obj);
   return obj;
@@ -69,6 +71,6 @@ export function keepStored(text: string, parts: SubtreeTable): KubeObject {
  * builds (shared shapes, short strings interned), and the store keeps it for the object's life;
  * its parts are shared with equal parts of other stored objects.
  */
-export function storedForm(obj: KubeObject, parts: SubtreeTable): KubeObject {
-  return keepStored(JSON.stringify(obj), parts);
+export function storedForm(obj: KubeObject, parts: SubtreeTable, prev?: KubeObject): KubeObject {
+  return keepStored(JSON.stringify(obj), parts, prev);
 }

@@ -38,7 +38,7 @@ export function decideWrite(w: QueuedWrite, latest: LatestRow | undefined, revis
   }
   if (!current) return new KeyNotFoundError(w.key);
   if (w.expected !== undefined && current.id !== w.expected) return new RevisionConflictError(w.key, w.expected, current.id);
-  if (w.kind === "update") return row(withRevision(w.object!, revision, parts), false, false, current.createRevision);
+  if (w.kind === "update") return row(withRevision(w.object!, revision, parts, cached?.revision === current.id ? cached.object : undefined), false, false, current.createRevision);
   const last = cached?.revision === current.id ? cached.object : parseStored(current.value);
   return row(withRevision(last, revision, parts), false, true, current.createRevision);
 }

@@ -13,6 +13,14 @@ const target = process.env.KUBUN_STAGE_TIMERS;
 /** Whether stages are timed in this process. */
 export const STAGE_TIMERS = !!target;
 /**
+ * KUBUN_STAGE_BYTES=1 (with KUBUN_STAGE_TIMERS): stages count the JS heap's growth instead of
+ * milliseconds. Exact only with JSC's collector off (BUN_JSC_useGC=0: bench/write-garbage.ts),
+ * where the heap's size grows by every byte allocated: what each stage allocates.
+ */
+const BYTES = STAGE_TIMERS && process.env.KUBUN_STAGE_BYTES === "1";
+const clock = BYTES ? () => process.memoryUsage().heapUsed : () => performance.now();
+
+/**
  * Whether, beside the totals, each create and each group commit is traced (KUBUN_TAIL_TRACE=1,
  * with KUBUN_STAGE_TIMERS): when a create's handler started and answered, what revision it got,
  * each group's size and when it was queued, committed and published, and every event-loop turn
@@ -56,13 +64,13 @@ let cpuSince = STAGE_TIMERS ? process.cpuUsage() : undefined;
 
 /** A stage's start time, or 0 when stages are not timed. */
 export function stageStart(): number {
-  return STAGE_TIMERS ? performance.now() : 0;
+  return STAGE_TIMERS ? clock() : 0;
 }
 
 /** Adds the time since `start` (from stageStart) to `stage`. */
 export function stageEnd(stage: string, start: number): void {
   if (!STAGE_TIMERS) return;
-  const ms = performance.now() - start;
+  const ms = clock() - start;
   const t = totals.get(stage);
   if (t) {
     t.ms += ms;

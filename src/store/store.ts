@@ -49,11 +49,15 @@ interface PendingWrite {
 /** Log rows a step of compaction looks at: a few milliseconds of the event loop. */
 const COMPACT_STEP_ROWS = 500;
 
-/** The object as stored at `revision`: in its compact parsed form (json.ts), its JSON made once. */
-export function withRevision(object: KubeObject, revision: number, parts: SubtreeTable | undefined): KubeObject {
+/**
+ * The object as stored at `revision`: in its compact parsed form (json.ts), its JSON made once.
+ * `prev`, the key's current object when this is a new revision of it: the new one keeps prev's
+ * values where they are unchanged (subtrees.ts's adoptUnchanged).
+ */
+export function withRevision(object: KubeObject, revision: number, parts: SubtreeTable | undefined, prev?: KubeObject): KubeObject {
   const versioned = { ...object, metadata: { ...object.metadata, resourceVersion: String(revision) } };
   // A cold resource's object is dropped once written and sent: nothing to share its parts with.
-  return parts ? storedForm(versioned, parts) : parseStored(JSON.stringify(versioned));
+  return parts ? storedForm(versioned, parts, prev) : parseStored(JSON.stringify(versioned));
 }
 
 export class SqliteStore implements ServerStore {
@@ -163,7 +167,7 @@ export class SqliteStore implements ServerStore {
     }
     const revision = ++this.assigned;
     const t = stageStart();
-    const stored = withRevision(object, revision, this.partsFor(key));
+    const stored = withRevision(object, revision, this.partsFor(key), current.object);
     stageEnd("encode", t);
     const entry: Entry = { key, revision, createRevision: current.createRevision, object: stored };
     const event: StoreEvent = { type: "MODIFIED", key, revision, object: stored, prev: current.object };
@@ -178,7 +182,7 @@ export class SqliteStore implements ServerStore {
       return Promise.reject(new RevisionConflictError(key, expectedRevision, current.revision));
     }
     const revision = ++this.assigned;
-    const last = withRevision(current.object, revision, this.partsFor(key));
+    const last = withRevision(current.object, revision, this.partsFor(key), current.object);
     const entry: Entry = { key, revision, createRevision: current.createRevision, object: last };
     const event: StoreEvent = { type: "DELETED", key, revision, object: last, prev: current.object };
     return this.enqueue(entry, event, current.revision, false, true);
@@ -326,7 +330,7 @@ export class SqliteStore implements ServerStore {
 
   private commit(batch: PendingWrite[]): void {
     let t = stageStart();
-    const commitStart = t;
+    const commitStart = TAIL_TRACE ? performance.now() : 0;
     try {
       this.log.append(batch.map((w) => w.row));
     } catch (err) {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { SubtreeTable } from "./subtrees.ts";
+import { adoptUnchanged, SubtreeTable } from "./subtrees.ts";
 
 const pod = (name: string, node?: string) =>
   JSON.parse(JSON.stringify({
@@ -98,3 +98,77 @@ describe("SubtreeTable", () => {
     expect(t.share(null)).toBe(null);
   });
 });
+
+describe("a new revision keeps its previous revision's unchanged values (adoptUnchanged)", () => {
+  const freeze = (v: unknown): void => {
+    if (typeof v !== "object" || v === null || Object.isFrozen(v)) return;
+    Object.freeze(v);
+    for (const x of Object.values(v)) freeze(x);
+  };
+  /** A revision as the store makes it: parsed from its text, adopted from prev, shared, frozen. */
+  const revision = (t: SubtreeTable, value: unknown, prev?: unknown) => {
+    const parsed = JSON.parse(JSON.stringify(value));
+    const stored = prev ? t.share(adoptUnchanged(parsed, prev), prev) : t.share(parsed);
+    freeze(stored);
+    return stored;
+  };
+  const unique = (name: string, node?: string) => {
+    const p = pod(name, node);
+    // Parts no other pod has (the table cannot share them): only the previous revision can.
+    p.metadata.uid = `uid-${name}`;
+    p.metadata.managedFields[0].time = `time-${name}`;
+    p.spec.hostname = name;
+    return p;
+  };
+
+  test("unchanged root and metadata values are the previous revision's own; changed ones and the JSON are the new", () => {
+    const t = new SubtreeTable();
+    const first = revision(t, { ...unique("a"), metadata: { ...unique("a").metadata, resourceVersion: "1" } });
+    const bound = unique("a", "n1");
+    bound.metadata.resourceVersion = "2";
+    const second = revision(t, bound, first);
+    expect(JSON.stringify(second)).toBe(JSON.stringify(bound));
+    expect(second.metadata).not.toBe(first.metadata);
+    expect(second.metadata.managedFields).toBe(first.metadata.managedFields);
+    expect(second.spec).not.toBe(first.spec); // nodeName changed
+    expect(second.spec.containers).toBe(first.spec.containers);
+    expect(second.status).toBe(first.status);
+    // A status write after the binding: the bound spec is kept whole.
+    const status = JSON.parse(JSON.stringify(bound));
+    status.metadata.resourceVersion = "3";
+    status.status = { phase: "Running", conditions: [{ type: "Ready", status: "True" }] };
+    const third = revision(t, status, second);
+    expect(JSON.stringify(third)).toBe(JSON.stringify(status));
+    expect(third.spec).toBe(second.spec);
+    expect(third.metadata.managedFields).toBe(second.metadata.managedFields);
+    expect(third.status).not.toBe(second.status);
+  });
+
+  test.each([
+    ["key order", { a: { x: 1, y: 2 } }, { a: { y: 2, x: 1 } }],
+    ["a key more", { a: { x: 1 } }, { a: { x: 1, y: 2 } }],
+    ["a key less", { a: { x: 1, y: 2 } }, { a: { x: 1 } }],
+    ["strings vs numbers", { a: ["1"] }, { a: [1] }],
+    ["null vs object", { a: { x: null } }, { a: { x: {} } }],
+    ["array vs object", { a: ["v"] }, { a: { 0: "v" } }],
+    ["metadata fields", { metadata: { labels: { x: "1" } } }, { metadata: { labels: { x: "2" } } }],
+  ])("does not adopt a part that differs by %s", (_, before, after) => {
+    const t = new SubtreeTable();
+    const first = revision(t, before);
+    const second = revision(t, after, first);
+    expect(JSON.stringify(second)).toBe(JSON.stringify(after));
+  });
+
+  test("strings equal to the previous revision's are its strings; prev and its parts are never written", () => {
+    const t = new SubtreeTable();
+    const first = revision(t, unique("a"));
+    const text = JSON.stringify(first);
+    const next = unique("a");
+    next.metadata.annotations = { new: "x" };
+    const second = revision(t, next, first);
+    expect(second.metadata.uid).toBe(first.metadata.uid);
+    expect(second.metadata.annotations).toEqual({ new: "x" });
+    expect(JSON.stringify(first)).toBe(text);
+  });
+});
+

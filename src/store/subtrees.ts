@@ -108,17 +108,20 @@ export class SubtreeTable {
    * being stored. Neither the root nor its `metadata` (name, uid, resourceVersion: never equal
    * to another object's) is looked up, so neither is hashed; their parts are.
    */
-  share<T>(root: T): T {
+  share<T>(root: T, prev?: unknown): T {
     if (typeof root !== "object" || root === null) return root;
     const c = root as Container;
     if (Array.isArray(c)) {
       this.walk(c);
       return root;
     }
+    // Values adopted from the revision this one replaces (adoptUnchanged) are that revision's,
+    // shared already: neither walked again nor written to.
+    const p = isPlainObject(prev) ? (prev as Record<string, Json>) : undefined;
     for (const k in c) {
       const v = c[k];
-      if (typeof v !== "object" || v === null) continue;
-      if (k === "metadata" && !Array.isArray(v)) this.walk(v as Container);
+      if (typeof v !== "object" || v === null || (p !== undefined && v === p[k])) continue;
+      if (k === "metadata" && !Array.isArray(v)) this.walk(v as Container, p !== undefined && isPlainObject(p[k]) ? (p[k] as Record<string, Json>) : undefined);
       else {
         this.intern(v as Container);
         c[k] = this.found;
@@ -128,8 +131,8 @@ export class SubtreeTable {
     return root;
   }
 
-  /** Shares the parts of `c` without hashing `c` itself. */
-  private walk(c: Container): void {
+  /** Shares the parts of `c` without hashing `c` itself (but those that are `prev`'s, adopted). */
+  private walk(c: Container, prev?: Record<string, Json>): void {
     if (Array.isArray(c)) {
       for (let i = 0; i < c.length; i++) {
         const v = c[i];
@@ -142,7 +145,7 @@ export class SubtreeTable {
     }
     for (const k in c) {
       const v = c[k];
-      if (typeof v === "object" && v !== null) {
+      if (typeof v === "object" && v !== null && (prev === undefined || v !== prev[k])) {
         this.intern(v as Container);
         c[k] = this.found;
       }
@@ -188,4 +191,71 @@ export class SubtreeTable {
     this.found = c;
     return h;
   }
+}
+
+/**
+ * Makes `next` (a new revision of the object `prev` is the current revision of, just parsed,
+ * held by no one else yet; SubtreeTable.share(next, prev) comes after) hold prev's own values
+ * wherever they are equal at the top two levels: the root's fields (a status write's spec, a binding's
+ * managedFields) and metadata's (name, uid, creationTimestamp, labels, managedFields ...).
+ * JSON.parse made new copies of them; prev's are kept instead, so the copies die at once, young,
+ * and what dies when prev is replaced is only what the write changed. Without this, every
+ * replaced revision left its whole unique part (strings included) in the old generation, where
+ * only a full collection frees it: much of what the heap grows by between full collections
+ * while pods are bound and their status written. Only `next`'s own root and metadata are
+ * written to; prev's parts are never touched.
+ */
+export function adoptUnchanged<T>(next: T, prev: unknown): T {
+  if (!isPlainObject(next) || !isPlainObject(prev)) return next;
+  const n = next as Record<string, Json>;
+  const p = prev as Record<string, Json>;
+  for (const k in n) {
+    if (!Object.hasOwn(p, k)) continue;
+    const nv = n[k];
+    const pv = p[k];
+    if (nv === pv) {
+      if (typeof nv === "string") n[k] = pv; // equal text, prev's string
+      continue;
+    }
+    if (typeof nv !== "object" || nv === null || typeof pv !== "object" || pv === null) continue;
+    if (k === "metadata" && isPlainObject(nv) && isPlainObject(pv)) adoptFields(nv as Record<string, Json>, pv as Record<string, Json>);
+    else if (sameValue(nv, pv)) n[k] = pv;
+  }
+  return next;
+}
+
+/** One level: `n`'s fields equal to `p`'s become p's (n is the new revision's own metadata). */
+function adoptFields(n: Record<string, Json>, p: Record<string, Json>): void {
+  for (const k in n) {
+    const nv = n[k];
+    if (!Object.hasOwn(p, k)) continue;
+    const pv = p[k];
+    if (nv === pv) {
+      if (typeof nv === "string") n[k] = pv;
+    } else if (typeof nv === "object" && nv !== null && typeof pv === "object" && pv !== null && sameValue(nv, pv)) n[k] = pv;
+  }
+}
+
+const isPlainObject = (v: unknown) => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Equal JSON with the same key order (JSON.stringify would write both alike); allocates nothing. */
+function sameValue(a: Json, b: Json): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameValue(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  // The keys first (in `scratch`, which the values' comparison below may then reuse).
+  let n = 0;
+  for (const k in a) scratch[n++] = k;
+  let i = 0;
+  for (const k in b) if (i >= n || k !== scratch[i++]) return false;
+  if (i !== n) return false;
+  const ao = a as Record<string, Json>;
+  const bo = b as Record<string, Json>;
+  for (const k in ao) if (!sameValue(ao[k], bo[k])) return false;
+  return true;
 }

@@ -7,6 +7,7 @@ import { formatTime } from "../../apis/time.ts";
 import { qualified } from "../storage.ts";
 import { converterFor } from "../../apis/conversion.ts";
 import { checkTypeMeta, respond, respondObject, withTypeMeta, writeOptions, type HandlerContext } from "./context.ts";
+import { stageEnd, stageStart } from "../../store/stage-timers.ts";
 
 /**
  * Applies a PATCH request's body to `current`; shared by resources and their subresources.
@@ -14,7 +15,9 @@ import { checkTypeMeta, respond, respondObject, withTypeMeta, writeOptions, type
  */
 export function patchObject(h: HandlerContext, current: KubeObject, type: string, body: unknown, kind = h.r.kind, owned = false): KubeObject {
   const resourceVersion = current.metadata.resourceVersion; // read before `current` may be patched in place
+  const t = stageStart();
   const patched = applyPatch(type, current, body, kind, owned);
+  stageEnd("patch", t);
   // A patch that names a resourceVersion is a precondition (kubectl patch --resource-version).
   if (patched.metadata?.resourceVersion !== resourceVersion) {
     throw staleConflict(qualified(h.r), h.info.name!);
@@ -31,7 +34,10 @@ export async function readPatch(h: HandlerContext): Promise<{ type: string; body
     err.status.message = "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml";
     throw err;
   }
-  const body = decodeBody(await readBody(h.c.req.raw), type);
+  const bytes = await readBody(h.c.req.raw);
+  const t = stageStart();
+  const body = decodeBody(bytes, type);
+  stageEnd("decode", t);
   if (type === "application/json-patch+json") {
     if (!Array.isArray(body)) throw badRequest("json patch must be an array of operations");
   } else expectObject(body, "patch");
@@ -88,5 +94,8 @@ export async function handlePatch(h: HandlerContext): Promise<Response> {
   // A merge patch applied in place to that copy changes only the top-level fields it names.
   if (!conv && type === MERGE_PATCH) opts.touches = new Set(Object.keys(body as object));
   const updated = await storage.update(h.r, h.info.namespace, h.info.name!, patch, opts);
-  return respondObject(h, updated, 200, opts.warnings);
+  const t = stageStart();
+  const res = respondObject(h, updated, 200, opts.warnings);
+  stageEnd("response", t);
+  return res;
 }

@@ -13,7 +13,11 @@ import { addAuditAnnotation } from "../audit/annotations.ts";
 import { stageEnd, stageStart, TAIL_TRACE, traceRequest } from "../../store/stage-timers.ts";
 
 export async function readObject(h: HandlerContext): Promise<Record<string, unknown>> {
-  return expectObject(decodeBody(await readBody(h.c.req.raw), h.c.req.header("content-type") ?? null));
+  const bytes = await readBody(h.c.req.raw);
+  const t = stageStart();
+  const body = expectObject(decodeBody(bytes, h.c.req.header("content-type") ?? null));
+  stageEnd("decode", t);
+  return body;
 }
 
 /** The body of a create or update: the URL's kind, apiVersion and namespace, or none. */

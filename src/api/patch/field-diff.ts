@@ -5,7 +5,7 @@
 // holds those the old one did not set or set to another value (a list item's or set value's
 // presence is its whole value), `removed` those only the old one set.
 import { deepEqual, isObject, type JsonObject } from "./json-value.ts";
-import { FieldSet, keyToken, walkMap, walkValue } from "./field-set.ts";
+import { FieldSet, fieldToken, keyToken, walkMap, walkValue } from "./field-set.ts";
 import { fieldStrategy, listKeys, rootType, type FieldStrategy } from "./merge-keys.ts";
 
 export interface FieldDiff {
@@ -42,7 +42,7 @@ function diffMap(
     if (keep && !keep(name)) continue;
     const value = updated[name];
     const field = fieldStrategy(type, name);
-    const p = [...path, `f:${name}`];
+    const p = [...path, fieldToken(name)];
     const into = special?.(name, field);
     if (!Object.hasOwn(old, name)) {
       // New metadata (a create's) is entered like one that changed, so its system fields are
@@ -56,7 +56,7 @@ function diffMap(
   }
   for (const name of Object.keys(old)) {
     if ((keep && !keep(name)) || Object.hasOwn(updated, name)) continue;
-    walkValue(old[name], [...path, `f:${name}`], fieldStrategy(type, name), diff.removed);
+    walkValue(old[name], [...path, fieldToken(name)], fieldStrategy(type, name), diff.removed);
   }
 }
 

@@ -23,6 +23,23 @@ function keyOf(path: FieldPath): string {
   return key;
 }
 
+/** "f:" tokens by field name, made once (bounded: cleared when full). */
+const fieldTokens = new Map<string, string>();
+
+/**
+ * A field's path token, `f:<name>`. Every write walks the fields it touches and names each one
+ * (a pod's status: about seventy): made anew, each is a string to build and then resolve when it
+ * is hashed, garbage a moment later. Field names repeat across objects, so each token is made once.
+ */
+export function fieldToken(name: string): string {
+  let token = fieldTokens.get(name);
+  if (token === undefined) {
+    if (fieldTokens.size >= 4096) fieldTokens.clear();
+    fieldTokens.set(name, (token = `f:${name}`));
+  }
+  return token;
+}
+
 export class FieldSet {
   /** The paths by key; undefined while the set is only its FieldsV1 tree (decoded when needed). */
   private paths: Map<string, FieldPath> | undefined = new Map();
@@ -256,7 +273,7 @@ export function fieldsOf(obj: unknown, type: string | undefined): FieldSet {
 /** Adds the fields of a map (typed by `type`) below `path` to `set`. */
 export function walkMap(obj: JsonObject, path: string[], type: string | undefined, set: FieldSet): void {
   // Keys, not entries: no [name, value] pair made per field (this walk is on every write's path).
-  for (const name of Object.keys(obj)) walkValue(obj[name], [...path, `f:${name}`], fieldStrategy(type, name), set);
+  for (const name of Object.keys(obj)) walkValue(obj[name], [...path, fieldToken(name)], fieldStrategy(type, name), set);
 }
 
 /** Adds the fields a value at `path` sets (the path itself for a leaf) to `set`. */

@@ -7,7 +7,7 @@
 import type { KubeObject, ManagedFieldsEntry } from "../../apis/meta.ts";
 import { deepEqual } from "./json-value.ts";
 import { DuplicateListKeys, diffFields, type FieldDiff } from "./field-diff.ts";
-import { FieldSet, emitTree, fieldsOf, keyToken, kid, treeNode, valueAt, type FieldPath, type TreeNode } from "./field-set.ts";
+import { FieldSet, emitTree, fieldToken, fieldsOf, keyToken, kid, treeNode, valueAt, type FieldPath, type TreeNode } from "./field-set.ts";
 import { fieldStrategy, listKeys, rootType, type FieldStrategy } from "./merge-keys.ts";
 import { isObject, type JsonObject } from "./json-value.ts";
 
@@ -198,7 +198,7 @@ function treeValue(value: unknown, node: TreeNode, field: FieldStrategy): void {
 function treeMap(obj: JsonObject, node: TreeNode, type: string | undefined, keep?: (name: string) => boolean): void {
   for (const name of Object.keys(obj)) {
     if (keep && !keep(name)) continue;
-    treeValue(obj[name], kid(node, `f:${name}`), fieldStrategy(type, name));
+    treeValue(obj[name], kid(node, fieldToken(name)), fieldStrategy(type, name));
   }
 }
 
@@ -218,7 +218,7 @@ export function createdFieldsV1(obj: KubeObject, kind: string): JsonObject | und
     // As diffFields enters new metadata: its system fields passed over (a metadata that is not
     // a map is a field like any other).
     if (name === "metadata" && isObject(value) && Object.keys(value).length > 0 && !field.atomic) treeMap(value, kid(root, "f:metadata"), field.type, keepMetadata);
-    else treeValue(value, kid(root, `f:${name}`), field);
+    else treeValue(value, kid(root, fieldToken(name)), field);
   }
   return emitTree(root);
 }
