@@ -52,8 +52,11 @@ export const H_Q_PORT_COUNT = 45;
 export const H_Q_PORTS = 46;
 export const H_OUT_SCORE = 47;
 export const H_OUT_FEASIBLE = 48;
-// Equivalence cache (0 pointers = off): per node version, and for the pod's class per node the
-// version it was evaluated at, the outcome (FEASIBLE or a rejection) and the raw scores.
+// Equivalence cache (0 pointers = off): per node version, and for the pod's class one record per
+// node slot (CN_WORDS words at H_CLASS_STAMP: the version it was evaluated at, the outcome, FEASIBLE
+// or a rejection, and the raw scores). Interleaved, so the results of a changed node are one cache
+// line rather than one per array. H_CLASS_OUTCOME..H_CLASS_TAINT are the same records' field
+// addresses (H_CLASS_STAMP + 4 × CN_*), for readers of the header; the core reads H_CLASS_STAMP.
 export const H_NODE_VERSION = 49;
 export const H_CLASS_STAMP = 50;
 export const H_CLASS_OUTCOME = 51;
@@ -143,6 +146,15 @@ export const G_WORDS = 8;
 export const G_ARRAYS = 12;
 /** Bytes per slot after the buckets: the wasm group lanes' dense copies (_group-lanes.ts), plus 16 to align. */
 export const G_DENSE_BYTES = 10 * 8 + 3 * 4;
+
+// Words of a class's node record (at H_CLASS_STAMP + node slot × CN_WORDS × 4; CN_WORDS = 1 << CN_SHIFT).
+export const CN_STAMP = 0;
+export const CN_OUTCOME = 1;
+export const CN_BASE = 2;
+export const CN_AFF = 3;
+export const CN_TAINT = 4;
+export const CN_WORDS = 8;
+export const CN_SHIFT = 3;
 
 // Class state words at H_CLASS_META.
 export const META_VALID = 0;

@@ -7,8 +7,8 @@
 // (score + 1) · 2^32 + ~index in the same 8 bytes: scores stay below 2^20 (weights ≤ 100), so the
 // key is an exact integer below 2^53 and orders exactly as the i64 does, without BigInt.
 import {
-  H_CLASS_AFF, H_CLASS_AFF_MAX, H_CLASS_BASE, H_CLASS_HIST, H_CLASS_META, H_CLASS_OUTCOME,
-  H_CLASS_STAMP, H_CLASS_TAINT, H_CLASS_TAINT_MAX, H_CLASS_TREE, H_LOG, H_LOG_MASK, H_LOG_SEQ,
+  CN_AFF, CN_BASE, CN_OUTCOME, CN_SHIFT, CN_STAMP, CN_TAINT, H_CLASS_AFF_MAX, H_CLASS_HIST, H_CLASS_META,
+  H_CLASS_STAMP, H_CLASS_TAINT_MAX, H_CLASS_TREE, H_LOG, H_LOG_MASK, H_LOG_SEQ,
   H_NODE_COUNT, H_NODE_VERSION, H_OUT_FEASIBLE, H_OUT_SCORE, H_REASON_COUNT, H_REJECT,
   H_TREE_LEAVES, H_W_AFFINITY, H_W_TAINT, META_FEASIBLE, META_MAX_AFF, META_MAX_TAINT, META_SEEN,
   META_VALID, OUTCOME_ABSENT, OUTCOME_FEASIBLE,
@@ -36,11 +36,8 @@ export function createTwinIndex(m: TwinMemory, filters: TwinFilters): () => numb
 
   // All as word indexes (i32/u32), except `tree` (an f64 index).
 
-  let stamps = 0;
-  let outcomes = 0;
-  let bases = 0;
-  let affs = 0;
-  let avoids = 0;
+  /** The class's node records: slot i's at nodes + (i << CN_SHIFT), its fields at + CN_*. */
+  let nodes = 0;
   let versions = 0;
   let hist = 0;
   let tree = 0;
@@ -54,32 +51,40 @@ export function createTwinIndex(m: TwinMemory, filters: TwinFilters): () => numb
 
   function refresh(i: number): void {
     const outcome = filters.evaluateSlot(i);
-    u32[stamps + i] = u32[versions + i]!;
-    i32[outcomes + i] = outcome;
-    i32[bases + i] = filters.last.base;
-    i32[affs + i] = filters.last.affinity;
-    i32[avoids + i] = filters.last.avoid;
+    const r = nodes + (i << CN_SHIFT);
+    u32[r + CN_STAMP] = u32[versions + i]!;
+    i32[r + CN_OUTCOME] = outcome;
+    i32[r + CN_BASE] = filters.last.base;
+    i32[r + CN_AFF] = filters.last.affinity;
+    i32[r + CN_TAINT] = filters.last.avoid;
   }
 
   function account(i: number, delta: number): number {
-    const outcome = i32[outcomes + i]!;
+    const outcome = i32[nodes + (i << CN_SHIFT) + CN_OUTCOME]!;
     if (outcome === OUTCOME_FEASIBLE) return delta;
     if (outcome !== OUTCOME_ABSENT) filters.countRejection(hist, outcome, delta);
     return 0;
   }
 
   function leafKey(i: number): number {
-    if (i32[outcomes + i] !== OUTCOME_FEASIBLE) return 0;
-    const aff = i32[affs + i]!;
-    const avoid = i32[avoids + i]!;
+    const r = nodes + (i << CN_SHIFT);
+    if (i32[r + CN_OUTCOME] !== OUTCOME_FEASIBLE) return 0;
+    const aff = i32[r + CN_AFF]!;
+    const avoid = i32[r + CN_TAINT]!;
     const affScore = aff === 0 ? 0 : ((100 * aff) / maxAff) | 0;
     const taintScore = avoid === 0 ? 100 : 100 - (((100 * avoid) / maxTaint) | 0);
-    const score = i32[bases + i]! + wAffinity * affScore + wTaint * taintScore;
+    const score = i32[r + CN_BASE]! + wAffinity * affScore + wTaint * taintScore;
     return (score + 1) * TWO_32 + (0xffffffff - i);
   }
 
-  function maxLeaf(base: number, i: number): number {
-    return i32[outcomes + i] === OUTCOME_FEASIBLE ? i32[base + i]! : 0;
+  function affLeaf(i: number): number {
+    const r = nodes + (i << CN_SHIFT);
+    return i32[r + CN_OUTCOME] === OUTCOME_FEASIBLE ? i32[r + CN_AFF]! : 0;
+  }
+
+  function avoidLeaf(i: number): number {
+    const r = nodes + (i << CN_SHIFT);
+    return i32[r + CN_OUTCOME] === OUTCOME_FEASIBLE ? i32[r + CN_TAINT]! : 0;
   }
 
   function setMax(t: number, i: number, v: number): void {
@@ -130,10 +135,10 @@ export function createTwinIndex(m: TwinMemory, filters: TwinFilters): () => numb
     i32.fill(0, hist, hist + word(H_REASON_COUNT));
     let feasible = 0;
     for (let i = 0; i < n; i++) {
-      if (u32[stamps + i] !== u32[versions + i]) refresh(i);
+      if (u32[nodes + (i << CN_SHIFT) + CN_STAMP] !== u32[versions + i]) refresh(i);
       feasible += account(i, 1);
-      i32[affMax + leaves + i] = maxLeaf(affs, i);
-      i32[taintMax + leaves + i] = maxLeaf(avoids, i);
+      i32[affMax + leaves + i] = affLeaf(i);
+      i32[taintMax + leaves + i] = avoidLeaf(i);
     }
     for (let i = n; i < leaves; i++) {
       i32[affMax + leaves + i] = 0;
@@ -154,12 +159,14 @@ export function createTwinIndex(m: TwinMemory, filters: TwinFilters): () => numb
     let feasible = i32[meta + META_FEASIBLE]!;
     for (let s = seen; s !== seq; s = (s + 1) >>> 0) {
       const i = i32[log + (s & mask)]!;
-      if (i >= n || u32[stamps + i] === u32[versions + i]) continue;
-      if (u32[stamps + i] !== 0) feasible += account(i, -1);
+      if (i >= n) continue;
+      const stamp = u32[nodes + (i << CN_SHIFT) + CN_STAMP]!;
+      if (stamp === u32[versions + i]) continue;
+      if (stamp !== 0) feasible += account(i, -1);
       refresh(i);
       feasible += account(i, 1);
-      setMax(affMax, i, maxLeaf(affs, i));
-      setMax(taintMax, i, maxLeaf(avoids, i));
+      setMax(affMax, i, affLeaf(i));
+      setMax(taintMax, i, avoidLeaf(i));
     }
     i32[meta + META_FEASIBLE] = feasible;
     const newAff = i32[affMax + 1]!;
@@ -180,11 +187,7 @@ export function createTwinIndex(m: TwinMemory, filters: TwinFilters): () => numb
     sync();
     const n = word(H_NODE_COUNT);
     const meta = p4(H_CLASS_META);
-    stamps = p4(H_CLASS_STAMP);
-    outcomes = p4(H_CLASS_OUTCOME);
-    bases = p4(H_CLASS_BASE);
-    affs = p4(H_CLASS_AFF);
-    avoids = p4(H_CLASS_TAINT);
+    nodes = p4(H_CLASS_STAMP);
     versions = p4(H_NODE_VERSION);
     hist = p4(H_CLASS_HIST);
     tree = p8(H_CLASS_TREE);

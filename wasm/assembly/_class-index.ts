@@ -5,7 +5,7 @@
 // again; everything else in the index is still what a full scan would compute.
 import {
   H_NODE_COUNT, H_REJECT, H_REASON_COUNT, H_W_AFFINITY, H_W_TAINT, H_OUT_SCORE, H_OUT_FEASIBLE,
-  H_NODE_VERSION, H_CLASS_STAMP, H_CLASS_OUTCOME, H_CLASS_BASE, H_CLASS_AFF, H_CLASS_TAINT,
+  H_NODE_VERSION, H_CLASS_STAMP, CN_STAMP, CN_OUTCOME, CN_BASE, CN_AFF, CN_TAINT, CN_SHIFT,
   H_CLASS_META, H_CLASS_TREE, H_CLASS_AFF_MAX, H_CLASS_TAINT_MAX, H_CLASS_HIST, H_TREE_LEAVES,
   H_LOG, H_LOG_MASK, H_LOG_SEQ, META_VALID, META_SEEN, META_FEASIBLE, META_MAX_AFF, META_MAX_TAINT,
   OUTCOME_FEASIBLE, OUTCOME_ABSENT,
@@ -13,11 +13,8 @@ import {
 import { countRejection, evalAffinity, evalAvoid, evalBase, evaluateSlot, i32At, ptr, word } from "./_filters";
 
 // The class being served, read from the header once per schedule() (globals: no tuples here).
-let stamps: usize = 0;
-let outcomes: usize = 0;
-let bases: usize = 0;
-let affs: usize = 0;
-let avoids: usize = 0;
+// The class's node records (CN_* words each, one per node slot).
+let nodes: usize = 0;
 let versions: usize = 0;
 let hist: usize = 0;
 let tree: usize = 0;
@@ -33,6 +30,11 @@ let maxTaint: i32 = 0;
   return base + (<usize>i << 2);
 }
 
+/** Slot i's record; its fields are loaded at constant offsets (CN_* × 4). */
+@inline function rec(i: i32): usize {
+  return nodes + (<usize>i << (CN_SHIFT + 2));
+}
+
 @inline function metaAt(meta: usize, field: i32): usize {
   return meta + (<usize>field << 2);
 }
@@ -40,16 +42,17 @@ let maxTaint: i32 = 0;
 /** Re-runs the filters on slot i and stores the outcome and raw scores at the node's version. */
 function refresh(ctx: usize, i: i32): void {
   const outcome = evaluateSlot(ctx, i);
-  store<u32>(at4(stamps, i), load<u32>(at4(versions, i)));
-  store<i32>(at4(outcomes, i), outcome);
-  store<i32>(at4(bases, i), evalBase);
-  store<i32>(at4(affs, i), evalAffinity);
-  store<i32>(at4(avoids, i), evalAvoid);
+  const r = rec(i);
+  store<u32>(r, load<u32>(at4(versions, i)), CN_STAMP << 2);
+  store<i32>(r, outcome, CN_OUTCOME << 2);
+  store<i32>(r, evalBase, CN_BASE << 2);
+  store<i32>(r, evalAffinity, CN_AFF << 2);
+  store<i32>(r, evalAvoid, CN_TAINT << 2);
 }
 
 /** Adds (delta 1) or removes (delta -1) slot i's stored outcome from the histogram; returns the feasible delta. */
 function account(i: i32, delta: i32): i32 {
-  const outcome = load<i32>(at4(outcomes, i));
+  const outcome = load<i32>(rec(i), CN_OUTCOME << 2);
   if (outcome == OUTCOME_FEASIBLE) return delta;
   if (outcome != OUTCOME_ABSENT) countRejection(hist, outcome, delta);
   return 0;
@@ -61,18 +64,27 @@ function account(i: i32, delta: i32): i32 {
  * the node the scan's `score > bestScore` keeps. 0 = not feasible.
  */
 function leafKey(i: i32): i64 {
-  if (load<i32>(at4(outcomes, i)) != OUTCOME_FEASIBLE) return 0;
-  const aff = load<i32>(at4(affs, i));
-  const avoid = load<i32>(at4(avoids, i));
+  const r = rec(i);
+  if (load<i32>(r, CN_OUTCOME << 2) != OUTCOME_FEASIBLE) return 0;
+  const aff = load<i32>(r, CN_AFF << 2);
+  const avoid = load<i32>(r, CN_TAINT << 2);
   // Same DefaultNormalizeScore arithmetic as the scan in scheduler.ts.
   const affScore = aff == 0 ? 0 : (100 * aff) / maxAff;
   const taintScore = avoid == 0 ? 100 : 100 - (100 * avoid) / maxTaint;
-  const score = load<i32>(at4(bases, i)) + wAffinity * affScore + wTaint * taintScore;
+  const score = load<i32>(r, CN_BASE << 2) + wAffinity * affScore + wTaint * taintScore;
   return (<i64>(score + 1) << 32) | <i64>(0xffffffff - <u32>i);
 }
 
-@inline function maxLeaf(base: usize, i: i32): i32 {
-  return load<i32>(at4(outcomes, i)) == OUTCOME_FEASIBLE ? load<i32>(at4(base, i)) : 0;
+/** The raw affinity of slot i if it is feasible, else 0: a leaf of the affinity maximum's tree. */
+@inline function affLeaf(i: i32): i32 {
+  const r = rec(i);
+  return load<i32>(r, CN_OUTCOME << 2) == OUTCOME_FEASIBLE ? load<i32>(r, CN_AFF << 2) : 0;
+}
+
+/** The same for the PreferNoSchedule count. */
+@inline function avoidLeaf(i: i32): i32 {
+  const r = rec(i);
+  return load<i32>(r, CN_OUTCOME << 2) == OUTCOME_FEASIBLE ? load<i32>(r, CN_TAINT << 2) : 0;
 }
 
 /** Sets leaf i of an i32 max tree and fixes its ancestors, stopping where nothing changes. */
@@ -127,10 +139,10 @@ function rebuild(ctx: usize, meta: usize, n: i32): void {
   memory.fill(hist, 0, <usize>word(ctx, H_REASON_COUNT) << 2);
   let feasible = 0;
   for (let i = 0; i < n; i++) {
-    if (load<u32>(at4(stamps, i)) != load<u32>(at4(versions, i))) refresh(ctx, i);
+    if (load<u32>(rec(i), CN_STAMP << 2) != load<u32>(at4(versions, i))) refresh(ctx, i);
     feasible += account(i, 1);
-    store<i32>(at4(affMax, leaves + i), maxLeaf(affs, i));
-    store<i32>(at4(taintMax, leaves + i), maxLeaf(avoids, i));
+    store<i32>(at4(affMax, leaves + i), affLeaf(i));
+    store<i32>(at4(taintMax, leaves + i), avoidLeaf(i));
   }
   for (let i = n; i < leaves; i++) {
     store<i32>(at4(affMax, leaves + i), 0);
@@ -152,13 +164,15 @@ function catchUp(ctx: usize, meta: usize, n: i32, seen: u32, seq: u32): void {
   let feasible = load<i32>(metaAt(meta, META_FEASIBLE));
   for (let s = seen; s != seq; s++) {
     const i = i32At(log, <i32>(s & mask));
-    if (i >= n || load<u32>(at4(stamps, i)) == load<u32>(at4(versions, i))) continue;
+    if (i >= n) continue;
+    const stamp = load<u32>(rec(i), CN_STAMP << 2);
+    if (stamp == load<u32>(at4(versions, i))) continue;
     // Stamps are 0 only for slots no rebuild covered, which are therefore not in the index yet.
-    if (load<u32>(at4(stamps, i)) != 0) feasible += account(i, -1);
+    if (stamp != 0) feasible += account(i, -1);
     refresh(ctx, i);
     feasible += account(i, 1);
-    setMax(affMax, i, maxLeaf(affs, i));
-    setMax(taintMax, i, maxLeaf(avoids, i));
+    setMax(affMax, i, affLeaf(i));
+    setMax(taintMax, i, avoidLeaf(i));
   }
   store<i32>(metaAt(meta, META_FEASIBLE), feasible);
   const newAff = load<i32>(at4(affMax, 1));
@@ -183,11 +197,7 @@ function catchUp(ctx: usize, meta: usize, n: i32, seen: u32, seq: u32): void {
 export function scheduleIndexed(ctx: usize): i32 {
   const n = word(ctx, H_NODE_COUNT);
   const meta = ptr(ctx, H_CLASS_META);
-  stamps = ptr(ctx, H_CLASS_STAMP);
-  outcomes = ptr(ctx, H_CLASS_OUTCOME);
-  bases = ptr(ctx, H_CLASS_BASE);
-  affs = ptr(ctx, H_CLASS_AFF);
-  avoids = ptr(ctx, H_CLASS_TAINT);
+  nodes = ptr(ctx, H_CLASS_STAMP);
   versions = ptr(ctx, H_NODE_VERSION);
   hist = ptr(ctx, H_CLASS_HIST);
   tree = ptr(ctx, H_CLASS_TREE);
