@@ -10,7 +10,7 @@ import {
   CN_AFF, CN_BASE, CN_OUTCOME, CN_SHIFT, CN_STAMP, CN_TAINT, H_CLASS_AFF_MAX, H_CLASS_HIST, H_CLASS_META,
   H_CLASS_STAMP, H_CLASS_TAINT_MAX, H_CLASS_TREE, H_LOG, H_LOG_MASK, H_LOG_SEQ,
   H_NODE_COUNT, H_NODE_VERSION, H_OUT_FEASIBLE, H_OUT_SCORE, H_REASON_COUNT, H_REJECT,
-  H_TREE_LEAVES, H_W_AFFINITY, H_W_TAINT, META_FEASIBLE, META_MAX_AFF, META_MAX_TAINT, META_SEEN,
+  H_TREE_LEAVES, H_Q_PREF_COUNT, H_W_AFFINITY, H_W_TAINT, META_FEASIBLE, META_MAX_AFF, META_MAX_TAINT, META_SEEN,
   META_VALID, OUTCOME_ABSENT, OUTCOME_FEASIBLE,
 } from "./layout.ts";
 import type { TwinFilters, TwinMemory } from "./ts-twin-filters.ts";
@@ -47,6 +47,7 @@ export function createTwinIndex(m: TwinMemory, filters: TwinFilters): () => numb
   let wAffinity = 0;
   let wTaint = 0;
   let maxAff = 0;
+  let prefs = false;
   let maxTaint = 0;
 
   function refresh(i: number): void {
@@ -137,16 +138,16 @@ export function createTwinIndex(m: TwinMemory, filters: TwinFilters): () => numb
     for (let i = 0; i < n; i++) {
       if (u32[nodes + (i << CN_SHIFT) + CN_STAMP] !== u32[versions + i]) refresh(i);
       feasible += account(i, 1);
-      i32[affMax + leaves + i] = affLeaf(i);
+      if (prefs) i32[affMax + leaves + i] = affLeaf(i);
       i32[taintMax + leaves + i] = avoidLeaf(i);
     }
     for (let i = n; i < leaves; i++) {
-      i32[affMax + leaves + i] = 0;
+      if (prefs) i32[affMax + leaves + i] = 0;
       i32[taintMax + leaves + i] = 0;
     }
-    buildMax(affMax);
+    if (prefs) buildMax(affMax);
     buildMax(taintMax);
-    maxAff = i32[affMax + 1]!;
+    maxAff = prefs ? i32[affMax + 1]! : 0;
     maxTaint = i32[taintMax + 1]!;
     buildScores(n);
     i32[meta + META_FEASIBLE] = feasible;
@@ -165,11 +166,11 @@ export function createTwinIndex(m: TwinMemory, filters: TwinFilters): () => numb
       if (stamp !== 0) feasible += account(i, -1);
       refresh(i);
       feasible += account(i, 1);
-      setMax(affMax, i, affLeaf(i));
+      if (prefs) setMax(affMax, i, affLeaf(i));
       setMax(taintMax, i, avoidLeaf(i));
     }
     i32[meta + META_FEASIBLE] = feasible;
-    const newAff = i32[affMax + 1]!;
+    const newAff = prefs ? i32[affMax + 1]! : 0;
     const newTaint = i32[taintMax + 1]!;
     if (newAff !== maxAff || newTaint !== maxTaint) {
       maxAff = newAff;
@@ -196,6 +197,7 @@ export function createTwinIndex(m: TwinMemory, filters: TwinFilters): () => numb
     leaves = word(H_TREE_LEAVES);
     wAffinity = word(H_W_AFFINITY);
     wTaint = word(H_W_TAINT);
+    prefs = word(H_Q_PREF_COUNT) > 0;
     maxAff = i32[meta + META_MAX_AFF]!;
     maxTaint = i32[meta + META_MAX_TAINT]!;
 

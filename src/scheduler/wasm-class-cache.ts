@@ -105,7 +105,9 @@ export class ClassCache {
       return;
     }
     let r = this.slots.length;
-    if (r >= this.maxClasses) {
+    // A new slot's memory is fresh from the bump allocator (zero); a recycled one is cleared below.
+    const recycled = r >= this.maxClasses;
+    if (recycled) {
       r = 0;
       for (let k = 1; k < this.slots.length; k++) if (this.slots[k]!.used < this.slots[r]!.used) r = k;
     } else this.slots.push(this.allocate());
@@ -118,7 +120,7 @@ export class ClassCache {
     const b = this.heap.buffer;
     new Int32Array(b, slot.key, length).set(new Int32Array(b, this.key, length));
     // Node versions start at 1, so a zero stamp never matches; an invalid index is rebuilt.
-    new Uint32Array(b, slot.arrays[0]!, this.capacity * CN_WORDS).fill(0);
+    if (recycled) new Uint32Array(b, slot.arrays[0]!, this.capacity * CN_WORDS).fill(0);
     new Int32Array(b, slot.arrays[REC_META - REC_STAMP]!, META_WORDS)[META_VALID] = 0;
     this.writeRecord(r, slot, hash, length);
   }

@@ -6,7 +6,7 @@
 import {
   H_NODE_COUNT, H_REJECT, H_REASON_COUNT, H_W_AFFINITY, H_W_TAINT, H_OUT_SCORE, H_OUT_FEASIBLE,
   H_NODE_VERSION, H_CLASS_STAMP, CN_STAMP, CN_OUTCOME, CN_BASE, CN_AFF, CN_TAINT, CN_SHIFT,
-  H_CLASS_META, H_CLASS_TREE, H_CLASS_AFF_MAX, H_CLASS_TAINT_MAX, H_CLASS_HIST, H_TREE_LEAVES,
+  H_CLASS_META, H_CLASS_TREE, H_CLASS_AFF_MAX, H_CLASS_TAINT_MAX, H_CLASS_HIST, H_TREE_LEAVES, H_Q_PREF_COUNT,
   H_LOG, H_LOG_MASK, H_LOG_SEQ, META_VALID, META_SEEN, META_FEASIBLE, META_MAX_AFF, META_MAX_TAINT,
   OUTCOME_FEASIBLE, OUTCOME_ABSENT,
 } from "../../src/scheduler/layout";
@@ -24,6 +24,9 @@ let leaves: i32 = 0;
 let wAffinity: i32 = 0;
 let wTaint: i32 = 0;
 let maxAff: i32 = 0;
+// Whether the class has preferred terms: without them every raw affinity is 0, so its maximum is
+// 0 and the affinity tree is neither kept nor read (the class key holds the term count).
+let prefs = false;
 let maxTaint: i32 = 0;
 
 @inline function at4(base: usize, i: i32): usize {
@@ -141,16 +144,16 @@ function rebuild(ctx: usize, meta: usize, n: i32): void {
   for (let i = 0; i < n; i++) {
     if (load<u32>(rec(i), CN_STAMP << 2) != load<u32>(at4(versions, i))) refresh(ctx, i);
     feasible += account(i, 1);
-    store<i32>(at4(affMax, leaves + i), affLeaf(i));
+    if (prefs) store<i32>(at4(affMax, leaves + i), affLeaf(i));
     store<i32>(at4(taintMax, leaves + i), avoidLeaf(i));
   }
   for (let i = n; i < leaves; i++) {
-    store<i32>(at4(affMax, leaves + i), 0);
+    if (prefs) store<i32>(at4(affMax, leaves + i), 0);
     store<i32>(at4(taintMax, leaves + i), 0);
   }
-  buildMax(affMax);
+  if (prefs) buildMax(affMax);
   buildMax(taintMax);
-  maxAff = load<i32>(at4(affMax, 1));
+  maxAff = prefs ? load<i32>(at4(affMax, 1)) : 0;
   maxTaint = load<i32>(at4(taintMax, 1));
   buildScores(n);
   store<i32>(metaAt(meta, META_FEASIBLE), feasible);
@@ -171,11 +174,11 @@ function catchUp(ctx: usize, meta: usize, n: i32, seen: u32, seq: u32): void {
     if (stamp != 0) feasible += account(i, -1);
     refresh(ctx, i);
     feasible += account(i, 1);
-    setMax(affMax, i, affLeaf(i));
+    if (prefs) setMax(affMax, i, affLeaf(i));
     setMax(taintMax, i, avoidLeaf(i));
   }
   store<i32>(metaAt(meta, META_FEASIBLE), feasible);
-  const newAff = load<i32>(at4(affMax, 1));
+  const newAff = prefs ? load<i32>(at4(affMax, 1)) : 0;
   const newTaint = load<i32>(at4(taintMax, 1));
   if (newAff != maxAff || newTaint != maxTaint) {
     // Normalised scores of every node depend on the maxima: rare, O(node slots).
@@ -206,6 +209,7 @@ export function scheduleIndexed(ctx: usize): i32 {
   leaves = word(ctx, H_TREE_LEAVES);
   wAffinity = word(ctx, H_W_AFFINITY);
   wTaint = word(ctx, H_W_TAINT);
+  prefs = word(ctx, H_Q_PREF_COUNT) > 0;
   maxAff = load<i32>(metaAt(meta, META_MAX_AFF));
   maxTaint = load<i32>(metaAt(meta, META_MAX_TAINT));
 
