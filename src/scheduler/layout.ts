@@ -153,6 +153,8 @@ export const CN_OUTCOME = 1;
 export const CN_BASE = 2;
 export const CN_AFF = 3;
 export const CN_TAINT = 4;
+/** The slot's leaf of the class's score tree: the i64 key (two words, 8-byte aligned). */
+export const CN_KEY = 6;
 export const CN_WORDS = 8;
 export const CN_SHIFT = 3;
 

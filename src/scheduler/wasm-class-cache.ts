@@ -28,7 +28,8 @@ interface ClassSlot {
 
 /** Leaves of the class trees for a node table of `capacity` slots: the next power of two. */
 export function treeLeaves(capacity: number): number {
-  let n = 1;
+  // At least two: the trees hold inner nodes only (their leaves are in the node records).
+  let n = 2;
   while (n < capacity) n *= 2;
   return n;
 }
@@ -140,8 +141,9 @@ export class ClassCache {
     const leaves = treeLeaves(nodeCapacity);
     // One record of CN_WORDS words per node slot, 64-byte aligned so no record straddles a line.
     const ptr = Math.ceil(this.heap.alloc(nodeCapacity * CN_WORDS * 4 + 48) / 64) * 64;
-    const tree = this.heap.alloc(leaves * 2 * 8);
-    const maxima = this.heap.alloc(leaves * 2 * 4 * 2);
+    // Inner nodes 1 .. leaves - 1 of the score tree (i64) and of the two maximum trees (i32).
+    const tree = this.heap.alloc(leaves * 8);
+    const maxima = this.heap.alloc(leaves * 4 * 2);
     const arrays: number[] = [];
     arrays[REC_STAMP - REC_STAMP] = ptr;
     arrays[REC_OUTCOME - REC_STAMP] = ptr + CN_OUTCOME * 4;
@@ -151,7 +153,7 @@ export class ClassCache {
     arrays[REC_META - REC_STAMP] = this.heap.alloc(META_WORDS * 4);
     arrays[REC_TREE - REC_STAMP] = tree;
     arrays[REC_AFF_MAX - REC_STAMP] = maxima;
-    arrays[REC_TAINT_MAX - REC_STAMP] = maxima + leaves * 2 * 4;
+    arrays[REC_TAINT_MAX - REC_STAMP] = maxima + leaves * 4;
     arrays[REC_HIST - REC_STAMP] = this.heap.alloc(Math.max(this.histCapacity, 1) * 4);
     return { arrays, key: 0, keyCapacity: 0, used: 0 };
   }

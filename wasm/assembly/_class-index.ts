@@ -5,7 +5,7 @@
 // again; everything else in the index is still what a full scan would compute.
 import {
   H_NODE_COUNT, H_REJECT, H_REASON_COUNT, H_W_AFFINITY, H_W_TAINT, H_OUT_SCORE, H_OUT_FEASIBLE,
-  H_NODE_VERSION, H_CLASS_STAMP, CN_STAMP, CN_OUTCOME, CN_BASE, CN_AFF, CN_TAINT, CN_SHIFT,
+  H_NODE_VERSION, H_CLASS_STAMP, CN_STAMP, CN_OUTCOME, CN_BASE, CN_AFF, CN_TAINT, CN_KEY, CN_SHIFT,
   H_CLASS_META, H_CLASS_TREE, H_CLASS_AFF_MAX, H_CLASS_TAINT_MAX, H_CLASS_HIST, H_TREE_LEAVES, H_Q_PREF_COUNT,
   H_LOG, H_LOG_MASK, H_LOG_SEQ, META_VALID, META_SEEN, META_FEASIBLE, META_MAX_AFF, META_MAX_TAINT,
   OUTCOME_FEASIBLE, OUTCOME_ABSENT,
@@ -21,6 +21,8 @@ let tree: usize = 0;
 let affMax: usize = 0;
 let taintMax: usize = 0;
 let leaves: i32 = 0;
+/** The node count (slots at or beyond it are leaves of 0). */
+let count: i32 = 0;
 let wAffinity: i32 = 0;
 let wTaint: i32 = 0;
 let maxAff: i32 = 0;
@@ -90,37 +92,61 @@ function leafKey(i: i32): i64 {
   return load<i32>(r, CN_OUTCOME << 2) == OUTCOME_FEASIBLE ? load<i32>(r, CN_TAINT << 2) : 0;
 }
 
-/** Sets leaf i of an i32 max tree and fixes its ancestors, stopping where nothing changes. */
-function setMax(t: usize, i: i32, v: i32): void {
-  let k = leaves + i;
-  store<i32>(at4(t, k), v);
-  while (k > 1) {
-    const sibling = load<i32>(at4(t, k ^ 1));
-    const top = v > sibling ? v : sibling;
-    k >>= 1;
+// The trees' leaves are not stored in the trees: the score tree's leaf of slot i is the key in
+// its node record (CN_KEY), written by setScore/buildScores, and a maximum tree's leaf is read
+// from the record (affLeaf/avoidLeaf). The tree arrays hold the inner nodes 1 .. leaves - 1 (at
+// least two leaves, so the root is inner). Slots at or beyond the node count are leaves of 0.
+// So a changed node's leaves are its record's cache line, its pair's sibling leaf too.
+
+@inline function keyAt(i: i32): i64 {
+  return i < count ? load<i64>(rec(i), CN_KEY << 2) : 0;
+}
+
+@inline function maxLeafAt(aff: bool, i: i32): i32 {
+  return i >= count ? 0 : aff ? affLeaf(i) : avoidLeaf(i);
+}
+
+/** Fixes the ancestors of slot i's leaf (value v) in a max tree, stopping where nothing changes. */
+function setMax(t: usize, aff: bool, i: i32, v: i32): void {
+  const sibling = maxLeafAt(aff, i ^ 1);
+  let top = v > sibling ? v : sibling;
+  let k = (leaves + i) >> 1;
+  while (true) {
     if (load<i32>(at4(t, k)) == top) return;
     store<i32>(at4(t, k), top);
-    v = top;
+    if (k == 1) return;
+    const other = load<i32>(at4(t, k ^ 1));
+    if (other > top) top = other;
+    k >>= 1;
   }
 }
 
 function setScore(i: i32): void {
-  let k = leaves + i;
-  let v = leafKey(i);
-  store<i64>(tree + (<usize>k << 3), v);
-  while (k > 1) {
-    const sibling = load<i64>(tree + (<usize>(k ^ 1) << 3));
-    const top = v > sibling ? v : sibling;
-    k >>= 1;
+  const v = leafKey(i);
+  store<i64>(rec(i), v, CN_KEY << 2);
+  const sibling = keyAt(i ^ 1);
+  let top = v > sibling ? v : sibling;
+  let k = (leaves + i) >> 1;
+  while (true) {
     const at = tree + (<usize>k << 3);
     if (load<i64>(at) == top) return;
     store<i64>(at, top);
-    v = top;
+    if (k == 1) return;
+    const other = load<i64>(tree + (<usize>(k ^ 1) << 3));
+    if (other > top) top = other;
+    k >>= 1;
   }
 }
 
-function buildMax(t: usize): void {
-  for (let k = leaves - 1; k >= 1; k--) {
+function buildMax(t: usize, aff: bool): void {
+  const half = leaves >> 1;
+  for (let k = leaves - 1; k >= half; k--) {
+    const i = (k << 1) - leaves;
+    const l = maxLeafAt(aff, i);
+    const r = maxLeafAt(aff, i + 1);
+    store<i32>(at4(t, k), l > r ? l : r);
+  }
+  for (let k = half - 1; k >= 1; k--) {
     const l = load<i32>(at4(t, 2 * k));
     const r = load<i32>(at4(t, 2 * k + 1));
     store<i32>(at4(t, k), l > r ? l : r);
@@ -129,8 +155,15 @@ function buildMax(t: usize): void {
 
 /** Every leaf of the score tree, then the inner nodes bottom-up: needed when a maximum moved. */
 function buildScores(n: i32): void {
-  for (let i = 0; i < leaves; i++) store<i64>(tree + (<usize>(leaves + i) << 3), i < n ? leafKey(i) : 0);
-  for (let k = leaves - 1; k >= 1; k--) {
+  for (let i = 0; i < n; i++) store<i64>(rec(i), leafKey(i), CN_KEY << 2);
+  const half = leaves >> 1;
+  for (let k = leaves - 1; k >= half; k--) {
+    const i = (k << 1) - leaves;
+    const l = keyAt(i);
+    const r = keyAt(i + 1);
+    store<i64>(tree + (<usize>k << 3), l > r ? l : r);
+  }
+  for (let k = half - 1; k >= 1; k--) {
     const l = load<i64>(tree + (<usize>(2 * k) << 3));
     const r = load<i64>(tree + (<usize>(2 * k + 1) << 3));
     store<i64>(tree + (<usize>k << 3), l > r ? l : r);
@@ -144,15 +177,9 @@ function rebuild(ctx: usize, meta: usize, n: i32): void {
   for (let i = 0; i < n; i++) {
     if (load<u32>(rec(i), CN_STAMP << 2) != load<u32>(at4(versions, i))) refresh(ctx, i);
     feasible += account(i, 1);
-    if (prefs) store<i32>(at4(affMax, leaves + i), affLeaf(i));
-    store<i32>(at4(taintMax, leaves + i), avoidLeaf(i));
   }
-  for (let i = n; i < leaves; i++) {
-    if (prefs) store<i32>(at4(affMax, leaves + i), 0);
-    store<i32>(at4(taintMax, leaves + i), 0);
-  }
-  if (prefs) buildMax(affMax);
-  buildMax(taintMax);
+  if (prefs) buildMax(affMax, true);
+  buildMax(taintMax, false);
   maxAff = prefs ? load<i32>(at4(affMax, 1)) : 0;
   maxTaint = load<i32>(at4(taintMax, 1));
   buildScores(n);
@@ -174,8 +201,8 @@ function catchUp(ctx: usize, meta: usize, n: i32, seen: u32, seq: u32): void {
     if (stamp != 0) feasible += account(i, -1);
     refresh(ctx, i);
     feasible += account(i, 1);
-    if (prefs) setMax(affMax, i, affLeaf(i));
-    setMax(taintMax, i, avoidLeaf(i));
+    if (prefs) setMax(affMax, true, i, affLeaf(i));
+    setMax(taintMax, false, i, avoidLeaf(i));
   }
   store<i32>(metaAt(meta, META_FEASIBLE), feasible);
   const newAff = prefs ? load<i32>(at4(affMax, 1)) : 0;
@@ -199,6 +226,7 @@ function catchUp(ctx: usize, meta: usize, n: i32, seen: u32, seq: u32): void {
  */
 export function scheduleIndexed(ctx: usize): i32 {
   const n = word(ctx, H_NODE_COUNT);
+  count = n;
   const meta = ptr(ctx, H_CLASS_META);
   nodes = ptr(ctx, H_CLASS_STAMP);
   versions = ptr(ctx, H_NODE_VERSION);
