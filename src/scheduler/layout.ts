@@ -66,7 +66,9 @@ export const H_CLASS_TAINT = 54;
 // Incremental index of the pod's class (see wasm/assembly/_class-index.ts): a few state words,
 // a max tournament tree of the combined score over node slots (i64 keys), max trees of the raw
 // affinity and PreferNoSchedule counts over feasible nodes, the class's rejection histogram and
-// the number of tree leaves (a power of two at least the node capacity).
+// the number of tree leaves (a power of two at least the node capacity, and at least 2). The trees
+// hold their inner nodes 1 .. leaves - 1; the leaves are in the node records (CN_KEY, and the raw
+// scores of feasible nodes).
 export const H_CLASS_META = 55;
 export const H_CLASS_TREE = 56;
 export const H_CLASS_AFF_MAX = 57;
