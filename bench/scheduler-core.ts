@@ -95,6 +95,10 @@ export function runCore(make: (o: ScorerOptions) => Scorer, nodes: NodeInfo[], p
   for (const n of nodes) scorer.upsertNode(n);
   let scheduled = 0;
   const choices = new Int32Array(pods.length);
+  // The earlier rounds' scorers (each its own wasm instance and memory) are collected before the
+  // clock starts, in every run alike: left to a collection inside a later round, they slowed the
+  // module's rounds at 500-1,000 nodes by up to half (bench/README.md, fifth pass).
+  Bun.gc(true);
   const started = performance.now();
   for (let k = 0; k < pods.length; k++) {
     const pod = pods[k]!;
