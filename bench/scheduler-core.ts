@@ -95,6 +95,10 @@ export function runCore(make: (o: ScorerOptions) => Scorer, nodes: NodeInfo[], p
   for (const n of nodes) scorer.upsertNode(n);
   let scheduled = 0;
   const choices = new Int32Array(pods.length);
+  // The earlier rounds' scorers (each its own wasm instance and memory) are collected before the
+  // clock starts, in every run alike: left to a collection inside a later round, they slowed the
+  // module's rounds at 500-1,000 nodes by up to half (bench/README.md, fifth pass).
+  Bun.gc(true);
   const started = performance.now();
   for (let k = 0; k < pods.length; k++) {
     const pod = pods[k]!;
@@ -121,7 +125,10 @@ export interface CoreResult {
   /** The object-based reference scorer (ts-scorer.ts) on a prefix: a different algorithm. */
   reference: CoreRun;
   scanRatio: number;
+  /** The fastest indexed round of each language, divided. */
   indexedRatio: number;
+  /** The median over rounds of each round's paired ratio (twin round / the wasm round just before it). */
+  indexedRatioMedian: number;
   /**
    * Microseconds a pod spends inside schedule(header) alone on the indexed path (separate timed
    * runs): the rest of a pod's work (encoding its query, finding its class) is the same
@@ -134,8 +141,12 @@ export interface CoreResult {
   differing: number;
 }
 
-/** Rounds of each indexed run; the fastest counts. */
-export const INDEXED_ROUNDS = 3;
+/**
+ * Rounds of each indexed run, alternating; the fastest counts, and the median of the rounds'
+ * paired ratios is reported beside it (7 since issue 18's fifth pass, was 3: single runs of the
+ * best-of-3 swung by ±0.3 on this shared machine).
+ */
+export const INDEXED_ROUNDS = 7;
 
 /** The TypeScript twin of the wasm module (src/scheduler/ts-twin.ts) behind the same scorer. */
 const twin = (o: WasmScorerOptions) => createWasmScorer({ ...o, core: createTsTwin });
@@ -199,6 +210,8 @@ export function benchCoreOn(nodes: NodeInfo[], pods: PodQuery[], tsPods: number,
     tsRounds.push(runCore(twin, nodes, pods, opts));
   }
   const fastest = (rounds: CoreRun[]) => rounds.reduce((a, b) => (b.seconds < a.seconds ? b : a));
+  const paired = wasmRounds.map((w, k) => tsRounds[k]!.seconds / w.seconds).sort((a, b) => a - b);
+  const indexedRatioMedian = paired[paired.length >> 1]!;
   const wasmIndexed = fastest(wasmRounds);
   const tsIndexed = fastest(tsRounds);
   const reference = runCore(createTsScorer, nodes, pods.slice(0, Math.min(tsPods, pods.length)), opts);
@@ -212,6 +225,7 @@ export function benchCoreOn(nodes: NodeInfo[], pods: PodQuery[], tsPods: number,
     wasmScan, tsScan, wasmIndexed, tsIndexed, reference,
     scanRatio: wasmScan.podsPerSecond / tsScan.podsPerSecond,
     indexedRatio: wasmIndexed.podsPerSecond / tsIndexed.podsPerSecond,
+    indexedRatioMedian,
     wasmIndexedCallUs: (wasmCalls.seconds * 1e6) / pods.length,
     tsIndexedCallUs: (tsCalls.seconds * 1e6) / pods.length,
     checked: runs.reduce((sum, r) => sum + r.choices.length, 0),

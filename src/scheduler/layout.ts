@@ -52,8 +52,11 @@ export const H_Q_PORT_COUNT = 45;
 export const H_Q_PORTS = 46;
 export const H_OUT_SCORE = 47;
 export const H_OUT_FEASIBLE = 48;
-// Equivalence cache (0 pointers = off): per node version, and for the pod's class per node the
-// version it was evaluated at, the outcome (FEASIBLE or a rejection) and the raw scores.
+// Equivalence cache (0 pointers = off): per node version, and for the pod's class one record per
+// node slot (CN_WORDS words at H_CLASS_STAMP: the version it was evaluated at, the outcome, FEASIBLE
+// or a rejection, and the raw scores). Interleaved, so the results of a changed node are one cache
+// line rather than one per array. H_CLASS_OUTCOME..H_CLASS_TAINT are the same records' field
+// addresses (H_CLASS_STAMP + 4 × CN_*), for readers of the header; the core reads H_CLASS_STAMP.
 export const H_NODE_VERSION = 49;
 export const H_CLASS_STAMP = 50;
 export const H_CLASS_OUTCOME = 51;
@@ -63,7 +66,9 @@ export const H_CLASS_TAINT = 54;
 // Incremental index of the pod's class (see wasm/assembly/_class-index.ts): a few state words,
 // a max tournament tree of the combined score over node slots (i64 keys), max trees of the raw
 // affinity and PreferNoSchedule counts over feasible nodes, the class's rejection histogram and
-// the number of tree leaves (a power of two at least the node capacity).
+// the number of tree leaves (a power of two at least the node capacity, and at least 2). The trees
+// hold their inner nodes 1 .. leaves - 1; the leaves are in the node records (CN_KEY, and the raw
+// scores of feasible nodes).
 export const H_CLASS_META = 55;
 export const H_CLASS_TREE = 56;
 export const H_CLASS_AFF_MAX = 57;
@@ -143,6 +148,17 @@ export const G_WORDS = 8;
 export const G_ARRAYS = 12;
 /** Bytes per slot after the buckets: the wasm group lanes' dense copies (_group-lanes.ts), plus 16 to align. */
 export const G_DENSE_BYTES = 10 * 8 + 3 * 4;
+
+// Words of a class's node record (at H_CLASS_STAMP + node slot × CN_WORDS × 4; CN_WORDS = 1 << CN_SHIFT).
+export const CN_STAMP = 0;
+export const CN_OUTCOME = 1;
+export const CN_BASE = 2;
+export const CN_AFF = 3;
+export const CN_TAINT = 4;
+/** The slot's leaf of the class's score tree: the i64 key (two words, 8-byte aligned). */
+export const CN_KEY = 6;
+export const CN_WORDS = 8;
+export const CN_SHIFT = 3;
 
 // Class state words at H_CLASS_META.
 export const META_VALID = 0;

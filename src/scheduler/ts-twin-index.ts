@@ -7,10 +7,10 @@
 // (score + 1) · 2^32 + ~index in the same 8 bytes: scores stay below 2^20 (weights ≤ 100), so the
 // key is an exact integer below 2^53 and orders exactly as the i64 does, without BigInt.
 import {
-  H_CLASS_AFF, H_CLASS_AFF_MAX, H_CLASS_BASE, H_CLASS_HIST, H_CLASS_META, H_CLASS_OUTCOME,
-  H_CLASS_STAMP, H_CLASS_TAINT, H_CLASS_TAINT_MAX, H_CLASS_TREE, H_LOG, H_LOG_MASK, H_LOG_SEQ,
+  CN_AFF, CN_BASE, CN_KEY, CN_OUTCOME, CN_SHIFT, CN_STAMP, CN_TAINT, H_CLASS_AFF_MAX, H_CLASS_HIST, H_CLASS_META,
+  H_CLASS_STAMP, H_CLASS_TAINT_MAX, H_CLASS_TREE, H_LOG, H_LOG_MASK, H_LOG_SEQ,
   H_NODE_COUNT, H_NODE_VERSION, H_OUT_FEASIBLE, H_OUT_SCORE, H_REASON_COUNT, H_REJECT,
-  H_TREE_LEAVES, H_W_AFFINITY, H_W_TAINT, META_FEASIBLE, META_MAX_AFF, META_MAX_TAINT, META_SEEN,
+  H_TREE_LEAVES, H_Q_PREF_COUNT, H_W_AFFINITY, H_W_TAINT, META_FEASIBLE, META_MAX_AFF, META_MAX_TAINT, META_SEEN,
   META_VALID, OUTCOME_ABSENT, OUTCOME_FEASIBLE,
 } from "./layout.ts";
 import type { TwinFilters, TwinMemory } from "./ts-twin-filters.ts";
@@ -36,11 +36,12 @@ export function createTwinIndex(m: TwinMemory, filters: TwinFilters): () => numb
 
   // All as word indexes (i32/u32), except `tree` (an f64 index).
 
-  let stamps = 0;
-  let outcomes = 0;
-  let bases = 0;
-  let affs = 0;
-  let avoids = 0;
+  /** The class's node records: slot i's at nodes + (i << CN_SHIFT), its fields at + CN_*. */
+  let nodes = 0;
+  /** f64 index of slot 0's CN_KEY (records are 64-byte aligned, so it is whole). */
+  let keys = 0;
+  /** The node count (slots at or beyond it are leaves of 0). */
+  let count = 0;
   let versions = 0;
   let hist = 0;
   let tree = 0;
@@ -50,67 +51,97 @@ export function createTwinIndex(m: TwinMemory, filters: TwinFilters): () => numb
   let wAffinity = 0;
   let wTaint = 0;
   let maxAff = 0;
+  let prefs = false;
   let maxTaint = 0;
 
   function refresh(i: number): void {
     const outcome = filters.evaluateSlot(i);
-    u32[stamps + i] = u32[versions + i]!;
-    i32[outcomes + i] = outcome;
-    i32[bases + i] = filters.last.base;
-    i32[affs + i] = filters.last.affinity;
-    i32[avoids + i] = filters.last.avoid;
+    const r = nodes + (i << CN_SHIFT);
+    u32[r + CN_STAMP] = u32[versions + i]!;
+    i32[r + CN_OUTCOME] = outcome;
+    i32[r + CN_BASE] = filters.last.base;
+    i32[r + CN_AFF] = filters.last.affinity;
+    i32[r + CN_TAINT] = filters.last.avoid;
   }
 
   function account(i: number, delta: number): number {
-    const outcome = i32[outcomes + i]!;
+    const outcome = i32[nodes + (i << CN_SHIFT) + CN_OUTCOME]!;
     if (outcome === OUTCOME_FEASIBLE) return delta;
     if (outcome !== OUTCOME_ABSENT) filters.countRejection(hist, outcome, delta);
     return 0;
   }
 
   function leafKey(i: number): number {
-    if (i32[outcomes + i] !== OUTCOME_FEASIBLE) return 0;
-    const aff = i32[affs + i]!;
-    const avoid = i32[avoids + i]!;
+    const r = nodes + (i << CN_SHIFT);
+    if (i32[r + CN_OUTCOME] !== OUTCOME_FEASIBLE) return 0;
+    const aff = i32[r + CN_AFF]!;
+    const avoid = i32[r + CN_TAINT]!;
     const affScore = aff === 0 ? 0 : ((100 * aff) / maxAff) | 0;
     const taintScore = avoid === 0 ? 100 : 100 - (((100 * avoid) / maxTaint) | 0);
-    const score = i32[bases + i]! + wAffinity * affScore + wTaint * taintScore;
+    const score = i32[r + CN_BASE]! + wAffinity * affScore + wTaint * taintScore;
     return (score + 1) * TWO_32 + (0xffffffff - i);
   }
 
-  function maxLeaf(base: number, i: number): number {
-    return i32[outcomes + i] === OUTCOME_FEASIBLE ? i32[base + i]! : 0;
+  function affLeaf(i: number): number {
+    const r = nodes + (i << CN_SHIFT);
+    return i32[r + CN_OUTCOME] === OUTCOME_FEASIBLE ? i32[r + CN_AFF]! : 0;
   }
 
-  function setMax(t: number, i: number, v: number): void {
-    let k = leaves + i;
-    i32[t + k] = v;
-    while (k > 1) {
-      const sibling = i32[t + (k ^ 1)]!;
-      const top = v > sibling ? v : sibling;
-      k >>= 1;
+  function avoidLeaf(i: number): number {
+    const r = nodes + (i << CN_SHIFT);
+    return i32[r + CN_OUTCOME] === OUTCOME_FEASIBLE ? i32[r + CN_TAINT]! : 0;
+  }
+
+  // As in the module: the score tree's leaves are the keys in the node records (CN_KEY, an f64
+  // at f64 index keys + 4i), a maximum tree's leaves are read from the records, and the tree
+  // arrays hold the inner nodes only.
+  function keyAt(i: number): number {
+    return i < count ? f64[keys + (i << (CN_SHIFT - 1))]! : 0;
+  }
+
+  function maxLeafAt(aff: boolean, i: number): number {
+    return i >= count ? 0 : aff ? affLeaf(i) : avoidLeaf(i);
+  }
+
+  function setMax(t: number, aff: boolean, i: number, v: number): void {
+    const sibling = maxLeafAt(aff, i ^ 1);
+    let top = v > sibling ? v : sibling;
+    let k = (leaves + i) >> 1;
+    while (true) {
       if (i32[t + k] === top) return;
       i32[t + k] = top;
-      v = top;
+      if (k === 1) return;
+      const other = i32[t + (k ^ 1)]!;
+      if (other > top) top = other;
+      k >>= 1;
     }
   }
 
   function setScore(i: number): void {
-    let k = leaves + i;
-    let v = leafKey(i);
-    f64[tree + k] = v;
-    while (k > 1) {
-      const sibling = f64[tree + (k ^ 1)]!;
-      const top = v > sibling ? v : sibling;
-      k >>= 1;
+    const v = leafKey(i);
+    f64[keys + (i << (CN_SHIFT - 1))] = v;
+    const sibling = keyAt(i ^ 1);
+    let top = v > sibling ? v : sibling;
+    let k = (leaves + i) >> 1;
+    while (true) {
       if (f64[tree + k] === top) return;
       f64[tree + k] = top;
-      v = top;
+      if (k === 1) return;
+      const other = f64[tree + (k ^ 1)]!;
+      if (other > top) top = other;
+      k >>= 1;
     }
   }
 
-  function buildMax(t: number): void {
-    for (let k = leaves - 1; k >= 1; k--) {
+  function buildMax(t: number, aff: boolean): void {
+    const half = leaves >> 1;
+    for (let k = leaves - 1; k >= half; k--) {
+      const i = (k << 1) - leaves;
+      const l = maxLeafAt(aff, i);
+      const r = maxLeafAt(aff, i + 1);
+      i32[t + k] = l > r ? l : r;
+    }
+    for (let k = half - 1; k >= 1; k--) {
       const l = i32[t + 2 * k]!;
       const r = i32[t + 2 * k + 1]!;
       i32[t + k] = l > r ? l : r;
@@ -118,8 +149,15 @@ export function createTwinIndex(m: TwinMemory, filters: TwinFilters): () => numb
   }
 
   function buildScores(n: number): void {
-    for (let i = 0; i < leaves; i++) f64[tree + leaves + i] = i < n ? leafKey(i) : 0;
-    for (let k = leaves - 1; k >= 1; k--) {
+    for (let i = 0; i < n; i++) f64[keys + (i << (CN_SHIFT - 1))] = leafKey(i);
+    const half = leaves >> 1;
+    for (let k = leaves - 1; k >= half; k--) {
+      const i = (k << 1) - leaves;
+      const l = keyAt(i);
+      const r = keyAt(i + 1);
+      f64[tree + k] = l > r ? l : r;
+    }
+    for (let k = half - 1; k >= 1; k--) {
       const l = f64[tree + 2 * k]!;
       const r = f64[tree + 2 * k + 1]!;
       f64[tree + k] = l > r ? l : r;
@@ -130,18 +168,12 @@ export function createTwinIndex(m: TwinMemory, filters: TwinFilters): () => numb
     i32.fill(0, hist, hist + word(H_REASON_COUNT));
     let feasible = 0;
     for (let i = 0; i < n; i++) {
-      if (u32[stamps + i] !== u32[versions + i]) refresh(i);
+      if (u32[nodes + (i << CN_SHIFT) + CN_STAMP] !== u32[versions + i]) refresh(i);
       feasible += account(i, 1);
-      i32[affMax + leaves + i] = maxLeaf(affs, i);
-      i32[taintMax + leaves + i] = maxLeaf(avoids, i);
     }
-    for (let i = n; i < leaves; i++) {
-      i32[affMax + leaves + i] = 0;
-      i32[taintMax + leaves + i] = 0;
-    }
-    buildMax(affMax);
-    buildMax(taintMax);
-    maxAff = i32[affMax + 1]!;
+    if (prefs) buildMax(affMax, true);
+    buildMax(taintMax, false);
+    maxAff = prefs ? i32[affMax + 1]! : 0;
     maxTaint = i32[taintMax + 1]!;
     buildScores(n);
     i32[meta + META_FEASIBLE] = feasible;
@@ -154,15 +186,17 @@ export function createTwinIndex(m: TwinMemory, filters: TwinFilters): () => numb
     let feasible = i32[meta + META_FEASIBLE]!;
     for (let s = seen; s !== seq; s = (s + 1) >>> 0) {
       const i = i32[log + (s & mask)]!;
-      if (i >= n || u32[stamps + i] === u32[versions + i]) continue;
-      if (u32[stamps + i] !== 0) feasible += account(i, -1);
+      if (i >= n) continue;
+      const stamp = u32[nodes + (i << CN_SHIFT) + CN_STAMP]!;
+      if (stamp === u32[versions + i]) continue;
+      if (stamp !== 0) feasible += account(i, -1);
       refresh(i);
       feasible += account(i, 1);
-      setMax(affMax, i, maxLeaf(affs, i));
-      setMax(taintMax, i, maxLeaf(avoids, i));
+      if (prefs) setMax(affMax, true, i, affLeaf(i));
+      setMax(taintMax, false, i, avoidLeaf(i));
     }
     i32[meta + META_FEASIBLE] = feasible;
-    const newAff = i32[affMax + 1]!;
+    const newAff = prefs ? i32[affMax + 1]! : 0;
     const newTaint = i32[taintMax + 1]!;
     if (newAff !== maxAff || newTaint !== maxTaint) {
       maxAff = newAff;
@@ -179,12 +213,10 @@ export function createTwinIndex(m: TwinMemory, filters: TwinFilters): () => numb
   function scheduleIndexed(): number {
     sync();
     const n = word(H_NODE_COUNT);
+    count = n;
     const meta = p4(H_CLASS_META);
-    stamps = p4(H_CLASS_STAMP);
-    outcomes = p4(H_CLASS_OUTCOME);
-    bases = p4(H_CLASS_BASE);
-    affs = p4(H_CLASS_AFF);
-    avoids = p4(H_CLASS_TAINT);
+    nodes = p4(H_CLASS_STAMP);
+    keys = (nodes + CN_KEY) >> 1;
     versions = p4(H_NODE_VERSION);
     hist = p4(H_CLASS_HIST);
     tree = p8(H_CLASS_TREE);
@@ -193,6 +225,7 @@ export function createTwinIndex(m: TwinMemory, filters: TwinFilters): () => numb
     leaves = word(H_TREE_LEAVES);
     wAffinity = word(H_W_AFFINITY);
     wTaint = word(H_W_TAINT);
+    prefs = word(H_Q_PREF_COUNT) > 0;
     maxAff = i32[meta + META_MAX_AFF]!;
     maxTaint = i32[meta + META_MAX_TAINT]!;
 

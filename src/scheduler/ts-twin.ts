@@ -14,7 +14,7 @@
 import {
   H_LOG, H_LOG_MASK, H_NZ_CPU, H_NZ_MEM, H_OUT_REJECTED, H_PENDING, H_PENDING_COUNT, H_REJECT_LIST, H_REQ_CPU,
   H_REQ_EPH, H_REQ_MEM, H_REQ_PODS, PENDING_DOUBLES,
-  H_CLASS_AFF, H_CLASS_BASE, H_CLASS_OUTCOME, H_CLASS_STAMP, H_CLASS_TABLE, H_CLASS_TAINT, H_OUT_RECORD, H_EXTRA_SCORES,
+  CN_AFF, CN_BASE, CN_OUTCOME, CN_SHIFT, CN_STAMP, CN_TAINT, H_CLASS_STAMP, H_CLASS_TABLE, H_OUT_RECORD, H_EXTRA_SCORES,
   H_GROUPS, H_NODE_COUNT, H_NODE_VERSION, H_OUT_FEASIBLE, H_OUT_SCORE, H_Q_PREF_COUNT, H_REASON_COUNT,
   H_REJECT, H_RNG, H_SCRATCH_AFF, H_SCRATCH_BASE, H_SCRATCH_IDX, H_SCRATCH_TAINT, H_STATE,
   H_TAINT_SCORING, H_TIE_RANDOM, H_W_AFFINITY, H_W_TAINT, NODE_PRESENT, OUTCOME_FEASIBLE,
@@ -45,12 +45,9 @@ export function createTsTwin({ memory }: { memory: WebAssembly.Memory }): Schedu
   let state = 0;
   let reject = 0;
   let versions = 0;
-  let stamps = 0;
+  /** The class's node records (CN_* words per node slot), if it has them. */
+  let nodes = 0;
   let cached = false;
-  let outcomes = 0;
-  let bases = 0;
-  let affs = 0;
-  let avoids = 0;
   let twoPass = false;
   let random = false;
   let wTaint = 0;
@@ -87,16 +84,17 @@ export function createTsTwin({ memory }: { memory: WebAssembly.Memory }): Schedu
     let base: number;
     let aff = 0;
     let avoid = 0;
-    if (cached && u32[stamps + i] === u32[versions + i]) {
-      outcome = i32[outcomes + i]!;
+    const r = nodes + (i << CN_SHIFT);
+    if (cached && u32[r + CN_STAMP] === u32[versions + i]) {
+      outcome = i32[r + CN_OUTCOME]!;
       if (outcome !== OUTCOME_FEASIBLE) {
         countRejection(reject, outcome, 1);
         return;
       }
-      base = i32[bases + i]!;
+      base = i32[r + CN_BASE]!;
       if (twoPass) {
-        aff = i32[affs + i]!;
-        avoid = i32[avoids + i]!;
+        aff = i32[r + CN_AFF]!;
+        avoid = i32[r + CN_TAINT]!;
       }
     } else {
       outcome = evaluate(i, s);
@@ -104,11 +102,11 @@ export function createTsTwin({ memory }: { memory: WebAssembly.Memory }): Schedu
       aff = last.affinity;
       avoid = last.avoid;
       if (cached) {
-        u32[stamps + i] = u32[versions + i]!;
-        i32[outcomes + i] = outcome;
-        i32[bases + i] = base;
-        i32[affs + i] = aff;
-        i32[avoids + i] = avoid;
+        u32[r + CN_STAMP] = u32[versions + i]!;
+        i32[r + CN_OUTCOME] = outcome;
+        i32[r + CN_BASE] = base;
+        i32[r + CN_AFF] = aff;
+        i32[r + CN_TAINT] = avoid;
       }
       if (outcome !== OUTCOME_FEASIBLE) {
         countRejection(reject, outcome, 1);
@@ -137,12 +135,8 @@ export function createTsTwin({ memory }: { memory: WebAssembly.Memory }): Schedu
     reject = p4(H_REJECT);
     i32.fill(0, reject, reject + word(H_REASON_COUNT));
     versions = p4(H_NODE_VERSION);
-    stamps = p4(H_CLASS_STAMP);
-    cached = stamps !== 0;
-    outcomes = p4(H_CLASS_OUTCOME);
-    bases = p4(H_CLASS_BASE);
-    affs = p4(H_CLASS_AFF);
-    avoids = p4(H_CLASS_TAINT);
+    nodes = p4(H_CLASS_STAMP);
+    cached = nodes !== 0;
     twoPass = word(H_Q_PREF_COUNT) > 0 || word(H_TAINT_SCORING) !== 0;
     random = word(H_TIE_RANDOM) !== 0;
     wTaint = word(H_W_TAINT);

@@ -1,7 +1,8 @@
 // The class cache's policy and memory: per pod equivalence class (a key of the pod's requests and
 // encoded query, built and looked up by the core: wasm/assembly/_class-key.ts) a record in wasm
-// memory with the key and the class's arrays: per node the version it was evaluated at, the
-// outcome and the raw scores, plus the class's incremental index (score and maxima trees,
+// memory with the key and the class's arrays: per node a record (CN_WORDS words, interleaved so a
+// changed node's results are one cache line) of the version it was evaluated at, the outcome and
+// the raw scores, plus the class's incremental index (score and maxima trees,
 // rejection histogram: wasm/assembly/_class-index.ts). A bounded number of records is recycled
 // least recently used.
 //
@@ -11,7 +12,7 @@
 // own requests) take the plain full scan instead and never evict a busy workload's index; a class
 // seen once is remembered by its key's hash alone, in a bounded set (two classes sharing a hash
 // only make one of them get its record a pod early: the record holds the full key).
-import { META_VALID, META_WORDS, REC_AFF, REC_AFF_MAX, REC_BASE, REC_HASH, REC_HIST, REC_KEY, REC_KEY_LENGTH,
+import { CN_AFF, CN_BASE, CN_OUTCOME, CN_TAINT, CN_WORDS, META_VALID, META_WORDS, REC_AFF, REC_AFF_MAX, REC_BASE, REC_HASH, REC_HIST, REC_KEY, REC_KEY_LENGTH,
   REC_META, REC_OUTCOME, REC_STAMP, REC_TAINT, REC_TAINT_MAX, REC_TREE, REC_WORDS } from "./layout.ts";
 import type { WasmHeap } from "./wasm-heap.ts";
 
@@ -24,11 +25,11 @@ interface ClassSlot {
   used: number;
 }
 
-const PER_NODE_ARRAYS = 5;
 
 /** Leaves of the class trees for a node table of `capacity` slots: the next power of two. */
 export function treeLeaves(capacity: number): number {
-  let n = 1;
+  // At least two: the trees hold inner nodes only (their leaves are in the node records).
+  let n = 2;
   while (n < capacity) n *= 2;
   return n;
 }
@@ -105,7 +106,9 @@ export class ClassCache {
       return;
     }
     let r = this.slots.length;
-    if (r >= this.maxClasses) {
+    // A new slot's memory is fresh from the bump allocator (zero); a recycled one is cleared below.
+    const recycled = r >= this.maxClasses;
+    if (recycled) {
       r = 0;
       for (let k = 1; k < this.slots.length; k++) if (this.slots[k]!.used < this.slots[r]!.used) r = k;
     } else this.slots.push(this.allocate());
@@ -118,7 +121,7 @@ export class ClassCache {
     const b = this.heap.buffer;
     new Int32Array(b, slot.key, length).set(new Int32Array(b, this.key, length));
     // Node versions start at 1, so a zero stamp never matches; an invalid index is rebuilt.
-    new Uint32Array(b, slot.arrays[0]!, this.capacity).fill(0);
+    if (recycled) new Uint32Array(b, slot.arrays[0]!, this.capacity * CN_WORDS).fill(0);
     new Int32Array(b, slot.arrays[REC_META - REC_STAMP]!, META_WORDS)[META_VALID] = 0;
     this.writeRecord(r, slot, hash, length);
   }
@@ -135,21 +138,22 @@ export class ClassCache {
 
   private allocate(): ClassSlot {
     const nodeCapacity = this.capacity;
-    const bytes = nodeCapacity * 4;
     const leaves = treeLeaves(nodeCapacity);
-    const ptr = this.heap.alloc(bytes * PER_NODE_ARRAYS);
-    const tree = this.heap.alloc(leaves * 2 * 8);
-    const maxima = this.heap.alloc(leaves * 2 * 4 * 2);
+    // One record of CN_WORDS words per node slot, 64-byte aligned so no record straddles a line.
+    const ptr = Math.ceil(this.heap.alloc(nodeCapacity * CN_WORDS * 4 + 48) / 64) * 64;
+    // Inner nodes 1 .. leaves - 1 of the score tree (i64) and of the two maximum trees (i32).
+    const tree = this.heap.alloc(leaves * 8);
+    const maxima = this.heap.alloc(leaves * 4 * 2);
     const arrays: number[] = [];
     arrays[REC_STAMP - REC_STAMP] = ptr;
-    arrays[REC_OUTCOME - REC_STAMP] = ptr + bytes;
-    arrays[REC_BASE - REC_STAMP] = ptr + 2 * bytes;
-    arrays[REC_AFF - REC_STAMP] = ptr + 3 * bytes;
-    arrays[REC_TAINT - REC_STAMP] = ptr + 4 * bytes;
+    arrays[REC_OUTCOME - REC_STAMP] = ptr + CN_OUTCOME * 4;
+    arrays[REC_BASE - REC_STAMP] = ptr + CN_BASE * 4;
+    arrays[REC_AFF - REC_STAMP] = ptr + CN_AFF * 4;
+    arrays[REC_TAINT - REC_STAMP] = ptr + CN_TAINT * 4;
     arrays[REC_META - REC_STAMP] = this.heap.alloc(META_WORDS * 4);
     arrays[REC_TREE - REC_STAMP] = tree;
     arrays[REC_AFF_MAX - REC_STAMP] = maxima;
-    arrays[REC_TAINT_MAX - REC_STAMP] = maxima + leaves * 2 * 4;
+    arrays[REC_TAINT_MAX - REC_STAMP] = maxima + leaves * 4;
     arrays[REC_HIST - REC_STAMP] = this.heap.alloc(Math.max(this.histCapacity, 1) * 4);
     return { arrays, key: 0, keyCapacity: 0, used: 0 };
   }

@@ -20,7 +20,7 @@ import {
   H_NODE_COUNT, H_STATE, H_REJECT, H_REASON_COUNT, H_SCRATCH_IDX, H_SCRATCH_BASE, H_SCRATCH_AFF,
   H_SCRATCH_TAINT, H_W_AFFINITY, H_W_TAINT, H_TIE_RANDOM, H_RNG, H_TAINT_SCORING, H_Q_PREF_COUNT,
   H_OUT_SCORE, H_OUT_FEASIBLE, NODE_PRESENT, NODE_READY, H_NODE_VERSION, H_CLASS_STAMP,
-  H_CLASS_OUTCOME, H_CLASS_BASE, H_CLASS_AFF, H_CLASS_TAINT, OUTCOME_FEASIBLE, H_EXTRA_SCORES,
+  CN_STAMP, CN_OUTCOME, CN_BASE, CN_AFF, CN_TAINT, CN_SHIFT, OUTCOME_FEASIBLE, H_EXTRA_SCORES,
   H_Q_REQUIRED, H_Q_REQUIRED_END, H_Q_TERM_COUNT, H_Q_PORT_COUNT, H_REQUIRED_NODE, H_TAINT_COUNT,
   H_ALLOC_CPU, H_ALLOC_MEM, H_ALLOC_EPH, H_ALLOC_PODS, H_REQ_CPU, H_REQ_MEM, H_REQ_EPH, H_REQ_PODS,
   H_NZ_CPU, H_NZ_MEM, H_POD, POD_CPU, POD_MEM, POD_EPH, POD_NZ_CPU, POD_NZ_MEM, H_W_FIT,
@@ -32,12 +32,9 @@ import { countRejection, evalAffinity, evalAvoid, evalBase, evaluate, f64At, i32
 let state: usize = 0;
 let reject: usize = 0;
 let versions: usize = 0;
-let stamps: usize = 0;
+/** The class's node records (CN_* words per node slot), if it has them. */
+let nodes: usize = 0;
 let cached = false;
-let outcomes: usize = 0;
-let bases: usize = 0;
-let affs: usize = 0;
-let avoids: usize = 0;
 let twoPass = false;
 let random = false;
 let wTaint = 0;
@@ -78,16 +75,17 @@ function visit(ctx: usize, i: i32): void {
   let base: i32;
   let aff = 0;
   let avoid = 0;
-  if (cached && load<u32>(stamps + at) == load<u32>(versions + at)) {
-    outcome = load<i32>(outcomes + at);
+  const r = nodes + (<usize>i << (CN_SHIFT + 2));
+  if (cached && load<u32>(r, CN_STAMP << 2) == load<u32>(versions + at)) {
+    outcome = load<i32>(r, CN_OUTCOME << 2);
     if (outcome != OUTCOME_FEASIBLE) {
       countRejection(reject, outcome, 1);
       return;
     }
-    base = load<i32>(bases + at);
+    base = load<i32>(r, CN_BASE << 2);
     if (twoPass) {
-      aff = load<i32>(affs + at);
-      avoid = load<i32>(avoids + at);
+      aff = load<i32>(r, CN_AFF << 2);
+      avoid = load<i32>(r, CN_TAINT << 2);
     }
   } else {
     outcome = evaluate(ctx, i, s);
@@ -95,11 +93,11 @@ function visit(ctx: usize, i: i32): void {
     aff = evalAffinity;
     avoid = evalAvoid;
     if (cached) {
-      store<u32>(stamps + at, load<u32>(versions + at));
-      store<i32>(outcomes + at, outcome);
-      store<i32>(bases + at, base);
-      store<i32>(affs + at, aff);
-      store<i32>(avoids + at, avoid);
+      store<u32>(r, load<u32>(versions + at), CN_STAMP << 2);
+      store<i32>(r, outcome, CN_OUTCOME << 2);
+      store<i32>(r, base, CN_BASE << 2);
+      store<i32>(r, aff, CN_AFF << 2);
+      store<i32>(r, avoid, CN_TAINT << 2);
     }
     if (outcome != OUTCOME_FEASIBLE) {
       countRejection(reject, outcome, 1);
@@ -298,12 +296,8 @@ export function scan(ctx: usize): i32 {
   reject = ptr(ctx, H_REJECT);
   memory.fill(reject, 0, <usize>word(ctx, H_REASON_COUNT) << 2);
   versions = ptr(ctx, H_NODE_VERSION);
-  stamps = ptr(ctx, H_CLASS_STAMP);
-  cached = stamps != 0;
-  outcomes = ptr(ctx, H_CLASS_OUTCOME);
-  bases = ptr(ctx, H_CLASS_BASE);
-  affs = ptr(ctx, H_CLASS_AFF);
-  avoids = ptr(ctx, H_CLASS_TAINT);
+  nodes = ptr(ctx, H_CLASS_STAMP);
+  cached = nodes != 0;
   // Normalised scores need the maximum over feasible nodes first: only then two passes.
   twoPass = word(ctx, H_Q_PREF_COUNT) > 0 || word(ctx, H_TAINT_SCORING) != 0;
   random = word(ctx, H_TIE_RANDOM) != 0;
