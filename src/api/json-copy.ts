@@ -15,26 +15,4 @@ export function copyOfStored(obj: KubeObject): KubeObject {
   return JSON.parse(objectJson(obj)) as KubeObject;
 }
 
-/**
- * Whether two JSON values would be written as the same text: equal, with their objects' keys in
- * the same order (Bun.deepEquals ignores the order, which the stored text and managedFields keep).
- * Walks without allocating; for telling which parts of a private copy are still as stored.
- */
-export function sameJson(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
-    return true;
-  }
-  if (Array.isArray(b)) return false;
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  if (ka.length !== kb.length) return false;
-  for (let i = 0; i < ka.length; i++) {
-    const k = ka[i]!;
-    if (k !== kb[i] || !sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
-  }
-  return true;
-}
+export { sameJson } from "../store/subtrees.ts";

@@ -219,7 +219,7 @@ export function adoptUnchanged<T>(next: T, prev: unknown): T {
     }
     if (typeof nv !== "object" || nv === null || typeof pv !== "object" || pv === null) continue;
     if (k === "metadata" && isPlainObject(nv) && isPlainObject(pv)) adoptFields(nv as Record<string, Json>, pv as Record<string, Json>);
-    else if (sameValue(nv, pv)) n[k] = pv;
+    else if (sameJson(nv, pv)) n[k] = pv;
   }
   return next;
 }
@@ -232,19 +232,24 @@ function adoptFields(n: Record<string, Json>, p: Record<string, Json>): void {
     const pv = p[k];
     if (nv === pv) {
       if (typeof nv === "string") n[k] = pv;
-    } else if (typeof nv === "object" && nv !== null && typeof pv === "object" && pv !== null && sameValue(nv, pv)) n[k] = pv;
+    } else if (typeof nv === "object" && nv !== null && typeof pv === "object" && pv !== null && sameJson(nv, pv)) n[k] = pv;
   }
 }
 
 const isPlainObject = (v: unknown) => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** Equal JSON with the same key order (JSON.stringify would write both alike); allocates nothing. */
-function sameValue(a: Json, b: Json): boolean {
+/**
+ * Whether two JSON values would be written as the same text: equal, with their objects' keys in
+ * the same order (Bun.deepEquals ignores the order, which the stored text and managedFields keep).
+ * Walks without allocating. Also the API's test of which parts of a private copy are still as
+ * stored (src/api/json-copy.ts).
+ */
+export function sameJson(a: Json, b: Json): boolean {
   if (a === b) return true;
   if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!sameValue(a[i], b[i])) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
     return true;
   }
   if (Array.isArray(b)) return false;
@@ -256,6 +261,6 @@ function sameValue(a: Json, b: Json): boolean {
   if (i !== n) return false;
   const ao = a as Record<string, Json>;
   const bo = b as Record<string, Json>;
-  for (const k in ao) if (!sameValue(ao[k], bo[k])) return false;
+  for (const k in ao) if (!sameJson(ao[k], bo[k])) return false;
   return true;
 }
