@@ -3,30 +3,20 @@
 // (KUBUN_STAGE_TIMERS=FILE; the totals are printed at the end). A watch on the namespace's
 // ConfigMaps reads every event, as under bench:api.   --creates N (default 5000)  --clients N (default 64)
 // --warmup N (default 0): N creates first (under other names), so the timed ones run on compiled code.
-// Tokens and authorizers are chained as `kubun server` chains them (a static token, system:masters
-// first). The process CPU per timed create (every thread's: user + system) is printed as cpu_us_per_create.
+// The app's tokens and authorizers: inproc-app.ts. The process CPU per timed create (every thread's: user + system) is printed as cpu_us_per_create.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { createApp } from "../src/api/app.ts";
-import { AuthenticatorChain, StaticTokens } from "../src/api/auth.ts";
-import { AuthorizerChain, mastersAuthorizer } from "../src/api/authz.ts";
-import { ensureDefaultNamespaces } from "../src/api/bootstrap.ts";
-import { Storage } from "../src/api/storage.ts";
-import { SqliteStore } from "../src/store/index.ts";
 import { STAGE_TIMERS, stageTotals } from "../src/store/stage-timers.ts";
+import { inProcessApp } from "./inproc-app.ts";
 
 const { values: args } = parseArgs({ args: process.argv.slice(2), options: { creates: { type: "string", default: "5000" }, clients: { type: "string", default: "64" }, warmup: { type: "string", default: "0" } } });
 const CREATES = Number(args.creates);
 const CLIENTS = Number(args.clients);
 const dir = mkdtempSync(join(tmpdir(), "kubun-api-inproc-"));
 try {
-  const store = new SqliteStore(join(dir, "db.sqlite"));
-  const storage = new Storage(store);
-  await ensureDefaultNamespaces(storage);
-  const auth = new AuthenticatorChain([new StaticTokens().add("t", { name: "admin", groups: ["system:masters"] })]);
-  const app = createApp({ storage, now: () => new Date(), auth, authorizer: new AuthorizerChain([mastersAuthorizer]) });
+  const { store, app } = await inProcessApp(join(dir, "db.sqlite"));
   // The User-Agent names the field manager, as Bun's fetch does under bench:api.
   const headers = { authorization: "Bearer t", "content-type": "application/json", "user-agent": "Bun/1.4.5" };
   const watch = await app.request(`/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=${store.revision}`, { headers });

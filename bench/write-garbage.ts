@@ -17,13 +17,8 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { createApp } from "../src/api/app.ts";
-import { AuthenticatorChain, StaticTokens } from "../src/api/auth.ts";
-import { AuthorizerChain, mastersAuthorizer } from "../src/api/authz.ts";
-import { ensureDefaultNamespaces } from "../src/api/bootstrap.ts";
-import { Storage } from "../src/api/storage.ts";
-import { SqliteStore } from "../src/store/index.ts";
 import { STAGE_TIMERS, stageTotals } from "../src/store/stage-timers.ts";
+import { inProcessApp } from "./inproc-app.ts";
 import { WORKLOADS } from "./fake-objects.ts";
 import { kubeletStatus } from "./memory.ts";
 
@@ -45,11 +40,7 @@ const heapUsed = () => process.memoryUsage().heapUsed;
 // On tmpfs when there is one: fsync is not what is measured, and idle waits for it would let JSC collect inside a write.
 const dir = mkdtempSync(join(existsSync("/dev/shm") ? "/dev/shm" : tmpdir(), "kubun-write-garbage-"));
 try {
-  const store = new SqliteStore(join(dir, "db.sqlite"));
-  const storage = new Storage(store);
-  await ensureDefaultNamespaces(storage);
-  const auth = new AuthenticatorChain([new StaticTokens().add("t", { name: "admin", groups: ["system:masters"] })]);
-  const app = createApp({ storage, now: () => new Date(), auth, authorizer: new AuthorizerChain([mastersAuthorizer]) });
+  const { store, app } = await inProcessApp(join(dir, "db.sqlite"));
   const headers = { authorization: "Bearer t", "content-type": "application/json", "user-agent": "kubelet/v1.32.0" };
   const merge = { ...headers, "content-type": "application/merge-patch+json" };
   const call = async (path: string, method: string, body: unknown, h: Record<string, string> = headers) => {
