@@ -1,5 +1,6 @@
 // The fake cluster's objects shared by the benches: a Node as an agent registers it (from the
-// scheduler core's fake NodeInfo) and the pod shapes of the core bench's workloads.
+// scheduler core's fake NodeInfo), the pod shapes of the core bench's workloads, and the status a
+// kubelet writes to a running pod.
 import type { NodeInfo } from "../src/scheduler/index.ts";
 
 type Json = any;
@@ -44,3 +45,33 @@ export const WORKLOADS: Json[] = [
     affinity: { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 50, preference: { matchExpressions: [{ key: "dedicated", operator: "In", values: ["gpu"] }] } }] } },
   },
 ];
+
+/** The status a kubelet writes once a pod's container runs: what makes a real pod's bytes. */
+export function kubeletStatus(name: string, node: string, i: number): Json {
+  const now = new Date().toISOString();
+  const ip = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+  const condition = (type: string) => ({ type, status: "True", lastProbeTime: null, lastTransitionTime: now });
+  return {
+    status: {
+      phase: "Running",
+      conditions: ["PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled"].map(condition),
+      hostIP: "172.16.0.1",
+      hostIPs: [{ ip: "172.16.0.1" }],
+      podIP: ip,
+      podIPs: [{ ip }],
+      startTime: now,
+      qosClass: "Burstable",
+      containerStatuses: [{
+        name: "app",
+        state: { running: { startedAt: now } },
+        lastState: {},
+        ready: true,
+        restartCount: 0,
+        image: "docker.io/library/busybox:latest",
+        imageID: "docker.io/library/busybox@sha256:9ae97d36d26566ff84e8893c64a6dc4fe8ca6d1144bf5b87b2b85a32def253c7",
+        containerID: `containerd://${Bun.hash(`${name}/${node}`).toString(16).padStart(16, "0").repeat(4)}`,
+        started: true,
+      }],
+    },
+  };
+}

@@ -29,15 +29,14 @@ import { KubeClient, resourceFor } from "../src/client/index.ts";
 import { XorShift32 } from "../src/scheduler/tie-break.ts";
 import { fakeNodes } from "./scheduler-core.ts";
 import { concurrently } from "./fake-kubelets.ts";
-import { nodeObject, WORKLOADS } from "./fake-objects.ts";
-import { cpuSeconds, peakRssMb, rssMb } from "./processes.ts";
+import { kubeletStatus, nodeObject, WORKLOADS } from "./fake-objects.ts";
+import { cpuSeconds, gcSummary, peakRssMb, rssMb } from "./processes.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 type Json = any;
 
 const { values: args } = parseArgs({
-  // A script that imports this file for its helpers (bench/write-garbage.ts) has options of its own.
-  args: import.meta.main ? process.argv.slice(2) : [],
+  args: process.argv.slice(2),
   options: {
     nodes: { type: "string", default: "5000" },
     pods: { type: "string", default: "50000" },
@@ -114,35 +113,6 @@ const int = (name: string, v: string) => {
 const mb = (bytes: number) => Number((bytes / 2 ** 20).toFixed(1));
 const log = (s: string) => args.json || process.stderr.write(`bench:memory: ${s}\n`);
 
-/** The status a kubelet writes once a pod's container runs: what makes a real pod's bytes. */
-export function kubeletStatus(name: string, node: string, i: number): Json {
-  const now = new Date().toISOString();
-  const ip = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
-  const condition = (type: string) => ({ type, status: "True", lastProbeTime: null, lastTransitionTime: now });
-  return {
-    status: {
-      phase: "Running",
-      conditions: ["PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled"].map(condition),
-      hostIP: "172.16.0.1",
-      hostIPs: [{ ip: "172.16.0.1" }],
-      podIP: ip,
-      podIPs: [{ ip }],
-      startTime: now,
-      qosClass: "Burstable",
-      containerStatuses: [{
-        name: "app",
-        state: { running: { startedAt: now } },
-        lastState: {},
-        ready: true,
-        restartCount: 0,
-        image: "docker.io/library/busybox:latest",
-        imageID: "docker.io/library/busybox@sha256:9ae97d36d26566ff84e8893c64a6dc4fe8ca6d1144bf5b87b2b85a32def253c7",
-        containerID: `containerd://${Bun.hash(`${name}/${node}`).toString(16).padStart(16, "0").repeat(4)}`,
-        started: true,
-      }],
-    },
-  };
-}
 
 /** Pods of the scheduler bench's workloads (but the tolerating one), labelled as 50 apps. */
 const SHAPES = WORKLOADS.slice(0, 5);
@@ -170,29 +140,6 @@ async function heapOf(pid: number, file: string): Promise<Json> {
   return JSON.parse(readFileSync(file, "utf8"));
 }
 
-/**
- * JSC's collections over the run, from the server's stderr when it ran with `--jsc logGC=1`
- * (each collection logs "START <kind> <size>kb => EdenCollection|FullCollection ... => <size>kb"):
- * how many, the largest heap a collection started at, and what full and eden collections freed.
- * Garbage that outlives an eden collection (a replaced revision, a text that left the watch ring)
- * is freed only by a full one: what the full collections free is that old-generation garbage.
- */
-export function gcSummary(log: string): { collections: number; full: number; maxStartMb: number; fullFreedMb: number; edenFreedMb: number } | undefined {
-  const re = /START \S+ (\d+)kb => (EdenCollection|FullCollection)[\s\S]*?=> (\d+)kb, p=/g;
-  const out = { collections: 0, full: 0, maxStartMb: 0, fullFreedMb: 0, edenFreedMb: 0 };
-  for (const m of log.matchAll(re)) {
-    const start = Number(m[1]) / 1024;
-    const freed = start - Number(m[3]) / 1024;
-    out.collections++;
-    out.maxStartMb = Math.max(out.maxStartMb, start);
-    if (m[2] === "FullCollection") {
-      out.full++;
-      out.fullFreedMb += freed;
-    } else out.edenFreedMb += freed;
-  }
-  if (out.collections === 0) return undefined;
-  return { ...out, maxStartMb: Math.round(out.maxStartMb), fullFreedMb: Math.round(out.fullFreedMb), edenFreedMb: Math.round(out.edenFreedMb) };
-}
 
 async function main(): Promise<void> {
   const nodes = int("nodes", args.nodes);

@@ -106,3 +106,27 @@ export function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return m ? Number(m[1]) / 1024 : NaN;
 }
+
+/**
+ * JSC's collections over the run, from the server's stderr when it ran with `--jsc logGC=1`
+ * (each collection logs "START <kind> <size>kb => EdenCollection|FullCollection ... => <size>kb"):
+ * how many, the largest heap a collection started at, and what full and eden collections freed.
+ * Garbage that outlives an eden collection (a replaced revision, a text that left the watch ring)
+ * is freed only by a full one: what the full collections free is that old-generation garbage.
+ */
+export function gcSummary(log: string): { collections: number; full: number; maxStartMb: number; fullFreedMb: number; edenFreedMb: number } | undefined {
+  const re = /START \S+ (\d+)kb => (EdenCollection|FullCollection)[\s\S]*?=> (\d+)kb, p=/g;
+  const out = { collections: 0, full: 0, maxStartMb: 0, fullFreedMb: 0, edenFreedMb: 0 };
+  for (const m of log.matchAll(re)) {
+    const start = Number(m[1]) / 1024;
+    const freed = start - Number(m[3]) / 1024;
+    out.collections++;
+    out.maxStartMb = Math.max(out.maxStartMb, start);
+    if (m[2] === "FullCollection") {
+      out.full++;
+      out.fullFreedMb += freed;
+    } else out.edenFreedMb += freed;
+  }
+  if (out.collections === 0) return undefined;
+  return { ...out, maxStartMb: Math.round(out.maxStartMb), fullFreedMb: Math.round(out.fullFreedMb), edenFreedMb: Math.round(out.edenFreedMb) };
+}

@@ -19,8 +19,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { STAGE_TIMERS, stageTotals } from "../src/store/stage-timers.ts";
 import { inProcessApp } from "./inproc-app.ts";
-import { WORKLOADS } from "./fake-objects.ts";
-import { kubeletStatus } from "./memory.ts";
+import { kubeletStatus, WORKLOADS } from "./fake-objects.ts";
 
 const { values: args } = parseArgs({ args: process.argv.slice(2), options: { pods: { type: "string", default: "2000" }, stages: { type: "boolean", default: false }, json: { type: "boolean", default: false } } });
 const PODS = Number(args.pods);
