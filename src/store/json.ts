@@ -74,3 +74,14 @@ export function keepStored(text: string, parts: SubtreeTable, prev?: KubeObject)
 export function storedForm(obj: KubeObject, parts: SubtreeTable, prev?: KubeObject): KubeObject {
   return keepStored(JSON.stringify(obj), parts, prev);
 }
+
+/**
+ * The object as stored at `revision`: in its compact parsed form (above), its JSON made once.
+ * `prev`, the key's current object when this is a new revision of it: the new one keeps prev's
+ * values where they are unchanged (subtrees.ts's adoptUnchanged).
+ */
+export function withRevision(object: KubeObject, revision: number, parts: SubtreeTable | undefined, prev?: KubeObject): KubeObject {
+  const versioned = { ...object, metadata: { ...object.metadata, resourceVersion: String(revision) } };
+  // A cold resource's object is dropped once written and sent: nothing to share its parts with.
+  return parts ? storedForm(versioned, parts, prev) : parseStored(JSON.stringify(versioned));
+}

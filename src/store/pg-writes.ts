@@ -6,7 +6,7 @@ import { KeyExistsError, KeyNotFoundError, RevisionConflictError } from "./error
 import { objectJson, parseStored } from "./json.ts";
 import type { LatestRow } from "./pg-log.ts";
 import type { LogRow } from "./sqlite-log.ts";
-import { withRevision } from "./store.ts";
+import { withRevision } from "./json.ts";
 import type { SubtreeTable } from "./subtrees.ts";
 import type { Entry } from "./types.ts";
 

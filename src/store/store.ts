@@ -6,7 +6,7 @@
 // writes visible to readers, published to watchers, and acknowledged to callers.
 import type { KubeObject } from "../apis/meta.ts";
 import { CompactedError, KeyExistsError, KeyNotFoundError, RevisionConflictError, StorageWriteError, StoreClosedError } from "./errors.ts";
-import { forgetJson, keepStored, objectJson, parseStored, storedForm } from "./json.ts";
+import { forgetJson, keepStored, objectJson, parseStored, withRevision } from "./json.ts";
 import { ColdEntry } from "./cold-entry.ts";
 import { historyOf } from "./history.ts";
 import { expireKeys, Leases } from "./leases.ts";
@@ -49,16 +49,6 @@ interface PendingWrite {
 /** Log rows a step of compaction looks at: a few milliseconds of the event loop. */
 const COMPACT_STEP_ROWS = 500;
 
-/**
- * The object as stored at `revision`: in its compact parsed form (json.ts), its JSON made once.
- * `prev`, the key's current object when this is a new revision of it: the new one keeps prev's
- * values where they are unchanged (subtrees.ts's adoptUnchanged).
- */
-export function withRevision(object: KubeObject, revision: number, parts: SubtreeTable | undefined, prev?: KubeObject): KubeObject {
-  const versioned = { ...object, metadata: { ...object.metadata, resourceVersion: String(revision) } };
-  // A cold resource's object is dropped once written and sent: nothing to share its parts with.
-  return parts ? storedForm(versioned, parts, prev) : parseStored(JSON.stringify(versioned));
-}
 
 export class SqliteStore implements ServerStore {
   private readonly log: SqliteLog;
