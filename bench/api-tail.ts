@@ -7,6 +7,7 @@
 // bands (by percentile) with the mean of what each band's creates spent where, so the tail's
 // cause shows beside the median's (bench/README.md, "What the slow creates wait on").
 import { readFileSync } from "node:fs";
+import { jscCollections } from "./processes.ts";
 
 export interface Trace {
   requests: number[];
@@ -53,27 +54,16 @@ function firstEndingAfter(spans: { s: number; e: number }[], t: number): number 
 
 /** JSC's collections in the log's text: count by kind, and their pauses (ms). */
 export function gcSummary(log: string): Record<string, number> {
-  let eden = 0;
-  let full = 0;
-  const pauses: number[] = [];
-  const cycles: number[] = [];
-  for (const line of log.split("\n")) {
-    if (line.includes("=> EdenCollection")) eden++;
-    else if (line.includes("=> FullCollection")) full++;
-    const p = /\bp=([\d.]+)ms/.exec(line);
-    if (p) pauses.push(Number(p[1]));
-    const c = /cycle ([\d.]+)ms END/.exec(line);
-    if (c) cycles.push(Number(c[1]));
-  }
-  pauses.sort((a, b) => a - b);
+  const gc = jscCollections(log);
+  const pauses = gc?.pausesMs ?? [];
   const sum = pauses.reduce((a, b) => a + b, 0);
   return {
-    eden_collections: eden,
-    full_collections: full,
+    eden_collections: gc ? gc.collections - gc.full : 0,
+    full_collections: gc?.full ?? 0,
     pause_total_ms: Number(sum.toFixed(1)),
     pause_max_ms: Number((pauses.at(-1) ?? 0).toFixed(2)),
     pause_p99_ms: Number((pauses[Math.floor(pauses.length * 0.99)] ?? 0).toFixed(2)),
-    cycle_max_ms: Number(Math.max(0, ...cycles).toFixed(2)),
+    cycle_max_ms: Number((gc?.cycleMaxMs ?? 0).toFixed(2)),
   };
 }
 

@@ -354,7 +354,7 @@ async function main(): Promise<void> {
     warmup_s: WARMUP_S,
     warmup_creates: warmedUp,
     server_jsc_env: Object.entries(SERVER_JSC).map(([k, v]) => `${k}=${v}`).join(" "),
-    ...(stages ? { timedus_per_create: stages } : {}),
+    ...(stages ? { stages_us_per_create: stages } : {}),
     create_round_trip_p50_ms: roundTrip(trips, 50),
     create_round_trip_p99_ms: roundTrip(trips, 99),
     bare_https_round_trip_p50_ms: roundTrip(floorTrips, 50),

@@ -30,7 +30,7 @@ import { XorShift32 } from "../src/scheduler/tie-break.ts";
 import { fakeNodes } from "./scheduler-core.ts";
 import { concurrently } from "./fake-kubelets.ts";
 import { kubeletStatus, nodeObject, WORKLOADS } from "./fake-objects.ts";
-import { cpuSeconds, gcSummary, peakRssMb, rssMb } from "./processes.ts";
+import { cpuSeconds, jscCollections, peakRssMb, rssMb } from "./processes.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 type Json = any;
@@ -294,7 +294,7 @@ async function main(): Promise<void> {
     await renewer;
     const fileBytes = ["state.db", "state.db-wal"].map((f) => join(dataDir, f)).filter(existsSync).reduce((sum, f) => sum + statSync(f).size, 0);
 
-    const gc = jsc.BUN_JSC_logGC ? gcSummary(readFileSync(serverLog, "utf8")) : undefined;
+    const gc = jsc.BUN_JSC_logGC ? jscCollections(readFileSync(serverLog, "utf8")) : undefined;
     const perPod = ((settled - rssNodes) * 2 ** 20) / podCount;
     const result = {
       nodes,

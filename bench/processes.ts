@@ -107,16 +107,30 @@ export function rssMb(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
+/** What JSC's log of its collections says (BUN_JSC_logGC=1, on the process's stderr). */
+export interface JscCollections {
+  collections: number;
+  full: number;
+  /** The largest heap a collection started at, MB. */
+  maxStartMb: number;
+  /** What full and eden collections freed, MB. */
+  fullFreedMb: number;
+  edenFreedMb: number;
+  /** Each collection's pause (p=…ms), sorted, and the longest collection cycle (cycle …ms END), ms. */
+  pausesMs: number[];
+  cycleMaxMs: number;
+}
+
 /**
- * JSC's collections over the run, from the server's stderr when it ran with `--jsc logGC=1`
- * (each collection logs "START <kind> <size>kb => EdenCollection|FullCollection ... => <size>kb"):
- * how many, the largest heap a collection started at, and what full and eden collections freed.
- * Garbage that outlives an eden collection (a replaced revision, a text that left the watch ring)
- * is freed only by a full one: what the full collections free is that old-generation garbage.
+ * JSC's collections in a log (each logs "START <kind> <size>kb => EdenCollection|FullCollection
+ * ... => <size>kb, p=<pause>ms ... cycle <ms>ms END"): how many, the largest heap one started at,
+ * what full and eden collections freed, their pauses. Garbage that outlives an eden collection (a
+ * replaced revision, a text that left the watch ring) is freed only by a full one: what the full
+ * collections free is that old-generation garbage. Shared by bench:memory and bench:api --tail.
  */
-export function gcSummary(log: string): { collections: number; full: number; maxStartMb: number; fullFreedMb: number; edenFreedMb: number } | undefined {
+export function jscCollections(log: string): JscCollections | undefined {
   const re = /START \S+ (\d+)kb => (EdenCollection|FullCollection)[\s\S]*?=> (\d+)kb, p=/g;
-  const out = { collections: 0, full: 0, maxStartMb: 0, fullFreedMb: 0, edenFreedMb: 0 };
+  const out = { collections: 0, full: 0, maxStartMb: 0, fullFreedMb: 0, edenFreedMb: 0, pausesMs: [] as number[], cycleMaxMs: 0 };
   for (const m of log.matchAll(re)) {
     const start = Number(m[1]) / 1024;
     const freed = start - Number(m[3]) / 1024;
@@ -128,5 +142,12 @@ export function gcSummary(log: string): { collections: number; full: number; max
     } else out.edenFreedMb += freed;
   }
   if (out.collections === 0) return undefined;
+  for (const line of log.split("\n")) {
+    const p = /\bp=([\d.]+)ms/.exec(line);
+    if (p) out.pausesMs.push(Number(p[1]));
+    const c = /cycle ([\d.]+)ms END/.exec(line);
+    if (c) out.cycleMaxMs = Math.max(out.cycleMaxMs, Number(c[1]));
+  }
+  out.pausesMs.sort((a, b) => a - b);
   return { ...out, maxStartMb: Math.round(out.maxStartMb), fullFreedMb: Math.round(out.fullFreedMb), edenFreedMb: Math.round(out.edenFreedMb) };
 }
