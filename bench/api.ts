@@ -28,6 +28,7 @@ import { ensureEtcd, etcdPut, startEtcd } from "./etcd-peer.ts";
 import { startPostgres } from "../test/helpers/postgres.ts";
 import { KUBUN_JSC_ENV } from "../src/cli/heap-settings.ts";
 import { rawCeiling, stageBreakdown, stageTotals } from "./api-stages.ts";
+import { load, warmUpFor, type LoadResult } from "./api-load.ts";
 import { gcLogSince, gcSummary, roundTrip, tailBreakdown, tailLines, type RoundTrip, type Trace } from "./api-tail.ts";
 
 const { values: args } = parseArgs({
@@ -79,51 +80,6 @@ async function startServer(name = "server", extra: string[] = [], env?: Record<s
   return { proc, url, token: readFileSync(join(dataDir, "admin.token"), "utf8").trim(), ca: readFileSync(join(dataDir, "tls", "ca.crt"), "utf8") };
 }
 
-interface LoadResult {
-  perS: number;
-  ok: number;
-  failed: number;
-  /** The first few failures, as "status body". */
-  failures: string[];
-}
-
-/**
- * CLIENTS concurrent loops sending `count` POSTs made by `request(i)`; a request counts when
- * `expected` is its status. `sent`, when given, records when request i was sent.
- */
-async function load(count: number, request: (i: number) => { url: string; body: string }, headers: Record<string, string>, ca: string, expected: number, sent?: Map<string, number>, nameOf?: (i: number) => string, acked?: Map<string, number>, trips?: RoundTrip[]): Promise<LoadResult> {
-  let next = 0;
-  let ok = 0;
-  const failures: string[] = [];
-  let failed = 0;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: CLIENTS }, async () => {
-      while (next < count) {
-        const i = next++;
-        const { url, body } = request(i);
-        const sentAt = performance.now();
-        if (sent && nameOf) sent.set(nameOf(i), sentAt);
-        try {
-          const res = await fetch(url, { method: "POST", body, headers, tls: { ca } } as RequestInit);
-          const text = await res.text();
-          if (acked && nameOf) acked.set(nameOf(i), performance.now());
-          if (trips) trips.push({ sent: performance.timeOrigin + sentAt, acked: performance.timeOrigin + performance.now(), revision: Number(/"resourceVersion":"(\d+)"/.exec(text)?.[1]) });
-          if (res.status === expected) ok++;
-          else {
-            failed++;
-            if (failures.length < 5) failures.push(`${res.status} ${text.slice(0, 200)}`);
-          }
-        } catch (err) {
-          failed++;
-          if (failures.length < 5) failures.push(String(err));
-        }
-      }
-    }),
-  );
-  return { perS: ok / ((performance.now() - t0) / 1000), ok, failed, failures };
-}
-
 /** Create i goes to one of `urls` in turn: clients spread over several servers. */
 const createRequest = (url: string | string[]) => {
   const urls = Array.isArray(url) ? url : [url];
@@ -142,7 +98,7 @@ async function postgresFigures(): Promise<Record<string, number>> {
     stops.push(a.proc);
     const headers = { authorization: `Bearer ${a.token}`, "content-type": "application/json" };
     await fetch(`${a.url}/api/v1/namespaces`, { method: "POST", body: JSON.stringify({ metadata: { name: "bench" } }), headers, tls: { ca: a.ca } } as RequestInit);
-    const single = await load(CREATES, createRequest(a.url), headers, a.ca, 201);
+    const single = await load(CLIENTS, CREATES, createRequest(a.url), headers, a.ca, 201);
     a.proc.kill();
     await a.proc.exited;
 
@@ -155,7 +111,7 @@ async function postgresFigures(): Promise<Record<string, number>> {
     stops.push(q.proc);
     const h2 = { authorization: `Bearer ${p.token}`, "content-type": "application/json" };
     await fetch(`${p.url}/api/v1/namespaces`, { method: "POST", body: JSON.stringify({ metadata: { name: "bench" } }), headers: h2, tls: { ca: p.ca } } as RequestInit);
-    const pair = await load(CREATES, createRequest([p.url, q.url]), h2, p.ca, 201);
+    const pair = await load(CLIENTS, CREATES, createRequest([p.url, q.url]), h2, p.ca, 201);
     progress(`PostgreSQL: cross-server watch delivery over ${WATCH_SAMPLES} creates`);
     const onB = (path: string, init: RequestInit = {}) => fetch(`${q.url}${path}`, { ...init, headers: h2, tls: { ca: p.ca } } as RequestInit);
     const list: any = await (await onB("/api/v1/namespaces/bench/configmaps?limit=1")).json();
@@ -219,26 +175,11 @@ function watchLatencies(call: (path: string, init?: RequestInit) => Promise<Resp
   };
 }
 
-/**
- * WARMUP_S seconds of the same requests from CLIENTS clients before a timed run; how many were made.
- * Every side gets it (kubun, the bare HTTPS server, etcd), so each is timed in its steady state.
- */
+/** WARMUP_S seconds of the same requests before a timed run (api-load.ts); how many were made. */
 async function warmUp(what: string, request: (i: number) => { url: string; body: string }, headers: Record<string, string>, ca: string, expected: number): Promise<number> {
   if (!(WARMUP_S > 0)) return 0;
   progress(`warming ${what} up: ${WARMUP_S} s of the same requests`);
-  const stopAt = performance.now() + WARMUP_S * 1000;
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: CLIENTS }, async () => {
-      while (performance.now() < stopAt) {
-        const { url, body } = request(next++);
-        const res = await fetch(url, { method: "POST", body, headers, tls: { ca } } as RequestInit);
-        const text = await res.text();
-        if (res.status !== expected) throw new Error(`${what} warm-up: ${res.status} ${text.slice(0, 200)}`);
-      }
-    }),
-  );
-  return next;
+  return warmUpFor(CLIENTS, WARMUP_S, what, request, headers, ca, expected);
 }
 
 const progress = (msg: string) => process.stderr.write(`bench:api: ${msg}\n`);
@@ -270,7 +211,7 @@ async function main(): Promise<void> {
   if (timed) await stageTotals(server.proc, stagesFile);
   const gcFrom = args.tail ? statSync(gcLog).size : 0;
   const trips: RoundTrip[] = [];
-  const creates = await load(CREATES, createRequest(server.url), headers, server.ca, 201, burstSent, (i) => `cm-${i}`, burstAcked, trips);
+  const creates = await load(CLIENTS, CREATES, createRequest(server.url), headers, server.ca, 201, burstSent, (i) => `cm-${i}`, burstAcked, trips);
   const gcText = args.tail ? gcLogSince(gcLog, gcFrom) : "";
   await burstWatch.seen(creates.ok);
   // Under a closed loop of CLIENTS, send → event is at least a create's own round trip (CLIENTS /
@@ -307,7 +248,7 @@ async function main(): Promise<void> {
   const floor = await spawnListening([process.execPath, "bench/https-floor.ts", join(tls, "serving.crt"), join(tls, "serving.key")]);
   await warmUp("the bare HTTPS server", createRequest(floor.url), headers, server.ca, 201);
   const floorTrips: RoundTrip[] = [];
-  const transport = await load(CREATES, createRequest(floor.url), headers, server.ca, 201, undefined, undefined, undefined, floorTrips);
+  const transport = await load(CLIENTS, CREATES, createRequest(floor.url), headers, server.ca, 201, undefined, undefined, undefined, floorTrips);
   floor.proc.kill();
   await floor.proc.exited;
 
@@ -319,7 +260,7 @@ async function main(): Promise<void> {
     const peer = await startEtcd({ certFile: join(tls, "serving.crt"), keyFile: join(tls, "serving.key"), caPem: server.ca });
     try {
       await warmUp("etcd", (i) => ({ url: `${peer.url}/v3/kv/put`, body: etcdPut(`/registry/configmaps/warmup/cm-${i}`, stored) }), { "content-type": "application/json" }, server.ca, 200);
-      etcd = await load(CREATES, (i) => ({ url: `${peer.url}/v3/kv/put`, body: etcdPut(`/registry/configmaps/bench/cm-${i}`, stored) }), { "content-type": "application/json" }, server.ca, 200);
+      etcd = await load(CLIENTS, CREATES, (i) => ({ url: `${peer.url}/v3/kv/put`, body: etcdPut(`/registry/configmaps/bench/cm-${i}`, stored) }), { "content-type": "application/json" }, server.ca, 200);
     } finally {
       await peer.stop();
     }
