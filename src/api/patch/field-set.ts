@@ -172,9 +172,19 @@ export interface TreeNode {
 /** Tokens a node holds before it gets an index. */
 const NARROW = 16;
 
-export const treeNode = (): TreeNode => ({ member: false, tokens: [], kids: [], index: undefined });
+/**
+ * A node's tokens and kids until its first kid: most nodes are leaves (a pod status's ~70 fields),
+ * and two arrays made for each that stay empty are garbage. Never written to (kid replaces them).
+ */
+const NONE: never[] = [];
+
+export const treeNode = (): TreeNode => ({ member: false, tokens: NONE, kids: NONE, index: undefined });
 
 export function kid(node: TreeNode, token: string): TreeNode {
+  if (node.tokens === NONE) {
+    node.tokens = [];
+    node.kids = [];
+  }
   const i = node.index ? (node.index.get(token) ?? -1) : node.tokens.indexOf(token);
   if (i >= 0) return node.kids[i]!;
   const child = treeNode();
@@ -185,26 +195,40 @@ export function kid(node: TreeNode, token: string): TreeNode {
   return child;
 }
 
-/** The node as toFieldsV1 writes it: tokens sorted, "." first for a member with members below; undefined when empty. */
+/**
+ * The node as toFieldsV1 writes it: tokens sorted, "." first for a member with members below;
+ * undefined when empty. A tree is written once: a narrow node's tokens (and kids) are sorted in
+ * place, which makes no array per node (a wide node's index is dropped with its order).
+ */
 export function emitTree(node: TreeNode): JsonObject | undefined {
   const { tokens, kids } = node;
+  if (tokens.length === 0) return node.member ? {} : undefined;
   // Token order, compared as toFieldsV1's sort does (tokens in a node are distinct): by insertion
   // for the few tokens most nodes have, by the native sort for a wide node.
-  let order: number[];
   if (tokens.length < NARROW) {
-    order = [];
-    for (let i = 0; i < tokens.length; i++) {
-      let at = order.length;
-      while (at > 0 && tokens[order[at - 1]!]! > tokens[i]!) at--;
-      order.splice(at, 0, i);
+    for (let i = 1; i < tokens.length; i++) {
+      const token = tokens[i]!;
+      const child = kids[i]!;
+      let at = i;
+      for (; at > 0 && tokens[at - 1]! > token; at--) {
+        tokens[at] = tokens[at - 1]!;
+        kids[at] = kids[at - 1]!;
+      }
+      tokens[at] = token;
+      kids[at] = child;
     }
-  } else order = tokens.map((_, i) => i).sort((a, b) => (tokens[a]! < tokens[b]! ? -1 : 1));
+  } else {
+    const order = tokens.map((_, i) => i).sort((a, b) => (tokens[a]! < tokens[b]! ? -1 : 1));
+    node.tokens = order.map((i) => tokens[i]!);
+    node.kids = order.map((i) => kids[i]!);
+    node.index = undefined;
+  }
   let out: JsonObject | undefined;
-  for (const i of order) {
-    const child = emitTree(kids[i]!);
+  for (let i = 0; i < node.tokens.length; i++) {
+    const child = emitTree(node.kids[i]!);
     if (child === undefined) continue;
     out ??= node.member ? { ".": {} } : {};
-    out[tokens[i]!] = child;
+    out[node.tokens[i]!] = child;
   }
   return out ?? (node.member ? {} : undefined);
 }
