@@ -42,7 +42,7 @@ export function fieldToken(name: string): string {
 
 export class FieldSet {
   /** The paths by key; undefined while the set is only its FieldsV1 tree (decoded when needed). */
-  private paths: Map<string, FieldPath> | undefined = new Map();
+  private paths: Map<string, FieldPath> | undefined;
   /**
    * The FieldsV1 tree this set was read from, while the set is unchanged. Every write reads and
    * writes back every manager's set, and most stay as they were (a Lease renewal changes no
@@ -53,7 +53,13 @@ export class FieldSet {
   /** `source`'s member count and whether it is in toFieldsV1's form, found in one walk when first asked. */
   private surveyed: TreeSurvey | undefined;
 
-  constructor(paths: Iterable<FieldPath> = []) {
+  /** With `tree`, the set read from that FieldsV1 tree (fromFieldsV1): no Map made for paths not decoded. */
+  constructor(paths: Iterable<FieldPath> = [], tree?: JsonObject) {
+    if (tree !== undefined) {
+      this.source = tree;
+      return;
+    }
+    this.paths = new Map();
     for (const path of paths) this.add(path);
   }
 
@@ -100,10 +106,7 @@ export class FieldSet {
 
   /** A set read from a FieldsV1 tree; the tree is decoded only if the set is asked for its paths or changed. */
   static fromFieldsV1(tree: unknown): FieldSet {
-    const set = new FieldSet();
-    set.paths = undefined;
-    set.source = isObject(tree) ? tree : {};
-    return set;
+    return new FieldSet([], isObject(tree) ? tree : {});
   }
 
   /** Only while the set is its unchanged `source` (the survey is of that tree). */
