@@ -5,7 +5,8 @@
 // holds those the old one did not set or set to another value (a list item's or set value's
 // presence is its whole value), `removed` those only the old one set.
 import { deepEqual, isObject, type JsonObject } from "./json-value.ts";
-import { FieldSet, fieldToken, keyToken, kid, treeNode, walkMap, walkValue, type TreeNode } from "./field-set.ts";
+import { FieldSet, fieldToken, keyToken, walkMap, walkValue } from "./field-set.ts";
+import { kid, treeMap, treeNode, treeValue, type TreeNode } from "./field-tree.ts";
 import { fieldStrategy, listKeys, rootType, type FieldStrategy } from "./merge-keys.ts";
 
 export interface FieldDiff {
@@ -123,31 +124,6 @@ function diffList(old: unknown[], updated: unknown[], path: string[], field: Fie
   }
 }
 
-
-/** As walkValue (field-set.ts) adds the fields a value sets, below `node` of a FieldsV1 tree being built. */
-export function treeValue(value: unknown, node: TreeNode, field: FieldStrategy): void {
-  if (isObject(value) && Object.keys(value).length > 0 && !field.atomic) return treeMap(value, node, field.type);
-  if (Array.isArray(value) && value.length > 0 && field.strategy === "merge") {
-    const keyed = listKeys(field).length > 0;
-    for (const item of value) {
-      if (isObject(item) && keyed) {
-        const itemNode = kid(node, keyToken(item, field));
-        itemNode.member = true;
-        treeMap(item, itemNode, field.type);
-      } else if (!isObject(item) && !Array.isArray(item)) kid(node, `v:${JSON.stringify(item)}`).member = true;
-    }
-    return;
-  }
-  node.member = true;
-}
-
-/** As walkMap: the fields of a map, those `keep` keeps. */
-export function treeMap(obj: JsonObject, node: TreeNode, type: string | undefined, keep?: Keep): void {
-  for (const name of Object.keys(obj)) {
-    if (keep && !keep(name)) continue;
-    treeValue(obj[name], kid(node, fieldToken(name)), fieldStrategy(type, name));
-  }
-}
 
 /** The diff as two FieldsV1 trees being built (see diffTrees). */
 export interface TreeDiff {

@@ -6,8 +6,9 @@
 // are not merged across apiVersions (kubun serves one version per group).
 import type { KubeObject, ManagedFieldsEntry } from "../../apis/meta.ts";
 import { deepEqual } from "./json-value.ts";
-import { DuplicateListKeys, NotTreeable, diffFields, diffTrees, treeMap, treeValue, type FieldDiff } from "./field-diff.ts";
-import { FieldSet, emitTree, fieldToken, fieldsOf, kid, treeNode, valueAt, type FieldPath, type TreeNode } from "./field-set.ts";
+import { DuplicateListKeys, NotTreeable, diffFields, diffTrees, type FieldDiff } from "./field-diff.ts";
+import { emitTree, kid, treeMap, treeNode, treeValue, type TreeNode } from "./field-tree.ts";
+import { FieldSet, fieldToken, fieldsOf, valueAt, type FieldPath } from "./field-set.ts";
 import { fieldStrategy, rootType } from "./merge-keys.ts";
 import { isObject, type JsonObject } from "./json-value.ts";
 
