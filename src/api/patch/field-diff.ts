@@ -6,6 +6,7 @@
 // presence is its whole value), `removed` those only the old one set.
 import { deepEqual, isObject, type JsonObject } from "./json-value.ts";
 import { FieldSet, fieldToken, keyToken, walkMap, walkValue } from "./field-set.ts";
+import { kid, treeMap, treeNode, treeValue, type TreeNode } from "./field-tree.ts";
 import { fieldStrategy, listKeys, rootType, type FieldStrategy } from "./merge-keys.ts";
 
 export interface FieldDiff {
@@ -123,3 +124,112 @@ function diffList(old: unknown[], updated: unknown[], path: string[], field: Fie
   }
 }
 
+
+/** The diff as two FieldsV1 trees being built (see diffTrees). */
+export interface TreeDiff {
+  changed: TreeNode;
+  removed: TreeNode;
+}
+
+/**
+ * A place in both trees of a TreeDiff: its nodes are made when a field is first put at or below
+ * it, so the fields a write left as they were cost no node (a status write walks the old status's
+ * unchanged parts too).
+ */
+class Place {
+  constructor(
+    private readonly up: Place | undefined,
+    private readonly token: string,
+    private c?: TreeNode,
+    private r?: TreeNode,
+  ) {}
+  changed(): TreeNode {
+    return (this.c ??= kid(this.up!.changed(), this.token));
+  }
+  removed(): TreeNode {
+    return (this.r ??= kid(this.up!.removed(), this.token));
+  }
+}
+
+/**
+ * A part the tree walk does not follow as diffFields does (a metadata that is a map on one side
+ * only, whose system fields diffFields collects and its caller filters out): the caller uses
+ * diffFields.
+ */
+export class NotTreeable extends Error {}
+
+/**
+ * diffFields' two sets, built as FieldsV1 trees in the same walk (emitTree writes each as
+ * toFieldsV1 writes the set): no path array per field, no joined key, no FieldSet. For a write
+ * whose result is a set made of `changed` alone (a manager new on the object); throws
+ * DuplicateListKeys where diffFields does, and NotTreeable (above).
+ */
+export function diffTrees(old: unknown, updated: unknown, kind: string, keepTop: Keep, keepMetadata: Keep): TreeDiff {
+  const diff: TreeDiff = { changed: treeNode(), removed: treeNode() };
+  const type = rootType(kind);
+  const o = isObject(old) ? old : {};
+  const n = isObject(updated) ? updated : {};
+  treeDiffMap(o, n, new Place(undefined, "", diff.changed, diff.removed), type, keepTop, keepMetadata);
+  return diff;
+}
+
+/** As diffMap; `metadata`, at the top only, is the Keep its map is entered with. */
+function treeDiffMap(old: JsonObject, updated: JsonObject, at: Place, type: string | undefined, keep?: Keep, metadata?: Keep): void {
+  for (const name of Object.keys(updated)) {
+    if (keep && !keep(name)) continue;
+    const value = updated[name];
+    const field = fieldStrategy(type, name);
+    const token = fieldToken(name);
+    const special = metadata !== undefined && name === "metadata";
+    if (!Object.hasOwn(old, name)) {
+      if (special && shapeOf(value, field) === "map") treeDiffMap({}, value as JsonObject, new Place(at, token), field.type, metadata);
+      else treeValue(value, kid(at.changed(), token), field);
+      continue;
+    }
+    if (special) {
+      const shapes = (shapeOf(value, field) === "map" ? 1 : 0) + (shapeOf(old[name], field) === "map" ? 1 : 0);
+      if (shapes === 2) treeDiffMap(old[name] as JsonObject, value as JsonObject, new Place(at, token), field.type, metadata);
+      else if (shapes === 1) throw new NotTreeable(name);
+      else treeDiffValue(old[name], value, new Place(at, token), field);
+    } else treeDiffValue(old[name], value, new Place(at, token), field);
+  }
+  for (const name of Object.keys(old)) {
+    if ((keep && !keep(name)) || Object.hasOwn(updated, name)) continue;
+    treeValue(old[name], kid(at.removed(), fieldToken(name)), fieldStrategy(type, name));
+  }
+}
+
+function treeDiffValue(old: unknown, updated: unknown, at: Place, field: FieldStrategy): void {
+  const shape = shapeOf(updated, field);
+  if (shape !== shapeOf(old, field)) {
+    treeValue(updated, at.changed(), field);
+    treeValue(old, at.removed(), field);
+  } else if (shape === "leaf") {
+    if (!deepEqual(old, updated)) at.changed().member = true;
+  } else if (shape === "map") {
+    treeDiffMap(old as JsonObject, updated as JsonObject, at, field.type);
+  } else {
+    treeDiffList(old as unknown[], updated as unknown[], at, field);
+  }
+}
+
+function treeDiffList(old: unknown[], updated: unknown[], at: Place, field: FieldStrategy): void {
+  const before = itemsByToken(old, field);
+  const after = itemsByToken(updated, field);
+  for (const [token, item] of after) {
+    const was = before.get(token);
+    if (was === undefined) {
+      const node = kid(at.changed(), token);
+      node.member = true;
+      if (isObject(item)) treeMap(item, node, field.type);
+    } else if (isObject(item) && isObject(was)) {
+      treeDiffMap(was, item, new Place(at, token), field.type);
+    }
+  }
+  for (const [token, item] of before) {
+    if (after.has(token)) continue;
+    const node = kid(at.removed(), token);
+    node.member = true;
+    if (isObject(item)) treeMap(item, node, field.type);
+  }
+}

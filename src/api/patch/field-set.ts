@@ -42,7 +42,7 @@ export function fieldToken(name: string): string {
 
 export class FieldSet {
   /** The paths by key; undefined while the set is only its FieldsV1 tree (decoded when needed). */
-  private paths: Map<string, FieldPath> | undefined = new Map();
+  private paths: Map<string, FieldPath> | undefined;
   /**
    * The FieldsV1 tree this set was read from, while the set is unchanged. Every write reads and
    * writes back every manager's set, and most stay as they were (a Lease renewal changes no
@@ -53,7 +53,13 @@ export class FieldSet {
   /** `source`'s member count and whether it is in toFieldsV1's form, found in one walk when first asked. */
   private surveyed: TreeSurvey | undefined;
 
-  constructor(paths: Iterable<FieldPath> = []) {
+  /** With `tree`, the set read from that FieldsV1 tree (fromFieldsV1): no Map made for paths not decoded. */
+  constructor(paths: Iterable<FieldPath> = [], tree?: JsonObject) {
+    if (tree !== undefined) {
+      this.source = tree;
+      return;
+    }
+    this.paths = new Map();
     for (const path of paths) this.add(path);
   }
 
@@ -100,10 +106,7 @@ export class FieldSet {
 
   /** A set read from a FieldsV1 tree; the tree is decoded only if the set is asked for its paths or changed. */
   static fromFieldsV1(tree: unknown): FieldSet {
-    const set = new FieldSet();
-    set.paths = undefined;
-    set.source = isObject(tree) ? tree : {};
-    return set;
+    return new FieldSet([], isObject(tree) ? tree : {});
   }
 
   /** Only while the set is its unchanged `source` (the survey is of that tree). */
@@ -152,61 +155,6 @@ export class FieldSet {
     }
     return root;
   }
-}
-
-/**
- * A node of a FieldsV1 tree being built (a create's set, managed-fields.ts): a member (a leaf
- * field, a keyed list item, a set value), with the nodes below it by token. A node made as a walk
- * goes may end up with nothing in it (a merged list of items that set no field): such a node is
- * left out. Most nodes have a few tokens (a pod's spec the most, about ten): two small arrays
- * searched in order cost less than a Map made for every node; a wide node gets an index.
- */
-export interface TreeNode {
-  member: boolean;
-  tokens: string[];
-  kids: TreeNode[];
-  /** Positions by token, once the node is wide (a ConfigMap's data): searching in order would grow with the square. */
-  index: Map<string, number> | undefined;
-}
-
-/** Tokens a node holds before it gets an index. */
-const NARROW = 16;
-
-export const treeNode = (): TreeNode => ({ member: false, tokens: [], kids: [], index: undefined });
-
-export function kid(node: TreeNode, token: string): TreeNode {
-  const i = node.index ? (node.index.get(token) ?? -1) : node.tokens.indexOf(token);
-  if (i >= 0) return node.kids[i]!;
-  const child = treeNode();
-  node.index?.set(token, node.tokens.length);
-  node.tokens.push(token);
-  node.kids.push(child);
-  if (node.tokens.length === NARROW) node.index = new Map(node.tokens.map((t, at) => [t, at]));
-  return child;
-}
-
-/** The node as toFieldsV1 writes it: tokens sorted, "." first for a member with members below; undefined when empty. */
-export function emitTree(node: TreeNode): JsonObject | undefined {
-  const { tokens, kids } = node;
-  // Token order, compared as toFieldsV1's sort does (tokens in a node are distinct): by insertion
-  // for the few tokens most nodes have, by the native sort for a wide node.
-  let order: number[];
-  if (tokens.length < NARROW) {
-    order = [];
-    for (let i = 0; i < tokens.length; i++) {
-      let at = order.length;
-      while (at > 0 && tokens[order[at - 1]!]! > tokens[i]!) at--;
-      order.splice(at, 0, i);
-    }
-  } else order = tokens.map((_, i) => i).sort((a, b) => (tokens[a]! < tokens[b]! ? -1 : 1));
-  let out: JsonObject | undefined;
-  for (const i of order) {
-    const child = emitTree(kids[i]!);
-    if (child === undefined) continue;
-    out ??= node.member ? { ".": {} } : {};
-    out[tokens[i]!] = child;
-  }
-  return out ?? (node.member ? {} : undefined);
 }
 
 /**

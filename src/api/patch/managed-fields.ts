@@ -6,9 +6,10 @@
 // are not merged across apiVersions (kubun serves one version per group).
 import type { KubeObject, ManagedFieldsEntry } from "../../apis/meta.ts";
 import { deepEqual } from "./json-value.ts";
-import { DuplicateListKeys, diffFields, type FieldDiff } from "./field-diff.ts";
-import { FieldSet, emitTree, fieldToken, fieldsOf, keyToken, kid, treeNode, valueAt, type FieldPath, type TreeNode } from "./field-set.ts";
-import { fieldStrategy, listKeys, rootType, type FieldStrategy } from "./merge-keys.ts";
+import { DuplicateListKeys, NotTreeable, diffFields, diffTrees, type FieldDiff } from "./field-diff.ts";
+import { emitTree, kid, treeMap, treeNode, treeValue, type TreeNode } from "./field-tree.ts";
+import { FieldSet, fieldToken, fieldsOf, valueAt, type FieldPath } from "./field-set.ts";
+import { fieldStrategy, rootType } from "./merge-keys.ts";
 import { isObject, type JsonObject } from "./json-value.ts";
 
 export type Operation = "Apply" | "Update";
@@ -149,10 +150,106 @@ export function updateManagedFields(
     else delete result.metadata.managedFields;
     return result;
   }
-  const { changed, removed } = changedFields(old, updated, kind, subresource);
-
   const owners = readOwners(sent && sent.length > 0 ? sent : old?.metadata.managedFields);
   let mine = owners.find((o) => isManager(o.entry, manager, operation, apiVersion, subresource));
+  if (!mine) {
+    const entries = newManagerEntries(old, updated, kind, owners, { manager, operation, apiVersion, now, subresource });
+    if (entries !== undefined) {
+      if (entries.length > 0) result.metadata.managedFields = entries;
+      else delete result.metadata.managedFields;
+      return result;
+    }
+  }
+  return recordByFieldSets(result, old, updated, kind, owners, mine, { manager, operation, apiVersion, now, subresource });
+}
+
+interface Writer {
+  manager: string;
+  operation: "Update";
+  apiVersion: string;
+  now: string;
+  subresource: string | undefined;
+}
+
+/**
+ * What updateManagedFields writes for a manager new on the object (a kubelet's first status
+ * write, a scheduler's binding), by the general path below when the write takes a field from no
+ * other manager: every other set as it was (none loses a field), and the new manager's set
+ * exactly what the write changed, built as its FieldsV1 tree in the diff's own walk (diffTrees)
+ * — no path per field, no FieldSet, no toFieldsV1. Undefined when that does not hold or the walk
+ * cannot tell (duplicate list keys, metadata a map on one side only): the caller takes the
+ * general path.
+ */
+function newManagerEntries(old: KubeObject | undefined, updated: KubeObject, kind: string, owners: Owner[], w: Writer): ManagedFieldsEntry[] | undefined {
+  let diff;
+  try {
+    diff = diffTrees(old, updated, kind, w.subresource === "status" ? keepStatus : keepMain, keepMetadata);
+  } catch (err) {
+    if (err instanceof DuplicateListKeys || err instanceof NotTreeable) return undefined;
+    throw err;
+  }
+  for (const owner of owners) if (sharesMember(owner.entry.fieldsV1, diff.changed) || sharesMember(owner.entry.fieldsV1, diff.removed)) return undefined;
+  const entries = writeOwners(owners);
+  const fieldsV1 = emitTree(diff.changed);
+  if (fieldsV1 !== undefined) {
+    entries.push({
+      manager: w.manager,
+      operation: w.operation,
+      apiVersion: w.apiVersion,
+      time: w.now,
+      fieldsType: "FieldsV1",
+      fieldsV1,
+      ...(w.subresource ? { subresource: w.subresource } : {}),
+    });
+  }
+  return entries;
+}
+
+/**
+ * Whether a FieldsV1 tree (a manager's, as stored or sent) has a member that the tree being
+ * built marks as one: FieldSet.has's answer (memberOf, field-set.ts) for every member below `node`.
+ */
+function sharesMember(tree: unknown, node: TreeNode): boolean {
+  if (!isObject(tree)) return false;
+  const { tokens, kids } = node;
+  for (let i = 0; i < tokens.length; i++) {
+    const theirs = Object.hasOwn(tree, tokens[i]!) ? tree[tokens[i]!] : undefined;
+    if (!isObject(theirs)) continue;
+    const mine = kids[i]!;
+    if (mine.member && (Object.hasOwn(theirs, ".") || Object.keys(theirs).length === 0)) return true;
+    if (sharesMember(theirs, mine)) return true;
+  }
+  return false;
+}
+
+/**
+ * The new manager's path alone (for the tests): the entries it writes, or undefined where
+ * updateManagedFields takes the general path (the manager has an entry, or the write takes a field
+ * from another manager, or the walk cannot tell).
+ */
+export function newManagerPath(old: KubeObject | undefined, updated: KubeObject, manager: string, now: string, subresource?: string): ManagedFieldsEntry[] | undefined {
+  const kind = updated.kind ?? old?.kind ?? "";
+  const apiVersion = updated.apiVersion ?? old?.apiVersion ?? "";
+  const sent = updated.metadata.managedFields;
+  const owners = readOwners(sent && sent.length > 0 ? sent : old?.metadata.managedFields);
+  if (owners.some((o) => isManager(o.entry, manager, "Update", apiVersion, subresource))) return undefined;
+  return newManagerEntries(old, updated, kind, owners, { manager, operation: "Update", apiVersion, now, subresource });
+}
+
+/** updateManagedFields by field sets: every case (exported for the tests that compare the paths). */
+export function updateByFieldSets(old: KubeObject | undefined, updated: KubeObject, manager: string, operation: "Update", now: string, subresource?: string): KubeObject {
+  const result: KubeObject = { ...updated, metadata: { ...updated.metadata } };
+  const kind = updated.kind ?? old?.kind ?? "";
+  const apiVersion = updated.apiVersion ?? old?.apiVersion ?? "";
+  const sent = updated.metadata.managedFields;
+  const owners = readOwners(sent && sent.length > 0 ? sent : old?.metadata.managedFields);
+  const mine = owners.find((o) => isManager(o.entry, manager, operation, apiVersion, subresource));
+  return recordByFieldSets(result, old, updated, kind, owners, mine, { manager, operation, apiVersion, now, subresource });
+}
+
+function recordByFieldSets(result: KubeObject, old: KubeObject | undefined, updated: KubeObject, kind: string, owners: Owner[], mine: Owner | undefined, w: Writer): KubeObject {
+  const { manager, operation, apiVersion, now, subresource } = w;
+  const { changed, removed } = changedFields(old, updated, kind, subresource);
   // A new manager's set is exactly what it changed (removing from an empty set does nothing):
   // the changed set itself, not its paths keyed again one by one (a kubelet's first status write).
   const fresh = !mine;
@@ -175,31 +272,6 @@ export function updateManagedFields(
   if (entries.length > 0) result.metadata.managedFields = entries;
   else delete result.metadata.managedFields;
   return result;
-}
-
-/** As walkValue (field-set.ts) adds the fields a value sets, below `node`. */
-function treeValue(value: unknown, node: TreeNode, field: FieldStrategy): void {
-  if (isObject(value) && Object.keys(value).length > 0 && !field.atomic) return treeMap(value, node, field.type);
-  if (Array.isArray(value) && value.length > 0 && field.strategy === "merge") {
-    const keyed = listKeys(field).length > 0;
-    for (const item of value) {
-      if (isObject(item) && keyed) {
-        const itemNode = kid(node, keyToken(item, field));
-        itemNode.member = true;
-        treeMap(item, itemNode, field.type);
-      } else if (!isObject(item) && !Array.isArray(item)) kid(node, `v:${JSON.stringify(item)}`).member = true;
-    }
-    return;
-  }
-  node.member = true;
-}
-
-/** As walkMap: the fields of a map, those `keep` keeps. */
-function treeMap(obj: JsonObject, node: TreeNode, type: string | undefined, keep?: (name: string) => boolean): void {
-  for (const name of Object.keys(obj)) {
-    if (keep && !keep(name)) continue;
-    treeValue(obj[name], kid(node, fieldToken(name)), fieldStrategy(type, name));
-  }
 }
 
 /**
