@@ -20,3 +20,38 @@ test("get finds each key in its own resource, however the resources looked up be
   expect(live.get("/core/pods/a/x")).toBeUndefined();
   expect(live.get("/core/podsx/a/x")?.key).toBe("/core/podsx/a/x");
 });
+
+test("list keeps key order through adds, removes and re-adds between lists, as a fresh sort of the live keys gives", () => {
+  const live = new LiveState();
+  const keyOf = (i: number) => `/core/pods/ns-${i % 7}/pod-${(i * 7919) % 1000}`;
+  const present = new Set<string>();
+  let seed = 42;
+  const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) >>> 0) % n);
+  for (let i = 0; i < 400; i++) {
+    live.add(entry(keyOf(i)));
+    present.add(keyOf(i));
+  }
+  const expected = (prefix: string) => [...present].filter((k) => k.startsWith(prefix)).sort();
+  expect(live.list("/core/pods/").map((e) => e.key)).toEqual(expected("/core/pods/"));
+  for (let round = 0; round < 60; round++) {
+    // A few writes between lists (fewer than an eighth of the keys: merged in, not sorted anew),
+    // some rounds many (the order dropped and sorted anew): new keys, removed ones, and keys
+    // removed and added again, or added and removed again, before the next list.
+    const writes = round % 10 === 9 ? 200 : rand(12);
+    for (let w = 0; w < writes; w++) {
+      const key = keyOf(rand(1000));
+      if (present.has(key) && rand(2) === 0) {
+        live.remove(key);
+        present.delete(key);
+      } else if (!present.has(key)) {
+        live.add(entry(key));
+        present.add(key);
+      } else live.put(entry(key));
+    }
+    const prefix = round % 3 === 0 ? "/core/pods/" : `/core/pods/ns-${rand(7)}/`;
+    expect(live.list(prefix).map((e) => e.key)).toEqual(expected(prefix));
+    const all = expected("/core/pods/");
+    const after = all[rand(all.length)]!;
+    expect(live.list("/core/pods/", after).map((e) => e.key)).toEqual(all.filter((k) => k > after));
+  }
+});

@@ -1,5 +1,9 @@
 // The store's current state in memory: each key's latest entry, in one map per resource, with
-// the resource's keys sorted on demand for ordered, paged lists.
+// the resource's keys sorted on demand for ordered, paged lists. A list after writes does not
+// sort every key again: the keys added or removed since the last sort are sorted alone and put
+// in (or taken out) at their places in one copy of the rest, O(n + k log n) for k writes rather
+// than a sort's O(n log n) string comparisons — at 130,000 pods, the sort held the event loop
+// 15-20 ms on the first list after any create.
 import type { Entry } from "./types.ts";
 
 /** "/core/pods/default/web" → "/core/pods/": the resource a key or prefix belongs to. */
@@ -11,8 +15,8 @@ export function resourceOf(key: string): string {
 
 export class LiveState {
   private readonly resources = new Map<string, Map<string, Entry>>();
-  /** Sorted keys of a resource, dropped when a key comes or goes. */
-  private readonly sortedKeys = new Map<string, string[]>();
+  /** A resource's keys as last sorted, and what changed since (see sortedKeysOf). */
+  private readonly order = new Map<string, KeyOrder>();
 
   /**
    * The last resources looked up, tried by `startsWith` before resourceOf: a key's resource
@@ -43,11 +47,7 @@ export class LiveState {
     const resource = resourceOf(prefix);
     const entries = this.resources.get(resource);
     if (!entries) return [];
-    let keys = this.sortedKeys.get(resource);
-    if (!keys) {
-      keys = [...entries.keys()].sort();
-      this.sortedKeys.set(resource, keys);
-    }
+    const keys = this.sortedKeysOf(resource, entries);
     const from = startAfter && startAfter > prefix ? startAfter : prefix;
     const inclusive = from === prefix;
     let i = lowerBound(keys, from);
@@ -55,6 +55,29 @@ export class LiveState {
     const items: Entry[] = [];
     for (; i < keys.length && keys[i]!.startsWith(prefix); i++) items.push(entries.get(keys[i]!)!);
     return items;
+  }
+
+  /** A resource's keys in order: the last sort's, with the keys added or removed since put right. */
+  private sortedKeysOf(resource: string, entries: Map<string, Entry>): string[] {
+    const o = this.order.get(resource);
+    if (!o) {
+      const keys = [...entries.keys()].sort();
+      this.order.set(resource, { keys, changed: [] });
+      return keys;
+    }
+    if (o.changed.length > 0) {
+      o.keys = withChanges(o.keys, o.changed, entries);
+      o.changed = [];
+    }
+    return o.keys;
+  }
+
+  /** A key added to or removed from its resource: noted for the next list (or the order dropped, when sorting anew is cheaper). */
+  private changed(resource: string, key: string): void {
+    const o = this.order.get(resource);
+    if (!o) return;
+    if (o.changed.length >= o.keys.length >> 3) this.order.delete(resource);
+    else o.changed.push(key);
   }
 
   /** Live keys by resource, for memory accounting (bench:memory). */
@@ -75,7 +98,7 @@ export class LiveState {
     if (!entries) this.resources.set(resource, (entries = new Map()));
     const current = entries.get(entry.key);
     if (current) entry.key = current.key; // the map keeps its first key string: one copy, not one per revision
-    else this.sortedKeys.delete(resource);
+    else this.changed(resource, entry.key);
     entries.set(entry.key, entry);
   }
 
@@ -84,18 +107,44 @@ export class LiveState {
     const resource = resourceOf(entry.key);
     let entries = this.resources.get(resource);
     if (!entries) this.resources.set(resource, (entries = new Map()));
-    this.sortedKeys.delete(resource);
+    this.changed(resource, entry.key);
     entries.set(entry.key, entry);
   }
 
   remove(key: string): void {
     const resource = resourceOf(key);
-    if (this.resources.get(resource)?.delete(key)) this.sortedKeys.delete(resource);
+    if (this.resources.get(resource)?.delete(key)) this.changed(resource, key);
   }
 }
 
-function lowerBound(keys: string[], target: string): number {
-  let lo = 0;
+interface KeyOrder {
+  /** The keys, sorted, as of the last list. */
+  keys: string[];
+  /** Keys added or removed since, in no order (one may be there twice). */
+  changed: string[];
+}
+
+/**
+ * `keys` (sorted) with each changed key where `live` says it is now: in its place if live,
+ * gone if not, whatever happened to it in between. One pass over `keys`, a binary search each.
+ */
+function withChanges(keys: string[], changed: string[], live: Map<string, Entry>): string[] {
+  const out: string[] = [];
+  let from = 0;
+  let last: string | undefined;
+  for (const key of changed.sort()) {
+    if (key === last) continue;
+    last = key;
+    const at = lowerBound(keys, key, from);
+    for (let i = from; i < at; i++) out.push(keys[i]!);
+    from = at < keys.length && keys[at] === key ? at + 1 : at;
+    if (live.has(key)) out.push(key);
+  }
+  for (let i = from; i < keys.length; i++) out.push(keys[i]!);
+  return out;
+}
+
+function lowerBound(keys: string[], target: string, lo = 0): number {
   let hi = keys.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
