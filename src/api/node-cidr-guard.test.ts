@@ -10,7 +10,7 @@ import type { KubeObject } from "../apis/meta.ts";
 import { findResource } from "../apis/registry.ts";
 import { SqliteStore } from "../store/index.ts";
 import { NodeCIDRGuard, POD_CIDR_RESERVATIONS } from "./node-cidr-guard.ts";
-import { allocators } from "./storage.ts";
+import { allocators } from "./allocation.ts";
 
 const NODES = findResource("", "v1", "nodes")!;
 const PODS = findResource("", "v1", "pods")!;

@@ -4,7 +4,7 @@
 // names only its own Node, so a resourceVersion precondition cannot see the other; without this
 // the two could hand one /24 to two nodes and pods on both would get the same IPs.
 //
-// It is an Allocator of the write path (storage.ts), as the Service allocator is: the check and
+// It is an Allocator of the write path (allocation.ts), as the Service allocator is: the check and
 // the claim happen synchronously right before the store write, so on one server (the embedded
 // SQLite store has exactly one) two concurrent writes can never both pass; a failed write gives
 // its claim back, a deleted node frees its CIDRs. The table is rebuilt from the stored nodes at
@@ -23,7 +23,7 @@ import { fieldInvalid, invalid } from "../apis/errors.ts";
 import type { KubeObject, StatusCause } from "../apis/meta.ts";
 import { findResource, storePrefix, type ResourceInfo } from "../apis/registry.ts";
 import { KeyExistsError, type Store, type StoreEvent } from "../store/index.ts";
-import type { Allocation, Allocator } from "./storage.ts";
+import type { Allocation, Allocator } from "./allocation.ts";
 
 const NODES_PREFIX = storePrefix(findResource("", "v1", "nodes")!);
 

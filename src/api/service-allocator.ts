@@ -18,7 +18,7 @@ import type { KubeObject, StatusCause } from "../apis/meta.ts";
 import type { ResourceInfo } from "../apis/registry.ts";
 import { KeyExistsError, type Store, type StoreEvent } from "../store/index.ts";
 import { formatIPv4, parseIPv4, parseServiceCIDR, RangeBitmap } from "./ip-range.ts";
-import type { Allocation, Allocator } from "./storage.ts";
+import type { Allocation, Allocator } from "./allocation.ts";
 
 export const DEFAULT_SERVICE_CIDR = "10.43.0.0/16";
 

@@ -17,6 +17,7 @@ import { finalizersOnDelete, gracePeriodSeconds, kindUnknownFields, markDeleting
 import { copyOfStored } from "./json-copy.ts";
 import type { AdmitWrite, Release } from "./admit-write.ts";
 import { stageEnd, stageStart } from "../store/stage-timers.ts";
+import type { Allocator } from "./allocation.ts";
 
 export interface WriteOptions {
   dryRun?: boolean;
@@ -62,38 +63,6 @@ export const objectKey = storeKey;
 
 /** The keys of a resource's objects in one namespace, or in all when `namespace` is undefined. */
 const resourcePrefix = (r: ResourceInfo, namespace: string | undefined) => (namespace ? `${storePrefix(r)}${namespace}/` : storePrefix(r));
-
-/** A claim on something an object holds outside the store, settled once the write is known. */
-export interface Allocation {
-  /** Before the write (not in a dry run): makes the claims good across API servers sharing the datastore. */
-  reserve?(): Promise<void>;
-  /** The write landed: give back what the old object held and the new one doesn't. */
-  commit(): void | Promise<void>;
-  /** The write failed or was a dry run: give back what was claimed. */
-  revert(): void | Promise<void>;
-}
-
-/**
- * Values allocated in the write path (a Service's cluster IP and node ports): claimed
- * synchronously right before the store write, so concurrent writes never share one.
- */
-export interface Allocator {
-  /** Claims what `next` needs (filling in what is missing); undefined when the kind holds nothing. */
-  begin(r: ResourceInfo, next: KubeObject | undefined, current: KubeObject | undefined): Allocation | undefined;
-}
-
-/** Several allocators as one: each answers for its own kinds, the first that does wins. */
-export function allocators(...list: Allocator[]): Allocator {
-  return {
-    begin(r, next, current) {
-      for (const a of list) {
-        const allocation = a.begin(r, next, current);
-        if (allocation) return allocation;
-      }
-      return undefined;
-    },
-  };
-}
 
 export class Storage {
   constructor(
