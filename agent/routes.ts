@@ -4,6 +4,7 @@
 // removes those whose node went away without touching anyone else's routes.
 import type { Node } from "../src/apis/index.ts";
 import { Informer, resourceFor, type KubeClient } from "../src/client/index.ts";
+import { compareStrings } from "../src/apis/compare.ts";
 
 /** `proto` of the routes this agent installs (an unassigned number in /etc/iproute2/rt_protos). */
 export const ROUTE_PROTO = 177;
@@ -23,7 +24,7 @@ export function desiredRoutes(nodes: Node[], self: string): HostRoute[] {
     if (n.metadata.name === self || !dst || !via || dst === own || dst.includes(":")) continue;
     out.set(dst, { dst, via });
   }
-  return [...out.values()].sort((a, b) => a.dst.localeCompare(b.dst));
+  return [...out.values()].sort((a, b) => compareStrings(a.dst, b.dst));
 }
 
 /** What to replace and what to delete to get from `actual` to `desired`. */

@@ -9,6 +9,7 @@ import type { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, PolicyProtoco
 import type { Namespace, Pod } from "../../src/apis/index.ts";
 import { selectorMatches } from "../../src/apis/selector.ts";
 import { parseCIDR } from "../../src/apis/networking/networkpolicy.ts";
+import { compareStrings } from "../../src/apis/compare.ts";
 
 /** Who is on the other side of an allow. */
 export type Peer =
@@ -164,7 +165,7 @@ export function compile(state: PolicyState, targets: PolicyPod[]): PodPolicy[] {
     let egress: Allow[] | undefined;
     const policies = state.policies
       .filter((np) => (np.metadata.namespace ?? "default") === pod.namespace && selectorMatches(np.spec.podSelector ?? {}, pod.labels))
-      .sort((a, b) => (a.metadata.name ?? "").localeCompare(b.metadata.name ?? ""));
+      .sort((a, b) => compareStrings(a.metadata.name ?? "", b.metadata.name ?? ""));
     for (const np of policies) {
       const t = types(np);
       if (t.includes("Ingress")) {

@@ -10,6 +10,7 @@
 // tests keep out of each other's rules.
 import { createHash } from "node:crypto";
 import type { Allow, Peer, PodPolicy } from "./model.ts";
+import { compareStrings } from "../../src/apis/compare.ts";
 
 const hash = (s: string, n: number) => createHash("sha256").update(s).digest("hex").slice(0, n);
 
@@ -86,7 +87,7 @@ export function render(input: RenderInput): RuleSet {
   const established = "-m conntrack --ctstate RELATED,ESTABLISHED -j RETURN";
   const forward = [established];
   const inputRules = [established];
-  const pods = [...input.pods].sort((a, b) => a.key.localeCompare(b.key));
+  const pods = [...input.pods].sort((a, b) => compareStrings(a.key, b.key));
   for (const pod of pods) {
     if (pod.ingress) {
       const chain = podChain(n, pod.uid, "I");
@@ -117,7 +118,7 @@ export function render(input: RenderInput): RuleSet {
   chains.set(n.forward, forward);
   chains.set(n.input, inputRules);
   const nat = input.podCIDR ? input.otherPodCIDRs.filter((c) => c !== input.podCIDR).sort().map((c) => `-s ${input.podCIDR} -d ${c} -j ACCEPT`) : [];
-  return { sets: [...sets.values()].sort((a, b) => a.name.localeCompare(b.name)), chains, nat };
+  return { sets: [...sets.values()].sort((a, b) => compareStrings(a.name, b.name)), chains, nat };
 }
 
 /** `ipset restore` input creating the sets that do not exist yet (existing ones are equal by name). */

@@ -2,6 +2,7 @@
 import { existsSync, readFileSync, statfsSync } from "node:fs";
 import { arch, cpus, hostname, networkInterfaces, release, totalmem } from "node:os";
 import type { NodeAddress, NodeSystemInfo, ResourceList } from "../../src/apis/index.ts";
+import { compareStrings } from "../../src/apis/compare.ts";
 
 export const KUBELET_VERSION = "v1.32.0-kubun";
 export const MAX_PODS = 110;
@@ -16,7 +17,7 @@ function osImage(): string {
 /** The node's first non-loopback IPv4 address (eth0 preferred). */
 export function defaultHostIP(): string {
   const ifaces = networkInterfaces();
-  const names = Object.keys(ifaces).sort((a, b) => (a === "eth0" ? -1 : b === "eth0" ? 1 : a.localeCompare(b)));
+  const names = Object.keys(ifaces).sort((a, b) => (a === "eth0" ? -1 : b === "eth0" ? 1 : compareStrings(a, b)));
   for (const name of names) {
     if (name.startsWith("kubun") || name.startsWith("veth") || name.startsWith("cni")) continue;
     for (const a of ifaces[name] ?? []) if (a.family === "IPv4" && !a.internal) return a.address;

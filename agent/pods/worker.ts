@@ -15,6 +15,7 @@ import { CONTAINER_NAME } from "./labels.ts";
 import { podContainers, podSandboxes, teardownPod } from "./runtime-pod.ts";
 import { sandboxConfig } from "./sandbox-config.ts";
 import { podStatus, type ContainerView } from "./status.ts";
+import { compareStrings } from "../../src/apis/compare.ts";
 
 /** How long agent shutdown waits for a pod worker's pass in flight. */
 const STOP_WAIT_MS = 2000;
@@ -32,7 +33,7 @@ export const podLogDir = (dataDir: string, pod: Pod) => join(dataDir, "logs", `$
 
 // Transition times alone do not make a new status; nor does the order the API server writes fields in.
 const statusKey = (status: PodStatus) =>
-  JSON.stringify(Object.entries({ ...status, conditions: status.conditions?.map(({ lastTransitionTime, ...c }) => c) }).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  JSON.stringify(Object.entries({ ...status, conditions: status.conditions?.map(({ lastTransitionTime, ...c }) => c) }).sort(([a], [b]) => compareStrings(a, b)));
 
 /** Same spec and metadata, bar the bookkeeping every write changes. */
 const sameIntent = (a: Pod, b: Pod) => {

@@ -16,6 +16,7 @@ import { addAll, amountsOf, mask, objectUsage, podConstraints, prettyPrint, quot
 import { compareQuantities } from "../apis/quantity.ts";
 import type { Store } from "../store/index.ts";
 import type { AdmitWrite, Release } from "./admit-write.ts";
+import { compareStrings } from "../apis/compare.ts";
 
 const QUOTAS = findResource("", "v1", "resourcequotas")!;
 
@@ -97,7 +98,7 @@ function requestedOf(quota: ResourceQuota, r: ResourceInfo, obj: KubeObject, old
 }
 
 function checkQuotas(deps: QuotaDeps, r: ResourceInfo, obj: KubeObject, old: KubeObject | undefined, namespace: string, now: Date): void {
-  const quotas = (listIn(deps.store, QUOTAS, namespace) as ResourceQuota[]).sort((a, b) => a.metadata.name!.localeCompare(b.metadata.name!));
+  const quotas = (listIn(deps.store, QUOTAS, namespace) as ResourceQuota[]).sort((a, b) => compareStrings(a.metadata.name!, b.metadata.name!));
   const what = `${r.resource}${r.group ? `.${r.group}` : ""} ${JSON.stringify(obj.metadata.name)} is forbidden`;
   let others: KubeObject[] | undefined;
   for (const quota of quotas) {

@@ -7,14 +7,15 @@ import { PV_PROTECTION_FINALIZER, PVC_PROTECTION_FINALIZER } from "../apis/core/
 import { findResource, storeKey, type ResourceInfo } from "../apis/registry.ts";
 import { type StorageClass, isDefaultClass } from "../apis/storage/storageclass.ts";
 import type { Store } from "../store/index.ts";
+import { compareStrings } from "../apis/compare.ts";
 
 const STORAGE_CLASSES = findResource("storage.k8s.io", "v1", "storageclasses")!;
 
 /** The default class: with several, the newest wins (then the name), as in Kubernetes 1.26+. */
 export function defaultStorageClassName(classes: readonly KubeObject[]): string | undefined {
   const defaults = classes.filter(isDefaultClass).sort((a, b) => {
-    const byAge = (b.metadata.creationTimestamp ?? "").localeCompare(a.metadata.creationTimestamp ?? "");
-    return byAge || (a.metadata.name ?? "").localeCompare(b.metadata.name ?? "");
+    const byAge = compareStrings(b.metadata.creationTimestamp ?? "", a.metadata.creationTimestamp ?? "");
+    return byAge || compareStrings(a.metadata.name ?? "", b.metadata.name ?? "");
   });
   return defaults[0]?.metadata.name;
 }

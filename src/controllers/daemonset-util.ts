@@ -10,6 +10,7 @@ import type { Toleration } from "../apis/core/scheduling.ts";
 import { matchesNodeSelector, matchesTerm } from "../apis/core/node-affinity.ts";
 import { firstUntoleratedTaint } from "../apis/core/taints.ts";
 import { isPodAvailable } from "./controller-utils.ts";
+import { compareStrings } from "../apis/compare.ts";
 
 /** AddOrUpdateDaemonPodTolerations: a daemon keeps running through the node conditions that evict others. */
 export function daemonTolerations(hostNetwork: boolean): Toleration[] {
@@ -84,7 +85,7 @@ export function nodeShouldRunDaemonPod(node: Node, ds: DaemonSet): NodeFit {
 
 /** Oldest first (the one a node keeps when it has several). */
 export const byCreation = (a: Pod, b: Pod): number =>
-  (a.metadata.creationTimestamp ?? "").localeCompare(b.metadata.creationTimestamp ?? "") || (a.metadata.name ?? "").localeCompare(b.metadata.name ?? "");
+  compareStrings(a.metadata.creationTimestamp ?? "", b.metadata.creationTimestamp ?? "") || compareStrings(a.metadata.name ?? "", b.metadata.name ?? "");
 
 export const podHash = (pod: Pod): string | undefined => pod.metadata.labels?.[CONTROLLER_REVISION_HASH];
 

@@ -5,6 +5,7 @@ import type { Deployment, DeploymentCondition, DeploymentStatus } from "../apis/
 import type { ReplicaSet } from "../apis/apps/replicaset.ts";
 import type { PodTemplateSpec } from "../apis/core/pod.ts";
 import { formatTime } from "../apis/time.ts";
+import { compareStrings } from "../apis/compare.ts";
 
 export const POD_TEMPLATE_HASH = "pod-template-hash";
 export const REVISION = "deployment.kubernetes.io/revision";
@@ -48,7 +49,7 @@ export function canonicalJson(v: unknown): string {
     const entries = Object.entries(v as Record<string, unknown>)
       .map(([k, x]): [string, string] => [k, x === undefined ? "null" : canonicalJson(x)])
       .filter(([, x]) => !EMPTY.has(x));
-    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    entries.sort(([a], [b]) => compareStrings(a, b));
     return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${x}`).join(",")}}`;
   }
   return JSON.stringify(v) ?? "null";

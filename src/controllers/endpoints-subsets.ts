@@ -7,6 +7,7 @@ import type { Pod } from "../apis/core/pod.ts";
 import { isPodReady } from "../apis/core/pod.ts";
 import type { Service } from "../apis/core/service.ts";
 import { endpointHostname, findPort, podReference, serviceSelects, shouldPodBeInEndpoints } from "./endpoints-util.ts";
+import { compareStrings } from "../apis/compare.ts";
 
 export function endpointAddress(pod: Pod, svc: Service): EndpointAddress {
   const addr: EndpointAddress = { ip: pod.status!.podIP! };
@@ -32,7 +33,7 @@ export function endpointPorts(svc: Service, pod: Pod): EndpointPort[] {
 }
 
 const byAddress = (a: EndpointAddress, b: EndpointAddress) =>
-  a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : (a.targetRef?.name ?? "").localeCompare(b.targetRef?.name ?? "");
+  compareStrings(a.ip, b.ip) || compareStrings(a.targetRef?.name ?? "", b.targetRef?.name ?? "");
 
 export function buildSubsets(svc: Service, pods: Pod[]): EndpointSubset[] {
   const publishNotReady = svc.spec?.publishNotReadyAddresses === true;
@@ -50,7 +51,7 @@ export function buildSubsets(svc: Service, pods: Pod[]): EndpointSubset[] {
     (publishNotReady || isPodReady(pod) ? group.addresses : group.notReady).push(endpointAddress(pod, svc));
   }
   return [...groups.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .sort(([a], [b]) => compareStrings(a, b))
     .map(([, g]) => {
       const subset: EndpointSubset = {};
       if (g.addresses.length) subset.addresses = g.addresses.sort(byAddress);

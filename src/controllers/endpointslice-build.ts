@@ -11,6 +11,7 @@ import { MANAGED_BY_LABEL, SERVICE_NAME_LABEL, type Endpoint, type EndpointSlice
 import { ipFamilyOf } from "../apis/validation.ts";
 import { endpointPorts } from "./endpoints-subsets.ts";
 import { HEADLESS_LABEL, endpointHostname, podReference, serviceSelects, shouldPodBeInEndpoints } from "./endpoints-util.ts";
+import { compareStrings } from "../apis/compare.ts";
 
 /** The managed-by value of the slices this controller owns (kube's controller name). */
 export const ENDPOINTSLICE_CONTROLLER = "endpointslice-controller.k8s.io";
@@ -47,7 +48,7 @@ export function sliceEndpoint(pod: Pod, svc: Service): Endpoint {
 export function desiredSlices(svc: Service, pods: Pod[]): EndpointSlice[] {
   const addressType = svc.spec?.ipFamilies?.[0] === "IPv6" ? "IPv6" : "IPv4";
   const groups = new Map<string, { ports: EndpointSlicePort[]; endpoints: Endpoint[] }>();
-  const ordered = [...pods].sort((a, b) => (a.metadata.name ?? "").localeCompare(b.metadata.name ?? ""));
+  const ordered = [...pods].sort((a, b) => compareStrings(a.metadata.name ?? "", b.metadata.name ?? ""));
   for (const pod of ordered) {
     if (!serviceSelects(svc, pod) || !shouldPodBeInEndpoints(pod, true)) continue;
     if (ipFamilyOf(pod.status!.podIP!) !== addressType) continue;
@@ -73,7 +74,7 @@ export function desiredSlices(svc: Service, pods: Pod[]): EndpointSlice[] {
   });
   if (groups.size === 0) return [slice(sliceName(svc, ""), [])];
   const slices: EndpointSlice[] = [];
-  for (const [key, group] of [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+  for (const [key, group] of [...groups.entries()].sort(([a], [b]) => compareStrings(a, b))) {
     for (let i = 0; i * MAX_ENDPOINTS_PER_SLICE < group.endpoints.length; i++) {
       const endpoints = group.endpoints.slice(i * MAX_ENDPOINTS_PER_SLICE, (i + 1) * MAX_ENDPOINTS_PER_SLICE);
       slices.push(slice(sliceName(svc, key, i), endpoints, group.ports));

@@ -11,6 +11,7 @@ import {
   type PodFailurePolicyRule,
 } from "../apis/batch/job.ts";
 import type { Pod, PodTemplateSpec } from "../apis/core/pod.ts";
+import { compareStrings } from "../apis/compare.ts";
 
 export const hasTrackingFinalizer = (pod: Pod): boolean => pod.metadata.finalizers?.includes(JOB_TRACKING_FINALIZER) ?? false;
 
@@ -45,7 +46,7 @@ export function podIndex(pod: Pod): number | undefined {
 export function strayIndexedPods(active: Pod[], completed: Set<number>, completions: number): Pod[] {
   const seen = new Set<number>();
   const stray: Pod[] = [];
-  const oldestFirst = [...active].sort((a, b) => (a.metadata.creationTimestamp ?? "").localeCompare(b.metadata.creationTimestamp ?? ""));
+  const oldestFirst = [...active].sort((a, b) => compareStrings(a.metadata.creationTimestamp ?? "", b.metadata.creationTimestamp ?? ""));
   for (const pod of oldestFirst) {
     const ix = podIndex(pod);
     if (ix === undefined || ix >= completions || completed.has(ix) || seen.has(ix)) stray.push(pod);

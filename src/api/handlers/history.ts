@@ -12,6 +12,7 @@ import type { KubeObject } from "../../apis/meta.ts";
 import { storeKey } from "../../apis/registry.ts";
 import type { HandlerContext } from "./context.ts";
 import { respond } from "./context.ts";
+import { compareStrings } from "../../apis/compare.ts";
 
 export interface ObjectHistoryItem {
   revision: string;
@@ -34,7 +35,7 @@ interface ManagedFieldsEntry {
 export function changedBy(obj: KubeObject, prev: KubeObject | undefined): ManagedFieldsEntry | undefined {
   const before = new Set((prev?.metadata.managedFields ?? []).map((e) => JSON.stringify(e)));
   const entries = ((obj.metadata.managedFields ?? []) as ManagedFieldsEntry[]).filter((e) => !before.has(JSON.stringify(e)));
-  return entries.sort((a, b) => (b.time ?? "").localeCompare(a.time ?? ""))[0];
+  return entries.sort((a, b) => compareStrings(b.time ?? "", a.time ?? ""))[0];
 }
 
 export async function handleHistory(h: HandlerContext): Promise<Response> {

@@ -4,6 +4,7 @@
 // in metrics-server after its second scrape. Nothing here is written to the revision log: it is
 // recomputed from the agents' reports and gone when the server restarts, as metrics-server's.
 import type { ContainerUsage, NodeUsageReport, UsageSample } from "../../apis/metrics/metrics.ts";
+import { compareStrings } from "../../apis/compare.ts";
 
 export interface Usage {
   /** The newer sample's time (ms) and the span the CPU rate was taken over (ms). */
@@ -110,10 +111,10 @@ export class MetricsWindow {
         if (!complete) continue;
         const timeMs = Math.max(...containers.map((c) => c.usage.timeMs));
         const windowMs = Math.max(...containers.map((c) => c.usage.windowMs));
-        out.push({ namespace: ns, name, timeMs, windowMs, containers: containers.sort((a, b) => a.name.localeCompare(b.name)) });
+        out.push({ namespace: ns, name, timeMs, windowMs, containers: containers.sort((a, b) => compareStrings(a.name, b.name)) });
       }
     }
-    return out.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
+    return out.sort((a, b) => compareStrings(a.namespace, b.namespace) || compareStrings(a.name, b.name));
   }
 
   pod(namespace: string, name: string): PodUsage | undefined {

@@ -20,6 +20,7 @@ import { pathString, removeAt, valueAt, type FieldPath } from "./field-set.ts";
 import { isManager, isMembership, ownableFields, readOwners, writeOwners, type Owner } from "./managed-fields.ts";
 import { strategicMerge } from "./strategic-merge.ts";
 import { jsonCopy } from "../json-copy.ts";
+import { compareStrings } from "../../apis/compare.ts";
 
 export interface ApplyOptions {
   /** fieldManager query parameter (kubectl: "kubectl"). */
@@ -119,7 +120,7 @@ function findConflicts(live: KubeObject | undefined, config: KubeObject, mine: I
     for (const owner of others) if (owner.fields.has(path)) conflicts.push({ owner, path });
   }
   return conflicts.sort(
-    (a, b) => (a.owner.entry.manager ?? "").localeCompare(b.owner.entry.manager ?? "") || pathString(a.path).localeCompare(pathString(b.path)),
+    (a, b) => compareStrings(a.owner.entry.manager ?? "", b.owner.entry.manager ?? "") || compareStrings(pathString(a.path), pathString(b.path)),
   );
 }
 

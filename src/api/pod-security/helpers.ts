@@ -1,12 +1,13 @@
 // Message helpers with upstream's exact wording (policy/helpers.go), and the container walk.
 import type { CheckedContainer, CheckedPodSpec } from "./types.ts";
+import { compareStrings } from "../../apis/compare.ts";
 
 export const joinQuote = (items: readonly string[]) => (items.length ? `"${items.join(`", "`)}"` : "");
 
 export const pluralize = (singular: string, plural: string, count: number) => (count === 1 ? singular : plural);
 
 /** Go's sets.String.List(): unique and sorted bytewise. */
-export const sortedSet = (items: Iterable<string>) => [...new Set(items)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+export const sortedSet = (items: Iterable<string>) => [...new Set(items)].sort(compareStrings);
 
 /** Every container of the pod, init and ephemeral ones included (VisitContainers). */
 export function allContainers(spec: CheckedPodSpec): CheckedContainer[] {

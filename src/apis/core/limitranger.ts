@@ -8,6 +8,7 @@ import type { KubeObject } from "../meta.ts";
 import type { Pod } from "./pod.ts";
 import type { LimitRange, LimitRangeItem } from "./limitrange.ts";
 import { amountsOf, podAmounts, type Amounts } from "./quota-usage.ts";
+import { compareStrings } from "../compare.ts";
 
 type Container = { name?: string; resources?: { requests?: Record<string, unknown>; limits?: Record<string, unknown> } };
 
@@ -73,12 +74,12 @@ export function claimLimitViolations(claim: KubeObject, ranges: LimitRange[]): s
   for (const lr of ranges) {
     for (const item of lr.spec?.limits ?? []) {
       if (item.type !== "PersistentVolumeClaim") continue;
-      for (const [res, enforced] of [...amountsOf(item.min)].sort(([a], [b]) => a.localeCompare(b))) {
+      for (const [res, enforced] of [...amountsOf(item.min)].sort(([a], [b]) => compareStrings(a, b))) {
         const req = requests.get(res);
         if (!req) out.push(`minimum ${res} usage per PersistentVolumeClaim is ${q(enforced)}.  No request is specified`);
         else if (compareQuantities(req, enforced) < 0) out.push(`minimum ${res} usage per PersistentVolumeClaim is ${q(enforced)}, but request is ${q(req)}`);
       }
-      for (const [res, enforced] of [...amountsOf(item.max)].sort(([a], [b]) => a.localeCompare(b))) {
+      for (const [res, enforced] of [...amountsOf(item.max)].sort(([a], [b]) => compareStrings(a, b))) {
         const req = requests.get(res);
         if (!req) out.push(`maximum ${res} usage per PersistentVolumeClaim is ${q(enforced)}.  No request is specified`);
         else if (compareQuantities(req, enforced) > 0) out.push(`maximum ${res} usage per PersistentVolumeClaim is ${q(enforced)}, but request is ${q(req)}`);
@@ -95,21 +96,21 @@ const podTotal = (pod: Pod, which: "requests" | "limits") => podAmounts(pod, whi
 function check(item: LimitRangeItem, type: string, requests: Amounts, limits: Amounts): string[] {
   const out: string[] = [];
   const q = formatQuantity;
-  for (const [res, enforced] of [...amountsOf(item.min)].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [res, enforced] of [...amountsOf(item.min)].sort(([a], [b]) => compareStrings(a, b))) {
     const req = requests.get(res);
     const lim = limits.get(res);
     if (!req) out.push(`minimum ${res} usage per ${type} is ${q(enforced)}.  No request is specified`);
     else if (compareQuantities(req, enforced) < 0) out.push(`minimum ${res} usage per ${type} is ${q(enforced)}, but request is ${q(req)}`);
     else if (lim && compareQuantities(lim, enforced) < 0) out.push(`minimum ${res} usage per ${type} is ${q(enforced)}, but limit is ${q(lim)}`);
   }
-  for (const [res, enforced] of [...amountsOf(item.max)].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [res, enforced] of [...amountsOf(item.max)].sort(([a], [b]) => compareStrings(a, b))) {
     const req = requests.get(res);
     const lim = limits.get(res);
     if (!lim) out.push(`maximum ${res} usage per ${type} is ${q(enforced)}.  No limit is specified`);
     else if (compareQuantities(lim, enforced) > 0) out.push(`maximum ${res} usage per ${type} is ${q(enforced)}, but limit is ${q(lim)}`);
     else if (req && compareQuantities(req, enforced) > 0) out.push(`maximum ${res} usage per ${type} is ${q(enforced)}, but request is ${q(req)}`);
   }
-  for (const [res, enforced] of [...amountsOf(item.maxLimitRequestRatio)].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [res, enforced] of [...amountsOf(item.maxLimitRequestRatio)].sort(([a], [b]) => compareStrings(a, b))) {
     const req = requests.get(res);
     const lim = limits.get(res);
     if (!req || req.num === 0n) out.push(`${res} max limit to request ratio per ${type} is ${q(enforced)}, but no request is specified or request is 0`);
