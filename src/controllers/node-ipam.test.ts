@@ -21,6 +21,18 @@ test("nodes without a pod CIDR get free ones, each patch pinned to the version i
   ]);
 });
 
+test("syncs running at once (the controller's workers) give every node its own CIDR", async () => {
+  const { ctx, client, seed } = fakeControllerContext();
+  const controller = newNodeIpamController(ctx, { clusterCIDR: "10.42.0.0/16" });
+  const names = Array.from({ length: 40 }, (_, i) => `n${i}`);
+  seed("Node", names.map((n) => node(n)));
+  await Promise.all(names.map((n) => controller.sync(n)));
+  const given = (client.bodies as { spec: { podCIDR: string } }[]).map((b) => b.spec.podCIDR);
+  expect(client.calls.sort()).toEqual(names.map((n) => `patch nodes ${n}`).sort());
+  expect(new Set(given).size).toBe(names.length);
+  expect(given.every((c) => /^10\.42\.([0-9]|[1-3][0-9])\.0\/24$/.test(c))).toBe(true);
+});
+
 test("a failed patch keeps the node's reservation for the retry", async () => {
   const { ctx, client, seed } = fakeControllerContext();
   const controller = newNodeIpamController(ctx, { clusterCIDR: "10.42.0.0/16" });

@@ -21,6 +21,8 @@ export interface NodeIpamOptions {
 }
 
 const nodeResource = resourceFor("Node");
+/** Node writes in flight at once (kube's range allocator's cidrUpdateWorkers). */
+const CIDR_UPDATE_WORKERS = 30;
 /** The holder name of a CIDR the API server said another node holds (no Node is named so). */
 const TAKEN_ELSEWHERE = "\0taken:";
 
@@ -109,7 +111,9 @@ export function newNodeIpamController(ctx: ControllerContext, opts: NodeIpamOpti
 
 export function startNodeIpamController(ctx: ControllerContext, opts: NodeIpamOptions = {}): Running {
   const c = newNodeIpamController(ctx, opts);
-  // Allocating only once the cache holds every node keeps two nodes from getting one CIDR; one
-  // worker, so two nodes never race for the same free CIDR.
-  return runController(ctx.informers, c.queue, 1, c.sync, c.removers, { onError: c.onError });
+  // Allocating only once the cache holds every node keeps two nodes from getting one CIDR. A sync
+  // reserves its CIDR before its first await, so workers writing nodes at once never pick the
+  // same one: 30 of them, as kube's range allocator (cidrUpdateWorkers), so thousands of nodes
+  // joining at once are not written one round trip at a time.
+  return runController(ctx.informers, c.queue, CIDR_UPDATE_WORKERS, c.sync, c.removers, { onError: c.onError });
 }
