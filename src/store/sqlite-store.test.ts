@@ -172,6 +172,18 @@ describe("SqliteStore", () => {
       expect(s.get(`${EVENTS}ns/x`)!.object.data).toEqual({ big: "y".repeat(1000) });
       await s.close();
     });
+
+    test("once its event left the ring, a cold entry keeps no reference to its object: a read reads the log", async () => {
+      const s = new SqliteStore(dbPath(), { ringSize: 1, coldResources: [EVENTS] });
+      const written = (await s.create(`${EVENTS}ns/x`, obj("x", { n: "1" }))).object;
+      expect(s.get(`${EVENTS}ns/x`)!.object).toBe(written); // recent: the write's own object
+      await s.create("/core/configmaps/ns/other", obj("other"));
+      const read = s.get(`${EVENTS}ns/x`)!.object;
+      expect(read).not.toBe(written); // still held here, but no longer by the store
+      expect(read).toEqual(written);
+      expect(objectJson(read)).toBe(objectJson(written));
+      await s.close();
+    });
   });
 });
 describe("SqliteStore group commit", () => {

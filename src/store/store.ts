@@ -381,11 +381,13 @@ export class SqliteStore implements ServerStore {
     return events;
   }
 
-  /** Objects whose event left the ring keep no JSON text: older objects are mostly only listed. */
+  /** Objects whose event left the ring keep no JSON text (older objects are mostly only listed), cold entries no WeakRef. */
   private forgetTexts(dropped: readonly { key: string; revision: number }[]): void {
     for (const { key, revision } of dropped) {
       const entry = this.get(key);
-      if (entry?.revision === revision && !(entry instanceof ColdEntry)) forgetJson(entry.object);
+      if (entry?.revision !== revision) continue;
+      if (entry instanceof ColdEntry) entry.release();
+      else forgetJson(entry.object);
     }
   }
 
