@@ -112,7 +112,7 @@ export class ObjectCache<T extends KubeObject = KubeObject> implements Lister<T>
 }
 
 /**
- * Index value → the keys filed under it: one key as itself, a few in an array, more in a Set.
+ * Index value → the keys filed under it: one key as itself, up to 128 in an array, more in a Set.
  * Most index values have one object (the garbage collector files objects under their uid) or a
  * few (the pods on one node), and a Set costs ~1 KB of storage for one key and ~130 B a key for
  * a few dozen: 50 MB in a server's informers at 50,000 pods when every value had a Set, 6 MB for
@@ -121,8 +121,8 @@ export class ObjectCache<T extends KubeObject = KubeObject> implements Lister<T>
  */
 type Index = Map<string, string | string[] | Set<string>>;
 
-/** Keys an index value holds in an array before they move to a Set (removal from an array is a scan). */
-const ARRAY_KEYS_MAX = 32;
+/** Keys an index value holds in an array before they move to a Set (filing and removal scan the array: 128 is well under a microsecond). */
+const ARRAY_KEYS_MAX = 128;
 
 function unfile(index: Index, values: string[], key: string): void {
   for (const value of values) {
