@@ -100,6 +100,19 @@ describe("ObjectCache", () => {
     expect(c.get(undefined, "node-1")).toBeDefined();
   });
 
+  test('list("") answers the objects without a namespace, in the order they came (they are in no namespace index)', () => {
+    const c = new ObjectCache();
+    for (const name of ["b", "a", "c"]) c.set({ metadata: { name } });
+    c.set({ metadata: { name: "x", namespace: "ns" } });
+    c.set({ metadata: { name: "b", labels: { v: "2" } } }); // an update keeps its place
+    c.delete("a");
+    c.set({ metadata: { name: "a" } });
+    expect(c.list("").map((o) => o.metadata.name)).toEqual(["b", "c", "a"]);
+    expect(c.list("", { matchLabels: { v: "2" } }).map((o) => o.metadata.name)).toEqual(["b"]);
+    expect(c.list("ns").map((o) => o.metadata.name)).toEqual(["x"]);
+    expect(c.list().map((o) => o.metadata.name)).toEqual(["b", "c", "x", "a"]);
+  });
+
   test("an index value of one, a few or many objects answers what was filed, in filing order, through moves and deletes", () => {
     // Index values hold one key, an array of a few or a Set of many (cache.ts): against a model
     // of insertion-ordered lists, random writes move 500 pods between 2 nodes (buckets of 0 to ~200: one key, arrays, Sets).

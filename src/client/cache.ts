@@ -28,7 +28,11 @@ export const podsByNodeName: IndexFunc = (pod) => {
 };
 
 const NAMESPACE_INDEX = "namespace";
-const byNamespace: IndexFunc = (obj) => [obj.metadata.namespace ?? ""];
+/**
+ * Namespaced objects only: a cluster-scoped informer's objects would all be filed under "", one
+ * bucket as big as the cache (0.5 MB of Set at 5,000 nodes); list("") looks at the objects instead.
+ */
+const byNamespace: IndexFunc = (obj) => (obj.metadata.namespace ? [obj.metadata.namespace] : []);
 
 export class ObjectCache<T extends KubeObject = KubeObject> implements Lister<T> {
   private readonly objects = new Map<string, T>();
@@ -61,7 +65,12 @@ export class ObjectCache<T extends KubeObject = KubeObject> implements Lister<T>
   }
 
   list(namespace?: string, selector?: ObjectSelector<T>): T[] {
-    const candidates = namespace === undefined ? [...this.objects.values()] : this.byIndex(NAMESPACE_INDEX, namespace);
+    const candidates =
+      namespace === undefined
+        ? [...this.objects.values()]
+        : namespace === ""
+          ? [...this.objects.values()].filter((o) => !o.metadata.namespace)
+          : this.byIndex(NAMESPACE_INDEX, namespace);
     if (!selector) return candidates;
     const select = typeof selector === "function" ? selector : (o: T) => selectorMatches(selector, o.metadata.labels);
     return candidates.filter(select);
