@@ -14,6 +14,8 @@
 //                       [--no-idle-collection]   (the server without its full collection after bursts, src/cli/idle-collector.ts)
 //                       [--heap]   (the server's heap by object type, from bun:jsc heapStats)
 //                       [--snapshot FILE]   (also a V8-format heap snapshot of the settled server)
+//                       [--owners]   (at the end, the server's live heap by owner: the server taken apart
+//                                     one owner at a time, a full GC after each step; bench/memory-owners.ts)
 //                       [--server-log FILE]   (the server's stderr, kept)
 //                       (with --jsc logGC=1, a summary of JSC's collections: gc_* keys)
 //                       [--json]
@@ -24,6 +26,7 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { KUBUN_JSC_ENV } from "../src/cli/heap-settings.ts";
 import { startServer } from "../src/cli/server.ts";
+import { heapByOwner } from "./memory-owners.ts";
 import { recentEventCounts } from "../src/store/event-lines.ts";
 import { KubeClient, resourceFor } from "../src/client/index.ts";
 import { XorShift32 } from "../src/scheduler/tie-break.ts";
@@ -47,6 +50,7 @@ const { values: args } = parseArgs({
     untuned: { type: "boolean", default: false },
     "no-idle-collection": { type: "boolean", default: false },
     heap: { type: "boolean", default: false },
+    owners: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
     snapshot: { type: "string" },
     "server-log": { type: "string" },
@@ -76,6 +80,13 @@ async function serve(dataDir: string): Promise<void> {
   const snapshotFile = process.env.KUBUN_HEAP_SNAPSHOT;
   if (statsFile) {
     process.on("SIGUSR2", async () => {
+      // The last request of an --owners run: the server taken apart (memory-owners.ts).
+      if (existsSync(`${statsFile}.owners`)) {
+        rmSync(`${statsFile}.owners`);
+        const owners = await heapByOwner(running);
+        await Bun.write(statsFile, JSON.stringify(owners));
+        return;
+      }
       Bun.gc(true);
       if (snapshotFile) await Bun.write(snapshotFile, Bun.generateHeapSnapshot("v8"));
       const s = heapStats();
@@ -292,6 +303,11 @@ async function main(): Promise<void> {
     }
     renewing = false;
     await renewer;
+    let owners: Json;
+    if (args.owners) {
+      await Bun.write(`${heapFile}.owners`, "");
+      owners = await heapOf(proc.pid, heapFile);
+    }
     const fileBytes = ["state.db", "state.db-wal"].map((f) => join(dataDir, f)).filter(existsSync).reduce((sum, f) => sum + statSync(f).size, 0);
 
     const gc = jsc.BUN_JSC_logGC ? jscCollections(readFileSync(serverLog, "utf8")) : undefined;
@@ -323,6 +339,7 @@ async function main(): Promise<void> {
       event_json_mb: mb(jsonBytes.events),
       sqlite_mb: mb(fileBytes),
       ...(gc ? { gc_collections: gc.collections, gc_full_collections: gc.full, gc_heap_max_mb: gc.maxStartMb, gc_full_freed_mb: gc.fullFreedMb, gc_eden_freed_mb: gc.edenFreedMb } : {}),
+      ...(owners ? { owners_heap_mb: mb(owners.before.heap), owners_rest_heap_mb: mb(owners.rest.heap), owners: owners.rows.map((r: Json) => ({ owner: r.owner, heap_mb: mb(r.heap), extra_mb: mb(r.extra), cells: r.cells, items: r.items })) } : {}),
       ...(heap ? { ring_events: heap.store?.ringEvents, ring_json_mb: heap.store && mb(heap.store.ringTextBytes), heap_mb: mb(heap.heapSize), heap_capacity_mb: mb(heap.heapCapacity), heap_extra_mb: mb(heap.extraMemorySize), heap_objects: heap.objectCount, open_fds: heap.fds, rss_after_gc_mb: mb(heap.rssAfterGc), idle_collections: heap.idle?.collections ?? 0, idle_collect_ms: Math.round(heap.idle?.collectMs ?? 0), informer_events_reused: heap.informerEvents?.reused, informer_events_parsed: heap.informerEvents?.parsed } : {}),
     };
     if (!args.json) {
@@ -357,6 +374,14 @@ async function main(): Promise<void> {
         console.log("  heap objects by type:");
         for (const [type, count] of heap.top as [string, number][]) console.log(`    ${type.padEnd(34)} ${count}`);
       }
+    }
+    if (owners && !args.json) {
+      console.log(`  live heap by owner (heap after a full GC ${mb(owners.before.heap)} MB; freed step by step, in this order):`);
+      for (const r of owners.rows as Json[]) {
+        const per = r.items ? ` (${r.items} items, ${Math.round(r.heap / r.items)} B each)` : "";
+        console.log(`    ${String(mb(r.heap)).padStart(7)} MB heap ${String(mb(r.extra)).padStart(6)} MB extra  ${r.owner}${per}`);
+      }
+      console.log(`    ${String(mb(owners.rest.heap)).padStart(7)} MB heap ${String(mb(owners.rest.extra)).padStart(6)} MB extra  what is left: code, modules, the API server's own state`);
     }
     console.log(JSON.stringify(result));
   } finally {

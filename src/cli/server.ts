@@ -96,6 +96,13 @@ export interface RunningServer extends ClusterFiles {
   health: ServerHealth;
   /** The collector that returns memory after bursts, when on: its stats (bench:memory reports them). */
   idleCollector?: IdleCollector;
+  /** The in-process controllers' and scheduler's shared informers, when they run (bench:memory reads their caches). */
+  informers?: SharedInformerFactory;
+  /**
+   * Stops the in-process controllers and scheduler and lets go of them; the API keeps serving
+   * (bench:memory's accounting by owner: `stopped` hears of each part once it is let go of).
+   */
+  stopControlPlane(stopped?: (part: string) => Promise<void>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -238,7 +245,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   // Like kube-apiserver's loopback client they reach the API from inside the process, here over a
   // unix socket in a private (0700) directory: the same handlers, token and authorization, without
   // TLS between two halves of one process.
-  let controllers: { stop(): Promise<void> } | undefined;
+  let controllers: { stop(stopped?: (part: string) => Promise<void>): Promise<void> } | undefined;
+  let informers: SharedInformerFactory | undefined;
   if (opts.controllers !== false || opts.scheduler !== false) {
     const loopbackDir = mkdtempSync(join(tmpdir(), "kubun-loopback-"));
     const socketPath = join(loopbackDir, "api.sock");
@@ -248,7 +256,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const loopback = Bun.serve(loopbackOptions as Omit<typeof loopbackOptions, "idleTimeout">);
     const client = new KubeClient({ server: "http://localhost", socketPath, token: files.adminToken, userAgent: "kubun-control-plane" });
     const ctx = { ...createControllerContext(client, { now }), informers: new SharedInformerFactory(client, { intern: storedCopy(store), internLine: recentEventLines(store) }) };
-    const running: { stop(): Promise<void> }[] = [];
+    const running: { name: string; part: { stop(): Promise<void> } }[] = [];
     const election = opts.leaderElection ?? opts.datastoreEndpoint !== undefined;
     // kube's hostname_uuid, with the port: which of several servers on one host leads shows in the Lease.
     const identity = `${hostname()}:${port}_${randomUUID()}`;
@@ -256,16 +264,22 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       election ? runLeaderElection(client, { name, identity, ...(typeof election === "object" ? election : {}) }, start) : start();
     if (opts.controllers !== false) {
       const cmOptions = typeof opts.controllers === "object" ? opts.controllers : {};
-      running.push(elected("kube-controller-manager", () => startControllerManager(ctx, cmOptions)));
+      running.push({ name: "kube-controller-manager", part: elected("kube-controller-manager", () => startControllerManager(ctx, cmOptions)) });
     }
     if (opts.scheduler !== false) {
       const schedulerOptions = typeof opts.scheduler === "object" ? opts.scheduler : {};
-      running.push(elected("kube-scheduler", () => startScheduler(ctx, schedulerOptions)));
+      running.push({ name: "kube-scheduler", part: elected("kube-scheduler", () => startScheduler(ctx, schedulerOptions)) });
     }
     ctx.informers.start();
+    informers = ctx.informers;
     controllers = {
-      async stop() {
-        for (const r of running) await r.stop();
+      async stop(stopped) {
+        // Each part let go of once stopped (`stopped` hears of it: bench:memory measures what it held).
+        for (const r of running) {
+          await r.part.stop();
+          r.part = { stop: async () => {} };
+          await stopped?.(r.name);
+        }
         await ctx.informers.stop();
         await ctx.flushEvents();
         await client.close();
@@ -298,6 +312,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     store,
     health,
     idleCollector,
+    informers,
+    async stopControlPlane(stopped) {
+      const c = controllers;
+      controllers = undefined;
+      await c?.stop(stopped);
+    },
     async stop() {
       if (stopped) return;
       stopped = true;

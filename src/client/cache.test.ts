@@ -99,4 +99,49 @@ describe("ObjectCache", () => {
     expect(c.keys()).toEqual(["node-1"]);
     expect(c.get(undefined, "node-1")).toBeDefined();
   });
+
+  test('list("") answers the objects without a namespace, in the order they came (they are in no namespace index)', () => {
+    const c = new ObjectCache();
+    for (const name of ["b", "a", "c"]) c.set({ metadata: { name } });
+    c.set({ metadata: { name: "x", namespace: "ns" } });
+    c.set({ metadata: { name: "b", labels: { v: "2" } } }); // an update keeps its place
+    c.delete("a");
+    c.set({ metadata: { name: "a" } });
+    expect(c.list("").map((o) => o.metadata.name)).toEqual(["b", "c", "a"]);
+    expect(c.list("", { matchLabels: { v: "2" } }).map((o) => o.metadata.name)).toEqual(["b"]);
+    expect(c.list("ns").map((o) => o.metadata.name)).toEqual(["x"]);
+    expect(c.list().map((o) => o.metadata.name)).toEqual(["b", "c", "x", "a"]);
+  });
+
+  test("an index value of one, a few or many objects answers what was filed, in filing order, through moves and deletes", () => {
+    // Index values hold one key, an array of a few or a Set of many (cache.ts): against a model
+    // of insertion-ordered lists, random writes move 500 pods between 2 nodes (buckets of 0 to ~200: one key, arrays, Sets).
+    const c = new ObjectCache();
+    c.addIndexer("nodeName", podsByNodeName);
+    const model = new Map<string, string[]>();
+    let seed = 7;
+    const rand = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
+    const where = new Map<string, string | undefined>();
+    const drop = (node: string | undefined, key: string) => node && model.set(node, model.get(node)!.filter((k) => k !== key));
+    for (let step = 0; step < 6000; step++) {
+      const name = `p${rand(500)}`;
+      const key = `a/${name}`;
+      const from = where.get(name);
+      if (rand(5) === 0) {
+        drop(from, key);
+        c.delete(key);
+        where.delete(name);
+      } else {
+        const node = rand(4) === 0 ? undefined : `n${rand(2)}`;
+        // An update that keeps its node is not refiled: it keeps its place.
+        if (!where.has(name) || from !== node) {
+          drop(from, key);
+          if (node) model.set(node, [...(model.get(node) ?? []), key]);
+        }
+        c.set(pod("a", name, {}, node));
+        where.set(name, node);
+      }
+      for (const n of ["n0", "n1"]) expect(c.byIndex("nodeName", n).map((o) => `a/${o.metadata.name}`)).toEqual(model.get(n) ?? []);
+    }
+  });
 });

@@ -34,6 +34,24 @@ test("a dependent whose owner the API still has is kept", async () => {
   expect(client.calls).toEqual([]);
 });
 
+test("an owner in the cache is found at its reference's name, its uid confirming; one of that name with another uid is not it", async () => {
+  // The owner has no owners and is not being deleted: it is not filed under its uid (byUid).
+  const { ctx, client, seed } = fakeControllerContext();
+  const gc = newGarbageCollector(ctx);
+  seed("ReplicaSet", [replicaSet()]);
+  seed("ConfigMap", [dependent()]);
+  await gc.sync("cm-uid");
+  expect(client.calls).toEqual([]); // kept: the fake API has no ReplicaSet, the cache found it by name
+
+  const other = fakeControllerContext();
+  const gc2 = newGarbageCollector(other.ctx);
+  other.seed("ReplicaSet", [replicaSet({ uid: "a-newer-rs" })]);
+  other.seed("ConfigMap", [dependent()]);
+  await gc2.sync("cm-uid");
+  // Not the owner: the API is asked (it has none of that uid either), and the dependent goes.
+  expect(other.client.calls).toEqual(["delete configmaps ns/cm"]);
+});
+
 test("an owner deleted with Orphan has its dependents' references removed, then its finalizer", async () => {
   const { ctx, client, seed } = fakeControllerContext();
   const gc = newGarbageCollector(ctx);

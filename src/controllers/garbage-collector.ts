@@ -3,7 +3,7 @@
 // an owner deleted in Foreground keeps its foregroundDeletion finalizer until its blocking
 // dependents are gone; an owner deleted with Orphan has its dependents' references to it
 // removed before its orphan finalizer goes. The ownership graph is two cache indexes (by uid,
-// by owner uid) on the shared informers; a key is an object's uid.
+// for the objects it may act on; by owner uid) on the shared informers; a key is an object's uid.
 import type { KubeObject, OwnerReference } from "../apis/meta.ts";
 import { allResources, type ResourceInfo } from "../apis/registry.ts";
 import { type Informer, type ControllerContext, type Running, WorkQueue, warnUnlessConflict } from "../client/index.ts";
@@ -113,11 +113,18 @@ export function newGarbageCollector(ctx: ControllerContext): Controller & { refr
   refreshResources();
   started = true;
 
-  /** The owner as the cache has it, confirmed by a live read when the cache has not seen it. */
+  /**
+   * The owner as the cache has it — at its reference's coordinates with the reference's uid, or
+   * filed under that uid (an owner with owners, or being deleted: byUid) — confirmed by a live
+   * read when the cache has not seen it.
+   */
   async function lookupOwner(dependent: KubeObject, ref: OwnerReference): Promise<OwnerLookup> {
+    const r = ownerResource(ref);
+    const informer = r && watched.find((w) => key(w.r) === key(r))?.informer;
+    const atName = informer?.lister.get(r!.namespaced ? dependent.metadata.namespace : undefined, ref.name);
+    if (atName?.metadata.uid === ref.uid) return { state: "present", owner: atName };
     const cached = find(ref.uid);
     if (cached) return { state: "present", owner: cached.obj };
-    const r = ownerResource(ref);
     if (!r) return { state: "unknown" };
     // A namespaced owner lives in its dependent's namespace; a cluster-scoped dependent cannot have one.
     if (r.namespaced && !dependent.metadata.namespace) return { state: "absent" };

@@ -36,4 +36,13 @@ export class ColdEntry implements Entry {
     this.last = new WeakRef(object);
     return this;
   }
+
+  /**
+   * The write's event has left the watch ring: the WeakRef goes (a cell of its own for each of
+   * 50,000 Events, long after its object died); a later read reads the log, as once the object
+   * has died.
+   */
+  release(): void {
+    this.last = undefined;
+  }
 }

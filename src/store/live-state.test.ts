@@ -55,3 +55,26 @@ test("list keeps key order through adds, removes and re-adds between lists, as a
     expect(live.list("/core/pods/", after).map((e) => e.key)).toEqual(all.filter((k) => k > after));
   }
 });
+
+test("a key compacted to its revision is made anew on each read, only when its entry is of that revision and was created by it", () => {
+  const made: [string, number][] = [];
+  const live = new LiveState((key, revision) => {
+    made.push([key, revision]);
+    return { key, revision, createRevision: revision, object: { metadata: { name: key } } as KubeObject };
+  });
+  live.add(entry("/core/events/ns/a"));
+  live.add({ ...entry("/core/events/ns/b"), revision: 2 }); // created at 1, now at 2: stays an entry
+  live.compact("/core/events/ns/a", 1);
+  live.compact("/core/events/ns/b", 2);
+  live.compact("/core/events/ns/c", 1); // not there: nothing
+  const first = live.get("/core/events/ns/a");
+  expect(first).toMatchObject({ key: "/core/events/ns/a", revision: 1, createRevision: 1 });
+  expect(live.get("/core/events/ns/a")).not.toBe(first);
+  expect(live.get("/core/events/ns/b")).toBe(live.get("/core/events/ns/b"));
+  expect(live.list("/core/events/").map((e) => [e.key, e.revision])).toEqual([["/core/events/ns/a", 1], ["/core/events/ns/b", 2]]);
+  expect(made.map(([k]) => k)).toEqual(["/core/events/ns/a", "/core/events/ns/a", "/core/events/ns/a"]);
+  live.put({ ...entry("/core/events/ns/a"), revision: 3 }); // a write replaces it with an entry
+  expect(live.get("/core/events/ns/a")).toMatchObject({ key: "/core/events/ns/a", revision: 3 });
+  expect(live.get("/core/events/ns/c")).toBeUndefined();
+  expect(live.counts()).toEqual({ "/core/events/": 2 });
+});

@@ -13,8 +13,23 @@ export function resourceOf(key: string): string {
   return third < 0 ? key : key.slice(0, third + 1);
 }
 
+/**
+ * What a resource's map holds for a key: its entry, or — for a cold resource's key whose object
+ * is on disk and whose create revision is its revision (an Event written once) — that revision
+ * alone, made into an entry when read (`coldEntry`): 50,000 Events' entries were ~3 MB of objects
+ * that only said where to read.
+ */
+type Held = Entry | number;
+
 export class LiveState {
-  private readonly resources = new Map<string, Map<string, Entry>>();
+  private readonly resources = new Map<string, Map<string, Held>>();
+
+  /** `coldEntry`: the entry of a cold key held as its revision alone (see compact). */
+  constructor(private readonly coldEntry?: (key: string, revision: number) => Entry) {}
+
+  private entryOf(key: string, held: Held | undefined): Entry | undefined {
+    return typeof held === "number" ? this.coldEntry!(key, held) : held;
+  }
   /** A resource's keys as last sorted, and what changed since (see sortedKeysOf). */
   private readonly order = new Map<string, KeyOrder>();
 
@@ -23,13 +38,23 @@ export class LiveState {
    * sliced out of it is a new string, hashed anew for the map (a create looks up its namespace
    * and its own key, a commit its keys).
    */
-  private recent: { resource: string; entries: Map<string, Entry> }[] = [];
+  private recent: { resource: string; entries: Map<string, Held> }[] = [];
 
   get(key: string): Entry | undefined {
-    return this.entriesOf(key)?.get(key);
+    return this.entryOf(key, this.entriesOf(key)?.get(key));
   }
 
-  private entriesOf(key: string): Map<string, Entry> | undefined {
+  /**
+   * Holds a cold key's current entry as its revision alone, when it is still the entry of that
+   * revision and its create revision is the same (reads make it anew: `coldEntry`).
+   */
+  compact(key: string, revision: number): void {
+    const entries = this.entriesOf(key);
+    const held = entries?.get(key);
+    if (held !== undefined && typeof held !== "number" && held.revision === revision && held.createRevision === revision) entries!.set(key, revision);
+  }
+
+  private entriesOf(key: string): Map<string, Held> | undefined {
     // A resource's prefix ends at its key's third "/": a key that starts with it is of it.
     for (const r of this.recent) if (key.startsWith(r.resource)) return r.entries;
     const resource = resourceOf(key);
@@ -53,12 +78,12 @@ export class LiveState {
     let i = lowerBound(keys, from);
     if (!inclusive && keys[i] === from) i++;
     const items: Entry[] = [];
-    for (; i < keys.length && keys[i]!.startsWith(prefix); i++) items.push(entries.get(keys[i]!)!);
+    for (; i < keys.length && keys[i]!.startsWith(prefix); i++) items.push(this.entryOf(keys[i]!, entries.get(keys[i]!))!);
     return items;
   }
 
   /** A resource's keys in order: the last sort's, with the keys added or removed since put right. */
-  private sortedKeysOf(resource: string, entries: Map<string, Entry>): string[] {
+  private sortedKeysOf(resource: string, entries: Map<string, Held>): string[] {
     const o = this.order.get(resource);
     if (!o) {
       const keys = [...entries.keys()].sort();
@@ -97,8 +122,8 @@ export class LiveState {
     let entries = this.resources.get(resource);
     if (!entries) this.resources.set(resource, (entries = new Map()));
     const current = entries.get(entry.key);
-    if (current) entry.key = current.key; // the map keeps its first key string: one copy, not one per revision
-    else this.changed(resource, entry.key);
+    if (current === undefined) this.changed(resource, entry.key);
+    else if (typeof current !== "number") entry.key = current.key; // the map keeps its first key string: one copy, not one per revision
     entries.set(entry.key, entry);
   }
 
@@ -128,7 +153,7 @@ interface KeyOrder {
  * `keys` (sorted) with each changed key where `live` says it is now: in its place if live,
  * gone if not, whatever happened to it in between. One pass over `keys`, a binary search each.
  */
-function withChanges(keys: string[], changed: string[], live: Map<string, Entry>): string[] {
+function withChanges(keys: string[], changed: string[], live: Map<string, Held>): string[] {
   const out: string[] = [];
   let from = 0;
   let last: string | undefined;

@@ -172,6 +172,49 @@ describe("SqliteStore", () => {
       expect(s.get(`${EVENTS}ns/x`)!.object.data).toEqual({ big: "y".repeat(1000) });
       await s.close();
     });
+
+    test("once its event left the ring, a cold entry keeps no reference to its object: a read reads the log", async () => {
+      const s = new SqliteStore(dbPath(), { ringSize: 1, coldResources: [EVENTS] });
+      const written = (await s.create(`${EVENTS}ns/x`, obj("x", { n: "1" }))).object;
+      expect(s.get(`${EVENTS}ns/x`)!.object).toBe(written); // recent: the write's own object
+      await s.create("/core/configmaps/ns/other", obj("other"));
+      const read = s.get(`${EVENTS}ns/x`)!.object;
+      expect(read).not.toBe(written); // still held here, but no longer by the store
+      expect(read).toEqual(written);
+      expect(objectJson(read)).toBe(objectJson(written));
+      await s.close();
+    });
+
+    test("a cold key held as its revision alone (its event left the ring) reads, lists, updates and deletes as before", async () => {
+      const path = dbPath();
+      const s = new SqliteStore(path, { ringSize: 1, coldResources: [EVENTS] });
+      const a = await s.create(`${EVENTS}ns/a`, obj("a", { n: "1" }));
+      const b = await s.create(`${EVENTS}ns/b`, obj("b", { n: "1" }));
+      const b2 = await s.update(`${EVENTS}ns/b`, obj("b", { n: "2" }), b.revision); // created earlier: an entry of its own
+      await s.create("/core/configmaps/ns/other", obj("other")); // a's and b's events leave the ring
+      expect(s.get(`${EVENTS}ns/a`)).toMatchObject({ key: `${EVENTS}ns/a`, revision: a.revision, createRevision: a.revision });
+      expect(s.get(`${EVENTS}ns/a`)!.object).toEqual(a.object);
+      expect(s.get(`${EVENTS}ns/b`)).toMatchObject({ revision: b2.revision, createRevision: b.revision });
+      expect(s.list(EVENTS).items.map((e) => [e.key, e.revision, e.createRevision, e.object.data])).toEqual([
+        [`${EVENTS}ns/a`, a.revision, a.revision, { n: "1" }],
+        [`${EVENTS}ns/b`, b2.revision, b.revision, { n: "2" }],
+      ]);
+      await expect(s.update(`${EVENTS}ns/a`, obj("a"), a.revision - 1)).rejects.toBeInstanceOf(RevisionConflictError);
+      const a2 = await s.update(`${EVENTS}ns/a`, obj("a", { n: "3" }), a.revision);
+      expect(s.get(`${EVENTS}ns/a`)).toMatchObject({ key: `${EVENTS}ns/a`, revision: a2.revision, createRevision: a.revision });
+      await s.create("/core/configmaps/ns/other2", obj("other"));
+      await s.delete(`${EVENTS}ns/a`);
+      expect(s.get(`${EVENTS}ns/a`)).toBeUndefined();
+      expect(s.list(EVENTS).items.map((e) => e.key)).toEqual([`${EVENTS}ns/b`]);
+      const c = await s.create(`${EVENTS}ns/c`, obj("c", { n: "1" }));
+      await s.close();
+      const reopened = new SqliteStore(path, { coldResources: [EVENTS] });
+      expect(reopened.list(EVENTS).items.map((e) => [e.key, e.revision, e.createRevision, e.object.data])).toEqual([
+        [`${EVENTS}ns/b`, b2.revision, b.revision, { n: "2" }],
+        [`${EVENTS}ns/c`, c.revision, c.revision, { n: "1" }],
+      ]);
+      await reopened.close();
+    });
   });
 });
 describe("SqliteStore group commit", () => {

@@ -54,7 +54,7 @@ export class SqliteStore implements ServerStore {
   private readonly log: SqliteLog;
   private readonly hub: WatchHub;
   /** Committed current state (live-state.ts). */
-  private readonly live = new LiveState();
+  private readonly live = new LiveState((key, revision) => new ColdEntry(key, revision, revision, this.log));
   /** Newest state of keys written but not yet committed (entry null: deleted), with its revision. */
   private readonly pending = new Map<string, { entry: Entry | null; revision: number }>();
   /** Revision of each deleted key's tombstone: the CAS base of its next create. */
@@ -86,7 +86,10 @@ export class SqliteStore implements ServerStore {
     this.hub = new WatchHub({ events: opts.ringSize ?? 10_000, bytes: opts.ringBytes }, (dropped) => this.forgetTexts(dropped));
     for (const row of this.log.latestRows()) {
       if (row.deleted) this.tombstones.set(row.name, row.id);
-      else if (this.cold.has(resourceOf(row.name))) this.live.put(new ColdEntry(row.name, row.id, row.createRevision, this.log));
+      else if (this.cold.has(resourceOf(row.name))) {
+        this.live.put(new ColdEntry(row.name, row.id, row.createRevision, this.log));
+        this.live.compact(row.name, row.id);
+      }
       else {
         // Not recent (no event of it in the ring): no text kept, as forgetTexts would do.
         const object = keepStored(row.value, this.parts);
@@ -381,11 +384,19 @@ export class SqliteStore implements ServerStore {
     return events;
   }
 
-  /** Objects whose event left the ring keep no JSON text: older objects are mostly only listed. */
+  /**
+   * Objects whose event left the ring keep no JSON text (older objects are mostly only listed);
+   * cold entries no WeakRef, and those of a key written once are held as their revision alone.
+   */
   private forgetTexts(dropped: readonly { key: string; revision: number }[]): void {
     for (const { key, revision } of dropped) {
       const entry = this.get(key);
-      if (entry?.revision === revision && !(entry instanceof ColdEntry)) forgetJson(entry.object);
+      if (entry?.revision !== revision) continue;
+      if (entry instanceof ColdEntry) {
+        entry.release();
+        this.live.compact(key, revision);
+      }
+      else forgetJson(entry.object);
     }
   }
 

@@ -44,12 +44,13 @@ const eventBytes = (json: string, prevJson: string | undefined) => json.length +
  * beyond the objects themselves (each current object's text is kept while its event is in the
  * ring), and what needs them is recent: the in-process informers take a write's event from the
  * ring (event-lines.ts) a moment after it is published, and a watch resuming from a revision
- * older than the ring is served from the log instead, with the same events. 8 MiB holds a few
- * thousand pod writes (at 2,000 writes/s the informers lost none: bench:memory's
- * informer_events_parsed), or the 10,000 events the count bound allows of small objects such as
- * Leases; 32 MiB (before) held ~25 MB more text at 10,000 pods for no reader.
+ * older than the ring is served from the log instead, with the same events. 4 MiB holds a
+ * couple of thousand pod writes, a second or so of bench:memory's busiest phase (~3,500 creates/s
+ * beside the bindings and status writes), and the informers lost none there
+ * (informer_events_parsed 0 at 50,000 pods, as with 8 MiB, which held ~4 MB more text, and 32
+ * MiB before it, ~25 MB more at 10,000 pods, for no reader).
  */
-export const DEFAULT_RING_BYTES = 8 * 2 ** 20;
+export const DEFAULT_RING_BYTES = 4 * 2 ** 20;
 
 export class WatchHub {
   private readonly subscribers = new Set<Subscriber>();
