@@ -6,7 +6,9 @@ import { dirname } from "node:path";
 import { and, asc, eq, gt, gte, inArray, lt, lte, max, sql } from "drizzle-orm";
 import { drizzle, type BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
 import { IDENTITY, type ValueTransformer } from "./encryption.ts";
+import { parseStored } from "./json.ts";
 import { createStatements, kv, meta, type KvRow } from "./schema.ts";
+import type { StoreEvent } from "./types.ts";
 
 export interface LogRow {
   id: number;
@@ -157,6 +159,22 @@ export class SqliteLog {
   valueAt(id: number): string | undefined {
     const row = this.valueById.get({ id });
     return row && this.transformer.fromStorage(row.name, row.value);
+  }
+
+  /** The events of `prefix`'s keys after `revision` up to `upTo`, each with its previous object (a watch's history older than the ring). */
+  eventsBetween(prefix: string, revision: number, upTo: number): StoreEvent[] {
+    const events: StoreEvent[] = [];
+    for (let after = revision; ; ) {
+      const rows = this.rowsAfter(prefix, after, 5000);
+      if (rows.length === 0) return events;
+      for (const row of rows) {
+        if (row.id > upTo) return events;
+        const type = row.created ? "ADDED" : row.deleted ? "DELETED" : "MODIFIED";
+        const prevRow = row.created ? undefined : this.rowAt(row.prevRevision);
+        events.push({ type, key: row.name, revision: row.id, object: parseStored(row.value), prev: prevRow && parseStored(prevRow.value) });
+      }
+      after = rows[rows.length - 1]!.id;
+    }
   }
 
   rowAt(id: number): LogRow | undefined {

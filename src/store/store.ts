@@ -6,7 +6,7 @@
 // writes visible to readers, published to watchers, and acknowledged to callers.
 import type { KubeObject } from "../apis/meta.ts";
 import { CompactedError, KeyExistsError, KeyNotFoundError, RevisionConflictError, StorageWriteError, StoreClosedError } from "./errors.ts";
-import { forgetJson, keepStored, objectJson, parseStored, withRevision } from "./json.ts";
+import { forgetJson, keepStored, objectJson, withRevision } from "./json.ts";
 import { ColdEntry } from "./cold-entry.ts";
 import { historyOf } from "./history.ts";
 import { expireKeys, Leases } from "./leases.ts";
@@ -89,8 +89,7 @@ export class SqliteStore implements ServerStore {
       else if (this.cold.has(resourceOf(row.name))) {
         this.live.put(new ColdEntry(row.name, row.id, row.createRevision, this.log));
         this.live.compact(row.name, row.id);
-      }
-      else {
+      } else {
         // Not recent (no event of it in the ring): no text kept, as forgetTexts would do.
         const object = keepStored(row.value, this.parts);
         forgetJson(object);
@@ -184,7 +183,7 @@ export class SqliteStore implements ServerStore {
   watch(prefix: string, revision: number, listener: (events: readonly StoreEvent[]) => void): WatchHandle {
     this.assertOpen();
     if (revision < this.compacted) throw new CompactedError(revision, this.compacted);
-    const backlog = this.hub.replay(prefix, revision) ?? this.replayFromLog(prefix, revision);
+    const backlog = this.hub.replay(prefix, revision) ?? this.log.eventsBetween(prefix, revision, this.committed);
     // Live events that arrive before the backlog is delivered wait behind it: no gaps, no duplicates.
     let ready = false;
     const held: StoreEvent[] = [];
@@ -368,22 +367,6 @@ export class SqliteStore implements ServerStore {
     for (const w of batch) w.resolve({ key: w.event.key, revision: w.event.revision, createRevision: w.row.createRevision, object: w.event.object });
   }
 
-  private replayFromLog(prefix: string, revision: number): StoreEvent[] {
-    const events: StoreEvent[] = [];
-    for (let after = revision; ; ) {
-      const rows = this.log.rowsAfter(prefix, after, 5000);
-      if (rows.length === 0) break;
-      for (const row of rows) {
-        if (row.id > this.committed) return events;
-        const type = row.created ? "ADDED" : row.deleted ? "DELETED" : "MODIFIED";
-        const prevRow = row.created ? undefined : this.log.rowAt(row.prevRevision);
-        events.push({ type, key: row.name, revision: row.id, object: parseStored(row.value), prev: prevRow && parseStored(prevRow.value) });
-      }
-      after = rows[rows.length - 1]!.id;
-    }
-    return events;
-  }
-
   /**
    * Objects whose event left the ring keep no JSON text (older objects are mostly only listed);
    * cold entries no WeakRef, and those of a key written once are held as their revision alone.
@@ -395,8 +378,7 @@ export class SqliteStore implements ServerStore {
       if (entry instanceof ColdEntry) {
         entry.release();
         this.live.compact(key, revision);
-      }
-      else forgetJson(entry.object);
+      } else forgetJson(entry.object);
     }
   }
 
