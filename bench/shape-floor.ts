@@ -227,6 +227,8 @@ export function floorApp(store: FloorStore): Hono {
     const kind = cluster(c);
     return kind ? replace(c, kind, undefined, c.req.param("name")) : notFound();
   });
+  // Not an API path: the benches read the group commits' counters.
+  app.get("/shape-floor/stats", () => answer(JSON.stringify(store.commits), 200));
   app.notFound(() => notFound());
   return app;
 }
