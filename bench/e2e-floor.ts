@@ -32,6 +32,10 @@ export interface BaselineOptions {
   kubelets?: boolean;
   profileDir?: string;
   timeoutMs?: number;
+  /** The floor's groups appended on a worker thread (shape-floor.ts --commit-worker). */
+  commitWorker?: boolean;
+  /** The floor's warm-up: this many pods of the same mix before the timed part (default min(pods, 5,000)). */
+  warmupPods?: number;
   log: (s: string) => void;
 }
 
@@ -72,6 +76,8 @@ export interface ShapeFloorE2E {
   server_cpu_us_per_pod: number;
   server_rss_mb: number;
   events_written: number;
+  /** Pods of the warm-up before the timed part (bound and marked Running). */
+  warmup_pods: number;
   renewals: number | null;
   pods_running: number | null;
   node_status: number | null;
@@ -97,7 +103,7 @@ function watch(url: string, ca: string, each: (events: Json[]) => void): { stop:
 
 export async function shapeFloorE2E(dataDir: string, ca: string, o: BaselineOptions): Promise<ShapeFloorE2E> {
   const tls = join(dataDir, "tls");
-  const server = spawn(["bench/shape-floor.ts", join(tls, "serving.crt"), join(tls, "serving.key"), join(dataDir, "..", "shape-floor.db")], join(dataDir, "..", "shape-floor.log"), o.profileDir, { ...KUBUN_JSC_ENV });
+  const server = spawn(["bench/shape-floor.ts", join(tls, "serving.crt"), join(tls, "serving.key"), join(dataDir, "..", `shape-floor${o.commitWorker ? "-worker" : ""}.db`), ...(o.commitWorker ? ["--commit-worker"] : [])], join(dataDir, "..", "shape-floor.log"), o.profileDir, { ...KUBUN_JSC_ENV });
   const stops: (() => void)[] = [];
   let kubelets: Awaited<ReturnType<typeof startKubelets>> | undefined;
   try {
@@ -149,18 +155,25 @@ export async function shapeFloorE2E(dataDir: string, ca: string, o: BaselineOpti
     });
     stops.push(sched.stop);
 
-    // The bench's watch: when each pod is bound, and its kubelet's Running write.
+    // The bench's watch: when each pod is bound, and its kubelet's Running write. Pods of the
+    // warm-up (namespace warmup) are marked Running as well, and counted apart.
     const total = o.pods;
     const sentAt = new Float64Array(total);
     const boundAt = new Float64Array(total);
     let bound = 0;
+    let warmBound = 0;
     let allBound!: () => void;
     const done = new Promise<void>((r) => (allBound = r));
-    const mine = watch(`${url}/api/v1/namespaces/bench/pods?watch=1&resourceVersion=${rv}`, ca, (events) => {
+    const mine = watch(`${url}/api/v1/pods?watch=1&resourceVersion=${rv}`, ca, (events) => {
       for (const e of events) {
         const obj = e.object;
-        if (!obj.spec?.nodeName) continue;
+        if (!obj.spec?.nodeName || e.type !== "MODIFIED" || obj.status?.phase === "Running") continue;
         const i = Number(obj.metadata.name.slice(4));
+        if (obj.metadata.namespace !== "bench") {
+          warmBound++;
+          kubelets?.markRunning(obj, total + i);
+          continue;
+        }
         if (boundAt[i] !== 0) continue;
         boundAt[i] = performance.now();
         kubelets?.markRunning(obj, i);
@@ -178,11 +191,23 @@ export async function shapeFloorE2E(dataDir: string, ca: string, o: BaselineOpti
       .catch(() => {});
     await Bun.sleep(200);
 
+    // A warm-up, as bench:api gives every server: the same mix for `warmupPods` pods in a namespace
+    // of their own, until each is bound and Running, so the timed part measures a server whose
+    // request path JSC has compiled (kubun's server gets none here: bench/README.md).
+    const rng = new XorShift32(7);
+    const shapes = Array.from({ length: total }, () => WORKLOADS[rng.next() % WORKLOADS.length]!);
+    const warm = o.warmupPods ?? Math.min(total, 5000);
+    if (warm > 0) {
+      await post("/api/v1/namespaces", { metadata: { name: "warmup" } });
+      await concurrently(warm, o.clients, (i) => post("/api/v1/namespaces/warmup/pods", { apiVersion: "v1", kind: "Pod", metadata: { name: `pod-${i}` }, spec: shapes[i % total] }));
+      for (const until = performance.now() + 30_000; (warmBound < warm || inFlight > 0 || (kubelets?.runningPending() ?? 0) > 0) && performance.now() < until; ) await Bun.sleep(20);
+      if (warmBound < warm) throw new Error(`fixed-shape floor: only ${warmBound} of ${warm} warm-up pods were bound within 30 s`);
+      o.log(`fixed-shape floor: warmed up with ${warm} pods`);
+    }
+    const eventsBefore = eventsWritten;
     const stats0 = (await (await fetch(`${url}/shape-floor/stats`, { tls: { ca } } as RequestInit)).json()) as ShapeFloorE2E["commits"];
     const cpu0 = [server.proc.pid, process.pid].map(cpuSeconds);
     const threads0 = threadCpuSeconds(server.proc.pid);
-    const rng = new XorShift32(7);
-    const shapes = Array.from({ length: total }, () => WORKLOADS[rng.next() % WORKLOADS.length]!);
     const t = performance.now();
     await concurrently(total, o.clients, (i) => {
       sentAt[i] = performance.now();
@@ -217,7 +242,8 @@ export async function shapeFloorE2E(dataDir: string, ca: string, o: BaselineOpti
       server_threads: threads,
       server_cpu_us_per_pod: Math.round((cpu[0]! * 1e6) / total),
       server_rss_mb: round(peakRssMb(server.proc.pid)),
-      events_written: eventsWritten,
+      events_written: eventsWritten - eventsBefore,
+      warmup_pods: warm,
       renewals: beats?.renewals ?? null,
       pods_running: beats?.podsRunning ?? null,
       node_status: beats?.nodeStatus ?? null,
@@ -229,5 +255,31 @@ export async function shapeFloorE2E(dataDir: string, ca: string, o: BaselineOpti
     server.proc.kill("SIGTERM");
     await Promise.race([server.proc.exited, Bun.sleep(5000)]);
     if (server.proc.exitCode === null) server.proc.kill("SIGKILL");
+  }
+}
+
+// Alone, without kubun's run (for iterating and profiling the floor): a certificate of its own.
+//   bun bench/e2e-floor.ts [--nodes 5000] [--pods 10000] [--clients 64] [--warmup-pods N] [--profile DIR] [--commit-worker]
+if (import.meta.main) {
+  const { parseArgs } = await import("node:util");
+  const { mkdirSync, mkdtempSync, rmSync, writeFileSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { resolve } = await import("node:path");
+  const { createCA, issueCertificate } = await import("../src/pki/index.ts");
+  const { values } = parseArgs({ options: { nodes: { type: "string", default: "5000" }, pods: { type: "string", default: "10000" }, clients: { type: "string", default: "64" }, "warmup-pods": { type: "string" }, profile: { type: "string" }, "commit-worker": { type: "boolean", default: false } } });
+  const tmp = mkdtempSync(join(tmpdir(), "kubun-bench-floor-"));
+  try {
+    const dataDir = join(tmp, "server");
+    mkdirSync(join(dataDir, "tls"), { recursive: true });
+    const authority = await createCA("shape-floor-ca");
+    const serving = await issueCertificate(authority, { commonName: "shape-floor", hosts: ["127.0.0.1", "localhost"], usage: "server" });
+    writeFileSync(join(dataDir, "tls", "serving.crt"), serving.cert);
+    writeFileSync(join(dataDir, "tls", "serving.key"), serving.key);
+    const o = { nodes: Number(values.nodes), pods: Number(values.pods), clients: Number(values.clients), warmupPods: values["warmup-pods"] === undefined ? undefined : Number(values["warmup-pods"]), profileDir: values.profile && resolve(values.profile), commitWorker: values["commit-worker"], log: (s: string) => console.error(s) };
+    const transport = await transportCeiling(dataDir, authority.cert, o);
+    console.error(`transport: ${Math.round(transport)} req/s → ${Math.round(transport / REQUESTS_PER_POD)} pods/s at ${REQUESTS_PER_POD} requests a pod`);
+    console.log(JSON.stringify({ transport_req_per_s: Math.round(transport), ...(await shapeFloorE2E(dataDir, authority.cert, o)) }));
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
   }
 }

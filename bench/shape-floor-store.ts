@@ -100,8 +100,17 @@ interface RingEvent {
 const RING = 50_000;
 const encoder = new TextEncoder();
 
+export interface FloorStoreOptions {
+  /** Append the groups on a Worker thread (bench/shape-floor-commit.ts), not on the event loop. */
+  commitWorker?: boolean;
+}
+
 export class FloorStore {
   private readonly log: SqliteLog;
+  private readonly worker: Worker | undefined;
+  /** Groups posted to the worker, oldest first, and the keys they hold until they have committed. */
+  private readonly awaiting: Pending[][] = [];
+  private readonly inFlight = new Map<string, Stored>();
   private readonly live = new Map<string, Stored>();
   /** Writes queued for the next group, by key: a later write of the same key follows them. */
   private readonly pendingByKey = new Map<string, Stored>();
@@ -117,12 +126,17 @@ export class FloorStore {
   /** Group commits so far: groups, rows, and ms the event loop spent in them (the benches read it). */
   readonly commits = { groups: 0, rows: 0, ms: 0 };
 
-  constructor(path: string) {
+  constructor(path: string, opts: FloorStoreOptions = {}) {
     this.log = new SqliteLog(path, { synchronous: "full" });
     this.revision = this.committed = this.ringFloor = this.log.maxRevision();
     for (const row of this.log.latestRows()) {
       if (row.deleted) continue;
       this.live.set(row.name, { json: row.value, object: JSON.parse(row.value), revision: row.id, createRevision: row.createRevision });
+    }
+    if (opts.commitWorker) {
+      this.worker = new Worker(new URL("./shape-floor-commit.ts", import.meta.url));
+      this.worker.postMessage({ open: path });
+      this.worker.onmessage = (e: MessageEvent<{ ms: number } | { error: string }>) => this.committedOnWorker(e.data);
     }
   }
 
@@ -132,7 +146,7 @@ export class FloorStore {
 
   /** The newest version of a key, queued writes included: what the next write of it follows. */
   latest(key: string): Stored | undefined {
-    return this.pendingByKey.get(key) ?? this.live.get(key);
+    return this.pendingByKey.get(key) ?? this.inFlight.get(key) ?? this.live.get(key);
   }
 
   nextRevision(): number {
@@ -170,6 +184,12 @@ export class FloorStore {
     if (batch.length === 0) return;
     const rows = new Array<LogRow>(batch.length);
     for (let i = 0; i < batch.length; i++) rows[i] = batch[i]!.row;
+    if (this.worker !== undefined) {
+      for (const w of batch) this.inFlight.set(w.row.name, w.stored);
+      this.awaiting.push(batch);
+      this.worker.postMessage({ rows });
+      return;
+    }
     const t = performance.now();
     try {
       this.log.append(rows);
@@ -177,16 +197,31 @@ export class FloorStore {
       for (const w of batch) w.reject(err as Error);
       return;
     }
-    this.commits.ms += performance.now() - t;
+    this.applied(batch, performance.now() - t);
+  };
+
+  private committedOnWorker(answer: { ms: number } | { error: string }): void {
+    const batch = this.awaiting.shift()!;
+    for (const w of batch) if (this.inFlight.get(w.row.name) === w.stored) this.inFlight.delete(w.row.name);
+    if ("error" in answer) {
+      for (const w of batch) w.reject(new Error(answer.error));
+      return;
+    }
+    this.applied(batch, answer.ms);
+  }
+
+  /** A committed group: visible, published, answered. */
+  private applied(batch: Pending[], ms: number): void {
+    this.commits.ms += ms;
     this.commits.groups++;
-    this.commits.rows += rows.length;
+    this.commits.rows += batch.length;
     for (const w of batch) {
       this.live.set(w.row.name, w.stored);
       this.committed = w.stored.revision;
       this.publish(w);
       w.resolve(w.stored);
     }
-  };
+  }
 
   /** The event encoded once, to the ring and to every watch of its collection (and namespace). */
   private publish(w: Pending): void {
@@ -221,6 +256,7 @@ export class FloorStore {
   }
 
   close(): void {
+    this.worker?.terminate();
     for (const set of this.watches.values()) for (const w of set) w.end();
     this.log.close();
   }
