@@ -38,6 +38,8 @@ export interface FloorRun {
   trips: RoundTrip[];
   /** The floor server's process CPU over the burst, µs per create. */
   cpuUsPerCreate: number;
+  /** The floor's group commits over the burst: groups, rows, ms its event loop spent in them. */
+  commits: { groups: number; rows: number; ms: number };
 }
 
 export async function shapeFloorRun(d: FloorDeps): Promise<FloorRun> {
@@ -53,12 +55,15 @@ export async function shapeFloorRun(d: FloorDeps): Promise<FloorRun> {
     const watch = d.watchLatencies(call, before.metadata.resourceVersion, sent);
     await Bun.sleep(200);
     const trips: RoundTrip[] = [];
+    const stats = async () => (await (await call("/shape-floor/stats")).json()) as FloorRun["commits"];
+    const stats0 = await stats();
     const cpu0 = cpuSeconds(floor.proc.pid);
     const creates = await load(d.clients, d.creates, d.createRequest(floor.url), d.headers, d.ca, 201, sent, (i) => `cm-${i}`, undefined, trips);
     const cpu = cpuSeconds(floor.proc.pid) - cpu0;
+    const stats1 = await stats();
     await watch.seen(creates.ok);
     watch.stop();
-    return { creates, watched: watch.latencies.length, latencies: watch.latencies, trips, cpuUsPerCreate: Math.round((cpu * 1e6) / Math.max(1, creates.ok)) };
+    return { creates, watched: watch.latencies.length, latencies: watch.latencies, trips, cpuUsPerCreate: Math.round((cpu * 1e6) / Math.max(1, creates.ok)), commits: { groups: stats1.groups - stats0.groups, rows: stats1.rows - stats0.rows, ms: Math.round(stats1.ms - stats0.ms) } };
   } finally {
     floor.proc.kill();
     await floor.proc.exited;

@@ -290,6 +290,7 @@ async function main(): Promise<void> {
     shape_floor_share_of_bare_https: Number((shapeFloor.creates.perS / transport.perS).toFixed(3)),
     ratio_of_shape_floor: Number((createsPerS / shapeFloor.creates.perS).toFixed(3)),
     shape_floor_cpu_us_per_create: shapeFloor.cpuUsPerCreate,
+    shape_floor_commits: shapeFloor.commits,
     shape_floor_watch_samples_under_load: shapeFloor.watched,
     shape_floor_watch_p99_under_load_ms: Number(percentile(shapeFloor.latencies, 99).toFixed(2)),
     shape_floor_round_trip_p50_ms: roundTrip(shapeFloor.trips, 50),
@@ -323,7 +324,7 @@ async function main(): Promise<void> {
     console.log(`  bare Bun HTTPS, fixed answer     ${result.bare_https_requests_per_s.toLocaleString()} requests/s (transport ceiling, same client)`);
     console.log(`  API creates, ${CLIENTS} clients          ${result.api_creates_per_s.toLocaleString()} creates/s (${(result.ratio_of_ceiling * 100).toFixed(1)}% of storage ceiling, ${(result.ratio_of_transport * 100).toFixed(1)}% of transport ceiling, ${failed} failed)`);
     console.log(`  fixed-shape floor, ${CLIENTS} clients   ${result.shape_floor_creates_per_s.toLocaleString()} creates/s (bench/shape-floor.ts: Hono + SQLite group commit, nothing else; ${(result.shape_floor_share_of_bare_https * 100).toFixed(1)}% of transport ceiling${etcd ? `, ${result.shape_floor_ratio_of_etcd}× etcd` : ""}; kubun = ${(result.ratio_of_shape_floor * 100).toFixed(1)}% of it)`);
-    console.log(`    its CPU ${result.shape_floor_cpu_us_per_create} µs a create; its watch p99 under the burst ${result.shape_floor_watch_p99_under_load_ms} ms; round trips p50 ${result.shape_floor_round_trip_p50_ms} ms, p99 ${result.shape_floor_round_trip_p99_ms} ms`);
+    console.log(`    its CPU ${result.shape_floor_cpu_us_per_create} µs a create; ${shapeFloor.commits.groups} group commits of ${(shapeFloor.commits.rows / Math.max(1, shapeFloor.commits.groups)).toFixed(0)} rows, ${shapeFloor.commits.ms} ms of its event loop; its watch p99 under the burst ${result.shape_floor_watch_p99_under_load_ms} ms; round trips p50 ${result.shape_floor_round_trip_p50_ms} ms, p99 ${result.shape_floor_round_trip_p99_ms} ms`);
     console.log(`  etcd puts of ${result.etcd_value_bytes} B, ${CLIENTS} clients  ${etcd ? `${result.etcd_puts_per_s!.toLocaleString()} puts/s (kubun = ${result.ratio_of_etcd}× etcd)` : `not measured: ${etcdNote}`}`);
     console.log(`  watch delivery (send → event)    p50 ${result.watch_p50_ms} ms, p99 ${result.watch_p99_ms} ms over ${result.watch_samples} creates one at a time`);
     console.log(`  watch delivery under the burst   p50 ${result.watch_p50_under_load_ms} ms, p99 ${result.watch_p99_under_load_ms} ms over ${result.watch_samples_under_load} creates`);
