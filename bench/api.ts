@@ -32,6 +32,7 @@ import { KUBUN_JSC_ENV } from "../src/cli/heap-settings.ts";
 import { rawCeiling, stageBreakdown, stageTotals } from "./api-stages.ts";
 import { load, warmUpFor, type LoadResult } from "./api-load.ts";
 import { shapeFloorRun } from "./api-floor.ts";
+import { cpuSeconds } from "./processes.ts";
 import { gcLogSince, gcSummary, roundTrip, tailBreakdown, tailLines, type RoundTrip, type Trace } from "./api-tail.ts";
 
 const { values: args } = parseArgs({
@@ -214,7 +215,9 @@ async function main(): Promise<void> {
   if (timed) await stageTotals(server.proc, stagesFile);
   const gcFrom = args.tail ? statSync(gcLog).size : 0;
   const trips: RoundTrip[] = [];
+  const cpuBefore = cpuSeconds(server.proc.pid);
   const creates = await load(CLIENTS, CREATES, createRequest(server.url), headers, server.ca, 201, burstSent, (i) => `cm-${i}`, burstAcked, trips);
+  const serverCpuUs = Math.round(((cpuSeconds(server.proc.pid) - cpuBefore) * 1e6) / Math.max(1, creates.ok));
   const gcText = args.tail ? gcLogSince(gcLog, gcFrom) : "";
   await burstWatch.seen(creates.ok);
   // Under a closed loop of CLIENTS, send → event is at least a create's own round trip (CLIENTS /
@@ -289,6 +292,7 @@ async function main(): Promise<void> {
     shape_floor_creates_per_s: Math.round(shapeFloor.creates.perS),
     shape_floor_share_of_bare_https: Number((shapeFloor.creates.perS / transport.perS).toFixed(3)),
     ratio_of_shape_floor: Number((createsPerS / shapeFloor.creates.perS).toFixed(3)),
+    server_cpu_us_per_create: serverCpuUs,
     shape_floor_cpu_us_per_create: shapeFloor.cpuUsPerCreate,
     shape_floor_commits: shapeFloor.commits,
     shape_floor_watch_samples_under_load: shapeFloor.watched,
@@ -324,7 +328,7 @@ async function main(): Promise<void> {
     console.log(`  bare Bun HTTPS, fixed answer     ${result.bare_https_requests_per_s.toLocaleString()} requests/s (transport ceiling, same client)`);
     console.log(`  API creates, ${CLIENTS} clients          ${result.api_creates_per_s.toLocaleString()} creates/s (${(result.ratio_of_ceiling * 100).toFixed(1)}% of storage ceiling, ${(result.ratio_of_transport * 100).toFixed(1)}% of transport ceiling, ${failed} failed)`);
     console.log(`  fixed-shape floor, ${CLIENTS} clients   ${result.shape_floor_creates_per_s.toLocaleString()} creates/s (bench/shape-floor.ts: Hono + SQLite group commit, nothing else; ${(result.shape_floor_share_of_bare_https * 100).toFixed(1)}% of transport ceiling${etcd ? `, ${result.shape_floor_ratio_of_etcd}× etcd` : ""}; kubun = ${(result.ratio_of_shape_floor * 100).toFixed(1)}% of it)`);
-    console.log(`    its CPU ${result.shape_floor_cpu_us_per_create} µs a create; ${shapeFloor.commits.groups} group commits of ${(shapeFloor.commits.rows / Math.max(1, shapeFloor.commits.groups)).toFixed(0)} rows, ${shapeFloor.commits.ms} ms of its event loop; its watch p99 under the burst ${result.shape_floor_watch_p99_under_load_ms} ms; round trips p50 ${result.shape_floor_round_trip_p50_ms} ms, p99 ${result.shape_floor_round_trip_p99_ms} ms`);
+    console.log(`    its CPU ${result.shape_floor_cpu_us_per_create} µs a create (kubun's server ${serverCpuUs} µs); ${shapeFloor.commits.groups} group commits of ${(shapeFloor.commits.rows / Math.max(1, shapeFloor.commits.groups)).toFixed(0)} rows, ${shapeFloor.commits.ms} ms of its event loop; its watch p99 under the burst ${result.shape_floor_watch_p99_under_load_ms} ms; round trips p50 ${result.shape_floor_round_trip_p50_ms} ms, p99 ${result.shape_floor_round_trip_p99_ms} ms`);
     console.log(`  etcd puts of ${result.etcd_value_bytes} B, ${CLIENTS} clients  ${etcd ? `${result.etcd_puts_per_s!.toLocaleString()} puts/s (kubun = ${result.ratio_of_etcd}× etcd)` : `not measured: ${etcdNote}`}`);
     console.log(`  watch delivery (send → event)    p50 ${result.watch_p50_ms} ms, p99 ${result.watch_p99_ms} ms over ${result.watch_samples} creates one at a time`);
     console.log(`  watch delivery under the burst   p50 ${result.watch_p50_under_load_ms} ms, p99 ${result.watch_p99_under_load_ms} ms over ${result.watch_samples_under_load} creates`);
