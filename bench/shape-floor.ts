@@ -2,14 +2,17 @@
 // TLS, a Hono app, state in SQLite through bun:sqlite and Drizzle, durable (fsync before an
 // answer) — that does only what every durable, watchable API server's write must do. It is the
 // same-run baseline bench:api and the end-to-end bench print beside kubun's figures: an upper
-// bound no server of this shape can beat on this machine, so it is written for speed.
+// bound no server of this shape can beat on this machine (under the same disk: a group's fsync
+// latency moves between runs), so it is written for speed.
 //
 // What it does, per request:
-//   - Bun.serve with the certificate it is given; a Hono app (its default router) with the paths
-//     kubun's benches' clients use: namespaced configmaps, pods, events and leases, cluster-scoped
-//     namespaces and nodes; POST (create), GET (one, a LIST, or a watch), PATCH (JSON merge
-//     patch, RFC 7386, on the current object), PUT (replace), pods' and nodes' `status`
-//     (a merge patch) and pods' `binding` (sets spec.nodeName);
+//   - Bun.serve with the certificate it is given; a Hono app (its default SmartRouter, which
+//     settles on the RegExpRouter) with the paths kubun's benches' clients use: namespaced
+//     configmaps, pods, events and leases, cluster-scoped namespaces and nodes; POST (create),
+//     GET (one, a LIST, or a watch), PATCH (JSON merge patch, RFC 7386, on the current object),
+//     PUT (replace), pods' and nodes' `status` (a merge patch) and pods' `binding` (sets
+//     spec.nodeName); a pod LIST and watch across namespaces (`/api/v1/pods`); and, not an API
+//     path, `/shape-floor/stats` (its group commits' counters, for the benches);
 //   - reads and JSON.parses the body; sets apiVersion/kind when absent, metadata.namespace from
 //     the path, metadata.uid, resourceVersion and creationTimestamp (kept from the current object
 //     on an update); the stored form is JSON.stringify of that object, which is also the answer;
