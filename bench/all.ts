@@ -62,6 +62,12 @@ function rows(name: string, r: Json): Row[] {
           ? [row("wasm / TS inside the indexed schedule() call alone", r.core_indexed_call_ratio, "(for readers)", null, `TS ${r.core_ts_indexed_call_us} µs a pod`, r.core_indexed_call_ratio)]
           : []),
         row("end to end pods/s bound", r.e2e_pods_per_s, ">= 5,000", atLeast(r.e2e_pods_per_s, 5000), `transport allows ${r.e2e_transport_pods_per_s} pods/s`, div(r.e2e_pods_per_s, r.e2e_transport_pods_per_s)),
+        ...(r.e2e_shape_floor_pods_per_s !== undefined && r.e2e_shape_floor_pods_per_s !== null
+          ? [
+              row("fixed-shape floor, end to end pods/s bound (bench/shape-floor.ts)", r.e2e_shape_floor_pods_per_s, "(same-run baseline: the shape doing nothing else)", null, `transport allows ${r.e2e_transport_pods_per_s} pods/s`, div(r.e2e_shape_floor_pods_per_s, r.e2e_transport_pods_per_s)),
+              row("end to end pods/s against the fixed-shape floor", r.e2e_pods_per_s, "(for readers)", null, `floor ${r.e2e_shape_floor_pods_per_s} pods/s`, div(r.e2e_pods_per_s, r.e2e_shape_floor_pods_per_s)),
+            ]
+          : []),
         row("paced create→bound p99 ms", r.e2e_paced_p99_ms, "<= 100", atMost(r.e2e_paced_p99_ms, 100)),
         ...(r.e2e_events_written !== undefined && r.e2e_events_written !== null
           ? [row("end to end: bound pods without a Scheduled event", r.e2e_events_dropped, "0", r.e2e_events_dropped === 0, `${r.e2e_events_written} written; ${r.e2e_pods_marked_running} pods marked Running by the fake kubelets`)]
@@ -71,6 +77,12 @@ function rows(name: string, r: Json): Row[] {
       return [
         row("durable creates/s", r.api_creates_per_s, ">= 50% of bare HTTPS", atLeast(r.ratio_of_transport, 0.5), `bare HTTPS ${r.bare_https_requests_per_s}/s`, r.ratio_of_transport),
         row("creates/s vs etcd puts/s", r.api_creates_per_s, ">= 2× etcd", atLeast(r.ratio_of_etcd, 2), r.etcd_puts_per_s ? `etcd ${r.etcd_puts_per_s} puts/s` : `etcd: ${r.etcd_note}`, r.ratio_of_etcd),
+        ...(r.shape_floor_creates_per_s !== undefined
+          ? [
+              row("fixed-shape floor creates/s (bench/shape-floor.ts)", r.shape_floor_creates_per_s, "(same-run baseline: the shape doing nothing else)", null, `bare HTTPS ${r.bare_https_requests_per_s}/s`, r.shape_floor_share_of_bare_https),
+              row("durable creates/s against the fixed-shape floor", r.api_creates_per_s, "(for readers)", null, `floor ${r.shape_floor_creates_per_s}/s${r.shape_floor_ratio_of_etcd ? `, ${r.shape_floor_ratio_of_etcd}× etcd` : ""}`, r.ratio_of_shape_floor),
+            ]
+          : []),
         row("watch delivery p99 ms under load", r.watch_p99_under_load_ms, "<= 10", atMost(r.watch_p99_under_load_ms, 10)),
         ...(r.watch_after_answer_p99_under_load_ms !== undefined
           ? [row("watch event after the create's answer, p99 ms under load", r.watch_after_answer_p99_under_load_ms, "(for readers)", null, "what the watch adds to a create's round trip")]

@@ -3,6 +3,8 @@
 // bun:sqlite batched-insert rate (storage), a bare Bun HTTPS server answering the same requests
 // with a fixed body (transport, bench/https-floor.ts), and etcd — the store under every
 // kube-apiserver — taking puts of the same size from the same clients (bench/etcd-peer.ts).
+// And the fixed shape's floor: the same clients, bodies and one watcher against bench/shape-floor.ts,
+// a server of kubun's shape (Bun, Hono, SQLite's group commit) that does nothing else (bench/api-floor.ts).
 // Only 201 answers count as creates; any failed request is printed and fails the run.
 //   --creates N (default 20000)  --clients N (default 64)  --watch-samples N (default 2000)  --json
 //   --stages: the server times the stages of its write path (KUBUN_STAGE_TIMERS, src/store/stage-timers.ts)
@@ -29,6 +31,8 @@ import { startPostgres } from "../test/helpers/postgres.ts";
 import { KUBUN_JSC_ENV } from "../src/cli/heap-settings.ts";
 import { rawCeiling, stageBreakdown, stageTotals } from "./api-stages.ts";
 import { load, warmUpFor, type LoadResult } from "./api-load.ts";
+import { shapeFloorRun } from "./api-floor.ts";
+import { cpuSeconds } from "./processes.ts";
 import { gcLogSince, gcSummary, roundTrip, tailBreakdown, tailLines, type RoundTrip, type Trace } from "./api-tail.ts";
 
 const { values: args } = parseArgs({
@@ -211,7 +215,9 @@ async function main(): Promise<void> {
   if (timed) await stageTotals(server.proc, stagesFile);
   const gcFrom = args.tail ? statSync(gcLog).size : 0;
   const trips: RoundTrip[] = [];
+  const cpuBefore = cpuSeconds(server.proc.pid);
   const creates = await load(CLIENTS, CREATES, createRequest(server.url), headers, server.ca, 201, burstSent, (i) => `cm-${i}`, burstAcked, trips);
+  const serverCpuUs = Math.round(((cpuSeconds(server.proc.pid) - cpuBefore) * 1e6) / Math.max(1, creates.ok));
   const gcText = args.tail ? gcLogSince(gcLog, gcFrom) : "";
   await burstWatch.seen(creates.ok);
   // Under a closed loop of CLIENTS, send → event is at least a create's own round trip (CLIENTS /
@@ -252,6 +258,9 @@ async function main(): Promise<void> {
   floor.proc.kill();
   await floor.proc.exited;
 
+  // 3b. The fixed shape's floor (bench/shape-floor.ts): the same clients, bodies and one watcher, same warm-up.
+  const shapeFloor = await shapeFloorRun({ tlsDir: tls, dataDir: tmp, env: SERVER_JSC, clients: CLIENTS, creates: CREATES, headers, ca: server.ca, spawnListening, warmUp, createRequest, watchLatencies, progress });
+
   // 4. The peer: etcd taking puts of the same size from the same clients, over TLS on loopback.
   const etcdNote = await ensureEtcd();
   let etcd: LoadResult | undefined;
@@ -280,6 +289,16 @@ async function main(): Promise<void> {
     ratio_of_ceiling: Number((createsPerS / raw).toFixed(3)),
     bare_https_requests_per_s: Math.round(transport.perS),
     ratio_of_transport: Number((createsPerS / transport.perS).toFixed(3)),
+    shape_floor_creates_per_s: Math.round(shapeFloor.creates.perS),
+    shape_floor_share_of_bare_https: Number((shapeFloor.creates.perS / transport.perS).toFixed(3)),
+    ratio_of_shape_floor: Number((createsPerS / shapeFloor.creates.perS).toFixed(3)),
+    server_cpu_us_per_create: serverCpuUs,
+    shape_floor_cpu_us_per_create: shapeFloor.cpuUsPerCreate,
+    shape_floor_commits: shapeFloor.commits,
+    shape_floor_watch_samples_under_load: shapeFloor.watched,
+    shape_floor_watch_p99_under_load_ms: Number(percentile(shapeFloor.latencies, 99).toFixed(2)),
+    shape_floor_round_trip_p50_ms: roundTrip(shapeFloor.trips, 50),
+    shape_floor_round_trip_p99_ms: roundTrip(shapeFloor.trips, 99),
     watch_samples: latencies.length,
     watch_p50_ms: Number(percentile(latencies, 50).toFixed(2)),
     watch_p99_ms: Number(percentile(latencies, 99).toFixed(2)),
@@ -288,6 +307,7 @@ async function main(): Promise<void> {
     watch_p99_under_load_ms: Number(percentile(underLoad, 99).toFixed(2)),
     watch_after_answer_p50_under_load_ms: Number(percentile(afterAck, 50).toFixed(2)),
     watch_after_answer_p99_under_load_ms: Number(percentile(afterAck, 99).toFixed(2)),
+    shape_floor_ratio_of_etcd: etcd ? Number((shapeFloor.creates.perS / etcd.perS).toFixed(3)) : null,
     etcd_value_bytes: stored.length,
     etcd_puts_per_s: etcd ? Math.round(etcd.perS) : null,
     ratio_of_etcd: etcd ? Number((createsPerS / etcd.perS).toFixed(3)) : null,
@@ -307,6 +327,8 @@ async function main(): Promise<void> {
     console.log(`  raw bun:sqlite batched inserts   ${result.raw_sqlite_inserts_per_s.toLocaleString()} rows/s (ceiling)`);
     console.log(`  bare Bun HTTPS, fixed answer     ${result.bare_https_requests_per_s.toLocaleString()} requests/s (transport ceiling, same client)`);
     console.log(`  API creates, ${CLIENTS} clients          ${result.api_creates_per_s.toLocaleString()} creates/s (${(result.ratio_of_ceiling * 100).toFixed(1)}% of storage ceiling, ${(result.ratio_of_transport * 100).toFixed(1)}% of transport ceiling, ${failed} failed)`);
+    console.log(`  fixed-shape floor, ${CLIENTS} clients   ${result.shape_floor_creates_per_s.toLocaleString()} creates/s (bench/shape-floor.ts: Hono + SQLite group commit, nothing else; ${(result.shape_floor_share_of_bare_https * 100).toFixed(1)}% of transport ceiling${etcd ? `, ${result.shape_floor_ratio_of_etcd}× etcd` : ""}; kubun = ${(result.ratio_of_shape_floor * 100).toFixed(1)}% of it)`);
+    console.log(`    its CPU ${result.shape_floor_cpu_us_per_create} µs a create (kubun's server ${serverCpuUs} µs); ${shapeFloor.commits.groups} group commits of ${(shapeFloor.commits.rows / Math.max(1, shapeFloor.commits.groups)).toFixed(0)} rows, ${shapeFloor.commits.ms} ms of its event loop; its watch p99 under the burst ${result.shape_floor_watch_p99_under_load_ms} ms; round trips p50 ${result.shape_floor_round_trip_p50_ms} ms, p99 ${result.shape_floor_round_trip_p99_ms} ms`);
     console.log(`  etcd puts of ${result.etcd_value_bytes} B, ${CLIENTS} clients  ${etcd ? `${result.etcd_puts_per_s!.toLocaleString()} puts/s (kubun = ${result.ratio_of_etcd}× etcd)` : `not measured: ${etcdNote}`}`);
     console.log(`  watch delivery (send → event)    p50 ${result.watch_p50_ms} ms, p99 ${result.watch_p99_ms} ms over ${result.watch_samples} creates one at a time`);
     console.log(`  watch delivery under the burst   p50 ${result.watch_p50_under_load_ms} ms, p99 ${result.watch_p99_under_load_ms} ms over ${result.watch_samples_under_load} creates`);
@@ -325,7 +347,7 @@ async function main(): Promise<void> {
   }
   console.log(JSON.stringify(result));
   // Failures don't count as creates, and fail the run.
-  const failures = [["kubun", creates], ["bare HTTPS", transport], ...(etcd ? [["etcd", etcd] as const] : [])] as const;
+  const failures = [["kubun", creates], ["bare HTTPS", transport], ["fixed-shape floor", shapeFloor.creates], ...(etcd ? [["etcd", etcd] as const] : [])] as const;
   let bad = false;
   for (const [name, r] of failures) {
     if (r.failed === 0) continue;
@@ -335,6 +357,10 @@ async function main(): Promise<void> {
   if ((pg.pg_failed ?? 0) > 0) {
     bad = true;
     console.error(`bench:api: ${pg.pg_failed} PostgreSQL creates failed`);
+  }
+  if (shapeFloor.watched !== shapeFloor.creates.ok) {
+    bad = true;
+    console.error(`bench:api: the fixed-shape floor's watch saw ${shapeFloor.watched} of ${shapeFloor.creates.ok} creates`);
   }
   if (underLoad.length !== creates.ok) {
     bad = true;

@@ -145,6 +145,10 @@ export async function runBench(o: BenchOptions): Promise<Record<string, unknown>
     log(`  Scheduled events: ${fmt(e2e.events.written)} written by the scheduler's recorder, ${fmt(e2e.events.dropped)} bound pods without one`);
     if (e2e.paced) log(`  paced at ${fmt(e2e.paced.rate)} pods/s (half that rate): ${fmt(e2e.paced.bound)}/${fmt(e2e.paced.pods)} bound, create→bound p50 ${e2e.paced.p50_ms} ms, p99 ${e2e.paced.p99_ms} ms`);
     log(`  baseline, same run: a bare HTTPS server answers these clients ${fmt(e2e.transport_req_per_s)} req/s → at most ${fmt(e2e.transport_pods_per_s)} pods/s at ${REQUESTS_PER_POD} requests a pod (e2e is ${Math.round((100 * e2e.e2e_pods_per_s) / e2e.transport_pods_per_s)}% of it)`);
+    if (e2e.shape_floor) {
+      const f = e2e.shape_floor;
+      log(`  fixed-shape floor, same run (bench/shape-floor.ts: the same requests, kubelets and pod watches to a Hono + SQLite group-commit server doing nothing else): ${fmt(f.pods_per_s)} pods/s, create→bound p99 ${f.p99_ms} ms; its CPU ${f.server_cpu_us_per_pod} µs a pod (e2e is ${Math.round((100 * e2e.e2e_pods_per_s) / f.pods_per_s)}% of it)`);
+    }
   }
 
   const result = {
@@ -175,6 +179,7 @@ export async function runBench(o: BenchOptions): Promise<Record<string, unknown>
     e2e_paced_p50_ms: e2e?.paced?.p50_ms ?? null,
     e2e_paced_p99_ms: e2e?.paced?.p99_ms ?? null,
     e2e_transport_pods_per_s: e2e?.transport_pods_per_s ?? null,
+    e2e_shape_floor_pods_per_s: e2e?.e2e_shape_floor_pods_per_s ?? null,
     e2e_events_written: e2e?.events.written ?? null,
     e2e_events_dropped: e2e?.events.dropped ?? null,
     e2e_pods_marked_running: e2e?.kubelet_writes?.pods_running ?? null,

@@ -4,7 +4,9 @@
 // last pod bound (as a watch on pods sees it): pods/s, create→bound latency p50/p99, and the
 // server's peak RSS (VmHWM). As its baseline, measured in the same run: the transport ceiling, the
 // same clients' requests answered by a bare Bun HTTPS server (bench/https-floor.ts) with the same
-// certificate, divided by the API requests each pod costs (create, binding, Scheduled event).
+// certificate, divided by the API requests each pod costs (create, binding, Scheduled event); and
+// the fixed shape's floor: the same per-pod requests, kubelets and pod watches against
+// bench/shape-floor.ts, a server of kubun's shape that does nothing else (bench/e2e-floor.ts).
 // Then a paced part: more pods created one at a time at half the rate just measured, a load the
 // cluster keeps up with, where create→bound latency is what a pod waits when nothing is queued.
 //   bun bench/scheduler-e2e.ts [--nodes 5000] [--pods 10000] [--clients 64] [--scoring binpack|spread]
@@ -12,6 +14,7 @@
 //                              [--profile DIR]   (CPU profiles of server and scheduler, as markdown)
 //                              [--no-kubelets]   (without the fake kubelets' traffic, below)
 //                              [--disable-controller-manager] (the server without its in-process controllers: their share)
+//                              [--no-shape-floor] (without the fixed shape's floor's run)
 // Before the first pod the cluster settles: the server's node IPAM controller has given every node
 // its podCIDR (with --disable-controller-manager there is none to wait for).
 // The fake nodes behave as kubelets do while pods are created and bound: each renews its Lease
@@ -32,6 +35,7 @@ import type { SchedulerStats } from "../src/scheduler/scheduler.ts";
 import { XorShift32 } from "../src/scheduler/tie-break.ts";
 import { KUBUN_JSC_ENV } from "../src/cli/heap-settings.ts";
 import { failureReport, type WatchLog } from "./e2e-failure.ts";
+import { REQUESTS_PER_POD, shapeFloorE2E, transportCeiling, type ShapeFloorE2E } from "./e2e-floor.ts";
 import { concurrently, poster, startKubelets } from "./fake-kubelets.ts";
 import { nodeObject, WORKLOADS } from "./fake-objects.ts";
 import { cpuSeconds, peakRssMb, spawn, threadCpuDelta, threadCpuSeconds, waitForLine, type Proc } from "./processes.ts";
@@ -54,6 +58,8 @@ export interface E2EOptions {
   kubelets?: boolean;
   /** The server's in-process controllers (default on); off (`--disable-controller-manager`) to see their share. */
   controllers?: boolean;
+  /** The same per-pod requests against the fixed shape's floor, bench/shape-floor.ts (default on; e2e-floor.ts). */
+  shapeFloor?: boolean;
 }
 
 export interface E2EResult {
@@ -92,38 +98,18 @@ export interface E2EResult {
   transport_req_per_s: number;
   /** transport_req_per_s over the REQUESTS_PER_POD a scheduled pod costs: the e2e rate's ceiling here. */
   transport_pods_per_s: number;
+  /** The fixed shape's floor's run of the same mix (null: --no-shape-floor), and its pods/s. */
+  shape_floor: ShapeFloorE2E | null;
+  e2e_shape_floor_pods_per_s: number | null;
 }
 
-/** API requests one scheduled pod costs: its create, its binding and its Scheduled event. */
-export const REQUESTS_PER_POD = 3;
+export { REQUESTS_PER_POD };
 
 type Json = any;
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 const round = (n: number, digits = 1) => Number(n.toFixed(digits));
 
-
-/**
- * The same-run baseline: REQUESTS_PER_POD × pods pod creates from the same clients (Bun's fetch,
- * `clients` at once) to a bare HTTPS server on the kubun server's certificate. Measured once the
- * e2e part is over, so the two never share the CPU.
- */
-async function transportCeiling(dataDir: string, ca: string, o: E2EOptions): Promise<number> {
-  const tls = join(dataDir, "tls");
-  const floor = spawn(["bench/https-floor.ts", join(tls, "serving.crt"), join(tls, "serving.key")], join(dataDir, "..", "floor.log"));
-  try {
-    const url = (await waitForLine(floor, /listening on (https:\/\/\S+)/, "bare HTTPS server"))[1]!;
-    const post = poster(url, "unused", ca);
-    const requests = o.pods * REQUESTS_PER_POD;
-    const body = { apiVersion: "v1", kind: "Pod", metadata: { name: "pod" }, spec: WORKLOADS[0] };
-    const t = performance.now();
-    await concurrently(requests, o.clients, () => post("/api/v1/namespaces/bench/pods", body));
-    return requests / ((performance.now() - t) / 1000);
-  } finally {
-    floor.proc.kill("SIGTERM");
-    await floor.proc.exited;
-  }
-}
 
 export async function benchE2E(o: E2EOptions): Promise<E2EResult> {
   const tmp = mkdtempSync(join(tmpdir(), "kubun-bench-e2e-"));
@@ -320,6 +306,13 @@ export async function benchE2E(o: E2EOptions): Promise<E2EResult> {
     for (let i = 0; i < o.pods; i++) if (boundAt[i] !== 0) latencies.push(boundAt[i]! - sentAt[i]!);
     latencies.sort((a, b) => a - b);
     const transportReqPerS = await transportCeiling(dataDir, ca, o);
+    // kubun's server is stopped first: its node lifecycle controller would soon act on 5,000 nodes
+    // whose Leases no longer renew, on the CPU the floor's run needs.
+    await client.current?.close();
+    client.current = undefined;
+    server.proc.kill("SIGTERM");
+    await Promise.race([server.proc.exited, Bun.sleep(5000)]);
+    const shapeFloor = o.shapeFloor === false ? null : await shapeFloorE2E(dataDir, ca, { ...o, profileDir: o.profileDir && join(o.profileDir, "shape-floor") });
     return {
       nodes: o.nodes,
       pods: o.pods,
@@ -345,6 +338,8 @@ export async function benchE2E(o: E2EOptions): Promise<E2EResult> {
       events,
       transport_req_per_s: Math.round(transportReqPerS),
       transport_pods_per_s: Math.round(transportReqPerS / REQUESTS_PER_POD),
+      shape_floor: shapeFloor,
+      e2e_shape_floor_pods_per_s: shapeFloor?.pods_per_s ?? null,
     };
   } catch (err) {
     if (failed) throw err;
@@ -378,6 +373,7 @@ export function parseE2EArgs(argv: string[]): Omit<E2EOptions, "log"> & { json: 
       "paced-pods": { type: "string", default: "2000" },
       "no-kubelets": { type: "boolean", default: false },
       "disable-controller-manager": { type: "boolean", default: false },
+      "no-shape-floor": { type: "boolean", default: false },
     },
   });
   const int = (name: string, v: string) => {
@@ -388,7 +384,7 @@ export function parseE2EArgs(argv: string[]): Omit<E2EOptions, "log"> & { json: 
   if (values.scoring !== "binpack" && values.scoring !== "spread") throw new Error("--scoring must be binpack or spread");
   const pacedPods = Number(values["paced-pods"]);
   if (!Number.isInteger(pacedPods) || pacedPods < 0) throw new Error(`--paced-pods must be a non-negative integer, got ${values["paced-pods"]}`);
-  return { nodes: int("nodes", values.nodes), pods: int("pods", values.pods), clients: int("clients", values.clients), scoring: values.scoring, json: values.json, profileDir: values.profile ? resolve(values.profile) : undefined, pacedPods, kubelets: !values["no-kubelets"], controllers: !values["disable-controller-manager"] };
+  return { nodes: int("nodes", values.nodes), pods: int("pods", values.pods), clients: int("clients", values.clients), scoring: values.scoring, json: values.json, profileDir: values.profile ? resolve(values.profile) : undefined, pacedPods, kubelets: !values["no-kubelets"], controllers: !values["disable-controller-manager"], shapeFloor: !values["no-shape-floor"] };
 }
 
 if (import.meta.main) {
