@@ -20,7 +20,7 @@ import { XorShift32 } from "../src/scheduler/tie-break.ts";
 import { KUBUN_JSC_ENV } from "../src/cli/heap-settings.ts";
 import { concurrently, poster, startKubelets } from "./fake-kubelets.ts";
 import { nodeObject, WORKLOADS } from "./fake-objects.ts";
-import { cpuSeconds, peakRssMb, spawn, threadCpuDelta, threadCpuSeconds, waitForLine } from "./processes.ts";
+import { cpuSeconds, peakRssMb, rssMb, spawn, threadCpuDelta, threadCpuSeconds, waitForLine } from "./processes.ts";
 import { fakeNodes } from "./scheduler-core.ts";
 
 type Json = any;
@@ -34,6 +34,10 @@ export interface BaselineOptions {
   timeoutMs?: number;
   /** The floor's groups appended on a worker thread (shape-floor.ts --commit-worker). */
   commitWorker?: boolean;
+  /** The floor holding its objects in the least memory (shape-floor.ts --lean): the memory floor. */
+  lean?: boolean;
+  /** Seconds to wait once every pod is Running, the kubelets still renewing, before the settled RSS is read (default 0: not read). */
+  settleS?: number;
   /** The floor's warm-up: this many pods of the same mix before the timed part (default min(pods, 5,000)). */
   warmupPods?: number;
   log: (s: string) => void;
@@ -75,6 +79,8 @@ export interface ShapeFloorE2E {
   server_threads: Record<string, { user: number; sys: number }>;
   server_cpu_us_per_pod: number;
   server_rss_mb: number;
+  /** RSS after settleS seconds of only the kubelets' traffic (null without settleS). */
+  server_settled_rss_mb: number | null;
   events_written: number;
   /** Pods of the warm-up before the timed part (bound and marked Running). */
   warmup_pods: number;
@@ -103,7 +109,7 @@ function watch(url: string, ca: string, each: (events: Json[]) => void): { stop:
 
 export async function shapeFloorE2E(dataDir: string, ca: string, o: BaselineOptions): Promise<ShapeFloorE2E> {
   const tls = join(dataDir, "tls");
-  const server = spawn(["bench/shape-floor.ts", join(tls, "serving.crt"), join(tls, "serving.key"), join(dataDir, "..", `shape-floor${o.commitWorker ? "-worker" : ""}.db`), ...(o.commitWorker ? ["--commit-worker"] : [])], join(dataDir, "..", "shape-floor.log"), o.profileDir, { ...KUBUN_JSC_ENV });
+  const server = spawn(["bench/shape-floor.ts", join(tls, "serving.crt"), join(tls, "serving.key"), join(dataDir, "..", `shape-floor${o.commitWorker ? "-worker" : ""}${o.lean ? "-lean" : ""}.db`), ...(o.commitWorker ? ["--commit-worker"] : []), ...(o.lean ? ["--lean"] : [])], join(dataDir, "..", "shape-floor.log"), o.profileDir, { ...KUBUN_JSC_ENV });
   const stops: (() => void)[] = [];
   let kubelets: Awaited<ReturnType<typeof startKubelets>> | undefined;
   try {
@@ -226,6 +232,11 @@ export async function shapeFloorE2E(dataDir: string, ca: string, o: BaselineOpti
     const seconds = (last - t) / 1000;
     for (const until = performance.now() + 10_000; kubelets && kubelets.runningPending() > 0 && performance.now() < until; ) await Bun.sleep(50);
     for (const until = performance.now() + 10_000; (inFlight > 0 || queue.length > 0) && performance.now() < until; ) await Bun.sleep(50);
+    let settled: number | null = null;
+    if (o.settleS) {
+      await Bun.sleep(o.settleS * 1000);
+      settled = round(rssMb(server.proc.pid));
+    }
     const beats = kubelets?.stop();
     kubelets = undefined;
     const latencies: number[] = [];
@@ -242,6 +253,7 @@ export async function shapeFloorE2E(dataDir: string, ca: string, o: BaselineOpti
       server_threads: threads,
       server_cpu_us_per_pod: Math.round((cpu[0]! * 1e6) / total),
       server_rss_mb: round(peakRssMb(server.proc.pid)),
+      server_settled_rss_mb: settled,
       events_written: eventsWritten - eventsBefore,
       warmup_pods: warm,
       renewals: beats?.renewals ?? null,
@@ -260,13 +272,14 @@ export async function shapeFloorE2E(dataDir: string, ca: string, o: BaselineOpti
 
 // Alone, without kubun's run (for iterating and profiling the floor): a certificate of its own.
 //   bun bench/e2e-floor.ts [--nodes 5000] [--pods 10000] [--clients 64] [--warmup-pods N] [--profile DIR] [--commit-worker]
+//                          [--lean] [--settle S]   (the memory floor: bench:memory's 50,000 pods with --pods 50000 --warmup-pods 0)
 if (import.meta.main) {
   const { parseArgs } = await import("node:util");
   const { mkdirSync, mkdtempSync, rmSync, writeFileSync } = await import("node:fs");
   const { tmpdir } = await import("node:os");
   const { resolve } = await import("node:path");
   const { createCA, issueCertificate } = await import("../src/pki/index.ts");
-  const { values } = parseArgs({ options: { nodes: { type: "string", default: "5000" }, pods: { type: "string", default: "10000" }, clients: { type: "string", default: "64" }, "warmup-pods": { type: "string" }, profile: { type: "string" }, "commit-worker": { type: "boolean", default: false } } });
+  const { values } = parseArgs({ options: { nodes: { type: "string", default: "5000" }, pods: { type: "string", default: "10000" }, clients: { type: "string", default: "64" }, "warmup-pods": { type: "string" }, profile: { type: "string" }, "commit-worker": { type: "boolean", default: false }, lean: { type: "boolean", default: false }, settle: { type: "string", default: "0" } } });
   const tmp = mkdtempSync(join(tmpdir(), "kubun-bench-floor-"));
   try {
     const dataDir = join(tmp, "server");
@@ -275,7 +288,7 @@ if (import.meta.main) {
     const serving = await issueCertificate(authority, { commonName: "shape-floor", hosts: ["127.0.0.1", "localhost"], usage: "server" });
     writeFileSync(join(dataDir, "tls", "serving.crt"), serving.cert);
     writeFileSync(join(dataDir, "tls", "serving.key"), serving.key);
-    const o = { nodes: Number(values.nodes), pods: Number(values.pods), clients: Number(values.clients), warmupPods: values["warmup-pods"] === undefined ? undefined : Number(values["warmup-pods"]), profileDir: values.profile && resolve(values.profile), commitWorker: values["commit-worker"], log: (s: string) => console.error(s) };
+    const o = { nodes: Number(values.nodes), pods: Number(values.pods), clients: Number(values.clients), warmupPods: values["warmup-pods"] === undefined ? undefined : Number(values["warmup-pods"]), profileDir: values.profile && resolve(values.profile), commitWorker: values["commit-worker"], lean: values.lean, settleS: Number(values.settle), log: (s: string) => console.error(s) };
     const transport = await transportCeiling(dataDir, authority.cert, o);
     console.error(`transport: ${Math.round(transport)} req/s → ${Math.round(transport / REQUESTS_PER_POD)} pods/s at ${REQUESTS_PER_POD} requests a pod`);
     console.log(JSON.stringify({ transport_req_per_s: Math.round(transport), ...(await shapeFloorE2E(dataDir, authority.cert, o)) }));

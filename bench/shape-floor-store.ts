@@ -5,15 +5,32 @@
 // watch of its collection. A write is answered only after its group committed; readers see only
 // committed objects. Nothing else: no compaction, no leases, no watch budget (a slow watcher's
 // queue grows), no field selectors.
+//
+// Lean (`lean: true`, shape-floor.ts --lean): the least memory a server of this shape holds its
+// objects in, for bench:memory's floor — each committed object as its stored JSON text alone
+// (parsed again when a write changes it), an Event (a cold resource, as kubun's store keeps
+// Events) as its revision alone (its text read from the log when asked for), and a ring of
+// events bounded by the bytes kubun's watch ring holds (src/store/watch-hub.ts).
 import { SqliteLog, type LogRow } from "../src/store/sqlite-log.ts";
+import { DEFAULT_RING_BYTES } from "../src/store/watch-hub.ts";
 
-/** One current object: its stored JSON (the response and the log's value) and that JSON parsed. */
+/** One current object: its stored JSON (the response and the log's value) and that JSON parsed (a lean store parses it when asked). */
 export interface Stored {
   json: string;
-  object: any;
+  object?: any;
   revision: number;
   createRevision: number;
 }
+
+/** What a lean store keeps of an Event: where the log has it. */
+interface OnDisk {
+  json?: undefined;
+  revision: number;
+  createRevision: number;
+}
+
+/** A lean store's resources kept on disk, as kubun's store keeps Events (src/cli/server.ts's coldResources). */
+const COLD_PREFIX = "/core/events/";
 
 /** One open watch: encoded events queued for its connection, handed over as it reads. */
 export class FloorWatch {
@@ -103,6 +120,8 @@ const encoder = new TextEncoder();
 export interface FloorStoreOptions {
   /** Append the groups on a Worker thread (bench/shape-floor-commit.ts), not on the event loop. */
   commitWorker?: boolean;
+  /** Hold objects as their texts, Events on disk, a ring bounded by bytes (above). */
+  lean?: boolean;
 }
 
 export class FloorStore {
@@ -111,7 +130,11 @@ export class FloorStore {
   /** Groups posted to the worker, oldest first, and the keys they hold until they have committed. */
   private readonly awaiting: Pending[][] = [];
   private readonly inFlight = new Map<string, Stored>();
-  private readonly live = new Map<string, Stored>();
+  private readonly live = new Map<string, Stored | OnDisk>();
+  private readonly lean: boolean;
+  /** The ring's first live event (a lean ring drops from the front) and the bytes it holds. */
+  private ringStart = 0;
+  private ringBytes = 0;
   /** Writes queued for the next group, by key: a later write of the same key follows them. */
   private readonly pendingByKey = new Map<string, Stored>();
   private queue: Pending[] = [];
@@ -128,10 +151,12 @@ export class FloorStore {
 
   constructor(path: string, opts: FloorStoreOptions = {}) {
     this.log = new SqliteLog(path, { synchronous: "full" });
+    this.lean = opts.lean === true;
     this.revision = this.committed = this.ringFloor = this.log.maxRevision();
     for (const row of this.log.latestRows()) {
       if (row.deleted) continue;
-      this.live.set(row.name, { json: row.value, object: JSON.parse(row.value), revision: row.id, createRevision: row.createRevision });
+      const s: Stored = { json: row.value, object: this.lean ? undefined : JSON.parse(row.value), revision: row.id, createRevision: row.createRevision };
+      this.live.set(row.name, this.kept(row.name, s));
     }
     if (opts.commitWorker) {
       this.worker = new Worker(new URL("./shape-floor-commit.ts", import.meta.url));
@@ -141,12 +166,25 @@ export class FloorStore {
   }
 
   get(key: string): Stored | undefined {
-    return this.live.get(key);
+    return this.read(this.live.get(key));
   }
 
   /** The newest version of a key, queued writes included: what the next write of it follows. */
   latest(key: string): Stored | undefined {
-    return this.pendingByKey.get(key) ?? this.inFlight.get(key) ?? this.live.get(key);
+    return this.pendingByKey.get(key) ?? this.inFlight.get(key) ?? this.read(this.live.get(key));
+  }
+
+  /** A committed object as the live map keeps it: itself, or a lean store's Event, as a read of the log. */
+  private read(s: Stored | OnDisk | undefined): Stored | undefined {
+    if (s === undefined || s.json !== undefined) return s;
+    return { json: this.log.rowAt(s.revision)!.value, revision: s.revision, createRevision: s.createRevision };
+  }
+
+  /** What the live map keeps of a committed object: all of it, or (lean) its text, or an Event's place in the log. */
+  private kept(key: string, s: Stored): Stored | OnDisk {
+    if (!this.lean) return s;
+    if (key.startsWith(COLD_PREFIX)) return { revision: s.revision, createRevision: s.createRevision };
+    return s.object === undefined ? s : { json: s.json, revision: s.revision, createRevision: s.createRevision };
   }
 
   nextRevision(): number {
@@ -156,7 +194,7 @@ export class FloorStore {
   /** Committed objects whose key starts with `prefix`, as JSON texts. */
   list(prefix: string): string[] {
     const out: string[] = [];
-    for (const [key, s] of this.live) if (key.startsWith(prefix)) out.push(s.json);
+    for (const [key, s] of this.live) if (key.startsWith(prefix)) out.push(this.read(s)!.json);
     return out;
   }
 
@@ -216,7 +254,7 @@ export class FloorStore {
     this.commits.groups++;
     this.commits.rows += batch.length;
     for (const w of batch) {
-      this.live.set(w.row.name, w.stored);
+      this.live.set(w.row.name, this.kept(w.row.name, w.stored));
       this.committed = w.stored.revision;
       this.publish(w);
       w.resolve(w.stored);
@@ -227,13 +265,28 @@ export class FloorStore {
   private publish(w: Pending): void {
     const bytes = encoder.encode(`{"type":"${w.type}","object":${w.stored.json}}\n`);
     this.ring.push({ revision: w.stored.revision, collection: w.collection, namespace: w.namespace, bytes });
-    if (this.ring.length > RING * 2) {
+    if (this.lean) this.boundRingBytes(bytes.byteLength);
+    else if (this.ring.length > RING * 2) {
       this.ringFloor = this.ring[this.ring.length - RING - 1]!.revision;
       this.ring = this.ring.slice(-RING);
     }
     const watches = this.watches.get(w.collection);
     if (watches === undefined) return;
     for (const watch of watches) if (watch.namespace === undefined || watch.namespace === w.namespace) watch.push(bytes);
+  }
+
+  /** A lean ring holds at most kubun's watch ring's bytes: the oldest events leave first. */
+  private boundRingBytes(added: number): void {
+    this.ringBytes += added;
+    while (this.ringBytes > DEFAULT_RING_BYTES && this.ringStart < this.ring.length - 1) {
+      const dropped = this.ring[this.ringStart++]!;
+      this.ringBytes -= dropped.bytes.byteLength;
+      this.ringFloor = dropped.revision;
+    }
+    if (this.ringStart > 4096 && this.ringStart * 2 > this.ring.length) {
+      this.ring = this.ring.slice(this.ringStart);
+      this.ringStart = 0;
+    }
   }
 
   /**
@@ -247,7 +300,8 @@ export class FloorStore {
     const watches = set;
     const watch = new FloorWatch(collection, namespace, () => watches.delete(watch));
     if (from !== undefined) {
-      for (const e of this.ring) {
+      for (let i = this.ringStart; i < this.ring.length; i++) {
+        const e = this.ring[i]!;
         if (e.revision > from && e.collection === collection && (namespace === undefined || e.namespace === namespace)) watch.push(e.bytes);
       }
     }

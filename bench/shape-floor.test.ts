@@ -60,9 +60,10 @@ test.each([
 describe.each([
   ["commit on the event loop", []],
   ["commit on a worker thread (--commit-worker)", ["--commit-worker"]],
+  ["objects held as texts, Events on disk (--lean)", ["--lean"]],
 ])("%s", (_, flags: string[]) => {
   test("create, watch, binding, status patch, Lease renew: answered, watched, and durable across a SIGKILL", async () => {
-    const db = join(tmp, `floor-${flags.length}.db`);
+    const db = join(tmp, `floor${flags.join("")}.db`);
     await start(db, flags);
     // A watch of the namespace's pods from the LIST's revision sees every later write, in order.
     const list = await call("GET", "/api/v1/namespaces/bench/pods");
@@ -121,6 +122,13 @@ describe.each([
     expect((await call("POST", "/api/v1/namespaces", { metadata: { name: "bench" } })).json.kind).toBe("Namespace");
     const cm = await call("POST", "/api/v1/namespaces/bench/configmaps", { metadata: { name: "cm-0" }, data: { i: "0" } });
     expect(cm.json).toMatchObject({ kind: "ConfigMap", metadata: { name: "cm-0", namespace: "bench" }, data: { i: "0" } });
+    // An Event (on disk in a lean store): read back one by one and in a LIST, updated from its stored form.
+    const ev = await call("POST", "/api/v1/namespaces/bench/events", { metadata: { name: "p.1" }, reason: "Scheduled", count: 1 });
+    expect(ev.status).toBe(201);
+    expect((await call("GET", "/api/v1/namespaces/bench/events/p.1")).json).toEqual(ev.json);
+    expect((await call("GET", "/api/v1/namespaces/bench/events")).json.items).toEqual([ev.json]);
+    const counted = await call("PATCH", "/api/v1/namespaces/bench/events/p.1", { count: 2 }, "application/merge-patch+json");
+    expect(counted.json).toMatchObject({ reason: "Scheduled", count: 2, metadata: { uid: ev.json.metadata.uid } });
 
     // Killed without a chance to flush anything, then started on the same file: every answered write is there.
     proc!.kill("SIGKILL");
@@ -129,6 +137,7 @@ describe.each([
     expect((await call("GET", "/api/v1/namespaces/bench/pods/p")).json).toEqual(labelled.json);
     expect((await call("GET", `${leases}/node-1`)).json).toEqual(replaced.json);
     expect((await call("GET", "/api/v1/namespaces/bench/configmaps/cm-0")).json).toEqual(cm.json);
+    expect((await call("GET", "/api/v1/namespaces/bench/events/p.1")).json).toEqual(counted.json);
     expect((await call("GET", "/api/v1/nodes")).json.items.map((n: any) => n.metadata.name)).toEqual(["node-1"]);
     // Revisions go on from the log's newest.
     const after = await call("POST", "/api/v1/namespaces/bench/configmaps", { metadata: { name: "cm-1" } });
@@ -136,4 +145,29 @@ describe.each([
     proc!.kill("SIGKILL");
     await proc!.exited;
   });
+});
+
+test("--lean: the ring holds kubun's watch ring's bytes; a watch from before them is told 410, one from within them is replayed", async () => {
+  const db = join(tmp, "floor-lean-ring.db");
+  await start(db, ["--lean"]);
+  const data = { blob: "x".repeat(4096) };
+  const first = await call("POST", "/api/v1/namespaces/bench/configmaps", { metadata: { name: "cm-first" }, data });
+  // ~5 MB of events, more than the ring's 4 MiB.
+  for (let i = 0; i < 1200; i += 50) {
+    await Promise.all(Array.from({ length: 50 }, (_, k) => call("POST", "/api/v1/namespaces/bench/configmaps", { metadata: { name: `cm-${i + k}` }, data })));
+  }
+  const last = await call("POST", "/api/v1/namespaces/bench/configmaps", { metadata: { name: "cm-last" }, data });
+  const lines = async (from: string) => {
+    const ac = new AbortController();
+    const res = await fetch(`${url}/api/v1/namespaces/bench/configmaps?watch=1&resourceVersion=${from}`, { signal: ac.signal, tls: { ca } } as RequestInit);
+    const first = await ndjson(res.body!)[Symbol.asyncIterator]().next();
+    ac.abort();
+    return first.value as any;
+  };
+  const expired = await lines(first.json.metadata.resourceVersion);
+  expect(expired).toMatchObject({ type: "ERROR", object: { code: 410, reason: "Expired" } });
+  const replayed = await lines(String(Number(last.json.metadata.resourceVersion) - 1));
+  expect(replayed).toMatchObject({ type: "ADDED", object: { metadata: { name: "cm-last" } } });
+  proc!.kill("SIGKILL");
+  await proc!.exited;
 });

@@ -33,9 +33,12 @@
 // --commit-worker: the groups are appended on a Worker thread (bench/shape-floor-commit.ts) while
 // the event loop goes on serving; still answered only after their commit. A variant kubun's store
 // does not have (it commits on the event loop, as the floor does without the flag).
-//   bun bench/shape-floor.ts <cert.pem> <key.pem> <db file> [--commit-worker]   → prints "listening on https://127.0.0.1:PORT"
+// --lean: the least memory this shape holds its objects in (texts; Events on disk; a ring of
+// kubun's bytes; kubun's idle collector), for the memory floor (bench/e2e-floor.ts --lean).
+//   bun bench/shape-floor.ts <cert.pem> <key.pem> <db file> [--commit-worker] [--lean]   → prints "listening on https://127.0.0.1:PORT"
 import { readFileSync } from "node:fs";
 import { Hono, type Context } from "hono";
+import { IdleCollector } from "../src/cli/idle-collector.ts";
 import { FloorStore, type Stored } from "./shape-floor-store.ts";
 
 interface Kind {
@@ -112,10 +115,11 @@ export function floorApp(store: FloorStore): Hono {
     const key = keyOf(kind, ns, name);
     const prev = store.latest(key);
     if (prev === undefined) return status(404, "NotFound", `${kind.kind} "${name}" not found`);
-    const next = change(prev.object);
+    const current = prev.object ?? JSON.parse(prev.json);
+    const next = change(current);
     if (next === null || typeof next !== "object") return status(422, "Invalid", "the result is not an object");
     const revision = store.nextRevision();
-    const pm = prev.object.metadata;
+    const pm = current.metadata;
     next.metadata = { ...next.metadata, name: pm.name, namespace: pm.namespace, uid: pm.uid, creationTimestamp: pm.creationTimestamp, resourceVersion: String(revision) };
     const stored: Stored = { json: JSON.stringify(next), object: next, revision, createRevision: prev.createRevision };
     try {
@@ -205,9 +209,12 @@ export function floorApp(store: FloorStore): Hono {
 if (import.meta.main) {
   const args = process.argv.slice(2);
   const commitWorker = args.includes("--commit-worker");
-  const [certPath, keyPath, dbPath] = args.filter((a) => a !== "--commit-worker");
-  if (!certPath || !keyPath || !dbPath) throw new Error("usage: bun bench/shape-floor.ts <cert.pem> <key.pem> <db file> [--commit-worker]");
-  const store = new FloorStore(dbPath, { commitWorker });
+  const lean = args.includes("--lean");
+  const [certPath, keyPath, dbPath] = args.filter((a) => a !== "--commit-worker" && a !== "--lean");
+  if (!certPath || !keyPath || !dbPath) throw new Error("usage: bun bench/shape-floor.ts <cert.pem> <key.pem> <db file> [--commit-worker] [--lean]");
+  const store = new FloorStore(dbPath, { commitWorker, lean });
+  // Lean, as kubun's server runs: a full collection once the process is idle after a burst.
+  if (lean) new IdleCollector().start();
   const app = floorApp(store);
   const server = Bun.serve({
     port: 0,
