@@ -36,6 +36,8 @@ export interface BaselineOptions {
   commitWorker?: boolean;
   /** The floor holding its objects in the least memory (shape-floor.ts --lean): the memory floor. */
   lean?: boolean;
+  /** Bytes of annotation each timed pod carries, so the floor's pods are as big as kubun's stored ones (whose managedFields it has none of). */
+  podPadBytes?: number;
   /** Seconds to wait once every pod is Running, the kubelets still renewing, before the settled RSS is read (default 0: not read). */
   settleS?: number;
   /** The floor's warm-up: this many pods of the same mix before the timed part (default min(pods, 5,000)). */
@@ -81,6 +83,8 @@ export interface ShapeFloorE2E {
   server_rss_mb: number;
   /** RSS after settleS seconds of only the kubelets' traffic (null without settleS). */
   server_settled_rss_mb: number | null;
+  /** The JSON text of the objects the floor holds once settled (with settleS; a lean floor's Events are on disk). */
+  server_live_json_mb: number | null;
   events_written: number;
   /** Pods of the warm-up before the timed part (bound and marked Running). */
   warmup_pods: number;
@@ -211,13 +215,15 @@ export async function shapeFloorE2E(dataDir: string, ca: string, o: BaselineOpti
       o.log(`fixed-shape floor: warmed up with ${warm} pods`);
     }
     const eventsBefore = eventsWritten;
+    // Pods the size of kubun's stored ones (its managedFields, mostly), for the memory floor.
+    const pad = o.podPadBytes ? { annotations: { "bench.kubun.dev/pad": "x".repeat(o.podPadBytes) } } : {};
     const stats0 = (await (await fetch(`${url}/shape-floor/stats`, { tls: { ca } } as RequestInit)).json()) as ShapeFloorE2E["commits"];
     const cpu0 = [server.proc.pid, process.pid].map(cpuSeconds);
     const threads0 = threadCpuSeconds(server.proc.pid);
     const t = performance.now();
     await concurrently(total, o.clients, (i) => {
       sentAt[i] = performance.now();
-      return post("/api/v1/namespaces/bench/pods", { apiVersion: "v1", kind: "Pod", metadata: { name: `pod-${i}` }, spec: shapes[i] });
+      return post("/api/v1/namespaces/bench/pods", { apiVersion: "v1", kind: "Pod", metadata: { name: `pod-${i}`, ...pad }, spec: shapes[i] });
     });
     const createsPerS = total / ((performance.now() - t) / 1000);
     const timeoutMs = o.timeoutMs ?? 60_000;
@@ -233,9 +239,12 @@ export async function shapeFloorE2E(dataDir: string, ca: string, o: BaselineOpti
     for (const until = performance.now() + 10_000; kubelets && kubelets.runningPending() > 0 && performance.now() < until; ) await Bun.sleep(50);
     for (const until = performance.now() + 10_000; (inFlight > 0 || queue.length > 0) && performance.now() < until; ) await Bun.sleep(50);
     let settled: number | null = null;
+    let liveText: number | null = null;
     if (o.settleS) {
       await Bun.sleep(o.settleS * 1000);
       settled = round(rssMb(server.proc.pid));
+      const live = (await (await fetch(`${url}/shape-floor/stats?live=1`, { tls: { ca } } as RequestInit)).json()) as { liveTextLength: number };
+      liveText = round(live.liveTextLength / 2 ** 20);
     }
     const beats = kubelets?.stop();
     kubelets = undefined;
@@ -254,6 +263,7 @@ export async function shapeFloorE2E(dataDir: string, ca: string, o: BaselineOpti
       server_cpu_us_per_pod: Math.round((cpu[0]! * 1e6) / total),
       server_rss_mb: round(peakRssMb(server.proc.pid)),
       server_settled_rss_mb: settled,
+      server_live_json_mb: liveText,
       events_written: eventsWritten - eventsBefore,
       warmup_pods: warm,
       renewals: beats?.renewals ?? null,
@@ -272,14 +282,15 @@ export async function shapeFloorE2E(dataDir: string, ca: string, o: BaselineOpti
 
 // Alone, without kubun's run (for iterating and profiling the floor): a certificate of its own.
 //   bun bench/e2e-floor.ts [--nodes 5000] [--pods 10000] [--clients 64] [--warmup-pods N] [--profile DIR] [--commit-worker]
-//                          [--lean] [--settle S]   (the memory floor: bench:memory's 50,000 pods with --pods 50000 --warmup-pods 0)
+//                          [--lean] [--settle S] [--pod-pad BYTES]   (the memory floor: bench:memory's 50,000 pods with
+//                          --pods 50000 --warmup-pods 0, each padded to the size of kubun's stored pods)
 if (import.meta.main) {
   const { parseArgs } = await import("node:util");
   const { mkdirSync, mkdtempSync, rmSync, writeFileSync } = await import("node:fs");
   const { tmpdir } = await import("node:os");
   const { resolve } = await import("node:path");
   const { createCA, issueCertificate } = await import("../src/pki/index.ts");
-  const { values } = parseArgs({ options: { nodes: { type: "string", default: "5000" }, pods: { type: "string", default: "10000" }, clients: { type: "string", default: "64" }, "warmup-pods": { type: "string" }, profile: { type: "string" }, "commit-worker": { type: "boolean", default: false }, lean: { type: "boolean", default: false }, settle: { type: "string", default: "0" } } });
+  const { values } = parseArgs({ options: { nodes: { type: "string", default: "5000" }, pods: { type: "string", default: "10000" }, clients: { type: "string", default: "64" }, "warmup-pods": { type: "string" }, profile: { type: "string" }, "commit-worker": { type: "boolean", default: false }, lean: { type: "boolean", default: false }, settle: { type: "string", default: "0" }, "pod-pad": { type: "string", default: "0" } } });
   const tmp = mkdtempSync(join(tmpdir(), "kubun-bench-floor-"));
   try {
     const dataDir = join(tmp, "server");
@@ -288,7 +299,7 @@ if (import.meta.main) {
     const serving = await issueCertificate(authority, { commonName: "shape-floor", hosts: ["127.0.0.1", "localhost"], usage: "server" });
     writeFileSync(join(dataDir, "tls", "serving.crt"), serving.cert);
     writeFileSync(join(dataDir, "tls", "serving.key"), serving.key);
-    const o = { nodes: Number(values.nodes), pods: Number(values.pods), clients: Number(values.clients), warmupPods: values["warmup-pods"] === undefined ? undefined : Number(values["warmup-pods"]), profileDir: values.profile && resolve(values.profile), commitWorker: values["commit-worker"], lean: values.lean, settleS: Number(values.settle), log: (s: string) => console.error(s) };
+    const o = { nodes: Number(values.nodes), pods: Number(values.pods), clients: Number(values.clients), warmupPods: values["warmup-pods"] === undefined ? undefined : Number(values["warmup-pods"]), profileDir: values.profile && resolve(values.profile), commitWorker: values["commit-worker"], lean: values.lean, settleS: Number(values.settle), podPadBytes: Number(values["pod-pad"]), log: (s: string) => console.error(s) };
     const transport = await transportCeiling(dataDir, authority.cert, o);
     console.error(`transport: ${Math.round(transport)} req/s → ${Math.round(transport / REQUESTS_PER_POD)} pods/s at ${REQUESTS_PER_POD} requests a pod`);
     console.log(JSON.stringify({ transport_req_per_s: Math.round(transport), ...(await shapeFloorE2E(dataDir, authority.cert, o)) }));

@@ -191,6 +191,13 @@ export class FloorStore {
     return ++this.revision;
   }
 
+  /** The JSON text the live map holds, in characters (Events a lean store keeps on disk not counted). */
+  liveTextLength(): number {
+    let n = 0;
+    for (const s of this.live.values()) n += s.json?.length ?? 0;
+    return n;
+  }
+
   /** Committed objects whose key starts with `prefix`, as JSON texts. */
   list(prefix: string): string[] {
     const out: string[] = [];

@@ -201,7 +201,7 @@ export function floorApp(store: FloorStore): Hono {
     app.put(`${base}/:name`, (c) => replace(c, kind, undefined, c.req.param("name")));
   }
   // Not an API path: the benches read the group commits' counters.
-  app.get("/shape-floor/stats", () => answer(JSON.stringify(store.commits), 200));
+  app.get("/shape-floor/stats", (c) => answer(JSON.stringify(c.req.query("live") ? { ...store.commits, liveTextLength: store.liveTextLength() } : store.commits), 200));
   app.notFound(() => status(404, "NotFound", "the server could not find the requested resource"));
   return app;
 }
