@@ -310,7 +310,7 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
   const rejections = new RejectionList(taintTable.reasons);
   function readRejections(record: number) {
     const w = views().i32;
-    return rejections.read(w, rejectList.ptr >> 2, w[hw + L.H_OUT_REJECTED]! * 2, record);
+    return rejections.read(w, rejectList.ptr >> 2, w[hw + L.H_OUT_REJECTED]! * 2, record, w[hw + L.H_OUT_LIST_SAME] === 1);
   }
 
   return {
