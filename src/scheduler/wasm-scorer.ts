@@ -236,6 +236,8 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
     layoutAt = heap.allocations;
   }
 
+  /** The program address the header's query words describe the empty program at (-1: they do not). */
+  let emptyAt = -1;
   /** Taint flags last copied into wasm memory (pods of one workload share them). */
   let flagsCopied: TaintFlags | undefined;
   let flagsAt = -1;
@@ -273,15 +275,21 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
     w[hw + L.H_TAINT_SCORING] = tolerations.scoring ? 1 : 0;
     w[hw + L.H_TOLERATIONS_ID] = tolerations.id;
     const at = program.ptr;
-    w[hw + L.H_Q_REQUIRED] = at + enc.required[0] * 4;
-    w[hw + L.H_Q_REQUIRED_END] = at + enc.required[1] * 4;
-    w[hw + L.H_Q_TERM_COUNT] = enc.termCount;
-    w[hw + L.H_Q_TERMS] = at + enc.terms * 4;
-    w[hw + L.H_Q_PREF_COUNT] = enc.prefCount;
-    w[hw + L.H_Q_PREFS] = at + enc.prefs * 4;
-    w[hw + L.H_Q_PORT_COUNT] = enc.portCount;
-    w[hw + L.H_Q_PORTS] = at + enc.ports * 4;
-    w[hw + L.H_Q_LENGTH] = enc.length;
+    // The empty program (a pod without rules: most pods) has the same nine words every time:
+    // written again only after a pod with rules, or when the program area moved.
+    const empty = enc.length === 0 && enc.termCount === -1;
+    if (!empty || emptyAt !== at) {
+      w[hw + L.H_Q_REQUIRED] = at + enc.required[0] * 4;
+      w[hw + L.H_Q_REQUIRED_END] = at + enc.required[1] * 4;
+      w[hw + L.H_Q_TERM_COUNT] = enc.termCount;
+      w[hw + L.H_Q_TERMS] = at + enc.terms * 4;
+      w[hw + L.H_Q_PREF_COUNT] = enc.prefCount;
+      w[hw + L.H_Q_PREFS] = at + enc.prefs * 4;
+      w[hw + L.H_Q_PORT_COUNT] = enc.portCount;
+      w[hw + L.H_Q_PORTS] = at + enc.ports * 4;
+      w[hw + L.H_Q_LENGTH] = enc.length;
+      emptyAt = empty ? at : -1;
+    }
     w[hw + L.H_LOG_SEQ] = log.seq | 0;
     w[hw + L.H_CLASS_RECORDS] = classes ? classes.count : 0;
     w[hw + L.H_PENDING_COUNT] = pending;
