@@ -236,6 +236,10 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
     layoutAt = heap.allocations;
   }
 
+  /** What the areas were last prepared for (writeHeader): node capacity, reasons, program words. */
+  let preparedCapacity = -1;
+  let preparedReasons = -1;
+  let preparedLength = -1;
   /** The program address the header's query words describe the empty program at (-1: they do not). */
   let emptyAt = -1;
   /** Taint flags last copied into wasm memory (pods of one workload share them). */
@@ -245,14 +249,21 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
   function writeHeader(pod: PodQuery): void {
     const enc = encoder.encode(pod);
     const reasons = L.R_TAINT_BASE + taintTable.size;
-    // Everything that may allocate comes first; writeLayout() then sees every address.
-    if (groups) groups.ensure(table.capacity);
-    program.ensure(enc.length);
+    // Everything that may allocate comes first; writeLayout() then sees every address. The
+    // areas depend on the node capacity, the reasons and the program's length: when none of
+    // them moved past what the last pod prepared, nothing is checked area by area.
     const tolerations = taintTable.flagsFor(pod.tolerations);
-    taintFlags.ensure(taintTable.size);
-    reject.ensure(reasons);
-    rejectList.ensure(reasons);
-    if (classes) classes.prepare(table.capacity, reasons, L.KEY_FIXED + enc.length);
+    if (table.capacity !== preparedCapacity || reasons !== preparedReasons || enc.length > preparedLength) {
+      if (groups) groups.ensure(table.capacity);
+      program.ensure(enc.length);
+      taintFlags.ensure(taintTable.size);
+      reject.ensure(reasons);
+      rejectList.ensure(reasons);
+      if (classes) classes.prepare(table.capacity, reasons, L.KEY_FIXED + enc.length);
+      preparedCapacity = table.capacity;
+      preparedReasons = reasons;
+      preparedLength = enc.length;
+    }
     if (pod.extraScores) extra.ensure(slots.highWater);
     writeLayout();
 
