@@ -62,12 +62,7 @@ class Region {
   }
 }
 
-interface MemoryViews {
-  grows: number;
-  u8: Uint8Array;
-  i32: Int32Array;
-  f64: Float64Array;
-}
+interface MemoryViews { grows: number; u8: Uint8Array; i32: Int32Array; f64: Float64Array }
 
 function memoryViews(heap: WasmHeap): MemoryViews {
   const buffer = heap.buffer;
@@ -242,16 +237,16 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
   let preparedLength = -1;
   /** The program address the header's query words describe the empty program at (-1: they do not). */
   let emptyAt = -1;
-  /** Taint flags last copied into wasm memory (pods of one workload share them). */
+  /** Taint flags last copied into wasm memory (pods of one workload share them), and when. */
   let flagsCopied: TaintFlags | undefined;
   let flagsAt = -1;
 
   function writeHeader(pod: PodQuery): void {
     const enc = encoder.encode(pod);
     const reasons = L.R_TAINT_BASE + taintTable.size;
-    // Everything that may allocate comes first; writeLayout() then sees every address. The
-    // areas depend on the node capacity, the reasons and the program's length: when none of
-    // them moved past what the last pod prepared, nothing is checked area by area.
+    // Everything that may allocate comes first; writeLayout() then sees every address. The areas
+    // depend on the node capacity, the reasons and the program's length: checked one by one only
+    // when one of them moved past what the last pod prepared.
     const tolerations = taintTable.flagsFor(pod.tolerations);
     if (table.capacity !== preparedCapacity || reasons !== preparedReasons || enc.length > preparedLength) {
       if (groups) groups.ensure(table.capacity);
@@ -286,8 +281,7 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
     w[hw + L.H_TAINT_SCORING] = tolerations.scoring ? 1 : 0;
     w[hw + L.H_TOLERATIONS_ID] = tolerations.id;
     const at = program.ptr;
-    // The empty program (a pod without rules: most pods) has the same nine words every time:
-    // written again only after a pod with rules, or when the program area moved.
+    // The empty program (most pods) has the same nine words: rewritten after a pod with rules or a move.
     const empty = enc.length === 0 && enc.termCount === -1;
     if (!empty || emptyAt !== at) {
       w[hw + L.H_Q_REQUIRED] = at + enc.required[0] * 4;
