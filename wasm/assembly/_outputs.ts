@@ -1,6 +1,7 @@
 // The two pieces of per-pod bookkeeping that used to be TypeScript glue shared by the module and
 // its twin (AssemblyScript; the twin does the same in ts-twin.ts): the compact list of non-zero
-// rejections written after each schedule() call, and the pods assumed (or forgotten) since the
+// rejections written after each schedule() call (and compared with the one the class record's
+// previous pod saw), and the pods assumed (or forgotten) since the
 // last call added to (taken from) their nodes' columns. Done here, each language pays for its
 // own: the bench's indexed figures compare whole pods, and the shared glue diluted the module's
 // advantage. The TypeScript side only queues an assumed pod's numbers (no call per pod: a call
@@ -42,11 +43,11 @@ export function listRejections(ctx: usize): void {
   if (record >= 0) {
     const prev = <usize>load<u32>(ptr(ctx, H_CLASS_TABLE) + (<usize>(record * REC_WORDS + REC_LIST) << 2));
     const list = ptr(ctx, H_REJECT_LIST);
-    const words = <usize>pairs << 3;
+    const bytes = <usize>pairs << 3;
     if (load<i32>(prev) == pairs && samePairs(prev + 4, list, pairs)) same = 1;
     else {
       store<i32>(prev, pairs);
-      memory.copy(prev + 4, list, words);
+      memory.copy(prev + 4, list, bytes);
     }
   }
   store<i32>(ctx + (<usize>H_OUT_LIST_SAME << 2), same);
