@@ -110,6 +110,10 @@ export const H_OUT_REJECTED = 75;
 // log sequence), applied to the node columns by the core at the start of its next call.
 export const H_PENDING = 76;
 export const H_PENDING_COUNT = 77;
+// 1 when the class record used (H_OUT_RECORD) saw, at its previous call, the same list of
+// rejections as this call's (compared by the core against the record's REC_LIST copy), so the
+// TypeScript side hands out the object it built then without reading the list.
+export const H_OUT_LIST_SAME = 78;
 export const PENDING_DOUBLES = 8;
 export const PENDING_MAX = 256;
 export const HEADER_WORDS = 80;
@@ -129,6 +133,8 @@ export const REC_TREE = 9;
 export const REC_AFF_MAX = 10;
 export const REC_TAINT_MAX = 11;
 export const REC_HIST = 12;
+/** The list of rejections the record's last pod saw: its pair count (-1: none yet), then the pairs. */
+export const REC_LIST = 13;
 export const REC_WORDS = 16;
 /** Key words before the program's: the pod's request doubles and the pod-dependent header words. */
 export const KEY_FIXED = 21;

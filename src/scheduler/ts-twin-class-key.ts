@@ -1,5 +1,5 @@
 // The TypeScript twin of wasm/assembly/_class-key.ts: the pod's class key built from the header
-// and query program into H_KEY, hashed (FNV-1a over its words) and looked up among the class
+// and query program into H_KEY, hashed (FNV-1a over its words in four lanes) and looked up among the class
 // records, over the module's own memory (ts-twin.ts explains the translation).
 import {
   H_CLASS_RECORDS, H_CLASS_STAMP, H_CLASS_TABLE, H_KEY, H_OUT_HASH, H_OUT_KEY_LENGTH, H_OUT_RECORD,
@@ -8,6 +8,9 @@ import {
   H_TOLERATIONS_ID, KEY_FIXED, POD_DOUBLES, REC_HASH, REC_KEY, REC_KEY_LENGTH, REC_STAMP, REC_WORDS,
 } from "./layout.ts";
 import type { TwinMemory } from "./ts-twin-filters.ts";
+
+const BASIS = 0x811c9dc5 | 0;
+const PRIME = 0x01000193;
 
 /** findClass() of the module, for the header `m` serves. */
 export function createTwinClassKey(m: TwinMemory): () => boolean {
@@ -37,10 +40,23 @@ export function createTwinClassKey(m: TwinMemory): () => boolean {
     return KEY_FIXED + length;
   }
 
+  /** FNV-1a in four lanes (word k in lane k & 3), then over the lane states, as the module. */
   function hashWords(p: number, n: number): number {
-    let hash = 0x811c9dc5 | 0;
-    for (let k = 0; k < n; k++) hash = Math.imul(hash ^ i32[p + k]!, 0x01000193);
-    return hash;
+    let h0 = BASIS;
+    let h1 = BASIS;
+    let h2 = BASIS;
+    let h3 = BASIS;
+    let k = 0;
+    for (; k + 4 <= n; k += 4) {
+      h0 = Math.imul(h0 ^ i32[p + k]!, PRIME);
+      h1 = Math.imul(h1 ^ i32[p + k + 1]!, PRIME);
+      h2 = Math.imul(h2 ^ i32[p + k + 2]!, PRIME);
+      h3 = Math.imul(h3 ^ i32[p + k + 3]!, PRIME);
+    }
+    if (k < n) h0 = Math.imul(h0 ^ i32[p + k]!, PRIME);
+    if (k + 1 < n) h1 = Math.imul(h1 ^ i32[p + k + 1]!, PRIME);
+    if (k + 2 < n) h2 = Math.imul(h2 ^ i32[p + k + 2]!, PRIME);
+    return Math.imul(Math.imul(Math.imul(Math.imul(BASIS ^ h0, PRIME) ^ h1, PRIME) ^ h2, PRIME) ^ h3, PRIME);
   }
 
   function sameWords(a: number, b: number, n: number): boolean {

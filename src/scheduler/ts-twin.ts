@@ -13,7 +13,7 @@
 // on two nodes at once (the wasm's own advantage), so the twin visits those nodes one by one.
 import {
   H_LOG, H_LOG_MASK, H_NZ_CPU, H_NZ_MEM, H_OUT_REJECTED, H_PENDING, H_PENDING_COUNT, H_REJECT_LIST, H_REQ_CPU,
-  H_REQ_EPH, H_REQ_MEM, H_REQ_PODS, PENDING_DOUBLES,
+  H_REQ_EPH, H_REQ_MEM, H_REQ_PODS, PENDING_DOUBLES, H_OUT_LIST_SAME, REC_LIST, REC_WORDS,
   CN_AFF, CN_BASE, CN_OUTCOME, CN_SHIFT, CN_STAMP, CN_TAINT, H_CLASS_STAMP, H_CLASS_TABLE, H_OUT_RECORD, H_EXTRA_SCORES,
   H_GROUPS, H_NODE_COUNT, H_NODE_VERSION, H_OUT_FEASIBLE, H_OUT_SCORE, H_Q_PREF_COUNT, H_REASON_COUNT,
   H_REJECT, H_RNG, H_SCRATCH_AFF, H_SCRATCH_BASE, H_SCRATCH_IDX, H_SCRATCH_TAINT, H_STATE,
@@ -202,6 +202,24 @@ export function createTsTwin({ memory }: { memory: WebAssembly.Memory }): Schedu
       pairs++;
     }
     i32[h + H_OUT_REJECTED] = pairs;
+    const record = i32[h + H_OUT_RECORD]!;
+    let same = 0;
+    if (record >= 0) {
+      const prev = i32[p4(H_CLASS_TABLE) + record * REC_WORDS + REC_LIST]! >> 2;
+      const list = p4(H_REJECT_LIST);
+      if (i32[prev] === pairs && samePairs(prev + 1, list, pairs)) same = 1;
+      else {
+        i32[prev] = pairs;
+        i32.copyWithin(prev + 1, list, list + 2 * pairs);
+      }
+    }
+    i32[h + H_OUT_LIST_SAME] = same;
+  }
+
+  /** Whether `n` (reason, count) pairs at word indexes a and b are equal. */
+  function samePairs(a: number, b: number, n: number): boolean {
+    for (let k = 0; k < 2 * n; k += 2) if (i32[a + k] !== i32[b + k] || i32[a + k + 1] !== i32[b + k + 1]) return false;
+    return true;
   }
 
   function schedule(ctx: number): number {

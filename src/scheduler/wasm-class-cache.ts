@@ -12,12 +12,12 @@
 // own requests) take the plain full scan instead and never evict a busy workload's index; a class
 // seen once is remembered by its key's hash alone, in a bounded set (two classes sharing a hash
 // only make one of them get its record a pod early: the record holds the full key).
-import { CN_AFF, CN_BASE, CN_OUTCOME, CN_TAINT, CN_WORDS, META_VALID, META_WORDS, REC_AFF, REC_AFF_MAX, REC_BASE, REC_HASH, REC_HIST, REC_KEY, REC_KEY_LENGTH,
+import { CN_AFF, CN_BASE, CN_OUTCOME, CN_TAINT, CN_WORDS, META_VALID, META_WORDS, REC_AFF, REC_AFF_MAX, REC_BASE, REC_HASH, REC_HIST, REC_KEY, REC_KEY_LENGTH, REC_LIST,
   REC_META, REC_OUTCOME, REC_STAMP, REC_TAINT, REC_TAINT_MAX, REC_TREE, REC_WORDS } from "./layout.ts";
 import type { WasmHeap } from "./wasm-heap.ts";
 
 interface ClassSlot {
-  /** REC_STAMP..REC_HIST addresses. */
+  /** REC_STAMP..REC_LIST addresses. */
   arrays: number[];
   key: number;
   keyCapacity: number;
@@ -79,6 +79,7 @@ export class ClassCache {
       for (let r = 0; r < this.slots.length; r++) {
         const slot = this.slots[r]!;
         slot.arrays[REC_HIST - REC_STAMP] = this.heap.alloc(this.histCapacity * 4);
+        slot.arrays[REC_LIST - REC_STAMP] = this.allocList();
         this.writeRecord(r, slot, -1, 0);
         new Int32Array(this.heap.buffer, slot.arrays[REC_META - REC_STAMP]!, META_WORDS)[META_VALID] = 0;
       }
@@ -123,6 +124,7 @@ export class ClassCache {
     // Node versions start at 1, so a zero stamp never matches; an invalid index is rebuilt.
     if (recycled) new Uint32Array(b, slot.arrays[0]!, this.capacity * CN_WORDS).fill(0);
     new Int32Array(b, slot.arrays[REC_META - REC_STAMP]!, META_WORDS)[META_VALID] = 0;
+    new Int32Array(b, slot.arrays[REC_LIST - REC_STAMP]!, 1)[0] = -1;
     this.writeRecord(r, slot, hash, length);
   }
 
@@ -155,6 +157,17 @@ export class ClassCache {
     arrays[REC_AFF_MAX - REC_STAMP] = maxima;
     arrays[REC_TAINT_MAX - REC_STAMP] = maxima + leaves * 4;
     arrays[REC_HIST - REC_STAMP] = this.heap.alloc(Math.max(this.histCapacity, 1) * 4);
+    arrays[REC_LIST - REC_STAMP] = this.allocList();
     return { arrays, key: 0, keyCapacity: 0, used: 0 };
+  }
+
+  /**
+   * Room for the list of rejections a record's last pod saw (the core compares each pod's list
+   * with it): a pair count, -1 until the core writes one, and a pair per reason at most.
+   */
+  private allocList(): number {
+    const ptr = this.heap.alloc((1 + 2 * Math.max(this.histCapacity, 1)) * 4);
+    new Int32Array(this.heap.buffer, ptr, 1)[0] = -1;
+    return ptr;
   }
 }

@@ -95,6 +95,32 @@ describe("rejections from the core's list", () => {
     expect(got).toEqual(want);
   });
 
+  // The core compares each pod's list with the one its class record's previous pod saw (REC_LIST).
+  // A new taint adds a reason, so the records' lists are allocated anew (fresh memory reads as an
+  // empty list), and it changes every class's key (the tolerations' id): with one record, the
+  // class after it recycles the record, and its empty list must not pass for the previous class's
+  // non-empty one.
+  test.each([
+    ["wasm", (o: ScorerOptions) => createWasmScorer({ ...o, maxClasses: 1 })],
+    ["twin", (o: ScorerOptions) => createWasmScorer({ ...o, maxClasses: 1, core: createTsTwin })],
+  ] as const)("an empty list in a record whose list was reallocated (%s)", (_impl, make) => {
+    const big = pod(1500);
+    const ops: Op[] = [
+      { assumeOn: "n0", pod: big },
+      // The class gets its record after its second pod; the third, with it, finds n0 full.
+      ...Array.from({ length: 3 }, () => ({ schedule: big })),
+      { upsert: makeNode("tainted", { taints: [{ key: "new", value: "v", effect: "NoSchedule" }] }) },
+      { remove: "tainted" },
+      { forgetOn: "n0", pod: big },
+      // A new class key: the record is recycled after its second pod, used from its third.
+      ...Array.from({ length: 4 }, () => ({ schedule: big })),
+    ];
+    const one = [makeNode("n0", { allocatable: { cpu: 2000, memory: 8 * GI, ephemeralStorage: GI, pods: 110 } })];
+    const want = run(createTsScorer, one, ops, { scoring: "binpack" });
+    expect(want.map((d) => d.rejections)).toEqual([...Array(3).fill({ "Insufficient cpu": 1 }), {}, {}, {}, {}]);
+    expect(run(make, one, ops, { scoring: "binpack" })).toEqual(want);
+  });
+
   test("are read-only, and shared by pods of a class only while unchanged", () => {
     const s = createWasmScorer({ scoring: "binpack" });
     for (const n of cluster) s.upsertNode(n);

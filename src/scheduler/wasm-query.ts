@@ -96,7 +96,9 @@ export class QueryEncoder {
 
     out.prefs = this.length;
     out.prefCount = 0;
-    for (const { weight, preference } of pod.preferredTerms) {
+    const preferred = pod.preferredTerms;
+    for (let k = 0; k < preferred.length; k++) {
+      const { weight, preference } = preferred[k]!;
       if (weight === 0 || isEmptyTerm(preference)) continue;
       out.prefCount++;
       this.push1(weight);
@@ -104,9 +106,10 @@ export class QueryEncoder {
     }
 
     out.ports = this.length;
-    for (const p of pod.hostPorts) {
-      this.push1(hostPortKey(p));
-      this.push1(hostIPId(p, this.t.hostIPs, false));
+    const ports = pod.hostPorts;
+    for (let k = 0; k < ports.length; k++) {
+      this.push1(hostPortKey(ports[k]!));
+      this.push1(hostIPId(ports[k]!, this.t.hostIPs, false));
     }
     out.portCount = pod.hostPorts.length;
     out.words = this.words;
@@ -118,8 +121,10 @@ export class QueryEncoder {
   private term(term: NodeSelectorTerm): void {
     const lengthAt = this.length;
     this.push1(0);
-    if (term.matchExpressions) for (const r of term.matchExpressions) this.expression(r);
-    if (term.matchFields) for (const r of term.matchFields) this.field(r);
+    const expressions = term.matchExpressions;
+    if (expressions) for (let k = 0; k < expressions.length; k++) this.expression(expressions[k]!);
+    const fields = term.matchFields;
+    if (fields) for (let k = 0; k < fields.length; k++) this.field(fields[k]!);
     this.words[lengthAt] = this.length - lengthAt - 1;
   }
 
@@ -128,7 +133,7 @@ export class QueryEncoder {
     switch (r.operator) {
       case "In":
       case "NotIn":
-        return this.list(column, r.operator === "In" ? OP_IN : OP_NOT_IN, r.values, (v) => this.t.values.get(v));
+        return this.list(column, r.operator === "In" ? OP_IN : OP_NOT_IN, r.values, false);
       case "Exists": return this.push3(column, OP_EXISTS, 0);
       case "DoesNotExist": return this.push3(column, OP_DOES_NOT_EXIST, 0);
       case "Gt":
@@ -143,11 +148,15 @@ export class QueryEncoder {
 
   private field(r: NodeSelectorRequirement): void {
     if (r.key !== "metadata.name" || (r.operator !== "In" && r.operator !== "NotIn")) return this.never();
-    this.list(0, r.operator === "In" ? OP_NAME_IN : OP_NAME_NOT_IN, r.values, (name) => this.t.slots.indexOf(name));
+    this.list(0, r.operator === "In" ? OP_NAME_IN : OP_NAME_NOT_IN, r.values, true);
   }
 
-  /** [column, op, count, ids...]: the ids of the values that have one (unknown values match nothing). */
-  private list(column: number, op: number, values: string[] | undefined, id: (v: string) => number | undefined): void {
+  /**
+   * [column, op, count, ids...]: the ids of the values that have one (unknown values match
+   * nothing): label value ids, or node slots for `names` (a flag, not a callback: no closure per
+   * expression).
+   */
+  private list(column: number, op: number, values: string[] | undefined, names: boolean): void {
     const n = values?.length ?? 0;
     this.reserve(3 + n);
     const w = this.words;
@@ -156,7 +165,7 @@ export class QueryEncoder {
     w[at + 1] = op;
     let count = 0;
     for (let k = 0; k < n; k++) {
-      const v = id(values![k]!);
+      const v = names ? this.t.slots.indexOf(values![k]!) : this.t.values.get(values![k]!);
       if (v !== undefined) w[at + 3 + count++] = v;
     }
     w[at + 2] = count;

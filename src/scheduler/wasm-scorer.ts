@@ -62,12 +62,7 @@ class Region {
   }
 }
 
-interface MemoryViews {
-  grows: number;
-  u8: Uint8Array;
-  i32: Int32Array;
-  f64: Float64Array;
-}
+interface MemoryViews { grows: number; u8: Uint8Array; i32: Int32Array; f64: Float64Array }
 
 function memoryViews(heap: WasmHeap): MemoryViews {
   const buffer = heap.buffer;
@@ -236,21 +231,34 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
     layoutAt = heap.allocations;
   }
 
-  /** Taint flags last copied into wasm memory (pods of one workload share them). */
+  /** What the areas were last prepared for (writeHeader): node capacity, reasons, program words. */
+  let preparedCapacity = -1;
+  let preparedReasons = -1;
+  let preparedLength = -1;
+  /** The program address the header's query words describe the empty program at (-1: they do not). */
+  let emptyAt = -1;
+  /** Taint flags last copied into wasm memory (pods of one workload share them), and when. */
   let flagsCopied: TaintFlags | undefined;
   let flagsAt = -1;
 
   function writeHeader(pod: PodQuery): void {
     const enc = encoder.encode(pod);
     const reasons = L.R_TAINT_BASE + taintTable.size;
-    // Everything that may allocate comes first; writeLayout() then sees every address.
-    if (groups) groups.ensure(table.capacity);
-    program.ensure(enc.length);
+    // Everything that may allocate comes first; writeLayout() then sees every address. The areas
+    // depend on the node capacity, the reasons and the program's length: checked one by one only
+    // when one of them moved past what the last pod prepared.
     const tolerations = taintTable.flagsFor(pod.tolerations);
-    taintFlags.ensure(taintTable.size);
-    reject.ensure(reasons);
-    rejectList.ensure(reasons);
-    if (classes) classes.prepare(table.capacity, reasons, L.KEY_FIXED + enc.length);
+    if (table.capacity !== preparedCapacity || reasons !== preparedReasons || enc.length > preparedLength) {
+      if (groups) groups.ensure(table.capacity);
+      program.ensure(enc.length);
+      taintFlags.ensure(taintTable.size);
+      reject.ensure(reasons);
+      rejectList.ensure(reasons);
+      if (classes) classes.prepare(table.capacity, reasons, L.KEY_FIXED + enc.length);
+      preparedCapacity = table.capacity;
+      preparedReasons = reasons;
+      preparedLength = enc.length;
+    }
     if (pod.extraScores) extra.ensure(slots.highWater);
     writeLayout();
 
@@ -273,15 +281,20 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
     w[hw + L.H_TAINT_SCORING] = tolerations.scoring ? 1 : 0;
     w[hw + L.H_TOLERATIONS_ID] = tolerations.id;
     const at = program.ptr;
-    w[hw + L.H_Q_REQUIRED] = at + enc.required[0] * 4;
-    w[hw + L.H_Q_REQUIRED_END] = at + enc.required[1] * 4;
-    w[hw + L.H_Q_TERM_COUNT] = enc.termCount;
-    w[hw + L.H_Q_TERMS] = at + enc.terms * 4;
-    w[hw + L.H_Q_PREF_COUNT] = enc.prefCount;
-    w[hw + L.H_Q_PREFS] = at + enc.prefs * 4;
-    w[hw + L.H_Q_PORT_COUNT] = enc.portCount;
-    w[hw + L.H_Q_PORTS] = at + enc.ports * 4;
-    w[hw + L.H_Q_LENGTH] = enc.length;
+    // The empty program (most pods) has the same nine words: rewritten after a pod with rules or a move.
+    const empty = enc.length === 0 && enc.termCount === -1;
+    if (!empty || emptyAt !== at) {
+      w[hw + L.H_Q_REQUIRED] = at + enc.required[0] * 4;
+      w[hw + L.H_Q_REQUIRED_END] = at + enc.required[1] * 4;
+      w[hw + L.H_Q_TERM_COUNT] = enc.termCount;
+      w[hw + L.H_Q_TERMS] = at + enc.terms * 4;
+      w[hw + L.H_Q_PREF_COUNT] = enc.prefCount;
+      w[hw + L.H_Q_PREFS] = at + enc.prefs * 4;
+      w[hw + L.H_Q_PORT_COUNT] = enc.portCount;
+      w[hw + L.H_Q_PORTS] = at + enc.ports * 4;
+      w[hw + L.H_Q_LENGTH] = enc.length;
+      emptyAt = empty ? at : -1;
+    }
     w[hw + L.H_LOG_SEQ] = log.seq | 0;
     w[hw + L.H_CLASS_RECORDS] = classes ? classes.count : 0;
     w[hw + L.H_PENDING_COUNT] = pending;
@@ -310,7 +323,7 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
   const rejections = new RejectionList(taintTable.reasons);
   function readRejections(record: number) {
     const w = views().i32;
-    return rejections.read(w, rejectList.ptr >> 2, w[hw + L.H_OUT_REJECTED]! * 2, record);
+    return rejections.read(w, rejectList.ptr >> 2, w[hw + L.H_OUT_REJECTED]! * 2, record, w[hw + L.H_OUT_LIST_SAME] === 1);
   }
 
   return {

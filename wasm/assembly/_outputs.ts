@@ -1,6 +1,7 @@
 // The two pieces of per-pod bookkeeping that used to be TypeScript glue shared by the module and
 // its twin (AssemblyScript; the twin does the same in ts-twin.ts): the compact list of non-zero
-// rejections written after each schedule() call, and the pods assumed (or forgotten) since the
+// rejections written after each schedule() call (and compared with the one the class record's
+// previous pod saw), and the pods assumed (or forgotten) since the
 // last call added to (taken from) their nodes' columns. Done here, each language pays for its
 // own: the bench's indexed figures compare whole pods, and the shared glue diluted the module's
 // advantage. The TypeScript side only queues an assumed pod's numbers (no call per pod: a call
@@ -8,11 +9,21 @@
 import {
   H_REJECT, H_REASON_COUNT, H_REJECT_LIST, H_OUT_REJECTED, H_REQ_CPU, H_REQ_MEM, H_REQ_EPH,
   H_REQ_PODS, H_NZ_CPU, H_NZ_MEM, H_NODE_VERSION, H_LOG, H_LOG_MASK, H_PENDING, H_PENDING_COUNT,
-  PENDING_DOUBLES,
+  PENDING_DOUBLES, H_OUT_RECORD, H_OUT_LIST_SAME, H_CLASS_TABLE, REC_WORDS, REC_LIST,
 } from "../../src/scheduler/layout";
 import { ptr, word } from "./_filters";
 
-/** Writes the non-zero entries of the rejection histogram at H_REJECT as (reason, count) pairs. */
+/** Whether `n` (reason, count) pairs at a and b are equal: one i64 per pair. */
+function samePairs(a: usize, b: usize, n: i32): bool {
+  for (let k = 0; k < n; k++) if (load<i64>(a + (<usize>k << 3)) != load<i64>(b + (<usize>k << 3))) return false;
+  return true;
+}
+
+/**
+ * Writes the non-zero entries of the rejection histogram at H_REJECT as (reason, count) pairs;
+ * for a pod with a class record, compares them with the list the record's previous pod saw
+ * (H_OUT_LIST_SAME) and keeps them there when they differ.
+ */
 export function listRejections(ctx: usize): void {
   const reject = ptr(ctx, H_REJECT);
   const n = word(ctx, H_REASON_COUNT);
@@ -27,6 +38,19 @@ export function listRejections(ctx: usize): void {
     pairs++;
   }
   store<i32>(ctx + (<usize>H_OUT_REJECTED << 2), pairs);
+  const record = word(ctx, H_OUT_RECORD);
+  let same = 0;
+  if (record >= 0) {
+    const prev = <usize>load<u32>(ptr(ctx, H_CLASS_TABLE) + (<usize>(record * REC_WORDS + REC_LIST) << 2));
+    const list = ptr(ctx, H_REJECT_LIST);
+    const bytes = <usize>pairs << 3;
+    if (load<i32>(prev) == pairs && samePairs(prev + 4, list, pairs)) same = 1;
+    else {
+      store<i32>(prev, pairs);
+      memory.copy(prev + 4, list, bytes);
+    }
+  }
+  store<i32>(ctx + (<usize>H_OUT_LIST_SAME << 2), same);
 }
 
 @inline function add(ctx: usize, field: i32, i: i32, v: f64): void {
