@@ -95,8 +95,9 @@ export interface ShapeFloorE2E {
   commits: { groups: number; rows: number; ms: number };
 }
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-const round = (n: number, digits = 1) => Number(n.toFixed(digits));
+/** The p-th percentile of an ascending array (NaN when empty); shared with scheduler-e2e.ts. */
+export const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+export const round = (n: number, digits = 1) => Number(n.toFixed(digits));
 
 /** A watch read line by line with Bun's fetch; `each` gets every batch of events. */
 function watch(url: string, ca: string, each: (events: Json[]) => void): { stop: () => void; ended: Promise<void> } {

@@ -35,7 +35,7 @@ import type { SchedulerStats } from "../src/scheduler/scheduler.ts";
 import { XorShift32 } from "../src/scheduler/tie-break.ts";
 import { KUBUN_JSC_ENV } from "../src/cli/heap-settings.ts";
 import { failureReport, type WatchLog } from "./e2e-failure.ts";
-import { REQUESTS_PER_POD, shapeFloorE2E, transportCeiling, type ShapeFloorE2E } from "./e2e-floor.ts";
+import { percentile, REQUESTS_PER_POD, round, shapeFloorE2E, transportCeiling, type ShapeFloorE2E } from "./e2e-floor.ts";
 import { concurrently, poster, startKubelets } from "./fake-kubelets.ts";
 import { nodeObject, WORKLOADS } from "./fake-objects.ts";
 import { cpuSeconds, peakRssMb, spawn, threadCpuDelta, threadCpuSeconds, waitForLine, type Proc } from "./processes.ts";
@@ -107,8 +107,6 @@ export { REQUESTS_PER_POD };
 
 type Json = any;
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-const round = (n: number, digits = 1) => Number(n.toFixed(digits));
 
 
 export async function benchE2E(o: E2EOptions): Promise<E2EResult> {
