@@ -144,4 +144,40 @@ describe("ObjectCache", () => {
       for (const n of ["n0", "n1"]) expect(c.byIndex("nodeName", n).map((o) => `a/${o.metadata.name}`)).toEqual(model.get(n) ?? []);
     }
   });
+
+  test("the namespace index answers what was filed, in filing order, whether one namespace holds every object or not", () => {
+    // While every object is in one namespace the index holds no bucket for it (cache.ts): against
+    // a model of insertion-ordered lists, random writes and deletes of pods in up to three
+    // namespaces and of cluster-scoped objects, through one, several and no namespace at all.
+    const c = new ObjectCache();
+    const model = new Map<string, string[]>();
+    let seed = 11;
+    const rand = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
+    const cached = new Set<string>();
+    const namespaces = ["a", "b", "c", ""];
+    for (let step = 0; step < 8000; step++) {
+      // Long stretches in one namespace, then in several, so that the cache goes in and out of it.
+      const phase = Math.floor(step / 500) % 3;
+      const ns = phase === 0 ? "a" : namespaces[rand(phase === 1 ? 2 : 4)]!;
+      const name = `p${rand(40)}`;
+      const key = ns ? `${ns}/${name}` : name;
+      if (rand(3) === 0) {
+        c.delete(key);
+        if (cached.delete(key) && ns) model.set(ns, model.get(ns)!.filter((k) => k !== key));
+      } else {
+        c.set({ metadata: ns ? { namespace: ns, name, labels: { step: String(step) } } : { name } });
+        if (!cached.has(key)) {
+          cached.add(key);
+          if (ns) model.set(ns, [...(model.get(ns) ?? []), key]);
+        }
+      }
+      for (const n of ["a", "b", "c"]) {
+        const want = model.get(n) ?? [];
+        expect(c.list(n).map((o) => `${n}/${o.metadata.name}`)).toEqual(want);
+        expect(c.byIndex("namespace", n).map((o) => `${n}/${o.metadata.name}`)).toEqual(want);
+      }
+      expect(c.list("").map((o) => o.metadata.name).sort()).toEqual([...cached].filter((k) => !k.includes("/")).sort());
+      expect(c.size).toBe(cached.size);
+    }
+  });
 });

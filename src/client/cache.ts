@@ -38,6 +38,16 @@ export class ObjectCache<T extends KubeObject = KubeObject> implements Lister<T>
   private readonly objects = new Map<string, T>();
   private readonly indexers = new Map<string, IndexFunc<T>>([[NAMESPACE_INDEX, byNamespace as IndexFunc<T>]]);
   private readonly indices = new Map<string, Index>([[NAMESPACE_INDEX, new Map()]]);
+  /**
+   * The namespace every cached object is in, while they all are in one (and there is at least
+   * one): the namespace index then holds no bucket for it, since the bucket would be every key of
+   * `objects` in `objects`' order (a namespace's keys are filed when first cached and unfiled
+   * when deleted, as `objects` adds and removes them). A server's pods are often all in one
+   * namespace: that bucket was a Set of 50,000 keys (2.5 MB). The bucket is made, in that
+   * order, when an object of another namespace (or none) comes; and dropped again when a
+   * delete leaves one namespace holding every object.
+   */
+  private wholeNamespace: string | undefined = undefined;
 
   /** Adds a named index; objects already cached are filed at once. */
   addIndexer(name: string, fn: IndexFunc<T>): void {
@@ -79,6 +89,7 @@ export class ObjectCache<T extends KubeObject = KubeObject> implements Lister<T>
   byIndex(index: string, value: string): T[] {
     const idx = this.indices.get(index);
     if (!idx) throw new Error(`no index named ${index}`);
+    if (value === this.wholeNamespace && index === NAMESPACE_INDEX) return [...this.objects.values()];
     const keys = idx.get(value);
     if (keys === undefined) return [];
     if (typeof keys === "string") return [this.objects.get(keys)!];
@@ -91,8 +102,15 @@ export class ObjectCache<T extends KubeObject = KubeObject> implements Lister<T>
   set(obj: T): T | undefined {
     const key = objectKey(obj.metadata);
     const old = this.objects.get(key);
+    const namespace = obj.metadata.namespace;
+    // An object's namespace is part of its key: an update's is its old one's.
+    if (old === undefined && namespace !== this.wholeNamespace) {
+      if (this.objects.size === 0 && namespace) this.wholeNamespace = namespace;
+      else if (this.wholeNamespace !== undefined) this.fileWholeNamespace();
+    }
     this.objects.set(key, obj);
     for (const [name, fn] of this.indexers) {
+      if (name === NAMESPACE_INDEX && this.wholeNamespace !== undefined) continue;
       const index = this.indices.get(name)!;
       const values = fn(obj);
       if (old) {
@@ -112,11 +130,35 @@ export class ObjectCache<T extends KubeObject = KubeObject> implements Lister<T>
     if (!old) return undefined;
     this.unfile(key, old);
     this.objects.delete(key);
+    if (this.objects.size === 0) this.wholeNamespace = undefined;
+    else if (this.wholeNamespace === undefined) this.dropWholeNamespaceBucket();
     return old;
   }
 
   private unfile(key: string, obj: T): void {
-    for (const [name, fn] of this.indexers) unfile(this.indices.get(name)!, fn(obj), key);
+    for (const [name, fn] of this.indexers) {
+      if (name === NAMESPACE_INDEX && this.wholeNamespace !== undefined) continue;
+      unfile(this.indices.get(name)!, fn(obj), key);
+    }
+  }
+
+  /** Files every cached object under the namespace they were all in: another namespace's object comes. */
+  private fileWholeNamespace(): void {
+    const index = this.indices.get(NAMESPACE_INDEX)!;
+    const namespace = [this.wholeNamespace!];
+    this.wholeNamespace = undefined;
+    for (const key of this.objects.keys()) file(index, namespace, key);
+  }
+
+  /** When one namespace's bucket holds every cached object again, drops it (see wholeNamespace). */
+  private dropWholeNamespaceBucket(): void {
+    const index = this.indices.get(NAMESPACE_INDEX)!;
+    if (index.size !== 1) return;
+    const [namespace, keys] = index.entries().next().value!;
+    const count = typeof keys === "string" ? 1 : Array.isArray(keys) ? keys.length : keys.size;
+    if (count !== this.objects.size) return;
+    index.clear();
+    this.wholeNamespace = namespace;
   }
 }
 
