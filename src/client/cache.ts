@@ -1,6 +1,8 @@
 // An informer's local copy of the objects it watches (client-go's thread-safe store + indexer):
 // objects by "ns/name" key, a namespace index, and named indexes callers add, such as pods by
-// spec.nodeName. Objects are shared with every reader: treat them as read-only.
+// spec.nodeName. Objects are shared with every reader: treat them as read-only. Inside, one
+// namespace's objects are keyed by their name string, and that namespace needs no index bucket
+// while it holds every object (ObjectCache's fields say why); callers see "ns/name" keys only.
 import type { KubeObject } from "../apis/meta.ts";
 import { selectorMatches, type LabelSelector } from "../apis/selector.ts";
 import { objectKey } from "./paths.ts";
