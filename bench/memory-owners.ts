@@ -53,7 +53,7 @@ interface StoreInternals {
   forgetTexts(dropped: readonly { key: string; revision: number }[]): void;
   parts: { slots: unknown[]; hashes: Int32Array; keys: Map<string, number>; filled: number };
   live: { resources: Map<string, AnyMap>; order: Map<string, unknown>; recent: unknown[] };
-  leases: { written: AnyMap };
+  leases: { keys: unknown[]; times: number[]; revisions: number[]; head: number };
   tombstones: AnyMap;
 }
 
@@ -85,6 +85,15 @@ const clearParts = (store: StoreInternals): number => {
   store.parts.slots.fill(undefined);
   store.parts.hashes.fill(0);
   store.parts.keys.clear();
+  return n;
+};
+/** The expiring keys' clock (leases.ts): its queue of writes, emptied. */
+const clearClock = (leases: StoreInternals["leases"]): number => {
+  const n = leases.keys.length - leases.head;
+  leases.keys = [];
+  leases.times = [];
+  leases.revisions = [];
+  leases.head = 0;
   return n;
 };
 const clearMap = (map: AnyMap): number => {
@@ -154,7 +163,7 @@ export async function heapByOwner(running: RunningServer): Promise<{ before: Mea
     const [events, ringBytes] = clearRing(store);
     await step(`store: watch ring (${(ringBytes / 2 ** 20).toFixed(1)} MB of JSON text) and the texts its objects kept`, events);
     await step("store: part-sharing table (slots; the parts stay while objects hold them)", clearParts(store));
-    await step("store: expiring keys' write times (Events' TTL)", clearMap(store.leases.written));
+    await step("store: expiring keys' write times (Events' TTL)", clearClock(store.leases));
     await step("store: tombstones", clearMap(store.tombstones));
     store.live.order.clear();
     store.live.recent = [];

@@ -144,4 +144,76 @@ describe("ObjectCache", () => {
       for (const n of ["n0", "n1"]) expect(c.byIndex("nodeName", n).map((o) => `a/${o.metadata.name}`)).toEqual(model.get(n) ?? []);
     }
   });
+
+  test("lookups, keys, the namespace index and other indexes answer as filed, in filing order, whatever namespaces the objects are in", () => {
+    // The cache keys one namespace's objects by name and holds no namespace-index bucket while
+    // every object is in it (cache.ts): against a model of insertion-ordered lists, random writes
+    // and deletes of pods in up to three namespaces, on two nodes, and of cluster-scoped objects,
+    // through one, several and no namespace at all, and through an empty cache.
+    const c = new ObjectCache();
+    c.addIndexer("nodeName", podsByNodeName);
+    const order: string[] = []; // every cached key, in the order first cached
+    const nodeOf = new Map<string, string | undefined>();
+    const byNode = new Map<string, string[]>();
+    let seed = 11;
+    const rand = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
+    const namespaces = ["a", "b", "c", ""];
+    const keyOf = (ns: string, name: string) => (ns ? `${ns}/${name}` : name);
+    const unfileNode = (key: string) => {
+      const node = nodeOf.get(key);
+      if (node) byNode.set(node, byNode.get(node)!.filter((k) => k !== key));
+    };
+    for (let step = 0; step < 12_000; step++) {
+      // Long stretches in one namespace, then in two, then with cluster-scoped objects, then all deleted.
+      const phase = Math.floor(step / 500) % 4;
+      if (phase === 3) {
+        if (order.length === 0) continue;
+        const key = order[rand(order.length)]!;
+        expect(c.delete(key)).toBeDefined();
+        unfileNode(key);
+        order.splice(order.indexOf(key), 1);
+        nodeOf.delete(key);
+      } else {
+        const ns = phase === 0 ? "a" : namespaces[rand(phase === 1 ? 2 : 4)]!;
+        const name = `p${rand(40)}`;
+        const key = keyOf(ns, name);
+        if (rand(3) === 0) {
+          const had = order.includes(key);
+          expect(c.delete(key) !== undefined).toBe(had);
+          if (had) {
+            unfileNode(key);
+            order.splice(order.indexOf(key), 1);
+            nodeOf.delete(key);
+          }
+        } else {
+          const node = rand(3) === 0 ? undefined : `n${rand(2)}`;
+          c.set({ metadata: ns ? { namespace: ns, name, labels: { step: String(step) } } : { name }, spec: node ? { nodeName: node } : {} });
+          if (!order.includes(key)) order.push(key);
+          else if (nodeOf.get(key) === node) continue;
+          else unfileNode(key);
+          nodeOf.set(key, node);
+          if (node) byNode.set(node, [...(byNode.get(node) ?? []), key]);
+        }
+      }
+      const keyOfObj = (o: KubeObject) => keyOf(o.metadata.namespace ?? "", o.metadata.name!);
+      expect(c.keys()).toEqual(order);
+      expect(c.list().map(keyOfObj)).toEqual(order);
+      expect(c.size).toBe(order.length);
+      for (const n of ["a", "b", "c"]) {
+        const want = order.filter((k) => k.startsWith(`${n}/`));
+        expect(c.list(n).map(keyOfObj)).toEqual(want);
+        expect(c.byIndex("namespace", n).map(keyOfObj)).toEqual(want);
+      }
+      expect(c.list("").map(keyOfObj)).toEqual(order.filter((k) => !k.includes("/")));
+      for (const n of ["n0", "n1"]) expect(c.byIndex("nodeName", n).map(keyOfObj)).toEqual(byNode.get(n) ?? []);
+      // Lookups of cached keys, and of keys alike but not cached (another namespace, or none, with the same name).
+      const name = `p${rand(40)}`;
+      for (const ns of namespaces) {
+        const key = keyOf(ns, name);
+        const want = order.includes(key) ? key : undefined;
+        expect(c.getByKey(key) && keyOfObj(c.getByKey(key)!)).toBe(want);
+        expect(c.get(ns || undefined, name) && keyOfObj(c.get(ns || undefined, name)!)).toBe(want);
+      }
+    }
+  });
 });

@@ -44,6 +44,12 @@ export class LiveState {
     return this.entryOf(key, this.entriesOf(key)?.get(key));
   }
 
+  /** The key's current revision, or undefined when it has none (a cold key's entry is not made for it). */
+  revisionOf(key: string): number | undefined {
+    const held = this.entriesOf(key)?.get(key);
+    return typeof held === "number" ? held : held?.revision;
+  }
+
   /**
    * Holds a cold key's current entry as its revision alone, when it is still the entry of that
    * revision and its create revision is the same (reads make it anew: `coldEntry`).

@@ -71,7 +71,7 @@ export class PostgresStore implements ServerStore {
   private outage = false;
 
   private constructor(private readonly opts: PostgresStoreOptions) {
-    this.leases = new Leases(opts.expiring ?? {}, resourceOf);
+    this.leases = new Leases(opts.expiring ?? {}, resourceOf, (key) => this.live.revisionOf(key));
     this.now = opts.now ?? Date.now;
     this.hub = new WatchHub({ events: opts.ringSize ?? 10_000, bytes: opts.ringBytes }, (dropped) => this.forgetTexts(dropped));
   }
@@ -94,7 +94,7 @@ export class PostgresStore implements ServerStore {
       const object = keepStored(row.value, store.parts);
       forgetJson(object);
       store.live.put({ key: row.name, revision: row.id, createRevision: row.createRevision, object });
-      if (store.leases.covers(resourceOf(row.name))) store.leases.wrote(row.name, started, false);
+      if (store.leases.covers(resourceOf(row.name))) store.leases.wrote(row.name, started, false, row.id);
     }
     store.applied = revision;
     store.compacted = compacted;
@@ -354,7 +354,7 @@ export class PostgresStore implements ServerStore {
       const prev = this.live.get(row.name)?.object;
       const type = row.created ? "ADDED" : row.deleted ? "DELETED" : "MODIFIED";
       const resource = resourceOf(row.name);
-      if (this.leases.covers(resource)) this.leases.wrote(row.name, now, row.deleted);
+      if (this.leases.covers(resource)) this.leases.wrote(row.name, now, row.deleted, row.id);
       const entry: Entry = { key: row.name, revision: row.id, createRevision: row.createRevision, object };
       if (row.deleted) this.live.remove(row.name);
       else this.live.put(entry);

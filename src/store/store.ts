@@ -81,7 +81,7 @@ export class SqliteStore implements ServerStore {
   constructor(path: string, opts: StoreOptions = {}) {
     this.log = new SqliteLog(path, opts);
     this.cold = new Set(opts.coldResources ?? []);
-    this.leases = new Leases(opts.expiring ?? {}, resourceOf);
+    this.leases = new Leases(opts.expiring ?? {}, resourceOf, (key) => this.live.revisionOf(key));
     this.now = opts.now ?? Date.now;
     this.hub = new WatchHub({ events: opts.ringSize ?? 10_000, bytes: opts.ringBytes }, (dropped) => this.forgetTexts(dropped));
     for (const row of this.log.latestRows()) {
@@ -97,7 +97,7 @@ export class SqliteStore implements ServerStore {
       }
     }
     const started = this.now();
-    for (const resource of Object.keys(opts.expiring ?? {})) for (const key of this.live.keysOf(resource)) this.leases.wrote(key, started, false);
+    for (const resource of Object.keys(opts.expiring ?? {})) for (const key of this.live.keysOf(resource)) this.leases.wrote(key, started, false, this.live.revisionOf(key)!);
     this.compacted = this.log.compactedRevision();
     this.committed = this.assigned = this.log.maxRevision();
   }
@@ -340,7 +340,7 @@ export class SqliteStore implements ServerStore {
     const now = this.now();
     for (const { event, row } of batch) {
       const resource = resourceOf(event.key);
-      if (this.leases.covers(resource)) this.leases.wrote(event.key, now, event.type === "DELETED");
+      if (this.leases.covers(resource)) this.leases.wrote(event.key, now, event.type === "DELETED", event.revision);
       if (event.type === "DELETED") {
         this.live.remove(event.key);
         this.tombstones.set(event.key, event.revision);
