@@ -5,10 +5,11 @@
 // cache has not seen yet (informers race): they are accounted once the node arrives.
 //
 // Its memory is one entry per pod of the cluster, so it is kept flat (issue 19: ~240 B a pod as
-// an entry object and a Set of keys per node, 11.7 MB at 50,000 pods): a pod is a slot number in
-// the key map, and its node, flags and place in its node's list are columns indexed by the slot
-// (pod-slots.ts). A node's pods are a doubly linked list through the slots, in the order they were
-// added — the order a Set of their keys had — so removal stays O(1) and podsOn() answers as before.
+// an entry object and a Set of keys per node, 11.7 MB at 50,000 pods): a pod is a slot number,
+// found by its key through a hash table of slot numbers, and its node, flags and place in its
+// node's list are columns indexed by the slot (pod-slots.ts). A node's pods are a doubly linked
+// list through the slots, in the order they were added — the order a Set of their keys had — so
+// removal stays O(1) and podsOn() answers as before.
 import { PodSlots } from "./pod-slots.ts";
 import type { NodeInfo, PodUsage, Scorer } from "./types.ts";
 
@@ -145,7 +146,7 @@ export class SchedulerCache {
     const node = this.pods.nodeOf(slot);
     const usage = this.pods.usageOf(slot);
     const applied = this.pods.applied(slot);
-    this.pods.remove(key, slot);
+    this.pods.remove(slot);
     if (applied) this.scorer.forget(usage, this.scorer.nodeIndex(node)!);
     return true;
   }
