@@ -57,6 +57,7 @@ class Region {
     const ptr = this.heap.alloc(capacity * this.bytesPer);
     const b = new Uint8Array(this.heap.buffer);
     b.copyWithin(ptr, this.ptr, this.ptr + this.capacity * this.bytesPer);
+    if (this.capacity) this.heap.free(this.ptr, this.capacity * this.bytesPer);
     this.ptr = ptr;
     this.capacity = capacity;
   }
