@@ -118,7 +118,7 @@ export class ClassCache {
       return;
     }
     let r = this.slots.length;
-    // A new slot's memory is fresh from the bump allocator (zero); a recycled one is cleared below.
+    // A new slot's memory comes zeroed from the allocator; a recycled one is cleared below.
     const recycled = r >= this.maxClasses;
     if (recycled) {
       r = 0;
