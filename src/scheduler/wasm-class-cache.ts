@@ -19,6 +19,8 @@ import type { WasmHeap } from "./wasm-heap.ts";
 interface ClassSlot {
   /** REC_STAMP..REC_LIST addresses. */
   arrays: number[];
+  /** What alloc() returned for the node records (arrays[0] is that rounded up to 64 bytes). */
+  recordsAt: number;
   key: number;
   keyCapacity: number;
   /** ClassCache's use count when the slot was last used. */
@@ -33,6 +35,10 @@ export function treeLeaves(capacity: number): number {
   while (n < capacity) n *= 2;
   return n;
 }
+
+const recordsBytes = (nodeCapacity: number) => nodeCapacity * CN_WORDS * 4 + 48;
+const histBytes = (histCapacity: number) => Math.max(histCapacity, 1) * 4;
+const listBytes = (histCapacity: number) => (1 + 2 * Math.max(histCapacity, 1)) * 4;
 
 /** Keys of classes seen once and not (yet) given a record, remembered by hash. */
 const SEEN_ONCE = 4096;
@@ -71,20 +77,25 @@ export class ClassCache {
    */
   prepare(nodeCapacity: number, reasons: number, keyWords: number): void {
     if (nodeCapacity !== this.capacity) {
+      for (const slot of this.slots) this.release(slot);
       this.slots.length = 0;
       this.capacity = nodeCapacity;
     }
     if (reasons > this.histCapacity) {
+      const histBefore = this.histCapacity;
       this.histCapacity = Math.max(reasons, 2 * this.histCapacity);
       for (let r = 0; r < this.slots.length; r++) {
         const slot = this.slots[r]!;
-        slot.arrays[REC_HIST - REC_STAMP] = this.heap.alloc(this.histCapacity * 4);
+        this.heap.free(slot.arrays[REC_HIST - REC_STAMP]!, histBytes(histBefore));
+        this.heap.free(slot.arrays[REC_LIST - REC_STAMP]!, listBytes(histBefore));
+        slot.arrays[REC_HIST - REC_STAMP] = this.heap.alloc(histBytes(this.histCapacity));
         slot.arrays[REC_LIST - REC_STAMP] = this.allocList();
         this.writeRecord(r, slot, -1, 0);
         new Int32Array(this.heap.buffer, slot.arrays[REC_META - REC_STAMP]!, META_WORDS)[META_VALID] = 0;
       }
     }
     if (keyWords > this.keyCapacity) {
+      if (this.keyCapacity) this.heap.free(this.key, this.keyCapacity * 4);
       this.keyCapacity = Math.max(keyWords, 2 * this.keyCapacity, 64);
       this.key = this.heap.alloc(this.keyCapacity * 4);
     }
@@ -107,7 +118,7 @@ export class ClassCache {
       return;
     }
     let r = this.slots.length;
-    // A new slot's memory is fresh from the bump allocator (zero); a recycled one is cleared below.
+    // A new slot's memory comes zeroed from the allocator; a recycled one is cleared below.
     const recycled = r >= this.maxClasses;
     if (recycled) {
       r = 0;
@@ -116,6 +127,7 @@ export class ClassCache {
     const slot = this.slots[r]!;
     slot.used = ++this.clock;
     if (slot.keyCapacity < length) {
+      if (slot.keyCapacity) this.heap.free(slot.key, slot.keyCapacity * 4);
       slot.keyCapacity = Math.max(length, 2 * slot.keyCapacity, 32);
       slot.key = this.heap.alloc(slot.keyCapacity * 4);
     }
@@ -142,7 +154,8 @@ export class ClassCache {
     const nodeCapacity = this.capacity;
     const leaves = treeLeaves(nodeCapacity);
     // One record of CN_WORDS words per node slot, 64-byte aligned so no record straddles a line.
-    const ptr = Math.ceil(this.heap.alloc(nodeCapacity * CN_WORDS * 4 + 48) / 64) * 64;
+    const recordsAt = this.heap.alloc(recordsBytes(nodeCapacity));
+    const ptr = Math.ceil(recordsAt / 64) * 64;
     // Inner nodes 1 .. leaves - 1 of the score tree (i64) and of the two maximum trees (i32).
     const tree = this.heap.alloc(leaves * 8);
     const maxima = this.heap.alloc(leaves * 4 * 2);
@@ -156,9 +169,22 @@ export class ClassCache {
     arrays[REC_TREE - REC_STAMP] = tree;
     arrays[REC_AFF_MAX - REC_STAMP] = maxima;
     arrays[REC_TAINT_MAX - REC_STAMP] = maxima + leaves * 4;
-    arrays[REC_HIST - REC_STAMP] = this.heap.alloc(Math.max(this.histCapacity, 1) * 4);
+    arrays[REC_HIST - REC_STAMP] = this.heap.alloc(histBytes(this.histCapacity));
     arrays[REC_LIST - REC_STAMP] = this.allocList();
-    return { arrays, key: 0, keyCapacity: 0, used: 0 };
+    return { arrays, recordsAt, key: 0, keyCapacity: 0, used: 0 };
+  }
+
+  /** A slot's memory back to the heap (its records were sized for a node table that grew). */
+  private release(slot: ClassSlot): void {
+    const leaves = treeLeaves(this.capacity);
+    const h = this.heap;
+    h.free(slot.recordsAt, recordsBytes(this.capacity));
+    h.free(slot.arrays[REC_TREE - REC_STAMP]!, leaves * 8);
+    h.free(slot.arrays[REC_AFF_MAX - REC_STAMP]!, leaves * 4 * 2);
+    h.free(slot.arrays[REC_META - REC_STAMP]!, META_WORDS * 4);
+    h.free(slot.arrays[REC_HIST - REC_STAMP]!, histBytes(this.histCapacity));
+    h.free(slot.arrays[REC_LIST - REC_STAMP]!, listBytes(this.histCapacity));
+    if (slot.keyCapacity) h.free(slot.key, slot.keyCapacity * 4);
   }
 
   /**
@@ -166,7 +192,7 @@ export class ClassCache {
    * with it): a pair count, -1 until the core writes one, and a pair per reason at most.
    */
   private allocList(): number {
-    const ptr = this.heap.alloc((1 + 2 * Math.max(this.histCapacity, 1)) * 4);
+    const ptr = this.heap.alloc(listBytes(this.histCapacity));
     new Int32Array(this.heap.buffer, ptr, 1)[0] = -1;
     return ptr;
   }

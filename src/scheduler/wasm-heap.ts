@@ -1,12 +1,39 @@
-// Memory owned by the TypeScript side inside the scheduler module's linear memory: a bump allocator
-// and the per-node struct-of-arrays table. Growing a table allocates bigger arrays and copies
-// (capacities double, so the space left behind stays below the live size). Growing wasm memory
-// detaches every typed-array view, so views are rebuilt whenever the buffer changes.
+// Memory owned by the TypeScript side inside the scheduler module's linear memory: an allocator
+// and the per-node struct-of-arrays table. Growing a table allocates bigger arrays, copies and
+// frees the old ones. Growing wasm memory detaches every typed-array view, so views are rebuilt
+// whenever the buffer changes.
+//
+// The allocator bumps a top pointer and keeps what is freed in a list of ranges (coalesced,
+// best fit), so memory a grown table left behind is reused by the next allocation that fits
+// there rather than the memory growing past it (issue 19: the bump allocator alone left every
+// table's history in the memory — every page of it touched once, so resident — and wasm memory
+// cannot be given back). Allocations are few (tables, class records, regions: dozens over a
+// scorer's life), so the list is a plain sorted array. Memory handed out is zero, as fresh pages
+// are: callers rely on it (node slots start absent, class records' stamps never match).
 
 const PAGE = 65536;
+const ALIGN = 16;
+
+export interface HeapStats {
+  /** The memory's size (pages grown ahead of need included: address space until touched). */
+  byteLength: number;
+  /** The end of the highest allocation now. */
+  top: number;
+  /** The highest `top` has been: what may have been touched. */
+  touched: number;
+  /** Bytes handed out and not freed. */
+  live: number;
+  /** Bytes below `top` in the free list. */
+  free: number;
+}
 
 export class WasmHeap {
   private top: number;
+  /** The highest `top` has been: memory below it may have been written (a freed top is dirty). */
+  private touched: number;
+  /** Free ranges below `top`, sorted by address, none adjacent: [start, end) pairs. */
+  private readonly freeRanges: number[] = [];
+  private live = 0;
   /**
    * Allocations so far: header words holding addresses are rewritten only when this moved. Only
    * alloc() grows the memory (the module allocates nothing), so views compare `grows` rather than
@@ -16,28 +43,88 @@ export class WasmHeap {
   grows = 0;
 
   constructor(readonly memory: WebAssembly.Memory, base: number) {
-    this.top = base;
+    this.top = Math.ceil(base / ALIGN) * ALIGN;
+    this.touched = this.top;
   }
 
+  /** `bytes` of zeroed memory, 16-byte aligned. */
   alloc(bytes: number): number {
-    const ptr = Math.ceil(this.top / 16) * 16;
-    this.top = ptr + bytes;
+    const size = Math.ceil(Math.max(bytes, 1) / ALIGN) * ALIGN;
     this.allocations++;
-    const size = this.memory.buffer.byteLength;
-    const missing = this.top - size;
+    this.live += size;
+    const reused = this.takeFree(size);
+    if (reused >= 0) {
+      new Uint8Array(this.memory.buffer, reused, size).fill(0);
+      return reused;
+    }
+    const ptr = this.top;
+    this.top = ptr + size;
+    const length = this.memory.buffer.byteLength;
+    const missing = this.top - length;
     if (missing > 0) {
       // By half the size at least: class records and table relayouts allocate in several steps,
       // and grows cost far more than their pages (measured: a fresh scorer's first 24 classes at
       // 5,000 nodes grew the memory ~90 times and the class-cache step took 0.5–3 µs a pod over
       // 10,000 pods, 0.2 µs with these steps), so a few large grows rather than many small ones.
-      this.memory.grow(Math.max(Math.ceil(missing / PAGE), Math.ceil(size / PAGE / 2)));
+      this.memory.grow(Math.max(Math.ceil(missing / PAGE), Math.ceil(length / PAGE / 2)));
       this.grows++;
     }
+    // Below the highest top so far the memory may be a freed top's, written to: zero it.
+    if (ptr < this.touched) new Uint8Array(this.memory.buffer, ptr, Math.min(size, this.touched - ptr)).fill(0);
+    if (this.top > this.touched) this.touched = this.top;
     return ptr;
+  }
+
+  /** Gives back what alloc(bytes) returned at `ptr`; nothing may read it afterwards. */
+  free(ptr: number, bytes: number): void {
+    const size = Math.ceil(Math.max(bytes, 1) / ALIGN) * ALIGN;
+    this.live -= size;
+    let start = ptr;
+    let end = ptr + size;
+    const r = this.freeRanges;
+    // The first range starting after this one; merge with it and with the one before when adjacent.
+    let i = 0;
+    while (i < r.length && r[i]! < start) i += 2;
+    if (i < r.length && r[i] === end) {
+      end = r[i + 1]!;
+      r.splice(i, 2);
+    }
+    if (i > 0 && r[i - 1] === start) {
+      start = r[i - 2]!;
+      r.splice(i - 2, 2);
+      i -= 2;
+    }
+    if (end === this.top) {
+      // The highest range goes back to the top: the next allocation there may be larger.
+      this.top = start;
+      return;
+    }
+    r.splice(i, 0, start, end);
+  }
+
+  get stats(): HeapStats {
+    let free = 0;
+    for (let i = 0; i < this.freeRanges.length; i += 2) free += this.freeRanges[i + 1]! - this.freeRanges[i]!;
+    return { byteLength: this.memory.buffer.byteLength, top: this.top, touched: this.touched, live: this.live, free };
   }
 
   get buffer(): ArrayBuffer {
     return this.memory.buffer;
+  }
+
+  /** The smallest free range that holds `size` (its start taken, the rest left free), or -1. */
+  private takeFree(size: number): number {
+    const r = this.freeRanges;
+    let best = -1;
+    for (let i = 0; i < r.length; i += 2) {
+      const room = r[i + 1]! - r[i]!;
+      if (room >= size && (best < 0 || room < r[best + 1]! - r[best]!)) best = i;
+    }
+    if (best < 0) return -1;
+    const ptr = r[best]!;
+    if (r[best + 1]! - ptr === size) r.splice(best, 2);
+    else r[best] = ptr + size;
+    return ptr;
   }
 }
 
@@ -99,7 +186,7 @@ export class NodeTable {
   }
 
   ensureCapacity(nodes: number): void {
-    if (nodes > this.capacity) this.relayout(grow(this.capacity, nodes), this.labelStride, this.taintStride, this.portStride);
+    if (nodes > this.capacity) this.relayout(growCapacity(this.capacity, nodes), this.labelStride, this.taintStride, this.portStride);
   }
 
   ensureLabelStride(columns: number): void {
@@ -118,20 +205,21 @@ export class NodeTable {
     const old = this.ptr ? { ptr: this.ptr, shape: this.shape() } : undefined;
     const h = this.heap;
     const f64 = {} as Record<F64Column, number>;
-    for (const c of F64_COLUMNS) f64[c] = h.alloc(capacity * 8);
+    const sizes = arraySizes({ capacity, labelStride, taintStride, portStride });
+    for (const c of F64_COLUMNS) f64[c] = h.alloc(sizes.f64);
     this.ptr = {
-      state: h.alloc(capacity),
-      version: h.alloc(capacity * 4),
+      state: h.alloc(sizes.state),
+      version: h.alloc(sizes.word),
       f64,
-      labels: h.alloc(capacity * labelStride * 4),
-      taintCount: h.alloc(capacity * 4),
-      taints: h.alloc(capacity * taintStride * 4),
-      portCount: h.alloc(capacity * 4),
-      ports: h.alloc(capacity * portStride * 8),
-      scratchIdx: h.alloc(capacity * 4),
-      scratchBase: h.alloc(capacity * 4),
-      scratchAff: h.alloc(capacity * 4),
-      scratchTaint: h.alloc(capacity * 4),
+      labels: h.alloc(sizes.labels),
+      taintCount: h.alloc(sizes.word),
+      taints: h.alloc(sizes.taints),
+      portCount: h.alloc(sizes.word),
+      ports: h.alloc(sizes.ports),
+      scratchIdx: h.alloc(sizes.word),
+      scratchBase: h.alloc(sizes.word),
+      scratchAff: h.alloc(sizes.word),
+      scratchTaint: h.alloc(sizes.word),
     };
     this.capacity = capacity;
     this.labelStride = labelStride;
@@ -151,6 +239,7 @@ export class NodeTable {
     copyRows(prev.labels, old.shape.labelStride, next.labels, labelStride, rows);
     copyRows(prev.taints, old.shape.taintStride, next.taints, taintStride, rows);
     copyRows(prev.ports, old.shape.portStride * 2, next.ports, portStride * 2, rows);
+    freeArrays(h, old.ptr, old.shape);
   }
 
   private shape(): Shape {
@@ -167,6 +256,22 @@ interface Shape {
   labelStride: number;
   taintStride: number;
   portStride: number;
+}
+
+/** Bytes of each array of a table of this shape (alloc's sizes, so free() gets the same). */
+function arraySizes(s: Shape) {
+  const n = s.capacity;
+  return { f64: n * 8, state: n, word: n * 4, labels: n * s.labelStride * 4, taints: n * s.taintStride * 4, ports: n * s.portStride * 8 };
+}
+
+function freeArrays(h: WasmHeap, p: Pointers, s: Shape): void {
+  const sizes = arraySizes(s);
+  for (const c of F64_COLUMNS) h.free(p.f64[c], sizes.f64);
+  h.free(p.state, sizes.state);
+  for (const w of [p.version, p.taintCount, p.portCount, p.scratchIdx, p.scratchBase, p.scratchAff, p.scratchTaint]) h.free(w, sizes.word);
+  h.free(p.labels, sizes.labels);
+  h.free(p.taints, sizes.taints);
+  h.free(p.ports, sizes.ports);
 }
 
 function viewsAt(b: ArrayBuffer, p: Pointers, s: Shape): NodeViews {
@@ -188,6 +293,19 @@ function viewsAt(b: ArrayBuffer, p: Pointers, s: Shape): NodeViews {
 function grow(current: number, needed: number): number {
   let n = Math.max(current, 1);
   while (n < needed) n *= 2;
+  return n;
+}
+
+/**
+ * Node slots: doubling up to 256, then by a quarter, in whole multiples of 256. Every array of
+ * the table, the group block and each class's node records (most of the module's memory) are
+ * sized by it, so doubling left up to half of it unused (8,192 slots for 5,000 nodes: 4.5 MB
+ * live where 5,120 slots take 3.1); a growth copies the table and drops the class records and
+ * groups (rebuilt at the next pods), which only happens while nodes are being added.
+ */
+export function growCapacity(current: number, needed: number): number {
+  let n = Math.max(current, 1);
+  while (n < needed) n = n < 256 ? n * 2 : Math.ceil((n * 1.25) / 256) * 256;
   return n;
 }
 

@@ -17,7 +17,7 @@ import {
 import { ChangeLog } from "./wasm-change-log.ts";
 import { ClassCache } from "./wasm-class-cache.ts";
 import { GroupBlock } from "./wasm-groups.ts";
-import { NodeTable, WasmHeap } from "./wasm-heap.ts";
+import { type HeapStats, NodeTable, WasmHeap } from "./wasm-heap.ts";
 import { type SchedulerCore, type SchedulerExports, instantiateScheduler } from "./wasm-loader.ts";
 import { QueryEncoder, hostIPId, hostPortKey } from "./wasm-query.ts";
 import { RejectionList } from "./wasm-rejections.ts";
@@ -46,6 +46,11 @@ export interface WasmScorerOptions extends ScorerOptions {
   core?: (module: SchedulerExports) => SchedulerCore;
 }
 
+export interface WasmScorer extends Scorer {
+  /** The module's linear memory: its size, what was handed out and is live (bench:memory's accounting). */
+  readonly memoryStats: HeapStats;
+}
+
 /** A growable array region owned by this scorer (value table, taint flags, program...). */
 class Region {
   ptr = 0;
@@ -57,6 +62,7 @@ class Region {
     const ptr = this.heap.alloc(capacity * this.bytesPer);
     const b = new Uint8Array(this.heap.buffer);
     b.copyWithin(ptr, this.ptr, this.ptr + this.capacity * this.bytesPer);
+    if (this.capacity) this.heap.free(this.ptr, this.capacity * this.bytesPer);
     this.ptr = ptr;
     this.capacity = capacity;
   }
@@ -69,7 +75,7 @@ function memoryViews(heap: WasmHeap): MemoryViews {
   return { grows: heap.grows, u8: new Uint8Array(buffer), i32: new Int32Array(buffer), f64: new Float64Array(buffer) };
 }
 
-export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
+export function createWasmScorer(options: WasmScorerOptions = {}): WasmScorer {
   const opts = resolveOptions(options);
   const wasm = instantiateScheduler(options.wasmPath);
   const heap = new WasmHeap(wasm.memory, wasm.heapBase());
@@ -331,6 +337,9 @@ export function createWasmScorer(options: WasmScorerOptions = {}): Scorer {
       return slots.size;
     },
     nodeIndex: (name) => slots.indexOf(name),
+    get memoryStats() {
+      return heap.stats;
+    },
 
     upsertNode(node: NodeInfo): number {
       flush();
