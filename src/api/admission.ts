@@ -31,22 +31,30 @@ export function admissionFor(
   pss?: { deps: PodSecurityDeps | undefined; subresource: string | undefined; warnings: string[]; annotate?: (key: string, value: string) => void },
   webhooks?: { admission: WebhookAdmission; request: WebhookRequest; policies?: PolicyAdmission },
 ): AdmitWrite | undefined {
-  const steps = [
-    limitRangerAdmission(r, quota?.store, pss?.subresource),
-    serviceAccountAdmission(r, quota?.store),
-    priorityAdmission(r, quota?.store),
-    // MutatingAdmissionWebhook ends the mutating plugins: the checks after it see what it changed
-    // (as kube-apiserver validates only after all mutation, and checks RBAC escalation in storage).
-    webhooks?.admission.mutating(r, webhooks.request),
-    nodeRestriction(user, r),
-    rbacEscalation(user, r, escalation),
-    pss && podSecurity(user, r, pss.subresource, pss.deps, pss.warnings, pss.annotate),
-    webhooks?.policies?.validating(r, webhooks.request),
-    webhooks?.admission.validating(r, webhooks.request),
-    resourceQuotaAdmission(r, quota),
-  ].filter((s) => s !== undefined);
-  if (steps.length <= 1) return steps[0];
-  return (obj, old) => runSteps(steps, obj, old);
+  // Each write asks (most kinds' writes find one step that applies, or none): the steps that
+  // apply are kept as they are found, without a list of all ten filtered afterwards.
+  let first: AdmitWrite | undefined;
+  let steps: AdmitWrite[] | undefined;
+  const add = (step: AdmitWrite | undefined | false) => {
+    if (!step) return;
+    if (first === undefined) first = step;
+    else (steps ??= [first]).push(step);
+  };
+  add(limitRangerAdmission(r, quota?.store, pss?.subresource));
+  add(serviceAccountAdmission(r, quota?.store));
+  add(priorityAdmission(r, quota?.store));
+  // MutatingAdmissionWebhook ends the mutating plugins: the checks after it see what it changed
+  // (as kube-apiserver validates only after all mutation, and checks RBAC escalation in storage).
+  add(webhooks?.admission.mutating(r, webhooks.request));
+  add(nodeRestriction(user, r));
+  add(rbacEscalation(user, r, escalation));
+  add(pss && podSecurity(user, r, pss.subresource, pss.deps, pss.warnings, pss.annotate));
+  add(webhooks?.policies?.validating(r, webhooks.request));
+  add(webhooks?.admission.validating(r, webhooks.request));
+  add(resourceQuotaAdmission(r, quota));
+  if (!steps) return first;
+  const all = steps;
+  return (obj, old) => runSteps(all, obj, old);
 }
 
 /**

@@ -35,6 +35,7 @@ import { QuotaLocks } from "./quota-admission.ts";
 import { healthCheckRoutes, healthRoutes, ServerHealth } from "./health.ts";
 import { MetricsWindow, metricsRoutes } from "./metrics/index.ts";
 import { mountUi } from "../ui/index.ts";
+import { RouteMemo } from "./route-memo.ts";
 
 export interface AppOptions extends ApiDeps {
   auth: Authenticator;
@@ -167,7 +168,8 @@ function dispatch(h: HandlerContext): Response | Promise<Response> {
 }
 
 export function createApp(opts: AppOptions): Hono {
-  const app = new Hono();
+  // Hono's default router, with each method and path's answer remembered (route-memo.ts).
+  const app = new Hono({ router: new RouteMemo() });
   const authorizer = opts.authorizer ?? alwaysAllow;
   const escalation = opts.ruleResolver && { authorizer, ruleResolver: opts.ruleResolver, storage: opts.storage };
   const deps: ApiDeps = { storage: opts.storage, now: opts.now, logs: opts.logs, streams: opts.streams, escalation, watchBudget: opts.limits?.watch };

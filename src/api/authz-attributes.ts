@@ -33,17 +33,23 @@ const STREAM_SUBRESOURCES = new Set(["exec", "attach", "portforward"]);
 const decodePart = (p: string) => (p.includes("%") ? decodeURIComponent(p) : p);
 
 export function requestAttributes(method: string, path: string, query: URLSearchParams): RequestAttributes {
-  const nonResource: RequestAttributes = {
-    verb: method.toLowerCase(),
-    resourceRequest: false,
-    path,
-    apiGroup: "",
-    apiVersion: "",
-    resource: "",
-    subresource: "",
-    namespace: "",
-    name: "",
-  };
+  return parseAttributes(undefined, method, path, query);
+}
+
+/** The attributes of a user's request, `{ user, ...requestAttributes(...) }` made as one object. */
+export function userRequestAttributes(user: UserInfo, method: string, path: string, query: URLSearchParams): Attributes {
+  return parseAttributes(user, method, path, query) as Attributes;
+}
+
+function attributes(user: UserInfo | undefined, verb: string, resourceRequest: boolean, path: string, apiGroup: string, apiVersion: string, resource: string, subresource: string, namespace: string, name: string): RequestAttributes {
+  return user
+    ? ({ user, verb, resourceRequest, path, apiGroup, apiVersion, resource, subresource, namespace, name } as Attributes)
+    : { verb, resourceRequest, path, apiGroup, apiVersion, resource, subresource, namespace, name };
+}
+
+const nonResourceAttributes = (user: UserInfo | undefined, method: string, path: string) => attributes(user, method.toLowerCase(), false, path, "", "", "", "", "", "");
+
+function parseAttributes(user: UserInfo | undefined, method: string, path: string, query: URLSearchParams): RequestAttributes {
   let parts = pathSegments(path);
   let apiGroup: string;
   let apiVersion: string;
@@ -56,15 +62,15 @@ export function requestAttributes(method: string, path: string, query: URLSearch
     apiVersion = parts[2]!;
     parts = parts.slice(3);
   } else {
-    return nonResource; // /api, /apis/apps/v1 ...: discovery
+    return nonResourceAttributes(user, method, path); // /api, /apis/apps/v1 ...: discovery
   }
-  let decoded: string[];
-  try {
-    decoded = parts.map(decodePart);
-  } catch {
-    return nonResource;
+  if (parts.some((p) => p.includes("%"))) {
+    try {
+      parts = parts.map(decodePart);
+    } catch {
+      return nonResourceAttributes(user, method, path);
+    }
   }
-  parts = decoded;
   let verb = VERB_OF_METHOD[method.toUpperCase()] ?? method.toLowerCase();
   if (parts[0] === "watch") {
     verb = "watch";
@@ -88,11 +94,11 @@ export function requestAttributes(method: string, path: string, query: URLSearch
   // one has no claim to: that takes `get secrets/history`.
   // A pod's scheduling diagnosis (kubun's GET pods/NAME/scheduling) is read as a get of the pod.
   if (verb === "get" && ((subresource === "history" && !(apiGroup === "" && resource === "secrets")) || (subresource === "scheduling" && apiGroup === "" && resource === "pods"))) {
-    return { verb, resourceRequest: true, path, apiGroup, apiVersion, resource, subresource: "", namespace, name };
+    return attributes(user, verb, true, path, apiGroup, apiVersion, resource, "", namespace, name);
   }
   const watch = query.get("watch");
   if ((watch === "true" || watch === "1") && (verb === "list" || verb === "get")) verb = "watch";
-  return { verb, resourceRequest: true, path, apiGroup, apiVersion, resource, subresource, namespace, name };
+  return attributes(user, verb, true, path, apiGroup, apiVersion, resource, subresource, namespace, name);
 }
 
 /** Why a request was refused, in kube-apiserver's words (responsewriters.forbiddenMessage). */

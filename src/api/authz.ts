@@ -8,7 +8,7 @@ import { requestQuery } from "./request-query.ts";
 import { badRequest } from "../apis/errors.ts";
 import { addAuditAnnotation } from "./audit/annotations.ts";
 import { GROUP_MASTERS, requestUser, withAuthenticatedGroup, type UserInfo } from "./auth.ts";
-import { forbiddenError, requestAttributes, type Attributes } from "./authz-attributes.ts";
+import { forbiddenError, userRequestAttributes, type Attributes } from "./authz-attributes.ts";
 import { stageEnd, stageStart } from "../store/stage-timers.ts";
 
 export interface Decision {
@@ -164,7 +164,7 @@ export function authorizeRequest(c: Context, authorizer: Authorizer): void | Pro
 function authorizeAs(c: Context, authorizer: Authorizer, caller: UserInfo, user: UserInfo): void | Promise<void> {
   const t = stageStart();
   if (user !== caller) c.set("user" as never, user as never);
-  const a: Attributes = { user, ...requestAttributes(c.req.method, c.req.path, requestQuery(c)) };
+  const a = userRequestAttributes(user, c.req.method, c.req.path, requestQuery(c));
   const decision = authorizer.authorize(a);
   stageEnd("authz", t);
   return decision instanceof Promise ? decision.then((d) => decided(c, a, d)) : decided(c, a, decision);

@@ -18,16 +18,18 @@ const MAX_DEPTH = 100;
 export const PATCH_TYPES = [JSON_PATCH, MERGE_PATCH, STRATEGIC_MERGE_PATCH, APPLY_PATCH] as const;
 
 export function mediaType(contentType: string | null | undefined): string {
+  if (contentType === "application/json") return contentType; // what nearly every client sends, as it is
   return (contentType ?? "").split(";")[0]!.trim().toLowerCase();
 }
 
 /** Reads the body, refusing more than 3 MiB without buffering it all first. */
 export async function readBody(req: Request): Promise<Uint8Array> {
-  const declared = Number(req.headers.get("content-length") ?? "0");
-  if (declared > MAX_BODY_BYTES) throw tooLarge();
+  const length = req.headers.get("content-length");
+  if (length !== null && Number(length) > MAX_BODY_BYTES) throw tooLarge();
+  // A declared length within the limit is read in one go (none at all when there is no body),
+  // without making the body's stream; only unsized bodies are streamed and counted.
+  if (length !== null) return req.bytes();
   if (!req.body) return new Uint8Array();
-  // A declared length within the limit is read in one go; only unsized bodies are streamed and counted.
-  if (req.headers.has("content-length")) return new Uint8Array(await req.arrayBuffer());
   const chunks: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of req.body as unknown as AsyncIterable<Uint8Array>) {

@@ -70,11 +70,15 @@ export const DEFAULT_LIMITS: Required<Omit<LimitOptions, "now">> = {
 
 const UNLIMITED_PATHS = new Set(["/healthz", "/livez", "/readyz", "/version"]);
 const STREAMING_SUBRESOURCES = new Set(["exec", "attach", "portforward", "proxy"]);
+const LONG_RUNNING_LAST_SEGMENTS = new Set([...STREAMING_SUBRESOURCES, "log"]);
 
 /** Requests that stay open for as long as the client wants (kube's long-running request check). */
 export function isLongRunning(path: string, query: URLSearchParams): boolean {
   const watch = query.get("watch");
   if (watch === "true" || watch === "1") return true;
+  // Nothing below holds for a path with no "watch" in it whose last segment names no stream or
+  // log (nearly every request): answered without splitting it.
+  if (!path.includes("watch") && !LONG_RUNNING_LAST_SEGMENTS.has(path.slice(path.lastIndexOf("/") + 1))) return false;
   const segments = path.split("/");
   if ((segments[1] === "api" && segments[3] === "watch") || (segments[1] === "apis" && segments[4] === "watch")) return true;
   // .../{resource}/{name}/{subresource}

@@ -19,6 +19,7 @@ import type { AdmitWrite, Release } from "./admit-write.ts";
 import { compareStrings } from "../apis/compare.ts";
 
 const QUOTAS = findResource("", "v1", "resourcequotas")!;
+const QUOTAS_PREFIX = storePrefix(QUOTAS);
 
 /** Per-namespace locks of one API server process. */
 export class QuotaLocks {
@@ -60,9 +61,11 @@ export function resourceQuotaAdmission(r: ResourceInfo, deps: QuotaDeps | undefi
   return (obj, old) => {
     if (old && isPod) return;
     const namespace = obj.metadata.namespace!;
+    const quotas = deps.store.list(`${QUOTAS_PREFIX}${namespace}/`).items;
+    if (quotas.length === 0) return; // most namespaces: no quota, nothing to charge
     const now = deps.now?.() ?? new Date();
     // Only writes that ask for something wait for the lock; the check is redone under it.
-    const charged = listIn(deps.store, QUOTAS, namespace).some((q) => requestedOf(q as ResourceQuota, r, obj, old, now).size > 0);
+    const charged = quotas.some((q) => requestedOf(q.object as ResourceQuota, r, obj, old, now).size > 0);
     if (!charged) return;
     return chargeUnderLock(deps, r, obj, old, namespace, now);
   };

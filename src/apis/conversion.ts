@@ -18,8 +18,13 @@ export interface VersionConverter {
 const CONVERTERS: Record<string, VersionConverter> = {
   "autoscaling/v1/HorizontalPodAutoscaler": { storageVersion: "v2", toStorage: hpaFromV1, fromStorage: hpaToV1 },
 };
+const CONVERTED_KINDS = new Set(Object.keys(CONVERTERS).map((k) => k.slice(k.lastIndexOf("/") + 1)));
 
 /** The converter of a resource served in a version other than its storage version, if it is one. */
 export function converterFor(r: { group: string; version: string; kind: string }): VersionConverter | undefined {
+  // Asked several times by every write and answer: kinds no converter names are told apart
+  // without making and hashing a "group/version/Kind" string.
+  if (!CONVERTED_KINDS.has(r.kind)) return undefined;
   return CONVERTERS[`${r.group}/${r.version}/${r.kind}`];
 }
+

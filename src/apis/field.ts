@@ -55,7 +55,9 @@ export function stringMapAt(errs: Causes, path: string, v: unknown): Record<stri
   const o = objectAt(errs, path, v);
   if (!o) return undefined;
   let ok = true;
-  for (const [k, val] of Object.entries(o)) {
+  // By key, not Object.entries: no [key, value] pair made per entry of every label map and ConfigMap.
+  for (const k of Object.keys(o)) {
+    const val = o[k];
     if (typeof val !== "string") {
       errs.push(fieldInvalid(key(path, k), val, "must be a string"));
       ok = false;

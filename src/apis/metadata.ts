@@ -99,34 +99,52 @@ export interface MetaRules {
   name: NameValidator;
 }
 
+const META_FIELDS = ["generateName", "name", "namespace", "generation", "labels", "annotations", "ownerReferences", "finalizers", "managedFields"] as const;
+type MetaPaths = Record<(typeof META_FIELDS)[number], string>;
+
+/**
+ * The field paths under a metadata path, made once per path: every write's metadata is checked
+ * under "metadata" (a template's under its own few paths), and its checks take the paths whether
+ * they find anything or not. Paths made in a loop (list items' metadata) are not kept.
+ */
+const metaPathsOf = new Map<string, MetaPaths>();
+function metaPaths(path: string): MetaPaths {
+  let paths = metaPathsOf.get(path);
+  if (paths) return paths;
+  paths = Object.fromEntries(META_FIELDS.map((f) => [f, child(path, f)])) as MetaPaths;
+  if (metaPathsOf.size < 64) metaPathsOf.set(path, paths);
+  return paths;
+}
+
 /** ValidateObjectMeta. A missing name is fine when generateName is set: the server generates it. */
 export function validateObjectMeta(errs: Causes, rules: MetaRules, v: unknown, path = "metadata"): JsonObject | undefined {
   const meta = objectAt(errs, path, v);
+  const p = metaPaths(path);
   if (!meta) {
-    if (v === undefined || v === null) errs.push(fieldRequired(child(path, "name"), "name or generateName is required"));
+    if (v === undefined || v === null) errs.push(fieldRequired(p.name, "name or generateName is required"));
     return undefined;
   }
-  const generateName = stringAt(errs, child(path, "generateName"), meta.generateName);
-  const name = stringAt(errs, child(path, "name"), meta.name);
-  if (generateName) for (const msg of rules.name(generateName, true)) errs.push(fieldInvalid(child(path, "generateName"), generateName, msg));
-  if (name) for (const msg of rules.name(name, false)) errs.push(fieldInvalid(child(path, "name"), name, msg));
-  else if (!generateName) errs.push(fieldRequired(child(path, "name"), "name or generateName is required"));
+  const generateName = stringAt(errs, p.generateName, meta.generateName);
+  const name = stringAt(errs, p.name, meta.name);
+  if (generateName) for (const msg of rules.name(generateName, true)) errs.push(fieldInvalid(p.generateName, generateName, msg));
+  if (name) for (const msg of rules.name(name, false)) errs.push(fieldInvalid(p.name, name, msg));
+  else if (!generateName) errs.push(fieldRequired(p.name, "name or generateName is required"));
 
-  const namespace = stringAt(errs, child(path, "namespace"), meta.namespace);
+  const namespace = stringAt(errs, p.namespace, meta.namespace);
   if (rules.namespaced) {
-    if (!namespace) errs.push(fieldRequired(child(path, "namespace")));
-    else for (const msg of isDNS1123Label(namespace)) errs.push(fieldInvalid(child(path, "namespace"), namespace, msg));
+    if (!namespace) errs.push(fieldRequired(p.namespace));
+    else for (const msg of isDNS1123Label(namespace)) errs.push(fieldInvalid(p.namespace, namespace, msg));
   } else if (namespace) {
-    errs.push(fieldForbidden(child(path, "namespace"), "not allowed on this type"));
+    errs.push(fieldForbidden(p.namespace, "not allowed on this type"));
   }
 
-  const generation = intAt(errs, child(path, "generation"), meta.generation);
-  if (generation !== undefined && generation < 0) errs.push(fieldInvalid(child(path, "generation"), generation, "must be greater than or equal to 0"));
-  validateLabels(errs, child(path, "labels"), meta.labels);
-  validateAnnotations(errs, child(path, "annotations"), meta.annotations);
-  validateOwnerReferences(errs, child(path, "ownerReferences"), meta.ownerReferences);
-  validateFinalizers(errs, child(path, "finalizers"), meta.finalizers);
-  arrayAt(errs, child(path, "managedFields"), meta.managedFields);
+  const generation = intAt(errs, p.generation, meta.generation);
+  if (generation !== undefined && generation < 0) errs.push(fieldInvalid(p.generation, generation, "must be greater than or equal to 0"));
+  validateLabels(errs, p.labels, meta.labels);
+  validateAnnotations(errs, p.annotations, meta.annotations);
+  validateOwnerReferences(errs, p.ownerReferences, meta.ownerReferences);
+  validateFinalizers(errs, p.finalizers, meta.finalizers);
+  arrayAt(errs, p.managedFields, meta.managedFields);
   return meta;
 }
 

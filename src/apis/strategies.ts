@@ -262,7 +262,16 @@ STRATEGIES["admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding"] = {
 };
 STRATEGIES["apiextensions.k8s.io/CustomResourceDefinition"] = crdStrategy;
 
+/**
+ * A built-in kind's strategy by its resource object: a write asks four or five times (prepare,
+ * unknown fields, defaults, validation), and each look-up by "group/Kind" made and hashed a new
+ * string. STRATEGIES is complete once this module has run, so an answer never goes stale.
+ */
+const strategyOf = new WeakMap<object, Strategy>();
+
 export function strategyFor(r: { group: string; kind: string; custom?: CustomResourceInfo }): Strategy {
   if (r.custom) return r.custom.strategy as Strategy;
-  return STRATEGIES[`${r.group}/${r.kind}`] ?? GENERIC;
+  let s = strategyOf.get(r);
+  if (s === undefined) strategyOf.set(r, (s = STRATEGIES[`${r.group}/${r.kind}`] ?? GENERIC));
+  return s;
 }

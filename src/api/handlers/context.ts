@@ -47,21 +47,32 @@ export interface HandlerContext {
   query: URLSearchParams;
 }
 
+const NO_DRY_RUN: readonly string[] = [];
+const FIELD_VALIDATIONS = new Set(["Strict", "Warn", "Ignore"]);
+
+/** The User-Agent up to its first "/" (`userAgent.split("/")[0]`), without splitting the rest. */
+function clientName(userAgent: string | undefined): string | undefined {
+  if (userAgent === undefined) return undefined;
+  const slash = userAgent.indexOf("/");
+  return slash < 0 ? userAgent : userAgent.slice(0, slash);
+}
+
 export function writeOptions(h: HandlerContext): WriteOptions {
   const q = h.query;
-  const dryRun = q.getAll("dryRun");
+  const dryRun = q.has("dryRun") ? q.getAll("dryRun") : NO_DRY_RUN;
   if (dryRun.some((d) => d !== "All")) throw badRequest(`Invalid dry run value: ${dryRun.join(",")}; supported: All`);
   const fv = q.get("fieldValidation") ?? "Warn";
-  if (!["Strict", "Warn", "Ignore"].includes(fv)) {
+  if (!FIELD_VALIDATIONS.has(fv)) {
     throw badRequest(`fieldValidation must be one of Ignore, Warn, Strict (got ${fv})`);
   }
   const warnings: string[] = [];
   const annotate = (k: string, v: string) => addAuditAnnotation(h.c, k, v);
-  const fieldManager = q.get("fieldManager") ?? h.c.req.header("user-agent")?.split("/")[0] ?? undefined;
+  const fieldManager = q.get("fieldManager") ?? clientName(h.c.req.header("user-agent"));
+  const user = requestUser(h.c);
   const webhooks = h.deps.webhooks && {
     admission: h.deps.webhooks,
     policies: h.deps.policies,
-    request: { user: requestUser(h.c), subresource: h.info.subresource, dryRun: dryRun.length > 0, fieldManager, warnings, annotate },
+    request: { user, subresource: h.info.subresource, dryRun: dryRun.length > 0, fieldManager, warnings, annotate },
   };
   return {
     dryRun: dryRun.length > 0,
@@ -70,7 +81,7 @@ export function writeOptions(h: HandlerContext): WriteOptions {
     fieldValidation: fv as WriteOptions["fieldValidation"],
     warnings,
     subresource: h.info.subresource,
-    admit: admissionFor(requestUser(h.c), h.r, h.deps.escalation, h.deps.quota, { deps: h.deps.podSecurity, subresource: h.info.subresource, warnings, annotate }, webhooks),
+    admit: admissionFor(user, h.r, h.deps.escalation, h.deps.quota, { deps: h.deps.podSecurity, subresource: h.info.subresource, warnings, annotate }, webhooks),
   };
 }
 

@@ -55,8 +55,10 @@ export class WatchStream {
     const { maxQueuedBytes, behindBytes, maxBehindMs } = this.budget;
     if (this.queuedBytes > maxQueuedBytes) return this.drop(`the client is not reading (${this.queuedBytes} bytes of events queued)`);
     if (this.queuedBytes <= behindBytes) {
-      clearTimeout(this.behindTimer);
-      this.behindTimer = undefined;
+      if (this.behindTimer !== undefined) {
+        clearTimeout(this.behindTimer);
+        this.behindTimer = undefined;
+      }
       return;
     }
     // Behind: unless it catches up in time it is dropped, even if no further event comes.

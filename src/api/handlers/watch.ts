@@ -47,9 +47,11 @@ export function eventLineBytes(type: WatchEventType, json: string): Uint8Array {
   let head = eventHeads.get(type);
   if (!head) eventHeads.set(type, (head = encoder.encode(`{"type":"${type}","object":`)));
   const size = Buffer.byteLength(json, "utf8");
-  const bytes = new Uint8Array(head.length + size + 2);
+  // A Buffer of its own (not the pool's: the queues of slow watchers hold it) written at an
+  // offset: no view of the buffer and no {read, written} result made per event, as encodeInto takes.
+  const bytes = Buffer.allocUnsafeSlow(head.length + size + 2);
   bytes.set(head);
-  const { written } = encoder.encodeInto(json, bytes.subarray(head.length, head.length + size));
+  const written = bytes.write(json, head.length, size, "utf8");
   if (written !== size) throw new Error(`watch event: ${written} of ${size} bytes encoded`);
   bytes[bytes.length - 2] = 0x7d; // }
   bytes[bytes.length - 1] = 0x0a; // \n

@@ -26,11 +26,27 @@ export const definitions = raw as unknown as Readonly<Record<string, Schema>>;
 export const GVK_EXTENSION = "x-kubernetes-group-version-kind";
 const REF_PREFIX = "#/definitions/";
 
-const gvkKey = (g: GroupVersionKind) => `${g.group}/${g.version}/${g.kind}`;
-
-const byGroupVersionKind = new Map<string, string>();
+// Built-in definition names by kind: a write's look-up (every create and update walks its
+// object's schema) hashes the kind's own string and compares a group and a version, rather than
+// making a "group/version/kind" key and hashing it. A group-version-kind named twice is the last
+// definition's, as a map by that key kept it.
+const byKind = new Map<string, { group: string; version: string; name: string }[]>();
 for (const [name, schema] of Object.entries(definitions)) {
-  for (const gvk of (schema[GVK_EXTENSION] as GroupVersionKind[] | undefined) ?? []) byGroupVersionKind.set(gvkKey(gvk), name);
+  for (const gvk of (schema[GVK_EXTENSION] as GroupVersionKind[] | undefined) ?? []) {
+    let served = byKind.get(gvk.kind);
+    if (!served) byKind.set(gvk.kind, (served = []));
+    served.push({ group: gvk.group, version: gvk.version, name });
+  }
+}
+
+function builtInDefinition(group: string, version: string, kind: string): string | undefined {
+  const served = byKind.get(kind);
+  if (!served) return undefined;
+  for (let i = served.length - 1; i >= 0; i--) {
+    const d = served[i]!;
+    if (d.group === group && d.version === version) return d.name;
+  }
+  return undefined;
 }
 
 /** A definition by name: a built-in one, or one of a served custom resource (custom.ts). */
@@ -44,7 +60,7 @@ export function allDefinitions(): Readonly<Record<string, Schema>> {
 
 /** The definition name of a kind, e.g. ("apps", "v1", "Deployment") → "io.k8s.api.apps.v1.Deployment". */
 export function definitionFor(group: string, version: string, kind: string): string | undefined {
-  const builtIn = byGroupVersionKind.get(gvkKey({ group, version, kind }));
+  const builtIn = builtInDefinition(group, version, kind);
   if (builtIn) return builtIn;
   for (const [name, schema] of Object.entries(customDefinitions())) {
     if ((schema[GVK_EXTENSION] as GroupVersionKind[]).some((g) => g.group === group && g.version === version && g.kind === kind)) return name;

@@ -18,7 +18,8 @@ export interface ConfigMap extends KubeObject {
 }
 
 export function validateDataKeys(errs: Causes, path: string, data: Record<string, string> | undefined): void {
-  for (const k of Object.keys(data ?? {})) {
+  if (!data) return;
+  for (const k of Object.keys(data)) {
     for (const msg of isConfigMapKey(k)) errs.push(fieldInvalid(key(path, k), k, msg));
   }
 }
@@ -30,11 +31,13 @@ export function validateConfigMap(errs: Causes, cm: JsonObject): void {
   validateDataKeys(errs, "data", data);
   validateDataKeys(errs, "binaryData", binaryData);
   let size = 0;
-  for (const [k, v] of Object.entries(data ?? {})) {
-    if (binaryData && k in binaryData) errs.push(fieldInvalid(key("data", k), k, "duplicate of key present in binaryData"));
-    size += Buffer.byteLength(v);
+  if (data) {
+    for (const k of Object.keys(data)) {
+      if (binaryData && k in binaryData) errs.push(fieldInvalid(key("data", k), k, "duplicate of key present in binaryData"));
+      size += Buffer.byteLength(data[k]!);
+    }
   }
-  for (const v of Object.values(binaryData ?? {})) size += Buffer.from(v, "base64").length;
+  if (binaryData) for (const k of Object.keys(binaryData)) size += Buffer.from(binaryData[k]!, "base64").length;
   if (size > MAX_DATA_SIZE) errs.push(fieldTooLong("", MAX_DATA_SIZE));
 }
 
