@@ -24,13 +24,14 @@ export interface OwnerRow {
   items?: number;
 }
 
-interface Measure {
+export interface Measure {
   heap: number;
   extra: number;
   cells: number;
 }
 
-function measure(): Measure {
+/** The JS heap after full collections: its size, its "extra" (strings' characters, buffers) and its cells. */
+export function measure(): Measure {
   // Twice: WeakMap entries and WeakRefs whose targets died in the first go in the second.
   Bun.gc(true);
   Bun.gc(true);

@@ -13,7 +13,7 @@
 // what `touched` says at most.
 //
 //   bun bench/memory-scheduler.ts [--nodes 5000] [--pods 50000] [--json]
-import { heapStats } from "bun:jsc";
+import { measure, type Measure } from "./memory-owners.ts";
 import { parseArgs } from "node:util";
 import { SchedulerCache } from "../src/scheduler/cache.ts";
 import { nodeInfoFrom, podQueryFrom } from "../src/scheduler/convert.ts";
@@ -29,17 +29,6 @@ const { values: args } = parseArgs({
 const nodeCount = Number(args.nodes);
 const podCount = Number(args.pods);
 
-interface Measure {
-  heap: number;
-  extra: number;
-  cells: number;
-}
-function measure(): Measure {
-  Bun.gc(true);
-  Bun.gc(true);
-  const s = heapStats();
-  return { heap: s.heapSize, extra: s.extraMemorySize, cells: s.objectCount };
-}
 
 // Private parts reached for accounting only (the cache's pod table: pod-slots.ts).
 interface PodSlotsInternals {

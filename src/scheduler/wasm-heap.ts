@@ -128,6 +128,23 @@ export class WasmHeap {
   }
 }
 
+/** A growable array region of a scorer's (value table, taint flags, program...): grown by copying, the old space freed. */
+export class Region {
+  ptr = 0;
+  capacity = 0;
+  constructor(private readonly heap: WasmHeap, private readonly bytesPer: number) {}
+  ensure(n: number): void {
+    if (n <= this.capacity) return;
+    const capacity = Math.max(n, this.capacity * 2, 64);
+    const ptr = this.heap.alloc(capacity * this.bytesPer);
+    const b = new Uint8Array(this.heap.buffer);
+    b.copyWithin(ptr, this.ptr, this.ptr + this.capacity * this.bytesPer);
+    if (this.capacity) this.heap.free(this.ptr, this.capacity * this.bytesPer);
+    this.ptr = ptr;
+    this.capacity = capacity;
+  }
+}
+
 /** Per-node number columns, all f64 so byte counts above 2^32 stay exact integers. */
 export const F64_COLUMNS = [
   "allocCpu", "allocMem", "allocEph", "allocPods", "reqCpu", "reqMem", "reqEph", "reqPods", "nzCpu", "nzMem",

@@ -17,7 +17,7 @@ import {
 import { ChangeLog } from "./wasm-change-log.ts";
 import { ClassCache } from "./wasm-class-cache.ts";
 import { GroupBlock } from "./wasm-groups.ts";
-import { type HeapStats, NodeTable, WasmHeap } from "./wasm-heap.ts";
+import { type HeapStats, NodeTable, Region, WasmHeap } from "./wasm-heap.ts";
 import { type SchedulerCore, type SchedulerExports, instantiateScheduler } from "./wasm-loader.ts";
 import { QueryEncoder, hostIPId, hostPortKey } from "./wasm-query.ts";
 import { RejectionList } from "./wasm-rejections.ts";
@@ -49,23 +49,6 @@ export interface WasmScorerOptions extends ScorerOptions {
 export interface WasmScorer extends Scorer {
   /** The module's linear memory: its size, what was handed out and is live (bench:memory's accounting). */
   readonly memoryStats: HeapStats;
-}
-
-/** A growable array region owned by this scorer (value table, taint flags, program...). */
-class Region {
-  ptr = 0;
-  capacity = 0;
-  constructor(private readonly heap: WasmHeap, private readonly bytesPer: number) {}
-  ensure(n: number): void {
-    if (n <= this.capacity) return;
-    const capacity = Math.max(n, this.capacity * 2, 64);
-    const ptr = this.heap.alloc(capacity * this.bytesPer);
-    const b = new Uint8Array(this.heap.buffer);
-    b.copyWithin(ptr, this.ptr, this.ptr + this.capacity * this.bytesPer);
-    if (this.capacity) this.heap.free(this.ptr, this.capacity * this.bytesPer);
-    this.ptr = ptr;
-    this.capacity = capacity;
-  }
 }
 
 interface MemoryViews { grows: number; u8: Uint8Array; i32: Int32Array; f64: Float64Array }
