@@ -27,4 +27,3 @@ export function converterFor(r: { group: string; version: string; kind: string }
   if (!CONVERTED_KINDS.has(r.kind)) return undefined;
   return CONVERTERS[`${r.group}/${r.version}/${r.kind}`];
 }
-
